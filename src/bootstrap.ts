@@ -1,0 +1,46 @@
+/** First start on an empty database: a demo merchant with a test key, ready to try. */
+import type { CoreDeps } from './core/deps.js';
+import { gatewayCodes } from './providers/registry.js';
+import { countMerchants, createApiKey, createMerchant } from './store/merchants.js';
+
+export interface DemoMerchant {
+  readonly merchantId: string;
+  readonly apiKey: string;
+}
+
+export async function createDemoMerchantIfEmpty(deps: CoreDeps): Promise<DemoMerchant | null> {
+  if ((await countMerchants(deps.store.db)) > 0) return null;
+  const now = deps.clock.now();
+  const merchant = await createMerchant(deps.store.db, { name: 'Demo Shop', timezone: 'UTC', gateways: gatewayCodes(), now });
+  const key = await createApiKey(deps.store.db, deps.secrets, { merchantId: merchant.id, mode: 'test', now });
+  return { merchantId: merchant.id, apiKey: key.apiKey };
+}
+
+/** The banner shown once, on the terminal (not in the structured log). */
+export function demoBanner(demo: DemoMerchant, url: string): string {
+  const body = JSON.stringify({
+    data: {
+      id: 'demo-sale-1',
+      type: 'sale',
+      attributes: {
+        payment_gateway: 'wechatpay_cn_domestic',
+        payment_auth_key: '134567890123456789',
+        amount: 1000,
+        currency: 'CNY',
+        description: 'Demo sale',
+      },
+    },
+  });
+  return [
+    '',
+    'Demo merchant created (test mode: payments go to the built-in simulators).',
+    `  merchant: ${demo.merchantId}`,
+    `  test API key (shown once): ${demo.apiKey}`,
+    '',
+    'Try a sale:',
+    `  curl -s -X POST ${url}/api/v2/transactions \\`,
+    `    -H 'Authorization: Bearer ${demo.apiKey}' -H 'Content-Type: application/json' -H 'Prefer: wait=10' \\`,
+    `    -d '${body}'`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,120 @@
+/** Operator commands that work on the database directly (same CANCAN_DATA_DIR / DATABASE_URL as the server). */
+import { parseArgs } from 'node:util';
+import { openMigratedStore } from '../app.js';
+import { type Config, loadMasterKey } from '../config.js';
+import { SecretBox } from '../domain/secrets.js';
+import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
+import type { Store } from '../store/db.js';
+import {
+  createApiKey, createMerchant, enableGateways, enabledGateways, findMerchant, isValidTimeZone, revokeApiKey,
+} from '../store/merchants.js';
+
+export const USAGE = `Usage: cancan <command> [options]
+
+  serve                                   run the server (and, in test mode, the simulators and worker)
+  migrate [--json]                        apply database migrations
+  merchant create --name NAME [--gateways CODE,CODE|all] [--timezone TZ] [--json]
+  merchant list [--json]
+  key create --merchant ID [--mode test|live] [--json]
+  key revoke KEY_ID [--json]
+  gateway enable --merchant ID CODE... [--json]
+
+Gateways: ${gatewayCodes().join(', ')}
+Environment: CANCAN_DATA_DIR, DATABASE_URL and the rest of the README's configuration table.
+`;
+
+export class UsageError extends Error {}
+
+const options = {
+  json: { type: 'boolean' },
+  name: { type: 'string' },
+  gateways: { type: 'string' },
+  timezone: { type: 'string' },
+  merchant: { type: 'string' },
+  mode: { type: 'string' },
+} as const;
+
+type Parsed = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true }>>;
+
+function parse(args: string[]): Parsed {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${flag} is required`);
+  return value;
+}
+
+function parseGateways(list: string[]): string[] {
+  if (list.length === 1 && list[0] === 'all') return gatewayCodes();
+  const unknown = list.filter((code) => !gatewayProfile(code));
+  if (unknown.length > 0) throw new UsageError(`unknown gateway ${unknown.join(', ')}; known: ${gatewayCodes().join(', ')}`);
+  return [...new Set(list)];
+}
+
+export async function runAdminCommand(config: Config, command: string, args: string[]): Promise<string> {
+  const [sub, ...rest] = command === 'migrate' ? ['', ...args] : args;
+  const { values, positionals } = parse(rest);
+  const json = values.json === true;
+  const store = await openMigratedStore(config);
+  try {
+    const secrets = new SecretBox(loadMasterKey(config));
+    return await run(store, secrets, `${command} ${sub}`.trim(), values, positionals, json);
+  } finally {
+    await store.close();
+  }
+}
+
+async function run(store: Store, secrets: SecretBox, command: string, values: Parsed['values'], positionals: string[], json: boolean): Promise<string> {
+  const now = Date.now();
+  switch (command) {
+    case 'migrate':
+      return json ? JSON.stringify({ migrated: true, database: store.dialect }) : `Database (${store.dialect}) is up to date.`;
+    case 'merchant create': {
+      const name = required(values.name, 'name').trim();
+      const timezone = values.timezone ?? 'UTC';
+      if (!isValidTimeZone(timezone)) throw new UsageError(`unknown time zone ${timezone} (use an IANA name such as Asia/Bangkok)`);
+      const gateways = parseGateways((values.gateways ?? 'all').split(',').map((g) => g.trim()).filter(Boolean));
+      const merchant = await createMerchant(store.db, { name, timezone, gateways, now });
+      const key = await createApiKey(store.db, secrets, { merchantId: merchant.id, mode: 'test', now });
+      if (json) return JSON.stringify({ merchant: { id: merchant.id, name: merchant.name, timezone, gateways }, api_key: key.apiKey });
+      return `Merchant ${merchant.id} (${merchant.name}) created with gateways ${gateways.join(', ') || '(none)'}.\nTest API key (shown once): ${key.apiKey}`;
+    }
+    case 'merchant list': {
+      const merchants = await store.db.selectFrom('merchants').selectAll().orderBy('created_at').execute();
+      const rows = await Promise.all(merchants.map(async (m) => ({ id: m.id, name: m.name, timezone: m.timezone, gateways: await enabledGateways(store.db, m.id) })));
+      if (json) return JSON.stringify({ merchants: rows });
+      return rows.map((m) => `${m.id}\t${m.name}\t${m.timezone}\t${m.gateways.join(',')}`).join('\n') || 'No merchants.';
+    }
+    case 'key create': {
+      const merchantId = required(values.merchant, 'merchant');
+      const mode = values.mode ?? 'test';
+      if (mode !== 'test' && mode !== 'live') throw new UsageError('--mode must be test or live');
+      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
+      const key = await createApiKey(store.db, secrets, { merchantId, mode, now });
+      if (json) return JSON.stringify({ id: key.id, api_key: key.apiKey, mode });
+      return `Key ${key.id} (${mode}) created. Secret (shown once): ${key.apiKey}`;
+    }
+    case 'key revoke': {
+      const keyId = positionals[0];
+      if (!keyId || positionals.length > 1) throw new UsageError('key revoke takes one KEY_ID');
+      if (!(await revokeApiKey(store.db, keyId, now))) throw new Error(`no key ${keyId}`);
+      return json ? JSON.stringify({ id: keyId, revoked: true }) : `Key ${keyId} revoked.`;
+    }
+    case 'gateway enable': {
+      const merchantId = required(values.merchant, 'merchant');
+      if (positionals.length === 0) throw new UsageError('name at least one gateway code');
+      const gateways = parseGateways(positionals);
+      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
+      await enableGateways(store.db, merchantId, gateways);
+      const enabled = await enabledGateways(store.db, merchantId);
+      return json ? JSON.stringify({ merchant: merchantId, gateways: enabled }) : `Enabled for ${merchantId}: ${enabled.join(', ')}`;
+    }
+    default:
+      throw new UsageError(`unknown command: ${command}`);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Configuration from the environment. Every setting is documented in the
+ * README's configuration table; keep the two in step.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** `postgres://…` selects PostgreSQL; null means the SQLite file in the data dir. */
+  readonly databaseUrl: string | null;
+  /** Base URL clients reach this server at; null means http://HOST:PORT. */
+  readonly publicUrl: string | null;
+  /** How long the customer may take to confirm before CanCan reverses (WeChat: ~45 s). */
+  readonly confirmWindowMs: number;
+  /** Delay between provider status queries while the outcome is unknown (WeChat: every 5–10 s). */
+  readonly pollIntervalMs: number;
+  /** Timeout of one provider HTTP call; a timeout is an unknown outcome, never a failure. */
+  readonly providerTimeoutMs: number;
+  /** How long the simulated customer takes to confirm (amounts ending in 53). */
+  readonly simConfirmDelayMs: number;
+  /** Run the provider simulators inside this process (test-mode keys use them). */
+  readonly simulators: boolean;
+  /** Base URL of the simulators when they run elsewhere; null means this server. */
+  readonly simulatorUrl: string | null;
+  /** How long a worker owns a job before another may take it over. */
+  readonly jobLeaseMs: number;
+  readonly workerConcurrency: number;
+  /** Per API key: sustained requests per second, and burst size. */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  readonly logLevel: string;
+  /** Create the demo merchant on the first start of an empty database. */
+  readonly demo: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function integer(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)');
+  }
+  const providerTimeoutMs = integer(env, 'CANCAN_PROVIDER_TIMEOUT_MS', 10_000, 1);
+  return {
+    port: integer(env, 'PORT', 8080),
+    host: env.HOST || '127.0.0.1',
+    dataDir: resolve(env.CANCAN_DATA_DIR || './data'),
+    databaseUrl,
+    publicUrl: env.CANCAN_PUBLIC_URL?.replace(/\/+$/, '') || null,
+    confirmWindowMs: integer(env, 'CANCAN_CONFIRM_WINDOW_MS', 45_000, 1),
+    pollIntervalMs: integer(env, 'CANCAN_POLL_INTERVAL_MS', 5_000, 1),
+    providerTimeoutMs,
+    simConfirmDelayMs: integer(env, 'CANCAN_SIM_CONFIRM_DELAY_MS', 2_000),
+    simulators: flag(env, 'CANCAN_SIMULATORS', true),
+    simulatorUrl: env.CANCAN_SIMULATOR_URL?.replace(/\/+$/, '') || null,
+    // A job's single step makes at most one provider call, so a lease of a few
+    // provider timeouts is never outlived by a healthy worker.
+    jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, providerTimeoutMs * 3), 1),
+    workerConcurrency: integer(env, 'CANCAN_WORKER_CONCURRENCY', 16, 1),
+    rateLimitPerSecond: integer(env, 'CANCAN_RATE_LIMIT_PER_SECOND', 50, 1),
+    rateLimitBurst: integer(env, 'CANCAN_RATE_LIMIT_BURST', 100, 1),
+    logLevel: env.LOG_LEVEL || 'info',
+    demo: flag(env, 'CANCAN_DEMO', true),
+  };
+}
+
+/**
+ * The 32-byte master key: CANCAN_MASTER_KEY (64 hex chars), else a key file in
+ * the data directory, created on first use with owner-only permissions.
+ */
+export function loadMasterKey(config: Config, env: Env = process.env): Buffer {
+  const fromEnv = env.CANCAN_MASTER_KEY;
+  if (fromEnv) {
+    if (!/^[0-9a-fA-F]{64}$/.test(fromEnv)) throw new ConfigError('CANCAN_MASTER_KEY must be 64 hex characters (32 bytes)');
+    return Buffer.from(fromEnv, 'hex');
+  }
+  const file = join(config.dataDir, 'master.key');
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8').trim();
+    if (!/^[0-9a-f]{64}$/.test(text)) throw new ConfigError(`${file} is not a 64-hex-character key`);
+    return Buffer.from(text, 'hex');
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}

@@ -1,0 +1,221 @@
+/**
+ * POST /api/v2/transactions: validate → load → persist the transaction, its
+ * event and its job in one database transaction → answer. Provider calls
+ * happen later, in the worker.
+ */
+import type { Transaction } from 'kysely';
+import { ApiError, attributeError } from '../domain/errors.js';
+import { type Failure, failure } from '../domain/failures.js';
+import { newTransactionRef } from '../domain/ids.js';
+import type { KeyMode } from '../domain/secrets.js';
+import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
+import type { Merchant } from '../store/merchants.js';
+import { isGatewayEnabled } from '../store/merchants.js';
+import type { Database } from '../store/schema.js';
+import {
+  type NewTransaction, type TransactionRow, addEvent, enqueueJob, findByClientId, insertTransaction, isUniqueViolation, lockByClientId,
+  updateTransaction,
+} from '../store/transactions.js';
+import type { CoreDeps } from './deps.js';
+import { type TransactionRequest, canonicalJson } from './validate.js';
+
+export interface Caller {
+  readonly merchant: Merchant;
+  readonly mode: KeyMode;
+}
+
+export interface CreateResult {
+  readonly row: TransactionRow;
+  /** True when an earlier request with the same id and body already created it. */
+  readonly replayed: boolean;
+}
+
+export async function createTransaction(deps: CoreDeps, caller: Caller, request: TransactionRequest): Promise<CreateResult> {
+  const digest = deps.secrets.digest(canonicalJson(request));
+  const existing = await findByClientId(deps.store.db, caller.merchant.id, request.id);
+  if (existing) return replay(existing, digest);
+  if (request.type === 'sale') await checkSaleAllowed(deps, caller, request);
+
+  try {
+    const row = await deps.store.db.transaction().execute((trx) => insert(deps, trx, caller, request, digest));
+    deps.notifier.jobEnqueued();
+    if (row.sale_seq !== null) deps.notifier.transactionChanged(row.sale_seq);
+    return { row, replayed: false };
+  } catch (error) {
+    // A concurrent request with the same id won the race: answer as its replay.
+    if (!isUniqueViolation(error)) throw error;
+    const winner = await findByClientId(deps.store.db, caller.merchant.id, request.id);
+    if (!winner) throw error;
+    return replay(winner, digest);
+  }
+}
+
+function replay(existing: TransactionRow, digest: string): CreateResult {
+  if (existing.request_digest !== digest) {
+    throw new ApiError(409, {
+      code: 'conflict_error',
+      detail: `Transaction ${existing.client_id} already exists with different attributes; use a new id for a new transaction`,
+      pointer: '/data/id',
+    });
+  }
+  return { row: existing, replayed: true };
+}
+
+/** Checks that answer with an error status instead of recording a transaction. */
+async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract<TransactionRequest, { type: 'sale' }>): Promise<void> {
+  const { payment_gateway: code, currency } = request.attributes;
+  const profile = gatewayProfile(code);
+  if (!profile) {
+    throw new ApiError(400, attributeError(`Unknown payment_gateway ${JSON.stringify(code)}; known gateways: ${gatewayCodes().join(', ')}`, '/data/attributes/payment_gateway'));
+  }
+  if (!(await isGatewayEnabled(deps.store.db, caller.merchant.id, code))) {
+    throw new ApiError(403, { code: 'access_forbidden_error', detail: `Payment gateway ${code} is not enabled for this merchant`, pointer: '/data/attributes/payment_gateway' });
+  }
+  if (!profile.currencies.includes(currency)) {
+    throw new ApiError(400, attributeError(`Currency ${currency} is not allowed for ${code}; allowed: ${profile.currencies.join(', ')}`, '/data/attributes/currency'));
+  }
+  if (!deps.adapters.adapterFor(profile, caller.mode)) {
+    throw new ApiError(403, { code: 'access_forbidden_error', detail: `Live payments through ${code} are not configured for this merchant (no provider credentials)` });
+  }
+}
+
+async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller, request: TransactionRequest, digest: string): Promise<TransactionRow> {
+  const now = deps.clock.now();
+  const ref = newTransactionRef();
+  const base: NewTransaction = {
+    ref,
+    merchant_id: caller.merchant.id,
+    client_id: request.id,
+    type: request.type,
+    mode: caller.mode,
+    state: 'pending',
+    step: 'done',
+    gateway: null,
+    amount: null,
+    currency: null,
+    description: request.attributes.description,
+    pos_id: request.attributes.pos_id,
+    mch_level_1: request.attributes.mch_level_1,
+    mch_level_2: request.attributes.mch_level_2,
+    mch_level_3: request.attributes.mch_level_3,
+    sale_client_id: null,
+    sale_seq: null,
+    failure_code: null,
+    failure_detail: null,
+    request_digest: digest,
+    refunded_amount: 0,
+    voided: 0,
+    void_seq: null,
+    provider_order_no: null,
+    auth_code_sealed: null,
+    provider_sent_at: null,
+    confirm_deadline: null,
+    last_provider_code: null,
+    created_at: now,
+    updated_at: now,
+    finalized_at: null,
+    version: 0,
+  };
+  switch (request.type) {
+    case 'sale': {
+      // `payment_auth_key` goes into the row sealed, never as given.
+      const { payment_auth_key, payment_gateway, amount, currency } = request.attributes;
+      const profile = gatewayProfile(payment_gateway);
+      const adapter = profile ? deps.adapters.adapterFor(profile, caller.mode) : null;
+      if (!adapter) throw new Error(`gateway ${payment_gateway} became unavailable`);
+      const row = { ...base, gateway: payment_gateway, amount, currency, provider_order_no: ref };
+      if (!adapter.isWellFormedAuthCode(payment_auth_key)) {
+        // Fails fast: a malformed code is never sent to the provider.
+        return insertFinal(trx, row, now, failure('payment_auth_key_failure', `payment_auth_key is not a well-formed ${profile?.provider} code`));
+      }
+      const inserted = await insertTransaction(trx, { ...row, step: 'pay', auth_code_sealed: deps.secrets.encrypt(payment_auth_key) });
+      await addEvent(trx, inserted.seq, now, 'created', { type: 'sale', gateway: payment_gateway, amount, currency });
+      await enqueueJob(trx, inserted.seq, now, now);
+      return inserted;
+    }
+    case 'void':
+      return insertVoid(deps, trx, base, request.attributes.sale, now);
+    case 'refund':
+      return insertRefund(deps, trx, base, request.attributes.sale, request.attributes.amount, now);
+    default: {
+      const unreachable: never = request;
+      throw new Error(`unknown transaction type ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+async function insertFinal(trx: Transaction<Database>, row: NewTransaction, now: number, why: Failure): Promise<TransactionRow> {
+  const inserted = await insertTransaction(trx, { ...row, state: 'failed', step: 'done', failure_code: why.code, failure_detail: why.detail, finalized_at: now });
+  await addEvent(trx, inserted.seq, now, 'created', { type: row.type, sale: row.sale_client_id ?? undefined });
+  await addEvent(trx, inserted.seq, now, 'state_changed', { from: 'pending', to: 'failed', failure_code: why.code, failure_detail: why.detail });
+  return inserted;
+}
+
+/** Sum of the sale's refunds that are succeeded or still pending. */
+async function committedRefunds(trx: Transaction<Database>, saleSeq: number): Promise<number> {
+  const row = await trx
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
+    .where('sale_seq', '=', saleSeq)
+    .where('type', '=', 'refund')
+    .where('state', 'in', ['pending', 'succeeded'])
+    .executeTakeFirstOrThrow();
+  return Number(row.total);
+}
+
+async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, now: number): Promise<TransactionRow> {
+  const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, saleId);
+  const row: NewTransaction = { ...base, sale_client_id: saleId };
+  if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
+  const linked: NewTransaction = { ...row, sale_seq: sale.seq, gateway: sale.gateway, currency: sale.currency };
+  const notAllowed = (detail: string) => insertFinal(trx, linked, now, failure('void_not_allowed_failure', detail));
+
+  if (sale.voided === 1 || sale.void_seq !== null) return notAllowed('The sale is already voided or being voided');
+  if (sale.state === 'failed') return notAllowed('The sale failed; there is nothing to void');
+  if (sale.state === 'succeeded') {
+    const merchantWindow = (await trx.selectFrom('merchants').select('void_window_ms').where('id', '=', sale.merchant_id).executeTakeFirstOrThrow()).void_window_ms;
+    if (sale.finalized_at !== null && now - sale.finalized_at > merchantWindow) {
+      return notAllowed(`The void window (${Math.round(merchantWindow / 60_000)} min after success) has passed; refund the sale instead`);
+    }
+    if ((await committedRefunds(trx, sale.seq)) > 0) return notAllowed('The sale has refunds; refund the rest instead of voiding');
+  }
+  // A pending sale is reversed by its own job; a succeeded one by the void's job.
+  const inserted = await insertTransaction(trx, { ...linked, step: sale.state === 'pending' ? 'await_sale' : 'reverse_sale' });
+  await addEvent(trx, inserted.seq, now, 'created', { type: 'void', sale: saleId });
+  await updateTransaction(trx, sale, now, { void_seq: inserted.seq });
+  await addEvent(trx, sale.seq, now, 'void_requested', { void: inserted.client_id });
+  if (sale.state === 'pending') {
+    // Wake the sale's job now if no worker holds it; a holder sees the new version and retries.
+    await trx.updateTable('jobs').set({ run_at: now }).where('transaction_seq', '=', sale.seq).where('done_at', 'is', null)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).execute();
+  } else {
+    await enqueueJob(trx, inserted.seq, now, now);
+  }
+  return inserted;
+}
+
+async function insertRefund(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, amount: number, now: number): Promise<TransactionRow> {
+  const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, saleId);
+  const row: NewTransaction = { ...base, amount, sale_client_id: saleId };
+  if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
+  const linked: NewTransaction = { ...row, sale_seq: sale.seq, gateway: sale.gateway, currency: sale.currency };
+  const notAllowed = (detail: string) => insertFinal(trx, linked, now, failure('refund_not_allowed_failure', detail));
+
+  if (sale.state !== 'succeeded') return notAllowed(`The sale is ${sale.state}; only a succeeded sale can be refunded`);
+  if (sale.voided === 1 || sale.void_seq !== null) return notAllowed('The sale is voided or being voided');
+  const profile = sale.gateway ? gatewayProfile(sale.gateway) : undefined;
+  if (!profile) return notAllowed(`Gateway ${sale.gateway} is no longer available`);
+  if (sale.finalized_at !== null && now - sale.finalized_at > profile.refundWindowMs) {
+    return notAllowed(`${profile.code} accepts refunds for ${Math.round(profile.refundWindowMs / 86_400_000)} days after payment`);
+  }
+  const saleAmount = sale.amount ?? 0;
+  if (!profile.partialRefunds && amount !== saleAmount) return notAllowed(`${profile.code} only allows refunds of the full amount (${saleAmount})`);
+  const left = saleAmount - (await committedRefunds(trx, sale.seq));
+  if (amount > left) {
+    return insertFinal(trx, linked, now, failure('refund_exceeds_sale_amount_failure', `At most ${left} ${sale.currency} is left to refund on this sale`));
+  }
+  const inserted = await insertTransaction(trx, { ...linked, step: 'refund', provider_order_no: base.ref });
+  await addEvent(trx, inserted.seq, now, 'created', { type: 'refund', sale: saleId, amount });
+  await enqueueJob(trx, inserted.seq, now, now);
+  return inserted;
+}

@@ -1,0 +1,23 @@
+/** What the core operations need, injected so tests can swap any part. */
+import type { Config } from '../config.js';
+import type { Clock } from '../domain/clock.js';
+import type { SecretBox } from '../domain/secrets.js';
+import type { AdapterSource } from '../providers/adapters.js';
+import type { Store } from '../store/db.js';
+import type { Notifier } from './notifier.js';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface CoreDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly secrets: SecretBox;
+  readonly adapters: AdapterSource;
+  readonly notifier: Notifier;
+  readonly config: Config;
+  readonly log: Logger;
+}

@@ -1,0 +1,341 @@
+/**
+ * Processing of a transaction's job, one step at a time. Each step makes at
+ * most one provider call and then, in one database transaction, records the
+ * call, moves the transaction on and reschedules or ends the job. The step
+ * reached is stored, so after a crash another worker resumes where it stood.
+ *
+ * Provider rules (API.md "How a POS sale is processed"): unknown outcomes are
+ * queried until the confirmation window ends, then the order is reversed;
+ * the pay call is sent at most once per sale (a worker that finds it already
+ * sent queries instead).
+ */
+import type { Transaction } from 'kysely';
+import { type Failure, type FailureCode, failure } from '../domain/failures.js';
+import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
+import type { PosAdapter, ProviderTrace } from '../providers/contract.js';
+import { gatewayProfile } from '../providers/registry.js';
+import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
+import type { Database } from '../store/schema.js';
+import { type TransactionRow, VersionConflict, addEvent, findBySeq, updateTransaction } from '../store/transactions.js';
+import type { CoreDeps } from './deps.js';
+
+/** Marker stored in last_provider_code while the customer has not confirmed. */
+const AWAITING_CUSTOMER = 'awaiting_customer';
+
+type Next = { readonly done: true } | { readonly runAt: number };
+
+interface StepContext {
+  readonly deps: CoreDeps;
+  readonly job: Job;
+  readonly adapter: PosAdapter;
+}
+
+export async function processJob(deps: CoreDeps, job: Job): Promise<void> {
+  const changed = new Set<number>([job.transaction_seq]);
+  try {
+    const row = await findBySeq(deps.store.db, job.transaction_seq);
+    if (!row || row.state !== 'pending' || row.step === 'done' || row.step === 'await_sale') {
+      await commit(deps, job, async () => ({ done: true }));
+      return;
+    }
+    const profile = row.gateway ? gatewayProfile(row.gateway) : undefined;
+    const adapter = profile ? deps.adapters.adapterFor(profile, row.mode) : null;
+    if (!adapter) throw new Error(`no adapter for gateway ${row.gateway} in ${row.mode} mode`);
+    const ctx: StepContext = { deps, job, adapter };
+    if (row.void_seq !== null) changed.add(row.void_seq);
+    if (row.sale_seq !== null) changed.add(row.sale_seq);
+    switch (row.type) {
+      case 'sale':
+        await saleStep(ctx, row);
+        break;
+      case 'void':
+        await voidStep(ctx, row);
+        break;
+      case 'refund':
+        await refundStep(ctx, row);
+        break;
+      default: {
+        const unreachable: never = row.type;
+        throw new Error(`unknown type ${String(unreachable)}`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof LeaseLost) {
+      deps.log.warn({ job: job.id }, 'job lease lost; another worker resumes it');
+      return;
+    }
+    const conflict = error instanceof VersionConflict;
+    // A concurrent change (e.g. a void claiming the sale) is handled by running the step again at once.
+    const delay = conflict ? 0 : backoff(deps, job.attempts);
+    if (!conflict) deps.log.error({ err: error, job: job.id }, 'job step failed; will retry');
+    await commit(deps, job, async () => ({ runAt: deps.clock.now() + delay }), conflict ? null : String(error)).catch((e: unknown) =>
+      deps.log.error({ err: e, job: job.id }, 'could not reschedule job; its lease will expire'));
+  } finally {
+    for (const seq of changed) deps.notifier.transactionChanged(seq);
+  }
+}
+
+function backoff(deps: CoreDeps, attempts: number): number {
+  return Math.min(deps.config.pollIntervalMs * 2 ** Math.min(attempts, 10), 60_000);
+}
+
+/** Runs `write` and the job's reschedule/finish in one database transaction. */
+async function commit(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<Next>, error: string | null = null): Promise<void> {
+  await deps.store.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now();
+    const next = await write(trx, now);
+    if ('done' in next) await finishJob(trx, job, now);
+    else await rescheduleJob(trx, job, next.runAt, error);
+  });
+}
+
+/** Writes while keeping the job leased (e.g. "pay call about to be sent"). */
+async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<TransactionRow>): Promise<TransactionRow> {
+  return deps.store.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now();
+    await assertLease(trx, job, now);
+    return write(trx, now);
+  });
+}
+
+const traceEvent = (trx: Transaction<Database>, seq: number, now: number, trace: ProviderTrace) => addEvent(trx, seq, now, 'provider_call', trace);
+
+function moneyOf(row: TransactionRow) {
+  const currency = row.currency;
+  if (currency === null || !isCurrencyCode(currency)) throw new Error(`transaction ${row.seq} has no valid currency`);
+  return money(row.amount ?? 0, currency as CurrencyCode);
+}
+
+function orderNo(row: TransactionRow): string {
+  if (!row.provider_order_no) throw new Error(`transaction ${row.seq} has no provider order number`);
+  return row.provider_order_no;
+}
+
+// ─── Sales ──────────────────────────────────────────────────────────────────
+
+async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
+  const { deps, job, adapter } = ctx;
+  const poll = deps.config.pollIntervalMs;
+
+  if (row.void_seq !== null && row.step !== 'reverse') {
+    if (row.provider_sent_at === null) {
+      // Voided before anything reached the provider: nothing to reverse.
+      return commit(deps, job, async (trx, now) => {
+        await finishSaleAndVoid(trx, row, now, failure('sale_voided_failure'));
+        return { done: true };
+      });
+    }
+    return commit(deps, job, async (trx, now) => {
+      await updateTransaction(trx, row, now, { step: 'reverse' });
+      return { runAt: now };
+    });
+  }
+
+  switch (row.step) {
+    case 'pay': {
+      if (row.provider_sent_at !== null) {
+        // The pay call may have reached the provider before a crash: never send it twice.
+        return commit(deps, job, async (trx, now) => {
+          await updateTransaction(trx, row, now, { step: 'query' });
+          return { runAt: now };
+        });
+      }
+      const sent = await record(deps, job, (trx, now) =>
+        updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + deps.config.confirmWindowMs }));
+      if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
+      const { outcome, trace } = await adapter.pay({
+        orderNo: orderNo(sent),
+        money: moneyOf(sent),
+        authCode: deps.secrets.decrypt(sent.auth_code_sealed),
+        description: sent.description ?? '',
+      });
+      return commit(deps, job, async (trx, now) => {
+        await traceEvent(trx, row.seq, now, trace);
+        switch (outcome.kind) {
+          case 'paid':
+            await updateTransaction(trx, sent, now, {}, { state: 'succeeded' });
+            return { done: true };
+          case 'declined':
+            await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
+            return { done: true };
+          case 'awaiting_customer':
+            await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: AWAITING_CUSTOMER });
+            return { runAt: now + poll };
+          case 'unknown':
+            await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
+            return { runAt: now + poll };
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    case 'query': {
+      const { outcome, trace } = await adapter.query(orderNo(row));
+      return commit(deps, job, async (trx, now) => {
+        await traceEvent(trx, row.seq, now, trace);
+        const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
+        const keepWaiting = async (lastCode: string | null): Promise<Next> => {
+          await updateTransaction(trx, row, now, windowOver ? { step: 'reverse', last_provider_code: lastCode } : { last_provider_code: lastCode });
+          return { runAt: windowOver ? now : now + poll };
+        };
+        switch (outcome.kind) {
+          case 'paid':
+            await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
+            return { done: true };
+          case 'closed':
+            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row.last_provider_code) });
+            return { done: true };
+          case 'awaiting_customer':
+            return keepWaiting(AWAITING_CUSTOMER);
+          case 'not_paid':
+          case 'unknown':
+            return keepWaiting(row.last_provider_code);
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    case 'reverse': {
+      const { outcome, trace } = await adapter.reverse(orderNo(row));
+      return commit(deps, job, async (trx, now) => {
+        await traceEvent(trx, row.seq, now, trace);
+        switch (outcome.kind) {
+          case 'reversed': {
+            const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row.last_provider_code);
+            await finishSaleAndVoid(trx, row, now, why);
+            return { done: true };
+          }
+          case 'retry':
+          case 'unknown':
+            return { runAt: now + poll };
+          case 'declined':
+            // A reversal the provider refuses is retried more slowly: money may be held until it goes through.
+            deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused a reversal; retrying');
+            return { runAt: now + backoff(deps, job.attempts) };
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    default:
+      throw new Error(`sale ${row.seq} is at unexpected step ${row.step}`);
+  }
+}
+
+/** Why a sale failed when the provider never confirmed it. */
+function unresolvedFailure(adapter: PosAdapter, lastCode: string | null): Failure {
+  if (lastCode === AWAITING_CUSTOMER) return failure('payment_password_failure', 'The customer did not confirm the payment in time');
+  if (lastCode !== null && adapter.mapFailure(lastCode) === 'bank_failure') return failure('bank_failure');
+  return failure('payment_gateway_failure', 'The provider did not confirm the payment in time; it was reversed');
+}
+
+function providerFailure(adapter: PosAdapter, code: string, message: string): Failure {
+  const mapped: FailureCode = adapter.mapFailure(code);
+  return failure(mapped, mapped === 'unknown_failure' ? `${code}: ${message}` : undefined);
+}
+
+/** Ends a sale; a void that claimed it succeeds in the same transaction. */
+async function finishSaleAndVoid(trx: Transaction<Database>, sale: TransactionRow, now: number, why: Failure): Promise<void> {
+  await updateTransaction(trx, sale, now, {}, { state: 'failed', failure: why });
+  if (sale.void_seq === null) return;
+  const voidRow = await findBySeq(trx, sale.void_seq);
+  if (voidRow && voidRow.state === 'pending') await updateTransaction(trx, voidRow, now, {}, { state: 'succeeded' });
+}
+
+// ─── Voids of succeeded sales ───────────────────────────────────────────────
+
+async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
+  const { deps, job, adapter } = ctx;
+  const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
+  if (!sale) throw new Error(`void ${row.seq} has no sale`);
+  const { outcome, trace } = await adapter.reverse(orderNo(sale));
+  return commit(deps, job, async (trx, now) => {
+    await traceEvent(trx, row.seq, now, trace);
+    const current = await findBySeq(trx, sale.seq);
+    if (!current) throw new Error(`sale ${sale.seq} vanished`);
+    switch (outcome.kind) {
+      case 'reversed':
+        await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
+        await updateTransaction(trx, current, now, { voided: 1 });
+        return { done: true };
+      case 'retry':
+      case 'unknown':
+        return { runAt: now + deps.config.pollIntervalMs };
+      case 'declined':
+        await updateTransaction(trx, row, now, {}, { state: 'failed', failure: failure('void_not_allowed_failure', `${outcome.code}: ${outcome.message}`) });
+        await updateTransaction(trx, current, now, { void_seq: null });
+        return { done: true };
+      default:
+        return assertNever(outcome);
+    }
+  });
+}
+
+// ─── Refunds ────────────────────────────────────────────────────────────────
+
+async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> {
+  const { deps, job, adapter } = ctx;
+  const poll = deps.config.pollIntervalMs;
+  const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
+  if (!sale) throw new Error(`refund ${row.seq} has no sale`);
+  const request = { orderNo: orderNo(sale), refundNo: orderNo(row), saleMoney: moneyOf(sale), refundMoney: moneyOf(row), reason: row.description };
+
+  const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
+    await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
+    await trx.updateTable('transactions')
+      .set((eb) => ({ refunded_amount: eb('refunded_amount', '+', row.amount ?? 0), version: eb('version', '+', 1), updated_at: now }))
+      .where('seq', '=', sale.seq).execute();
+    return { done: true };
+  };
+
+  switch (row.step) {
+    case 'refund': {
+      const { outcome, trace } = await adapter.refund(request);
+      return commit(deps, job, async (trx, now) => {
+        await traceEvent(trx, row.seq, now, trace);
+        switch (outcome.kind) {
+          case 'succeeded':
+            return succeed(trx, now);
+          case 'processing':
+            await updateTransaction(trx, row, now, { step: 'refund_query' });
+            return { runAt: now + poll };
+          case 'declined':
+            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
+            return { done: true };
+          case 'unknown':
+            // Safe to send again: the refund number makes the provider refund at most once.
+            return { runAt: now + backoff(deps, job.attempts) };
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    case 'refund_query': {
+      const { outcome, trace } = await adapter.refundQuery(request);
+      return commit(deps, job, async (trx, now) => {
+        await traceEvent(trx, row.seq, now, trace);
+        switch (outcome.kind) {
+          case 'succeeded':
+            return succeed(trx, now);
+          case 'processing':
+          case 'unknown':
+            return { runAt: now + poll };
+          case 'failed':
+            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
+            return { done: true };
+          case 'not_found':
+            await updateTransaction(trx, row, now, { step: 'refund' });
+            return { runAt: now };
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    default:
+      throw new Error(`refund ${row.seq} is at unexpected step ${row.step}`);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled outcome ${JSON.stringify(value)}`);
+}

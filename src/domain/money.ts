@@ -1,0 +1,94 @@
+/**
+ * Money: integer amounts in the currency's smallest unit (ISO 4217 exponent).
+ * No floating point anywhere: provider formats are produced with string and
+ * bigint arithmetic only.
+ */
+
+/** ISO 4217 minor-unit exponents of the currencies CanCan knows. */
+const EXPONENTS = {
+  AUD: 2, BHD: 3, CAD: 2, CHF: 2, CNY: 2, EUR: 2, GBP: 2, HKD: 2, IDR: 2,
+  JOD: 3, JPY: 0, KRW: 0, KWD: 3, MOP: 2, MYR: 2, NZD: 2, OMR: 3, PHP: 2,
+  SGD: 2, THB: 2, TND: 3, TWD: 2, USD: 2, VND: 0,
+} as const satisfies Record<string, 0 | 2 | 3>;
+
+export type CurrencyCode = keyof typeof EXPONENTS;
+
+declare const minorUnitsBrand: unique symbol;
+/** A non-negative safe integer count of a currency's smallest unit. */
+export type MinorUnits = number & { readonly [minorUnitsBrand]: true };
+
+export interface Money {
+  readonly amount: MinorUnits;
+  readonly currency: CurrencyCode;
+}
+
+export function isCurrencyCode(value: string): value is CurrencyCode {
+  return Object.hasOwn(EXPONENTS, value);
+}
+
+export function currencyExponent(currency: CurrencyCode): 0 | 2 | 3 {
+  return EXPONENTS[currency];
+}
+
+export function knownCurrencies(): CurrencyCode[] {
+  return Object.keys(EXPONENTS) as CurrencyCode[];
+}
+
+export function isMinorUnits(value: unknown): value is MinorUnits {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+export function money(amount: number, currency: CurrencyCode): Money {
+  if (!isMinorUnits(amount)) throw new RangeError(`amount must be a non-negative safe integer, got ${amount}`);
+  return { amount, currency };
+}
+
+/** Minor units → decimal string in major units: (1234, USD) → "12.34", (5, BHD) → "0.005", (100, JPY) → "100". */
+export function toMajorUnitString(value: Money): string {
+  const exponent = currencyExponent(value.currency);
+  const digits = String(value.amount);
+  if (exponent === 0) return digits;
+  const padded = digits.padStart(exponent + 1, '0');
+  return `${padded.slice(0, -exponent)}.${padded.slice(-exponent)}`;
+}
+
+/**
+ * Decimal string in major units → minor units. Rejects more fraction digits
+ * than the currency has (no silent rounding), signs, exponents and junk.
+ */
+export function fromMajorUnitString(text: string, currency: CurrencyCode): Money {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) throw new RangeError(`not a decimal amount: ${JSON.stringify(text)}`);
+  const exponent = currencyExponent(currency);
+  const whole = match[1] ?? '0';
+  const fraction = match[2] ?? '';
+  if (fraction.length > exponent) {
+    throw new RangeError(`${currency} has ${exponent} decimals; ${JSON.stringify(text)} has ${fraction.length}`);
+  }
+  const minor = BigInt(whole) * 10n ** BigInt(exponent) + BigInt(fraction.padEnd(exponent, '0') || '0');
+  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`amount too large: ${text}`);
+  return money(Number(minor), currency);
+}
+
+/**
+ * Minor units → a JSON number in major units (LINE Pay's format). The number
+ * is produced by parsing the exact decimal string, so 1234 USD cents becomes
+ * exactly the JSON literal 12.34.
+ */
+export function toMajorUnitNumber(value: Money): number {
+  return Number(toMajorUnitString(value));
+}
+
+/** A JSON number in major units → minor units, refusing values that are not exact. */
+export function fromMajorUnitNumber(value: number, currency: CurrencyCode): Money {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`not an amount: ${value}`);
+  // Number → shortest round-trip decimal string, then exact string parsing.
+  const text = value.toString();
+  if (/e/i.test(text)) throw new RangeError(`amount out of range: ${value}`);
+  return fromMajorUnitString(text, currency);
+}
+
+/** "Last two digits" of an amount in minor units, the simulators' test-value selector. */
+export function lastTwoDigits(amount: number): number {
+  return amount % 100;
+}

@@ -1,0 +1,71 @@
+/** Parses and checks the list endpoint's query parameters (filter[...], page[...]). */
+import { type ListFilters, decodeCursor } from '../../core/list-transactions.js';
+import { ApiError, type ErrorItem } from '../../domain/errors.js';
+import { TRANSACTION_STATES, TRANSACTION_TYPES, type TransactionState, type TransactionType } from '../../domain/states.js';
+
+const DEFAULT_PAGE_SIZE = 25;
+const MAX_PAGE_SIZE = 100;
+
+function oneOf<T extends string>(allowed: readonly T[], value: string): value is T {
+  return (allowed as readonly string[]).includes(value);
+}
+
+export function parseListQuery(query: Record<string, unknown>): ListFilters {
+  const errors: ErrorItem[] = [];
+  const text = (name: string): string | null => {
+    const value = query[name];
+    if (value === undefined || value === '') return null;
+    if (typeof value !== 'string') {
+      errors.push({ code: 'attribute_error', detail: `${name} must be given once`, parameter: name });
+      return null;
+    }
+    return value;
+  };
+  const time = (name: string): number | null => {
+    const value = text(name);
+    if (value === null) return null;
+    const ms = Date.parse(value);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+      errors.push({ code: 'attribute_error', detail: `${name} must be an ISO 8601 time such as 2024-01-31T00:00:00Z`, parameter: name });
+      return null;
+    }
+    return ms;
+  };
+
+  const typeText = text('filter[type]');
+  let type: TransactionType | null = null;
+  if (typeText !== null) {
+    if (oneOf(TRANSACTION_TYPES, typeText)) type = typeText;
+    else errors.push({ code: 'attribute_error', detail: `filter[type] must be one of ${TRANSACTION_TYPES.join(', ')}`, parameter: 'filter[type]' });
+  }
+  const stateText = text('filter[state]');
+  let state: TransactionState | null = null;
+  if (stateText !== null) {
+    if (oneOf(TRANSACTION_STATES, stateText)) state = stateText;
+    else errors.push({ code: 'attribute_error', detail: `filter[state] must be one of ${TRANSACTION_STATES.join(', ')}`, parameter: 'filter[state]' });
+  }
+  const sizeText = text('page[size]');
+  let size = DEFAULT_PAGE_SIZE;
+  if (sizeText !== null) {
+    size = Number(sizeText);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+      errors.push({ code: 'attribute_error', detail: `page[size] must be an integer from 1 to ${MAX_PAGE_SIZE}`, parameter: 'page[size]' });
+    }
+  }
+  const after = text('page[after]');
+  if (after !== null && decodeCursor(after) === null) {
+    errors.push({ code: 'attribute_error', detail: 'page[after] is not a cursor from links.next', parameter: 'page[after]' });
+  }
+  const filters: ListFilters = {
+    type,
+    state,
+    gateway: text('filter[payment_gateway]'),
+    posId: text('filter[pos_id]'),
+    createdGte: time('filter[created_at][gte]'),
+    createdLt: time('filter[created_at][lt]'),
+    size,
+    after,
+  };
+  if (errors.length > 0) throw new ApiError(400, errors);
+  return filters;
+}

@@ -1,0 +1,101 @@
+/** The POS API (CANCAN v2): /api/v2/transactions. Thin: parse, call core, render. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Caller, createTransaction } from '../../core/create-transaction.js';
+import type { CoreDeps } from '../../core/deps.js';
+import { type ListFilters, listTransactions } from '../../core/list-transactions.js';
+import { validateTransactionRequest } from '../../core/validate.js';
+import { ApiError } from '../../domain/errors.js';
+import { isFinal } from '../../domain/states.js';
+import { findByClientId, findBySeq, type TransactionRow } from '../../store/transactions.js';
+import { authenticateRequest } from '../auth.js';
+import type { RateLimiter } from '../rate-limit.js';
+import { renderTransaction } from '../resources.js';
+import { parseListQuery } from './list-query.js';
+
+const MAX_WAIT_SECONDS = 30;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+/** `Prefer: wait=N` (RFC 7240), capped at 30 seconds; null when absent. */
+export function preferredWait(header: string | string[] | undefined): number | null {
+  const text = Array.isArray(header) ? header.join(',') : header;
+  const match = text ? /(?:^|[,;\s])wait\s*=\s*"?(\d+)"?/i.exec(text) : null;
+  return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : null;
+}
+
+export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addHook('preHandler', async (request, reply) => {
+      const caller = await authenticateRequest(deps, request);
+      const retryAfter = limiter.take(caller.keyId, deps.clock.now());
+      if (retryAfter > 0) {
+        reply.header('Retry-After', String(retryAfter));
+        throw new ApiError(429, { code: 'rate_limit_error', detail: `Too many requests for this API key; retry after ${retryAfter} s` });
+      }
+      request.caller = caller;
+    });
+
+    app.post('/transactions', async (request, reply) => {
+      const caller = callerOf(request);
+      const validated = validateTransactionRequest(request.body);
+      if (!validated.ok) throw new ApiError(400, validated.errors);
+      const { row, replayed } = await createTransaction(deps, caller, validated.request);
+      const wait = preferredWait(request.headers.prefer);
+      const latest = wait === null ? row : await waitForFinal(deps, row, wait * 1000);
+      if (wait !== null) reply.header('Preference-Applied', `wait=${wait}`);
+      if (replayed) reply.header('Idempotent-Replayed', 'true');
+      return send(reply, replayed ? 200 : 201, { data: renderTransaction(latest) });
+    });
+
+    app.get<{ Params: { id: string } }>('/transactions/:id', async (request, reply) => {
+      const row = await findByClientId(deps.store.db, callerOf(request).merchant.id, request.params.id);
+      if (!row) throw new ApiError(404, { code: 'not_found_error', detail: 'Record Not Found' });
+      return send(reply, 200, { data: renderTransaction(row) });
+    });
+
+    app.get('/transactions', async (request, reply) => {
+      const query = parseListQuery(request.query as Record<string, unknown>);
+      const page = await listTransactions(deps.store.db, callerOf(request).merchant.id, query);
+      const links: Record<string, string> = { self: linkFor(request, query, query.after) };
+      if (page.nextCursor !== null) links.next = linkFor(request, query, page.nextCursor);
+      return send(reply, 200, { data: page.rows.map(renderTransaction), links });
+    });
+  };
+}
+
+function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new ApiError(401, { code: 'authentication_error', detail: 'Not authenticated' });
+  return request.caller;
+}
+
+function send(reply: FastifyReply, status: number, body: object): FastifyReply {
+  return reply.code(status).type('application/json').send(body);
+}
+
+/** Holds the answer until the transaction is final or `ms` pass. */
+async function waitForFinal(deps: CoreDeps, row: TransactionRow, ms: number): Promise<TransactionRow> {
+  const deadline = deps.clock.now() + ms;
+  let latest = row;
+  while (!isFinal(latest.state)) {
+    const remaining = deadline - deps.clock.now();
+    if (remaining <= 0) break;
+    // Woken at once in this process; the 250 ms cap covers a worker in another process.
+    await deps.notifier.waitForChange(latest.seq, Math.min(remaining, 250));
+    latest = (await findBySeq(deps.store.db, latest.seq)) ?? latest;
+  }
+  return latest;
+}
+
+function linkFor(request: FastifyRequest, query: ListFilters, after: string | null): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
+    if (key !== 'page[after]' && typeof value === 'string') params.set(key, value);
+  }
+  params.set('page[size]', String(query.size));
+  if (after !== null) params.set('page[after]', after);
+  return `/api/v2/transactions?${params.toString()}`;
+}

@@ -1,0 +1,63 @@
+/** The fastify server: POS API, health, and (in test mode) the provider simulators. */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { CoreDeps } from '../core/deps.js';
+import { ApiError } from '../domain/errors.js';
+import { errorBody, sendError, toApiError } from './errors.js';
+import { RateLimiter } from './rate-limit.js';
+import { transactionRoutes } from './routes/transactions.js';
+
+export const BODY_LIMIT = 64 * 1024;
+
+/** Paths whose values are secrets: never written to a log line. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'headers.authorization',
+  '*.payment_auth_key',
+  '*.authCode',
+  '*.auth_code',
+  '*.api_key',
+  '*.apiKey',
+];
+
+export function buildServer(options: { logLevel: string; logStream?: DestinationStream }): FastifyInstance {
+  return Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: {
+      level: options.logLevel,
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // Route ids are opaque to us; keep the 404 envelope for unknown paths.
+    return503OnClosing: true,
+  });
+}
+
+export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise<void> {
+  // Some POS clients send JSON without (or with another) content type: parse it as JSON all the same.
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ApiError(400, { code: 'attribute_error', detail: 'The request body is not valid JSON', pointer: '' }), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => sendError(reply, toApiError(error instanceof Error ? error : new Error(String(error)), request)));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).type('application/json').send(errorBody(404, [{ code: 'not_found_error', detail: `No route for ${request.method} ${request.url.split('?')[0]}` }])));
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await deps.store.ping();
+      return reply.send({ status: 'ok', database: deps.store.dialect });
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', database: deps.store.dialect });
+    }
+  });
+
+  const limiter = new RateLimiter(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
+  await app.register(transactionRoutes(deps, limiter), { prefix: '/api/v2' });
+}

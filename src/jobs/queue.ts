@@ -1,0 +1,58 @@
+/**
+ * The durable job outbox. A job names a transaction whose processing is due
+ * at `run_at`. Workers lease jobs; a lease that expires (crashed worker) makes
+ * the job claimable again. Every write that ends or reschedules a job checks
+ * the lease, inside the same database transaction as the state change it
+ * accompanies, so a worker that lost its lease cannot write anything.
+ */
+import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
+import type { Dialect } from '../store/db.js';
+import type { Database, JobsTable } from '../store/schema.js';
+
+export type Job = Selectable<JobsTable>;
+
+export class LeaseLost extends Error {
+  constructor(jobId: number) {
+    super(`lease on job ${jobId} was lost`);
+  }
+}
+
+export async function claimDueJobs(db: Kysely<Database>, dialect: Dialect, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> {
+  // SKIP LOCKED lets several workers claim side by side on PostgreSQL; SQLite serialises writers anyway.
+  const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const result = await sql<Job>`
+    update jobs set lease_owner = ${owner}, lease_until = ${now + leaseMs}, attempts = attempts + 1
+    where id in (
+      select id from jobs
+      where done_at is null and run_at <= ${now} and (lease_until is null or lease_until < ${now})
+      order by run_at limit ${limit} ${lock}
+    )
+    returning *`.execute(db);
+  return result.rows;
+}
+
+export async function finishJob(trx: Transaction<Database>, job: Job, now: number): Promise<void> {
+  const result = await trx.updateTable('jobs').set({ done_at: now, lease_owner: null, lease_until: null })
+    .where('id', '=', job.id).where('lease_owner', '=', job.lease_owner).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new LeaseLost(job.id);
+}
+
+export async function rescheduleJob(trx: Transaction<Database>, job: Job, runAt: number, error: string | null = null): Promise<void> {
+  const result = await trx.updateTable('jobs').set({ run_at: runAt, lease_owner: null, lease_until: null, last_error: error })
+    .where('id', '=', job.id).where('lease_owner', '=', job.lease_owner).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new LeaseLost(job.id);
+}
+
+/** Confirms the lease is still ours, within a transaction that writes on its behalf. */
+export async function assertLease(trx: Transaction<Database>, job: Job, now: number): Promise<void> {
+  const row = await trx.selectFrom('jobs').select('id').where('id', '=', job.id).where('lease_owner', '=', job.lease_owner)
+    .where('lease_until', '>', now).executeTakeFirst();
+  if (!row) throw new LeaseLost(job.id);
+}
+
+export async function queueStats(db: Kysely<Database>, now: number): Promise<{ due: number; oldestDueAgeMs: number }> {
+  const row = await db.selectFrom('jobs').select((eb) => [eb.fn.countAll<number>().as('due'), eb.fn.min<number>('run_at').as('oldest')])
+    .where('done_at', 'is', null).where('run_at', '<=', now).executeTakeFirstOrThrow();
+  const oldest = row.oldest === null ? null : Number(row.oldest);
+  return { due: Number(row.due), oldestDueAgeMs: oldest === null ? 0 : now - oldest };
+}

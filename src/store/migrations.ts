@@ -1,0 +1,128 @@
+/**
+ * Schema migrations, in code so they ship inside the build. One schema for
+ * both dialects; the only difference is how an auto-increment key is spelled.
+ */
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import type { Dialect } from './db.js';
+
+// Migrations operate on a database whose shape they are creating.
+type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const serial = (table: ReturnType<AnyDb['schema']['createTable']>, name: string) =>
+    dialect === 'postgres'
+      ? table.addColumn(name, 'bigserial', (c) => c.primaryKey())
+      : table.addColumn(name, 'integer', (c) => c.primaryKey().autoIncrement());
+
+  return {
+    '0001_initial': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('merchants')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('timezone', 'text', (c) => c.notNull())
+          .addColumn('void_window_ms', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('merchant_gateways')
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('gateway', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('merchant_gateways_pk', ['merchant_id', 'gateway'])
+          .execute();
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('mode', 'text', (c) => c.notNull())
+          .addColumn('prefix', 'text', (c) => c.notNull())
+          .addColumn('key_digest', 'text', (c) => c.notNull().unique())
+          .addColumn('key_sealed', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        await serial(db.schema.createTable('transactions'), 'seq')
+          .addColumn('ref', 'text', (c) => c.notNull().unique())
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('mode', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('step', 'text', (c) => c.notNull())
+          .addColumn('gateway', 'text')
+          .addColumn('amount', 'bigint')
+          .addColumn('currency', 'text')
+          .addColumn('description', 'text')
+          .addColumn('pos_id', 'text')
+          .addColumn('mch_level_1', 'text')
+          .addColumn('mch_level_2', 'text')
+          .addColumn('mch_level_3', 'text')
+          .addColumn('sale_client_id', 'text')
+          .addColumn('sale_seq', 'bigint')
+          .addColumn('failure_code', 'text')
+          .addColumn('failure_detail', 'text')
+          .addColumn('request_digest', 'text', (c) => c.notNull())
+          .addColumn('refunded_amount', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('voided', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('void_seq', 'bigint')
+          .addColumn('provider_order_no', 'text')
+          .addColumn('auth_code_sealed', 'text')
+          .addColumn('provider_sent_at', 'bigint')
+          .addColumn('confirm_deadline', 'bigint')
+          .addColumn('last_provider_code', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('finalized_at', 'bigint')
+          .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
+          .addUniqueConstraint('transactions_merchant_client_id', ['merchant_id', 'client_id'])
+          .execute();
+        await db.schema.createIndex('transactions_merchant_seq').on('transactions').columns(['merchant_id', 'seq']).execute();
+        await db.schema.createIndex('transactions_sale_seq').on('transactions').column('sale_seq').execute();
+        await serial(db.schema.createTable('transaction_events'), 'id')
+          .addColumn('transaction_seq', 'bigint', (c) => c.notNull().references('transactions.seq'))
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('transaction_events_tx').on('transaction_events').column('transaction_seq').execute();
+        await serial(db.schema.createTable('jobs'), 'id')
+          .addColumn('transaction_seq', 'bigint', (c) => c.notNull().references('transactions.seq'))
+          .addColumn('run_at', 'bigint', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('done_at', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('jobs_due')
+          .on('jobs')
+          .column('run_at')
+          .where(sql.ref('done_at'), 'is', null)
+          .execute();
+        await db.schema.createIndex('jobs_tx').on('jobs').column('transaction_seq').execute();
+      },
+    },
+  };
+}
+
+export async function migrate(db: AnyDb, dialect: Dialect): Promise<string[]> {
+  const all = migrations(dialect);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => all },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Whether every migration this build knows has been applied. */
+export async function migrationsCurrent(db: AnyDb, dialect: Dialect): Promise<boolean> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(dialect) } });
+  const known = await migrator.getMigrations();
+  return known.every((m) => m.executedAt !== undefined);
+}

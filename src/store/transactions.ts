@@ -1,0 +1,91 @@
+/** Reads and writes of transaction rows, their events and their jobs. */
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { type Failure } from '../domain/failures.js';
+import { type TransactionState, assertTransition } from '../domain/states.js';
+import type { Database, TransactionsTable } from './schema.js';
+import type { Dialect } from './db.js';
+
+export type TransactionRow = Selectable<TransactionsTable>;
+export type NewTransaction = Insertable<TransactionsTable>;
+type Writable = Omit<Updateable<TransactionsTable>, 'seq' | 'state' | 'version' | 'failure_code' | 'failure_detail' | 'finalized_at'>;
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Another writer changed the row since it was read; the caller re-reads and decides again. */
+export class VersionConflict extends Error {
+  constructor(seq: number) {
+    super(`transaction ${seq} changed concurrently`);
+  }
+}
+
+export async function findByClientId(db: Db, merchantId: string, clientId: string): Promise<TransactionRow | undefined> {
+  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('client_id', '=', clientId).executeTakeFirst();
+}
+
+/** Loads a row for update: on PostgreSQL the row is locked until the transaction ends (SQLite serialises writers). */
+export async function lockByClientId(trx: Transaction<Database>, dialect: Dialect, merchantId: string, clientId: string): Promise<TransactionRow | undefined> {
+  const query = trx.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('client_id', '=', clientId);
+  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+}
+
+export async function findBySeq(db: Db, seq: number): Promise<TransactionRow | undefined> {
+  return db.selectFrom('transactions').selectAll().where('seq', '=', seq).executeTakeFirst();
+}
+
+export async function insertTransaction(trx: Transaction<Database>, row: NewTransaction): Promise<TransactionRow> {
+  return trx.insertInto('transactions').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function addEvent(db: Db, seq: number, at: number, kind: string, data: object): Promise<void> {
+  await db.insertInto('transaction_events').values({ transaction_seq: seq, at, kind, data: JSON.stringify(data) }).execute();
+}
+
+export async function enqueueJob(db: Db, seq: number, runAt: number, now: number): Promise<void> {
+  await db.insertInto('jobs').values({ transaction_seq: seq, run_at: runAt, attempts: 0, created_at: now }).execute();
+}
+
+/**
+ * Updates a row if it is still at the version that was read, optionally moving
+ * it to a final state (checked against the transition table). Records the
+ * state change as an event.
+ */
+export async function updateTransaction(
+  trx: Transaction<Database>,
+  row: TransactionRow,
+  now: number,
+  patch: Writable,
+  final?: { state: Exclude<TransactionState, 'pending'>; failure?: Failure },
+): Promise<TransactionRow> {
+  const finalFields = final
+    ? {
+        state: final.state,
+        failure_code: final.failure?.code ?? null,
+        failure_detail: final.failure?.detail ?? null,
+        finalized_at: now,
+        step: 'done' as const,
+        auth_code_sealed: null,
+      }
+    : {};
+  if (final) assertTransition(row.state, final.state);
+  const updated = await trx
+    .updateTable('transactions')
+    .set({ ...patch, ...finalFields, updated_at: now, version: row.version + 1 })
+    .where('seq', '=', row.seq)
+    .where('version', '=', row.version)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) throw new VersionConflict(row.seq);
+  if (final) {
+    await addEvent(trx, row.seq, now, 'state_changed', {
+      from: row.state,
+      to: final.state,
+      ...(final.failure ? { failure_code: final.failure.code, failure_detail: final.failure.detail } : {}),
+    });
+  }
+  return updated;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
