@@ -45,6 +45,11 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise
     }
   });
 
+  // JSON is UTF-8 by definition (RFC 8259); the blueprint's clients expect the bare media type.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', 'application/json');
+    return payload;
+  });
   app.setErrorHandler((error, request, reply) => sendError(reply, toApiError(error instanceof Error ? error : new Error(String(error)), request)));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).type('application/json').send(errorBody(404, [{ code: 'not_found_error', detail: `No route for ${request.method} ${request.url.split('?')[0]}` }])));

@@ -1,0 +1,68 @@
+/** Starts a real CanCan server (real HTTP, real database, in-process simulators) for tests. */
+import { Writable } from 'node:stream';
+import { type App, startApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { gatewayCodes } from '../../src/providers/registry.js';
+import { createApiKey, createMerchant } from '../../src/store/merchants.js';
+import { type DbKind, type TestDatabase, createTestDatabase } from './databases.js';
+
+/** Short provider windows so the unhappy paths finish in seconds. */
+export const FAST_ENV = {
+  CANCAN_CONFIRM_WINDOW_MS: '1500',
+  CANCAN_POLL_INTERVAL_MS: '100',
+  CANCAN_PROVIDER_TIMEOUT_MS: '500',
+  CANCAN_SIM_CONFIRM_DELAY_MS: '300',
+  CANCAN_JOB_LEASE_MS: '3000',
+  LOG_LEVEL: 'info',
+};
+
+export interface TestMerchant {
+  readonly id: string;
+  readonly apiKey: string;
+}
+
+export interface TestApp {
+  readonly app: App;
+  readonly url: string;
+  readonly database: TestDatabase;
+  /** Every log line the server wrote. */
+  readonly logs: string[];
+  merchant(gateways?: readonly string[]): Promise<TestMerchant>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(kind: DbKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase(kind);
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const config = loadConfig({
+    ...FAST_ENV,
+    ...env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CANCAN_DATA_DIR: database.dataDir,
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+  });
+  const app = await startApp(config, { logStream });
+  return {
+    app,
+    url: app.url,
+    database,
+    logs,
+    async merchant(gateways = gatewayCodes()) {
+      const now = Date.now();
+      const merchant = await createMerchant(app.deps.store.db, { name: 'Test Shop', timezone: 'UTC', gateways, now });
+      const key = await createApiKey(app.deps.store.db, app.deps.secrets, { merchantId: merchant.id, mode: 'test', now });
+      return { id: merchant.id, apiKey: key.apiKey };
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
