@@ -36,7 +36,7 @@ export const uniqueId = (prefix = 'tx'): string => `${prefix}-${process.pid}-${D
 /** A well-formed WeChat Pay customer code (18 digits starting 10–15). */
 export const WECHAT_AUTH_CODE = '134567890123456789';
 
-export function saleBody(id: string, amount: number, overrides: Record<string, unknown> = {}) {
+export function saleBody(id: string, amount: unknown, overrides: Record<string, unknown> = {}) {
   return {
     data: {
       id,

@@ -1,0 +1,155 @@
+/**
+ * WeChat Pay merchant API v2 adapter: HTTP plumbing around the pure
+ * transformers. Anything that leaves CanCan unsure whether money moved —
+ * timeout, connection error, non-2xx, unparsable body, return_code FAIL, a
+ * response whose signature does not verify — is `unknown`, never a decline.
+ *
+ * In live mode the `secapi` paths (reverse, refund) need the merchant's
+ * client certificate (mutual TLS); supply it through a `fetch` whose
+ * dispatcher carries it.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { PosAdapter, ProviderTrace, Traced } from '../contract.js';
+import { mapWeChatFailure } from './errors.js';
+import { verifyFields, withSignature, type WeChatSignType } from './sign.js';
+import {
+  isWeChatAuthCode, micropayFields, orderQueryFields, refundFields, refundQueryFields, reverseFields,
+  toPayOutcome, toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toReverseOutcome,
+  traceCode, traceMessage,
+} from './transformers.js';
+import { buildXml, field, parseXml, type WireFields } from './xml.js';
+
+export interface WeChatPayCredentials {
+  appId: string;
+  mchId: string;
+  apiKey: string;
+  signType: WeChatSignType;
+}
+
+/** Fixed, public test credentials: good only against the simulator. */
+export const WECHATPAY_SANDBOX_CREDENTIALS: WeChatPayCredentials = {
+  appId: 'wx2421b1c4370ec43b',
+  mchId: '10000100',
+  apiKey: 'cancansandbox0wechatpay0v2key032',
+  signType: 'HMAC-SHA256',
+};
+
+export const WECHATPAY_LIVE_BASE_URL = 'https://api.mch.weixin.qq.com';
+
+export interface WeChatPayAdapterOptions {
+  baseUrl: string;
+  credentials: WeChatPayCredentials;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** What one call produced: verified fields, or the reason nothing can be trusted. */
+type CallResult =
+  | { readonly ok: true; readonly fields: WireFields; readonly httpStatus: number; readonly latencyMs: number }
+  | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number };
+
+export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAdapter {
+  const { credentials, timeoutMs } = options;
+  const doFetch = options.fetch ?? fetch;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const nonce = (): string => randomBytes(16).toString('hex'); // 32 chars, WeChat's maximum
+
+  /** Never let a secret reach a trace, even if the provider echoed one back. */
+  function redact(text: string | null, secrets: readonly string[]): string | null {
+    if (text === null) return null;
+    return secrets.reduce((result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')), text);
+  }
+
+  async function call(path: string, fields: WireFields): Promise<CallResult> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    let httpStatus: number | null = null;
+    try {
+      const response = await doFetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml; charset=utf-8' },
+        body: buildXml(withSignature(fields, credentials.apiKey, credentials.signType)),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      httpStatus = response.status;
+      const body = await response.text();
+      if (!response.ok) return { ok: false, reason: `HTTP ${response.status}`, httpStatus, latencyMs: elapsed() };
+      const answer = parseXml(body);
+      // return_code FAIL answers are not signed; they are unknown anyway (see transformers).
+      if (field(answer, 'return_code') === 'SUCCESS' && !verifyFields(answer, credentials.apiKey, credentials.signType)) {
+        return { ok: false, reason: 'response signature does not verify', httpStatus, latencyMs: elapsed() };
+      }
+      return { ok: true, fields: answer, httpStatus, latencyMs: elapsed() };
+    } catch (error) {
+      return { ok: false, reason: describeError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
+    }
+  }
+
+  /** Runs one call and turns its answer into an outcome plus a secret-free trace. */
+  async function traced<T>(
+    callName: string,
+    path: string,
+    fields: WireFields,
+    interpret: (answer: WireFields) => T,
+    whenUnknown: (reason: string) => T,
+    secrets: readonly string[] = [],
+  ): Promise<Traced<T>> {
+    const result = await call(path, fields);
+    const allSecrets = [credentials.apiKey, ...secrets];
+    const base = { provider: 'wechatpay', call: callName, latencyMs: result.latencyMs, httpStatus: result.httpStatus } as const;
+    if (!result.ok) {
+      const reason = redact(result.reason, allSecrets) ?? '';
+      const trace: ProviderTrace = { ...base, code: null, message: reason };
+      return { outcome: whenUnknown(reason), trace };
+    }
+    const trace: ProviderTrace = {
+      ...base,
+      code: redact(traceCode(result.fields), allSecrets),
+      message: redact(traceMessage(result.fields), allSecrets),
+    };
+    return { outcome: interpret(result.fields), trace };
+  }
+
+  return {
+    provider: 'wechatpay',
+    isWellFormedAuthCode: isWeChatAuthCode,
+    pay: (request) => traced(
+      'micropay', '/pay/micropay', micropayFields(credentials, nonce(), request),
+      (answer) => toPayOutcome(answer, request.orderNo),
+      (reason) => ({ kind: 'unknown', reason, code: null }),
+      [request.authCode],
+    ),
+    query: (orderNo) => traced(
+      'orderquery', '/pay/orderquery', orderQueryFields(credentials, nonce(), orderNo),
+      (answer) => toQueryOutcome(answer, orderNo),
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    reverse: (orderNo) => traced(
+      'reverse', '/secapi/pay/reverse', reverseFields(credentials, nonce(), orderNo),
+      toReverseOutcome,
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    refund: (request) => traced(
+      'refund', '/secapi/pay/refund', refundFields(credentials, nonce(), request),
+      toRefundOutcome,
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    refundQuery: (request) => traced(
+      'refundquery', '/pay/refundquery', refundQueryFields(credentials, nonce(), request),
+      (answer) => toRefundQueryOutcome(answer, request.refundNo),
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    mapFailure: mapWeChatFailure,
+  };
+}
+
+function describeError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+    if (error.name === 'WeChatXmlError') return `unparsable answer: ${error.message}`;
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${error.name}: ${error.message}${cause}`;
+  }
+  return 'request failed';
+}

@@ -1,0 +1,71 @@
+/**
+ * WeChat Pay v2 error codes as data: how sure each answer is, and which
+ * blueprint failure code each definite refusal becomes.
+ */
+import type { FailureCode } from '../../domain/failures.js';
+
+/**
+ * How much an `err_code` tells about money:
+ * - `unknown`: the provider could not say; the caller must query (orderquery) before deciding.
+ * - `awaiting_customer`: the customer must confirm in the wallet (enter a password).
+ * - `definite`: a refusal; no money moved.
+ */
+export type ErrorClass = 'unknown' | 'awaiting_customer' | 'definite';
+
+/**
+ * micropay. PROVIDERS.md lists SYSTEMERROR and BANKERROR as "query".
+ * ORDERPAID is documented as definite, but it means a payment with this
+ * out_trade_no already exists, so the caller queries it rather than failing
+ * a sale that may well be paid.
+ */
+const MICROPAY_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
+  ['SYSTEMERROR', 'unknown'],
+  ['BANKERROR', 'unknown'],
+  ['ORDERPAID', 'unknown'],
+  ['USERPAYING', 'awaiting_customer'],
+]);
+
+/** reverse: a system error means "call reverse again later"; nothing is known until then. */
+const REVERSE_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
+  ['SYSTEMERROR', 'unknown'],
+]);
+
+/** refund: the provider asks for a retry with the same out_refund_no. */
+const REFUND_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
+  ['SYSTEMERROR', 'unknown'],
+  ['BIZERR_NEED_RETRY', 'unknown'],
+]);
+
+export function classifyMicropayError(errCode: string): ErrorClass {
+  return MICROPAY_ERROR_CLASSES.get(errCode) ?? 'definite';
+}
+
+export function classifyReverseError(errCode: string): ErrorClass {
+  return REVERSE_ERROR_CLASSES.get(errCode) ?? 'definite';
+}
+
+export function classifyRefundError(errCode: string): ErrorClass {
+  return REFUND_ERROR_CLASSES.get(errCode) ?? 'definite';
+}
+
+/** Provider code → blueprint failure code. Anything not listed is `unknown_failure`. */
+export const WECHAT_FAILURE_CODES: ReadonlyMap<string, FailureCode> = new Map<string, FailureCode>([
+  ['NOTENOUGH', 'customer_insufficient_balance_failure'],
+  ['AUTHCODEEXPIRE', 'payment_auth_key_failure'],
+  ['AUTH_CODE_INVALID', 'payment_auth_key_failure'],
+  ['AUTH_CODE_ERROR', 'payment_auth_key_failure'],
+  ['OUT_TRADE_NO_USED', 'transaction_id_failure'],
+  ['BUYER_MISMATCH', 'customer_not_allowed_to_pay_failure'],
+  ['NOAUTH', 'merchant_not_allowed_to_sell_failure'],
+  ['NOTSUPORTCARD', 'card_failure'], // sic: WeChat's spelling
+  ['BANKERROR', 'bank_failure'],
+  ['TRADE_OVERDUE', 'refund_not_allowed_failure'],
+  ['ORDERREVERSED', 'payment_gateway_failure'],
+  ['ORDERCLOSED', 'payment_gateway_failure'],
+  // The customer never entered the password and the order was reversed (test value 54).
+  ['USERPAYING', 'payment_password_failure'],
+]);
+
+export function mapWeChatFailure(code: string): FailureCode {
+  return WECHAT_FAILURE_CODES.get(code) ?? 'unknown_failure';
+}

@@ -1,0 +1,354 @@
+/**
+ * WeChat Pay v2 simulator: the provider's side of micropay, orderquery,
+ * reverse, refund and refundquery, speaking real signed XML. Register with
+ * `prefix: '/_sim/wechatpay'`. Outcomes are chosen by the last two digits of
+ * total_fee (PROVIDERS.md, "Simulators: the test values"); what the
+ * simulator knows lives in the SimulatorLedger and is committed before it
+ * answers.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyPluginAsync } from 'fastify';
+import { lastTwoDigits } from '../../domain/money.js';
+import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
+import type { WeChatPayCredentials } from './adapter.js';
+import { parseSignType, verifyFields, withSignature } from './sign.js';
+import { assertNever, isWeChatAuthCode, type TradeState } from './transformers.js';
+import { buildXml, field, parseXml, type WireFields } from './xml.js';
+
+export interface WeChatPaySimulatorOptions {
+  ledger: SimulatorLedger;
+  credentials: WeChatPayCredentials[];
+  /** How long a test-value-53 order waits for the customer before it is paid. */
+  confirmDelayMs: number;
+  /** How late the answer to a test-value-56 micropay comes. */
+  slowResponseMs: number;
+  now?: () => number;
+}
+
+const PROVIDER = 'wechatpay';
+
+/** Test-value behaviours, by the last two digits of total_fee. */
+type PayBehaviour =
+  | 'pay' | 'insufficient_balance' | 'auth_code_expired' | 'confirm_later' | 'never_confirm'
+  | 'system_error_paid' | 'slow_answer_paid' | 'buyer_mismatch' | 'merchant_not_allowed'
+  | 'refund_refused' | 'system_error_unpaid';
+
+function behaviourFor(totalFee: number): PayBehaviour {
+  switch (lastTwoDigits(totalFee)) {
+    case 51: return 'insufficient_balance';
+    case 52: return 'auth_code_expired';
+    case 53: return 'confirm_later';
+    case 54: return 'never_confirm';
+    case 55: return 'system_error_paid';
+    case 56: return 'slow_answer_paid';
+    case 57: return 'buyer_mismatch';
+    case 58: return 'merchant_not_allowed';
+    case 59: return 'refund_refused';
+    case 61: return 'system_error_unpaid';
+    default: return 'pay';
+  }
+}
+
+/** The business layer of an answer; the envelope (return_code, appid, sign, ...) is added around it. */
+type Answer =
+  | { readonly result: 'SUCCESS'; readonly fields: Record<string, string> }
+  | { readonly result: 'FAIL'; readonly errCode: string; readonly message: string; readonly fields: Record<string, string> };
+
+const success = (fields: Record<string, string> = {}): Answer => ({ result: 'SUCCESS', fields });
+const fail = (errCode: string, message: string, fields: Record<string, string> = {}): Answer =>
+  ({ result: 'FAIL', errCode, message, fields });
+
+export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyPluginAsync {
+  const { ledger, confirmDelayMs, slowResponseMs } = options;
+  const now = options.now ?? Date.now;
+
+  /** Reads an order, first letting a waiting customer confirm if their delay has passed. */
+  function readOrder(orderNo: string): SimOrder | null {
+    const order = ledger.findOrder(PROVIDER, orderNo);
+    if (order === null || order.status !== 'unpaid' || order.confirmAt === null || now() < order.confirmAt) return order;
+    return ledger.updateOrder(PROVIDER, orderNo, {
+      status: 'paid', providerState: 'SUCCESS', confirmAt: null, providerTxnId: order.providerTxnId ?? transactionId(now()),
+    });
+  }
+
+  function paidFields(order: SimOrder): Record<string, string> {
+    return {
+      out_trade_no: order.orderNo, transaction_id: order.providerTxnId ?? '', total_fee: String(order.amount),
+      fee_type: order.currency, cash_fee: String(order.amount), openid: SANDBOX_OPENID, is_subscribe: 'N',
+      trade_type: 'MICROPAY', bank_type: 'OTHERS',
+    };
+  }
+
+  async function micropay(request: WireFields): Promise<Answer> {
+    const orderNo = field(request, 'out_trade_no') ?? '';
+    const totalFee = parseAmount(field(request, 'total_fee'));
+    const currency = field(request, 'fee_type') ?? 'CNY';
+    const authCode = field(request, 'auth_code') ?? '';
+    if (!isOrderNo(orderNo) || totalFee === null || !/^[A-Z]{3}$/.test(currency)
+      || !field(request, 'body') || !field(request, 'spbill_create_ip')) {
+      return fail('PARAM_ERROR', 'out_trade_no, total_fee, fee_type, body or spbill_create_ip is missing or invalid');
+    }
+    if (!isWeChatAuthCode(authCode)) return fail('AUTH_CODE_INVALID', 'auth_code must be 18 digits starting 10-15');
+
+    const existing = readOrder(orderNo);
+    if (existing !== null) {
+      if (existing.status === 'reversed') return fail('ORDERREVERSED', 'order has been reversed');
+      if (existing.status === 'paid' || existing.status === 'refunded' || existing.status === 'partially_refunded') {
+        return fail('ORDERPAID', 'order has already been paid');
+      }
+      return fail('OUT_TRADE_NO_USED', 'out_trade_no has already been used');
+    }
+
+    const behaviour = behaviourFor(totalFee);
+    const record = (status: SimOrderStatus, providerState: TradeState, extra: { confirmAt?: number } = {}): SimOrder =>
+      ledger.insertOrder({
+        provider: PROVIDER, orderNo, amount: totalFee, currency, status, providerState, behaviour, ...extra,
+        providerTxnId: status === 'paid' ? transactionId(now()) : null,
+      });
+    switch (behaviour) {
+      case 'pay':
+      case 'refund_refused':
+        return success({ ...paidFields(record('paid', 'SUCCESS')), time_end: beijingTime(now()) });
+      case 'insufficient_balance':
+        record('closed', 'PAYERROR');
+        return fail('NOTENOUGH', 'insufficient balance');
+      case 'auth_code_expired':
+        return fail('AUTHCODEEXPIRE', 'auth_code has expired');
+      case 'confirm_later':
+        record('unpaid', 'USERPAYING', { confirmAt: now() + confirmDelayMs });
+        return fail('USERPAYING', 'waiting for the customer to enter the password');
+      case 'never_confirm':
+        record('unpaid', 'USERPAYING');
+        return fail('USERPAYING', 'waiting for the customer to enter the password');
+      case 'system_error_paid':
+        record('paid', 'SUCCESS');
+        return fail('SYSTEMERROR', 'system error, please query the order');
+      case 'slow_answer_paid': {
+        const order = record('paid', 'SUCCESS'); // committed before the (late) answer
+        await sleep(slowResponseMs);
+        return success({ ...paidFields(order), time_end: beijingTime(now()) });
+      }
+      case 'buyer_mismatch':
+        return fail('BUYER_MISMATCH', 'the payer differs from the one of the previous attempt');
+      case 'merchant_not_allowed':
+        return fail('NOAUTH', 'merchant has no permission for this payment');
+      case 'system_error_unpaid':
+        record('unpaid', 'NOTPAY');
+        return fail('SYSTEMERROR', 'system error, please query the order');
+      default:
+        return assertNever(behaviour);
+    }
+  }
+
+  function orderQuery(request: WireFields): Answer {
+    const orderNo = field(request, 'out_trade_no') ?? '';
+    if (!isOrderNo(orderNo)) return fail('PARAM_ERROR', 'out_trade_no is missing or invalid');
+    const order = readOrder(orderNo);
+    if (order === null) return fail('ORDERNOTEXIST', 'order does not exist');
+    const tradeState = tradeStateOf(order);
+    const details = tradeState === 'SUCCESS' || tradeState === 'REFUND' ? paidFields(order) : { out_trade_no: orderNo };
+    return success({ ...details, trade_state: tradeState, trade_state_desc: `trade state ${tradeState}` });
+  }
+
+  function reverse(request: WireFields): Answer {
+    const orderNo = field(request, 'out_trade_no') ?? '';
+    if (!isOrderNo(orderNo)) return fail('PARAM_ERROR', 'out_trade_no is missing or invalid', { recall: 'N' });
+    const order = readOrder(orderNo);
+    if (order === null) {
+      // Tombstone: a micropay that arrives after its own reversal must not charge the customer.
+      ledger.insertOrder({ provider: PROVIDER, orderNo, amount: 0, currency: '', status: 'reversed', providerState: 'REVOKED' });
+      return success({ recall: 'N' });
+    }
+    switch (order.status) {
+      case 'paid':
+        if (ledger.refundsOf(PROVIDER, orderNo).some((refund) => refund.status !== 'failed')) {
+          return fail('TRADE_ERROR', 'order has refunds; it can no longer be reversed', { recall: 'N' });
+        }
+        ledger.updateOrder(PROVIDER, orderNo, { status: 'reversed', providerState: 'REVOKED' }); // money back in full
+        return success({ recall: 'N' });
+      case 'unpaid':
+        ledger.updateOrder(PROVIDER, orderNo, { status: 'reversed', providerState: 'REVOKED', confirmAt: null });
+        return success({ recall: 'N' });
+      case 'reversed':
+      case 'closed': // nothing was paid, nothing to give back
+        return success({ recall: 'N' });
+      case 'refunded':
+      case 'partially_refunded':
+        return fail('TRADE_ERROR', 'order has refunds; it can no longer be reversed', { recall: 'N' });
+      default:
+        return assertNever(order.status);
+    }
+  }
+
+  function refund(request: WireFields): Answer {
+    const orderNo = field(request, 'out_trade_no') ?? '';
+    const refundNo = field(request, 'out_refund_no') ?? '';
+    const totalFee = parseAmount(field(request, 'total_fee'));
+    const refundFee = parseAmount(field(request, 'refund_fee'));
+    if (!isOrderNo(orderNo) || !isOrderNo(refundNo) || totalFee === null || refundFee === null) {
+      return fail('PARAM_ERROR', 'out_trade_no, out_refund_no, total_fee or refund_fee is missing or invalid');
+    }
+    const order = readOrder(orderNo);
+    if (order === null) return fail('ORDERNOTEXIST', 'order does not exist');
+
+    const known = ledger.findRefund(PROVIDER, refundNo);
+    if (known !== null) { // out_refund_no is the idempotency key: answer again, refund nothing more
+      if (known.orderNo !== orderNo || known.amount !== refundFee) {
+        return fail('PARAM_ERROR', 'out_refund_no was already used with other parameters');
+      }
+      return success(refundFields(order, known.refundNo, known.providerRefundId, known.amount));
+    }
+
+    if (totalFee !== order.amount) return fail('PARAM_ERROR', 'total_fee does not match the order');
+    const currency = field(request, 'refund_fee_type') ?? order.currency;
+    if (currency !== order.currency) return fail('PARAM_ERROR', 'refund_fee_type does not match the order');
+    if (order.status !== 'paid' && order.status !== 'partially_refunded' && order.status !== 'refunded') {
+      return fail('ERROR', `order is ${order.status}; only paid orders can be refunded`);
+    }
+    if (order.behaviour === 'refund_refused') return fail('TRADE_OVERDUE', 'order is past its refund period');
+    const committed = ledger.refundsOf(PROVIDER, orderNo)
+      .filter((other) => other.status !== 'failed')
+      .reduce((sum, other) => sum + other.amount, 0);
+    if (refundFee > order.amount - committed) return fail('PARAM_ERROR', 'refund_fee exceeds the refundable amount');
+
+    const created = ledger.insertRefund({
+      provider: PROVIDER, refundNo, orderNo, amount: refundFee, currency, status: 'processing',
+      providerRefundId: refundId(now()),
+    });
+    return success(refundFields(order, created.refundNo, created.providerRefundId, created.amount));
+  }
+
+  function refundQuery(request: WireFields): Answer {
+    const refundNo = field(request, 'out_refund_no') ?? '';
+    if (!isOrderNo(refundNo)) return fail('PARAM_ERROR', 'out_refund_no is missing or invalid');
+    const known = ledger.findRefund(PROVIDER, refundNo);
+    if (known === null) return fail('REFUNDNOTEXIST', 'refund does not exist');
+    // Refunds settle on the first query: PROCESSING is only ever seen by the refund call itself.
+    const settled = known.status !== 'processing' ? known : ledger.transaction(() => {
+      const order = ledger.findOrder(PROVIDER, known.orderNo);
+      if (order === null) throw new Error(`refund ${refundNo} has no order`);
+      const refundedAmount = order.refundedAmount + known.amount;
+      ledger.updateOrder(PROVIDER, order.orderNo, {
+        refundedAmount, status: refundedAmount >= order.amount ? 'refunded' : 'partially_refunded', providerState: 'REFUND',
+      });
+      ledger.updateRefundStatus(PROVIDER, refundNo, 'succeeded');
+      return { ...known, status: 'succeeded' as const };
+    });
+    const order = readOrder(settled.orderNo);
+    const status = settled.status === 'succeeded' ? 'SUCCESS' : settled.status === 'failed' ? 'REFUNDCLOSE' : 'PROCESSING';
+    return success({
+      out_trade_no: settled.orderNo, transaction_id: order?.providerTxnId ?? '', total_fee: String(order?.amount ?? 0),
+      refund_count: '1', out_refund_no_0: settled.refundNo, refund_id_0: settled.providerRefundId,
+      refund_fee_0: String(settled.amount), refund_status_0: status,
+    });
+  }
+
+  const routes: ReadonlyArray<readonly [string, (request: WireFields) => Answer | Promise<Answer>]> = [
+    ['/pay/micropay', micropay],
+    ['/pay/orderquery', orderQuery],
+    ['/secapi/pay/reverse', reverse],
+    ['/secapi/pay/refund', refund],
+    ['/pay/refundquery', refundQuery],
+  ];
+
+  return async (app) => {
+    // Encapsulated: only this plugin's routes read text/xml.
+    app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string' }, (_request, body, done) => {
+      done(null, body);
+    });
+    for (const [path, handle] of routes) {
+      app.post(path, async (request, reply) => {
+        const answer = await answerEnvelope(request.body, handle, options.credentials);
+        return reply.code(200).type('text/xml; charset=utf-8').send(answer);
+      });
+    }
+  };
+}
+
+/** Checks the communication layer (XML, merchant, signature), runs the handler, signs its answer. */
+async function answerEnvelope(
+  body: unknown,
+  handle: (request: WireFields) => Answer | Promise<Answer>,
+  credentials: readonly WeChatPayCredentials[],
+): Promise<string> {
+  const refuse = (message: string): string => buildXml({ return_code: 'FAIL', return_msg: message });
+  if (typeof body !== 'string') return refuse('XML format error');
+  let request: WireFields;
+  try {
+    request = parseXml(body);
+  } catch {
+    return refuse('XML format error');
+  }
+  const merchant = credentials.find((candidate) => candidate.mchId === field(request, 'mch_id'));
+  if (merchant === undefined) return refuse('mch_id does not exist');
+  if (merchant.appId !== field(request, 'appid')) return refuse('appid and mch_id do not match');
+  const signType = parseSignType(field(request, 'sign_type'));
+  if (signType === null) return refuse('sign_type is invalid');
+  if (!verifyFields(request, merchant.apiKey, signType)) return refuse('signature error');
+  if (!field(request, 'nonce_str')) return refuse('nonce_str is missing');
+
+  const answer = await handle(request);
+  const envelope: Record<string, string> = {
+    return_code: 'SUCCESS', return_msg: 'OK', appid: merchant.appId, mch_id: merchant.mchId,
+    nonce_str: randomBytes(16).toString('hex'), result_code: answer.result,
+  };
+  if (answer.result === 'FAIL') {
+    envelope['err_code'] = answer.errCode;
+    envelope['err_code_des'] = answer.message;
+  }
+  // Answers are signed with the request's sign_type (WeChat does the same).
+  return buildXml(withSignature({ ...envelope, ...answer.fields }, merchant.apiKey, signType));
+}
+
+function refundFields(order: SimOrder, refundNo: string, providerRefundId: string, amount: number): Record<string, string> {
+  return {
+    out_trade_no: order.orderNo, transaction_id: order.providerTxnId ?? '', out_refund_no: refundNo,
+    refund_id: providerRefundId, refund_fee: String(amount), total_fee: String(order.amount),
+    cash_fee: String(order.amount), cash_refund_fee: String(amount),
+  };
+}
+
+/** A minor-unit amount as WeChat sends it: a positive integer without leading zeros. */
+function parseAmount(text: string | undefined): number | null {
+  if (text === undefined || !/^[1-9]\d{0,14}$/.test(text)) return null;
+  return Number(text);
+}
+
+/** out_trade_no / out_refund_no: up to 32 letters, digits, `_-|*@`. */
+function isOrderNo(text: string): boolean {
+  return /^[A-Za-z0-9_\-|*@]{1,32}$/.test(text);
+}
+
+function tradeStateOf(order: SimOrder): TradeState {
+  switch (order.status) {
+    case 'paid': return 'SUCCESS';
+    case 'refunded':
+    case 'partially_refunded': return 'REFUND';
+    case 'reversed': return 'REVOKED';
+    case 'closed': return order.providerState === 'PAYERROR' ? 'PAYERROR' : 'CLOSED';
+    case 'unpaid': return order.providerState === 'USERPAYING' ? 'USERPAYING' : 'NOTPAY';
+    default: return assertNever(order.status);
+  }
+}
+
+/** The openid from WeChat's own documentation examples. */
+const SANDBOX_OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
+
+/** yyyyMMddHHmmss in China Standard Time (UTC+8), WeChat's time format. */
+function beijingTime(epochMs: number): string {
+  return new Date(epochMs + 8 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 14);
+}
+
+function randomDigits(count: number): string {
+  return Array.from({ length: count }, () => String(randomInt(10))).join('');
+}
+
+/** 28 digits like WeChat's: "4200" + date + random digits (too long for a JS number on purpose). */
+function transactionId(epochMs: number): string {
+  return `4200${beijingTime(epochMs).slice(0, 8)}${randomDigits(16)}`;
+}
+
+function refundId(epochMs: number): string {
+  return `5030${beijingTime(epochMs).slice(0, 8)}${randomDigits(17)}`;
+}

@@ -1,0 +1,231 @@
+/**
+ * What the simulated providers know: their orders and refunds, in a SQLite
+ * file of their own. The simulators play the provider, so this must survive a
+ * kill -9 of the process exactly like the provider's books would: WAL with
+ * synchronous=FULL, and every write committed before the simulator answers
+ * (better-sqlite3 is synchronous, so a method that returns has committed).
+ *
+ * Provider-neutral: `provider` is a plain column, and the provider-specific
+ * bits (behaviour, provider_state) are opaque strings to this module.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export const SIM_ORDER_STATUSES = ['paid', 'unpaid', 'closed', 'reversed', 'refunded', 'partially_refunded'] as const;
+export type SimOrderStatus = (typeof SIM_ORDER_STATUSES)[number];
+
+export const SIM_REFUND_STATUSES = ['processing', 'succeeded', 'failed'] as const;
+export type SimRefundStatus = (typeof SIM_REFUND_STATUSES)[number];
+
+export interface SimOrder {
+  readonly provider: string;
+  readonly orderNo: string;
+  /** Minor units. */
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: SimOrderStatus;
+  /** Minor units refunded so far (settled refunds only). */
+  readonly refundedAmount: number;
+  readonly providerTxnId: string | null;
+  /** The test-value behaviour the simulator chose for this order (opaque here). */
+  readonly behaviour: string | null;
+  /** Epoch ms at which a waiting order confirms by itself, if it ever does. */
+  readonly confirmAt: number | null;
+  /** The provider's own status word (e.g. WeChat trade_state), opaque here. */
+  readonly providerState: string | null;
+}
+
+export type NewSimOrder = Pick<SimOrder, 'provider' | 'orderNo' | 'amount' | 'currency' | 'status'>
+  & Partial<Pick<SimOrder, 'providerTxnId' | 'behaviour' | 'confirmAt' | 'providerState'>>;
+
+export type SimOrderChanges = Partial<Pick<SimOrder, 'status' | 'refundedAmount' | 'providerTxnId' | 'confirmAt' | 'providerState'>>;
+
+export interface SimRefund {
+  readonly provider: string;
+  readonly refundNo: string;
+  readonly orderNo: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: SimRefundStatus;
+  readonly providerRefundId: string;
+}
+
+/** One row of `GET /_sandbox/ledger`. */
+export interface LedgerEntry {
+  readonly provider: string;
+  readonly order_no: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: SimOrderStatus;
+  readonly refunded_amount: number;
+}
+
+interface OrderRow {
+  provider: string; order_no: string; amount: number; currency: string; status: string;
+  refunded_amount: number; provider_txn_id: string | null; behaviour: string | null;
+  confirm_at: number | null; provider_state: string | null;
+}
+
+interface RefundRow {
+  provider: string; refund_no: string; order_no: string; amount: number; currency: string;
+  status: string; provider_refund_id: string;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS sim_orders (
+    provider TEXT NOT NULL,
+    order_no TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL,
+    refunded_amount INTEGER NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0 AND refunded_amount <= amount),
+    provider_txn_id TEXT,
+    behaviour TEXT,
+    confirm_at INTEGER,
+    provider_state TEXT,
+    PRIMARY KEY (provider, order_no)
+  );
+  CREATE TABLE IF NOT EXISTS sim_refunds (
+    provider TEXT NOT NULL,
+    refund_no TEXT NOT NULL,
+    order_no TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL,
+    provider_refund_id TEXT NOT NULL,
+    PRIMARY KEY (provider, refund_no)
+  );
+  CREATE INDEX IF NOT EXISTS sim_refunds_by_order ON sim_refunds (provider, order_no);
+`;
+
+const ORDER_COLUMNS = 'provider, order_no, amount, currency, status, refunded_amount, provider_txn_id, behaviour, confirm_at, provider_state';
+
+export class SimulatorLedger {
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(file: string): SimulatorLedger {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL'); // every commit reaches the disk before the answer does
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    return new SimulatorLedger(db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `work` atomically (several writes that must land together, or not at all). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  findOrder(provider: string, orderNo: string): SimOrder | null {
+    const row = this.db
+      .prepare<[string, string], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM sim_orders WHERE provider = ? AND order_no = ?`)
+      .get(provider, orderNo);
+    return row === undefined ? null : toOrder(row);
+  }
+
+  /** Records a new order; throws if (provider, orderNo) already exists. */
+  insertOrder(order: NewSimOrder): SimOrder {
+    const row: OrderRow = {
+      provider: order.provider, order_no: order.orderNo, amount: order.amount, currency: order.currency,
+      status: order.status, refunded_amount: 0, provider_txn_id: order.providerTxnId ?? null,
+      behaviour: order.behaviour ?? null, confirm_at: order.confirmAt ?? null, provider_state: order.providerState ?? null,
+    };
+    this.db
+      .prepare<[OrderRow], void>(`INSERT INTO sim_orders (${ORDER_COLUMNS}) VALUES
+        (@provider, @order_no, @amount, @currency, @status, @refunded_amount, @provider_txn_id, @behaviour, @confirm_at, @provider_state)`)
+      .run(row);
+    return toOrder(row);
+  }
+
+  updateOrder(provider: string, orderNo: string, changes: SimOrderChanges): SimOrder {
+    const current = this.findOrder(provider, orderNo);
+    if (current === null) throw new Error(`no simulator order ${provider}/${orderNo}`);
+    const next: SimOrder = { ...current, ...changes };
+    this.db
+      .prepare<[OrderRow], void>(`UPDATE sim_orders SET status = @status, refunded_amount = @refunded_amount,
+        provider_txn_id = @provider_txn_id, confirm_at = @confirm_at, provider_state = @provider_state
+        WHERE provider = @provider AND order_no = @order_no`)
+      .run(toOrderRow(next));
+    return next;
+  }
+
+  findRefund(provider: string, refundNo: string): SimRefund | null {
+    const row = this.db
+      .prepare<[string, string], RefundRow>('SELECT * FROM sim_refunds WHERE provider = ? AND refund_no = ?')
+      .get(provider, refundNo);
+    return row === undefined ? null : toRefund(row);
+  }
+
+  refundsOf(provider: string, orderNo: string): SimRefund[] {
+    return this.db
+      .prepare<[string, string], RefundRow>('SELECT * FROM sim_refunds WHERE provider = ? AND order_no = ? ORDER BY rowid')
+      .all(provider, orderNo)
+      .map(toRefund);
+  }
+
+  /** Records a new refund; throws if (provider, refundNo) already exists. */
+  insertRefund(refund: SimRefund): SimRefund {
+    this.db
+      .prepare<[RefundRow], void>(`INSERT INTO sim_refunds (provider, refund_no, order_no, amount, currency, status, provider_refund_id)
+        VALUES (@provider, @refund_no, @order_no, @amount, @currency, @status, @provider_refund_id)`)
+      .run({
+        provider: refund.provider, refund_no: refund.refundNo, order_no: refund.orderNo, amount: refund.amount,
+        currency: refund.currency, status: refund.status, provider_refund_id: refund.providerRefundId,
+      });
+    return refund;
+  }
+
+  updateRefundStatus(provider: string, refundNo: string, status: SimRefundStatus): void {
+    this.db
+      .prepare<[SimRefundStatus, string, string], void>('UPDATE sim_refunds SET status = ? WHERE provider = ? AND refund_no = ?')
+      .run(status, provider, refundNo);
+  }
+
+  /** Every order of every provider, oldest first. */
+  entries(): LedgerEntry[] {
+    return this.db
+      .prepare<[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM sim_orders ORDER BY rowid`)
+      .all()
+      .map(toOrder)
+      .map((order) => ({
+        provider: order.provider, order_no: order.orderNo, amount: order.amount, currency: order.currency,
+        status: order.status, refunded_amount: order.refundedAmount,
+      }));
+  }
+}
+
+function toOrder(row: OrderRow): SimOrder {
+  return {
+    provider: row.provider, orderNo: row.order_no, amount: row.amount, currency: row.currency,
+    status: parseStatus(SIM_ORDER_STATUSES, row.status), refundedAmount: row.refunded_amount,
+    providerTxnId: row.provider_txn_id, behaviour: row.behaviour, confirmAt: row.confirm_at, providerState: row.provider_state,
+  };
+}
+
+function toOrderRow(order: SimOrder): OrderRow {
+  return {
+    provider: order.provider, order_no: order.orderNo, amount: order.amount, currency: order.currency,
+    status: order.status, refunded_amount: order.refundedAmount, provider_txn_id: order.providerTxnId,
+    behaviour: order.behaviour, confirm_at: order.confirmAt, provider_state: order.providerState,
+  };
+}
+
+function toRefund(row: RefundRow): SimRefund {
+  return {
+    provider: row.provider, refundNo: row.refund_no, orderNo: row.order_no, amount: row.amount,
+    currency: row.currency, status: parseStatus(SIM_REFUND_STATUSES, row.status), providerRefundId: row.provider_refund_id,
+  };
+}
+
+function parseStatus<S extends string>(allowed: readonly S[], value: string): S {
+  const status = allowed.find((candidate) => candidate === value);
+  if (status === undefined) throw new Error(`corrupt simulator ledger: unknown status ${JSON.stringify(value)}`);
+  return status;
+}
