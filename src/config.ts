@@ -41,12 +41,12 @@ type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {}
 
-function integer(env: Env, name: string, fallback: number, min = 0): number {
+function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
 }
@@ -66,7 +66,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const providerTimeoutMs = integer(env, 'CANCAN_PROVIDER_TIMEOUT_MS', 10_000, 1);
   return {
-    port: integer(env, 'PORT', 8080),
+    port: integer(env, 'PORT', 8080, 0, 65_535),
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.CANCAN_DATA_DIR || './data'),
     databaseUrl,

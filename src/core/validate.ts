@@ -150,7 +150,7 @@ export function validateTransactionRequest(body: unknown): { ok: true; request: 
 
 /** Canonical JSON (sorted keys) of a request, for telling retries from conflicts. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)

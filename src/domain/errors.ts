@@ -31,5 +31,5 @@ export class ApiError extends Error {
 export const attributeError = (detail: string, pointer?: string): ErrorItem => ({
   code: 'attribute_error',
   detail,
-  ...(pointer ? { pointer } : {}),
+  ...(pointer !== undefined ? { pointer } : {}),
 });

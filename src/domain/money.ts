@@ -76,7 +76,12 @@ export function fromMajorUnitString(text: string, currency: CurrencyCode): Money
  * exactly the JSON literal 12.34.
  */
 export function toMajorUnitNumber(value: Money): number {
-  return Number(toMajorUnitString(value));
+  const number = Number(toMajorUnitString(value));
+  // Beyond ~15 significant digits a double cannot carry every amount exactly: refuse rather than change it.
+  if (fromMajorUnitNumber(number, value.currency).amount !== value.amount) {
+    throw new RangeError(`${toMajorUnitString(value)} ${value.currency} cannot be written exactly as a JSON number`);
+  }
+  return number;
 }
 
 /** A JSON number in major units → minor units, refusing values that are not exact. */

@@ -25,7 +25,8 @@ export class SecretBox {
 
   decrypt(sealed: string): string {
     const raw = Buffer.from(sealed, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', this.masterKey, raw.subarray(0, 12));
+    if (raw.length < 28) throw new Error('sealed value is too short');
+    const decipher = createDecipheriv('aes-256-gcm', this.masterKey, raw.subarray(0, 12), { authTagLength: 16 });
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   }

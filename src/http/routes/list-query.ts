@@ -25,7 +25,10 @@ export function parseListQuery(query: Record<string, unknown>): ListFilters {
     const value = text(name);
     if (value === null) return null;
     const ms = Date.parse(value);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+    const date = /^(\d{4}-\d{2}-\d{2})/.exec(value)?.[1];
+    // Date.parse rolls 2024-02-30 over to March; an impossible calendar date is refused instead.
+    const realDate = date !== undefined && !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date);
+    if (!realDate || Number.isNaN(ms)) {
       errors.push({ code: 'attribute_error', detail: `${name} must be an ISO 8601 time such as 2024-01-31T00:00:00Z`, parameter: name });
       return null;
     }
