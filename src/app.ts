@@ -2,7 +2,6 @@
  * Composition root: store + migrations, secrets, simulators (test mode),
  * HTTP server and the in-process worker.
  */
-import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { loadMasterKey } from './config.js';
@@ -14,10 +13,7 @@ import { SecretBox } from './domain/secrets.js';
 import { buildServer, registerApi } from './http/server.js';
 import { Worker } from './jobs/worker.js';
 import { createAdapterSource } from './providers/adapters.js';
-import { WECHATPAY_SANDBOX_CREDENTIALS } from './providers/wechatpay/adapter.js';
-import { wechatPaySimulator } from './providers/wechatpay/simulator.js';
-import { SimulatorLedger } from './simulators/ledger.js';
-import { ledgerRoutes } from './simulators/routes.js';
+import { registerSimulators } from './simulators/register.js';
 import { type Store, openStore } from './store/db.js';
 import { migrate } from './store/migrations.js';
 import type { FastifyInstance } from 'fastify';
@@ -49,20 +45,6 @@ export async function openMigratedStore(config: Config): Promise<Store> {
   return store;
 }
 
-/** Registers the provider simulators on a server; they keep their ledger in the data dir. */
-export async function registerSimulators(server: FastifyInstance, config: Config): Promise<SimulatorLedger> {
-  const ledger = SimulatorLedger.open(join(config.dataDir, 'simulator.sqlite'));
-  await server.register(wechatPaySimulator({
-    ledger,
-    credentials: [WECHATPAY_SANDBOX_CREDENTIALS],
-    confirmDelayMs: config.simConfirmDelayMs,
-    // Amounts ending in 56: the answer comes after CanCan has given up waiting.
-    slowResponseMs: config.providerTimeoutMs + 1_000,
-  }), { prefix: '/_sim/wechatpay' });
-  await server.register(ledgerRoutes(ledger));
-  return ledger;
-}
-
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const store = await openMigratedStore(config);
   const secrets = new SecretBox(loadMasterKey(config));
@@ -75,10 +57,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     notifier: new Notifier(),
     config,
     log: server.log,
-    adapters: createAdapterSource({
-      providerTimeoutMs: config.providerTimeoutMs,
-      simulatorBaseUrl: () => config.simulatorUrl ?? listeningUrl,
-    }),
+    adapters: createAdapterSource({ config, store, secrets, simulatorBaseUrl: () => listeningUrl }),
   };
   await registerApi(server, deps);
   const ledger = config.simulators ? await registerSimulators(server, config) : null;

@@ -14,12 +14,16 @@ export interface Config {
   readonly databaseUrl: string | null;
   /** Base URL clients reach this server at; null means http://HOST:PORT. */
   readonly publicUrl: string | null;
-  /** How long the customer may take to confirm before CanCan reverses (WeChat: ~45 s). */
-  readonly confirmWindowMs: number;
-  /** Delay between provider status queries while the outcome is unknown (WeChat: every 5–10 s). */
-  readonly pollIntervalMs: number;
-  /** Timeout of one provider HTTP call; a timeout is an unknown outcome, never a failure. */
-  readonly providerTimeoutMs: number;
+  /**
+   * Overrides of the providers' documented rules (null: each provider's own,
+   * see providers/registry.ts): how long the customer may take to confirm
+   * before CanCan reverses, the delay between status queries while an outcome
+   * is unknown, and the timeout of one provider HTTP call (a timeout is an
+   * unknown outcome, never a failure).
+   */
+  readonly confirmWindowMs: number | null;
+  readonly pollIntervalMs: number | null;
+  readonly providerTimeoutMs: number | null;
   /** How long the simulated customer takes to confirm (amounts ending in 53). */
   readonly simConfirmDelayMs: number;
   /** Run the provider simulators inside this process (test-mode keys use them). */
@@ -28,6 +32,8 @@ export interface Config {
   readonly simulatorUrl: string | null;
   /** How long a worker owns a job before another may take it over. */
   readonly jobLeaseMs: number;
+  /** Live provider endpoints (overridable to point live-mode tests at a simulator). */
+  readonly liveUrls: { readonly wechatpay: string; readonly alipay: string; readonly linepay: string };
   readonly workerConcurrency: number;
   /** Per API key: sustained requests per second, and burst size. */
   readonly rateLimitPerSecond: number;
@@ -51,6 +57,10 @@ function integer(env: Env, name: string, fallback: number, min = 0, max = Number
   return value;
 }
 
+function optionalInteger(env: Env, name: string, min = 1): number | null {
+  return env[name] === undefined || env[name] === '' ? null : integer(env, name, 0, min);
+}
+
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.toLowerCase();
   if (raw === undefined || raw === '') return fallback;
@@ -64,22 +74,27 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)');
   }
-  const providerTimeoutMs = integer(env, 'CANCAN_PROVIDER_TIMEOUT_MS', 10_000, 1);
+  const providerTimeoutMs = optionalInteger(env, 'CANCAN_PROVIDER_TIMEOUT_MS');
   return {
     port: integer(env, 'PORT', 8080, 0, 65_535),
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.CANCAN_DATA_DIR || './data'),
     databaseUrl,
     publicUrl: env.CANCAN_PUBLIC_URL?.replace(/\/+$/, '') || null,
-    confirmWindowMs: integer(env, 'CANCAN_CONFIRM_WINDOW_MS', 45_000, 1),
-    pollIntervalMs: integer(env, 'CANCAN_POLL_INTERVAL_MS', 5_000, 1),
+    confirmWindowMs: optionalInteger(env, 'CANCAN_CONFIRM_WINDOW_MS'),
+    pollIntervalMs: optionalInteger(env, 'CANCAN_POLL_INTERVAL_MS'),
     providerTimeoutMs,
     simConfirmDelayMs: integer(env, 'CANCAN_SIM_CONFIRM_DELAY_MS', 2_000),
     simulators: flag(env, 'CANCAN_SIMULATORS', true),
     simulatorUrl: env.CANCAN_SIMULATOR_URL?.replace(/\/+$/, '') || null,
     // A job's single step makes at most one provider call, so a lease of a few
-    // provider timeouts is never outlived by a healthy worker.
-    jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, providerTimeoutMs * 3), 1),
+    // provider timeouts (the longest is LINE Pay's 20 s) is never outlived by a healthy worker.
+    jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, (providerTimeoutMs ?? 20_000) * 3), 1),
+    liveUrls: {
+      wechatpay: env.CANCAN_WECHATPAY_URL?.replace(/\/+$/, '') || 'https://api.mch.weixin.qq.com',
+      alipay: env.CANCAN_ALIPAY_URL || 'https://openapi.alipay.com/gateway.do',
+      linepay: env.CANCAN_LINEPAY_URL?.replace(/\/+$/, '') || 'https://api-pay.line.me',
+    },
     workerConcurrency: integer(env, 'CANCAN_WORKER_CONCURRENCY', 16, 1),
     rateLimitPerSecond: integer(env, 'CANCAN_RATE_LIMIT_PER_SECOND', 50, 1),
     rateLimitBurst: integer(env, 'CANCAN_RATE_LIMIT_BURST', 100, 1),

@@ -1,9 +1,12 @@
 /** Operator commands that work on the database directly (same CANCAN_DATA_DIR / DATABASE_URL as the server). */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openMigratedStore } from '../app.js';
 import { type Config, loadMasterKey } from '../config.js';
 import { SecretBox } from '../domain/secrets.js';
+import { CREDENTIAL_FIELDS, PROVIDERS, isProviderName, parseCredentials } from '../providers/credentials.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
+import { saveProviderCredentials } from '../store/credentials.js';
 import type { Store } from '../store/db.js';
 import {
   createApiKey, createMerchant, enableGateways, enabledGateways, findMerchant, isValidTimeZone, revokeApiKey,
@@ -12,12 +15,19 @@ import {
 export const USAGE = `Usage: cancan <command> [options]
 
   serve                                   run the server (and, in test mode, the simulators and worker)
+  simulators                              run only the provider simulators (on PORT)
   migrate [--json]                        apply database migrations
   merchant create --name NAME [--gateways CODE,CODE|all] [--timezone TZ] [--json]
   merchant list [--json]
   key create --merchant ID [--mode test|live] [--json]
   key revoke KEY_ID [--json]
   gateway enable --merchant ID CODE... [--json]
+  provider set-credentials --merchant ID PROVIDER [--file PATH] [--json]
+                                          live-mode credentials as a JSON object, from PATH or
+                                          standard input; stored sealed, never shown back:
+                                          wechatpay: {"appId","mchId","apiKey","signType":"MD5"|"HMAC-SHA256"}
+                                          alipay: {"appId","appPrivateKeyPem","alipayPublicKeyPem"}
+                                          linepay: {"channelId","channelSecret","authScheme":"v4"|"v2"}
 
 Gateways: ${gatewayCodes().join(', ')}
 Environment: CANCAN_DATA_DIR, DATABASE_URL and the rest of the README's configuration table.
@@ -32,6 +42,7 @@ const options = {
   timezone: { type: 'string' },
   merchant: { type: 'string' },
   mode: { type: 'string' },
+  file: { type: 'string' },
 } as const;
 
 type Parsed = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true }>>;
@@ -104,6 +115,23 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       if (!keyId || positionals.length > 1) throw new UsageError('key revoke takes one KEY_ID');
       if (!(await revokeApiKey(store.db, keyId, now))) throw new Error(`no key ${keyId}`);
       return json ? JSON.stringify({ id: keyId, revoked: true }) : `Key ${keyId} revoked.`;
+    }
+    case 'provider set-credentials': {
+      const merchantId = required(values.merchant, 'merchant');
+      const provider = positionals[0];
+      if (!provider || positionals.length > 1 || !isProviderName(provider)) throw new UsageError(`name one provider: ${PROVIDERS.join(', ')}`);
+      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
+      const text = values.file ? readFileSync(values.file, 'utf8') : readFileSync(0, 'utf8');
+      let input: unknown;
+      try {
+        input = JSON.parse(text);
+      } catch {
+        throw new Error('credentials must be a JSON object');
+      }
+      const parsed = parseCredentials(provider, input);
+      if (!parsed.ok) throw new Error(`invalid ${provider} credentials: ${parsed.problems.join('; ')} (fields: ${CREDENTIAL_FIELDS[provider].join(', ')})`);
+      await saveProviderCredentials(store.db, secrets, merchantId, provider, parsed.value, now);
+      return json ? JSON.stringify({ merchant: merchantId, provider, stored: true }) : `Live ${provider} credentials stored (sealed) for ${merchantId}.`;
     }
     case 'gateway enable': {
       const merchantId = required(values.merchant, 'merchant');

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { startApp } from '../app.js';
 import { createDemoMerchantIfEmpty, demoBanner } from '../bootstrap.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { startSimulatorServer } from '../simulators/server.js';
 import { runAdminCommand, UsageError, USAGE } from './admin.js';
 
 async function serve(): Promise<void> {
@@ -30,6 +31,15 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (command === 'simulators') {
+    parseArgs({ args: rest, options: {}, strict: true });
+    const simulators = await startSimulatorServer(loadConfig());
+    process.stdout.write(`Provider simulators listening at ${simulators.url} (point CANCAN_SIMULATOR_URL at it)\n`);
+    const stop = () => void simulators.close().then(() => process.exit(0));
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
     return;
   }
   if (command === 'serve') {

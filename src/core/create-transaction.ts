@@ -8,6 +8,7 @@ import { ApiError, attributeError } from '../domain/errors.js';
 import { type Failure, failure } from '../domain/failures.js';
 import { newTransactionRef } from '../domain/ids.js';
 import type { KeyMode } from '../domain/secrets.js';
+import type { PosAdapter } from '../providers/contract.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
 import type { Merchant } from '../store/merchants.js';
 import { isGatewayEnabled } from '../store/merchants.js';
@@ -34,10 +35,10 @@ export async function createTransaction(deps: CoreDeps, caller: Caller, request:
   const digest = deps.secrets.digest(canonicalJson(request));
   const existing = await findByClientId(deps.store.db, caller.merchant.id, request.id);
   if (existing) return replay(existing, digest);
-  if (request.type === 'sale') await checkSaleAllowed(deps, caller, request);
+  const adapter = request.type === 'sale' ? await checkSaleAllowed(deps, caller, request) : null;
 
   try {
-    const row = await deps.store.db.transaction().execute((trx) => insert(deps, trx, caller, request, digest));
+    const row = await deps.store.db.transaction().execute((trx) => insert(deps, trx, caller, request, digest, adapter));
     deps.notifier.jobEnqueued();
     if (row.sale_seq !== null) deps.notifier.transactionChanged(row.sale_seq);
     return { row, replayed: false };
@@ -62,7 +63,7 @@ function replay(existing: TransactionRow, digest: string): CreateResult {
 }
 
 /** Checks that answer with an error status instead of recording a transaction. */
-async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract<TransactionRequest, { type: 'sale' }>): Promise<void> {
+async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract<TransactionRequest, { type: 'sale' }>): Promise<PosAdapter> {
   const { payment_gateway: code, currency } = request.attributes;
   const profile = gatewayProfile(code);
   if (!profile) {
@@ -74,12 +75,14 @@ async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract
   if (!profile.currencies.includes(currency)) {
     throw new ApiError(400, attributeError(`Currency ${currency} is not allowed for ${code}; allowed: ${profile.currencies.join(', ')}`, '/data/attributes/currency'));
   }
-  if (!deps.adapters.adapterFor(profile, caller.mode)) {
-    throw new ApiError(403, { code: 'access_forbidden_error', detail: `Live payments through ${code} are not configured for this merchant (no provider credentials)` });
+  const adapter = await deps.adapters.adapterFor(profile, caller.mode, caller.merchant.id);
+  if (!adapter) {
+    throw new ApiError(403, { code: 'access_forbidden_error', detail: `Live payments through ${code} are not configured for this merchant (no ${profile.provider} credentials)` });
   }
+  return adapter;
 }
 
-async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller, request: TransactionRequest, digest: string): Promise<TransactionRow> {
+async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller, request: TransactionRequest, digest: string, adapter: PosAdapter | null): Promise<TransactionRow> {
   const now = deps.clock.now();
   const ref = newTransactionRef();
   const base: NewTransaction = {
@@ -120,13 +123,11 @@ async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller
     case 'sale': {
       // `payment_auth_key` goes into the row sealed, never as given.
       const { payment_auth_key, payment_gateway, amount, currency } = request.attributes;
-      const profile = gatewayProfile(payment_gateway);
-      const adapter = profile ? deps.adapters.adapterFor(profile, caller.mode) : null;
-      if (!adapter) throw new Error(`gateway ${payment_gateway} became unavailable`);
+      if (!adapter) throw new Error(`no adapter for ${payment_gateway}`);
       const row = { ...base, gateway: payment_gateway, amount, currency, provider_order_no: ref };
       if (!adapter.isWellFormedAuthCode(payment_auth_key)) {
         // Fails fast: a malformed code is never sent to the provider.
-        return insertFinal(trx, row, now, failure('payment_auth_key_failure', `payment_auth_key is not a well-formed ${profile?.provider} code`));
+        return insertFinal(trx, row, now, failure('payment_auth_key_failure', `payment_auth_key is not a well-formed ${adapter.provider} code`));
       }
       const inserted = await insertTransaction(trx, { ...row, step: 'pay', auth_code_sealed: deps.secrets.encrypt(payment_auth_key) });
       await addEvent(trx, inserted.seq, now, 'created', { type: 'sale', gateway: payment_gateway, amount, currency });

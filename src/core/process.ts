@@ -13,7 +13,7 @@ import type { Transaction } from 'kysely';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, ProviderTrace } from '../providers/contract.js';
-import { gatewayProfile } from '../providers/registry.js';
+import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import type { Database } from '../store/schema.js';
 import { type TransactionRow, VersionConflict, addEvent, findBySeq, updateTransaction } from '../store/transactions.js';
@@ -28,6 +28,7 @@ interface StepContext {
   readonly deps: CoreDeps;
   readonly job: Job;
   readonly adapter: PosAdapter;
+  readonly rules: ProviderRules;
 }
 
 export async function processJob(deps: CoreDeps, job: Job): Promise<void> {
@@ -39,9 +40,9 @@ export async function processJob(deps: CoreDeps, job: Job): Promise<void> {
       return;
     }
     const profile = row.gateway ? gatewayProfile(row.gateway) : undefined;
-    const adapter = profile ? deps.adapters.adapterFor(profile, row.mode) : null;
+    const adapter = profile ? await deps.adapters.adapterFor(profile, row.mode, row.merchant_id) : null;
     if (!adapter) throw new Error(`no adapter for gateway ${row.gateway} in ${row.mode} mode`);
-    const ctx: StepContext = { deps, job, adapter };
+    const ctx: StepContext = { deps, job, adapter, rules: providerRules(adapter.provider, deps.config) };
     if (row.void_seq !== null) changed.add(row.void_seq);
     if (row.sale_seq !== null) changed.add(row.sale_seq);
     switch (row.type) {
@@ -66,7 +67,7 @@ export async function processJob(deps: CoreDeps, job: Job): Promise<void> {
     }
     const conflict = error instanceof VersionConflict;
     // A concurrent change (e.g. a void claiming the sale) is handled by running the step again at once.
-    const delay = conflict ? 0 : backoff(deps, job.attempts);
+    const delay = conflict ? 0 : backoff(deps.config.pollIntervalMs ?? 1_000, job.attempts);
     if (!conflict) deps.log.error({ err: error, job: job.id }, 'job step failed; will retry');
     await commit(deps, job, async () => ({ runAt: deps.clock.now() + delay }), conflict ? null : String(error)).catch((e: unknown) =>
       deps.log.error({ err: e, job: job.id }, 'could not reschedule job; its lease will expire'));
@@ -75,8 +76,8 @@ export async function processJob(deps: CoreDeps, job: Job): Promise<void> {
   }
 }
 
-function backoff(deps: CoreDeps, attempts: number): number {
-  return Math.min(deps.config.pollIntervalMs * 2 ** Math.min(attempts, 10), 60_000);
+function backoff(baseMs: number, attempts: number): number {
+  return Math.min(baseMs * 2 ** Math.min(attempts, 10), 60_000);
 }
 
 /** Runs `write` and the job's reschedule/finish in one database transaction. */
@@ -114,8 +115,8 @@ function orderNo(row: TransactionRow): string {
 // ─── Sales ──────────────────────────────────────────────────────────────────
 
 async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
-  const { deps, job, adapter } = ctx;
-  const poll = deps.config.pollIntervalMs;
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
 
   if (row.void_seq !== null && row.step !== 'reverse') {
     if (row.provider_sent_at === null) {
@@ -141,7 +142,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
         });
       }
       const sent = await record(deps, job, (trx, now) =>
-        updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + deps.config.confirmWindowMs }));
+        updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }));
       if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
       const { outcome, trace } = await adapter.pay({
         orderNo: orderNo(sent),
@@ -211,7 +212,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
           case 'declined':
             // A reversal the provider refuses is retried more slowly: money may be held until it goes through.
             deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused a reversal; retrying');
-            return { runAt: now + backoff(deps, job.attempts) };
+            return { runAt: now + backoff(poll, job.attempts) };
           default:
             return assertNever(outcome);
         }
@@ -245,7 +246,7 @@ async function finishSaleAndVoid(trx: Transaction<Database>, sale: TransactionRo
 // ─── Voids of succeeded sales ───────────────────────────────────────────────
 
 async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
-  const { deps, job, adapter } = ctx;
+  const { deps, job, adapter, rules } = ctx;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`void ${row.seq} has no sale`);
   const { outcome, trace } = await adapter.reverse(orderNo(sale));
@@ -260,7 +261,7 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
         return { done: true };
       case 'retry':
       case 'unknown':
-        return { runAt: now + deps.config.pollIntervalMs };
+        return { runAt: now + rules.pollIntervalMs };
       case 'declined':
         await updateTransaction(trx, row, now, {}, { state: 'failed', failure: failure('void_not_allowed_failure', `${outcome.code}: ${outcome.message}`) });
         await updateTransaction(trx, current, now, { void_seq: null });
@@ -274,8 +275,8 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
 // ─── Refunds ────────────────────────────────────────────────────────────────
 
 async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> {
-  const { deps, job, adapter } = ctx;
-  const poll = deps.config.pollIntervalMs;
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`refund ${row.seq} has no sale`);
   const request = { orderNo: orderNo(sale), refundNo: orderNo(row), saleMoney: moneyOf(sale), refundMoney: moneyOf(row), reason: row.description };
@@ -304,7 +305,7 @@ async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> 
             return { done: true };
           case 'unknown':
             // Safe to send again: the refund number makes the provider refund at most once.
-            return { runAt: now + backoff(deps, job.attempts) };
+            return { runAt: now + backoff(poll, job.attempts) };
           default:
             return assertNever(outcome);
         }

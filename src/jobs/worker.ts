@@ -36,7 +36,7 @@ export class Worker {
 
   private async loop(): Promise<void> {
     const { config, store, clock, log } = this.deps;
-    const idleMs = Math.max(20, Math.min(250, Math.floor(config.pollIntervalMs / 2)));
+    const idleMs = Math.max(20, Math.min(250, Math.floor((config.pollIntervalMs ?? 500) / 2)));
     while (this.running) {
       const free = config.workerConcurrency - this.active;
       let claimed: Job[] = [];

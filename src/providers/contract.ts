@@ -10,7 +10,7 @@
 import type { FailureCode } from '../domain/failures.js';
 import type { Money } from '../domain/money.js';
 
-export type ProviderName = 'wechatpay';
+export type ProviderName = 'wechatpay' | 'alipay' | 'linepay';
 
 /** One provider HTTP call, as recorded in a transaction's event log (no secrets). */
 export interface ProviderTrace {

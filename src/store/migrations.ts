@@ -106,6 +106,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('jobs_tx').on('jobs').column('transaction_seq').execute();
       },
     },
+    '0002_provider_credentials': {
+      async up(db: AnyDb) {
+        // Live-mode credentials per merchant and provider, sealed with the master key (write-only).
+        await db.schema
+          .createTable('provider_credentials')
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('sealed', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('provider_credentials_pk', ['merchant_id', 'provider'])
+          .execute();
+      },
+    },
   };
 }
 

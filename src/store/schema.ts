@@ -100,6 +100,14 @@ export interface JobsTable {
   created_at: number;
 }
 
+export interface ProviderCredentialsTable {
+  merchant_id: string;
+  provider: string;
+  /** JSON of the provider's credentials, sealed with the master key. */
+  sealed: string;
+  updated_at: number;
+}
+
 export interface Database {
   merchants: MerchantsTable;
   merchant_gateways: MerchantGatewaysTable;
@@ -107,4 +115,5 @@ export interface Database {
   transactions: TransactionsTable;
   transaction_events: TransactionEventsTable;
   jobs: JobsTable;
+  provider_credentials: ProviderCredentialsTable;
 }

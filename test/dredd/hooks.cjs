@@ -60,10 +60,6 @@ function retrieve(transaction, kind) {
 hooks.before('Transactions > Retrieve a Transaction > Retrieve a Void', (t) => retrieve(t, 'void'));
 hooks.before('Transactions > Retrieve a Transaction > Retrieve a Refund', (t) => retrieve(t, 'refund'));
 
-if (process.env.DREDD_SKIP_LINEPAY === '1') {
-  // LINE Pay is not available yet: its example sale is skipped, not rewritten.
-  hooks.before('Transactions > Create a Transaction > Create a Sale', (t) => { t.skip = true; });
-}
 
 // The blueprint's MSON types failure_code/failure_detail as string, while its own
 // examples and its text say they are `null` when no failure occurred. The examples

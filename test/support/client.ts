@@ -36,6 +36,16 @@ export const uniqueId = (prefix = 'tx'): string => `${prefix}-${process.pid}-${D
 /** A well-formed WeChat Pay customer code (18 digits starting 10–15). */
 export const WECHAT_AUTH_CODE = '134567890123456789';
 
+/** One well-formed customer code and currency per gateway. */
+export const GATEWAYS = [
+  { code: 'wechatpay_cn_domestic', currency: 'CNY', authCode: WECHAT_AUTH_CODE, provider: 'wechatpay' },
+  { code: 'wechatpay_international', currency: 'USD', authCode: WECHAT_AUTH_CODE, provider: 'wechatpay' },
+  { code: 'alipay_cn_domestic', currency: 'CNY', authCode: '286543210987654321', provider: 'alipay' },
+  { code: 'alipay_international', currency: 'USD', authCode: '286543210987654321', provider: 'alipay' },
+  { code: 'linepay_th_domestic', currency: 'THB', authCode: '081149423436', provider: 'linepay' },
+  { code: 'linepay_tw_domestic', currency: 'TWD', authCode: '123456789012345678', provider: 'linepay' },
+] as const;
+
 export function saleBody(id: string, amount: unknown, overrides: Record<string, unknown> = {}) {
   return {
     data: {

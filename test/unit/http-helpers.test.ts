@@ -7,6 +7,7 @@ import { ApiError } from '../../src/domain/errors.js';
 import { RateLimiter } from '../../src/http/rate-limit.js';
 import { parseListQuery } from '../../src/http/routes/list-query.js';
 import { preferredWait } from '../../src/http/routes/transactions.js';
+import { providerRules } from '../../src/providers/registry.js';
 
 describe('preferredWait (RFC 7240 Prefer: wait)', () => {
   test('absent header → null', () => {
@@ -256,16 +257,21 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 8080);
     assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.confirmWindowMs, 45_000);
-    assert.equal(config.pollIntervalMs, 5_000);
-    assert.equal(config.providerTimeoutMs, 10_000);
+    // Unset timing settings mean each provider's documented rules.
+    assert.equal(config.confirmWindowMs, null);
+    assert.equal(config.pollIntervalMs, null);
+    assert.equal(config.providerTimeoutMs, null);
+    assert.deepEqual(providerRules('wechatpay', config), { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000 });
+    assert.deepEqual(providerRules('alipay', config), { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 });
+    assert.deepEqual(providerRules('linepay', config), { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 20_000 });
+    assert.equal(config.liveUrls.wechatpay, 'https://api.mch.weixin.qq.com');
     assert.equal(config.simConfirmDelayMs, 2_000);
     assert.equal(config.databaseUrl, null);
     assert.equal(config.publicUrl, null);
     assert.equal(config.simulatorUrl, null);
     assert.equal(config.simulators, true);
     assert.equal(config.demo, true);
-    assert.equal(config.jobLeaseMs, 30_000);
+    assert.equal(config.jobLeaseMs, 60_000, 'three of the longest provider timeout (LINE Pay, 20 s)');
     assert.equal(config.workerConcurrency, 16);
     assert.equal(config.rateLimitPerSecond, 50);
     assert.equal(config.rateLimitBurst, 100);
@@ -308,6 +314,7 @@ describe('loadConfig', () => {
     assert.equal(config.confirmWindowMs, 60_000);
     assert.equal(config.pollIntervalMs, 7_000);
     assert.equal(config.providerTimeoutMs, 20_000);
+    assert.deepEqual(providerRules('wechatpay', config), { confirmWindowMs: 60_000, pollIntervalMs: 7_000, timeoutMs: 20_000 });
     assert.equal(config.simConfirmDelayMs, 0);
     assert.equal(config.simulators, false);
     assert.equal(config.simulatorUrl, 'http://sim:9000');

@@ -1,0 +1,144 @@
+/**
+ * Alipay Open Platform adapter (face-to-face bar-code payments): HTTP
+ * plumbing around the pure transformers. Anything that leaves CanCan unsure
+ * whether money moved — timeout, connection error, non-2xx, unparsable body,
+ * an answer whose signature does not verify, code 20000 — is `unknown`,
+ * never a decline.
+ */
+import { performance } from 'node:perf_hooks';
+import type { PosAdapter, ProviderTrace, Traced } from '../contract.js';
+import { mapAlipayFailure } from './errors.js';
+import { openSignedResponse, signParams, type AlipayFields } from './sign.js';
+import {
+  ALIPAY_METHODS, cancelBizContent, gatewayParams, isAlipayAuthCode, payBizContent, queryBizContent,
+  refundBizContent, refundQueryBizContent, toPayOutcome, toQueryOutcome, toRefundOutcome,
+  toRefundQueryOutcome, toReverseOutcome, traceCode, traceMessage, type AlipayMethod, type BizContent,
+} from './transformers.js';
+
+export interface AlipayCredentials {
+  appId: string;
+  /** The merchant app's RSA private key (PEM, PKCS#8 or PKCS#1): signs requests. */
+  appPrivateKeyPem: string;
+  /** Alipay's RSA public key (PEM): verifies answers. */
+  alipayPublicKeyPem: string;
+}
+
+export const ALIPAY_LIVE_GATEWAY_URL = 'https://openapi.alipay.com/gateway.do';
+
+export interface AlipayAdapterOptions {
+  gatewayUrl: string;
+  credentials: AlipayCredentials;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** What one call produced: verified fields, or the reason nothing can be trusted. */
+type CallResult =
+  | { readonly ok: true; readonly fields: AlipayFields; readonly httpStatus: number; readonly latencyMs: number }
+  | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number };
+
+export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter {
+  const { credentials, timeoutMs, gatewayUrl } = options;
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+
+  async function call(method: AlipayMethod, bizContent: BizContent): Promise<CallResult> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    let httpStatus: number | null = null;
+    try {
+      const params = signParams(gatewayParams(credentials.appId, method, bizContent, now()), credentials.appPrivateKeyPem);
+      const response = await doFetch(gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
+        body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      httpStatus = response.status;
+      const body = await response.text();
+      if (!response.ok) return { ok: false, reason: `HTTP ${response.status}`, httpStatus, latencyMs: elapsed() };
+      const opened = openSignedResponse(body, method, credentials.alipayPublicKeyPem);
+      if (!opened.ok) return { ok: false, reason: opened.reason, httpStatus, latencyMs: elapsed() };
+      return { ok: true, fields: opened.fields, httpStatus, latencyMs: elapsed() };
+    } catch (error) {
+      return { ok: false, reason: describeError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
+    }
+  }
+
+  /** Runs one call and turns its answer into an outcome plus a secret-free trace. */
+  async function traced<T>(
+    method: AlipayMethod,
+    bizContent: BizContent,
+    interpret: (fields: AlipayFields) => T,
+    whenUnknown: (reason: string) => T,
+    secrets: readonly string[] = [],
+  ): Promise<Traced<T>> {
+    const result = await call(method, bizContent);
+    // Alipay echoes the signing string (biz_content included) in isv.invalid-signature messages.
+    const redact = (text: string | null): string | null => redactSecrets(text, [credentials.appPrivateKeyPem, ...secrets]);
+    const base = { provider: 'alipay', call: method, latencyMs: result.latencyMs, httpStatus: result.httpStatus } as const;
+    if (!result.ok) {
+      const reason = redact(result.reason) ?? '';
+      const trace: ProviderTrace = { ...base, code: null, message: reason };
+      return { outcome: whenUnknown(reason), trace };
+    }
+    const fields = redactFields(result.fields, redact);
+    const trace: ProviderTrace = { ...base, code: traceCode(fields), message: traceMessage(fields) };
+    return { outcome: interpret(fields), trace };
+  }
+
+  return {
+    provider: 'alipay',
+    isWellFormedAuthCode: isAlipayAuthCode,
+    pay: (request) => traced(
+      ALIPAY_METHODS.pay, payBizContent(request),
+      (fields) => toPayOutcome(fields, request.orderNo),
+      (reason) => ({ kind: 'unknown', reason, code: null }),
+      [request.authCode],
+    ),
+    query: (orderNo) => traced(
+      ALIPAY_METHODS.query, queryBizContent(orderNo),
+      (fields) => toQueryOutcome(fields, orderNo),
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    reverse: (orderNo) => traced(
+      ALIPAY_METHODS.cancel, cancelBizContent(orderNo),
+      toReverseOutcome,
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    refund: (request) => traced(
+      ALIPAY_METHODS.refund, refundBizContent(request),
+      (fields) => toRefundOutcome(fields, request.orderNo),
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    refundQuery: (request) => traced(
+      ALIPAY_METHODS.refundQuery, refundQueryBizContent(request),
+      (fields) => toRefundQueryOutcome(fields, request),
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    mapFailure: mapAlipayFailure,
+  };
+}
+
+/** Never let a secret reach a trace or an outcome, even if the provider echoed one back. */
+function redactSecrets(text: string | null, secrets: readonly string[]): string | null {
+  if (text === null) return null;
+  return secrets.reduce((result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')), text);
+}
+
+/** Answer fields with secrets scrubbed, so neither traces nor outcome messages can carry one. */
+function redactFields(fields: AlipayFields, redact: (text: string | null) => string | null): AlipayFields {
+  const clean: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) clean[name] = redact(value) ?? '';
+  return clean;
+}
+
+function describeError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${error.name}: ${error.message}${cause}`;
+  }
+  return 'request failed';
+}

@@ -1,0 +1,214 @@
+/**
+ * LINE Pay offline (POS) API adapter: HTTP plumbing around the pure
+ * transformers. Anything that leaves CanCan unsure whether money moved —
+ * timeout (LINE Pay documents a 20 s read timeout; the caller chooses
+ * timeoutMs), connection error, non-2xx, unparsable body, 9000/1145/1198 —
+ * is `unknown`, never a decline.
+ *
+ * reverse: LINE Pay's void only cancels what is not captured, and CanCan pays
+ * with capture=true. So reverse checks the order first, then voids it (still
+ * waiting for the customer, or never seen: the void leaves it cancelled) or
+ * refunds everything left (captured). Re-running reverse is safe: the check
+ * sees what an earlier, unanswered attempt did.
+ *
+ * refund: LINE Pay's refund has no idempotency key, and a refund is known
+ * only by the refundTransactionId LINE Pay gives it. Storing nothing, the
+ * adapter looks the order's refunds up (Payment Details API,
+ * GET /v2/payments?orderId=, `refundList`) before refunding: a refund of the
+ * same amount already there is taken to be this one (a re-sent request whose
+ * answer was lost), so it is not sent again. refundQuery looks it up the same
+ * way. The price: a second refund of the same amount on the same sale is
+ * taken for the first (see the report's proposed contract change).
+ */
+import { performance } from 'node:perf_hooks';
+import type { PosAdapter, ProviderTrace } from '../contract.js';
+import { mapLinePayFailure } from './errors.js';
+import { LinePayJsonError, parseLinePayJson, stringifyLinePayJson, type JsonWritable } from './json.js';
+import { authHeaders } from './sign.js';
+import {
+  findRefund, isOneTimeKey, linePayAmount, orderPath, payBody, planReverse, readAnswer, readCheck, readRefundList,
+  refundBody, toPayOutcome, toQueryOutcome, toRefundOutcome, toReverseOutcome, type LinePayAnswer, type LinePayRegion,
+} from './transformers.js';
+
+export interface LinePayCredentials {
+  channelId: string;
+  channelSecret: string;
+  authScheme: 'v4' | 'v2';
+}
+
+export const LINEPAY_LIVE_BASE_URL = 'https://api-pay.line.me';
+
+/** Fixed, public test credentials: good only against the simulator. */
+export const LINEPAY_SANDBOX_CREDENTIALS: LinePayCredentials = {
+  channelId: '1654000000',
+  channelSecret: 'cancansandbox0linepay0secret0032',
+  authScheme: 'v4',
+};
+
+export interface LinePayAdapterOptions {
+  baseUrl: string;
+  credentials: LinePayCredentials;
+  region: LinePayRegion;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** One HTTP call and what came of it. */
+interface CallRecord {
+  readonly name: string;
+  readonly latencyMs: number;
+  readonly httpStatus: number | null;
+  readonly result: { readonly ok: true; readonly answer: LinePayAnswer } | { readonly ok: false; readonly reason: string };
+}
+
+type Request =
+  | { readonly method: 'GET'; readonly path: string; readonly query: string }
+  | { readonly method: 'POST'; readonly path: string; readonly body: JsonWritable };
+
+export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter {
+  const { credentials, region, timeoutMs } = options;
+  const doFetch = options.fetch ?? fetch;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+
+  /** Never let a secret reach an outcome or a trace, even if LINE Pay echoed one back. */
+  function redact(text: string, secrets: readonly string[]): string {
+    return [credentials.channelSecret, ...secrets]
+      .reduce((result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')), text);
+  }
+
+  async function call(name: string, request: Request, secrets: readonly string[] = []): Promise<CallRecord> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    let httpStatus: number | null = null;
+    const payload = request.method === 'GET' ? request.query : stringifyLinePayJson(request.body);
+    const url = `${baseUrl}${request.path}${request.method === 'GET' && request.query !== '' ? `?${request.query}` : ''}`;
+    try {
+      const response = await doFetch(url, {
+        method: request.method,
+        headers: { 'content-type': 'application/json; charset=UTF-8', ...authHeaders(credentials, request.path, payload) },
+        ...(request.method === 'POST' ? { body: payload } : {}),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      httpStatus = response.status;
+      const text = await response.text();
+      if (!response.ok) return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: `HTTP ${response.status}` } };
+      const answer = readAnswer(parseLinePayJson(text));
+      if (answer === null) return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: 'answer has no returnCode' } };
+      const safe = { ...answer, returnMessage: redact(answer.returnMessage, secrets) };
+      return { name, latencyMs: elapsed(), httpStatus, result: { ok: true, answer: safe } };
+    } catch (error) {
+      return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: redact(describeError(error, timeoutMs), secrets) } };
+    }
+  }
+
+  /**
+   * One trace for an operation of one or more calls: the calls' names joined
+   * with '+', their total latency, the last call's status, code and message
+   * (already free of secrets: see `call`).
+   */
+  function traceOf(calls: readonly CallRecord[]): ProviderTrace {
+    const last = calls[calls.length - 1];
+    return {
+      provider: 'linepay',
+      call: calls.map((record) => record.name).join('+'),
+      latencyMs: calls.reduce((sum, record) => sum + record.latencyMs, 0),
+      httpStatus: last?.httpStatus ?? null,
+      code: last?.result.ok === true ? last.result.answer.returnCode : null,
+      message: last === undefined ? null : last.result.ok ? last.result.answer.returnMessage : last.result.reason,
+    };
+  }
+
+  /** CanCan's own refusal, before any call: no HTTP status, the code says why. */
+  function localTrace(callName: string, code: string, message: string): ProviderTrace {
+    return { provider: 'linepay', call: callName, latencyMs: 0, httpStatus: null, code, message };
+  }
+
+  const checkOrder = (orderNo: string): Promise<CallRecord> =>
+    call('orders/check', { method: 'GET', path: orderPath(orderNo, 'check'), query: '' });
+
+  const paymentDetails = (orderNo: string): Promise<CallRecord> =>
+    call('payments', { method: 'GET', path: '/v2/payments', query: `orderId=${encodeURIComponent(orderNo)}` });
+
+  const adapter: PosAdapter = {
+    provider: 'linepay',
+    isWellFormedAuthCode: (authCode) => isOneTimeKey(region, authCode),
+
+    async pay(request) {
+      const amount = linePayAmount(request.money);
+      if (amount.kind === 'refused') {
+        return { outcome: { kind: 'declined', code: amount.code, message: amount.message }, trace: localTrace('oneTimeKeys/pay', amount.code, amount.message) };
+      }
+      const record = await call('oneTimeKeys/pay', { method: 'POST', path: '/v2/payments/oneTimeKeys/pay', body: payBody(request, amount.amount) }, [request.authCode]);
+      const outcome = record.result.ok
+        ? toPayOutcome(record.result.answer, request.orderNo)
+        : { kind: 'unknown' as const, reason: record.result.reason, code: null };
+      return { outcome, trace: traceOf([record]) };
+    },
+
+    async query(orderNo) {
+      const record = await checkOrder(orderNo);
+      const outcome = record.result.ok ? toQueryOutcome(readCheck(record.result.answer)) : { kind: 'unknown' as const, reason: record.result.reason };
+      return { outcome, trace: traceOf([record]) };
+    },
+
+    async reverse(orderNo) {
+      const check = await checkOrder(orderNo);
+      if (!check.result.ok) return { outcome: { kind: 'unknown', reason: check.result.reason }, trace: traceOf([check]) };
+      const plan = planReverse(readCheck(check.result.answer));
+      if (plan.kind === 'done') return { outcome: plan.outcome, trace: traceOf([check]) };
+      const second = plan.kind === 'void'
+        ? await call('orders/void', { method: 'POST', path: orderPath(orderNo, 'void'), body: {} })
+        : await call('orders/refund', { method: 'POST', path: orderPath(orderNo, 'refund'), body: refundBody(null) });
+      const outcome = second.result.ok ? toReverseOutcome(second.result.answer, plan.kind) : { kind: 'unknown' as const, reason: second.result.reason };
+      return { outcome, trace: traceOf([check, second]) };
+    },
+
+    async refund(request) {
+      const amount = linePayAmount(request.refundMoney);
+      if (amount.kind === 'refused') {
+        return { outcome: { kind: 'declined', code: amount.code, message: amount.message }, trace: localTrace('orders/refund', amount.code, amount.message) };
+      }
+      const lookup = await paymentDetails(request.orderNo);
+      if (!lookup.result.ok) return { outcome: { kind: 'unknown', reason: lookup.result.reason }, trace: traceOf([lookup]) };
+      const earlier = findRefund(readRefundList(lookup.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney);
+      switch (earlier.kind) {
+        case 'succeeded': // already refunded by an earlier, unanswered attempt: never twice
+          return { outcome: { kind: 'succeeded' }, trace: traceOf([lookup]) };
+        case 'unknown':
+          return { outcome: { kind: 'unknown', reason: earlier.reason }, trace: traceOf([lookup]) };
+        case 'not_found':
+        case 'processing':
+        case 'failed':
+          break;
+        default: {
+          const unreachable: never = earlier;
+          throw new Error(`unexpected refund lookup ${JSON.stringify(unreachable)}`);
+        }
+      }
+      const record = await call('orders/refund', { method: 'POST', path: orderPath(request.orderNo, 'refund'), body: refundBody(amount.amount) });
+      const outcome = record.result.ok ? toRefundOutcome(record.result.answer) : { kind: 'unknown' as const, reason: record.result.reason };
+      return { outcome, trace: traceOf([lookup, record]) };
+    },
+
+    async refundQuery(request) {
+      const record = await paymentDetails(request.orderNo);
+      const outcome = record.result.ok
+        ? findRefund(readRefundList(record.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney)
+        : { kind: 'unknown' as const, reason: record.result.reason };
+      return { outcome, trace: traceOf([record]) };
+    },
+
+    mapFailure: mapLinePayFailure,
+  };
+  return adapter;
+}
+
+function describeError(error: unknown, timeoutMs: number): string {
+  if (error instanceof LinePayJsonError) return `unparsable answer: ${error.message}`;
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${error.name}: ${error.message}${cause}`;
+  }
+  return 'request failed';
+}

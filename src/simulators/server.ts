@@ -1,0 +1,27 @@
+/** The provider simulators as a server of their own (`cancan simulators`), for CANCAN_SIMULATOR_URL setups. */
+import Fastify from 'fastify';
+import type { Config } from '../config.js';
+import type { SimulatorLedger } from './ledger.js';
+import { registerSimulators } from './register.js';
+
+export interface SimulatorServer {
+  readonly url: string;
+  readonly ledger: SimulatorLedger;
+  close(): Promise<void>;
+}
+
+export async function startSimulatorServer(config: Config): Promise<SimulatorServer> {
+  const server = Fastify({ logger: { level: config.logLevel } });
+  const ledger = await registerSimulators(server, config);
+  await server.listen({ port: config.port, host: config.host });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    url: `http://${config.host}:${port}`,
+    ledger,
+    async close() {
+      await server.close();
+      ledger.close();
+    },
+  };
+}
