@@ -11,6 +11,7 @@ import { processJob } from './core/process.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { SecretBox } from './domain/secrets.js';
 import { buildServer, registerApi } from './http/server.js';
+import { SHUTDOWN_GRACE_MS, closeGracefully, trackActiveRequests } from './http/shutdown.js';
 import { Worker } from './jobs/worker.js';
 import { createAdapterSource } from './providers/adapters.js';
 import { registerSimulators } from './simulators/register.js';
@@ -59,6 +60,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     log: server.log,
     adapters: createAdapterSource({ config, store, secrets, simulatorBaseUrl: () => listeningUrl }),
   };
+  const activeRequests = trackActiveRequests(server);
   await registerApi(server, deps);
   const ledger = config.simulators ? await registerSimulators(server, config) : null;
   const worker = new Worker(deps, (job) => processJob(deps, job));
@@ -84,7 +86,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     async close() {
       // Finish in-flight jobs first: they may be talking to the in-process simulators.
       await worker.stop();
-      await server.close();
+      await closeGracefully(server, activeRequests, SHUTDOWN_GRACE_MS);
       ledger?.close();
       await store.close();
     },

@@ -1,6 +1,7 @@
 /** The provider simulators as a server of their own (`cancan simulators`), for CANCAN_SIMULATOR_URL setups. */
 import Fastify from 'fastify';
 import type { Config } from '../config.js';
+import { SHUTDOWN_GRACE_MS, closeGracefully, trackActiveRequests } from '../http/shutdown.js';
 import type { SimulatorLedger } from './ledger.js';
 import { registerSimulators } from './register.js';
 
@@ -12,6 +13,7 @@ export interface SimulatorServer {
 
 export async function startSimulatorServer(config: Config): Promise<SimulatorServer> {
   const server = Fastify({ logger: { level: config.logLevel } });
+  const activeRequests = trackActiveRequests(server);
   const ledger = await registerSimulators(server, config);
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address();
@@ -20,7 +22,7 @@ export async function startSimulatorServer(config: Config): Promise<SimulatorSer
     url: `http://${config.host}:${port}`,
     ledger,
     async close() {
-      await server.close();
+      await closeGracefully(server, activeRequests, SHUTDOWN_GRACE_MS);
       ledger.close();
     },
   };
