@@ -12,7 +12,7 @@
 import type { Transaction } from 'kysely';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
-import type { PosAdapter, ProviderTrace } from '../providers/contract.js';
+import type { PosAdapter, ProviderTrace, RefundRequest } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import type { Database } from '../store/schema.js';
@@ -279,7 +279,20 @@ async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> 
   const poll = rules.pollIntervalMs;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`refund ${row.seq} has no sale`);
-  const request = { orderNo: orderNo(sale), refundNo: orderNo(row), saleMoney: moneyOf(sale), refundMoney: moneyOf(row), reason: row.description };
+  const siblings = await deps.store.db.selectFrom('transactions').selectAll()
+    .where('sale_seq', '=', sale.seq).where('type', '=', 'refund').where('seq', '!=', row.seq).orderBy('seq').execute();
+  if (siblings.some((refund) => refund.state === 'pending' && refund.seq < row.seq)) {
+    // One refund of a sale at a time, oldest first: providers without refund keys can then tell them apart.
+    return commit(deps, job, async (_trx, now) => ({ runAt: now + poll }));
+  }
+  const request: RefundRequest = {
+    orderNo: orderNo(sale),
+    refundNo: orderNo(row),
+    saleMoney: moneyOf(sale),
+    refundMoney: moneyOf(row),
+    reason: row.description,
+    settledRefunds: siblings.filter((refund) => refund.state === 'succeeded').map(moneyOf),
+  };
 
   const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'succeeded' });

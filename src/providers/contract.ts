@@ -69,6 +69,13 @@ export interface RefundRequest {
   readonly saleMoney: Money;
   readonly refundMoney: Money;
   readonly reason: string | null;
+  /**
+   * The sale's refunds CanCan has already recorded as succeeded, oldest first.
+   * CanCan processes one refund of a sale at a time, so a provider without a
+   * refund idempotency key (LINE Pay) can tell whether this refund already
+   * happened: it did if the provider holds more refunds of this amount than these.
+   */
+  readonly settledRefunds: readonly Money[];
 }
 
 export type RefundOutcome =

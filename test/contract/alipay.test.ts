@@ -76,7 +76,7 @@ function payRequest(amount: number, overrides: Partial<PayRequest> = {}, currenc
 }
 
 function refundRequest(sale: PayRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test' };
+  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
 }
 
 /** The base64 body of a PEM key: what would show up if a key leaked. */

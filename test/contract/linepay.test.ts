@@ -75,7 +75,7 @@ function payRequest(amount: number, overrides: Partial<PayRequest> = {}, currenc
 }
 
 function refundRequest(sale: PayRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: null };
+  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: null, settledRefunds: [] };
 }
 
 /** The outcome, after checking the trace names the call and carries no secret. */

@@ -72,7 +72,7 @@ function payRequest(amount: number, overrides: Partial<PayRequest> = {}, currenc
 }
 
 function refundRequest(sale: PayRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test' };
+  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
 }
 
 /** Every trace must name the call and never carry a secret. */

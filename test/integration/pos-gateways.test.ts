@@ -83,6 +83,22 @@ for (const kind of DB_KINDS) {
       });
     }
 
+    test('LINE Pay (no refund key): concurrent refunds of the same amount each move money, once', async () => {
+      const gateway = GATEWAYS.find((g) => g.code === 'linepay_th_domestic');
+      if (!gateway) throw new Error('missing gateway');
+      const saleId = uniqueId('sale');
+      await post(saleBody(saleId, 12_300, { payment_gateway: gateway.code, currency: gateway.currency, payment_auth_key: gateway.authCode }));
+      const refunds = await Promise.all([1, 2, 3].map(() => post(refundBody(uniqueId('refund'), saleId, 1_000))));
+      for (const refund of refunds) {
+        const final = refund.body.data.attributes.state === 'pending' ? (await waitFinal(t.url, m.apiKey, refund.body.data.id)).body : refund.body;
+        assert.equal(final.data.attributes.state, 'succeeded');
+      }
+      const entry = (await ledger(t.url)).filter((e) => e.provider === 'linepay' && e.amount === 12_300);
+      assert.deepEqual(entry.map((e) => [e.status, e.refunded_amount]), [['partially_refunded', 3_000]]);
+      const sale = await call(t.url, 'GET', `/api/v2/transactions/${saleId}`, { key: m.apiKey });
+      assert.equal(sale.body.data.attributes.refunded_amount, 3_000);
+    });
+
     test('a malformed code for the chosen provider fails fast; a wrong currency names the allowed ones', async () => {
       for (const gateway of GATEWAYS) {
         const created = await post(saleBody(uniqueId('sale'), 100, { payment_gateway: gateway.code, currency: gateway.currency, payment_auth_key: '12345' }));

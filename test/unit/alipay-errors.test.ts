@@ -133,7 +133,7 @@ describe('outcome rules', () => {
   });
 
   test('refund query: REFUND_SUCCESS or an echoed refund is success; an empty answer is not_found', () => {
-    const request: RefundRequest = { orderNo: 'T1', refundNo: 'R1', saleMoney: money(2000, 'USD'), refundMoney: money(1053, 'USD'), reason: null };
+    const request: RefundRequest = { orderNo: 'T1', refundNo: 'R1', saleMoney: money(2000, 'USD'), refundMoney: money(1053, 'USD'), reason: null, settledRefunds: [] };
     assert.deepEqual(toRefundQueryOutcome({ code: '10000', out_request_no: 'R1', refund_amount: '10.53', refund_status: 'REFUND_SUCCESS' }, request), { kind: 'succeeded' });
     assert.deepEqual(toRefundQueryOutcome({ code: '10000', out_request_no: 'R1', refund_amount: '10.53' }, request), { kind: 'succeeded' });
     assert.deepEqual(toRefundQueryOutcome({ code: '10000', msg: 'Success' }, request), { kind: 'not_found' });

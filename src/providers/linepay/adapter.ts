@@ -170,7 +170,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       }
       const lookup = await paymentDetails(request.orderNo);
       if (!lookup.result.ok) return { outcome: { kind: 'unknown', reason: lookup.result.reason }, trace: traceOf([lookup]) };
-      const earlier = findRefund(readRefundList(lookup.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney);
+      const earlier = findRefund(readRefundList(lookup.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney, request.settledRefunds);
       switch (earlier.kind) {
         case 'succeeded': // already refunded by an earlier, unanswered attempt: never twice
           return { outcome: { kind: 'succeeded' }, trace: traceOf([lookup]) };
@@ -193,7 +193,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
     async refundQuery(request) {
       const record = await paymentDetails(request.orderNo);
       const outcome = record.result.ok
-        ? findRefund(readRefundList(record.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney)
+        ? findRefund(readRefundList(record.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney, request.settledRefunds)
         : { kind: 'unknown' as const, reason: record.result.reason };
       return { outcome, trace: traceOf([record]) };
     },

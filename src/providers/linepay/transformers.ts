@@ -283,10 +283,18 @@ export function toRefundOutcome(answer: LinePayAnswer): RefundOutcome {
 }
 
 /** A refund of exactly `amount` among the listed ones. */
-export function findRefund(list: RefundList, amount: Money): RefundQueryOutcome {
+/**
+ * Whether this refund already happened at LINE Pay (which has no refund
+ * idempotency key): it did when LINE Pay holds more refunds of this amount
+ * than CanCan has settled before it (CanCan runs one refund per sale at a time).
+ */
+export function findRefund(list: RefundList, amount: Money, settled: readonly Money[]): RefundQueryOutcome {
   switch (list.kind) {
-    case 'list':
-      return list.refunds.some((refund) => refund.amount.amount === amount.amount) ? { kind: 'succeeded' } : { kind: 'not_found' };
+    case 'list': {
+      const atProvider = list.refunds.filter((refund) => refund.amount.amount === amount.amount).length;
+      const known = settled.filter((refund) => refund.amount === amount.amount).length;
+      return atProvider > known ? { kind: 'succeeded' } : { kind: 'not_found' };
+    }
     case 'no_payment':
       return { kind: 'not_found' };
     case 'unknown':
