@@ -254,9 +254,10 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
 
   return async (app) => {
     // Encapsulated: only this plugin's routes read text/xml.
-    app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string' }, (_request, body, done) => {
-      done(null, body);
-    });
+    // WeChat Pay reads the body as XML whatever the content type says (some clients send form or none).
+    const asText = (_request: unknown, body: string | Buffer, done: (error: null, body: string) => void) => done(null, body.toString());
+    app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string' }, asText);
+    app.addContentTypeParser('*', { parseAs: 'string' }, asText);
     for (const [path, handle] of routes) {
       app.post(path, async (request, reply) => {
         const answer = await answerEnvelope(request.body, handle, options.credentials);
