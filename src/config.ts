@@ -5,6 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ALIPAY_LIVE_GATEWAY_URL } from './providers/alipay/adapter.js';
+import { LINEPAY_LIVE_BASE_URL } from './providers/linepay/adapter.js';
+import { WECHATPAY_LIVE_BASE_URL } from './providers/wechatpay/adapter.js';
 
 export interface Config {
   readonly port: number;
@@ -91,9 +94,9 @@ export function loadConfig(env: Env = process.env): Config {
     // provider timeouts (the longest is LINE Pay's 20 s) is never outlived by a healthy worker.
     jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, (providerTimeoutMs ?? 20_000) * 3), 1),
     liveUrls: {
-      wechatpay: env.CANCAN_WECHATPAY_URL?.replace(/\/+$/, '') || 'https://api.mch.weixin.qq.com',
-      alipay: env.CANCAN_ALIPAY_URL || 'https://openapi.alipay.com/gateway.do',
-      linepay: env.CANCAN_LINEPAY_URL?.replace(/\/+$/, '') || 'https://api-pay.line.me',
+      wechatpay: env.CANCAN_WECHATPAY_URL?.replace(/\/+$/, '') || WECHATPAY_LIVE_BASE_URL,
+      alipay: env.CANCAN_ALIPAY_URL || ALIPAY_LIVE_GATEWAY_URL,
+      linepay: env.CANCAN_LINEPAY_URL?.replace(/\/+$/, '') || LINEPAY_LIVE_BASE_URL,
     },
     workerConcurrency: integer(env, 'CANCAN_WORKER_CONCURRENCY', 16, 1),
     rateLimitPerSecond: integer(env, 'CANCAN_RATE_LIMIT_PER_SECOND', 50, 1),

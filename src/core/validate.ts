@@ -6,7 +6,6 @@
 import { CLIENT_ID_PATTERN } from '../domain/ids.js';
 import { type ErrorItem, attributeError } from '../domain/errors.js';
 import { type CurrencyCode, isCurrencyCode } from '../domain/money.js';
-import type { TransactionType } from '../domain/states.js';
 
 const OPTIONAL_TEXT = ['description', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3'] as const;
 type OptionalText = (typeof OPTIONAL_TEXT)[number];
@@ -160,4 +159,3 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export type { TransactionType };

@@ -49,10 +49,3 @@ export async function assertLease(trx: Transaction<Database>, job: Job, now: num
     .where('lease_until', '>', now).executeTakeFirst();
   if (!row) throw new LeaseLost(job.id);
 }
-
-export async function queueStats(db: Kysely<Database>, now: number): Promise<{ due: number; oldestDueAgeMs: number }> {
-  const row = await db.selectFrom('jobs').select((eb) => [eb.fn.countAll<number>().as('due'), eb.fn.min<number>('run_at').as('oldest')])
-    .where('done_at', 'is', null).where('run_at', '<=', now).executeTakeFirstOrThrow();
-  const oldest = row.oldest === null ? null : Number(row.oldest);
-  return { due: Number(row.due), oldestDueAgeMs: oldest === null ? 0 : now - oldest };
-}

@@ -50,16 +50,21 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
     }
   }
 
-  const sandboxCredentials = <P extends ProviderName>(provider: P): CredentialsByProvider[P] => {
-    const all: CredentialsByProvider = {
-      wechatpay: WECHATPAY_SANDBOX_CREDENTIALS,
-      alipay: (() => {
+  const sandboxCredentials = (provider: ProviderName): CredentialsByProvider[ProviderName] => {
+    switch (provider) {
+      case 'wechatpay':
+        return WECHATPAY_SANDBOX_CREDENTIALS;
+      case 'alipay': {
         const keys = loadOrCreateAlipaySandboxKeys(config.dataDir);
         return { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
-      })(),
-      linepay: LINEPAY_SANDBOX_CREDENTIALS,
-    };
-    return all[provider];
+      }
+      case 'linepay':
+        return LINEPAY_SANDBOX_CREDENTIALS;
+      default: {
+        const unreachable: never = provider;
+        throw new Error(`no sandbox credentials for ${String(unreachable)}`);
+      }
+    }
   };
 
   const testAdapters = new Map<string, PosAdapter>();

@@ -132,10 +132,3 @@ export async function migrate(db: AnyDb, dialect: Dialect): Promise<string[]> {
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
-
-/** Whether every migration this build knows has been applied. */
-export async function migrationsCurrent(db: AnyDb, dialect: Dialect): Promise<boolean> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(dialect) } });
-  const known = await migrator.getMigrations();
-  return known.every((m) => m.executedAt !== undefined);
-}

@@ -42,7 +42,6 @@ describe('live mode', () => {
     const test1 = await t.merchant();
     const env = { CANCAN_DATA_DIR: t.database.dataDir };
     const key = JSON.parse(cli(env, ['key', 'create', '--merchant', test1.id, '--mode', 'live', '--json']).stdout).api_key as string;
-    const gateway = GATEWAYS[0];
     const refused = await call(t.url, 'POST', '/api/v2/transactions', { key, body: saleBody(uniqueId('sale'), 100) });
     assert.equal(refused.status, 403);
     assert.match(refused.body.errors[0].detail, /no wechatpay credentials/);
@@ -69,7 +68,6 @@ describe('live mode', () => {
       assert.equal(sale.body.data.attributes.state, 'succeeded', `${g.code}: ${sale.text}`);
       assert.deepEqual((await ledger(sims.url)).filter((e) => e.amount === amount).map((e) => e.provider), [g.provider]);
     }
-    assert.equal(gateway.code, 'wechatpay_cn_domestic');
 
     // Credentials are stored sealed and checked before they are stored.
     const rows = JSON.stringify(await t.app.deps.store.db.selectFrom('provider_credentials').selectAll().execute());
