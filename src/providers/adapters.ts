@@ -9,7 +9,7 @@ import type { Store } from '../store/db.js';
 import { loadProviderCredentials } from '../store/credentials.js';
 import { ALIPAY_SANDBOX_APP_ID, loadOrCreateAlipaySandboxKeys } from './alipay/keys.js';
 import { createAlipayAdapter } from './alipay/adapter.js';
-import type { PosAdapter, ProviderName } from './contract.js';
+import type { PosAdapter, PosProviderName } from './contract.js';
 import { type CredentialsByProvider, parseCredentials } from './credentials.js';
 import { LINEPAY_SANDBOX_CREDENTIALS, createLinePayAdapter } from './linepay/adapter.js';
 import { type GatewayProfile, providerRules } from './registry.js';
@@ -28,11 +28,11 @@ interface Endpoints {
 
 export function createAdapterSource(options: { config: Config; store: Store; secrets: SecretBox; simulatorBaseUrl: () => string }): AdapterSource {
   const { config } = options;
-  const timeout = (provider: ProviderName) => providerRules(provider, config).timeoutMs;
+  const timeout = (provider: PosProviderName) => providerRules(provider, config).timeoutMs;
 
-  function build<P extends ProviderName>(provider: P, profile: GatewayProfile, endpoints: Endpoints, credentials: CredentialsByProvider[P]): PosAdapter {
+  function build<P extends PosProviderName>(provider: P, profile: GatewayProfile, endpoints: Endpoints, credentials: CredentialsByProvider[P]): PosAdapter {
     // Each case narrows `credentials` through the provider it was parsed for.
-    const creds = credentials as CredentialsByProvider[ProviderName];
+    const creds = credentials as CredentialsByProvider[PosProviderName];
     switch (provider) {
       case 'wechatpay':
         return createWeChatPayAdapter({ baseUrl: endpoints.wechatpay, credentials: creds as CredentialsByProvider['wechatpay'], timeoutMs: timeout('wechatpay') });
@@ -50,7 +50,7 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
     }
   }
 
-  const sandboxCredentials = (provider: ProviderName): CredentialsByProvider[ProviderName] => {
+  const sandboxCredentials = (provider: PosProviderName): CredentialsByProvider[PosProviderName] => {
     switch (provider) {
       case 'wechatpay':
         return WECHATPAY_SANDBOX_CREDENTIALS;

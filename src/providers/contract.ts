@@ -10,7 +10,10 @@
 import type { FailureCode } from '../domain/failures.js';
 import type { Money } from '../domain/money.js';
 
-export type ProviderName = 'wechatpay' | 'alipay' | 'linepay';
+/** Wallet providers the POS API uses. */
+export type PosProviderName = 'wechatpay' | 'alipay' | 'linepay';
+/** Every provider: the wallets above, Alipay+ (alipay_hk, dana, gcash, kakaopay, jkopay), UnionPay online, and the card acquirer. */
+export type ProviderName = PosProviderName | 'alipayplus' | 'unionpay' | 'card';
 
 /** One provider HTTP call, as recorded in a transaction's event log (no secrets). */
 export interface ProviderTrace {
@@ -93,16 +96,116 @@ export type RefundQueryOutcome =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'unknown'; readonly reason: string };
 
-export interface PosAdapter {
+/** What every adapter offers: refunds of its payments, and a map of its codes to failure codes. */
+export interface RefundingAdapter {
   readonly provider: ProviderName;
+  refund(request: RefundRequest): Promise<Traced<RefundOutcome>>;
+  refundQuery(request: RefundRequest): Promise<Traced<RefundQueryOutcome>>;
+  /** Provider code → the blueprint's failure code (a data table per provider). */
+  mapFailure(code: string): FailureCode;
+}
+
+export interface PosAdapter extends RefundingAdapter {
+  readonly provider: PosProviderName;
   /** Whether the customer's code is well-formed for this provider (checked before any call). */
   isWellFormedAuthCode(authCode: string): boolean;
   pay(request: PayRequest): Promise<Traced<PayOutcome>>;
   query(orderNo: string): Promise<Traced<QueryOutcome>>;
   /** Reverse (cancel) an order whether or not it was paid; a paid order is refunded in full. */
   reverse(orderNo: string): Promise<Traced<ReverseOutcome>>;
-  refund(request: RefundRequest): Promise<Traced<RefundOutcome>>;
-  refundQuery(request: RefundRequest): Promise<Traced<RefundQueryOutcome>>;
-  /** Provider code → the blueprint's failure code (a data table per provider). */
-  mapFailure(code: string): FailureCode;
+}
+
+// ─── Online (merchant-presented QR / redirect) payments, for hosted checkout ──
+
+export interface OrderRequest {
+  /** Provider order number; reused on every retry. */
+  readonly orderNo: string;
+  readonly money: Money;
+  readonly description: string;
+  /** The CHOP payment method (alipay_hk, dana, …) where one provider serves several wallets. */
+  readonly paymentMethod: string;
+  /** When the order must stop being payable (epoch ms). */
+  readonly expiresAt: number;
+  /** Where the shopper's browser goes back to after a redirect flow (UnionPay); null where unused. */
+  readonly returnUrl: string | null;
+  /** Where the provider may send its asynchronous result; null where unused (CanCan also queries). */
+  readonly notifyUrl: string | null;
+}
+
+/** An HTML form the shopper's browser submits to the provider (POST, form-encoded). */
+export interface PayForm {
+  readonly action: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+export type OrderOutcome =
+  /**
+   * The order exists and waits for the customer. `qrCode` is the content of
+   * the merchant-presented code (WeChat code_url, Alipay qr_code, …);
+   * `payForm` is what the shopper's browser posts to continue at the
+   * provider in a redirect flow (UnionPay's front transaction form).
+   */
+  | { readonly kind: 'created'; readonly qrCode: string; readonly payForm: PayForm | null }
+  | { readonly kind: 'declined'; readonly code: string; readonly message: string }
+  | { readonly kind: 'unknown'; readonly reason: string; readonly code: string | null };
+
+export type CloseOutcome =
+  | { readonly kind: 'closed' }
+  /** The order was paid before it could be closed: the caller must treat it as paid (and refund if it wants). */
+  | { readonly kind: 'already_paid' }
+  | { readonly kind: 'retry'; readonly reason: string }
+  | { readonly kind: 'declined'; readonly code: string; readonly message: string }
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+export interface OnlineAdapter extends RefundingAdapter {
+  createOrder(request: OrderRequest): Promise<Traced<OrderOutcome>>;
+  query(orderNo: string): Promise<Traced<QueryOutcome>>;
+  /** Closes an unpaid order so it can no longer be paid (the QR stops working). */
+  close(orderNo: string): Promise<Traced<CloseOutcome>>;
+}
+
+// ─── Cards (Converge-style acquirer) ──────────────────────────────────────────
+
+/** Card data as the shopper typed it. Never stored, never logged. */
+export interface CardDetails {
+  readonly number: string;
+  /** MMYY. */
+  readonly expiry: string;
+  readonly cvc: string;
+  readonly name: string;
+  readonly postalCode: string;
+}
+
+export interface CardSaleRequest {
+  readonly orderNo: string;
+  readonly money: Money;
+  readonly card: CardDetails;
+}
+
+/** What the acquirer tells about a card payment; only masked data. */
+export interface CardResult {
+  /** Converge `ssl_result`: '0' approved, anything else declined. */
+  readonly result: string;
+  readonly resultMessage: string;
+  readonly txnId: string | null;
+  readonly approvalCode: string | null;
+  readonly cvv2Response: string | null;
+  readonly avsResponse: string | null;
+  /** e.g. 4111xxxxxxxx1111 */
+  readonly maskedNumber: string;
+  /** MMYY */
+  readonly expiry: string;
+  /** Converge format: MM/DD/YYYY hh:mm:ss AM */
+  readonly txnTime: string | null;
+}
+
+export type CardSaleOutcome =
+  | { readonly kind: 'approved'; readonly card: CardResult }
+  | { readonly kind: 'declined'; readonly code: string; readonly message: string; readonly card: CardResult }
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+export interface CardAdapter extends RefundingAdapter {
+  sale(request: CardSaleRequest): Promise<Traced<CardSaleOutcome>>;
+  /** Looks a sale up by our order number (after a crash or timeout). */
+  query(orderNo: string): Promise<Traced<QueryOutcome>>;
 }

@@ -3,7 +3,7 @@
  * they are stored (sealed) and parsed when a live adapter is built.
  */
 import type { AlipayCredentials } from './alipay/adapter.js';
-import type { ProviderName } from './contract.js';
+import type { PosProviderName } from './contract.js';
 import type { LinePayCredentials } from './linepay/adapter.js';
 import type { WeChatPayCredentials } from './wechatpay/adapter.js';
 
@@ -13,14 +13,14 @@ export interface CredentialsByProvider {
   linepay: LinePayCredentials;
 }
 
-export const PROVIDERS: readonly ProviderName[] = ['wechatpay', 'alipay', 'linepay'];
+export const PROVIDERS: readonly PosProviderName[] = ['wechatpay', 'alipay', 'linepay'];
 
-export function isProviderName(value: string): value is ProviderName {
+export function isProviderName(value: string): value is PosProviderName {
   return (PROVIDERS as readonly string[]).includes(value);
 }
 
 /** The fields each provider needs, for error messages and `--help`. */
-export const CREDENTIAL_FIELDS: Record<ProviderName, readonly string[]> = {
+export const CREDENTIAL_FIELDS: Record<PosProviderName, readonly string[]> = {
   wechatpay: ['appId', 'mchId', 'apiKey', 'signType (MD5 | HMAC-SHA256)'],
   alipay: ['appId', 'appPrivateKeyPem', 'alipayPublicKeyPem'],
   linepay: ['channelId', 'channelSecret', 'authScheme (v4 | v2)'],
@@ -45,11 +45,11 @@ function choice<T extends string>(fields: Fields, name: string, allowed: readonl
 }
 
 /** Checks a provider's credentials; returns the problems found (empty when valid). */
-export function parseCredentials<P extends ProviderName>(provider: P, input: unknown): { ok: true; value: CredentialsByProvider[P] } | { ok: false; problems: string[] } {
+export function parseCredentials<P extends PosProviderName>(provider: P, input: unknown): { ok: true; value: CredentialsByProvider[P] } | { ok: false; problems: string[] } {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, problems: ['credentials must be a JSON object'] };
   const fields = input as Fields;
   const problems: string[] = [];
-  let value: CredentialsByProvider[ProviderName];
+  let value: CredentialsByProvider[PosProviderName];
   switch (provider) {
     case 'wechatpay':
       value = {

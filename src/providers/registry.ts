@@ -1,11 +1,11 @@
 /** Gateway codes (the POS API's `payment_gateway`) → provider, profile and the provider's timing rules. */
 import type { Config } from '../config.js';
 import type { CurrencyCode } from '../domain/money.js';
-import type { ProviderName } from './contract.js';
+import type { PosProviderName, ProviderName } from './contract.js';
 
 export interface GatewayProfile {
   readonly code: string;
-  readonly provider: ProviderName;
+  readonly provider: PosProviderName;
   readonly currencies: readonly CurrencyCode[];
   readonly partialRefunds: boolean;
   /** How long after payment the provider accepts refunds. */
@@ -51,6 +51,11 @@ const RULES: Record<ProviderName, ProviderRules> = {
   wechatpay: { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000 },
   alipay: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 },
   linepay: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 20_000 },
+  // Online payments wait for the shopper (the checkout expiry), so only the poll and timeout matter.
+  alipayplus: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 },
+  unionpay: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 },
+  // Card authorisations can take long at the issuer; Converge advises generous read timeouts.
+  card: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 30_000 },
 };
 
 export function providerRules(provider: ProviderName, config: Pick<Config, 'confirmWindowMs' | 'pollIntervalMs' | 'providerTimeoutMs'>): ProviderRules {

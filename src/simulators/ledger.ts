@@ -97,6 +97,11 @@ const SCHEMA = `
     PRIMARY KEY (provider, refund_no)
   );
   CREATE INDEX IF NOT EXISTS sim_refunds_by_order ON sim_refunds (provider, order_no);
+  CREATE TABLE IF NOT EXISTS sim_qr_codes (
+    qr_code TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    order_no TEXT NOT NULL
+  );
 `;
 
 const ORDER_COLUMNS = 'provider, order_no, amount, currency, status, refunded_amount, provider_txn_id, behaviour, confirm_at, provider_state';
@@ -186,6 +191,17 @@ export class SimulatorLedger {
     this.db
       .prepare<[SimRefundStatus, string, string], void>('UPDATE sim_refunds SET status = ? WHERE provider = ? AND refund_no = ?')
       .run(status, provider, refundNo);
+  }
+
+  /** Remembers which order a merchant-presented code (QR content or pay URL) belongs to, for the sandbox wallet. */
+  registerQrCode(provider: string, orderNo: string, qrCode: string): void {
+    this.db.prepare<[string, string, string], void>('INSERT OR REPLACE INTO sim_qr_codes (qr_code, provider, order_no) VALUES (?, ?, ?)')
+      .run(qrCode, provider, orderNo);
+  }
+
+  findQrCode(qrCode: string): { provider: string; orderNo: string } | null {
+    const row = this.db.prepare<[string], { provider: string; order_no: string }>('SELECT provider, order_no FROM sim_qr_codes WHERE qr_code = ?').get(qrCode);
+    return row === undefined ? null : { provider: row.provider, orderNo: row.order_no };
   }
 
   /** Every order of every provider, oldest first. */

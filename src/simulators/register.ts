@@ -16,9 +16,11 @@ import { WECHATPAY_SANDBOX_CREDENTIALS } from '../providers/wechatpay/adapter.js
 import { wechatPaySimulator } from '../providers/wechatpay/simulator.js';
 import { SimulatorLedger } from './ledger.js';
 import { ledgerRoutes } from './routes.js';
+import { SandboxWallet } from './wallet.js';
 
 export async function registerSimulators(server: FastifyInstance, config: Config): Promise<SimulatorLedger> {
   const ledger = SimulatorLedger.open(join(config.dataDir, 'simulator.sqlite'));
+  const wallet = new SandboxWallet(ledger);
   const confirmDelayMs = config.simConfirmDelayMs;
   // Amounts ending in 56: the answer comes after the adapter has given up waiting.
   const slowResponseMs = (provider: ProviderName) => providerRules(provider, config).timeoutMs + 1_000;
@@ -40,6 +42,6 @@ export async function registerSimulators(server: FastifyInstance, config: Config
     ledger, channels: [LINEPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs: slowResponseMs('linepay'),
   }), { prefix: '/_sim/linepay' });
 
-  await server.register(ledgerRoutes(ledger));
+  await server.register(ledgerRoutes(ledger, wallet));
   return ledger;
 }

@@ -5,13 +5,26 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { LedgerEntry, SimulatorLedger } from './ledger.js';
+import type { SandboxWallet } from './wallet.js';
 
 export interface LedgerResponse {
   readonly entries: LedgerEntry[];
 }
 
-export function ledgerRoutes(ledger: SimulatorLedger): FastifyPluginAsync {
+export function ledgerRoutes(ledger: SimulatorLedger, wallet: SandboxWallet): FastifyPluginAsync {
   return async (app) => {
     app.get('/_sandbox/ledger', async (): Promise<LedgerResponse> => ({ entries: ledger.entries() }));
+
+    // The simulated customer scans a merchant-presented code and approves or declines it.
+    app.post('/_sandbox/wallet/scan', async (request, reply) => {
+      const body = (request.body ?? {}) as { qr_code?: unknown; action?: unknown };
+      const action = body.action ?? 'approve';
+      if (typeof body.qr_code !== 'string' || body.qr_code.trim() === '' || (action !== 'approve' && action !== 'decline')) {
+        return reply.code(400).send({ error: 'bad_request', message: 'Send {"qr_code": "<content of the QR>", "action": "approve" | "decline"}' });
+      }
+      const result = wallet.scan(body.qr_code, action);
+      if (!result.ok) return reply.code(result.error === 'unknown_code' ? 404 : 409).send({ error: result.error, message: result.message });
+      return reply.send({ provider: result.provider, order_no: result.orderNo, outcome: result.outcome, message: result.message });
+    });
   };
 }

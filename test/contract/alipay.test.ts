@@ -22,6 +22,7 @@ import {
 import { openSignedResponse, rawMember, signParams, signedResponseBody, verifyParams } from '../../src/providers/alipay/sign.js';
 import { alipaySimulator } from '../../src/providers/alipay/simulator.js';
 import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
+import { SandboxWallet } from '../../src/simulators/wallet.js';
 import { ledgerRoutes } from '../../src/simulators/routes.js';
 
 const TIMEOUT_MS = 300;
@@ -51,7 +52,7 @@ before(async () => {
     confirmDelayMs: CONFIRM_DELAY_MS,
     slowResponseMs: SLOW_RESPONSE_MS,
   }), { prefix: '/_sim/alipay' });
-  await app.register(ledgerRoutes(ledger));
+  await app.register(ledgerRoutes(ledger, new SandboxWallet(ledger)));
   origin = await app.listen({ host: '127.0.0.1', port: 0 });
   gatewayUrl = `${origin}/_sim/alipay/gateway.do`;
   adapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS });

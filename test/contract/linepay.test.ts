@@ -18,6 +18,7 @@ import {
 } from '../../src/providers/linepay/adapter.js';
 import { linePaySimulator } from '../../src/providers/linepay/simulator.js';
 import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
+import { SandboxWallet } from '../../src/simulators/wallet.js';
 import { ledgerRoutes } from '../../src/simulators/routes.js';
 
 const TIMEOUT_MS = 300;
@@ -44,7 +45,7 @@ before(async () => {
   await app.register(linePaySimulator({
     ledger, channels: [LINEPAY_SANDBOX_CREDENTIALS, V2_CHANNEL], confirmDelayMs: CONFIRM_DELAY_MS, slowResponseMs: SLOW_RESPONSE_MS,
   }), { prefix: '/_sim/linepay' });
-  await app.register(ledgerRoutes(ledger));
+  await app.register(ledgerRoutes(ledger, new SandboxWallet(ledger)));
   origin = await app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `${origin}/_sim/linepay`;
   adapter = withOptions({});

@@ -18,6 +18,7 @@ import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { signFields, verifyFields, withSignature } from '../../src/providers/wechatpay/sign.js';
 import { buildXml, parseXml } from '../../src/providers/wechatpay/xml.js';
 import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
+import { SandboxWallet } from '../../src/simulators/wallet.js';
 import { ledgerRoutes } from '../../src/simulators/routes.js';
 
 const TIMEOUT_MS = 300;
@@ -47,7 +48,7 @@ before(async () => {
     confirmDelayMs: CONFIRM_DELAY_MS,
     slowResponseMs: SLOW_RESPONSE_MS,
   }), { prefix: '/_sim/wechatpay' });
-  await app.register(ledgerRoutes(ledger));
+  await app.register(ledgerRoutes(ledger, new SandboxWallet(ledger)));
   origin = await app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `${origin}/_sim/wechatpay`;
   adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
