@@ -59,6 +59,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     config,
     log: server.log,
     adapters: createAdapterSource({ config, store, secrets, simulatorBaseUrl: () => listeningUrl }),
+    publicUrl: () => config.publicUrl ?? listeningUrl,
   };
   const activeRequests = trackActiveRequests(server);
   await registerApi(server, deps);

@@ -44,6 +44,16 @@ export interface Config {
   readonly logLevel: string;
   /** Create the demo merchant on the first start of an empty database. */
   readonly demo: boolean;
+  /** How long the hosted payment page accepts payment. */
+  readonly checkoutExpiryMs: number;
+  /** Delays before each IPN attempt (the first is usually 0); after the last, the last repeats until the give-up age. */
+  readonly ipnRetrySchedule: readonly number[];
+  /** Stop retrying an IPN this long after it was first due. */
+  readonly ipnGiveUpMs: number;
+  /** Timeout of one IPN POST. */
+  readonly ipnTimeoutMs: number;
+  /** Let live-mode callback and IPN URLs point at private, loopback or link-local addresses (local development only). */
+  readonly allowPrivateUrls: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -62,6 +72,17 @@ function integer(env: Env, name: string, fallback: number, min = 0, max = Number
 
 function optionalInteger(env: Env, name: string, min = 1): number | null {
   return env[name] === undefined || env[name] === '' ? null : integer(env, name, 0, min);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "0,60s,5m,15m,1h,6h" → milliseconds; a bare number is milliseconds. */
+export function parseDurationList(name: string, raw: string): number[] {
+  return raw.split(',').map((part) => {
+    const match = /^\s*(\d{1,9})\s*(ms|s|m|h|d)?\s*$/.exec(part);
+    if (!match) throw new ConfigError(`${name} must be a comma list of delays such as 0,60s,5m,1h; ${JSON.stringify(part.trim())} is not one`);
+    return Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']!;
+  });
 }
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
@@ -103,6 +124,12 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitBurst: integer(env, 'CANCAN_RATE_LIMIT_BURST', 100, 1),
     logLevel: env.LOG_LEVEL || 'info',
     demo: flag(env, 'CANCAN_DEMO', true),
+    checkoutExpiryMs: integer(env, 'CANCAN_CHECKOUT_EXPIRY_MS', 15 * 60_000, 1_000),
+    // API.md: at once, 1 min, 5 min, 15 min, 1 h, 6 h, then every 6 h until 72 h.
+    ipnRetrySchedule: parseDurationList('CANCAN_IPN_RETRY_SCHEDULE', env.CANCAN_IPN_RETRY_SCHEDULE || '0,1m,5m,15m,1h,6h'),
+    ipnGiveUpMs: integer(env, 'CANCAN_IPN_GIVE_UP_MS', 72 * 3_600_000, 1),
+    ipnTimeoutMs: integer(env, 'CANCAN_IPN_TIMEOUT_MS', 10_000, 100),
+    allowPrivateUrls: flag(env, 'CANCAN_ALLOW_PRIVATE_URLS', false),
   };
 }
 

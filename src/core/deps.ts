@@ -20,4 +20,6 @@ export interface CoreDeps {
   readonly notifier: Notifier;
   readonly config: Config;
   readonly log: Logger;
+  /** The base URL shoppers and merchants reach this server at (CANCAN_PUBLIC_URL, else where it listens). */
+  readonly publicUrl: () => string;
 }

@@ -24,7 +24,7 @@ export function decodeCursor(cursor: string): number | null {
 }
 
 export async function listTransactions(db: Kysely<Database>, merchantId: string, filters: ListFilters): Promise<{ rows: TransactionRow[]; nextCursor: string | null }> {
-  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId);
+  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('channel', '=', 'pos');
   if (filters.type) query = query.where('type', '=', filters.type);
   if (filters.state) query = query.where('state', '=', filters.state);
   if (filters.gateway) query = query.where('gateway', '=', filters.gateway);

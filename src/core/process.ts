@@ -12,7 +12,7 @@
 import type { Transaction } from 'kysely';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
-import type { PosAdapter, ProviderTrace, RefundRequest } from '../providers/contract.js';
+import type { PosAdapter, ProviderTrace, RefundRequest, RefundingAdapter } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import type { Database } from '../store/schema.js';
@@ -22,29 +22,45 @@ import type { CoreDeps } from './deps.js';
 /** Marker stored in last_provider_code while the customer has not confirmed. */
 const AWAITING_CUSTOMER = 'awaiting_customer';
 
-type Next = { readonly done: true } | { readonly runAt: number };
+export type Next = { readonly done: true } | { readonly runAt: number };
 
-interface StepContext {
+export interface StepContext<A extends RefundingAdapter = PosAdapter> {
   readonly deps: CoreDeps;
   readonly job: Job;
-  readonly adapter: PosAdapter;
+  readonly adapter: A;
   readonly rules: ProviderRules;
 }
 
-export async function processJob(deps: CoreDeps, job: Job): Promise<void> {
+/** Hosted-checkout steps and IPN deliveries, plugged in by the composition root (they live in chop/). */
+export interface JobHandlers {
+  chopStep(deps: CoreDeps, job: Job, row: TransactionRow): Promise<void>;
+  deliverNotification(deps: CoreDeps, job: Job): Promise<void>;
+}
+
+export async function processJob(deps: CoreDeps, job: Job, handlers?: JobHandlers): Promise<void> {
   const changed = new Set<number>([job.transaction_seq]);
   try {
+    if (job.kind === 'notification') {
+      if (!handlers) throw new Error('no notification handler');
+      await handlers.deliverNotification(deps, job);
+      return;
+    }
     const row = await findBySeq(deps.store.db, job.transaction_seq);
     if (!row || row.state !== 'pending' || row.step === 'done' || row.step === 'await_sale') {
       await commit(deps, job, async () => ({ done: true }));
+      return;
+    }
+    if (row.void_seq !== null) changed.add(row.void_seq);
+    if (row.sale_seq !== null) changed.add(row.sale_seq);
+    if (row.channel === 'chop') {
+      if (!handlers) throw new Error('no hosted-checkout handler');
+      await handlers.chopStep(deps, job, row);
       return;
     }
     const profile = row.gateway ? gatewayProfile(row.gateway) : undefined;
     const adapter = profile ? await deps.adapters.adapterFor(profile, row.mode, row.merchant_id) : null;
     if (!adapter) throw new Error(`no adapter for gateway ${row.gateway} in ${row.mode} mode`);
     const ctx: StepContext = { deps, job, adapter, rules: providerRules(adapter.provider, deps.config) };
-    if (row.void_seq !== null) changed.add(row.void_seq);
-    if (row.sale_seq !== null) changed.add(row.sale_seq);
     switch (row.type) {
       case 'sale':
         await saleStep(ctx, row);
@@ -55,6 +71,9 @@ export async function processJob(deps: CoreDeps, job: Job): Promise<void> {
       case 'refund':
         await refundStep(ctx, row);
         break;
+      case 'charge':
+      case 'cancel':
+        throw new Error(`${row.type} ${row.seq} is not a POS transaction`);
       default: {
         const unreachable: never = row.type;
         throw new Error(`unknown type ${String(unreachable)}`);
@@ -76,12 +95,12 @@ export async function processJob(deps: CoreDeps, job: Job): Promise<void> {
   }
 }
 
-function backoff(baseMs: number, attempts: number): number {
+export function backoff(baseMs: number, attempts: number): number {
   return Math.min(baseMs * 2 ** Math.min(attempts, 10), 60_000);
 }
 
 /** Runs `write` and the job's reschedule/finish in one database transaction. */
-async function commit(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<Next>, error: string | null = null): Promise<void> {
+export async function commit(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<Next>, error: string | null = null): Promise<void> {
   await deps.store.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
     const next = await write(trx, now);
@@ -91,7 +110,7 @@ async function commit(deps: CoreDeps, job: Job, write: (trx: Transaction<Databas
 }
 
 /** Writes while keeping the job leased (e.g. "pay call about to be sent"). */
-async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<TransactionRow>): Promise<TransactionRow> {
+export async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<TransactionRow>): Promise<TransactionRow> {
   return deps.store.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
     await assertLease(trx, job, now);
@@ -99,15 +118,15 @@ async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<Databas
   });
 }
 
-const traceEvent = (trx: Transaction<Database>, seq: number, now: number, trace: ProviderTrace) => addEvent(trx, seq, now, 'provider_call', trace);
+export const traceEvent = (trx: Transaction<Database>, seq: number, now: number, trace: ProviderTrace) => addEvent(trx, seq, now, 'provider_call', trace);
 
-function moneyOf(row: TransactionRow) {
+export function moneyOf(row: TransactionRow) {
   const currency = row.currency;
   if (currency === null || !isCurrencyCode(currency)) throw new Error(`transaction ${row.seq} has no valid currency`);
   return money(row.amount ?? 0, currency as CurrencyCode);
 }
 
-function orderNo(row: TransactionRow): string {
+export function orderNo(row: TransactionRow): string {
   if (!row.provider_order_no) throw new Error(`transaction ${row.seq} has no provider order number`);
   return row.provider_order_no;
 }
@@ -230,7 +249,7 @@ function unresolvedFailure(adapter: PosAdapter, lastCode: string | null): Failur
   return failure('payment_gateway_failure', 'The provider did not confirm the payment in time; it was reversed');
 }
 
-function providerFailure(adapter: PosAdapter, code: string, message: string): Failure {
+export function providerFailure(adapter: RefundingAdapter, code: string, message: string): Failure {
   const mapped: FailureCode = adapter.mapFailure(code);
   return failure(mapped, mapped === 'unknown_failure' ? `${code}: ${message}` : undefined);
 }
@@ -274,13 +293,15 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
 
 // ─── Refunds ────────────────────────────────────────────────────────────────
 
-async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> {
+/** Refunds of POS sales and CHOP charges; a CHOP cancel of a paid charge is a full refund too. */
+export async function refundStep(ctx: StepContext<RefundingAdapter>, row: TransactionRow): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const poll = rules.pollIntervalMs;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`refund ${row.seq} has no sale`);
   const siblings = await deps.store.db.selectFrom('transactions').selectAll()
-    .where('sale_seq', '=', sale.seq).where('type', '=', 'refund').where('seq', '!=', row.seq).orderBy('seq').execute();
+    .where('sale_seq', '=', sale.seq).where('type', 'in', ['refund', 'cancel']).where('seq', '!=', row.seq).where('step', '!=', 'await_sale')
+    .orderBy('seq').execute();
   if (siblings.some((refund) => refund.state === 'pending' && refund.seq < row.seq)) {
     // One refund of a sale at a time, oldest first: providers without refund keys can then tell them apart.
     return commit(deps, job, async (_trx, now) => ({ runAt: now + poll }));
@@ -296,9 +317,20 @@ async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> 
 
   const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
+    // A cancel that refunded the charge also marks it cancelled.
     await trx.updateTable('transactions')
-      .set((eb) => ({ refunded_amount: eb('refunded_amount', '+', row.amount ?? 0), version: eb('version', '+', 1), updated_at: now }))
+      .set((eb) => ({ refunded_amount: eb('refunded_amount', '+', row.amount ?? 0), version: eb('version', '+', 1), updated_at: now, ...(row.type === 'cancel' ? { voided: 1 } : {}) }))
       .where('seq', '=', sale.seq).execute();
+    return { done: true };
+  };
+
+  const fail = async (trx: Transaction<Database>, now: number, why: Failure): Promise<Next> => {
+    await updateTransaction(trx, row, now, {}, { state: 'failed', failure: why });
+    // A failed cancel releases the charge, so it can be cancelled or refunded again.
+    if (row.type === 'cancel') {
+      await trx.updateTable('transactions').set((eb) => ({ void_seq: null, version: eb('version', '+', 1), updated_at: now }))
+        .where('seq', '=', sale.seq).where('void_seq', '=', row.seq).execute();
+    }
     return { done: true };
   };
 
@@ -314,8 +346,7 @@ async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> 
             await updateTransaction(trx, row, now, { step: 'refund_query' });
             return { runAt: now + poll };
           case 'declined':
-            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
-            return { done: true };
+            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message));
           case 'unknown':
             // Safe to send again: the refund number makes the provider refund at most once.
             return { runAt: now + backoff(poll, job.attempts) };
@@ -335,8 +366,7 @@ async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> 
           case 'unknown':
             return { runAt: now + poll };
           case 'failed':
-            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
-            return { done: true };
+            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message));
           case 'not_found':
             await updateTransaction(trx, row, now, { step: 'refund' });
             return { runAt: now };
@@ -350,6 +380,6 @@ async function refundStep(ctx: StepContext, row: TransactionRow): Promise<void> 
   }
 }
 
-function assertNever(value: never): never {
+export function assertNever(value: never): never {
   throw new Error(`unhandled outcome ${JSON.stringify(value)}`);
 }

@@ -5,8 +5,10 @@
 export const TRANSACTION_STATES = ['pending', 'succeeded', 'failed'] as const;
 export type TransactionState = (typeof TRANSACTION_STATES)[number];
 
-export const TRANSACTION_TYPES = ['sale', 'void', 'refund'] as const;
+/** POS: sale, void, refund. CHOP: charge, refund, cancel. */
+export const TRANSACTION_TYPES = ['sale', 'void', 'refund', 'charge', 'cancel'] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
+export const POS_TRANSACTION_TYPES = ['sale', 'void', 'refund'] as const;
 
 const TRANSITIONS: Record<TransactionState, readonly TransactionState[]> = {
   pending: ['succeeded', 'failed'],
@@ -39,6 +41,12 @@ export function isFinal(state: TransactionState): boolean {
  * - void of a succeeded sale: reverse_sale
  * - refund: refund → refund_query
  * A void of a pending sale has no step of its own: the sale's job finishes both.
+ * - wallet charge: create_order → await_payment → close (expiry or cancel)
+ * - card charge: await_card (until the form is sent or the page expires) → card_query (after an unanswered card call)
+ * - cancel: as a void (await_sale while the charge is pending), or refund → refund_query for a paid charge
  */
-export const PROCESSING_STEPS = ['pay', 'query', 'reverse', 'reverse_sale', 'refund', 'refund_query', 'await_sale', 'done'] as const;
+export const PROCESSING_STEPS = [
+  'pay', 'query', 'reverse', 'reverse_sale', 'refund', 'refund_query', 'await_sale',
+  'create_order', 'await_payment', 'close', 'await_card', 'card_query', 'done',
+] as const;
 export type ProcessingStep = (typeof PROCESSING_STEPS)[number];

@@ -39,6 +39,9 @@ export function renderTransaction(row: TransactionRow): Resource {
       return { id: row.client_id, type: 'void', attributes: { state: row.state, sale: row.sale_client_id, ...common } };
     case 'refund':
       return { id: row.client_id, type: 'refund', attributes: { state: row.state, sale: row.sale_client_id, amount: row.amount, currency: row.currency, ...common } };
+    case 'charge':
+    case 'cancel':
+      throw new Error(`${row.type} ${row.ref} is a hosted-checkout transaction, not a POS resource`);
     default: {
       const unreachable: never = row.type;
       throw new Error(`unknown type ${String(unreachable)}`);

@@ -9,7 +9,8 @@ import type { Store } from '../store/db.js';
 import { loadProviderCredentials } from '../store/credentials.js';
 import { ALIPAY_SANDBOX_APP_ID, loadOrCreateAlipaySandboxKeys } from './alipay/keys.js';
 import { createAlipayAdapter } from './alipay/adapter.js';
-import type { PosAdapter, PosProviderName } from './contract.js';
+import type { CardAdapter, OnlineAdapter, PosAdapter, PosProviderName } from './contract.js';
+import type { PaymentMethod } from '../chop/methods.js';
 import { type CredentialsByProvider, parseCredentials } from './credentials.js';
 import { LINEPAY_SANDBOX_CREDENTIALS, createLinePayAdapter } from './linepay/adapter.js';
 import { type GatewayProfile, providerRules } from './registry.js';
@@ -18,6 +19,10 @@ import { WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from './wechatp
 export interface AdapterSource {
   /** The adapter for a gateway, or null when the mode cannot be served (live without credentials). */
   adapterFor(profile: GatewayProfile, mode: KeyMode, merchantId: string): Promise<PosAdapter | null>;
+  /** Hosted checkout: the adapter for a wallet payment method (QR or redirect flow), or null as above. */
+  onlineAdapterFor(method: PaymentMethod, mode: KeyMode, merchantId: string): Promise<OnlineAdapter | null>;
+  /** Hosted checkout: the card acquirer, or null as above. */
+  cardAdapterFor(mode: KeyMode, merchantId: string): Promise<CardAdapter | null>;
 }
 
 interface Endpoints {

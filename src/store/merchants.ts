@@ -8,6 +8,7 @@ export type Merchant = Selectable<MerchantsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
 export const DEFAULT_VOID_WINDOW_MS = 15 * 60_000;
+export const DEFAULT_CANCEL_WINDOW_MS = 24 * 3_600_000;
 
 export function isValidTimeZone(zone: string): boolean {
   try {
@@ -22,7 +23,10 @@ export async function createMerchant(
   db: Kysely<Database>,
   input: { name: string; timezone: string; gateways: readonly string[]; now: number },
 ): Promise<Merchant> {
-  const merchant: Merchant = { id: newMerchantId(), name: input.name, timezone: input.timezone, void_window_ms: DEFAULT_VOID_WINDOW_MS, created_at: input.now };
+  const merchant: Merchant = {
+    id: newMerchantId(), name: input.name, timezone: input.timezone, void_window_ms: DEFAULT_VOID_WINDOW_MS, created_at: input.now,
+    refund_balance_exempt: 0, cancel_window_ms: DEFAULT_CANCEL_WINDOW_MS, webhook_secret_sealed: null,
+  };
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('merchants').values(merchant).execute();
     if (input.gateways.length > 0) {

@@ -119,6 +119,45 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_hosted_checkout': {
+      async up(db: AnyDb) {
+        // CHOP charges, refunds and cancels live in the transactions table beside POS ones (one list, one job queue).
+        await db.schema.alterTable('transactions').addColumn('channel', 'text', (c) => c.notNull().defaultTo('pos')).execute();
+        for (const column of ['reference', 'api_key_id', 'qr_code', 'pay_form', 'checkout', 'close_reason']) {
+          await db.schema.alterTable('transactions').addColumn(column, 'text').execute();
+        }
+        await db.schema.alterTable('transactions').addColumn('expires_at', 'bigint').execute();
+        await db.schema.createIndex('transactions_merchant_reference').on('transactions').columns(['merchant_id', 'reference']).execute();
+        await db.schema.alterTable('merchants').addColumn('refund_balance_exempt', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('merchants').addColumn('cancel_window_ms', 'bigint', (c) => c.notNull().defaultTo(86_400_000)).execute();
+        await db.schema.alterTable('merchants').addColumn('webhook_secret_sealed', 'text').execute();
+        // Jobs either process a transaction or deliver one notification.
+        await db.schema.alterTable('jobs').addColumn('kind', 'text', (c) => c.notNull().defaultTo('transaction')).execute();
+        await db.schema.alterTable('jobs').addColumn('notification_id', 'bigint').execute();
+        await serial(db.schema.createTable('notifications'), 'id')
+          .addColumn('transaction_seq', 'bigint', (c) => c.notNull().references('transactions.seq'))
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('notify_id', 'text', (c) => c.notNull().unique())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'bigint')
+          .addColumn('delivered_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('notifications_tx').on('notifications').column('transaction_seq').execute();
+        await serial(db.schema.createTable('notification_attempts'), 'id')
+          .addColumn('notification_id', 'bigint', (c) => c.notNull().references('notifications.id'))
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('http_status', 'integer')
+          .addColumn('latency_ms', 'integer', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .addColumn('response_excerpt', 'text')
+          .execute();
+        await db.schema.createIndex('notification_attempts_n').on('notification_attempts').column('notification_id').execute();
+      },
+    },
   };
 }
 

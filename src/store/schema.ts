@@ -10,6 +10,12 @@ export interface MerchantsTable {
   timezone: string;
   void_window_ms: number;
   created_at: number;
+  /** CHOP: refunds may exceed the day's open balance. */
+  refund_balance_exempt: Generated<number>;
+  /** CHOP: how long after creation a charge may be cancelled. */
+  cancel_window_ms: Generated<number>;
+  /** Key of the `CanCan-Signature` IPN header, sealed; created on first use. */
+  webhook_secret_sealed: string | null;
 }
 
 export interface MerchantGatewaysTable {
@@ -78,7 +84,25 @@ export interface TransactionsTable {
   finalized_at: number | null;
   /** Optimistic concurrency: every update bumps it and checks the old value. */
   version: number;
+  /** `pos` (CANCAN v2) or `chop` (hosted checkout and the Online API). */
+  channel: Generated<Channel>;
+  /** CHOP: the merchant's reference. */
+  reference: Generated<string | null>;
+  /** CHOP: the key that created the charge (its token signs the IPN). */
+  api_key_id: Generated<string | null>;
+  /** CHOP wallets: content of the merchant-presented code, and a redirect form (JSON) where the flow has one. */
+  qr_code: Generated<string | null>;
+  pay_form: Generated<string | null>;
+  /** CHOP: callback URLs, ext, extra parameters and the masked card result (JSON, see chop/checkout.ts). */
+  checkout: Generated<string | null>;
+  /** CHOP: why a charge ended unpaid. */
+  close_reason: Generated<CloseReason | null>;
+  /** CHOP: when the payment page stops accepting payment. */
+  expires_at: Generated<number | null>;
 }
+
+export type Channel = 'pos' | 'chop';
+export type CloseReason = 'expired' | 'declined' | 'cancelled';
 
 export interface TransactionEventsTable {
   id: Generated<number>;
@@ -98,6 +122,37 @@ export interface JobsTable {
   done_at: number | null;
   last_error: string | null;
   created_at: number;
+  kind: Generated<JobKind>;
+  notification_id: Generated<number | null>;
+}
+
+export type JobKind = 'transaction' | 'notification';
+
+export type NotificationStatus = 'pending' | 'delivered' | 'failed';
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  transaction_seq: number;
+  merchant_id: string;
+  notify_id: string;
+  url: string;
+  /** The form body exactly as posted (signed). */
+  body: string;
+  status: NotificationStatus;
+  attempts: number;
+  created_at: number;
+  next_attempt_at: number | null;
+  delivered_at: number | null;
+}
+
+export interface NotificationAttemptsTable {
+  id: Generated<number>;
+  notification_id: number;
+  at: number;
+  http_status: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
 }
 
 export interface ProviderCredentialsTable {
@@ -116,4 +171,6 @@ export interface Database {
   transaction_events: TransactionEventsTable;
   jobs: JobsTable;
   provider_credentials: ProviderCredentialsTable;
+  notifications: NotificationsTable;
+  notification_attempts: NotificationAttemptsTable;
 }

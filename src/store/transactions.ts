@@ -21,6 +21,12 @@ export async function findByClientId(db: Db, merchantId: string, clientId: strin
   return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('client_id', '=', clientId).executeTakeFirst();
 }
 
+/** A POS transaction by the id the POS gave (hosted-checkout rows are invisible to the POS API). */
+export async function findPosTransaction(db: Db, merchantId: string, clientId: string): Promise<TransactionRow | undefined> {
+  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('client_id', '=', clientId)
+    .where('channel', '=', 'pos').executeTakeFirst();
+}
+
 /** Loads a row for update: on PostgreSQL the row is locked until the transaction ends (SQLite serialises writers). */
 export async function lockByClientId(trx: Transaction<Database>, dialect: Dialect, merchantId: string, clientId: string): Promise<TransactionRow | undefined> {
   const query = trx.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('client_id', '=', clientId);

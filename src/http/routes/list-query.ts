@@ -1,7 +1,7 @@
 /** Parses and checks the list endpoint's query parameters (filter[...], page[...]). */
 import { type ListFilters, decodeCursor } from '../../core/list-transactions.js';
 import { ApiError, type ErrorItem } from '../../domain/errors.js';
-import { TRANSACTION_STATES, TRANSACTION_TYPES, type TransactionState, type TransactionType } from '../../domain/states.js';
+import { POS_TRANSACTION_TYPES, TRANSACTION_STATES, type TransactionState, type TransactionType } from '../../domain/states.js';
 
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 100;
@@ -38,8 +38,8 @@ export function parseListQuery(query: Record<string, unknown>): ListFilters {
   const typeText = text('filter[type]');
   let type: TransactionType | null = null;
   if (typeText !== null) {
-    if (oneOf(TRANSACTION_TYPES, typeText)) type = typeText;
-    else errors.push({ code: 'attribute_error', detail: `filter[type] must be one of ${TRANSACTION_TYPES.join(', ')}`, parameter: 'filter[type]' });
+    if (oneOf(POS_TRANSACTION_TYPES, typeText)) type = typeText;
+    else errors.push({ code: 'attribute_error', detail: `filter[type] must be one of ${POS_TRANSACTION_TYPES.join(', ')}`, parameter: 'filter[type]' });
   }
   const stateText = text('filter[state]');
   let state: TransactionState | null = null;

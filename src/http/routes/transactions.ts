@@ -6,7 +6,7 @@ import { type ListFilters, listTransactions } from '../../core/list-transactions
 import { validateTransactionRequest } from '../../core/validate.js';
 import { ApiError } from '../../domain/errors.js';
 import { isFinal } from '../../domain/states.js';
-import { findByClientId, findBySeq, type TransactionRow } from '../../store/transactions.js';
+import { findBySeq, findPosTransaction, type TransactionRow } from '../../store/transactions.js';
 import { authenticateRequest } from '../auth.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { renderTransaction } from '../resources.js';
@@ -52,7 +52,7 @@ export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
     });
 
     app.get<{ Params: { id: string } }>('/transactions/:id', async (request, reply) => {
-      const row = await findByClientId(deps.store.db, callerOf(request).merchant.id, request.params.id);
+      const row = await findPosTransaction(deps.store.db, callerOf(request).merchant.id, request.params.id);
       if (!row) throw new ApiError(404, { code: 'not_found_error', detail: 'Record Not Found' });
       return send(reply, 200, { data: renderTransaction(row) });
     });

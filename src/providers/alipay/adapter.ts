@@ -1,13 +1,18 @@
 /**
- * Alipay Open Platform adapter (face-to-face bar-code payments): HTTP
- * plumbing around the pure transformers. Anything that leaves CanCan unsure
+ * Alipay Open Platform adapter (face-to-face payments): HTTP plumbing around
+ * the pure transformers. One object serves both the POS flow (bar code: the
+ * customer shows a code) and hosted checkout (precreate: the merchant shows a
+ * QR); query and refunds are shared. Anything that leaves CanCan unsure
  * whether money moved — timeout, connection error, non-2xx, unparsable body,
  * an answer whose signature does not verify, code 20000 — is `unknown`,
  * never a decline.
  */
 import { performance } from 'node:perf_hooks';
-import type { PosAdapter, ProviderTrace, Traced } from '../contract.js';
+import type { CloseOutcome, OnlineAdapter, PosAdapter, ProviderTrace, QueryOutcome, Traced } from '../contract.js';
 import { mapAlipayFailure } from './errors.js';
+import {
+  closeBizContent, closeOutcomeFromQuery, precreateBizContent, precreateOptionalParams, toCloseAnswer, toOrderOutcome, type CloseAnswer,
+} from './precreate.js';
 import { openSignedResponse, signParams, type AlipayFields } from './sign.js';
 import {
   ALIPAY_METHODS, cancelBizContent, gatewayParams, isAlipayAuthCode, payBizContent, queryBizContent,
@@ -38,17 +43,17 @@ type CallResult =
   | { readonly ok: true; readonly fields: AlipayFields; readonly httpStatus: number; readonly latencyMs: number }
   | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number };
 
-export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter {
+export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter & OnlineAdapter {
   const { credentials, timeoutMs, gatewayUrl } = options;
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
 
-  async function call(method: AlipayMethod, bizContent: BizContent): Promise<CallResult> {
+  async function call(method: AlipayMethod, bizContent: BizContent, optional: Readonly<Record<string, string>>): Promise<CallResult> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     let httpStatus: number | null = null;
     try {
-      const params = signParams(gatewayParams(credentials.appId, method, bizContent, now()), credentials.appPrivateKeyPem);
+      const params = signParams(gatewayParams(credentials.appId, method, bizContent, now(), optional), credentials.appPrivateKeyPem);
       const response = await doFetch(gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
@@ -73,8 +78,9 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter {
     interpret: (fields: AlipayFields) => T,
     whenUnknown: (reason: string) => T,
     secrets: readonly string[] = [],
+    optional: Readonly<Record<string, string>> = {},
   ): Promise<Traced<T>> {
-    const result = await call(method, bizContent);
+    const result = await call(method, bizContent, optional);
     // Alipay echoes the signing string (biz_content included) in isv.invalid-signature messages.
     const redact = (text: string | null): string | null => redactSecrets(text, [credentials.appPrivateKeyPem, ...secrets]);
     const base = { provider: 'alipay', call: method, latencyMs: result.latencyMs, httpStatus: result.httpStatus } as const;
@@ -88,6 +94,29 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter {
     return { outcome: interpret(fields), trace };
   }
 
+  const query = (orderNo: string): Promise<Traced<QueryOutcome>> => traced(
+    ALIPAY_METHODS.query, queryBizContent(orderNo),
+    (fields) => toQueryOutcome(fields, orderNo),
+    (reason) => ({ kind: 'unknown', reason }),
+  );
+
+  /** alipay.trade.close; "not waiting for the buyer" is settled by a query (paid, or closed already?). */
+  async function close(orderNo: string): Promise<Traced<CloseOutcome>> {
+    const closed = await traced<CloseAnswer>(
+      ALIPAY_METHODS.close, closeBizContent(orderNo),
+      toCloseAnswer,
+      (reason) => ({ kind: 'unknown', reason }),
+    );
+    if (closed.outcome.kind !== 'not_waiting') return { outcome: closed.outcome, trace: closed.trace };
+    const queried = await query(orderNo);
+    const trace: ProviderTrace = {
+      ...closed.trace,
+      latencyMs: closed.trace.latencyMs + queried.trace.latencyMs,
+      message: `${closed.trace.message ?? closed.outcome.code}; alipay.trade.query: ${queried.trace.code ?? queried.outcome.kind}`,
+    };
+    return { outcome: closeOutcomeFromQuery(queried.outcome), trace };
+  }
+
   return {
     provider: 'alipay',
     isWellFormedAuthCode: isAlipayAuthCode,
@@ -97,11 +126,7 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter {
       (reason) => ({ kind: 'unknown', reason, code: null }),
       [request.authCode],
     ),
-    query: (orderNo) => traced(
-      ALIPAY_METHODS.query, queryBizContent(orderNo),
-      (fields) => toQueryOutcome(fields, orderNo),
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
+    query,
     reverse: (orderNo) => traced(
       ALIPAY_METHODS.cancel, cancelBizContent(orderNo),
       toReverseOutcome,
@@ -117,6 +142,14 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter {
       (fields) => toRefundQueryOutcome(fields, request),
       (reason) => ({ kind: 'unknown', reason }),
     ),
+    createOrder: (request) => traced(
+      ALIPAY_METHODS.precreate, precreateBizContent(request),
+      (fields) => toOrderOutcome(fields, request.orderNo),
+      (reason) => ({ kind: 'unknown', reason, code: null }),
+      [],
+      precreateOptionalParams(request),
+    ),
+    close,
     mapFailure: mapAlipayFailure,
   };
 }

@@ -47,6 +47,44 @@ const PAY_UNKNOWN_SUB_CODES: ReadonlySet<string> = new Set(['ACQ.SYSTEM_ERROR', 
 /** alipay.trade.cancel and alipay.trade.refund: a system error asks for the same call again. */
 const RETRYABLE_SUB_CODES: ReadonlySet<string> = new Set(['ACQ.SYSTEM_ERROR', 'aop.ACQ.SYSTEM_ERROR']);
 
+/**
+ * alipay.trade.precreate: a system error asks for the same call again;
+ * ACQ.TRADE_HAS_SUCCESS means this out_trade_no is already paid, so the
+ * caller queries it.
+ */
+const PRECREATE_UNKNOWN_SUB_CODES: ReadonlySet<string> = PAY_UNKNOWN_SUB_CODES;
+
+/**
+ * alipay.trade.close sub_codes (the method's "业务错误码"):
+ * - `closed`: ACQ.TRADE_NOT_EXIST. A precreated trade exists only once a
+ *   buyer scans the code, and closing one nobody scanned answers this; field
+ *   reports (V2EX "支付宝支付的关单逻辑", 2025) say the code then stops
+ *   working, and with no trade nothing can have been paid.
+ * - `not_waiting`: the trade is no longer waiting for the buyer (ACQ.TRADE_STATUS_ERROR
+ *   "only a WAIT_BUYER_PAY trade can be closed", ACQ.REASON_ILLEGAL_STATUS,
+ *   ACQ.REASON_TRADE_STATUS_INVALID): paid, or closed already. Only a query tells which.
+ * - `retry`: a system error; call close again.
+ * Anything else is a definite refusal.
+ */
+export type CloseSubCodeOutcome = 'closed' | 'not_waiting' | 'retry';
+
+const CLOSE_SUB_CODE_OUTCOMES: ReadonlyMap<string, CloseSubCodeOutcome> = new Map<string, CloseSubCodeOutcome>([
+  ['ACQ.TRADE_NOT_EXIST', 'closed'],
+  ['ACQ.TRADE_STATUS_ERROR', 'not_waiting'],
+  ['ACQ.REASON_ILLEGAL_STATUS', 'not_waiting'],
+  ['ACQ.REASON_TRADE_STATUS_INVALID', 'not_waiting'],
+  ['ACQ.SYSTEM_ERROR', 'retry'],
+  ['aop.ACQ.SYSTEM_ERROR', 'retry'],
+]);
+
+export function classifyPrecreateSubCode(subCode: string): SubCodeClass {
+  return PRECREATE_UNKNOWN_SUB_CODES.has(subCode) ? 'unknown' : 'definite';
+}
+
+export function closeSubCodeOutcome(subCode: string): CloseSubCodeOutcome | null {
+  return CLOSE_SUB_CODE_OUTCOMES.get(subCode) ?? null;
+}
+
 export function classifyPaySubCode(subCode: string): SubCodeClass {
   return PAY_UNKNOWN_SUB_CODES.has(subCode) ? 'unknown' : 'definite';
 }

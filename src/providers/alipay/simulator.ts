@@ -1,17 +1,26 @@
 /**
  * Alipay Open Platform simulator: the gateway's side of alipay.trade.pay,
- * .query, .cancel, .refund and .fastpay.refund.query, speaking real signed
- * form requests and signed JSON answers. Register with
+ * .precreate, .query, .cancel, .close, .refund and .fastpay.refund.query,
+ * speaking real signed form requests and signed JSON answers. Register with
  * `prefix: '/_sim/alipay'`; it serves `POST /gateway.do`. Outcomes are chosen
  * by the last two digits of total_amount in minor units (PROVIDERS.md,
- * "Simulators: the test values"); what the simulator knows lives in the
- * SimulatorLedger and is committed before it answers.
+ * "Simulators: the test values"); for precreated orders they apply when the
+ * sandbox wallet approves the scanned code. What the simulator knows lives in
+ * the SimulatorLedger and is committed before it answers.
+ *
+ * Precreated orders behave like Alipay's: the trade exists only once a buyer
+ * scans the code, so until then query and close answer ACQ.TRADE_NOT_EXIST
+ * (close still locks the code, as field reports say Alipay does). A closed or
+ * expired order reports TRADE_CLOSED, scanned or not (real Alipay may keep
+ * answering ACQ.TRADE_NOT_EXIST for one nobody scanned; both read as "not paid").
  */
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import { fromMajorUnitString, isCurrencyCode, lastTwoDigits, money, toMajorUnitString, type Money } from '../../domain/money.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
+import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
+import { encodePrecreateMemo, newPrecreateMemo, newQrCode, precreateExpiry, precreateMemoOf } from './simulator-qr.js';
 import { ERROR_RESPONSE_KEY, responseKeyFor, signedResponseBody, signingString, verifyParams } from './sign.js';
 import { ALIPAY_METHODS, assertNever, beijingTimestamp, isAlipayAuthCode, type AlipayMethod, type TradeStatus } from './transformers.js';
 
@@ -25,6 +34,8 @@ export interface AlipaySimulatorOptions {
   confirmDelayMs: number;
   /** How late the answer to a test-value-56 pay comes. */
   slowResponseMs: number;
+  /** The sandbox customer wallet that scans precreated codes; without it nobody can pay them. */
+  wallet?: SandboxWallet;
   now?: () => number;
 }
 
@@ -76,11 +87,22 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
   const { ledger, confirmDelayMs, slowResponseMs, platformPrivateKeyPem } = options;
   const now = options.now ?? Date.now;
 
-  /** Reads an order, first letting a waiting customer confirm if their delay has passed. */
+  /**
+   * Reads an order, first letting time act on it: a waiting customer whose
+   * delay has passed confirms (if that was before the code expired), and an
+   * unpaid precreated order past its expiry closes.
+   */
   function readOrder(orderNo: string): SimOrder | null {
     const order = ledger.findOrder(PROVIDER, orderNo);
-    if (order === null || order.status !== 'unpaid' || order.confirmAt === null || now() < order.confirmAt) return order;
-    return ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'TRADE_SUCCESS', confirmAt: null });
+    if (order === null || order.status !== 'unpaid') return order;
+    const expiresAt = precreateMemoOf(order)?.expiresAt ?? null;
+    if (order.confirmAt !== null && now() >= order.confirmAt && (expiresAt === null || order.confirmAt < expiresAt)) {
+      return ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'TRADE_SUCCESS', confirmAt: null });
+    }
+    if (expiresAt !== null && now() >= expiresAt) {
+      return ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', confirmAt: null });
+    }
+    return order;
   }
 
   function tradeFields(order: SimOrder): Fields {
@@ -108,6 +130,9 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     if (!isAlipayAuthCode(biz['auth_code'] ?? '')) return fail('ACQ.PAYMENT_AUTH_CODE_INVALID', 'payment code is invalid or expired', echo);
 
     const existing = readOrder(orderNo);
+    if (existing !== null && precreateMemoOf(existing) !== null) {
+      return fail('ACQ.CONTEXT_INCONSISTENT', 'out_trade_no belongs to a precreated (QR) trade', echo);
+    }
     if (existing !== null) return payAgain(existing, amount);
 
     const behaviour = behaviourFor(amount.amount);
@@ -249,7 +274,7 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
       }
       return refunded(order, 'N');
     }
-    if (order.behaviour === 'refund_refused') return fail('ACQ.TRADE_NOT_ALLOW_REFUND', 'the trade does not allow refunds', { out_trade_no: orderNo });
+    if (order.behaviour === 'refund_refused' || precreateMemoOf(order)?.refundsRefused === true) return fail('ACQ.TRADE_NOT_ALLOW_REFUND', 'the trade does not allow refunds', { out_trade_no: orderNo });
     switch (order.status) {
       case 'paid':
       case 'partially_refunded':
@@ -293,12 +318,130 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     });
   }
 
+  /** alipay.trade.precreate: records the order and issues its qr_code. No trade exists until a buyer scans it. */
+  function precreate(biz: Biz): Fields {
+    const orderNo = biz['out_trade_no'] ?? '';
+    const currency = biz['trans_currency'] ?? 'CNY'; // total_amount is in trans_currency, CNY by default
+    const amount = parseAmount(biz['total_amount'], currency);
+    if (!isOrderNo(orderNo)) return badParameter('out_trade_no');
+    if (amount === null || amount.amount === 0) return badParameter('total_amount or trans_currency');
+    if (!biz['subject'] || Array.from(biz['subject']).length > 256) return badParameter('subject');
+    if (biz['settle_currency'] !== undefined && !isCurrencyCode(biz['settle_currency'])) return badParameter('settle_currency');
+    const expiresAt = precreateExpiry(biz['time_expire'], biz['timeout_express'], now());
+    if (expiresAt === null) return badParameter('time_expire or timeout_express');
+
+    const existing = readOrder(orderNo);
+    if (existing !== null) return precreateAgain(existing, amount);
+    const memo = newPrecreateMemo(amount.amount, unusedQrCode(), expiresAt);
+    ledger.transaction(() => {
+      ledger.insertOrder({
+        provider: PROVIDER, orderNo, amount: amount.amount, currency: amount.currency, status: 'unpaid', providerState: null,
+        behaviour: encodePrecreateMemo(memo),
+      });
+      ledger.registerQrCode(PROVIDER, orderNo, memo.qrCode);
+    });
+    return success({ out_trade_no: orderNo, qr_code: memo.qrCode });
+  }
+
+  /** A precreate naming an out_trade_no Alipay has seen: the same unpaid order again answers the same code. */
+  function precreateAgain(order: SimOrder, amount: Money): Fields {
+    const echo: Fields = { out_trade_no: order.orderNo };
+    switch (order.status) {
+      case 'paid':
+      case 'partially_refunded':
+        return fail('ACQ.TRADE_HAS_SUCCESS', 'the trade has already been paid', echo);
+      case 'closed':
+      case 'reversed':
+      case 'refunded':
+        return fail('ACQ.TRADE_HAS_CLOSE', 'the trade has been closed', echo);
+      case 'unpaid':
+        break;
+      default:
+        return assertNever(order.status);
+    }
+    const memo = precreateMemoOf(order);
+    if (memo === null || order.amount !== amount.amount || order.currency !== amount.currency) {
+      return fail('ACQ.CONTEXT_INCONSISTENT', 'out_trade_no was used with other trade details', echo);
+    }
+    return success({ out_trade_no: order.orderNo, qr_code: memo.qrCode });
+  }
+
+  function unusedQrCode(): string {
+    for (;;) {
+      const qrCode = newQrCode();
+      if (ledger.findQrCode(qrCode) === null) return qrCode;
+    }
+  }
+
+  /** alipay.trade.close: only a trade waiting for the buyer can be closed. */
+  function close(biz: Biz): Fields {
+    const orderNo = biz['out_trade_no'] ?? '';
+    if (!isOrderNo(orderNo)) return badParameter('out_trade_no');
+    const order = readOrder(orderNo);
+    const notExist = fail('ACQ.TRADE_NOT_EXIST', 'the trade does not exist', { out_trade_no: orderNo });
+    if (order === null) return notExist;
+    switch (order.status) {
+      case 'unpaid':
+        if (order.providerState === null) {
+          // Nobody scanned it, so there is no trade to close; the code stops working all the same.
+          if (precreateMemoOf(order) !== null) ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED' });
+          return notExist;
+        }
+        return success(tradeFields(ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', confirmAt: null })));
+      case 'paid':
+      case 'partially_refunded':
+      case 'refunded':
+      case 'closed':
+      case 'reversed':
+        return fail('ACQ.TRADE_STATUS_ERROR', 'only a trade waiting for the buyer can be closed', { out_trade_no: orderNo });
+      default:
+        return assertNever(order.status);
+    }
+  }
+
+  /** The sandbox wallet scanned this order's qr_code: the trade is created, and the customer approves or declines it. */
+  function scan(orderNo: string, action: ScanAction): ScanResult {
+    const order = readOrder(orderNo);
+    if (order === null || precreateMemoOf(order) === null || order.status !== 'unpaid' || order.providerState !== null) {
+      const state = order === null ? 'unknown' : tradeStatusOf(order) ?? 'not scanned';
+      return { ok: false, error: 'not_payable', message: `the trade is ${state}; it can no longer be paid` };
+    }
+    const providerTxnId = tradeNo(now()); // the trade comes into being with the scan
+    const result = (outcome: 'paid' | 'declined' | 'awaiting_confirmation', message: string): ScanResult =>
+      ({ ok: true, provider: PROVIDER, orderNo, outcome, message });
+    const failed = (message: string): ScanResult => {
+      ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', providerTxnId });
+      return result('declined', message);
+    };
+    if (action === 'decline') return failed('the customer declined the payment');
+    const behaviour = approveBehaviour(order.amount);
+    switch (behaviour) {
+      case 'pay':
+        ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'TRADE_SUCCESS', providerTxnId });
+        return result('paid', 'payment succeeded');
+      case 'insufficient_balance':
+        return failed('the buyer balance is not enough (ACQ.BUYER_BALANCE_NOT_ENOUGH)');
+      case 'not_allowed':
+        return failed('the buyer account may not pay (ACQ.BUYER_ENABLE_STATUS_FORBID)');
+      case 'confirm_later':
+        ledger.updateOrder(PROVIDER, orderNo, { providerState: 'WAIT_BUYER_PAY', providerTxnId, confirmAt: now() + confirmDelayMs });
+        return result('awaiting_confirmation', 'the customer is confirming the payment');
+      case 'never_confirm':
+        ledger.updateOrder(PROVIDER, orderNo, { providerState: 'WAIT_BUYER_PAY', providerTxnId });
+        return result('awaiting_confirmation', 'the customer is confirming the payment (and never will finish)');
+      default:
+        return assertNever(behaviour);
+    }
+  }
+
   const handlers: Record<AlipayMethod, (biz: Biz) => Fields | Promise<Fields>> = {
     [ALIPAY_METHODS.pay]: pay,
     [ALIPAY_METHODS.query]: query,
     [ALIPAY_METHODS.cancel]: cancel,
     [ALIPAY_METHODS.refund]: refund,
     [ALIPAY_METHODS.refundQuery]: refundQuery,
+    [ALIPAY_METHODS.precreate]: precreate,
+    [ALIPAY_METHODS.close]: close,
   };
 
   /** The gateway layer (method, app, common params, signature), then the method's handler. */
@@ -322,6 +465,7 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
   }
 
   return async (app) => {
+    options.wallet?.register(PROVIDER, scan);
     // Encapsulated: only this plugin's routes read form bodies.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, body);

@@ -22,6 +22,8 @@ export const ALIPAY_METHODS = {
   cancel: 'alipay.trade.cancel',
   refund: 'alipay.trade.refund',
   refundQuery: 'alipay.trade.fastpay.refund.query',
+  precreate: 'alipay.trade.precreate',
+  close: 'alipay.trade.close',
 } as const;
 export type AlipayMethod = (typeof ALIPAY_METHODS)[keyof typeof ALIPAY_METHODS];
 
@@ -48,9 +50,12 @@ export function beijingTimestamp(epochMs: number): string {
 
 export type BizContent = Readonly<Record<string, string>>;
 
-/** The common parameters plus `biz_content`, ready to be signed. */
-export function gatewayParams(appId: string, method: AlipayMethod, bizContent: BizContent, epochMs: number): Record<string, string> {
+/** The common parameters (plus optional ones such as `notify_url`) and `biz_content`, ready to be signed. */
+export function gatewayParams(
+  appId: string, method: AlipayMethod, bizContent: BizContent, epochMs: number, optional: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   return {
+    ...optional,
     app_id: appId,
     method,
     format: 'JSON',
@@ -63,18 +68,23 @@ export function gatewayParams(appId: string, method: AlipayMethod, bizContent: B
 }
 
 /** Cross-border merchants price in `trans_currency`; CNY is the default and is left out. */
-function foreignCurrency(value: Money): string | null {
+export function foreignCurrency(value: Money): string | null {
   return value.currency === 'CNY' ? null : value.currency;
 }
 
+/** `subject` without the characters Alipay forbids, never empty. */
+export function subjectOf(description: string, orderNo: string): string {
+  const subject = cleanText(description.replace(/[\p{Cc}\s/=&]+/gu, ' ').trim(), SUBJECT_MAX_CHARS).trim();
+  return subject === '' ? `Order ${orderNo}` : subject;
+}
+
 export function payBizContent(request: PayRequest): BizContent {
-  const subject = cleanText(request.description.replace(/[\p{Cc}\s/=&]+/gu, ' ').trim(), SUBJECT_MAX_CHARS).trim();
   const content: Record<string, string> = {
     out_trade_no: request.orderNo,
     scene: 'bar_code', // the customer shows a payment code; the merchant scans it
     auth_code: request.authCode,
     product_code: 'FACE_TO_FACE_PAYMENT',
-    subject: subject === '' ? `Order ${request.orderNo}` : subject,
+    subject: subjectOf(request.description, request.orderNo),
     total_amount: toMajorUnitString(request.money), // decimal string in major units
   };
   const currency = foreignCurrency(request.money);
@@ -117,7 +127,7 @@ function cleanText(text: string, maxChars: number): string {
 
 // ---------------------------------------------------------------- responses
 
-type Answer =
+export type Answer =
   | { readonly kind: 'success' }
   | { readonly kind: 'awaiting_customer' }
   /** 20000: Alipay could not say what happened. */
@@ -128,7 +138,7 @@ type Answer =
   | { readonly kind: 'business_failed'; readonly subCode: string; readonly message: string }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
-function readAnswer(fields: AlipayFields): Answer {
+export function readAnswer(fields: AlipayFields): Answer {
   const code = fields['code'];
   const subCode = nonEmpty(fields['sub_code']);
   const message = fields['sub_msg'] ?? fields['msg'] ?? '';
@@ -154,7 +164,7 @@ function readAnswer(fields: AlipayFields): Answer {
 }
 
 /** An answer about another order than the one asked about cannot be trusted. */
-function mismatchedOrder(fields: AlipayFields, orderNo: string): boolean {
+export function mismatchedOrder(fields: AlipayFields, orderNo: string): boolean {
   const answered = nonEmpty(fields['out_trade_no']);
   return answered !== undefined && answered !== orderNo;
 }
@@ -329,7 +339,7 @@ export function parseTradeStatus(value: string | undefined): TradeStatus | null 
   return TRADE_STATUSES.find((status) => status === value) ?? null;
 }
 
-function bySubCodeClass<T>(subCodeClass: SubCodeClass, handlers: { readonly [K in SubCodeClass]: () => T }): T {
+export function bySubCodeClass<T>(subCodeClass: SubCodeClass, handlers: { readonly [K in SubCodeClass]: () => T }): T {
   switch (subCodeClass) {
     case 'unknown':
       return handlers.unknown();
@@ -340,7 +350,7 @@ function bySubCodeClass<T>(subCodeClass: SubCodeClass, handlers: { readonly [K i
   }
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 

@@ -1,6 +1,8 @@
 /**
  * WeChat Pay merchant API v2 adapter: HTTP plumbing around the pure
- * transformers. Anything that leaves CanCan unsure whether money moved —
+ * transformers. One object serves both the POS flow (micropay: the customer
+ * shows a code) and hosted checkout (Native: the merchant shows a QR); query
+ * and refunds are shared. Anything that leaves CanCan unsure whether money moved —
  * timeout, connection error, non-2xx, unparsable body, return_code FAIL, a
  * response whose signature does not verify — is `unknown`, never a decline.
  *
@@ -10,8 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { PosAdapter, ProviderTrace, Traced } from '../contract.js';
+import type { OnlineAdapter, PosAdapter, ProviderTrace, Traced } from '../contract.js';
 import { mapWeChatFailure } from './errors.js';
+import { closeOrderFields, toCloseOutcome, toOrderOutcome, unifiedOrderFields } from './native.js';
 import { verifyFields, withSignature, type WeChatSignType } from './sign.js';
 import {
   isWeChatAuthCode, micropayFields, orderQueryFields, refundFields, refundQueryFields, reverseFields,
@@ -49,7 +52,7 @@ type CallResult =
   | { readonly ok: true; readonly fields: WireFields; readonly httpStatus: number; readonly latencyMs: number }
   | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number };
 
-export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAdapter {
+export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAdapter & OnlineAdapter {
   const { credentials, timeoutMs } = options;
   const doFetch = options.fetch ?? fetch;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -138,6 +141,16 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
     refundQuery: (request) => traced(
       'refundquery', '/pay/refundquery', refundQueryFields(credentials, nonce(), request),
       (answer) => toRefundQueryOutcome(answer, request.refundNo),
+      (reason) => ({ kind: 'unknown', reason }),
+    ),
+    createOrder: (request) => traced(
+      'unifiedorder', '/pay/unifiedorder', unifiedOrderFields(credentials, nonce(), request),
+      toOrderOutcome,
+      (reason) => ({ kind: 'unknown', reason, code: null }),
+    ),
+    close: (orderNo) => traced(
+      'closeorder', '/pay/closeorder', closeOrderFields(credentials, nonce(), orderNo),
+      toCloseOutcome,
       (reason) => ({ kind: 'unknown', reason }),
     ),
     mapFailure: mapWeChatFailure,

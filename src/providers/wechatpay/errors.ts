@@ -36,6 +36,40 @@ const REFUND_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, Er
   ['BIZERR_NEED_RETRY', 'unknown'],
 ]);
 
+/**
+ * unifiedorder: SYSTEMERROR asks for the same call again with the same
+ * parameters; ORDERPAID means this out_trade_no is already paid, so the
+ * caller queries it rather than failing an order that may well be paid.
+ */
+const UNIFIED_ORDER_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
+  ['SYSTEMERROR', 'unknown'],
+  ['ORDERPAID', 'unknown'],
+]);
+
+/**
+ * closeorder err_code → close outcome (WeChat "关闭订单" error codes): ORDERPAID
+ * "treat it as a normally paid order"; ORDERCLOSED "no need to call again";
+ * SYSTEMERROR "call the API again". ORDERNOTEXIST: WeChat never created the
+ * order, so no code_url exists that anyone could pay. Anything else is a
+ * definite refusal.
+ */
+export type CloseErrorOutcome = 'already_paid' | 'closed' | 'retry';
+
+const CLOSE_ORDER_ERROR_OUTCOMES: ReadonlyMap<string, CloseErrorOutcome> = new Map<string, CloseErrorOutcome>([
+  ['ORDERPAID', 'already_paid'],
+  ['ORDERCLOSED', 'closed'],
+  ['ORDERNOTEXIST', 'closed'],
+  ['SYSTEMERROR', 'retry'],
+]);
+
+export function classifyUnifiedOrderError(errCode: string): ErrorClass {
+  return UNIFIED_ORDER_ERROR_CLASSES.get(errCode) ?? 'definite';
+}
+
+export function closeOrderErrorOutcome(errCode: string): CloseErrorOutcome | null {
+  return CLOSE_ORDER_ERROR_OUTCOMES.get(errCode) ?? null;
+}
+
 export function classifyMicropayError(errCode: string): ErrorClass {
   return MICROPAY_ERROR_CLASSES.get(errCode) ?? 'definite';
 }

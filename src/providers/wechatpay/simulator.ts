@@ -1,8 +1,10 @@
 /**
- * WeChat Pay v2 simulator: the provider's side of micropay, orderquery,
- * reverse, refund and refundquery, speaking real signed XML. Register with
+ * WeChat Pay v2 simulator: the provider's side of micropay, unifiedorder
+ * (trade_type=NATIVE), closeorder, orderquery, reverse, refund and
+ * refundquery, speaking real signed XML. Register with
  * `prefix: '/_sim/wechatpay'`. Outcomes are chosen by the last two digits of
- * total_fee (PROVIDERS.md, "Simulators: the test values"); what the
+ * total_fee (PROVIDERS.md, "Simulators: the test values"); for Native orders
+ * they apply when the sandbox wallet approves the scanned code. What the
  * simulator knows lives in the SimulatorLedger and is committed before it
  * answers.
  */
@@ -11,7 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import { lastTwoDigits } from '../../domain/money.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
+import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import type { WeChatPayCredentials } from './adapter.js';
+import { chinaTime, parseChinaTime } from './native.js';
+import {
+  CODE_URL_VALIDITY_MS, encodeNativeMemo, nativeMemoOf, newCodeUrl, newNativeMemo, newPrepayId, type NativeOrderMemo,
+} from './simulator-qr.js';
 import { parseSignType, verifyFields, withSignature } from './sign.js';
 import { assertNever, isWeChatAuthCode, type TradeState } from './transformers.js';
 import { buildXml, field, parseXml, type WireFields } from './xml.js';
@@ -23,6 +30,8 @@ export interface WeChatPaySimulatorOptions {
   confirmDelayMs: number;
   /** How late the answer to a test-value-56 micropay comes. */
   slowResponseMs: number;
+  /** The sandbox customer wallet that scans Native codes; without it nobody can pay them. */
+  wallet?: SandboxWallet;
   now?: () => number;
 }
 
@@ -63,20 +72,33 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
   const { ledger, confirmDelayMs, slowResponseMs } = options;
   const now = options.now ?? Date.now;
 
-  /** Reads an order, first letting a waiting customer confirm if their delay has passed. */
+  /**
+   * Reads an order, first letting time act on it: a waiting customer whose
+   * delay has passed confirms (if that was before the code expired), and an
+   * unpaid Native order past its expiry closes.
+   */
   function readOrder(orderNo: string): SimOrder | null {
     const order = ledger.findOrder(PROVIDER, orderNo);
-    if (order === null || order.status !== 'unpaid' || order.confirmAt === null || now() < order.confirmAt) return order;
-    return ledger.updateOrder(PROVIDER, orderNo, {
-      status: 'paid', providerState: 'SUCCESS', confirmAt: null, providerTxnId: order.providerTxnId ?? transactionId(now()),
-    });
+    if (order === null || order.status !== 'unpaid') return order;
+    const expiresAt = nativeMemoOf(order)?.expiresAt ?? null;
+    if (order.confirmAt !== null && now() >= order.confirmAt && (expiresAt === null || order.confirmAt < expiresAt)) {
+      return ledger.updateOrder(PROVIDER, orderNo, {
+        status: 'paid', providerState: 'SUCCESS', confirmAt: null, providerTxnId: order.providerTxnId ?? transactionId(now()),
+      });
+    }
+    if (expiresAt !== null && now() >= expiresAt) {
+      // Real WeChat keeps answering NOTPAY after time_expire until closeorder is called; the simulator
+      // reports the order CLOSED so an expired code reads as "will never be paid" either way.
+      return ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'CLOSED', confirmAt: null });
+    }
+    return order;
   }
 
   function paidFields(order: SimOrder): Record<string, string> {
     return {
       out_trade_no: order.orderNo, transaction_id: order.providerTxnId ?? '', total_fee: String(order.amount),
       fee_type: order.currency, cash_fee: String(order.amount), openid: SANDBOX_OPENID, is_subscribe: 'N',
-      trade_type: 'MICROPAY', bank_type: 'OTHERS',
+      trade_type: nativeMemoOf(order)?.tradeType ?? 'MICROPAY', bank_type: 'OTHERS',
     };
   }
 
@@ -109,7 +131,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     switch (behaviour) {
       case 'pay':
       case 'refund_refused':
-        return success({ ...paidFields(record('paid', 'SUCCESS')), time_end: beijingTime(now()) });
+        return success({ ...paidFields(record('paid', 'SUCCESS')), time_end: chinaTime(now()) });
       case 'insufficient_balance':
         record('closed', 'PAYERROR');
         return fail('NOTENOUGH', 'insufficient balance');
@@ -127,7 +149,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
       case 'slow_answer_paid': {
         const order = record('paid', 'SUCCESS'); // committed before the (late) answer
         await sleep(slowResponseMs);
-        return success({ ...paidFields(order), time_end: beijingTime(now()) });
+        return success({ ...paidFields(order), time_end: chinaTime(now()) });
       }
       case 'buyer_mismatch':
         return fail('BUYER_MISMATCH', 'the payer differs from the one of the previous attempt');
@@ -206,7 +228,9 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     if (order.status !== 'paid' && order.status !== 'partially_refunded' && order.status !== 'refunded') {
       return fail('ERROR', `order is ${order.status}; only paid orders can be refunded`);
     }
-    if (order.behaviour === 'refund_refused') return fail('TRADE_OVERDUE', 'order is past its refund period');
+    if (order.behaviour === 'refund_refused' || nativeMemoOf(order)?.refundsRefused === true) {
+      return fail('TRADE_OVERDUE', 'order is past its refund period');
+    }
     const committed = ledger.refundsOf(PROVIDER, orderNo)
       .filter((other) => other.status !== 'failed')
       .reduce((sum, other) => sum + other.amount, 0);
@@ -244,8 +268,132 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     });
   }
 
+  /** unifiedorder, Native only: records the order and issues its code_url (nobody has paid yet). */
+  function unifiedOrder(request: WireFields): Answer {
+    const orderNo = field(request, 'out_trade_no') ?? '';
+    const required = ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'notify_url', 'trade_type'] as const;
+    const absent = required.filter((name) => !field(request, name));
+    if (absent.length > 0) return fail('LACK_PARAMS', `missing ${absent.join(', ')}`);
+    if (field(request, 'trade_type') !== 'NATIVE') return fail('INVALID_REQUEST', 'the simulator serves trade_type=NATIVE only');
+    if (!field(request, 'product_id')) return fail('LACK_PARAMS', 'product_id is required when trade_type=NATIVE');
+    const totalFee = parseAmount(field(request, 'total_fee'));
+    const currency = field(request, 'fee_type') ?? 'CNY';
+    if (!isOrderNo(orderNo) || totalFee === null || !/^[A-Z]{3}$/.test(currency)) {
+      return fail('INVALID_REQUEST', 'out_trade_no, total_fee or fee_type is invalid');
+    }
+    // Real WeChat wants time_expire at least a minute ahead; the sandbox takes any future time so tests can shrink windows.
+    const timeExpire = field(request, 'time_expire');
+    const requestedExpiry = timeExpire === undefined || timeExpire === '' ? null : parseChinaTime(timeExpire);
+    if (requestedExpiry === null && timeExpire) return fail('INVALID_REQUEST', 'time_expire must be yyyyMMddHHmmss');
+    if (requestedExpiry !== null && requestedExpiry <= now()) return fail('INVALID_REQUEST', 'time_expire has already passed');
+
+    const existing = readOrder(orderNo);
+    if (existing !== null) return unifiedOrderAgain(existing, totalFee, currency);
+
+    const expiresAt = Math.min(requestedExpiry ?? Number.MAX_SAFE_INTEGER, now() + CODE_URL_VALIDITY_MS);
+    const memo = newNativeMemo(totalFee, unusedCodeUrl(), newPrepayId(chinaTime(now())), expiresAt);
+    ledger.transaction(() => {
+      ledger.insertOrder({
+        provider: PROVIDER, orderNo, amount: totalFee, currency, status: 'unpaid', providerState: 'NOTPAY', behaviour: encodeNativeMemo(memo),
+      });
+      ledger.registerQrCode(PROVIDER, orderNo, memo.codeUrl);
+    });
+    return success(prepayFields(memo));
+  }
+
+  /** A unifiedorder naming an out_trade_no WeChat has seen: the same order again answers the same code. */
+  function unifiedOrderAgain(order: SimOrder, totalFee: number, currency: string): Answer {
+    const memo = nativeMemoOf(order);
+    switch (order.status) {
+      case 'paid':
+      case 'refunded':
+      case 'partially_refunded':
+        return fail('ORDERPAID', 'order has already been paid');
+      case 'closed':
+      case 'reversed':
+        return fail('ORDERCLOSED', 'order has been closed');
+      case 'unpaid':
+        break;
+      default:
+        return assertNever(order.status);
+    }
+    if (memo === null) return fail('OUT_TRADE_NO_USED', 'out_trade_no has already been used');
+    // "On re-entry the parameters must equal the original request's."
+    if (order.amount !== totalFee || order.currency !== currency) return fail('INVALID_REQUEST', 'out_trade_no was used with other parameters');
+    return success(prepayFields(memo));
+  }
+
+  function prepayFields(memo: NativeOrderMemo): Record<string, string> {
+    return { trade_type: memo.tradeType, prepay_id: memo.prepayId, code_url: memo.codeUrl };
+  }
+
+  function unusedCodeUrl(): string {
+    for (;;) {
+      const codeUrl = newCodeUrl();
+      if (ledger.findQrCode(codeUrl) === null) return codeUrl;
+    }
+  }
+
+  /** closeorder: an unpaid order stops being payable (its code stops working). */
+  function closeOrder(request: WireFields): Answer {
+    const orderNo = field(request, 'out_trade_no') ?? '';
+    if (!isOrderNo(orderNo)) return fail('INVALID_REQUEST', 'out_trade_no is missing or invalid');
+    const order = readOrder(orderNo);
+    if (order === null) return fail('ORDERNOTEXIST', 'order does not exist');
+    switch (order.status) {
+      case 'paid':
+      case 'refunded':
+      case 'partially_refunded':
+        return fail('ORDERPAID', 'order has been paid; it cannot be closed, treat it as a normal paid order');
+      case 'closed':
+      case 'reversed':
+        return fail('ORDERCLOSED', 'order has already been closed');
+      case 'unpaid':
+        // Real WeChat refuses to close an order within 5 minutes of creating it; the sandbox does not, so tests stay short.
+        ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'CLOSED', confirmAt: null });
+        return success();
+      default:
+        return assertNever(order.status);
+    }
+  }
+
+  /** The sandbox wallet scanned this order's code_url: the customer approves or declines it. */
+  function scan(orderNo: string, action: ScanAction): ScanResult {
+    const order = readOrder(orderNo);
+    if (order === null || nativeMemoOf(order) === null || order.status !== 'unpaid' || order.providerState !== 'NOTPAY') {
+      return { ok: false, error: 'not_payable', message: `order is ${order === null ? 'unknown' : tradeStateOf(order)}; it can no longer be paid` };
+    }
+    const result = (outcome: 'paid' | 'declined' | 'awaiting_confirmation', message: string): ScanResult =>
+      ({ ok: true, provider: PROVIDER, orderNo, outcome, message });
+    const failed = (message: string): ScanResult => {
+      ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'PAYERROR' });
+      return result('declined', message);
+    };
+    if (action === 'decline') return failed('the customer declined the payment');
+    const behaviour = approveBehaviour(order.amount);
+    switch (behaviour) {
+      case 'pay':
+        ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'SUCCESS', providerTxnId: transactionId(now()) });
+        return result('paid', 'payment succeeded');
+      case 'insufficient_balance':
+        return failed('insufficient balance (NOTENOUGH)');
+      case 'not_allowed':
+        return failed('the customer may not pay (BUYER_MISMATCH)');
+      case 'confirm_later':
+        ledger.updateOrder(PROVIDER, orderNo, { providerState: 'USERPAYING', confirmAt: now() + confirmDelayMs });
+        return result('awaiting_confirmation', 'the customer is entering the password');
+      case 'never_confirm':
+        ledger.updateOrder(PROVIDER, orderNo, { providerState: 'USERPAYING' });
+        return result('awaiting_confirmation', 'the customer is entering the password (and never will finish)');
+      default:
+        return assertNever(behaviour);
+    }
+  }
+
   const routes: ReadonlyArray<readonly [string, (request: WireFields) => Answer | Promise<Answer>]> = [
     ['/pay/micropay', micropay],
+    ['/pay/unifiedorder', unifiedOrder],
+    ['/pay/closeorder', closeOrder],
     ['/pay/orderquery', orderQuery],
     ['/secapi/pay/reverse', reverse],
     ['/secapi/pay/refund', refund],
@@ -253,6 +401,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
   ];
 
   return async (app) => {
+    options.wallet?.register(PROVIDER, scan);
     // Encapsulated: only this plugin's routes read text/xml.
     // WeChat Pay reads the body as XML whatever the content type says (some clients send form or none).
     const asText = (_request: unknown, body: string | Buffer, done: (error: null, body: string) => void) => done(null, body.toString());
@@ -336,20 +485,15 @@ function tradeStateOf(order: SimOrder): TradeState {
 /** The openid from WeChat's own documentation examples. */
 const SANDBOX_OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
 
-/** yyyyMMddHHmmss in China Standard Time (UTC+8), WeChat's time format. */
-function beijingTime(epochMs: number): string {
-  return new Date(epochMs + 8 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 14);
-}
-
 function randomDigits(count: number): string {
   return Array.from({ length: count }, () => String(randomInt(10))).join('');
 }
 
 /** 28 digits like WeChat's: "4200" + date + random digits (too long for a JS number on purpose). */
 function transactionId(epochMs: number): string {
-  return `4200${beijingTime(epochMs).slice(0, 8)}${randomDigits(16)}`;
+  return `4200${chinaTime(epochMs).slice(0, 8)}${randomDigits(16)}`;
 }
 
 function refundId(epochMs: number): string {
-  return `5030${beijingTime(epochMs).slice(0, 8)}${randomDigits(17)}`;
+  return `5030${chinaTime(epochMs).slice(0, 8)}${randomDigits(17)}`;
 }

@@ -78,7 +78,7 @@ export function refundQueryFields(merchant: MerchantIdentity, nonce: string, req
   return { ...commonFields(merchant, nonce), out_refund_no: request.refundNo };
 }
 
-function commonFields(merchant: MerchantIdentity, nonce: string): Record<string, string> {
+export function commonFields(merchant: MerchantIdentity, nonce: string): Record<string, string> {
   const fields: Record<string, string> = { appid: merchant.appId, mch_id: merchant.mchId, nonce_str: nonce };
   // sign_type absent means MD5, the documented default.
   if (merchant.signType === 'HMAC-SHA256') fields['sign_type'] = 'HMAC-SHA256';
@@ -86,19 +86,19 @@ function commonFields(merchant: MerchantIdentity, nonce: string): Record<string,
 }
 
 /** Drops control characters (XML cannot carry most of them) and truncates by code point. */
-function cleanText(text: string, maxChars: number): string {
+export function cleanText(text: string, maxChars: number): string {
   return Array.from(text.replace(/\p{Cc}/gu, ' ')).slice(0, maxChars).join('');
 }
 
 // ---------------------------------------------------------------- responses
 
-type BusinessResult =
+export type BusinessResult =
   | { readonly kind: 'success' }
   | { readonly kind: 'failed'; readonly errCode: string; readonly message: string }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 /** Reads the two result layers. return_code FAIL is unreadable: the call may not have been processed. */
-function businessResult(fields: WireFields): BusinessResult {
+export function businessResult(fields: WireFields): BusinessResult {
   const returnCode = field(fields, 'return_code');
   if (returnCode !== 'SUCCESS') {
     return { kind: 'unreadable', reason: `return_code ${returnCode ?? '(missing)'}: ${field(fields, 'return_msg') ?? ''}` };

@@ -1,0 +1,138 @@
+/** Server-rendered HTML of the hosted payment page and its message pages. Every value is escaped. */
+import { type CurrencyCode, money, toMajorUnitString } from '../domain/money.js';
+import type { PayForm } from '../providers/contract.js';
+import type { PaymentMethod } from '../chop/methods.js';
+import { type Lang, type TextKey, t } from './i18n.js';
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+export function formatAmount(amount: number, currency: string): string {
+  return `${toMajorUnitString(money(amount, currency as CurrencyCode))} ${currency}`;
+}
+
+function layout(lang: Lang, title: string, body: string, options: { refreshSeconds?: number; langHref?: string } = {}): string {
+  const refresh = options.refreshSeconds ? `<noscript><meta http-equiv="refresh" content="${options.refreshSeconds}"></noscript>` : '';
+  const other = lang === 'en' ? 'zh' : 'en';
+  const langLink = options.langHref ? `<a class="lang" href="${escapeHtml(`${options.langHref}&lang=${other}`)}" lang="${other}">${t(lang, 'language')}</a>` : '';
+  return `<!doctype html>
+<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+${refresh}
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="/chop/assets/checkout.css">
+</head>
+<body>
+<main>
+<header><h1>${escapeHtml(title)}</h1>${langLink}</header>
+${body}
+<footer>${t(lang, 'poweredBy')}</footer>
+</main>
+<script src="/chop/assets/checkout.js"></script>
+</body>
+</html>`;
+}
+
+export interface CheckoutView {
+  readonly lang: Lang;
+  readonly id: string;
+  readonly merchantName: string;
+  readonly reference: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly method: PaymentMethod;
+  readonly expiresAt: number;
+  /** Inline SVG of the QR (wallets), once the provider order exists. */
+  readonly qrSvg: string | null;
+  readonly payForm: PayForm | null;
+  /** Test mode: offer the simulated-customer buttons. */
+  readonly sandbox: boolean;
+  /** Card form problems, by field. */
+  readonly cardErrors?: Readonly<Record<string, string>>;
+  readonly cardValues?: { readonly name?: string; readonly postalCode?: string; readonly expiry?: string };
+}
+
+function summary(view: CheckoutView): string {
+  return `<section class="card" aria-label="${t(view.lang, 'amount')}">
+<div class="muted">${escapeHtml(view.merchantName)}</div>
+<div class="amount" data-amount>${escapeHtml(formatAmount(view.amount, view.currency))}</div>
+<div class="muted">${t(view.lang, 'reference')}: ${escapeHtml(view.reference)}</div>
+</section>`;
+}
+
+function countdown(view: CheckoutView): string {
+  return `<p class="countdown muted">${t(view.lang, 'expiresIn')} <span data-countdown>${escapeHtml(new Date(view.expiresAt).toISOString().slice(11, 19))} UTC</span></p>`;
+}
+
+function sandboxButtons(view: CheckoutView): string {
+  if (!view.sandbox || view.method.flow === 'card') return '';
+  const button = (action: 'approve' | 'decline', label: TextKey, cls = '') =>
+    `<form method="post" action="/chop/landing/sandbox"><input type="hidden" name="q" value="${escapeHtml(view.id)}"><input type="hidden" name="action" value="${action}"><input type="hidden" name="lang" value="${view.lang}"><button type="submit" class="${cls}" data-sandbox="${action}">${t(view.lang, label)}</button></form>`;
+  return `<section class="card sandbox" aria-label="${t(view.lang, 'sandbox')}"><h2>${t(view.lang, 'sandbox')}</h2>${button('approve', 'approve')}${button('decline', 'decline', 'secondary')}</section>`;
+}
+
+function walletBody(view: CheckoutView): string {
+  const label = view.method.label[view.lang];
+  if (!view.qrSvg) {
+    return `<section class="card"><p class="status" data-status data-state="pending" role="status" aria-live="polite">${t(view.lang, 'preparing')}</p><p class="muted">${t(view.lang, 'noScript')}</p></section>`;
+  }
+  const redirect = view.payForm
+    ? `<form method="post" action="${escapeHtml(view.payForm.action)}">${Object.entries(view.payForm.fields)
+      .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('')}<button type="submit" data-pay-redirect>${escapeHtml(t(view.lang, 'continueTo', { method: label }))}</button></form>`
+    : '';
+  return `<section class="card">
+<p>${escapeHtml(t(view.lang, 'scanWith', { method: label }))}</p>
+<div class="qr" data-qr role="img" aria-label="${escapeHtml(t(view.lang, 'scanWith', { method: label }))}">${view.qrSvg}</div>
+${countdown(view)}
+<p class="status" data-status data-state="pending" role="status" aria-live="polite">${t(view.lang, 'waiting')}</p>
+${redirect}
+</section>
+${sandboxButtons(view)}`;
+}
+
+function field(view: CheckoutView, name: string, label: TextKey, attributes: string, value = ''): string {
+  const error = view.cardErrors?.[name];
+  const id = `card-${name}`;
+  return `<label for="${id}">${t(view.lang, label)}</label>
+<input id="${id}" name="${name}" ${attributes} value="${escapeHtml(value)}"${error ? ` aria-invalid="true" aria-describedby="${id}-error"` : ''}>
+${error ? `<p class="error" id="${id}-error">${escapeHtml(error)}</p>` : ''}`;
+}
+
+function cardBody(view: CheckoutView): string {
+  const values = view.cardValues ?? {};
+  const errors = view.cardErrors && Object.keys(view.cardErrors).length > 0 ? `<p class="error" role="alert">${t(view.lang, 'fixErrors')}</p>` : '';
+  return `<section class="card">
+${errors}
+<form method="post" action="/chop/landing/card" autocomplete="on" novalidate>
+<input type="hidden" name="q" value="${escapeHtml(view.id)}">
+<input type="hidden" name="lang" value="${view.lang}">
+${field(view, 'number', 'cardNumber', 'inputmode="numeric" autocomplete="cc-number" required maxlength="23"')}
+<div class="row"><div>${field(view, 'expiry', 'expiry', 'inputmode="numeric" autocomplete="cc-exp" placeholder="MM/YY" required maxlength="7"', values.expiry)}</div>
+<div>${field(view, 'cvc', 'cvc', 'inputmode="numeric" autocomplete="cc-csc" required maxlength="4"')}</div></div>
+${field(view, 'name', 'name', 'autocomplete="cc-name" required maxlength="100"', values.name)}
+${field(view, 'postal_code', 'postalCode', 'autocomplete="postal-code" maxlength="16"', values.postalCode)}
+<button type="submit" data-pay-card>${escapeHtml(t(view.lang, 'payNow', { amount: formatAmount(view.amount, view.currency) }))}</button>
+</form>
+${countdown(view)}
+</section>`;
+}
+
+export function renderCheckoutPage(view: CheckoutView): string {
+  const body = `<div data-q="${escapeHtml(view.id)}" data-expires-at="${view.expiresAt}" data-poll="${view.method.flow === 'card' ? 'no' : 'yes'}"></div>
+${summary(view)}
+${view.method.flow === 'card' ? cardBody(view) : walletBody(view)}`;
+  return layout(view.lang, `${t(view.lang, 'pay')} · ${view.merchantName}`, body, {
+    langHref: `/chop/landing?q=${encodeURIComponent(view.id)}`,
+    ...(view.method.flow === 'card' ? {} : { refreshSeconds: 5 }),
+  });
+}
+
+export function renderMessagePage(lang: Lang, title: TextKey, message: TextKey, options: { detail?: string; link?: string; state?: string } = {}): string {
+  const link = options.link ? `<a class="button" href="${escapeHtml(options.link)}">${t(lang, 'backToShop')}</a>` : '';
+  const detail = options.detail ? `<p class="muted">${escapeHtml(options.detail)}</p>` : '';
+  return layout(lang, t(lang, title), `<section class="card"><p class="status" data-state="${escapeHtml(options.state ?? '')}" role="status">${t(lang, message)}</p>${detail}${link}</section>`);
+}

@@ -1,0 +1,62 @@
+/**
+ * The card form's submission: the one provider call made inside a page
+ * request, because the card number and CVC may live only in memory. The call
+ * is marked as sent (and the job set to query the acquirer afterwards) before
+ * it goes out, so a crash or a lost answer is resolved by the worker without
+ * charging twice.
+ */
+import type { CoreDeps } from '../core/deps.js';
+import { moneyOf, orderNo, providerFailure, traceEvent } from '../core/process.js';
+import { failure } from '../domain/failures.js';
+import type { CardDetails } from '../providers/contract.js';
+import { providerRules } from '../providers/registry.js';
+import { type TransactionRow, VersionConflict, findBySeq, updateTransaction } from '../store/transactions.js';
+import { checkoutOf, serializeCheckout } from './checkout-data.js';
+import { finishCharge } from './process.js';
+
+export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: CardDetails): Promise<TransactionRow> {
+  const adapter = await deps.adapters.cardAdapterFor(charge.mode, charge.merchant_id);
+  if (!adapter) throw new Error(`no card adapter in ${charge.mode} mode`);
+  const timeoutMs = providerRules('card', deps.config).timeoutMs;
+
+  let sent: TransactionRow;
+  try {
+    sent = await deps.store.db.transaction().execute(async (trx) => {
+      const now = deps.clock.now();
+      const updated = await updateTransaction(trx, charge, now, { step: 'card_query', provider_sent_at: now });
+      // If no answer is recorded by then, the worker asks the acquirer what happened.
+      await trx.updateTable('jobs').set({ run_at: now + timeoutMs + 5_000 })
+        .where('transaction_seq', '=', charge.seq).where('kind', '=', 'transaction').where('done_at', 'is', null).execute();
+      return updated;
+    });
+  } catch (error) {
+    if (error instanceof VersionConflict) return (await findBySeq(deps.store.db, charge.seq)) ?? charge;
+    throw error;
+  }
+
+  const { outcome, trace } = await adapter.sale({ orderNo: orderNo(sent), money: moneyOf(sent), card });
+  try {
+    return await deps.store.db.transaction().execute(async (trx) => {
+      const now = deps.clock.now();
+      await traceEvent(trx, sent.seq, now, trace);
+      switch (outcome.kind) {
+        case 'approved':
+          return finishCharge(deps, trx, sent, now, { paid: true }, { checkout: serializeCheckout({ ...checkoutOf(sent), card: outcome.card }) });
+        case 'declined':
+          return finishCharge(deps, trx, sent, now,
+            { paid: false, reason: 'declined', failure: declineFailure(adapter.mapFailure(outcome.code) === 'unknown_failure' ? null : providerFailure(adapter, outcome.code, outcome.message)), declineCode: outcome.code },
+            { checkout: serializeCheckout({ ...checkoutOf(sent), card: outcome.card }) });
+        case 'unknown':
+          return sent;
+        default: {
+          const unreachable: never = outcome;
+          throw new Error(`unhandled card outcome ${JSON.stringify(unreachable)}`);
+        }
+      }
+    });
+  } finally {
+    deps.notifier.transactionChanged(sent.seq);
+  }
+}
+
+const declineFailure = (mapped: ReturnType<typeof providerFailure> | null) => mapped ?? failure('card_failure');

@@ -1,0 +1,84 @@
+/**
+ * Creating a CHOP charge (`/chop/chop`, `/payment/pay_qr`): checks, the
+ * reference rule, then the charge row, its event and its first job in one
+ * database transaction. Provider calls happen in the worker.
+ */
+import type { Caller } from '../core/create-transaction.js';
+import type { CoreDeps } from '../core/deps.js';
+import { newTransactionRef } from '../domain/ids.js';
+import { isGatewayEnabled } from '../store/merchants.js';
+import { type TransactionRow, addEvent, enqueueJob, insertTransaction } from '../store/transactions.js';
+import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
+import type { ChargeParams } from './params.js';
+import { ChopError } from './params.js';
+import { DestinationRefused, checkDestination } from './url-guard.js';
+
+export interface ChopCaller extends Caller {
+  readonly keyId: string;
+}
+
+export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: ChargeParams): Promise<{ row: TransactionRow; created: boolean }> {
+  const { db } = deps.store;
+  const { method } = params;
+  if (!(await isGatewayEnabled(db, caller.merchant.id, method.code))) {
+    throw new ChopError(403, 'payment_method_not_enabled', `Payment method ${method.code} is not enabled for this merchant`);
+  }
+  if (caller.mode === 'live') {
+    await guardUrls(deps, params);
+    const adapter = method.flow === 'card'
+      ? await deps.adapters.cardAdapterFor(caller.mode, caller.merchant.id)
+      : await deps.adapters.onlineAdapterFor(method, caller.mode, caller.merchant.id);
+    if (!adapter) throw new ChopError(403, 'payment_method_not_configured', `Live payments through ${method.code} are not configured for this merchant (no ${method.provider} credentials)`);
+  }
+
+  const result = await db.transaction().execute(async (trx) => {
+    if (deps.store.dialect === 'postgres') {
+      // Serialises charges of one merchant so that two requests with one reference make one charge.
+      await trx.selectFrom('merchants').select('id').where('id', '=', caller.merchant.id).forUpdate().executeTakeFirst();
+    }
+    if (!params.allowDuplicates) {
+      const earlier = await trx.selectFrom('transactions').selectAll().where('merchant_id', '=', caller.merchant.id)
+        .where('channel', '=', 'chop').where('type', '=', 'charge').where('reference', '=', params.reference)
+        .orderBy('seq', 'desc').executeTakeFirst();
+      if (earlier) return { row: earlier, created: false };
+    }
+    const now = deps.clock.now();
+    const ref = newTransactionRef();
+    const wallet = method.flow !== 'card';
+    const expiresAt = now + deps.config.checkoutExpiryMs;
+    const row = await insertTransaction(trx, {
+      ref, merchant_id: caller.merchant.id, client_id: chopClientId(ref), type: 'charge', mode: caller.mode, state: 'pending',
+      step: wallet ? 'create_order' : 'await_card', gateway: method.code, amount: params.amount, currency: params.currency,
+      description: `${caller.merchant.name} ${params.reference}`.slice(0, 120),
+      pos_id: null, mch_level_1: null, mch_level_2: null, mch_level_3: null, sale_client_id: null, sale_seq: null,
+      failure_code: null, failure_detail: null, request_digest: '', refunded_amount: 0, voided: 0, void_seq: null,
+      provider_order_no: ref, auth_code_sealed: null, provider_sent_at: null, confirm_deadline: null, last_provider_code: null,
+      created_at: now, updated_at: now, finalized_at: null, version: 0,
+      channel: 'chop', reference: params.reference, api_key_id: caller.keyId, expires_at: expiresAt,
+      checkout: serializeCheckout({
+        ...EMPTY_CHECKOUT, ipnUrl: params.ipnUrl, callbackUrlSuccess: params.callbackUrlSuccess, callbackUrlFail: params.callbackUrlFail,
+        mobileResultUrl: params.mobileResultUrl, ext: params.ext, extras: params.extras,
+      }),
+    });
+    await addEvent(trx, row.seq, now, 'created', { type: 'charge', payment_method: method.code, amount: params.amount, currency: params.currency, reference: params.reference });
+    // Wallets create the provider order at once; a card charge's job waits for the page to expire.
+    await enqueueJob(trx, row.seq, wallet ? now : expiresAt, now);
+    return { row, created: true };
+  });
+  if (result.created) deps.notifier.jobEnqueued();
+  return result;
+}
+
+async function guardUrls(deps: CoreDeps, params: ChargeParams): Promise<void> {
+  if (deps.config.allowPrivateUrls) return;
+  const urls = { ipn_url: params.ipnUrl, callback_url_success: params.callbackUrlSuccess, callback_url_fail: params.callbackUrlFail, mobile_result_url: params.mobileResultUrl };
+  for (const [name, url] of Object.entries(urls)) {
+    if (url === null) continue;
+    try {
+      await checkDestination(url);
+    } catch (error) {
+      const why = error instanceof DestinationRefused ? error.message : `its host cannot be resolved (${String(error)})`;
+      throw new ChopError(400, 'url_not_allowed', `${name} is not allowed in live mode: ${why}`);
+    }
+  }
+}

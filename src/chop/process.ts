@@ -1,0 +1,205 @@
+/**
+ * Job steps of hosted-checkout transactions. A wallet charge creates its
+ * provider order (the QR), then queries it until it is paid, declined or the
+ * page expires; an expired or cancelled charge is closed at the provider. A
+ * card charge waits for the card form (its provider call is made by the page
+ * request, see card-payment.ts) and is only queried here when that call got no
+ * answer. Refunds, and cancels of paid charges, are refunds (core/process.ts).
+ * Every final charge writes its IPN in the same database transaction.
+ */
+import type { Transaction } from 'kysely';
+import type { CoreDeps } from '../core/deps.js';
+import { type Next, type StepContext, assertNever, commit, moneyOf, orderNo, providerFailure, record, refundStep, traceEvent } from '../core/process.js';
+import { failure, type Failure } from '../domain/failures.js';
+import type { Job } from '../jobs/queue.js';
+import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';
+import { providerRules } from '../providers/registry.js';
+import type { CloseReason, Database } from '../store/schema.js';
+import { type TransactionRow, findBySeq, updateTransaction } from '../store/transactions.js';
+import { checkoutOf, serializeCheckout } from './checkout-data.js';
+import { enqueueIpn } from './ipn.js';
+import { paymentMethod } from './methods.js';
+
+/** How often a waiting charge asks its provider: the page's shopper is watching, so no slower than this. */
+const MAX_CHECKOUT_POLL_MS = 2_000;
+
+export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): Promise<void> {
+  const method = row.gateway ? paymentMethod(row.gateway) : undefined;
+  if (!method) throw new Error(`transaction ${row.seq} has unknown payment method ${row.gateway}`);
+  const adapter: OnlineAdapter | CardAdapter | null = method.flow === 'card'
+    ? await deps.adapters.cardAdapterFor(row.mode, row.merchant_id)
+    : await deps.adapters.onlineAdapterFor(method, row.mode, row.merchant_id);
+  if (!adapter) throw new Error(`no adapter for ${method.code} in ${row.mode} mode`);
+  const rules = providerRules(adapter.provider, deps.config);
+  const ctx = { deps, job, adapter, rules: { ...rules, pollIntervalMs: Math.min(rules.pollIntervalMs, MAX_CHECKOUT_POLL_MS) } };
+  switch (row.type) {
+    case 'charge':
+      return 'sale' in adapter ? cardChargeStep(ctx as StepContext<CardAdapter>, row) : walletChargeStep(ctx as StepContext<OnlineAdapter>, row);
+    case 'refund':
+    case 'cancel':
+      return refundStep(ctx as StepContext<RefundingAdapter>, row);
+    default:
+      throw new Error(`${row.type} ${row.seq} is not a hosted-checkout transaction`);
+  }
+}
+
+/** Ends a charge and writes its IPN; a cancel waiting on it ends with it. */
+export async function finishCharge(
+  deps: CoreDeps, trx: Transaction<Database>, charge: TransactionRow, now: number,
+  outcome: { paid: true } | { paid: false; reason: CloseReason; failure: Failure; declineCode?: string | null },
+  patch: { checkout?: string } = {},
+): Promise<TransactionRow> {
+  const declineCode = !outcome.paid && outcome.declineCode ? { checkout: serializeCheckout({ ...checkoutOf({ checkout: patch.checkout ?? charge.checkout }), declineCode: outcome.declineCode }) } : {};
+  const updated = outcome.paid
+    ? await updateTransaction(trx, charge, now, { ...patch }, { state: 'succeeded' })
+    : await updateTransaction(trx, charge, now, { ...patch, ...declineCode, close_reason: outcome.reason }, { state: 'failed', failure: outcome.failure });
+  if (charge.void_seq !== null) {
+    const cancel = await findBySeq(trx, charge.void_seq);
+    if (cancel && cancel.state === 'pending' && cancel.step === 'await_sale') {
+      if (outcome.paid) {
+        // Paid before it could be closed: the cancel refunds it in full.
+        await updateTransaction(trx, cancel, now, { step: 'refund', amount: charge.amount });
+        await trx.insertInto('jobs').values({ transaction_seq: cancel.seq, run_at: now, attempts: 0, created_at: now }).execute();
+      } else {
+        await updateTransaction(trx, cancel, now, {}, { state: 'succeeded' });
+        await trx.updateTable('transactions').set((eb) => ({ voided: 1, version: eb('version', '+', 1) })).where('seq', '=', charge.seq).execute();
+      }
+    }
+  }
+  await enqueueIpn(deps, trx, updated, now);
+  return updated;
+}
+
+const expiredFailure = (): Failure => failure('payment_password_failure', 'The shopper did not pay before the payment page expired');
+
+async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: TransactionRow): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const expiresAt = row.expires_at ?? row.created_at;
+  const closing = row.void_seq !== null || deps.clock.now() >= expiresAt;
+
+  if (closing && row.step !== 'close') {
+    if (row.provider_sent_at === null) {
+      // Nothing reached the provider: there is no order to close.
+      return commit(deps, job, async (trx, now) => {
+        await finishCharge(deps, trx, row, now, { paid: false, reason: row.void_seq !== null ? 'cancelled' : 'expired', failure: row.void_seq !== null ? failure('sale_voided_failure') : expiredFailure() });
+        return { done: true };
+      });
+    }
+    return commit(deps, job, async (trx, now) => {
+      await updateTransaction(trx, row, now, { step: 'close' });
+      return { runAt: now };
+    });
+  }
+
+  switch (row.step) {
+    case 'create_order': {
+      const sent = row.provider_sent_at !== null ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
+      const { outcome, trace } = await adapter.createOrder({
+        orderNo: orderNo(sent), money: moneyOf(sent), description: sent.description ?? '', paymentMethod: sent.gateway ?? '',
+        expiresAt, returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`, notifyUrl: null,
+      });
+      return commit(deps, job, async (trx, now) => {
+        await traceEvent(trx, row.seq, now, trace);
+        switch (outcome.kind) {
+          case 'created':
+            await updateTransaction(trx, sent, now, { step: 'await_payment', qr_code: outcome.qrCode, pay_form: outcome.payForm ? JSON.stringify(outcome.payForm) : null });
+            return { runAt: now + poll };
+          case 'declined':
+            await finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: providerFailure(adapter, outcome.code, outcome.message), declineCode: outcome.code });
+            return { done: true };
+          case 'unknown':
+            // Creating an order again with the same number is safe: providers answer the same order.
+            return { runAt: now + poll };
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    case 'await_payment': {
+      const { outcome, trace } = await adapter.query(orderNo(row));
+      return commit(deps, job, async (trx, now) => {
+        // Polls that change nothing are not recorded: a page can wait 15 minutes.
+        if (outcome.kind !== 'not_paid' && outcome.kind !== 'awaiting_customer') await traceEvent(trx, row.seq, now, trace);
+        switch (outcome.kind) {
+          case 'paid':
+            await finishCharge(deps, trx, row, now, { paid: true });
+            return { done: true };
+          case 'closed':
+            await finishCharge(deps, trx, row, now, { paid: false, reason: 'declined', failure: providerFailure(adapter, outcome.code, outcome.code), declineCode: outcome.code });
+            return { done: true };
+          case 'not_paid':
+          case 'awaiting_customer':
+          case 'unknown':
+            return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    case 'close': {
+      const { outcome, trace } = await adapter.close(orderNo(row));
+      return commit(deps, job, async (trx, now) => {
+        await traceEvent(trx, row.seq, now, trace);
+        const cancelled = row.void_seq !== null;
+        switch (outcome.kind) {
+          case 'closed':
+            await finishCharge(deps, trx, row, now, { paid: false, reason: cancelled ? 'cancelled' : 'expired', failure: cancelled ? failure('sale_voided_failure') : expiredFailure() });
+            return { done: true };
+          case 'already_paid':
+            await finishCharge(deps, trx, row, now, { paid: true });
+            return { done: true };
+          case 'retry':
+          case 'unknown':
+            return { runAt: now + poll };
+          case 'declined':
+            deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused to close an order; retrying');
+            return { runAt: now + poll * 5 };
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    default:
+      throw new Error(`charge ${row.seq} is at unexpected step ${row.step}`);
+  }
+}
+
+async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  switch (row.step) {
+    case 'await_card':
+      return commit(deps, job, async (trx, now) => {
+        const expiresAt = row.expires_at ?? row.created_at;
+        if (now < expiresAt) return { runAt: expiresAt };
+        await finishCharge(deps, trx, row, now, { paid: false, reason: 'expired', failure: expiredFailure() });
+        return { done: true };
+      });
+    case 'card_query': {
+      // The card call got no answer (timeout, crash): the acquirer knows whether it charged.
+      const { outcome, trace } = await adapter.query(orderNo(row));
+      return commit(deps, job, async (trx, now) => {
+        await traceEvent(trx, row.seq, now, trace);
+        switch (outcome.kind) {
+          case 'paid':
+            await finishCharge(deps, trx, row, now, { paid: true });
+            return { done: true };
+          case 'closed':
+            await finishCharge(deps, trx, row, now, { paid: false, reason: 'declined', failure: providerFailure(adapter, outcome.code, outcome.code), declineCode: outcome.code });
+            return { done: true };
+          case 'not_paid':
+            // The acquirer never received the sale; the card data is gone, so the shopper must start again.
+            await finishCharge(deps, trx, row, now, { paid: false, reason: 'declined', failure: failure('card_failure', 'The card acquirer did not answer; no money was taken') });
+            return { done: true };
+          case 'awaiting_customer':
+          case 'unknown':
+            return { runAt: now + rules.pollIntervalMs };
+          default:
+            return assertNever(outcome);
+        }
+      });
+    }
+    default:
+      throw new Error(`card charge ${row.seq} is at unexpected step ${row.step}`);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * CHOP refunds and cancels. Refusals are answers, not errors (HTTP 200 with
+ * `refunded:false` / `cancelled:false` and the seed's messages), and change
+ * nothing. A refund is written with its job in one database transaction,
+ * after the checks, under a lock on the charge.
+ */
+import type { Transaction } from 'kysely';
+import type { CoreDeps } from '../core/deps.js';
+import { newTransactionRef } from '../domain/ids.js';
+import type { Merchant } from '../store/merchants.js';
+import type { Database } from '../store/schema.js';
+import { type TransactionRow, addEvent, enqueueJob, findBySeq, insertTransaction, updateTransaction } from '../store/transactions.js';
+import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
+import { paymentMethod } from './methods.js';
+import type { CancelParams, RefundParams, TransactionSelector } from './params.js';
+import { startOfDay } from './time.js';
+
+/** The seed's refusal codes and messages (4071 is the seed's; the others follow it). */
+export const REFUND_REFUSALS = {
+  tooMuch: { code: '4071', status: 'Refund amount greater than allowed.' },
+  currency: { code: '4072', status: 'Refund currency does not match the transaction currency.' },
+  balance: { code: '4073', status: 'Insufficient open balance' },
+  window: { code: '4074', status: 'Refund period has expired.' },
+} as const;
+
+export type RefundDecision =
+  | { readonly ok: true; readonly refund: TransactionRow; readonly charge: TransactionRow }
+  | { readonly ok: false; readonly code: string; readonly status: string };
+
+export type CancelDecision =
+  | { readonly ok: true; readonly cancel: TransactionRow; readonly charge: TransactionRow }
+  | { readonly ok: false; readonly charge: TransactionRow; readonly status: string };
+
+/** A merchant's charge by CanCan id (the landing `q`) or by reference (the latest with it). */
+export async function findCharge(db: CoreDeps['store']['db'] | Transaction<Database>, merchantId: string, selector: TransactionSelector, forUpdate = false): Promise<TransactionRow | undefined> {
+  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('channel', '=', 'chop').where('type', '=', 'charge');
+  query = 'id' in selector ? query.where('ref', '=', selector.id) : query.where('reference', '=', selector.reference).orderBy('seq', 'desc');
+  return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
+}
+
+/** Today's (merchant time zone) succeeded charges minus today's refunds, in one currency. */
+export async function openBalance(trx: Transaction<Database>, merchant: Merchant, currency: string, now: number): Promise<number> {
+  const since = startOfDay(merchant.timezone, now);
+  const sum = async (types: string[], states: string[], column: 'finalized_at' | 'created_at') => {
+    const row = await trx.selectFrom('transactions').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
+      .where('merchant_id', '=', merchant.id).where('channel', '=', 'chop').where('currency', '=', currency)
+      .where('type', 'in', types as never[]).where('state', 'in', states as never[]).where(column, '>=', since).executeTakeFirstOrThrow();
+    return Number(row.total);
+  };
+  return (await sum(['charge'], ['succeeded'], 'finalized_at')) - (await sum(['refund', 'cancel'], ['pending', 'succeeded'], 'created_at'));
+}
+
+/** What is left to refund: the charge minus its succeeded and pending refunds. */
+async function refundable(trx: Transaction<Database>, charge: TransactionRow): Promise<number> {
+  const row = await trx.selectFrom('transactions').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
+    .where('sale_seq', '=', charge.seq).where('type', 'in', ['refund', 'cancel']).where('state', 'in', ['pending', 'succeeded'])
+    .where('step', '!=', 'await_sale').executeTakeFirstOrThrow();
+  return (charge.amount ?? 0) - Number(row.total);
+}
+
+async function lockCharge(deps: CoreDeps, trx: Transaction<Database>, merchantId: string, selector: TransactionSelector) {
+  return findCharge(trx, merchantId, selector, deps.store.dialect === 'postgres');
+}
+
+function refundRow(charge: TransactionRow, type: 'refund' | 'cancel', amount: number, note: string | null, now: number) {
+  const ref = newTransactionRef();
+  return {
+    ref, merchant_id: charge.merchant_id, client_id: chopClientId(ref), type, mode: charge.mode, state: 'pending' as const,
+    step: 'refund' as const, gateway: charge.gateway, amount, currency: charge.currency, description: note,
+    pos_id: null, mch_level_1: null, mch_level_2: null, mch_level_3: null, sale_client_id: charge.ref, sale_seq: charge.seq,
+    failure_code: null, failure_detail: null, request_digest: '', refunded_amount: 0, voided: 0, void_seq: null,
+    provider_order_no: ref, auth_code_sealed: null, provider_sent_at: null, confirm_deadline: null, last_provider_code: null,
+    created_at: now, updated_at: now, finalized_at: null, version: 0,
+    channel: 'chop' as const, reference: charge.reference, api_key_id: charge.api_key_id,
+    checkout: serializeCheckout({ ...EMPTY_CHECKOUT, note }),
+  };
+}
+
+export async function requestRefund(deps: CoreDeps, merchant: Merchant, params: RefundParams): Promise<RefundDecision | null> {
+  const decision = await deps.store.db.transaction().execute(async (trx): Promise<RefundDecision | null> => {
+    const charge = await lockCharge(deps, trx, merchant.id, params.charge);
+    if (!charge) return null;
+    const now = deps.clock.now();
+    const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
+    if (charge.state !== 'succeeded' || charge.voided === 1) return { ok: false, ...REFUND_REFUSALS.tooMuch };
+    if (params.currency !== charge.currency) return { ok: false, ...REFUND_REFUSALS.currency };
+    if (params.amount > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
+    if (method && charge.finalized_at !== null && now - charge.finalized_at > method.refundWindowMs) return { ok: false, ...REFUND_REFUSALS.window };
+    if (merchant.refund_balance_exempt !== 1 && params.amount > (await openBalance(trx, merchant, charge.currency ?? '', now))) {
+      return { ok: false, ...REFUND_REFUSALS.balance };
+    }
+    const refund = await insertTransaction(trx, refundRow(charge, 'refund', params.amount, params.reason, now));
+    await addEvent(trx, refund.seq, now, 'created', { type: 'refund', charge: charge.ref, amount: params.amount, reason: params.reason });
+    await enqueueJob(trx, refund.seq, now, now);
+    return { ok: true, refund, charge };
+  });
+  if (decision?.ok) deps.notifier.jobEnqueued();
+  return decision;
+}
+
+export const CANCEL_MESSAGES = {
+  cancelled: 'Order cancelled',
+  failed: 'Cancellation failed',
+  duplicate: 'Duplicate cancellation',
+  window: 'Not in cancellation window',
+  unsupported: 'Cancel not supported for this payment method',
+  balance: 'Insufficient open balance',
+} as const;
+
+/**
+ * Pending → closed at the provider (by the charge's own job); paid → refunded
+ * in full (what is left of it). Alipay and WeChat Pay only, within the
+ * merchant's cancellation window.
+ */
+export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: CancelParams): Promise<CancelDecision | null> {
+  const decision = await deps.store.db.transaction().execute(async (trx): Promise<CancelDecision | null> => {
+    const charge = await lockCharge(deps, trx, merchant.id, params.charge);
+    if (!charge) return null;
+    const now = deps.clock.now();
+    const refuse = (status: string): CancelDecision => ({ ok: false, charge, status });
+    const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
+    if (!method?.cancellable) return refuse(CANCEL_MESSAGES.unsupported);
+    if (charge.voided === 1 || charge.void_seq !== null || charge.close_reason === 'cancelled') return refuse(CANCEL_MESSAGES.duplicate);
+    if (now - charge.created_at > merchant.cancel_window_ms) return refuse(CANCEL_MESSAGES.window);
+    if (charge.state === 'failed') return refuse(CANCEL_MESSAGES.failed);
+
+    let cancel: TransactionRow;
+    if (charge.state === 'pending') {
+      cancel = await insertTransaction(trx, { ...refundRow(charge, 'cancel', 0, params.reason, now), step: 'await_sale' });
+      await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
+      // Wake the charge's job now if no worker holds it; a holder sees the new version and retries.
+      await trx.updateTable('jobs').set({ run_at: now }).where('transaction_seq', '=', charge.seq).where('kind', '=', 'transaction')
+        .where('done_at', 'is', null).where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).execute();
+    } else {
+      const left = await refundable(trx, charge);
+      if (left <= 0) return refuse(CANCEL_MESSAGES.failed);
+      if (merchant.refund_balance_exempt !== 1 && left > (await openBalance(trx, merchant, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
+      cancel = await insertTransaction(trx, refundRow(charge, 'cancel', left, params.reason, now));
+      await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
+      await enqueueJob(trx, cancel.seq, now, now);
+    }
+    await addEvent(trx, cancel.seq, now, 'created', { type: 'cancel', charge: charge.ref, reason: params.reason });
+    return { ok: true, cancel, charge };
+  });
+  if (decision?.ok) deps.notifier.jobEnqueued();
+  return decision;
+}
+
+/** Waits until a transaction is final or the time is up; returns its latest row. */
+export async function waitUntilFinal(deps: CoreDeps, row: TransactionRow, ms: number): Promise<TransactionRow> {
+  const deadline = Date.now() + ms;
+  let latest = row;
+  while (latest.state === 'pending' && Date.now() < deadline) {
+    await deps.notifier.waitForChange(latest.seq, Math.min(250, deadline - Date.now()));
+    latest = (await findBySeq(deps.store.db, latest.seq)) ?? latest;
+  }
+  return latest;
+}

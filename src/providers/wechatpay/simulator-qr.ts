@@ -1,0 +1,63 @@
+/**
+ * What the WeChat Pay simulator remembers about a Native (merchant-presented
+ * QR) order beyond the ledger's common columns. The ledger keeps provider
+ * specifics opaque, so this lives as JSON in the order's `behaviour` column,
+ * written once when unifiedorder creates the order.
+ */
+import { randomInt } from 'node:crypto';
+import { lastTwoDigits } from '../../domain/money.js';
+import type { SimOrder } from '../../simulators/ledger.js';
+
+export interface NativeOrderMemo {
+  readonly tradeType: 'NATIVE';
+  readonly codeUrl: string;
+  readonly prepayId: string;
+  /** Epoch ms from which the code can no longer be paid. */
+  readonly expiresAt: number;
+  /** Test value 59: the payment succeeds, every refund of it is refused. */
+  readonly refundsRefused: boolean;
+}
+
+/** "code_url is valid for up to 2 hours" (WeChat Native development guide). */
+export const CODE_URL_VALIDITY_MS = 2 * 3_600_000;
+
+export function newNativeMemo(amount: number, codeUrl: string, prepayId: string, expiresAt: number): NativeOrderMemo {
+  return { tradeType: 'NATIVE', codeUrl, prepayId, expiresAt, refundsRefused: lastTwoDigits(amount) === 59 };
+}
+
+export function encodeNativeMemo(memo: NativeOrderMemo): string {
+  return JSON.stringify(memo);
+}
+
+/** The memo of a Native order; null for micropay orders (whose `behaviour` is a plain test-value word). */
+export function nativeMemoOf(order: SimOrder): NativeOrderMemo | null {
+  const text = order.behaviour;
+  if (text === null || !text.startsWith('{')) return null;
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const member = (name: keyof NativeOrderMemo): unknown => Object.getOwnPropertyDescriptor(parsed, name)?.value;
+  const [tradeType, codeUrl, prepayId, expiresAt, refundsRefused] =
+    [member('tradeType'), member('codeUrl'), member('prepayId'), member('expiresAt'), member('refundsRefused')];
+  if (tradeType !== 'NATIVE' || typeof codeUrl !== 'string' || typeof prepayId !== 'string'
+    || typeof expiresAt !== 'number' || typeof refundsRefused !== 'boolean') {
+    throw new Error(`corrupt simulator memo for wechatpay/${order.orderNo}`);
+  }
+  return { tradeType, codeUrl, prepayId, expiresAt, refundsRefused };
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function randomBase62(length: number): string {
+  return Array.from({ length }, () => BASE62.charAt(randomInt(BASE62.length))).join('');
+}
+
+/** Like WeChat's own: `weixin://wxpay/bizpayurl?pr=NwY5Mz9` (Native payment guide). */
+export function newCodeUrl(): string {
+  return `weixin://wxpay/bizpayurl?pr=${randomBase62(7)}`;
+}
+
+/** Like `wx201410272009395522657a690389285100`: "wx", a timestamp, random hex. */
+export function newPrepayId(chinaTime: string): string {
+  const hex = Array.from({ length: 20 }, () => randomInt(16).toString(16)).join('');
+  return `wx${chinaTime}${hex}`;
+}
