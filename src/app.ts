@@ -8,6 +8,8 @@ import { loadMasterKey } from './config.js';
 import type { CoreDeps } from './core/deps.js';
 import { Notifier } from './core/notifier.js';
 import { processJob } from './core/process.js';
+import { deliverNotification } from './chop/ipn.js';
+import { chopStep } from './chop/process.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { SecretBox } from './domain/secrets.js';
 import { buildServer, registerApi } from './http/server.js';
@@ -64,7 +66,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const activeRequests = trackActiveRequests(server);
   await registerApi(server, deps);
   const ledger = config.simulators ? await registerSimulators(server, config) : null;
-  const worker = new Worker(deps, (job) => processJob(deps, job));
+  const handlers = { chopStep, deliverNotification };
+  const worker = new Worker(deps, (job) => processJob(deps, job, handlers));
 
   try {
     await server.listen({ port: config.port, host: config.host });

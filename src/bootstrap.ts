@@ -1,6 +1,7 @@
 /** First start on an empty database: a demo merchant with a test key, ready to try. */
 import type { CoreDeps } from './core/deps.js';
 import { gatewayCodes } from './providers/registry.js';
+import { paymentMethodCodes } from './chop/methods.js';
 import { countMerchants, createApiKey, createMerchant } from './store/merchants.js';
 
 export interface DemoMerchant {
@@ -11,7 +12,7 @@ export interface DemoMerchant {
 export async function createDemoMerchantIfEmpty(deps: CoreDeps): Promise<DemoMerchant | null> {
   if ((await countMerchants(deps.store.db)) > 0) return null;
   const now = deps.clock.now();
-  const merchant = await createMerchant(deps.store.db, { name: 'Demo Shop', timezone: 'UTC', gateways: gatewayCodes(), now });
+  const merchant = await createMerchant(deps.store.db, { name: 'Demo Shop', timezone: 'UTC', gateways: [...gatewayCodes(), ...paymentMethodCodes()], now });
   const key = await createApiKey(deps.store.db, deps.secrets, { merchantId: merchant.id, mode: 'test', now });
   return { merchantId: merchant.id, apiKey: key.apiKey };
 }

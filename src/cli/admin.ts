@@ -6,6 +6,7 @@ import { type Config, loadMasterKey } from '../config.js';
 import { SecretBox } from '../domain/secrets.js';
 import { CREDENTIAL_FIELDS, PROVIDERS, isProviderName, parseCredentials } from '../providers/credentials.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
+import { paymentMethod, paymentMethodCodes } from '../chop/methods.js';
 import { saveProviderCredentials } from '../store/credentials.js';
 import type { Store } from '../store/db.js';
 import {
@@ -29,7 +30,8 @@ export const USAGE = `Usage: cancan <command> [options]
                                           alipay: {"appId","appPrivateKeyPem","alipayPublicKeyPem"}
                                           linepay: {"channelId","channelSecret","authScheme":"v4"|"v2"}
 
-Gateways: ${gatewayCodes().join(', ')}
+Gateways (POS API): ${gatewayCodes().join(', ')}
+Payment methods (hosted checkout): ${paymentMethodCodes().join(', ')}
 Environment: CANCAN_DATA_DIR, DATABASE_URL and the rest of the README's configuration table.
 `;
 
@@ -60,10 +62,13 @@ function required(value: string | undefined, flag: string): string {
   return value;
 }
 
+/** POS gateways and CHOP payment methods share one list of what a merchant may use. */
+const allCodes = () => [...gatewayCodes(), ...paymentMethodCodes()];
+
 function parseGateways(list: string[]): string[] {
-  if (list.length === 1 && list[0] === 'all') return gatewayCodes();
-  const unknown = list.filter((code) => !gatewayProfile(code));
-  if (unknown.length > 0) throw new UsageError(`unknown gateway ${unknown.join(', ')}; known: ${gatewayCodes().join(', ')}`);
+  if (list.length === 1 && list[0] === 'all') return allCodes();
+  const unknown = list.filter((code) => !gatewayProfile(code) && !paymentMethod(code));
+  if (unknown.length > 0) throw new UsageError(`unknown gateway or payment method ${unknown.join(', ')}; known: ${allCodes().join(', ')}`);
   return [...new Set(list)];
 }
 

@@ -6,6 +6,8 @@ import { ApiError } from '../domain/errors.js';
 import { errorBody, sendError, toApiError } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { chopRoutes } from './routes/chop.js';
+import { checkoutRoutes } from './routes/checkout.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -17,6 +19,11 @@ export const REDACTED_LOG_PATHS = [
   '*.authCode',
   '*.auth_code',
   '*.api_key',
+  '*.cvc',
+  '*.number',
+  '*.card',
+  '*.ssl_card_number',
+  '*.ssl_cvv2cvc2',
   '*.apiKey',
 ];
 
@@ -35,6 +42,13 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
 
 export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise<void> {
   // Some POS clients send JSON without (or with another) content type: parse it as JSON all the same.
+  // CHOP clients post HTML-form bodies (Citcon's examples use curl -d).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    const fields: Record<string, string> = {};
+    for (const [key, value] of new URLSearchParams(text)) if (!(key in fields)) fields[key] = value;
+    done(null, fields);
+  });
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
@@ -65,4 +79,6 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise
 
   const limiter = new RateLimiter(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
   await app.register(transactionRoutes(deps, limiter), { prefix: '/api/v2' });
+  await app.register(chopRoutes(deps, limiter));
+  await app.register(checkoutRoutes(deps));
 }

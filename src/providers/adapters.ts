@@ -15,6 +15,11 @@ import { type CredentialsByProvider, parseCredentials } from './credentials.js';
 import { LINEPAY_SANDBOX_CREDENTIALS, createLinePayAdapter } from './linepay/adapter.js';
 import { type GatewayProfile, providerRules } from './registry.js';
 import { WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from './wechatpay/adapter.js';
+import { createAlipayPlusAdapter } from './alipayplus/adapter.js';
+import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from './alipayplus/keys.js';
+import { CARD_SANDBOX_CREDENTIALS, createCardAdapter } from './card/adapter.js';
+import { createUnionPayAdapter } from './unionpay/adapter.js';
+import { loadOrCreateUnionPaySandboxKeys, unionPaySandboxCredentials } from './unionpay/keys.js';
 
 export interface AdapterSource {
   /** The adapter for a gateway, or null when the mode cannot be served (live without credentials). */
@@ -73,12 +78,74 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
   };
 
   const testAdapters = new Map<string, PosAdapter>();
+  const simulatorBase = () => config.simulatorUrl ?? options.simulatorBaseUrl();
+  const testOnline = new Map<string, OnlineAdapter>();
+  // UnionPay queries name an order by its orderId and the txnTime it was sent with.
+  const unionPayTxnTimes = new Map<string, string>();
+
+  function sandboxOnline(method: PaymentMethod): OnlineAdapter {
+    const base = simulatorBase();
+    switch (method.provider) {
+      case 'wechatpay':
+        return createWeChatPayAdapter({ baseUrl: `${base}/_sim/wechatpay`, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: timeout('wechatpay') });
+      case 'alipay': {
+        const keys = loadOrCreateAlipaySandboxKeys(config.dataDir);
+        return createAlipayAdapter({
+          gatewayUrl: `${base}/_sim/alipay/gateway.do`, timeoutMs: timeout('alipay'),
+          credentials: { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem },
+        });
+      }
+      case 'alipayplus': {
+        const keys = loadOrCreateAlipayPlusSandboxKeys(config.dataDir);
+        return createAlipayPlusAdapter({
+          baseUrl: `${base}/_sim/alipayplus`, timeoutMs: providerRules('alipayplus', config).timeoutMs,
+          credentials: { clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, merchantPrivateKeyPem: keys.merchant.privateKeyPem, providerPublicKeyPem: keys.provider.publicKeyPem },
+        });
+      }
+      case 'unionpay':
+        return createUnionPayAdapter({
+          baseUrl: `${base}/_sim/unionpay`, timeoutMs: providerRules('unionpay', config).timeoutMs,
+          credentials: unionPaySandboxCredentials(loadOrCreateUnionPaySandboxKeys(config.dataDir)), txnTimes: unionPayTxnTimes,
+        });
+      default:
+        throw new Error(`${method.code} has no online adapter`);
+    }
+  }
+
+  let testCard: CardAdapter | null = null;
   return {
+    async onlineAdapterFor(method, mode, merchantId) {
+      if (mode === 'test') {
+        let adapter = testOnline.get(method.code);
+        if (!adapter) {
+          adapter = sandboxOnline(method);
+          testOnline.set(method.code, adapter);
+        }
+        return adapter;
+      }
+      // Live: WeChat Pay and Alipay use the merchant's stored credentials; the other providers have no credential store yet.
+      if (method.provider !== 'wechatpay' && method.provider !== 'alipay') return null;
+      const stored = await loadProviderCredentials(options.store.db, options.secrets, merchantId, method.provider);
+      if (stored === null) return null;
+      if (method.provider === 'wechatpay') {
+        const parsed = parseCredentials('wechatpay', stored);
+        if (!parsed.ok) throw new Error(`stored wechatpay credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
+        return createWeChatPayAdapter({ baseUrl: config.liveUrls.wechatpay, credentials: parsed.value, timeoutMs: timeout('wechatpay') });
+      }
+      const parsed = parseCredentials('alipay', stored);
+      if (!parsed.ok) throw new Error(`stored alipay credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
+      return createAlipayAdapter({ gatewayUrl: config.liveUrls.alipay, credentials: parsed.value, timeoutMs: timeout('alipay') });
+    },
+    async cardAdapterFor(mode) {
+      if (mode !== 'test') return null;
+      testCard ??= createCardAdapter({ baseUrl: `${simulatorBase()}/_sim/card`, credentials: CARD_SANDBOX_CREDENTIALS, timeoutMs: providerRules('card', config).timeoutMs });
+      return testCard;
+    },
     async adapterFor(profile, mode, merchantId) {
       if (mode === 'test') {
         let adapter = testAdapters.get(profile.code);
         if (!adapter) {
-          const base = config.simulatorUrl ?? options.simulatorBaseUrl();
+          const base = simulatorBase();
           const endpoints = { wechatpay: `${base}/_sim/wechatpay`, alipay: `${base}/_sim/alipay/gateway.do`, linepay: `${base}/_sim/linepay` };
           adapter = build(profile.provider, profile, endpoints, sandboxCredentials(profile.provider));
           testAdapters.set(profile.code, adapter);

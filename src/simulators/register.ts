@@ -17,6 +17,12 @@ import { wechatPaySimulator } from '../providers/wechatpay/simulator.js';
 import { SimulatorLedger } from './ledger.js';
 import { ledgerRoutes } from './routes.js';
 import { SandboxWallet } from './wallet.js';
+import { alipayPlusSimulator } from '../providers/alipayplus/simulator.js';
+import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from '../providers/alipayplus/keys.js';
+import { CARD_SANDBOX_CREDENTIALS } from '../providers/card/adapter.js';
+import { cardSimulator } from '../providers/card/simulator.js';
+import { UNIONPAY_SANDBOX_MER_ID, loadOrCreateUnionPaySandboxKeys } from '../providers/unionpay/keys.js';
+import { unionPaySimulator } from '../providers/unionpay/simulator.js';
 
 export async function registerSimulators(server: FastifyInstance, config: Config): Promise<SimulatorLedger> {
   const ledger = SimulatorLedger.open(join(config.dataDir, 'simulator.sqlite'));
@@ -26,12 +32,13 @@ export async function registerSimulators(server: FastifyInstance, config: Config
   const slowResponseMs = (provider: ProviderName) => providerRules(provider, config).timeoutMs + 1_000;
 
   await server.register(wechatPaySimulator({
-    ledger, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs: slowResponseMs('wechatpay'),
+    ledger, wallet, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs: slowResponseMs('wechatpay'),
   }), { prefix: '/_sim/wechatpay' });
 
   const alipayKeys = loadOrCreateAlipaySandboxKeys(config.dataDir);
   await server.register(alipaySimulator({
     ledger,
+    wallet,
     apps: [{ appId: ALIPAY_SANDBOX_APP_ID, appPublicKeyPem: alipayKeys.app.publicKeyPem }],
     platformPrivateKeyPem: alipayKeys.platform.privateKeyPem,
     confirmDelayMs,
@@ -41,6 +48,22 @@ export async function registerSimulators(server: FastifyInstance, config: Config
   await server.register(linePaySimulator({
     ledger, channels: [LINEPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs: slowResponseMs('linepay'),
   }), { prefix: '/_sim/linepay' });
+
+  const alipayPlusKeys = loadOrCreateAlipayPlusSandboxKeys(config.dataDir);
+  await server.register(alipayPlusSimulator({
+    ledger, wallet, confirmDelayMs, slowResponseMs: slowResponseMs('alipayplus'),
+    clients: [{ clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, publicKeyPem: alipayPlusKeys.merchant.publicKeyPem }],
+    providerPrivateKeyPem: alipayPlusKeys.provider.privateKeyPem,
+  }), { prefix: '/_sim/alipayplus' });
+
+  const unionPayKeys = loadOrCreateUnionPaySandboxKeys(config.dataDir);
+  await server.register(unionPaySimulator({
+    ledger, wallet, confirmDelayMs,
+    merchants: [{ merId: UNIONPAY_SANDBOX_MER_ID, publicKeyPem: unionPayKeys.merchant.publicKeyPem }],
+    providerPrivateKeyPem: unionPayKeys.unionPay.privateKeyPem,
+  }), { prefix: '/_sim/unionpay' });
+
+  await server.register(cardSimulator({ ledger, accounts: [CARD_SANDBOX_CREDENTIALS], slowResponseMs: slowResponseMs('card') }), { prefix: '/_sim/card' });
 
   await server.register(ledgerRoutes(ledger, wallet));
   return ledger;

@@ -126,6 +126,11 @@ async function assertLedger(orderNo: string, expected: Partial<LedgerEntry>): Pr
   assert.deepEqual({ ...entry, ...expected }, entry);
 }
 
+/** paymentExpiryTime carries whole seconds: the first whole second at least `minMs` from now. */
+function nextWholeSecond(minMs: number): number {
+  return Math.ceil((Date.now() + minMs) / 1000) * 1000;
+}
+
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sent { url: string; headers: Headers; body: Record<string, unknown> }
@@ -368,9 +373,9 @@ describe('cancel and expiry', () => {
   });
 
   test('past paymentExpiryTime the payment FAILs (ORDER_IS_CLOSED) and cannot be paid', async () => {
-    const sale = orderRequest(1600, 'alipay_hk', { expiresAt: Date.now() + 300 });
+    const sale = orderRequest(1600, 'alipay_hk', { expiresAt: nextWholeSecond(300) });
     const code = await create(sale);
-    await wait(400);
+    await wait(sale.expiresAt - Date.now() + 100);
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'closed', code: 'ORDER_IS_CLOSED' });
     assert.equal((await scan(code)).status, 409);
     await assertLedger(sale.orderNo, { status: 'closed' });
@@ -379,7 +384,13 @@ describe('cancel and expiry', () => {
   });
 
   test('a confirmation that comes after the expiry does not pay', async () => {
-    const sale = orderRequest(1753, 'alipay_hk', { expiresAt: Date.now() + 150 });
+    // paymentExpiryTime has whole seconds: an expiry at least 150 ms away but before the confirmation.
+    let expiresAt = nextWholeSecond(150);
+    while (expiresAt - Date.now() > CONFIRM_DELAY_MS - 50) {
+      await wait(50);
+      expiresAt = nextWholeSecond(150);
+    }
+    const sale = orderRequest(1753, 'alipay_hk', { expiresAt });
     assert.equal((await scan(await create(sale))).body['outcome'], 'awaiting_confirmation');
     await wait(CONFIRM_DELAY_MS + 100);
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'closed', code: 'ORDER_IS_CLOSED' });
@@ -450,8 +461,10 @@ describe('refusals and signatures', () => {
       baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: spyFetch([], (body, headers) => { headers.delete('signature'); return body; }),
     });
     assert.deepEqual(checkTrace(await unsigned.query(sale.orderNo), 'inquiryPayment'), { kind: 'unknown', reason: 'answer is not signed' });
-    const forgedCreate: OrderOutcome = checkTrace(await forged.createOrder(orderRequest(1000)), 'pay');
-    assert.equal(forgedCreate.kind, 'unknown');
+    // One extra space breaks the signature of an answer that would otherwise be believed.
+    const spaced = createAlipayPlusAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: spyFetch([], (body) => body.replace('{', '{ ')) });
+    const forgedCreate: OrderOutcome = checkTrace(await spaced.createOrder(orderRequest(1000)), 'pay');
+    assert.deepEqual(forgedCreate, { kind: 'unknown', reason: 'response signature does not verify', code: null });
     const down = createAlipayPlusAdapter({ baseUrl: 'http://127.0.0.1:9', credentials, timeoutMs: TIMEOUT_MS });
     assert.equal(checkTrace(await down.close(sale.orderNo), 'cancel').kind, 'unknown');
   });

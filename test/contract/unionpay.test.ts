@@ -17,7 +17,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { money, type CurrencyCode } from '../../src/domain/money.js';
 import type { OnlineAdapter, OrderRequest, PayForm, RefundRequest, Traced } from '../../src/providers/contract.js';
 import {
-  createUnionPayAdapter, UNIONPAY_LIVE_BASE_URL, verifyUnionPayNotification, type UnionPayCredentials,
+  createUnionPayAdapter, UNIONPAY_LIVE_BASE_URL, UNIONPAY_NO_NOTIFY_URL, verifyUnionPayNotification, type UnionPayCredentials,
 } from '../../src/providers/unionpay/adapter.js';
 import {
   loadOrCreateUnionPaySandboxKeys, UNIONPAY_SANDBOX_MER_ID, unionPaySandboxCredentials, type UnionPaySandboxKeys,
@@ -430,7 +430,8 @@ describe('sandbox wallet and test values', () => {
       assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'queryTrans'), { kind: 'closed', code: '01' });
       assert.deepEqual(checkTrace(await adapter.close(sale.orderNo), 'queryTrans'), { kind: 'closed' });
       const late = await submitForm(payForm);
-      assert.equal(late.status, 409, 'a processed order shows no page');
+      assert.equal(late.status, 400, 'past payTimeout the form is refused');
+      assert.match(late.html, /id="respCode">39</);
     } finally {
       clockSkewMs = 0;
     }
@@ -500,20 +501,13 @@ describe('signatures and failures', () => {
 
   test('a tampered or foreign-signed query answer is unknown', async () => {
     const sale = orderRequest(1000);
-    await payThroughPage(sale, 'pay');
-    const shared = new Map<string, string>();
-    const txnTime = (await adapter.createOrder(sale)).outcome.kind === 'created' ? undefined : undefined;
-    assert.equal(txnTime, undefined);
-    // Adapters sharing one txnTime store, each with a fetch that changes the answer.
-    const withFetch = (rewrite: (body: string) => string): OnlineAdapter =>
-      createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: rewritingFetch(rewrite), txnTimes: shared });
-    const honest = withFetch((body) => body);
-    assert.ok((await honest.createOrder(sale)).outcome.kind === 'created'); // learns nothing new: a new store, so a new txnTime...
-    shared.clear();
-    // ...so copy the real txnTime over by querying through the main adapter's form instead.
     const { payForm } = await createOrder(sale);
-    shared.set(sale.orderNo, payForm.fields['txnTime'] ?? '');
-    assert.equal(checkTrace(await honest.query(sale.orderNo), 'queryTrans').kind, 'paid', 'the honest path works');
+    await press(await submitForm(payForm), 'pay');
+    // Adapters that know the order's txnTime, each with a fetch that changes the answer.
+    const txnTimes = new Map([[sale.orderNo, payForm.fields['txnTime'] ?? '']]);
+    const withFetch = (rewrite: (body: string) => string): OnlineAdapter =>
+      createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: rewritingFetch(rewrite), txnTimes });
+    assert.equal(checkTrace(await withFetch((body) => body).query(sale.orderNo), 'queryTrans').kind, 'paid', 'the honest path works');
 
     const tampered = await withFetch((body) => body.replace('origRespCode=00', 'origRespCode=01')).query(sale.orderNo);
     assert.deepEqual(checkTrace(tampered, 'queryTrans'), { kind: 'unknown', reason: 'answer signature does not verify' });
@@ -586,10 +580,38 @@ describe('signatures and failures', () => {
     const badKey = createUnionPayAdapter({ baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: 'not a key' }, timeoutMs: TIMEOUT_MS });
     const unsignable = checkTrace(await badKey.createOrder(orderRequest(100)), 'frontTransReq');
     assert.equal(unsignable.kind, 'unknown');
+    const noNotify = (await adapter.createOrder(orderRequest(100, 'CNY', { notifyUrl: null }))).outcome;
+    assert.ok(noNotify.kind === 'created' && noNotify.payForm?.fields['backUrl'] === UNIONPAY_NO_NOTIFY_URL);
     const withCert = createUnionPayAdapter({ baseUrl, credentials: { ...credentials, certId: '69629715588' }, timeoutMs: TIMEOUT_MS });
     const created = (await withCert.createOrder(orderRequest(100))).outcome;
     assert.ok(created.kind === 'created' && created.payForm?.fields['certId'] === '69629715588');
     assert.equal(verifyFields(created.payForm.fields, keys.merchant.publicKeyPem), true, 'certId is signed too');
+  });
+});
+
+describe('queries name a transaction by orderId and txnTime', () => {
+  test('another txnTime finds nothing (34), another merchant key is refused (11)', async () => {
+    const sale = orderRequest(1000);
+    const { payForm } = await createOrder(sale);
+    await press(await submitForm(payForm), 'pay');
+    const txnTime = payForm.fields['txnTime'] ?? '';
+    const shifted = chinaTime(Date.now() - 3_600_000);
+    assert.notEqual(shifted, txnTime);
+    const wrongTime = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, txnTimes: new Map([[sale.orderNo, shifted]]) });
+    const missed = await wrongTime.query(sale.orderNo);
+    assert.deepEqual(checkTrace(missed, 'queryTrans'), { kind: 'not_paid' });
+    assert.equal(missed.trace.code, '34');
+
+    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const impostor = createUnionPayAdapter({
+      baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: stranger.privateKey }, timeoutMs: TIMEOUT_MS, txnTimes: new Map([[sale.orderNo, txnTime]]),
+    });
+    const refused = await impostor.query(sale.orderNo);
+    assert.equal(checkTrace(refused, 'queryTrans').kind, 'unknown');
+    assert.equal(refused.trace.code, '11');
+    const refund = await impostor.refund(refundRequest(sale, 100));
+    assert.equal(checkTrace(refund, 'queryTrans').kind, 'unknown', 'the refund stops at the query of the sale');
+    await assertLedger(sale.orderNo, { status: 'paid', refunded_amount: 0 });
   });
 });
 

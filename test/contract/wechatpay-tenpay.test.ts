@@ -19,6 +19,8 @@ interface TenpayClient {
   urls: Record<string, string>;
   micropay(params: Record<string, string | number>): Promise<WireObject>;
   orderQuery(params: Record<string, string>): Promise<WireObject>;
+  unifiedOrder(params: Record<string, string | number>): Promise<WireObject>;
+  closeOrder(params: Record<string, string>): Promise<WireObject>;
   _getSign(params: WireObject, type: string): string;
   _parse(xml: string, type: string, signType: string): Promise<WireObject>;
 }
@@ -61,6 +63,8 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
     const api = new Tenpay({ appid: appId, mchid: mchId, partnerKey });
     api.urls.micropay = `${base}/pay/micropay`;
     api.urls.orderquery = `${base}/pay/orderquery`;
+    api.urls.unifiedorder = `${base}/pay/unifiedorder`;
+    api.urls.closeorder = `${base}/pay/closeorder`;
     return api;
   };
 
@@ -77,6 +81,24 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
       assert.deepEqual(ledger.entries().filter((e) => e.order_no === orderNo).map((e) => [e.status, e.amount]), [['paid', 1234]]);
     });
   }
+
+  test('Native: unifiedorder, orderquery and closeorder signed by tenpay are accepted, and tenpay verifies the answers', async () => {
+    const api = client();
+    const orderNo = `tpnative${Date.now()}`;
+    const order = await api.unifiedOrder({
+      out_trade_no: orderNo, body: 'native cross-check', total_fee: 990, trade_type: 'NATIVE', product_id: 'P1',
+      notify_url: 'https://shop.example/notify', sign_type: 'HMAC-SHA256',
+    });
+    assert.equal(order.trade_type, 'NATIVE');
+    assert.match(order.code_url ?? '', /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{7}$/);
+    assert.match(order.prepay_id ?? '', /^wx\d{14}[0-9a-f]{20}$/);
+    assert.equal((await api.orderQuery({ out_trade_no: orderNo })).trade_state, 'NOTPAY');
+    assert.equal((await api.closeOrder({ out_trade_no: orderNo })).result_code, 'SUCCESS');
+    assert.equal((await api.orderQuery({ out_trade_no: orderNo })).trade_state, 'CLOSED');
+    // tenpay turns result_code FAIL into an error named by err_code.
+    await assert.rejects(api.closeOrder({ out_trade_no: orderNo }), /ORDERCLOSED/);
+    assert.deepEqual(ledger.entries().filter((e) => e.order_no === orderNo).map((e) => [e.status, e.amount]), [['closed', 990]]);
+  });
 
   test('a request tenpay signs with another key is refused by our simulator', async () => {
     const api = client('0'.repeat(32));

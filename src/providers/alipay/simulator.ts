@@ -467,6 +467,8 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
   return async (app) => {
     options.wallet?.register(PROVIDER, scan);
     // Encapsulated: only this plugin's routes read form bodies.
+    // The simulator reads raw form bodies: replace any parser the host server set for forms.
+    if (app.hasContentTypeParser('application/x-www-form-urlencoded')) app.removeContentTypeParser('application/x-www-form-urlencoded');
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, body);
     });

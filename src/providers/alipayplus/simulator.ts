@@ -152,7 +152,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     if (typeof method !== 'string' || method === '') return illegal('paymentMethod.paymentMethodType');
     const expiryText = body['paymentExpiryTime'];
     const expiresAt = expiryText === undefined ? now() + DEFAULT_EXPIRY_MS : parseIsoTime(typeof expiryText === 'string' ? expiryText : null);
-    if (expiresAt === null || expiresAt <= now()) return illegal('paymentExpiryTime');
+    if (expiresAt === null) return illegal('paymentExpiryTime');
 
     const accepted = WALLET_CURRENCIES.get(method);
     if (accepted === undefined) return fail('UNAVAILABLE_PAYMENT_METHOD', `The payment method ${method} is unavailable.`);
@@ -166,6 +166,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
       }
       return payAgain(existing);
     }
+    if (expiresAt <= now()) return illegal('paymentExpiryTime (already past)');
 
     switch (lastTwoDigits(amount.value)) {
       case 58:

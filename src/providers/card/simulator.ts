@@ -246,10 +246,10 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
   }
 
   return async (app) => {
-    // Converge reads `xmldata` from a form post; keep this plugin's parser unless the host already parses forms.
-    if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
-      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    }
+    // Converge reads `xmldata` from a form post. The simulator reads raw form bodies: within this
+    // (encapsulated) plugin, replace any parser the host server set for forms.
+    if (app.hasContentTypeParser('application/x-www-form-urlencoded')) app.removeContentTypeParser('application/x-www-form-urlencoded');
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     app.post('/processxml.do', async (request, reply) => {
       const xmldata = xmlDataOf(request.body);
       let answer: Answer;

@@ -386,6 +386,8 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
 
   return async (app) => {
     // Encapsulated: only this plugin's routes read form bodies as strings.
+    // The simulator reads raw form bodies: replace any parser the host server set for forms.
+    if (app.hasContentTypeParser('application/x-www-form-urlencoded')) app.removeContentTypeParser('application/x-www-form-urlencoded');
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, body);
     });

@@ -1,0 +1,158 @@
+/**
+ * The hosted payment page (no authentication: the unguessable id in `q` is
+ * the shopper's ticket). Wallets: the QR, a countdown and live status; cards:
+ * the card form. Final charges send the browser to the merchant's callback
+ * URL (or CanCan's own result page). Strict CSP, no third-party assets.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import type { CoreDeps } from '../../core/deps.js';
+import { payByCard } from '../../chop/card-payment.js';
+import { checkoutOf } from '../../chop/checkout-data.js';
+import { paymentMethod } from '../../chop/methods.js';
+import { toParams } from '../../chop/params.js';
+import { askProviderNow } from './chop.js';
+import { callbackUrl } from '../../chop/views.js';
+import { CHECKOUT_CSS, CHECKOUT_JS } from '../../checkout/assets.js';
+import { type Lang, pickLang, t } from '../../checkout/i18n.js';
+import { renderCheckoutPage, renderMessagePage } from '../../checkout/page.js';
+import { validateCardForm } from '../../providers/card/card.js';
+import type { PayForm } from '../../providers/contract.js';
+import type { TransactionRow } from '../../store/transactions.js';
+
+const ID_PATTERN = /^[0-9a-f]{32}$/;
+
+function contentSecurityPolicy(formTargets: readonly string[]): string {
+  const forms = ["'self'", ...new Set(formTargets)].join(' ');
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action ${forms}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+function origin(url: string | null): string[] {
+  if (!url) return [];
+  try {
+    return [new URL(url).origin];
+  } catch {
+    return [];
+  }
+}
+
+function sendHtml(reply: FastifyReply, status: number, html: string, formTargets: readonly string[] = []): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8')
+    .header('Content-Security-Policy', contentSecurityPolicy(formTargets))
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Referrer-Policy', 'no-referrer')
+    .header('Cache-Control', 'no-store')
+    .send(html);
+}
+
+export function checkoutRoutes(deps: CoreDeps) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const langOf = (request: FastifyRequest, explicit?: string) => pickLang(explicit ?? (request.query as { lang?: string }).lang, request.headers['accept-language']);
+
+    async function loadCharge(q: unknown): Promise<TransactionRow | undefined> {
+      if (typeof q !== 'string' || !ID_PATTERN.test(q)) return undefined;
+      return deps.store.db.selectFrom('transactions').selectAll().where('ref', '=', q).where('channel', '=', 'chop').where('type', '=', 'charge').executeTakeFirst();
+    }
+
+    const notFound = (reply: FastifyReply, lang: Lang) => sendHtml(reply, 404, renderMessagePage(lang, 'notFoundTitle', 'notFound'));
+
+    /** Where a final charge sends the browser. */
+    const destination = (row: TransactionRow, lang: Lang) => callbackUrl(row) ?? `/chop/result?q=${row.ref}&lang=${lang}`;
+
+    async function showPage(reply: FastifyReply, row: TransactionRow, lang: Lang, extra: { cardErrors?: Record<string, string>; cardValues?: { name?: string; postalCode?: string; expiry?: string } } = {}) {
+      const method = row.gateway ? paymentMethod(row.gateway) : undefined;
+      if (!method) return notFound(reply, lang);
+      const merchant = await deps.store.db.selectFrom('merchants').select('name').where('id', '=', row.merchant_id).executeTakeFirstOrThrow();
+      const payForm = row.pay_form ? (JSON.parse(row.pay_form) as PayForm) : null;
+      const data = checkoutOf(row);
+      const html = renderCheckoutPage({
+        lang, id: row.ref, merchantName: merchant.name, reference: row.reference ?? '', amount: row.amount ?? 0, currency: row.currency ?? '',
+        method, expiresAt: row.expires_at ?? row.created_at, payForm, sandbox: row.mode === 'test',
+        qrSvg: row.qr_code ? await QRCode.toString(row.qr_code, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) : null,
+        ...extra,
+      });
+      // Forms on this page post here, to the provider (redirect flows), and end at the merchant's callback URLs.
+      return sendHtml(reply, extra.cardErrors ? 422 : 200, html, [...origin(payForm?.action ?? null), ...origin(data.callbackUrlSuccess), ...origin(data.callbackUrlFail)]);
+    }
+
+    app.get('/chop/assets/checkout.css', async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CHECKOUT_CSS));
+    app.get('/chop/assets/checkout.js', async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CHECKOUT_JS));
+
+    app.get<{ Querystring: { q?: string; lang?: string } }>('/chop/landing', async (request, reply) => {
+      const lang = langOf(request);
+      let row = await loadCharge(request.query.q);
+      if (!row) return notFound(reply, lang);
+      // A wallet's QR is usually ready within a moment of the charge: wait briefly rather than show "preparing".
+      const deadline = Date.now() + 3_000;
+      while (row.state === 'pending' && !row.qr_code && row.step === 'create_order' && Date.now() < deadline) {
+        await deps.notifier.waitForChange(row.seq, 200);
+        row = (await loadCharge(row.ref)) ?? row;
+      }
+      if (row.state !== 'pending') return reply.redirect(destination(row, lang), 303);
+      return showPage(reply, row, lang);
+    });
+
+    app.get<{ Querystring: { q?: string; lang?: string } }>('/chop/landing/status', async (request, reply) => {
+      const lang = langOf(request);
+      const row = await loadCharge(request.query.q);
+      if (!row) return reply.code(404).send({ error: 'not_found' });
+      const final = row.state !== 'pending';
+      const message = row.state === 'succeeded' ? t(lang, 'paid') : row.close_reason === 'expired' ? t(lang, 'expired') : final ? t(lang, 'failed') : t(lang, 'waiting');
+      return reply.header('Cache-Control', 'no-store').send({
+        state: row.state, qr_ready: row.qr_code !== null, expires_at: row.expires_at, message, redirect: final ? destination(row, lang) : null,
+      });
+    });
+
+    app.post('/chop/landing/card', async (request, reply) => {
+      const params = toParams(request.body);
+      const lang = langOf(request, params.lang);
+      const row = await loadCharge(params.q);
+      if (!row || row.gateway !== 'cc') return notFound(reply, lang);
+      if (row.state !== 'pending' || row.step !== 'await_card' || deps.clock.now() >= (row.expires_at ?? 0)) {
+        return row.state !== 'pending' ? reply.redirect(destination(row, lang), 303) : showPage(reply, row, lang);
+      }
+      const form = validateCardForm({
+        number: params.number ?? '', expiry: params.expiry ?? '', cvc: params.cvc ?? '', name: params.name ?? '', postalCode: params.postal_code ?? '',
+      });
+      if (!form.ok) {
+        const cardErrors: Record<string, string> = {};
+        for (const problem of form.problems) cardErrors[problem.field === 'postalCode' ? 'postal_code' : problem.field] = problem.message;
+        // Never echo the card number or CVC back into the page.
+        return showPage(reply, row, lang, { cardErrors, cardValues: { name: params.name ?? '', postalCode: params.postal_code ?? '', expiry: params.expiry ?? '' } });
+      }
+      const result = await payByCard(deps, row, form.card);
+      if (result.state === 'pending') return sendHtml(reply, 202, renderMessagePage(lang, 'title', 'waiting', { state: 'pending' }));
+      return reply.redirect(destination(result, lang), 303);
+    });
+
+    // Test mode only: the page's "simulate approve / decline" buttons scan the QR with the sandbox wallet.
+    app.post('/chop/landing/sandbox', async (request, reply) => {
+      const params = toParams(request.body);
+      const lang = langOf(request, params.lang);
+      const row = await loadCharge(params.q);
+      if (!row || row.mode !== 'test' || !row.qr_code) return notFound(reply, lang);
+      const action = params.action === 'decline' ? 'decline' : 'approve';
+      const simulators = deps.config.simulatorUrl ?? deps.publicUrl();
+      const scan = await fetch(`${simulators}/_sandbox/wallet/scan`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: row.qr_code, action }),
+      }).catch((error: unknown) => { request.log.warn({ err: error }, 'sandbox wallet unreachable'); return null; });
+      if (scan && !scan.ok) request.log.info({ status: scan.status, body: await scan.text() }, 'sandbox wallet refused the scan');
+      const latest = await askProviderNow(deps, row);
+      if (latest.state !== 'pending') return reply.redirect(destination(latest, lang), 303);
+      return reply.redirect(`/chop/landing?q=${row.ref}&lang=${lang}`, 303);
+    });
+
+    app.get<{ Querystring: { q?: string; lang?: string } }>('/chop/result', async (request, reply) => {
+      const lang = langOf(request);
+      const row = await loadCharge(request.query.q);
+      if (!row) return notFound(reply, lang);
+      if (row.state === 'pending') return reply.redirect(`/chop/landing?q=${row.ref}&lang=${lang}`, 303);
+      const data = checkoutOf(row);
+      const back = data.mobileResultUrl ?? undefined;
+      const message = row.state === 'succeeded' ? 'paid' : row.close_reason === 'expired' ? 'expired' : row.close_reason === 'cancelled' ? 'cancelled' : 'failed';
+      return sendHtml(reply, 200, renderMessagePage(lang, 'title', message, { state: row.state, ...(back ? { link: back } : {}) }));
+    });
+  };
+}

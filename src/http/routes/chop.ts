@@ -1,0 +1,183 @@
+/**
+ * The Citcon-compatible CHOP API (/chop) and Online API (/payment). Thin:
+ * parse, call chop/, render. Bad input answers `{"result":"fail","error","code"}`
+ * with a 4xx status; refund and cancel refusals are answers (HTTP 200).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import type { CoreDeps } from '../../core/deps.js';
+import { ApiError } from '../../domain/errors.js';
+import { type ChopCaller, createCharge } from '../../chop/charges.js';
+import { resendIpn } from '../../chop/ipn.js';
+import { PAY_QR_VENDORS } from '../../chop/methods.js';
+import { ChopError, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
+import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund, waitUntilFinal } from '../../chop/refunds.js';
+import { renderChopTransaction, renderNotification } from '../../chop/views.js';
+import { type TransactionRow, findBySeq } from '../../store/transactions.js';
+import { authenticateRequest } from '../auth.js';
+import type { RateLimiter } from '../rate-limit.js';
+
+/** How long refund, cancel and pay_qr answers wait for the provider before answering "pending". */
+const ANSWER_WAIT_MS = 10_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    chopCaller?: ChopCaller;
+  }
+}
+
+export function sendFail(reply: FastifyReply, status: number, code: string, error: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ result: 'fail', error, code });
+}
+
+function callerOf(request: FastifyRequest): ChopCaller {
+  if (!request.chopCaller) throw new Error('route without authentication');
+  return request.chopCaller;
+}
+
+export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.setErrorHandler((error, request, reply) => {
+      if (error instanceof ChopError) return sendFail(reply, error.status, error.code, error.message);
+      if (error instanceof ApiError) return sendFail(reply, error.status, error.status === 401 ? 'unauthorized' : error.status === 429 ? 'rate_limited' : 'error', error.items[0]?.detail ?? error.message);
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status && status >= 400 && status < 500) return sendFail(reply, status, 'invalid_request', (error as Error).message);
+      request.log.error({ err: error }, 'CHOP request failed');
+      return sendFail(reply, 500, 'internal_error', 'Something went wrong on our side; the request can be retried safely');
+    });
+
+    app.addHook('preHandler', async (request, reply) => {
+      const caller = await authenticateRequest(deps, request);
+      const retryAfter = limiter.take(caller.keyId, deps.clock.now());
+      if (retryAfter > 0) {
+        reply.header('Retry-After', String(retryAfter));
+        throw new ChopError(429, 'rate_limited', `Too many requests for this API key; retry after ${retryAfter} s`);
+      }
+      request.chopCaller = caller;
+    });
+
+    const landingUrl = (row: TransactionRow) => `${deps.publicUrl()}/chop/landing?q=${row.ref}`;
+
+    app.post('/chop/chop', async (request, reply) => {
+      const params = parseChargeParams(toParams(request.body), { methodParam: 'payment_method' });
+      const { row } = await createCharge(deps, callerOf(request), params);
+      return reply.send({ result: 'success', url: landingUrl(row) });
+    });
+
+    app.post<{ Querystring: { format?: string } }>('/payment/pay_qr', async (request, reply) => {
+      const params = parseChargeParams(toParams(request.body), { methodParam: 'vendor', allowedMethods: PAY_QR_VENDORS });
+      const { row } = await createCharge(deps, callerOf(request), params);
+      const ready = await waitForQr(deps, row);
+      if (ready.state === 'failed') throw new ChopError(502, 'provider_declined', `${params.method.code} refused the payment (${ready.failure_detail ?? ready.failure_code ?? 'declined'})`);
+      if (!ready.qr_code) throw new ChopError(503, 'provider_unavailable', 'The provider has not answered yet; send the same request again (same reference) to get the code');
+      const format = request.query.format ?? toParams(request.body).format;
+      if (format === 'json') return reply.send({ result: 'success', qr_code: ready.qr_code, id: ready.ref, url: landingUrl(ready) });
+      const png = await QRCode.toBuffer(ready.qr_code, { type: 'png', margin: 2, width: 300, errorCorrectionLevel: 'M' });
+      return reply.type('image/png').header('X-CanCan-Transaction-Id', ready.ref).send(png);
+    });
+
+    const inquire = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { target, real } = parseInquireParams(toParams(request.body ?? request.query));
+      const merchantId = callerOf(request).merchant.id;
+      let row = await findCharge(deps.store.db, merchantId, target)
+        ?? ('id' in target ? await deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId)
+          .where('channel', '=', 'chop').where('ref', '=', target.id).executeTakeFirst() : undefined);
+      if (!row) throw new ChopError(404, 'not_found', 'No transaction with this id or reference');
+      if (real && row.state === 'pending') row = await askProviderNow(deps, row);
+      return reply.send(renderChopTransaction(row, deps.clock.now()));
+    };
+    app.post('/chop/inquire', inquire);
+    app.post('/payment/inquire', inquire);
+
+    const refund = async (request: FastifyRequest, reply: FastifyReply) => {
+      const params = parseRefundParams(toParams(request.body));
+      const decision = await requestRefund(deps, callerOf(request).merchant, params);
+      if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
+      if (!decision.ok) return reply.send({ code: decision.code, refunded: false, status: decision.status });
+      const final = await waitUntilFinal(deps, decision.refund, ANSWER_WAIT_MS);
+      if (final.state === 'failed') return reply.send({ code: final.failure_code ?? 'refund_failed', refunded: false, status: final.failure_detail ?? 'Refund failed' });
+      return reply.send({ id: final.ref, transaction_id: decision.charge.ref, refunded: true, status: final.state === 'succeeded' ? 'success' : 'pending' });
+    };
+    app.post('/chop/refund', refund);
+    app.post('/payment/refund', refund);
+
+    app.post('/chop/cancel', async (request, reply) => {
+      const params = parseCancelParams(toParams(request.body));
+      const decision = await requestCancel(deps, callerOf(request).merchant, params);
+      if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
+      const answer = (cancelled: boolean, status: string) => reply.send({
+        transaction_id: decision.charge.ref, transaction_reference: decision.charge.reference, cancelled, status,
+      });
+      if (!decision.ok) return answer(false, decision.status);
+      const final = await waitUntilFinal(deps, decision.cancel, ANSWER_WAIT_MS);
+      if (final.state === 'failed') return answer(false, CANCEL_MESSAGES.failed);
+      return answer(true, final.state === 'succeeded' ? CANCEL_MESSAGES.cancelled : 'Cancellation in progress');
+    });
+
+    app.get<{ Querystring: { limit?: string; starting_after?: string; reference?: string } }>('/chop/transactions', async (request, reply) => {
+      const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ChopError(400, 'invalid_parameter', 'limit must be a whole number from 1 to 100');
+      const merchantId = callerOf(request).merchant.id;
+      let query = deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('channel', '=', 'chop')
+        .where('type', 'in', ['charge', 'refund']);
+      if (request.query.reference) query = query.where('reference', '=', request.query.reference);
+      if (request.query.starting_after) {
+        const after = await deps.store.db.selectFrom('transactions').select('seq').where('merchant_id', '=', merchantId).where('ref', '=', request.query.starting_after).executeTakeFirst();
+        if (!after) throw new ChopError(400, 'invalid_parameter', 'starting_after must be the id of a transaction from an earlier page');
+        query = query.where('seq', '<', after.seq);
+      }
+      const rows = await query.orderBy('seq', 'desc').limit(limit + 1).execute();
+      const now = deps.clock.now();
+      return reply.send({ result: 'success', data: rows.slice(0, limit).map((row) => renderChopTransaction(row, now)), has_more: rows.length > limit });
+    });
+
+    app.get<{ Params: { id: string } }>('/chop/transactions/:id/notifications', async (request, reply) => {
+      const charge = await findCharge(deps.store.db, callerOf(request).merchant.id, { id: request.params.id });
+      if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
+      const notifications = await deps.store.db.selectFrom('notifications').selectAll().where('transaction_seq', '=', charge.seq).orderBy('id').execute();
+      const attempts = notifications.length === 0 ? [] : await deps.store.db.selectFrom('notification_attempts').selectAll()
+        .where('notification_id', 'in', notifications.map((n) => n.id)).orderBy('id').execute();
+      return reply.send({
+        result: 'success',
+        data: notifications.map((n) => renderNotification(n, attempts.filter((a) => Number(a.notification_id) === Number(n.id)))),
+      });
+    });
+
+    app.post<{ Params: { id: string } }>('/chop/transactions/:id/notifications/resend', async (request, reply) => {
+      const charge = await findCharge(deps.store.db, callerOf(request).merchant.id, { id: request.params.id });
+      if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
+      if (charge.state === 'pending') throw new ChopError(409, 'not_final', 'The charge is not final yet; its notification is sent when it is');
+      const id = await resendIpn(deps, charge);
+      if (id === null) throw new ChopError(409, 'no_ipn_url', 'The charge was created without an ipn_url');
+      const notification = await deps.store.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return reply.code(202).send({ result: 'success', data: renderNotification(notification, []) });
+    });
+  };
+}
+
+/** Waits for a new charge's provider order (its QR) or its failure. */
+async function waitForQr(deps: CoreDeps, row: TransactionRow): Promise<TransactionRow> {
+  const deadline = Date.now() + ANSWER_WAIT_MS;
+  let latest = row;
+  while (!latest.qr_code && latest.state === 'pending' && Date.now() < deadline) {
+    await deps.notifier.waitForChange(latest.seq, Math.min(200, deadline - Date.now()));
+    latest = (await findBySeq(deps.store.db, latest.seq)) ?? latest;
+  }
+  return latest;
+}
+
+/** `inquire_method=real`: run the charge's next provider query now and wait briefly for it. */
+export async function askProviderNow(deps: CoreDeps, row: TransactionRow): Promise<TransactionRow> {
+  const now = deps.clock.now();
+  await deps.store.db.updateTable('jobs').set({ run_at: now }).where('transaction_seq', '=', row.seq).where('kind', '=', 'transaction')
+    .where('done_at', 'is', null).where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).execute();
+  deps.notifier.jobEnqueued();
+  const before = row.version;
+  const deadline = Date.now() + 3_000;
+  let latest = row;
+  while (latest.version === before && Date.now() < deadline) {
+    await deps.notifier.waitForChange(row.seq, Math.min(200, deadline - Date.now()));
+    latest = (await findBySeq(deps.store.db, row.seq)) ?? latest;
+  }
+  return latest;
+}
