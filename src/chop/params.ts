@@ -50,12 +50,12 @@ const present = (params: Params, name: string): string | undefined => {
   return value === undefined || value === '' ? undefined : value;
 };
 
-/** A value given under one of two names; both given and different is a conflict. */
-function aliased(params: Params, names: readonly [string, string], problems: Problems): string | undefined {
+/** A value given under one of two names; both given and different is a conflict (null). */
+function aliased(params: Params, names: readonly [string, string], problems: Problems): string | undefined | null {
   const [a, b] = names.map((n) => present(params, n));
   if (a !== undefined && b !== undefined && a !== b) {
     problems.add('conflicting_parameters', `${names[0]} (${a}) and ${names[1]} (${b}) disagree; send one of them`);
-    return undefined;
+    return null;
   }
   return a ?? b;
 }
@@ -70,11 +70,13 @@ function moneyParams(params: Params, problems: Problems): Partial<MoneyParams> {
   const currencyText = aliased(params, ['currency', 'trans_currency'], problems);
   let amount: number | undefined;
   let currency: CurrencyCode | undefined;
-  if (amountText === undefined) problems.add('missing_parameter', 'amount (or trans_amount) is required: an integer in cents, e.g. 999 for 9.99');
+  if (amountText === null) amount = undefined;
+  else if (amountText === undefined) problems.add('missing_parameter', 'amount (or trans_amount) is required: an integer in cents, e.g. 999 for 9.99');
   else if (!/^\d{1,14}$/.test(amountText) || Number(amountText) <= 0 || Number(amountText) > MAX_AMOUNT) {
     problems.add('invalid_parameter', `amount must be a positive integer in the currency's smallest unit (cents), without decimals or separators; got ${JSON.stringify(amountText)}`);
   } else amount = Number(amountText);
-  if (currencyText === undefined) problems.add('missing_parameter', 'currency (or trans_currency) is required: a 3-letter ISO 4217 code such as USD');
+  if (currencyText === null) currency = undefined;
+  else if (currencyText === undefined) problems.add('missing_parameter', 'currency (or trans_currency) is required: a 3-letter ISO 4217 code such as USD');
   else if (!isCurrencyCode(currencyText.toUpperCase())) problems.add('invalid_parameter', `currency ${JSON.stringify(currencyText)} is not a supported ISO 4217 code`);
   else currency = currencyText.toUpperCase() as CurrencyCode;
   return { ...(amount !== undefined ? { amount } : {}), ...(currency !== undefined ? { currency } : {}) };

@@ -22,6 +22,7 @@ import { paymentMethod } from './methods.js';
 
 /** How often a waiting charge asks its provider: the page's shopper is watching, so no slower than this. */
 const MAX_CHECKOUT_POLL_MS = 2_000;
+const PROVIDER_EXPIRY_SLACK_MS = 1_500;
 
 export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): Promise<void> {
   const method = row.gateway ? paymentMethod(row.gateway) : undefined;
@@ -126,7 +127,12 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
             await finishCharge(deps, trx, row, now, { paid: true });
             return { done: true };
           case 'closed':
-            await finishCharge(deps, trx, row, now, { paid: false, reason: 'declined', failure: providerFailure(adapter, outcome.code, outcome.code), declineCode: outcome.code });
+            // Providers get the expiry rounded down to the second and close the order a moment before CanCan's deadline.
+            if (now >= expiresAt - PROVIDER_EXPIRY_SLACK_MS) {
+              await finishCharge(deps, trx, row, now, { paid: false, reason: 'expired', failure: expiredFailure() });
+            } else {
+              await finishCharge(deps, trx, row, now, { paid: false, reason: 'declined', failure: providerFailure(adapter, outcome.code, outcome.code), declineCode: outcome.code });
+            }
             return { done: true };
           case 'not_paid':
           case 'awaiting_customer':

@@ -371,6 +371,21 @@ describe('protocol edges', () => {
     assert.match(exchange.response, /Ada &lt;&amp;&gt;/);
   });
 
+  test('the simulator still reads xmldata when the host server parses forms itself', async () => {
+    const host = Fastify();
+    host.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+    await host.register(cardSimulator({ ledger, accounts: [CARD_SANDBOX_CREDENTIALS] }), { prefix: '/_sim/card' });
+    const origin = await host.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const outcome = traced(await newAdapter({ baseUrl: `${origin}/_sim/card` }).sale(saleRequest(1000)), 'ccsale');
+      assert.equal(outcome.kind, 'approved');
+    } finally {
+      await host.close();
+    }
+  });
+
   test('HTTP 5xx and unparsable answers are unknown', async () => {
     const serverError = newAdapter({ fetch: async () => new Response('oops', { status: 502 }) });
     const garbage = newAdapter({ fetch: async () => new Response('<html>maintenance</html', { status: 200 }) });

@@ -17,7 +17,7 @@ const ALLOWED = new Set(['pending→succeeded', 'pending→failed']);
 describe('transaction states', () => {
   test('the states, types and processing steps are the documented ones', () => {
     assert.deepEqual([...TRANSACTION_STATES], ['pending', 'succeeded', 'failed']);
-    assert.deepEqual([...TRANSACTION_TYPES], ['sale', 'void', 'refund']);
+    assert.deepEqual([...TRANSACTION_TYPES], ['sale', 'void', 'refund', 'charge', 'cancel']);
     assert.deepEqual(
       [...PROCESSING_STEPS],
       ['pay', 'query', 'reverse', 'reverse_sale', 'refund', 'refund_query', 'await_sale', 'done'],
