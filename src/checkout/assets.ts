@@ -40,6 +40,8 @@ export const CHECKOUT_JS = `
   var expiresAt = Number(root.getAttribute('data-expires-at'));
   var countdown = document.querySelector('[data-countdown]');
   var status = document.querySelector('[data-status]');
+  // The status message (and the result page's language) follow the page's language, not only the browser's.
+  var lang = (document.documentElement.getAttribute('lang') || '').indexOf('zh') === 0 ? 'zh' : 'en';
   function pad(n) { return n < 10 ? '0' + n : String(n); }
   function tick() {
     if (!countdown || !expiresAt) return;
@@ -47,7 +49,7 @@ export const CHECKOUT_JS = `
     countdown.textContent = pad(Math.floor(left / 60)) + ':' + pad(left % 60);
   }
   function poll() {
-    fetch('/chop/landing/status?q=' + encodeURIComponent(q), { headers: { Accept: 'application/json' }, cache: 'no-store' })
+    fetch('/chop/landing/status?q=' + encodeURIComponent(q) + '&lang=' + lang, { headers: { Accept: 'application/json' }, cache: 'no-store' })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (s) {
         if (!s) return;

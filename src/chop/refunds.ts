@@ -86,7 +86,7 @@ export async function requestRefund(deps: CoreDeps, merchant: Merchant, params: 
     if (params.currency !== charge.currency) return { ok: false, ...REFUND_REFUSALS.currency };
     if (params.amount > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (method && charge.finalized_at !== null && now - charge.finalized_at > method.refundWindowMs) return { ok: false, ...REFUND_REFUSALS.window };
-    if (merchant.refund_balance_exempt !== 1 && params.amount > (await openBalance(trx, merchant, charge.currency ?? '', now))) {
+    if (Number(merchant.refund_balance_exempt) !== 1 && params.amount > (await openBalance(trx, merchant, charge.currency ?? '', now))) {
       return { ok: false, ...REFUND_REFUSALS.balance };
     }
     const refund = await insertTransaction(trx, refundRow(charge, 'refund', params.amount, params.reason, now));
@@ -121,7 +121,7 @@ export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: 
     const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
     if (!method?.cancellable) return refuse(CANCEL_MESSAGES.unsupported);
     if (charge.voided === 1 || charge.void_seq !== null || charge.close_reason === 'cancelled') return refuse(CANCEL_MESSAGES.duplicate);
-    if (now - charge.created_at > merchant.cancel_window_ms) return refuse(CANCEL_MESSAGES.window);
+    if (now - charge.created_at > Number(merchant.cancel_window_ms)) return refuse(CANCEL_MESSAGES.window);
     if (charge.state === 'failed') return refuse(CANCEL_MESSAGES.failed);
 
     let cancel: TransactionRow;
@@ -134,7 +134,7 @@ export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: 
     } else {
       const left = await refundable(trx, charge);
       if (left <= 0) return refuse(CANCEL_MESSAGES.failed);
-      if (merchant.refund_balance_exempt !== 1 && left > (await openBalance(trx, merchant, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
+      if (Number(merchant.refund_balance_exempt) !== 1 && left > (await openBalance(trx, merchant, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
       cancel = await insertTransaction(trx, refundRow(charge, 'cancel', left, params.reason, now));
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await enqueueJob(trx, cancel.seq, now, now);

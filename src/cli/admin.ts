@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openMigratedStore } from '../app.js';
-import { type Config, loadMasterKey } from '../config.js';
+import { type Config, loadMasterKey, parseDurationList } from '../config.js';
 import { SecretBox } from '../domain/secrets.js';
 import { CREDENTIAL_FIELDS, PROVIDERS, isProviderName, parseCredentials } from '../providers/credentials.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
@@ -20,6 +20,8 @@ export const USAGE = `Usage: cancan <command> [options]
   migrate [--json]                        apply database migrations
   merchant create --name NAME [--gateways CODE,CODE|all] [--timezone TZ] [--json]
   merchant list [--json]
+  merchant settings --merchant ID [--timezone TZ] [--void-window 15m] [--cancel-window 24h]
+                    [--refund-balance-exempt on|off] [--json]
   key create --merchant ID [--mode test|live] [--json]
   key revoke KEY_ID [--json]
   gateway enable --merchant ID CODE... [--json]
@@ -45,6 +47,9 @@ const options = {
   merchant: { type: 'string' },
   mode: { type: 'string' },
   file: { type: 'string' },
+  'refund-balance-exempt': { type: 'string' },
+  'cancel-window': { type: 'string' },
+  'void-window': { type: 'string' },
 } as const;
 
 type Parsed = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true }>>;
@@ -105,6 +110,39 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       const rows = await Promise.all(merchants.map(async (m) => ({ id: m.id, name: m.name, timezone: m.timezone, gateways: await enabledGateways(store.db, m.id) })));
       if (json) return JSON.stringify({ merchants: rows });
       return rows.map((m) => `${m.id}\t${m.name}\t${m.timezone}\t${m.gateways.join(',')}`).join('\n') || 'No merchants.';
+    }
+    case 'merchant settings': {
+      const merchantId = required(values.merchant, 'merchant');
+      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
+      const changes: { timezone?: string; void_window_ms?: number; cancel_window_ms?: number; refund_balance_exempt?: number } = {};
+      if (values.timezone !== undefined) {
+        if (!isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone ${values.timezone} (use an IANA name such as Asia/Bangkok)`);
+        changes.timezone = values.timezone;
+      }
+      const duration = (flag: string, text: string) => {
+        try {
+          const [ms] = parseDurationList(`--${flag}`, text);
+          if (ms === undefined || text.includes(',')) throw new Error('one value');
+          return ms;
+        } catch {
+          throw new UsageError(`--${flag} must be one duration such as 15m, 24h or 2d`);
+        }
+      };
+      if (values['void-window'] !== undefined) changes.void_window_ms = duration('void-window', values['void-window']);
+      if (values['cancel-window'] !== undefined) changes.cancel_window_ms = duration('cancel-window', values['cancel-window']);
+      const exempt = values['refund-balance-exempt'];
+      if (exempt !== undefined) {
+        if (!['on', 'off'].includes(exempt)) throw new UsageError('--refund-balance-exempt must be on or off');
+        changes.refund_balance_exempt = exempt === 'on' ? 1 : 0;
+      }
+      if (Object.keys(changes).length > 0) await store.db.updateTable('merchants').set(changes).where('id', '=', merchantId).execute();
+      const m = await store.db.selectFrom('merchants').selectAll().where('id', '=', merchantId).executeTakeFirstOrThrow();
+      const settings = {
+        id: m.id, timezone: m.timezone, void_window_ms: Number(m.void_window_ms), cancel_window_ms: Number(m.cancel_window_ms),
+        refund_balance_exempt: Number(m.refund_balance_exempt) === 1,
+      };
+      if (json) return JSON.stringify({ merchant: settings });
+      return `${m.id}: time zone ${settings.timezone}, void window ${settings.void_window_ms / 60_000} min, cancel window ${settings.cancel_window_ms / 3_600_000} h, refund balance exemption ${settings.refund_balance_exempt ? 'on' : 'off'}`;
     }
     case 'key create': {
       const merchantId = required(values.merchant, 'merchant');

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
+import { type TestApp, type TestMerchant, startTestApp } from './harness.js';
 
 export const PHONE = { width: 390, height: 844 } as const;
 export const DESKTOP = { width: 1280, height: 900 } as const;
@@ -147,4 +148,52 @@ export async function createChopCharge(baseUrl: string, apiKey: string, fields: 
   const id = new URL(body.url).searchParams.get('q');
   if (!id) throw new Error(`landing URL without q: ${body.url}`);
   return { url: body.url, id };
+}
+
+/** The server, a merchant with every CHOP method, and the merchant's callback site, for one test file. */
+export interface CheckoutFixture {
+  readonly app: TestApp;
+  readonly callbacks: CallbackServer;
+  readonly merchant: TestMerchant;
+  /** Creates a charge with the callback URLs pointing at `callbacks` (unless `callbacks: false`). */
+  charge(fields: Record<string, string>, options?: { callbacks?: boolean }): Promise<{ url: string; id: string }>;
+}
+
+export const CHOP_METHODS = ['alipay', 'wechatpay', 'cc', 'upop', 'alipay_hk', 'dana', 'gcash', 'jkopay', 'kakaopay'] as const;
+
+export function useCheckoutApp(env: Record<string, string> = {}): () => CheckoutFixture {
+  let fixture: CheckoutFixture | null = null;
+  let counter = 0;
+  before(async () => {
+    const app = await startTestApp('sqlite', env);
+    const callbacks = await startCallbackServer();
+    const merchant = await app.merchant([...CHOP_METHODS]);
+    fixture = {
+      app, callbacks, merchant,
+      charge(fields, options = {}) {
+        counter += 1;
+        return createChopCharge(app.url, counter % 2 === 0 ? `Bearer ${merchant.apiKey}` : merchant.apiKey, {
+          reference: `web-${process.pid}-${Date.now().toString(36)}-${counter}`,
+          ...(options.callbacks === false ? {} : { callback_url_success: `${callbacks.url}/ok`, callback_url_fail: `${callbacks.url}/fail` }),
+          ...fields,
+        });
+      },
+    };
+  });
+  after(async () => {
+    await fixture?.callbacks.close();
+    await fixture?.app.close();
+  });
+  return () => {
+    if (!fixture) throw new Error('useCheckoutApp() must be called at the top level of the test file');
+    return fixture;
+  };
+}
+
+/** Waits until the browser shows the merchant's `/ok` or `/fail` page; answers the callback's query. */
+export async function reachCallback(page: Page, callbacks: CallbackServer, outcome: 'ok' | 'fail', timeout = 15_000): Promise<URLSearchParams> {
+  await page.waitForURL((url) => url.origin === callbacks.origin && (url.pathname === '/ok' || url.pathname === '/fail'), { timeout });
+  const url = new URL(page.url());
+  if (url.pathname !== `/${outcome}`) throw new Error(`expected the ${outcome} callback, the browser is at ${url.pathname}?${url.search}`);
+  return url.searchParams;
 }
