@@ -4,7 +4,7 @@ export type Lang = 'en' | 'zh';
 const TEXT = {
   en: {
     title: 'Checkout', pay: 'Pay', amount: 'Amount', reference: 'Order', scanWith: 'Scan with {method} to pay',
-    expiresIn: 'This code expires in', expired: 'This payment page has expired.', preparing: 'Preparing your payment code…',
+    expiresIn: 'Time left:', until: 'pay before {time}', expired: 'This payment page has expired.', preparing: 'Preparing your payment code…',
     waiting: 'Waiting for payment…', paid: 'Payment received. Thank you!', failed: 'The payment did not go through.',
     cancelled: 'This payment was cancelled.', continueTo: 'Continue to {method}', cardNumber: 'Card number', expiry: 'Expiry (MM/YY)',
     cvc: 'Security code (CVC)', name: 'Name on card', postalCode: 'Postal code', payNow: 'Pay {amount}',
@@ -15,7 +15,7 @@ const TEXT = {
   },
   zh: {
     title: '收银台', pay: '支付', amount: '金额', reference: '订单', scanWith: '请使用{method}扫码支付',
-    expiresIn: '二维码有效时间', expired: '支付页面已过期。', preparing: '正在生成支付二维码…',
+    expiresIn: '剩余时间：', until: '请于 {time} 前支付', expired: '支付页面已过期。', preparing: '正在生成支付二维码…',
     waiting: '等待支付…', paid: '支付成功，谢谢！', failed: '支付未成功。',
     cancelled: '该笔支付已取消。', continueTo: '前往{method}支付', cardNumber: '卡号', expiry: '有效期 (MM/YY)',
     cvc: '安全码 (CVC)', name: '持卡人姓名', postalCode: '邮政编码', payNow: '支付 {amount}',

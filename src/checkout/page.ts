@@ -22,6 +22,7 @@ function layout(lang: Lang, title: string, body: string, options: { refreshSecon
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 ${refresh}
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="/chop/assets/checkout.css">
@@ -65,7 +66,8 @@ function summary(view: CheckoutView): string {
 }
 
 function countdown(view: CheckoutView): string {
-  return `<p class="countdown muted">${t(view.lang, 'expiresIn')} <span data-countdown>${escapeHtml(new Date(view.expiresAt).toISOString().slice(11, 19))} UTC</span></p>`;
+  // Without the script the page shows the deadline; the script turns it into a live mm:ss.
+  return `<p class="countdown muted">${t(view.lang, 'expiresIn')} <span data-countdown>${escapeHtml(t(view.lang, 'until', { time: `${new Date(view.expiresAt).toISOString().slice(11, 19)} UTC` }))}</span></p>`;
 }
 
 function sandboxButtons(view: CheckoutView): string {

@@ -32,7 +32,7 @@ test('unpaid wallet page expires → fail callback with a non-zero ssl_result', 
   assert.deepEqual(watch.errors, []);
 });
 
-test('expired page without callback URLs shows CanCan\'s "expired" message; the sandbox buttons cannot pay it', async () => {
+test('expired page without callback URLs shows CanCan\'s "expired" message; a late scan cannot pay it', async () => {
   const charge = await fixture().charge({ payment_method: 'alipay', amount: '1500', currency: 'USD' }, { callbacks: false });
   const { page } = await chromium.newPage();
   await page.goto(charge.url);

@@ -66,7 +66,7 @@ describe('cancan CLI', () => {
     assert.match(noName.stderr, /--name is required/);
     const badGateway = cli(env, ['merchant', 'create', '--name', 'X', '--gateways', 'paypal']);
     assert.equal(badGateway.status, 2);
-    assert.match(badGateway.stderr, /unknown gateway paypal/);
+    assert.match(badGateway.stderr, /unknown gateway or payment method paypal/);
     const badZone = cli(env, ['merchant', 'create', '--name', 'X', '--timezone', 'Mars/Olympus']);
     assert.equal(badZone.status, 2);
     const noMerchant = cli(env, ['key', 'create', '--merchant', 'mch_nope']);

@@ -8,9 +8,10 @@ import { type DbKind, type TestDatabase, createTestDatabase } from './databases.
 
 /** Short provider windows so the unhappy paths finish in seconds. */
 export const FAST_ENV = {
-  CANCAN_CONFIRM_WINDOW_MS: '1500',
+  CANCAN_CONFIRM_WINDOW_MS: '2500',
   CANCAN_POLL_INTERVAL_MS: '100',
-  CANCAN_PROVIDER_TIMEOUT_MS: '500',
+  // Long enough for a signed answer on a busy 2-core machine (the browser tests run alongside).
+  CANCAN_PROVIDER_TIMEOUT_MS: '1000',
   CANCAN_SIM_CONFIRM_DELAY_MS: '300',
   CANCAN_JOB_LEASE_MS: '3000',
   LOG_LEVEL: 'info',
