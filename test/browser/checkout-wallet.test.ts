@@ -140,7 +140,7 @@ test('Chinese page: ?lang=zh, and a browser that prefers Chinese', async () => {
   await page.goto(`${charge.url}&lang=zh`);
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   const text = await page.locator('main').innerText();
-  for (const words of ['请使用微信支付扫码支付', '二维码有效时间', '等待支付…', '模拟支付成功', '模拟拒绝支付', 'CanCan 安全支付']) {
+  for (const words of ['请使用微信支付扫码支付', '剩余时间：', '等待支付…', '模拟支付成功', '模拟拒绝支付', 'CanCan 安全支付']) {
     assert.ok(text.includes(words), `the page says ${words}`);
   }
   assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '88.00 CNY');
