@@ -6,7 +6,7 @@
  * charging twice.
  */
 import type { CoreDeps } from '../core/deps.js';
-import { moneyOf, orderNo, providerFailure, traceEvent } from '../core/process.js';
+import { moneyOf, orderNo, traceEvent } from '../core/process.js';
 import { failure } from '../domain/failures.js';
 import type { CardDetails } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
@@ -42,10 +42,13 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
       switch (outcome.kind) {
         case 'approved':
           return finishCharge(deps, trx, sent, now, { paid: true }, { checkout: serializeCheckout({ ...checkoutOf(sent), card: outcome.card }) });
-        case 'declined':
-          return finishCharge(deps, trx, sent, now,
-            { paid: false, reason: 'declined', failure: declineFailure(adapter.mapFailure(outcome.code) === 'unknown_failure' ? null : providerFailure(adapter, outcome.code, outcome.message)), declineCode: outcome.code },
+        case 'declined': {
+          // A decline the table does not name is still a card decline.
+          const mapped = adapter.mapFailure(outcome.code);
+          const why = mapped === 'unknown_failure' ? failure('card_failure', `${outcome.code}: ${outcome.message}`) : failure(mapped);
+          return finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: why, declineCode: outcome.code },
             { checkout: serializeCheckout({ ...checkoutOf(sent), card: outcome.card }) });
+        }
         case 'unknown':
           return sent;
         default: {
@@ -58,5 +61,3 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
     deps.notifier.transactionChanged(sent.seq);
   }
 }
-
-const declineFailure = (mapped: ReturnType<typeof providerFailure> | null) => mapped ?? failure('card_failure');

@@ -137,7 +137,9 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
     httpStatus = response.status;
     excerpt = (await readExcerpt(response)) || null;
   } catch (e) {
-    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    // fetch hides the network reason (ECONNREFUSED, ENOTFOUND…) in `cause`.
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    error = e instanceof Error ? `${e.name}: ${e.message}${cause ? ` (${cause.code ?? cause.message})` : ''}` : String(e);
   }
   const latencyMs = Date.now() - started;
   const delivered = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;
