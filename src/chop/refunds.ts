@@ -9,7 +9,8 @@ import type { CoreDeps } from '../core/deps.js';
 import { newTransactionRef } from '../domain/ids.js';
 import type { Merchant } from '../store/merchants.js';
 import type { Database } from '../store/schema.js';
-import { type TransactionRow, addEvent, enqueueJob, findBySeq, insertTransaction, updateTransaction } from '../store/transactions.js';
+import { wakeTransactionJob } from '../jobs/queue.js';
+import { type TransactionRow, addEvent, enqueueJob, insertTransaction, updateTransaction } from '../store/transactions.js';
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
 import { paymentMethod } from './methods.js';
 import type { CancelParams, RefundParams, TransactionSelector } from './params.js';
@@ -128,9 +129,7 @@ export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: 
     if (charge.state === 'pending') {
       cancel = await insertTransaction(trx, { ...refundRow(charge, 'cancel', 0, params.reason, now), step: 'await_sale' });
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
-      // Wake the charge's job now if no worker holds it; a holder sees the new version and retries.
-      await trx.updateTable('jobs').set({ run_at: now }).where('transaction_seq', '=', charge.seq).where('kind', '=', 'transaction')
-        .where('done_at', 'is', null).where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).execute();
+      await wakeTransactionJob(trx, charge.seq, now);
     } else {
       const left = await refundable(trx, charge);
       if (left <= 0) return refuse(CANCEL_MESSAGES.failed);
@@ -144,15 +143,4 @@ export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: 
   });
   if (decision?.ok) deps.notifier.jobEnqueued();
   return decision;
-}
-
-/** Waits until a transaction is final or the time is up; returns its latest row. */
-export async function waitUntilFinal(deps: CoreDeps, row: TransactionRow, ms: number): Promise<TransactionRow> {
-  const deadline = Date.now() + ms;
-  let latest = row;
-  while (latest.state === 'pending' && Date.now() < deadline) {
-    await deps.notifier.waitForChange(latest.seq, Math.min(250, deadline - Date.now()));
-    latest = (await findBySeq(deps.store.db, latest.seq)) ?? latest;
-  }
-  return latest;
 }

@@ -12,6 +12,7 @@ import type { PosAdapter } from '../providers/contract.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
 import type { Merchant } from '../store/merchants.js';
 import { isGatewayEnabled } from '../store/merchants.js';
+import { wakeTransactionJob } from '../jobs/queue.js';
 import type { Database } from '../store/schema.js';
 import {
   type NewTransaction, type TransactionRow, addEvent, enqueueJob, findByClientId, insertTransaction, isUniqueViolation, lockByClientId,
@@ -186,9 +187,7 @@ async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewT
   await updateTransaction(trx, sale, now, { void_seq: inserted.seq });
   await addEvent(trx, sale.seq, now, 'void_requested', { void: inserted.client_id });
   if (sale.state === 'pending') {
-    // Wake the sale's job now if no worker holds it; a holder sees the new version and retries.
-    await trx.updateTable('jobs').set({ run_at: now }).where('transaction_seq', '=', sale.seq).where('done_at', 'is', null)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).execute();
+    await wakeTransactionJob(trx, sale.seq, now);
   } else {
     await enqueueJob(trx, inserted.seq, now, now);
   }

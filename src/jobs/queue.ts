@@ -43,6 +43,16 @@ export async function rescheduleJob(trx: Transaction<Database>, job: Job, runAt:
   if (result.numUpdatedRows === 0n) throw new LeaseLost(job.id);
 }
 
+/**
+ * Makes a transaction's pending job due now (a void or cancel that needs it, an
+ * impatient inquire). A job a worker holds is left alone: the holder sees the
+ * row's new version and goes on from there.
+ */
+export async function wakeTransactionJob(db: Kysely<Database> | Transaction<Database>, seq: number, now: number): Promise<void> {
+  await db.updateTable('jobs').set({ run_at: now }).where('transaction_seq', '=', seq).where('kind', '=', 'transaction')
+    .where('done_at', 'is', null).where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).execute();
+}
+
 /** Confirms the lease is still ours, within a transaction that writes on its behalf. */
 export async function assertLease(trx: Transaction<Database>, job: Job, now: number): Promise<void> {
   const row = await trx.selectFrom('jobs').select('id').where('id', '=', job.id).where('lease_owner', '=', job.lease_owner)

@@ -12,6 +12,7 @@ import { checkoutOf } from '../../chop/checkout-data.js';
 import { paymentMethod } from '../../chop/methods.js';
 import { toParams } from '../../chop/params.js';
 import { askProviderNow } from './chop.js';
+import { waitForRow } from '../../core/waiting.js';
 import { callbackUrl } from '../../chop/views.js';
 import { CHECKOUT_CSS, CHECKOUT_JS } from '../../checkout/assets.js';
 import { type Lang, pickLang, t } from '../../checkout/i18n.js';
@@ -82,14 +83,10 @@ export function checkoutRoutes(deps: CoreDeps) {
 
     app.get<{ Querystring: { q?: string; lang?: string } }>('/chop/landing', async (request, reply) => {
       const lang = langOf(request);
-      let row = await loadCharge(request.query.q);
-      if (!row) return notFound(reply, lang);
+      const found = await loadCharge(request.query.q);
+      if (!found) return notFound(reply, lang);
       // A wallet's QR is usually ready within a moment of the charge: wait briefly rather than show "preparing".
-      const deadline = Date.now() + 3_000;
-      while (row.state === 'pending' && !row.qr_code && row.step === 'create_order' && Date.now() < deadline) {
-        await deps.notifier.waitForChange(row.seq, 200);
-        row = (await loadCharge(row.ref)) ?? row;
-      }
+      const row = await waitForRow(deps, found, (latest) => latest.state !== 'pending' || latest.qr_code !== null || latest.step !== 'create_order', 3_000);
       if (row.state !== 'pending') return reply.redirect(destination(row, lang), 303);
       return showPage(reply, row, lang);
     });

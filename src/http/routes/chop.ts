@@ -11,9 +11,11 @@ import { type ChopCaller, createCharge } from '../../chop/charges.js';
 import { resendIpn } from '../../chop/ipn.js';
 import { PAY_QR_VENDORS } from '../../chop/methods.js';
 import { ChopError, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
-import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund, waitUntilFinal } from '../../chop/refunds.js';
+import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund } from '../../chop/refunds.js';
+import { waitForRow, waitUntilFinal } from '../../core/waiting.js';
+import { wakeTransactionJob } from '../../jobs/queue.js';
 import { renderChopTransaction, renderNotification } from '../../chop/views.js';
-import { type TransactionRow, findBySeq } from '../../store/transactions.js';
+import type { TransactionRow } from '../../store/transactions.js';
 import { authenticateRequest } from '../auth.js';
 import type { RateLimiter } from '../rate-limit.js';
 
@@ -67,7 +69,8 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
     app.post<{ Querystring: { format?: string } }>('/payment/pay_qr', async (request, reply) => {
       const params = parseChargeParams(toParams(request.body), { methodParam: 'vendor', allowedMethods: PAY_QR_VENDORS });
       const { row } = await createCharge(deps, callerOf(request), params);
-      const ready = await waitForQr(deps, row);
+      // Wait for the provider order (its QR) or its failure.
+      const ready = await waitForRow(deps, row, (latest) => latest.qr_code !== null || latest.state !== 'pending', ANSWER_WAIT_MS);
       if (ready.state === 'failed') throw new ChopError(502, 'provider_declined', `${params.method.code} refused the payment (${ready.failure_detail ?? ready.failure_code ?? 'declined'})`);
       if (!ready.qr_code) throw new ChopError(503, 'provider_unavailable', 'The provider has not answered yet; send the same request again (same reference) to get the code');
       const format = request.query.format ?? toParams(request.body).format;
@@ -155,29 +158,9 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
   };
 }
 
-/** Waits for a new charge's provider order (its QR) or its failure. */
-async function waitForQr(deps: CoreDeps, row: TransactionRow): Promise<TransactionRow> {
-  const deadline = Date.now() + ANSWER_WAIT_MS;
-  let latest = row;
-  while (!latest.qr_code && latest.state === 'pending' && Date.now() < deadline) {
-    await deps.notifier.waitForChange(latest.seq, Math.min(200, deadline - Date.now()));
-    latest = (await findBySeq(deps.store.db, latest.seq)) ?? latest;
-  }
-  return latest;
-}
-
 /** `inquire_method=real`: run the charge's next provider query now and wait briefly for it. */
 export async function askProviderNow(deps: CoreDeps, row: TransactionRow): Promise<TransactionRow> {
-  const now = deps.clock.now();
-  await deps.store.db.updateTable('jobs').set({ run_at: now }).where('transaction_seq', '=', row.seq).where('kind', '=', 'transaction')
-    .where('done_at', 'is', null).where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).execute();
+  await wakeTransactionJob(deps.store.db, row.seq, deps.clock.now());
   deps.notifier.jobEnqueued();
-  const before = row.version;
-  const deadline = Date.now() + 3_000;
-  let latest = row;
-  while (latest.version === before && Date.now() < deadline) {
-    await deps.notifier.waitForChange(row.seq, Math.min(200, deadline - Date.now()));
-    latest = (await findBySeq(deps.store.db, row.seq)) ?? latest;
-  }
-  return latest;
+  return waitForRow(deps, row, (latest) => latest.version !== row.version, 3_000);
 }

@@ -4,9 +4,9 @@ import { type Caller, createTransaction } from '../../core/create-transaction.js
 import type { CoreDeps } from '../../core/deps.js';
 import { type ListFilters, listTransactions } from '../../core/list-transactions.js';
 import { validateTransactionRequest } from '../../core/validate.js';
+import { waitUntilFinal } from '../../core/waiting.js';
 import { ApiError } from '../../domain/errors.js';
-import { isFinal } from '../../domain/states.js';
-import { findBySeq, findPosTransaction, type TransactionRow } from '../../store/transactions.js';
+import { findPosTransaction } from '../../store/transactions.js';
 import { authenticateRequest } from '../auth.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { renderTransaction } from '../resources.js';
@@ -45,7 +45,7 @@ export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
       if (!validated.ok) throw new ApiError(400, validated.errors);
       const { row, replayed } = await createTransaction(deps, caller, validated.request);
       const wait = preferredWait(request.headers.prefer);
-      const latest = wait === null ? row : await waitForFinal(deps, row, wait * 1000);
+      const latest = wait === null ? row : await waitUntilFinal(deps, row, wait * 1000);
       if (wait !== null) reply.header('Preference-Applied', `wait=${wait}`);
       if (replayed) reply.header('Idempotent-Replayed', 'true');
       return send(reply, replayed ? 200 : 201, { data: renderTransaction(latest) });
@@ -77,18 +77,6 @@ function send(reply: FastifyReply, status: number, body: object): FastifyReply {
 }
 
 /** Holds the answer until the transaction is final or `ms` pass. */
-async function waitForFinal(deps: CoreDeps, row: TransactionRow, ms: number): Promise<TransactionRow> {
-  const deadline = deps.clock.now() + ms;
-  let latest = row;
-  while (!isFinal(latest.state)) {
-    const remaining = deadline - deps.clock.now();
-    if (remaining <= 0) break;
-    // Woken at once in this process; the 250 ms cap covers a worker in another process.
-    await deps.notifier.waitForChange(latest.seq, Math.min(remaining, 250));
-    latest = (await findBySeq(deps.store.db, latest.seq)) ?? latest;
-  }
-  return latest;
-}
 
 function linkFor(request: FastifyRequest, query: ListFilters, after: string | null): string {
   const params = new URLSearchParams();

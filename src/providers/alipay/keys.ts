@@ -1,23 +1,17 @@
 /**
- * Sandbox RSA keys for test mode: the test merchant's app key pair (CanCan
- * signs with its private half, the simulator verifies with the public half)
- * and the simulated Alipay platform key pair (the simulator signs answers,
- * CanCan verifies them). Generated on first use into the data directory, never
- * committed; every process sharing the directory gets the same keys.
+ * Sandbox RSA keys for Alipay test mode: the test merchant's app key pair
+ * (CanCan signs with its private half, the simulator verifies with the public
+ * half) and the simulated Alipay platform key pair (the simulator signs
+ * answers, CanCan verifies them).
  */
-import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { type RsaKeyPair, loadOrCreateKeyPairs } from '../sandbox-keys.js';
+
+export type { RsaKeyPair } from '../sandbox-keys.js';
 
 /** Any fixed value: the simulator knows this app id. */
 export const ALIPAY_SANDBOX_APP_ID = '2021000000000000';
 
 export const ALIPAY_SANDBOX_KEYS_FILE = 'alipay-sandbox-keys.json';
-
-export interface RsaKeyPair {
-  privateKeyPem: string;
-  publicKeyPem: string;
-}
 
 export interface AlipaySandboxKeys {
   app: RsaKeyPair;
@@ -25,67 +19,5 @@ export interface AlipaySandboxKeys {
 }
 
 export function loadOrCreateAlipaySandboxKeys(dataDir: string): AlipaySandboxKeys {
-  const file = join(dataDir, ALIPAY_SANDBOX_KEYS_FILE);
-  const existing = readKeys(file);
-  if (existing !== null) return existing;
-
-  mkdirSync(dataDir, { recursive: true });
-  const keys: AlipaySandboxKeys = { app: generateRsaKeyPair(), platform: generateRsaKeyPair() };
-  // Written whole to a private temp file, then hard-linked into place: link() never replaces an
-  // existing file, so of two processes racing here exactly one wins and both end up with its keys.
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(temp, file);
-  } catch (error) {
-    if (!isErrorCode(error, 'EEXIST')) throw error;
-  } finally {
-    unlinkSync(temp);
-  }
-  const stored = readKeys(file);
-  if (stored === null) throw new Error(`${file} vanished while it was being created`);
-  return stored;
-}
-
-function generateRsaKeyPair(): RsaKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
-}
-
-/** The stored keys, null if there is no file yet; a file that is not a valid pair of pairs is an error. */
-function readKeys(file: string): AlipaySandboxKeys | null {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if (isErrorCode(error, 'ENOENT')) return null;
-    throw error;
-  }
-  const parsed: unknown = JSON.parse(text);
-  if (typeof parsed !== 'object' || parsed === null || !('app' in parsed) || !('platform' in parsed)) {
-    throw new Error(`${file} is not an Alipay sandbox key file`);
-  }
-  return { app: keyPair(parsed.app, `${file}: app`), platform: keyPair(parsed.platform, `${file}: platform`) };
-}
-
-function keyPair(value: unknown, where: string): RsaKeyPair {
-  if (typeof value !== 'object' || value === null || !('privateKeyPem' in value) || !('publicKeyPem' in value)) {
-    throw new Error(`${where} is not a key pair`);
-  }
-  const { privateKeyPem, publicKeyPem } = value;
-  if (typeof privateKeyPem !== 'string' || typeof publicKeyPem !== 'string') throw new Error(`${where} is not a key pair`);
-  // The halves must belong together, or every signature would fail in confusing ways later.
-  const derived = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' });
-  if (derived !== createPublicKey(publicKeyPem).export({ type: 'spki', format: 'pem' })) {
-    throw new Error(`${where}: the public key does not match the private key`);
-  }
-  return { privateKeyPem, publicKeyPem };
-}
-
-function isErrorCode(error: unknown, code: string): boolean {
-  return error instanceof Error && 'code' in error && error.code === code;
+  return loadOrCreateKeyPairs(dataDir, ALIPAY_SANDBOX_KEYS_FILE, ['app', 'platform'], 'an Alipay sandbox key file');
 }
