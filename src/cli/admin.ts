@@ -7,6 +7,7 @@ import { SecretBox } from '../domain/secrets.js';
 import { CREDENTIAL_FIELDS, PROVIDERS, isProviderName, parseCredentials } from '../providers/credentials.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
 import { paymentMethod, paymentMethodCodes } from '../chop/methods.js';
+import { AccountError, createUser } from '../dashboard/accounts.js';
 import { saveProviderCredentials } from '../store/credentials.js';
 import type { Store } from '../store/db.js';
 import {
@@ -25,6 +26,9 @@ export const USAGE = `Usage: cancan <command> [options]
   key create --merchant ID [--mode test|live] [--json]
   key revoke KEY_ID [--json]
   gateway enable --merchant ID CODE... [--json]
+  user create (--merchant ID [--role owner|staff] | --operator) --email EMAIL --password-stdin [--json]
+                                          a dashboard user; the password is read from standard input
+  user list [--merchant ID] [--json]
   provider set-credentials --merchant ID PROVIDER [--file PATH] [--json]
                                           live-mode credentials as a JSON object, from PATH or
                                           standard input; stored sealed, never shown back:
@@ -50,6 +54,10 @@ const options = {
   'refund-balance-exempt': { type: 'string' },
   'cancel-window': { type: 'string' },
   'void-window': { type: 'string' },
+  email: { type: 'string' },
+  role: { type: 'string' },
+  operator: { type: 'boolean' },
+  'password-stdin': { type: 'boolean' },
 } as const;
 
 type Parsed = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true }>>;
@@ -184,6 +192,32 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       await enableGateways(store.db, merchantId, gateways);
       const enabled = await enabledGateways(store.db, merchantId);
       return json ? JSON.stringify({ merchant: merchantId, gateways: enabled }) : `Enabled for ${merchantId}: ${enabled.join(', ')}`;
+    }
+    case 'user create': {
+      const email = required(values.email, 'email');
+      if (values.operator === true && (values.merchant !== undefined || values.role !== undefined)) throw new UsageError('--operator takes no --merchant or --role');
+      if (values.operator !== true && values.merchant === undefined) throw new UsageError('name the user\'s --merchant ID, or make an --operator');
+      const role = values.operator === true ? 'operator' : (values.role ?? 'owner');
+      if (role !== 'owner' && role !== 'staff' && role !== 'operator') throw new UsageError('--role must be owner or staff');
+      if (values['password-stdin'] !== true) throw new UsageError('--password-stdin is required (passwords are never taken as arguments)');
+      const merchantId = role === 'operator' ? null : required(values.merchant, 'merchant');
+      if (merchantId !== null && !(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
+      // One line from standard input: the trailing newline of `echo` or a here-string is not part of it.
+      const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+      try {
+        const user = await createUser(store.db, { email, password, role, merchantId, now });
+        return json ? JSON.stringify({ user: { id: user.id, email: user.email, role, merchant: merchantId } }) : `User ${user.id} (${user.email}, ${role}${merchantId ? ` of ${merchantId}` : ''}) created.`;
+      } catch (error) {
+        if (error instanceof AccountError) throw new Error(error.message);
+        throw error;
+      }
+    }
+    case 'user list': {
+      let query = store.db.selectFrom('users').select(['id', 'email', 'role', 'merchant_id', 'created_at', 'last_sign_in_at']).orderBy('created_at');
+      if (values.merchant !== undefined) query = query.where('merchant_id', '=', values.merchant);
+      const users = (await query.execute()).map((u) => ({ ...u, created_at: Number(u.created_at), last_sign_in_at: u.last_sign_in_at === null ? null : Number(u.last_sign_in_at) }));
+      if (json) return JSON.stringify({ users });
+      return users.map((u) => `${u.id}\t${u.email}\t${u.role}\t${u.merchant_id ?? '-'}`).join('\n') || 'No users.';
     }
     default:
       throw new UsageError(`unknown command: ${command}`);

@@ -8,6 +8,7 @@ import { RateLimiter } from './rate-limit.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { chopRoutes } from './routes/chop.js';
 import { checkoutRoutes } from './routes/checkout.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -25,6 +26,10 @@ export const REDACTED_LOG_PATHS = [
   '*.ssl_card_number',
   '*.ssl_cvv2cvc2',
   '*.apiKey',
+  '*.password',
+  'req.headers.cookie',
+  'headers.cookie',
+  'res.headers["set-cookie"]',
 ];
 
 export function buildServer(options: { logLevel: string; logStream?: DestinationStream }): FastifyInstance {
@@ -81,4 +86,5 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise
   await app.register(transactionRoutes(deps, limiter), { prefix: '/api/v2' });
   await app.register(chopRoutes(deps, limiter));
   await app.register(checkoutRoutes(deps));
+  await app.register(dashboardRoutes(deps), { prefix: '/dashboard' });
 }

@@ -158,6 +158,47 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('notification_attempts_n').on('notification_attempts').column('notification_id').execute();
       },
     },
+    '0004_dashboard': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('merchant_id', 'text', (c) => c.references('merchants.id'))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_sign_in_at', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id_digest', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('csrf_token', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+        await serial(db.schema.createTable('sign_in_failures'), 'id')
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sign_in_failures_key').on('sign_in_failures').columns(['key', 'at']).execute();
+        await serial(db.schema.createTable('audit_log'), 'id')
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('merchant_id', 'text')
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target', 'text')
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_log_target').on('audit_log').column('target').execute();
+        await db.schema.createIndex('audit_log_merchant').on('audit_log').columns(['merchant_id', 'id']).execute();
+        // The dashboard lists by merchant and time, and finds by reference across channels.
+        await db.schema.createIndex('transactions_merchant_created').on('transactions').columns(['merchant_id', 'created_at']).execute();
+      },
+    },
   };
 }
 

@@ -163,6 +163,52 @@ export interface ProviderCredentialsTable {
   updated_at: number;
 }
 
+/** Dashboard users: a merchant's owner or read-only staff, or a platform operator (no merchant). */
+export type UserRole = 'owner' | 'staff' | 'operator';
+
+export interface UsersTable {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  /** scrypt, see dashboard/passwords.ts. */
+  password_hash: string;
+  role: UserRole;
+  merchant_id: string | null;
+  created_at: number;
+  last_sign_in_at: number | null;
+}
+
+export interface SessionsTable {
+  /** Digest of the cookie's secret: a database leak does not hand out sessions. */
+  id_digest: string;
+  user_id: string;
+  /** Synchronizer token every dashboard form carries. */
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface SignInFailuresTable {
+  id: Generated<number>;
+  /** `email:<address>` or `ip:<address>`. */
+  key: string;
+  at: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  user_id: string;
+  /** The merchant the action touched (null for platform-wide actions). */
+  merchant_id: string | null;
+  action: string;
+  /** What it acted on: a transaction ref, key id, merchant id. */
+  target: string | null;
+  /** JSON, never a secret. */
+  detail: string;
+}
+
 export interface Database {
   merchants: MerchantsTable;
   merchant_gateways: MerchantGatewaysTable;
@@ -173,4 +219,8 @@ export interface Database {
   provider_credentials: ProviderCredentialsTable;
   notifications: NotificationsTable;
   notification_attempts: NotificationAttemptsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  sign_in_failures: SignInFailuresTable;
+  audit_log: AuditLogTable;
 }

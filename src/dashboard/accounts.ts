@@ -1,0 +1,141 @@
+/**
+ * Dashboard accounts: users, server-side sessions, sign-in throttling and the
+ * audit log. Sessions live in the database (any API process can serve any
+ * request); the cookie holds a random secret, the table only its digest.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { randomHex } from '../domain/ids.js';
+import type { Database, UserRole, UsersTable } from '../store/schema.js';
+import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+
+export type User = Selectable<UsersTable>;
+type Db = Kysely<Database>;
+
+/** A session ends after this long without a request, and at the latest this long after sign-in. */
+export const SESSION_IDLE_MS = 2 * 3_600_000;
+export const SESSION_MAX_MS = 12 * 3_600_000;
+/** Failed sign-ins counted per e-mail and per client address over this window. */
+export const THROTTLE_WINDOW_MS = 15 * 60_000;
+export const MAX_FAILURES_PER_EMAIL = 5;
+export const MAX_FAILURES_PER_IP = 20;
+
+const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+export class AccountError extends Error {}
+
+export async function createUser(
+  db: Db,
+  input: { email: string; password: string; role: UserRole; merchantId: string | null; now: number },
+): Promise<User> {
+  const email = normalizeEmail(input.email);
+  if (!EMAIL_PATTERN.test(email)) throw new AccountError(`not an e-mail address: ${input.email}`);
+  const problem = passwordProblem(input.password);
+  if (problem) throw new AccountError(problem);
+  if ((input.role === 'operator') !== (input.merchantId === null)) throw new AccountError('operators have no merchant; owners and staff need one');
+  if (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) throw new AccountError(`a user with e-mail ${email} already exists`);
+  const user: User = {
+    id: `usr_${randomHex(8)}`, email, password_hash: await hashPassword(input.password), role: input.role,
+    merchant_id: input.merchantId, created_at: input.now, last_sign_in_at: null,
+  };
+  await db.insertInto('users').values(user).execute();
+  return user;
+}
+
+export const findUser = (db: Db, id: string): Promise<User | undefined> => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+
+export type SignInResult =
+  | { readonly ok: true; readonly user: User }
+  | { readonly ok: false; readonly reason: 'wrong' }
+  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterMs: number };
+
+/**
+ * Checks a password. Wrong e-mail and wrong password look the same to the
+ * caller (and take as long); too many recent failures refuse before checking.
+ */
+export async function signIn(db: Db, input: { email: string; password: string; ip: string; now: number }): Promise<SignInResult> {
+  const email = normalizeEmail(input.email);
+  const keys = { email: `email:${email}`, ip: `ip:${input.ip}` };
+  const since = input.now - THROTTLE_WINDOW_MS;
+  const failures = await db.selectFrom('sign_in_failures').select(['key', 'at']).where('key', 'in', [keys.email, keys.ip]).where('at', '>', since).orderBy('at').execute();
+  const byEmail = failures.filter((f) => f.key === keys.email);
+  const byIp = failures.filter((f) => f.key === keys.ip);
+  const blockedBy = byEmail.length >= MAX_FAILURES_PER_EMAIL ? byEmail : byIp.length >= MAX_FAILURES_PER_IP ? byIp : null;
+  if (blockedBy) {
+    // Free again when the oldest failure that counts leaves the window.
+    const oldest = Number(blockedBy[blockedBy.length - (blockedBy === byEmail ? MAX_FAILURES_PER_EMAIL : MAX_FAILURES_PER_IP)]?.at ?? input.now);
+    return { ok: false, reason: 'throttled', retryAfterMs: Math.max(1000, oldest + THROTTLE_WINDOW_MS - input.now) };
+  }
+  const user = EMAIL_PATTERN.test(email) ? await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst() : undefined;
+  const good = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash()));
+  if (!user || !good) {
+    await db.insertInto('sign_in_failures').values([{ key: keys.email, at: input.now }, { key: keys.ip, at: input.now }]).execute();
+    await db.deleteFrom('sign_in_failures').where('at', '<', since).execute();
+    return { ok: false, reason: 'wrong' };
+  }
+  await db.deleteFrom('sign_in_failures').where('key', '=', keys.email).execute();
+  await db.updateTable('users').set({ last_sign_in_at: input.now }).where('id', '=', user.id).execute();
+  return { ok: true, user };
+}
+
+export interface Session {
+  readonly idDigest: string;
+  readonly user: User;
+  readonly csrfToken: string;
+}
+
+const digest = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+/** Starts a session; answers the cookie's secret. */
+export async function startSession(db: Db, user: User, now: number): Promise<string> {
+  const secret = randomBytes(32).toString('base64url');
+  await db.insertInto('sessions').values({
+    id_digest: digest(secret), user_id: user.id, csrf_token: randomBytes(24).toString('base64url'),
+    created_at: now, last_seen_at: now, expires_at: now + SESSION_MAX_MS,
+  }).execute();
+  return secret;
+}
+
+/** The live session a cookie names (sliding idle expiry), or null when absent, unknown or expired. */
+export async function loadSession(db: Db, secret: string | undefined, now: number): Promise<Session | null> {
+  if (!secret || secret.length > 100) return null;
+  const idDigest = digest(secret);
+  const row = await db.selectFrom('sessions').selectAll().where('id_digest', '=', idDigest).executeTakeFirst();
+  if (!row) return null;
+  if (Number(row.expires_at) <= now || Number(row.last_seen_at) + SESSION_IDLE_MS <= now) {
+    await db.deleteFrom('sessions').where('id_digest', '=', idDigest).execute();
+    return null;
+  }
+  const user = await findUser(db, row.user_id);
+  if (!user) return null;
+  // One write a minute at most keeps reading pages cheap.
+  if (now - Number(row.last_seen_at) > 60_000) await db.updateTable('sessions').set({ last_seen_at: now }).where('id_digest', '=', idDigest).execute();
+  return { idDigest, user, csrfToken: row.csrf_token };
+}
+
+export async function endSession(db: Db, idDigest: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id_digest', '=', idDigest).execute();
+}
+
+export interface AuditEntry {
+  readonly userId: string;
+  readonly merchantId: string | null;
+  readonly action: string;
+  readonly target: string | null;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** Records who did what; pass the transaction that made the change, so both land or neither. */
+export async function audit(db: Db, entry: AuditEntry, now: number): Promise<void> {
+  await db.insertInto('audit_log').values({
+    at: now, user_id: entry.userId, merchant_id: entry.merchantId, action: entry.action, target: entry.target, detail: JSON.stringify(entry.detail ?? {}),
+  }).execute();
+}
+
+/** Audit entries about one target, newest first, with the acting user's e-mail. */
+export async function auditTrail(db: Db, target: string): Promise<{ at: number; email: string; action: string; detail: Record<string, unknown> }[]> {
+  const rows = await db.selectFrom('audit_log').leftJoin('users', 'users.id', 'audit_log.user_id')
+    .select(['audit_log.at', 'audit_log.action', 'audit_log.detail', 'users.email']).where('audit_log.target', '=', target).orderBy('audit_log.id', 'desc').execute();
+  return rows.map((r) => ({ at: Number(r.at), email: r.email ?? '(deleted user)', action: r.action, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+}

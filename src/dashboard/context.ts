@@ -1,0 +1,19 @@
+/** What every signed-in dashboard request knows about its user. */
+import type { Session, User } from './accounts.js';
+import type { Lang } from './i18n.js';
+
+export interface DashContext {
+  readonly user: User;
+  readonly session: Session;
+  readonly csrfToken: string;
+  readonly lang: Lang;
+  readonly now: number;
+  /** The merchant whose data the user sees; null for operators, who see every merchant. */
+  readonly merchantId: string | null;
+  readonly merchantName: string | null;
+  readonly isOperator: boolean;
+  /** Owners and operators may act (refund, void, keys…); staff only read. */
+  readonly canAct: boolean;
+  /** Path and query of this request, for links back to it. */
+  readonly path: string;
+}

@@ -1,0 +1,6 @@
+/** Dashboard: operator (to be written). */
+import type { DashboardModule } from '../kit.js';
+
+export const operatorPage: DashboardModule = {
+  register() {},
+};

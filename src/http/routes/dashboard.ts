@@ -1,0 +1,214 @@
+/**
+ * The merchant dashboard and operator console under /dashboard: sign-in and
+ * sessions here, pages in src/dashboard/pages. Server-rendered HTML that
+ * works without JavaScript, under a CSP that allows nothing but this origin's
+ * stylesheet and forms.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CoreDeps } from '../../core/deps.js';
+import { endSession, loadSession, signIn, startSession, SESSION_MAX_MS } from '../../dashboard/accounts.js';
+import { BASE_CSS } from '../../dashboard/assets.js';
+import type { DashContext } from '../../dashboard/context.js';
+import { bareDocument, html, notice, page } from '../../dashboard/html.js';
+import { type Lang, common, pickLang } from '../../dashboard/i18n.js';
+import { type Access, type DashKit, type DashboardModule, type PageHandler, REF_PATTERN } from '../../dashboard/kit.js';
+import { DASHBOARD_PAGES } from '../../dashboard/pages/index.js';
+
+const SESSION_COOKIE = 'cancan_session';
+const SIGN_IN_COOKIE = 'cancan_sign_in';
+const LANG_COOKIE = 'cancan_lang';
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at < 0) continue;
+    const name = part.slice(0, at).trim();
+    if (name && !(name in cookies)) {
+      try {
+        cookies[name] = decodeURIComponent(part.slice(at + 1).trim());
+      } catch {
+        // A cookie we did not write; ignore it.
+      }
+    }
+  }
+  return cookies;
+}
+
+const sameToken = (a: unknown, b: string): boolean =>
+  typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** Only paths inside the dashboard may be a sign-in's destination (no open redirect). */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/dashboard(?:[/?#]|$)/.test(next) && !next.includes('\\') ? next : '/dashboard';
+}
+
+/** Register with `{ prefix: '/dashboard' }`: routes, the 404 page and the error page are scoped to it. */
+export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModule[] = DASHBOARD_PAGES) {
+  const stylesheet = [BASE_CSS, ...modules.map((m) => m.css ?? '')].join('\n');
+
+  return async (app: FastifyInstance): Promise<void> => {
+    const secure = (request: FastifyRequest) => request.protocol === 'https' || (deps.config.publicUrl ?? '').startsWith('https:');
+    const cookie = (request: FastifyRequest, name: string, value: string, maxAgeSeconds: number) =>
+      `${name}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure(request) ? '; Secure' : ''}`;
+
+    function langOf(request: FastifyRequest, reply: FastifyReply): Lang {
+      const query = (request.query as { lang?: unknown }).lang;
+      if (query === 'en' || query === 'zh') {
+        reply.header('Set-Cookie', cookie(request, LANG_COOKIE, query, 365 * 86_400));
+        return query;
+      }
+      return pickLang(parseCookies(request.headers.cookie)[LANG_COOKIE], request.headers['accept-language']);
+    }
+
+    const sendHtml = (reply: FastifyReply, body: string, status = 200): FastifyReply =>
+      reply.code(status).type('text/html; charset=utf-8')
+        .header('Content-Security-Policy', CSP)
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('X-Frame-Options', 'DENY')
+        .header('Referrer-Policy', 'same-origin')
+        .header('Cache-Control', 'no-store')
+        .send(body);
+
+    const seeOther = (reply: FastifyReply, location: string) => reply.code(303).header('Location', location).header('Cache-Control', 'no-store').send();
+
+    const errorPage = (ctx: DashContext, reply: FastifyReply, status: number, title: 'notFound' | 'forbidden', text: 'notFoundText' | 'forbiddenText') =>
+      sendHtml(reply, page(ctx, { title: common(ctx.lang, title), section: null, body: html`<p>${common(ctx.lang, text)}</p><p><a href="/dashboard">${common(ctx.lang, 'back')}</a></p>` }), status);
+
+    /** The signed-in user's context, or null after answering (redirect to sign-in). */
+    async function contextOf(request: FastifyRequest, reply: FastifyReply): Promise<DashContext | null> {
+      const lang = langOf(request, reply);
+      const presented = parseCookies(request.headers.cookie)[SESSION_COOKIE];
+      const now = deps.clock.now();
+      const session = await loadSession(deps.store.db, presented, now);
+      if (!session) {
+        // Keep where the user wanted to go (GET only: a form post cannot be replayed safely).
+        const next = request.method === 'GET' ? request.url : '/dashboard';
+        const query = new URLSearchParams({ next });
+        if (presented) query.set('expired', '1');
+        seeOther(reply, `/dashboard/sign-in?${query.toString()}`);
+        return null;
+      }
+      const { user } = session;
+      const merchant = user.merchant_id
+        ? await deps.store.db.selectFrom('merchants').select('name').where('id', '=', user.merchant_id).executeTakeFirst()
+        : undefined;
+      return {
+        user, session, csrfToken: session.csrfToken, lang, now, merchantId: user.merchant_id, merchantName: merchant?.name ?? null,
+        isOperator: user.role === 'operator', canAct: user.role !== 'staff', path: request.url,
+      };
+    }
+
+    function guard(handler: PageHandler, access: Access, isPost: boolean) {
+      return async (request: FastifyRequest, reply: FastifyReply) => {
+        const ctx = await contextOf(request, reply);
+        if (!ctx) return reply;
+        if (access.operatorOnly && !ctx.isOperator) return errorPage(ctx, reply, 404, 'notFound', 'notFoundText');
+        if (isPost) {
+          const body = (request.body ?? {}) as Record<string, unknown>;
+          const origin = request.headers.origin;
+          if (!sameToken(body._csrf, ctx.csrfToken) || (origin !== undefined && origin !== `${request.protocol}://${request.headers.host}`)) {
+            return sendHtml(reply, page(ctx, { title: common(ctx.lang, 'forbidden'), section: null, body: notice('error', common(ctx.lang, 'badForm')) }), 403);
+          }
+          if (!access.readOnly && !ctx.canAct) return errorPage(ctx, reply, 403, 'forbidden', 'forbiddenText');
+        }
+        const answer = await handler(ctx, request, reply);
+        return typeof answer === 'string' ? sendHtml(reply, answer) : answer;
+      };
+    }
+
+    const kit: DashKit = {
+      deps,
+      get: (path, handler, access = {}) => app.get(path, guard(handler, access, false)),
+      post: (path, handler, access = {}) => app.post(path, guard(handler, access, true)),
+      sendHtml,
+      seeOther,
+      notFound: (ctx, reply) => errorPage(ctx, reply, 404, 'notFound', 'notFoundText'),
+      forbidden: (ctx, reply) => errorPage(ctx, reply, 403, 'forbidden', 'forbiddenText'),
+      async visibleTransaction(ctx, ref) {
+        if (!REF_PATTERN.test(ref)) return undefined;
+        let query = deps.store.db.selectFrom('transactions').selectAll().where('ref', '=', ref);
+        if (ctx.merchantId !== null) query = query.where('merchant_id', '=', ctx.merchantId);
+        return query.executeTakeFirst();
+      },
+      async timeZoneOf(merchantId) {
+        const row = await deps.store.db.selectFrom('merchants').select('timezone').where('id', '=', merchantId).executeTakeFirst();
+        return row?.timezone ?? 'UTC';
+      },
+    };
+
+    app.get('/assets/dashboard.css', async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').header('X-Content-Type-Options', 'nosniff').send(stylesheet));
+
+    function signInPage(request: FastifyRequest, reply: FastifyReply, lang: Lang, status: number, message: ReturnType<typeof notice> | null, email = '') {
+      const token = randomBytes(18).toString('base64url');
+      reply.header('Set-Cookie', cookie(request, SIGN_IN_COOKIE, token, 3600));
+      const next = safeNext((request.query as { next?: unknown }).next ?? (request.body as { next?: unknown } | undefined)?.next);
+      const t = (key: Parameters<typeof common>[1]) => common(lang, key);
+      const body = html`${message}
+<form method="post" action="/dashboard/sign-in" class="card">
+<input type="hidden" name="_csrf" value="${token}">
+<input type="hidden" name="next" value="${next}">
+<label for="email">${t('email')}</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${email}"${email ? '' : html` autofocus`}>
+<label for="password">${t('password')}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required${email ? html` autofocus` : ''}>
+<div class="actions"><button type="submit">${t('signIn')}</button></div>
+</form>`;
+      return sendHtml(reply, bareDocument(lang, t('signInTitle'), body, request.url), status);
+    }
+
+    app.get('/sign-in', async (request, reply) => {
+      const lang = langOf(request, reply);
+      const query = request.query as { expired?: string; signed_out?: string };
+      const message = query.expired ? notice('info', common(lang, 'sessionExpired')) : query.signed_out ? notice('ok', common(lang, 'signedOut')) : null;
+      return signInPage(request, reply, lang, 200, message);
+    });
+
+    app.post('/sign-in', async (request, reply) => {
+      const lang = langOf(request, reply);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const expected = parseCookies(request.headers.cookie)[SIGN_IN_COOKIE];
+      if (!expected || !sameToken(body._csrf, expected)) return signInPage(request, reply, lang, 403, notice('error', common(lang, 'badForm')));
+      const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
+      const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
+      const now = deps.clock.now();
+      const result = await signIn(deps.store.db, { email, password, ip: request.ip, now });
+      if (!result.ok) {
+        if (result.reason === 'throttled') {
+          const minutes = Math.ceil(result.retryAfterMs / 60_000);
+          reply.header('Retry-After', String(Math.ceil(result.retryAfterMs / 1000)));
+          deps.log.warn({ ip: request.ip }, 'dashboard sign-in throttled');
+          return signInPage(request, reply, lang, 429, notice('error', common(lang, 'throttled', { minutes })), email);
+        }
+        deps.log.warn({ ip: request.ip }, 'dashboard sign-in failed');
+        return signInPage(request, reply, lang, 401, notice('error', common(lang, 'wrongCredentials')), email);
+      }
+      const secret = await startSession(deps.store.db, result.user, now);
+      deps.log.info({ user: result.user.id }, 'dashboard sign-in');
+      reply.header('Set-Cookie', [cookie(request, SESSION_COOKIE, secret, SESSION_MAX_MS / 1000), cookie(request, SIGN_IN_COOKIE, '', 0)]);
+      return seeOther(reply, safeNext(body.next));
+    });
+
+    app.post('/sign-out', guard(async (ctx, request, reply) => {
+      await endSession(deps.store.db, ctx.session.idDigest);
+      reply.header('Set-Cookie', cookie(request, SESSION_COOKIE, '', 0));
+      return seeOther(reply, '/dashboard/sign-in?signed_out=1');
+    }, { readOnly: true }, true));
+
+    for (const module of modules) module.register(kit);
+
+    app.setErrorHandler((error, request, reply) => {
+      request.log.error({ err: error }, 'dashboard request failed');
+      const lang = pickLang(parseCookies(request.headers.cookie)[LANG_COOKIE], request.headers['accept-language']);
+      return sendHtml(reply, bareDocument(lang, common(lang, 'error'), html`<p>${common(lang, 'errorText')}</p><p><a href="/dashboard">${common(lang, 'back')}</a></p>`, '/dashboard'), 500);
+    });
+    app.setNotFoundHandler(async (request, reply) => {
+      const ctx = await contextOf(request, reply);
+      if (!ctx) return reply;
+      return errorPage(ctx, reply, 404, 'notFound', 'notFoundText');
+    });
+  };
+}
