@@ -73,6 +73,9 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).type('application/json').send(errorBody(404, [{ code: 'not_found_error', detail: `No route for ${request.method} ${request.url.split('?')[0]}` }])));
 
+  // People who open the server's address in a browser want the dashboard.
+  app.get('/', async (_request, reply) => reply.code(302).header('Location', '/dashboard').send());
+
   app.get('/healthz', async (_request, reply) => {
     try {
       await deps.store.ping();
