@@ -90,6 +90,8 @@ const digest = (secret: string): string => createHash('sha256').update(secret).d
 /** Starts a session; answers the cookie's secret. */
 export async function startSession(db: Db, user: User, now: number): Promise<string> {
   const secret = randomBytes(32).toString('base64url');
+  // Sessions nobody came back to are swept here rather than by a timer.
+  await db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - SESSION_IDLE_MS)])).execute();
   await db.insertInto('sessions').values({
     id_digest: digest(secret), user_id: user.id, csrf_token: randomBytes(24).toString('base64url'),
     created_at: now, last_seen_at: now, expires_at: now + SESSION_MAX_MS,
