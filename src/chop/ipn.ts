@@ -178,8 +178,12 @@ async function readExcerpt(response: Response): Promise<string> {
 }
 
 /** A fresh notification of a final charge (new notify_id), delivered at once: the merchant's "re-send". */
-export async function resendIpn(deps: CoreDeps, charge: TransactionRow): Promise<number | null> {
-  const id = await deps.store.db.transaction().execute((trx) => enqueueIpn(deps, trx, charge, deps.clock.now()));
+export async function resendIpn(deps: CoreDeps, charge: TransactionRow, within?: (trx: Transaction<Database>, notificationId: number) => Promise<void>): Promise<number | null> {
+  const id = await deps.store.db.transaction().execute(async (trx) => {
+    const created = await enqueueIpn(deps, trx, charge, deps.clock.now());
+    if (created !== null) await within?.(trx, created);
+    return created;
+  });
   deps.notifier.jobEnqueued();
   return id;
 }

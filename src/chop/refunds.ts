@@ -63,8 +63,13 @@ async function lockCharge(deps: CoreDeps, trx: Transaction<Database>, merchantId
   return findCharge(trx, merchantId, selector, deps.store.dialect === 'postgres');
 }
 
-function refundRow(charge: TransactionRow, type: 'refund' | 'cancel', amount: number, note: string | null, now: number) {
-  const ref = newTransactionRef();
+/** What a caller may add to a refund or cancel: its own id for the new row (a retry then finds it), and work inside the same database transaction. */
+export interface RequestOptions {
+  readonly ref?: string;
+  readonly within?: (trx: Transaction<Database>, created: TransactionRow, charge: TransactionRow) => Promise<void>;
+}
+
+function refundRow(charge: TransactionRow, type: 'refund' | 'cancel', amount: number, note: string | null, now: number, ref = newTransactionRef()) {
   return {
     ref, merchant_id: charge.merchant_id, client_id: chopClientId(ref), type, mode: charge.mode, state: 'pending' as const,
     step: 'refund' as const, gateway: charge.gateway, amount, currency: charge.currency, description: note,
@@ -77,10 +82,21 @@ function refundRow(charge: TransactionRow, type: 'refund' | 'cancel', amount: nu
   };
 }
 
-export async function requestRefund(deps: CoreDeps, merchant: Merchant, params: RefundParams): Promise<RefundDecision | null> {
+export async function requestRefund(deps: CoreDeps, merchant: Merchant, params: RefundParams, options: RequestOptions = {}): Promise<RefundDecision | null> {
+  let replayed = false;
   const decision = await deps.store.db.transaction().execute(async (trx): Promise<RefundDecision | null> => {
     const charge = await lockCharge(deps, trx, merchant.id, params.charge);
     if (!charge) return null;
+    let ref = options.ref;
+    if (ref !== undefined) {
+      // The same request again (a double-submitted form): answer the refund it made. An id taken by anything else is not reused.
+      const earlier = await trx.selectFrom('transactions').selectAll().where('ref', '=', ref).executeTakeFirst();
+      if (earlier?.sale_seq === charge.seq && earlier.type === 'refund') {
+        replayed = true;
+        return { ok: true, refund: earlier, charge };
+      }
+      if (earlier) ref = undefined;
+    }
     const now = deps.clock.now();
     const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
     if (charge.state !== 'succeeded' || charge.voided === 1) return { ok: false, ...REFUND_REFUSALS.tooMuch };
@@ -90,12 +106,13 @@ export async function requestRefund(deps: CoreDeps, merchant: Merchant, params: 
     if (Number(merchant.refund_balance_exempt) !== 1 && params.amount > (await openBalance(trx, merchant, charge.currency ?? '', now))) {
       return { ok: false, ...REFUND_REFUSALS.balance };
     }
-    const refund = await insertTransaction(trx, refundRow(charge, 'refund', params.amount, params.reason, now));
+    const refund = await insertTransaction(trx, refundRow(charge, 'refund', params.amount, params.reason, now, ref));
     await addEvent(trx, refund.seq, now, 'created', { type: 'refund', charge: charge.ref, amount: params.amount, reason: params.reason });
     await enqueueJob(trx, refund.seq, now, now);
+    await options.within?.(trx, refund, charge);
     return { ok: true, refund, charge };
   });
-  if (decision?.ok) deps.notifier.jobEnqueued();
+  if (decision?.ok && !replayed) deps.notifier.jobEnqueued();
   return decision;
 }
 
@@ -113,7 +130,7 @@ export const CANCEL_MESSAGES = {
  * in full (what is left of it). Alipay and WeChat Pay only, within the
  * merchant's cancellation window.
  */
-export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: CancelParams): Promise<CancelDecision | null> {
+export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: CancelParams, options: Pick<RequestOptions, 'within'> = {}): Promise<CancelDecision | null> {
   const decision = await deps.store.db.transaction().execute(async (trx): Promise<CancelDecision | null> => {
     const charge = await lockCharge(deps, trx, merchant.id, params.charge);
     if (!charge) return null;
@@ -139,6 +156,7 @@ export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: 
       await enqueueJob(trx, cancel.seq, now, now);
     }
     await addEvent(trx, cancel.seq, now, 'created', { type: 'cancel', charge: charge.ref, reason: params.reason });
+    await options.within?.(trx, cancel, charge);
     return { ok: true, cancel, charge };
   });
   if (decision?.ok) deps.notifier.jobEnqueued();

@@ -32,14 +32,21 @@ export interface CreateResult {
   readonly replayed: boolean;
 }
 
-export async function createTransaction(deps: CoreDeps, caller: Caller, request: TransactionRequest): Promise<CreateResult> {
+/** Runs inside the database transaction that creates a row (the dashboard's audit entry lands with it or not at all). */
+export type WithinCreation = (trx: Transaction<Database>, row: TransactionRow) => Promise<void>;
+
+export async function createTransaction(deps: CoreDeps, caller: Caller, request: TransactionRequest, within?: WithinCreation): Promise<CreateResult> {
   const digest = deps.secrets.digest(canonicalJson(request));
   const existing = await findByClientId(deps.store.db, caller.merchant.id, request.id);
   if (existing) return replay(existing, digest);
   const adapter = request.type === 'sale' ? await checkSaleAllowed(deps, caller, request) : null;
 
   try {
-    const row = await deps.store.db.transaction().execute((trx) => insert(deps, trx, caller, request, digest, adapter));
+    const row = await deps.store.db.transaction().execute(async (trx) => {
+      const inserted = await insert(deps, trx, caller, request, digest, adapter);
+      await within?.(trx, inserted);
+      return inserted;
+    });
     deps.notifier.jobEnqueued();
     if (row.sale_seq !== null) deps.notifier.transactionChanged(row.sale_seq);
     return { row, replayed: false };

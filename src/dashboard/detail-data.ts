@@ -1,0 +1,163 @@
+/**
+ * What the transaction detail page shows, and the rules deciding which
+ * actions apply. The rules mirror the core's own checks so the page hides
+ * buttons that would be refused; the core still decides.
+ */
+import type { Selectable } from 'kysely';
+import { checkoutOf } from '../chop/checkout-data.js';
+import { paymentMethod } from '../chop/methods.js';
+import type { CoreDeps } from '../core/deps.js';
+import { type CurrencyCode, currencyExponent, isCurrencyCode, toMajorUnitString } from '../domain/money.js';
+import { gatewayProfile } from '../providers/registry.js';
+import { type Merchant, findMerchant } from '../store/merchants.js';
+import type { NotificationAttemptsTable, NotificationsTable } from '../store/schema.js';
+import type { TransactionRow } from '../store/transactions.js';
+import { auditTrail } from './accounts.js';
+
+export interface TimelineEvent {
+  readonly at: number;
+  readonly kind: string;
+  readonly data: Record<string, unknown>;
+}
+
+export interface NotificationWithAttempts {
+  readonly notification: Selectable<NotificationsTable>;
+  readonly attempts: readonly Selectable<NotificationAttemptsTable>[];
+}
+
+/** The row and its surroundings: what the rules and the page need. */
+export interface Facts {
+  readonly row: TransactionRow;
+  readonly merchant: Merchant;
+  /** For a sale or charge: its voids, refunds and cancels, oldest first. */
+  readonly children: readonly TransactionRow[];
+  /** For a void, refund or cancel: its sale or charge. */
+  readonly parent: TransactionRow | undefined;
+}
+
+export interface DetailData extends Facts {
+  readonly events: readonly TimelineEvent[];
+  readonly notifications: readonly NotificationWithAttempts[];
+  readonly activity: Awaited<ReturnType<typeof auditTrail>>;
+}
+
+const isPayment = (row: TransactionRow): boolean => row.type === 'sale' || row.type === 'charge';
+
+export async function loadFacts(deps: CoreDeps, row: TransactionRow): Promise<Facts> {
+  const { db } = deps.store;
+  const merchant = await findMerchant(db, row.merchant_id);
+  if (!merchant) throw new Error(`transaction ${row.ref} has no merchant ${row.merchant_id}`);
+  const children = isPayment(row) ? await db.selectFrom('transactions').selectAll().where('sale_seq', '=', row.seq).orderBy('seq').execute() : [];
+  const parent = !isPayment(row) && row.sale_seq !== null
+    ? await db.selectFrom('transactions').selectAll().where('seq', '=', row.sale_seq).where('merchant_id', '=', row.merchant_id).executeTakeFirst()
+    : undefined;
+  return { row, merchant, children, parent };
+}
+
+export async function loadDetail(deps: CoreDeps, row: TransactionRow): Promise<DetailData> {
+  const { db } = deps.store;
+  const facts = await loadFacts(deps, row);
+  const events = (await db.selectFrom('transaction_events').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute())
+    .map((e) => ({ at: Number(e.at), kind: e.kind, data: parseData(e.data) }));
+  const notifications = row.type === 'charge' ? await db.selectFrom('notifications').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute() : [];
+  const attempts = notifications.length === 0 ? [] : await db.selectFrom('notification_attempts').selectAll()
+    .where('notification_id', 'in', notifications.map((n) => n.id)).orderBy('id').execute();
+  return {
+    ...facts,
+    events,
+    notifications: notifications.map((notification) => ({ notification, attempts: attempts.filter((a) => Number(a.notification_id) === Number(notification.id)) })),
+    activity: await auditTrail(db, row.ref),
+  };
+}
+
+function parseData(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+  } catch {
+    return { value: text };
+  }
+}
+
+// ─── Money ──────────────────────────────────────────────────────────────────
+
+export const currencyOf = (row: TransactionRow): CurrencyCode | null => (row.currency && isCurrencyCode(row.currency) ? row.currency : null);
+
+/** Minor units as `12.34` in the row's currency (plain digits if the currency is unknown). */
+export function major(amount: number, currency: string | null): string {
+  return currency && isCurrencyCode(currency) ? toMajorUnitString({ amount: amount as never, currency }) : String(amount);
+}
+
+export const amountText = (amount: number | null, currency: string | null): string =>
+  amount === null ? '—' : `${major(amount, currency)}${currency ? ` ${currency}` : ''}`;
+
+/** The input's `step`: one smallest unit of the currency (0.01, 0.001 or 1). */
+export function stepOf(currency: CurrencyCode): string {
+  const exponent = currencyExponent(currency);
+  return exponent === 0 ? '1' : `0.${'0'.repeat(exponent - 1)}1`;
+}
+
+/** Refunds and cancels that took or may take money from the payment (succeeded or pending). */
+export function committed(children: readonly TransactionRow[]): number {
+  return children.filter((c) => (c.type === 'refund' || c.type === 'cancel') && c.state !== 'failed' && c.step !== 'await_sale')
+    .reduce((sum, c) => sum + (c.amount ?? 0), 0);
+}
+
+export const leftToRefund = (facts: Facts): number => Math.max(0, (facts.row.amount ?? 0) - committed(facts.children));
+
+/** POS gateways say whether they refund partially; CHOP methods all do. */
+export const partialAllowed = (row: TransactionRow): boolean =>
+  row.channel === 'chop' || (row.gateway !== null && gatewayProfile(row.gateway)?.partialRefunds === true);
+
+// ─── Which actions apply ────────────────────────────────────────────────────
+
+export const ACTIONS = ['refund', 'void', 'cancel', 'resend'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export type Refusal =
+  | 'notApplicable' | 'voided' | 'failedSale' | 'voidWindow' | 'hasRefunds' | 'notSucceeded' | 'refundWindow' | 'nothingLeft'
+  | 'notCancellable' | 'cancelWindow' | 'notFinal' | 'noIpnUrl' | 'gatewayGone';
+
+/** Why `action` cannot apply to the row now, or null when it can. */
+export function refusalOf(action: Action, facts: Facts, now: number): Refusal | null {
+  const { row, merchant } = facts;
+  const pos = row.channel === 'pos' && row.type === 'sale';
+  const chop = row.channel === 'chop' && row.type === 'charge';
+  const claimed = row.voided === 1 || row.void_seq !== null || row.close_reason === 'cancelled';
+  switch (action) {
+    case 'void':
+      if (!pos) return 'notApplicable';
+      if (claimed) return 'voided';
+      if (row.state === 'failed') return 'failedSale';
+      if (row.state === 'succeeded' && row.finalized_at !== null && now - row.finalized_at > Number(merchant.void_window_ms)) return 'voidWindow';
+      if (row.state === 'succeeded' && committed(facts.children) > 0) return 'hasRefunds';
+      return null;
+    case 'refund': {
+      if (!pos && !chop) return 'notApplicable';
+      if (row.state !== 'succeeded') return 'notSucceeded';
+      if (claimed) return 'voided';
+      const windowMs = pos ? gatewayProfile(row.gateway ?? '')?.refundWindowMs : paymentMethod(row.gateway ?? '')?.refundWindowMs;
+      if (windowMs === undefined) return 'gatewayGone';
+      if (row.finalized_at !== null && now - row.finalized_at > windowMs) return 'refundWindow';
+      if (leftToRefund(facts) <= 0) return 'nothingLeft';
+      return null;
+    }
+    case 'cancel':
+      if (!chop) return 'notApplicable';
+      if (!paymentMethod(row.gateway ?? '')?.cancellable) return 'notCancellable';
+      if (claimed) return 'voided';
+      if (now - row.created_at > Number(merchant.cancel_window_ms)) return 'cancelWindow';
+      if (row.state === 'failed') return 'failedSale';
+      if (row.state === 'succeeded' && leftToRefund(facts) <= 0) return 'nothingLeft';
+      return null;
+    case 'resend':
+      if (!chop) return 'notApplicable';
+      if (row.state === 'pending') return 'notFinal';
+      if (!checkoutOf(row).ipnUrl) return 'noIpnUrl';
+      return null;
+    default: {
+      const unreachable: never = action;
+      throw new Error(`unknown action ${String(unreachable)}`);
+    }
+  }
+}

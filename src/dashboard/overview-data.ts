@@ -1,0 +1,167 @@
+/**
+ * The overview's figures, aggregated in SQL (GROUP BY) over bounded time
+ * ranges. Days are local days in the merchant's time zone (UTC for
+ * operators): their boundaries are computed here with `startOfDay`, so DST
+ * changes give 23- or 25-hour days, and SQL only compares epoch times.
+ * Amounts are never added across currencies.
+ */
+import { type Kysely, sql } from 'kysely';
+import { openBalance } from '../chop/refunds.js';
+import { startOfDay } from '../chop/time.js';
+import type { TransactionState } from '../domain/states.js';
+import { findMerchant } from '../store/merchants.js';
+import type { Database } from '../store/schema.js';
+
+type Db = Kysely<Database>;
+
+export const DAYS = 30;
+export const MAX_CURRENCY_CHARTS = 3;
+export type ReversalType = 'refund' | 'void' | 'cancel';
+export const REVERSAL_TYPES: readonly ReversalType[] = ['refund', 'void', 'cancel'];
+export const STATES: readonly TransactionState[] = ['succeeded', 'failed', 'pending'];
+
+/** Amounts per currency (minor units). */
+export type Volumes = Map<string, number>;
+
+export interface Tally {
+  count: number;
+  readonly volume: Volumes;
+}
+
+/** Sales and charges created in a period, and the refunds, voids and cancels that succeeded. */
+export interface PeriodFigures {
+  readonly since: number;
+  /** Succeeded payments per POS gateway or CHOP method. */
+  readonly byGateway: Map<string, Tally>;
+  readonly byState: Map<TransactionState, Tally>;
+  /** Succeeded payments per currency. */
+  readonly succeeded: Map<string, Tally>;
+  readonly reversals: Map<string, Record<ReversalType, number>>;
+  /** succeeded / (succeeded + failed); null when nothing has finished. */
+  readonly successRate: number | null;
+}
+
+export interface DailyVolume {
+  readonly currency: string;
+  readonly count: number;
+  /** One amount per day, oldest first. */
+  readonly amounts: number[];
+}
+
+export interface OverviewFigures {
+  readonly timeZone: string;
+  /** Local midnight of each of the last DAYS days, oldest first; the last is today. */
+  readonly dayStarts: number[];
+  readonly today: PeriodFigures;
+  readonly month: PeriodFigures;
+  /** The busiest currencies (most payments), at most MAX_CURRENCY_CHARTS. */
+  readonly daily: DailyVolume[];
+  /** Merchants only: today's CHOP open balance per currency. */
+  readonly openBalances: { currency: string; amount: number }[] | null;
+}
+
+/** Local midnights of the last `days` days in `zone`, oldest first, today last (DST-aware). */
+export function dayStarts(zone: string, now: number, days = DAYS): number[] {
+  const starts = [startOfDay(zone, now)];
+  while (starts.length < days) starts.unshift(startOfDay(zone, (starts[0] ?? now) - 1));
+  return starts;
+}
+
+const tally = (): Tally => ({ count: 0, volume: new Map() });
+function add(map: Map<string, Tally>, key: string, count: number, currency: string | null, amount: number): void {
+  const entry = map.get(key) ?? tally();
+  entry.count += count;
+  if (currency !== null) entry.volume.set(currency, (entry.volume.get(currency) ?? 0) + amount);
+  map.set(key, entry);
+}
+
+async function periodFigures(db: Db, merchantId: string | null, since: number): Promise<PeriodFigures> {
+  let payments = db.selectFrom('transactions')
+    .select(['gateway', 'state', 'currency'])
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('volume')])
+    .where('type', 'in', ['sale', 'charge']).where('created_at', '>=', since)
+    .groupBy(['gateway', 'state', 'currency']);
+  if (merchantId !== null) payments = payments.where('merchant_id', '=', merchantId);
+
+  // A void has no amount of its own: it reverses its whole sale.
+  let reversals = db.selectFrom('transactions as t').leftJoin('transactions as s', 's.seq', 't.sale_seq')
+    .select(['t.type', 't.currency'])
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>(eb.fn.coalesce('t.amount', 's.amount')), eb.lit(0)).as('volume'))
+    .where('t.type', 'in', [...REVERSAL_TYPES]).where('t.state', '=', 'succeeded').where('t.created_at', '>=', since)
+    .groupBy(['t.type', 't.currency']);
+  if (merchantId !== null) reversals = reversals.where('t.merchant_id', '=', merchantId);
+
+  const byGateway = new Map<string, Tally>();
+  const byState = new Map<TransactionState, Tally>();
+  const succeeded = new Map<string, Tally>();
+  for (const row of await payments.execute()) {
+    const count = Number(row.n);
+    const volume = Number(row.volume);
+    add(byState as Map<string, Tally>, row.state, count, row.currency, volume);
+    if (row.state !== 'succeeded') continue;
+    add(byGateway, row.gateway ?? '—', count, row.currency, volume);
+    if (row.currency !== null) add(succeeded, row.currency, count, row.currency, volume);
+  }
+  const reversalsByCurrency = new Map<string, Record<ReversalType, number>>();
+  for (const row of await reversals.execute()) {
+    if (row.currency === null) continue;
+    const entry = reversalsByCurrency.get(row.currency) ?? { refund: 0, void: 0, cancel: 0 };
+    entry[row.type as ReversalType] += Number(row.volume);
+    reversalsByCurrency.set(row.currency, entry);
+  }
+  const ok = byState.get('succeeded')?.count ?? 0;
+  const failed = byState.get('failed')?.count ?? 0;
+  return { since, byGateway, byState, succeeded, reversals: reversalsByCurrency, successRate: ok + failed === 0 ? null : ok / (ok + failed) };
+}
+
+/** Succeeded payments per local day and currency, bucketed in SQL by the precomputed day boundaries. */
+async function dailyVolumes(db: Db, merchantId: string | null, starts: readonly number[]): Promise<DailyVolume[]> {
+  // Newest boundary first: the first that matches is the row's day.
+  const whens = starts.map((start, day) => ({ start, day })).reverse().map(({ start, day }) => sql`when created_at >= ${start} then ${sql.lit(day)}`);
+  const day = sql<number>`case ${sql.join(whens, sql` `)} end`;
+  let rows = db.selectFrom('transactions').select([day.as('day'), 'currency', 'amount'])
+    .where('type', 'in', ['sale', 'charge']).where('state', '=', 'succeeded').where('created_at', '>=', starts[0] ?? 0).where('currency', 'is not', null);
+  if (merchantId !== null) rows = rows.where('merchant_id', '=', merchantId);
+  const grouped = await db.selectFrom(rows.as('d')).select(['d.day', 'd.currency'])
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('d.amount'), eb.lit(0)).as('volume')])
+    .groupBy(['d.day', 'd.currency']).execute();
+  const byCurrency = new Map<string, DailyVolume>();
+  for (const row of grouped) {
+    const currency = row.currency ?? '';
+    const entry = byCurrency.get(currency) ?? { currency, count: 0, amounts: starts.map(() => 0) };
+    const index = Number(row.day);
+    entry.amounts[index] = (entry.amounts[index] ?? 0) + Number(row.volume);
+    byCurrency.set(currency, { ...entry, count: entry.count + Number(row.n) });
+  }
+  return [...byCurrency.values()].sort((a, b) => b.count - a.count || a.currency.localeCompare(b.currency)).slice(0, MAX_CURRENCY_CHARTS);
+}
+
+/** Today's open balance of each currency the merchant's CHOP charges used today. */
+async function openBalances(db: Db, merchantId: string, since: number, now: number): Promise<{ currency: string; amount: number }[]> {
+  const merchant = await findMerchant(db, merchantId);
+  if (!merchant) return [];
+  const currencies = await db.selectFrom('transactions').select('currency').distinct()
+    .where('merchant_id', '=', merchantId).where('channel', '=', 'chop').where('currency', 'is not', null)
+    .where((eb) => eb.or([eb('created_at', '>=', since), eb('finalized_at', '>=', since)]))
+    .orderBy('currency').execute();
+  return db.transaction().execute(async (trx) => {
+    const balances: { currency: string; amount: number }[] = [];
+    for (const { currency } of currencies) {
+      if (currency) balances.push({ currency, amount: await openBalance(trx, merchant, currency, now) });
+    }
+    return balances;
+  });
+}
+
+export async function overviewFigures(db: Db, merchantId: string | null, timeZone: string, now: number): Promise<OverviewFigures> {
+  const starts = dayStarts(timeZone, now);
+  const todayStart = starts[starts.length - 1] ?? now;
+  return {
+    timeZone,
+    dayStarts: starts,
+    today: await periodFigures(db, merchantId, todayStart),
+    month: await periodFigures(db, merchantId, starts[0] ?? now),
+    daily: await dailyVolumes(db, merchantId, starts),
+    openBalances: merchantId === null ? null : await openBalances(db, merchantId, todayStart, now),
+  };
+}
