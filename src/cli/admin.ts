@@ -2,17 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openMigratedStore } from '../app.js';
-import { type Config, loadMasterKey, parseDurationList } from '../config.js';
+import { type Config, loadMasterKey } from '../config.js';
 import { SecretBox } from '../domain/secrets.js';
 import { CREDENTIAL_FIELDS, PROVIDERS, isProviderName, parseCredentials } from '../providers/credentials.js';
-import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
-import { paymentMethod, paymentMethodCodes } from '../chop/methods.js';
+import { gatewayCodes } from '../providers/registry.js';
+import { paymentMethodCodes } from '../chop/methods.js';
+import {
+  type Checked, type SettingsField, allGatewayCodes, applySettings, checkGatewayCodes, checkNewMerchant, checkSettings, createMerchantWithTestKey, problemText,
+} from '../core/merchant-settings.js';
 import { AccountError, createUser } from '../dashboard/accounts.js';
 import { saveProviderCredentials } from '../store/credentials.js';
 import type { Store } from '../store/db.js';
-import {
-  createApiKey, createMerchant, enableGateways, enabledGateways, findMerchant, isValidTimeZone, revokeApiKey,
-} from '../store/merchants.js';
+import { createApiKey, enableGateways, enabledGateways, findMerchant, revokeApiKey } from '../store/merchants.js';
 
 export const USAGE = `Usage: cancan <command> [options]
 
@@ -75,15 +76,21 @@ function required(value: string | undefined, flag: string): string {
   return value;
 }
 
-/** POS gateways and CHOP payment methods share one list of what a merchant may use. */
-const allCodes = () => [...gatewayCodes(), ...paymentMethodCodes()];
+/** The flag each checked field comes from, to name it in messages. */
+const FLAGS: Record<SettingsField, string> = {
+  name: '--name', timezone: '--timezone', gateways: '--gateways', void_window: '--void-window', cancel_window: '--cancel-window', refund_balance_exempt: '--refund-balance-exempt',
+};
 
-function parseGateways(list: string[]): string[] {
-  if (list.length === 1 && list[0] === 'all') return allCodes();
-  const unknown = list.filter((code) => !gatewayProfile(code) && !paymentMethod(code));
-  if (unknown.length > 0) throw new UsageError(`unknown gateway or payment method ${unknown.join(', ')}; known: ${allCodes().join(', ')}`);
-  return [...new Set(list)];
+/** The value, or a usage error naming the first problem (the checks are shared with the dashboard). */
+function orUsageError<T>(checked: Checked<T>): T {
+  if (checked.ok) return checked.value;
+  const [first] = checked.problems;
+  throw new UsageError(first ? problemText(first, FLAGS[first.field]) : 'invalid input');
 }
+
+/** `all` stands for every gateway and payment method. */
+const expandAll = (list: string[]): string[] => (list.length === 1 && list[0] === 'all' ? allGatewayCodes() : list);
+const parseGateways = (list: string[]): string[] => orUsageError(checkGatewayCodes(expandAll(list)));
 
 export async function runAdminCommand(config: Config, command: string, args: string[]): Promise<string> {
   const [sub, ...rest] = command === 'migrate' ? ['', ...args] : args;
@@ -104,14 +111,12 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     case 'migrate':
       return json ? JSON.stringify({ migrated: true, database: store.dialect }) : `Database (${store.dialect}) is up to date.`;
     case 'merchant create': {
-      const name = required(values.name, 'name').trim();
-      const timezone = values.timezone ?? 'UTC';
-      if (!isValidTimeZone(timezone)) throw new UsageError(`unknown time zone ${timezone} (use an IANA name such as Asia/Bangkok)`);
-      const gateways = parseGateways((values.gateways ?? 'all').split(',').map((g) => g.trim()).filter(Boolean));
-      const merchant = await createMerchant(store.db, { name, timezone, gateways, now });
-      const key = await createApiKey(store.db, secrets, { merchantId: merchant.id, mode: 'test', now });
-      if (json) return JSON.stringify({ merchant: { id: merchant.id, name: merchant.name, timezone, gateways }, api_key: key.apiKey });
-      return `Merchant ${merchant.id} (${merchant.name}) created with gateways ${gateways.join(', ') || '(none)'}.\nTest API key (shown once): ${key.apiKey}`;
+      const list = (values.gateways ?? 'all').split(',').map((g) => g.trim()).filter(Boolean);
+      const input = orUsageError(checkNewMerchant({ name: values.name ?? '', timezone: values.timezone ?? 'UTC', gateways: expandAll(list) }));
+      const { merchant, apiKey } = await createMerchantWithTestKey(store.db, secrets, input, now);
+      const { timezone, gateways } = input;
+      if (json) return JSON.stringify({ merchant: { id: merchant.id, name: merchant.name, timezone, gateways }, api_key: apiKey });
+      return `Merchant ${merchant.id} (${merchant.name}) created with gateways ${gateways.join(', ') || '(none)'}.\nTest API key (shown once): ${apiKey}`;
     }
     case 'merchant list': {
       const merchants = await store.db.selectFrom('merchants').selectAll().orderBy('created_at').execute();
@@ -122,28 +127,10 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     case 'merchant settings': {
       const merchantId = required(values.merchant, 'merchant');
       if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
-      const changes: { timezone?: string; void_window_ms?: number; cancel_window_ms?: number; refund_balance_exempt?: number } = {};
-      if (values.timezone !== undefined) {
-        if (!isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone ${values.timezone} (use an IANA name such as Asia/Bangkok)`);
-        changes.timezone = values.timezone;
-      }
-      const duration = (flag: string, text: string) => {
-        try {
-          const [ms] = parseDurationList(`--${flag}`, text);
-          if (ms === undefined || text.includes(',')) throw new Error('one value');
-          return ms;
-        } catch {
-          throw new UsageError(`--${flag} must be one duration such as 15m, 24h or 2d`);
-        }
-      };
-      if (values['void-window'] !== undefined) changes.void_window_ms = duration('void-window', values['void-window']);
-      if (values['cancel-window'] !== undefined) changes.cancel_window_ms = duration('cancel-window', values['cancel-window']);
-      const exempt = values['refund-balance-exempt'];
-      if (exempt !== undefined) {
-        if (!['on', 'off'].includes(exempt)) throw new UsageError('--refund-balance-exempt must be on or off');
-        changes.refund_balance_exempt = exempt === 'on' ? 1 : 0;
-      }
-      if (Object.keys(changes).length > 0) await store.db.updateTable('merchants').set(changes).where('id', '=', merchantId).execute();
+      const changes = orUsageError(checkSettings({
+        timezone: values.timezone, voidWindow: values['void-window'], cancelWindow: values['cancel-window'], refundBalanceExempt: values['refund-balance-exempt'],
+      }));
+      await applySettings(store.db, merchantId, changes);
       const m = await store.db.selectFrom('merchants').selectAll().where('id', '=', merchantId).executeTakeFirstOrThrow();
       const settings = {
         id: m.id, timezone: m.timezone, void_window_ms: Number(m.void_window_ms), cancel_window_ms: Number(m.cancel_window_ms),

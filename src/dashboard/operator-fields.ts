@@ -65,4 +65,6 @@ export const OPERATOR_CSS = `
 .op-creds h3{font-size:1rem;margin:0 0 .3rem;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .op-creds ul{margin:.3rem 0;padding-left:1.2rem;color:var(--bad)}
 .badge-unset{background:#eaeef2;color:var(--muted)}
+.op-code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em;overflow-wrap:anywhere}
+@media (max-width:720px){table.op-table td{text-align:right;overflow-wrap:anywhere}table.op-table td::before{flex:none;text-align:left}}
 `;

@@ -42,7 +42,7 @@ export function merchantsView(ctx: DashContext, merchants: readonly MerchantSumm
   const t = (key: WordKey) => words(ctx.lang, key);
   const rows = merchants.map((m) => html`<tr>
 <td data-label="${t('colName')}"><a href="/dashboard/merchants/${m.id}">${m.name}</a></td>
-<td data-label="${t('colId')}" class="mono">${m.id}</td>
+<td data-label="${t('colId')}"><span class="mono">${m.id}</span></td>
 <td data-label="${t('colTimeZone')}">${m.timezone}</td>
 <td data-label="${t('colGateways')}" class="num">${m.gateways}</td>
 <td data-label="${t('colCreated')}">${formatTime(m.createdAt, m.timezone)}</td>
@@ -50,7 +50,7 @@ export function merchantsView(ctx: DashContext, merchants: readonly MerchantSumm
 </tr>`);
   const table = merchants.length === 0
     ? html`<p class="muted">${t('noMerchants')}</p>`
-    : html`<div class="table-wrap"><table class="stack">
+    : html`<div class="table-wrap"><table class="stack op-table">
 <thead><tr><th scope="col">${t('colName')}</th><th scope="col">${t('colId')}</th><th scope="col">${t('colTimeZone')}</th><th scope="col" class="num">${t('colGateways')}</th><th scope="col">${t('colCreated')}</th><th scope="col" class="num">${t('colToday')}</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>

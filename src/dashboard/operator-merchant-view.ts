@@ -32,11 +32,10 @@ export interface MerchantViewState {
 
 type T = (key: WordKey, vars?: Readonly<Record<string, string | number>>) => string;
 
-function gatewaysSection(ctx: DashContext, t: T, detail: MerchantDetail, problems: readonly Problem[]): Raw {
+function gatewaysSection(ctx: DashContext, t: T, detail: MerchantDetail): Raw {
   const id = detail.merchant.id;
   return html`<section class="card" id="gateways" aria-labelledby="gateways-title">
 <h2 id="gateways-title">${t('gatewaysTitle')}</h2>
-${problems.length > 0 ? notice('error', html`${t('gatewaysProblems')} ${problems.map((p) => problemMessage(ctx.lang, p)).join(' ')}`) : ''}
 <p class="hint">${t('gatewaysHint')}</p>
 <form method="post" action="/dashboard/merchants/${id}/gateways">
 ${csrfField(ctx)}
@@ -58,7 +57,6 @@ function settingsSection(ctx: DashContext, t: T, detail: MerchantDetail, posted:
   };
   return html`<section class="card" id="settings" aria-labelledby="settings-title">
 <h2 id="settings-title">${t('settingsTitle')}</h2>
-${form.problems.length > 0 ? notice('error', t('settingsProblems')) : ''}
 <form method="post" action="/dashboard/merchants/${m.id}/settings">
 ${csrfField(ctx)}
 <label for="settings-timezone">${t('fieldTimeZone')} <span class="hint">${t('timeZoneHint')}</span></label>
@@ -112,7 +110,7 @@ function usersSection(ctx: DashContext, t: T, detail: MerchantDetail): Raw {
 </tr>`);
   return html`<section class="card" id="users" aria-labelledby="users-title">
 <h2 id="users-title">${t('usersTitle')}</h2>
-${rows.length === 0 ? html`<p class="muted">${t('noUsers')}</p>` : html`<div class="table-wrap"><table class="stack">
+${rows.length === 0 ? html`<p class="muted">${t('noUsers')}</p>` : html`<div class="table-wrap"><table class="stack op-table">
 <thead><tr><th scope="col">${t('colEmail')}</th><th scope="col">${t('colRole')}</th><th scope="col">${t('colLastSignIn')}</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`}
 </section>`;
@@ -133,12 +131,12 @@ function activitySection(t: T, detail: MerchantDetail): Raw {
   const rows = detail.activity.map((a: ActivityRow) => html`<tr>
 <td data-label="${t('colWhen')}">${formatTime(a.at, zone)}</td>
 <td data-label="${t('colUser')}">${a.email ?? t('deletedUser')}</td>
-<td data-label="${t('colAction')}" class="mono">${a.action}</td>
-<td data-label="${t('colDetail')}" class="mono">${describeDetail(a.detail)}</td>
+<td data-label="${t('colAction')}"><code class="op-code">${a.action}</code></td>
+<td data-label="${t('colDetail')}">${describeDetail(a.detail)}</td>
 </tr>`);
   return html`<section class="card" id="activity" aria-labelledby="activity-title">
 <h2 id="activity-title">${t('activityTitle')}</h2>
-${rows.length === 0 ? html`<p class="muted">${t('noActivity')}</p>` : html`<div class="table-wrap"><table class="stack">
+${rows.length === 0 ? html`<p class="muted">${t('noActivity')}</p>` : html`<div class="table-wrap"><table class="stack op-table">
 <thead><tr><th scope="col">${t('colWhen')}</th><th scope="col">${t('colUser')}</th><th scope="col">${t('colAction')}</th><th scope="col">${t('colDetail')}</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`}
 </section>`;
@@ -155,10 +153,23 @@ export function merchantView(ctx: DashContext, detail: MerchantDetail, state: Me
 <p class="hint">${t('timesIn', { zone: m.timezone })}</p>
 <p class="actions"><a class="button secondary" href="/dashboard/transactions?merchant=${encodeURIComponent(m.id)}">${t('viewTransactions')}</a><a href="/dashboard/merchants">${t('backToMerchants')}</a></p>
 </section>
-${gatewaysSection(ctx, t, detail, state.gatewayProblems ?? [])}
+${gatewaysSection(ctx, t, detail)}
 ${settingsSection(ctx, t, detail, state.settings)}
 ${credentialsSection(ctx, t, detail, state.credentialsError)}
 ${usersSection(ctx, t, detail)}
 ${activitySection(t, detail)}`;
-  return page(ctx, { title: m.name, section: 'merchants', body, notices: state.done ? [state.done] : [] });
+  return page(ctx, { title: m.name, section: 'merchants', body, notices: [state.done, refusedNotice(ctx, t, state)].filter((n): n is Raw => n !== undefined) });
+}
+
+/** At the top of a refused form's page: what was not saved, linking to the form that says why. */
+function refusedNotice(ctx: DashContext, t: T, state: MerchantViewState): Raw | undefined {
+  if (state.gatewayProblems?.length) {
+    return notice('error', html`<a href="#gateways">${t('gatewaysProblems')}</a> ${state.gatewayProblems.map((p) => problemMessage(ctx.lang, p)).join(' ')}`);
+  }
+  if (state.settings?.problems.length) return notice('error', html`<a href="#settings">${t('settingsProblems')}</a>`);
+  if (state.credentialsError) {
+    const provider = state.credentialsError.provider;
+    return notice('error', html`<a href="#credentials-${provider}-form">${t('credentialsRefused', { provider: providerName(ctx.lang, provider) })}</a>`);
+  }
+  return undefined;
 }

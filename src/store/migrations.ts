@@ -195,8 +195,10 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('audit_log_target').on('audit_log').column('target').execute();
         await db.schema.createIndex('audit_log_merchant').on('audit_log').columns(['merchant_id', 'id']).execute();
-        // The dashboard lists by merchant and time, and finds by reference across channels.
+        // The dashboard lists by merchant and time; operators search every merchant by POS id or CHOP reference.
         await db.schema.createIndex('transactions_merchant_created').on('transactions').columns(['merchant_id', 'created_at']).execute();
+        await db.schema.createIndex('transactions_client_id').on('transactions').column('client_id').execute();
+        await db.schema.createIndex('transactions_reference').on('transactions').column('reference').execute();
       },
     },
   };

@@ -20,15 +20,22 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 /** Launches Chromium before the file's first test and closes it after the last; call at the top level of a test file. */
 export function useBrowser(): { browser(): Browser; newPage(options?: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page }> } {
   let instance: Browser | null = null;
+  let launchError: unknown = null;
   const contexts: BrowserContext[] = [];
   before(async () => {
-    instance = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    // A failed launch fails each test, not this hook: a failing hook would skip the file's other `after` hooks and leave its server running.
+    try {
+      instance = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    } catch (error) {
+      launchError = error;
+    }
   });
   after(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await instance?.close();
   });
   const browser = (): Browser => {
+    if (launchError) throw launchError;
     if (!instance) throw new Error('the browser is not running (useBrowser() must be called at the top level of the test file)');
     return instance;
   };

@@ -41,7 +41,7 @@ const words = dictionary({
     search: '搜索', searchHint: '完整的 CanCan 编号、POS 交易编号或收银台商户订单号',
     merchant: '商户', type: '类型', anyType: '全部类型', state: '状态', anyState: '全部状态',
     gateway: '支付网关 / 方式', anyGateway: '全部网关和支付方式', posGateways: 'POS 支付网关', chopMethods: '收银台支付方式',
-    from: '起始日期', to: '结束日期', dateHint: '按 {zone} 时区的日期', pos_id: 'POS 编号', mch_level_1: '商户层级 1', mch_level_2: '商户层级 2',
+    from: '起始日期', to: '结束日期', dateHint: '{zone} 时区', pos_id: 'POS 编号', mch_level_1: '商户层级 1', mch_level_2: '商户层级 2',
     mch_level_3: '商户层级 3', posFilters: 'POS 属性', size: '每页条数', after: '页码',
     filter: '筛选', clear: '清除筛选', exportCsv: '导出 CSV',
     time: '时间', id: '编号', channel: '渠道', amount: '金额', channel_pos: 'POS', channel_chop: '在线收银台',
@@ -88,7 +88,7 @@ function filterForm(ctx: DashContext, listing: Listing): Raw {
   const fieldError = (name: FilterField): Raw | string =>
     (problems[name] ? html`<p class="field-error" id="tx-error-${name}">${t(`problem_${problems[name]}`)}</p>` : '');
   const option = (value: string, label: string, current: string) => html`<option value="${value}"${value === current ? html` selected` : ''}>${label}</option>`;
-  const select = (name: FilterField, label: string, anyLabel: string, options: Raw[]) => html`<div>
+  const select = (name: FilterField, label: string, anyLabel: string, options: Raw[]) => html`<div${name === 'gateway' || name === 'merchant' ? html` class="tx-span2"` : ''}>
 <label for="tx-${name}">${label}</label>
 <select id="tx-${name}" name="${name}"${invalid(name)}>${option('', anyLabel, values[name])}${options}</select>${fieldError(name)}
 </div>`;
@@ -210,8 +210,9 @@ export const transactionsPage: DashboardModule = {
     kit.get('/transactions.csv', (ctx, request, reply) => exportCsv(kit, ctx, request, reply));
   },
   css: `
-.tx-filters .tx-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:0 1rem}
-.tx-filters .tx-wide{grid-column:1/-1}
+.tx-filters .tx-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:0 1rem;align-items:end}
+.tx-filters .tx-wide{grid-column:1/-1}.tx-filters .tx-span2{grid-column:span 2}
+@media (max-width:360px){.tx-filters .tx-span2{grid-column:auto}}
 .tx-filters input,.tx-filters select{max-width:none}
 .tx-filters details{margin-top:.75rem}.tx-filters summary{cursor:pointer;font-weight:600;color:var(--accent)}
 .tx-errors p{margin:0}.tx-errors ul{margin:.3rem 0 0;padding-left:1.2rem}
