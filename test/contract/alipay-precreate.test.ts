@@ -25,7 +25,7 @@ import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.j
 import { ledgerRoutes } from '../../src/simulators/routes.js';
 import { SandboxWallet } from '../../src/simulators/wallet.js';
 
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 2_000;
 const CONFIRM_DELAY_MS = 300;
 const QR_CODE = /^https:\/\/qr\.alipay\.com\/bax0[a-z0-9]{21}$/;
 

@@ -21,8 +21,9 @@ import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.j
 import { ledgerRoutes } from '../../src/simulators/routes.js';
 import { SandboxWallet } from '../../src/simulators/wallet.js';
 
-const TIMEOUT_MS = 400;
-const SLOW_RESPONSE_MS = 700;
+// Roomy enough for an RSA-signed answer on a busy 2-core machine.
+const TIMEOUT_MS = 1_000;
+const SLOW_RESPONSE_MS = 1_800;
 const CONFIRM_DELAY_MS = 300;
 const LIVE_STYLE_CLIENT_ID = '2188120000000001';
 

@@ -22,7 +22,7 @@ import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.j
 import { ledgerRoutes } from '../../src/simulators/routes.js';
 import { SandboxWallet } from '../../src/simulators/wallet.js';
 
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 2_000;
 const CONFIRM_DELAY_MS = 300;
 const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{7}$/;
 
