@@ -80,11 +80,20 @@ export function checkNewMerchant(input: { name: string; timezone: string; gatewa
   return { ok: true, value: { name, timezone: input.timezone, gateways: gateways.value } };
 }
 
-/** A new merchant and its first test API key (the secret is answered once, never stored in clear). */
-export async function createMerchantWithTestKey(db: Db, secrets: SecretBox, input: NewMerchant, now: number): Promise<{ merchant: Merchant; keyId: string; apiKey: string }> {
-  const merchant = await createMerchant(db, { ...input, now });
-  const key = await createApiKey(db, secrets, { merchantId: merchant.id, mode: 'test', now });
-  return { merchant, keyId: key.id, apiKey: key.apiKey };
+/**
+ * A new merchant and its first test API key, in one database transaction
+ * (with `within`, the caller's audit entry too). The secret is answered once,
+ * never stored in clear.
+ */
+export async function createMerchantWithTestKey(
+  db: Db, secrets: SecretBox, input: NewMerchant, now: number, within?: (trx: Db, created: { merchant: Merchant; keyId: string }) => Promise<void>,
+): Promise<{ merchant: Merchant; keyId: string; apiKey: string }> {
+  return db.transaction().execute(async (trx) => {
+    const merchant = await createMerchant(trx, { ...input, now });
+    const key = await createApiKey(trx, secrets, { merchantId: merchant.id, mode: 'test', now });
+    await within?.(trx, { merchant, keyId: key.id });
+    return { merchant, keyId: key.id, apiKey: key.apiKey };
+  });
 }
 
 /** One duration such as 15m, 24h or 2d (a bare number is milliseconds), or null. */

@@ -27,12 +27,15 @@ export async function createMerchant(
     id: newMerchantId(), name: input.name, timezone: input.timezone, void_window_ms: DEFAULT_VOID_WINDOW_MS, created_at: input.now,
     refund_balance_exempt: 0, cancel_window_ms: DEFAULT_CANCEL_WINDOW_MS, webhook_secret_sealed: null,
   };
-  await db.transaction().execute(async (trx) => {
+  const write = async (trx: Kysely<Database>) => {
     await trx.insertInto('merchants').values(merchant).execute();
     if (input.gateways.length > 0) {
       await trx.insertInto('merchant_gateways').values(input.gateways.map((gateway) => ({ merchant_id: merchant.id, gateway }))).execute();
     }
-  });
+  };
+  // Inside a caller's transaction (merchant, key and audit entry together), or in one of its own.
+  if (db.isTransaction) await write(db);
+  else await db.transaction().execute(write);
   return merchant;
 }
 

@@ -56,9 +56,9 @@ export const operatorPage: DashboardModule = {
         const form = { ...input, gateways: new Set(input.gateways), problems: checked.problems };
         return kit.sendHtml(reply, merchantsView(ctx, await listMerchants(db, ctx.now), form), 422);
       }
-      const { merchant, keyId, apiKey } = await createMerchantWithTestKey(db, kit.deps.secrets, checked.value, ctx.now);
       const { name, timezone, gateways } = checked.value;
-      await audit(db, { userId: ctx.user.id, merchantId: merchant.id, action: 'merchant.created', target: merchant.id, detail: { name, timezone, gateways, api_key_id: keyId } }, ctx.now);
+      const { merchant, apiKey } = await createMerchantWithTestKey(db, kit.deps.secrets, checked.value, ctx.now, (trx, created) =>
+        audit(trx, { userId: ctx.user.id, merchantId: created.merchant.id, action: 'merchant.created', target: created.merchant.id, detail: { name, timezone, gateways, api_key_id: created.keyId } }, ctx.now));
       return kit.sendHtml(reply, createdView(ctx, merchant, apiKey), 201);
     }, OPERATOR);
 
