@@ -8,23 +8,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { call } from '../support/client.js';
-import { DESKTOP, PHONE, type PageWatch, screenshot, useBrowser, watchPage } from '../support/browser.js';
+import { DESKTOP, PHONE, screenshot, useBrowser, watchPage, assertOnlyOwnRequests, assertNoHorizontalScroll } from '../support/browser.js';
 import { signIn, useDashboardApp } from '../support/dashboard.js';
 
 const chromium = useBrowser();
 const fx = useDashboardApp();
 
-function assertClean(watch: PageWatch): void {
-  assert.deepEqual(watch.foreignRequests([new URL(fx().url).origin]), []);
-  assert.deepEqual(watch.errors, []);
-  assert.deepEqual(watch.cspViolations(), []);
-}
-
 async function assertFits(page: Page): Promise<void> {
   for (const size of [PHONE, DESKTOP]) {
     await page.setViewportSize(size);
-    const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-    assert.ok(scrollWidth <= innerWidth, `the page is ${scrollWidth}px wide in a ${innerWidth}px window`);
+    await assertNoHorizontalScroll(page);
   }
   await page.setViewportSize(PHONE);
 }
@@ -68,7 +61,7 @@ test('an owner creates a key (shown once), revokes it after confirming, and reve
   await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Reveal secret' }).click()]);
   assert.match((await page.locator('code#webhook-secret').innerText()).trim(), /^whsec_[0-9a-f]{48}$/);
   await assertFits(page);
-  assertClean(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });
 
 test('staff see the page without any control', async () => {
@@ -78,5 +71,5 @@ test('staff see the page without any control', async () => {
   assert.equal(await page.locator('main form').count(), 0);
   assert.equal(await page.getByRole('link', { name: /Revoke|Rotate/ }).count(), 0);
   assert.match(await page.locator('[data-read-only]').innerText(), /an owner creates and revokes keys/);
-  assertClean(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });

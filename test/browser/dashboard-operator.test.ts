@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type PageWatch, screenshot, useBrowser, watchPage } from '../support/browser.js';
+import { screenshot, useBrowser, watchPage, assertOnlyOwnRequests } from '../support/browser.js';
 import { call, saleBody, uniqueId, waitFinal } from '../support/client.js';
 import { signIn, useDashboardApp } from '../support/dashboard.js';
 
@@ -16,12 +16,6 @@ const chromium = useBrowser();
 const fx = useDashboardApp('sqlite');
 
 const LINEPAY_TH = { payment_gateway: 'linepay_th_domestic', currency: 'THB', payment_auth_key: '081149423436' };
-
-function assertOwnRequestsOnly(watch: PageWatch): void {
-  assert.deepEqual(watch.foreignRequests([new URL(fx().url).origin]), []);
-  assert.deepEqual(watch.errors, [], 'no uncaught script errors');
-  assert.deepEqual(watch.cspViolations(), [], 'no Content-Security-Policy violations');
-}
 
 /** Clicks a submit button and waits for the page the form leads to. */
 async function submit(page: Page, button: string, landsOn: (url: URL) => boolean): Promise<void> {
@@ -76,7 +70,7 @@ test('the operator enables a gateway and stores live credentials on a merchant',
   assert.ok(!(await page.content()).includes(refused.appId));
   await page.locator('#credentials-alipay').scrollIntoViewIfNeeded();
   await screenshot(page, 'dashboard-operator-credentials-error', { desktop: true });
-  assertOwnRequestsOnly(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });
 
 test('the operator creates a merchant and sees its test key once', async () => {
@@ -99,7 +93,7 @@ test('the operator creates a merchant and sees its test key once', async () => {
   await Promise.all([page.waitForURL((url) => /\/merchants\/mch_/.test(url.pathname)), page.getByRole('link', { name: 'Open the merchant' }).click()]);
   assert.equal(await page.locator('h1').textContent(), name);
   assert.ok(!(await page.content()).includes(apiKey), 'the key is not shown again');
-  assertOwnRequestsOnly(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });
 
 test('a merchant owner finds no operator console (404)', async () => {
@@ -110,5 +104,5 @@ test('a merchant owner finds no operator console (404)', async () => {
   assert.equal(response?.status(), 404);
   assert.equal(await page.locator('h1').textContent(), 'Not found');
   assert.equal(await page.locator('nav a[href="/dashboard/merchants"]').count(), 0);
-  assertOwnRequestsOnly(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });

@@ -5,23 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { DESKTOP, PHONE, type PageWatch, screenshot, useBrowser, watchPage } from '../support/browser.js';
+import { DESKTOP, PHONE, screenshot, useBrowser, watchPage, assertOnlyOwnRequests, assertNoHorizontalScroll } from '../support/browser.js';
 import { posSale, signIn, useDashboardApp } from '../support/dashboard.js';
 
 const chromium = useBrowser();
 const fx = useDashboardApp();
-
-function assertClean(watch: PageWatch): void {
-  assert.deepEqual(watch.foreignRequests([new URL(fx().url).origin]), []);
-  assert.deepEqual(watch.errors, []);
-  assert.deepEqual(watch.cspViolations(), []);
-}
-
-async function assertNoHorizontalScroll(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-  assert.ok(scrollWidth <= innerWidth, `the page is ${scrollWidth}px wide in a ${innerWidth}px window`);
-}
 
 test('the owner sees the figures and charts; phone and desktop fit; data and links are reachable', async () => {
   // Three currencies and a refused sale, so every chart has something to draw.
@@ -59,7 +47,7 @@ test('the owner sees the figures and charts; phone and desktop fit; data and lin
   await page.setViewportSize(DESKTOP);
   await assertNoHorizontalScroll(page);
   await page.setViewportSize(PHONE);
-  assertClean(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });
 
 test('Chinese overview', async () => {
@@ -70,5 +58,5 @@ test('Chinese overview', async () => {
   assert.equal(await page.locator('h1').innerText(), '概览');
   await assertNoHorizontalScroll(page);
   await screenshot(page, 'dashboard-overview-zh', { desktop: true });
-  assertClean(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });

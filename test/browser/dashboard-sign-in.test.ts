@@ -6,17 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PageWatch, screenshot, useBrowser, watchPage } from '../support/browser.js';
+import { screenshot, useBrowser, watchPage, assertOnlyOwnRequests } from '../support/browser.js';
 import { signIn, useDashboardApp } from '../support/dashboard.js';
 
 const chromium = useBrowser();
 const fx = useDashboardApp();
-
-function assertClean(watch: PageWatch): void {
-  assert.deepEqual(watch.foreignRequests([new URL(fx().url).origin]), []);
-  assert.deepEqual(watch.errors, []);
-  assert.deepEqual(watch.cspViolations(), []);
-}
 
 test('the form works from the keyboard and a wrong password gets the generic message', async () => {
   const { page } = await chromium.newPage();
@@ -34,7 +28,7 @@ test('the form works from the keyboard and a wrong password gets the generic mes
   assert.equal(await page.getByLabel('E-mail').inputValue(), fx().owner.email, 'the e-mail is kept');
   assert.equal(await page.getByLabel('Password').inputValue(), '', 'the password is not');
   await screenshot(page, 'dashboard-sign-in-error', { desktop: true });
-  assertClean(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });
 
 test('signing in lands on the page asked for; an expired session comes back to it', async () => {
@@ -53,7 +47,7 @@ test('signing in lands on the page asked for; an expired session comes back to i
   await page.getByLabel('Password').fill(fx().owner.password);
   await Promise.all([page.waitForURL((url) => url.pathname === '/dashboard/transactions'), page.getByRole('button', { name: 'Sign in' }).click()]);
   assert.equal(new URL(page.url()).search, '?state=succeeded');
-  assertClean(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });
 
 test('Chinese sign-in, the 404 page, and sign-out', async () => {
@@ -69,5 +63,5 @@ test('Chinese sign-in, the 404 page, and sign-out', async () => {
   assert.match(await page.locator('.notice-ok').innerText(), /您已退出/);
   await page.goto(`${fx().url}/dashboard`);
   assert.match(new URL(page.url()).pathname, /sign-in$/, 'the session is gone');
-  assertClean(watch);
+  assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });

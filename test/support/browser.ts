@@ -4,6 +4,7 @@
  * every page state, a stand-in merchant site for the callback URLs, and a
  * recorder of what the page requested and complained about.
  */
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -203,4 +204,17 @@ export async function reachCallback(page: Page, callbacks: CallbackServer, outco
   const url = new URL(page.url());
   if (url.pathname !== `/${outcome}`) throw new Error(`expected the ${outcome} callback, the browser is at ${url.pathname}?${url.search}`);
   return url.searchParams;
+}
+
+/** Nothing from other origins (no CDN, fonts or analytics), no script errors, no CSP violations. */
+export function assertOnlyOwnRequests(watch: PageWatch, allowedOrigins: readonly string[]): void {
+  assert.deepEqual(watch.foreignRequests(allowedOrigins), [], 'nothing from other origins');
+  assert.deepEqual(watch.errors, [], 'no uncaught script errors');
+  assert.deepEqual(watch.cspViolations(), [], 'no Content-Security-Policy violations');
+}
+
+/** The page is no wider than the window at its current size. */
+export async function assertNoHorizontalScroll(page: Page): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  assert.ok(scrollWidth <= innerWidth, `the page is ${scrollWidth}px wide in a ${innerWidth}px window`);
 }
