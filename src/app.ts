@@ -19,6 +19,7 @@ import { createAdapterSource } from './providers/adapters.js';
 import { registerSimulators } from './simulators/register.js';
 import { type Store, openStore } from './store/db.js';
 import { migrate } from './store/migrations.js';
+import { Metrics } from './observability/metrics.js';
 import type { FastifyInstance } from 'fastify';
 
 export interface App {
@@ -60,6 +61,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     notifier: new Notifier(),
     config,
     log: server.log,
+    metrics: new Metrics(),
     adapters: createAdapterSource({ config, store, secrets, simulatorBaseUrl: () => listeningUrl }),
     publicUrl: () => config.publicUrl ?? listeningUrl,
   };

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { SecretBox } from '../domain/secrets.js';
 import type { AdapterSource } from '../providers/adapters.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/db.js';
 import type { Notifier } from './notifier.js';
 
@@ -20,6 +21,7 @@ export interface CoreDeps {
   readonly notifier: Notifier;
   readonly config: Config;
   readonly log: Logger;
+  readonly metrics: Metrics;
   /** The base URL shoppers and merchants reach this server at (CANCAN_PUBLIC_URL, else where it listens). */
   readonly publicUrl: () => string;
 }

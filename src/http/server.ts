@@ -9,6 +9,9 @@ import { transactionRoutes } from './routes/transactions.js';
 import { chopRoutes } from './routes/chop.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { healthRoutes } from './routes/health.js';
+import { registerDocs } from './docs.js';
+import { registerObservability } from './observability.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -46,6 +49,8 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
 }
 
 export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise<void> {
+  await registerObservability(app, deps);
+  await registerDocs(app, deps);
   // Some POS clients send JSON without (or with another) content type: parse it as JSON all the same.
   // CHOP clients post HTML-form bodies (Citcon's examples use curl -d).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
@@ -76,14 +81,7 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise
   // People who open the server's address in a browser want the dashboard.
   app.get('/', async (_request, reply) => reply.code(302).header('Location', '/dashboard').send());
 
-  app.get('/healthz', async (_request, reply) => {
-    try {
-      await deps.store.ping();
-      return reply.send({ status: 'ok', database: deps.store.dialect });
-    } catch {
-      return reply.code(503).send({ status: 'unavailable', database: deps.store.dialect });
-    }
-  });
+  await app.register(healthRoutes(deps));
 
   const limiter = new RateLimiter(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
   await app.register(transactionRoutes(deps, limiter), { prefix: '/api/v2' });
