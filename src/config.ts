@@ -54,7 +54,20 @@ export interface Config {
   readonly ipnTimeoutMs: number;
   /** Let live-mode callback and IPN URLs point at private, loopback or link-local addresses (local development only). */
   readonly allowPrivateUrls: boolean;
+  /** What `cancan serve` runs: the HTTP API, the job worker, or both. */
+  readonly role: Role;
+  /** How long SIGTERM waits for in-flight requests and jobs before leaving. */
+  readonly shutdownGraceMs: number;
+  /** Bearer token /metrics requires; null: /metrics is open (only sensible on a private port). */
+  readonly metricsToken: string | null;
+  /** Serve /metrics on this port instead of the public one (null: the public port). */
+  readonly metricsPort: number | null;
+  /** `redis://…`: rate limits shared by every process; null: per process. */
+  readonly redisUrl: string | null;
 }
+
+export const ROLES = ['api', 'worker', 'all'] as const;
+export type Role = (typeof ROLES)[number];
 
 type Env = Record<string, string | undefined>;
 
@@ -130,7 +143,18 @@ export function loadConfig(env: Env = process.env): Config {
     ipnGiveUpMs: integer(env, 'CANCAN_IPN_GIVE_UP_MS', 72 * 3_600_000, 1),
     ipnTimeoutMs: integer(env, 'CANCAN_IPN_TIMEOUT_MS', 10_000, 100),
     allowPrivateUrls: flag(env, 'CANCAN_ALLOW_PRIVATE_URLS', false),
+    role: role(env.CANCAN_ROLE),
+    shutdownGraceMs: integer(env, 'CANCAN_SHUTDOWN_GRACE_MS', 10_000, 0),
+    metricsToken: env.CANCAN_METRICS_TOKEN || null,
+    metricsPort: optionalInteger(env, 'CANCAN_METRICS_PORT'),
+    redisUrl: env.REDIS_URL || null,
   };
+}
+
+function role(value: string | undefined): Role {
+  if (value === undefined || value === '') return 'all';
+  if ((ROLES as readonly string[]).includes(value)) return value as Role;
+  throw new ConfigError(`CANCAN_ROLE must be one of ${ROLES.join(', ')}`);
 }
 
 /**
