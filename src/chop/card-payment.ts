@@ -6,7 +6,8 @@
  * charging twice.
  */
 import type { CoreDeps } from '../core/deps.js';
-import { moneyOf, orderNo, traceEvent } from '../core/process.js';
+import { moneyOf, orderNo, providerCalled, traceEvent } from '../core/process.js';
+import { transact } from '../observability/transact.js';
 import { failure } from '../domain/failures.js';
 import type { CardDetails } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
@@ -21,7 +22,7 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
 
   let sent: TransactionRow;
   try {
-    sent = await deps.store.db.transaction().execute(async (trx) => {
+    sent = await transact(deps, async (trx) => {
       const now = deps.clock.now();
       const updated = await updateTransaction(trx, charge, now, { step: 'card_query', provider_sent_at: now });
       // If no answer is recorded by then, the worker asks the acquirer what happened.
@@ -34,9 +35,9 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
     throw error;
   }
 
-  const { outcome, trace } = await adapter.sale({ orderNo: orderNo(sent), money: moneyOf(sent), card });
+  const { outcome, trace } = providerCalled(deps, await adapter.sale({ orderNo: orderNo(sent), money: moneyOf(sent), card }));
   try {
-    return await deps.store.db.transaction().execute(async (trx) => {
+    return await transact(deps, async (trx) => {
       const now = deps.clock.now();
       await traceEvent(trx, sent.seq, now, trace);
       switch (outcome.kind) {

@@ -6,6 +6,8 @@
 import type { Caller } from '../core/create-transaction.js';
 import type { CoreDeps } from '../core/deps.js';
 import { newTransactionRef } from '../domain/ids.js';
+import { currentRequestId } from '../observability/request-context.js';
+import { transact } from '../observability/transact.js';
 import { isGatewayEnabled } from '../store/merchants.js';
 import { type TransactionRow, addEvent, enqueueJob, insertTransaction } from '../store/transactions.js';
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
@@ -31,7 +33,7 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
     if (!adapter) throw new ChopError(403, 'payment_method_not_configured', `Live payments through ${method.code} are not configured for this merchant (no ${method.provider} credentials)`);
   }
 
-  const result = await db.transaction().execute(async (trx) => {
+  const result = await transact(deps, async (trx) => {
     if (deps.store.dialect === 'postgres') {
       // Serialises charges of one merchant so that two requests with one reference make one charge.
       await trx.selectFrom('merchants').select('id').where('id', '=', caller.merchant.id).forUpdate().executeTakeFirst();
@@ -54,7 +56,7 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
       failure_code: null, failure_detail: null, request_digest: '', refunded_amount: 0, voided: 0, void_seq: null,
       provider_order_no: ref, auth_code_sealed: null, provider_sent_at: null, confirm_deadline: null, last_provider_code: null,
       created_at: now, updated_at: now, finalized_at: null, version: 0,
-      channel: 'chop', reference: params.reference, api_key_id: caller.keyId, expires_at: expiresAt,
+      channel: 'chop', reference: params.reference, api_key_id: caller.keyId, expires_at: expiresAt, request_id: currentRequestId(),
       checkout: serializeCheckout({
         ...EMPTY_CHECKOUT, ipnUrl: params.ipnUrl, callbackUrlSuccess: params.callbackUrlSuccess, callbackUrlFail: params.callbackUrlFail,
         mobileResultUrl: params.mobileResultUrl, ext: params.ext, extras: params.extras,

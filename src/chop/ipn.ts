@@ -16,6 +16,8 @@ import type { CoreDeps } from '../core/deps.js';
 import { randomHex } from '../domain/ids.js';
 import type { Job } from '../jobs/queue.js';
 import { finishJob, rescheduleJob } from '../jobs/queue.js';
+import type { IpnOutcome } from '../observability/metrics.js';
+import { childLogger, transactionBindings } from '../observability/logging.js';
 import type { Database } from '../store/schema.js';
 import type { TransactionRow } from '../store/transactions.js';
 import { type CheckoutData, checkoutOf, formatIpnTime } from './checkout-data.js';
@@ -114,7 +116,8 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
     await db.transaction().execute((trx) => finishJob(trx, job, deps.clock.now()));
     return;
   }
-  const charge = await db.selectFrom('transactions').select(['mode', 'merchant_id']).where('seq', '=', notification.transaction_seq).executeTakeFirstOrThrow();
+  const charge = await db.selectFrom('transactions').select(['mode', 'merchant_id', 'ref', 'request_id']).where('seq', '=', notification.transaction_seq).executeTakeFirstOrThrow();
+  const log = childLogger(deps.log, transactionBindings(charge));
   const started = Date.now();
   let httpStatus: number | null = null;
   let error: string | null = null;
@@ -143,7 +146,7 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
   }
   const latencyMs = Date.now() - started;
   const delivered = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;
-  await db.transaction().execute(async (trx) => {
+  const outcome = await db.transaction().execute(async (trx): Promise<IpnOutcome> => {
     const now = deps.clock.now();
     const attempts = notification.attempts + 1;
     await trx.insertInto('notification_attempts').values({
@@ -158,8 +161,11 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
     }).where('id', '=', notification.id).execute();
     if (next === null) await finishJob(trx, job, now);
     else await rescheduleJob(trx, job, next, error ?? `HTTP ${httpStatus}`);
+    return delivered ? 'delivered' : next === null ? 'given_up' : 'failed';
   });
-  if (!delivered) deps.log.warn({ notification: notification.notify_id, httpStatus, error }, 'IPN not delivered');
+  deps.metrics.ipnDelivery(outcome);
+  if (outcome === 'delivered') log.info({ notification: notification.notify_id, httpStatus, latencyMs }, 'IPN delivered');
+  else log.warn({ notification: notification.notify_id, httpStatus, error, gaveUp: outcome === 'given_up' }, 'IPN not delivered');
 }
 
 async function readExcerpt(response: Response): Promise<string> {

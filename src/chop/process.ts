@@ -9,7 +9,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { CoreDeps } from '../core/deps.js';
-import { type StepContext, assertNever, commit, moneyOf, orderNo, providerFailure, record, refundStep, traceEvent } from '../core/process.js';
+import { type StepContext, assertNever, commit, moneyOf, orderNo, providerCalled, providerFailure, record, refundStep, traceEvent } from '../core/process.js';
 import { failure, type Failure } from '../domain/failures.js';
 import type { Job } from '../jobs/queue.js';
 import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';
@@ -96,10 +96,10 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
   switch (row.step) {
     case 'create_order': {
       const sent = row.provider_sent_at !== null ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
-      const { outcome, trace } = await adapter.createOrder({
+      const { outcome, trace } = providerCalled(deps, await adapter.createOrder({
         orderNo: orderNo(sent), money: moneyOf(sent), description: sent.description ?? '', paymentMethod: sent.gateway ?? '',
         expiresAt, returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`, notifyUrl: null,
-      });
+      }));
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
@@ -118,10 +118,12 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
       });
     }
     case 'await_payment': {
-      const { outcome, trace } = await adapter.query(orderNo(row));
+      const polled = await adapter.query(orderNo(row));
+      const unchanged = polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer';
+      const { outcome, trace } = providerCalled(deps, polled, { quiet: unchanged });
       return commit(deps, job, async (trx, now) => {
         // Polls that change nothing are not recorded: a page can wait 15 minutes.
-        if (outcome.kind !== 'not_paid' && outcome.kind !== 'awaiting_customer') await traceEvent(trx, row.seq, now, trace);
+        if (!unchanged) await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
           case 'paid':
             await finishCharge(deps, trx, row, now, { paid: true });
@@ -144,7 +146,7 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
       });
     }
     case 'close': {
-      const { outcome, trace } = await adapter.close(orderNo(row));
+      const { outcome, trace } = providerCalled(deps, await adapter.close(orderNo(row)));
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         const cancelled = row.void_seq !== null;
@@ -183,7 +185,7 @@ async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow
       });
     case 'card_query': {
       // The card call got no answer (timeout, crash): the acquirer knows whether it charged.
-      const { outcome, trace } = await adapter.query(orderNo(row));
+      const { outcome, trace } = providerCalled(deps, await adapter.query(orderNo(row)));
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {

@@ -10,6 +10,8 @@ import { newTransactionRef } from '../domain/ids.js';
 import type { Merchant } from '../store/merchants.js';
 import type { Database } from '../store/schema.js';
 import { wakeTransactionJob } from '../jobs/queue.js';
+import { currentRequestId } from '../observability/request-context.js';
+import { transact } from '../observability/transact.js';
 import { type TransactionRow, addEvent, enqueueJob, insertTransaction, updateTransaction } from '../store/transactions.js';
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
 import { paymentMethod } from './methods.js';
@@ -78,13 +80,13 @@ function refundRow(charge: TransactionRow, type: 'refund' | 'cancel', amount: nu
     provider_order_no: ref, auth_code_sealed: null, provider_sent_at: null, confirm_deadline: null, last_provider_code: null,
     created_at: now, updated_at: now, finalized_at: null, version: 0,
     channel: 'chop' as const, reference: charge.reference, api_key_id: charge.api_key_id,
-    checkout: serializeCheckout({ ...EMPTY_CHECKOUT, note }),
+    checkout: serializeCheckout({ ...EMPTY_CHECKOUT, note }), request_id: currentRequestId(),
   };
 }
 
 export async function requestRefund(deps: CoreDeps, merchant: Merchant, params: RefundParams, options: RequestOptions = {}): Promise<RefundDecision | null> {
   let replayed = false;
-  const decision = await deps.store.db.transaction().execute(async (trx): Promise<RefundDecision | null> => {
+  const decision = await transact(deps, async (trx): Promise<RefundDecision | null> => {
     const charge = await lockCharge(deps, trx, merchant.id, params.charge);
     if (!charge) return null;
     let ref = options.ref;
@@ -131,7 +133,7 @@ export const CANCEL_MESSAGES = {
  * merchant's cancellation window.
  */
 export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: CancelParams, options: Pick<RequestOptions, 'within'> = {}): Promise<CancelDecision | null> {
-  const decision = await deps.store.db.transaction().execute(async (trx): Promise<CancelDecision | null> => {
+  const decision = await transact(deps, async (trx): Promise<CancelDecision | null> => {
     const charge = await lockCharge(deps, trx, merchant.id, params.charge);
     if (!charge) return null;
     const now = deps.clock.now();

@@ -13,6 +13,8 @@ import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
 import type { Merchant } from '../store/merchants.js';
 import { isGatewayEnabled } from '../store/merchants.js';
 import { wakeTransactionJob } from '../jobs/queue.js';
+import { currentRequestId } from '../observability/request-context.js';
+import { transact } from '../observability/transact.js';
 import type { Database } from '../store/schema.js';
 import {
   type NewTransaction, type TransactionRow, addEvent, enqueueJob, findByClientId, insertTransaction, isUniqueViolation, lockByClientId,
@@ -42,7 +44,7 @@ export async function createTransaction(deps: CoreDeps, caller: Caller, request:
   const adapter = request.type === 'sale' ? await checkSaleAllowed(deps, caller, request) : null;
 
   try {
-    const row = await deps.store.db.transaction().execute(async (trx) => {
+    const row = await transact(deps, async (trx) => {
       const inserted = await insert(deps, trx, caller, request, digest, adapter);
       await within?.(trx, inserted);
       return inserted;
@@ -126,6 +128,7 @@ async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller
     updated_at: now,
     finalized_at: null,
     version: 0,
+    request_id: currentRequestId(),
   };
   switch (request.type) {
     case 'sale': {

@@ -12,9 +12,11 @@
 import type { Transaction } from 'kysely';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
-import type { PosAdapter, ProviderTrace, RefundRequest, RefundingAdapter } from '../providers/contract.js';
+import type { PosAdapter, ProviderTrace, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
+import { childLogger, transactionBindings } from '../observability/logging.js';
+import { transact } from '../observability/transact.js';
 import type { Database } from '../store/schema.js';
 import { type TransactionRow, VersionConflict, addEvent, findBySeq, updateTransaction } from '../store/transactions.js';
 import type { CoreDeps } from './deps.js';
@@ -37,8 +39,10 @@ export interface JobHandlers {
   deliverNotification(deps: CoreDeps, job: Job): Promise<void>;
 }
 
-export async function processJob(deps: CoreDeps, job: Job, handlers?: JobHandlers): Promise<void> {
+export async function processJob(workerDeps: CoreDeps, job: Job, handlers?: JobHandlers): Promise<void> {
   const changed = new Set<number>([job.transaction_seq]);
+  // Once the row is read, every log line of the step carries its request id and CanCan id.
+  let deps = workerDeps;
   try {
     if (job.kind === 'notification') {
       if (!handlers) throw new Error('no notification handler');
@@ -46,6 +50,7 @@ export async function processJob(deps: CoreDeps, job: Job, handlers?: JobHandler
       return;
     }
     const row = await findBySeq(deps.store.db, job.transaction_seq);
+    if (row) deps = { ...workerDeps, log: childLogger(workerDeps.log, transactionBindings(row)) };
     if (!row || row.state !== 'pending' || row.step === 'done' || row.step === 'await_sale') {
       await commit(deps, job, async () => ({ done: true }));
       return;
@@ -101,7 +106,7 @@ export function backoff(baseMs: number, attempts: number): number {
 
 /** Runs `write` and the job's reschedule/finish in one database transaction. */
 export async function commit(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<Next>, error: string | null = null): Promise<void> {
-  await deps.store.db.transaction().execute(async (trx) => {
+  await transact(deps, async (trx) => {
     const now = deps.clock.now();
     const next = await write(trx, now);
     if ('done' in next) await finishJob(trx, job, now);
@@ -111,7 +116,7 @@ export async function commit(deps: CoreDeps, job: Job, write: (trx: Transaction<
 
 /** Writes while keeping the job leased (e.g. "pay call about to be sent"). */
 export async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<TransactionRow>): Promise<TransactionRow> {
-  return deps.store.db.transaction().execute(async (trx) => {
+  return transact(deps, async (trx) => {
     const now = deps.clock.now();
     await assertLease(trx, job, now);
     return write(trx, now);
@@ -119,6 +124,20 @@ export async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<
 }
 
 export const traceEvent = (trx: Transaction<Database>, seq: number, now: number, trace: ProviderTrace) => addEvent(trx, seq, now, 'provider_call', trace);
+
+/**
+ * Counts and logs a provider call as soon as it returns, whatever the database
+ * does next (the call happened either way). `quiet` leaves out the log line
+ * of a poll that changed nothing (a payment page may poll for 15 minutes).
+ */
+export function providerCalled<T extends { readonly kind: string }>(deps: CoreDeps, traced: Traced<T>, options: { quiet?: boolean } = {}): Traced<T> {
+  const { trace, outcome } = traced;
+  deps.metrics.providerCall(trace, outcome.kind);
+  if (!options.quiet) {
+    deps.log.info({ provider: trace.provider, call: trace.call, outcome: outcome.kind, latencyMs: trace.latencyMs, httpStatus: trace.httpStatus, code: trace.code }, 'provider call');
+  }
+  return traced;
+}
 
 export function moneyOf(row: TransactionRow) {
   const currency = row.currency;
@@ -163,12 +182,12 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       const sent = await record(deps, job, (trx, now) =>
         updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }));
       if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
-      const { outcome, trace } = await adapter.pay({
+      const { outcome, trace } = providerCalled(deps, await adapter.pay({
         orderNo: orderNo(sent),
         money: moneyOf(sent),
         authCode: deps.secrets.decrypt(sent.auth_code_sealed),
         description: sent.description ?? '',
-      });
+      }));
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
@@ -190,7 +209,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       });
     }
     case 'query': {
-      const { outcome, trace } = await adapter.query(orderNo(row));
+      const { outcome, trace } = providerCalled(deps, await adapter.query(orderNo(row)));
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
@@ -216,7 +235,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       });
     }
     case 'reverse': {
-      const { outcome, trace } = await adapter.reverse(orderNo(row));
+      const { outcome, trace } = providerCalled(deps, await adapter.reverse(orderNo(row)));
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
@@ -268,7 +287,7 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`void ${row.seq} has no sale`);
-  const { outcome, trace } = await adapter.reverse(orderNo(sale));
+  const { outcome, trace } = providerCalled(deps, await adapter.reverse(orderNo(sale)));
   return commit(deps, job, async (trx, now) => {
     await traceEvent(trx, row.seq, now, trace);
     const current = await findBySeq(trx, sale.seq);
@@ -336,7 +355,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
 
   switch (row.step) {
     case 'refund': {
-      const { outcome, trace } = await adapter.refund(request);
+      const { outcome, trace } = providerCalled(deps, await adapter.refund(request));
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
@@ -356,7 +375,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
       });
     }
     case 'refund_query': {
-      const { outcome, trace } = await adapter.refundQuery(request);
+      const { outcome, trace } = providerCalled(deps, await adapter.refundQuery(request));
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {

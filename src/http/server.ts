@@ -12,27 +12,27 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { registerDocs } from './docs.js';
 import { registerObservability } from './observability.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-context.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
-/** Paths whose values are secrets: never written to a log line. */
+/**
+ * Paths whose values are secrets: never written to a log line. `*.x` matches
+ * one level down (e.g. `body.password`), so the top-level names are listed too.
+ */
 export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
-  'headers.authorization',
-  '*.payment_auth_key',
-  '*.authCode',
-  '*.auth_code',
-  '*.api_key',
-  '*.cvc',
-  '*.number',
-  '*.card',
-  '*.ssl_card_number',
-  '*.ssl_cvv2cvc2',
-  '*.apiKey',
-  '*.password',
   'req.headers.cookie',
-  'headers.cookie',
+  'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  ...['payment_auth_key', 'authCode', 'auth_code', 'api_key', 'apiKey', 'password', 'cookie', 'authorization', 'token', 'secret',
+    'cvc', 'number', 'card', 'ssl_card_number', 'ssl_cvv2cvc2', 'webhook_secret', 'session'].flatMap((name) => [name, `*.${name}`]),
 ];
 
 export function buildServer(options: { logLevel: string; logStream?: DestinationStream }): FastifyInstance {
@@ -43,6 +43,9 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
+    // The client's X-Request-Id when well-formed, else a fresh id; logged as reqId, answered in X-Request-Id.
+    requestIdHeader: false,
+    genReqId: (request) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     // Route ids are opaque to us; keep the 404 envelope for unknown paths.
     return503OnClosing: true,
   });

@@ -1,10 +1,181 @@
-/** Prometheus metrics of one process (prom-client), exposed at /metrics. */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+/**
+ * Prometheus metrics of one process (prom-client), exposed at /metrics (see
+ * metrics-server.ts). Counters are bumped where things happen: HTTP answers
+ * (http/observability.ts), rows created and finalised once their database
+ * transaction commits (transact.ts), provider calls as they return, IPN
+ * attempts. The job queue gauges are read from the database at scrape time.
+ */
+import type { Kysely } from 'kysely';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ProviderTrace } from '../providers/contract.js';
+import type { Database, JobKind } from '../store/schema.js';
+import type { RowChange } from '../store/transactions.js';
+
+export type IpnOutcome = 'delivered' | 'failed' | 'given_up';
+
+/** Label of requests that matched no route: raw URLs would make a series per scanner probe. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+const JOB_KINDS: readonly JobKind[] = ['transaction', 'notification'];
+/** A scrape must answer even when the database does not. */
+const QUEUE_QUERY_TIMEOUT_MS = 2_000;
+
+interface QueueSource {
+  readonly db: Kysely<Database>;
+  readonly now: () => number;
+}
+
+interface QueueSnapshot {
+  readonly due: ReadonlyMap<string, number>;
+  readonly oldestRunAt: ReadonlyMap<string, number>;
+  readonly at: number;
+}
 
 export class Metrics {
   readonly registry = new Registry();
+  private queueSource: QueueSource | null = null;
+  private queueRead: Promise<QueueSnapshot | null> | null = null;
+
+  private readonly httpDuration = new Histogram({
+    name: 'cancan_http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [this.registry],
+  });
+  private readonly created = new Counter({
+    name: 'cancan_transactions_created_total',
+    help: 'Transactions created (committed), by type, gateway or payment method, and channel',
+    labelNames: ['type', 'gateway', 'channel'] as const,
+    registers: [this.registry],
+  });
+  private readonly finalised = new Counter({
+    name: 'cancan_transactions_finalised_total',
+    help: 'Transactions that reached a final state (committed), by type, gateway or payment method, and state',
+    labelNames: ['type', 'gateway', 'state'] as const,
+    registers: [this.registry],
+  });
+  private readonly providerDuration = new Histogram({
+    name: 'cancan_provider_call_duration_seconds',
+    help: 'Latency of provider HTTP calls',
+    labelNames: ['provider', 'call'] as const,
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
+    registers: [this.registry],
+  });
+  private readonly providerCalls = new Counter({
+    name: 'cancan_provider_calls_total',
+    help: 'Provider calls by outcome (paid, declined, unknown, awaiting_customer, reversed, …)',
+    labelNames: ['provider', 'call', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly ipnDeliveries = new Counter({
+    name: 'cancan_ipn_deliveries_total',
+    help: 'IPN delivery attempts: delivered, failed (will retry), given_up (last attempt failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // The queue gauges come from one query per scrape (prom-client collects metrics concurrently).
+    const snapshot = () => this.readQueueOnce();
+    new Gauge({
+      name: 'cancan_job_queue_up',
+      help: '1 when this scrape could read the job queue, 0 when the query failed or timed out (its gauges are then absent)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await snapshot()) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'cancan_job_queue_depth',
+      help: 'Jobs due and not done, by kind',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const queue = await snapshot();
+        if (queue) for (const kind of JOB_KINDS) this.set({ kind }, queue.due.get(kind) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'cancan_job_queue_oldest_due_age_seconds',
+      help: 'How long the oldest due job has been due, by kind (0 when none is due)',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const queue = await snapshot();
+        if (!queue) return;
+        for (const kind of JOB_KINDS) {
+          const runAt = queue.oldestRunAt.get(kind);
+          this.set({ kind }, runAt === undefined ? 0 : Math.max(0, (queue.at - runAt) / 1000));
+        }
+      },
+    });
+  }
+
+  /** Lets the queue gauges read the job table (called by whatever serves /metrics). */
+  watchQueue(db: Kysely<Database>, now: () => number): void {
+    this.queueSource = { db, now };
+  }
+
+  observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+  }
+
+  /** Call only after the database transaction that made the changes has committed. */
+  countRowChanges(changes: readonly RowChange[]): void {
+    for (const { kind, row } of changes) {
+      const gateway = row.gateway ?? 'none';
+      if (kind === 'created') this.created.inc({ type: row.type, gateway, channel: row.channel });
+      else this.finalised.inc({ type: row.type, gateway, state: row.state });
+    }
+  }
+
+  providerCall(trace: ProviderTrace, outcome: string): void {
+    this.providerDuration.observe({ provider: trace.provider, call: trace.call }, trace.latencyMs / 1000);
+    this.providerCalls.inc({ provider: trace.provider, call: trace.call, outcome });
+  }
+
+  ipnDelivery(outcome: IpnOutcome): void {
+    this.ipnDeliveries.inc({ outcome });
+  }
+
+  /** The text exposition format. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private readQueueOnce(): Promise<QueueSnapshot | null> {
+    this.queueRead ??= this.readQueue().finally(() => {
+      this.queueRead = null;
+    });
+    return this.queueRead;
+  }
+
+  private async readQueue(): Promise<QueueSnapshot | null> {
+    const source = this.queueSource;
+    if (!source) return null;
+    const at = source.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const query = source.db.selectFrom('jobs')
+        .select((eb) => ['kind', eb.fn.countAll<number>().as('due'), eb.fn.min<number>('run_at').as('oldest')])
+        .where('done_at', 'is', null).where('run_at', '<=', at)
+        .groupBy('kind').execute();
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('job queue query timed out')), QUEUE_QUERY_TIMEOUT_MS);
+      });
+      const rows = await Promise.race([query, timeout]);
+      return {
+        due: new Map(rows.map((row) => [row.kind, Number(row.due)])),
+        oldestRunAt: new Map(rows.map((row) => [row.kind, Number(row.oldest)])),
+        at,
+      };
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -201,6 +201,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('transactions_reference').on('transactions').column('reference').execute();
       },
     },
+    '0005_request_ids': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('transactions').addColumn('request_id', 'text').execute();
+      },
+    },
   };
 }
 

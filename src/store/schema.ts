@@ -99,6 +99,8 @@ export interface TransactionsTable {
   close_reason: Generated<CloseReason | null>;
   /** CHOP: when the payment page stops accepting payment. */
   expires_at: Generated<number | null>;
+  /** The X-Request-Id of the request that created the row, carried into its job's log lines. */
+  request_id: Generated<string | null>;
 }
 
 export type Channel = 'pos' | 'chop';

@@ -37,8 +37,34 @@ export async function findBySeq(db: Db, seq: number): Promise<TransactionRow | u
   return db.selectFrom('transactions').selectAll().where('seq', '=', seq).executeTakeFirst();
 }
 
+/** A row created, or moved to a final state, inside a database transaction (counted once it commits). */
+export interface RowChange {
+  readonly kind: 'created' | 'finalised';
+  readonly row: TransactionRow;
+}
+
+// Keyed by the database transaction, so a rolled-back one's changes are simply never read.
+const changesByTrx = new WeakMap<Transaction<Database>, RowChange[]>();
+
+function noteChange(trx: Transaction<Database>, change: RowChange): void {
+  const changes = changesByTrx.get(trx);
+  if (changes) changes.push(change);
+  else changesByTrx.set(trx, [change]);
+}
+
+/** The rows `trx` created and finalised so far; the caller reports them after the commit (see observability/transact.ts). */
+export function takeRowChanges(trx: Transaction<Database>): readonly RowChange[] {
+  const changes = changesByTrx.get(trx) ?? [];
+  changesByTrx.delete(trx);
+  return changes;
+}
+
 export async function insertTransaction(trx: Transaction<Database>, row: NewTransaction): Promise<TransactionRow> {
-  return trx.insertInto('transactions').values(row).returningAll().executeTakeFirstOrThrow();
+  const inserted = await trx.insertInto('transactions').values(row).returningAll().executeTakeFirstOrThrow();
+  noteChange(trx, { kind: 'created', row: inserted });
+  // A transaction refused at once (a malformed code, a void of an unknown sale) is born final.
+  if (inserted.state !== 'pending') noteChange(trx, { kind: 'finalised', row: inserted });
+  return inserted;
 }
 
 export async function addEvent(db: Db, seq: number, at: number, kind: string, data: object): Promise<void> {
@@ -81,6 +107,7 @@ export async function updateTransaction(
     .executeTakeFirst();
   if (!updated) throw new VersionConflict(row.seq);
   if (final) {
+    noteChange(trx, { kind: 'finalised', row: updated });
     await addEvent(trx, row.seq, now, 'state_changed', {
       from: row.state,
       to: final.state,

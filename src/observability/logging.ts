@@ -1,0 +1,20 @@
+/** Loggers bound to what a log line is about (a transaction, a request). */
+import type { Logger } from '../core/deps.js';
+
+type WithChild = Logger & { child?: (bindings: Record<string, unknown>) => Logger };
+
+/** A logger whose every line carries `bindings` (pino's child logger when there is one). */
+export function childLogger(log: Logger, bindings: Record<string, unknown>): Logger {
+  const parent = log as WithChild;
+  if (typeof parent.child === 'function') return parent.child(bindings);
+  return {
+    info: (obj, msg) => log.info({ ...bindings, ...obj }, msg),
+    warn: (obj, msg) => log.warn({ ...bindings, ...obj }, msg),
+    error: (obj, msg) => log.error({ ...bindings, ...obj }, msg),
+  };
+}
+
+/** The bindings of one transaction's log lines: the request that created it, and its CanCan id. */
+export function transactionBindings(row: { readonly ref: string; readonly request_id: string | null }): Record<string, unknown> {
+  return row.request_id ? { reqId: row.request_id, txn: row.ref } : { txn: row.ref };
+}
