@@ -1,10 +1,14 @@
 /**
- * Composition root: store + migrations, secrets, simulators (test mode),
- * HTTP server and the in-process worker.
+ * Composition root: store, secrets, simulators (test mode), HTTP server and
+ * the worker, by role: `api` serves the HTTP API, `worker` runs the job
+ * worker (its HTTP server answers only health and observability), `all`
+ * both. The server listens before the database is known to work: until the
+ * migrations ran, and whenever the database is unreachable, requests get 503
+ * (health probes excepted) while the database watch retries.
  */
 import type { DestinationStream } from 'pino';
-import type { Config } from './config.js';
-import { loadMasterKey } from './config.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Config, ConfigError, type Role, loadMasterKey } from './config.js';
 import type { CoreDeps } from './core/deps.js';
 import { Notifier } from './core/notifier.js';
 import { processJob } from './core/process.js';
@@ -12,30 +16,47 @@ import { deliverNotification } from './chop/ipn.js';
 import { chopStep } from './chop/process.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { SecretBox } from './domain/secrets.js';
+import { errorBody } from './http/errors.js';
+import { registerObservability } from './http/observability.js';
+import { attachReadiness, healthRoutes } from './http/routes/health.js';
 import { buildServer, registerApi } from './http/server.js';
-import { SHUTDOWN_GRACE_MS, closeGracefully, trackActiveRequests } from './http/shutdown.js';
+import { closeGracefully, trackActiveRequests } from './http/shutdown.js';
+import { releaseLeases } from './jobs/queue.js';
 import { Worker } from './jobs/worker.js';
 import { createAdapterSource } from './providers/adapters.js';
 import { registerSimulators } from './simulators/register.js';
-import { type Store, openStore } from './store/db.js';
+import { DatabaseWatch, type Store, openStore } from './store/db.js';
 import { migrate } from './store/migrations.js';
 import { Metrics } from './observability/metrics.js';
-import type { FastifyInstance } from 'fastify';
+import { type MetricsServer, startMetricsServer } from './observability/metrics-server.js';
+
+/** How often a process retries an unreachable database (and its migrations). */
+export const DATABASE_RETRY_MS = 2_000;
 
 export interface App {
   readonly server: FastifyInstance;
   readonly deps: CoreDeps;
   readonly worker: Worker;
+  readonly role: Role;
   /** The URL this server listens on. */
   readonly url: string;
+  /** Resolves once the migrations ran (and, in worker roles, the worker started). */
+  readonly ready: Promise<void>;
+  /** Graceful shutdown: not ready at once, in-flight requests and jobs finish within the grace period, leases released, pool closed. */
   close(): Promise<void>;
 }
 
 export interface AppOptions {
   readonly clock?: Clock;
   readonly logStream?: DestinationStream;
-  /** Start the job worker (default true). */
+  /** Start the job worker in roles that have one (default true). */
   readonly worker?: boolean;
+  /**
+   * true (default): resolve once the migrations ran, and fail at once if the
+   * database cannot be used. false: resolve when listening and keep retrying
+   * the database in the background (`ready` tells when it worked).
+   */
+  readonly waitForDatabase?: boolean;
 }
 
 export async function openMigratedStore(config: Config): Promise<Store> {
@@ -49,10 +70,26 @@ export async function openMigratedStore(config: Config): Promise<Store> {
   return store;
 }
 
+/** Only PostgreSQL serves several processes; SQLite runs everything in one. */
+export function checkRole(config: Config): void {
+  if (config.role !== 'all' && !config.databaseUrl) {
+    throw new ConfigError('roles need PostgreSQL (DATABASE_URL); the embedded SQLite database serves one process, so run --role all');
+  }
+}
+
+const hasApi = (role: Role) => role !== 'worker';
+const hasWorker = (role: Role) => role !== 'api';
+
+/** Paths that answer without the database: health probes, metrics, the provider simulators. */
+const WITHOUT_DATABASE = /^\/(healthz|readyz|metrics)(\?|$)|^\/_(sim|sandbox)\//;
+
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const store = await openMigratedStore(config);
+  checkRole(config);
+  const { role } = config;
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const secrets = new SecretBox(loadMasterKey(config));
   const server = buildServer({ logLevel: config.logLevel, ...(options.logStream ? { logStream: options.logStream } : {}) });
+  const log = server.log;
   let listeningUrl = '';
   const deps: CoreDeps = {
     store,
@@ -60,41 +97,130 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     secrets,
     notifier: new Notifier(),
     config,
-    log: server.log,
+    log,
     metrics: new Metrics(),
     adapters: createAdapterSource({ config, store, secrets, simulatorBaseUrl: () => listeningUrl }),
     publicUrl: () => config.publicUrl ?? listeningUrl,
   };
-  const activeRequests = trackActiveRequests(server);
-  await registerApi(server, deps);
-  const ledger = config.simulators ? await registerSimulators(server, config) : null;
-  const handlers = { chopStep, deliverNotification };
-  const worker = new Worker(deps, (job) => processJob(deps, job, handlers));
+  const watch = new DatabaseWatch({ store, log, retryMs: DATABASE_RETRY_MS, prepare: async () => void (await migrate(store.db, store.dialect)) });
+  const worker = new Worker(deps, (job) => processJob(deps, job, { chopStep, deliverNotification }), { onClaimError: (error) => watch.report(error) });
+  const runsWorker = hasWorker(role) && options.worker !== false;
+  let draining = false;
+  attachReadiness(deps, {
+    role,
+    draining: () => draining,
+    migrated: () => watch.migrated,
+    checkDatabase: () => watch.check(),
+    workerRunning: () => (runsWorker ? worker.isRunning : null),
+  });
 
-  try {
-    await server.listen({ port: config.port, host: config.host });
-  } catch (error) {
+  const activeRequests = trackActiveRequests(server);
+  server.addHook('onRequest', async (request, reply) => {
+    if (!watch.available && !WITHOUT_DATABASE.test(request.url)) return refuseUnavailable(request, reply);
+  });
+  server.addHook('onError', async (_request, _reply, error) => watch.report(error));
+  if (hasApi(role)) {
+    await registerApi(server, deps);
+  } else {
+    await registerObservability(server, deps);
+    await server.register(healthRoutes(deps));
+    server.setNotFoundHandler((request, reply) => reply.code(404).type('application/json').send(errorBody(404, [
+      { code: 'not_found_error', detail: `No route for ${request.method} ${request.url.split('?')[0]}: this is a worker process (health and metrics only)` },
+    ])));
+  }
+  // Test-mode providers: in the processes that serve the API; a worker alone reaches them through CANCAN_SIMULATOR_URL.
+  const ledger = hasApi(role) && config.simulators ? await registerSimulators(server, config) : null;
+  if (!hasApi(role) && config.simulators && !config.simulatorUrl) {
+    log.warn({}, 'this worker has no provider simulators: test-mode payments need CANCAN_SIMULATOR_URL (see `cancan simulators`), or set CANCAN_SIMULATORS=off');
+  }
+
+  let metricsServer: MetricsServer | null = null;
+  const closeResources = async () => {
+    watch.stop();
+    await metricsServer?.close();
     ledger?.close();
     await store.close();
+  };
+  try {
+    await server.listen({ port: config.port, host: config.host });
+    // /metrics on a port of its own when CANCAN_METRICS_PORT is set (else it is on the server above).
+    metricsServer = await startMetricsServer(deps);
+    if (options.waitForDatabase !== false) await watch.prepareOnce();
+  } catch (error) {
+    await server.close();
+    await closeResources();
     throw error;
   }
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   listeningUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  if (options.worker !== false) worker.start();
+
+  const ready = watch.start().then(() => {
+    if (runsWorker && !draining) worker.start();
+  });
+
+  let closing: Promise<void> | null = null;
+  const shutdown = async () => {
+    draining = true;
+    const graceMs = config.shutdownGraceMs;
+    const deadline = Date.now() + graceMs;
+    const left = () => Math.max(0, deadline - Date.now());
+    log.info({ graceMs }, 'shutdown: not ready any more; finishing in-flight requests and jobs');
+    const stopWorker = async () => {
+      const unfinished = await worker.stop(left());
+      if (runsWorker) log.info({ unfinished }, unfinished === 0 ? 'shutdown: jobs finished' : 'shutdown: grace period over with jobs still running');
+      return unfinished;
+    };
+    const stopServer = async () => {
+      await closeGracefully(server, activeRequests, left());
+      log.info({}, 'shutdown: HTTP server closed');
+    };
+    // In-process simulators serve this worker's provider calls: keep listening until its jobs are done.
+    let unfinished: number;
+    if (ledger) {
+      unfinished = await stopWorker();
+      await stopServer();
+    } else {
+      [unfinished] = await Promise.all([stopWorker(), stopServer()]);
+    }
+    if (unfinished > 0) await releaseUnfinished(store, worker.id, log);
+    await closeResources();
+    log.info({}, 'shutdown: database pool closed');
+  };
 
   return {
     server,
     deps,
     worker,
+    role,
     url: listeningUrl,
-    async close() {
-      // Finish in-flight jobs first: they may be talking to the in-process simulators.
-      await worker.stop();
-      await closeGracefully(server, activeRequests, SHUTDOWN_GRACE_MS);
-      ledger?.close();
-      await store.close();
-    },
+    ready,
+    close: () => (closing ??= shutdown()),
   };
+}
+
+/**
+ * Jobs still running after the grace period: hand their leases back so
+ * another worker resumes them at once. Safe even with a provider call in
+ * flight: every step tolerates a second run (pay is marked sent before it is
+ * sent, so the next worker queries; reverse, refund, close and order creation
+ * reuse the same provider numbers), and the released holder can write nothing
+ * more. The same holds when a lease expires after a crash; this only skips the wait.
+ */
+async function releaseUnfinished(store: Store, owner: string, log: CoreDeps['log']): Promise<void> {
+  try {
+    const released = await releaseLeases(store.db, owner);
+    log.warn({ released }, 'shutdown: released the leases of unfinished jobs; another worker resumes them');
+  } catch (error) {
+    log.error({ err: error }, 'shutdown: could not release job leases; they expire by themselves');
+  }
+}
+
+/** 503 before the migrations ran and while the database is unreachable; CHOP callers get their own error shape. */
+function refuseUnavailable(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const detail = 'The database is unavailable; retry later';
+  reply.code(503).header('retry-after', String(DATABASE_RETRY_MS / 1000)).type('application/json');
+  if (/^\/(chop|payment)\//.test(request.url)) return reply.send({ result: 'fail', error: detail, code: 'service_unavailable' });
+  return reply.send(errorBody(503, [{ code: 'service_unavailable_error', detail }]));
 }

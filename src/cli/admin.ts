@@ -17,7 +17,8 @@ import { createApiKey, enableGateways, enabledGateways, findMerchant, revokeApiK
 
 export const USAGE = `Usage: cancan <command> [options]
 
-  serve                                   run the server (and, in test mode, the simulators and worker)
+  serve [--role api|worker|all]           run the server: HTTP API, job worker, or both (default; api and
+                                          worker need PostgreSQL); in test mode the API serves the simulators
   simulators                              run only the provider simulators (on PORT)
   migrate [--json]                        apply database migrations
   merchant create --name NAME [--gateways CODE,CODE|all] [--timezone TZ] [--json]

@@ -3,23 +3,55 @@
 import { parseArgs } from 'node:util';
 import { startApp } from '../app.js';
 import { createDemoMerchantIfEmpty, demoBanner } from '../bootstrap.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, ROLES, type Role, loadConfig } from '../config.js';
 import { startSimulatorServer } from '../simulators/server.js';
 import { runAdminCommand, UsageError, USAGE } from './admin.js';
 
-async function serve(): Promise<void> {
-  const config = loadConfig();
-  const app = await startApp(config);
-  const demo = config.demo ? await createDemoMerchantIfEmpty(app.deps) : null;
-  if (demo) process.stdout.write(`${demoBanner(demo, config.publicUrl ?? app.url)}\n`);
-  app.deps.log.info({ url: app.url, database: app.deps.store.dialect, simulators: config.simulators }, 'CanCan is listening');
+/** Past the grace period, shutdown gets this much longer before the process leaves regardless. */
+const SHUTDOWN_SLACK_MS = 5_000;
+
+function parseServeArgs(args: string[]): { role?: Role } {
+  let values: { role?: string | undefined };
+  try {
+    ({ values } = parseArgs({ args, options: { role: { type: 'string' } }, strict: true }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.role === undefined) return {};
+  if (!(ROLES as readonly string[]).includes(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  return { role: values.role as Role };
+}
+
+async function serve(args: string[]): Promise<void> {
+  const flags = parseServeArgs(args);
+  const loaded = loadConfig();
+  // The flag wins over CANCAN_ROLE.
+  const config = { ...loaded, role: flags.role ?? loaded.role };
+  const app = await startApp(config, { waitForDatabase: false });
+  const log = app.deps.log;
+  log.info({ url: app.url, role: app.role, database: app.deps.store.dialect, simulators: config.simulators }, 'CanCan is listening');
+  // A stray rejection (say, from a database call during an outage) must not take the server down.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+  void app.ready.then(async () => {
+    log.info({ role: app.role }, 'database ready; serving');
+    if (!config.demo || app.role === 'worker') return;
+    const demo = await createDemoMerchantIfEmpty(app.deps);
+    if (demo) process.stdout.write(`${demoBanner(demo, config.publicUrl ?? app.url)}\n`);
+  }).catch((error: unknown) => log.error({ err: error }, 'creating the demo merchant failed'));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.deps.log.info({ signal }, 'shutting down');
-    app.close().then(() => process.exit(0), (error: unknown) => {
-      app.deps.log.error({ err: error }, 'shutdown failed');
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error({}, 'shutdown took longer than the grace period; leaving anyway (leases expire by themselves)');
+      process.exit(1);
+    }, config.shutdownGraceMs + SHUTDOWN_SLACK_MS).unref();
+    app.close().then(() => {
+      log.info({}, 'shutdown complete');
+      process.exit(0);
+    }, (error: unknown) => {
+      log.error({ err: error }, 'shutdown failed');
       process.exit(1);
     });
   };
@@ -42,10 +74,7 @@ async function main(argv: string[]): Promise<void> {
     process.on('SIGINT', stop);
     return;
   }
-  if (command === 'serve') {
-    parseArgs({ args: rest, options: {}, strict: true });
-    return serve();
-  }
+  if (command === 'serve') return serve(rest);
   const output = await runAdminCommand(loadConfig(), command, rest);
   process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 }

@@ -1,6 +1,7 @@
 /** Renders every error as the blueprint's envelope: {"errors":[{status, code, detail, source?}]}. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorItem } from '../domain/errors.js';
+import { isDatabaseUnavailableError } from '../store/db.js';
 
 export function errorBody(status: number, items: readonly ErrorItem[]) {
   return {
@@ -33,7 +34,7 @@ export function toApiError(error: FastifyError | Error, request: FastifyRequest)
     default:
       break;
   }
-  if (isDatabaseUnavailable(error)) {
+  if (isDatabaseUnavailableError(error)) {
     return new ApiError(503, { code: 'service_unavailable_error', detail: 'The database is unavailable; retry later' });
   }
   const status = (error as FastifyError).statusCode;
@@ -44,7 +45,3 @@ export function toApiError(error: FastifyError | Error, request: FastifyRequest)
   return new ApiError(500, { code: 'internal_error', detail: 'Something went wrong on our side; the request can be retried with the same id' });
 }
 
-function isDatabaseUnavailable(error: Error): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === 'SQLITE_BUSY' || /Connection terminated/i.test(error.message);
-}

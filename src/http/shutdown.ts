@@ -1,9 +1,6 @@
 /** Graceful HTTP shutdown that does not wait out keep-alive timeouts. */
 import type { FastifyInstance } from 'fastify';
 
-/** In-flight requests (e.g. held by `Prefer: wait`) get this long to finish at shutdown. */
-export const SHUTDOWN_GRACE_MS = 10_000;
-
 /** Counts requests being handled, so shutdown knows when nothing is left to finish. */
 export function trackActiveRequests(server: FastifyInstance): () => number {
   let active = 0;

@@ -59,3 +59,15 @@ export async function assertLease(trx: Transaction<Database>, job: Job, now: num
     .where('lease_until', '>', now).executeTakeFirst();
   if (!row) throw new LeaseLost(job.id);
 }
+
+/**
+ * Hands back the jobs `owner` still holds (at shutdown, after the grace
+ * period), so another worker takes them at once instead of after the lease
+ * expires. Clearing the owner also fences the holder: every later write of
+ * its steps checks the owner and fails with LeaseLost.
+ */
+export async function releaseLeases(db: Kysely<Database>, owner: string): Promise<number> {
+  const result = await db.updateTable('jobs').set({ lease_owner: null, lease_until: null })
+    .where('lease_owner', '=', owner).where('done_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,7 +1,7 @@
 /** The provider simulators as a server of their own (`cancan simulators`), for CANCAN_SIMULATOR_URL setups. */
 import Fastify from 'fastify';
 import type { Config } from '../config.js';
-import { SHUTDOWN_GRACE_MS, closeGracefully, trackActiveRequests } from '../http/shutdown.js';
+import { closeGracefully, trackActiveRequests } from '../http/shutdown.js';
 import type { SimulatorLedger } from './ledger.js';
 import { registerSimulators } from './register.js';
 
@@ -22,7 +22,7 @@ export async function startSimulatorServer(config: Config): Promise<SimulatorSer
     url: `http://${config.host}:${port}`,
     ledger,
     async close() {
-      await closeGracefully(server, activeRequests, SHUTDOWN_GRACE_MS);
+      await closeGracefully(server, activeRequests, config.shutdownGraceMs);
       ledger.close();
     },
   };

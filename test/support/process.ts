@@ -26,11 +26,23 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   readonly url: string;
   readonly output: () => string;
+  /** Resolves when the process has exited and its output is all read. */
+  readonly exited: Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string>, port: number): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+export interface StartOptions {
+  /** Arguments after the command (e.g. ['--role', 'worker']). */
+  readonly args?: readonly string[];
+  /** The command to run instead of `serve` (e.g. 'simulators'). */
+  readonly command?: string;
+  /** What "started" means: /readyz answers 200 (default), /healthz does, or any HTTP answer at `path`. */
+  readonly waitFor?: 'readyz' | 'healthz' | { readonly path: string };
+  readonly timeoutMs?: number;
+}
+
+export async function startServer(env: Record<string, string>, port: number, options: StartOptions = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [CLI, options.command ?? 'serve', ...(options.args ?? [])], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -38,23 +50,31 @@ export async function startServer(env: Record<string, string>, port: number): Pr
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 20_000;
+  // 'close' comes after 'exit' once stdout and stderr are drained, so output() is complete.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const waitFor = options.waitFor ?? 'readyz';
+  const path = typeof waitFor === 'string' ? `/${waitFor}` : waitFor.path;
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     try {
-      const response = await fetch(`${url}/healthz`);
-      if (response.ok) break;
+      const response = await fetch(`${url}${path}`);
+      await response.arrayBuffer();
+      if (response.ok || typeof waitFor !== 'string') break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not become ${typeof waitFor === 'string' ? waitFor : 'reachable'}:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     child,
     url,
     output: () => output,
+    exited,
     async kill(signal = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
