@@ -16,9 +16,10 @@ export class ChopError extends Error {
 
 export type Params = Readonly<Record<string, string>>;
 
-const MAX_AMOUNT = 1e13;
-const MAX_URL_LENGTH = 2048;
-const MAX_TEXT = 256;
+// Also the JSON Schema's limits (src/http/schemas/chop.ts): a test checks the schema accepts whatever these parsers accept.
+export const MAX_AMOUNT = 1e13;
+export const MAX_URL_LENGTH = 2048;
+export const MAX_TEXT = 256;
 
 /** Flattens a parsed body (form or JSON) into strings; nested JSON values are kept as JSON text. */
 export function toParams(body: unknown): Params {
@@ -45,10 +46,20 @@ class Problems {
   }
 }
 
+/** A parameter as the parsers read it: trimmed; empty means absent. */
 const present = (params: Params, name: string): string | undefined => {
   const value = params[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
 };
+
+/** Every parameter as the parsers read it (what the JSON Schemas of the CHOP routes describe). */
+export function presentParams(params: Params): Params {
+  // fromEntries defines own properties, even one named __proto__.
+  return Object.fromEntries(Object.keys(params).flatMap((name) => {
+    const value = present(params, name);
+    return value === undefined ? [] : [[name, value]];
+  }));
+}
 
 /** A value given under one of two names; both given and different is a conflict (null). */
 function aliased(params: Params, names: readonly [string, string], problems: Problems): string | undefined | null {

@@ -7,9 +7,16 @@ import { CLIENT_ID_PATTERN } from '../domain/ids.js';
 import { type ErrorItem, attributeError } from '../domain/errors.js';
 import { type CurrencyCode, isCurrencyCode } from '../domain/money.js';
 
-const OPTIONAL_TEXT = ['description', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3'] as const;
+/**
+ * The limits below are also the JSON Schema's (src/http/schemas/pos.ts, served
+ * in the OpenAPI document); a test checks that schema and validator accept the same bodies.
+ */
+export const OPTIONAL_TEXT = ['description', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3'] as const;
 type OptionalText = (typeof OPTIONAL_TEXT)[number];
-const MAX_TEXT = 255;
+/** Longest description, pos_id and mch_level_1..3. */
+export const MAX_TEXT = 255;
+export const MAX_GATEWAY_LENGTH = 64;
+export const MAX_AUTH_KEY_LENGTH = 128;
 
 export interface CommonAttributes {
   readonly description: string | null;
@@ -113,8 +120,8 @@ export function validateTransactionRequest(body: unknown): { ok: true; request: 
   };
 
   if (type === 'sale') {
-    const payment_gateway = text('payment_gateway', true, 64);
-    const payment_auth_key = text('payment_auth_key', true, 128);
+    const payment_gateway = text('payment_gateway', true, MAX_GATEWAY_LENGTH);
+    const payment_auth_key = text('payment_auth_key', true, MAX_AUTH_KEY_LENGTH);
     const amountValue = amount();
     const currencyRaw = attrs.currency;
     let currency: CurrencyCode | null = null;

@@ -1,6 +1,61 @@
-/** OpenAPI 3 document of the public APIs, served at /docs and /docs/json (to be written). */
+/**
+ * The OpenAPI 3.1 document of the public APIs, built by @fastify/swagger from
+ * the routes' own schemas (src/http/schemas), served at /docs/json and shown
+ * at /docs by Swagger UI, whose assets come from this server only.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../core/deps.js';
+import { SECURITY_SCHEMES } from './schemas/common.js';
+
+export const DOCS_PATH = '/docs';
+
+/** Swagger UI loads its scripts, styles and the document from here; its icons are data: URIs. */
+const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const DESCRIPTION = `Two APIs, one API key per merchant.
+
+**POS API** (\`/api/v2\`, the CANCAN v2 blueprint): JSON:API-style documents. Errors are
+\`{"errors":[{"status","code","detail","source"}]}\`; validation errors name the attribute in
+\`source.pointer\` (or the query parameter in \`source.parameter\`), all problems at once.
+Retrying with the same \`id\` and body is safe (\`200\`, \`Idempotent-Replayed: true\`); the same
+\`id\` with another body is \`409\`. \`Prefer: wait=N\` (N ≤ 30) holds the answer until the
+transaction is final.
+
+**CHOP API** (\`/chop\`) and **Online API** (\`/payment\`), Citcon-compatible: form fields
+(JSON works too), answers in JSON. Errors are \`{"result":"fail","error","code"}\` with a 4xx status.
+
+**Authentication**: \`Authorization: Bearer <key>\`; the bare key without \`Bearer \` works too.
+Test keys (\`sk_test_…\`) use the built-in provider simulators.
+
+**Rate limits**: a token bucket per API key (\`CANCAN_RATE_LIMIT_PER_SECOND\`,
+\`CANCAN_RATE_LIMIT_BURST\`), shared by every server process when \`REDIS_URL\` is set;
+over the limit: \`429\` with \`Retry-After\` (seconds).`;
 
 /** Registered before the API routes, so the document sees their schemas. */
-export async function registerDocs(_app: FastifyInstance, _deps: CoreDeps): Promise<void> {}
+export async function registerDocs(app: FastifyInstance, _deps: CoreDeps): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'CanCan API', version: '2', description: DESCRIPTION },
+      tags: [
+        { name: 'POS API', description: 'Point-of-sale payments: sale, void, refund, retrieve, list.' },
+        { name: 'CHOP API', description: 'Hosted checkout (Citcon CHOP).' },
+        { name: 'Online API', description: 'QR codes for your own checkout page.' },
+      ],
+      components: { securitySchemes: SECURITY_SCHEMES },
+    },
+    // Only the public APIs, whose routes carry tags; not health, metrics, dashboard, checkout pages or simulators.
+    hideUntagged: true,
+    // Components keep the names of the shared schemas ($id), not def-0, def-1, ….
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PATH,
+    staticCSP: DOCS_CSP,
+    theme: { title: 'CanCan API' },
+    // BaseLayout: no top bar (its logo SVG carries an inline <style> the CSP refuses, and its URL box could only load this server's document anyway).
+    uiConfig: { layout: 'BaseLayout', deepLinking: true, defaultModelsExpandDepth: 0, docExpansion: 'list' },
+  });
+}

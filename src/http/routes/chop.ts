@@ -6,11 +6,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import type { CoreDeps } from '../../core/deps.js';
+import { isDatabaseUnavailableError } from '../../store/db.js';
 import { ApiError } from '../../domain/errors.js';
 import { type ChopCaller, createCharge } from '../../chop/charges.js';
 import { resendIpn } from '../../chop/ipn.js';
 import { PAY_QR_VENDORS } from '../../chop/methods.js';
-import { ChopError, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
+import { ChopError, type Params, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
 import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund } from '../../chop/refunds.js';
 import { waitForRow, waitUntilFinal } from '../../core/waiting.js';
 import { wakeTransactionJob } from '../../jobs/queue.js';
@@ -18,6 +19,9 @@ import { renderChopTransaction, renderNotification } from '../../chop/views.js';
 import type { TransactionRow } from '../../store/transactions.js';
 import { authenticateRequest } from '../auth.js';
 import type { RateLimiter } from '../rate-limit.js';
+import { CHOP_LIST_LIMIT, CHOP_ROUTES, CHOP_SCHEMAS } from '../schemas/chop.js';
+import { type ChopParsers, chopValidator } from '../schemas/rules.js';
+import { plainJson } from '../schemas/validator.js';
 
 /** How long refund, cancel and pay_qr answers wait for the provider before answering "pending". */
 const ANSWER_WAIT_MS = 10_000;
@@ -37,20 +41,45 @@ function callerOf(request: FastifyRequest): ChopCaller {
   return request.chopCaller;
 }
 
+/** /chop/transactions's query: the page size, the cursor, the reference filter. */
+export function parseListParams(query: { limit?: unknown; starting_after?: unknown; reference?: unknown }) {
+  const limit = query.limit === undefined ? CHOP_LIST_LIMIT.default : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > CHOP_LIST_LIMIT.max) throw new ChopError(400, 'invalid_parameter', `limit must be a whole number from 1 to ${CHOP_LIST_LIMIT.max}`);
+  const text = (name: 'starting_after' | 'reference'): string | null => {
+    const value = query[name];
+    if (value !== undefined && typeof value !== 'string') throw new ChopError(400, 'invalid_parameter', `${name} must be given once`);
+    return value ? value : null;
+  };
+  return { limit, startingAfter: text('starting_after'), reference: text('reference') };
+}
+
+/** pay_qr's `?format=json`. */
+export function parseFormatQuery(query: Record<string, unknown>): string | undefined {
+  const format = query.format;
+  if (format !== undefined && typeof format !== 'string') throw new ChopError(400, 'invalid_parameter', 'format must be given once');
+  return format;
+}
+
 export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
   return async (app: FastifyInstance): Promise<void> => {
+    for (const schema of CHOP_SCHEMAS) app.addSchema(schema);
+    limiter.shareFor(app, deps);
+    const checked = (parsers: ChopParsers = {}) => ({ validatorCompiler: chopValidator(deps.log, parsers), serializerCompiler: plainJson });
+
     app.setErrorHandler((error, request, reply) => {
       if (error instanceof ChopError) return sendFail(reply, error.status, error.code, error.message);
       if (error instanceof ApiError) return sendFail(reply, error.status, error.status === 401 ? 'unauthorized' : error.status === 429 ? 'rate_limited' : 'error', error.items[0]?.detail ?? error.message);
       const status = (error as { statusCode?: number }).statusCode;
       if (status && status >= 400 && status < 500) return sendFail(reply, status, 'invalid_request', (error as Error).message);
+      if (isDatabaseUnavailableError(error)) return sendFail(reply.header('retry-after', '2'), 503, 'service_unavailable', 'The database is unavailable; retry later');
       request.log.error({ err: error }, 'CHOP request failed');
       return sendFail(reply, 500, 'internal_error', 'Something went wrong on our side; the request can be retried safely');
     });
 
-    app.addHook('preHandler', async (request, reply) => {
+    // Before validation, as when the handler validated: without a valid token a request is a 401 whatever its parameters.
+    app.addHook('preValidation', async (request, reply) => {
       const caller = await authenticateRequest(deps, request);
-      const retryAfter = limiter.take(caller.keyId, deps.clock.now());
+      const retryAfter = await limiter.acquire(caller.keyId, deps.clock.now());
       if (retryAfter > 0) {
         reply.header('Retry-After', String(retryAfter));
         throw new ChopError(429, 'rate_limited', `Too many requests for this API key; retry after ${retryAfter} s`);
@@ -58,22 +87,24 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
       request.chopCaller = caller;
     });
 
+    const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) =>
+      parseChargeParams(params, methodParam === 'vendor' ? { methodParam, allowedMethods: PAY_QR_VENDORS } : { methodParam });
     const landingUrl = (row: TransactionRow) => `${deps.publicUrl()}/chop/landing?q=${row.ref}`;
 
-    app.post('/chop/chop', async (request, reply) => {
-      const params = parseChargeParams(toParams(request.body), { methodParam: 'payment_method' });
+    app.post('/chop/chop', { schema: CHOP_ROUTES.charge, ...checked({ body: chargeOf('payment_method') }) }, async (request, reply) => {
+      const params = chargeOf('payment_method')(toParams(request.body));
       const { row } = await createCharge(deps, callerOf(request), params);
       return reply.send({ result: 'success', url: landingUrl(row) });
     });
 
-    app.post<{ Querystring: { format?: string } }>('/payment/pay_qr', async (request, reply) => {
-      const params = parseChargeParams(toParams(request.body), { methodParam: 'vendor', allowedMethods: PAY_QR_VENDORS });
+    app.post('/payment/pay_qr', { schema: CHOP_ROUTES.payQr, ...checked({ body: chargeOf('vendor'), query: parseFormatQuery }) }, async (request, reply) => {
+      const params = chargeOf('vendor')(toParams(request.body));
       const { row } = await createCharge(deps, callerOf(request), params);
       // Wait for the provider order (its QR) or its failure.
       const ready = await waitForRow(deps, row, (latest) => latest.qr_code !== null || latest.state !== 'pending', ANSWER_WAIT_MS);
       if (ready.state === 'failed') throw new ChopError(502, 'provider_declined', `${params.method.code} refused the payment (${ready.failure_detail ?? ready.failure_code ?? 'declined'})`);
       if (!ready.qr_code) throw new ChopError(503, 'provider_unavailable', 'The provider has not answered yet; send the same request again (same reference) to get the code');
-      const format = request.query.format ?? toParams(request.body).format;
+      const format = parseFormatQuery(request.query as Record<string, unknown>) ?? toParams(request.body).format;
       if (format === 'json') return reply.send({ result: 'success', qr_code: ready.qr_code, id: ready.ref, url: landingUrl(ready) });
       const png = await QRCode.toBuffer(ready.qr_code, { type: 'png', margin: 2, width: 300, errorCorrectionLevel: 'M' });
       return reply.type('image/png').header('X-CanCan-Transaction-Id', ready.ref).send(png);
@@ -89,8 +120,8 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
       if (real && row.state === 'pending') row = await askProviderNow(deps, row);
       return reply.send(renderChopTransaction(row, deps.clock.now()));
     };
-    app.post('/chop/inquire', inquire);
-    app.post('/payment/inquire', inquire);
+    app.post('/chop/inquire', { schema: CHOP_ROUTES.inquire('CHOP API'), ...checked({ body: parseInquireParams }) }, inquire);
+    app.post('/payment/inquire', { schema: CHOP_ROUTES.inquire('Online API'), ...checked({ body: parseInquireParams }) }, inquire);
 
     const refund = async (request: FastifyRequest, reply: FastifyReply) => {
       const params = parseRefundParams(toParams(request.body));
@@ -101,10 +132,10 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
       if (final.state === 'failed') return reply.send({ code: final.failure_code ?? 'refund_failed', refunded: false, status: final.failure_detail ?? 'Refund failed' });
       return reply.send({ id: final.ref, transaction_id: decision.charge.ref, refunded: true, status: final.state === 'succeeded' ? 'success' : 'pending' });
     };
-    app.post('/chop/refund', refund);
-    app.post('/payment/refund', refund);
+    app.post('/chop/refund', { schema: CHOP_ROUTES.refund('CHOP API'), ...checked({ body: parseRefundParams }) }, refund);
+    app.post('/payment/refund', { schema: CHOP_ROUTES.refund('Online API'), ...checked({ body: parseRefundParams }) }, refund);
 
-    app.post('/chop/cancel', async (request, reply) => {
+    app.post('/chop/cancel', { schema: CHOP_ROUTES.cancel, ...checked({ body: parseCancelParams }) }, async (request, reply) => {
       const params = parseCancelParams(toParams(request.body));
       const decision = await requestCancel(deps, callerOf(request).merchant, params);
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
@@ -117,15 +148,14 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
       return answer(true, final.state === 'succeeded' ? CANCEL_MESSAGES.cancelled : 'Cancellation in progress');
     });
 
-    app.get<{ Querystring: { limit?: string; starting_after?: string; reference?: string } }>('/chop/transactions', async (request, reply) => {
-      const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ChopError(400, 'invalid_parameter', 'limit must be a whole number from 1 to 100');
+    app.get('/chop/transactions', { schema: CHOP_ROUTES.list, ...checked({ query: parseListParams }) }, async (request, reply) => {
+      const { limit, startingAfter, reference } = parseListParams(request.query as Record<string, unknown>);
       const merchantId = callerOf(request).merchant.id;
       let query = deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('channel', '=', 'chop')
         .where('type', 'in', ['charge', 'refund']);
-      if (request.query.reference) query = query.where('reference', '=', request.query.reference);
-      if (request.query.starting_after) {
-        const after = await deps.store.db.selectFrom('transactions').select('seq').where('merchant_id', '=', merchantId).where('ref', '=', request.query.starting_after).executeTakeFirst();
+      if (reference) query = query.where('reference', '=', reference);
+      if (startingAfter) {
+        const after = await deps.store.db.selectFrom('transactions').select('seq').where('merchant_id', '=', merchantId).where('ref', '=', startingAfter).executeTakeFirst();
         if (!after) throw new ChopError(400, 'invalid_parameter', 'starting_after must be the id of a transaction from an earlier page');
         query = query.where('seq', '<', after.seq);
       }
@@ -134,7 +164,7 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
       return reply.send({ result: 'success', data: rows.slice(0, limit).map((row) => renderChopTransaction(row, now)), has_more: rows.length > limit });
     });
 
-    app.get<{ Params: { id: string } }>('/chop/transactions/:id/notifications', async (request, reply) => {
+    app.get<{ Params: { id: string } }>('/chop/transactions/:id/notifications', { schema: CHOP_ROUTES.notifications, ...checked() }, async (request, reply) => {
       const charge = await findCharge(deps.store.db, callerOf(request).merchant.id, { id: request.params.id });
       if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
       const notifications = await deps.store.db.selectFrom('notifications').selectAll().where('transaction_seq', '=', charge.seq).orderBy('id').execute();
@@ -146,7 +176,7 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
       });
     });
 
-    app.post<{ Params: { id: string } }>('/chop/transactions/:id/notifications/resend', async (request, reply) => {
+    app.post<{ Params: { id: string } }>('/chop/transactions/:id/notifications/resend', { schema: CHOP_ROUTES.resend, ...checked() }, async (request, reply) => {
       const charge = await findCharge(deps.store.db, callerOf(request).merchant.id, { id: request.params.id });
       if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
       if (charge.state === 'pending') throw new ChopError(409, 'not_final', 'The charge is not final yet; its notification is sent when it is');

@@ -3,18 +3,25 @@ import { type ListFilters, decodeCursor } from '../../core/list-transactions.js'
 import { ApiError, type ErrorItem } from '../../domain/errors.js';
 import { POS_TRANSACTION_TYPES, TRANSACTION_STATES, type TransactionState, type TransactionType } from '../../domain/states.js';
 
-const DEFAULT_PAGE_SIZE = 25;
-const MAX_PAGE_SIZE = 100;
+// Also the limits of the query's JSON Schema (src/http/schemas/pos.ts).
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 100;
 
 function oneOf<T extends string>(allowed: readonly T[], value: string): value is T {
   return (allowed as readonly string[]).includes(value);
 }
 
-export function parseListQuery(query: Record<string, unknown>): ListFilters {
+/** The parameters as the parser reads them: an empty one (`filter[state]=`) is absent. */
+export function presentQuery(query: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined && value !== ''));
+}
+
+export function parseListQuery(raw: Record<string, unknown>): ListFilters {
+  const query = presentQuery(raw);
   const errors: ErrorItem[] = [];
   const text = (name: string): string | null => {
     const value = query[name];
-    if (value === undefined || value === '') return null;
+    if (value === undefined) return null;
     if (typeof value !== 'string') {
       errors.push({ code: 'attribute_error', detail: `${name} must be given once`, parameter: name });
       return null;

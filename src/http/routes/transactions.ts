@@ -10,6 +10,9 @@ import { findPosTransaction } from '../../store/transactions.js';
 import { authenticateRequest } from '../auth.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { renderTransaction } from '../resources.js';
+import { CREATE_TRANSACTION_ROUTE, GET_TRANSACTION_ROUTE, LIST_TRANSACTIONS_ROUTE, POS_SCHEMAS } from '../schemas/pos.js';
+import { posValidator } from '../schemas/rules.js';
+import { plainJson } from '../schemas/validator.js';
 import { parseListQuery } from './list-query.js';
 
 const MAX_WAIT_SECONDS = 30;
@@ -29,9 +32,14 @@ export function preferredWait(header: string | string[] | undefined): number | n
 
 export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.addHook('preHandler', async (request, reply) => {
+    for (const schema of POS_SCHEMAS) app.addSchema(schema);
+    limiter.shareFor(app, deps);
+    const checked = { validatorCompiler: posValidator(deps.log), serializerCompiler: plainJson };
+
+    // Before validation, as when the handler validated: without a valid key a request is a 401 whatever its body, and a bad body counts against the limit.
+    app.addHook('preValidation', async (request, reply) => {
       const caller = await authenticateRequest(deps, request);
-      const retryAfter = limiter.take(caller.keyId, deps.clock.now());
+      const retryAfter = await limiter.acquire(caller.keyId, deps.clock.now());
       if (retryAfter > 0) {
         reply.header('Retry-After', String(retryAfter));
         throw new ApiError(429, { code: 'rate_limit_error', detail: `Too many requests for this API key; retry after ${retryAfter} s` });
@@ -39,7 +47,7 @@ export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
       request.caller = caller;
     });
 
-    app.post('/transactions', async (request, reply) => {
+    app.post('/transactions', { schema: CREATE_TRANSACTION_ROUTE, ...checked }, async (request, reply) => {
       const caller = callerOf(request);
       const validated = validateTransactionRequest(request.body);
       if (!validated.ok) throw new ApiError(400, validated.errors);
@@ -51,13 +59,13 @@ export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
       return send(reply, replayed ? 200 : 201, { data: renderTransaction(latest) });
     });
 
-    app.get<{ Params: { id: string } }>('/transactions/:id', async (request, reply) => {
+    app.get<{ Params: { id: string } }>('/transactions/:id', { schema: GET_TRANSACTION_ROUTE, ...checked }, async (request, reply) => {
       const row = await findPosTransaction(deps.store.db, callerOf(request).merchant.id, request.params.id);
       if (!row) throw new ApiError(404, { code: 'not_found_error', detail: 'Record Not Found' });
       return send(reply, 200, { data: renderTransaction(row) });
     });
 
-    app.get('/transactions', async (request, reply) => {
+    app.get('/transactions', { schema: LIST_TRANSACTIONS_ROUTE, ...checked }, async (request, reply) => {
       const query = parseListQuery(request.query as Record<string, unknown>);
       const page = await listTransactions(deps.store.db, callerOf(request).merchant.id, query);
       const links: Record<string, string> = { self: linkFor(request, query, query.after) };
@@ -75,8 +83,6 @@ function callerOf(request: FastifyRequest): Caller {
 function send(reply: FastifyReply, status: number, body: object): FastifyReply {
   return reply.code(status).type('application/json').send(body);
 }
-
-/** Holds the answer until the transaction is final or `ms` pass. */
 
 function linkFor(request: FastifyRequest, query: ListFilters, after: string | null): string {
   const params = new URLSearchParams();

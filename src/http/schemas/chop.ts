@@ -1,0 +1,262 @@
+/**
+ * JSON Schemas of the CHOP API (/chop) and the Online API (/payment): what the
+ * routes validate with (src/http/schemas/validator.ts) and what /docs shows.
+ *
+ * A request body is described as the parsers (src/chop/params.ts) read it:
+ * form fields as text, trimmed, an empty field being absent (JSON bodies are
+ * read the same way: numbers as text). The schema states what it can (names,
+ * methods, digits, lengths); the parsers add what it cannot (amount range,
+ * URL syntax, currency per method, aliases that disagree, `ext` as JSON), and
+ * a test checks the schema never refuses what the parsers accept.
+ */
+import { PAY_QR_VENDORS, paymentMethodCodes } from '../../chop/methods.js';
+import { MAX_AMOUNT, MAX_TEXT, MAX_URL_LENGTH } from '../../chop/params.js';
+import { API_SECURITY, jsonResponse, ref } from './common.js';
+
+/** /chop/transactions page sizes. */
+export const CHOP_LIST_LIMIT = { default: 20, max: 100 } as const;
+
+const text = (description: string, maxLength = MAX_TEXT) => ({ type: 'string', maxLength, description });
+const url = (description: string) => ({ type: 'string', maxLength: MAX_URL_LENGTH, description: `${description} An absolute http(s) URL; in live mode not on a private, loopback or link-local address.` });
+const amount = (description: string) => ({
+  type: 'string', pattern: '^[0-9]{1,14}$', examples: ['999'],
+  description: `${description} An integer in the currency's smallest unit (999 = $9.99), from 1 to ${MAX_AMOUNT}, without decimals or separators.`,
+});
+const currency = (description: string) => ({ type: 'string', minLength: 3, maxLength: 3, examples: ['USD'], description: `${description} A three-letter ISO 4217 code (any case).` });
+const money = {
+  amount: amount('`amount` or `trans_amount` is required; both with different values are refused.'),
+  trans_amount: amount('Same as `amount`.'),
+  currency: currency('`currency` or `trans_currency` is required.'),
+  trans_currency: currency('Same as `currency`.'),
+};
+const charge = {
+  reference: text("The merchant's order reference. Without `allow_duplicates=yes`, a second charge with the same reference answers the first one's URL."),
+  ipn_url: url('Where CanCan posts the signed IPN when the charge is final.'),
+  ext: { type: 'string', description: 'JSON, url-encoded; kept with the charge and shown by inquire.' },
+  allow_duplicates: { type: 'string', examples: ['yes'], description: '`yes` (or true, 1) always makes a new charge; `no` (default) answers an earlier charge with the same reference.' },
+};
+/** Parameters CanCan does not use (note, source, client_country, …) are kept with the charge. */
+const extras = { additionalProperties: { type: 'string' } };
+
+const CHARGE_REQUEST = {
+  $id: 'ChopChargeRequest',
+  type: 'object',
+  required: ['payment_method', 'reference'],
+  properties: {
+    payment_method: { type: 'string', enum: paymentMethodCodes(), description: 'alipay, wechatpay, cc (card form), upop (UnionPay) take USD, CAD, EUR, GBP, HKD, JPY, CNY, AUD, NZD, SGD; alipay_hk HKD, dana IDR, gcash PHP, kakaopay KRW, jkopay TWD.' },
+    ...money,
+    ...charge,
+    callback_url_success: url('Where the shopper goes after paying.'),
+    callback_url_fail: url('Where the shopper goes after a decline, a cancel or the expiry.'),
+    mobile_result_url: url('Kept with the charge.'),
+  },
+  ...extras,
+  examples: [{ payment_method: 'wechatpay', amount: '999', currency: 'USD', reference: 'order-1001', ipn_url: 'https://shop.example/ipn', callback_url_success: 'https://shop.example/thanks', callback_url_fail: 'https://shop.example/sorry' }],
+};
+
+const PAY_QR_REQUEST = {
+  $id: 'PayQrRequest',
+  type: 'object',
+  required: ['vendor', 'reference'],
+  properties: {
+    vendor: { type: 'string', enum: PAY_QR_VENDORS },
+    ...money,
+    ...charge,
+    callback_url: url('Where the shopper goes after paying or failing.'),
+    format: { type: 'string', description: '`json` answers the QR content instead of the PNG (also as a query parameter).' },
+  },
+  ...extras,
+  examples: [{ vendor: 'alipay', amount: '999', currency: 'USD', reference: 'order-1002' }],
+};
+
+const selector = {
+  transaction_id: { type: 'string', description: 'The charge id (the landing URL\'s `q`, the IPN\'s `id`). Send it or the reference, not both.' },
+  transaction_reference: { type: 'string', description: "The charge's `reference`." },
+  trans_reference: { type: 'string', description: 'Same as `transaction_reference`.' },
+  reason: text('A note kept with the refund or cancel (inquire shows it as `note`).'),
+};
+
+const REFUND_REQUEST = {
+  $id: 'ChopRefundRequest',
+  type: 'object',
+  properties: { ...selector, ...money },
+  examples: [{ transaction_id: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', amount: '500', currency: 'USD', reason: 'return' }],
+};
+const CANCEL_REQUEST = { $id: 'ChopCancelRequest', type: 'object', properties: selector, examples: [{ transaction_reference: 'order-1001' }] };
+const INQUIRE_REQUEST = {
+  $id: 'ChopInquireRequest',
+  description: '`q` (or `id`) or `reference` is required; they may also come as query parameters when the body is empty.',
+  type: 'object',
+  properties: {
+    q: { type: 'string', description: 'The transaction id.' },
+    id: { type: 'string', description: 'Same as `q`.' },
+    reference: { type: 'string', description: "The charge's reference." },
+    inquire_method: { type: 'string', examples: ['real'], description: '`real`: ask the provider first.' },
+    inquire_methods: { type: 'string', description: 'Same as `inquire_method`.' },
+  },
+  examples: [{ q: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', inquire_method: 'real' }],
+};
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+const CHOP_TRANSACTION = {
+  $id: 'ChopTransaction',
+  type: 'object',
+  required: ['id', 'type', 'amount', 'currency', 'reference', 'payment_method', 'time', 'note', 'notify_result', 'status', 'created_at'],
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string', enum: ['charge', 'refund'] },
+    amount: nullable('integer'),
+    currency: nullable('string'),
+    reference: nullable('string'),
+    payment_method: nullable('string'),
+    time: { type: 'string', description: '`yyyy-MM-dd HH:mm:ss`, UTC: when it became final, else when it was created.' },
+    note: nullable('string'),
+    notify_result: { enum: ['success', 'expired', 'fail', null], description: 'success; null while the QR is still payable; expired; fail.' },
+    status: { type: 'string', description: 'pending, succeeded, failed, expired, declined or cancelled.' },
+    refunded_amount: nullable('integer'),
+    cancelled: { type: 'boolean' },
+    transaction_id: { type: ['string', 'null'], description: 'Refunds: the charge they refund.' },
+    card_number: { type: 'string', description: 'Cards: masked, e.g. 4111xxxxxxxx1111.' },
+    exp_date: { type: 'string' },
+    approval_code: nullable('string'),
+    ext: { type: 'string', description: 'The charge\'s `ext`, as JSON text.' },
+    created_at: { type: 'string' },
+  },
+};
+const NOTIFICATION = {
+  $id: 'ChopNotification',
+  type: 'object',
+  required: ['notify_id', 'url', 'status', 'attempts', 'created_at', 'next_attempt_at', 'delivered_at', 'fields', 'attempt_log'],
+  properties: {
+    notify_id: { type: 'string' },
+    url: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+    attempts: { type: 'integer' },
+    created_at: nullable('string'),
+    next_attempt_at: nullable('string'),
+    delivered_at: nullable('string'),
+    fields: { type: 'object', additionalProperties: { type: 'string' }, description: 'The signed form fields posted.' },
+    attempt_log: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { at: nullable('string'), http_status: nullable('integer'), latency_ms: { type: 'integer' }, error: nullable('string'), response_excerpt: nullable('string') },
+      },
+    },
+  },
+};
+const CHOP_FAIL = {
+  $id: 'ChopFail',
+  description: 'A refused request: every problem at once in `error`.',
+  type: 'object',
+  required: ['result', 'error', 'code'],
+  properties: {
+    result: { type: 'string', const: 'fail' },
+    error: { type: 'string' },
+    code: { type: 'string', description: 'missing_parameter, invalid_parameter, invalid_parameters, conflicting_parameters, unsupported_currency, unauthorized, rate_limited, not_found, payment_method_not_enabled, url_not_allowed, …' },
+  },
+  examples: [{ result: 'fail', error: 'amount (or trans_amount) is required: an integer in cents, e.g. 999 for 9.99', code: 'missing_parameter' }],
+};
+
+/** Shared schemas (components of the OpenAPI document). */
+export const CHOP_SCHEMAS: readonly object[] = [CHARGE_REQUEST, PAY_QR_REQUEST, REFUND_REQUEST, CANCEL_REQUEST, INQUIRE_REQUEST, CHOP_TRANSACTION, NOTIFICATION, CHOP_FAIL];
+
+const FORM = ['application/x-www-form-urlencoded', 'application/json'];
+const fail = (description: string, headers?: Record<string, object>) => jsonResponse(description, ref('ChopFail'), headers);
+const COMMON_FAILS = {
+  400: fail('Bad parameters.'),
+  401: fail('No valid token (`unauthorized`).'),
+  429: fail('Too many requests for this key (`rate_limited`).', { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' } }),
+};
+const success = (properties: Record<string, object>, required: string[]) => ({
+  type: 'object', required: ['result', ...required], properties: { result: { type: 'string', const: 'success' }, ...properties },
+});
+const route = <T extends object>(tag: string, summary: string, extra: T) => ({ summary, tags: [tag], security: API_SECURITY, ...extra });
+const chopIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'The charge id.' } } };
+
+export const CHOP_ROUTES = {
+  charge: route('CHOP API', 'Create a hosted-checkout payment', {
+    consumes: FORM,
+    body: ref('ChopChargeRequest'),
+    response: {
+      200: jsonResponse('The payment page to send the shopper to.', success({ url: { type: 'string', examples: ['https://cancan.example/chop/landing?q=4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c'] } }, ['url'])),
+      403: fail('The payment method is not enabled for this merchant, or not available in live mode.'),
+      ...COMMON_FAILS,
+    },
+  }),
+  inquire: (tag: string) => route(tag, 'Status of a charge or refund', {
+    consumes: FORM,
+    body: ref('ChopInquireRequest'),
+    response: { 200: jsonResponse('The transaction.', ref('ChopTransaction')), 404: fail('No transaction with this id or reference.'), ...COMMON_FAILS },
+  }),
+  refund: (tag: string) => route(tag, 'Refund a charge, in part or in full', {
+    description: 'Refusals are answers (HTTP 200, `refunded: false`): `4071` amount greater than allowed (also for an unpaid charge), `4072` other currency, `4073` insufficient open balance, `4074` past the refund period. Waits up to 10 s for the provider.',
+    consumes: FORM,
+    body: ref('ChopRefundRequest'),
+    response: {
+      200: jsonResponse('Refunded (`status` success or pending) or refused.', {
+        oneOf: [
+          { type: 'object', required: ['id', 'transaction_id', 'refunded', 'status'], properties: { id: { type: 'string' }, transaction_id: { type: 'string' }, refunded: { const: true }, status: { enum: ['success', 'pending'] } } },
+          { type: 'object', required: ['code', 'refunded', 'status'], properties: { code: { type: 'string' }, refunded: { const: false }, status: { type: 'string' } } },
+        ],
+      }),
+      404: fail('No such charge.'),
+      ...COMMON_FAILS,
+    },
+  }),
+  cancel: route('CHOP API', 'Cancel a charge (Alipay and WeChat Pay)', {
+    description: 'A pending charge is closed at the provider; a paid one is refunded in full. Refusals are answers: "Duplicate cancellation", "Not in cancellation window", "Cancel not supported for this payment method".',
+    consumes: FORM,
+    body: ref('ChopCancelRequest'),
+    response: {
+      200: jsonResponse('Cancelled or refused.', {
+        type: 'object', required: ['transaction_id', 'transaction_reference', 'cancelled', 'status'],
+        properties: { transaction_id: { type: 'string' }, transaction_reference: nullable('string'), cancelled: { type: 'boolean' }, status: { type: 'string', examples: ['Order cancelled'] } },
+      }),
+      404: fail('No such charge.'),
+      ...COMMON_FAILS,
+    },
+  }),
+  list: route('CHOP API', "The merchant's CHOP charges and refunds, newest first", {
+    querystring: {
+      type: 'object',
+      properties: {
+        limit: { type: 'integer', minimum: 1, maximum: CHOP_LIST_LIMIT.max, default: CHOP_LIST_LIMIT.default },
+        starting_after: { type: 'string', description: 'The id of the last transaction of the previous page.' },
+        reference: { type: 'string', description: 'Only the transactions with this reference.' },
+      },
+    },
+    response: { 200: jsonResponse('A page.', success({ data: { type: 'array', items: ref('ChopTransaction') }, has_more: { type: 'boolean' } }, ['data', 'has_more'])), ...COMMON_FAILS },
+  }),
+  notifications: route('CHOP API', "A charge's IPNs and every delivery attempt", {
+    params: chopIdParams,
+    response: { 200: jsonResponse('The notifications.', success({ data: { type: 'array', items: ref('ChopNotification') } }, ['data'])), 404: fail('No such charge.'), ...COMMON_FAILS },
+  }),
+  resend: route('CHOP API', "Send a final charge's IPN again", {
+    params: chopIdParams,
+    response: {
+      202: jsonResponse('Queued.', success({ data: ref('ChopNotification') }, ['data'])),
+      404: fail('No such charge.'),
+      409: fail('The charge is not final yet (`not_final`) or has no ipn_url (`no_ipn_url`).'),
+      ...COMMON_FAILS,
+    },
+  }),
+  payQr: route('Online API', 'The payment QR as a PNG, for your own page', {
+    consumes: FORM,
+    querystring: { type: 'object', properties: { format: { type: 'string', description: '`json`: the QR content as JSON instead of the PNG.' } } },
+    body: ref('PayQrRequest'),
+    response: {
+      200: {
+        description: 'The QR code (PNG), or with `format=json` its content.',
+        content: {
+          'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+          'application/json': { schema: success({ qr_code: { type: 'string' }, id: { type: 'string' }, url: { type: 'string' } }, ['qr_code', 'id', 'url']) },
+        },
+      },
+      403: fail('The vendor is not enabled for this merchant.'),
+      502: fail('The provider refused the payment (`provider_declined`).'),
+      503: fail('The provider has not answered yet (`provider_unavailable`): send the same request again.'),
+      ...COMMON_FAILS,
+    },
+  }),
+};

@@ -1,0 +1,233 @@
+/**
+ * JSON Schemas of the POS API (CANCAN v2): what the routes validate with
+ * (src/http/schemas/validator.ts) and what the OpenAPI document at /docs shows.
+ * Limits come from the validator's own constants (src/core/validate.ts,
+ * list-query.ts); a test checks that schema and validator accept the same bodies.
+ */
+import { MAX_AUTH_KEY_LENGTH, MAX_GATEWAY_LENGTH, MAX_TEXT } from '../../core/validate.js';
+import type { ApiErrorCode } from '../../domain/errors.js';
+import { CLIENT_ID_PATTERN } from '../../domain/ids.js';
+import { knownCurrencies } from '../../domain/money.js';
+import { POS_TRANSACTION_TYPES, TRANSACTION_STATES } from '../../domain/states.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../routes/list-query.js';
+import { API_SECURITY, jsonResponse, ref } from './common.js';
+
+const clientId = (description: string) => ({ type: 'string', pattern: CLIENT_ID_PATTERN.source, description });
+const optionalText = (description: string) => ({ type: ['string', 'null'], maxLength: MAX_TEXT, description });
+const amount = {
+  type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER,
+  description: "A positive integer in the currency's smallest unit (100 = $1.00; 100 = ¥100 in a 0-decimal currency).",
+};
+const tags = {
+  pos_id: optionalText('A unique identifier of the POS system.'),
+  mch_level_1: optionalText('Arbitrary string.'),
+  mch_level_2: optionalText('Arbitrary string.'),
+  mch_level_3: optionalText('Arbitrary string.'),
+};
+
+/** `{"data":{"id","type","attributes"}}` with this type's attributes. */
+function request(type: 'sale' | 'void' | 'refund', description: string, attributes: Record<string, object>, required: string[], example: object) {
+  return {
+    $id: `${type[0]?.toUpperCase()}${type.slice(1)}Request`,
+    description,
+    type: 'object',
+    required: ['data'],
+    properties: {
+      data: {
+        type: 'object',
+        required: ['id', 'type', 'attributes'],
+        properties: {
+          id: clientId('An identifier of the transaction, unique to the merchant: 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:`, `-`. Re-sending the same id with the same body is a safe retry.'),
+          type: { type: 'string', const: type },
+          attributes: { type: 'object', required, properties: attributes },
+        },
+      },
+    },
+    examples: [{ data: { id: 'ee96aaf7-9ec7-4baf-bf88-c0f77db672e0', type, attributes: example } }],
+  };
+}
+
+const SALE_REQUEST = request('sale', 'Charges the customer whose payment code the cashier scanned.', {
+  payment_gateway: { type: 'string', minLength: 1, maxLength: MAX_GATEWAY_LENGTH, description: 'The gateway: wechatpay_cn_domestic, wechatpay_international, alipay_cn_domestic, alipay_international, linepay_th_domestic, linepay_tw_domestic. Must be enabled for the merchant.' },
+  payment_auth_key: { type: 'string', minLength: 1, maxLength: MAX_AUTH_KEY_LENGTH, writeOnly: true, description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged." },
+  amount,
+  currency: { type: 'string', enum: knownCurrencies(), description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.' },
+  description: { type: 'string', minLength: 1, maxLength: MAX_TEXT, description: 'A free-form description of the transaction.' },
+  ...tags,
+}, ['payment_gateway', 'payment_auth_key', 'amount', 'currency', 'description'], {
+  payment_gateway: 'linepay_th_domestic', payment_auth_key: '081149423436', amount: 10000, currency: 'THB', description: 'Item 246', pos_id: 'POS123',
+});
+
+const VOID_REQUEST = request('void', 'Voids a sale while it is pending or within the void window after it succeeded.', {
+  sale: clientId('The id of the sale to void.'),
+  description: optionalText('A free-form description of the transaction.'),
+  ...tags,
+}, ['sale'], { sale: 'c2f5a10a-d7a7-4d69-83fa-b57c343d22d4', description: 'customer has changed her mind' });
+
+const REFUND_REQUEST = request('refund', 'Refunds a succeeded sale, in part or in full (several partial refunds up to the sale amount).', {
+  sale: clientId('The id of the sale to refund.'),
+  amount,
+  description: optionalText('A free-form description of the transaction.'),
+  ...tags,
+}, ['sale', 'amount'], { sale: 'c2f5a10a-d7a7-4d69-83fa-b57c343d22d4', amount: 500, description: 'factory defect' });
+
+const TRANSACTION_REQUEST = {
+  $id: 'TransactionRequest',
+  description: '`data.type` selects a sale, a void or a refund. Unknown attributes are ignored.',
+  oneOf: [ref('SaleRequest'), ref('VoidRequest'), ref('RefundRequest')],
+};
+
+const nullableText = { type: ['string', 'null'] };
+const commonAttributes = {
+  state: { type: 'string', enum: TRANSACTION_STATES },
+  description: nullableText, pos_id: nullableText, mch_level_1: nullableText, mch_level_2: nullableText, mch_level_3: nullableText,
+  failure_code: { type: ['string', 'null'], description: 'Why the transaction failed (e.g. customer_insufficient_balance_failure); null unless failed.' },
+  failure_detail: { type: ['string', 'null'], description: 'Human-readable failure message; null unless failed.' },
+  created_at: { type: 'string', description: 'ISO 8601, UTC, seconds (2017-01-18T09:53:52Z).' },
+  updated_at: { type: 'string' },
+};
+const COMMON_REQUIRED = ['state', 'failure_code', 'failure_detail', 'created_at', 'updated_at'];
+const resource = (type: 'sale' | 'void' | 'refund', attributes: Record<string, object>, required: string[]) => ({
+  $id: `${type[0]?.toUpperCase()}${type.slice(1)}`,
+  type: 'object',
+  required: ['id', 'type', 'attributes'],
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string', const: type },
+    attributes: { type: 'object', required: [...COMMON_REQUIRED, ...required], properties: { ...commonAttributes, ...attributes } },
+  },
+});
+const SALE = resource('sale', {
+  payment_gateway: { type: 'string' }, amount: { type: 'integer' }, currency: { type: 'string' },
+  refunded_amount: { type: 'integer', description: 'Sum of the succeeded refunds.' },
+  voided: { type: 'boolean', description: 'True once a void succeeded.' },
+}, ['payment_gateway', 'amount', 'currency', 'refunded_amount', 'voided']);
+const VOID = resource('void', { sale: { type: ['string', 'null'] } }, ['sale']);
+const REFUND = resource('refund', { sale: { type: ['string', 'null'] }, amount: { type: 'integer' }, currency: { type: 'string' } }, ['sale', 'amount', 'currency']);
+const TRANSACTION = { $id: 'Transaction', oneOf: [ref('Sale'), ref('Void'), ref('Refund')] };
+
+const TRANSACTION_DOCUMENT = { $id: 'TransactionDocument', type: 'object', required: ['data'], properties: { data: ref('Transaction') } };
+const TRANSACTION_LIST = {
+  $id: 'TransactionList',
+  type: 'object',
+  required: ['data', 'links'],
+  properties: {
+    data: { type: 'array', items: ref('Transaction') },
+    links: {
+      type: 'object',
+      required: ['self'],
+      properties: { self: { type: 'string' }, next: { type: 'string', description: 'The next page; absent on the last one.' } },
+    },
+  },
+};
+
+const ERROR_CODES = [
+  'authentication_error', 'attribute_error', 'access_forbidden_error', 'not_found_error', 'conflict_error',
+  'payload_too_large_error', 'rate_limit_error', 'service_unavailable_error', 'internal_error',
+] as const satisfies readonly ApiErrorCode[];
+// Fails to compile when domain/errors.ts gains a code this list does not document.
+const everyCodeListed: Exclude<ApiErrorCode, (typeof ERROR_CODES)[number]> extends never ? true : never = true;
+void everyCodeListed;
+
+const POS_ERRORS = {
+  $id: 'PosErrors',
+  description: 'The blueprint\'s error envelope. Validation errors name the attribute (`source.pointer`) or the query parameter (`source.parameter`); every problem of a request is listed at once.',
+  type: 'object',
+  required: ['errors'],
+  properties: {
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['status', 'code', 'detail'],
+        properties: {
+          status: { type: 'string', description: 'The HTTP status, as a string.' },
+          code: { type: 'string', enum: ERROR_CODES },
+          detail: { type: 'string' },
+          source: {
+            type: 'object',
+            properties: { pointer: { type: 'string', description: 'JSON pointer into the body, e.g. /data/attributes/amount.' }, parameter: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+  examples: [{ errors: [{ status: '400', code: 'attribute_error', detail: "`amount` must be a positive integer in the currency's smallest unit (e.g. 100 for $1.00), got -5", source: { pointer: '/data/attributes/amount' } }] }],
+};
+
+/** Shared schemas (components of the OpenAPI document), registered once per server. */
+export const POS_SCHEMAS: readonly object[] = [
+  SALE_REQUEST, VOID_REQUEST, REFUND_REQUEST, TRANSACTION_REQUEST, SALE, VOID, REFUND, TRANSACTION, TRANSACTION_DOCUMENT, TRANSACTION_LIST, POS_ERRORS,
+];
+
+const errors = (description: string, headers?: Record<string, object>) => jsonResponse(description, ref('PosErrors'), headers);
+const RETRY_AFTER = { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' } };
+const COMMON_ERRORS = {
+  401: errors('No valid API key.'),
+  429: errors('Too many requests for this API key (CANCAN_RATE_LIMIT_PER_SECOND, CANCAN_RATE_LIMIT_BURST).', RETRY_AFTER),
+  500: errors('Something went wrong on our side; the request can be retried with the same id.'),
+  503: errors('The database is unavailable; retry later.'),
+};
+
+export const CREATE_TRANSACTION_ROUTE = {
+  summary: 'Create a sale, void or refund',
+  description: 'The answer comes before the provider is called (`pending`) unless `Prefer: wait=N` holds it. Voids and refunds that cannot be done are recorded as `201` with `state: failed` and a `failure_code`.',
+  tags: ['POS API'],
+  security: API_SECURITY,
+  consumes: ['application/json'],
+  headers: {
+    type: 'object',
+    properties: {
+      prefer: { type: 'string', description: '`wait=N` (N ≤ 30): hold the answer until the transaction is final or N seconds pass. The status stays 201/200; the body shows the latest state.', examples: ['wait=10'] },
+    },
+  },
+  body: ref('TransactionRequest'),
+  response: {
+    201: jsonResponse('Created. `Preference-Applied: wait=N` when `Prefer` was honoured.', ref('TransactionDocument'), { 'Preference-Applied': { type: 'string' } }),
+    200: jsonResponse('A retry of an earlier request with the same id and body: the transaction as it is now.', ref('TransactionDocument'), { 'Idempotent-Replayed': { type: 'string', enum: ['true'] } }),
+    400: errors('The body is not valid JSON or an attribute is wrong (`attribute_error`, with `source.pointer`).'),
+    403: errors('The gateway is not enabled for this merchant, or a live key has no provider credentials.'),
+    409: errors('This id was used before with another body (`conflict_error`).'),
+    413: errors('The body is larger than 64 KiB.'),
+    ...COMMON_ERRORS,
+  },
+};
+
+export const GET_TRANSACTION_ROUTE = {
+  summary: 'Retrieve a transaction',
+  tags: ['POS API'],
+  security: API_SECURITY,
+  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'The id the POS gave the transaction.' } } },
+  response: {
+    200: jsonResponse('The transaction.', ref('TransactionDocument')),
+    404: errors('No transaction with this id for this merchant (`not_found_error`, "Record Not Found").'),
+    ...COMMON_ERRORS,
+  },
+};
+
+const isoTime = (description: string) => ({ type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}', description: `${description} An ISO 8601 time such as 2024-01-31T00:00:00Z.` });
+
+export const LIST_TRANSACTIONS_ROUTE = {
+  summary: 'List transactions (reconciliation)',
+  description: 'Newest first, in cursor pages: follow `links.next`. An empty parameter is the same as an absent one.',
+  tags: ['POS API'],
+  security: API_SECURITY,
+  querystring: {
+    type: 'object',
+    properties: {
+      'filter[type]': { type: 'string', enum: POS_TRANSACTION_TYPES },
+      'filter[state]': { type: 'string', enum: TRANSACTION_STATES },
+      'filter[payment_gateway]': { type: 'string' },
+      'filter[pos_id]': { type: 'string' },
+      'filter[created_at][gte]': isoTime('Created at or after.'),
+      'filter[created_at][lt]': isoTime('Created before.'),
+      'page[size]': { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+      'page[after]': { type: 'string', description: 'A cursor from `links.next`.' },
+    },
+  },
+  response: {
+    200: jsonResponse('A page of transactions.', ref('TransactionList')),
+    400: errors('A filter or page parameter is wrong (`attribute_error`, with `source.parameter`).'),
+    ...COMMON_ERRORS,
+  },
+};

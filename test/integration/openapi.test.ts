@@ -1,0 +1,331 @@
+/**
+ * The OpenAPI document (/docs/json) and its page (/docs); and that the JSON
+ * Schemas the routes validate with agree with the parsers whose messages
+ * clients rely on (validate.ts, params.ts, list-query.ts), over corpora of
+ * good and bad requests, both as the routes compile them and as published.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { Ajv, type AnySchema } from 'ajv';
+import type { FastifySchemaCompiler } from 'fastify';
+import { ChopError, type Params, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../src/chop/params.js';
+import { PAY_QR_VENDORS } from '../../src/chop/methods.js';
+import { encodeCursor } from '../../src/core/list-transactions.js';
+import { validateTransactionRequest } from '../../src/core/validate.js';
+import type { ApiError } from '../../src/domain/errors.js';
+import { parseFormatQuery, parseListParams } from '../../src/http/routes/chop.js';
+import { parseListQuery } from '../../src/http/routes/list-query.js';
+import { chopParts, chopValidator, posValidator } from '../../src/http/schemas/rules.js';
+import { CHOP_ROUTES } from '../../src/http/schemas/chop.js';
+import { CREATE_TRANSACTION_ROUTE, LIST_TRANSACTIONS_ROUTE } from '../../src/http/schemas/pos.js';
+import { type HttpPart, compileCheck } from '../../src/http/schemas/validator.js';
+import { call, saleBody, uniqueId } from '../support/client.js';
+import { CHOP_METHODS, chop, idFromUrl } from '../support/chop.js';
+import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
+
+type Doc = { paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string; in: string }[]; responses: Record<string, { headers?: object; content?: Record<string, { schema: object }> }> }>>; components: { schemas: Record<string, object>; securitySchemes: Record<string, { type: string; scheme?: string }> } };
+
+const EXPECTED_ROUTES: Record<string, string[]> = {
+  '/api/v2/transactions': ['get', 'post'],
+  '/api/v2/transactions/{id}': ['get'],
+  '/chop/chop': ['post'],
+  '/chop/inquire': ['post'],
+  '/chop/refund': ['post'],
+  '/chop/cancel': ['post'],
+  '/chop/transactions': ['get'],
+  '/chop/transactions/{id}/notifications': ['get'],
+  '/chop/transactions/{id}/notifications/resend': ['post'],
+  '/payment/pay_qr': ['post'],
+  '/payment/inquire': ['post'],
+  '/payment/refund': ['post'],
+};
+
+let t: TestApp;
+let m: TestMerchant;
+let doc: Doc;
+/** Compiles a schema of the published document, with the routes' string-length rule (UTF-16 units). */
+let published: (name: string) => (data: unknown) => boolean;
+
+before(async () => {
+  t = await startTestApp('sqlite');
+  m = await t.merchant([...CHOP_METHODS, 'wechatpay_cn_domestic']);
+  const response = await fetch(`${t.url}/docs/json`);
+  assert.equal(response.status, 200);
+  doc = (await response.json()) as Doc;
+  const ajv = new Ajv({ strict: false, allowUnionTypes: true, unicode: false, validateSchema: false, logger: false });
+  ajv.addSchema({ ...doc, $id: 'openapi.json' } as AnySchema);
+  published = (name) => {
+    const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
+    return (data) => validate(data) as boolean;
+  };
+});
+after(() => t.close());
+
+describe('the OpenAPI document', () => {
+  test('is a valid OpenAPI 3 document', async () => {
+    await SwaggerParser.validate(structuredClone(doc) as unknown as Parameters<typeof SwaggerParser.validate>[0]);
+    assert.match(String((doc as { openapi?: string }).openapi), /^3\./);
+  });
+
+  test('lists exactly the POS, CHOP and Online API routes, with their methods', () => {
+    const found = Object.fromEntries(Object.entries(doc.paths).map(([path, item]) => [path, Object.keys(item).sort()]));
+    assert.deepEqual(found, EXPECTED_ROUTES);
+  });
+
+  test('holds the sale, void and refund request schemas, and POST /api/v2/transactions takes one of them', () => {
+    for (const [name, type] of [['SaleRequest', 'sale'], ['VoidRequest', 'void'], ['RefundRequest', 'refund']] as const) {
+      const schema = doc.components.schemas[name] as { properties: { data: { properties: { type: { enum: string[] } } } } };
+      assert.deepEqual(schema.properties.data.properties.type.enum, [type], name);
+    }
+    assert.deepEqual((doc.components.schemas.TransactionRequest as { oneOf: unknown[] }).oneOf,
+      ['SaleRequest', 'VoidRequest', 'RefundRequest'].map((name) => ({ $ref: `#/components/schemas/${name}` })));
+    const post = doc.paths['/api/v2/transactions']?.post;
+    assert.deepEqual(post?.requestBody, { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/TransactionRequest' } } } });
+    assert.ok(post?.parameters?.some((p) => p.in === 'header' && p.name === 'prefer'), 'Prefer: wait=N is documented');
+  });
+
+  test('documents authentication and both error envelopes', () => {
+    assert.equal(doc.components.securitySchemes.bearerAuth?.type, 'http');
+    assert.equal(doc.components.securitySchemes.bearerAuth?.scheme, 'bearer');
+    assert.equal(doc.components.securitySchemes.bareToken?.type, 'apiKey');
+    for (const [path, methods] of Object.entries(EXPECTED_ROUTES)) {
+      for (const method of methods) {
+        const responses = doc.paths[path]?.[method]?.responses ?? {};
+        const envelope = path.startsWith('/api/') ? 'PosErrors' : 'ChopFail';
+        for (const status of ['401', '429']) {
+          assert.deepEqual(responses[status]?.content?.['application/json']?.schema, { $ref: `#/components/schemas/${envelope}` }, `${method} ${path} ${status}`);
+        }
+        assert.ok(responses['429']?.headers && 'Retry-After' in responses['429'].headers, `${method} ${path}: Retry-After`);
+      }
+    }
+  });
+});
+
+describe('the /docs page', () => {
+  test('is HTML under a CSP whose scripts, styles and document come from this server only', async () => {
+    const page = await fetch(`${t.url}/docs`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    const html = await page.text();
+    const assets = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"/g)].map((match) => new URL(match[1] ?? '', page.url));
+    assert.ok(assets.filter((url) => url.pathname.endsWith('.js')).length >= 3, html);
+    assert.ok(assets.some((url) => url.pathname.endsWith('.css')), html);
+    for (const url of [...assets, new URL('/docs/json', t.url)]) {
+      assert.equal(url.origin, new URL(t.url).origin, `${url} is served by CanCan`);
+      const asset = await fetch(url);
+      assert.equal(asset.status, 200, String(url));
+      await asset.arrayBuffer();
+    }
+  });
+});
+
+describe('schemas and parsers agree', () => {
+  /** Log lines of refusals made by a schema alone: there must be none. */
+  const warnings: string[] = [];
+  const log = { info: () => undefined, error: () => undefined, warn: (_fields: object, message?: string) => void warnings.push(message ?? '') };
+
+  /** The validator a route compiles for one request part: `{}` when it fits, else `{ error }`. */
+  const compiled = (compiler: FastifySchemaCompiler<AnySchema>, schema: unknown, httpPart: HttpPart) =>
+    compiler({ schema: schema as AnySchema, httpPart, method: 'POST', url: '/' }) as (data: unknown) => { error?: Error };
+  const refusal = (parse: () => unknown): Error | null => {
+    try {
+      parse();
+      return null;
+    } catch (error) {
+      return error as Error;
+    }
+  };
+
+  test('POS bodies: the route refuses exactly what validate.ts refuses, with its errors; the published schema agrees', () => {
+    const validate = compiled(posValidator(log), CREATE_TRANSACTION_ROUTE.body, 'body');
+    const fromDoc = published('TransactionRequest');
+    const bodies = posBodies();
+    let refused = 0;
+    for (const body of bodies) {
+      const validated = validateTransactionRequest(body);
+      const { error } = validate(body);
+      assert.equal(error === undefined, validated.ok, `route schema vs validate.ts: ${JSON.stringify(body)}`);
+      if (!validated.ok) {
+        refused += 1;
+        assert.deepEqual((error as ApiError).items, validated.errors, JSON.stringify(body));
+      }
+      assert.equal(fromDoc(body), validated.ok, `published schema vs validate.ts: ${JSON.stringify(body)}`);
+    }
+    assert.ok(refused > 100 && bodies.length - refused > 50, `${refused} of ${bodies.length} refused`);
+  });
+
+  const chopRoutes: [string, object, string, (params: Params) => unknown][] = [
+    ['/chop/chop', CHOP_ROUTES.charge.body, 'ChopChargeRequest', (p) => parseChargeParams(p, { methodParam: 'payment_method' })],
+    ['/payment/pay_qr', CHOP_ROUTES.payQr.body, 'PayQrRequest', (p) => parseChargeParams(p, { methodParam: 'vendor', allowedMethods: PAY_QR_VENDORS })],
+    ['/chop/refund', CHOP_ROUTES.refund('CHOP API').body, 'ChopRefundRequest', parseRefundParams],
+    ['/chop/cancel', CHOP_ROUTES.cancel.body, 'ChopCancelRequest', parseCancelParams],
+    ['/chop/inquire', CHOP_ROUTES.inquire('CHOP API').body, 'ChopInquireRequest', parseInquireParams],
+  ];
+  for (const [path, schema, name, parse] of chopRoutes) {
+    test(`${path}: the schema accepts whatever params.ts accepts; the route refuses with params.ts's error`, () => {
+      const validate = compiled(chopValidator(log, { body: parse }), schema, 'body');
+      const prepare = chopParts({ body: parse }).body?.prepare ?? ((data: unknown) => data);
+      const check = compileCheck(schema as AnySchema, 'body');
+      const fromDoc = published(name);
+      let schemaRefusals = 0;
+      for (const body of chopBodies(path)) {
+        const parserError = refusal(() => parse(toParams(body)));
+        const { error } = validate(body);
+        if (error) {
+          schemaRefusals += 1;
+          assert.ok(parserError instanceof ChopError, `the schema refuses what params.ts accepts: ${JSON.stringify(body)}`);
+          assert.deepEqual([error.message, (error as ChopError).code], [parserError.message, parserError.code]);
+        }
+        const fields = prepare(body);
+        assert.equal(fromDoc(fields), check(fields) === null, `published vs route schema: ${JSON.stringify(body)}`);
+      }
+      if (path !== '/chop/inquire') assert.ok(schemaRefusals > 0, 'the schema refuses something');
+    });
+  }
+
+  test('POS list query: the route refuses what list-query.ts refuses (exactly, for filters and page sizes), with its errors', () => {
+    const validate = compiled(posValidator(log), LIST_TRANSACTIONS_ROUTE.querystring, 'querystring');
+    for (const { query, exact } of listQueries()) {
+      const parserError = refusal(() => parseListQuery(query));
+      const { error } = validate(query);
+      if (exact) assert.equal(error === undefined, parserError === null, JSON.stringify(query));
+      if (error) assert.deepEqual((error as ApiError).items, (parserError as ApiError).items, JSON.stringify(query));
+    }
+  });
+
+  test('CHOP query strings: the routes refuse exactly what they refused before, with the same errors', () => {
+    const cases: [unknown, (query: Record<string, unknown>) => unknown, Record<string, unknown>[]][] = [
+      [CHOP_ROUTES.list.querystring, parseListParams, chopListQueries()],
+      [CHOP_ROUTES.payQr.querystring, parseFormatQuery, [{}, { format: 'json' }, { format: 'png' }, { format: 'x' }, { format: ['json', 'png'] }]],
+    ];
+    for (const [schema, parse, queries] of cases) {
+      const validate = compiled(chopValidator(log, { query: parse }), schema, 'querystring');
+      for (const query of queries) {
+        const parserError = refusal(() => parse(query));
+        const { error } = validate(query);
+        assert.equal(error?.message, parserError?.message, JSON.stringify(query));
+      }
+    }
+  });
+
+  test('no refusal above came from a schema alone', () => {
+    assert.deepEqual(warnings, []);
+  });
+});
+
+describe('answers match their documented schemas', () => {
+  test('POS: a sale, a list, validation and authentication errors', async () => {
+    const id = uniqueId('sale');
+    const created = await call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, body: saleBody(id, 1000) });
+    assert.equal(created.status, 201);
+    assert.ok(published('TransactionDocument')(created.body), created.text);
+    const list = await call(t.url, 'GET', '/api/v2/transactions?page[size]=1', { key: m.apiKey });
+    assert.ok(published('TransactionList')(list.body), list.text);
+    const bad = await call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, body: saleBody(id, -1) });
+    assert.equal(bad.status, 400);
+    assert.ok(published('PosErrors')(bad.body), bad.text);
+    const anonymous = await call(t.url, 'GET', `/api/v2/transactions/${id}`);
+    assert.equal(anonymous.status, 401);
+    assert.ok(published('PosErrors')(anonymous.body), anonymous.text);
+    assert.equal(published('PosErrors')({ errors: [{ status: 400 }] }), false, 'the schema can refuse');
+  });
+
+  test('CHOP: a charge, its inquiry and the list, a refusal', async () => {
+    const charged = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'alipay', amount: 100, currency: 'USD', reference: uniqueId('order') });
+    assert.equal(charged.status, 200, charged.text);
+    const inquiry = await chop(t.url, '/chop/inquire', m.apiKey, { q: idFromUrl(charged.body.url) });
+    assert.ok(published('ChopTransaction')(inquiry.body), inquiry.text);
+    const list = await call(t.url, 'GET', '/chop/transactions?limit=5', { key: m.apiKey });
+    assert.ok(list.body.data.length > 0 && list.body.data.every(published('ChopTransaction')), list.text);
+    const refused = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'bitcoin' });
+    assert.equal(refused.status, 400);
+    assert.ok(published('ChopFail')(refused.body), refused.text);
+  });
+
+  test('no request was refused by a schema alone (the parsers gave every message)', () => {
+    assert.ok(!t.logs.join('').includes('refused by the schema alone'));
+  });
+});
+
+// The corpora: each attribute or parameter of a valid request replaced by values around every rule.
+
+const POS_VALUES: unknown[] = [
+  undefined, null, '', ' ', 'a', 'x'.repeat(64), 'x'.repeat(65), 'k'.repeat(128), 'k'.repeat(129), 'd'.repeat(255), 'd'.repeat(256),
+  '😀'.repeat(127), '😀'.repeat(128), 'café', 'a b', 'pos-1:sale_0001.a', 0, 1, -1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, '100',
+  true, [], ['x'], {}, 'CNY', 'cny', 'USD', 'XXX', 'toString',
+];
+
+function posBodies(): unknown[] {
+  const bases = {
+    sale: { payment_gateway: 'wechatpay_cn_domestic', payment_auth_key: '134567890123456789', amount: 1999, currency: 'CNY', description: 'Two coffees' },
+    void: { sale: 'pos-1:sale_0001.a' },
+    refund: { sale: 'pos-1:sale_0001.a', amount: 500 },
+  };
+  const bodies: unknown[] = [null, undefined, [], 'sale', 42, true, {}, { data: null }, { data: [] }, { data: 'x' }, { Data: {} }];
+  const names = ['payment_gateway', 'payment_auth_key', 'amount', 'currency', 'description', 'pos_id', 'mch_level_1', 'mch_level_3', 'sale', 'tip'];
+  for (const [type, attributes] of Object.entries(bases)) {
+    const body = (data: object, attrs: object = attributes) => ({ data: { id: 'pos-1:x', type, attributes: attrs, ...data } });
+    bodies.push(body({}));
+    for (const value of POS_VALUES) {
+      bodies.push(body({ id: value }), body({ type: value }), body({ attributes: value }));
+      for (const name of names) bodies.push(body({}, { ...attributes, [name]: value }));
+    }
+  }
+  return bodies;
+}
+
+const CHOP_VALUES: unknown[] = [
+  undefined, null, '', '   ', 'wechatpay', ' alipay ', 'bitcoin', 'cc', 'kakaopay', '1000', ' 1000 ', '0', '00000000000001', '9.99', '-5', '1e3',
+  '10000000000000', '10000000000001', '123456789012345', 'USD', 'usd', 'KRW', 'ıdr', 'XYZ', 'US', 'https://shop.example/x', 'HTTP://shop.example/x',
+  'ftp://shop.example/x', `http://${'a'.repeat(2050)}`, 'yes', 'YES', 'maybe', '{"a":1}', encodeURIComponent('{"a":1}'), '{bad', 'real',
+  'r'.repeat(256), 'r'.repeat(257), '😀'.repeat(129), 1000, 12.5, 0, true, { a: 1 }, ['x'],
+];
+const CHOP_NAMES = [
+  'payment_method', 'vendor', 'amount', 'trans_amount', 'currency', 'trans_currency', 'reference', 'ipn_url', 'callback_url_success', 'callback_url',
+  'mobile_result_url', 'ext', 'allow_duplicates', 'transaction_id', 'transaction_reference', 'trans_reference', 'reason', 'q', 'inquire_method', 'note',
+];
+
+function chopBodies(path: string): Record<string, unknown>[] {
+  const base: Record<string, unknown> = {
+    '/chop/chop': { payment_method: 'wechatpay', amount: '1000', currency: 'USD', reference: 'order-1' },
+    '/payment/pay_qr': { vendor: 'alipay', amount: '1000', currency: 'USD', reference: 'order-1' },
+    '/chop/refund': { transaction_id: 'f'.repeat(32), amount: '500', currency: 'USD' },
+    '/chop/cancel': { transaction_reference: 'order-1' },
+    '/chop/inquire': { q: 'f'.repeat(32) },
+  }[path] as Record<string, unknown>;
+  return [{}, base, ...CHOP_NAMES.flatMap((name) => CHOP_VALUES.map((value) => ({ ...base, [name]: value })))];
+}
+
+function listQueries(): { query: Record<string, unknown>; exact: boolean }[] {
+  const exact: [string, unknown[]][] = [
+    ['filter[type]', ['sale', 'void', 'refund', 'Sale', 'capture', '', ['sale', 'void']]],
+    ['filter[state]', ['pending', 'succeeded', 'failed', 'done', '', ['failed', 'failed']]],
+    ['page[size]', ['1', '25', '100', '101', '0', '-1', '1.5', '5.0', '1e1', '0x10', ' 7', 'abc', '', ['5', '6']]],
+    ['filter[pos_id]', ['A', '', ['A', 'B']]],
+    ['filter[payment_gateway]', ['wechatpay_cn_domestic', ['a', 'b']]],
+  ];
+  const loose: [string, unknown[]][] = [
+    ['filter[created_at][gte]', ['2024-01-31T00:00:00Z', '2024-02-30T00:00:00Z', '2024-01-31', 'yesterday', '', ['2024-01-31', '2024-01-31']]],
+    ['page[after]', [encodeCursor(42), 'junk', '']],
+    // ajv lets non-finite numbers past minimum/maximum; the parser refuses them.
+    ['page[size]', ['Infinity', '1e400']],
+  ];
+  return [
+    { query: {}, exact: true },
+    ...exact.flatMap(([name, values]) => values.map((value) => ({ query: { [name]: value }, exact: true }))),
+    ...loose.flatMap(([name, values]) => values.map((value) => ({ query: { [name]: value }, exact: false }))),
+  ];
+}
+
+function chopListQueries(): Record<string, unknown>[] {
+  const limits = [undefined, '1', '20', '100', '101', '0', '', '-1', '1.5', 'abc', ' 5', '0x10', ['1', '2']];
+  const others = [undefined, '', 'x', ['a', 'b']];
+  return [
+    ...limits.map((limit) => ({ limit })),
+    ...others.flatMap((value) => [{ starting_after: value }, { reference: value }]),
+  ];
+}
