@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -86,7 +86,7 @@ export function openStore(options: { databaseUrl: string | null; dataDir: string
   file.pragma('synchronous = FULL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
   return {
     db,
     dialect: 'sqlite',
@@ -278,4 +278,26 @@ export class DatabaseWatch {
     const what = isDatabaseUnavailableError(error) || /no answer within/.test(reason) ? 'database unreachable' : 'database not ready';
     this.options.log.error({ reason }, `${what}: ${reason}; retrying every ${seconds}s`);
   }
+}
+
+/**
+ * kysely prepares every query anew; preparing costs about as much as running
+ * a small statement. Statements are kept by SQL text (a bounded set: the
+ * queries are the code's own, parameters are bound, not inlined). Nothing
+ * streams rows (`iterate`), so a statement is never busy when reused.
+ */
+function withStatementCache(file: BetterSqlite3.Database, max = 512): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = file.prepare(text);
+        if (statements.size >= max) statements.delete(statements.keys().next().value as string);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }

@@ -1,0 +1,120 @@
+/** docs/benchmarks.md: machine, settings, figures, targets, experiments and how to run it. */
+import { type BenchReport, bestConcurrency, ceilingLine, figuresOf, mb, ms, percent, runTitle, whole } from './report.js';
+import type { CanCanRun } from './scenarios.js';
+
+function figureRow(run: CanCanRun, ceilingPerSecond: number): string {
+  const { load, endToEnd: e2e, memory } = run;
+  return [
+    runTitle(run),
+    whole(load.createdPerSecond),
+    percent(load.createdPerSecond / ceilingPerSecond),
+    ms(load.latencyMs.p50),
+    ms(load.latencyMs.p99),
+    `${whole(e2e.perSecond)}/s (${e2e.drainSeconds.toFixed(1)} s drain${e2e.failed ? `, ${e2e.failed} failed` : ''})`,
+    `${run.cpuMsPerSale.toFixed(2)} ms`,
+    run.statementsPerSale.toFixed(1),
+    `${mb(memory.rssBytes)} (${mb(memory.peakRssBytes)})`,
+    mb(memory.heapUsedBytes),
+  ].join(' | ');
+}
+
+function figuresTable(runs: readonly CanCanRun[], ceilingPerSecond: number): string[] {
+  return [
+    '| Run | Acks/s | Of ceiling | p50 | p99 | End to end | Server CPU per sale | SQL per sale | RSS at end (peak) | Heap used |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...runs.map((run) => `| ${figureRow(run, ceilingPerSecond)} |`),
+  ];
+}
+
+export function formatMarkdown(report: BenchReport): string {
+  const { settings: s, machine: m } = report;
+  const production = report.runs.filter((run) => run.experiment === null);
+  const experiments = report.runs.filter((run) => run.experiment !== null);
+  const ceilingPerSecond = report.ceiling.load.createdPerSecond;
+  const targets = production.flatMap((run) => figuresOf(run, report.ceiling).filter((f) => f.target !== null)
+    .map((f) => `| ${runTitle(run)} | ${f.name} | ${f.value} | ${f.target} | ${f.met ? 'met' : '**missed**'} |`));
+  return [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${report.startedAt.toISOString()}${s.quick ? ' (a **quick** run: short durations, rough figures)' : ''}.`,
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${m.cpuModel}, ${m.cpuCount} cores, shared by the load generator (autocannon), the servers and PostgreSQL`,
+    `- Memory: ${m.memoryGiB.toFixed(1)} GiB; ${m.os}`,
+    `- Node.js ${m.node}; SQLite ${m.sqlite}${m.postgres ? `; ${m.postgres.split(' on ')[0]}` : ''}`,
+    `- 1-minute load average ${report.loadAverage.before.toFixed(2)} before the run and ${report.loadAverage.after.toFixed(2)} after`,
+    '  (the bench alone keeps it near 2; well above that, other work shared the CPU and the figures are low and noisy)',
+    '',
+    '## Settings',
+    '',
+    `- Load: autocannon, ${s.connections} connections, ${s.durationS} s measured after a ${s.warmupS} s warm-up; every request a new sale`,
+    '  (`wechatpay_cn_domestic`, 1000 CNY: the simulator pays at once) with a unique id. Every 201 is durable: the sale is committed first.',
+    '- Servers are child processes (`node dist/src/cli/main.js serve`), each on a fresh SQLite data dir or a fresh PostgreSQL database,',
+    '  with `LOG_LEVEL=warn`, `CANCAN_DEMO=off`, `CANCAN_RATE_LIMIT_PER_SECOND` and `CANCAN_RATE_LIMIT_BURST` at 1e9, simulators in-process;',
+    '  the merchant and its key come from `cancan merchant create --json`.',
+    `- CANCAN_WORKER_CONCURRENCY tried: ${s.workerConcurrencies.join(', ')} (one server and database each).`,
+    '- End to end: sales per second from the first measured request until no sale is pending (the bench reads the database itself,',
+    '  not the API); "drain" is how long that took after the load stopped.',
+    '- Ceiling: `bench/bare-server.ts`, fastify with one JSON POST route answering 201, under the same load; measured before',
+    '  and after the CanCan runs, the better of the two kept.',
+    '- Server CPU per sale: user + system time of the server process over the measured run and its drain, per sale (acknowledgement,',
+    '  processing and the in-process simulator together); less swayed by other work on the machine than the rates, though a',
+    '  busy machine inflates it too.',
+    '- Memory: RSS from /proc/<pid>/status, heap used after a full GC from process.memoryUsage() (preloaded `bench/probe.ts`,',
+    '  servers run with --expose-gc), after the drain.',
+    '',
+    '## Figures',
+    '',
+    `Bare-fastify ceiling: ${ceilingLine(report.ceiling)}.`,
+    '',
+    ...figuresTable(production, ceilingPerSecond),
+    '',
+    ...bestConcurrency(report.runs).map((line) => `- ${line}`),
+    '',
+    '## Targets',
+    '',
+    '| Run | Figure | Value | Target | |',
+    '|---|---|---|---|---|',
+    ...targets,
+    ...(experiments.length ? [
+      '',
+      '## Experiments (SQLite, not production settings)',
+      '',
+      'What changes would gain, measured without touching src/: the data dir on tmpfs, where fsync costs nothing',
+      '(the most that batching commits, group commit, could save); better-sqlite3 prepared statements reused by',
+      'SQL text (preloaded by `bench/probe.ts`; kysely prepares every query anew); and the provider simulators in a',
+      'process of their own (`cancan simulators`, CANCAN_SIMULATOR_URL), as real providers are: the server CPU per sale',
+      'is then CanCan\'s own (the simulator process shares the same 2 cores).',
+      '',
+      ...figuresTable(experiments, ceilingPerSecond),
+    ] : []),
+    ...(report.commits ? [
+      '',
+      '## Durable commits in raw better-sqlite3',
+      '',
+      'Sale-shaped writes (transaction row, event, job) straight into better-sqlite3 in WAL mode: what one process can commit',
+      'when every sale is its own fsync (as CanCan does now) and when several sales share one commit (group commit).',
+      '',
+      '| synchronous | sales per commit | sales/s | commits/s |',
+      '|---|---|---|---|',
+      ...report.commits.map((c) => `| ${c.synchronous} | ${c.salesPerCommit} | ${whole(c.salesPerSecond)} | ${whole(c.commitsPerSecond)} |`),
+    ] : []),
+    '',
+    '## Running it',
+    '',
+    '```sh',
+    'npm run bench                       # 10 s per run after 2 s warm-ups, SQLite and PostgreSQL; writes this file',
+    'npm run bench -- --quick --out -    # 3 s runs, report on the terminal only',
+    'npm run bench -- --databases sqlite --concurrency 16,64 --duration 20 --experiments',
+    'npm run bench -- --profile /tmp/cancan-prof   # CPU profiles of the servers and SQLite statement timings, then:',
+    'node dist/bench/profile-summary.js /tmp/cancan-prof',
+    'node dist/bench/sqlite-commits.js 2          # the raw commit-rate experiment alone',
+    '```',
+    '',
+    'Environment equivalents: `BENCH_DURATION`, `BENCH_WARMUP`, `BENCH_CONNECTIONS`, `BENCH_DATABASES`, `BENCH_WORKER_CONCURRENCY`,',
+    '`BENCH_PROFILE_DIR`, `BENCH_EXPERIMENTS=1`, `BENCH_OUT`, `BENCH_QUICK=1`. PostgreSQL is reached at `CANCAN_TEST_PG_URL`',
+    '(default `postgres://postgres@127.0.0.1:5432/postgres`) to create and drop a database per run; nothing else is needed.',
+    '',
+  ].join('\n');
+}
