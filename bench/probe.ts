@@ -2,10 +2,8 @@
  * Preloaded into the server children (`node --import …/probe.js`), so the bench
  * can look inside without any code in src/. Over the IPC channel it answers
  * "stats" with process.memoryUsage() (after a full GC), process.cpuUsage() and the number of SQL
- * statements the process has sent (better-sqlite3 prepares, pg queries).
- * Experiments and diagnostics, by environment:
- * - BENCH_STATEMENT_CACHE=1 reuses better-sqlite3 prepared statements by SQL
- *   text (kysely prepares every query anew), to measure what a cache would gain;
+ * statements the process has run (better-sqlite3 statement runs, pg queries).
+ * Diagnostics, by environment:
  * - BENCH_SQL_TIMING=1 times every better-sqlite3 statement run (wall clock,
  *   fsync included) and reports the totals by SQL text.
  */
@@ -35,22 +33,24 @@ function timed(statement: Record<string, unknown>, sql: string): void {
   }
 }
 
-function instrumentSqlite(proto: Prototype, cache: boolean, timing: boolean): void {
+/** Counts every statement run (CanCan reuses prepared statements, so prepares say little); optionally times them. */
+function instrumentSqlite(Database: new (file: string) => { prepare(sql: string): object; close(): void }, timing: boolean): void {
+  const probe = new Database(':memory:');
+  const statementProto = Object.getPrototypeOf(probe.prepare('select 1')) as Prototype;
+  probe.close();
+  for (const name of ['run', 'all', 'get', 'iterate']) {
+    const original = statementProto[name] as Method;
+    statementProto[name] = function (this: object, ...args: unknown[]) {
+      statements += 1;
+      return original.apply(this, args);
+    };
+  }
+  if (!timing) return;
+  const proto = Database.prototype as unknown as Prototype;
   const prepare = proto.prepare as Method;
-  const caches = new WeakMap<object, Map<unknown, unknown>>();
   proto.prepare = function (this: object, sql: unknown): unknown {
-    statements += 1;
-    let byText = caches.get(this);
-    if (!byText) caches.set(this, (byText = new Map()));
-    let statement = cache ? byText.get(sql) : undefined;
-    if (statement === undefined) {
-      statement = prepare.call(this, sql);
-      if (timing) timed(statement as Record<string, unknown>, String(sql));
-      if (cache) {
-        if (byText.size >= 1_000) byText.clear();
-        byText.set(sql, statement);
-      }
-    }
+    const statement = prepare.call(this, sql);
+    timed(statement as Record<string, unknown>, String(sql));
     return statement;
   };
 }
@@ -65,8 +65,7 @@ function countPgQueries(proto: Prototype): void {
 
 if (process.env.BENCH_PROBE_DATABASES !== 'off') {
   const require = createRequire(import.meta.url);
-  instrumentSqlite((require('better-sqlite3') as { prototype: Prototype }).prototype,
-    process.env.BENCH_STATEMENT_CACHE === '1', process.env.BENCH_SQL_TIMING === '1');
+  instrumentSqlite(require('better-sqlite3') as Parameters<typeof instrumentSqlite>[0], process.env.BENCH_SQL_TIMING === '1');
   countPgQueries((require('pg') as { Client: { prototype: Prototype } }).Client.prototype);
 }
 

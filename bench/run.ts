@@ -16,8 +16,6 @@ const say = (text: string) => process.stderr.write(`${text}\n`);
 
 const EXPERIMENTS: readonly Experiment[] = [
   { name: 'data dir on tmpfs (fsync free)', sqliteRoot: '/dev/shm' },
-  { name: 'prepared statements reused', statementCache: true },
-  { name: 'tmpfs and statements reused', sqliteRoot: '/dev/shm', statementCache: true },
   { name: 'simulators in their own process', separateSimulators: true },
 ];
 

@@ -20,7 +20,6 @@ export interface Experiment {
   /** Where the SQLite data dir goes (e.g. tmpfs, where fsync costs nothing). */
   readonly sqliteRoot?: string;
   /** Reuse better-sqlite3 prepared statements (bench/probe.ts). */
-  readonly statementCache?: boolean;
   /** Run the provider simulators in a process of their own (`cancan simulators`), as remote providers would be. */
   readonly separateSimulators?: boolean;
 }
@@ -82,7 +81,6 @@ interface CanCanServer {
 async function startCanCan(database: BenchDatabase, workerConcurrency: number, experiment: Experiment | null, profileDir: string | null): Promise<CanCanServer> {
   const env: Record<string, string> = {
     ...canCanEnv(database.dataDir, database.databaseUrl, workerConcurrency),
-    BENCH_STATEMENT_CACHE: experiment?.statementCache ? '1' : '0',
     BENCH_SQL_TIMING: profileDir ? '1' : '0',
   };
   const created = cli(env, ['merchant', 'create', '--name', 'Bench Shop', '--gateways', 'wechatpay_cn_domestic', '--json']);
