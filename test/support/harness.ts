@@ -34,22 +34,7 @@ export interface TestApp {
 
 export async function startTestApp(kind: DbKind, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase(kind);
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
-  const config = loadConfig({
-    ...FAST_ENV,
-    ...env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    CANCAN_DATA_DIR: database.dataDir,
-    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
-  });
-  const app = await startApp(config, { logStream });
+  const { app, logs } = await startAppOn(database, env);
   return {
     app,
     url: app.url,
@@ -66,4 +51,25 @@ export async function startTestApp(kind: DbKind, env: Record<string, string> = {
       await database.drop();
     },
   };
+}
+
+/** A server on an existing test database (and its data directory, so its master key), collecting its log lines. */
+export async function startAppOn(database: TestDatabase, env: Record<string, string> = {}): Promise<{ app: App; logs: string[] }> {
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const config = loadConfig({
+    ...FAST_ENV,
+    ...env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CANCAN_DATA_DIR: database.dataDir,
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+  });
+  const app = await startApp(config, { logStream });
+  return { app, logs };
 }

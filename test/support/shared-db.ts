@@ -3,10 +3,8 @@
  * master key) of a running test app: two processes of one deployment, run in
  * one test process. The first app drops the database when it closes.
  */
-import { Writable } from 'node:stream';
-import { type App, startApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { FAST_ENV, type TestApp } from './harness.js';
+import type { App } from '../../src/app.js';
+import { type TestApp, startAppOn } from './harness.js';
 
 export interface PeerApp {
   readonly app: App;
@@ -17,22 +15,6 @@ export interface PeerApp {
 }
 
 export async function startPeerApp(first: TestApp, env: Record<string, string> = {}): Promise<PeerApp> {
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
-  const { database } = first;
-  const config = loadConfig({
-    ...FAST_ENV,
-    ...env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    CANCAN_DATA_DIR: database.dataDir,
-    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
-  });
-  const app = await startApp(config, { logStream });
+  const { app, logs } = await startAppOn(first.database, env);
   return { app, url: app.url, logs, close: () => app.close() };
 }
