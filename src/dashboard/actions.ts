@@ -2,8 +2,9 @@
  * The dashboard's transaction actions, through the same core operations as
  * the APIs: POS voids and refunds via createTransaction, CHOP refunds and
  * cancels via requestRefund / requestCancel, IPN re-sends via resendIpn.
- * Each records who did it in the audit log, on the payment and on the new
- * transaction, inside the core operation's own database transaction.
+ * Each records who did it in the audit log inside the core operation's own
+ * database transaction: a void, refund or cancel on the payment and on the
+ * new transaction, an IPN re-send on the charge.
  */
 import { resendIpn } from '../chop/ipn.js';
 import { CANCEL_MESSAGES, REFUND_REFUSALS, requestCancel, requestRefund } from '../chop/refunds.js';
@@ -68,7 +69,7 @@ export function checkRefundAmount(ctx: DashContext, facts: Facts, typed: string)
 export interface ActionInput {
   readonly amount?: number;
   readonly reason?: string;
-  /** POS only: the client id from the confirmation form. */
+  /** The id the confirmation form carried (see DASH_ID): a POS void's or refund's client id, a CHOP refund's ref. */
   readonly clientId?: string;
 }
 
@@ -145,7 +146,7 @@ async function chopRefund(deps: CoreDeps, ctx: DashContext, facts: Facts, input:
     switch (decision.code) {
       case REFUND_REFUSALS.tooMuch.code: {
         // Someone may have refunded meanwhile: say what is left now.
-        const fresh = await loadFacts(deps, charge);
+        const fresh = await loadFacts(deps, charge, merchant);
         return { ok: false, message: words(ctx.lang, 'amountTooMuch', { left: amountText(leftToRefund(fresh), currency) }) };
       }
       case REFUND_REFUSALS.currency.code: return { ok: false, message: words(ctx.lang, 'chopCurrency', { status }) };

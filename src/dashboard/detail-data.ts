@@ -43,9 +43,10 @@ export interface DetailData extends Facts {
 
 const isPayment = (row: TransactionRow): boolean => row.type === 'sale' || row.type === 'charge';
 
-export async function loadFacts(deps: CoreDeps, row: TransactionRow): Promise<Facts> {
+/** `known`: the merchant row the caller already holds (the user's own), so it is not read again. */
+export async function loadFacts(deps: CoreDeps, row: TransactionRow, known?: Merchant | null): Promise<Facts> {
   const { db } = deps.store;
-  const merchant = await findMerchant(db, row.merchant_id);
+  const merchant = known?.id === row.merchant_id ? known : await findMerchant(db, row.merchant_id);
   if (!merchant) throw new Error(`transaction ${row.ref} has no merchant ${row.merchant_id}`);
   const children = isPayment(row) ? await db.selectFrom('transactions').selectAll().where('sale_seq', '=', row.seq).orderBy('seq').execute() : [];
   const parent = !isPayment(row) && row.sale_seq !== null
@@ -54,9 +55,9 @@ export async function loadFacts(deps: CoreDeps, row: TransactionRow): Promise<Fa
   return { row, merchant, children, parent };
 }
 
-export async function loadDetail(deps: CoreDeps, row: TransactionRow): Promise<DetailData> {
+export async function loadDetail(deps: CoreDeps, row: TransactionRow, known?: Merchant | null): Promise<DetailData> {
   const { db } = deps.store;
-  const facts = await loadFacts(deps, row);
+  const facts = await loadFacts(deps, row, known);
   const events = (await db.selectFrom('transaction_events').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute())
     .map((e) => ({ at: Number(e.at), kind: e.kind, data: parseData(e.data) }));
   const notifications = row.type === 'charge' ? await db.selectFrom('notifications').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute() : [];

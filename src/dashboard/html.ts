@@ -89,7 +89,7 @@ export function page(ctx: DashContext, options: { title: string; section: Sectio
 <a class="brand" href="/dashboard">CanCan</a>
 <nav aria-label="${t('product')}"><ul>${nav}</ul></nav>
 <div class="who">
-<span class="user">${ctx.user.email} · ${t(`role_${ctx.user.role}`)}${ctx.merchantName ? ` · ${ctx.merchantName}` : ''}</span>
+<span class="user">${ctx.user.email} · ${t(`role_${ctx.user.role}`)}${ctx.merchant ? ` · ${ctx.merchant.name}` : ''}</span>
 <a class="lang" href="${languageHref(ctx.path, ctx.lang)}" lang="${ctx.lang === 'en' ? 'zh' : 'en'}">${t('language')}</a>
 <form method="post" action="/dashboard/sign-out">${csrfField(ctx)}<button class="link" type="submit">${t('signOut')}</button></form>
 </div>

@@ -30,8 +30,6 @@ export interface DashKit {
   forbidden(ctx: DashContext, reply: FastifyReply): FastifyReply;
   /** A transaction by its 32-hex ref if this user may see it. */
   visibleTransaction(ctx: DashContext, ref: string): Promise<TransactionRow | undefined>;
-  /** The time zone to show a merchant's times in. */
-  timeZoneOf(merchantId: string): Promise<string>;
 }
 
 /** A page module: its routes, and any CSS it adds to the shared stylesheet. */
@@ -41,3 +39,9 @@ export interface DashboardModule {
 }
 
 export const REF_PATTERN = /^[0-9a-f]{32}$/;
+
+/** A text value of a parsed form body, query or route parameters ('' when absent, or repeated). */
+export function textField(source: unknown, name: string): string {
+  const value = (source as Readonly<Record<string, unknown>> | null | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}

@@ -1,9 +1,8 @@
 /** What the operator console reads: every merchant with its counts, and one merchant's settings, users and activity. */
 import type { Kysely } from 'kysely';
-import type { Merchant } from '../store/merchants.js';
-import { enabledGateways, findMerchant } from '../store/merchants.js';
+import { startOfDay } from '../chop/time.js';
+import { type Merchant, enabledGateways, findMerchant } from '../store/merchants.js';
 import type { Database, UserRole } from '../store/schema.js';
-import { formatTime } from './html.js';
 
 type Db = Kysely<Database>;
 
@@ -16,21 +15,6 @@ export interface MerchantSummary {
   readonly today: number;
 }
 
-/** UTC epoch of the last midnight in `zone` (day boundaries move with daylight saving). */
-export function startOfDay(now: number, zone: string): number {
-  // formatTime gives the wall-clock time in the zone; read it back as if it were UTC.
-  const wallClock = (ms: number) => {
-    const [y, mo, d, h, mi, s] = formatTime(ms, zone).split(/[- :]/).map(Number);
-    return Date.UTC(y ?? 1970, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0);
-  };
-  const offset = (ms: number) => wallClock(ms) - Math.floor(ms / 1000) * 1000;
-  const wall = wallClock(now);
-  const midnightAsUtc = wall - (wall % 86_400_000);
-  const guess = midnightAsUtc - offset(now);
-  // Once more with the offset at that midnight, in case it differs from now's.
-  return midnightAsUtc - offset(guess);
-}
-
 /** Every merchant, newest first, with the number of enabled gateways and of transactions since its own midnight. */
 export async function listMerchants(db: Db, now: number): Promise<MerchantSummary[]> {
   const merchants = await db.selectFrom('merchants').select(['id', 'name', 'timezone', 'created_at']).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
@@ -38,7 +22,7 @@ export async function listMerchants(db: Db, now: number): Promise<MerchantSummar
   const gateways = new Map(gatewayCounts.map((row) => [row.merchant_id, Number(row.n)]));
   return Promise.all(merchants.map(async (m) => {
     const today = await db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('merchant_id', '=', m.id).where('created_at', '>=', startOfDay(now, m.timezone)).executeTakeFirstOrThrow();
+      .where('merchant_id', '=', m.id).where('created_at', '>=', startOfDay(m.timezone, now)).executeTakeFirstOrThrow();
     return { id: m.id, name: m.name, timezone: m.timezone, createdAt: Number(m.created_at), gateways: gateways.get(m.id) ?? 0, today: Number(today.n) };
   }));
 }

@@ -49,9 +49,6 @@ export function checkedCodes(body: Readonly<Record<string, unknown>>): string[] 
   return Object.keys(body).filter((name) => name.startsWith(GATEWAY_FIELD_PREFIX) && body[name] === 'on').map((name) => name.slice(GATEWAY_FIELD_PREFIX.length));
 }
 
-/** A text field of a parsed form body ('' when absent). */
-export const formText = (body: Readonly<Record<string, unknown>>, name: string): string => (typeof body[name] === 'string' ? body[name] : '');
-
 export const OPERATOR_CSS = `
 .op-checks{list-style:none;margin:.2rem 0 .6rem;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(17rem,100%),1fr));gap:.3rem 1rem}
 .op-checks li{display:flex;align-items:center;gap:.45rem}.op-checks label,.op-check label{display:inline;font-weight:400;margin:0}

@@ -9,7 +9,7 @@ import { type Kysely, sql } from 'kysely';
 import { openBalance } from '../chop/refunds.js';
 import { startOfDay } from '../chop/time.js';
 import type { TransactionState } from '../domain/states.js';
-import { findMerchant } from '../store/merchants.js';
+import type { Merchant } from '../store/merchants.js';
 import type { Database } from '../store/schema.js';
 
 type Db = Kysely<Database>;
@@ -137,11 +137,9 @@ async function dailyVolumes(db: Db, merchantId: string | null, starts: readonly 
 }
 
 /** Today's open balance of each currency the merchant's CHOP charges used today. */
-async function openBalances(db: Db, merchantId: string, since: number, now: number): Promise<{ currency: string; amount: number }[]> {
-  const merchant = await findMerchant(db, merchantId);
-  if (!merchant) return [];
+async function openBalances(db: Db, merchant: Merchant, since: number, now: number): Promise<{ currency: string; amount: number }[]> {
   const currencies = await db.selectFrom('transactions').select('currency').distinct()
-    .where('merchant_id', '=', merchantId).where('channel', '=', 'chop').where('currency', 'is not', null)
+    .where('merchant_id', '=', merchant.id).where('channel', '=', 'chop').where('currency', 'is not', null)
     .where((eb) => eb.or([eb('created_at', '>=', since), eb('finalized_at', '>=', since)]))
     .orderBy('currency').execute();
   return db.transaction().execute(async (trx) => {
@@ -153,7 +151,9 @@ async function openBalances(db: Db, merchantId: string, since: number, now: numb
   });
 }
 
-export async function overviewFigures(db: Db, merchantId: string | null, timeZone: string, now: number): Promise<OverviewFigures> {
+/** `merchant`: the one to count, or null for every merchant together (operators). */
+export async function overviewFigures(db: Db, merchant: Merchant | null, timeZone: string, now: number): Promise<OverviewFigures> {
+  const merchantId = merchant?.id ?? null;
   const starts = dayStarts(timeZone, now);
   const todayStart = starts[starts.length - 1] ?? now;
   return {
@@ -162,6 +162,6 @@ export async function overviewFigures(db: Db, merchantId: string | null, timeZon
     today: await periodFigures(db, merchantId, todayStart),
     month: await periodFigures(db, merchantId, starts[0] ?? now),
     daily: await dailyVolumes(db, merchantId, starts),
-    openBalances: merchantId === null ? null : await openBalances(db, merchantId, todayStart, now),
+    openBalances: merchant === null ? null : await openBalances(db, merchant, todayStart, now),
   };
 }

@@ -7,7 +7,6 @@ export const words = dictionary({
     zoneNote: 'POS sales and online (CHOP) charges together. Days are local days in {zone}.',
     today: 'Today', month: 'Last 30 days', since: 'since {date}',
     successRate: 'Success rate', successRateHint: 'Succeeded ÷ (succeeded + failed) sales and charges; pending ones are not counted.',
-    succeeded: 'Succeeded', failed: 'Failed', pending: 'Pending',
     currency: 'Currency', payments: 'Payments', volume: 'Volume', refunded: 'Refunded', voided: 'Voided', cancelled: 'Cancelled',
     periodTable: 'Succeeded payments and reversals per currency, {period}',
     noPayments: 'No succeeded payments in this period.',
@@ -24,7 +23,7 @@ export const words = dictionary({
     gateway: 'Gateway or method', gatewayHint: 'Succeeded sales and charges. Each figure links to the matching transactions.',
     byState: 'By state', stateTitle: 'Sales and charges per state, last 30 days', state: 'State',
     stateHint: 'Sales and charges created in the period, by their state now.',
-    chartDesc: '{list}.', nothing: 'None.', noActivity: 'No sales or charges in the last 30 days.',
+    chartDesc: '{list}.', noActivity: 'No sales or charges in the last 30 days.',
     listOf: 'transactions: {what}, {period}',
   },
   zh: {
@@ -32,7 +31,6 @@ export const words = dictionary({
     zoneNote: 'POS 消费与线上（CHOP）收款合计。日期按 {zone} 当地时间计算。',
     today: '今天', month: '最近 30 天', since: '自 {date} 起',
     successRate: '成功率', successRateHint: '成功 ÷（成功 + 失败）的消费与收款；处理中的不计入。',
-    succeeded: '成功', failed: '失败', pending: '处理中',
     currency: '币种', payments: '笔数', volume: '金额', refunded: '已退款', voided: '已撤销', cancelled: '已取消',
     periodTable: '按币种统计的成功交易与冲正，{period}',
     noPayments: '此期间没有成功的交易。',
@@ -49,7 +47,7 @@ export const words = dictionary({
     gateway: '支付通道或方式', gatewayHint: '成功的消费与收款。每个数字都链接到对应的交易列表。',
     byState: '按状态', stateTitle: '各状态的消费与收款（最近 30 天）', state: '状态',
     stateHint: '此期间创建的消费与收款，按当前状态统计。',
-    chartDesc: '{list}。', nothing: '无。', noActivity: '最近 30 天没有消费或收款。',
+    chartDesc: '{list}。', noActivity: '最近 30 天没有消费或收款。',
     listOf: '交易列表：{what}，{period}',
   },
 });

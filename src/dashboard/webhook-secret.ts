@@ -8,8 +8,6 @@ import type { CoreDeps } from '../core/deps.js';
 import { randomHex } from '../domain/ids.js';
 import type { Database } from '../store/schema.js';
 
-export const WEBHOOK_SECRET_PATTERN = /^whsec_[0-9a-f]{48}$/;
-
 /** Replaces the secret inside the caller's transaction; answers the new one (shown once, never logged). */
 export async function rotateWebhookSecret(deps: CoreDeps, trx: Transaction<Database>, merchantId: string): Promise<string> {
   const secret = `whsec_${randomHex(24)}`;

@@ -68,6 +68,7 @@ for (const kind of DB_KINDS) {
       assert.equal(message(a.text), 'The e-mail or password is not right.');
       assert.equal(message(b.text), message(a.text));
       assert.ok(!a.headers.getSetCookie().some((c) => c.startsWith('cancan_session=')));
+      assert.ok(!fx().app.logs.join('').includes('not the password'), 'a typed password never reaches the logs');
     });
 
     test('after five failures the e-mail is throttled, even with the right password', async () => {
@@ -130,6 +131,22 @@ for (const kind of DB_KINDS) {
       const page = await session.get('/dashboard/no-such-page');
       assert.equal(page.status, 404);
       assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    });
+
+    test("a form post's answer links its language switch to the page the form was on", async () => {
+      const session = new HttpSession(fx().url);
+      await session.signIn(fx().owner);
+      const page = await session.get('/dashboard/developers');
+      const post = (referer: string | null) => fetch(`${fx().url}/dashboard/developers/keys`, {
+        method: 'POST', redirect: 'manual',
+        headers: { cookie: session.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...(referer ? { referer } : {}) },
+        body: new URLSearchParams({ _csrf: csrfOf(page.text), mode: 'test' }).toString(),
+      });
+      const fromPage = await post(`${fx().url}/dashboard/developers`);
+      assert.equal(fromPage.status, 201);
+      assert.match(await fromPage.text(), /class="lang" href="\/dashboard\/developers\?lang=zh"/);
+      const elsewhere = await post('http://evil.example/dashboard/developers');
+      assert.match(await elsewhere.text(), /class="lang" href="\/dashboard\?lang=zh"/);
     });
 
     test('Chinese is chosen by ?lang=zh and remembered', async () => {

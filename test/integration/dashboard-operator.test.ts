@@ -88,6 +88,7 @@ for (const kind of DB_KINDS) {
       assert.ok(entry);
       assert.deepEqual(JSON.parse(entry.detail).gateways, ['wechatpay_cn_domestic', 'alipay']);
       assert.ok(!entry.detail.includes(apiKey));
+      assert.ok(!fx().app.logs.join('').includes(apiKey), 'the key never reaches the logs');
       const merchantPage = await operator.get(`/dashboard/merchants/${merchant.id}`);
       assert.equal(merchantPage.status, 200);
       assert.ok(!merchantPage.text.includes(apiKey), 'the key is never shown again');
@@ -202,6 +203,7 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(JSON.parse(entry?.detail ?? '{}'), { provider: 'wechatpay' });
       const everything = await db().selectFrom('audit_log').select('detail').execute();
       for (const value of Object.values(secrets)) assert.ok(!everything.some((a) => a.detail.includes(value)));
+      for (const value of Object.values(secrets)) assert.ok(!fx().app.logs.join('').includes(value), `${value} reached the logs`);
     });
 
     test('invalid credentials are refused with the problems listed and the input not echoed', async () => {
@@ -222,6 +224,7 @@ for (const kind of DB_KINDS) {
       assert.equal(broken.status, 422);
       assert.match(broken.text, /credentials must be a JSON object/);
       assert.ok(!broken.text.includes('half-typed-secret'));
+      for (const value of [...Object.values(input), 'half-typed-secret']) assert.ok(!fx().app.logs.join('').includes(value), `${value} reached the logs`);
       const rows = await db().selectFrom('provider_credentials').select('provider').where('merchant_id', '=', merchant.id).where('provider', 'in', ['alipay', 'linepay']).execute();
       assert.deepEqual(rows, []);
       assert.equal((await operator.post(`${path}/credentials/paypal`, { _csrf, credentials: '{}' })).status, 404);

@@ -13,25 +13,21 @@ import { confirmPage, refundForm, refundReview, refusedPage } from '../detail-fo
 import { DETAIL_CSS, renderDetail } from '../detail-view.js';
 import { type Word, words } from '../detail-words.js';
 import { notice } from '../html.js';
-import type { DashKit, DashboardModule } from '../kit.js';
+import { type DashKit, type DashboardModule, textField } from '../kit.js';
 
 const DONE: Readonly<Record<string, Word>> = { refund: 'done_refund', void: 'done_void', cancel: 'done_cancel', ipn: 'done_ipn' };
 const MAX_REASON = 255;
-
-const field = (source: unknown, name: string): string => {
-  const value = (source as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
-};
 
 export const detailPage: DashboardModule = {
   css: DETAIL_CSS,
   register(kit) {
     kit.get('/transactions/:ref', async (ctx, request, reply) => {
-      const row = await kit.visibleTransaction(ctx, (request.params as { ref: string }).ref);
+      const row = await kit.visibleTransaction(ctx, textField(request.params, 'ref'));
       if (!row) return kit.notFound(ctx, reply);
-      const done = DONE[field(request.query, 'done')];
-      const data = await loadDetail(kit.deps, row);
-      return renderDetail(ctx, data, await kit.timeZoneOf(row.merchant_id), done ? [notice('ok', words(ctx.lang, done))] : []);
+      const done = DONE[textField(request.query, 'done')];
+      const data = await loadDetail(kit.deps, row, ctx.merchant);
+      // The transaction's merchant's zone (operators see any merchant's transaction).
+      return renderDetail(ctx, data, data.merchant.timezone, done ? [notice('ok', words(ctx.lang, done))] : []);
     });
     for (const action of ACTIONS) registerAction(kit, action);
   },
@@ -47,10 +43,10 @@ function registerAction(kit: DashKit, action: Action): void {
 
   /** The transaction's facts if this user may act on it now; otherwise the answer has been sent. */
   async function prepare(ctx: DashContext, request: FastifyRequest, reply: FastifyReply): Promise<Facts | FastifyReply> {
-    const row = await kit.visibleTransaction(ctx, (request.params as { ref: string }).ref);
+    const row = await kit.visibleTransaction(ctx, textField(request.params, 'ref'));
     if (!row) return kit.notFound(ctx, reply);
     if (!ctx.canAct) return kit.forbidden(ctx, reply);
-    const facts = await loadFacts(kit.deps, row);
+    const facts = await loadFacts(kit.deps, row, ctx.merchant);
     const refused = refusalText(ctx, facts, action);
     return refused ? kit.sendHtml(reply, refusedPage(ctx, facts, action, refused), 409) : facts;
   }
@@ -61,16 +57,16 @@ function registerAction(kit: DashKit, action: Action): void {
     if (!isFacts(facts)) return facts;
     if (action !== 'refund') return confirmPage(ctx, facts, action, action === 'void' ? newClientId('void') : null);
     // "Change the amount" from the review comes back with the values in the query.
-    const typed = field(request.query, 'amount');
-    return refundForm(ctx, facts, { amount: typed || major(leftToRefund(facts), facts.row.currency), reason: field(request.query, 'reason').slice(0, MAX_REASON) });
+    const typed = textField(request.query, 'amount');
+    return refundForm(ctx, facts, { amount: typed || major(leftToRefund(facts), facts.row.currency), reason: textField(request.query, 'reason').slice(0, MAX_REASON) });
   });
 
   kit.post(path, async (ctx, request, reply) => {
     const facts = await prepare(ctx, request, reply);
     if (!isFacts(facts)) return facts;
     const body = request.body;
-    const confirmed = field(body, 'confirm') === 'yes';
-    const clientId = field(body, 'id') || undefined;
+    const confirmed = textField(body, 'confirm') === 'yes';
+    const clientId = textField(body, 'id') || undefined;
     const answer = (outcome: ActionOutcome, orElse: (message: string) => FastifyReply | Promise<FastifyReply>) => (outcome.ok ? kit.seeOther(reply, outcome.location) : orElse(outcome.message));
     const earlier = confirmed ? await earlierSubmission(kit.deps, facts, clientId) : undefined;
     if (earlier) return kit.seeOther(reply, `/dashboard/transactions/${earlier.ref}?done=${action}`);
@@ -81,15 +77,15 @@ function registerAction(kit: DashKit, action: Action): void {
       return answer(outcome, (message) => kit.sendHtml(reply, confirmPage(ctx, facts, action, action === 'void' ? newClientId('void') : null, message), 409));
     }
 
-    const typed = field(body, 'amount').slice(0, 40);
-    const reason = field(body, 'reason').trim().slice(0, MAX_REASON);
+    const typed = textField(body, 'amount').slice(0, 40);
+    const reason = textField(body, 'reason').trim().slice(0, MAX_REASON);
     const checked = checkRefundAmount(ctx, facts, typed);
     if (!checked.ok) return kit.sendHtml(reply, refundForm(ctx, facts, { amount: typed, reason, error: checked.message }), 422);
     if (!confirmed) return refundReview(ctx, facts, checked.amount, reason, newClientId('refund'));
     const outcome = await performAction(kit.deps, ctx, facts, 'refund', { amount: checked.amount, reason, ...(clientId ? { clientId } : {}) });
     return answer(outcome, async (message) => {
       // Show the form as it stands now (what is left may have changed), keeping what was typed.
-      const fresh = await loadFacts(kit.deps, (await kit.visibleTransaction(ctx, facts.row.ref)) ?? facts.row);
+      const fresh = await loadFacts(kit.deps, (await kit.visibleTransaction(ctx, facts.row.ref)) ?? facts.row, facts.merchant);
       return kit.sendHtml(reply, refundForm(ctx, fresh, { amount: typed, reason, refusal: message }), 422);
     });
   });

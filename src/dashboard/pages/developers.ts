@@ -12,7 +12,7 @@ import { type ApiKeyRow, createApiKey, revokeApiKey } from '../../store/merchant
 import { audit } from '../accounts.js';
 import type { DashContext } from '../context.js';
 import { DEVELOPERS_CSS, type DevelopersState, developersHtml, revokeConfirmHtml, revokedNotice, rotateConfirmHtml } from '../developers-view.js';
-import type { DashKit, DashboardModule } from '../kit.js';
+import { type DashKit, type DashboardModule, textField } from '../kit.js';
 import { rotateWebhookSecret } from '../webhook-secret.js';
 
 const KEY_ID_PATTERN = /^key_[0-9a-f]{16}$/;
@@ -29,14 +29,12 @@ function register(kit: DashKit): void {
   };
 
   const render = async (ctx: DashContext, merchantId: string, extra: Extra = {}): Promise<string> =>
-    developersHtml(ctx, { keys: await keysOf(merchantId), timeZone: await kit.timeZoneOf(merchantId), publicUrl: kit.deps.publicUrl(), ...extra });
+    developersHtml(ctx, { keys: await keysOf(merchantId), timeZone: ctx.timeZone, publicUrl: kit.deps.publicUrl(), ...extra });
 
   /** The merchant's own key, or undefined (another merchant's key looks like no key at all). */
   const ownKey = async (merchantId: string, id: string): Promise<ApiKeyRow | undefined> =>
     KEY_ID_PATTERN.test(id) ? db.selectFrom('api_keys').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst() : undefined;
 
-  const idParam = (request: FastifyRequest): string => String((request.params as { id?: unknown }).id ?? '');
-  const field = (request: FastifyRequest, name: string): unknown => ((request.body ?? {}) as Record<string, unknown>)[name];
 
   /** Runs a handler for merchant users; operators get the 404 page. */
   const merchantOnly = (handler: (ctx: DashContext, merchantId: string, request: FastifyRequest, reply: FastifyReply) => Promise<string | FastifyReply>) =>
@@ -44,13 +42,12 @@ function register(kit: DashKit): void {
       ctx.merchantId === null ? kit.notFound(ctx, reply) : handler(ctx, ctx.merchantId, request, reply);
 
   kit.get('/developers', merchantOnly(async (ctx, merchantId, request) => {
-    const query = request.query as { done?: unknown; key?: unknown };
-    const revoked = query.done === 'revoked' && typeof query.key === 'string' ? await ownKey(merchantId, query.key) : undefined;
+    const revoked = textField(request.query, 'done') === 'revoked' ? await ownKey(merchantId, textField(request.query, 'key')) : undefined;
     return render(ctx, merchantId, revoked ? { notices: [revokedNotice(ctx, revoked.prefix)] } : {});
   }));
 
   kit.post('/developers/keys', merchantOnly(async (ctx, merchantId, request, reply) => {
-    const mode = field(request, 'mode');
+    const mode = textField(request.body, 'mode');
     if (mode !== 'test' && mode !== 'live') return kit.sendHtml(reply, await render(ctx, merchantId, { modeError: true }), 400);
     const created = await db.transaction().execute(async (trx) => {
       const key = await createApiKey(trx, kit.deps.secrets, { merchantId, mode: mode satisfies KeyMode, now: ctx.now });
@@ -62,7 +59,7 @@ function register(kit: DashKit): void {
   }));
 
   kit.get('/developers/keys/:id/revoke', merchantOnly(async (ctx, merchantId, request, reply) => {
-    const key = await ownKey(merchantId, idParam(request));
+    const key = await ownKey(merchantId, textField(request.params, 'id'));
     if (!key) return kit.notFound(ctx, reply);
     if (!ctx.canAct) return kit.forbidden(ctx, reply);
     if (key.revoked_at !== null) return kit.seeOther(reply, `/dashboard/developers?done=revoked&key=${key.id}`);
@@ -70,7 +67,7 @@ function register(kit: DashKit): void {
   }));
 
   kit.post('/developers/keys/:id/revoke', merchantOnly(async (ctx, merchantId, request, reply) => {
-    const key = await ownKey(merchantId, idParam(request));
+    const key = await ownKey(merchantId, textField(request.params, 'id'));
     if (!key) return kit.notFound(ctx, reply);
     if (key.revoked_at === null) {
       await db.transaction().execute(async (trx) => {
@@ -92,7 +89,7 @@ function register(kit: DashKit): void {
 
   kit.post('/developers/webhook-secret/rotate', merchantOnly(async (ctx, merchantId, request, reply) => {
     // Without the confirmation field (a hand-made post), ask again rather than rotate.
-    if (field(request, 'confirm') !== 'yes') return kit.sendHtml(reply, rotateConfirmHtml(ctx), 400);
+    if (textField(request.body, 'confirm') !== 'yes') return kit.sendHtml(reply, rotateConfirmHtml(ctx), 400);
     const secret = await db.transaction().execute(async (trx) => {
       const fresh = await rotateWebhookSecret(kit.deps, trx, merchantId);
       await audit(trx, { userId: ctx.user.id, merchantId, action: 'webhook_secret.rotated', target: merchantId }, ctx.now);

@@ -15,9 +15,9 @@ import { findMerchant } from '../../store/merchants.js';
 import { audit } from '../accounts.js';
 import type { DashContext } from '../context.js';
 import { notice } from '../html.js';
-import type { Access, DashboardModule } from '../kit.js';
+import { type Access, type DashboardModule, textField } from '../kit.js';
 import { listMerchants, merchantDetail } from '../operator-data.js';
-import { OPERATOR_CSS, checkedCodes, formText } from '../operator-fields.js';
+import { OPERATOR_CSS, checkedCodes } from '../operator-fields.js';
 import { blankCreateForm, createdView, merchantsView } from '../operator-list-view.js';
 import { type MerchantViewState, merchantView } from '../operator-merchant-view.js';
 import { providerName, words } from '../operator-words.js';
@@ -26,13 +26,12 @@ const OPERATOR: Access = { operatorOnly: true };
 
 type Body = Readonly<Record<string, unknown>>;
 const bodyOf = (request: FastifyRequest): Body => (request.body ?? {}) as Body;
-const paramOf = (request: FastifyRequest, name: string): string => String((request.params as Record<string, unknown>)[name] ?? '');
 const merchantPath = (id: string, done?: string) => `/dashboard/merchants/${encodeURIComponent(id)}${done ? `?done=${done}` : ''}`;
 
 /** The notice for `?done=` after a save (unknown codes show nothing). */
-function doneNotice(ctx: DashContext, done: unknown): MerchantViewState['done'] {
+function doneNotice(ctx: DashContext, done: string): MerchantViewState['done'] {
   if (done === 'gateways' || done === 'settings') return notice('ok', words(ctx.lang, `done_${done}`));
-  const provider = typeof done === 'string' && done.startsWith('credentials-') ? done.slice('credentials-'.length) : '';
+  const provider = done.startsWith('credentials-') ? done.slice('credentials-'.length) : '';
   return isProviderName(provider) ? notice('ok', words(ctx.lang, 'done_credentials', { provider: providerName(ctx.lang, provider) })) : undefined;
 }
 
@@ -50,7 +49,7 @@ export const operatorPage: DashboardModule = {
 
     kit.post('/merchants', async (ctx, request, reply) => {
       const body = bodyOf(request);
-      const input = { name: formText(body, 'name'), timezone: formText(body, 'timezone'), gateways: checkedCodes(body) };
+      const input = { name: textField(body, 'name'), timezone: textField(body, 'timezone'), gateways: checkedCodes(body) };
       const checked = checkNewMerchant(input);
       if (!checked.ok) {
         const form = { ...input, gateways: new Set(input.gateways), problems: checked.problems };
@@ -63,10 +62,10 @@ export const operatorPage: DashboardModule = {
     }, OPERATOR);
 
     kit.get('/merchants/:id', async (ctx, request, reply) =>
-      showMerchant(ctx, reply, paramOf(request, 'id'), { done: doneNotice(ctx, (request.query as { done?: unknown }).done) }), OPERATOR);
+      showMerchant(ctx, reply, textField(request.params, 'id'), { done: doneNotice(ctx, textField(request.query, 'done')) }), OPERATOR);
 
     kit.post('/merchants/:id/gateways', async (ctx, request, reply) => {
-      const id = paramOf(request, 'id');
+      const id = textField(request.params, 'id');
       if (!(await findMerchant(db, id))) return kit.notFound(ctx, reply);
       const checked = checkGatewayCodes(checkedCodes(bodyOf(request)));
       if (!checked.ok) return showMerchant(ctx, reply, id, { gatewayProblems: checked.problems }, 422);
@@ -80,12 +79,12 @@ export const operatorPage: DashboardModule = {
     }, OPERATOR);
 
     kit.post('/merchants/:id/settings', async (ctx, request, reply) => {
-      const id = paramOf(request, 'id');
+      const id = textField(request.params, 'id');
       if (!(await findMerchant(db, id))) return kit.notFound(ctx, reply);
       const body = bodyOf(request);
       // An unchecked checkbox is not posted at all: absent means off.
-      const exempt = formText(body, 'refund_balance_exempt') === 'on';
-      const input = { timezone: formText(body, 'timezone'), voidWindow: formText(body, 'void_window'), cancelWindow: formText(body, 'cancel_window') };
+      const exempt = textField(body, 'refund_balance_exempt') === 'on';
+      const input = { timezone: textField(body, 'timezone'), voidWindow: textField(body, 'void_window'), cancelWindow: textField(body, 'cancel_window') };
       const checked = checkSettings({ ...input, refundBalanceExempt: exempt ? 'on' : 'off' });
       if (!checked.ok) return showMerchant(ctx, reply, id, { settings: { ...input, exempt, problems: checked.problems } }, 422);
       await db.transaction().execute(async (trx) => {
@@ -98,12 +97,12 @@ export const operatorPage: DashboardModule = {
     }, OPERATOR);
 
     kit.post('/merchants/:id/credentials/:provider', async (ctx, request, reply) => {
-      const id = paramOf(request, 'id');
-      const provider = paramOf(request, 'provider');
+      const id = textField(request.params, 'id');
+      const provider = textField(request.params, 'provider');
       if (!isProviderName(provider) || !(await findMerchant(db, id))) return kit.notFound(ctx, reply);
       let input: unknown;
       try {
-        input = JSON.parse(formText(bodyOf(request), 'credentials'));
+        input = JSON.parse(textField(bodyOf(request), 'credentials'));
       } catch {
         input = null;
       }

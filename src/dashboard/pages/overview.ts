@@ -168,10 +168,7 @@ ${dailyCharts(view)}
 
 export const overviewPage: DashboardModule = {
   register(kit) {
-    kit.get('/', async (ctx) => {
-      const zone = ctx.merchantId === null ? 'UTC' : await kit.timeZoneOf(ctx.merchantId);
-      return render(ctx, await overviewFigures(kit.deps.store.db, ctx.merchantId, zone, ctx.now));
-    });
+    kit.get('/', async (ctx) => render(ctx, await overviewFigures(kit.deps.store.db, ctx.merchant, ctx.timeZone, ctx.now)));
   },
   css: `
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}

@@ -69,8 +69,8 @@ async function readFilters(kit: DashKit, ctx: DashContext, request: FastifyReque
   const merchants = ctx.isOperator
     ? await kit.deps.store.db.selectFrom('merchants').select(['id', 'name']).orderBy('name').orderBy('id').execute()
     : null;
-  // Operators see many merchants at once: their days and times are UTC.
-  const timeZone = ctx.merchantId === null ? 'UTC' : await kit.timeZoneOf(ctx.merchantId);
+  // Operators see many merchants at once: their days and times are UTC (ctx.timeZone).
+  const { timeZone } = ctx;
   const parsed = parseFilters(request.query as Record<string, unknown>, { timeZone, merchantIds: merchants?.map((m) => m.id) ?? null });
   return { parsed, timeZone, merchants };
 }

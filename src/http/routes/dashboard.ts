@@ -14,6 +14,7 @@ import { bareDocument, html, notice, page } from '../../dashboard/html.js';
 import { type Lang, common, pickLang } from '../../dashboard/i18n.js';
 import { type Access, type DashKit, type DashboardModule, type PageHandler, REF_PATTERN } from '../../dashboard/kit.js';
 import { DASHBOARD_PAGES } from '../../dashboard/pages/index.js';
+import { findMerchant } from '../../store/merchants.js';
 
 const SESSION_COOKIE = 'cancan_session';
 const SIGN_IN_COOKIE = 'cancan_sign_in';
@@ -39,6 +40,21 @@ export function parseCookies(header: string | undefined): Record<string, string>
 
 const sameToken = (a: unknown, b: string): boolean =>
   typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/**
+ * The page a request shows, for links back to it (the language switch). A
+ * form post's own path may have no GET route: its answer links to the page
+ * the form was on (same-origin Referer), else the overview.
+ */
+function pagePath(request: FastifyRequest): string {
+  if (request.method === 'GET') return request.url;
+  try {
+    const referer = new URL(request.headers.referer ?? '');
+    return referer.host === request.headers.host ? safeNext(`${referer.pathname}${referer.search}`) : '/dashboard';
+  } catch {
+    return '/dashboard';
+  }
+}
 
 /** Only paths inside the dashboard may be a sign-in's destination (no open redirect). */
 export function safeNext(next: unknown): string {
@@ -92,12 +108,13 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
         return null;
       }
       const { user } = session;
-      const merchant = user.merchant_id
-        ? await deps.store.db.selectFrom('merchants').select('name').where('id', '=', user.merchant_id).executeTakeFirst()
-        : undefined;
+      // Read once here: pages take its name, time zone and windows from the context.
+      const merchant = user.merchant_id === null ? null : await findMerchant(deps.store.db, user.merchant_id);
+      // Cannot happen (a foreign key); refuse rather than fall back to an operator's unscoped view.
+      if (merchant === undefined) throw new Error(`user ${user.id} has no merchant ${user.merchant_id}`);
       return {
-        user, session, csrfToken: session.csrfToken, lang, now, merchantId: user.merchant_id, merchantName: merchant?.name ?? null,
-        isOperator: user.role === 'operator', canAct: user.role !== 'staff', path: request.url,
+        user, session, csrfToken: session.csrfToken, lang, now, merchantId: user.merchant_id, merchant, timeZone: merchant?.timezone ?? 'UTC',
+        isOperator: user.role === 'operator', canAct: user.role !== 'staff', path: pagePath(request),
       };
     }
 
@@ -132,10 +149,6 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
         let query = deps.store.db.selectFrom('transactions').selectAll().where('ref', '=', ref);
         if (ctx.merchantId !== null) query = query.where('merchant_id', '=', ctx.merchantId);
         return query.executeTakeFirst();
-      },
-      async timeZoneOf(merchantId) {
-        const row = await deps.store.db.selectFrom('merchants').select('timezone').where('id', '=', merchantId).executeTakeFirst();
-        return row?.timezone ?? 'UTC';
       },
     };
 
