@@ -6,60 +6,45 @@
  * cross-check with the official alipay-sdk.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { AlipaySdk } from 'alipay-sdk';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { money, type CurrencyCode } from '../../src/domain/money.js';
-import type { OnlineAdapter, OrderRequest, PosAdapter, QueryOutcome, RefundRequest, Traced } from '../../src/providers/contract.js';
+import { money } from '../../src/domain/money.js';
+import type { OnlineAdapter, OrderRequest, PosAdapter, QueryOutcome } from '../../src/providers/contract.js';
 import { createAlipayAdapter, type AlipayCredentials } from '../../src/providers/alipay/adapter.js';
 import { ALIPAY_SANDBOX_APP_ID, loadOrCreateAlipaySandboxKeys, type AlipaySandboxKeys } from '../../src/providers/alipay/keys.js';
 import { alipaySimulator } from '../../src/providers/alipay/simulator.js';
 import { parseBeijingTimestamp, precreateExpiry } from '../../src/providers/alipay/simulator-qr.js';
 import { beijingTimestamp } from '../../src/providers/alipay/transformers.js';
-import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
-import { ledgerRoutes } from '../../src/simulators/routes.js';
-import { SandboxWallet } from '../../src/simulators/wallet.js';
+import {
+  CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, otherKeyPair, pemBody, refundRequest, traceChecker, useSimulatorServer,
+} from '../support/contract.js';
 
 const TIMEOUT_MS = 2_000;
-const CONFIRM_DELAY_MS = 300;
 const QR_CODE = /^https:\/\/qr\.alipay\.com\/bax0[a-z0-9]{21}$/;
 
-let dir = '';
 let keys: AlipaySandboxKeys;
 let credentials: AlipayCredentials;
-let ledger: SimulatorLedger;
-let wallet: SandboxWallet;
-let app: FastifyInstance;
-let origin = '';
 let gatewayUrl = '';
 let adapter: PosAdapter & OnlineAdapter;
 /** Gateway calls the recording adapter made: the form parameters, and the inner answer. */
 const calls: Array<{ params: Record<string, string>; answer: Record<string, unknown> }> = [];
 let recordingAdapter: OnlineAdapter;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cancan-alipay-precreate-'));
+const sim = useSimulatorServer('alipay', ({ dir, ledger, wallet }) => {
   keys = loadOrCreateAlipaySandboxKeys(join(dir, 'data'));
   credentials = { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
-  ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-  wallet = new SandboxWallet(ledger);
-  app = Fastify();
-  await app.register(alipaySimulator({
+  return alipaySimulator({
     ledger,
     apps: [{ appId: ALIPAY_SANDBOX_APP_ID, appPublicKeyPem: keys.app.publicKeyPem }],
     platformPrivateKeyPem: keys.platform.privateKeyPem,
     confirmDelayMs: CONFIRM_DELAY_MS,
     slowResponseMs: 600,
     wallet,
-  }), { prefix: '/_sim/alipay' });
-  await app.register(ledgerRoutes(ledger, wallet));
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  gatewayUrl = `${origin}/_sim/alipay/gateway.do`;
+  });
+}, ({ baseUrl }) => {
+  gatewayUrl = `${baseUrl}/gateway.do`;
   adapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS });
   const recordingFetch: typeof fetch = async (input, init) => {
     const params = Object.fromEntries(new URLSearchParams(String(init?.body)));
@@ -73,40 +58,16 @@ before(async () => {
   };
   recordingAdapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: recordingFetch });
 });
-
-after(async () => {
-  await app.close();
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { ledgerEntry, scanOverHttp } = sim;
 
 // ------------------------------------------------------------------ helpers
 
-let sequence = 0;
-function newOrderNo(): string {
-  sequence += 1;
-  return `QR${Date.now()}${String(sequence).padStart(4, '0')}`;
-}
+const orderRequest = orderRequestBuilder(() => ({
+  description: 'Hosted checkout test', paymentMethod: 'alipay', expiresAt: Date.now() + 10 * 60_000, returnUrl: null, notifyUrl: null,
+}));
 
-function orderRequest(amount: number, currency: CurrencyCode = 'CNY', overrides: Partial<OrderRequest> = {}): OrderRequest {
-  return {
-    orderNo: newOrderNo(), money: money(amount, currency), description: 'Hosted checkout test', paymentMethod: 'alipay',
-    expiresAt: Date.now() + 10 * 60_000, returnUrl: null, notifyUrl: null, ...overrides,
-  };
-}
-
-function refundRequest(sale: OrderRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
-}
-
-/** Every trace must name the call and never carry the app private key. */
-function checkTrace<T>(result: Traced<T>, call: string): T {
-  assert.equal(result.trace.provider, 'alipay');
-  assert.equal(result.trace.call, call);
-  assert.ok(result.trace.latencyMs >= 0);
-  assert.ok(!JSON.stringify(result).includes(keys.app.privateKeyPem), 'trace leaks the private key');
-  return result.outcome;
-}
+/** Every trace must name the call and never carry a private key. */
+const checkTrace = traceChecker('alipay', () => [pemBody(keys.app.privateKeyPem), pemBody(keys.platform.privateKeyPem)]);
 
 async function create(request: OrderRequest): Promise<string> {
   const outcome = checkTrace(await adapter.createOrder(request), 'alipay.trade.precreate');
@@ -130,22 +91,9 @@ async function rawQuery(orderNo: string): Promise<Record<string, unknown>> {
   return call.answer;
 }
 
-async function scanOverHttp(qrCode: string, action: 'approve' | 'decline'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${origin}/_sandbox/wallet/scan`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: qrCode, action }),
-  });
-  const body: unknown = await response.json();
-  assert.ok(typeof body === 'object' && body !== null);
-  return { status: response.status, body: Object.fromEntries(Object.entries(body)) };
-}
-
 function scanOutcome(qrCode: string, action: 'approve' | 'decline'): string {
-  const result = wallet.scan(qrCode, action);
+  const result = sim.wallet.scan(qrCode, action);
   return result.ok ? result.outcome : result.error;
-}
-
-function ledgerEntry(orderNo: string): LedgerEntry | undefined {
-  return ledger.entries().find((entry) => entry.provider === 'alipay' && entry.order_no === orderNo);
 }
 
 // ------------------------------------------------------------------ the happy path
@@ -166,7 +114,7 @@ describe('Alipay precreate: create, scan, pay, refund', () => {
     assert.deepEqual(await query(request.orderNo), { kind: 'not_paid' });
     const unscanned = await rawQuery(request.orderNo);
     assert.deepEqual([unscanned['code'], unscanned['sub_code']], ['40004', 'ACQ.TRADE_NOT_EXIST']);
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'unpaid');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'unpaid');
 
     const scanned = await scanOverHttp(qrCode, 'approve');
     assert.equal(scanned.status, 200);
@@ -182,13 +130,13 @@ describe('Alipay precreate: create, scan, pay, refund', () => {
     const partial = refundRequest(request, `${request.orderNo}R1`, 1000);
     assert.deepEqual(checkTrace(await adapter.refund(partial), 'alipay.trade.refund'), { kind: 'succeeded' });
     assert.deepEqual(checkTrace(await adapter.refundQuery(partial), 'alipay.trade.fastpay.refund.query'), { kind: 'succeeded' });
-    assert.deepEqual(ledgerEntry(request.orderNo), {
+    assert.deepEqual(await ledgerEntry(request.orderNo), {
       provider: 'alipay', order_no: request.orderNo, amount: 2500, currency: 'CNY', status: 'partially_refunded', refunded_amount: 1000,
     });
     const rest = refundRequest(request, `${request.orderNo}R2`, 1500);
     assert.deepEqual((await adapter.refund(rest)).outcome, { kind: 'succeeded' });
     assert.deepEqual((await adapter.refundQuery(rest)).outcome, { kind: 'succeeded' });
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'refunded');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'refunded');
     assert.deepEqual(await query(request.orderNo), { kind: 'closed', code: 'TRADE_CLOSED' }, 'refunded in full: Alipay closes the trade');
     assert.equal((await adapter.refund(refundRequest(request, `${request.orderNo}R3`, 1))).outcome.kind, 'declined');
   });
@@ -212,7 +160,7 @@ describe('Alipay precreate: declines, closing and the test values', () => {
     assert.equal(scanOutcome(qrCode, 'decline'), 'declined');
     assert.deepEqual(await query(request.orderNo), { kind: 'closed', code: 'TRADE_CLOSED' });
     assert.equal(scanOutcome(qrCode, 'approve'), 'not_payable');
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'closed');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'closed');
   });
 
   test('closing an unscanned order: ACQ.TRADE_NOT_EXIST → closed, the code stops working, query says TRADE_CLOSED', async () => {
@@ -239,7 +187,7 @@ describe('Alipay precreate: declines, closing and the test values', () => {
     assert.equal(closed.trace.code, 'ACQ.TRADE_STATUS_ERROR');
     assert.match(closed.trace.message ?? '', /alipay\.trade\.query: TRADE_SUCCESS/);
     assert.equal((await query(request.orderNo)).kind, 'paid');
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'paid');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'paid');
   });
 
   test('closing an order Alipay never saw is closed: there is no trade anyone could pay', async () => {
@@ -266,7 +214,7 @@ describe('Alipay precreate: declines, closing and the test values', () => {
     assert.equal((await rawQuery(request.orderNo))['trade_status'], 'WAIT_BUYER_PAY');
     await sleep(CONFIRM_DELAY_MS + 100);
     assert.equal((await query(request.orderNo)).kind, 'paid');
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'paid');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'paid');
   });
 
   test('test value 54: the customer never confirms; closing the scanned trade answers 10000', async () => {
@@ -293,9 +241,9 @@ describe('Alipay precreate: declines, closing and the test values', () => {
     const qrCode = await create(request);
     assert.deepEqual(await query(request.orderNo), { kind: 'not_paid' });
     await sleep(1_600);
-    assert.deepEqual(wallet.scan(qrCode, 'approve'), { ok: false, error: 'not_payable', message: 'the trade is TRADE_CLOSED; it can no longer be paid' });
+    assert.deepEqual(sim.wallet.scan(qrCode, 'approve'), { ok: false, error: 'not_payable', message: 'the trade is TRADE_CLOSED; it can no longer be paid' });
     assert.deepEqual(await query(request.orderNo), { kind: 'closed', code: 'TRADE_CLOSED' });
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'closed');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'closed');
   });
 
   test('an expiry already past is refused at precreate', async () => {
@@ -350,7 +298,7 @@ describe('Alipay precreate: the wire', () => {
         out_trade_no: request.orderNo, total_amount: totalAmount, subject: 'Tea cake 2 1', product_code: 'FACE_TO_FACE_PAYMENT',
         time_expire: beijingTimestamp(request.expiresAt), ...foreign,
       });
-      assert.deepEqual(ledgerEntry(request.orderNo), {
+      assert.deepEqual(await ledgerEntry(request.orderNo), {
         provider: 'alipay', order_no: request.orderNo, amount, currency, status: 'unpaid', refunded_amount: 0,
       });
       assert.deepEqual(calls[0]?.answer, { code: '10000', msg: 'Success', out_trade_no: request.orderNo, qr_code: calls[0]?.answer['qr_code'] });
@@ -386,13 +334,13 @@ describe('Alipay precreate: the wire', () => {
 
 describe('Alipay precreate: signatures and failures', () => {
   test('a request signed with another key is refused (isv.invalid-signature) and creates nothing', async () => {
-    const impostor = createAlipayAdapter({ gatewayUrl, credentials: { ...credentials, appPrivateKeyPem: otherPrivateKey() }, timeoutMs: TIMEOUT_MS });
+    const impostor = createAlipayAdapter({ gatewayUrl, credentials: { ...credentials, appPrivateKeyPem: otherKeyPair().privateKey }, timeoutMs: TIMEOUT_MS });
     const request = orderRequest(2100);
     const outcome = checkTrace(await impostor.createOrder(request), 'alipay.trade.precreate');
     assert.equal(outcome.kind, 'declined');
     assert.ok(outcome.kind === 'declined');
     assert.equal(outcome.code, 'isv.invalid-signature');
-    assert.equal(ledgerEntry(request.orderNo), undefined);
+    assert.equal(await ledgerEntry(request.orderNo), undefined);
   });
 
   test('an answer altered on the way (another qr_code) fails its signature: unknown', async () => {
@@ -434,12 +382,6 @@ describe('Alipay precreate: cross-check with the official alipay-sdk', () => {
     assert.deepEqual([closed.code, closed.sub_code], ['40004', 'ACQ.TRADE_STATUS_ERROR']);
     // What the SDK created, our adapter reads back the same way.
     assert.equal((await query(orderNo)).kind, 'paid');
-    assert.deepEqual(ledgerEntry(orderNo), { provider: 'alipay', order_no: orderNo, amount: 1990, currency: 'CNY', status: 'paid', refunded_amount: 0 });
+    assert.deepEqual(await ledgerEntry(orderNo), { provider: 'alipay', order_no: orderNo, amount: 1990, currency: 'CNY', status: 'paid', refunded_amount: 0 });
   });
 });
-
-function otherPrivateKey(): string {
-  return generateKeyPairSync('rsa', {
-    modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  }).privateKey;
-}

@@ -6,129 +6,53 @@
  * verifies the answers our simulator signs).
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { setTimeout as wait } from 'node:timers/promises';
 import { AlipayRequestError, AlipaySdk } from 'alipay-sdk';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { money, type CurrencyCode } from '../../src/domain/money.js';
-import type { PayRequest, PosAdapter, RefundRequest, Traced } from '../../src/providers/contract.js';
+import { money } from '../../src/domain/money.js';
+import type { PosAdapter } from '../../src/providers/contract.js';
 import { createAlipayAdapter, type AlipayCredentials } from '../../src/providers/alipay/adapter.js';
 import {
   ALIPAY_SANDBOX_APP_ID, ALIPAY_SANDBOX_KEYS_FILE, loadOrCreateAlipaySandboxKeys, type AlipaySandboxKeys,
 } from '../../src/providers/alipay/keys.js';
 import { openSignedResponse, rawMember, signParams, signedResponseBody, verifyParams } from '../../src/providers/alipay/sign.js';
 import { alipaySimulator } from '../../src/providers/alipay/simulator.js';
-import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
-import { SandboxWallet } from '../../src/simulators/wallet.js';
-import { ledgerRoutes } from '../../src/simulators/routes.js';
+import {
+  CONFIRM_DELAY_MS, newOrderNo, otherKeyPair, payRequestBuilder, pemBody, refundRequest, traceChecker, useSimulatorServer,
+} from '../support/contract.js';
 
 // Roomy enough for an RSA-signed answer on a busy 2-core machine (the browser suites run alongside).
 const TIMEOUT_MS = 1000;
 const SLOW_RESPONSE_MS = 2000;
-const CONFIRM_DELAY_MS = 300;
 const AUTH_CODE = '286543210987654321';
 
-let dir = '';
 let keys: AlipaySandboxKeys;
 let credentials: AlipayCredentials;
-let ledger: SimulatorLedger;
-let app: FastifyInstance;
-let origin = '';
 let gatewayUrl = '';
 let adapter: PosAdapter;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cancan-alipay-'));
+const sim = useSimulatorServer('alipay', ({ dir, ledger }) => {
   keys = loadOrCreateAlipaySandboxKeys(join(dir, 'data'));
   credentials = { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
-  ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-  app = Fastify();
-  await app.register(alipaySimulator({
+  return alipaySimulator({
     ledger,
     apps: [{ appId: ALIPAY_SANDBOX_APP_ID, appPublicKeyPem: keys.app.publicKeyPem }],
     platformPrivateKeyPem: keys.platform.privateKeyPem,
     confirmDelayMs: CONFIRM_DELAY_MS,
     slowResponseMs: SLOW_RESPONSE_MS,
-  }), { prefix: '/_sim/alipay' });
-  await app.register(ledgerRoutes(ledger, new SandboxWallet(ledger)));
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  gatewayUrl = `${origin}/_sim/alipay/gateway.do`;
+  });
+}, ({ baseUrl }) => {
+  gatewayUrl = `${baseUrl}/gateway.do`;
   adapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS });
 });
-
-after(async () => {
-  await app.close();
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { ledgerEntry, assertLedger } = sim;
 
 // ------------------------------------------------------------------ helpers
 
-let sequence = 0;
-function newOrderNo(): string {
-  sequence += 1;
-  return `CT${Date.now()}${String(sequence).padStart(4, '0')}`;
-}
-
-function payRequest(amount: number, overrides: Partial<PayRequest> = {}, currency: CurrencyCode = 'CNY'): PayRequest {
-  return { orderNo: newOrderNo(), money: money(amount, currency), authCode: AUTH_CODE, description: 'Contract test', ...overrides };
-}
-
-function refundRequest(sale: PayRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
-}
-
-/** The base64 body of a PEM key: what would show up if a key leaked. */
-function pemBody(pem: string): string {
-  return pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '').slice(0, 64);
-}
-
-/** Every trace must name the call and never carry a secret. */
-function checkTrace<T>(result: Traced<T>, call: string, secrets: readonly string[] = []): T {
-  assert.equal(result.trace.provider, 'alipay');
-  assert.equal(result.trace.call, call);
-  assert.ok(result.trace.latencyMs >= 0);
-  const text = JSON.stringify(result);
-  for (const secret of [AUTH_CODE, pemBody(keys.app.privateKeyPem), pemBody(keys.platform.privateKeyPem), ...secrets]) {
-    assert.ok(!text.includes(secret), `trace leaks a secret: ${text}`);
-  }
-  return result.outcome;
-}
-
-async function ledgerEntries(): Promise<LedgerEntry[]> {
-  const response = await fetch(`${origin}/_sandbox/ledger`);
-  assert.equal(response.status, 200);
-  const body: unknown = await response.json();
-  assert.ok(typeof body === 'object' && body !== null && 'entries' in body && Array.isArray(body.entries));
-  const entries: unknown[] = body.entries;
-  return entries.map((entry) => {
-    assert.ok(isLedgerEntry(entry), `not a ledger entry: ${JSON.stringify(entry)}`);
-    return entry;
-  });
-}
-
-function isLedgerEntry(value: unknown): value is LedgerEntry {
-  return typeof value === 'object' && value !== null
-    && 'provider' in value && typeof value.provider === 'string'
-    && 'order_no' in value && typeof value.order_no === 'string'
-    && 'amount' in value && typeof value.amount === 'number'
-    && 'refunded_amount' in value && typeof value.refunded_amount === 'number';
-}
-
-async function ledgerEntry(orderNo: string): Promise<LedgerEntry | undefined> {
-  return (await ledgerEntries()).find((entry) => entry.order_no === orderNo && entry.provider === 'alipay');
-}
-
-async function assertLedger(orderNo: string, expected: Partial<LedgerEntry>): Promise<void> {
-  const entry = await ledgerEntry(orderNo);
-  assert.ok(entry !== undefined, `no ledger entry for ${orderNo}`);
-  assert.deepEqual({ ...entry, ...expected }, entry);
-}
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const payRequest = payRequestBuilder({ authCode: AUTH_CODE, currency: 'CNY' });
+const checkTrace = traceChecker('alipay', () => [AUTH_CODE, pemBody(keys.app.privateKeyPem), pemBody(keys.platform.privateKeyPem)]);
 
 /** A fetch that records the form parameters the adapter sent and lets a test rewrite the answer. */
 function spyFetch(sent: Array<{ params: URLSearchParams; contentType: string }>, rewrite: (body: string) => string = (body) => body): typeof fetch {
@@ -614,7 +538,7 @@ describe('transport failures and odd answers are unknown, never declines', () =>
 
 describe('sandbox keys', () => {
   test('created once with mode 0600, then read back unchanged; no temp files left', () => {
-    const keysDir = join(dir, 'keys-test');
+    const keysDir = join(sim.dir, 'keys-test');
     const first = loadOrCreateAlipaySandboxKeys(keysDir);
     const file = join(keysDir, ALIPAY_SANDBOX_KEYS_FILE);
     assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -623,11 +547,11 @@ describe('sandbox keys', () => {
     assert.notEqual(first.app.privateKeyPem, first.platform.privateKeyPem);
     assert.match(first.app.privateKeyPem, /^-----BEGIN PRIVATE KEY-----/);
     assert.match(first.platform.publicKeyPem, /^-----BEGIN PUBLIC KEY-----/);
-    assert.notDeepEqual(loadOrCreateAlipaySandboxKeys(join(dir, 'keys-other')), first, 'each data directory has its own keys');
+    assert.notDeepEqual(loadOrCreateAlipaySandboxKeys(join(sim.dir, 'keys-other')), first, 'each data directory has its own keys');
   });
 
   test('a damaged key file is an error, not silently replaced', () => {
-    const keysDir = join(dir, 'keys-damaged');
+    const keysDir = join(sim.dir, 'keys-damaged');
     const good = loadOrCreateAlipaySandboxKeys(keysDir);
     const mismatched = { app: { privateKeyPem: good.app.privateKeyPem, publicKeyPem: good.platform.publicKeyPem }, platform: good.platform };
     writeFileSync(join(keysDir, ALIPAY_SANDBOX_KEYS_FILE), JSON.stringify(mismatched));
@@ -711,10 +635,3 @@ describe('cross-check with the official alipay-sdk', () => {
     assert.equal(sdk.rsaCheck(sdkSigningString, sign ?? ''), true);
   });
 });
-
-/** A fresh RSA-2048 key pair that neither side knows. */
-function otherKeyPair(): { privateKey: string; publicKey: string } {
-  return generateKeyPairSync('rsa', {
-    modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-}

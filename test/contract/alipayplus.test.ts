@@ -4,46 +4,34 @@
  * expiry, refunds, signatures both ways and the wire format of amounts.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { describe, test } from 'node:test';
+import { setTimeout as wait } from 'node:timers/promises';
 import { money, type CurrencyCode } from '../../src/domain/money.js';
-import type { OnlineAdapter, OrderOutcome, OrderRequest, RefundRequest, Traced } from '../../src/providers/contract.js';
+import type { OnlineAdapter, OrderOutcome, OrderRequest } from '../../src/providers/contract.js';
 import { createAlipayPlusAdapter, type AlipayPlusCredentials } from '../../src/providers/alipayplus/adapter.js';
 import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys, type AlipayPlusSandboxKeys } from '../../src/providers/alipayplus/keys.js';
 import { isoTime, signMessage, verifyMessage } from '../../src/providers/alipayplus/sign.js';
 import { alipayPlusSimulator } from '../../src/providers/alipayplus/simulator.js';
 import { ALIPAYPLUS_WALLET_CURRENCIES, type AlipayPlusPaymentMethod } from '../../src/providers/alipayplus/transformers.js';
-import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
-import { ledgerRoutes } from '../../src/simulators/routes.js';
-import { SandboxWallet } from '../../src/simulators/wallet.js';
+import {
+  CONFIRM_DELAY_MS, newOrderNo, otherKeyPair, pemBody, refundRequest, traceChecker, useSimulatorServer,
+} from '../support/contract.js';
 
 // Roomy enough for an RSA-signed answer on a busy 2-core machine.
 const TIMEOUT_MS = 1_000;
 const SLOW_RESPONSE_MS = 1_800;
-const CONFIRM_DELAY_MS = 300;
 const LIVE_STYLE_CLIENT_ID = '2188120000000001';
 
-let dir = '';
 let keys: AlipayPlusSandboxKeys;
 let credentials: AlipayPlusCredentials;
-let ledger: SimulatorLedger;
-let app: FastifyInstance;
-let origin = '';
 let baseUrl = '';
 let adapter: OnlineAdapter;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cancan-alipayplus-'));
+const sim = useSimulatorServer('alipayplus', ({ dir, ledger, wallet }) => {
   keys = loadOrCreateAlipayPlusSandboxKeys(join(dir, 'data'));
   credentials = { clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, merchantPrivateKeyPem: keys.merchant.privateKeyPem, providerPublicKeyPem: keys.provider.publicKeyPem };
-  ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-  const wallet = new SandboxWallet(ledger);
-  app = Fastify();
-  await app.register(alipayPlusSimulator({
+  return alipayPlusSimulator({
     ledger,
     wallet,
     clients: [
@@ -53,26 +41,14 @@ before(async () => {
     providerPrivateKeyPem: keys.provider.privateKeyPem,
     confirmDelayMs: CONFIRM_DELAY_MS,
     slowResponseMs: SLOW_RESPONSE_MS,
-  }), { prefix: '/_sim/alipayplus' });
-  await app.register(ledgerRoutes(ledger, wallet));
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `${origin}/_sim/alipayplus`;
+  });
+}, (server) => {
+  baseUrl = server.baseUrl;
   adapter = createAlipayPlusAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
 });
-
-after(async () => {
-  await app.close();
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { ledgerEntry, assertLedger, scanOverHttp } = sim;
 
 // ------------------------------------------------------------------ helpers
-
-let sequence = 0;
-function newOrderNo(): string {
-  sequence += 1;
-  return `CT${Date.now()}${String(sequence).padStart(4, '0')}`;
-}
 
 function orderRequest(amount: number, method: AlipayPlusPaymentMethod | string = 'alipay_hk', overrides: Partial<OrderRequest> = {}): OrderRequest {
   const currency: CurrencyCode = (ALIPAYPLUS_WALLET_CURRENCIES as Record<string, readonly CurrencyCode[]>)[method]?.[0] ?? 'HKD';
@@ -82,25 +58,8 @@ function orderRequest(amount: number, method: AlipayPlusPaymentMethod | string =
   };
 }
 
-function refundRequest(sale: OrderRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
-}
-
-function pemBody(pem: string): string {
-  return pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '').slice(0, 64);
-}
-
 /** Every trace must name the provider and call and never carry a key. */
-function checkTrace<T>(result: Traced<T>, call: string): T {
-  assert.equal(result.trace.provider, 'alipayplus');
-  assert.equal(result.trace.call, call);
-  assert.ok(result.trace.latencyMs >= 0);
-  const text = JSON.stringify(result);
-  for (const secret of [pemBody(keys.merchant.privateKeyPem), pemBody(keys.provider.privateKeyPem)]) {
-    assert.ok(!text.includes(secret), `trace leaks a key: ${text}`);
-  }
-  return result.outcome;
-}
+const checkTrace = traceChecker('alipayplus', () => [pemBody(keys.merchant.privateKeyPem), pemBody(keys.provider.privateKeyPem)]);
 
 async function create(request: OrderRequest): Promise<string> {
   const outcome = checkTrace(await adapter.createOrder(request), 'pay');
@@ -108,31 +67,10 @@ async function create(request: OrderRequest): Promise<string> {
   return outcome.qrCode;
 }
 
-async function scan(qrCode: string, action: 'approve' | 'decline' = 'approve'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${origin}/_sandbox/wallet/scan`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: qrCode, action }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function ledgerEntry(orderNo: string): Promise<LedgerEntry | undefined> {
-  const response = await fetch(`${origin}/_sandbox/ledger`);
-  const body = (await response.json()) as { entries: LedgerEntry[] };
-  return body.entries.find((entry) => entry.order_no === orderNo && entry.provider === 'alipayplus');
-}
-
-async function assertLedger(orderNo: string, expected: Partial<LedgerEntry>): Promise<void> {
-  const entry = await ledgerEntry(orderNo);
-  assert.ok(entry !== undefined, `no ledger entry for ${orderNo}`);
-  assert.deepEqual({ ...entry, ...expected }, entry);
-}
-
 /** paymentExpiryTime carries whole seconds: the first whole second at least `minMs` from now. */
 function nextWholeSecond(minMs: number): number {
   return Math.ceil((Date.now() + minMs) / 1000) * 1000;
 }
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sent { url: string; headers: Headers; body: Record<string, unknown> }
 
@@ -179,13 +117,13 @@ describe('Cashier Payment: create, scan, inquire, refund', () => {
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'awaiting_customer' });
     await assertLedger(sale.orderNo, { status: 'unpaid', amount: 1000, currency: 'HKD' });
 
-    const scanned = await scan(outcome.qrCode);
+    const scanned = await scanOverHttp(outcome.qrCode);
     assert.equal(scanned.status, 200);
     assert.equal(scanned.body['outcome'], 'paid');
     assert.equal(scanned.body['order_no'], sale.orderNo);
     const paid = checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment');
     assert.ok(paid.kind === 'paid' && paid.providerTxnId !== null && /^\d{33}$/.test(paid.providerTxnId), JSON.stringify(paid));
-    assert.equal((await scan(outcome.qrCode)).status, 409, 'a paid code cannot be paid twice');
+    assert.equal((await scanOverHttp(outcome.qrCode)).status, 409, 'a paid code cannot be paid twice');
 
     const first = refundRequest(sale, `${sale.orderNo}R1`, 300);
     const refund = await adapter.refund(first);
@@ -232,7 +170,7 @@ describe('Cashier Payment: create, scan, inquire, refund', () => {
     const page = await fetch(normalUrl);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /PHP, unpaid/);
-    assert.equal((await scan(normalUrl)).body['outcome'], 'paid');
+    assert.equal((await scanOverHttp(normalUrl)).body['outcome'], 'paid');
     assert.equal(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment').kind, 'paid');
   });
 });
@@ -243,17 +181,17 @@ describe('test values through the sandbox wallet', () => {
   test('decline: the payment FAILs and the code stops working', async () => {
     const sale = orderRequest(1500);
     const code = await create(sale);
-    const scanned = await scan(code, 'decline');
+    const scanned = await scanOverHttp(code, 'decline');
     assert.equal(scanned.body['outcome'], 'declined');
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'closed', code: 'PROCESS_FAIL' });
-    assert.equal((await scan(code)).status, 409);
+    assert.equal((await scanOverHttp(code)).status, 409);
     await assertLedger(sale.orderNo, { status: 'closed' });
   });
 
   test('51: insufficient balance, FAIL with USER_BALANCE_NOT_ENOUGH', async () => {
     const sale = orderRequest(2351, 'kakaopay');
     const code = await create(sale);
-    assert.equal((await scan(code)).body['outcome'], 'declined');
+    assert.equal((await scanOverHttp(code)).body['outcome'], 'declined');
     const query = checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment');
     assert.deepEqual(query, { kind: 'closed', code: 'USER_BALANCE_NOT_ENOUGH' });
     assert.equal(adapter.mapFailure('USER_BALANCE_NOT_ENOUGH'), 'customer_insufficient_balance_failure');
@@ -261,7 +199,7 @@ describe('test values through the sandbox wallet', () => {
 
   test('57: customer not allowed, FAIL with USER_STATUS_ABNORMAL', async () => {
     const sale = orderRequest(157, 'gcash');
-    assert.equal((await scan(await create(sale))).body['outcome'], 'declined');
+    assert.equal((await scanOverHttp(await create(sale))).body['outcome'], 'declined');
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'closed', code: 'USER_STATUS_ABNORMAL' });
     assert.equal(adapter.mapFailure('USER_STATUS_ABNORMAL'), 'customer_not_allowed_to_pay_failure');
   });
@@ -269,7 +207,7 @@ describe('test values through the sandbox wallet', () => {
   test('53: the customer confirms after the confirm delay', async () => {
     const sale = orderRequest(1053);
     const code = await create(sale);
-    assert.equal((await scan(code)).body['outcome'], 'awaiting_confirmation');
+    assert.equal((await scanOverHttp(code)).body['outcome'], 'awaiting_confirmation');
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'awaiting_customer' });
     await wait(CONFIRM_DELAY_MS + 100);
     assert.equal(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment').kind, 'paid');
@@ -278,7 +216,7 @@ describe('test values through the sandbox wallet', () => {
 
   test('54: never confirms; cancel closes it', async () => {
     const sale = orderRequest(1054);
-    assert.equal((await scan(await create(sale))).body['outcome'], 'awaiting_confirmation');
+    assert.equal((await scanOverHttp(await create(sale))).body['outcome'], 'awaiting_confirmation');
     await wait(CONFIRM_DELAY_MS + 100);
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'awaiting_customer' });
     assert.deepEqual(checkTrace(await adapter.close(sale.orderNo), 'cancel'), { kind: 'closed' });
@@ -293,7 +231,7 @@ describe('test values through the sandbox wallet', () => {
 
   test('59: paid, but every refund is refused', async () => {
     const sale = orderRequest(1059);
-    await scan(await create(sale));
+    await scanOverHttp(await create(sale));
     const refund = checkTrace(await adapter.refund(refundRequest(sale, `${sale.orderNo}R1`, 100)), 'refund');
     assert.ok(refund.kind === 'declined' && refund.code === 'REFUND_NOT_ALLOWED', JSON.stringify(refund));
     assert.equal(adapter.mapFailure(refund.code), 'refund_not_allowed_failure');
@@ -305,7 +243,7 @@ describe('test values through the sandbox wallet', () => {
     const outcome = checkTrace(await adapter.createOrder(sale), 'pay');
     assert.deepEqual(outcome, { kind: 'unknown', reason: 'UNKNOWN_EXCEPTION: An API calling is failed, which is caused by unknown reasons.', code: 'UNKNOWN_EXCEPTION' });
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'awaiting_customer' });
-    assert.equal((await scan(await create(sale))).body['outcome'], 'paid');
+    assert.equal((await scanOverHttp(await create(sale))).body['outcome'], 'paid');
   });
 
   test('56: the answer comes after the timeout; the payment exists', async () => {
@@ -334,7 +272,7 @@ describe('cancel and expiry', () => {
     assert.deepEqual(checkTrace(result, 'cancel'), { kind: 'closed' });
     assert.equal(result.trace.code, 'SUCCESS');
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'closed', code: 'CANCELLED' });
-    const scanned = await scan(code);
+    const scanned = await scanOverHttp(code);
     assert.equal(scanned.status, 409);
     assert.equal(scanned.body['error'], 'not_payable');
     assert.deepEqual(checkTrace(await adapter.close(sale.orderNo), 'cancel'), { kind: 'closed' }, 'cancel is idempotent');
@@ -343,7 +281,7 @@ describe('cancel and expiry', () => {
 
   test('cancel a paid payment: Antom refunds it in full (CANCELLED), no money stays', async () => {
     const sale = orderRequest(1300);
-    await scan(await create(sale));
+    await scanOverHttp(await create(sale));
     assert.equal(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment').kind, 'paid');
     assert.deepEqual(checkTrace(await adapter.close(sale.orderNo), 'cancel'), { kind: 'closed' });
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'closed', code: 'CANCELLED' });
@@ -352,7 +290,7 @@ describe('cancel and expiry', () => {
 
   test('a refunded payment cannot be cancelled: PROCESS_FAIL', async () => {
     const sale = orderRequest(1400);
-    await scan(await create(sale));
+    await scanOverHttp(await create(sale));
     assert.equal(checkTrace(await adapter.refund(refundRequest(sale, `${sale.orderNo}R1`, 100)), 'refund').kind, 'succeeded');
     const outcome = checkTrace(await adapter.close(sale.orderNo), 'cancel');
     assert.ok(outcome.kind === 'declined' && outcome.code === 'PROCESS_FAIL', JSON.stringify(outcome));
@@ -378,7 +316,7 @@ describe('cancel and expiry', () => {
     const code = await create(sale);
     await wait(sale.expiresAt - Date.now() + 100);
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'closed', code: 'ORDER_IS_CLOSED' });
-    assert.equal((await scan(code)).status, 409);
+    assert.equal((await scanOverHttp(code)).status, 409);
     await assertLedger(sale.orderNo, { status: 'closed' });
     const again = checkTrace(await adapter.createOrder(sale), 'pay');
     assert.ok(again.kind === 'declined' && again.code === 'ORDER_IS_CLOSED', JSON.stringify(again));
@@ -392,7 +330,7 @@ describe('cancel and expiry', () => {
       expiresAt = nextWholeSecond(150);
     }
     const sale = orderRequest(1753, 'alipay_hk', { expiresAt });
-    assert.equal((await scan(await create(sale))).body['outcome'], 'awaiting_confirmation');
+    assert.equal((await scanOverHttp(await create(sale))).body['outcome'], 'awaiting_confirmation');
     await wait(CONFIRM_DELAY_MS + 100);
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'closed', code: 'ORDER_IS_CLOSED' });
   });
@@ -409,7 +347,7 @@ describe('refusals and signatures', () => {
   });
 
   test('a request signed with another key is refused (INVALID_SIGNATURE) and records nothing', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = otherKeyPair();
     const forger = createAlipayPlusAdapter({ baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: privateKey }, timeoutMs: TIMEOUT_MS });
     const sale = orderRequest(1000);
     const outcome = checkTrace(await forger.createOrder(sale), 'pay');
@@ -493,7 +431,7 @@ describe('refusals and signatures', () => {
     assert.deepEqual(sent[1]?.body['paymentMethod'], { paymentMethodType: 'DANA' });
     await assertLedger(won.orderNo, { amount: 12_345, currency: 'KRW' });
     await assertLedger(rupiah.orderNo, { amount: 1_500_000, currency: 'IDR' });
-    await scan((await ledgerCodes(won.orderNo))[0] ?? '');
+    await scanOverHttp((await ledgerCodes(won.orderNo))[0] ?? '');
     const refund = refundRequest(won, `${won.orderNo}R1`, 345);
     assert.deepEqual(checkTrace(await spied.refund(refund), 'refund'), { kind: 'succeeded' });
     assert.deepEqual(sent.at(-1)?.body['refundAmount'], { currency: 'KRW', value: '345' });

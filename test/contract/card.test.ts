@@ -5,17 +5,14 @@
  * escaping, and a proof that no card number or CVC reaches a trace.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { CardAdapter, CardDetails, CardSaleRequest, RefundRequest, Traced } from '../../src/providers/contract.js';
+import { describe, test } from 'node:test';
+import Fastify from 'fastify';
+import type { CardAdapter, CardDetails, CardSaleRequest, Traced } from '../../src/providers/contract.js';
 import { money, type CurrencyCode } from '../../src/domain/money.js';
 import { CARD_SANDBOX_CREDENTIALS, createCardAdapter, type CardAdapterOptions } from '../../src/providers/card/adapter.js';
 import { cardSimulator } from '../../src/providers/card/simulator.js';
 import { buildTxnXml, parseConvergeXml, type WireFields } from '../../src/providers/card/xml.js';
-import { SimulatorLedger } from '../../src/simulators/ledger.js';
+import { newOrderNo, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
 
 const TIMEOUT_MS = 300;
 const SLOW_RESPONSE_MS = 600;
@@ -25,28 +22,16 @@ const FUTURE_EXPIRY = '1239';
 const CVC = '8264';
 const CARD_NUMBERS = [VISA, '5555555555554444', '378282246310005', '4000000000000002', '4000000000009995', '4242424242424241'];
 
-let dir = '';
-let ledger: SimulatorLedger;
-let app: FastifyInstance;
 let baseUrl = '';
 let adapter: CardAdapter;
 /** Every outcome and trace any adapter produced in this file, for the no-card-data check. */
 const transcripts: string[] = [];
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cancan-card-'));
-  ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-  app = Fastify();
-  await app.register(cardSimulator({ ledger, accounts: [CARD_SANDBOX_CREDENTIALS], slowResponseMs: SLOW_RESPONSE_MS }), { prefix: '/_sim/card' });
-  const origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `${origin}/_sim/card`;
+const sim = useSimulatorServer('card', ({ ledger }) => cardSimulator({
+  ledger, accounts: [CARD_SANDBOX_CREDENTIALS], slowResponseMs: SLOW_RESPONSE_MS,
+}), (server) => {
+  baseUrl = server.baseUrl;
   adapter = newAdapter();
-});
-
-after(async () => {
-  await app.close();
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 // ------------------------------------------------------------------ helpers
@@ -55,31 +40,20 @@ function newAdapter(overrides: Partial<CardAdapterOptions> = {}): CardAdapter {
   return createCardAdapter({ baseUrl, credentials: CARD_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS, ...overrides });
 }
 
-let sequence = 0;
-function newOrderNo(prefix = 'CO'): string {
-  sequence += 1;
-  return `${prefix}${Date.now()}${String(sequence).padStart(4, '0')}`;
-}
-
 function card(overrides: Partial<CardDetails> = {}): CardDetails {
   return { number: VISA, expiry: FUTURE_EXPIRY, cvc: CVC, name: 'Ada Lovelace', postalCode: '94041', ...overrides };
 }
 
 function saleRequest(amount: number, cardOverrides: Partial<CardDetails> = {}, currency: CurrencyCode = 'USD'): CardSaleRequest {
-  return { orderNo: newOrderNo(), money: money(amount, currency), card: card(cardOverrides) };
+  return { orderNo: newOrderNo('CO'), money: money(amount, currency), card: card(cardOverrides) };
 }
 
-function refundRequest(sale: CardSaleRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
-}
+const checkTrace = traceChecker('card');
 
 /** Keeps the transcript and checks the trace names the call. */
 function traced<T>(result: Traced<T>, call: string): T {
   transcripts.push(JSON.stringify(result));
-  assert.equal(result.trace.provider, 'card');
-  assert.equal(result.trace.call, call);
-  assert.ok(result.trace.latencyMs >= 0);
-  return result.outcome;
+  return checkTrace(result, call);
 }
 
 /** A fetch that records what went over the wire (bodies decoded) and can drop answers. */
@@ -234,7 +208,7 @@ describe('sale: amount test values', () => {
     assert.equal(traced(await adapter.sale(request), 'ccsale').kind, 'approved');
     const again = traced(await adapter.sale(request), 'ccsale');
     assert.equal(again.kind, 'unknown');
-    assert.equal(ledger.findOrder('card', request.orderNo)?.status, 'paid');
+    assert.equal(sim.ledger.findOrder('card', request.orderNo)?.status, 'paid');
   });
 });
 
@@ -288,7 +262,7 @@ describe('refunds', () => {
     assert.equal(adapter.mapFailure(tooMuch.code), 'refund_exceeds_sale_amount_failure');
 
     assert.deepEqual(traced(await adapter.refund(refundRequest(sale, newOrderNo('RF'), 7000)), 'ccreturn'), { kind: 'succeeded' });
-    const order = ledger.findOrder('card', sale.orderNo);
+    const order = sim.ledger.findOrder('card', sale.orderNo);
     assert.equal(order?.status, 'refunded');
     assert.equal(order?.refundedAmount, 10000);
     // Refunded since, but the sale itself was paid.
@@ -304,8 +278,8 @@ describe('refunds', () => {
     assert.deepEqual(traced(await recording.refund(refund), 'ccreturn'), { kind: 'succeeded' });
     assert.deepEqual(traced(await recording.refund(refund), 'txnquery'), { kind: 'succeeded' });
     assert.equal(recorder.calls('ccreturn'), 1);
-    assert.equal(ledger.refundsOf('card', sale.orderNo).length, 1);
-    assert.equal(ledger.findOrder('card', sale.orderNo)?.refundedAmount, 2000);
+    assert.equal(sim.ledger.refundsOf('card', sale.orderNo).length, 1);
+    assert.equal(sim.ledger.findOrder('card', sale.orderNo)?.refundedAmount, 2000);
   });
 
   test('a refund whose answer was lost is unknown; the retry finds it instead of refunding again', async () => {
@@ -317,7 +291,7 @@ describe('refunds', () => {
     assert.equal(lost.kind, 'unknown');
     assert.deepEqual(traced(await adapter.refundQuery(refund), 'txnquery'), { kind: 'succeeded' });
     assert.deepEqual(traced(await adapter.refund(refund), 'txnquery'), { kind: 'succeeded' });
-    assert.equal(ledger.refundsOf('card', sale.orderNo).length, 1);
+    assert.equal(sim.ledger.refundsOf('card', sale.orderNo).length, 1);
   });
 
   test('59: every refund of the sale is refused (4014)', async () => {
@@ -376,7 +350,7 @@ describe('protocol edges', () => {
     host.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
-    await host.register(cardSimulator({ ledger, accounts: [CARD_SANDBOX_CREDENTIALS] }), { prefix: '/_sim/card' });
+    await host.register(cardSimulator({ ledger: sim.ledger, accounts: [CARD_SANDBOX_CREDENTIALS] }), { prefix: '/_sim/card' });
     const origin = await host.listen({ host: '127.0.0.1', port: 0 });
     try {
       const outcome = traced(await newAdapter({ baseUrl: `${origin}/_sim/card` }).sale(saleRequest(1000)), 'ccsale');

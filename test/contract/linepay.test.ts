@@ -6,57 +6,37 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { PayRequest, PosAdapter, RefundRequest, Traced } from '../../src/providers/contract.js';
-import { money, type CurrencyCode } from '../../src/domain/money.js';
+import { describe, test } from 'node:test';
+import { setTimeout as wait } from 'node:timers/promises';
+import type { PayRequest, PosAdapter, RefundRequest } from '../../src/providers/contract.js';
 import {
   LINEPAY_SANDBOX_CREDENTIALS, createLinePayAdapter, type LinePayCredentials,
 } from '../../src/providers/linepay/adapter.js';
 import { linePaySimulator } from '../../src/providers/linepay/simulator.js';
-import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
-import { SandboxWallet } from '../../src/simulators/wallet.js';
-import { ledgerRoutes } from '../../src/simulators/routes.js';
+import {
+  CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest as refundWithReason, traceChecker, useSimulatorServer,
+} from '../support/contract.js';
 
 const TIMEOUT_MS = 300;
 const SLOW_RESPONSE_MS = 600;
-const CONFIRM_DELAY_MS = 300;
 const TH_KEY = '123456789012';
 const TW_KEY = '987654321098765432';
 
 /** A second channel on the simulator, authenticating the v2 way (secret in a header). */
 const V2_CHANNEL: LinePayCredentials = { channelId: '1654000002', channelSecret: 'v2channelsecret00000000000000v2x', authScheme: 'v2' };
 
-let dir = '';
-let ledger: SimulatorLedger;
-let app: FastifyInstance;
-let origin = '';
 let baseUrl = '';
 let adapter: PosAdapter;
 let twAdapter: PosAdapter;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cancan-linepay-'));
-  ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-  app = Fastify();
-  await app.register(linePaySimulator({
-    ledger, channels: [LINEPAY_SANDBOX_CREDENTIALS, V2_CHANNEL], confirmDelayMs: CONFIRM_DELAY_MS, slowResponseMs: SLOW_RESPONSE_MS,
-  }), { prefix: '/_sim/linepay' });
-  await app.register(ledgerRoutes(ledger, new SandboxWallet(ledger)));
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `${origin}/_sim/linepay`;
+const sim = useSimulatorServer('linepay', ({ ledger }) => linePaySimulator({
+  ledger, channels: [LINEPAY_SANDBOX_CREDENTIALS, V2_CHANNEL], confirmDelayMs: CONFIRM_DELAY_MS, slowResponseMs: SLOW_RESPONSE_MS,
+}), (server) => {
+  baseUrl = server.baseUrl;
   adapter = withOptions({});
   twAdapter = withOptions({ region: 'TW' });
 });
-
-after(async () => {
-  await app.close();
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { ledgerEntry, assertLedger } = sim;
 
 // ------------------------------------------------------------------ helpers
 
@@ -64,49 +44,15 @@ function withOptions(overrides: Partial<Parameters<typeof createLinePayAdapter>[
   return createLinePayAdapter({ baseUrl, credentials: LINEPAY_SANDBOX_CREDENTIALS, region: 'TH', timeoutMs: TIMEOUT_MS, ...overrides });
 }
 
-let sequence = 0;
-function newOrderNo(): string {
-  sequence += 1;
-  return `LP${Date.now()}${String(sequence).padStart(4, '0')}`;
-}
+const payRequest = payRequestBuilder({ authCode: (currency) => (currency === 'TWD' ? TW_KEY : TH_KEY), currency: 'THB' });
 
-function payRequest(amount: number, overrides: Partial<PayRequest> = {}, currency: CurrencyCode = 'THB'): PayRequest {
-  const authCode = currency === 'TWD' ? TW_KEY : TH_KEY;
-  return { orderNo: newOrderNo(), money: money(amount, currency), authCode, description: 'Contract test', ...overrides };
-}
-
+/** LINE Pay refunds take no reason: these carry none. */
 function refundRequest(sale: PayRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: null, settledRefunds: [] };
+  return refundWithReason(sale, refundNo, amount, null);
 }
 
 /** The outcome, after checking the trace names the call and carries no secret. */
-function checkTrace<T>(result: Traced<T>, call: string, secrets: readonly string[] = []): T {
-  assert.equal(result.trace.provider, 'linepay');
-  assert.equal(result.trace.call, call);
-  assert.ok(result.trace.latencyMs >= 0);
-  const text = JSON.stringify(result);
-  for (const secret of [TH_KEY, TW_KEY, LINEPAY_SANDBOX_CREDENTIALS.channelSecret, V2_CHANNEL.channelSecret, ...secrets]) {
-    assert.ok(!text.includes(secret), `trace leaks a secret: ${text}`);
-  }
-  return result.outcome;
-}
-
-async function ledgerEntry(orderNo: string): Promise<LedgerEntry | undefined> {
-  const response = await fetch(`${origin}/_sandbox/ledger`);
-  assert.equal(response.status, 200);
-  const body: unknown = await response.json();
-  assert.ok(typeof body === 'object' && body !== null && 'entries' in body && Array.isArray(body.entries));
-  const entries: readonly LedgerEntry[] = body.entries;
-  return entries.find((entry) => entry.order_no === orderNo && entry.provider === 'linepay');
-}
-
-async function assertLedger(orderNo: string, expected: Partial<LedgerEntry>): Promise<void> {
-  const entry = await ledgerEntry(orderNo);
-  assert.ok(entry !== undefined, `no ledger entry for ${orderNo}`);
-  assert.deepEqual({ ...entry, ...expected }, entry);
-}
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const checkTrace = traceChecker('linepay', () => [TH_KEY, TW_KEY, LINEPAY_SANDBOX_CREDENTIALS.channelSecret, V2_CHANNEL.channelSecret]);
 
 /** One request as the adapter sent it, and the answer text it got. */
 interface Exchange { readonly url: string; readonly method: string; readonly headers: Headers; readonly body: string; readonly answer: string }
@@ -132,7 +78,7 @@ describe('oneTimeKeys/pay test values (TH, THB)', () => {
     const result = await adapter.pay(sale);
     const outcome = checkTrace(result, 'oneTimeKeys/pay');
     assert.ok(outcome.kind === 'paid' && outcome.providerTxnId !== null && /^\d{19}$/.test(outcome.providerTxnId), JSON.stringify(outcome));
-    assert.equal(outcome.providerTxnId, ledger.findOrder('linepay', sale.orderNo)?.providerTxnId);
+    assert.equal(outcome.providerTxnId, sim.ledger.findOrder('linepay', sale.orderNo)?.providerTxnId);
     assert.deepEqual([result.trace.httpStatus, result.trace.code], [200, '0000']);
     await assertLedger(sale.orderNo, { amount: 1000, currency: 'THB', status: 'paid', refunded_amount: 0 });
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'orders/check'), { kind: 'paid', providerTxnId: null });
@@ -166,7 +112,7 @@ describe('oneTimeKeys/pay test values (TH, THB)', () => {
     await wait(CONFIRM_DELAY_MS + 100);
     assert.equal(checkTrace(await adapter.query(sale.orderNo), 'orders/check').kind, 'paid');
     await assertLedger(sale.orderNo, { status: 'paid' });
-    assert.match(ledger.findOrder('linepay', sale.orderNo)?.providerTxnId ?? '', /^\d{19}$/);
+    assert.match(sim.ledger.findOrder('linepay', sale.orderNo)?.providerTxnId ?? '', /^\d{19}$/);
   });
 
   test('54: 1169 forever; reverse voids it; check says FAIL', async () => {
@@ -386,7 +332,7 @@ describe('refund and refundQuery', () => {
     // Re-sent (its answer was lost): found in the order's refundList, not sent again.
     assert.deepEqual(checkTrace(await adapter.refund(first), 'payments'), { kind: 'succeeded' });
     await assertLedger(sale.orderNo, { status: 'partially_refunded', refunded_amount: 3050 });
-    assert.equal(ledger.refundsOf('linepay', sale.orderNo).length, 1);
+    assert.equal(sim.ledger.refundsOf('linepay', sale.orderNo).length, 1);
 
     const tooMuch = refundRequest(sale, `${sale.orderNo}R2`, 6951);
     const over = checkTrace(await adapter.refund(tooMuch), 'payments+orders/refund');
@@ -503,7 +449,7 @@ describe('authentication and wire format', () => {
     const spied = withOptions({ fetch: spyFetch(exchanges) });
     const sale = payRequest(1200);
     const outcome = checkTrace(await spied.pay(sale), 'oneTimeKeys/pay');
-    const stored = ledger.findOrder('linepay', sale.orderNo)?.providerTxnId ?? '';
+    const stored = sim.ledger.findOrder('linepay', sale.orderNo)?.providerTxnId ?? '';
     assert.match(stored, /^\d{19}$/);
     assert.ok(!Number.isSafeInteger(Number(stored)), 'the id is beyond what a JS number holds');
     assert.ok(exchanges[0]?.answer.includes(`"transactionId":${stored},`), exchanges[0]?.answer);
@@ -511,7 +457,7 @@ describe('authentication and wire format', () => {
 
     await spied.refund(refundRequest(sale, 'R', 200));
     const refundAnswer = exchanges[2]?.answer ?? '';
-    const refundId = ledger.refundsOf('linepay', sale.orderNo)[0]?.providerRefundId ?? '';
+    const refundId = sim.ledger.refundsOf('linepay', sale.orderNo)[0]?.providerRefundId ?? '';
     assert.match(refundId, /^\d{19}$/);
     assert.ok(refundAnswer.includes(`"refundTransactionId":${refundId},`), refundAnswer);
     await spied.refundQuery(refundRequest(sale, 'R', 200));

@@ -6,16 +6,12 @@
  * sandbox wallet, the test values, and signatures both ways.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { money, type CurrencyCode } from '../../src/domain/money.js';
-import type { OnlineAdapter, OrderRequest, PayForm, RefundRequest, Traced } from '../../src/providers/contract.js';
+import { after, describe, test } from 'node:test';
+import { setTimeout as wait } from 'node:timers/promises';
+import type { OnlineAdapter, OrderRequest, PayForm, RefundRequest } from '../../src/providers/contract.js';
 import {
   createUnionPayAdapter, UNIONPAY_LIVE_BASE_URL, UNIONPAY_NO_NOTIFY_URL, verifyUnionPayNotification, type UnionPayCredentials,
 } from '../../src/providers/unionpay/adapter.js';
@@ -25,64 +21,48 @@ import {
 import { formatAnswer, parseAnswer, signFields, verifyFields } from '../../src/providers/unionpay/sign.js';
 import { unionPaySimulator } from '../../src/providers/unionpay/simulator.js';
 import { chinaTime } from '../../src/providers/unionpay/transformers.js';
-import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
-import { ledgerRoutes } from '../../src/simulators/routes.js';
-import { SandboxWallet } from '../../src/simulators/wallet.js';
+import {
+  CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, otherKeyPair, pemBody, refundRequest as refundOf, traceChecker, useSimulatorServer,
+} from '../support/contract.js';
 
-const CONFIRM_DELAY_MS = 300;
 const TIMEOUT_MS = 1_000;
 
-let dir = '';
 let keys: UnionPaySandboxKeys;
 let credentials: UnionPayCredentials;
-let ledger: SimulatorLedger;
-let app: FastifyInstance;
-let origin = '';
 let baseUrl = '';
 let adapter: OnlineAdapter;
 /** The simulator's clock runs this far ahead of the real one (payTimeout tests). */
 let clockSkewMs = 0;
 
 /** The merchant's side: receives back notifications and the browser's return. */
-let receiver: Server;
-let receiverOrigin = '';
 const notifications: Array<{ path: string; fields: Record<string, string> }> = [];
+const receiver = createServer((request, response) => {
+  void readBody(request).then((body) => {
+    notifications.push({ path: request.url ?? '', fields: Object.fromEntries(new URLSearchParams(body)) });
+    response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  });
+});
+let receiverOrigin = '';
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cancan-unionpay-'));
+const sim = useSimulatorServer('unionpay', ({ dir, ledger, wallet }) => {
   keys = loadOrCreateUnionPaySandboxKeys(join(dir, 'data'));
   credentials = unionPaySandboxCredentials(keys);
-  ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-  const wallet = new SandboxWallet(ledger);
-  app = Fastify();
-  await app.register(unionPaySimulator({
+  return unionPaySimulator({
     ledger, wallet,
     merchants: [{ merId: UNIONPAY_SANDBOX_MER_ID, publicKeyPem: keys.merchant.publicKeyPem }],
     providerPrivateKeyPem: keys.unionPay.privateKeyPem,
     confirmDelayMs: CONFIRM_DELAY_MS,
     now: () => Date.now() + clockSkewMs,
-  }), { prefix: '/_sim/unionpay' });
-  await app.register(ledgerRoutes(ledger, wallet));
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `${origin}/_sim/unionpay`;
-  adapter = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
-
-  receiver = createServer((request, response) => {
-    void readBody(request).then((body) => {
-      notifications.push({ path: request.url ?? '', fields: Object.fromEntries(new URLSearchParams(body)) });
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
   });
+}, async (server) => {
+  baseUrl = server.baseUrl;
+  adapter = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 });
+const { ledgerEntry, assertLedger, scanOverHttp } = sim;
 
-after(async () => {
-  await app.close();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
 
 // ------------------------------------------------------------------ helpers
 
@@ -92,36 +72,18 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const newOrderNo = (): string => randomBytes(16).toString('hex');
+const orderRequest = orderRequestBuilder(() => ({
+  description: 'Contract test', paymentMethod: 'upop', expiresAt: Date.now() + 15 * 60_000,
+  returnUrl: `${receiverOrigin}/return?shop=1`, notifyUrl: `${receiverOrigin}/notify`,
+}));
 
-function orderRequest(amount: number, currency: CurrencyCode = 'CNY', overrides: Partial<OrderRequest> = {}): OrderRequest {
-  return {
-    orderNo: newOrderNo(), money: money(amount, currency), description: 'Contract test', paymentMethod: 'upop',
-    expiresAt: Date.now() + 15 * 60_000, returnUrl: `${receiverOrigin}/return?shop=1`, notifyUrl: `${receiverOrigin}/notify`,
-    ...overrides,
-  };
-}
-
+/** A refund under its own new orderId (UnionPay names refunds like orders). */
 function refundRequest(sale: OrderRequest, amount: number, refundNo = newOrderNo()): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
-}
-
-function pemBody(pem: string): string {
-  return pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '').slice(0, 64);
+  return refundOf(sale, refundNo, amount);
 }
 
 /** Every trace must name the provider and call and never carry a secret. */
-function checkTrace<T>(result: Traced<T>, call: string): T {
-  assert.equal(result.trace.provider, 'unionpay');
-  assert.equal(result.trace.call, call);
-  assert.ok(result.trace.latencyMs >= 0);
-  const text = JSON.stringify(result);
-  for (const secret of [pemBody(keys.merchant.privateKeyPem), pemBody(keys.unionPay.privateKeyPem)]) {
-    assert.ok(!text.includes(secret), `trace leaks a key: ${text}`);
-  }
-  return result.outcome;
-}
+const checkTrace = traceChecker('unionpay', () => [pemBody(keys.merchant.privateKeyPem), pemBody(keys.unionPay.privateKeyPem)]);
 
 async function createOrder(request: OrderRequest): Promise<{ qrCode: string; payForm: PayForm }> {
   const outcome = checkTrace(await adapter.createOrder(request), 'frontTransReq');
@@ -159,19 +121,6 @@ async function payThroughPage(request: OrderRequest, decision: 'pay' | 'decline'
   const page = await submitForm(payForm);
   assert.equal(page.status, 200, page.html);
   return press(page, decision);
-}
-
-async function scan(qrCode: string, action: 'approve' | 'decline'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${origin}/_sandbox/wallet/scan`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: qrCode, action }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function ledgerEntry(orderNo: string): Promise<LedgerEntry | undefined> {
-  const response = await fetch(`${origin}/_sandbox/ledger`);
-  const body = (await response.json()) as { entries: LedgerEntry[] };
-  return body.entries.find((entry) => entry.provider === 'unionpay' && entry.order_no === orderNo);
 }
 
 async function notificationFor(orderId: string): Promise<Record<string, string>> {
@@ -356,7 +305,7 @@ describe('sandbox wallet and test values', () => {
   test('wallet.scan approve pays a posted order; the code is unknown before the post', async () => {
     const sale = orderRequest(1000);
     const { qrCode, payForm } = await createOrder(sale);
-    const early = await scan(qrCode, 'approve');
+    const early = await scanOverHttp(qrCode, 'approve');
     assert.equal(early.status, 404);
     assert.equal(early.body['error'], 'unknown_code');
     assert.equal((await fetch(qrCode)).status, 404, 'the code URL shows nothing before the form is posted');
@@ -365,12 +314,12 @@ describe('sandbox wallet and test values', () => {
     assert.equal(codePage.status, 200);
     assert.match(await codePage.text(), /name="decision" value="pay"/);
 
-    const scanned = await scan(qrCode, 'approve');
+    const scanned = await scanOverHttp(qrCode, 'approve');
     assert.equal(scanned.status, 200, JSON.stringify(scanned.body));
     assert.deepEqual({ provider: scanned.body['provider'], order_no: scanned.body['order_no'], outcome: scanned.body['outcome'] }, { provider: 'unionpay', order_no: sale.orderNo, outcome: 'paid' });
     assert.equal(checkTrace(await adapter.query(sale.orderNo), 'queryTrans').kind, 'paid');
     assert.equal(verifyUnionPayNotification(await notificationFor(sale.orderNo), keys.unionPay.publicKeyPem), true);
-    const twice = await scan(qrCode, 'approve');
+    const twice = await scanOverHttp(qrCode, 'approve');
     assert.equal(twice.status, 409);
     assert.equal((await fetch(qrCode)).status, 409, 'the code URL no longer offers the page');
   });
@@ -379,7 +328,7 @@ describe('sandbox wallet and test values', () => {
     const sale = orderRequest(1000);
     const { qrCode, payForm } = await createOrder(sale);
     await submitForm(payForm);
-    assert.equal((await scan(qrCode, 'decline')).body['outcome'], 'declined');
+    assert.equal((await scanOverHttp(qrCode, 'decline')).body['outcome'], 'declined');
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'queryTrans'), { kind: 'closed', code: '01' });
   });
 
@@ -398,7 +347,7 @@ describe('sandbox wallet and test values', () => {
       const sale = orderRequest(amount);
       const { qrCode, payForm } = await createOrder(sale);
       await submitForm(payForm);
-      assert.equal((await scan(qrCode, 'approve')).body['outcome'], 'declined');
+      assert.equal((await scanOverHttp(qrCode, 'approve')).body['outcome'], 'declined');
       assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'queryTrans'), { kind: 'closed', code });
       assert.equal(adapter.mapFailure(code), failure);
     }
@@ -408,7 +357,7 @@ describe('sandbox wallet and test values', () => {
     const sale = orderRequest(1053);
     const { qrCode, payForm } = await createOrder(sale);
     await submitForm(payForm);
-    assert.equal((await scan(qrCode, 'approve')).body['outcome'], 'awaiting_confirmation');
+    assert.equal((await scanOverHttp(qrCode, 'approve')).body['outcome'], 'awaiting_confirmation');
     const waiting = await adapter.query(sale.orderNo);
     assert.deepEqual(checkTrace(waiting, 'queryTrans'), { kind: 'awaiting_customer' });
     assert.equal(waiting.trace.code, '05');
@@ -422,7 +371,7 @@ describe('sandbox wallet and test values', () => {
     const sale = orderRequest(54, 'CNY', { expiresAt: Date.now() + 60_000 });
     const { qrCode, payForm } = await createOrder(sale);
     await submitForm(payForm);
-    assert.equal((await scan(qrCode, 'approve')).body['outcome'], 'awaiting_confirmation');
+    assert.equal((await scanOverHttp(qrCode, 'approve')).body['outcome'], 'awaiting_confirmation');
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'queryTrans'), { kind: 'awaiting_customer' });
     assert.equal(adapter.mapFailure('05'), 'payment_password_failure');
     clockSkewMs = 61_000; // the simulator's clock passes payTimeout
@@ -443,7 +392,7 @@ describe('sandbox wallet and test values', () => {
     await submitForm(payForm);
     clockSkewMs = 61_000;
     try {
-      assert.equal((await scan(qrCode, 'approve')).status, 409);
+      assert.equal((await scanOverHttp(qrCode, 'approve')).status, 409);
       const other = await createOrder(orderRequest(1000, 'CNY', { expiresAt: Date.now() + 60_000 }));
       const refused = await submitForm(other.payForm);
       assert.equal(refused.status, 400);
@@ -492,7 +441,7 @@ describe('signatures and failures', () => {
     const unsigned = { ...payForm.fields };
     delete unsigned['signature'];
     assert.match((await submitForm(payForm, unsigned)).html, /id="respCode">13</);
-    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const stranger = otherKeyPair();
     assert.match((await submitForm(payForm, signFields(payForm.fields, stranger.privateKey))).html, /id="respCode">11</);
     assert.match((await submitForm(payForm, signFields({ ...payForm.fields, merId: '777290058110000' }, keys.merchant.privateKeyPem))).html, /id="respCode">31</);
     assert.equal(await ledgerEntry(sale.orderNo), undefined);
@@ -513,7 +462,7 @@ describe('signatures and failures', () => {
     assert.deepEqual(checkTrace(tampered, 'queryTrans'), { kind: 'unknown', reason: 'answer signature does not verify' });
     assert.equal(tampered.trace.httpStatus, 200);
 
-    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const stranger = otherKeyPair();
     const forged = await withFetch((body) => {
       const fields = parseAnswer(body) ?? {};
       return formatAnswer(signFields({ ...fields, origRespCode: '00' }, stranger.privateKey));
@@ -602,7 +551,7 @@ describe('queries name a transaction by orderId and txnTime', () => {
     assert.deepEqual(checkTrace(missed, 'queryTrans'), { kind: 'not_paid' });
     assert.equal(missed.trace.code, '34');
 
-    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const stranger = otherKeyPair();
     const impostor = createUnionPayAdapter({
       baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: stranger.privateKey }, timeoutMs: TIMEOUT_MS, txnTimes: new Map([[sale.orderNo, txnTime]]),
     });
@@ -614,9 +563,3 @@ describe('queries name a transaction by orderId and txnTime', () => {
     await assertLedger(sale.orderNo, { status: 'paid', refunded_amount: 0 });
   });
 });
-
-async function assertLedger(orderNo: string, expected: Partial<LedgerEntry>): Promise<void> {
-  const entry = await ledgerEntry(orderNo);
-  assert.ok(entry !== undefined, `no ledger entry for ${orderNo}`);
-  assert.deepEqual({ ...entry, ...expected }, entry);
-}

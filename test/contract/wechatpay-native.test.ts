@@ -5,32 +5,22 @@
  * test values, expiry, signatures and the wire format.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { money, type CurrencyCode } from '../../src/domain/money.js';
-import type { OnlineAdapter, OrderRequest, PosAdapter, RefundRequest, Traced } from '../../src/providers/contract.js';
+import { describe, test } from 'node:test';
+import { money } from '../../src/domain/money.js';
+import type { OnlineAdapter, OrderRequest, PosAdapter } from '../../src/providers/contract.js';
 import { WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from '../../src/providers/wechatpay/adapter.js';
 import { PLACEHOLDER_NOTIFY_URL, chinaTime, parseChinaTime } from '../../src/providers/wechatpay/native.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { verifyFields } from '../../src/providers/wechatpay/sign.js';
 import { parseXml, type WireFields } from '../../src/providers/wechatpay/xml.js';
-import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
-import { ledgerRoutes } from '../../src/simulators/routes.js';
-import { SandboxWallet } from '../../src/simulators/wallet.js';
+import {
+  CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, refundRequest, traceChecker, useSimulatorServer,
+} from '../support/contract.js';
 
 const TIMEOUT_MS = 2_000;
-const CONFIRM_DELAY_MS = 300;
 const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{7}$/;
 
-let dir = '';
-let ledger: SimulatorLedger;
-let wallet: SandboxWallet;
-let app: FastifyInstance;
-let origin = '';
 let baseUrl = '';
 let adapter: PosAdapter & OnlineAdapter;
 /** Requests the recording adapter sent, and the answers it got, parsed. */
@@ -38,17 +28,10 @@ const sent: Array<{ path: string; fields: WireFields }> = [];
 const received: WireFields[] = [];
 let recordingAdapter: OnlineAdapter;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cancan-wechatpay-native-'));
-  ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-  wallet = new SandboxWallet(ledger);
-  app = Fastify();
-  await app.register(wechatPaySimulator({
-    ledger, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs: CONFIRM_DELAY_MS, slowResponseMs: 600, wallet,
-  }), { prefix: '/_sim/wechatpay' });
-  await app.register(ledgerRoutes(ledger, wallet));
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `${origin}/_sim/wechatpay`;
+const sim = useSimulatorServer('wechatpay', ({ ledger, wallet }) => wechatPaySimulator({
+  ledger, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs: CONFIRM_DELAY_MS, slowResponseMs: 600, wallet,
+}), (server) => {
+  baseUrl = server.baseUrl;
   adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
   const recordingFetch: typeof fetch = async (input, init) => {
     sent.push({ path: new URL(String(input)).pathname, fields: parseXml(String(init?.body)) });
@@ -58,40 +41,16 @@ before(async () => {
   };
   recordingAdapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS, fetch: recordingFetch });
 });
-
-after(async () => {
-  await app.close();
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { ledgerEntry, scanOverHttp } = sim;
 
 // ------------------------------------------------------------------ helpers
 
-let sequence = 0;
-function newOrderNo(): string {
-  sequence += 1;
-  return `NT${Date.now()}${String(sequence).padStart(4, '0')}`;
-}
-
-function orderRequest(amount: number, currency: CurrencyCode = 'CNY', overrides: Partial<OrderRequest> = {}): OrderRequest {
-  return {
-    orderNo: newOrderNo(), money: money(amount, currency), description: 'Hosted checkout test', paymentMethod: 'wechatpay',
-    expiresAt: Date.now() + 10 * 60_000, returnUrl: null, notifyUrl: null, ...overrides,
-  };
-}
-
-function refundRequest(sale: OrderRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
-}
+const orderRequest = orderRequestBuilder(() => ({
+  description: 'Hosted checkout test', paymentMethod: 'wechatpay', expiresAt: Date.now() + 10 * 60_000, returnUrl: null, notifyUrl: null,
+}));
 
 /** Every trace must name the call and never carry the API key. */
-function checkTrace<T>(result: Traced<T>, call: string): T {
-  assert.equal(result.trace.provider, 'wechatpay');
-  assert.equal(result.trace.call, call);
-  assert.ok(result.trace.latencyMs >= 0);
-  assert.ok(!JSON.stringify(result).includes(WECHATPAY_SANDBOX_CREDENTIALS.apiKey), 'trace leaks the API key');
-  return result.outcome;
-}
+const checkTrace = traceChecker('wechatpay', () => [WECHATPAY_SANDBOX_CREDENTIALS.apiKey]);
 
 /** Creates the order and returns its code_url. */
 async function create(request: OrderRequest): Promise<string> {
@@ -105,20 +64,6 @@ async function create(request: OrderRequest): Promise<string> {
 
 async function query(orderNo: string): Promise<unknown> {
   return checkTrace(await adapter.query(orderNo), 'orderquery');
-}
-
-/** The customer scans through the sandbox's HTTP endpoint, as a person or a browser test would. */
-async function scanOverHttp(qrCode: string, action: 'approve' | 'decline'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${origin}/_sandbox/wallet/scan`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: qrCode, action }),
-  });
-  const body: unknown = await response.json();
-  assert.ok(typeof body === 'object' && body !== null);
-  return { status: response.status, body: Object.fromEntries(Object.entries(body)) };
-}
-
-function ledgerEntry(orderNo: string): LedgerEntry | undefined {
-  return ledger.entries().find((entry) => entry.provider === 'wechatpay' && entry.order_no === orderNo);
 }
 
 /** orderquery answered straight from the simulator: trade_state and friends, as WeChat sends them. */
@@ -147,7 +92,7 @@ describe('WeChat Pay Native: create, scan, pay, refund', () => {
     const qrCode = await create(request);
     assert.deepEqual(await query(request.orderNo), { kind: 'not_paid' });
     assert.equal((await rawQuery(request.orderNo))['trade_state'], 'NOTPAY');
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'unpaid');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'unpaid');
 
     const scanned = await scanOverHttp(qrCode, 'approve');
     assert.equal(scanned.status, 200);
@@ -162,13 +107,13 @@ describe('WeChat Pay Native: create, scan, pay, refund', () => {
     const partial = refundRequest(request, `${request.orderNo}R1`, 1000);
     assert.deepEqual(checkTrace(await adapter.refund(partial), 'refund'), { kind: 'processing' });
     assert.deepEqual(checkTrace(await adapter.refundQuery(partial), 'refundquery'), { kind: 'succeeded' });
-    assert.deepEqual(ledgerEntry(request.orderNo), {
+    assert.deepEqual(await ledgerEntry(request.orderNo), {
       provider: 'wechatpay', order_no: request.orderNo, amount: 2500, currency: 'CNY', status: 'partially_refunded', refunded_amount: 1000,
     });
     const rest = refundRequest(request, `${request.orderNo}R2`, 1500);
     assert.deepEqual(checkTrace(await adapter.refund(rest), 'refund'), { kind: 'processing' });
     assert.deepEqual(checkTrace(await adapter.refundQuery(rest), 'refundquery'), { kind: 'succeeded' });
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'refunded');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'refunded');
     assert.deepEqual(await query(request.orderNo), paid, 'REFUND: the sale itself was paid');
 
     const tooMuch = refundRequest(request, `${request.orderNo}R3`, 1);
@@ -179,7 +124,7 @@ describe('WeChat Pay Native: create, scan, pay, refund', () => {
   test('a paid code cannot be scanned again', async () => {
     const request = orderRequest(300);
     const qrCode = await create(request);
-    assert.equal(wallet.scan(qrCode, 'approve').ok, true);
+    assert.equal(sim.wallet.scan(qrCode, 'approve').ok, true);
     const again = await scanOverHttp(qrCode, 'approve');
     assert.equal(again.status, 409);
     assert.equal(again.body['error'], 'not_payable');
@@ -198,11 +143,11 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
   test('the customer declines in the wallet: PAYERROR, closed, and the code is refused afterwards', async () => {
     const request = orderRequest(1200);
     const qrCode = await create(request);
-    const declined = wallet.scan(qrCode, 'decline');
+    const declined = sim.wallet.scan(qrCode, 'decline');
     assert.deepEqual(declined, { ok: true, provider: 'wechatpay', orderNo: request.orderNo, outcome: 'declined', message: 'the customer declined the payment' });
     assert.deepEqual(await query(request.orderNo), { kind: 'closed', code: 'PAYERROR' });
-    assert.equal(wallet.scan(qrCode, 'approve').ok, false);
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'closed');
+    assert.equal(sim.wallet.scan(qrCode, 'approve').ok, false);
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'closed');
   });
 
   test('closing an unscanned order: closed, the code stops working, query says CLOSED, closing again stays closed', async () => {
@@ -216,18 +161,18 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
     const again = await adapter.close(request.orderNo);
     assert.deepEqual(again.outcome, { kind: 'closed' });
     assert.equal(again.trace.code, 'ORDERCLOSED');
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'closed');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'closed');
   });
 
   test('closing a paid order answers ORDERPAID: already_paid, and the order stays paid', async () => {
     const request = orderRequest(1400);
     const qrCode = await create(request);
-    assert.equal(wallet.scan(qrCode, 'approve').ok, true);
+    assert.equal(sim.wallet.scan(qrCode, 'approve').ok, true);
     const closed = await adapter.close(request.orderNo);
     assert.deepEqual(checkTrace(closed, 'closeorder'), { kind: 'already_paid' });
     assert.equal(closed.trace.code, 'ORDERPAID');
     assert.equal((await query(request.orderNo) as { kind: string }).kind, 'paid');
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'paid');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'paid');
   });
 
   test('closing an order WeChat never created is closed: there is no code anyone could pay', async () => {
@@ -240,12 +185,12 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
     test(`test value ${amount % 100}: the wallet approves, the payment is declined, the order is closed`, async () => {
       const request = orderRequest(amount);
       const qrCode = await create(request);
-      const result = wallet.scan(qrCode, 'approve');
+      const result = sim.wallet.scan(qrCode, 'approve');
       assert.ok(result.ok);
       assert.equal(result.outcome, 'declined');
       assert.match(result.message, message);
       assert.deepEqual(await query(request.orderNo), { kind: 'closed', code: 'PAYERROR' });
-      assert.equal(wallet.scan(qrCode, 'approve').ok, false);
+      assert.equal(sim.wallet.scan(qrCode, 'approve').ok, false);
     });
   }
 
@@ -257,13 +202,13 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
     assert.deepEqual(await query(request.orderNo), { kind: 'awaiting_customer' });
     await sleep(CONFIRM_DELAY_MS + 100);
     assert.equal((await query(request.orderNo) as { kind: string }).kind, 'paid');
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'paid');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'paid');
   });
 
   test('test value 54: the customer never confirms; closing the order ends it', async () => {
     const request = orderRequest(2354);
     const qrCode = await create(request);
-    assert.equal((wallet.scan(qrCode, 'approve') as { outcome?: string }).outcome, 'awaiting_confirmation');
+    assert.equal((sim.wallet.scan(qrCode, 'approve') as { outcome?: string }).outcome, 'awaiting_confirmation');
     await sleep(CONFIRM_DELAY_MS + 100);
     assert.deepEqual(await query(request.orderNo), { kind: 'awaiting_customer' });
     assert.deepEqual((await adapter.close(request.orderNo)).outcome, { kind: 'closed' });
@@ -273,7 +218,7 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
   test('test value 59: paid, and the refund is refused', async () => {
     const request = orderRequest(2359);
     const qrCode = await create(request);
-    assert.equal((wallet.scan(qrCode, 'approve') as { outcome?: string }).outcome, 'paid');
+    assert.equal((sim.wallet.scan(qrCode, 'approve') as { outcome?: string }).outcome, 'paid');
     const refused = checkTrace(await adapter.refund(refundRequest(request, `${request.orderNo}R1`, 2359)), 'refund');
     assert.deepEqual(refused, { kind: 'declined', code: 'TRADE_OVERDUE', message: 'order is past its refund period' });
     assert.equal(adapter.mapFailure('TRADE_OVERDUE'), 'refund_not_allowed_failure');
@@ -284,10 +229,10 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
     const qrCode = await create(request);
     assert.deepEqual(await query(request.orderNo), { kind: 'not_paid' });
     await sleep(1_600);
-    const refused = wallet.scan(qrCode, 'approve');
+    const refused = sim.wallet.scan(qrCode, 'approve');
     assert.deepEqual(refused, { ok: false, error: 'not_payable', message: 'order is CLOSED; it can no longer be paid' });
     assert.deepEqual(await query(request.orderNo), { kind: 'closed', code: 'CLOSED' });
-    assert.equal(ledgerEntry(request.orderNo)?.status, 'closed');
+    assert.equal((await ledgerEntry(request.orderNo))?.status, 'closed');
   });
 
   test('an expiry already past is refused at creation', async () => {
@@ -309,7 +254,7 @@ describe('WeChat Pay Native: the same out_trade_no again', () => {
 
   test('a paid order answers ORDERPAID: unknown, so the caller queries; a closed one ORDERCLOSED: declined', async () => {
     const paid = orderRequest(1700);
-    assert.equal(wallet.scan(await create(paid), 'approve').ok, true);
+    assert.equal(sim.wallet.scan(await create(paid), 'approve').ok, true);
     assert.deepEqual((await adapter.createOrder(paid)).outcome, { kind: 'unknown', reason: 'order has already been paid', code: 'ORDERPAID' });
     const closed = orderRequest(1800);
     await create(closed);
@@ -348,7 +293,7 @@ describe('WeChat Pay Native: the wire', () => {
       assert.equal(fields['spbill_create_ip'], '127.0.0.1');
       assert.equal(fields['sign_type'], 'HMAC-SHA256');
       assert.ok(verifyFields(fields, WECHATPAY_SANDBOX_CREDENTIALS.apiKey, 'HMAC-SHA256'), 'the request is signed');
-      assert.deepEqual(ledgerEntry(request.orderNo), {
+      assert.deepEqual(await ledgerEntry(request.orderNo), {
         provider: 'wechatpay', order_no: request.orderNo, amount, currency, status: 'unpaid', refunded_amount: 0,
       });
     });
@@ -385,7 +330,7 @@ describe('WeChat Pay Native: signatures and failures', () => {
     const request = orderRequest(2000);
     const outcome = (await impostor.createOrder(request)).outcome;
     assert.deepEqual(outcome, { kind: 'unknown', reason: 'return_code FAIL: signature error', code: null });
-    assert.equal(ledgerEntry(request.orderNo), undefined);
+    assert.equal(await ledgerEntry(request.orderNo), undefined);
     assert.equal((await impostor.close(request.orderNo)).outcome.kind, 'unknown');
   });
 

@@ -4,15 +4,11 @@
  * simulator puts on its answers (and notices when an answer is altered).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { describe, test } from 'node:test';
 import { WECHATPAY_SANDBOX_CREDENTIALS } from '../../src/providers/wechatpay/adapter.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
-import { SimulatorLedger } from '../../src/simulators/ledger.js';
+import { useSimulatorServer } from '../support/contract.js';
 
 type WireObject = Record<string, string>;
 interface TenpayClient {
@@ -39,28 +35,13 @@ const { appId, mchId, apiKey } = WECHATPAY_SANDBOX_CREDENTIALS;
 const AUTH_CODE = '134567890123456789';
 
 describe('tenpay (independent WeChat Pay v2 client) against our simulator', () => {
-  let dir: string;
-  let ledger: SimulatorLedger;
-  let app: FastifyInstance;
-  let base: string;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cancan-tenpay-'));
-    ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-    app = Fastify();
-    await app.register(wechatPaySimulator({ ledger, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs: 100, slowResponseMs: 500 }), { prefix: '/_sim/wechatpay' });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/_sim/wechatpay`;
-  });
-  after(async () => {
-    await app.close();
-    ledger.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const sim = useSimulatorServer('wechatpay', ({ ledger }) => wechatPaySimulator({
+    ledger, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs: 100, slowResponseMs: 500,
+  }));
 
   const client = (partnerKey = apiKey) => {
     const api = new Tenpay({ appid: appId, mchid: mchId, partnerKey });
+    const base = sim.baseUrl;
     api.urls.micropay = `${base}/pay/micropay`;
     api.urls.orderquery = `${base}/pay/orderquery`;
     api.urls.unifiedorder = `${base}/pay/unifiedorder`;
@@ -78,7 +59,7 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
       assert.equal(paid.total_fee, '1234');
       const queried = await api.orderQuery({ out_trade_no: orderNo, sign_type: signType });
       assert.equal(queried.trade_state, 'SUCCESS');
-      assert.deepEqual(ledger.entries().filter((e) => e.order_no === orderNo).map((e) => [e.status, e.amount]), [['paid', 1234]]);
+      assert.deepEqual(sim.ledger.entries().filter((e) => e.order_no === orderNo).map((e) => [e.status, e.amount]), [['paid', 1234]]);
     });
   }
 
@@ -97,14 +78,14 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
     assert.equal((await api.orderQuery({ out_trade_no: orderNo })).trade_state, 'CLOSED');
     // tenpay turns result_code FAIL into an error named by err_code.
     await assert.rejects(api.closeOrder({ out_trade_no: orderNo }), /ORDERCLOSED/);
-    assert.deepEqual(ledger.entries().filter((e) => e.order_no === orderNo).map((e) => [e.status, e.amount]), [['closed', 990]]);
+    assert.deepEqual(sim.ledger.entries().filter((e) => e.order_no === orderNo).map((e) => [e.status, e.amount]), [['closed', 990]]);
   });
 
   test('a request tenpay signs with another key is refused by our simulator', async () => {
     const api = client('0'.repeat(32));
     const orderNo = `tpbad${Date.now()}`;
     await assert.rejects(api.micropay({ out_trade_no: orderNo, body: 'x', total_fee: 100, auth_code: AUTH_CODE }));
-    assert.equal(ledger.entries().filter((e) => e.order_no === orderNo).length, 0);
+    assert.equal(sim.ledger.entries().filter((e) => e.order_no === orderNo).length, 0);
   });
 
   test("tenpay's verifier accepts our simulator's signature and rejects an altered answer", async () => {
@@ -114,7 +95,7 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
       out_trade_no: `tpraw${Date.now()}`, body: 'raw', total_fee: '2000', auth_code: AUTH_CODE, spbill_create_ip: '127.0.0.1',
     };
     request.sign = api._getSign(request, 'MD5');
-    const response = await fetch(`${base}/pay/micropay`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: tenpayUtil.buildXML(request) });
+    const response = await fetch(`${sim.baseUrl}/pay/micropay`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: tenpayUtil.buildXML(request) });
     const xml = await response.text();
     const verified = await api._parse(xml, 'micropay', 'MD5');
     assert.equal(verified.result_code, 'SUCCESS');

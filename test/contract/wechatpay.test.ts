@@ -4,26 +4,23 @@
  * timeouts, signatures and the sandbox ledger.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { PayRequest, PosAdapter, RefundRequest, Traced } from '../../src/providers/contract.js';
-import { money, type CurrencyCode } from '../../src/domain/money.js';
+import { describe, test } from 'node:test';
+import { setTimeout as wait } from 'node:timers/promises';
+import { money } from '../../src/domain/money.js';
+import type { PosAdapter } from '../../src/providers/contract.js';
 import {
   WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter, type WeChatPayCredentials,
 } from '../../src/providers/wechatpay/adapter.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { signFields, verifyFields, withSignature } from '../../src/providers/wechatpay/sign.js';
 import { buildXml, parseXml } from '../../src/providers/wechatpay/xml.js';
-import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
-import { SandboxWallet } from '../../src/simulators/wallet.js';
-import { ledgerRoutes } from '../../src/simulators/routes.js';
+import { SimulatorLedger } from '../../src/simulators/ledger.js';
+import {
+  CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest, traceChecker, useSimulatorServer,
+} from '../support/contract.js';
 
 const TIMEOUT_MS = 300;
 const SLOW_RESPONSE_MS = 600;
-const CONFIRM_DELAY_MS = 300;
 const AUTH_CODE = '134567890123456789';
 
 /** A second merchant on the simulator, signing with MD5 (the protocol's default). */
@@ -31,101 +28,24 @@ const MD5_MERCHANT: WeChatPayCredentials = {
   appId: 'wx0000000000md5000', mchId: '10000200', apiKey: 'md5merchantkey000000000000000032', signType: 'MD5',
 };
 
-let dir = '';
-let ledger: SimulatorLedger;
-let app: FastifyInstance;
-let origin = '';
 let baseUrl = '';
 let adapter: PosAdapter;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cancan-wechatpay-'));
-  ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-  app = Fastify();
-  await app.register(wechatPaySimulator({
-    ledger,
-    credentials: [WECHATPAY_SANDBOX_CREDENTIALS, MD5_MERCHANT],
-    confirmDelayMs: CONFIRM_DELAY_MS,
-    slowResponseMs: SLOW_RESPONSE_MS,
-  }), { prefix: '/_sim/wechatpay' });
-  await app.register(ledgerRoutes(ledger, new SandboxWallet(ledger)));
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `${origin}/_sim/wechatpay`;
+const sim = useSimulatorServer('wechatpay', ({ ledger }) => wechatPaySimulator({
+  ledger,
+  credentials: [WECHATPAY_SANDBOX_CREDENTIALS, MD5_MERCHANT],
+  confirmDelayMs: CONFIRM_DELAY_MS,
+  slowResponseMs: SLOW_RESPONSE_MS,
+}), (server) => {
+  baseUrl = server.baseUrl;
   adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
 });
-
-after(async () => {
-  await app.close();
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { ledgerEntries, ledgerEntry, assertLedger } = sim;
 
 // ------------------------------------------------------------------ helpers
 
-let sequence = 0;
-function newOrderNo(): string {
-  sequence += 1;
-  return `CT${Date.now()}${String(sequence).padStart(4, '0')}`;
-}
-
-function payRequest(amount: number, overrides: Partial<PayRequest> = {}, currency: CurrencyCode = 'CNY'): PayRequest {
-  return { orderNo: newOrderNo(), money: money(amount, currency), authCode: AUTH_CODE, description: 'Contract test', ...overrides };
-}
-
-function refundRequest(sale: PayRequest, refundNo: string, amount: number): RefundRequest {
-  return { orderNo: sale.orderNo, refundNo, saleMoney: sale.money, refundMoney: money(amount, sale.money.currency), reason: 'test', settledRefunds: [] };
-}
-
-/** Every trace must name the call and never carry a secret. */
-function checkTrace<T>(result: Traced<T>, call: string, secrets: readonly string[] = []): T {
-  assert.equal(result.trace.provider, 'wechatpay');
-  assert.equal(result.trace.call, call);
-  assert.ok(result.trace.latencyMs >= 0);
-  const text = JSON.stringify(result);
-  for (const secret of [AUTH_CODE, WECHATPAY_SANDBOX_CREDENTIALS.apiKey, MD5_MERCHANT.apiKey, ...secrets]) {
-    assert.ok(!text.includes(secret), `trace leaks a secret: ${text}`);
-  }
-  return result.outcome;
-}
-
-async function ledgerEntries(): Promise<LedgerEntry[]> {
-  const response = await fetch(`${origin}/_sandbox/ledger`);
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get('content-type') ?? '', /application\/json/);
-  const body: unknown = await response.json();
-  assert.ok(typeof body === 'object' && body !== null && 'entries' in body);
-  const entries: unknown = body.entries;
-  assert.ok(isList(entries), 'entries is an array');
-  return entries.map((entry) => {
-    assert.ok(isLedgerEntry(entry), `not a ledger entry: ${JSON.stringify(entry)}`);
-    return entry;
-  });
-}
-
-function isList(value: unknown): value is readonly unknown[] {
-  return Array.isArray(value);
-}
-
-function isLedgerEntry(value: unknown): value is LedgerEntry {
-  if (typeof value !== 'object' || value === null) return false;
-  const keys = Object.keys(value).sort();
-  return JSON.stringify(keys) === JSON.stringify(['amount', 'currency', 'order_no', 'provider', 'refunded_amount', 'status'])
-    && 'amount' in value && typeof value.amount === 'number'
-    && 'refunded_amount' in value && typeof value.refunded_amount === 'number'
-    && 'order_no' in value && typeof value.order_no === 'string';
-}
-
-async function ledgerEntry(orderNo: string): Promise<LedgerEntry | undefined> {
-  return (await ledgerEntries()).find((entry) => entry.order_no === orderNo && entry.provider === 'wechatpay');
-}
-
-async function assertLedger(orderNo: string, expected: Partial<LedgerEntry>): Promise<void> {
-  const entry = await ledgerEntry(orderNo);
-  assert.ok(entry !== undefined, `no ledger entry for ${orderNo}`);
-  assert.deepEqual({ ...entry, ...expected }, entry);
-}
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const payRequest = payRequestBuilder({ authCode: AUTH_CODE, currency: 'CNY' });
+const checkTrace = traceChecker('wechatpay', () => [AUTH_CODE, WECHATPAY_SANDBOX_CREDENTIALS.apiKey, MD5_MERCHANT.apiKey]);
 
 // ------------------------------------------------------------------ test values
 
@@ -537,7 +457,7 @@ describe('sandbox ledger', () => {
     assert.ok(entries.every((entry) => entry.provider === 'wechatpay'));
 
     // A second connection on the same file sees the same books: every write was committed.
-    const reopened = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
+    const reopened = SimulatorLedger.open(sim.ledgerFile);
     try {
       assert.deepEqual(reopened.entries(), entries);
     } finally {
