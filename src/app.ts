@@ -16,22 +16,20 @@ import { deliverNotification } from './chop/ipn.js';
 import { chopStep } from './chop/process.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { SecretBox } from './domain/secrets.js';
-import { errorBody } from './http/errors.js';
+import { listeningUrl as urlOf } from './http/address.js';
+import { DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE, errorBody } from './http/errors.js';
 import { registerObservability } from './http/observability.js';
-import { attachReadiness, healthRoutes } from './http/routes/health.js';
+import { type Readiness, healthRoutes } from './http/routes/health.js';
 import { buildServer, registerApi } from './http/server.js';
 import { closeGracefully, trackActiveRequests } from './http/shutdown.js';
 import { releaseLeases } from './jobs/queue.js';
 import { Worker } from './jobs/worker.js';
 import { createAdapterSource } from './providers/adapters.js';
 import { registerSimulators } from './simulators/register.js';
-import { DatabaseWatch, type Store, openStore } from './store/db.js';
+import { DATABASE_RETRY_MS, DatabaseWatch, type Store, openStore } from './store/db.js';
 import { migrate } from './store/migrations.js';
 import { Metrics } from './observability/metrics.js';
 import { type MetricsServer, startMetricsServer } from './observability/metrics-server.js';
-
-/** How often a process retries an unreachable database (and its migrations). */
-export const DATABASE_RETRY_MS = 2_000;
 
 export interface App {
   readonly server: FastifyInstance;
@@ -91,6 +89,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const server = buildServer({ logLevel: config.logLevel, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const log = server.log;
   let listeningUrl = '';
+  const simulatorUrl = () => config.simulatorUrl ?? listeningUrl;
   const deps: CoreDeps = {
     store,
     clock: options.clock ?? systemClock,
@@ -99,31 +98,33 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     config,
     log,
     metrics: new Metrics(),
-    adapters: createAdapterSource({ config, store, secrets, simulatorBaseUrl: () => listeningUrl }),
+    adapters: createAdapterSource({ config, store, secrets, simulatorUrl }),
     publicUrl: () => config.publicUrl ?? listeningUrl,
+    simulatorUrl,
   };
   const watch = new DatabaseWatch({ store, log, retryMs: DATABASE_RETRY_MS, prepare: async () => void (await migrate(store.db, store.dialect)) });
   const worker = new Worker(deps, (job) => processJob(deps, job, { chopStep, deliverNotification }), { onClaimError: (error) => watch.report(error) });
   const runsWorker = hasWorker(role) && options.worker !== false;
   let draining = false;
-  attachReadiness(deps, {
+  const readiness: Readiness = {
     role,
     draining: () => draining,
     migrated: () => watch.migrated,
     checkDatabase: () => watch.check(),
     workerRunning: () => (runsWorker ? worker.isRunning : null),
-  });
+  };
 
   const activeRequests = trackActiveRequests(server);
+  // First, so every answer (the 503s below too) carries its X-Request-Id and is counted.
+  await registerObservability(server, deps);
   server.addHook('onRequest', async (request, reply) => {
     if (!watch.available && !WITHOUT_DATABASE.test(request.url)) return refuseUnavailable(request, reply);
   });
   server.addHook('onError', async (_request, _reply, error) => watch.report(error));
   if (hasApi(role)) {
-    await registerApi(server, deps);
+    await registerApi(server, deps, readiness);
   } else {
-    await registerObservability(server, deps);
-    await server.register(healthRoutes(deps));
+    await server.register(healthRoutes(deps, readiness));
     server.setNotFoundHandler((request, reply) => reply.code(404).type('application/json').send(errorBody(404, [
       { code: 'not_found_error', detail: `No route for ${request.method} ${request.url.split('?')[0]}: this is a worker process (health and metrics only)` },
     ])));
@@ -143,6 +144,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   };
   try {
     await server.listen({ port: config.port, host: config.host });
+    listeningUrl = urlOf(server.server, config.host);
     // /metrics on a port of its own when CANCAN_METRICS_PORT is set (else it is on the server above).
     metricsServer = await startMetricsServer(deps);
     if (options.waitForDatabase !== false) await watch.prepareOnce();
@@ -151,10 +153,6 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     await closeResources();
     throw error;
   }
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  listeningUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
   const ready = watch.start().then(() => {
     if (runsWorker && !draining) worker.start();
@@ -219,8 +217,7 @@ async function releaseUnfinished(store: Store, owner: string, log: CoreDeps['log
 
 /** 503 before the migrations ran and while the database is unreachable; CHOP callers get their own error shape. */
 function refuseUnavailable(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const detail = 'The database is unavailable; retry later';
-  reply.code(503).header('retry-after', String(DATABASE_RETRY_MS / 1000)).type('application/json');
-  if (/^\/(chop|payment)\//.test(request.url)) return reply.send({ result: 'fail', error: detail, code: 'service_unavailable' });
-  return reply.send(errorBody(503, [{ code: 'service_unavailable_error', detail }]));
+  reply.code(503).header('retry-after', DATABASE_RETRY_AFTER).type('application/json');
+  if (/^\/(chop|payment)\//.test(request.url)) return reply.send({ result: 'fail', error: DATABASE_UNAVAILABLE, code: 'service_unavailable' });
+  return reply.send(errorBody(503, [{ code: 'service_unavailable_error', detail: DATABASE_UNAVAILABLE }]));
 }

@@ -4,8 +4,10 @@ import type { PayForm } from '../providers/contract.js';
 import type { PaymentMethod } from '../chop/methods.js';
 import { type Lang, type TextKey, t } from './i18n.js';
 
+const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return value.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
 }
 
 export function formatAmount(amount: number, currency: string): string {
@@ -86,9 +88,10 @@ function walletBody(view: CheckoutView): string {
     ? `<form method="post" action="${escapeHtml(view.payForm.action)}">${Object.entries(view.payForm.fields)
       .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('')}<button type="submit" data-pay-redirect>${escapeHtml(t(view.lang, 'continueTo', { method: label }))}</button></form>`
     : '';
+  const scanWith = escapeHtml(t(view.lang, 'scanWith', { method: label }));
   return `<section class="card">
-<p>${escapeHtml(t(view.lang, 'scanWith', { method: label }))}</p>
-<div class="qr" data-qr role="img" aria-label="${escapeHtml(t(view.lang, 'scanWith', { method: label }))}">${view.qrSvg}</div>
+<p>${scanWith}</p>
+<div class="qr" data-qr role="img" aria-label="${scanWith}">${view.qrSvg}</div>
 ${countdown(view)}
 <p class="status" data-status data-state="pending" role="status" aria-live="polite">${t(view.lang, 'waiting')}</p>
 ${redirect}

@@ -9,7 +9,7 @@ import type { CoreDeps } from '../core/deps.js';
 import { moneyOf, orderNo, providerCalled, traceEvent } from '../core/process.js';
 import { transact } from '../observability/transact.js';
 import { failure } from '../domain/failures.js';
-import type { CardDetails } from '../providers/contract.js';
+import type { CardDetails, CardResult } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
 import { type TransactionRow, VersionConflict, findBySeq, updateTransaction } from '../store/transactions.js';
 import { checkoutOf, serializeCheckout } from './checkout-data.js';
@@ -40,15 +40,16 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
     return await transact(deps, async (trx) => {
       const now = deps.clock.now();
       await traceEvent(trx, sent.seq, now, trace);
+      // The acquirer's masked answer, kept with the charge.
+      const withCard = (card: CardResult) => ({ checkout: serializeCheckout({ ...checkoutOf(sent), card }) });
       switch (outcome.kind) {
         case 'approved':
-          return finishCharge(deps, trx, sent, now, { paid: true }, { checkout: serializeCheckout({ ...checkoutOf(sent), card: outcome.card }) });
+          return finishCharge(deps, trx, sent, now, { paid: true }, withCard(outcome.card));
         case 'declined': {
           // A decline the table does not name is still a card decline.
           const mapped = adapter.mapFailure(outcome.code);
           const why = mapped === 'unknown_failure' ? failure('card_failure', `${outcome.code}: ${outcome.message}`) : failure(mapped);
-          return finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: why, declineCode: outcome.code },
-            { checkout: serializeCheckout({ ...checkoutOf(sent), card: outcome.card }) });
+          return finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: why, declineCode: outcome.code }, withCard(outcome.card));
         }
         case 'unknown':
           return sent;

@@ -13,6 +13,7 @@ import { type TransactionRow, addEvent, enqueueJob, insertTransaction } from '..
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
 import type { ChargeParams } from './params.js';
 import { ChopError } from './params.js';
+import { findCharge } from './refunds.js';
 import { DestinationRefused, checkDestination } from './url-guard.js';
 
 export interface ChopCaller extends Caller {
@@ -39,9 +40,7 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
       await trx.selectFrom('merchants').select('id').where('id', '=', caller.merchant.id).forUpdate().executeTakeFirst();
     }
     if (!params.allowDuplicates) {
-      const earlier = await trx.selectFrom('transactions').selectAll().where('merchant_id', '=', caller.merchant.id)
-        .where('channel', '=', 'chop').where('type', '=', 'charge').where('reference', '=', params.reference)
-        .orderBy('seq', 'desc').executeTakeFirst();
+      const earlier = await findCharge(trx, caller.merchant.id, { reference: params.reference });
       if (earlier) return { row: earlier, created: false };
     }
     const now = deps.clock.now();

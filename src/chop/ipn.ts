@@ -27,7 +27,7 @@ export const SIGNATURE_HEADER = 'CanCan-Signature';
 const RESPONSE_EXCERPT_BYTES = 512;
 
 /** The IPN's fields in the seed's order, `fields` last (without `sign`). */
-export function ipnFields(charge: TransactionRow, data: CheckoutData, notifyId: string): Record<string, string> {
+function ipnFields(charge: TransactionRow, data: CheckoutData, notifyId: string): Record<string, string> {
   const success = charge.state === 'succeeded';
   const fields: Record<string, string> = {
     id: charge.ref,
@@ -48,7 +48,7 @@ export function ipnFields(charge: TransactionRow, data: CheckoutData, notifyId: 
 }
 
 /** The seed's `sign_ipn`, over the fields named in `fields` (and `fields`). */
-export function signIpn(fields: Readonly<Record<string, string>>, token: string): string {
+function signIpn(fields: Readonly<Record<string, string>>, token: string): string {
   const named = (fields.fields ?? '').split(',').filter(Boolean);
   const keys = [...new Set([...named, 'fields'])].sort();
   const flat = keys.map((key) => `${key}=${fields[key] ?? ''}&`).join('');
@@ -89,19 +89,20 @@ export async function enqueueIpn(deps: CoreDeps, trx: Transaction<Database>, cha
   const fields = ipnFields(charge, data, notifyId);
   const sign = signIpn(fields, await merchantToken(deps, trx, charge));
   const body = new URLSearchParams({ ...fields, sign }).toString();
+  const firstAttemptAt = now + (deps.config.ipnRetrySchedule[0] ?? 0);
   const inserted = await trx.insertInto('notifications').values({
     transaction_seq: charge.seq, merchant_id: charge.merchant_id, notify_id: notifyId, url: data.ipnUrl, body,
-    status: 'pending', attempts: 0, created_at: now, next_attempt_at: now + (deps.config.ipnRetrySchedule[0] ?? 0), delivered_at: null,
+    status: 'pending', attempts: 0, created_at: now, next_attempt_at: firstAttemptAt, delivered_at: null,
   }).returning('id').executeTakeFirstOrThrow();
   const id = Number(inserted.id);
   await trx.insertInto('jobs').values({
-    transaction_seq: charge.seq, run_at: now + (deps.config.ipnRetrySchedule[0] ?? 0), attempts: 0, created_at: now, kind: 'notification', notification_id: id,
+    transaction_seq: charge.seq, run_at: firstAttemptAt, attempts: 0, created_at: now, kind: 'notification', notification_id: id,
   }).execute();
   return id;
 }
 
 /** When to try again after `attempts` failed tries, or null to give up. */
-export function nextAttemptAt(schedule: readonly number[], giveUpMs: number, createdAt: number, attempts: number, now: number): number | null {
+function nextAttemptAt(schedule: readonly number[], giveUpMs: number, createdAt: number, attempts: number, now: number): number | null {
   const delay = schedule[attempts] ?? schedule.at(-1) ?? 60_000;
   const at = now + Math.max(delay, 1);
   return at - createdAt > giveUpMs ? null : at;
@@ -142,7 +143,9 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
   } catch (e) {
     // fetch hides the network reason (ECONNREFUSED, ENOTFOUND…) in `cause`.
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    error = e instanceof Error ? `${e.name}: ${e.message}${cause ? ` (${cause.code ?? cause.message})` : ''}` : String(e);
+    // fetch puts the whole URL in some messages: never keep the user:password part of an ipn_url.
+    error = (e instanceof Error ? `${e.name}: ${e.message}${cause ? ` (${cause.code ?? cause.message})` : ''}` : String(e))
+      .replace(/\/\/[^/@\s]*@/g, '//[redacted]@');
   }
   const latencyMs = Date.now() - started;
   const delivered = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;

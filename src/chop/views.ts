@@ -5,7 +5,7 @@ import type { TransactionRow } from '../store/transactions.js';
 import { checkoutOf, formatIpnTime } from './checkout-data.js';
 
 /** The inquire API's `notify_result`: success; null while payable; expired; fail. */
-export function notifyResult(row: TransactionRow, now: number): 'success' | 'expired' | 'fail' | null {
+function notifyResult(row: TransactionRow, now: number): 'success' | 'expired' | 'fail' | null {
   if (row.state === 'succeeded') return 'success';
   if (row.state === 'failed') return row.close_reason === 'expired' ? 'expired' : 'fail';
   if (row.type === 'charge' && row.expires_at !== null && now >= row.expires_at && row.provider_sent_at === null) return 'expired';

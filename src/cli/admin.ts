@@ -93,14 +93,22 @@ function orUsageError<T>(checked: Checked<T>): T {
 const expandAll = (list: string[]): string[] => (list.length === 1 && list[0] === 'all' ? allGatewayCodes() : list);
 const parseGateways = (list: string[]): string[] => orUsageError(checkGatewayCodes(expandAll(list)));
 
+/** The commands `run` knows (checked before the database is opened, or a typo would create one and its master key). */
+const COMMANDS = new Set([
+  'migrate', 'merchant create', 'merchant list', 'merchant settings', 'key create', 'key revoke', 'provider set-credentials', 'gateway enable',
+  'user create', 'user list',
+]);
+
 export async function runAdminCommand(config: Config, command: string, args: string[]): Promise<string> {
   const [sub, ...rest] = command === 'migrate' ? ['', ...args] : args;
+  const name = `${command} ${sub ?? ''}`.trim();
+  if (!COMMANDS.has(name)) throw new UsageError(`unknown command: ${name}`);
   const { values, positionals } = parse(rest);
   const json = values.json === true;
   const store = await openMigratedStore(config);
   try {
     const secrets = new SecretBox(loadMasterKey(config));
-    return await run(store, secrets, `${command} ${sub}`.trim(), values, positionals, json);
+    return await run(store, secrets, name, values, positionals, json);
   } finally {
     await store.close();
   }
@@ -185,8 +193,10 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       const email = required(values.email, 'email');
       if (values.operator === true && (values.merchant !== undefined || values.role !== undefined)) throw new UsageError('--operator takes no --merchant or --role');
       if (values.operator !== true && values.merchant === undefined) throw new UsageError('name the user\'s --merchant ID, or make an --operator');
-      const role = values.operator === true ? 'operator' : (values.role ?? 'owner');
-      if (role !== 'owner' && role !== 'staff' && role !== 'operator') throw new UsageError('--role must be owner or staff');
+      // Operators are made with --operator only: `--merchant M --role operator` is refused, not turned into an operator of no merchant.
+      const merchantRole = values.role ?? 'owner';
+      if (values.operator !== true && merchantRole !== 'owner' && merchantRole !== 'staff') throw new UsageError('--role must be owner or staff');
+      const role = values.operator === true ? 'operator' : merchantRole as 'owner' | 'staff';
       if (values['password-stdin'] !== true) throw new UsageError('--password-stdin is required (passwords are never taken as arguments)');
       const merchantId = role === 'operator' ? null : required(values.merchant, 'merchant');
       if (merchantId !== null && !(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The operator CLI: `cancan <command>`. Every command but serve accepts --json for scripts. */
+/** The operator CLI: `cancan <command>`. The database commands (admin.ts) accept --json for scripts. */
 import { parseArgs } from 'node:util';
 import { startApp } from '../app.js';
 import { createDemoMerchantIfEmpty, demoBanner } from '../bootstrap.js';
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'simulators') {
-    parseArgs({ args: rest, options: {}, strict: true });
+    if (rest.length > 0) throw new UsageError(`simulators takes no arguments, got ${rest.join(' ')}`);
     const simulators = await startSimulatorServer(loadConfig());
     process.stdout.write(`Provider simulators listening at ${simulators.url} (point CANCAN_SIMULATOR_URL at it)\n`);
     const stop = () => void simulators.close().then(() => process.exit(0));

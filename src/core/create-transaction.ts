@@ -146,7 +146,7 @@ async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller
       return inserted;
     }
     case 'void':
-      return insertVoid(deps, trx, base, request.attributes.sale, now);
+      return insertVoid(deps, trx, base, request.attributes.sale, Number(caller.merchant.void_window_ms), now);
     case 'refund':
       return insertRefund(deps, trx, base, request.attributes.sale, request.attributes.amount, now);
     default: {
@@ -175,7 +175,7 @@ async function committedRefunds(trx: Transaction<Database>, saleSeq: number): Pr
   return Number(row.total);
 }
 
-async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, now: number): Promise<TransactionRow> {
+async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, voidWindowMs: number, now: number): Promise<TransactionRow> {
   const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, saleId);
   const row: NewTransaction = { ...base, sale_client_id: saleId };
   if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
@@ -185,9 +185,8 @@ async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewT
   if (sale.voided === 1 || sale.void_seq !== null) return notAllowed('The sale is already voided or being voided');
   if (sale.state === 'failed') return notAllowed('The sale failed; there is nothing to void');
   if (sale.state === 'succeeded') {
-    const merchantWindow = (await trx.selectFrom('merchants').select('void_window_ms').where('id', '=', sale.merchant_id).executeTakeFirstOrThrow()).void_window_ms;
-    if (sale.finalized_at !== null && now - sale.finalized_at > merchantWindow) {
-      return notAllowed(`The void window (${Math.round(merchantWindow / 60_000)} min after success) has passed; refund the sale instead`);
+    if (sale.finalized_at !== null && now - sale.finalized_at > voidWindowMs) {
+      return notAllowed(`The void window (${Math.round(voidWindowMs / 60_000)} min after success) has passed; refund the sale instead`);
     }
     if ((await committedRefunds(trx, sale.seq)) > 0) return notAllowed('The sale has refunds; refund the rest instead of voiding');
   }

@@ -24,4 +24,6 @@ export interface CoreDeps {
   readonly metrics: Metrics;
   /** The base URL shoppers and merchants reach this server at (CANCAN_PUBLIC_URL, else where it listens). */
   readonly publicUrl: () => string;
+  /** Where the provider simulators answer (CANCAN_SIMULATOR_URL, else this server's own listening address). */
+  readonly simulatorUrl: () => string;
 }

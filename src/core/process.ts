@@ -1,7 +1,8 @@
 /**
  * Processing of a transaction's job, one step at a time. Each step makes at
- * most one provider call and then, in one database transaction, records the
- * call, moves the transaction on and reschedules or ends the job. The step
+ * most one adapter call (which some adapters serve with two HTTP calls, e.g.
+ * a query before a refund) and then, in one database transaction, records its
+ * trace, moves the transaction on and reschedules or ends the job. The step
  * reached is stored, so after a crash another worker resumes where it stood.
  *
  * Provider rules (API.md "How a POS sale is processed"): unknown outcomes are

@@ -11,7 +11,7 @@ import { type CurrencyCode, isCurrencyCode } from '../domain/money.js';
  * The limits below are also the JSON Schema's (src/http/schemas/pos.ts, served
  * in the OpenAPI document); a test checks that schema and validator accept the same bodies.
  */
-export const OPTIONAL_TEXT = ['description', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3'] as const;
+const OPTIONAL_TEXT = ['description', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3'] as const;
 type OptionalText = (typeof OPTIONAL_TEXT)[number];
 /** Longest description, pos_id and mch_level_1..3. */
 export const MAX_TEXT = 255;

@@ -22,7 +22,7 @@ export const FAILURE_CODES = [
 
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
-export const FAILURE_MESSAGES: Record<FailureCode, string> = {
+const FAILURE_MESSAGES: Record<FailureCode, string> = {
   bank_failure: 'System has failed while communicating with the bank',
   card_failure: 'System has failed while charging the card',
   customer_insufficient_balance_failure: 'Customer has insufficient balance',

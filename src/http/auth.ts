@@ -1,22 +1,51 @@
-/** Bearer-token authentication for the POS API ("Bearer " prefix optional, as some clients omit it). */
-import type { FastifyRequest } from 'fastify';
+/** Bearer-token authentication for the POS and CHOP APIs ("Bearer " prefix optional, as some clients omit it), and their rate limit. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CoreDeps } from '../core/deps.js';
 import type { Caller } from '../core/create-transaction.js';
 import { ApiError } from '../domain/errors.js';
 import { authenticate, touchApiKey } from '../store/merchants.js';
+import type { RateLimiter } from './rate-limit.js';
 
-export function presentedToken(request: FastifyRequest): string | null {
+/** The merchant and mode of the API key a request presented, and the key's id (its rate-limit bucket). */
+export type KeyCaller = Caller & { readonly keyId: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `admitCaller` before validation. */
+    caller?: KeyCaller;
+  }
+}
+
+function presentedToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
   const token = header.replace(/^Bearer\s+/i, '').trim();
   return token.length > 0 ? token : null;
 }
 
-export async function authenticateRequest(deps: CoreDeps, request: FastifyRequest): Promise<Caller & { keyId: string }> {
+async function authenticateRequest(deps: CoreDeps, request: FastifyRequest): Promise<KeyCaller> {
   const token = presentedToken(request);
   if (!token) throw new ApiError(401, { code: 'authentication_error', detail: 'Send your API key in the Authorization header: `Authorization: Bearer <key>`' });
   const found = await authenticate(deps.store.db, deps.secrets, token);
   if (!found) throw new ApiError(401, { code: 'authentication_error', detail: 'The API key is not valid or has been revoked' });
   await touchApiKey(deps.store.db, found.key, deps.clock.now());
   return { merchant: found.merchant, mode: found.key.mode, keyId: found.key.id };
+}
+
+/**
+ * The API routes' preValidation hook: without a valid key a request is a 401
+ * whatever its body, then it takes a token from the key's bucket (a bad body
+ * counts against the limit); over the limit, a 429 with Retry-After. Errors
+ * are ApiErrors; each API's error handler renders them in its envelope.
+ */
+export function admitCaller(deps: CoreDeps, limiter: RateLimiter) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const caller = await authenticateRequest(deps, request);
+    const retryAfter = await limiter.acquire(caller.keyId, deps.clock.now());
+    if (retryAfter > 0) {
+      reply.header('Retry-After', String(retryAfter));
+      throw new ApiError(429, { code: 'rate_limit_error', detail: `Too many requests for this API key; retry after ${retryAfter} s` });
+    }
+    request.caller = caller;
+  };
 }

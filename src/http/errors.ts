@@ -1,7 +1,11 @@
 /** Renders every error as the blueprint's envelope: {"errors":[{status, code, detail, source?}]}. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorItem } from '../domain/errors.js';
-import { isDatabaseUnavailableError } from '../store/db.js';
+import { DATABASE_RETRY_MS, isDatabaseUnavailableError } from '../store/db.js';
+
+/** The detail of every 503 for an unreachable database (both APIs), and its Retry-After in seconds. */
+export const DATABASE_UNAVAILABLE = 'The database is unavailable; retry later';
+export const DATABASE_RETRY_AFTER = String(DATABASE_RETRY_MS / 1000);
 
 export function errorBody(status: number, items: readonly ErrorItem[]) {
   return {
@@ -35,7 +39,7 @@ export function toApiError(error: FastifyError | Error, request: FastifyRequest)
       break;
   }
   if (isDatabaseUnavailableError(error)) {
-    return new ApiError(503, { code: 'service_unavailable_error', detail: 'The database is unavailable; retry later' });
+    return new ApiError(503, { code: 'service_unavailable_error', detail: DATABASE_UNAVAILABLE });
   }
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {

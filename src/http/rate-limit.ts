@@ -16,19 +16,15 @@ export class RateLimiter {
 
   constructor(private readonly perSecond: number, private readonly burst: number) {}
 
-  /**
-   * Shares the buckets through Redis when REDIS_URL is set, until `app` closes.
-   * The routes call it (the server builds the limiter from the limits alone);
-   * a second call reuses the connection.
-   */
+  /** Shares the buckets through Redis when REDIS_URL is set, until `app` closes. */
   shareFor(app: FastifyInstance, deps: CoreDeps): void {
-    if (!deps.config.redisUrl) return;
-    const shared = (this.shared ??= new SharedBuckets(deps.config.redisUrl, deps.log));
+    if (!deps.config.redisUrl || this.shared) return;
+    const shared = (this.shared = new SharedBuckets(deps.config.redisUrl, deps.log));
     app.addHook('onClose', async () => shared.close());
   }
 
   /**
-   * What the routes call: takes a token from the key's shared bucket when Redis
+   * What the routes call (auth.ts): takes a token from the key's shared bucket when Redis
    * is configured and answers, else from this process's (`take`).
    * Resolves 0 when allowed, else the seconds to wait before retrying.
    */

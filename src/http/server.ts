@@ -1,4 +1,4 @@
-/** The fastify server: POS API, health, and (in test mode) the provider simulators. */
+/** The fastify server (logging, request ids, body limit) and the API routes: POS, CHOP, hosted checkout, dashboard, health, docs. */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { CoreDeps } from '../core/deps.js';
@@ -9,9 +9,8 @@ import { transactionRoutes } from './routes/transactions.js';
 import { chopRoutes } from './routes/chop.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { dashboardRoutes } from './routes/dashboard.js';
-import { healthRoutes } from './routes/health.js';
+import { type Readiness, healthRoutes } from './routes/health.js';
 import { registerDocs } from './docs.js';
-import { registerObservability } from './observability.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-context.js';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -46,13 +45,13 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
     // The client's X-Request-Id when well-formed, else a fresh id; logged as reqId, answered in X-Request-Id.
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
-    // Route ids are opaque to us; keep the 404 envelope for unknown paths.
+    // While closing, a request on a kept-alive connection gets 503 (with Connection: close) rather than a route.
     return503OnClosing: true,
   });
 }
 
-export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise<void> {
-  await registerObservability(app, deps);
+/** The API routes, on a server whose observability hooks (http/observability.ts) are already registered. */
+export async function registerApi(app: FastifyInstance, deps: CoreDeps, readiness: Readiness): Promise<void> {
   await registerDocs(app, deps);
   // Some POS clients send JSON without (or with another) content type: parse it as JSON all the same.
   // CHOP clients post HTML-form bodies (Citcon's examples use curl -d).
@@ -84,9 +83,11 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps): Promise
   // People who open the server's address in a browser want the dashboard.
   app.get('/', async (_request, reply) => reply.code(302).header('Location', '/dashboard').send());
 
-  await app.register(healthRoutes(deps));
+  await app.register(healthRoutes(deps, readiness));
 
+  // One limiter for both APIs: a key's requests to either take from the same bucket.
   const limiter = new RateLimiter(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
+  limiter.shareFor(app, deps);
   await app.register(transactionRoutes(deps, limiter), { prefix: '/api/v2' });
   await app.register(chopRoutes(deps, limiter));
   await app.register(checkoutRoutes(deps));

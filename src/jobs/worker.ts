@@ -28,11 +28,6 @@ export class Worker {
     return this.running;
   }
 
-  /** Jobs this worker is running now. */
-  get activeJobs(): number {
-    return this.active;
-  }
-
   start(): void {
     if (this.running) return;
     this.running = true;

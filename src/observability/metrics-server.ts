@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listeningUrl } from '../http/address.js';
 import type { CoreDeps } from '../core/deps.js';
 
 export const METRICS_PATH = '/metrics';
@@ -72,10 +72,8 @@ export async function startMetricsServer(deps: MetricsDeps): Promise<MetricsServ
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: listeningUrl(server, host),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

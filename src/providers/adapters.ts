@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { KeyMode, SecretBox } from '../domain/secrets.js';
 import type { Store } from '../store/db.js';
 import { loadProviderCredentials } from '../store/credentials.js';
-import { ALIPAY_SANDBOX_APP_ID, loadOrCreateAlipaySandboxKeys } from './alipay/keys.js';
+import { alipaySandboxCredentials, loadOrCreateAlipaySandboxKeys } from './alipay/keys.js';
 import { createAlipayAdapter } from './alipay/adapter.js';
 import type { CardAdapter, OnlineAdapter, PosAdapter, PosProviderName } from './contract.js';
 import type { PaymentMethod } from '../chop/methods.js';
@@ -36,7 +36,7 @@ interface Endpoints {
   readonly linepay: string;
 }
 
-export function createAdapterSource(options: { config: Config; store: Store; secrets: SecretBox; simulatorBaseUrl: () => string }): AdapterSource {
+export function createAdapterSource(options: { config: Config; store: Store; secrets: SecretBox; simulatorUrl: () => string }): AdapterSource {
   const { config } = options;
   const timeout = (provider: PosProviderName) => providerRules(provider, config).timeoutMs;
 
@@ -64,10 +64,8 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
     switch (provider) {
       case 'wechatpay':
         return WECHATPAY_SANDBOX_CREDENTIALS;
-      case 'alipay': {
-        const keys = loadOrCreateAlipaySandboxKeys(config.dataDir);
-        return { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
-      }
+      case 'alipay':
+        return alipaySandboxCredentials(loadOrCreateAlipaySandboxKeys(config.dataDir));
       case 'linepay':
         return LINEPAY_SANDBOX_CREDENTIALS;
       default: {
@@ -77,8 +75,17 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
     }
   };
 
+  /** A merchant's live credentials for a provider, or null when none are stored. */
+  async function storedCredentials<P extends PosProviderName>(provider: P, merchantId: string): Promise<CredentialsByProvider[P] | null> {
+    const stored = await loadProviderCredentials(options.store.db, options.secrets, merchantId, provider);
+    if (stored === null) return null;
+    const parsed = parseCredentials(provider, stored);
+    if (!parsed.ok) throw new Error(`stored ${provider} credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
+    return parsed.value;
+  }
+
   const testAdapters = new Map<string, PosAdapter>();
-  const simulatorBase = () => config.simulatorUrl ?? options.simulatorBaseUrl();
+  const simulatorBase = options.simulatorUrl;
   const testOnline = new Map<string, OnlineAdapter>();
   // UnionPay queries name an order by its orderId and the txnTime it was sent with.
   const unionPayTxnTimes = new Map<string, string>();
@@ -88,13 +95,11 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
     switch (method.provider) {
       case 'wechatpay':
         return createWeChatPayAdapter({ baseUrl: `${base}/_sim/wechatpay`, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: timeout('wechatpay') });
-      case 'alipay': {
-        const keys = loadOrCreateAlipaySandboxKeys(config.dataDir);
+      case 'alipay':
         return createAlipayAdapter({
           gatewayUrl: `${base}/_sim/alipay/gateway.do`, timeoutMs: timeout('alipay'),
-          credentials: { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem },
+          credentials: alipaySandboxCredentials(loadOrCreateAlipaySandboxKeys(config.dataDir)),
         });
-      }
       case 'alipayplus': {
         const keys = loadOrCreateAlipayPlusSandboxKeys(config.dataDir);
         return createAlipayPlusAdapter({
@@ -124,17 +129,15 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
         return adapter;
       }
       // Live: WeChat Pay and Alipay use the merchant's stored credentials; the other providers have no credential store yet.
-      if (method.provider !== 'wechatpay' && method.provider !== 'alipay') return null;
-      const stored = await loadProviderCredentials(options.store.db, options.secrets, merchantId, method.provider);
-      if (stored === null) return null;
       if (method.provider === 'wechatpay') {
-        const parsed = parseCredentials('wechatpay', stored);
-        if (!parsed.ok) throw new Error(`stored wechatpay credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
-        return createWeChatPayAdapter({ baseUrl: config.liveUrls.wechatpay, credentials: parsed.value, timeoutMs: timeout('wechatpay') });
+        const credentials = await storedCredentials('wechatpay', merchantId);
+        return credentials === null ? null : createWeChatPayAdapter({ baseUrl: config.liveUrls.wechatpay, credentials, timeoutMs: timeout('wechatpay') });
       }
-      const parsed = parseCredentials('alipay', stored);
-      if (!parsed.ok) throw new Error(`stored alipay credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
-      return createAlipayAdapter({ gatewayUrl: config.liveUrls.alipay, credentials: parsed.value, timeoutMs: timeout('alipay') });
+      if (method.provider === 'alipay') {
+        const credentials = await storedCredentials('alipay', merchantId);
+        return credentials === null ? null : createAlipayAdapter({ gatewayUrl: config.liveUrls.alipay, credentials, timeoutMs: timeout('alipay') });
+      }
+      return null;
     },
     async cardAdapterFor(mode) {
       if (mode !== 'test') return null;
@@ -152,11 +155,8 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
         }
         return adapter;
       }
-      const stored = await loadProviderCredentials(options.store.db, options.secrets, merchantId, profile.provider);
-      if (stored === null) return null;
-      const parsed = parseCredentials(profile.provider, stored);
-      if (!parsed.ok) throw new Error(`stored ${profile.provider} credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
-      return build(profile.provider, profile, config.liveUrls, parsed.value);
+      const credentials = await storedCredentials(profile.provider, merchantId);
+      return credentials === null ? null : build(profile.provider, profile, config.liveUrls, credentials);
     },
   };
 }

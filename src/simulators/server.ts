@@ -1,6 +1,7 @@
 /** The provider simulators as a server of their own (`cancan simulators`), for CANCAN_SIMULATOR_URL setups. */
 import Fastify from 'fastify';
 import type { Config } from '../config.js';
+import { listeningUrl } from '../http/address.js';
 import { closeGracefully, trackActiveRequests } from '../http/shutdown.js';
 import type { SimulatorLedger } from './ledger.js';
 import { registerSimulators } from './register.js';
@@ -16,10 +17,8 @@ export async function startSimulatorServer(config: Config): Promise<SimulatorSer
   const activeRequests = trackActiveRequests(server);
   const ledger = await registerSimulators(server, config);
   await server.listen({ port: config.port, host: config.host });
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
   return {
-    url: `http://${config.host}:${port}`,
+    url: listeningUrl(server.server, config.host),
     ledger,
     async close() {
       await closeGracefully(server, activeRequests, config.shutdownGraceMs);

@@ -24,6 +24,9 @@ export interface Store {
 // BIGINT columns hold epoch milliseconds and minor-unit amounts, all safe integers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
 
+/** How often a process retries an unreachable database (and its migrations); also the Retry-After of the 503s meanwhile. */
+export const DATABASE_RETRY_MS = 2_000;
+
 /** How long a query waits for a pooled connection (or a new one to open) before failing. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 

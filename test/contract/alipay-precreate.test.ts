@@ -15,8 +15,8 @@ import type { OnlineAdapter, OrderRequest, PosAdapter, QueryOutcome } from '../.
 import { createAlipayAdapter, type AlipayCredentials } from '../../src/providers/alipay/adapter.js';
 import { ALIPAY_SANDBOX_APP_ID, loadOrCreateAlipaySandboxKeys, type AlipaySandboxKeys } from '../../src/providers/alipay/keys.js';
 import { alipaySimulator } from '../../src/providers/alipay/simulator.js';
-import { parseBeijingTimestamp, precreateExpiry } from '../../src/providers/alipay/simulator-qr.js';
-import { beijingTimestamp } from '../../src/providers/alipay/transformers.js';
+import { precreateExpiry } from '../../src/providers/alipay/simulator-qr.js';
+import { beijingTimestamp, parseBeijingTimestamp } from '../../src/providers/china-time.js';
 import {
   CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, otherKeyPair, pemBody, refundRequest, traceChecker, useSimulatorServer,
 } from '../support/contract.js';

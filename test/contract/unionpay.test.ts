@@ -20,7 +20,7 @@ import {
 } from '../../src/providers/unionpay/keys.js';
 import { formatAnswer, parseAnswer, signFields, verifyFields } from '../../src/providers/unionpay/sign.js';
 import { unionPaySimulator } from '../../src/providers/unionpay/simulator.js';
-import { chinaTime } from '../../src/providers/unionpay/transformers.js';
+import { chinaTime } from '../../src/providers/china-time.js';
 import {
   CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, otherKeyPair, pemBody, refundRequest as refundOf, traceChecker, useSimulatorServer,
 } from '../support/contract.js';

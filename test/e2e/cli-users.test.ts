@@ -56,6 +56,7 @@ describe('cancan user', () => {
       [['--operator', '--merchant', merchantId, '--email', 'x@tea.example', '--password-stdin'], 'long enough secret', /--operator takes no --merchant/, 2],
       [['--merchant', merchantId, '--email', 'x@tea.example'], 'long enough secret', /--password-stdin is required/, 2],
       [['--merchant', merchantId, '--role', 'admin', '--email', 'x@tea.example', '--password-stdin'], 'long enough secret', /--role must be owner or staff/, 2],
+      [['--merchant', merchantId, '--role', 'operator', '--email', 'x@tea.example', '--password-stdin'], 'long enough secret', /--role must be owner or staff/, 2],
       [['--merchant', merchantId, '--email', 'not-an-email', '--password-stdin'], 'long enough secret', /not an e-mail address/, 1],
     ];
     for (const [args, input, message, status] of cases) {

@@ -1,5 +1,6 @@
 /** The operator CLI, run as the real binary against a fresh data directory. */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type TestDatabase, createTestDatabase } from '../support/databases.js';
 import { cli } from '../support/process.js';
@@ -74,8 +75,10 @@ describe('cancan CLI', () => {
     assert.match(noMerchant.stderr, /no merchant mch_nope/);
     const unknownKey = cli(env, ['key', 'revoke', 'key_nope']);
     assert.equal(unknownKey.status, 1);
-    const unknownCommand = cli(env, ['frobnicate']);
+    const unknownCommand = cli({ CANCAN_DATA_DIR: `${database.dataDir}/never-created` }, ['frobnicate']);
     assert.equal(unknownCommand.status, 2);
+    assert.match(unknownCommand.stderr, /unknown command: frobnicate/);
+    assert.ok(!existsSync(`${database.dataDir}/never-created`), 'a mistyped command creates no database or master key');
     const badEnv = cli({ ...env, CANCAN_POLL_INTERVAL_MS: 'soon' }, ['migrate']);
     assert.equal(badEnv.status, 1);
     assert.match(badEnv.stderr, /CANCAN_POLL_INTERVAL_MS/);

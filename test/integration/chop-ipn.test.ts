@@ -145,6 +145,21 @@ for (const kind of DB_KINDS) {
       }
     });
 
+    test('the password of an ipn_url with credentials reaches neither the attempt log nor the server log', async () => {
+      const { id } = await charge(1400, `http://shop:hunter2secret@127.0.0.1:${await freePort()}/ipn`);
+      await scan(t.url, await qrOf(id), 'approve');
+      const failed = await waitFor(async () => {
+        const body = await notificationsOf(id);
+        return body.data[0]?.attempt_log.length >= 1 ? body : undefined;
+      });
+      const attempt = failed.data[0].attempt_log[0];
+      assert.equal(attempt.http_status, null);
+      assert.ok(attempt.error, 'the attempt failed with a reason');
+      assert.match(attempt.error, /\/\/\[redacted\]@127\.0\.0\.1/);
+      assert.ok(!attempt.error.includes('hunter2secret'), attempt.error);
+      assert.ok(!t.logs.some((line) => line.includes('hunter2secret')));
+    });
+
     test('re-send posts a fresh notification (new notify_id, same charge)', async () => {
       const { id } = await charge(1400, receiver.url);
       await scan(t.url, await qrOf(id), 'approve');

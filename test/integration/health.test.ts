@@ -42,8 +42,9 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 
 const linesWith = (logs: readonly string[], text: string) => logs.filter((line) => line.includes(text));
 
-function assertUnavailableEnvelope(response: { status: number; body: any }): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+function assertUnavailableEnvelope(response: { status: number; headers: Headers; body: any }): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   assert.equal(response.status, 503);
+  assert.match(response.headers.get('x-request-id') ?? '', /^[A-Za-z0-9._-]{1,64}$/, 'a refusal carries its request id too');
   assert.equal(response.body.errors[0].status, '503');
   assert.equal(response.body.errors[0].code, 'service_unavailable_error');
 }
@@ -94,6 +95,7 @@ describe('health with PostgreSQL unreachable', () => {
         assertUnavailableEnvelope(await call(app.url, 'GET', '/api/v2/transactions/s-1', { key: 'sk_test_x' }));
         const chop = await call(app.url, 'POST', '/chop/chop', { key: 'sk_test_x', body: { amount: 100 } });
         assert.equal(chop.status, 503);
+        assert.ok(chop.headers.get('x-request-id'));
         assert.deepEqual(Object.keys(chop.body).sort(), ['code', 'error', 'result']);
         assert.equal(chop.body.result, 'fail');
       }

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { ALIPAY_SANDBOX_APP_ID, loadOrCreateAlipaySandboxKeys } from '../../src/providers/alipay/keys.js';
+import { alipaySandboxCredentials, loadOrCreateAlipaySandboxKeys } from '../../src/providers/alipay/keys.js';
 import { LINEPAY_SANDBOX_CREDENTIALS } from '../../src/providers/linepay/adapter.js';
 import { WECHATPAY_SANDBOX_CREDENTIALS } from '../../src/providers/wechatpay/adapter.js';
 import { type SimulatorServer, startSimulatorServer } from '../../src/simulators/server.js';
 import { FAST_ENV, type TestApp, startTestApp } from '../support/harness.js';
 import { GATEWAYS, call, ledger, saleBody, uniqueId } from '../support/client.js';
+import { CHOP_METHODS, chop } from '../support/chop.js';
 import { cli } from '../support/process.js';
 
 describe('live mode', () => {
@@ -38,26 +39,33 @@ describe('live mode', () => {
     rmSync(simDir, { recursive: true, force: true });
   });
 
+  /** Stores the simulators' credentials as a merchant's live credentials, through the CLI. */
+  function storeCredentials(merchantId: string, providers: ReadonlyArray<'wechatpay' | 'alipay' | 'linepay'>): void {
+    const credentials = {
+      wechatpay: WECHATPAY_SANDBOX_CREDENTIALS,
+      alipay: alipaySandboxCredentials(loadOrCreateAlipaySandboxKeys(simDir)),
+      linepay: LINEPAY_SANDBOX_CREDENTIALS,
+    };
+    for (const provider of providers) {
+      const file = join(simDir, `${provider}.json`);
+      writeFileSync(file, JSON.stringify(credentials[provider]));
+      const stored = cli({ CANCAN_DATA_DIR: t.database.dataDir }, ['provider', 'set-credentials', '--merchant', merchantId, provider, '--file', file, '--json']);
+      assert.equal(stored.status, 0, stored.stderr);
+    }
+  }
+
+  const liveKey = (merchantId: string): string =>
+    JSON.parse(cli({ CANCAN_DATA_DIR: t.database.dataDir }, ['key', 'create', '--merchant', merchantId, '--mode', 'live', '--json']).stdout).api_key as string;
+
   test('live keys need stored credentials; with them, every provider is paid through its live endpoint', async () => {
     const test1 = await t.merchant();
     const env = { CANCAN_DATA_DIR: t.database.dataDir };
-    const key = JSON.parse(cli(env, ['key', 'create', '--merchant', test1.id, '--mode', 'live', '--json']).stdout).api_key as string;
+    const key = liveKey(test1.id);
     const refused = await call(t.url, 'POST', '/api/v2/transactions', { key, body: saleBody(uniqueId('sale'), 100) });
     assert.equal(refused.status, 403);
     assert.match(refused.body.errors[0].detail, /no wechatpay credentials/);
 
-    const alipayKeys = loadOrCreateAlipaySandboxKeys(simDir);
-    const credentials = {
-      wechatpay: WECHATPAY_SANDBOX_CREDENTIALS,
-      alipay: { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: alipayKeys.app.privateKeyPem, alipayPublicKeyPem: alipayKeys.platform.publicKeyPem },
-      linepay: LINEPAY_SANDBOX_CREDENTIALS,
-    };
-    for (const [provider, value] of Object.entries(credentials)) {
-      const file = join(simDir, `${provider}.json`);
-      writeFileSync(file, JSON.stringify(value));
-      const stored = cli(env, ['provider', 'set-credentials', '--merchant', test1.id, provider, '--file', file, '--json']);
-      assert.equal(stored.status, 0, stored.stderr);
-    }
+    storeCredentials(test1.id, ['wechatpay', 'alipay', 'linepay']);
     for (const [index, g] of GATEWAYS.entries()) {
       const amount = 900_000 + index * 100;
       const sale = await call(t.url, 'POST', '/api/v2/transactions', {
@@ -78,6 +86,35 @@ describe('live mode', () => {
     const invalid = cli(env, ['provider', 'set-credentials', '--merchant', test1.id, 'wechatpay', '--file', bad]);
     assert.equal(invalid.status, 1);
     assert.match(invalid.stderr, /mchId is required/);
+  });
+
+  test('live hosted checkout: wallet orders are created through the live endpoints with the stored credentials', async () => {
+    const merchant = await t.merchant(CHOP_METHODS);
+    const key = liveKey(merchant.id);
+    const charge = (paymentMethod: string, amount: number, currency = 'USD') =>
+      chop(t.url, '/chop/chop', key, { payment_method: paymentMethod, amount, currency, reference: uniqueId('live') });
+
+    const missing = await charge('wechatpay', 100);
+    assert.equal(missing.status, 403, missing.text);
+    assert.equal(missing.body.code, 'payment_method_not_configured');
+
+    storeCredentials(merchant.id, ['wechatpay', 'alipay']);
+    for (const [method, amount] of [['wechatpay', 910_100], ['alipay', 910_200]] as const) {
+      const created = await charge(method, amount);
+      assert.equal(created.status, 200, created.text);
+      const deadline = Date.now() + 10_000;
+      let providers: string[] = [];
+      while (providers.length === 0 && Date.now() < deadline) {
+        providers = (await ledger(sims.url)).filter((e) => e.amount === amount).map((e) => e.provider);
+        if (providers.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(providers, [method], `${method}: the order reached the live endpoint`);
+    }
+
+    // Alipay+ has no live credential store yet.
+    const unsupported = await charge('alipay_hk', 100, 'HKD');
+    assert.equal(unsupported.status, 403, unsupported.text);
+    assert.equal(unsupported.body.code, 'payment_method_not_configured');
   });
 
   test('test keys reach simulators running as a separate server', async () => {

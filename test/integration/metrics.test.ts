@@ -10,7 +10,6 @@ import { startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTransaction } from '../../src/core/create-transaction.js';
 import { validateTransactionRequest } from '../../src/core/validate.js';
-import { startMetricsServer } from '../../src/observability/metrics-server.js';
 import { createApiKey, createMerchant } from '../../src/store/merchants.js';
 import { gatewayCodes } from '../../src/providers/registry.js';
 import { call, saleBody, uniqueId, waitFinal } from '../support/client.js';
@@ -195,17 +194,17 @@ describe('metrics: access', () => {
     const port = await freePort();
     const t = await startTestApp('sqlite', { CANCAN_METRICS_PORT: String(port) });
     const metricsUrl = `http://127.0.0.1:${port}`;
-    // Until the composition root starts the metrics server, the test starts it from the same deps.
-    const reachable = await fetch(`${metricsUrl}/metrics`).then(() => true, () => false);
-    const own = reachable ? null : await startMetricsServer(t.app.deps);
+    let closed = false;
     try {
       assert.equal((await fetch(`${t.url}/metrics`)).status, 404);
       const text = await scrape(metricsUrl);
       assert.notEqual(sample(text, 'cancan_job_queue_depth', { kind: 'transaction' }), undefined);
       assert.equal((await fetch(`${metricsUrl}/other`)).status, 404);
-    } finally {
-      await own?.close();
       await t.close();
+      closed = true;
+      assert.equal(await fetch(`${metricsUrl}/metrics`).then(() => 'reachable', () => 'closed'), 'closed', 'the metrics server closes with the app');
+    } finally {
+      if (!closed) await t.close();
     }
   });
 });

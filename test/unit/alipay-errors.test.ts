@@ -6,8 +6,9 @@ import type { RefundRequest } from '../../src/providers/contract.js';
 import {
   ALIPAY_FAILURE_CODES, classifyCancelSubCode, classifyGatewayCode, classifyPaySubCode, classifyRefundSubCode, mapAlipayFailure,
 } from '../../src/providers/alipay/errors.js';
+import { beijingTimestamp } from '../../src/providers/china-time.js';
 import {
-  beijingTimestamp, isAlipayAuthCode, toPayOutcome, toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toReverseOutcome,
+  isAlipayAuthCode, toPayOutcome, toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toReverseOutcome,
 } from '../../src/providers/alipay/transformers.js';
 
 describe('Alipay failure mapping', () => {

@@ -231,10 +231,8 @@ describe('toMajorUnitNumber / fromMajorUnitNumber', () => {
     }
   });
 
-  // Documents correct behaviour; FAILS against the current src (see report):
-  // toMajorUnitNumber(money(9007199254740991, 'USD')) returns 90071992547409.9, i.e. 9007199254740990 cents,
-  // silently one cent less. A double cannot carry every 16-digit decimal, so the function must either
-  // produce the exact literal or refuse.
+  // A double cannot carry every 16-digit decimal (9007199254740991 cents would read back as
+  // 90071992547409.9 USD, one cent less), so the function must produce the exact literal or refuse.
   test('toMajorUnitNumber never silently changes an amount: exact literal or RangeError', () => {
     for (const c of TESTED) {
       for (const a of [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 2, 1e15 + 1]) {

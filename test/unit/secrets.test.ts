@@ -69,9 +69,8 @@ describe('SecretBox', () => {
     }
   });
 
-  // FAILS against the current src on Node 20: decrypt() takes raw[12..28] as the tag without checking its
-  // length, and Node accepts GCM tags shorter than 16 bytes unless authTagLength is set. So the sealed value
-  // of '' cut to 16 bytes (iv ‖ first 4 tag bytes) decrypts to '' instead of throwing.
+  // Node accepts GCM tags shorter than 16 bytes unless authTagLength is set: without the length check, the
+  // sealed value of '' cut to 16 bytes (iv ‖ first 4 tag bytes) would decrypt to '' instead of throwing.
   test('a sealed value whose tag is truncated throws', () => {
     const box = new SecretBox(KEY_A);
     const raw = Buffer.from(box.encrypt(''), 'base64url');

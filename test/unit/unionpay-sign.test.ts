@@ -5,7 +5,8 @@ import { knownCurrencies } from '../../src/domain/money.js';
 import {
   formatAnswer, parseAnswer, parseForm, sha256Hex, signFields, signatureOf, signingString, verifyFields,
 } from '../../src/providers/unionpay/sign.js';
-import { chinaTime, currencyFromNumeric, numericCurrencyCode, parseChinaTime } from '../../src/providers/unionpay/transformers.js';
+import { chinaTime, parseChinaTime } from '../../src/providers/china-time.js';
+import { currencyFromNumeric, numericCurrencyCode } from '../../src/providers/unionpay/transformers.js';
 
 function rsaPair(): { privateKeyPem: string; publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {

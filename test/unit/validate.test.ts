@@ -130,7 +130,7 @@ describe('validateTransactionRequest: valid bodies', () => {
 
 describe('validateTransactionRequest: the body itself', () => {
   // The root of the document is the JSON pointer '' (RFC 6901), as src/http/errors.ts uses for invalid JSON.
-  // FAILS against the current src: attributeError() drops a '' pointer because it tests `pointer ? … : …`.
+  // A truthiness test (`pointer ? … : …`) in attributeError() would drop the '' pointer.
   test('non-object bodies are refused with a single error at the root pointer ""', () => {
     for (const body of [null, undefined, [], [saleBody()], 'sale', 42, true]) {
       const errors = errorsOf(body);
@@ -315,9 +315,8 @@ describe('canonicalJson', () => {
     assert.equal(canonicalJson([{ b: 1, a: 2 }, 'x']), '[{"a":2,"b":1},"x"]');
   });
 
-  // FAILS against the current src (latent: request bodies never carry arrays today):
-  // canonicalJson([undefined, 1]) returns "[,1]" (not JSON) and canonicalJson([undefined]) returns "[]",
-  // the same as canonicalJson([]). JSON.stringify writes null for such array slots.
+  // Latent (request bodies never carry arrays today): without the null, canonicalJson([undefined, 1]) would be
+  // "[,1]" (not JSON) and canonicalJson([undefined]) "[]", the same as canonicalJson([]).
   test('undefined array elements are written as null, as JSON.stringify does', () => {
     assert.equal(canonicalJson([undefined, 1]), '[null,1]');
     assert.notEqual(canonicalJson([undefined]), canonicalJson([]));

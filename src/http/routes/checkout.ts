@@ -23,6 +23,21 @@ import type { TransactionRow } from '../../store/transactions.js';
 
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 
+/**
+ * The QR as inline SVG, drawn once per code: a page open without JavaScript
+ * reloads every few seconds for up to 15 minutes. Bounded: the oldest go first.
+ */
+const qrSvgs = new Map<string, string>();
+const QR_CACHE_SIZE = 500;
+async function qrSvg(content: string): Promise<string> {
+  const cached = qrSvgs.get(content);
+  if (cached !== undefined) return cached;
+  const svg = await QRCode.toString(content, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+  if (qrSvgs.size >= QR_CACHE_SIZE) qrSvgs.delete(qrSvgs.keys().next().value as string);
+  qrSvgs.set(content, svg);
+  return svg;
+}
+
 function contentSecurityPolicy(formTargets: readonly string[]): string {
   const forms = ["'self'", ...new Set(formTargets)].join(' ');
   return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action ${forms}; frame-ancestors 'none'; base-uri 'none'`;
@@ -69,7 +84,7 @@ export function checkoutRoutes(deps: CoreDeps) {
       const html = renderCheckoutPage({
         lang, id: row.ref, merchantName: merchant.name, reference: row.reference ?? '', amount: row.amount ?? 0, currency: row.currency ?? '',
         method, expiresAt: row.expires_at ?? row.created_at, payForm, sandbox: row.mode === 'test',
-        qrSvg: row.qr_code ? await QRCode.toString(row.qr_code, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) : null,
+        qrSvg: row.qr_code ? await qrSvg(row.qr_code) : null,
         ...extra,
       });
       // Forms on this page post here, to the provider (redirect flows), and end at the merchant's callback URLs.
@@ -131,8 +146,8 @@ export function checkoutRoutes(deps: CoreDeps) {
       const row = await loadCharge(params.q);
       if (!row || row.mode !== 'test' || !row.qr_code) return notFound(reply, lang);
       const action = params.action === 'decline' ? 'decline' : 'approve';
-      const simulators = deps.config.simulatorUrl ?? deps.publicUrl();
-      const scan = await fetch(`${simulators}/_sandbox/wallet/scan`, {
+      // The listening address, not the public one: the server must not go out through a proxy to reach itself.
+      const scan = await fetch(`${deps.simulatorUrl()}/_sandbox/wallet/scan`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: row.qr_code, action }),
       }).catch((error: unknown) => { request.log.warn({ err: error }, 'sandbox wallet unreachable'); return null; });
       if (scan && !scan.ok) request.log.info({ status: scan.status, body: await scan.text() }, 'sandbox wallet refused the scan');

@@ -8,7 +8,7 @@ import QRCode from 'qrcode';
 import type { CoreDeps } from '../../core/deps.js';
 import { isDatabaseUnavailableError } from '../../store/db.js';
 import { ApiError } from '../../domain/errors.js';
-import { type ChopCaller, createCharge } from '../../chop/charges.js';
+import { createCharge } from '../../chop/charges.js';
 import { resendIpn } from '../../chop/ipn.js';
 import { PAY_QR_VENDORS } from '../../chop/methods.js';
 import { ChopError, type Params, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
@@ -17,7 +17,8 @@ import { waitForRow, waitUntilFinal } from '../../core/waiting.js';
 import { wakeTransactionJob } from '../../jobs/queue.js';
 import { renderChopTransaction, renderNotification } from '../../chop/views.js';
 import type { TransactionRow } from '../../store/transactions.js';
-import { authenticateRequest } from '../auth.js';
+import { type KeyCaller, admitCaller } from '../auth.js';
+import { DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE } from '../errors.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { CHOP_LIST_LIMIT, CHOP_ROUTES, CHOP_SCHEMAS } from '../schemas/chop.js';
 import { type ChopParsers, chopValidator } from '../schemas/rules.js';
@@ -26,19 +27,13 @@ import { plainJson } from '../schemas/validator.js';
 /** How long refund, cancel and pay_qr answers wait for the provider before answering "pending". */
 const ANSWER_WAIT_MS = 10_000;
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    chopCaller?: ChopCaller;
-  }
-}
-
 export function sendFail(reply: FastifyReply, status: number, code: string, error: string): FastifyReply {
   return reply.code(status).type('application/json').send({ result: 'fail', error, code });
 }
 
-function callerOf(request: FastifyRequest): ChopCaller {
-  if (!request.chopCaller) throw new Error('route without authentication');
-  return request.chopCaller;
+function callerOf(request: FastifyRequest): KeyCaller {
+  if (!request.caller) throw new Error('route without authentication');
+  return request.caller;
 }
 
 /** /chop/transactions's query: the page size, the cursor, the reference filter. */
@@ -63,7 +58,6 @@ export function parseFormatQuery(query: Record<string, unknown>): string | undef
 export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
   return async (app: FastifyInstance): Promise<void> => {
     for (const schema of CHOP_SCHEMAS) app.addSchema(schema);
-    limiter.shareFor(app, deps);
     const checked = (parsers: ChopParsers = {}) => ({ validatorCompiler: chopValidator(deps.log, parsers), serializerCompiler: plainJson });
 
     app.setErrorHandler((error, request, reply) => {
@@ -71,21 +65,13 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
       if (error instanceof ApiError) return sendFail(reply, error.status, error.status === 401 ? 'unauthorized' : error.status === 429 ? 'rate_limited' : 'error', error.items[0]?.detail ?? error.message);
       const status = (error as { statusCode?: number }).statusCode;
       if (status && status >= 400 && status < 500) return sendFail(reply, status, 'invalid_request', (error as Error).message);
-      if (isDatabaseUnavailableError(error)) return sendFail(reply.header('retry-after', '2'), 503, 'service_unavailable', 'The database is unavailable; retry later');
+      if (isDatabaseUnavailableError(error)) return sendFail(reply.header('retry-after', DATABASE_RETRY_AFTER), 503, 'service_unavailable', DATABASE_UNAVAILABLE);
       request.log.error({ err: error }, 'CHOP request failed');
       return sendFail(reply, 500, 'internal_error', 'Something went wrong on our side; the request can be retried safely');
     });
 
-    // Before validation, as when the handler validated: without a valid token a request is a 401 whatever its parameters.
-    app.addHook('preValidation', async (request, reply) => {
-      const caller = await authenticateRequest(deps, request);
-      const retryAfter = await limiter.acquire(caller.keyId, deps.clock.now());
-      if (retryAfter > 0) {
-        reply.header('Retry-After', String(retryAfter));
-        throw new ChopError(429, 'rate_limited', `Too many requests for this API key; retry after ${retryAfter} s`);
-      }
-      request.chopCaller = caller;
-    });
+    // Authentication and the rate limit answer in this API's envelope: 401 `unauthorized`, 429 `rate_limited` (the error handler above).
+    app.addHook('preValidation', admitCaller(deps, limiter));
 
     const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) =>
       parseChargeParams(params, methodParam === 'vendor' ? { methodParam, allowedMethods: PAY_QR_VENDORS } : { methodParam });

@@ -22,34 +22,14 @@ export interface Readiness {
   workerRunning(): boolean | null;
 }
 
-const readinessByDeps = new WeakMap<CoreDeps, Readiness>();
-
-/** Tells the health routes of a server built from `deps` about the process's state. */
-export function attachReadiness(deps: CoreDeps, readiness: Readiness): void {
-  readinessByDeps.set(deps, readiness);
-}
-
-/** Without an attached state (a bare server in a test): database only, migrations assumed. */
-function fallbackReadiness(deps: CoreDeps): Readiness {
-  return {
-    role: deps.config.role,
-    draining: () => false,
-    migrated: () => true,
-    checkDatabase: () => deps.store.ping().then(() => true, () => false),
-    workerRunning: () => null,
-  };
-}
-
 type CheckState = 'ok' | 'failed' | 'pending' | 'stopped';
 
-export function healthRoutes(deps: CoreDeps) {
-  const readiness = () => readinessByDeps.get(deps) ?? fallbackReadiness(deps);
+export function healthRoutes(deps: CoreDeps, state: Readiness) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/healthz', async (_request, reply) =>
-      reply.header('cache-control', 'no-store').send({ status: 'ok', role: readiness().role, database: deps.store.dialect }));
+      reply.header('cache-control', 'no-store').send({ status: 'ok', role: state.role, database: deps.store.dialect }));
 
     app.get('/readyz', async (_request, reply) => {
-      const state = readiness();
       const checks: Record<string, CheckState> = {};
       if (state.draining()) checks.shutdown = 'pending';
       checks.migrations = state.migrated() ? 'ok' : 'pending';

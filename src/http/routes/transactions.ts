@@ -1,13 +1,13 @@
 /** The POS API (CANCAN v2): /api/v2/transactions. Thin: parse, call core, render. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Caller, createTransaction } from '../../core/create-transaction.js';
+import { createTransaction } from '../../core/create-transaction.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { type ListFilters, listTransactions } from '../../core/list-transactions.js';
 import { validateTransactionRequest } from '../../core/validate.js';
 import { waitUntilFinal } from '../../core/waiting.js';
 import { ApiError } from '../../domain/errors.js';
 import { findPosTransaction } from '../../store/transactions.js';
-import { authenticateRequest } from '../auth.js';
+import { type KeyCaller, admitCaller } from '../auth.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { renderTransaction } from '../resources.js';
 import { CREATE_TRANSACTION_ROUTE, GET_TRANSACTION_ROUTE, LIST_TRANSACTIONS_ROUTE, POS_SCHEMAS } from '../schemas/pos.js';
@@ -16,12 +16,6 @@ import { plainJson } from '../schemas/validator.js';
 import { parseListQuery } from './list-query.js';
 
 const MAX_WAIT_SECONDS = 30;
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    caller?: Caller;
-  }
-}
 
 /** `Prefer: wait=N` (RFC 7240), capped at 30 seconds; null when absent. */
 export function preferredWait(header: string | string[] | undefined): number | null {
@@ -33,19 +27,8 @@ export function preferredWait(header: string | string[] | undefined): number | n
 export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
   return async (app: FastifyInstance): Promise<void> => {
     for (const schema of POS_SCHEMAS) app.addSchema(schema);
-    limiter.shareFor(app, deps);
     const checked = { validatorCompiler: posValidator(deps.log), serializerCompiler: plainJson };
-
-    // Before validation, as when the handler validated: without a valid key a request is a 401 whatever its body, and a bad body counts against the limit.
-    app.addHook('preValidation', async (request, reply) => {
-      const caller = await authenticateRequest(deps, request);
-      const retryAfter = await limiter.acquire(caller.keyId, deps.clock.now());
-      if (retryAfter > 0) {
-        reply.header('Retry-After', String(retryAfter));
-        throw new ApiError(429, { code: 'rate_limit_error', detail: `Too many requests for this API key; retry after ${retryAfter} s` });
-      }
-      request.caller = caller;
-    });
+    app.addHook('preValidation', admitCaller(deps, limiter));
 
     app.post('/transactions', { schema: CREATE_TRANSACTION_ROUTE, ...checked }, async (request, reply) => {
       const caller = callerOf(request);
@@ -75,7 +58,7 @@ export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
   };
 }
 
-function callerOf(request: FastifyRequest): Caller {
+function callerOf(request: FastifyRequest): KeyCaller {
   if (!request.caller) throw new ApiError(401, { code: 'authentication_error', detail: 'Not authenticated' });
   return request.caller;
 }

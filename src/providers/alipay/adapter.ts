@@ -8,6 +8,7 @@
  * never a decline.
  */
 import { performance } from 'node:perf_hooks';
+import { describeCallError, redactFields, redactSecrets } from '../call-errors.js';
 import type { CloseOutcome, OnlineAdapter, PosAdapter, ProviderTrace, QueryOutcome, Traced } from '../contract.js';
 import { mapAlipayFailure } from './errors.js';
 import {
@@ -67,7 +68,7 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter &
       if (!opened.ok) return { ok: false, reason: opened.reason, httpStatus, latencyMs: elapsed() };
       return { ok: true, fields: opened.fields, httpStatus, latencyMs: elapsed() };
     } catch (error) {
-      return { ok: false, reason: describeError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
+      return { ok: false, reason: describeCallError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
     }
   }
 
@@ -82,14 +83,14 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter &
   ): Promise<Traced<T>> {
     const result = await call(method, bizContent, optional);
     // Alipay echoes the signing string (biz_content included) in isv.invalid-signature messages.
-    const redact = (text: string | null): string | null => redactSecrets(text, [credentials.appPrivateKeyPem, ...secrets]);
+    const allSecrets = [credentials.appPrivateKeyPem, ...secrets];
     const base = { provider: 'alipay', call: method, latencyMs: result.latencyMs, httpStatus: result.httpStatus } as const;
     if (!result.ok) {
-      const reason = redact(result.reason) ?? '';
+      const reason = redactSecrets(result.reason, allSecrets);
       const trace: ProviderTrace = { ...base, code: null, message: reason };
       return { outcome: whenUnknown(reason), trace };
     }
-    const fields = redactFields(result.fields, redact);
+    const fields = redactFields(result.fields, allSecrets);
     const trace: ProviderTrace = { ...base, code: traceCode(fields), message: traceMessage(fields) };
     return { outcome: interpret(fields), trace };
   }
@@ -152,26 +153,4 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter &
     close,
     mapFailure: mapAlipayFailure,
   };
-}
-
-/** Never let a secret reach a trace or an outcome, even if the provider echoed one back. */
-function redactSecrets(text: string | null, secrets: readonly string[]): string | null {
-  if (text === null) return null;
-  return secrets.reduce((result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')), text);
-}
-
-/** Answer fields with secrets scrubbed, so neither traces nor outcome messages can carry one. */
-function redactFields(fields: AlipayFields, redact: (text: string | null) => string | null): AlipayFields {
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fields)) clean[name] = redact(value) ?? '';
-  return clean;
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return 'request failed';
 }

@@ -5,6 +5,7 @@
  * answers, CanCan verifies them).
  */
 import { type RsaKeyPair, loadOrCreateKeyPairs } from '../sandbox-keys.js';
+import type { AlipayCredentials } from './adapter.js';
 
 export type { RsaKeyPair } from '../sandbox-keys.js';
 
@@ -20,4 +21,9 @@ export interface AlipaySandboxKeys {
 
 export function loadOrCreateAlipaySandboxKeys(dataDir: string): AlipaySandboxKeys {
   return loadOrCreateKeyPairs(dataDir, ALIPAY_SANDBOX_KEYS_FILE, ['app', 'platform'], 'an Alipay sandbox key file');
+}
+
+/** What a test-mode adapter signs and verifies with. */
+export function alipaySandboxCredentials(keys: AlipaySandboxKeys): AlipayCredentials {
+  return { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
 }

@@ -8,16 +8,17 @@
  * (opendocs.alipay.com/apis/api_1/alipay.trade.precreate, .../alipay.trade.close).
  */
 import { toMajorUnitString } from '../../domain/money.js';
+import { beijingTimestamp } from '../china-time.js';
 import type { CloseOutcome, OrderOutcome, OrderRequest, QueryOutcome } from '../contract.js';
 import { classifyPrecreateSubCode, closeSubCodeOutcome } from './errors.js';
 import type { AlipayFields } from './sign.js';
 import {
-  assertNever, beijingTimestamp, bySubCodeClass, foreignCurrency, mismatchedOrder, nonEmpty, readAnswer, subjectOf,
+  answerReason, assertNever, bySubCodeClass, mismatchedOrder, nonEmpty, orderCurrencyFields, readAnswer, subjectOf,
   type BizContent,
 } from './transformers.js';
 
 export function precreateBizContent(request: OrderRequest): BizContent {
-  const content: Record<string, string> = {
+  return {
     out_trade_no: request.orderNo,
     total_amount: toMajorUnitString(request.money), // decimal string in major units
     subject: subjectOf(request.description, request.orderNo),
@@ -25,13 +26,8 @@ export function precreateBizContent(request: OrderRequest): BizContent {
     // Absolute deadline, yyyy-MM-dd HH:mm:ss China time; takes precedence over timeout_express. Truncated
     // to the second, so the code stops working no later than CanCan's deadline.
     time_expire: beijingTimestamp(request.expiresAt),
+    ...orderCurrencyFields(request.money),
   };
-  const currency = foreignCurrency(request.money);
-  if (currency !== null) {
-    content['trans_currency'] = currency; // the currency total_amount is in
-    content['settle_currency'] = currency; // settle in the same currency: no conversion asked for
-  }
-  return content;
 }
 
 /** `notify_url` is a common parameter, outside biz_content; left out when CanCan has none (it queries). */
@@ -97,7 +93,7 @@ export function toCloseAnswer(fields: AlipayFields): CloseAnswer {
       return { kind: 'declined', code: answer.code, message: answer.message };
     case 'awaiting_customer':
     case 'unavailable':
-      return { kind: 'unknown', reason: `${fields['code'] ?? ''}: ${fields['sub_msg'] ?? fields['msg'] ?? ''}` };
+      return { kind: 'unknown', reason: answerReason(fields) };
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:

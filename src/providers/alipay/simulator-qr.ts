@@ -7,6 +7,8 @@
 import { randomInt } from 'node:crypto';
 import { lastTwoDigits } from '../../domain/money.js';
 import type { SimOrder } from '../../simulators/ledger.js';
+import { CHINA_OFFSET_MS, parseBeijingTimestamp } from '../china-time.js';
+
 
 export interface PrecreateMemo {
   readonly flow: 'precreate';
@@ -18,11 +20,10 @@ export interface PrecreateMemo {
 }
 
 /** "The QR code is valid for at most 2 hours, whatever the timeout" (alipay.trade.precreate, timeout_express). */
-export const QR_CODE_VALIDITY_MS = 2 * 3_600_000;
+const QR_CODE_VALIDITY_MS = 2 * 3_600_000;
 /** timeout_express default for face-to-face payments: 3h. */
 const DEFAULT_TIMEOUT_MS = 3 * 3_600_000;
 const MAX_TIMEOUT_MS = 15 * 24 * 3_600_000;
-const CHINA_OFFSET_MS = 8 * 3_600_000;
 const TIMEOUT_UNITS_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 24 * 3_600_000 };
 
 export function newPrecreateMemo(amount: number, qrCode: string, expiresAt: number): PrecreateMemo {
@@ -85,14 +86,4 @@ function relativeTimeoutMs(text: string, now: number): number | null {
   if (unitMs === undefined) return null;
   const ms = Number(match[1]) * unitMs;
   return ms <= MAX_TIMEOUT_MS ? ms : null;
-}
-
-/** `yyyy-MM-dd HH:mm:ss` in China time → epoch ms, or null if it is not a real time. */
-export function parseBeijingTimestamp(text: string): number | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
-  if (match === null) return null;
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match.slice(1).map(Number);
-  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second) - CHINA_OFFSET_MS;
-  const roundTrip = new Date(epochMs + CHINA_OFFSET_MS).toISOString();
-  return `${roundTrip.slice(0, 10)} ${roundTrip.slice(11, 19)}` === text ? epochMs : null;
 }

@@ -20,9 +20,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { fromMajorUnitString, isCurrencyCode, lastTwoDigits, money, toMajorUnitString, type Money } from '../../domain/money.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
+import { beijingTimestamp } from '../china-time.js';
 import { encodePrecreateMemo, newPrecreateMemo, newQrCode, precreateExpiry, precreateMemoOf } from './simulator-qr.js';
 import { ERROR_RESPONSE_KEY, responseKeyFor, signedResponseBody, signingString, verifyParams } from './sign.js';
-import { ALIPAY_METHODS, assertNever, beijingTimestamp, isAlipayAuthCode, type AlipayMethod, type TradeStatus } from './transformers.js';
+import { ALIPAY_METHODS, assertNever, isAlipayAuthCode, type AlipayMethod, type TradeStatus } from './transformers.js';
 
 export interface AlipaySimulatorOptions {
   ledger: SimulatorLedger;

@@ -8,6 +8,7 @@
  * refusal: it is `unknown`.
  */
 import { fromMajorUnitString, toMajorUnitString, type Money } from '../../domain/money.js';
+import { beijingTimestamp } from '../china-time.js';
 import type {
   PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, ReverseOutcome,
 } from '../contract.js';
@@ -28,7 +29,7 @@ export const ALIPAY_METHODS = {
 export type AlipayMethod = (typeof ALIPAY_METHODS)[keyof typeof ALIPAY_METHODS];
 
 /** alipay.trade.query `trade_status` values. */
-export const TRADE_STATUSES = ['WAIT_BUYER_PAY', 'TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'] as const;
+const TRADE_STATUSES = ['WAIT_BUYER_PAY', 'TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'] as const;
 export type TradeStatus = (typeof TRADE_STATUSES)[number];
 
 /** `subject` is String(256) and must not contain `/`, `=` or `&` (alipay.trade.pay docs). */
@@ -42,11 +43,6 @@ export function isAlipayAuthCode(authCode: string): boolean {
   return /^(?:2[5-9]|30)\d{14,22}$/.test(authCode);
 }
 
-/** `yyyy-MM-dd HH:mm:ss` in China Standard Time (UTC+8), the gateway's `timestamp` format. */
-export function beijingTimestamp(epochMs: number): string {
-  const iso = new Date(epochMs + 8 * 3_600_000).toISOString(); // 2024-05-13T09:49:20.123Z, shifted to UTC+8
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-}
 
 export type BizContent = Readonly<Record<string, string>>;
 
@@ -78,21 +74,22 @@ export function subjectOf(description: string, orderNo: string): string {
   return subject === '' ? `Order ${orderNo}` : subject;
 }
 
+/** A cross-border order's `trans_currency` (the currency total_amount is in) and `settle_currency` (the same: no conversion asked for). */
+export function orderCurrencyFields(value: Money): BizContent {
+  const currency = foreignCurrency(value);
+  return currency === null ? {} : { trans_currency: currency, settle_currency: currency };
+}
+
 export function payBizContent(request: PayRequest): BizContent {
-  const content: Record<string, string> = {
+  return {
     out_trade_no: request.orderNo,
     scene: 'bar_code', // the customer shows a payment code; the merchant scans it
     auth_code: request.authCode,
     product_code: 'FACE_TO_FACE_PAYMENT',
     subject: subjectOf(request.description, request.orderNo),
     total_amount: toMajorUnitString(request.money), // decimal string in major units
+    ...orderCurrencyFields(request.money),
   };
-  const currency = foreignCurrency(request.money);
-  if (currency !== null) {
-    content['trans_currency'] = currency; // the currency total_amount is in
-    content['settle_currency'] = currency; // settle in the same currency: no conversion asked for
-  }
-  return content;
 }
 
 export function queryBizContent(orderNo: string): BizContent {
@@ -163,6 +160,11 @@ export function readAnswer(fields: AlipayFields): Answer {
   }
 }
 
+/** `code: message` of an answer that leaves the outcome open. */
+export function answerReason(fields: AlipayFields): string {
+  return `${fields['code'] ?? ''}: ${fields['sub_msg'] ?? fields['msg'] ?? ''}`;
+}
+
 /** An answer about another order than the one asked about cannot be trusted. */
 export function mismatchedOrder(fields: AlipayFields, orderNo: string): boolean {
   const answered = nonEmpty(fields['out_trade_no']);
@@ -204,7 +206,7 @@ export function toQueryOutcome(fields: AlipayFields, orderNo: string): QueryOutc
     case 'awaiting_customer':
     case 'unavailable':
     case 'refused':
-      return { kind: 'unknown', reason: `${fields['code'] ?? ''}: ${fields['sub_msg'] ?? fields['msg'] ?? ''}` };
+      return { kind: 'unknown', reason: answerReason(fields) };
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
@@ -239,15 +241,12 @@ export function toReverseOutcome(fields: AlipayFields): ReverseOutcome {
     }
     case 'business_failed':
       if (answer.subCode === 'ACQ.TRADE_NOT_EXIST') return { kind: 'reversed' }; // nothing to cancel
-      return bySubCodeClass<ReverseOutcome>(classifyCancelSubCode(answer.subCode), {
-        unknown: () => ({ kind: 'unknown', reason: `${answer.subCode}: ${answer.message}` }),
-        definite: () => ({ kind: 'declined', code: answer.subCode, message: answer.message }),
-      });
+      return declinedOrUnknown(answer, classifyCancelSubCode(answer.subCode));
     case 'refused':
       return { kind: 'declined', code: answer.code, message: answer.message };
     case 'awaiting_customer':
     case 'unavailable':
-      return { kind: 'unknown', reason: `${fields['code'] ?? ''}: ${fields['sub_msg'] ?? fields['msg'] ?? ''}` };
+      return { kind: 'unknown', reason: answerReason(fields) };
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
@@ -267,20 +266,29 @@ export function toRefundOutcome(fields: AlipayFields, orderNo: string): RefundOu
       return { kind: 'unknown', reason: `unexpected fund_change ${fundChange}` };
     }
     case 'business_failed':
-      return bySubCodeClass<RefundOutcome>(classifyRefundSubCode(answer.subCode), {
-        unknown: () => ({ kind: 'unknown', reason: `${answer.subCode}: ${answer.message}` }),
-        definite: () => ({ kind: 'declined', code: answer.subCode, message: answer.message }),
-      });
+      return declinedOrUnknown(answer, classifyRefundSubCode(answer.subCode));
     case 'refused':
       return { kind: 'declined', code: answer.code, message: answer.message };
     case 'awaiting_customer':
     case 'unavailable':
-      return { kind: 'unknown', reason: `${fields['code'] ?? ''}: ${fields['sub_msg'] ?? fields['msg'] ?? ''}` };
+      return { kind: 'unknown', reason: answerReason(fields) };
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
       return assertNever(answer);
   }
+}
+
+type DeclinedOrUnknown =
+  | { readonly kind: 'declined'; readonly code: string; readonly message: string }
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+/** A business failure of a cancel or refund: only a definite sub_code is a refusal; anything else leaves the outcome open. */
+function declinedOrUnknown(answer: Extract<Answer, { kind: 'business_failed' }>, subCodeClass: SubCodeClass): DeclinedOrUnknown {
+  return bySubCodeClass<DeclinedOrUnknown>(subCodeClass, {
+    unknown: () => ({ kind: 'unknown', reason: `${answer.subCode}: ${answer.message}` }),
+    definite: () => ({ kind: 'declined', code: answer.subCode, message: answer.message }),
+  });
 }
 
 /**
@@ -299,7 +307,7 @@ export function toRefundQueryOutcome(fields: AlipayFields, request: RefundReques
     case 'awaiting_customer':
     case 'unavailable':
     case 'refused':
-      return { kind: 'unknown', reason: `${fields['code'] ?? ''}: ${fields['sub_msg'] ?? fields['msg'] ?? ''}` };
+      return { kind: 'unknown', reason: answerReason(fields) };
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
@@ -335,7 +343,7 @@ export function traceMessage(fields: AlipayFields): string | null {
   return nonEmpty(fields['sub_msg']) ?? nonEmpty(fields['msg']) ?? null;
 }
 
-export function parseTradeStatus(value: string | undefined): TradeStatus | null {
+function parseTradeStatus(value: string | undefined): TradeStatus | null {
   return TRADE_STATUSES.find((status) => status === value) ?? null;
 }
 

@@ -7,6 +7,7 @@
  * never a decline.
  */
 import { performance } from 'node:perf_hooks';
+import { describeCallError, redactSecrets } from '../call-errors.js';
 import type { OnlineAdapter, ProviderTrace, Traced } from '../contract.js';
 import { mapAlipayPlusFailure } from './errors.js';
 import { isoTime, signMessage, verifyMessage } from './sign.js';
@@ -81,7 +82,7 @@ export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): Onli
       if (!opened.ok) return { ok: false, reason: opened.reason, httpStatus, latencyMs: elapsed() };
       return { ok: true, answer: opened.answer, httpStatus, latencyMs: elapsed() };
     } catch (error) {
-      return { ok: false, reason: describeError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
+      return { ok: false, reason: describeCallError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
     }
   }
 
@@ -104,8 +105,7 @@ export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): Onli
     }
   }
 
-  const redact = (text: string | null): string | null =>
-    text === null ? null : text.split(credentials.merchantPrivateKeyPem).join('[redacted]');
+  const redact = (text: string | null): string | null => (text === null ? null : redactSecrets(text, [credentials.merchantPrivateKeyPem]));
 
   function traceOf(api: string, result: CallResult, latencyMs: number = result.latencyMs): ProviderTrace {
     const base = { provider: 'alipayplus', call: api, latencyMs, httpStatus: result.httpStatus } as const;
@@ -159,13 +159,4 @@ export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): Onli
     ),
     mapFailure: mapAlipayPlusFailure,
   };
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return 'request failed';
 }

@@ -12,7 +12,7 @@
 import type { FailureCode } from '../../domain/failures.js';
 
 /** Provider code (resultCode or paymentResultCode) → blueprint failure code. */
-export const ALIPAYPLUS_FAILURE_CODES: ReadonlyMap<string, FailureCode> = new Map<string, FailureCode>([
+const ALIPAYPLUS_FAILURE_CODES: ReadonlyMap<string, FailureCode> = new Map<string, FailureCode>([
   // The customer's balance and limits.
   ['USER_BALANCE_NOT_ENOUGH', 'customer_insufficient_balance_failure'],
   ['USER_AMOUNT_EXCEED_LIMIT', 'customer_not_allowed_to_pay_failure'],

@@ -17,7 +17,7 @@ export type { RsaKeyPair } from '../sandbox-keys.js';
  */
 export const ALIPAYPLUS_SANDBOX_CLIENT_ID = 'SANDBOX_5YCANCAN00000001';
 
-export const ALIPAYPLUS_SANDBOX_KEYS_FILE = 'alipayplus-sandbox-keys.json';
+const ALIPAYPLUS_SANDBOX_KEYS_FILE = 'alipayplus-sandbox-keys.json';
 
 export interface AlipayPlusSandboxKeys {
   /** The test merchant's pair: signs requests. */

@@ -13,8 +13,8 @@
 import { createSign, createVerify } from 'node:crypto';
 
 const ALGORITHM = 'RSA-SHA256';
-export const SIGNATURE_ALGORITHM = 'RSA256';
-export const DEFAULT_KEY_VERSION = '1';
+const SIGNATURE_ALGORITHM = 'RSA256';
+const DEFAULT_KEY_VERSION = '1';
 
 /** `POST /ams/api/v1/payments/pay\n<clientId>.<time>.<body>` */
 export function signingContent(httpMethod: string, path: string, clientId: string, time: string, body: string): string {
@@ -27,7 +27,7 @@ export function signContent(content: string, privateKeyPem: string): string {
 }
 
 /** Whether `signature` (base64) signs `content`; malformed keys or signatures are simply `false`. */
-export function verifyContent(content: string, signature: string, publicKeyPem: string): boolean {
+function verifyContent(content: string, signature: string, publicKeyPem: string): boolean {
   if (signature === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(signature)) return false;
   try {
     return createVerify(ALGORITHM).update(content, 'utf8').verify(publicKeyPem, signature, 'base64');

@@ -50,12 +50,12 @@ export const ALIPAYPLUS_WALLET_CURRENCIES: Readonly<Record<AlipayPlusPaymentMeth
   jkopay: ['TWD'],
 };
 
-export function isAlipayPlusPaymentMethod(method: string): method is AlipayPlusPaymentMethod {
+function isAlipayPlusPaymentMethod(method: string): method is AlipayPlusPaymentMethod {
   return Object.hasOwn(ALIPAYPLUS_PAYMENT_METHOD_TYPES, method);
 }
 
 /** Known wallets by their table; anything else is passed on upper-cased for Antom to accept or refuse. */
-export function paymentMethodTypeFor(method: string): string {
+function paymentMethodTypeFor(method: string): string {
   return isAlipayPlusPaymentMethod(method) ? ALIPAYPLUS_PAYMENT_METHOD_TYPES[method] : method.toUpperCase();
 }
 
@@ -142,7 +142,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
 }
 
 /** `result` of an answer, or null when it is missing or malformed. */
-export function readResult(answer: JsonObject): AmsResult | null {
+function readResult(answer: JsonObject): AmsResult | null {
   const result = answer['result'];
   if (!isJsonObject(result)) return null;
   const { resultCode, resultStatus, resultMessage } = result;
@@ -173,7 +173,7 @@ function sameAmount(answer: JsonObject, name: string, expected: Money): boolean 
  * The code the shopper's wallet scans: `orderCodeForm.codeDetails[]` (the
  * TEXT entry, i.e. the QR content, first), else the cashier `normalUrl`.
  */
-export function merchantCode(answer: JsonObject): string | null {
+function merchantCode(answer: JsonObject): string | null {
   const form = answer['orderCodeForm'];
   if (isJsonObject(form) && Array.isArray(form['codeDetails'])) {
     const details = form['codeDetails'].filter(isJsonObject);

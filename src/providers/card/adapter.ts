@@ -21,6 +21,7 @@
  * answer or a transport error echoed them.
  */
 import { performance } from 'node:perf_hooks';
+import { describeCallError } from '../call-errors.js';
 import type { CardAdapter, ProviderTrace, RefundOutcome, Traced } from '../contract.js';
 import { mapCardFailure, SALE_NOT_FOUND } from './errors.js';
 import {
@@ -28,7 +29,7 @@ import {
   toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toSaleOutcome, traceCode, traceMessage, txnsOf,
   type CardCredentials, type SearchWindow,
 } from './transformers.js';
-import { buildTxnXml, field, parseConvergeXml, type ConvergeAnswer, type WireFields } from './xml.js';
+import { buildTxnXml, ConvergeXmlError, field, parseConvergeXml, type ConvergeAnswer, type WireFields } from './xml.js';
 
 export type { CardCredentials } from './transformers.js';
 
@@ -100,7 +101,7 @@ export function createCardAdapter(options: CardAdapterOptions): CardAdapter {
       if (!response.ok) return { ok: false, reason: `HTTP ${response.status}`, httpStatus, latencyMs: elapsed() };
       return { ok: true, answer: parseConvergeXml(body), httpStatus, latencyMs: elapsed() };
     } catch (error) {
-      return { ok: false, reason: describeError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
+      return { ok: false, reason: describeCallError(error, timeoutMs, ConvergeXmlError), httpStatus, latencyMs: elapsed() };
     }
   }
 
@@ -190,14 +191,4 @@ export function createCardAdapter(options: CardAdapterOptions): CardAdapter {
 
     mapFailure: mapCardFailure,
   };
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-    if (error.name === 'ConvergeXmlError') return `unparsable answer: ${error.message}`;
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return 'request failed';
 }

@@ -136,7 +136,7 @@ function startOfUtcDay(ms: number): number {
 }
 
 /** MM/DD/YYYY (UTC), txnquery's search date format. */
-export function formatSearchDate(ms: number): string {
+function formatSearchDate(ms: number): string {
   const date = new Date(ms);
   return `${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())}/${date.getUTCFullYear()}`;
 }

@@ -21,6 +21,7 @@
  * taken for the first (see the report's proposed contract change).
  */
 import { performance } from 'node:perf_hooks';
+import { describeCallError, redactSecrets } from '../call-errors.js';
 import type { PosAdapter, ProviderTrace } from '../contract.js';
 import { mapLinePayFailure } from './errors.js';
 import { LinePayJsonError, parseLinePayJson, stringifyLinePayJson, type JsonWritable } from './json.js';
@@ -72,8 +73,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
 
   /** Never let a secret reach an outcome or a trace, even if LINE Pay echoed one back. */
   function redact(text: string, secrets: readonly string[]): string {
-    return [credentials.channelSecret, ...secrets]
-      .reduce((result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')), text);
+    return redactSecrets(text, [credentials.channelSecret, ...secrets]);
   }
 
   async function call(name: string, request: Request, secrets: readonly string[] = []): Promise<CallRecord> {
@@ -97,7 +97,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       const safe = { ...answer, returnMessage: redact(answer.returnMessage, secrets) };
       return { name, latencyMs: elapsed(), httpStatus, result: { ok: true, answer: safe } };
     } catch (error) {
-      return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: redact(describeError(error, timeoutMs), secrets) } };
+      return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: redact(describeCallError(error, timeoutMs, LinePayJsonError), secrets) } };
     }
   }
 
@@ -201,14 +201,4 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
     mapFailure: mapLinePayFailure,
   };
   return adapter;
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof LinePayJsonError) return `unparsable answer: ${error.message}`;
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return 'request failed';
 }

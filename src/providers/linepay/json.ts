@@ -12,7 +12,7 @@
  */
 
 /** Keys whose integer values are ids, kept as strings of digits. */
-export const ID_KEYS: ReadonlySet<string> = new Set(['transactionId', 'refundTransactionId']);
+const ID_KEYS: ReadonlySet<string> = new Set(['transactionId', 'refundTransactionId']);
 
 export class LinePayJsonError extends Error {
   override readonly name = 'LinePayJsonError';

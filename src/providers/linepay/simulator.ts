@@ -17,6 +17,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { fromMajorUnitNumber, isCurrencyCode, lastTwoDigits, money, toMajorUnitNumber, type CurrencyCode } from '../../domain/money.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
 import type { LinePayCredentials } from './adapter.js';
+import { HEADER_ERROR, VOID_NOT_ALLOWED } from './errors.js';
 import { BareInteger, isJsonObject, member, numberMember, parseLinePayJson, stringMember, stringifyLinePayJson, type JsonWritable } from './json.js';
 import { verifyRequest } from './sign.js';
 import { assertNever, type CheckStatus } from './transformers.js';
@@ -170,7 +171,7 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
       case 'paid':
       case 'partially_refunded':
       case 'refunded':
-        return fail('1179', 'A captured payment cannot be voided; refund it instead.');
+        return fail(VOID_NOT_ALLOWED, 'A captured payment cannot be voided; refund it instead.');
       default:
         return assertNever(order.status);
     }
@@ -237,7 +238,7 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
           const apiPath = queryAt === -1 ? url : url.slice(0, queryAt);
           const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
           const auth = verifyRequest(request.headers, options.channels, apiPath, method === 'GET' ? query : body);
-          const result = auth.ok ? await handle(request, method === 'GET' ? query : body) : fail('1106', `Header information error: ${auth.reason}.`);
+          const result = auth.ok ? await handle(request, method === 'GET' ? query : body) : fail(HEADER_ERROR, `Header information error: ${auth.reason}.`);
           const text = stringifyLinePayJson({ returnCode: result.returnCode, returnMessage: result.returnMessage, info: result.info });
           return reply.code(200).type('application/json; charset=UTF-8').send(text);
         },

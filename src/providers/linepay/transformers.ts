@@ -18,7 +18,7 @@ import { isJsonObject, member, numberMember, stringMember, type JsonObject, type
 export type LinePayRegion = 'TH' | 'TW';
 
 /** The check API's `info.status` values (Payment Status Check API). */
-export const CHECK_STATUSES = ['COMPLETE', 'FAIL', 'REFUND'] as const;
+const CHECK_STATUSES = ['COMPLETE', 'FAIL', 'REFUND'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 /** productName: "Max length: 4,000". */

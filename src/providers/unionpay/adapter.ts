@@ -16,6 +16,8 @@
  * known is `unknown`, never guessed.
  */
 import { performance } from 'node:perf_hooks';
+import { describeCallError } from '../call-errors.js';
+import { chinaTime } from '../china-time.js';
 import type {
   CloseOutcome, OnlineAdapter, OrderOutcome, OrderRequest, ProviderTrace, QueryOutcome, RefundOutcome,
   RefundQueryOutcome, RefundRequest, Traced,
@@ -23,7 +25,7 @@ import type {
 import { mapUnionPayFailure } from './errors.js';
 import { parseAnswer, signFields, verifyFields, type UnionPayFields } from './sign.js';
 import {
-  chinaTime, frontConsumeFields, isUnionPayOrderId, orderCodeUrl, queryFields, refundFields, toQueryOutcome,
+  frontConsumeFields, isUnionPayOrderId, orderCodeUrl, queryFields, refundFields, toQueryOutcome,
   toRefundOutcome, toRefundQueryOutcome, traceCode, traceMessage, UNIONPAY_PATHS, type ChannelType,
 } from './transformers.js';
 
@@ -109,7 +111,7 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
       }
       return { ok: true, fields: answer, httpStatus, latencyMs: elapsed() };
     } catch (error) {
-      return { ok: false, reason: describeError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
+      return { ok: false, reason: describeCallError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
     }
   }
 
@@ -241,13 +243,4 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
  */
 export function verifyUnionPayNotification(fields: Readonly<Record<string, string>>, publicKeyPem: string): boolean {
   return verifyFields(fields, publicKeyPem);
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return 'request failed';
 }

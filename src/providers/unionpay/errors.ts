@@ -17,7 +17,7 @@ const PROCESSING_CODES: ReadonlySet<string> = new Set(['03', '04', '05']);
 /** "Try again later": the gateway did not take the request, but says nothing definite about it either. */
 const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['02', '06']);
 
-export const RESP_SUCCESS = '00';
+const RESP_SUCCESS = '00';
 /** 查无此交易: the gateway has no transaction with this orderId and txnTime. */
 export const RESP_NO_SUCH_TRANSACTION = '34';
 /** 重复交易: this orderId (+ txnTime) was sent before. */
@@ -33,7 +33,7 @@ export function classifyRespCode(code: string): RespCodeClass {
 }
 
 /** Provider code (respCode or origRespCode) → blueprint failure code. */
-export const UNIONPAY_FAILURE_CODES: ReadonlyMap<string, FailureCode> = new Map<string, FailureCode>([
+const UNIONPAY_FAILURE_CODES: ReadonlyMap<string, FailureCode> = new Map<string, FailureCode>([
   // The cardholder's balance.
   ['64', 'customer_insufficient_balance_failure'], // 卡上的余额不足
   // The cardholder may not pay: card state, issuer refusal, risk, unsupported card.

@@ -14,7 +14,7 @@ export type { RsaKeyPair } from '../sandbox-keys.js';
 /** The test merchant number of UnionPay's own acp SDK demos (15 digits); the simulator knows it. */
 export const UNIONPAY_SANDBOX_MER_ID = '777290058110097';
 
-export const UNIONPAY_SANDBOX_KEYS_FILE = 'unionpay-sandbox-keys.json';
+const UNIONPAY_SANDBOX_KEYS_FILE = 'unionpay-sandbox-keys.json';
 
 export interface UnionPaySandboxKeys {
   merchant: RsaKeyPair;

@@ -3,6 +3,7 @@
  * external assets, so they work in any browser and in tests that drive them
  * with fetch.
  */
+import { escapeHtml } from '../../checkout/page.js';
 
 export interface PaymentPage {
   readonly merId: string;
@@ -52,8 +53,4 @@ function layout(title: string, body: string): string {
 </body>
 </html>
 `;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -31,11 +31,12 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isCurrencyCode, lastTwoDigits, money, toMajorUnitString } from '../../domain/money.js';
 import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
+import { chinaTime, parseChinaTime } from '../china-time.js';
 import { errorPageHtml, paymentPageHtml } from './page.js';
 import { formatAnswer, parseForm, signFields, verifyFields, type UnionPayFields } from './sign.js';
 import {
-  assertNever, BIZ_TYPE_GATEWAY, chinaTime, currencyFromNumeric, isUnionPayOrderId, numericCurrencyCode, orderCodeUrl,
-  parseChinaTime, parseTxnAmt, TXN_TYPES, UNIONPAY_ENCODING, UNIONPAY_PATHS, UNIONPAY_SIGN_METHOD, UNIONPAY_VERSION,
+  assertNever, BIZ_TYPE_GATEWAY, currencyFromNumeric, isUnionPayOrderId, numericCurrencyCode, orderCodeUrl,
+  parseTxnAmt, TXN_TYPES, UNIONPAY_ENCODING, UNIONPAY_PATHS, UNIONPAY_SIGN_METHOD, UNIONPAY_VERSION,
 } from './transformers.js';
 
 export interface UnionPaySimulatorOptions {

@@ -23,7 +23,7 @@ export const TXN_TYPES = { query: '00', consume: '01', refund: '04', consumeUndo
 /** Gateway payment (网关支付). */
 export const BIZ_TYPE_GATEWAY = '000201';
 /** The query demo's bizType. */
-export const BIZ_TYPE_QUERY = '000000';
+const BIZ_TYPE_QUERY = '000000';
 export type ChannelType = '07' | '08';
 
 export const UNIONPAY_PATHS = {
@@ -37,20 +37,6 @@ export function isUnionPayOrderId(text: string): boolean {
   return /^[0-9A-Za-z]{8,40}$/.test(text);
 }
 
-/** yyyyMMddHHmmss in China Standard Time (UTC+8), the format of txnTime and payTimeout. */
-export function chinaTime(epochMs: number): string {
-  const iso = new Date(epochMs + 8 * 3_600_000).toISOString(); // 2024-05-13T09:49:20.123Z, shifted to UTC+8
-  return iso.slice(0, 19).replace(/[-T:]/g, '');
-}
-
-/** yyyyMMddHHmmss (China time) → epoch ms; null when not a real time. */
-export function parseChinaTime(text: string): number | null {
-  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (!match) return null;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
-  const epochMs = Date.UTC(y, mo - 1, d, h, mi, s) - 8 * 3_600_000;
-  return chinaTime(epochMs) === text ? epochMs : null; // rejects 20240230..., 25:00, ...
-}
 
 /** ISO 4217 numeric codes of every currency CanCan knows (UnionPay `currencyCode`). */
 const NUMERIC_CURRENCY_CODES = {

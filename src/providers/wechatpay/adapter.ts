@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { describeCallError, redactFields, redactSecrets } from '../call-errors.js';
 import type { OnlineAdapter, PosAdapter, ProviderTrace, Traced } from '../contract.js';
 import { mapWeChatFailure } from './errors.js';
 import { closeOrderFields, toCloseOutcome, toOrderOutcome, unifiedOrderFields } from './native.js';
@@ -21,7 +22,7 @@ import {
   toPayOutcome, toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toReverseOutcome,
   traceCode, traceMessage,
 } from './transformers.js';
-import { buildXml, field, parseXml, type WireFields } from './xml.js';
+import { buildXml, field, parseXml, WeChatXmlError, type WireFields } from './xml.js';
 
 export interface WeChatPayCredentials {
   appId: string;
@@ -58,12 +59,6 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const nonce = (): string => randomBytes(16).toString('hex'); // 32 chars, WeChat's maximum
 
-  /** Never let a secret reach a trace, even if the provider echoed one back. */
-  function redact(text: string | null, secrets: readonly string[]): string | null {
-    if (text === null) return null;
-    return secrets.reduce((result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')), text);
-  }
-
   async function call(path: string, fields: WireFields): Promise<CallResult> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
@@ -85,7 +80,7 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
       }
       return { ok: true, fields: answer, httpStatus, latencyMs: elapsed() };
     } catch (error) {
-      return { ok: false, reason: describeError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
+      return { ok: false, reason: describeCallError(error, timeoutMs, WeChatXmlError), httpStatus, latencyMs: elapsed() };
     }
   }
 
@@ -99,19 +94,17 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
     secrets: readonly string[] = [],
   ): Promise<Traced<T>> {
     const result = await call(path, fields);
+    // Never let a secret reach a trace or an outcome, even if the provider echoed one back.
     const allSecrets = [credentials.apiKey, ...secrets];
     const base = { provider: 'wechatpay', call: callName, latencyMs: result.latencyMs, httpStatus: result.httpStatus } as const;
     if (!result.ok) {
-      const reason = redact(result.reason, allSecrets) ?? '';
+      const reason = redactSecrets(result.reason, allSecrets);
       const trace: ProviderTrace = { ...base, code: null, message: reason };
       return { outcome: whenUnknown(reason), trace };
     }
-    const trace: ProviderTrace = {
-      ...base,
-      code: redact(traceCode(result.fields), allSecrets),
-      message: redact(traceMessage(result.fields), allSecrets),
-    };
-    return { outcome: interpret(result.fields), trace };
+    const answer = redactFields(result.fields, allSecrets);
+    const trace: ProviderTrace = { ...base, code: traceCode(answer), message: traceMessage(answer) };
+    return { outcome: interpret(answer), trace };
   }
 
   return {
@@ -155,14 +148,4 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
     ),
     mapFailure: mapWeChatFailure,
   };
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-    if (error.name === 'WeChatXmlError') return `unparsable answer: ${error.message}`;
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return 'request failed';
 }

@@ -7,6 +7,7 @@
  * Fields per WeChat's "统一下单" / "Unified Order" and "关闭订单" pages
  * (pay.weixin.qq.com/wiki/doc/api/native.php?chapter=9_1 and chapter=9_3).
  */
+import { chinaTime } from '../china-time.js';
 import type { CloseOutcome, OrderOutcome, OrderRequest } from '../contract.js';
 import { classifyUnifiedOrderError, closeOrderErrorOutcome } from './errors.js';
 import { assertNever, businessResult, cleanText, commonFields, type MerchantIdentity } from './transformers.js';
@@ -23,21 +24,6 @@ const BODY_MAX_CHARS = 127;
  */
 export const PLACEHOLDER_NOTIFY_URL = 'https://notify.cancan.invalid/wechatpay';
 
-const CHINA_OFFSET_MS = 8 * 3_600_000;
-
-/** yyyyMMddHHmmss in China Standard Time (UTC+8), WeChat's time format; seconds are truncated. */
-export function chinaTime(epochMs: number): string {
-  return new Date(epochMs + CHINA_OFFSET_MS).toISOString().replace(/\D/g, '').slice(0, 14);
-}
-
-/** yyyyMMddHHmmss in China time → epoch ms, or null if it is not a real time. */
-export function parseChinaTime(text: string): number | null {
-  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (match === null) return null;
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match.slice(1).map(Number);
-  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second) - CHINA_OFFSET_MS;
-  return chinaTime(epochMs) === text ? epochMs : null; // rejects 20240231..., 25:00:00 and the like
-}
 
 export function unifiedOrderFields(merchant: MerchantIdentity, nonce: string, request: OrderRequest): Record<string, string> {
   const body = cleanText(request.description, BODY_MAX_CHARS).trim();

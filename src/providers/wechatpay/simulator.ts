@@ -15,7 +15,7 @@ import { lastTwoDigits } from '../../domain/money.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import type { WeChatPayCredentials } from './adapter.js';
-import { chinaTime, parseChinaTime } from './native.js';
+import { chinaTime, parseChinaTime } from '../china-time.js';
 import {
   CODE_URL_VALIDITY_MS, encodeNativeMemo, nativeMemoOf, newCodeUrl, newNativeMemo, newPrepayId, type NativeOrderMemo,
 } from './simulator-qr.js';

@@ -10,7 +10,7 @@
 import type {
   PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, ReverseOutcome,
 } from '../contract.js';
-import { classifyMicropayError, classifyRefundError, classifyReverseError } from './errors.js';
+import { classifyMicropayError, classifyRefundError, classifyReverseError, type ErrorClass } from './errors.js';
 import type { WeChatSignType } from './sign.js';
 import { field, type WireFields } from './xml.js';
 
@@ -22,11 +22,11 @@ export interface MerchantIdentity {
 }
 
 /** orderquery `trade_state` values. */
-export const TRADE_STATES = ['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR'] as const;
+const TRADE_STATES = ['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR'] as const;
 export type TradeState = (typeof TRADE_STATES)[number];
 
 /** refundquery `refund_status_$n` values. */
-export const REFUND_STATUSES = ['SUCCESS', 'REFUNDCLOSE', 'PROCESSING', 'CHANGE'] as const;
+const REFUND_STATUSES = ['SUCCESS', 'REFUNDCLOSE', 'PROCESSING', 'CHANGE'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 /** WeChat's documented limits: body String(128), refund_desc String(80). */
@@ -184,16 +184,7 @@ export function toReverseOutcome(fields: WireFields): ReverseOutcome {
   if (field(fields, 'recall') === 'Y') return { kind: 'retry', reason: 'recall=Y' };
   if (result.kind === 'success') return { kind: 'reversed' };
   if (result.errCode === 'ORDERNOTEXIST') return { kind: 'reversed' }; // nothing to reverse
-  const errorClass = classifyReverseError(result.errCode);
-  switch (errorClass) {
-    case 'unknown':
-    case 'awaiting_customer':
-      return { kind: 'unknown', reason: `${result.errCode}: ${result.message}` };
-    case 'definite':
-      return { kind: 'declined', code: result.errCode, message: result.message };
-    default:
-      return assertNever(errorClass);
-  }
+  return declinedOrUnknown(result, classifyReverseError(result.errCode));
 }
 
 export function toRefundOutcome(fields: WireFields): RefundOutcome {
@@ -203,20 +194,25 @@ export function toRefundOutcome(fields: WireFields): RefundOutcome {
       return { kind: 'unknown', reason: result.reason };
     case 'success':
       return { kind: 'processing' }; // WeChat refunds settle asynchronously: refundquery tells
-    case 'failed': {
-      const errorClass = classifyRefundError(result.errCode);
-      switch (errorClass) {
-        case 'unknown':
-        case 'awaiting_customer':
-          return { kind: 'unknown', reason: `${result.errCode}: ${result.message}` };
-        case 'definite':
-          return { kind: 'declined', code: result.errCode, message: result.message };
-        default:
-          return assertNever(errorClass);
-      }
-    }
+    case 'failed':
+      return declinedOrUnknown(result, classifyRefundError(result.errCode));
     default:
       return assertNever(result);
+  }
+}
+
+/** A failed reverse or refund: only a definite error is a refusal; anything else leaves the outcome open. */
+function declinedOrUnknown(
+  result: Extract<BusinessResult, { kind: 'failed' }>, errorClass: ErrorClass,
+): { readonly kind: 'declined'; readonly code: string; readonly message: string } | { readonly kind: 'unknown'; readonly reason: string } {
+  switch (errorClass) {
+    case 'unknown':
+    case 'awaiting_customer':
+      return { kind: 'unknown', reason: `${result.errCode}: ${result.message}` };
+    case 'definite':
+      return { kind: 'declined', code: result.errCode, message: result.message };
+    default:
+      return assertNever(errorClass);
   }
 }
 
@@ -270,11 +266,11 @@ export function traceMessage(fields: WireFields): string | null {
   return field(fields, 'err_code_des') ?? field(fields, 'trade_state_desc') ?? field(fields, 'return_msg') ?? null;
 }
 
-export function parseTradeState(value: string | undefined): TradeState | null {
+function parseTradeState(value: string | undefined): TradeState | null {
   return TRADE_STATES.find((state) => state === value) ?? null;
 }
 
-export function parseRefundStatus(value: string | undefined): RefundStatus | null {
+function parseRefundStatus(value: string | undefined): RefundStatus | null {
   return REFUND_STATUSES.find((status) => status === value) ?? null;
 }
 
