@@ -40,8 +40,8 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
       await trx.selectFrom('merchants').select('id').where('id', '=', caller.merchant.id).forUpdate().executeTakeFirst();
     }
     if (!params.allowDuplicates) {
-      const earlier = await findCharge(trx, caller.merchant.id, { reference: params.reference });
-      if (earlier) return { row: earlier, created: false };
+      const earlier = await findCharge(trx, caller, { reference: params.reference });
+      if (earlier) return { row: sameCharge(earlier, params), created: false };
     }
     const now = deps.clock.now();
     const ref = newTransactionRef();
@@ -68,6 +68,18 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
   });
   if (result.created) deps.notifier.jobEnqueued();
   return result;
+}
+
+/** A reused reference answers the earlier charge only when it asks for the same payment (a retry); anything else is a mistake to refuse. */
+function sameCharge(earlier: TransactionRow, params: ChargeParams): TransactionRow {
+  const differs = [
+    earlier.amount === null || Number(earlier.amount) !== params.amount ? `amount ${earlier.amount}` : null,
+    earlier.currency !== params.currency ? `currency ${earlier.currency}` : null,
+    earlier.gateway !== params.method.code ? `payment method ${earlier.gateway}` : null,
+  ].filter((d) => d !== null);
+  if (differs.length === 0) return earlier;
+  throw new ChopError(409, 'duplicate_reference',
+    `reference ${params.reference} is already used by a charge with ${differs.join(', ')}; use a new reference, or allow_duplicates=yes for a second charge`);
 }
 
 async function guardUrls(deps: CoreDeps, params: ChargeParams): Promise<void> {

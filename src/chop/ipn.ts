@@ -44,6 +44,8 @@ function ipnFields(charge: TransactionRow, data: CheckoutData, notifyId: string)
     fields.card_number = data.card.maskedNumber;
     fields.exp_date = data.card.expiry;
   }
+  // Named in `fields`, so it is signed: a receiver can tell a test notification from a live one.
+  fields.livemode = String(charge.mode === 'live');
   return { ...fields, fields: Object.keys(fields).join(',') };
 }
 

@@ -5,7 +5,9 @@
  * after the checks, under a lock on the charge.
  */
 import type { Transaction } from 'kysely';
+import type { Caller } from '../core/create-transaction.js';
 import type { CoreDeps } from '../core/deps.js';
+import type { KeyMode } from '../domain/secrets.js';
 import { newTransactionRef } from '../domain/ids.js';
 import type { Merchant } from '../store/merchants.js';
 import type { Database } from '../store/schema.js';
@@ -34,19 +36,20 @@ export type CancelDecision =
   | { readonly ok: true; readonly cancel: TransactionRow; readonly charge: TransactionRow }
   | { readonly ok: false; readonly charge: TransactionRow; readonly status: string };
 
-/** A merchant's charge by CanCan id (the landing `q`) or by reference (the latest with it). */
-export async function findCharge(db: CoreDeps['store']['db'] | Transaction<Database>, merchantId: string, selector: TransactionSelector, forUpdate = false): Promise<TransactionRow | undefined> {
-  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('channel', '=', 'chop').where('type', '=', 'charge');
+/** A merchant's charge, in the caller's mode, by CanCan id (the landing `q`) or by reference (the latest with it). */
+export async function findCharge(db: CoreDeps['store']['db'] | Transaction<Database>, caller: Caller, selector: TransactionSelector, forUpdate = false): Promise<TransactionRow | undefined> {
+  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', caller.merchant.id).where('mode', '=', caller.mode)
+    .where('channel', '=', 'chop').where('type', '=', 'charge');
   query = 'id' in selector ? query.where('ref', '=', selector.id) : query.where('reference', '=', selector.reference).orderBy('seq', 'desc');
   return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
-/** Today's (merchant time zone) succeeded charges minus today's refunds, in one currency. */
-export async function openBalance(trx: Transaction<Database>, merchant: Merchant, currency: string, now: number): Promise<number> {
+/** Today's (merchant time zone) succeeded charges minus today's refunds, in one currency and one mode. */
+export async function openBalance(trx: Transaction<Database>, merchant: Merchant, mode: KeyMode, currency: string, now: number): Promise<number> {
   const since = startOfDay(merchant.timezone, now);
   const sum = async (types: string[], states: string[], column: 'finalized_at' | 'created_at') => {
     const row = await trx.selectFrom('transactions').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
-      .where('merchant_id', '=', merchant.id).where('channel', '=', 'chop').where('currency', '=', currency)
+      .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', '=', currency)
       .where('type', 'in', types as never[]).where('state', 'in', states as never[]).where(column, '>=', since).executeTakeFirstOrThrow();
     return Number(row.total);
   };
@@ -61,8 +64,8 @@ async function refundable(trx: Transaction<Database>, charge: TransactionRow): P
   return (charge.amount ?? 0) - Number(row.total);
 }
 
-async function lockCharge(deps: CoreDeps, trx: Transaction<Database>, merchantId: string, selector: TransactionSelector) {
-  return findCharge(trx, merchantId, selector, deps.store.dialect === 'postgres');
+async function lockCharge(deps: CoreDeps, trx: Transaction<Database>, caller: Caller, selector: TransactionSelector) {
+  return findCharge(trx, caller, selector, deps.store.dialect === 'postgres');
 }
 
 /** What a caller may add to a refund or cancel: its own id for the new row (a retry then finds it), and work inside the same database transaction. */
@@ -84,10 +87,11 @@ function refundRow(charge: TransactionRow, type: 'refund' | 'cancel', amount: nu
   };
 }
 
-export async function requestRefund(deps: CoreDeps, merchant: Merchant, params: RefundParams, options: RequestOptions = {}): Promise<RefundDecision | null> {
+export async function requestRefund(deps: CoreDeps, caller: Caller, params: RefundParams, options: RequestOptions = {}): Promise<RefundDecision | null> {
+  const { merchant } = caller;
   let replayed = false;
   const decision = await transact(deps, async (trx): Promise<RefundDecision | null> => {
-    const charge = await lockCharge(deps, trx, merchant.id, params.charge);
+    const charge = await lockCharge(deps, trx, caller, params.charge);
     if (!charge) return null;
     let ref = options.ref;
     if (ref !== undefined) {
@@ -105,7 +109,7 @@ export async function requestRefund(deps: CoreDeps, merchant: Merchant, params: 
     if (params.currency !== charge.currency) return { ok: false, ...REFUND_REFUSALS.currency };
     if (params.amount > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (method && charge.finalized_at !== null && now - charge.finalized_at > method.refundWindowMs) return { ok: false, ...REFUND_REFUSALS.window };
-    if (Number(merchant.refund_balance_exempt) !== 1 && params.amount > (await openBalance(trx, merchant, charge.currency ?? '', now))) {
+    if (Number(merchant.refund_balance_exempt) !== 1 && params.amount > (await openBalance(trx, merchant, charge.mode, charge.currency ?? '', now))) {
       return { ok: false, ...REFUND_REFUSALS.balance };
     }
     const refund = await insertTransaction(trx, refundRow(charge, 'refund', params.amount, params.reason, now, ref));
@@ -132,9 +136,10 @@ export const CANCEL_MESSAGES = {
  * in full (what is left of it). Alipay and WeChat Pay only, within the
  * merchant's cancellation window.
  */
-export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: CancelParams, options: Pick<RequestOptions, 'within'> = {}): Promise<CancelDecision | null> {
+export async function requestCancel(deps: CoreDeps, caller: Caller, params: CancelParams, options: Pick<RequestOptions, 'within'> = {}): Promise<CancelDecision | null> {
+  const { merchant } = caller;
   const decision = await transact(deps, async (trx): Promise<CancelDecision | null> => {
-    const charge = await lockCharge(deps, trx, merchant.id, params.charge);
+    const charge = await lockCharge(deps, trx, caller, params.charge);
     if (!charge) return null;
     const now = deps.clock.now();
     const refuse = (status: string): CancelDecision => ({ ok: false, charge, status });
@@ -152,7 +157,7 @@ export async function requestCancel(deps: CoreDeps, merchant: Merchant, params: 
     } else {
       const left = await refundable(trx, charge);
       if (left <= 0) return refuse(CANCEL_MESSAGES.failed);
-      if (Number(merchant.refund_balance_exempt) !== 1 && left > (await openBalance(trx, merchant, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
+      if (Number(merchant.refund_balance_exempt) !== 1 && left > (await openBalance(trx, merchant, charge.mode, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
       cancel = await insertTransaction(trx, refundRow(charge, 'cancel', left, params.reason, now));
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await enqueueJob(trx, cancel.seq, now, now);

@@ -39,7 +39,7 @@ export type WithinCreation = (trx: Transaction<Database>, row: TransactionRow) =
 
 export async function createTransaction(deps: CoreDeps, caller: Caller, request: TransactionRequest, within?: WithinCreation): Promise<CreateResult> {
   const digest = deps.secrets.digest(canonicalJson(request));
-  const existing = await findByClientId(deps.store.db, caller.merchant.id, request.id);
+  const existing = await findByClientId(deps.store.db, caller.merchant.id, caller.mode, request.id);
   if (existing) return replay(existing, digest);
   const adapter = request.type === 'sale' ? await checkSaleAllowed(deps, caller, request) : null;
 
@@ -55,7 +55,7 @@ export async function createTransaction(deps: CoreDeps, caller: Caller, request:
   } catch (error) {
     // A concurrent request with the same id won the race: answer as its replay.
     if (!isUniqueViolation(error)) throw error;
-    const winner = await findByClientId(deps.store.db, caller.merchant.id, request.id);
+    const winner = await findByClientId(deps.store.db, caller.merchant.id, caller.mode, request.id);
     if (!winner) throw error;
     return replay(winner, digest);
   }
@@ -176,7 +176,7 @@ async function committedRefunds(trx: Transaction<Database>, saleSeq: number): Pr
 }
 
 async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, voidWindowMs: number, now: number): Promise<TransactionRow> {
-  const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, saleId);
+  const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, base.mode, saleId);
   const row: NewTransaction = { ...base, sale_client_id: saleId };
   if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
   const linked: NewTransaction = { ...row, sale_seq: sale.seq, gateway: sale.gateway, currency: sale.currency };
@@ -204,7 +204,7 @@ async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewT
 }
 
 async function insertRefund(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, amount: number, now: number): Promise<TransactionRow> {
-  const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, saleId);
+  const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, base.mode, saleId);
   const row: NewTransaction = { ...base, amount, sale_client_id: saleId };
   if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
   const linked: NewTransaction = { ...row, sale_seq: sale.seq, gateway: sale.gateway, currency: sale.currency };

@@ -1,5 +1,6 @@
 /** Listing a merchant's transactions for reconciliation: filters and cursor pages, newest first. */
 import type { Kysely } from 'kysely';
+import type { KeyMode } from '../domain/secrets.js';
 import type { TransactionState, TransactionType } from '../domain/states.js';
 import type { Database } from '../store/schema.js';
 import type { TransactionRow } from '../store/transactions.js';
@@ -23,8 +24,9 @@ export function decodeCursor(cursor: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-export async function listTransactions(db: Kysely<Database>, merchantId: string, filters: ListFilters): Promise<{ rows: TransactionRow[]; nextCursor: string | null }> {
-  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('channel', '=', 'pos');
+/** One merchant's POS transactions in one mode (a key never lists the other mode's). */
+export async function listTransactions(db: Kysely<Database>, merchantId: string, mode: KeyMode, filters: ListFilters): Promise<{ rows: TransactionRow[]; nextCursor: string | null }> {
+  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('mode', '=', mode).where('channel', '=', 'pos');
   if (filters.type) query = query.where('type', '=', filters.type);
   if (filters.state) query = query.where('state', '=', filters.state);
   if (filters.gateway) query = query.where('gateway', '=', filters.gateway);

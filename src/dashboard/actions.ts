@@ -138,7 +138,7 @@ async function chopRefund(deps: CoreDeps, ctx: DashContext, facts: Facts, input:
   const currency = currencyOf(charge);
   if (!currency) return { ok: false, message: words(ctx.lang, 'not_notApplicable') };
   const ref = DASH_ID.exec(input.clientId ?? '')?.[2];
-  const decision = await requestRefund(deps, merchant, { charge: { id: charge.ref }, amount: input.amount ?? 0, currency, reason: note(ctx, 'Refunded', input.reason) },
+  const decision = await requestRefund(deps, { merchant, mode: charge.mode }, { charge: { id: charge.ref }, amount: input.amount ?? 0, currency, reason: note(ctx, 'Refunded', input.reason) },
     { ...(ref ? { ref } : {}), within: recordCreated(deps, ctx, charge, 'refund.requested') });
   if (!decision) return { ok: false, message: words(ctx.lang, 'not_notApplicable') };
   if (!decision.ok) {
@@ -166,7 +166,7 @@ const CANCEL_REFUSALS: Readonly<Record<string, Parameters<typeof words>[1]>> = {
 
 async function chopCancel(deps: CoreDeps, ctx: DashContext, facts: Facts, input: ActionInput): Promise<ActionOutcome> {
   const { row: charge, merchant } = facts;
-  const decision = await requestCancel(deps, merchant, { charge: { id: charge.ref }, reason: note(ctx, 'Cancelled', input.reason) },
+  const decision = await requestCancel(deps, { merchant, mode: charge.mode }, { charge: { id: charge.ref }, reason: note(ctx, 'Cancelled', input.reason) },
     { within: recordCreated(deps, ctx, charge, 'cancel.requested') });
   if (!decision) return { ok: false, message: words(ctx.lang, 'not_notApplicable') };
   if (!decision.ok) {

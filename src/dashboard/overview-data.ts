@@ -145,7 +145,7 @@ async function openBalances(db: Db, merchant: Merchant, since: number, now: numb
   return db.transaction().execute(async (trx) => {
     const balances: { currency: string; amount: number }[] = [];
     for (const { currency } of currencies) {
-      if (currency) balances.push({ currency, amount: await openBalance(trx, merchant, currency, now) });
+      if (currency) balances.push({ currency, amount: await openBalance(trx, merchant, 'live', currency, now) + await openBalance(trx, merchant, 'test', currency, now) });
     }
     return balances;
   });

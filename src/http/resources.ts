@@ -17,6 +17,7 @@ export function renderTransaction(row: TransactionRow): Resource {
     mch_level_3: row.mch_level_3,
     failure_code: row.failure_code,
     failure_detail: row.failure_detail,
+    livemode: row.mode === 'live',
     created_at: isoSeconds(row.created_at),
     updated_at: isoSeconds(row.updated_at),
   };

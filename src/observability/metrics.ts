@@ -44,14 +44,14 @@ export class Metrics {
   });
   private readonly created = new Counter({
     name: 'cancan_transactions_created_total',
-    help: 'Transactions created (committed), by type, gateway or payment method, and channel',
-    labelNames: ['type', 'gateway', 'channel'] as const,
+    help: 'Transactions created (committed), by type, gateway or payment method, channel and mode (test or live)',
+    labelNames: ['type', 'gateway', 'channel', 'mode'] as const,
     registers: [this.registry],
   });
   private readonly finalised = new Counter({
     name: 'cancan_transactions_finalised_total',
-    help: 'Transactions that reached a final state (committed), by type, gateway or payment method, and state',
-    labelNames: ['type', 'gateway', 'state'] as const,
+    help: 'Transactions that reached a final state (committed), by type, gateway or payment method, state and mode (test or live)',
+    labelNames: ['type', 'gateway', 'state', 'mode'] as const,
     registers: [this.registry],
   });
   private readonly providerDuration = new Histogram({
@@ -127,8 +127,8 @@ export class Metrics {
   countRowChanges(changes: readonly RowChange[]): void {
     for (const { kind, row } of changes) {
       const gateway = row.gateway ?? 'none';
-      if (kind === 'created') this.created.inc({ type: row.type, gateway, channel: row.channel });
-      else this.finalised.inc({ type: row.type, gateway, state: row.state });
+      if (kind === 'created') this.created.inc({ type: row.type, gateway, channel: row.channel, mode: row.mode });
+      else this.finalised.inc({ type: row.type, gateway, state: row.state, mode: row.mode });
     }
   }
 

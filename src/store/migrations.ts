@@ -206,7 +206,51 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('transactions').addColumn('request_id', 'text').execute();
       },
     },
+    '0006_modes': {
+      // Test and live are two worlds: a POS id is unique per merchant *and mode*. Existing rows keep their mode.
+      async up(db: AnyDb) {
+        if (dialect === 'postgres') {
+          await sql`alter table transactions drop constraint transactions_merchant_client_id`.execute(db);
+          await sql`alter table transactions add constraint transactions_merchant_mode_client_id unique (merchant_id, mode, client_id)`.execute(db);
+        } else {
+          await rebuildSqliteTable(db, 'transactions', 'constraint "transactions_merchant_client_id" unique ("merchant_id", "client_id")',
+            'constraint "transactions_merchant_mode_client_id" unique ("merchant_id", "mode", "client_id")');
+        }
+        // CHOP references are looked up per merchant and mode.
+        await db.schema.dropIndex('transactions_merchant_reference').execute();
+        await db.schema.createIndex('transactions_merchant_mode_reference').on('transactions').columns(['merchant_id', 'mode', 'reference']).execute();
+      },
+    },
   };
+}
+
+/**
+ * SQLite cannot drop a table constraint: the table is rebuilt from its own
+ * definition with one clause replaced (SQLite's documented twelve-step
+ * procedure), keeping every row, rowid and index. Foreign keys are off while the
+ * old table is dropped, then checked before the commit.
+ */
+async function rebuildSqliteTable(db: AnyDb, table: string, oldClause: string, newClause: string): Promise<void> {
+  const objects = await sql<{ type: string; name: string; sql: string | null }>`
+    select type, name, sql from sqlite_master where tbl_name = ${table} and sql is not null`.execute(db);
+  const definition = objects.rows.find((o) => o.type === 'table')?.sql;
+  if (!definition || !definition.includes(oldClause)) throw new Error(`${table}: the clause to replace is not in its definition`);
+  const indexes = objects.rows.filter((o) => o.type === 'index').map((o) => o.sql as string);
+  const rebuilt = definition.replace(oldClause, newClause).replace(/^create table "?\w+"?/i, `create table "${table}_rebuilt"`);
+  await sql`pragma foreign_keys = off`.execute(db);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await sql.raw(rebuilt).execute(trx);
+      await sql.raw(`insert into "${table}_rebuilt" select * from "${table}"`).execute(trx);
+      await sql.raw(`drop table "${table}"`).execute(trx);
+      await sql.raw(`alter table "${table}_rebuilt" rename to "${table}"`).execute(trx);
+      for (const index of indexes) await sql.raw(index).execute(trx);
+      const broken = await sql`pragma foreign_key_check`.execute(trx);
+      if (broken.rows.length > 0) throw new Error(`${table}: foreign keys broken by the rebuild`);
+    });
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db);
+  }
 }
 
 export async function migrate(db: AnyDb, dialect: Dialect): Promise<string[]> {

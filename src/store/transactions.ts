@@ -1,6 +1,7 @@
 /** Reads and writes of transaction rows, their events and their jobs. */
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { type Failure } from '../domain/failures.js';
+import type { KeyMode } from '../domain/secrets.js';
 import { type TransactionState, assertTransition } from '../domain/states.js';
 import type { Database, TransactionsTable } from './schema.js';
 import type { Dialect } from './db.js';
@@ -17,19 +18,21 @@ export class VersionConflict extends Error {
   }
 }
 
-export async function findByClientId(db: Db, merchantId: string, clientId: string): Promise<TransactionRow | undefined> {
-  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('client_id', '=', clientId).executeTakeFirst();
+/** A transaction by the id the POS gave, in one mode: the other mode's rows are another world. */
+export async function findByClientId(db: Db, merchantId: string, mode: KeyMode, clientId: string): Promise<TransactionRow | undefined> {
+  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('mode', '=', mode).where('client_id', '=', clientId)
+    .executeTakeFirst();
 }
 
 /** A POS transaction by the id the POS gave (hosted-checkout rows are invisible to the POS API). */
-export async function findPosTransaction(db: Db, merchantId: string, clientId: string): Promise<TransactionRow | undefined> {
-  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('client_id', '=', clientId)
+export async function findPosTransaction(db: Db, merchantId: string, mode: KeyMode, clientId: string): Promise<TransactionRow | undefined> {
+  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('mode', '=', mode).where('client_id', '=', clientId)
     .where('channel', '=', 'pos').executeTakeFirst();
 }
 
 /** Loads a row for update: on PostgreSQL the row is locked until the transaction ends (SQLite serialises writers). */
-export async function lockByClientId(trx: Transaction<Database>, dialect: Dialect, merchantId: string, clientId: string): Promise<TransactionRow | undefined> {
-  const query = trx.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('client_id', '=', clientId);
+export async function lockByClientId(trx: Transaction<Database>, dialect: Dialect, merchantId: string, mode: KeyMode, clientId: string): Promise<TransactionRow | undefined> {
+  const query = trx.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('mode', '=', mode).where('client_id', '=', clientId);
   return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
 }
 

@@ -102,11 +102,11 @@ for (const kind of DB_KINDS) {
       assert.equal(http({ method: 'POST', route: '/chop/chop', status_code: '200' }), 2);
       assert.ok(!last.includes(paid), 'raw URLs never become label values');
 
-      const sales = { type: 'sale', gateway: 'wechatpay_cn_domestic' };
+      const sales = { type: 'sale', gateway: 'wechatpay_cn_domestic', mode: 'test' };
       assert.equal(moved(first, last, 'cancan_transactions_created_total', { ...sales, channel: 'pos' }), 2);
       assert.equal(moved(first, last, 'cancan_transactions_finalised_total', { ...sales, state: 'succeeded' }), 1);
       assert.equal(moved(first, last, 'cancan_transactions_finalised_total', { ...sales, state: 'failed' }), 1);
-      const charges = { type: 'charge', gateway: 'wechatpay' };
+      const charges = { type: 'charge', gateway: 'wechatpay', mode: 'test' };
       assert.equal(moved(first, last, 'cancan_transactions_created_total', { ...charges, channel: 'chop' }), 2);
       assert.equal(moved(first, last, 'cancan_transactions_finalised_total', { ...charges, state: 'succeeded' }), 2);
 
@@ -149,14 +149,14 @@ describe('metrics: the job queue without a worker', () => {
       assert.equal(sample(due, 'cancan_job_queue_depth', { kind: 'transaction' }), 1);
       assert.equal(sample(due, 'cancan_job_queue_oldest_due_age_seconds', { kind: 'transaction' }), 90);
       assert.equal(sample(due, 'cancan_job_queue_depth', { kind: 'notification' }), 0);
-      assert.equal(sample(due, 'cancan_transactions_created_total', { type: 'sale', gateway: 'wechatpay_cn_domestic', channel: 'pos' }), 1);
+      assert.equal(sample(due, 'cancan_transactions_created_total', { type: 'sale', gateway: 'wechatpay_cn_domestic', channel: 'pos', mode: 'test' }), 1);
 
       // A creation whose database transaction rolls back counts nothing; the same request committed counts once.
       const validated = validateTransactionRequest(saleBody(uniqueId('rb'), 1000));
       assert.ok(validated.ok);
       const caller = { merchant, mode: 'test' as const };
       await assert.rejects(createTransaction(app.deps, caller, validated.request, async () => { throw new Error('roll back'); }), /roll back/);
-      const sales = { type: 'sale', gateway: 'wechatpay_cn_domestic', channel: 'pos' };
+      const sales = { type: 'sale', gateway: 'wechatpay_cn_domestic', channel: 'pos', mode: 'test' };
       assert.equal(sample(await scrape(app.url), 'cancan_transactions_created_total', sales), 1);
       await createTransaction(app.deps, caller, validated.request);
       assert.equal(sample(await scrape(app.url), 'cancan_transactions_created_total', sales), 2);

@@ -98,10 +98,10 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
 
     const inquire = async (request: FastifyRequest, reply: FastifyReply) => {
       const { target, real } = parseInquireParams(toParams(request.body ?? request.query));
-      const merchantId = callerOf(request).merchant.id;
-      let row = await findCharge(deps.store.db, merchantId, target)
-        ?? ('id' in target ? await deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId)
-          .where('channel', '=', 'chop').where('ref', '=', target.id).executeTakeFirst() : undefined);
+      const caller = callerOf(request);
+      let row = await findCharge(deps.store.db, caller, target)
+        ?? ('id' in target ? await deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', caller.merchant.id)
+          .where('mode', '=', caller.mode).where('channel', '=', 'chop').where('ref', '=', target.id).executeTakeFirst() : undefined);
       if (!row) throw new ChopError(404, 'not_found', 'No transaction with this id or reference');
       if (real && row.state === 'pending') row = await askProviderNow(deps, row);
       return reply.send(renderChopTransaction(row, deps.clock.now()));
@@ -111,7 +111,7 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
 
     const refund = async (request: FastifyRequest, reply: FastifyReply) => {
       const params = parseRefundParams(toParams(request.body));
-      const decision = await requestRefund(deps, callerOf(request).merchant, params);
+      const decision = await requestRefund(deps, callerOf(request), params);
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
       if (!decision.ok) return reply.send({ code: decision.code, refunded: false, status: decision.status });
       const final = await waitUntilFinal(deps, decision.refund, ANSWER_WAIT_MS);
@@ -123,7 +123,7 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
 
     app.post('/chop/cancel', { schema: CHOP_ROUTES.cancel, ...checked({ body: parseCancelParams }) }, async (request, reply) => {
       const params = parseCancelParams(toParams(request.body));
-      const decision = await requestCancel(deps, callerOf(request).merchant, params);
+      const decision = await requestCancel(deps, callerOf(request), params);
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
       const answer = (cancelled: boolean, status: string) => reply.send({
         transaction_id: decision.charge.ref, transaction_reference: decision.charge.reference, cancelled, status,
@@ -136,12 +136,13 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
 
     app.get('/chop/transactions', { schema: CHOP_ROUTES.list, ...checked({ query: parseListParams }) }, async (request, reply) => {
       const { limit, startingAfter, reference } = parseListParams(request.query as Record<string, unknown>);
-      const merchantId = callerOf(request).merchant.id;
-      let query = deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('channel', '=', 'chop')
-        .where('type', 'in', ['charge', 'refund']);
+      const { merchant, mode } = callerOf(request);
+      let query = deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchant.id).where('mode', '=', mode)
+        .where('channel', '=', 'chop').where('type', 'in', ['charge', 'refund']);
       if (reference) query = query.where('reference', '=', reference);
       if (startingAfter) {
-        const after = await deps.store.db.selectFrom('transactions').select('seq').where('merchant_id', '=', merchantId).where('ref', '=', startingAfter).executeTakeFirst();
+        const after = await deps.store.db.selectFrom('transactions').select('seq').where('merchant_id', '=', merchant.id).where('mode', '=', mode)
+          .where('ref', '=', startingAfter).executeTakeFirst();
         if (!after) throw new ChopError(400, 'invalid_parameter', 'starting_after must be the id of a transaction from an earlier page');
         query = query.where('seq', '<', after.seq);
       }
@@ -151,7 +152,7 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
     });
 
     app.get<{ Params: { id: string } }>('/chop/transactions/:id/notifications', { schema: CHOP_ROUTES.notifications, ...checked() }, async (request, reply) => {
-      const charge = await findCharge(deps.store.db, callerOf(request).merchant.id, { id: request.params.id });
+      const charge = await findCharge(deps.store.db, callerOf(request), { id: request.params.id });
       if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
       const notifications = await deps.store.db.selectFrom('notifications').selectAll().where('transaction_seq', '=', charge.seq).orderBy('id').execute();
       const attempts = notifications.length === 0 ? [] : await deps.store.db.selectFrom('notification_attempts').selectAll()
@@ -163,7 +164,7 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
     });
 
     app.post<{ Params: { id: string } }>('/chop/transactions/:id/notifications/resend', { schema: CHOP_ROUTES.resend, ...checked() }, async (request, reply) => {
-      const charge = await findCharge(deps.store.db, callerOf(request).merchant.id, { id: request.params.id });
+      const charge = await findCharge(deps.store.db, callerOf(request), { id: request.params.id });
       if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
       if (charge.state === 'pending') throw new ChopError(409, 'not_final', 'The charge is not final yet; its notification is sent when it is');
       const id = await resendIpn(deps, charge);

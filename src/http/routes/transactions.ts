@@ -43,14 +43,16 @@ export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
     });
 
     app.get<{ Params: { id: string } }>('/transactions/:id', { schema: GET_TRANSACTION_ROUTE, ...checked }, async (request, reply) => {
-      const row = await findPosTransaction(deps.store.db, callerOf(request).merchant.id, request.params.id);
+      const { merchant, mode } = callerOf(request);
+      const row = await findPosTransaction(deps.store.db, merchant.id, mode, request.params.id);
       if (!row) throw new ApiError(404, { code: 'not_found_error', detail: 'Record Not Found' });
       return send(reply, 200, { data: renderTransaction(row) });
     });
 
     app.get('/transactions', { schema: LIST_TRANSACTIONS_ROUTE, ...checked }, async (request, reply) => {
       const query = parseListQuery(request.query as Record<string, unknown>);
-      const page = await listTransactions(deps.store.db, callerOf(request).merchant.id, query);
+      const { merchant, mode } = callerOf(request);
+      const page = await listTransactions(deps.store.db, merchant.id, mode, query);
       const links: Record<string, string> = { self: linkFor(request, query, query.after) };
       if (page.nextCursor !== null) links.next = linkFor(request, query, page.nextCursor);
       return send(reply, 200, { data: page.rows.map(renderTransaction), links });

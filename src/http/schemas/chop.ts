@@ -101,7 +101,7 @@ const nullable = (type: string) => ({ type: [type, 'null'] });
 const CHOP_TRANSACTION = {
   $id: 'ChopTransaction',
   type: 'object',
-  required: ['id', 'type', 'amount', 'currency', 'reference', 'payment_method', 'time', 'note', 'notify_result', 'status', 'created_at'],
+  required: ['id', 'type', 'amount', 'currency', 'reference', 'payment_method', 'time', 'note', 'notify_result', 'status', 'livemode', 'created_at'],
   properties: {
     id: { type: 'string' },
     type: { type: 'string', enum: ['charge', 'refund'] },
@@ -113,6 +113,7 @@ const CHOP_TRANSACTION = {
     note: nullable('string'),
     notify_result: { enum: ['success', 'expired', 'fail', null], description: 'success; null while the QR is still payable; expired; fail.' },
     status: { type: 'string', description: 'pending, succeeded, failed, expired, declined or cancelled.' },
+    livemode: { type: 'boolean', description: 'true for a live-mode key\'s transaction, false for a test-mode one.' },
     refunded_amount: nullable('integer'),
     cancelled: { type: 'boolean' },
     transaction_id: { type: ['string', 'null'], description: 'Refunds: the charge they refund.' },

@@ -83,10 +83,11 @@ const commonAttributes = {
   description: nullableText, pos_id: nullableText, mch_level_1: nullableText, mch_level_2: nullableText, mch_level_3: nullableText,
   failure_code: { type: ['string', 'null'], description: 'Why the transaction failed (e.g. customer_insufficient_balance_failure); null unless failed.' },
   failure_detail: { type: ['string', 'null'], description: 'Human-readable failure message; null unless failed.' },
+  livemode: { type: 'boolean', description: 'true for a live-mode key\'s transaction, false for a test-mode one (beyond the blueprint).' },
   created_at: { type: 'string', description: 'ISO 8601, UTC, seconds (2017-01-18T09:53:52Z).' },
   updated_at: { type: 'string' },
 };
-const COMMON_REQUIRED = ['state', 'failure_code', 'failure_detail', 'created_at', 'updated_at'];
+const COMMON_REQUIRED = ['state', 'failure_code', 'failure_detail', 'livemode', 'created_at', 'updated_at'];
 const resource = (type: 'sale' | 'void' | 'refund', attributes: Record<string, object>, required: string[]) => ({
   $id: `${type[0]?.toUpperCase()}${type.slice(1)}`,
   type: 'object',
