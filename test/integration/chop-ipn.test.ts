@@ -66,7 +66,8 @@ for (const kind of DB_KINDS) {
       assert.equal(f.reference, reference);
       assert.match(f.time ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
       assert.match(f.notify_id ?? '', /^[0-9a-f]{32}$/);
-      assert.equal(f.fields, 'id,amount,notify_status,currency,time,reference,notify_id');
+      assert.equal(f.fields, 'id,amount,notify_status,currency,time,reference,notify_id,livemode');
+      assert.equal(f.livemode, 'false');
       assert.equal(f.sign, phpSignIpn(f, m.apiKey));
       assert.notEqual(f.sign, phpSignIpn(f, `${m.apiKey}x`));
       assert.notEqual(phpSignIpn({ ...f, amount: '1001' }, m.apiKey), f.sign);
