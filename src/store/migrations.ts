@@ -253,13 +253,14 @@ async function rebuildSqliteTable(db: AnyDb, table: string, oldClause: string, n
   }
 }
 
-export async function migrate(db: AnyDb, dialect: Dialect): Promise<string[]> {
+/** Runs every migration not yet run, or those up to `target` (tests of an upgrade start from an older schema). */
+export async function migrate(db: AnyDb, dialect: Dialect, target?: string): Promise<string[]> {
   const all = migrations(dialect);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => all },
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
