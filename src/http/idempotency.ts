@@ -42,6 +42,8 @@ const REPLAYED_HEADERS = ['content-type', 'x-cancan-transaction-id'];
 interface Claim {
   readonly id: number;
   readonly effectRef: string;
+  /** This request made the row (not a take-over of an unanswered one). */
+  readonly fresh: boolean;
 }
 
 declare module 'fastify' {
@@ -101,7 +103,7 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
       const row = await db().insertInto('idempotency_keys')
         .values({ ...scope, endpoint, fingerprint, effect_ref: effect, locked_at: now, created_at: now, updated_at: now })
         .returning('id').executeTakeFirstOrThrow();
-      request.idempotencyClaim = { id: Number(row.id), effectRef: effect };
+      request.idempotencyClaim = { id: Number(row.id), effectRef: effect, fresh: true };
       return undefined;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -125,7 +127,7 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
       reply.header('Retry-After', '1');
       throw new ChopError(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is in progress; send it again when that one has been answered');
     }
-    request.idempotencyClaim = { id: Number(existing.id), effectRef: existing.effect_ref };
+    request.idempotencyClaim = { id: Number(existing.id), effectRef: existing.effect_ref, fresh: false };
     return undefined;
   };
 
@@ -135,7 +137,12 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
     request.idempotencyClaim = undefined;
     const now = deps.clock.now();
     try {
-      if (reply.statusCode >= 500) {
+      if (reply.statusCode === 400 && held.fresh) {
+        // Bad parameters, refused before anything was done: the key is not used (it may come again with corrected ones).
+        await db().deleteFrom('idempotency_keys').where('id', '=', held.id).execute();
+        return payload;
+      }
+      if (reply.statusCode >= 500 || reply.statusCode === 400) {
         // Not kept: the next request with the key runs again (under the same effect id) for a real answer.
         await db().updateTable('idempotency_keys').set({ locked_at: null, updated_at: now }).where('id', '=', held.id).execute();
         return payload;
