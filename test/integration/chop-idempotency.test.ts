@@ -1,7 +1,9 @@
 /** `Idempotency-Key` on the CHOP and Online API routes that move money, over real HTTP, on both databases. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_RETENTION_MS } from '../../src/http/idempotency.js';
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_RETENTION_MS, parseIdempotencyKey } from '../../src/http/idempotency.js';
+import { CHOP_ROUTES } from '../../src/http/schemas/chop.js';
+import { compileCheck } from '../../src/http/schemas/validator.js';
 import { createApiKey } from '../../src/store/merchants.js';
 import { uniqueId } from '../support/client.js';
 import { DB_KINDS } from '../support/databases.js';
@@ -37,6 +39,22 @@ const failOf = (code: string) => (answer: Answer) => {
   assert.equal(answer.body?.code, code);
   assert.equal(typeof answer.body?.error, 'string');
 };
+
+test('the header schema and the parser accept the same keys', () => {
+  const check = compileCheck(CHOP_ROUTES.refund('CHOP API').headers, 'headers');
+  const keys = ['a', 'k'.repeat(255), 'k'.repeat(256), '', 'a\tb', 'a\u0000b', 'a\u001fb', 'a\u007fb', 'a b', 'é-ünïcode', '550e8400-e29b-41d4-a716-446655440000'];
+  for (const key of keys) {
+    let parsed = true;
+    try {
+      parseIdempotencyKey({ 'idempotency-key': key });
+    } catch {
+      parsed = false;
+    }
+    assert.equal(check({ 'idempotency-key': key }) === null, parsed, JSON.stringify(key));
+  }
+  assert.equal(check({}), null);
+  assert.equal(parseIdempotencyKey({}), undefined);
+});
 
 for (const kind of DB_KINDS) {
   describe(`CHOP Idempotency-Key (${kind})`, () => {
