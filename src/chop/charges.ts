@@ -20,7 +20,8 @@ export interface ChopCaller extends Caller {
   readonly keyId: string;
 }
 
-export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: ChargeParams): Promise<{ row: TransactionRow; created: boolean }> {
+/** `ref`: the id the new charge gets; when a charge of this merchant already has it, that charge is the answer (a retry of the same request). */
+export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: ChargeParams, options: { ref?: string | undefined } = {}): Promise<{ row: TransactionRow; created: boolean }> {
   const { db } = deps.store;
   const { method } = params;
   if (!(await isGatewayEnabled(db, caller.merchant.id, method.code))) {
@@ -39,12 +40,16 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
       // Serialises charges of one merchant so that two requests with one reference make one charge.
       await trx.selectFrom('merchants').select('id').where('id', '=', caller.merchant.id).forUpdate().executeTakeFirst();
     }
+    if (options.ref !== undefined) {
+      const made = await trx.selectFrom('transactions').selectAll().where('ref', '=', options.ref).where('merchant_id', '=', caller.merchant.id).executeTakeFirst();
+      if (made) return { row: made, created: false };
+    }
     if (!params.allowDuplicates) {
       const earlier = await findCharge(trx, caller, { reference: params.reference });
       if (earlier) return { row: sameCharge(earlier, params), created: false };
     }
     const now = deps.clock.now();
-    const ref = newTransactionRef();
+    const ref = options.ref ?? newTransactionRef();
     const wallet = method.flow !== 'card';
     const expiresAt = now + deps.config.checkoutExpiryMs;
     const row = await insertTransaction(trx, {

@@ -136,11 +136,15 @@ export const CANCEL_MESSAGES = {
  * in full (what is left of it). Alipay and WeChat Pay only, within the
  * merchant's cancellation window.
  */
-export async function requestCancel(deps: CoreDeps, caller: Caller, params: CancelParams, options: Pick<RequestOptions, 'within'> = {}): Promise<CancelDecision | null> {
+export async function requestCancel(deps: CoreDeps, caller: Caller, params: CancelParams, options: RequestOptions = {}): Promise<CancelDecision | null> {
   const { merchant } = caller;
   const decision = await transact(deps, async (trx): Promise<CancelDecision | null> => {
     const charge = await lockCharge(deps, trx, caller, params.charge);
     if (!charge) return null;
+    // As for refunds: the cancel this id already names is the answer; an id taken by anything else is not reused.
+    const earlier = options.ref === undefined ? undefined : await trx.selectFrom('transactions').selectAll().where('ref', '=', options.ref).executeTakeFirst();
+    if (earlier?.sale_seq === charge.seq && earlier.type === 'cancel') return { ok: true, cancel: earlier, charge };
+    const ref = earlier ? undefined : options.ref;
     const now = deps.clock.now();
     const refuse = (status: string): CancelDecision => ({ ok: false, charge, status });
     const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
@@ -151,14 +155,14 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
 
     let cancel: TransactionRow;
     if (charge.state === 'pending') {
-      cancel = await insertTransaction(trx, { ...refundRow(charge, 'cancel', 0, params.reason, now), step: 'await_sale' });
+      cancel = await insertTransaction(trx, { ...refundRow(charge, 'cancel', 0, params.reason, now, ref), step: 'await_sale' });
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await wakeTransactionJob(trx, charge.seq, now);
     } else {
       const left = await refundable(trx, charge);
       if (left <= 0) return refuse(CANCEL_MESSAGES.failed);
       if (Number(merchant.refund_balance_exempt) !== 1 && left > (await openBalance(trx, merchant, charge.mode, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
-      cancel = await insertTransaction(trx, refundRow(charge, 'cancel', left, params.reason, now));
+      cancel = await insertTransaction(trx, refundRow(charge, 'cancel', left, params.reason, now, ref));
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await enqueueJob(trx, cancel.seq, now, now);
     }

@@ -25,6 +25,9 @@ transaction is final.
 
 **CHOP API** (\`/chop\`) and **Online API** (\`/payment\`), Citcon-compatible: form fields
 (JSON works too), answers in JSON. Errors are \`{"result":"fail","error","code"}\` with a 4xx status.
+Charges, pay_qr, refunds and cancels take an optional \`Idempotency-Key\` header: the same key
+and parameters answer the first answer again for 24 hours (\`Idempotent-Replayed: true\`); other
+parameters: \`422 idempotency_key_reused\`; while the first runs: \`409 idempotency_key_in_progress\`.
 
 **Authentication**: \`Authorization: Bearer <key>\`; the bare key without \`Bearer \` works too.
 Test keys (\`sk_test_…\`) use the built-in provider simulators.

@@ -221,6 +221,28 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('transactions_merchant_mode_reference').on('transactions').columns(['merchant_id', 'mode', 'reference']).execute();
       },
     },
+    '0007_idempotency_keys': {
+      async up(db: AnyDb) {
+        // CHOP `Idempotency-Key`s: the first answer per merchant, mode and key (src/http/idempotency.ts).
+        await serial(db.schema.createTable('idempotency_keys'), 'id')
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('mode', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('endpoint', 'text', (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('effect_ref', 'text', (c) => c.notNull())
+          .addColumn('locked_at', 'bigint')
+          .addColumn('status_code', 'integer')
+          .addColumn('response_headers', 'text')
+          .addColumn('response_body', 'text')
+          .addColumn('response_encoding', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('idempotency_keys_merchant_mode_key', ['merchant_id', 'mode', 'key'])
+          .execute();
+        await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').column('created_at').execute();
+      },
+    },
   };
 }
 

@@ -211,6 +211,32 @@ export interface AuditLogTable {
   detail: string;
 }
 
+/**
+ * A CHOP `Idempotency-Key` (src/http/idempotency.ts): the request it was first
+ * used with and, once answered, that answer. While `status_code` is null the
+ * request is in progress (`locked_at` set) or was left unanswered (null).
+ */
+export interface IdempotencyKeysTable {
+  id: Generated<number>;
+  merchant_id: string;
+  mode: KeyMode;
+  key: string;
+  /** The route path first used with the key. */
+  endpoint: string;
+  /** Keyed digest of the endpoint and canonical parameters. */
+  fingerprint: string;
+  /** The id the charge, refund or cancel gets, chosen before it is made: a re-run finds it instead of making another. */
+  effect_ref: string;
+  locked_at: number | null;
+  status_code: number | null;
+  /** JSON: the content type and CanCan headers of the answer. */
+  response_headers: string | null;
+  response_body: string | null;
+  response_encoding: 'utf8' | 'base64' | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   merchants: MerchantsTable;
   merchant_gateways: MerchantGatewaysTable;
@@ -225,4 +251,5 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
   audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -19,6 +19,7 @@ import { renderChopTransaction, renderNotification } from '../../chop/views.js';
 import type { TransactionRow } from '../../store/transactions.js';
 import { type KeyCaller, admitCaller } from '../auth.js';
 import { DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE } from '../errors.js';
+import { effectRef, idempotent } from '../idempotency.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { CHOP_LIST_LIMIT, CHOP_ROUTES, CHOP_SCHEMAS } from '../schemas/chop.js';
 import { type ChopParsers, chopValidator } from '../schemas/rules.js';
@@ -76,16 +77,18 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
     const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) =>
       parseChargeParams(params, methodParam === 'vendor' ? { methodParam, allowedMethods: PAY_QR_VENDORS } : { methodParam });
     const landingUrl = (row: TransactionRow) => `${deps.publicUrl()}/chop/landing?q=${row.ref}`;
+    // Idempotency-Key on the routes that move money.
+    const once = idempotent(deps);
 
-    app.post('/chop/chop', { schema: CHOP_ROUTES.charge, ...checked({ body: chargeOf('payment_method') }) }, async (request, reply) => {
+    app.post('/chop/chop', { schema: CHOP_ROUTES.charge, ...checked({ body: chargeOf('payment_method') }), ...once }, async (request, reply) => {
       const params = chargeOf('payment_method')(toParams(request.body));
-      const { row } = await createCharge(deps, callerOf(request), params);
+      const { row } = await createCharge(deps, callerOf(request), params, { ref: effectRef(request) });
       return reply.send({ result: 'success', url: landingUrl(row) });
     });
 
-    app.post('/payment/pay_qr', { schema: CHOP_ROUTES.payQr, ...checked({ body: chargeOf('vendor'), query: parseFormatQuery }) }, async (request, reply) => {
+    app.post('/payment/pay_qr', { schema: CHOP_ROUTES.payQr, ...checked({ body: chargeOf('vendor'), query: parseFormatQuery }), ...once }, async (request, reply) => {
       const params = chargeOf('vendor')(toParams(request.body));
-      const { row } = await createCharge(deps, callerOf(request), params);
+      const { row } = await createCharge(deps, callerOf(request), params, { ref: effectRef(request) });
       // Wait for the provider order (its QR) or its failure.
       const ready = await waitForRow(deps, row, (latest) => latest.qr_code !== null || latest.state !== 'pending', ANSWER_WAIT_MS);
       if (ready.state === 'failed') throw new ChopError(502, 'provider_declined', `${params.method.code} refused the payment (${ready.failure_detail ?? ready.failure_code ?? 'declined'})`);
@@ -111,19 +114,19 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
 
     const refund = async (request: FastifyRequest, reply: FastifyReply) => {
       const params = parseRefundParams(toParams(request.body));
-      const decision = await requestRefund(deps, callerOf(request), params);
+      const decision = await requestRefund(deps, callerOf(request), params, { ref: effectRef(request) });
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
       if (!decision.ok) return reply.send({ code: decision.code, refunded: false, status: decision.status });
       const final = await waitUntilFinal(deps, decision.refund, ANSWER_WAIT_MS);
       if (final.state === 'failed') return reply.send({ code: final.failure_code ?? 'refund_failed', refunded: false, status: final.failure_detail ?? 'Refund failed' });
       return reply.send({ id: final.ref, transaction_id: decision.charge.ref, refunded: true, status: final.state === 'succeeded' ? 'success' : 'pending' });
     };
-    app.post('/chop/refund', { schema: CHOP_ROUTES.refund('CHOP API'), ...checked({ body: parseRefundParams }) }, refund);
-    app.post('/payment/refund', { schema: CHOP_ROUTES.refund('Online API'), ...checked({ body: parseRefundParams }) }, refund);
+    app.post('/chop/refund', { schema: CHOP_ROUTES.refund('CHOP API'), ...checked({ body: parseRefundParams }), ...once }, refund);
+    app.post('/payment/refund', { schema: CHOP_ROUTES.refund('Online API'), ...checked({ body: parseRefundParams }), ...once }, refund);
 
-    app.post('/chop/cancel', { schema: CHOP_ROUTES.cancel, ...checked({ body: parseCancelParams }) }, async (request, reply) => {
+    app.post('/chop/cancel', { schema: CHOP_ROUTES.cancel, ...checked({ body: parseCancelParams }), ...once }, async (request, reply) => {
       const params = parseCancelParams(toParams(request.body));
-      const decision = await requestCancel(deps, callerOf(request), params);
+      const decision = await requestCancel(deps, callerOf(request), params, { ref: effectRef(request) });
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
       const answer = (cancelled: boolean, status: string) => reply.send({
         transaction_id: decision.charge.ref, transaction_reference: decision.charge.reference, cancelled, status,

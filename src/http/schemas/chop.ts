@@ -11,6 +11,7 @@
  */
 import { PAY_QR_VENDORS, paymentMethodCodes } from '../../chop/methods.js';
 import { MAX_AMOUNT, MAX_TEXT, MAX_URL_LENGTH } from '../../chop/params.js';
+import { IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
 import { API_SECURITY, jsonResponse, ref } from './common.js';
 
 /** /chop/transactions page sizes. */
@@ -154,7 +155,7 @@ const CHOP_FAIL = {
   properties: {
     result: { type: 'string', const: 'fail' },
     error: { type: 'string' },
-    code: { type: 'string', description: 'missing_parameter, invalid_parameter, invalid_parameters, conflicting_parameters, unsupported_currency, unauthorized, rate_limited, not_found, payment_method_not_enabled, url_not_allowed, …' },
+    code: { type: 'string', description: 'missing_parameter, invalid_parameter, invalid_parameters, conflicting_parameters, unsupported_currency, unauthorized, rate_limited, not_found, payment_method_not_enabled, url_not_allowed, invalid_idempotency_key, idempotency_key_reused, idempotency_key_in_progress, …' },
   },
   examples: [{ result: 'fail', error: 'amount (or trans_amount) is required: an integer in cents, e.g. 999 for 9.99', code: 'missing_parameter' }],
 };
@@ -172,16 +173,34 @@ const COMMON_FAILS = {
 const success = (properties: Record<string, object>, required: string[]) => ({
   type: 'object', required: ['result', ...required], properties: { result: { type: 'string', const: 'success' }, ...properties },
 });
+/** The routes that move money take an `Idempotency-Key` (src/http/idempotency.ts). */
+const IDEMPOTENT = {
+  headers: {
+    type: 'object',
+    properties: {
+      [IDEMPOTENCY_HEADER]: {
+        type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[^\\u0000-\\u001f\\u007f]*$', examples: ['order-1001-refund-1'],
+        description: 'Optional; any unique string (a UUID). The same key with the same parameters (same API key mode) answers the first answer again, status and body, with `Idempotent-Replayed: true`, for 24 hours; with other parameters: `422 idempotency_key_reused`; while the first is running: `409 idempotency_key_in_progress`. Requests refused before they run (bad parameters or key, 401, 429) do not use the key; a 5xx answer is not kept (sending the key again runs the request again, without repeating its effect).',
+      },
+    },
+  },
+};
+const IDEMPOTENCY_FAILS = {
+  409: fail('A request with this `Idempotency-Key` is still in progress (`idempotency_key_in_progress`); retry after `Retry-After` seconds.', { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' } }),
+  422: fail('This `Idempotency-Key` was used with other parameters or another endpoint (`idempotency_key_reused`).'),
+};
 const route = <T extends object>(tag: string, summary: string, extra: T) => ({ summary, tags: [tag], security: API_SECURITY, ...extra });
 const chopIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'The charge id.' } } };
 
 export const CHOP_ROUTES = {
   charge: route('CHOP API', 'Create a hosted-checkout payment', {
     consumes: FORM,
+    ...IDEMPOTENT,
     body: ref('ChopChargeRequest'),
     response: {
       200: jsonResponse('The payment page to send the shopper to.', success({ url: { type: 'string', examples: ['https://cancan.example/chop/landing?q=4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c'] } }, ['url'])),
       403: fail('The payment method is not enabled for this merchant, or not available in live mode.'),
+      ...IDEMPOTENCY_FAILS,
       ...COMMON_FAILS,
     },
   }),
@@ -193,6 +212,7 @@ export const CHOP_ROUTES = {
   refund: (tag: string) => route(tag, 'Refund a charge, in part or in full', {
     description: 'Refusals are answers (HTTP 200, `refunded: false`): `4071` amount greater than allowed (also for an unpaid charge), `4072` other currency, `4073` insufficient open balance, `4074` past the refund period. Waits up to 10 s for the provider.',
     consumes: FORM,
+    ...IDEMPOTENT,
     body: ref('ChopRefundRequest'),
     response: {
       200: jsonResponse('Refunded (`status` success or pending) or refused.', {
@@ -202,12 +222,14 @@ export const CHOP_ROUTES = {
         ],
       }),
       404: fail('No such charge.'),
+      ...IDEMPOTENCY_FAILS,
       ...COMMON_FAILS,
     },
   }),
   cancel: route('CHOP API', 'Cancel a charge (Alipay and WeChat Pay)', {
     description: 'A pending charge is closed at the provider; a paid one is refunded in full. Refusals are answers: "Duplicate cancellation", "Not in cancellation window", "Cancel not supported for this payment method".',
     consumes: FORM,
+    ...IDEMPOTENT,
     body: ref('ChopCancelRequest'),
     response: {
       200: jsonResponse('Cancelled or refused.', {
@@ -215,6 +237,7 @@ export const CHOP_ROUTES = {
         properties: { transaction_id: { type: 'string' }, transaction_reference: nullable('string'), cancelled: { type: 'boolean' }, status: { type: 'string', examples: ['Order cancelled'] } },
       }),
       404: fail('No such charge.'),
+      ...IDEMPOTENCY_FAILS,
       ...COMMON_FAILS,
     },
   }),
@@ -244,6 +267,7 @@ export const CHOP_ROUTES = {
   }),
   payQr: route('Online API', 'The payment QR as a PNG, for your own page', {
     consumes: FORM,
+    ...IDEMPOTENT,
     querystring: { type: 'object', properties: { format: { type: 'string', description: '`json`: the QR content as JSON instead of the PNG.' } } },
     body: ref('PayQrRequest'),
     response: {
@@ -257,6 +281,7 @@ export const CHOP_ROUTES = {
       403: fail('The vendor is not enabled for this merchant.'),
       502: fail('The provider refused the payment (`provider_declined`).'),
       503: fail('The provider has not answered yet (`provider_unavailable`): send the same request again.'),
+      ...IDEMPOTENCY_FAILS,
       ...COMMON_FAILS,
     },
   }),

@@ -7,6 +7,7 @@ import { ChopError, type Params, presentParams, toParams } from '../../chop/para
 import type { Logger } from '../../core/deps.js';
 import { validateTransactionRequest } from '../../core/validate.js';
 import { ApiError } from '../../domain/errors.js';
+import { parseIdempotencyKey } from '../idempotency.js';
 import { parseListQuery, presentQuery } from '../routes/list-query.js';
 import { type HttpPart, type PartRules, parameterOf, routeValidator } from './validator.js';
 
@@ -58,6 +59,8 @@ export function chopParts({ body, query }: ChopParsers): Partial<Record<HttpPart
   return {
     ...(body ? { body: { prepare: (data: unknown) => presentParams(toParams(data)), explain: (data: unknown) => refusalOf(ChopError, () => body(toParams(data))) } } : {}),
     ...(query ? { querystring: { explain: (data: unknown) => refusalOf(ChopError, () => query(data as Record<string, unknown>)) } } : {}),
+    // Only the routes whose schema has headers (the Idempotency-Key) check them.
+    headers: { explain: (data: unknown) => refusalOf(ChopError, () => parseIdempotencyKey(data as Record<string, unknown>)) },
   };
 }
 
