@@ -13,7 +13,7 @@ export type AddressKind = 'public' | 'local' | 'forbidden';
 
 export interface Verdict {
   readonly kind: AddressKind;
-  /** What the address is, for messages: "loopback", "IPv4-mapped 127.0.0.1 (loopback)". */
+  /** What the address is, for messages: "loopback", "IPv4-mapped address of 127.0.0.1, loopback". */
   readonly what: string;
 }
 
@@ -111,7 +111,7 @@ function judgeIpv6(value: bigint): Verdict {
     if (carrier) {
       const v4 = carrier.extract(value);
       const inner = judgeIpv4(v4);
-      return { kind: inner.kind, what: `${carrier.what} ${ipv4Text(v4)} (${inner.what})` };
+      return { kind: inner.kind, what: `${carrier.what} address of ${ipv4Text(v4)}, ${inner.what}` };
     }
   }
   const range = IPV6_RANGES.find(([network, prefix]) => inRange(value, ipv6Value(network), prefix, 128));
@@ -131,6 +131,6 @@ export function judgeAddress(address: string): Verdict {
 export function refusalOf(address: string, allowPrivate: boolean): string | null {
   const verdict = judgeAddress(address);
   if (verdict.kind === 'public' || (verdict.kind === 'local' && allowPrivate)) return null;
-  const hint = verdict.kind === 'local' ? '; CANCAN_ALLOW_PRIVATE_URLS is off' : '';
-  return `${address} is not allowed (${verdict.what} address${hint})`;
+  const hint = verdict.kind === 'local' ? ' (allowed only with CANCAN_ALLOW_PRIVATE_URLS=on)' : '';
+  return `${address} is not allowed: ${verdict.what}${hint}`;
 }

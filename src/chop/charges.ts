@@ -82,7 +82,7 @@ async function guardUrls(deps: CoreDeps, params: ChargeParams, mode: ChopCaller[
         if (mode === 'test') continue;
         throw new ChopError(400, 'url_not_allowed', `${name} is not allowed in live mode: ${error.message}`);
       }
-      if (error instanceof DestinationRefused) throw new ChopError(400, 'url_not_allowed', `${name} is not allowed: ${error.message}`);
+      if (error instanceof DestinationRefused) throw new ChopError(400, 'url_not_allowed', `${name}: ${error.message}`);
       throw error;
     }
   }

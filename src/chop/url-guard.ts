@@ -50,9 +50,8 @@ export function literalAddress(url: URL): string | null {
 export function checkWithoutDns(url: URL, allowPrivate: boolean): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DestinationRefused('only http and https URLs are allowed', true);
   if (url.username || url.password) throw new DestinationRefused('credentials (user:password@) are not allowed in the URL', true);
-  const literal = literalAddress(url);
-  if (literal) {
-    const refused = refusalOf(literal, allowPrivate);
+  if (literalAddress(url)) {
+    const refused = refusalOf(url.hostname, allowPrivate);
     if (refused) throw new DestinationRefused(refused, true);
   } else if (!allowPrivate && LOCAL_NAME.test(url.hostname.replace(/\.$/, ''))) {
     throw new DestinationRefused(`${url.hostname} is a local host name (CANCAN_ALLOW_PRIVATE_URLS is off)`, false);

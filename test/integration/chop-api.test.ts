@@ -222,7 +222,7 @@ for (const kind of DB_KINDS) {
           const response = await chop(t.url, '/chop/chop', key, { payment_method: 'wechatpay', amount: 100, currency: 'USD', reference: uniqueId(), ipn_url: url });
           assert.equal(response.status, 400, url);
           assert.equal(response.body.code, 'url_not_allowed', url);
-          assert.match(response.body.error, /^ipn_url is not allowed: .*(link-local|cloud metadata)/, url);
+          assert.match(response.body.error, /^ipn_url: .* is not allowed: .*(link-local|cloud metadata)/, url);
         }
       }
       // Refusals without the setting: test/security/ssrf.test.ts.

@@ -149,7 +149,7 @@ for (const kind of DB_KINDS) {
       const reference = uniqueId('ipn');
       const response = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'wechatpay', amount: 1400, currency: 'USD', reference, ipn_url: `http://shop:hunter2secret@127.0.0.1:${await freePort()}/ipn` });
       assert.equal(response.status, 400);
-      assert.deepEqual(response.body, { result: 'fail', error: 'ipn_url is not allowed: credentials (user:password@) are not allowed in the URL', code: 'url_not_allowed' });
+      assert.deepEqual(response.body, { result: 'fail', error: 'ipn_url: credentials (user:password@) are not allowed in the URL', code: 'url_not_allowed' });
       assert.equal(await t.app.deps.store.db.selectFrom('transactions').select('ref').where('reference', '=', reference).executeTakeFirst(), undefined);
       assert.ok(!t.logs.some((line) => line.includes('hunter2secret')));
     });
