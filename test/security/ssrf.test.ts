@@ -10,7 +10,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type AddressKind, judgeAddress, refusalOf } from '../../src/chop/addresses.js';
-import { DestinationRefused, HostUnresolved, checkUrl } from '../../src/chop/url-guard.js';
+import { DestinationRefused, HostUnresolved, checkUrl, systemResolver } from '../../src/chop/url-guard.js';
 import { createApiKey } from '../../src/store/merchants.js';
 import { call, uniqueId } from '../support/client.js';
 import { DB_KINDS } from '../support/databases.js';
@@ -121,6 +121,12 @@ describe('SSRF URL checks', () => {
     }
     for (const url of ['https://nowhere.shop.test/', 'https://empty.shop.test/']) {
       await assert.rejects(checkUrl(url, { allowPrivate: false, resolve }), HostUnresolved);
+    }
+  });
+
+  test('the system resolver answers the reserved documentation names itself, without DNS', async () => {
+    for (const url of ['https://shop.example/ipn', 'http://x.invalid./']) {
+      await assert.rejects(checkUrl(url, { allowPrivate: false, resolve: systemResolver }), (e: unknown) => e instanceof HostUnresolved && /reserved name/.test(e.message));
     }
   });
 });
