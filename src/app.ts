@@ -13,6 +13,7 @@ import type { CoreDeps } from './core/deps.js';
 import { Notifier } from './core/notifier.js';
 import { processJob } from './core/process.js';
 import { deliverNotification } from './chop/ipn.js';
+import { type HostResolver, systemResolver } from './chop/url-guard.js';
 import { chopStep } from './chop/process.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { SecretBox } from './domain/secrets.js';
@@ -55,6 +56,8 @@ export interface AppOptions {
    * the database in the background (`ready` tells when it worked).
    */
   readonly waitForDatabase?: boolean;
+  /** DNS for merchant URLs (default: the system's). */
+  readonly resolveHost?: HostResolver;
 }
 
 export async function openMigratedStore(config: Config): Promise<Store> {
@@ -101,6 +104,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     adapters: createAdapterSource({ config, store, secrets, simulatorUrl }),
     publicUrl: () => config.publicUrl ?? listeningUrl,
     simulatorUrl,
+    resolveHost: options.resolveHost ?? systemResolver,
   };
   const watch = new DatabaseWatch({ store, log, retryMs: DATABASE_RETRY_MS, prepare: async () => void (await migrate(store.db, store.dialect)) });
   const worker = new Worker(deps, (job) => processJob(deps, job, { chopStep, deliverNotification }), { onClaimError: (error) => watch.report(error) });

@@ -52,7 +52,7 @@ export interface Config {
   readonly ipnGiveUpMs: number;
   /** Timeout of one IPN POST. */
   readonly ipnTimeoutMs: number;
-  /** Let live-mode callback and IPN URLs point at private, loopback or link-local addresses (local development only). */
+  /** Let callback and IPN URLs point at loopback and private addresses (local development, tests); never link-local or cloud metadata. */
   readonly allowPrivateUrls: boolean;
   /** What `cancan serve` runs: the HTTP API, the job worker, or both. */
   readonly role: Role;

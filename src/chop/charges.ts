@@ -14,7 +14,7 @@ import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data
 import type { ChargeParams } from './params.js';
 import { ChopError } from './params.js';
 import { findCharge } from './refunds.js';
-import { DestinationRefused, checkDestination } from './url-guard.js';
+import { DestinationRefused, HostUnresolved, checkUrl, guardOf } from './url-guard.js';
 
 export interface ChopCaller extends Caller {
   readonly keyId: string;
@@ -27,8 +27,8 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
   if (!(await isGatewayEnabled(db, caller.merchant.id, method.code))) {
     throw new ChopError(403, 'payment_method_not_enabled', `Payment method ${method.code} is not enabled for this merchant`);
   }
+  await guardUrls(deps, params, caller.mode);
   if (caller.mode === 'live') {
-    await guardUrls(deps, params);
     const adapter = method.flow === 'card'
       ? await deps.adapters.cardAdapterFor(caller.mode, caller.merchant.id)
       : await deps.adapters.onlineAdapterFor(method, caller.mode, caller.merchant.id);
@@ -87,16 +87,20 @@ function sameCharge(earlier: TransactionRow, params: ChargeParams): TransactionR
     `reference ${params.reference} is already used by a charge with ${differs.join(', ')}; use a new reference, or allow_duplicates=yes for a second charge`);
 }
 
-async function guardUrls(deps: CoreDeps, params: ChargeParams): Promise<void> {
-  if (deps.config.allowPrivateUrls) return;
+/** The SSRF guard, in every mode; only test mode accepts a host name that does not resolve now (delivery checks again). */
+async function guardUrls(deps: CoreDeps, params: ChargeParams, mode: ChopCaller['mode']): Promise<void> {
   const urls = { ipn_url: params.ipnUrl, callback_url_success: params.callbackUrlSuccess, callback_url_fail: params.callbackUrlFail, mobile_result_url: params.mobileResultUrl };
   for (const [name, url] of Object.entries(urls)) {
     if (url === null) continue;
     try {
-      await checkDestination(url);
+      await checkUrl(url, guardOf(deps));
     } catch (error) {
-      const why = error instanceof DestinationRefused ? error.message : `its host cannot be resolved (${String(error)})`;
-      throw new ChopError(400, 'url_not_allowed', `${name} is not allowed in live mode: ${why}`);
+      if (error instanceof HostUnresolved) {
+        if (mode === 'test') continue;
+        throw new ChopError(400, 'url_not_allowed', `${name} is not allowed in live mode: ${error.message}`);
+      }
+      if (error instanceof DestinationRefused) throw new ChopError(400, 'url_not_allowed', `${name}: ${error.message}`);
+      throw error;
     }
   }
 }

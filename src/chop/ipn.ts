@@ -21,7 +21,8 @@ import { childLogger, transactionBindings } from '../observability/logging.js';
 import type { Database } from '../store/schema.js';
 import type { TransactionRow } from '../store/transactions.js';
 import { type CheckoutData, checkoutOf, formatIpnTime } from './checkout-data.js';
-import { checkDestination } from './url-guard.js';
+import { postForm } from './ipn-post.js';
+import { DestinationRefused, guardOf } from './url-guard.js';
 
 export const SIGNATURE_HEADER = 'CanCan-Signature';
 const RESPONSE_EXCERPT_BYTES = 512;
@@ -125,29 +126,28 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
   let httpStatus: number | null = null;
   let error: string | null = null;
   let excerpt: string | null = null;
+  let permanent = false;
   try {
-    // Live merchants' URLs are checked again at delivery: DNS may have changed since the charge.
-    if (charge.mode === 'live' && !deps.config.allowPrivateUrls) await checkDestination(notification.url);
+    // Checked again at every attempt, in every mode, against the address actually connected to (DNS may have changed).
     const timestamp = Math.floor(deps.clock.now() / 1000);
-    const response = await fetch(notification.url, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'User-Agent': 'CanCan-IPN/1',
-        [SIGNATURE_HEADER]: signatureHeader(await webhookSecret(deps, charge.merchant_id), timestamp, notification.body),
-      },
-      body: notification.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(deps.config.ipnTimeoutMs),
-    });
-    httpStatus = response.status;
-    excerpt = (await readExcerpt(response)) || null;
+    const answer = await postForm(notification.url, {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'User-Agent': 'CanCan-IPN/1',
+      [SIGNATURE_HEADER]: signatureHeader(await webhookSecret(deps, charge.merchant_id), timestamp, notification.body),
+    }, notification.body, { ...guardOf(deps), timeoutMs: deps.config.ipnTimeoutMs, excerptBytes: RESPONSE_EXCERPT_BYTES });
+    httpStatus = answer.status;
+    excerpt = answer.excerpt || null;
   } catch (e) {
-    // fetch hides the network reason (ECONNREFUSED, ENOTFOUND…) in `cause`.
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    // fetch puts the whole URL in some messages: never keep the user:password part of an ipn_url.
-    error = (e instanceof Error ? `${e.name}: ${e.message}${cause ? ` (${cause.code ?? cause.message})` : ''}` : String(e))
-      .replace(/\/\/[^/@\s]*@/g, '//[redacted]@');
+    if (e instanceof DestinationRefused) {
+      // Nothing was sent; a URL that can never become valid (a literal address, credentials) is not retried.
+      error = `refused: ${e.message}`;
+      permanent = e.permanent;
+    } else {
+      const code = (e as { code?: string }).code;
+      // Never keep the user:password part of an ipn_url stored before credentials were refused.
+      error = (e instanceof Error ? `${e.name}: ${e.message}${code && !e.message.includes(code) ? ` (${code})` : ''}` : String(e))
+        .replace(/\/\/[^/@\s]*@/g, '//[redacted]@');
+    }
   }
   const latencyMs = Date.now() - started;
   const delivered = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;
@@ -157,7 +157,7 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
     await trx.insertInto('notification_attempts').values({
       notification_id: notification.id, at: now, http_status: httpStatus, latency_ms: latencyMs, error, response_excerpt: excerpt,
     }).execute();
-    const next = delivered ? null : nextAttemptAt(deps.config.ipnRetrySchedule, deps.config.ipnGiveUpMs, notification.created_at, attempts, now);
+    const next = delivered || permanent ? null : nextAttemptAt(deps.config.ipnRetrySchedule, deps.config.ipnGiveUpMs, notification.created_at, attempts, now);
     await trx.updateTable('notifications').set({
       attempts,
       status: delivered ? 'delivered' : next === null ? 'failed' : 'pending',
@@ -171,21 +171,6 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
   deps.metrics.ipnDelivery(outcome);
   if (outcome === 'delivered') log.info({ notification: notification.notify_id, httpStatus, latencyMs }, 'IPN delivered');
   else log.warn({ notification: notification.notify_id, httpStatus, error, gaveUp: outcome === 'given_up' }, 'IPN not delivered');
-}
-
-async function readExcerpt(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < RESPONSE_EXCERPT_BYTES) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.length;
-  }
-  await reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
 }
 
 /** A fresh notification of a final charge (new notify_id), delivered at once: the merchant's "re-send". */

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { SecretBox } from '../domain/secrets.js';
+import type { HostResolver } from '../chop/url-guard.js';
 import type { AdapterSource } from '../providers/adapters.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/db.js';
@@ -26,4 +27,6 @@ export interface CoreDeps {
   readonly publicUrl: () => string;
   /** Where the provider simulators answer (CANCAN_SIMULATOR_URL, else this server's own listening address). */
   readonly simulatorUrl: () => string;
+  /** DNS for merchant URLs (the SSRF guard judges what it returns); tests swap it. */
+  readonly resolveHost: HostResolver;
 }

@@ -28,6 +28,8 @@ for (const kind of DB_KINDS) {
         // The first delivery waits long enough for the crash to come first.
         CANCAN_IPN_RETRY_SCHEDULE: '3s,300ms',
         LOG_LEVEL: 'warn',
+        // The receiver listens on 127.0.0.1.
+        CANCAN_ALLOW_PRIVATE_URLS: 'on',
       };
     });
     after(async () => {

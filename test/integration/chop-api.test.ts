@@ -215,14 +215,17 @@ for (const kind of DB_KINDS) {
       }
     });
 
-    test('live mode refuses callback and IPN URLs on private addresses', async () => {
+    test('with CANCAN_ALLOW_PRIVATE_URLS, link-local and metadata addresses are still refused in both modes; loopback is allowed', async () => {
       const live = await createApiKey(t.app.deps.store.db, t.app.deps.secrets, { merchantId: m.id, mode: 'live', now: Date.now() });
-      for (const url of ['http://127.0.0.1:8080/ipn', 'http://10.1.2.3/ipn', 'http://[::1]/ipn', 'http://169.254.169.254/latest', 'http://localhost/ipn']) {
-        const response = await chop(t.url, '/chop/chop', live.apiKey, { payment_method: 'wechatpay', amount: 100, currency: 'USD', reference: uniqueId(), ipn_url: url });
-        assert.equal(response.status, 400, url);
-        assert.equal(response.body.code, 'url_not_allowed', url);
+      for (const url of ['http://169.254.169.254/latest', 'http://[fe80::1]/ipn', 'http://100.100.100.200/', 'http://[fd00:ec2::254]/', 'http://[::ffff:169.254.169.254]/']) {
+        for (const key of [live.apiKey, m.apiKey]) {
+          const response = await chop(t.url, '/chop/chop', key, { payment_method: 'wechatpay', amount: 100, currency: 'USD', reference: uniqueId(), ipn_url: url });
+          assert.equal(response.status, 400, url);
+          assert.equal(response.body.code, 'url_not_allowed', url);
+          assert.match(response.body.error, /^ipn_url: .* is not allowed: .*(link-local|cloud metadata)/, url);
+        }
       }
-      // Test mode allows them, for local development.
+      // Refusals without the setting: test/security/ssrf.test.ts.
       assert.equal((await charge({ ipn_url: 'http://127.0.0.1:8080/ipn' })).status, 200);
     });
 

@@ -1,6 +1,6 @@
 /** Starts a real CanCan server (real HTTP, real database, in-process simulators) for tests. */
 import { Writable } from 'node:stream';
-import { type App, startApp } from '../../src/app.js';
+import { type App, type AppOptions, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { gatewayCodes } from '../../src/providers/registry.js';
 import { createApiKey, createMerchant } from '../../src/store/merchants.js';
@@ -15,6 +15,8 @@ export const FAST_ENV = {
   CANCAN_SIM_CONFIRM_DELAY_MS: '300',
   CANCAN_JOB_LEASE_MS: '3000',
   LOG_LEVEL: 'info',
+  // The tests' IPN receivers and callback pages listen on 127.0.0.1; tests of the SSRF guard turn this off.
+  CANCAN_ALLOW_PRIVATE_URLS: 'on',
 };
 
 export interface TestMerchant {
@@ -32,9 +34,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(kind: DbKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(kind: DbKind, env: Record<string, string> = {}, options: Pick<AppOptions, 'resolveHost'> = {}): Promise<TestApp> {
   const database = await createTestDatabase(kind);
-  const { app, logs } = await startAppOn(database, env);
+  const { app, logs } = await startAppOn(database, env, options);
   return {
     app,
     url: app.url,
@@ -54,7 +56,7 @@ export async function startTestApp(kind: DbKind, env: Record<string, string> = {
 }
 
 /** A server on an existing test database (and its data directory, so its master key), collecting its log lines. */
-export async function startAppOn(database: TestDatabase, env: Record<string, string> = {}): Promise<{ app: App; logs: string[] }> {
+export async function startAppOn(database: TestDatabase, env: Record<string, string> = {}, options: Pick<AppOptions, 'resolveHost'> = {}): Promise<{ app: App; logs: string[] }> {
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -70,6 +72,6 @@ export async function startAppOn(database: TestDatabase, env: Record<string, str
     CANCAN_DATA_DIR: database.dataDir,
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
   });
-  const app = await startApp(config, { logStream });
+  const app = await startApp(config, { ...options, logStream });
   return { app, logs };
 }

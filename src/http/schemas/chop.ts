@@ -18,7 +18,7 @@ import { API_SECURITY, jsonResponse, ref } from './common.js';
 export const CHOP_LIST_LIMIT = { default: 20, max: 100 } as const;
 
 const text = (description: string, maxLength = MAX_TEXT) => ({ type: 'string', maxLength, description });
-const url = (description: string) => ({ type: 'string', maxLength: MAX_URL_LENGTH, description: `${description} An absolute http(s) URL; in live mode not on a private, loopback or link-local address.` });
+const url = (description: string) => ({ type: 'string', maxLength: MAX_URL_LENGTH, description: `${description} An absolute http(s) URL without credentials, not on a private, loopback, link-local, metadata or reserved address (IPv4 inside IPv6 included); refused with url_not_allowed.` });
 const amount = (description: string) => ({
   type: 'string', pattern: '^[0-9]{1,14}$', examples: ['999'],
   description: `${description} An integer in the currency's smallest unit (999 = $9.99), from 1 to ${MAX_AMOUNT}, without decimals or separators.`,
