@@ -110,6 +110,23 @@ for (const kind of DB_KINDS) {
       assert.equal(bad.status, 400);
     });
 
+    test('a reused reference asking for another amount, currency or method is refused and makes nothing', async () => {
+      const reference = uniqueId('conflict');
+      const first = await charge({ reference });
+      assert.equal(first.status, 200, first.text);
+      const count = async () => (await t.app.deps.store.db.selectFrom('transactions').select('seq').where('reference', '=', reference).execute()).length;
+      for (const [change, named] of [[{ amount: 1001 }, /amount/], [{ currency: 'CAD' }, /currency USD/], [{ payment_method: 'alipay' }, /payment method wechatpay/]] as const) {
+        const refused = await charge({ reference, ...change });
+        assert.equal(refused.status, 409, refused.text);
+        assert.equal(refused.body.result, 'fail');
+        assert.equal(refused.body.code, 'duplicate_reference');
+        assert.match(refused.body.error, named);
+      }
+      assert.equal(await count(), 1);
+      // The identical request is still a safe retry.
+      assert.equal((await charge({ reference })).body.url, first.body.url);
+    });
+
     test('unknown extra parameters and ext are kept with the charge', async () => {
       const response = await charge({ note: 'gift wrap', client_country: 'US', ext: encodeURIComponent(JSON.stringify({ order: 42 })) });
       const row = await t.app.deps.store.db.selectFrom('transactions').select('checkout').where('ref', '=', idFromUrl(response.body.url)).executeTakeFirstOrThrow();
