@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_MAX_AMOUNT_MAJOR, MAX_AMOUNT_MAJOR_LIMIT } from './domain/money.js';
 import { ALIPAY_LIVE_GATEWAY_URL } from './providers/alipay/adapter.js';
 import { LINEPAY_LIVE_BASE_URL } from './providers/linepay/adapter.js';
 import { WECHATPAY_LIVE_BASE_URL } from './providers/wechatpay/adapter.js';
@@ -64,6 +65,8 @@ export interface Config {
   readonly metricsPort: number | null;
   /** `redis://…`: rate limits shared by every process; null: per process. */
   readonly redisUrl: string | null;
+  /** Largest amount of one transaction, in whole major units plus the currency's largest fraction (domain/money.ts maxAmount). */
+  readonly maxAmountMajor: number;
 }
 
 export const ROLES = ['api', 'worker', 'all'] as const;
@@ -148,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: env.CANCAN_METRICS_TOKEN || null,
     metricsPort: optionalInteger(env, 'CANCAN_METRICS_PORT'),
     redisUrl: env.REDIS_URL || null,
+    maxAmountMajor: integer(env, 'CANCAN_MAX_AMOUNT_MAJOR', DEFAULT_MAX_AMOUNT_MAJOR, 1, MAX_AMOUNT_MAJOR_LIMIT),
   };
 }
 

@@ -4,7 +4,7 @@
  * (`amount`/`trans_amount`, `currency`/`trans_currency`), unknown extras kept.
  * Every problem is reported at once, each saying what to fix.
  */
-import { type CurrencyCode, isCurrencyCode } from '../domain/money.js';
+import { AMOUNT_CEILING, type CurrencyCode, DEFAULT_MAX_AMOUNT_MAJOR, isCurrencyCode, maxAmount, maxAmountAnyCurrency, toMajorUnitString } from '../domain/money.js';
 import { type PaymentMethod, paymentMethod, paymentMethodCodes } from './methods.js';
 
 /** A refusal of bad input: `{"result":"fail","error":message,"code":code}` with this HTTP status. */
@@ -17,7 +17,7 @@ export class ChopError extends Error {
 export type Params = Readonly<Record<string, string>>;
 
 // Also the JSON Schema's limits (src/http/schemas/chop.ts): a test checks the schema accepts whatever these parsers accept.
-export const MAX_AMOUNT = 1e13;
+// Amounts: at most 14 digits, then the maximum per currency (config maxAmountMajor, domain/money.ts).
 export const MAX_URL_LENGTH = 2048;
 export const MAX_TEXT = 256;
 
@@ -76,20 +76,29 @@ export interface MoneyParams {
   readonly currency: CurrencyCode;
 }
 
-function moneyParams(params: Params, problems: Problems): Partial<MoneyParams> {
+function moneyParams(params: Params, problems: Problems, maxAmountMajor: number): Partial<MoneyParams> {
   const amountText = aliased(params, ['amount', 'trans_amount'], problems);
   const currencyText = aliased(params, ['currency', 'trans_currency'], problems);
   let amount: number | undefined;
   let currency: CurrencyCode | undefined;
   if (amountText === null) amount = undefined;
   else if (amountText === undefined) problems.add('missing_parameter', 'amount (or trans_amount) is required: an integer in cents, e.g. 999 for 9.99');
-  else if (!/^\d{1,14}$/.test(amountText) || Number(amountText) <= 0 || Number(amountText) > MAX_AMOUNT) {
+  else if (!/^\d{1,14}$/.test(amountText) || Number(amountText) <= 0 || Number(amountText) > AMOUNT_CEILING) {
     problems.add('invalid_parameter', `amount must be a positive integer in the currency's smallest unit (cents), without decimals or separators; got ${JSON.stringify(amountText)}`);
   } else amount = Number(amountText);
   if (currencyText === null) currency = undefined;
   else if (currencyText === undefined) problems.add('missing_parameter', 'currency (or trans_currency) is required: a 3-letter ISO 4217 code such as USD');
   else if (!isCurrencyCode(currencyText.toUpperCase())) problems.add('invalid_parameter', `currency ${JSON.stringify(currencyText)} is not a supported ISO 4217 code`);
   else currency = currencyText.toUpperCase() as CurrencyCode;
+  if (amount !== undefined) {
+    const max = currency ? maxAmount(currency, maxAmountMajor) : maxAmountAnyCurrency(maxAmountMajor);
+    if (amount > max) {
+      problems.add('invalid_parameter', currency
+        ? `amount must be at most ${toMajorUnitString({ amount: max, currency })} ${currency}, that is ${max} in the smallest unit; got ${amount}`
+        : `amount must be at most ${max} in the smallest unit of any currency; got ${amount}`);
+      amount = undefined;
+    }
+  }
   return { ...(amount !== undefined ? { amount } : {}), ...(currency !== undefined ? { currency } : {}) };
 }
 
@@ -147,7 +156,10 @@ const CHARGE_PARAMS = new Set([
 ]);
 
 /** `POST /chop/chop` (methodParam `payment_method`) and `POST /payment/pay_qr` (methodParam `vendor`). */
-export function parseChargeParams(params: Params, options: { methodParam: 'payment_method' | 'vendor'; allowedMethods?: readonly string[] }): ChargeParams {
+export function parseChargeParams(
+  params: Params,
+  options: { methodParam: 'payment_method' | 'vendor'; allowedMethods?: readonly string[]; maxAmountMajor?: number },
+): ChargeParams {
   const problems = new Problems();
   const methodCode = present(params, options.methodParam);
   const allowed = options.allowedMethods ?? paymentMethodCodes();
@@ -156,7 +168,7 @@ export function parseChargeParams(params: Params, options: { methodParam: 'payme
   else if (!allowed.includes(methodCode) || !(method = paymentMethod(methodCode))) {
     problems.add('invalid_parameter', `${options.methodParam} ${JSON.stringify(methodCode)} is not supported; use one of ${allowed.join(', ')}`);
   }
-  const money = moneyParams(params, problems);
+  const money = moneyParams(params, problems, options.maxAmountMajor ?? DEFAULT_MAX_AMOUNT_MAJOR);
   const reference = text(params, 'reference', problems, true);
   const ipnUrl = optionalUrl(params, 'ipn_url', problems);
   // The Online API has one callback_url; CHOP has a success and a fail URL.
@@ -222,10 +234,10 @@ export interface RefundParams extends MoneyParams {
   readonly reason: string | null;
 }
 
-export function parseRefundParams(params: Params): RefundParams {
+export function parseRefundParams(params: Params, maxAmountMajor = DEFAULT_MAX_AMOUNT_MAJOR): RefundParams {
   const problems = new Problems();
   const charge = selector(params, problems);
-  const money = moneyParams(params, problems);
+  const money = moneyParams(params, problems, maxAmountMajor);
   const reason = text(params, 'reason', problems, false);
   problems.throwIfAny();
   return { charge: charge as TransactionSelector, amount: money.amount as number, currency: money.currency as CurrencyCode, reason };

@@ -7,6 +7,7 @@ import type { Transaction } from 'kysely';
 import { ApiError, attributeError } from '../domain/errors.js';
 import { type Failure, failure } from '../domain/failures.js';
 import { newTransactionRef } from '../domain/ids.js';
+import { isCurrencyCode } from '../domain/money.js';
 import type { KeyMode } from '../domain/secrets.js';
 import type { PosAdapter } from '../providers/contract.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
@@ -21,7 +22,7 @@ import {
   updateTransaction,
 } from '../store/transactions.js';
 import type { CoreDeps } from './deps.js';
-import { type TransactionRequest, canonicalJson } from './validate.js';
+import { type TransactionRequest, amountOverMaximum, canonicalJson } from './validate.js';
 
 export interface Caller {
   readonly merchant: Merchant;
@@ -207,6 +208,9 @@ async function insertRefund(deps: CoreDeps, trx: Transaction<Database>, base: Ne
   const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, base.mode, saleId);
   const row: NewTransaction = { ...base, amount, sale_client_id: saleId };
   if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
+  // Bad input, like any amount validate.ts refuses: answered 400, nothing stored (the transaction rolls back).
+  const overMaximum = sale.currency && isCurrencyCode(sale.currency) ? amountOverMaximum(amount, sale.currency, deps.config.maxAmountMajor) : null;
+  if (overMaximum) throw new ApiError(400, attributeError(overMaximum, '/data/attributes/amount'));
   const linked: NewTransaction = { ...row, sale_seq: sale.seq, gateway: sale.gateway, currency: sale.currency };
   const notAllowed = (detail: string) => insertFinal(trx, linked, now, failure('refund_not_allowed_failure', detail));
 

@@ -5,7 +5,7 @@
  */
 import { CLIENT_ID_PATTERN } from '../domain/ids.js';
 import { type ErrorItem, attributeError } from '../domain/errors.js';
-import { type CurrencyCode, isCurrencyCode } from '../domain/money.js';
+import { type CurrencyCode, DEFAULT_MAX_AMOUNT_MAJOR, isCurrencyCode, maxAmount, maxAmountAnyCurrency, toMajorUnitString } from '../domain/money.js';
 
 /**
  * The limits below are also the JSON Schema's (src/http/schemas/pos.ts, served
@@ -41,7 +41,20 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-export function validateTransactionRequest(body: unknown): { ok: true; request: TransactionRequest } | { ok: false; errors: ErrorItem[] } {
+/**
+ * Why an amount is over the maximum (config maxAmountMajor), stated in the currency's major units; null when within.
+ * Without a currency (a refund names only its sale) the largest maximum of any currency applies.
+ */
+export function amountOverMaximum(amount: number, currency: CurrencyCode | null, maxAmountMajor: number): string | null {
+  if (currency) {
+    const max = maxAmount(currency, maxAmountMajor);
+    return amount <= max ? null : `\`amount\` must be at most ${toMajorUnitString({ amount: max, currency })} ${currency} (${max} in the smallest unit), got ${amount}`;
+  }
+  const max = maxAmountAnyCurrency(maxAmountMajor);
+  return amount <= max ? null : `\`amount\` must be at most ${maxAmountMajor} major units and their fraction (${max} in the smallest unit of a 3-decimal currency), got ${amount}`;
+}
+
+export function validateTransactionRequest(body: unknown, maxAmountMajor = DEFAULT_MAX_AMOUNT_MAJOR): { ok: true; request: TransactionRequest } | { ok: false; errors: ErrorItem[] } {
   if (!isObject(body)) return { ok: false, errors: [attributeError('The body must be a JSON object with a `data` member', '')] };
   const data = body.data;
   if (!isObject(data)) return { ok: false, errors: [attributeError('`data` is required and must be an object', '/data')] };
@@ -102,6 +115,12 @@ export function validateTransactionRequest(body: unknown): { ok: true; request: 
     return value;
   };
 
+  const withinMaximum = (value: number | null, currency: CurrencyCode | null): number | null => {
+    const problem = value === null ? null : amountOverMaximum(value, currency, maxAmountMajor);
+    if (problem) errors.push(attributeError(problem, `${A}/amount`));
+    return problem ? null : value;
+  };
+
   const common = (descriptionRequired: boolean): CommonAttributes => ({
     description: text('description', descriptionRequired),
     pos_id: text('pos_id', false),
@@ -122,7 +141,7 @@ export function validateTransactionRequest(body: unknown): { ok: true; request: 
   if (type === 'sale') {
     const payment_gateway = text('payment_gateway', true, MAX_GATEWAY_LENGTH);
     const payment_auth_key = text('payment_auth_key', true, MAX_AUTH_KEY_LENGTH);
-    const amountValue = amount();
+    const amountGiven = amount();
     const currencyRaw = attrs.currency;
     let currency: CurrencyCode | null = null;
     if (currencyRaw === undefined || currencyRaw === null) {
@@ -132,6 +151,7 @@ export function validateTransactionRequest(body: unknown): { ok: true; request: 
     } else {
       currency = currencyRaw;
     }
+    const amountValue = withinMaximum(amountGiven, currency);
     const commonAttrs = common(true);
     if (errors.length > 0 || payment_gateway === null || payment_auth_key === null || amountValue === null || currency === null || typeof id !== 'string') {
       return { ok: false, errors };
@@ -146,7 +166,8 @@ export function validateTransactionRequest(body: unknown): { ok: true; request: 
   }
   if (type === 'refund') {
     const sale = saleRef();
-    const amountValue = amount();
+    // Held to its sale's currency's maximum when the sale is found (create-transaction.ts).
+    const amountValue = withinMaximum(amount(), null);
     const commonAttrs = common(false);
     if (errors.length > 0 || sale === null || amountValue === null || typeof id !== 'string') return { ok: false, errors };
     return { ok: true, request: { type, id, attributes: { ...commonAttrs, sale, amount: amountValue } } };

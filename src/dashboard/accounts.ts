@@ -4,10 +4,10 @@
  * request); the cookie holds a random secret, the table only its digest.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import { randomHex } from '../domain/ids.js';
 import type { Database, UserRole, UsersTable } from '../store/schema.js';
-import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { decoyHash, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.js';
 
 export type User = Selectable<UsersTable>;
 type Db = Kysely<Database>;
@@ -15,7 +15,7 @@ type Db = Kysely<Database>;
 /** A session ends after this long without a request, and at the latest this long after sign-in. */
 export const SESSION_IDLE_MS = 2 * 3_600_000;
 export const SESSION_MAX_MS = 12 * 3_600_000;
-/** Failed sign-ins counted per e-mail and per client address over this window. */
+/** Failed sign-ins (and those being checked) counted per e-mail and per client address over this window. */
 export const THROTTLE_WINDOW_MS = 15 * 60_000;
 export const MAX_FAILURES_PER_EMAIL = 5;
 export const MAX_FAILURES_PER_IP = 20;
@@ -56,25 +56,55 @@ export async function signIn(db: Db, input: { email: string; password: string; i
   const email = normalizeEmail(input.email);
   const keys = { email: `email:${email}`, ip: `ip:${input.ip}` };
   const since = input.now - THROTTLE_WINDOW_MS;
-  const failures = await db.selectFrom('sign_in_failures').select(['key', 'at']).where('key', 'in', [keys.email, keys.ip]).where('at', '>', since).orderBy('at').execute();
-  const byEmail = failures.filter((f) => f.key === keys.email);
-  const byIp = failures.filter((f) => f.key === keys.ip);
-  const blockedBy = byEmail.length >= MAX_FAILURES_PER_EMAIL ? byEmail : byIp.length >= MAX_FAILURES_PER_IP ? byIp : null;
-  if (blockedBy) {
-    // Free again when the oldest failure that counts leaves the window.
-    const oldest = Number(blockedBy[blockedBy.length - (blockedBy === byEmail ? MAX_FAILURES_PER_EMAIL : MAX_FAILURES_PER_IP)]?.at ?? input.now);
-    return { ok: false, reason: 'throttled', retryAfterMs: Math.max(1000, oldest + THROTTLE_WINDOW_MS - input.now) };
-  }
+  const claim = await claimAttempt(db, keys, input.now);
+  if (!claim.ok) return claim;
   const user = EMAIL_PATTERN.test(email) ? await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst() : undefined;
   const good = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash()));
   if (!user || !good) {
-    await db.insertInto('sign_in_failures').values([{ key: keys.email, at: input.now }, { key: keys.ip, at: input.now }]).execute();
+    // The claimed attempt stays: it is now a failure.
     await db.deleteFrom('sign_in_failures').where('at', '<', since).execute();
     return { ok: false, reason: 'wrong' };
   }
-  await db.deleteFrom('sign_in_failures').where('key', '=', keys.email).execute();
-  await db.updateTable('users').set({ last_sign_in_at: input.now }).where('id', '=', user.id).execute();
-  return { ok: true, user };
+  // A success clears the e-mail's failures and takes back its claim on the address.
+  await db.deleteFrom('sign_in_failures').where((eb) => eb.or([eb('key', '=', keys.email), eb('id', '=', claim.ipClaim)])).execute();
+  const rehashed = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
+  await db.updateTable('users').set({ last_sign_in_at: input.now, ...(rehashed ? { password_hash: rehashed } : {}) }).where('id', '=', user.id).execute();
+  return { ok: true, user: rehashed ? { ...user, password_hash: rehashed } : user };
+}
+
+/**
+ * Counts this attempt against the e-mail and the address before its password
+ * is checked, atomically: it is recorded first (as a failure, until it
+ * succeeds), then the window is counted in the same transaction, so of any
+ * number of simultaneous attempts at most the limit get checked. PostgreSQL
+ * serialises per key with advisory locks; SQLite's writer lock, taken by the
+ * insert, serialises everything. An attempt over the limit takes its record
+ * back, so refused attempts do not extend the block.
+ */
+async function claimAttempt(db: Db, keys: { email: string; ip: string }, now: number): Promise<{ ok: true; ipClaim: number } | Extract<SignInResult, { reason: 'throttled' }>> {
+  const since = now - THROTTLE_WINDOW_MS;
+  return db.transaction().execute(async (trx) => {
+    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+      // Sorted, so two attempts never wait on each other's locks in opposite order.
+      for (const key of [keys.email, keys.ip].sort()) await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+    }
+    const claims = await trx.insertInto('sign_in_failures').values([{ key: keys.email, at: now }, { key: keys.ip, at: now }]).returning(['id', 'key']).execute();
+    const mine = new Set(claims.map((c) => Number(c.id)));
+    const rows = await trx.selectFrom('sign_in_failures').select(['id', 'key', 'at']).where('key', 'in', [keys.email, keys.ip]).where('at', '>', since).orderBy('at').orderBy('id').execute();
+    const earlier = rows.filter((r) => !mine.has(Number(r.id)));
+    const byEmail = earlier.filter((r) => r.key === keys.email);
+    const byIp = earlier.filter((r) => r.key === keys.ip);
+    const blockedBy = byEmail.length >= MAX_FAILURES_PER_EMAIL ? { rows: byEmail, max: MAX_FAILURES_PER_EMAIL }
+      : byIp.length >= MAX_FAILURES_PER_IP ? { rows: byIp, max: MAX_FAILURES_PER_IP } : null;
+    if (blockedBy) {
+      await trx.deleteFrom('sign_in_failures').where('id', 'in', [...mine]).execute();
+      // Free again when the oldest failure that counts leaves the window.
+      const oldest = Number(blockedBy.rows[blockedBy.rows.length - blockedBy.max]?.at ?? now);
+      return { ok: false, reason: 'throttled', retryAfterMs: Math.max(1000, oldest + THROTTLE_WINDOW_MS - now) } as const;
+    }
+    const ipClaim = claims.find((c) => c.key === keys.ip);
+    return { ok: true, ipClaim: Number(ipClaim?.id) } as const;
+  });
 }
 
 export interface Session {

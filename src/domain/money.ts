@@ -43,6 +43,36 @@ export function money(amount: number, currency: CurrencyCode): Money {
   return { amount, currency };
 }
 
+/**
+ * The largest amount of one transaction (a sale, charge or refund): this many
+ * whole major units and the largest fraction, in every currency alike. The
+ * default is Stripe's limit: 99,999,999.99 USD (9,999,999,999 cents),
+ * 99,999,999 JPY, 99,999,999.999 BHD. Set by CANCAN_MAX_AMOUNT_MAJOR.
+ */
+export const DEFAULT_MAX_AMOUNT_MAJOR = 99_999_999;
+/** The most CANCAN_MAX_AMOUNT_MAJOR may be: keeps every maximum under 10^13 minor units. */
+export const MAX_AMOUNT_MAJOR_LIMIT = 9_999_999_999;
+
+/** The largest amount in minor units for `currency`: (wholeUnits + 1) · 10^exponent − 1, in exact integers. */
+export function maxAmount(currency: CurrencyCode, wholeUnits: number = DEFAULT_MAX_AMOUNT_MAJOR): MinorUnits {
+  return largestWithExponent(currencyExponent(currency), wholeUnits);
+}
+
+/** The largest maximum of any currency (the 3-decimal ones'): what an amount is held to before its currency is known. */
+export function maxAmountAnyCurrency(wholeUnits: number = DEFAULT_MAX_AMOUNT_MAJOR): MinorUnits {
+  return largestWithExponent(Math.max(...Object.values(EXPONENTS)), wholeUnits);
+}
+
+/** The largest amount any setting allows (9,999,999,999,999): the JSON Schemas' bound. */
+export const AMOUNT_CEILING: number = maxAmountAnyCurrency(MAX_AMOUNT_MAJOR_LIMIT);
+
+function largestWithExponent(exponent: number, wholeUnits: number): MinorUnits {
+  if (!Number.isSafeInteger(wholeUnits) || wholeUnits < 1 || wholeUnits > MAX_AMOUNT_MAJOR_LIMIT) {
+    throw new RangeError(`the maximum amount must be 1 to ${MAX_AMOUNT_MAJOR_LIMIT} whole units, got ${wholeUnits}`);
+  }
+  return Number((BigInt(wholeUnits) + 1n) * 10n ** BigInt(exponent) - 1n) as MinorUnits;
+}
+
 /** Minor units → decimal string in major units: (1234, USD) → "12.34", (5, BHD) → "0.005", (100, JPY) → "100". */
 export function toMajorUnitString(value: Money): string {
   const exponent = currencyExponent(value.currency);

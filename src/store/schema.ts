@@ -191,6 +191,7 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/** One row per failed sign-in, and per sign-in whose password is being checked (dashboard/accounts.ts claimAttempt). */
 export interface SignInFailuresTable {
   id: Generated<number>;
   /** `email:<address>` or `ip:<address>`. */

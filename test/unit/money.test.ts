@@ -9,6 +9,9 @@ import {
   isMinorUnits,
   knownCurrencies,
   lastTwoDigits,
+  MAX_AMOUNT_MAJOR_LIMIT,
+  maxAmount,
+  maxAmountAnyCurrency,
   money,
   toMajorUnitNumber,
   toMajorUnitString,
@@ -280,5 +283,25 @@ describe('lastTwoDigits', () => {
     const cases: Array<[number, number]> = [[0, 0], [1, 1], [9, 9], [10, 10], [99, 99], [100, 0], [101, 1], [153, 53],
       [1253, 53], [1999, 99], [2000, 0], [Number.MAX_SAFE_INTEGER, 91]];
     for (const [a, d] of cases) assert.equal(lastTwoDigits(a), d, String(a));
+  });
+});
+
+describe('maxAmount', () => {
+  test("Stripe's limit by default, scaled by the currency's exponent", () => {
+    assert.equal(maxAmount('USD'), 9_999_999_999);
+    assert.equal(maxAmount('CNY'), 9_999_999_999);
+    assert.equal(maxAmount('JPY'), 99_999_999);
+    assert.equal(maxAmount('KRW'), 99_999_999);
+    assert.equal(maxAmount('BHD'), 99_999_999_999);
+    assert.equal(toMajorUnitString(money(maxAmount('USD'), 'USD')), '99999999.99');
+    assert.equal(toMajorUnitString(money(maxAmount('KWD'), 'KWD')), '99999999.999');
+    assert.equal(maxAmountAnyCurrency(), 99_999_999_999);
+  });
+
+  test('a setting of whole major units, exact up to its limit', () => {
+    assert.equal(maxAmount('USD', 1), 199);
+    assert.equal(maxAmount('JPY', 1), 1);
+    assert.equal(maxAmount('BHD', MAX_AMOUNT_MAJOR_LIMIT), 9_999_999_999_999);
+    for (const bad of [0, -1, 1.5, MAX_AMOUNT_MAJOR_LIMIT + 1]) assert.throws(() => maxAmount('USD', bad), RangeError, String(bad));
   });
 });

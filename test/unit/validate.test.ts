@@ -114,9 +114,11 @@ describe('validateTransactionRequest: valid bodies', () => {
     assert.equal(accepted(refundBody({ description: 'returned' })).attributes.description, 'returned');
   });
 
-  test('amount boundaries: 1 and MAX_SAFE_INTEGER are accepted', () => {
+  test('amount boundaries: 1 and the maximum of the currency are accepted', () => {
     assert.equal(attrsOf(accepted(saleBody({ amount: 1 }))).amount, 1);
-    assert.equal(attrsOf(accepted(saleBody({ amount: Number.MAX_SAFE_INTEGER }))).amount, Number.MAX_SAFE_INTEGER);
+    assert.equal(attrsOf(accepted(saleBody({ amount: 9_999_999_999 }))).amount, 9_999_999_999);
+    assert.equal(attrsOf(accepted(saleBody({ amount: 99_999_999, currency: 'JPY' }))).amount, 99_999_999);
+    assert.equal(attrsOf(accepted(saleBody({ amount: 99_999_999_999, currency: 'BHD' }))).amount, 99_999_999_999);
     assert.equal(attrsOf(accepted(refundBody({ amount: 1 }))).amount, 1);
   });
 
@@ -184,6 +186,23 @@ describe('validateTransactionRequest: amount', () => {
       refusedAt(saleBody({ amount }), `${A}/amount`, `sale ${JSON.stringify(amount)}`);
       refusedAt(refundBody({ amount }), `${A}/amount`, `refund ${JSON.stringify(amount)}`);
     }
+  });
+
+  test('above the maximum of the currency is refused, stating the maximum in major units', () => {
+    const detail = (body: unknown) => errorsOf(body).map((e) => [e.pointer, e.detail]);
+    assert.deepEqual(detail(saleBody({ amount: 10_000_000_000 })), [[`${A}/amount`, '`amount` must be at most 99999999.99 CNY (9999999999 in the smallest unit), got 10000000000']]);
+    assert.deepEqual(detail(saleBody({ amount: 100_000_000, currency: 'JPY' })), [[`${A}/amount`, '`amount` must be at most 99999999 JPY (99999999 in the smallest unit), got 100000000']]);
+    assert.deepEqual(detail(saleBody({ amount: 100_000_000_000, currency: 'KWD' })), [[`${A}/amount`, '`amount` must be at most 99999999.999 KWD (99999999999 in the smallest unit), got 100000000000']]);
+    // A refund's currency is its sale's: here only the largest maximum of any currency applies (the rest in create-transaction.ts).
+    assert.equal(attrsOf(accepted(refundBody({ amount: 99_999_999_999 }))).amount, 99_999_999_999);
+    refusedAt(refundBody({ amount: 100_000_000_000 }), `${A}/amount`);
+  });
+
+  test('the maximum follows the setting (whole major units)', () => {
+    assert.equal(validateTransactionRequest(saleBody({ amount: 100_099 }), 1000).ok, true);
+    assert.equal(validateTransactionRequest(saleBody({ amount: 100_100 }), 1000).ok, false);
+    assert.equal(validateTransactionRequest(saleBody({ amount: 1000, currency: 'JPY' }), 1000).ok, true);
+    assert.equal(validateTransactionRequest(saleBody({ amount: 1001, currency: 'JPY' }), 1000).ok, false);
   });
 
   test('NaN and Infinity are refused', () => {

@@ -74,8 +74,10 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
     // Authentication and the rate limit answer in this API's envelope: 401 `unauthorized`, 429 `rate_limited` (the error handler above).
     app.addHook('preValidation', admitCaller(deps, limiter));
 
+    const { maxAmountMajor } = deps.config;
     const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) =>
-      parseChargeParams(params, methodParam === 'vendor' ? { methodParam, allowedMethods: PAY_QR_VENDORS } : { methodParam });
+      parseChargeParams(params, { methodParam, maxAmountMajor, ...(methodParam === 'vendor' ? { allowedMethods: PAY_QR_VENDORS } : {}) });
+    const refundOf = (params: Params) => parseRefundParams(params, maxAmountMajor);
     const landingUrl = (row: TransactionRow) => `${deps.publicUrl()}/chop/landing?q=${row.ref}`;
     // Idempotency-Key on the routes that move money.
     const once = idempotent(deps);
@@ -113,7 +115,7 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
     app.post('/payment/inquire', { schema: CHOP_ROUTES.inquire('Online API'), ...checked({ body: parseInquireParams }) }, inquire);
 
     const refund = async (request: FastifyRequest, reply: FastifyReply) => {
-      const params = parseRefundParams(toParams(request.body));
+      const params = refundOf(toParams(request.body));
       const decision = await requestRefund(deps, callerOf(request), params, { ref: effectRef(request) });
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
       if (!decision.ok) return reply.send({ code: decision.code, refunded: false, status: decision.status });
@@ -121,8 +123,8 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
       if (final.state === 'failed') return reply.send({ code: final.failure_code ?? 'refund_failed', refunded: false, status: final.failure_detail ?? 'Refund failed' });
       return reply.send({ id: final.ref, transaction_id: decision.charge.ref, refunded: true, status: final.state === 'succeeded' ? 'success' : 'pending' });
     };
-    app.post('/chop/refund', { schema: CHOP_ROUTES.refund('CHOP API'), ...checked({ body: parseRefundParams }), ...once }, refund);
-    app.post('/payment/refund', { schema: CHOP_ROUTES.refund('Online API'), ...checked({ body: parseRefundParams }), ...once }, refund);
+    app.post('/chop/refund', { schema: CHOP_ROUTES.refund('CHOP API'), ...checked({ body: refundOf }), ...once }, refund);
+    app.post('/payment/refund', { schema: CHOP_ROUTES.refund('Online API'), ...checked({ body: refundOf }), ...once }, refund);
 
     app.post('/chop/cancel', { schema: CHOP_ROUTES.cancel, ...checked({ body: parseCancelParams }), ...once }, async (request, reply) => {
       const params = parseCancelParams(toParams(request.body));

@@ -27,12 +27,12 @@ export function preferredWait(header: string | string[] | undefined): number | n
 export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
   return async (app: FastifyInstance): Promise<void> => {
     for (const schema of POS_SCHEMAS) app.addSchema(schema);
-    const checked = { validatorCompiler: posValidator(deps.log), serializerCompiler: plainJson };
+    const checked = { validatorCompiler: posValidator(deps.log, deps.config.maxAmountMajor), serializerCompiler: plainJson };
     app.addHook('preValidation', admitCaller(deps, limiter));
 
     app.post('/transactions', { schema: CREATE_TRANSACTION_ROUTE, ...checked }, async (request, reply) => {
       const caller = callerOf(request);
-      const validated = validateTransactionRequest(request.body);
+      const validated = validateTransactionRequest(request.body, deps.config.maxAmountMajor);
       if (!validated.ok) throw new ApiError(400, validated.errors);
       const { row, replayed } = await createTransaction(deps, caller, validated.request);
       const wait = preferredWait(request.headers.prefer);

@@ -10,7 +10,8 @@
  * a test checks the schema never refuses what the parsers accept.
  */
 import { PAY_QR_VENDORS, paymentMethodCodes } from '../../chop/methods.js';
-import { MAX_AMOUNT, MAX_TEXT, MAX_URL_LENGTH } from '../../chop/params.js';
+import { MAX_TEXT, MAX_URL_LENGTH } from '../../chop/params.js';
+import { AMOUNT_CEILING, maxAmount } from '../../domain/money.js';
 import { IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
 import { API_SECURITY, jsonResponse, ref } from './common.js';
 
@@ -21,7 +22,9 @@ const text = (description: string, maxLength = MAX_TEXT) => ({ type: 'string', m
 const url = (description: string) => ({ type: 'string', maxLength: MAX_URL_LENGTH, description: `${description} An absolute http(s) URL without credentials, not on a private, loopback, link-local, metadata or reserved address (IPv4 inside IPv6 included); refused with url_not_allowed.` });
 const amount = (description: string) => ({
   type: 'string', pattern: '^[0-9]{1,14}$', examples: ['999'],
-  description: `${description} An integer in the currency's smallest unit (999 = $9.99), from 1 to ${MAX_AMOUNT}, without decimals or separators.`,
+  description: `${description} An integer in the currency's smallest unit (999 = $9.99), without decimals or separators, from 1 to the maximum per transaction: `
+    + `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one `
+    + `(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction; never above ${AMOUNT_CEILING}).`,
 });
 const currency = (description: string) => ({ type: 'string', minLength: 3, maxLength: 3, examples: ['USD'], description: `${description} A three-letter ISO 4217 code (any case).` });
 const money = {

@@ -7,16 +7,19 @@
 import { MAX_AUTH_KEY_LENGTH, MAX_GATEWAY_LENGTH, MAX_TEXT } from '../../core/validate.js';
 import type { ApiErrorCode } from '../../domain/errors.js';
 import { CLIENT_ID_PATTERN } from '../../domain/ids.js';
-import { knownCurrencies } from '../../domain/money.js';
+import { AMOUNT_CEILING, knownCurrencies, maxAmount } from '../../domain/money.js';
 import { POS_TRANSACTION_TYPES, TRANSACTION_STATES } from '../../domain/states.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../routes/list-query.js';
 import { API_SECURITY, jsonResponse, ref } from './common.js';
 
 const clientId = (description: string) => ({ type: 'string', pattern: CLIENT_ID_PATTERN.source, description });
 const optionalText = (description: string) => ({ type: ['string', 'null'], maxLength: MAX_TEXT, description });
+// The schema bounds what any setting allows; the maximum per currency is validate.ts's (it depends on the sale's currency and the server's setting).
 const amount = {
-  type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER,
-  description: "A positive integer in the currency's smallest unit (100 = $1.00; 100 = ¥100 in a 0-decimal currency).",
+  type: 'integer', minimum: 1, maximum: AMOUNT_CEILING,
+  description: "A positive integer in the currency's smallest unit (100 = $1.00; 100 = ¥100 in a 0-decimal currency), at most the maximum per transaction: "
+    + `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one `
+    + "(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction). A refund is held to its sale's currency's maximum.",
 };
 const tags = {
   pos_id: optionalText('A unique identifier of the POS system.'),

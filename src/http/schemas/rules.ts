@@ -22,11 +22,11 @@ function refusalOf<E extends Error>(kind: new (...args: never[]) => E, parse: ()
   }
 }
 
-/** The POS request parts: validate.ts for bodies, list-query.ts for the list's query string. */
-export const POS_PARTS: Partial<Record<HttpPart, PartRules>> = {
+/** The POS request parts: validate.ts for bodies (amounts held to maxAmountMajor), list-query.ts for the list's query string. */
+const posParts = (maxAmountMajor?: number): Partial<Record<HttpPart, PartRules>> => ({
   body: {
     explain: (body) => {
-      const validated = validateTransactionRequest(body ?? undefined);
+      const validated = validateTransactionRequest(body ?? undefined, maxAmountMajor);
       return validated.ok ? null : new ApiError(400, validated.errors);
     },
   },
@@ -34,12 +34,12 @@ export const POS_PARTS: Partial<Record<HttpPart, PartRules>> = {
     prepare: (query) => presentQuery(query as Record<string, unknown>),
     explain: (query) => refusalOf(ApiError, () => parseListQuery(query as Record<string, unknown>)),
   },
-};
+});
 
 /** The POS routes' validatorCompiler: the blueprint's envelope. */
-export function posValidator(log: Logger) {
+export function posValidator(log: Logger, maxAmountMajor?: number) {
   return routeValidator({
-    parts: POS_PARTS,
+    parts: posParts(maxAmountMajor),
     refuse: (part, error) => {
       log.warn({ part, keyword: error.keyword, path: error.instancePath }, 'refused by the schema alone: the validator and the schema disagree');
       const where = part === 'body' ? { pointer: error.instancePath } : { parameter: parameterOf(error) };
