@@ -66,7 +66,8 @@ export function errorAnswer(envelope: Envelope, error: ApiError | ChopError): { 
 /** Answers an error in the envelope of the request's path. */
 export function sendErrorFor(request: FastifyRequest, reply: FastifyReply, error: ApiError | ChopError): FastifyReply {
   const answer = errorAnswer(envelopeOf(request.url), error);
-  return reply.code(answer.status).type(answer.type).send(answer.body);
+  // A Buffer keeps the content type as given (fastify would add a charset to a string; JSON has none).
+  return reply.code(answer.status).type(answer.type).send(Buffer.from(answer.body));
 }
 
 /** Maps fastify's own errors (body parsing, size) and unexpected ones to the envelope. */
