@@ -63,8 +63,10 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
       // fastify's request serializer, with credentials in the query string redacted.
       serializers: {
-        req: (request: FastifyRequest) => ({
-          method: request.method, url: redactUrl(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort,
+        // Any object logged as `req` comes here, not only requests: nothing may be assumed present.
+        req: (request: Partial<FastifyRequest>) => ({
+          method: request.method, url: typeof request.url === 'string' ? redactUrl(request.url) : undefined,
+          host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort,
         }),
       },
       ...(options.logStream ? { stream: options.logStream } : {}),
