@@ -83,12 +83,12 @@ export function answerClientError(log: FastifyBaseLogger, error: Error & { code?
       ? [431, 'The URL and headers are larger than 16 KiB']
       : [400, 'The request is not valid HTTP'];
   const url = raw.parser?.incoming?.url ?? /^[A-Z]+ (\S+)/.exec(Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1') : '')?.[1] ?? '/';
-  log.info({ code: error.code, status, remoteAddress: socket.remoteAddress }, 'client error: closing the connection');
-  // Only when nothing of a response was written yet (as node's own handler).
+  // Only when nothing of a response was written yet (as node's own handler); a socket we already ended just goes.
   if (!socket.writable || raw._httpMessage?.headersSent) {
     socket.destroy();
     return;
   }
+  log.info({ code: error.code, status, remoteAddress: socket.remoteAddress }, 'client error: answered and closing the connection');
   const answer = errorAnswer(envelopeOf(url), new ApiError(status, { code: 'attribute_error', detail }));
   const reason = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${answer.type}\r\nContent-Length: ${Buffer.byteLength(answer.body)}\r\nConnection: close\r\n\r\n${answer.body}`);

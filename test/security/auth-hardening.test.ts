@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { RateLimiter } from '../../src/http/rate-limit.js';
 import { redactUrl } from '../../src/observability/logging.js';
 import { call } from '../support/client.js';
 import { DB_KINDS } from '../support/databases.js';
@@ -17,6 +18,15 @@ test('credential values in a logged URL are redacted, everything else kept', () 
     '/api/v2/transactions?api_key=[redacted]&filter%5Bstate%5D=failed&KEY=[redacted]&token=[redacted]&access_token=[redacted]&apikey=[redacted]');
   assert.equal(redactUrl('/x?api%5Fkey=secret&q=1'), '/x?api%5Fkey=[redacted]&q=1', 'an encoded name is still a credential');
   assert.equal(redactUrl('/x?keys=1&monkey=2'), '/x?keys=1&monkey=2');
+});
+
+test('the failure budget is per address: one address at its limit leaves another untouched', () => {
+  const failures = new RateLimiter(5 / 60, 5, 'auth-failures');
+  const now = Date.now();
+  for (let i = 0; i < 5; i += 1) assert.equal(failures.take('198.51.100.7', now), 0);
+  assert.equal(failures.take('198.51.100.7', now), 12, 'one failure back every 12 s');
+  assert.equal(failures.take('203.0.113.9', now), 0);
+  assert.equal(failures.take('198.51.100.7', now + 12_000), 0, 'refilled');
 });
 
 const errorLines = (logs: string[]) => logs.join('').split('\n').filter((line) => line !== '' && (JSON.parse(line) as { level: number }).level >= 50);
