@@ -71,8 +71,7 @@ export function admitCaller(deps: CoreDeps, limiters: AuthLimiters) {
       reply.header('Retry-After', String(wait));
       throw new ApiError(429, { code: 'rate_limit_error', detail: `Too many failed authentications from this address; retry after ${wait} s` });
     }
-    const limiter = limiters.perKey;
-    const retryAfter = await limiter.acquire(caller.keyId, deps.clock.now());
+    const retryAfter = await limiters.perKey.acquire(caller.keyId, deps.clock.now());
     if (retryAfter > 0) {
       reply.header('Retry-After', String(retryAfter));
       throw new ApiError(429, { code: 'rate_limit_error', detail: `Too many requests for this API key; retry after ${retryAfter} s` });

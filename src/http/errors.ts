@@ -24,10 +24,6 @@ export function errorBody(status: number, items: readonly ErrorItem[]) {
   };
 }
 
-export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
-  return reply.code(error.status).type('application/json').send(errorBody(error.status, error.items));
-}
-
 export type Envelope = 'jsonapi' | 'chop' | 'dashboard';
 
 /** Which envelope a path's errors take (`url` may carry a query string). */
