@@ -8,7 +8,7 @@
  */
 import type { DestinationStream } from 'pino';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Config, ConfigError, type Role, loadMasterKey } from './config.js';
+import { type Config, ConfigError, type Role, checkMetricsExposure, loadMasterKey } from './config.js';
 import type { CoreDeps } from './core/deps.js';
 import { Notifier } from './core/notifier.js';
 import { processJob } from './core/process.js';
@@ -19,6 +19,7 @@ import { type Clock, systemClock } from './domain/clock.js';
 import { SecretBox } from './domain/secrets.js';
 import { listeningUrl as urlOf } from './http/address.js';
 import { DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE, errorBody } from './http/errors.js';
+import { capConnectionsPerAddress } from './http/hardening.js';
 import { registerObservability } from './http/observability.js';
 import { type Readiness, healthRoutes } from './http/routes/health.js';
 import { buildServer, registerApi } from './http/server.js';
@@ -86,11 +87,14 @@ const WITHOUT_DATABASE = /^\/(healthz|readyz|metrics)(\?|$)|^\/_(sim|sandbox)\//
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   checkRole(config);
+  checkMetricsExposure(config);
   const { role } = config;
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const secrets = new SecretBox(loadMasterKey(config));
-  const server = buildServer({ logLevel: config.logLevel, ...(options.logStream ? { logStream: options.logStream } : {}) });
+  const server = buildServer({ logLevel: config.logLevel, limits: config, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const log = server.log;
+  capConnectionsPerAddress(server.server, config.maxConnectionsPerIp, (address) =>
+    log.warn({ remoteAddress: address, max: config.maxConnectionsPerIp }, 'connection refused: the address holds the most connections allowed (CANCAN_MAX_CONNECTIONS_PER_IP)'));
   let listeningUrl = '';
   const simulatorUrl = () => config.simulatorUrl ?? listeningUrl;
   const deps: CoreDeps = {

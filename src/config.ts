@@ -67,6 +67,17 @@ export interface Config {
   readonly redisUrl: string | null;
   /** Largest amount of one transaction, in whole major units plus the currency's largest fraction (domain/money.ts maxAmount). */
   readonly maxAmountMajor: number;
+  /** Slow clients: the whole request (headers and body) and its headers must arrive within these, else 408 and closed. */
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  /** How long an idle kept-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
+  /** Open connections one client address may hold; one more is closed at once (0: no cap). */
+  readonly maxConnectionsPerIp: number;
+  /** Failed API authentications a client address may make per minute before it gets 429 (valid keys are not affected). */
+  readonly authFailuresPerMinute: number;
+  /** Serve the simulators' /_sandbox pages (test wallet, ledger); the /_sim provider endpoints stay. */
+  readonly sandboxRoutes: boolean;
 }
 
 export const ROLES = ['api', 'worker', 'all'] as const;
@@ -152,7 +163,36 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: optionalInteger(env, 'CANCAN_METRICS_PORT'),
     redisUrl: env.REDIS_URL || null,
     maxAmountMajor: integer(env, 'CANCAN_MAX_AMOUNT_MAJOR', DEFAULT_MAX_AMOUNT_MAJOR, 1, MAX_AMOUNT_MAJOR_LIMIT),
+    ...httpLimits(env),
+    authFailuresPerMinute: integer(env, 'CANCAN_AUTH_FAILURES_PER_MINUTE', 30, 1),
+    sandboxRoutes: flag(env, 'CANCAN_SANDBOX_ROUTES', true),
   };
+}
+
+function httpLimits(env: Env) {
+  const requestTimeoutMs = integer(env, 'CANCAN_REQUEST_TIMEOUT_MS', 30_000, 100);
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeoutMs = integer(env, 'CANCAN_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, requestTimeoutMs);
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'CANCAN_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100),
+    maxConnectionsPerIp: integer(env, 'CANCAN_MAX_CONNECTIONS_PER_IP', 256, 0),
+  };
+}
+
+/** Whether HOST only accepts connections from this machine. */
+export const isLoopbackHost = (host: string): boolean => /^(localhost|127(\.\d{1,3}){3}|::1|::ffff:127(\.\d{1,3}){3})$/i.test(host);
+
+/**
+ * /metrics must not answer anyone: beyond loopback, it needs its token or a
+ * port of its own. Checked when a server starts (not by every CLI command).
+ */
+export function checkMetricsExposure(config: Config): void {
+  if (isLoopbackHost(config.host) || config.metricsToken !== null || config.metricsPort !== null) return;
+  throw new ConfigError(
+    `HOST ${config.host} accepts connections from other machines, so /metrics would answer anyone: set CANCAN_METRICS_TOKEN (scrapers send it as a bearer token) or CANCAN_METRICS_PORT (a port of its own, kept off the public network)`,
+  );
 }
 
 function role(value: string | undefined): Role {

@@ -1,5 +1,10 @@
-/** Renders every error as the blueprint's envelope: {"errors":[{status, code, detail, source?}]}. */
+/**
+ * Renders errors in the envelope of the path: the blueprint's
+ * {"errors":[{status, code, detail, source?}]} by default (and under /api/v2),
+ * {"result":"fail","error","code"} under /chop and /payment, plain text under /dashboard.
+ */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ChopError } from '../chop/params.js';
 import { ApiError, type ErrorItem } from '../domain/errors.js';
 import { DATABASE_RETRY_MS, isDatabaseUnavailableError } from '../store/db.js';
 
@@ -19,8 +24,46 @@ export function errorBody(status: number, items: readonly ErrorItem[]) {
   };
 }
 
-export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
-  return reply.code(error.status).type('application/json').send(errorBody(error.status, error.items));
+export type Envelope = 'jsonapi' | 'chop' | 'dashboard';
+
+/** Which envelope a path's errors take (`url` may carry a query string). */
+export function envelopeOf(url: string): Envelope {
+  if (/^\/(chop|payment)(\/|\?|$)/.test(url)) return 'chop';
+  if (/^\/dashboard(\/|\?|$)/.test(url)) return 'dashboard';
+  return 'jsonapi';
+}
+
+/** The CHOP code of an ApiError (CHOP clients read `code`, not the status). */
+export function chopCodeOf(error: ApiError): string {
+  switch (error.status) {
+    case 401: return 'unauthorized';
+    case 408: return 'request_timeout';
+    case 413: return 'payload_too_large';
+    case 414: return 'uri_too_long';
+    case 429: return 'rate_limited';
+    case 431: return 'headers_too_large';
+    case 503: return 'service_unavailable';
+    default: return error.status >= 500 ? 'internal_error' : 'invalid_request';
+  }
+}
+
+/** The status, headers and body of an error in an envelope, for answers written outside fastify's reply (client errors). */
+export function errorAnswer(envelope: Envelope, error: ApiError | ChopError): { status: number; type: string; body: string } {
+  const detail = error instanceof ApiError ? (error.items[0]?.detail ?? error.message) : error.message;
+  if (envelope === 'chop') {
+    const code = error instanceof ChopError ? error.code : chopCodeOf(error);
+    return { status: error.status, type: 'application/json', body: JSON.stringify({ result: 'fail', error: detail, code }) };
+  }
+  if (envelope === 'dashboard') return { status: error.status, type: 'text/plain; charset=utf-8', body: `${detail}\n` };
+  const api = error instanceof ApiError ? error : new ApiError(error.status, { code: 'attribute_error', detail });
+  return { status: error.status, type: 'application/json', body: JSON.stringify(errorBody(api.status, api.items)) };
+}
+
+/** Answers an error in the envelope of the request's path. */
+export function sendErrorFor(request: FastifyRequest, reply: FastifyReply, error: ApiError | ChopError): FastifyReply {
+  const answer = errorAnswer(envelopeOf(request.url), error);
+  // A Buffer keeps the content type as given (fastify would add a charset to a string; JSON has none).
+  return reply.code(answer.status).type(answer.type).send(Buffer.from(answer.body));
 }
 
 /** Maps fastify's own errors (body parsing, size) and unexpected ones to the envelope. */

@@ -1,5 +1,6 @@
 /**
- * A token bucket per API key. Without REDIS_URL each process has its own
+ * A token bucket per API key (and, in a sibling limiter, per client address
+ * for failed authentications). Without REDIS_URL each process has its own
  * buckets. With it, every process shares one bucket per key in Redis (a Lua
  * script takes a token atomically, on Redis's clock); while Redis is
  * unreachable, requests are not failed: each process falls back to its own
@@ -14,7 +15,8 @@ export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private shared: SharedBuckets | null = null;
 
-  constructor(private readonly perSecond: number, private readonly burst: number) {}
+  /** `namespace` keeps the Redis keys of limiters with different rates apart. */
+  constructor(private readonly perSecond: number, private readonly burst: number, private readonly namespace = 'rate-limit') {}
 
   /** Shares the buckets through Redis when REDIS_URL is set, until `app` closes. */
   shareFor(app: FastifyInstance, deps: CoreDeps): void {
@@ -23,13 +25,20 @@ export class RateLimiter {
     app.addHook('onClose', async () => shared.close());
   }
 
+  /** A limiter with its own rates and keys, sharing this one's Redis connection (call after `shareFor`). */
+  sibling(perSecond: number, burst: number, namespace: string): RateLimiter {
+    const limiter = new RateLimiter(perSecond, burst, namespace);
+    limiter.shared = this.shared;
+    return limiter;
+  }
+
   /**
    * What the routes call (auth.ts): takes a token from the key's shared bucket when Redis
    * is configured and answers, else from this process's (`take`).
    * Resolves 0 when allowed, else the seconds to wait before retrying.
    */
   async acquire(key: string, now: number): Promise<number> {
-    const shared = this.shared ? await this.shared.take(key, this.perSecond, this.burst) : null;
+    const shared = this.shared ? await this.shared.take(`${this.namespace}:${key}`, this.perSecond, this.burst) : null;
     return shared ?? this.take(key, now);
   }
 
@@ -38,6 +47,7 @@ export class RateLimiter {
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
     bucket.at = now;
+    if (!this.buckets.has(key) && this.buckets.size >= MAX_BUCKETS) this.sweep(now);
     this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
@@ -45,7 +55,21 @@ export class RateLimiter {
     }
     return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
   }
+
+  /** Forgets buckets that have refilled (they start full anyway), then the oldest, so many client addresses cannot grow memory. */
+  private sweep(now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+    }
+    for (const key of this.buckets.keys()) {
+      if (this.buckets.size < MAX_BUCKETS) break;
+      this.buckets.delete(key);
+    }
+  }
 }
+
+/** In-process buckets kept at most (a bucket is a few dozen bytes). */
+const MAX_BUCKETS = 100_000;
 
 /** KEYS[1]: the key's bucket {tokens, at (ms)}; ARGV: tokens per second, burst. Returns the seconds to wait (0: taken). */
 const TAKE_SCRIPT = `
@@ -89,9 +113,9 @@ class SharedBuckets {
     this.redis.on('close', () => this.note(false, new Error('connection closed')));
   }
 
-  async take(apiKeyId: string, perSecond: number, burst: number): Promise<number | null> {
-    // The id is random per key: unique across merchants, servers and test runs.
-    const args = [1, `cancan:rate-limit:${apiKeyId}`, perSecond, burst] as const;
+  async take(key: string, perSecond: number, burst: number): Promise<number | null> {
+    // An API key's id is random: unique across merchants, servers and test runs.
+    const args = [1, `cancan:${key}`, perSecond, burst] as const;
     if (this.redis.status !== 'ready') return null;
     try {
       const wait = await this.redis.evalsha(TAKE_SHA, ...args).catch((error: Error) => {

@@ -1,9 +1,13 @@
 /** The fastify server (logging, request ids, body limit) and the API routes: POS, CHOP, hosted checkout, dashboard, health, docs. */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { CoreDeps } from '../core/deps.js';
+import type { Config } from '../config.js';
+import { ChopError } from '../chop/params.js';
 import { ApiError } from '../domain/errors.js';
-import { errorBody, sendError, toApiError } from './errors.js';
+import { redactUrl } from '../observability/logging.js';
+import { envelopeOf, errorBody, sendErrorFor, toApiError } from './errors.js';
+import { MAX_PARAM_LENGTH, answerClientError, frameworkErrors, refuseNul } from './hardening.js';
 import { RateLimiter } from './rate-limit.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { chopRoutes } from './routes/chop.js';
@@ -34,12 +38,37 @@ export const REDACTED_LOG_PATHS = [
     'cvc', 'number', 'card', 'ssl_card_number', 'ssl_cvv2cvc2', 'webhook_secret', 'session'].flatMap((name) => [name, `*.${name}`]),
 ];
 
-export function buildServer(options: { logLevel: string; logStream?: DestinationStream }): FastifyInstance {
-  return Fastify({
+export type HttpLimits = Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'>;
+
+export function buildServer(options: { logLevel: string; logStream?: DestinationStream; limits: HttpLimits }): FastifyInstance {
+  const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = options.limits;
+  const server: FastifyInstance = Fastify({
     bodyLimit: BODY_LIMIT,
+    // Slow clients: node answers 408 (clientErrorHandler) when the headers, or the whole request, take longer.
+    http: {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      // Node checks these timeouts on this period (30 s by default): a tenth of the headers timeout, at most 1 s.
+      connectionsCheckingInterval: Math.max(20, Math.min(1_000, Math.floor(headersTimeoutMs / 10))),
+    },
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    // A backstop for a connection that stops moving altogether; far above the longest answer (POS waits up to 30 s).
+    connectionTimeout: Math.max(120_000, 2 * requestTimeoutMs),
+    clientErrorHandler: (error, socket) => answerClientError(server.log, error, socket),
+    frameworkErrors,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     logger: {
       level: options.logLevel,
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      // fastify's request serializer, with credentials in the query string redacted.
+      serializers: {
+        // Any object logged as `req` comes here, not only requests: nothing may be assumed present.
+        req: (request: Partial<FastifyRequest>) => ({
+          method: request.method, url: typeof request.url === 'string' ? redactUrl(request.url) : undefined,
+          host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort,
+        }),
+      },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     // The client's X-Request-Id when well-formed, else a fresh id; logged as reqId, answered in X-Request-Id.
@@ -48,6 +77,7 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
     // While closing, a request on a kept-alive connection gets 503 (with Connection: close) rather than a route.
     return503OnClosing: true,
   });
+  return server;
 }
 
 /** The API routes, on a server whose observability hooks (http/observability.ts) are already registered. */
@@ -76,9 +106,18 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps, readines
     if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', 'application/json');
     return payload;
   });
-  app.setErrorHandler((error, request, reply) => sendError(reply, toApiError(error instanceof Error ? error : new Error(String(error)), request)));
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).type('application/json').send(errorBody(404, [{ code: 'not_found_error', detail: `No route for ${request.method} ${request.url.split('?')[0]}` }])));
+  // NUL is refused before anything else reads the request (hardening.ts).
+  refuseNul(app);
+  // Pages outside the two APIs' plugins (the hosted checkout under /chop) answer in their path's envelope too.
+  app.setErrorHandler((error, request, reply) => {
+    const known = error instanceof ChopError && error.status < 500 ? error : toApiError(error instanceof Error ? error : new Error(String(error)), request);
+    return sendErrorFor(request, reply, known);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const detail = `No route for ${request.method} ${request.url.split('?')[0]}`;
+    if (envelopeOf(request.url) === 'chop') return sendErrorFor(request, reply, new ChopError(404, 'not_found', detail));
+    return reply.code(404).type('application/json').send(errorBody(404, [{ code: 'not_found_error', detail }]));
+  });
 
   // People who open the server's address in a browser want the dashboard.
   app.get('/', async (_request, reply) => reply.code(302).header('Location', '/dashboard').send());
@@ -86,10 +125,12 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps, readines
   await app.register(healthRoutes(deps, readiness));
 
   // One limiter for both APIs: a key's requests to either take from the same bucket.
-  const limiter = new RateLimiter(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
-  limiter.shareFor(app, deps);
-  await app.register(transactionRoutes(deps, limiter), { prefix: '/api/v2' });
-  await app.register(chopRoutes(deps, limiter));
+  const perKey = new RateLimiter(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
+  perKey.shareFor(app, deps);
+  const perMinute = deps.config.authFailuresPerMinute;
+  const limiters = { perKey, failuresPerAddress: perKey.sibling(perMinute / 60, perMinute, 'auth-failures') };
+  await app.register(transactionRoutes(deps, limiters), { prefix: '/api/v2' });
+  await app.register(chopRoutes(deps, limiters));
   await app.register(checkoutRoutes(deps));
   await app.register(dashboardRoutes(deps), { prefix: '/dashboard' });
 }

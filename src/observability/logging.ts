@@ -18,3 +18,24 @@ export function childLogger(log: Logger, bindings: Record<string, unknown>): Log
 export function transactionBindings(row: { readonly ref: string; readonly request_id: string | null }): Record<string, unknown> {
   return row.request_id ? { reqId: row.request_id, txn: row.ref } : { txn: row.ref };
 }
+
+/** Query parameters that may carry a credential: their values never reach a log line. */
+const CREDENTIAL_PARAMS = /^(api_?key|key|token|access_token|secret|password|session)$/i;
+
+/** A URL with the values of credential query parameters replaced by `[redacted]` (the rest as sent). */
+export function redactUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const query = url.slice(at + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    let name = rawName;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+    } catch {
+      // Badly encoded: compare it as sent.
+    }
+    return CREDENTIAL_PARAMS.test(name.trim()) ? `${rawName}=[redacted]` : pair;
+  });
+  return `${url.slice(0, at)}?${query.join('&')}`;
+}

@@ -51,7 +51,8 @@ export async function startMetricsServer(deps: MetricsDeps): Promise<MetricsServ
   const { metricsPort, host } = deps.config;
   if (metricsPort === null) return null;
   deps.metrics.watchQueue(deps.store.db, () => deps.clock.now());
-  const server: Server = createServer((request, response) => {
+  const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = deps.config;
+  const server: Server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, keepAliveTimeout: keepAliveTimeoutMs }, (request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== METRICS_PATH || (request.method !== 'GET' && request.method !== 'HEAD')) {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');

@@ -1,7 +1,7 @@
 /**
  * Mounts every provider simulator on a server (under /_sim/<provider>) with
  * the sandbox credentials test-mode adapters use, plus the shared ledger
- * endpoint. Their ledger lives in the data dir, so it outlives a restart.
+ * and wallet endpoints under /_sandbox (unless CANCAN_SANDBOX_ROUTES=off). Their ledger lives in the data dir, so it outlives a restart.
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -65,6 +65,7 @@ export async function registerSimulators(server: FastifyInstance, config: Config
 
   await server.register(cardSimulator({ ledger, accounts: [CARD_SANDBOX_CREDENTIALS], slowResponseMs: slowResponseMs('card') }), { prefix: '/_sim/card' });
 
-  await server.register(ledgerRoutes(ledger, wallet));
+  // CANCAN_SANDBOX_ROUTES=off: the simulated customer's wallet and the ledger are not served to anyone.
+  if (config.sandboxRoutes) await server.register(ledgerRoutes(ledger, wallet));
   return ledger;
 }

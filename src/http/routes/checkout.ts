@@ -83,7 +83,7 @@ export function checkoutRoutes(deps: CoreDeps) {
       const data = checkoutOf(row);
       const html = renderCheckoutPage({
         lang, id: row.ref, merchantName: merchant.name, reference: row.reference ?? '', amount: row.amount ?? 0, currency: row.currency ?? '',
-        method, expiresAt: row.expires_at ?? row.created_at, payForm, sandbox: row.mode === 'test',
+        method, expiresAt: row.expires_at ?? row.created_at, payForm, sandbox: row.mode === 'test' && deps.config.sandboxRoutes,
         qrSvg: row.qr_code ? await qrSvg(row.qr_code) : null,
         ...extra,
       });
@@ -144,7 +144,8 @@ export function checkoutRoutes(deps: CoreDeps) {
       const params = toParams(request.body);
       const lang = langOf(request, params.lang);
       const row = await loadCharge(params.q);
-      if (!row || row.mode !== 'test' || !row.qr_code) return notFound(reply, lang);
+      // CANCAN_SANDBOX_ROUTES=off: no sandbox wallet to scan with.
+      if (!row || row.mode !== 'test' || !row.qr_code || !deps.config.sandboxRoutes) return notFound(reply, lang);
       const action = params.action === 'decline' ? 'decline' : 'approve';
       // The listening address, not the public one: the server must not go out through a proxy to reach itself.
       const scan = await fetch(`${deps.simulatorUrl()}/_sandbox/wallet/scan`, {

@@ -17,10 +17,9 @@ import { waitForRow, waitUntilFinal } from '../../core/waiting.js';
 import { wakeTransactionJob } from '../../jobs/queue.js';
 import { renderChopTransaction, renderNotification } from '../../chop/views.js';
 import type { TransactionRow } from '../../store/transactions.js';
-import { type KeyCaller, admitCaller } from '../auth.js';
-import { DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE } from '../errors.js';
+import { type AuthLimiters, type KeyCaller, admitCaller } from '../auth.js';
+import { DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE, chopCodeOf } from '../errors.js';
 import { effectRef, idempotent } from '../idempotency.js';
-import type { RateLimiter } from '../rate-limit.js';
 import { CHOP_LIST_LIMIT, CHOP_ROUTES, CHOP_SCHEMAS } from '../schemas/chop.js';
 import { type ChopParsers, chopValidator } from '../schemas/rules.js';
 import { plainJson } from '../schemas/validator.js';
@@ -56,14 +55,14 @@ export function parseFormatQuery(query: Record<string, unknown>): string | undef
   return format;
 }
 
-export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
+export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
   return async (app: FastifyInstance): Promise<void> => {
     for (const schema of CHOP_SCHEMAS) app.addSchema(schema);
     const checked = (parsers: ChopParsers = {}) => ({ validatorCompiler: chopValidator(deps.log, parsers), serializerCompiler: plainJson });
 
     app.setErrorHandler((error, request, reply) => {
       if (error instanceof ChopError) return sendFail(reply, error.status, error.code, error.message);
-      if (error instanceof ApiError) return sendFail(reply, error.status, error.status === 401 ? 'unauthorized' : error.status === 429 ? 'rate_limited' : 'error', error.items[0]?.detail ?? error.message);
+      if (error instanceof ApiError) return sendFail(reply, error.status, chopCodeOf(error), error.items[0]?.detail ?? error.message);
       const status = (error as { statusCode?: number }).statusCode;
       if (status && status >= 400 && status < 500) return sendFail(reply, status, 'invalid_request', (error as Error).message);
       if (isDatabaseUnavailableError(error)) return sendFail(reply.header('retry-after', DATABASE_RETRY_AFTER), 503, 'service_unavailable', DATABASE_UNAVAILABLE);
@@ -72,7 +71,7 @@ export function chopRoutes(deps: CoreDeps, limiter: RateLimiter) {
     });
 
     // Authentication and the rate limit answer in this API's envelope: 401 `unauthorized`, 429 `rate_limited` (the error handler above).
-    app.addHook('preValidation', admitCaller(deps, limiter));
+    app.addHook('preValidation', admitCaller(deps, limiters));
 
     const { maxAmountMajor } = deps.config;
     const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) =>

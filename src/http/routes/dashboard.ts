@@ -7,6 +7,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CoreDeps } from '../../core/deps.js';
+import { ApiError } from '../../domain/errors.js';
 import { endSession, loadSession, signIn, startSession, SESSION_MAX_MS } from '../../dashboard/accounts.js';
 import { BASE_CSS } from '../../dashboard/assets.js';
 import type { DashContext } from '../../dashboard/context.js';
@@ -56,9 +57,13 @@ function pagePath(request: FastifyRequest): string {
   }
 }
 
-/** Only paths inside the dashboard may be a sign-in's destination (no open redirect). */
+/**
+ * Only paths inside the dashboard may be a sign-in's destination (no open
+ * redirect), in printable ASCII: it becomes a Location header, which must not
+ * carry a control character (CR, LF) or anything beyond Latin-1 (U+2028).
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/dashboard(?:[/?#]|$)/.test(next) && !next.includes('\\') ? next : '/dashboard';
+  return typeof next === 'string' && /^\/dashboard(?:[/?#][\x21-\x7e]*)?$/.test(next) && !next.includes('\\') ? next : '/dashboard';
 }
 
 /** Register with `{ prefix: '/dashboard' }`: routes, the 404 page and the error page are scoped to it. */
@@ -199,10 +204,12 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
         deps.log.warn({ ip: request.ip }, 'dashboard sign-in failed');
         return signInPage(request, reply, lang, 401, notice('error', common(lang, 'wrongCredentials')), email);
       }
+      // Checked before the session exists: a destination that cannot be a header must not leave a session without its cookie.
+      const next = safeNext(body.next);
       const secret = await startSession(deps.store.db, result.user, now);
       deps.log.info({ user: result.user.id }, 'dashboard sign-in');
       reply.header('Set-Cookie', [cookie(request, SESSION_COOKIE, secret, SESSION_MAX_MS / 1000), cookie(request, SIGN_IN_COOKIE, '', 0)]);
-      return seeOther(reply, safeNext(body.next));
+      return seeOther(reply, next);
     });
 
     app.post('/sign-out', guard(async (ctx, request, reply) => {
@@ -214,8 +221,14 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
     for (const module of modules) module.register(kit);
 
     app.setErrorHandler((error, request, reply) => {
-      request.log.error({ err: error }, 'dashboard request failed');
       const lang = pickLang(parseCookies(request.headers.cookie)[LANG_COOKIE], request.headers['accept-language']);
+      // The client's mistake (a body that is not a form, too large, a NUL): a 4xx page, nothing to log as an error.
+      const status = error instanceof ApiError ? error.status : (error as { statusCode?: number }).statusCode;
+      if (status !== undefined && status >= 400 && status < 500) {
+        request.log.info({ status, reason: error instanceof Error ? error.message : String(error) }, 'dashboard request refused');
+        return sendHtml(reply, bareDocument(lang, common(lang, 'error'), html`<p>${common(lang, 'badForm')}</p><p><a href="/dashboard">${common(lang, 'back')}</a></p>`, '/dashboard'), status);
+      }
+      request.log.error({ err: error }, 'dashboard request failed');
       return sendHtml(reply, bareDocument(lang, common(lang, 'error'), html`<p>${common(lang, 'errorText')}</p><p><a href="/dashboard">${common(lang, 'back')}</a></p>`, '/dashboard'), 500);
     });
     app.setNotFoundHandler(async (request, reply) => {

@@ -7,8 +7,7 @@ import { validateTransactionRequest } from '../../core/validate.js';
 import { waitUntilFinal } from '../../core/waiting.js';
 import { ApiError } from '../../domain/errors.js';
 import { findPosTransaction } from '../../store/transactions.js';
-import { type KeyCaller, admitCaller } from '../auth.js';
-import type { RateLimiter } from '../rate-limit.js';
+import { type AuthLimiters, type KeyCaller, admitCaller } from '../auth.js';
 import { renderTransaction } from '../resources.js';
 import { CREATE_TRANSACTION_ROUTE, GET_TRANSACTION_ROUTE, LIST_TRANSACTIONS_ROUTE, POS_SCHEMAS } from '../schemas/pos.js';
 import { posValidator } from '../schemas/rules.js';
@@ -24,11 +23,11 @@ export function preferredWait(header: string | string[] | undefined): number | n
   return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : null;
 }
 
-export function transactionRoutes(deps: CoreDeps, limiter: RateLimiter) {
+export function transactionRoutes(deps: CoreDeps, limiters: AuthLimiters) {
   return async (app: FastifyInstance): Promise<void> => {
     for (const schema of POS_SCHEMAS) app.addSchema(schema);
     const checked = { validatorCompiler: posValidator(deps.log, deps.config.maxAmountMajor), serializerCompiler: plainJson };
-    app.addHook('preValidation', admitCaller(deps, limiter));
+    app.addHook('preValidation', admitCaller(deps, limiters));
 
     app.post('/transactions', { schema: CREATE_TRANSACTION_ROUTE, ...checked }, async (request, reply) => {
       const caller = callerOf(request);
