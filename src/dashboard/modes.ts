@@ -4,6 +4,8 @@
  * only picks which of the user's own data is shown). Without one, a merchant
  * that has gone live (a live key or a live transaction) sees live data, and
  * one that has not sees its test data; operators likewise, over every merchant.
+ * That default is kept in a browser-session cookie, and each sign-in starts
+ * from it again.
  */
 import type { Kysely } from 'kysely';
 import type { KeyMode } from '../domain/secrets.js';

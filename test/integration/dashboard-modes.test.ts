@@ -132,7 +132,9 @@ for (const kind of DB_KINDS) {
     test('the toggle switches with a CSRF-checked form, remembers the choice and comes back to the page', async () => {
       const session = new HttpSession(fx().url);
       assert.equal(await session.signIn(fx().staff), 303);
-      assert.equal(modeOf((await session.get('/dashboard')).text), 'live');
+      const first = await session.get('/dashboard');
+      assert.equal(modeOf(first.text), 'live');
+      assert.match(first.headers.get('set-cookie') ?? '', /^cancan_mode=live; Path=\/dashboard; HttpOnly; SameSite=Lax$/, 'the default, for this browser session');
       const forged = await session.post('/dashboard/mode', { _csrf: 'x'.repeat(43), mode: 'test', next: '/dashboard' });
       assert.equal(forged.status, 403);
       assert.equal(modeOf((await session.get('/dashboard')).text), 'live', 'a forged form changes nothing');
@@ -151,6 +153,12 @@ for (const kind of DB_KINDS) {
       assert.equal((await switchTo(session, 'live', 'https://evil.example/')).headers.get('location'), '/dashboard');
       const bad = await session.post('/dashboard/mode', { _csrf: csrfOf((await session.get('/dashboard')).text), mode: 'both', next: '/dashboard' });
       assert.equal(bad.status, 400);
+      assert.equal(modeOf((await session.get('/dashboard')).text), 'live');
+
+      // The choice is kept; signing in again starts from the user's default.
+      await switchTo(session, 'test');
+      assert.equal(modeOf((await session.get('/dashboard')).text), 'test');
+      assert.equal(await session.signIn(fx().staff), 303);
       assert.equal(modeOf((await session.get('/dashboard')).text), 'live');
     });
 

@@ -68,8 +68,9 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
 
   return async (app: FastifyInstance): Promise<void> => {
     const secure = (request: FastifyRequest) => request.protocol === 'https' || (deps.config.publicUrl ?? '').startsWith('https:');
-    const cookie = (request: FastifyRequest, name: string, value: string, maxAgeSeconds: number) =>
-      `${name}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure(request) ? '; Secure' : ''}`;
+    /** Without `maxAgeSeconds`, a cookie for the browser session only. */
+    const cookie = (request: FastifyRequest, name: string, value: string, maxAgeSeconds?: number) =>
+      `${name}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Lax${maxAgeSeconds === undefined ? '' : `; Max-Age=${maxAgeSeconds}`}${secure(request) ? '; Secure' : ''}`;
 
     function langOf(request: FastifyRequest, reply: FastifyReply): Lang {
       const query = (request.query as { lang?: unknown }).lang;
@@ -115,6 +116,8 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       if (merchant === undefined) throw new Error(`user ${user.id} has no merchant ${user.merchant_id}`);
       const chosen = parseCookies(request.headers.cookie)[MODE_COOKIE];
       const mode = isMode(chosen) ? chosen : await defaultMode(deps.store.db, user.merchant_id);
+      // The default holds for this browser session: a first live payment does not switch the page under the user.
+      if (!isMode(chosen)) reply.header('Set-Cookie', cookie(request, MODE_COOKIE, mode));
       return {
         user, session, csrfToken: session.csrfToken, lang, now, merchantId: user.merchant_id, merchant, timeZone: merchant?.timezone ?? 'UTC',
         isOperator: user.role === 'operator', canAct: user.role !== 'staff', mode, path: pagePath(request),
@@ -206,7 +209,8 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       }
       const secret = await startSession(deps.store.db, result.user, now);
       deps.log.info({ user: result.user.id }, 'dashboard sign-in');
-      reply.header('Set-Cookie', [cookie(request, SESSION_COOKIE, secret, SESSION_MAX_MS / 1000), cookie(request, SIGN_IN_COOKIE, '', 0)]);
+      // Each sign-in starts in its user's default mode (the browser may have shown another user's).
+      reply.header('Set-Cookie', [cookie(request, SESSION_COOKIE, secret, SESSION_MAX_MS / 1000), cookie(request, SIGN_IN_COOKIE, '', 0), cookie(request, MODE_COOKIE, '', 0)]);
       return seeOther(reply, safeNext(body.next));
     });
 
