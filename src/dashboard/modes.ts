@@ -13,6 +13,12 @@ import type { Database } from '../store/schema.js';
 
 export const MODE_COOKIE = 'cancan_mode';
 
+/** What a user's page may read: their merchant (null for operators: every merchant), in the one mode shown. */
+export interface Scope {
+  readonly merchantId: string | null;
+  readonly mode: KeyMode;
+}
+
 export const isMode = (value: unknown): value is KeyMode => value === 'test' || value === 'live';
 
 /** `merchantId`: the user's merchant, or null for operators (every merchant). */

@@ -14,6 +14,7 @@ import type { TransactionState } from '../domain/states.js';
 import type { Merchant } from '../store/merchants.js';
 import type { Database } from '../store/schema.js';
 import { joinSum, sumParts } from './amounts.js';
+import type { Scope } from './modes.js';
 
 type Db = Kysely<Database>;
 
@@ -76,12 +77,6 @@ function add(map: Map<string, Tally>, key: string, count: number, currency: stri
   entry.count += count;
   if (currency !== null) entry.volume.set(currency, (entry.volume.get(currency) ?? 0n) + amount);
   map.set(key, entry);
-}
-
-/** The user's merchant (null: every merchant, for operators) in the shown mode. */
-interface Scope {
-  readonly merchantId: string | null;
-  readonly mode: KeyMode;
 }
 
 async function periodFigures(db: Db, scope: Scope, since: number): Promise<PeriodFigures> {
@@ -157,7 +152,11 @@ async function openBalances(db: Db, merchant: Merchant, mode: KeyMode, since: nu
       .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
       .where('type', 'in', types).where('state', 'in', states).where(column, '>=', since)
       .groupBy('currency').execute();
-  const balances = new Map<string, bigint>();
+  // Every currency with CHOP activity today is listed, at 0 when nothing is open.
+  const active = await db.selectFrom('transactions').select('currency').distinct()
+    .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
+    .where((eb) => eb.or([eb('created_at', '>=', since), eb('finalized_at', '>=', since)])).execute();
+  const balances = new Map<string, bigint>(active.flatMap((row) => (row.currency ? [[row.currency, 0n] as const] : [])));
   for (const row of await sums(['charge'], ['succeeded'], 'finalized_at')) {
     if (row.currency) balances.set(row.currency, (balances.get(row.currency) ?? 0n) + joinSum(row.total_hi, row.total_lo));
   }

@@ -4,8 +4,8 @@
  * memory at once).
  */
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
-import type { KeyMode } from '../domain/secrets.js';
 import type { Database } from '../store/schema.js';
+import type { Scope } from './modes.js';
 import type { TransactionRow } from '../store/transactions.js';
 import type { TransactionFilters } from './transactions-filters.js';
 
@@ -14,12 +14,7 @@ type Db = Kysely<Database>;
 /** Rows fetched per round trip by the export. */
 export const EXPORT_BATCH_SIZE = 500;
 
-/** What a user may see: their merchant (null for operators, who may pick one in the filters), in the one mode shown. */
-export interface Scope {
-  readonly merchantId: string | null;
-  readonly mode: KeyMode;
-}
-
+/** Operators may pick one merchant in the filters. */
 function conditions(eb: ExpressionBuilder<Database, 'transactions'>, scope: Scope, f: TransactionFilters, beforeSeq: number | null): Expression<SqlBool>[] {
   const all: Expression<SqlBool>[] = [eb('mode', '=', scope.mode)];
   const merchant = scope.merchantId ?? f.merchant;

@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { audit } from '../../src/dashboard/accounts.js';
 import { randomHex } from '../../src/domain/ids.js';
 import { createApiKey } from '../../src/store/merchants.js';
 import { call, saleBody, uniqueId, waitFinal } from '../support/client.js';
@@ -243,6 +244,13 @@ for (const kind of DB_KINDS) {
     });
 
     test('operators see one mode at a time: overview, list, merchants and detail', async () => {
+      // Activity on a transaction belongs to its mode; activity on settings shows in both.
+      const ownerId = (await db().selectFrom('users').select('id').where('email', '=', fx().owner.email).executeTakeFirstOrThrow()).id;
+      const entry = (target: string, action: string, marker: string) => audit(db(), { userId: ownerId, merchantId: fx().merchant.id, action, target, detail: { marker } }, Date.now());
+      await entry(made.liveSale, 'refund.requested', 'live-entry');
+      await entry(made.testSale, 'refund.requested', 'test-entry');
+      await entry(fx().merchant.id, 'merchant.settings_changed', 'settings-entry');
+
       const operator = await as(fx().operator);
       // A live key exists on the platform: operators start in live mode too.
       const first = (await operator.get('/dashboard/transactions')).text;
@@ -255,6 +263,8 @@ for (const kind of DB_KINDS) {
         assert.equal(monthCell((await operator.get('/dashboard')).text, 'CNY', 'volume'), cny, `${mode} overview`);
         const merchants = (await operator.get('/dashboard/merchants')).text;
         assert.match(merchants, new RegExp(`${fx().merchant.id}[\\s\\S]*?data-label="Transactions today" class="num">2<`), `${mode} merchants: today's count`);
+        const activity = part((await operator.get(`/dashboard/merchants/${fx().merchant.id}`)).text, '<section class="card" id="activity"', '</section>');
+        assert.deepEqual([...activity.matchAll(/marker: (\w+-entry)/g)].map((m) => m[1]).sort(), [`${mode}-entry`, 'settings-entry'].sort(), `${mode} activity`);
         assert.equal((await operator.get(`/dashboard/transactions/${mine[0]}`)).status, 200);
         assert.equal((await operator.get(`/dashboard/transactions/${theirs}`)).status, 404);
       }
