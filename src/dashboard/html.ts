@@ -3,12 +3,13 @@
  * reaches HTML goes through `escapeHtml` (or `html` below); pages use classes
  * from the stylesheet, never inline styles or scripts (the CSP forbids both).
  */
-import { escapeHtml, formatAmount } from '../checkout/page.js';
+import { escapeHtml } from '../checkout/page.js';
 import type { TransactionState } from '../domain/states.js';
 import type { DashContext } from './context.js';
 import { type Lang, common } from './i18n.js';
 
-export { escapeHtml, formatAmount };
+// Amounts: amounts.ts moneyText (exact for any stored size).
+export { escapeHtml };
 
 /** Template tag: interpolated values are escaped unless wrapped in `raw()`. Arrays are joined. */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {

@@ -17,7 +17,6 @@ const STATE_FILLS = { succeeded: '#1a7f37', failed: '#cf222e', pending: '#9a6700
 
 /** Exact sums of any size; negative open balances exist (refunds above today's charges). */
 const amountText = moneyText;
-const formatAmount = moneyText;
 
 const percent = (rate: number | null): string => (rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`);
 
@@ -88,22 +87,22 @@ function dailyCharts(view: View): Raw {
     const active = days.filter((d) => d.amount > 0n);
     const total = series.amounts.reduce((sum, a) => sum + a, 0n);
     const desc = w('dailyDesc', {
-      from: first, to: last, total: formatAmount(total, series.currency), count: series.count,
-      days: `${w('daysWith', { list: active.map((d) => `${d.date} ${formatAmount(d.amount, series.currency)}`).join('; ') })} ${w('otherDaysZero')}`,
+      from: first, to: last, total: amountText(total, series.currency), count: series.count,
+      days: `${w('daysWith', { list: active.map((d) => `${d.date} ${amountText(d.amount, series.currency)}`).join('; ') })} ${w('otherDaysZero')}`,
     });
     const ticks = [0, Math.floor((DAYS - 1) / 2), DAYS - 1].map((index) => ({ index, text: (days[index]?.date ?? '').slice(5) }));
     const chart = columnChart({
       id: `ov-daily-${i}`, title: w('dailyTitle', { currency: series.currency }), desc, ticks,
-      maxText: w('maxLabel', { amount: formatAmount(series.amounts.reduce((max, a) => (a > max ? a : max), 0n), series.currency) }),
+      maxText: w('maxLabel', { amount: amountText(series.amounts.reduce((max, a) => (a > max ? a : max), 0n), series.currency) }),
       // Bar heights are proportions: a float is enough there; every figure shown is exact.
-      bars: days.map((d) => ({ label: d.date, value: approx(d.amount), text: formatAmount(d.amount, series.currency) })),
+      bars: days.map((d) => ({ label: d.date, value: approx(d.amount), text: amountText(d.amount, series.currency) })),
     });
     return html`<figure class="card ov-chart" data-daily="${series.currency}">
 <figcaption><h3>${series.currency}</h3></figcaption>
 ${chart}
 <details><summary>${w('showData')}</summary><div class="table-wrap"><table>
 <thead><tr><th scope="col">${w('date')}</th><th scope="col" class="num">${w('volume')}</th></tr></thead>
-<tbody>${days.map((d) => html`<tr><td>${d.date}</td><td class="num">${formatAmount(d.amount, series.currency)}</td></tr>`)}</tbody>
+<tbody>${days.map((d) => html`<tr><td>${d.date}</td><td class="num">${amountText(d.amount, series.currency)}</td></tr>`)}</tbody>
 </table></div></details>
 </figure>`;
   });
