@@ -17,6 +17,10 @@ a{color:var(--accent)}a:focus-visible,button:focus-visible,input:focus-visible,s
 .top nav a{text-decoration:none;padding:.25rem 0;border-bottom:2px solid transparent}.top nav a[aria-current=page]{border-color:#7cc4ff;font-weight:600}
 .who{margin-left:auto;display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .9rem;font-size:.9rem}.who form{margin:0}
 .top .link{color:#fff}
+.mode-toggle{display:flex;margin:0;border:1px solid #7cc4ff;border-radius:6px;overflow:hidden}
+.mode-toggle button{border:0;border-radius:0;padding:.2rem .8rem;background:transparent;color:#fff;font-size:.9rem}
+.mode-toggle button[aria-pressed=true].mode-test{background:#ffd33d;color:#1b1f24}.mode-toggle button[aria-pressed=true].mode-live{background:#1a7f37;color:#fff}
+.test-banner{margin:0;padding:.45rem 1.25rem;background:#ffd33d;color:#1b1f24;border-bottom:1px solid #bf8700;font-size:.95rem}
 button.link{background:none;border:0;padding:0;font:inherit;text-decoration:underline;cursor:pointer;color:var(--accent)}
 main{max-width:1200px;margin:0 auto;padding:1rem 1.25rem 3rem}main.narrow{max-width:26rem;padding-top:3rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.15rem;margin:1.75rem 0 .6rem}

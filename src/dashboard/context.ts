@@ -1,4 +1,5 @@
 /** What every signed-in dashboard request knows about its user. */
+import type { KeyMode } from '../domain/secrets.js';
 import type { Merchant } from '../store/merchants.js';
 import type { Session, User } from './accounts.js';
 import type { Lang } from './i18n.js';
@@ -18,6 +19,8 @@ export interface DashContext {
   readonly isOperator: boolean;
   /** Owners and operators may act (refund, void, keys…); staff only read. */
   readonly canAct: boolean;
+  /** The one mode (test or live) every page shows and every action acts in. */
+  readonly mode: KeyMode;
   /** Path and query of this request, for links back to it. */
   readonly path: string;
 }

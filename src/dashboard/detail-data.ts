@@ -7,12 +7,13 @@ import type { Selectable } from 'kysely';
 import { checkoutOf } from '../chop/checkout-data.js';
 import { paymentMethod } from '../chop/methods.js';
 import type { CoreDeps } from '../core/deps.js';
-import { type CurrencyCode, currencyExponent, isCurrencyCode, toMajorUnitString } from '../domain/money.js';
+import { type CurrencyCode, currencyExponent, isCurrencyCode } from '../domain/money.js';
 import { gatewayProfile } from '../providers/registry.js';
 import { type Merchant, findMerchant } from '../store/merchants.js';
 import type { NotificationAttemptsTable, NotificationsTable } from '../store/schema.js';
 import type { TransactionRow } from '../store/transactions.js';
 import { auditTrail } from './accounts.js';
+import { majorDigits } from './amounts.js';
 
 export interface TimelineEvent {
   readonly at: number;
@@ -84,9 +85,9 @@ function parseData(text: string): Record<string, unknown> {
 
 export const currencyOf = (row: TransactionRow): CurrencyCode | null => (row.currency && isCurrencyCode(row.currency) ? row.currency : null);
 
-/** Minor units as `12.34` in the row's currency (plain digits if the currency is unknown). */
+/** Minor units as `12.34` in the row's currency (plain digits if the currency is unknown); any stored size. */
 export function major(amount: number, currency: string | null): string {
-  return currency && isCurrencyCode(currency) ? toMajorUnitString({ amount: amount as never, currency }) : String(amount);
+  return majorDigits(amount, currency ?? '');
 }
 
 export const amountText = (amount: number | null, currency: string | null): string =>

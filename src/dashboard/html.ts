@@ -3,12 +3,13 @@
  * reaches HTML goes through `escapeHtml` (or `html` below); pages use classes
  * from the stylesheet, never inline styles or scripts (the CSP forbids both).
  */
-import { escapeHtml, formatAmount } from '../checkout/page.js';
+import { escapeHtml } from '../checkout/page.js';
 import type { TransactionState } from '../domain/states.js';
 import type { DashContext } from './context.js';
 import { type Lang, common } from './i18n.js';
 
-export { escapeHtml, formatAmount };
+// Amounts: amounts.ts moneyText (exact for any stored size).
+export { escapeHtml };
 
 /** Template tag: interpolated values are escaped unless wrapped in `raw()`. Arrays are joined. */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {
@@ -78,7 +79,19 @@ ${body}
 </html>`;
 }
 
-/** A signed-in page: navigation for the user's role, the user, sign-out, language. */
+/**
+ * The mode toggle: one form, a button per mode (the shown one pressed), so it
+ * works without JavaScript; it comes back to the page it was on.
+ */
+function modeToggle(ctx: DashContext): Raw {
+  const t = (key: Parameters<typeof common>[1]) => common(ctx.lang, key);
+  const button = (mode: 'test' | 'live') =>
+    html`<button type="submit" name="mode" value="${mode}" class="mode-${mode}" aria-pressed="${mode === ctx.mode ? 'true' : 'false'}">${t(`mode_${mode}`)}</button>`;
+  return html`<form method="post" action="/dashboard/mode" class="mode-toggle" role="group" aria-label="${t('modeToggle')}" data-mode="${ctx.mode}">${csrfField(ctx)}
+<input type="hidden" name="next" value="${ctx.path}">${button('test')}${button('live')}</form>`;
+}
+
+/** A signed-in page: navigation for the user's role, the mode toggle and test-mode banner, the user, sign-out, language. */
 export function page(ctx: DashContext, options: { title: string; section: Section | null; body: Raw | string; notices?: readonly Raw[] }): string {
   const t = (key: Parameters<typeof common>[1]) => common(ctx.lang, key);
   const sections: Section[] = ctx.isOperator ? ['overview', 'transactions', 'merchants'] : ['overview', 'transactions', 'developers'];
@@ -88,12 +101,14 @@ export function page(ctx: DashContext, options: { title: string; section: Sectio
 <header class="top">
 <a class="brand" href="/dashboard">CanCan</a>
 <nav aria-label="${t('product')}"><ul>${nav}</ul></nav>
+${modeToggle(ctx)}
 <div class="who">
 <span class="user">${ctx.user.email} · ${t(`role_${ctx.user.role}`)}${ctx.merchant ? ` · ${ctx.merchant.name}` : ''}</span>
 <a class="lang" href="${languageHref(ctx.path, ctx.lang)}" lang="${ctx.lang === 'en' ? 'zh' : 'en'}">${t('language')}</a>
 <form method="post" action="/dashboard/sign-out">${csrfField(ctx)}<button class="link" type="submit">${t('signOut')}</button></form>
 </div>
 </header>
+${ctx.mode === 'test' ? html`<p class="test-banner" data-test-banner><strong>${t('testBanner')}</strong> ${t('testBannerHint')}</p>` : ''}
 <main id="main">
 <h1>${options.title}</h1>
 ${options.notices ?? []}

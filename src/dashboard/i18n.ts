@@ -25,7 +25,9 @@ export const common = dictionary({
     language: '中文', skip: 'Skip to content', role_owner: 'Owner', role_staff: 'Staff (read-only)', role_operator: 'Operator',
     state_pending: 'Pending', state_succeeded: 'Succeeded', state_failed: 'Failed',
     type_sale: 'Sale', type_void: 'Void', type_refund: 'Refund', type_charge: 'Charge', type_cancel: 'Cancel',
-    mode_test: 'Test', mode_live: 'Live', allMerchants: 'All merchants', merchant: 'Merchant', cancel: 'Cancel',
+    mode_test: 'Test', mode_live: 'Live', modeToggle: 'Data shown: test or live',
+    testBanner: 'Test mode: you are viewing test data.', testBannerHint: 'Nothing here moved real money. Switch to Live to see real payments.',
+    allMerchants: 'All merchants', merchant: 'Merchant', cancel: 'Cancel',
   },
   zh: {
     product: 'CanCan 商户后台', overview: '概览', transactions: '交易', developers: '开发者', merchants: '商户',
@@ -39,7 +41,9 @@ export const common = dictionary({
     language: 'English', skip: '跳到正文', role_owner: '所有者', role_staff: '员工（只读）', role_operator: '平台运营',
     state_pending: '处理中', state_succeeded: '成功', state_failed: '失败',
     type_sale: '消费', type_void: '撤销', type_refund: '退款', type_charge: '收款', type_cancel: '取消',
-    mode_test: '测试', mode_live: '生产', allMerchants: '全部商户', merchant: '商户', cancel: '取消',
+    mode_test: '测试', mode_live: '生产', modeToggle: '显示的数据：测试或生产',
+    testBanner: '测试模式：您正在查看测试数据。', testBannerHint: '这里的交易不涉及真实资金。切换到“生产”可查看真实付款。',
+    allMerchants: '全部商户', merchant: '商户', cancel: '取消',
   },
 });
 

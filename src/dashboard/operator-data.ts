@@ -1,6 +1,7 @@
 /** What the operator console reads: every merchant with its counts, and one merchant's settings, users and activity. */
 import type { Kysely } from 'kysely';
 import { startOfDay } from '../chop/time.js';
+import type { KeyMode } from '../domain/secrets.js';
 import { type Merchant, enabledGateways, findMerchant } from '../store/merchants.js';
 import type { Database, UserRole } from '../store/schema.js';
 
@@ -15,14 +16,14 @@ export interface MerchantSummary {
   readonly today: number;
 }
 
-/** Every merchant, newest first, with the number of enabled gateways and of transactions since its own midnight. */
-export async function listMerchants(db: Db, now: number): Promise<MerchantSummary[]> {
+/** Every merchant, newest first, with the number of enabled gateways and of transactions of `mode` since its own midnight. */
+export async function listMerchants(db: Db, mode: KeyMode, now: number): Promise<MerchantSummary[]> {
   const merchants = await db.selectFrom('merchants').select(['id', 'name', 'timezone', 'created_at']).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   const gatewayCounts = await db.selectFrom('merchant_gateways').select(['merchant_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('merchant_id').execute();
   const gateways = new Map(gatewayCounts.map((row) => [row.merchant_id, Number(row.n)]));
   return Promise.all(merchants.map(async (m) => {
     const today = await db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('merchant_id', '=', m.id).where('created_at', '>=', startOfDay(m.timezone, now)).executeTakeFirstOrThrow();
+      .where('merchant_id', '=', m.id).where('mode', '=', mode).where('created_at', '>=', startOfDay(m.timezone, now)).executeTakeFirstOrThrow();
     return { id: m.id, name: m.name, timezone: m.timezone, createdAt: Number(m.created_at), gateways: gateways.get(m.id) ?? 0, today: Number(today.n) };
   }));
 }
@@ -51,14 +52,17 @@ export interface MerchantDetail {
 
 export const ACTIVITY_LIMIT = 20;
 
-export async function merchantDetail(db: Db, id: string): Promise<MerchantDetail | undefined> {
+/** `mode`: activity on transactions is shown for that mode only (other entries, on settings and keys, always). */
+export async function merchantDetail(db: Db, id: string, mode: KeyMode): Promise<MerchantDetail | undefined> {
   const merchant = await findMerchant(db, id);
   if (!merchant) return undefined;
   const credentials = await db.selectFrom('provider_credentials').select(['provider', 'updated_at']).where('merchant_id', '=', id).execute();
   const users = await db.selectFrom('users').select(['email', 'role', 'last_sign_in_at']).where('merchant_id', '=', id).orderBy('created_at').execute();
+  // An entry's mode is its target transaction's (entries on keys and settings have none).
   const activity = await db.selectFrom('audit_log').leftJoin('users', 'users.id', 'audit_log.user_id')
+    .leftJoin('transactions', (join) => join.onRef('transactions.ref', '=', 'audit_log.target').onRef('transactions.merchant_id', '=', 'audit_log.merchant_id'))
     .select(['audit_log.at', 'audit_log.action', 'audit_log.detail', 'users.email'])
-    .where('audit_log.merchant_id', '=', id).orderBy('audit_log.id', 'desc').limit(ACTIVITY_LIMIT).execute();
+    .where('audit_log.merchant_id', '=', id).where((eb) => eb.or([eb('transactions.mode', 'is', null), eb('transactions.mode', '=', mode)])).orderBy('audit_log.id', 'desc').limit(ACTIVITY_LIMIT).execute();
   return {
     merchant: {
       ...merchant,

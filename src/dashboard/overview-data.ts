@@ -3,14 +3,18 @@
  * ranges. Days are local days in the merchant's time zone (UTC for
  * operators): their boundaries are computed here with `startOfDay`, so DST
  * changes give 23- or 25-hour days, and SQL only compares epoch times.
- * Amounts are never added across currencies.
+ * Amounts are never added across currencies, and are exact bigint sums
+ * (see amounts.ts): no stored amount can make the page fail. Only the
+ * shown mode is counted.
  */
 import { type Kysely, sql } from 'kysely';
-import { openBalance } from '../chop/refunds.js';
 import { startOfDay } from '../chop/time.js';
+import type { KeyMode } from '../domain/secrets.js';
 import type { TransactionState } from '../domain/states.js';
 import type { Merchant } from '../store/merchants.js';
 import type { Database } from '../store/schema.js';
+import { joinSum, sumParts } from './amounts.js';
+import type { Scope } from './modes.js';
 
 type Db = Kysely<Database>;
 
@@ -21,7 +25,7 @@ export const REVERSAL_TYPES: readonly ReversalType[] = ['refund', 'void', 'cance
 export const STATES: readonly TransactionState[] = ['succeeded', 'failed', 'pending'];
 
 /** Amounts per currency (minor units). */
-export type Volumes = Map<string, number>;
+export type Volumes = Map<string, bigint>;
 
 export interface Tally {
   count: number;
@@ -36,7 +40,7 @@ export interface PeriodFigures {
   readonly byState: Map<TransactionState, Tally>;
   /** Succeeded payments per currency. */
   readonly succeeded: Map<string, Tally>;
-  readonly reversals: Map<string, Record<ReversalType, number>>;
+  readonly reversals: Map<string, Record<ReversalType, bigint>>;
   /** succeeded / (succeeded + failed); null when nothing has finished. */
   readonly successRate: number | null;
 }
@@ -45,7 +49,7 @@ export interface DailyVolume {
   readonly currency: string;
   readonly count: number;
   /** One amount per day, oldest first. */
-  readonly amounts: number[];
+  readonly amounts: bigint[];
 }
 
 export interface OverviewFigures {
@@ -57,7 +61,7 @@ export interface OverviewFigures {
   /** The busiest currencies (most payments), at most MAX_CURRENCY_CHARTS. */
   readonly daily: DailyVolume[];
   /** Merchants only: today's CHOP open balance per currency. */
-  readonly openBalances: { currency: string; amount: number }[] | null;
+  readonly openBalances: { currency: string; amount: bigint }[] | null;
 }
 
 /** Local midnights of the last `days` days in `zone`, oldest first, today last (DST-aware). */
@@ -68,26 +72,27 @@ export function dayStarts(zone: string, now: number, days = DAYS): number[] {
 }
 
 const tally = (): Tally => ({ count: 0, volume: new Map() });
-function add(map: Map<string, Tally>, key: string, count: number, currency: string | null, amount: number): void {
+function add(map: Map<string, Tally>, key: string, count: number, currency: string | null, amount: bigint): void {
   const entry = map.get(key) ?? tally();
   entry.count += count;
-  if (currency !== null) entry.volume.set(currency, (entry.volume.get(currency) ?? 0) + amount);
+  if (currency !== null) entry.volume.set(currency, (entry.volume.get(currency) ?? 0n) + amount);
   map.set(key, entry);
 }
 
-async function periodFigures(db: Db, merchantId: string | null, since: number): Promise<PeriodFigures> {
+async function periodFigures(db: Db, scope: Scope, since: number): Promise<PeriodFigures> {
+  const { merchantId, mode } = scope;
   let payments = db.selectFrom('transactions')
     .select(['gateway', 'state', 'currency'])
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('volume')])
-    .where('type', 'in', ['sale', 'charge']).where('created_at', '>=', since)
+    .select((eb) => [eb.fn.countAll<number>().as('n'), ...sumParts(eb.ref('amount'), 'volume')])
+    .where('mode', '=', mode).where('type', 'in', ['sale', 'charge']).where('created_at', '>=', since)
     .groupBy(['gateway', 'state', 'currency']);
   if (merchantId !== null) payments = payments.where('merchant_id', '=', merchantId);
 
   // A void has no amount of its own: it reverses its whole sale.
   let reversals = db.selectFrom('transactions as t').leftJoin('transactions as s', 's.seq', 't.sale_seq')
     .select(['t.type', 't.currency'])
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>(eb.fn.coalesce('t.amount', 's.amount')), eb.lit(0)).as('volume'))
-    .where('t.type', 'in', [...REVERSAL_TYPES]).where('t.state', '=', 'succeeded').where('t.created_at', '>=', since)
+    .select((eb) => sumParts(eb.fn.coalesce('t.amount', 's.amount'), 'volume'))
+    .where('t.mode', '=', mode).where('t.type', 'in', [...REVERSAL_TYPES]).where('t.state', '=', 'succeeded').where('t.created_at', '>=', since)
     .groupBy(['t.type', 't.currency']);
   if (merchantId !== null) reversals = reversals.where('t.merchant_id', '=', merchantId);
 
@@ -96,17 +101,17 @@ async function periodFigures(db: Db, merchantId: string | null, since: number): 
   const succeeded = new Map<string, Tally>();
   for (const row of await payments.execute()) {
     const count = Number(row.n);
-    const volume = Number(row.volume);
+    const volume = joinSum(row.volume_hi, row.volume_lo);
     add(byState as Map<string, Tally>, row.state, count, row.currency, volume);
     if (row.state !== 'succeeded') continue;
     add(byGateway, row.gateway ?? '—', count, row.currency, volume);
     if (row.currency !== null) add(succeeded, row.currency, count, row.currency, volume);
   }
-  const reversalsByCurrency = new Map<string, Record<ReversalType, number>>();
+  const reversalsByCurrency = new Map<string, Record<ReversalType, bigint>>();
   for (const row of await reversals.execute()) {
     if (row.currency === null) continue;
-    const entry = reversalsByCurrency.get(row.currency) ?? { refund: 0, void: 0, cancel: 0 };
-    entry[row.type as ReversalType] += Number(row.volume);
+    const entry = reversalsByCurrency.get(row.currency) ?? { refund: 0n, void: 0n, cancel: 0n };
+    entry[row.type as ReversalType] += joinSum(row.volume_hi, row.volume_lo);
     reversalsByCurrency.set(row.currency, entry);
   }
   const ok = byState.get('succeeded')?.count ?? 0;
@@ -115,53 +120,63 @@ async function periodFigures(db: Db, merchantId: string | null, since: number): 
 }
 
 /** Succeeded payments per local day and currency, bucketed in SQL by the precomputed day boundaries. */
-async function dailyVolumes(db: Db, merchantId: string | null, starts: readonly number[]): Promise<DailyVolume[]> {
+async function dailyVolumes(db: Db, { merchantId, mode }: Scope, starts: readonly number[]): Promise<DailyVolume[]> {
   // Newest boundary first: the first that matches is the row's day.
   const whens = starts.map((start, day) => ({ start, day })).reverse().map(({ start, day }) => sql`when created_at >= ${start} then ${sql.lit(day)}`);
   const day = sql<number>`case ${sql.join(whens, sql` `)} end`;
   let rows = db.selectFrom('transactions').select([day.as('day'), 'currency', 'amount'])
-    .where('type', 'in', ['sale', 'charge']).where('state', '=', 'succeeded').where('created_at', '>=', starts[0] ?? 0).where('currency', 'is not', null);
+    .where('mode', '=', mode).where('type', 'in', ['sale', 'charge']).where('state', '=', 'succeeded').where('created_at', '>=', starts[0] ?? 0).where('currency', 'is not', null);
   if (merchantId !== null) rows = rows.where('merchant_id', '=', merchantId);
   const grouped = await db.selectFrom(rows.as('d')).select(['d.day', 'd.currency'])
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('d.amount'), eb.lit(0)).as('volume')])
+    .select((eb) => [eb.fn.countAll<number>().as('n'), ...sumParts(eb.ref('d.amount'), 'volume')])
     .groupBy(['d.day', 'd.currency']).execute();
   const byCurrency = new Map<string, DailyVolume>();
   for (const row of grouped) {
     const currency = row.currency ?? '';
-    const entry = byCurrency.get(currency) ?? { currency, count: 0, amounts: starts.map(() => 0) };
+    const entry = byCurrency.get(currency) ?? { currency, count: 0, amounts: starts.map(() => 0n) };
     const index = Number(row.day);
-    entry.amounts[index] = (entry.amounts[index] ?? 0) + Number(row.volume);
+    entry.amounts[index] = (entry.amounts[index] ?? 0n) + joinSum(row.volume_hi, row.volume_lo);
     byCurrency.set(currency, { ...entry, count: entry.count + Number(row.n) });
   }
   return [...byCurrency.values()].sort((a, b) => b.count - a.count || a.currency.localeCompare(b.currency)).slice(0, MAX_CURRENCY_CHARTS);
 }
 
-/** Today's open balance of each currency the merchant's CHOP charges used today. */
-async function openBalances(db: Db, merchant: Merchant, since: number, now: number): Promise<{ currency: string; amount: number }[]> {
-  const currencies = await db.selectFrom('transactions').select('currency').distinct()
-    .where('merchant_id', '=', merchant.id).where('channel', '=', 'chop').where('currency', 'is not', null)
-    .where((eb) => eb.or([eb('created_at', '>=', since), eb('finalized_at', '>=', since)]))
-    .orderBy('currency').execute();
-  return db.transaction().execute(async (trx) => {
-    const balances: { currency: string; amount: number }[] = [];
-    for (const { currency } of currencies) {
-      if (currency) balances.push({ currency, amount: await openBalance(trx, merchant, 'live', currency, now) + await openBalance(trx, merchant, 'test', currency, now) });
-    }
-    return balances;
-  });
+/**
+ * Today's CHOP open balance per currency, as the refund check counts it
+ * (chop/refunds.ts openBalance): charges that succeeded today minus refunds
+ * and cancels asked today (pending or succeeded); in the shown mode, summed exactly.
+ */
+async function openBalances(db: Db, merchant: Merchant, mode: KeyMode, since: number): Promise<{ currency: string; amount: bigint }[]> {
+  const sums = (types: ('charge' | 'refund' | 'cancel')[], states: TransactionState[], column: 'finalized_at' | 'created_at') =>
+    db.selectFrom('transactions').select('currency').select((eb) => sumParts(eb.ref('amount'), 'total'))
+      .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
+      .where('type', 'in', types).where('state', 'in', states).where(column, '>=', since)
+      .groupBy('currency').execute();
+  // Every currency with CHOP activity today is listed, at 0 when nothing is open.
+  const active = await db.selectFrom('transactions').select('currency').distinct()
+    .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
+    .where((eb) => eb.or([eb('created_at', '>=', since), eb('finalized_at', '>=', since)])).execute();
+  const balances = new Map<string, bigint>(active.flatMap((row) => (row.currency ? [[row.currency, 0n] as const] : [])));
+  for (const row of await sums(['charge'], ['succeeded'], 'finalized_at')) {
+    if (row.currency) balances.set(row.currency, (balances.get(row.currency) ?? 0n) + joinSum(row.total_hi, row.total_lo));
+  }
+  for (const row of await sums(['refund', 'cancel'], ['pending', 'succeeded'], 'created_at')) {
+    if (row.currency) balances.set(row.currency, (balances.get(row.currency) ?? 0n) - joinSum(row.total_hi, row.total_lo));
+  }
+  return [...balances].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ currency, amount }));
 }
 
-/** `merchant`: the one to count, or null for every merchant together (operators). */
-export async function overviewFigures(db: Db, merchant: Merchant | null, timeZone: string, now: number): Promise<OverviewFigures> {
-  const merchantId = merchant?.id ?? null;
+/** `merchant`: the one to count, or null for every merchant together (operators); `mode`: the one shown. */
+export async function overviewFigures(db: Db, merchant: Merchant | null, mode: KeyMode, timeZone: string, now: number): Promise<OverviewFigures> {
+  const scope: Scope = { merchantId: merchant?.id ?? null, mode };
   const starts = dayStarts(timeZone, now);
   const todayStart = starts[starts.length - 1] ?? now;
   return {
     timeZone,
     dayStarts: starts,
-    today: await periodFigures(db, merchantId, todayStart),
-    month: await periodFigures(db, merchantId, starts[0] ?? now),
-    daily: await dailyVolumes(db, merchantId, starts),
-    openBalances: merchant === null ? null : await openBalances(db, merchant, todayStart, now),
+    today: await periodFigures(db, scope, todayStart),
+    month: await periodFigures(db, scope, starts[0] ?? now),
+    daily: await dailyVolumes(db, scope, starts),
+    openBalances: merchant === null ? null : await openBalances(db, merchant, mode, todayStart),
   };
 }

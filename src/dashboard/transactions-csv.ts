@@ -5,7 +5,8 @@
  * till must never become `=HYPERLINK(...)` on an accountant's screen.
  */
 import { Readable } from 'node:stream';
-import { isCurrencyCode, money, toMajorUnitString } from '../domain/money.js';
+import { isCurrencyCode } from '../domain/money.js';
+import { majorDigits } from './amounts.js';
 import type { TransactionRow } from '../store/transactions.js';
 
 export const CSV_COLUMNS = [
@@ -30,7 +31,8 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 /** Minor units → "12.34" in the row's currency (the bare integer if the currency were unknown). */
 function major(amount: number | null, currency: string | null): string | null {
   if (amount === null) return null;
-  return currency !== null && isCurrencyCode(currency) ? toMajorUnitString(money(Number(amount), currency)) : String(amount);
+  // Any stored size (a bigint-sized test amount must not break the file halfway).
+  return currency !== null && isCurrencyCode(currency) ? majorDigits(amount, currency) : String(amount);
 }
 
 export function csvRow(row: TransactionRow): string {

@@ -5,6 +5,7 @@
  */
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../store/schema.js';
+import type { Scope } from './modes.js';
 import type { TransactionRow } from '../store/transactions.js';
 import type { TransactionFilters } from './transactions-filters.js';
 
@@ -13,10 +14,10 @@ type Db = Kysely<Database>;
 /** Rows fetched per round trip by the export. */
 export const EXPORT_BATCH_SIZE = 500;
 
-/** `scope`: the merchant the user is limited to (null for operators, who may pick one in the filters). */
-function conditions(eb: ExpressionBuilder<Database, 'transactions'>, scope: string | null, f: TransactionFilters, beforeSeq: number | null): Expression<SqlBool>[] {
-  const all: Expression<SqlBool>[] = [];
-  const merchant = scope ?? f.merchant;
+/** Operators may pick one merchant in the filters. */
+function conditions(eb: ExpressionBuilder<Database, 'transactions'>, scope: Scope, f: TransactionFilters, beforeSeq: number | null): Expression<SqlBool>[] {
+  const all: Expression<SqlBool>[] = [eb('mode', '=', scope.mode)];
+  const merchant = scope.merchantId ?? f.merchant;
   if (merchant !== null) all.push(eb('merchant_id', '=', merchant));
   if (f.type) all.push(eb('type', '=', f.type));
   if (f.state) all.push(eb('state', '=', f.state));
@@ -32,14 +33,14 @@ function conditions(eb: ExpressionBuilder<Database, 'transactions'>, scope: stri
   return all;
 }
 
-function fetchRows(db: Db, scope: string | null, filters: TransactionFilters, beforeSeq: number | null, limit: number): Promise<TransactionRow[]> {
+function fetchRows(db: Db, scope: Scope, filters: TransactionFilters, beforeSeq: number | null, limit: number): Promise<TransactionRow[]> {
   return db.selectFrom('transactions').selectAll()
     .where((eb) => eb.and(conditions(eb, scope, filters, beforeSeq)))
     .orderBy('seq', 'desc').limit(limit).execute();
 }
 
 /** One page: the rows and, when more follow, the seq to continue after. */
-export async function transactionPage(db: Db, scope: string | null, filters: TransactionFilters, afterSeq: number | null, size: number): Promise<{ rows: TransactionRow[]; nextAfter: number | null }> {
+export async function transactionPage(db: Db, scope: Scope, filters: TransactionFilters, afterSeq: number | null, size: number): Promise<{ rows: TransactionRow[]; nextAfter: number | null }> {
   const rows = await fetchRows(db, scope, filters, afterSeq, size + 1);
   const page = rows.slice(0, size);
   const last = page.at(-1);
@@ -47,7 +48,7 @@ export async function transactionPage(db: Db, scope: string | null, filters: Tra
 }
 
 /** Every matching row, newest first, fetched `batchSize` at a time. */
-export async function* allTransactions(db: Db, scope: string | null, filters: TransactionFilters, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<TransactionRow> {
+export async function* allTransactions(db: Db, scope: Scope, filters: TransactionFilters, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<TransactionRow> {
   let beforeSeq: number | null = null;
   for (;;) {
     const batch = await fetchRows(db, scope, filters, beforeSeq, batchSize);

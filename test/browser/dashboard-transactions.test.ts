@@ -58,7 +58,7 @@ test('the owner lists, filters, searches, pages and exports transactions', async
 
   await page.goto(`${fx().url}/dashboard/transactions?pos_id=LANE-7`);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
-  assert.match(download.suggestedFilename(), /^cancan-transactions-\d{4}-\d{2}-\d{2}\.csv$/);
+  assert.match(download.suggestedFilename(), /^cancan-transactions-test-\d{4}-\d{2}-\d{2}\.csv$/);
   const csv = (await readFile(await download.path(), 'utf8')).replace(/^\uFEFF/, '');
   const lines = csv.trimEnd().split('\r\n');
   assert.equal(lines[0]?.split(',')[0], 'created_at');
@@ -88,7 +88,7 @@ test('staff see the same list, read-only', async () => {
   const watch = watchPage(page);
   await signIn(page, fx().url, fx().staff, '/dashboard/transactions');
   assert.ok((await shownRefs(page)).length >= 3, 'the sales of the first test');
-  assert.equal(await page.locator('form[method=post]').count(), 1, 'only the sign-out form');
+  assert.equal(await page.locator('form[method=post]:not(.mode-toggle)').count(), 1, 'only the sign-out form (and the mode toggle, a view choice)');
   assert.equal(await page.getByRole('link', { name: 'Export CSV' }).count(), 1);
   assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });

@@ -249,7 +249,7 @@ for (const kind of DB_KINDS) {
       const response = await session.get('/dashboard/transactions.csv');
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8');
-      assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="cancan-transactions-\d{4}-\d{2}-\d{2}\.csv"$/);
+      assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="cancan-transactions-test-\d{4}-\d{2}-\d{2}\.csv"$/);
       const [header] = parseCsv(response.text);
       assert.deepEqual(header, ['created_at', 'finalized_at', 'merchant_id', 'channel', 'type', 'state', 'id', 'reference', 'cancan_id', 'sale',
         'gateway', 'amount', 'currency', 'refunded_amount', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3', 'failure_code', 'description']);

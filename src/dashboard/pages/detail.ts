@@ -41,20 +41,31 @@ function refusalText(ctx: DashContext, facts: Facts, action: Action): string | n
 function registerAction(kit: DashKit, action: Action): void {
   const path = `/transactions/:ref/${action === 'resend' ? 'resend-ipn' : action}`;
 
-  /** The transaction's facts if this user may act on it now; otherwise the answer has been sent. */
-  async function prepare(ctx: DashContext, request: FastifyRequest, reply: FastifyReply): Promise<Facts | FastifyReply> {
+  /**
+   * The transaction's facts if this user may act on it now; otherwise null,
+   * the answer having been sent. Never the reply itself: a reply is thenable,
+   * so an async function returning it hands its caller `undefined`.
+   */
+  async function prepare(ctx: DashContext, request: FastifyRequest, reply: FastifyReply): Promise<Facts | null> {
     const row = await kit.visibleTransaction(ctx, textField(request.params, 'ref'));
-    if (!row) return kit.notFound(ctx, reply);
-    if (!ctx.canAct) return kit.forbidden(ctx, reply);
+    if (!row) {
+      kit.notFound(ctx, reply);
+      return null;
+    }
+    if (!ctx.canAct) {
+      kit.forbidden(ctx, reply);
+      return null;
+    }
     const facts = await loadFacts(kit.deps, row, ctx.merchant);
     const refused = refusalText(ctx, facts, action);
-    return refused ? kit.sendHtml(reply, refusedPage(ctx, facts, action, refused), 409) : facts;
+    if (!refused) return facts;
+    kit.sendHtml(reply, refusedPage(ctx, facts, action, refused), 409);
+    return null;
   }
-  const isFacts = (value: Facts | FastifyReply): value is Facts => 'row' in value && 'merchant' in value;
 
   kit.get(path, async (ctx, request, reply) => {
     const facts = await prepare(ctx, request, reply);
-    if (!isFacts(facts)) return facts;
+    if (!facts) return reply;
     if (action !== 'refund') return confirmPage(ctx, facts, action, action === 'void' ? newClientId('void') : null);
     // "Change the amount" from the review comes back with the values in the query.
     const typed = textField(request.query, 'amount');
@@ -63,7 +74,7 @@ function registerAction(kit: DashKit, action: Action): void {
 
   kit.post(path, async (ctx, request, reply) => {
     const facts = await prepare(ctx, request, reply);
-    if (!isFacts(facts)) return facts;
+    if (!facts) return reply;
     const body = request.body;
     const confirmed = textField(body, 'confirm') === 'yes';
     const clientId = textField(body, 'id') || undefined;

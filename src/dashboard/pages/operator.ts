@@ -41,11 +41,11 @@ export const operatorPage: DashboardModule = {
     const { db } = kit.deps.store;
 
     async function showMerchant(ctx: DashContext, reply: FastifyReply, id: string, state: MerchantViewState, status = 200) {
-      const detail = await merchantDetail(db, id);
+      const detail = await merchantDetail(db, id, ctx.mode);
       return detail ? kit.sendHtml(reply, merchantView(ctx, detail, state), status) : kit.notFound(ctx, reply);
     }
 
-    kit.get('/merchants', async (ctx) => merchantsView(ctx, await listMerchants(db, ctx.now), blankCreateForm()), OPERATOR);
+    kit.get('/merchants', async (ctx) => merchantsView(ctx, await listMerchants(db, ctx.mode, ctx.now), blankCreateForm()), OPERATOR);
 
     kit.post('/merchants', async (ctx, request, reply) => {
       const body = bodyOf(request);
@@ -53,7 +53,7 @@ export const operatorPage: DashboardModule = {
       const checked = checkNewMerchant(input);
       if (!checked.ok) {
         const form = { ...input, gateways: new Set(input.gateways), problems: checked.problems };
-        return kit.sendHtml(reply, merchantsView(ctx, await listMerchants(db, ctx.now), form), 422);
+        return kit.sendHtml(reply, merchantsView(ctx, await listMerchants(db, ctx.mode, ctx.now), form), 422);
       }
       const { name, timezone, gateways } = checked.value;
       const { merchant, apiKey } = await createMerchantWithTestKey(db, kit.deps.secrets, checked.value, ctx.now, (trx, created) =>

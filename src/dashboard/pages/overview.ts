@@ -6,7 +6,8 @@
  */
 import { barChart, columnChart } from '../charts.js';
 import type { DashContext } from '../context.js';
-import { type Raw, formatAmount, formatTime, html, page } from '../html.js';
+import { approx, moneyText } from '../amounts.js';
+import { type Raw, formatTime, html, page } from '../html.js';
 import { common } from '../i18n.js';
 import type { DashboardModule } from '../kit.js';
 import { type OverviewFigures, type PeriodFigures, type Tally, DAYS, MAX_CURRENCY_CHARTS, STATES, overviewFigures } from '../overview-data.js';
@@ -14,8 +15,8 @@ import { type OverviewWord, words } from '../overview-words.js';
 
 const STATE_FILLS = { succeeded: '#1a7f37', failed: '#cf222e', pending: '#9a6700' } as const;
 
-/** Negative open balances exist (refunds above today's charges); money formatting takes only amounts ≥ 0. */
-const amountText = (amount: number, currency: string): string => (amount < 0 ? `−${formatAmount(-amount, currency)}` : formatAmount(amount, currency));
+/** Exact sums of any size; negative open balances exist (refunds above today's charges). */
+const amountText = moneyText;
 
 const percent = (rate: number | null): string => (rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`);
 
@@ -32,7 +33,7 @@ function listLink(params: Record<string, string>): string {
 }
 
 function volumes(tally: Tally | undefined): Raw {
-  const entries = [...(tally?.volume ?? new Map<string, number>())].sort(([a], [b]) => a.localeCompare(b));
+  const entries = [...(tally?.volume ?? new Map<string, bigint>())].sort(([a], [b]) => a.localeCompare(b));
   return html`<span class="ov-vols">${entries.map(([currency, amount]) => html`<span>${amountText(amount, currency)}</span>`)}</span>`;
 }
 
@@ -42,10 +43,10 @@ function periodCard(view: View, period: PeriodFigures, name: 'today' | 'month'):
   const currencies = [...new Set([...period.succeeded.keys(), ...period.reversals.keys()])].sort();
   const count = (state: 'succeeded' | 'failed' | 'pending') => period.byState.get(state)?.count ?? 0;
   const rows = currencies.map((currency) => {
-    const reversal = period.reversals.get(currency) ?? { refund: 0, void: 0, cancel: 0 };
+    const reversal = period.reversals.get(currency) ?? { refund: 0n, void: 0n, cancel: 0n };
     const cells: [OverviewWord, string][] = [
       ['payments', String(period.succeeded.get(currency)?.count ?? 0)],
-      ['volume', amountText(period.succeeded.get(currency)?.volume.get(currency) ?? 0, currency)],
+      ['volume', amountText(period.succeeded.get(currency)?.volume.get(currency) ?? 0n, currency)],
       ['refunded', amountText(reversal.refund, currency)],
       ['voided', amountText(reversal.void, currency)],
       ['cancelled', amountText(reversal.cancel, currency)],
@@ -83,24 +84,25 @@ function dailyCharts(view: View): Raw {
   const last = view.date(starts[starts.length - 1] ?? 0);
   const charts = figures.daily.map((series, i) => {
     const days = series.amounts.map((amount, day) => ({ date: view.date(starts[day] ?? 0), amount }));
-    const active = days.filter((d) => d.amount > 0);
-    const total = series.amounts.reduce((sum, a) => sum + a, 0);
+    const active = days.filter((d) => d.amount > 0n);
+    const total = series.amounts.reduce((sum, a) => sum + a, 0n);
     const desc = w('dailyDesc', {
-      from: first, to: last, total: formatAmount(total, series.currency), count: series.count,
-      days: `${w('daysWith', { list: active.map((d) => `${d.date} ${formatAmount(d.amount, series.currency)}`).join('; ') })} ${w('otherDaysZero')}`,
+      from: first, to: last, total: amountText(total, series.currency), count: series.count,
+      days: `${w('daysWith', { list: active.map((d) => `${d.date} ${amountText(d.amount, series.currency)}`).join('; ') })} ${w('otherDaysZero')}`,
     });
     const ticks = [0, Math.floor((DAYS - 1) / 2), DAYS - 1].map((index) => ({ index, text: (days[index]?.date ?? '').slice(5) }));
     const chart = columnChart({
       id: `ov-daily-${i}`, title: w('dailyTitle', { currency: series.currency }), desc, ticks,
-      maxText: w('maxLabel', { amount: formatAmount(Math.max(...series.amounts), series.currency) }),
-      bars: days.map((d) => ({ label: d.date, value: d.amount, text: formatAmount(d.amount, series.currency) })),
+      maxText: w('maxLabel', { amount: amountText(series.amounts.reduce((max, a) => (a > max ? a : max), 0n), series.currency) }),
+      // Bar heights are proportions: a float is enough there; every figure shown is exact.
+      bars: days.map((d) => ({ label: d.date, value: approx(d.amount), text: amountText(d.amount, series.currency) })),
     });
     return html`<figure class="card ov-chart" data-daily="${series.currency}">
 <figcaption><h3>${series.currency}</h3></figcaption>
 ${chart}
 <details><summary>${w('showData')}</summary><div class="table-wrap"><table>
 <thead><tr><th scope="col">${w('date')}</th><th scope="col" class="num">${w('volume')}</th></tr></thead>
-<tbody>${days.map((d) => html`<tr><td>${d.date}</td><td class="num">${formatAmount(d.amount, series.currency)}</td></tr>`)}</tbody>
+<tbody>${days.map((d) => html`<tr><td>${d.date}</td><td class="num">${amountText(d.amount, series.currency)}</td></tr>`)}</tbody>
 </table></div></details>
 </figure>`;
   });
@@ -168,7 +170,7 @@ ${dailyCharts(view)}
 
 export const overviewPage: DashboardModule = {
   register(kit) {
-    kit.get('/', async (ctx) => render(ctx, await overviewFigures(kit.deps.store.db, ctx.merchant, ctx.timeZone, ctx.now)));
+    kit.get('/', async (ctx) => render(ctx, await overviewFigures(kit.deps.store.db, ctx.merchant, ctx.mode, ctx.timeZone, ctx.now)));
   },
   css: `
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}

@@ -6,10 +6,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TRANSACTION_STATES, TRANSACTION_TYPES } from '../../domain/states.js';
-import { isCurrencyCode } from '../../domain/money.js';
 import type { TransactionRow } from '../../store/transactions.js';
 import type { DashContext } from '../context.js';
-import { type Raw, formatAmount, formatTime, html, page, stateBadge } from '../html.js';
+import { moneyText } from '../amounts.js';
+import { type Raw, formatTime, html, page, stateBadge } from '../html.js';
 import { common, dictionary } from '../i18n.js';
 import type { DashKit, DashboardModule } from '../kit.js';
 import { encodeCursor } from '../../core/list-transactions.js';
@@ -136,7 +136,7 @@ function errorNotice(ctx: DashContext, parsed: ParsedFilters): Raw {
 
 function amountText(row: TransactionRow): string {
   if (row.amount === null || row.currency === null) return '—';
-  return isCurrencyCode(row.currency) ? formatAmount(Number(row.amount), row.currency) : `${row.amount} ${row.currency}`;
+  return moneyText(row.amount, row.currency);
 }
 
 function table(ctx: DashContext, listing: Listing, rows: readonly TransactionRow[]): Raw {
@@ -179,7 +179,7 @@ async function listPage(kit: DashKit, ctx: DashContext, request: FastifyRequest,
   if (problemList(parsed).length > 0) {
     return kit.sendHtml(reply, page(ctx, { title, section: 'transactions', notices: [errorNotice(ctx, parsed)], body: filterForm(ctx, listing) }), 400);
   }
-  const { rows, nextAfter } = await transactionPage(kit.deps.store.db, ctx.merchantId, parsed.filters, parsed.afterSeq, parsed.size);
+  const { rows, nextAfter } = await transactionPage(kit.deps.store.db, ctx, parsed.filters, parsed.afterSeq, parsed.size);
   const t = (key: Word, vars?: Record<string, string>) => words(ctx.lang, key, vars);
   const results = rows.length === 0
     ? html`<p class="notice notice-info" role="status">${hasFilters(parsed.values) || parsed.afterSeq !== null ? t('noMatch') : t('noneYet')}</p>`
@@ -196,12 +196,12 @@ async function exportCsv(kit: DashKit, ctx: DashContext, request: FastifyRequest
     return reply.code(400).type('text/plain; charset=utf-8').header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store')
       .send(`${words(ctx.lang, 'invalid')}\n${lines.join('\n')}\n`);
   }
-  const filename = `cancan-transactions-${localDate(ctx.now, listing.timeZone)}.csv`;
+  const filename = `cancan-transactions-${ctx.mode}-${localDate(ctx.now, listing.timeZone)}.csv`;
   return reply.code(200).type('text/csv; charset=utf-8')
     .header('Content-Disposition', `attachment; filename="${filename}"`)
     .header('X-Content-Type-Options', 'nosniff')
     .header('Cache-Control', 'no-store')
-    .send(csvStream(allTransactions(kit.deps.store.db, ctx.merchantId, parsed.filters)));
+    .send(csvStream(allTransactions(kit.deps.store.db, ctx, parsed.filters)));
 }
 
 export const transactionsPage: DashboardModule = {

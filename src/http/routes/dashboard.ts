@@ -14,6 +14,7 @@ import type { DashContext } from '../../dashboard/context.js';
 import { bareDocument, html, notice, page } from '../../dashboard/html.js';
 import { type Lang, common, pickLang } from '../../dashboard/i18n.js';
 import { type Access, type DashKit, type DashboardModule, type PageHandler, REF_PATTERN } from '../../dashboard/kit.js';
+import { MODE_COOKIE, afterSwitch, defaultMode, isMode } from '../../dashboard/modes.js';
 import { DASHBOARD_PAGES } from '../../dashboard/pages/index.js';
 import { findMerchant } from '../../store/merchants.js';
 
@@ -72,8 +73,9 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
 
   return async (app: FastifyInstance): Promise<void> => {
     const secure = (request: FastifyRequest) => request.protocol === 'https' || (deps.config.publicUrl ?? '').startsWith('https:');
-    const cookie = (request: FastifyRequest, name: string, value: string, maxAgeSeconds: number) =>
-      `${name}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure(request) ? '; Secure' : ''}`;
+    /** Without `maxAgeSeconds`, a cookie for the browser session only. */
+    const cookie = (request: FastifyRequest, name: string, value: string, maxAgeSeconds?: number) =>
+      `${name}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Lax${maxAgeSeconds === undefined ? '' : `; Max-Age=${maxAgeSeconds}`}${secure(request) ? '; Secure' : ''}`;
 
     function langOf(request: FastifyRequest, reply: FastifyReply): Lang {
       const query = (request.query as { lang?: unknown }).lang;
@@ -117,9 +119,13 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       const merchant = user.merchant_id === null ? null : await findMerchant(deps.store.db, user.merchant_id);
       // Cannot happen (a foreign key); refuse rather than fall back to an operator's unscoped view.
       if (merchant === undefined) throw new Error(`user ${user.id} has no merchant ${user.merchant_id}`);
+      const chosen = parseCookies(request.headers.cookie)[MODE_COOKIE];
+      const mode = isMode(chosen) ? chosen : await defaultMode(deps.store.db, user.merchant_id);
+      // The default holds for this browser session: a first live payment does not switch the page under the user.
+      if (!isMode(chosen)) reply.header('Set-Cookie', cookie(request, MODE_COOKIE, mode));
       return {
         user, session, csrfToken: session.csrfToken, lang, now, merchantId: user.merchant_id, merchant, timeZone: merchant?.timezone ?? 'UTC',
-        isOperator: user.role === 'operator', canAct: user.role !== 'staff', path: pagePath(request),
+        isOperator: user.role === 'operator', canAct: user.role !== 'staff', mode, path: pagePath(request),
       };
     }
 
@@ -137,7 +143,8 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
           if (!access.readOnly && !ctx.canAct) return errorPage(ctx, reply, 403, 'forbidden', 'forbiddenText');
         }
         const answer = await handler(ctx, request, reply);
-        return typeof answer === 'string' ? sendHtml(reply, answer) : answer;
+        // A handler that answered itself returns the reply, which `await` turns into undefined (it is thenable).
+        return typeof answer === 'string' ? sendHtml(reply, answer) : reply;
       };
     }
 
@@ -151,7 +158,8 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       forbidden: (ctx, reply) => errorPage(ctx, reply, 403, 'forbidden', 'forbiddenText'),
       async visibleTransaction(ctx, ref) {
         if (!REF_PATTERN.test(ref)) return undefined;
-        let query = deps.store.db.selectFrom('transactions').selectAll().where('ref', '=', ref);
+        // The other mode's transaction is as absent as another merchant's.
+        let query = deps.store.db.selectFrom('transactions').selectAll().where('ref', '=', ref).where('mode', '=', ctx.mode);
         if (ctx.merchantId !== null) query = query.where('merchant_id', '=', ctx.merchantId);
         return query.executeTakeFirst();
       },
@@ -208,7 +216,8 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       const next = safeNext(body.next);
       const secret = await startSession(deps.store.db, result.user, now);
       deps.log.info({ user: result.user.id }, 'dashboard sign-in');
-      reply.header('Set-Cookie', [cookie(request, SESSION_COOKIE, secret, SESSION_MAX_MS / 1000), cookie(request, SIGN_IN_COOKIE, '', 0)]);
+      // Each sign-in starts in its user's default mode (the browser may have shown another user's).
+      reply.header('Set-Cookie', [cookie(request, SESSION_COOKIE, secret, SESSION_MAX_MS / 1000), cookie(request, SIGN_IN_COOKIE, '', 0), cookie(request, MODE_COOKIE, '', 0)]);
       return seeOther(reply, next);
     });
 
@@ -216,6 +225,14 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       await endSession(deps.store.db, ctx.session.idDigest);
       reply.header('Set-Cookie', cookie(request, SESSION_COOKIE, '', 0));
       return seeOther(reply, '/dashboard/sign-in?signed_out=1');
+    }, { readOnly: true }, true));
+
+    // The mode toggle: a view preference, so staff may switch too (readOnly); it changes no data.
+    app.post('/mode', guard(async (ctx, request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      if (!isMode(body.mode)) return sendHtml(reply, page(ctx, { title: common(ctx.lang, 'forbidden'), section: null, body: notice('error', common(ctx.lang, 'badForm')) }), 400);
+      reply.header('Set-Cookie', cookie(request, MODE_COOKIE, body.mode, 365 * 86_400));
+      return seeOther(reply, afterSwitch(safeNext(body.next)));
     }, { readOnly: true }, true));
 
     for (const module of modules) module.register(kit);
