@@ -37,7 +37,7 @@ for (const kind of DB_KINDS) {
         // Before: the same id in the other mode is refused.
         await assert.rejects(db.insertInto('transactions').values(row(3, 'test', 'sale-1')).execute(), (e) => isUniqueViolation(e));
 
-        assert.deepEqual(await migrate(db, store.dialect), ['0006_modes']);
+        assert.equal((await migrate(db, store.dialect))[0], '0006_modes');
         const rows = await db.selectFrom('transactions').select(['seq', 'client_id', 'mode']).orderBy('seq').execute();
         assert.deepEqual(rows.map((r) => [Number(r.seq), r.client_id, r.mode]), [[Number(sale.seq), 'sale-1', 'live'], [Number(sale.seq) + 1, 'sale-2', 'test']]);
         const events = await db.selectFrom('transaction_events').select('transaction_seq').execute();
