@@ -83,25 +83,31 @@ function isRouterNotFound(answer: FuzzAnswer): boolean {
  * What is wrong with a 4xx answer's body for this path, or null. POS API:
  * JSON:API `errors`; CHOP and Online APIs: `{"result":"fail",error,code}`;
  * the dashboard: an HTML page, but its CSV export refuses bad filters in plain
- * text; the hosted checkout pages: an HTML page, or JSON:API when the body
+ * text (in the user's language); the hosted checkout pages: an HTML page, or JSON:API when the body
  * could not be read at all (the server-wide parser's answer), and their status
- * poll answers `{"error":"not_found"}`. A path or method no route takes
- * (outside the dashboard): the router's JSON:API 404. HEAD answers have no body.
+ * poll answers `{"error":"not_found"}` for 404. A path or method no route takes
+ * (outside the dashboard; no API route takes a method but GET and POST): the
+ * server-wide JSON:API envelope (the router's 404, a 413). A 431 (headers too
+ * large, refused by node before routing): any of these envelopes. HEAD answers have no body.
  */
 export function envelopeProblem(method: string, rawPath: string, answer: FuzzAnswer): string | null {
   const path = pathOf(rawPath);
   if (method === 'HEAD') return null;
+  // Node refuses oversized headers before any route runs: any of this server's envelopes, not the framework's.
+  if (answer.status === 431) return isJsonApiErrors(answer) || isChopFail(answer) || isHtml(answer) ? null : 'not one of this server\'s envelopes';
   if (path.startsWith('/dashboard')) {
-    if (path === '/dashboard/transactions.csv' && answer.status === 400 && answer.contentType.startsWith('text/plain') && answer.text.startsWith('Some filters are not valid')) return null;
+    if (path === '/dashboard/transactions.csv' && answer.status === 400 && answer.contentType.startsWith('text/plain; charset=utf-8') && answer.text !== '') return null;
     return isHtml(answer) ? null : 'not an HTML page';
   }
-  if (isRouterNotFound(answer)) return null;
+  // No route takes this method or path: the server-wide handlers answer (router 404, or a body refused before routing).
+  if (isRouterNotFound(answer) || (!['GET', 'POST'].includes(method) && isJsonApiErrors(answer))) return null;
   if (path.startsWith('/api/v2/') || path === '/api/v2') {
     return isJsonApiErrors(answer) ? null : 'not a JSON:API errors envelope';
   }
   if (path === '/chop/landing/status') {
     const body = json(answer) as { error?: unknown } | undefined;
-    return answer.status === 404 && body?.error === 'not_found' ? null : 'not the status poll\'s {"error":"not_found"}';
+    if (answer.status === 404) return body?.error === 'not_found' ? null : 'not the status poll\'s {"error":"not_found"}';
+    return isJsonApiErrors(answer) ? null : 'not a JSON:API errors envelope';
   }
   if (path.startsWith('/chop/landing') || path === '/chop/result') {
     return isHtml(answer) || isJsonApiErrors(answer) ? null : 'neither an HTML page nor a JSON:API errors envelope';
