@@ -68,7 +68,9 @@ function objectsIn(value: Json, found: Record<string, Json>[] = []): Record<stri
   return found;
 }
 
-const retyped = (v: Json): Json => (typeof v === 'number' ? String(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : typeof v === 'string' ? [v] : v === null ? 0 : String(v));
+/** Numbers become strings, digit strings numbers, other strings arrays, objects their JSON (String() fails on an own `toString` key). */
+const retyped = (v: Json): Json => (typeof v === 'number' ? String(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : typeof v === 'string' ? [v]
+  : v === null ? 0 : typeof v === 'object' ? JSON.stringify(v) ?? '' : String(v));
 
 export function mutate(base: Fields, edits: readonly Edit[]): Json {
   let body: Json = clone(base);
