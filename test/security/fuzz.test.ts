@@ -140,6 +140,7 @@ interface Targets {
   owner: { cookie: string; csrf: string };
   operator: { cookie: string; csrf: string };
   signIn: { cookie: string; csrf: string };
+  ownerUser: { email: string; password: string };
   otherMerchant: string;
 }
 
@@ -193,6 +194,7 @@ async function prepare(fx: DashboardFixture): Promise<Targets> {
     owner: await sessionOf(fx, fx.owner, '/dashboard/developers'),
     operator: await sessionOf(fx, fx.operator, '/dashboard/merchants'),
     signIn: { cookie: signInCookie, csrf: csrfOf(await signInPage.text()) },
+    ownerUser: fx.owner,
   };
 }
 
@@ -284,11 +286,15 @@ function dashboardArb(t: Targets): fc.Arbitrary<FuzzRequest> {
   );
 }
 
+const NEXTS = ['/dashboard/transactions', '/dashboard/\r\nSet-Cookie: x=1', '/dashboard?\nx', '/dashboard%0d%0aX: y', '//shop.example/x', 'https://shop.example/', '/dashboard/\u0000', '/dashboard/\u202e', `/dashboard/${'x'.repeat(5_000)}`];
+
 function operatorArb(t: Targets): fc.Arbitrary<FuzzRequest> {
   const op = t.operator;
   const auth = dashAuth(op);
   const merchant = segmentArb(t.otherMerchant);
   const signIn = t.signIn;
+  const owner = t.ownerUser;
+  let nexts = 0;
   return fc.oneof(
     endpoint('operator create', { method: 'POST', path: fc.constant('/dashboard/merchants'), usual: 'form', auth, body: withCsrf(op, { name: 'Fuzz Shop', timezone: 'Asia/Shanghai', gw_wechatpay_cn_domestic: 'on' }) }),
     endpoint('operator merchant', { method: 'GET', path: merchant.map((m) => `/dashboard/merchants/${m}`), query: queryArb(['done', 'lang'], {}), auth }),
@@ -299,6 +305,9 @@ function operatorArb(t: Targets): fc.Arbitrary<FuzzRequest> {
       usual: 'form', auth, body: withCsrf(op, { credentials: JSON.stringify({ appId: 'wx1', mchId: '1', apiKey: 'k'.repeat(32), signType: 'MD5' }) }) }),
     endpoint('sign-in', { method: 'POST', path: fc.constantFrom('/dashboard/sign-in', '/dashboard/sign-in?next=/dashboard/transactions', '/dashboard/sign-in?next=%0d%0aLocation:%20x'), usual: 'form',
       auth: fc.constantFrom<Record<string, string>>({ cookie: signIn.cookie }, {}), body: () => ({ _csrf: signIn.csrf, email: 'nobody@example.test', password: 'wrong', next: '/dashboard' }) }),
+    // The right password, so the answer is the redirect to `next`: hostile `next` values end in a Location header.
+    endpoint('sign-in as owner', { method: 'POST', path: fc.constant('/dashboard/sign-in'), usual: 'form', auth: fc.constant({ cookie: signIn.cookie }),
+      body: () => ({ _csrf: signIn.csrf, email: owner.email, password: owner.password, next: NEXTS[(nexts += 1) % NEXTS.length] ?? '/dashboard' }) }),
     endpoint('sign-in page', { method: 'GET', path: fc.constant('/dashboard/sign-in'), query: queryArb(['next', 'expired', 'signed_out', 'lang'], { next: '/dashboard' }), auth: fc.constant({}) }),
   );
 }
