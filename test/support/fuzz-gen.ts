@@ -2,13 +2,15 @@
  * The fuzz suite's generators: a valid body mutated (fields dropped, retyped,
  * duplicated, set to hostile values, prototype keys added), encoded under a
  * random content type, with random headers, query strings and path segments.
- * Every URL in a generated body is https://shop.example/… (never resolved) or
- * 127.0.0.1 on a closed port: nothing else can be contacted.
+ * URLs in generated bodies: callbacks at https://shop.example/… (the server
+ * only hands them to the browser) and every other URL, the IPN one included,
+ * at 127.0.0.1 on a closed port: the server contacts nothing else.
  */
 import fc from 'fast-check';
 import type { FuzzRequest } from './fuzz-http.js';
 
-export const SAFE_URLS = ['https://shop.example/ipn', 'http://127.0.0.1:1/ipn', 'https://shop.example/thanks?x=1#f'] as const;
+/** Callback URLs (only ever sent back to a browser) and the IPN URL (the server posts to it: a closed local port). */
+export const SAFE_URLS = ['https://shop.example/return', 'http://127.0.0.1:1/ipn', 'https://shop.example/thanks?x=1#f'] as const;
 
 type Json = unknown;
 export type Fields = Record<string, Json>;
@@ -34,7 +36,8 @@ export const hostileValue: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom(64, 2_000).map(deepArray),
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom<Json>(JSON.parse('{"__proto__":{"admin":true,"amount":1}}'), JSON.parse('{"constructor":{"prototype":{"polluted":1}}}')),
-  fc.constantFrom<Json>(...SAFE_URLS),
+  // Only the closed local port here: a value may land in ipn_url, which the server calls when a charge ends.
+  fc.constantFrom<Json>('http://127.0.0.1:1/ipn', 'http://127.0.0.1:1/x?y=%ff#z', 'http://user:pw@127.0.0.1:1/'),
 );
 
 const KEY_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'length', '', ' ', 'data', 'id', 'type', 'amount', 'a.b', 'a[b]', '\u0000', '😀'];
