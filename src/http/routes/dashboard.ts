@@ -67,6 +67,21 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/dashboard(?:[/?#][\x21-\x7e]*)?$/.test(next) && !next.includes('\\') ? next : '/dashboard';
 }
 
+/**
+ * A Location value node will send: a `next` may carry any text, and a header
+ * holds printable ASCII only, so everything else is percent-encoded (text
+ * that cannot be encoded, a lone surrogate, is dropped).
+ */
+export function locationHeader(location: string): string {
+  return location.replace(/[^\x21-\x7e]+/gu, (run) => {
+    try {
+      return encodeURIComponent(run);
+    } catch {
+      return '';
+    }
+  });
+}
+
 /** Register with `{ prefix: '/dashboard' }`: routes, the 404 page and the error page are scoped to it. */
 export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModule[] = DASHBOARD_PAGES) {
   const stylesheet = [BASE_CSS, ...modules.map((m) => m.css ?? '')].join('\n');
@@ -95,7 +110,7 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
         .header('Cache-Control', 'no-store')
         .send(body);
 
-    const seeOther = (reply: FastifyReply, location: string) => reply.code(303).header('Location', location).header('Cache-Control', 'no-store').send();
+    const seeOther = (reply: FastifyReply, location: string) => reply.code(303).header('Location', locationHeader(location)).header('Cache-Control', 'no-store').send();
 
     const errorPage = (ctx: DashContext, reply: FastifyReply, status: number, title: 'notFound' | 'forbidden', text: 'notFoundText' | 'forbiddenText') =>
       sendHtml(reply, page(ctx, { title: common(ctx.lang, title), section: null, body: html`<p>${common(ctx.lang, text)}</p><p><a href="/dashboard">${common(ctx.lang, 'back')}</a></p>` }), status);
