@@ -1,7 +1,7 @@
 /**
  * Renders errors in the envelope of the path: the blueprint's
  * {"errors":[{status, code, detail, source?}]} by default (and under /api/v2),
- * {"result":"fail","error","code"} under /chop and /payment, plain text under /dashboard.
+ * {"result":"fail","error","code"} under /chop and /payment, a bare HTML page under /dashboard.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ChopError } from '../chop/params.js';
@@ -47,6 +47,15 @@ export function chopCodeOf(error: ApiError): string {
   }
 }
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** A bare page for the dashboard's refusals made before any route runs (no session, no language, no stylesheet yet). */
+function plainErrorPage(status: number, detail: string): string {
+  const text = detail.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${status}</title></head>`
+    + `<body><h1>${status}</h1><p>${text}</p><p><a href="/dashboard">Dashboard</a></p></body></html>\n`;
+}
+
 /** The status, headers and body of an error in an envelope, for answers written outside fastify's reply (client errors). */
 export function errorAnswer(envelope: Envelope, error: ApiError | ChopError): { status: number; type: string; body: string } {
   const detail = error instanceof ApiError ? (error.items[0]?.detail ?? error.message) : error.message;
@@ -54,7 +63,7 @@ export function errorAnswer(envelope: Envelope, error: ApiError | ChopError): { 
     const code = error instanceof ChopError ? error.code : chopCodeOf(error);
     return { status: error.status, type: 'application/json', body: JSON.stringify({ result: 'fail', error: detail, code }) };
   }
-  if (envelope === 'dashboard') return { status: error.status, type: 'text/plain; charset=utf-8', body: `${detail}\n` };
+  if (envelope === 'dashboard') return { status: error.status, type: 'text/html; charset=utf-8', body: plainErrorPage(error.status, detail) };
   const api = error instanceof ApiError ? error : new ApiError(error.status, { code: 'attribute_error', detail });
   return { status: error.status, type: 'application/json', body: JSON.stringify(errorBody(api.status, api.items)) };
 }

@@ -107,10 +107,11 @@ export function envelopeProblem(method: string, rawPath: string, answer: FuzzAns
   if (path === '/chop/landing/status') {
     const body = json(answer) as { error?: unknown } | undefined;
     if (answer.status === 404) return body?.error === 'not_found' ? null : 'not the status poll\'s {"error":"not_found"}';
-    return isJsonApiErrors(answer) ? null : 'not a JSON:API errors envelope';
+    return isJsonApiErrors(answer) || isChopFail(answer) ? null : 'neither a JSON:API errors envelope nor the /chop one';
   }
+  // The pages answer their own errors as HTML; refusals made before any route (NUL, bad encoding, unknown routes) use the /chop envelope.
   if (path.startsWith('/chop/landing') || path === '/chop/result') {
-    return isHtml(answer) || isJsonApiErrors(answer) ? null : 'neither an HTML page nor a JSON:API errors envelope';
+    return isHtml(answer) || isJsonApiErrors(answer) || isChopFail(answer) ? null : 'neither an HTML page nor an errors envelope';
   }
   if (path.startsWith('/chop/') || path.startsWith('/payment/')) {
     return isChopFail(answer) ? null : 'not a {"result":"fail",error,code} envelope';
