@@ -174,6 +174,8 @@ describe('database outages and shutdown (PostgreSQL)', () => {
     await new Promise((r) => setTimeout(r, 300));
     const signalled = Date.now();
     server.child.kill('SIGTERM');
+    // The signal reaches the process asynchronously: wait for it to say so, not for time.
+    await until(async () => (server.output().includes('shutdown: not ready any more') ? true : undefined), 'the signal to be handled', 5_000);
     const readyAfter = await call(server.url, 'GET', '/readyz').then((r) => r.status, () => 'refused');
     assert.notEqual(readyAfter, 200, 'not ready once shutting down');
     const answer = await held;
