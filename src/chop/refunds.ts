@@ -18,6 +18,7 @@ import { type TransactionRow, addEvent, enqueueJob, insertTransaction, updateTra
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
 import { paymentMethod } from './methods.js';
 import type { CancelParams, RefundParams, TransactionSelector } from './params.js';
+import { joinSum, sumParts, toBigInt } from '../store/exact-sums.js';
 import { startOfDay } from './time.js';
 
 /** The seed's refusal codes and messages (4071 is the seed's; the others follow it). */
@@ -44,24 +45,24 @@ export async function findCharge(db: CoreDeps['store']['db'] | Transaction<Datab
   return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
-/** Today's (merchant time zone) succeeded charges minus today's refunds, in one currency and one mode. */
-export async function openBalance(trx: Transaction<Database>, merchant: Merchant, mode: KeyMode, currency: string, now: number): Promise<number> {
+/** Today's (merchant time zone) succeeded charges minus today's refunds, in one currency and one mode; exact (bigint) whatever is stored. */
+export async function openBalance(trx: Transaction<Database>, merchant: Merchant, mode: KeyMode, currency: string, now: number): Promise<bigint> {
   const since = startOfDay(merchant.timezone, now);
   const sum = async (types: string[], states: string[], column: 'finalized_at' | 'created_at') => {
-    const row = await trx.selectFrom('transactions').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
+    const row = await trx.selectFrom('transactions').select((eb) => sumParts(eb.ref('amount'), 'total'))
       .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', '=', currency)
       .where('type', 'in', types as never[]).where('state', 'in', states as never[]).where(column, '>=', since).executeTakeFirstOrThrow();
-    return Number(row.total);
+    return joinSum(row.total_hi, row.total_lo);
   };
   return (await sum(['charge'], ['succeeded'], 'finalized_at')) - (await sum(['refund', 'cancel'], ['pending', 'succeeded'], 'created_at'));
 }
 
-/** What is left to refund: the charge minus its succeeded and pending refunds. */
-async function refundable(trx: Transaction<Database>, charge: TransactionRow): Promise<number> {
-  const row = await trx.selectFrom('transactions').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
+/** What is left to refund: the charge minus its succeeded and pending refunds (exact, whatever is stored). */
+async function refundable(trx: Transaction<Database>, charge: TransactionRow): Promise<bigint> {
+  const row = await trx.selectFrom('transactions').select((eb) => sumParts(eb.ref('amount'), 'total'))
     .where('sale_seq', '=', charge.seq).where('type', 'in', ['refund', 'cancel']).where('state', 'in', ['pending', 'succeeded'])
     .where('step', '!=', 'await_sale').executeTakeFirstOrThrow();
-  return (charge.amount ?? 0) - Number(row.total);
+  return toBigInt(charge.amount) - joinSum(row.total_hi, row.total_lo);
 }
 
 async function lockCharge(deps: CoreDeps, trx: Transaction<Database>, caller: Caller, selector: TransactionSelector) {
@@ -107,9 +108,9 @@ export async function requestRefund(deps: CoreDeps, caller: Caller, params: Refu
     const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
     if (charge.state !== 'succeeded' || charge.voided === 1) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (params.currency !== charge.currency) return { ok: false, ...REFUND_REFUSALS.currency };
-    if (params.amount > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
+    if (BigInt(params.amount) > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (method && charge.finalized_at !== null && now - charge.finalized_at > method.refundWindowMs) return { ok: false, ...REFUND_REFUSALS.window };
-    if (Number(merchant.refund_balance_exempt) !== 1 && params.amount > (await openBalance(trx, merchant, charge.mode, charge.currency ?? '', now))) {
+    if (Number(merchant.refund_balance_exempt) !== 1 && BigInt(params.amount) > (await openBalance(trx, merchant, charge.mode, charge.currency ?? '', now))) {
       return { ok: false, ...REFUND_REFUSALS.balance };
     }
     const refund = await insertTransaction(trx, refundRow(charge, 'refund', params.amount, params.reason, now, ref));
@@ -160,9 +161,9 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
       await wakeTransactionJob(trx, charge.seq, now);
     } else {
       const left = await refundable(trx, charge);
-      if (left <= 0) return refuse(CANCEL_MESSAGES.failed);
+      if (left <= 0n) return refuse(CANCEL_MESSAGES.failed);
       if (Number(merchant.refund_balance_exempt) !== 1 && left > (await openBalance(trx, merchant, charge.mode, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
-      cancel = await insertTransaction(trx, refundRow(charge, 'cancel', left, params.reason, now, ref));
+      cancel = await insertTransaction(trx, refundRow(charge, 'cancel', Number(left), params.reason, now, ref));
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await enqueueJob(trx, cancel.seq, now, now);
     }

@@ -1,6 +1,7 @@
 /** CHOP refunds and cancels, on both databases: the seed's rules and refusals, open balance, the provider's books. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { ledger, uniqueId } from '../support/client.js';
 import { DB_KINDS } from '../support/databases.js';
 import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
@@ -40,6 +41,24 @@ for (const kind of DB_KINDS) {
     const refund = (fields: Record<string, string | number>, merchant = m) => chop(t.url, '/chop/refund', merchant.apiKey, { currency: 'USD', reason: 'test', ...fields });
     const cancel = (fields: Record<string, string | number>, merchant = m) => chop(t.url, '/chop/cancel', merchant.apiKey, { reason: 'test', ...fields });
     const ledgerOf = async (amount: number) => (await ledger(t.url)).filter((e) => e.amount === amount);
+
+    test('amounts stored before the maximum existed, summing past 2^63, never make a refund or cancel fail', async () => {
+      const huge = await t.merchant(CHOP_METHODS);
+      const { id } = await paidCharge(2000, 'wechatpay', huge);
+      // Two of today's charges of 9e18 minor units each: SQLite's plain sum() would fail with "integer overflow".
+      for (const _ of [1, 2]) {
+        const other = await newCharge(1000, 'wechatpay', huge);
+        await sql`update transactions set amount = 9000000000000000000, state = 'succeeded', finalized_at = ${Date.now()} where ref = ${other.id}`.execute(db());
+      }
+      const refunded = await refund({ transaction_id: id, amount: 500 }, huge);
+      assert.equal(refunded.status, 200, refunded.text);
+      assert.equal(refunded.body.refunded, true);
+      const over = await refund({ transaction_id: id, amount: 1501 }, huge);
+      assert.deepEqual([over.status, over.body.code, over.body.refunded], [200, '4071', false]);
+      const cancelled = await cancel({ transaction_id: id }, huge);
+      assert.equal(cancelled.status, 200, cancelled.text);
+      assert.equal(cancelled.body.cancelled, true);
+    });
 
     test('partial refunds up to the charge, then "Refund amount greater than allowed."', async () => {
       const { id } = await paidCharge(3000);
