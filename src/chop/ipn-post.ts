@@ -30,11 +30,16 @@ export function postForm(raw: string, headers: Readonly<Record<string, string>>,
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let finished = false;
+      // Once: on the excerpt's last byte or at the end, whichever comes first; the rest of the answer is not read.
       const finish = () => {
+        if (finished) return;
+        finished = true;
         resolve({ status: response.statusCode ?? 0, excerpt: Buffer.concat(chunks).subarray(0, options.excerptBytes).toString('utf8') });
         response.destroy();
       };
       response.on('data', (chunk: Buffer) => {
+        if (finished) return;
         chunks.push(chunk);
         size += chunk.length;
         if (size >= options.excerptBytes) finish();

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CoreDeps } from '../core/deps.js';
+import { API_KEY_QUERY_PARAMS } from '../observability/logging.js';
 import type { Caller } from '../core/create-transaction.js';
 import { ApiError } from '../domain/errors.js';
 import { authenticate, touchApiKey } from '../store/merchants.js';
@@ -27,12 +28,10 @@ function presentedToken(request: FastifyRequest): string | null {
   return token.length > 0 ? token : null;
 }
 
-/** Query parameters a client might put a key in: refused, as URLs end up in logs and proxies' histories. */
-const KEY_PARAMS = ['api_key', 'apikey', 'key', 'token', 'access_token'];
-
 async function authenticateRequest(deps: CoreDeps, request: FastifyRequest): Promise<KeyCaller> {
   const query = request.query as Record<string, unknown> | undefined;
-  const inQuery = KEY_PARAMS.find((name) => query?.[name] !== undefined);
+  // Refused, as URLs end up in logs and proxies' histories.
+  const inQuery = API_KEY_QUERY_PARAMS.find((name) => query?.[name] !== undefined);
   if (inQuery) {
     throw new ApiError(401, { code: 'authentication_error', detail: `Never send an API key in the URL (${inQuery}=): send it in the Authorization header: \`Authorization: Bearer <key>\``, parameter: inQuery });
   }

@@ -19,8 +19,10 @@ export function transactionBindings(row: { readonly ref: string; readonly reques
   return row.request_id ? { reqId: row.request_id, txn: row.ref } : { txn: row.ref };
 }
 
+/** Query parameters a client might put an API key in (the APIs refuse them: http/auth.ts). */
+export const API_KEY_QUERY_PARAMS: readonly string[] = ['api_key', 'apikey', 'key', 'token', 'access_token'];
 /** Query parameters that may carry a credential: their values never reach a log line. */
-const CREDENTIAL_PARAMS = /^(api_?key|key|token|access_token|secret|password|session)$/i;
+const CREDENTIAL_PARAMS = new Set([...API_KEY_QUERY_PARAMS, 'secret', 'password', 'session']);
 
 /** A URL with the values of credential query parameters replaced by `[redacted]` (the rest as sent). */
 export function redactUrl(url: string): string {
@@ -35,7 +37,7 @@ export function redactUrl(url: string): string {
     } catch {
       // Badly encoded: compare it as sent.
     }
-    return CREDENTIAL_PARAMS.test(name.trim()) ? `${rawName}=[redacted]` : pair;
+    return CREDENTIAL_PARAMS.has(name.trim().toLowerCase()) ? `${rawName}=[redacted]` : pair;
   });
   return `${url.slice(0, at)}?${query.join('&')}`;
 }
