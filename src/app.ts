@@ -27,6 +27,9 @@ import { closeGracefully, trackActiveRequests } from './http/shutdown.js';
 import { releaseLeases } from './jobs/queue.js';
 import { Worker } from './jobs/worker.js';
 import { createAdapterSource } from './providers/adapters.js';
+import { installProviders } from './providers/catalog.js';
+import type { ProviderList } from './providers/descriptor.js';
+import { PROVIDERS } from './providers/list.js';
 import { registerSimulators } from './simulators/register.js';
 import { DATABASE_RETRY_MS, DatabaseWatch, type Store, openStore } from './store/db.js';
 import { migrate } from './store/migrations.js';
@@ -59,6 +62,8 @@ export interface AppOptions {
   readonly waitForDatabase?: boolean;
   /** DNS for merchant URLs (default: the system's). */
   readonly resolveHost?: HostResolver;
+  /** The providers this app serves (default: the real list; tests add a throwaway one). */
+  readonly providers?: ProviderList;
 }
 
 export async function openMigratedStore(config: Config): Promise<Store> {
@@ -88,6 +93,9 @@ const WITHOUT_DATABASE = /^\/(healthz|readyz|metrics)(\?|$)|^\/_(sim|sandbox)\//
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   checkRole(config);
   checkMetricsExposure(config);
+  const providers = options.providers ?? PROVIDERS;
+  // Gateway and payment method lookups everywhere answer from this app's list.
+  installProviders(providers);
   const { role } = config;
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const secrets = new SecretBox(loadMasterKey(config));
@@ -105,7 +113,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     config,
     log,
     metrics: new Metrics(),
-    adapters: createAdapterSource({ config, store, secrets, simulatorUrl }),
+    adapters: createAdapterSource({ config, store, secrets, simulatorUrl, providers }),
     publicUrl: () => config.publicUrl ?? listeningUrl,
     simulatorUrl,
     resolveHost: options.resolveHost ?? systemResolver,
@@ -138,7 +146,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     ])));
   }
   // Test-mode providers: in the processes that serve the API; a worker alone reaches them through CANCAN_SIMULATOR_URL.
-  const ledger = hasApi(role) && config.simulators ? await registerSimulators(server, config) : null;
+  const ledger = hasApi(role) && config.simulators ? await registerSimulators(server, config, providers) : null;
   if (!hasApi(role) && config.simulators && !config.simulatorUrl) {
     log.warn({}, 'this worker has no provider simulators: test-mode payments need CANCAN_SIMULATOR_URL (see `cancan simulators`), or set CANCAN_SIMULATORS=off');
   }

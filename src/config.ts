@@ -6,9 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_MAX_AMOUNT_MAJOR, MAX_AMOUNT_MAJOR_LIMIT } from './domain/money.js';
-import { ALIPAY_LIVE_GATEWAY_URL } from './providers/alipay/adapter.js';
-import { LINEPAY_LIVE_BASE_URL } from './providers/linepay/adapter.js';
-import { WECHATPAY_LIVE_BASE_URL } from './providers/wechatpay/adapter.js';
+import type { ProviderList } from './providers/descriptor.js';
+import { type LiveProviderName, PROVIDERS } from './providers/list.js';
 
 export interface Config {
   readonly port: number;
@@ -36,8 +35,8 @@ export interface Config {
   readonly simulatorUrl: string | null;
   /** How long a worker owns a job before another may take it over. */
   readonly jobLeaseMs: number;
-  /** Live provider endpoints (overridable to point live-mode tests at a simulator). */
-  readonly liveUrls: { readonly wechatpay: string; readonly alipay: string; readonly linepay: string };
+  /** Live provider endpoints, one setting per provider that has live access (overridable to point live-mode tests at a simulator). */
+  readonly liveUrls: LiveUrls;
   readonly workerConcurrency: number;
   /** Per API key: sustained requests per second, and burst size. */
   readonly rateLimitPerSecond: number;
@@ -80,6 +79,8 @@ export interface Config {
   readonly sandboxRoutes: boolean;
 }
 
+export type LiveUrls = Readonly<Record<LiveProviderName, string>> & Readonly<Record<string, string | undefined>>;
+
 export const ROLES = ['api', 'worker', 'all'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -120,7 +121,7 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, providers: ProviderList = PROVIDERS): Config {
   const databaseUrl = env.DATABASE_URL || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)');
@@ -141,11 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     // A job's single step makes at most one provider call, so a lease of a few
     // provider timeouts (the longest is LINE Pay's 20 s) is never outlived by a healthy worker.
     jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, (providerTimeoutMs ?? 20_000) * 3), 1),
-    liveUrls: {
-      wechatpay: env.CANCAN_WECHATPAY_URL?.replace(/\/+$/, '') || WECHATPAY_LIVE_BASE_URL,
-      alipay: env.CANCAN_ALIPAY_URL || ALIPAY_LIVE_GATEWAY_URL,
-      linepay: env.CANCAN_LINEPAY_URL?.replace(/\/+$/, '') || LINEPAY_LIVE_BASE_URL,
-    },
+    liveUrls: liveUrls(env, providers),
     workerConcurrency: integer(env, 'CANCAN_WORKER_CONCURRENCY', 16, 1),
     rateLimitPerSecond: integer(env, 'CANCAN_RATE_LIMIT_PER_SECOND', 50, 1),
     rateLimitBurst: integer(env, 'CANCAN_RATE_LIMIT_BURST', 100, 1),
@@ -167,6 +164,16 @@ export function loadConfig(env: Env = process.env): Config {
     authFailuresPerMinute: integer(env, 'CANCAN_AUTH_FAILURES_PER_MINUTE', 30, 1),
     sandboxRoutes: flag(env, 'CANCAN_SANDBOX_ROUTES', true),
   };
+}
+
+/** Each live provider's URL: its setting (see its descriptor), else the provider's own. */
+function liveUrls(env: Env, providers: ProviderList): LiveUrls {
+  const urls = providers.flatMap(({ name, live }) => {
+    if (!live) return [];
+    const raw = live.trimTrailingSlash ? env[live.urlSetting]?.replace(/\/+$/, '') : env[live.urlSetting];
+    return [[name, raw || live.defaultUrl] as const];
+  });
+  return Object.fromEntries(urls) as LiveUrls;
 }
 
 function httpLimits(env: Env) {

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { openMigratedStore } from '../app.js';
 import { type Config, loadMasterKey } from '../config.js';
 import { SecretBox } from '../domain/secrets.js';
-import { CREDENTIAL_FIELDS, PROVIDERS, isProviderName, parseCredentials } from '../providers/credentials.js';
+import { credentialFields, isProviderName, liveProviderNames, parseCredentials } from '../providers/credentials.js';
+import { providerCatalog } from '../providers/catalog.js';
 import { gatewayCodes } from '../providers/registry.js';
 import { paymentMethodCodes } from '../chop/methods.js';
 import {
@@ -34,14 +35,17 @@ export const USAGE = `Usage: cancan <command> [options]
   provider set-credentials --merchant ID PROVIDER [--file PATH] [--json]
                                           live-mode credentials as a JSON object, from PATH or
                                           standard input; stored sealed, never shown back:
-                                          wechatpay: {"appId","mchId","apiKey","signType":"MD5"|"HMAC-SHA256"}
-                                          alipay: {"appId","appPrivateKeyPem","alipayPublicKeyPem"}
-                                          linepay: {"channelId","channelSecret","authScheme":"v4"|"v2"}
+${credentialUsage()}
 
 Gateways (POS API): ${gatewayCodes().join(', ')}
 Payment methods (hosted checkout): ${paymentMethodCodes().join(', ')}
 Environment: CANCAN_DATA_DIR, DATABASE_URL and the rest of the README's configuration table.
 `;
+
+/** One help line per provider that takes live credentials: the JSON shape it needs. */
+function credentialUsage(): string {
+  return providerCatalog().liveProviders().map((p) => `${' '.repeat(42)}${p.name}: ${p.live.credentialsUsage}`).join('\n');
+}
 
 export class UsageError extends Error {}
 
@@ -166,7 +170,7 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     case 'provider set-credentials': {
       const merchantId = required(values.merchant, 'merchant');
       const provider = positionals[0];
-      if (!provider || positionals.length > 1 || !isProviderName(provider)) throw new UsageError(`name one provider: ${PROVIDERS.join(', ')}`);
+      if (!provider || positionals.length > 1 || !isProviderName(provider)) throw new UsageError(`name one provider: ${liveProviderNames().join(', ')}`);
       if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
       const text = values.file ? readFileSync(values.file, 'utf8') : readFileSync(0, 'utf8');
       let input: unknown;
@@ -176,7 +180,7 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
         throw new Error('credentials must be a JSON object');
       }
       const parsed = parseCredentials(provider, input);
-      if (!parsed.ok) throw new Error(`invalid ${provider} credentials: ${parsed.problems.join('; ')} (fields: ${CREDENTIAL_FIELDS[provider].join(', ')})`);
+      if (!parsed.ok) throw new Error(`invalid ${provider} credentials: ${parsed.problems.join('; ')} (fields: ${credentialFields(provider).join(', ')})`);
       await saveProviderCredentials(store.db, secrets, merchantId, provider, parsed.value, now);
       return json ? JSON.stringify({ merchant: merchantId, provider, stored: true }) : `Live ${provider} credentials stored (sealed) for ${merchantId}.`;
     }

@@ -4,7 +4,7 @@
  * and recent activity. Each section is its own form.
  */
 import { type Problem, formatDuration } from '../core/merchant-settings.js';
-import { CREDENTIAL_FIELDS, PROVIDERS } from '../providers/credentials.js';
+import { credentialFields, liveProviderNames } from '../providers/credentials.js';
 import type { DashContext } from './context.js';
 import { type Raw, csrfField, formatTime, html, notice, page } from './html.js';
 import { common } from './i18n.js';
@@ -75,7 +75,7 @@ ${fieldError('settings-cancel-window', errors.cancel)}
 
 function credentialsSection(ctx: DashContext, t: T, detail: MerchantDetail, error: MerchantViewState['credentialsError']): Raw {
   const zone = detail.merchant.timezone;
-  const forms = PROVIDERS.map((provider) => {
+  const forms = liveProviderNames().map((provider) => {
     const name = providerName(ctx.lang, provider);
     const setAt = detail.credentialsSetAt.get(provider);
     const status = setAt === undefined
@@ -90,7 +90,7 @@ ${csrfField(ctx)}
 ${problems.length > 0 ? html`<div role="alert" id="${id}-error"><p class="field-error">${t('credentialsProblems', { provider: name })}</p><ul>${problems.map((p) => html`<li>${p}</li>`)}</ul></div>` : ''}
 <label for="${id}">${t('credentialsLabel', { provider: name })}</label>
 <textarea id="${id}" name="credentials" rows="6" autocomplete="off" spellcheck="false" autocapitalize="off" required${problems.length > 0 ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}></textarea>
-<p class="hint">${t('credentialsFields', { fields: CREDENTIAL_FIELDS[provider].join(', ') })}</p>
+<p class="hint">${t('credentialsFields', { fields: credentialFields(provider).join(', ') })}</p>
 <div class="actions"><button type="submit">${t('storeCredentials', { provider: name })}</button></div>
 </form>`;
   });

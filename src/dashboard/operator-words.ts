@@ -1,5 +1,6 @@
 /** The operator console's words, and its messages for invalid merchant settings. */
 import { PROBLEM_TEXT, type Problem, type SettingsField } from '../core/merchant-settings.js';
+import { providerCatalog } from '../providers/catalog.js';
 import { type Lang, dictionary } from './i18n.js';
 
 export const words = dictionary({
@@ -32,7 +33,6 @@ export const words = dictionary({
     deletedUser: '(deleted user)',
     done_gateways: 'Gateways and payment methods saved.', done_settings: 'Settings saved.',
     done_credentials: 'Live {provider} credentials stored (sealed).',
-    provider_wechatpay: 'WeChat Pay', provider_alipay: 'Alipay', provider_linepay: 'LINE Pay',
   },
   zh: {
     merchantsTitle: '商户', colName: '名称', colId: 'ID', colTimeZone: '时区', colGateways: '支付网关与方式',
@@ -63,7 +63,6 @@ export const words = dictionary({
     deletedUser: '（已删除的用户）',
     done_gateways: '支付网关与支付方式已保存。', done_settings: '设置已保存。',
     done_credentials: '{provider} 生产凭据已加密保存。',
-    provider_wechatpay: '微信支付', provider_alipay: '支付宝', provider_linepay: 'LINE Pay',
   },
 });
 
@@ -90,5 +89,5 @@ export function problemMessage(lang: Lang, problem: Problem): string {
   return problemWords(lang, problem.code, { ...problem.vars, field: words(lang, FIELD_LABELS[problem.field]) });
 }
 
-export const providerName = (lang: Lang, provider: string): string =>
-  provider === 'wechatpay' || provider === 'alipay' || provider === 'linepay' ? words(lang, `provider_${provider}`) : provider;
+/** The provider's name as its descriptor words it; an unknown name is shown as it is. */
+export const providerName = (lang: Lang, provider: string): string => providerCatalog().provider(provider)?.label[lang] ?? provider;

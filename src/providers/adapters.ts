@@ -1,25 +1,20 @@
 /**
- * Which adapter serves a gateway for a key's mode: test keys go to the
- * simulators with built-in sandbox credentials, live keys to the provider
- * with the merchant's own (sealed) credentials.
+ * Which adapter serves a gateway or payment method for a key's mode: test
+ * keys go to the simulators with the provider's sandbox credentials, live
+ * keys to the provider's live URL with the merchant's own (sealed)
+ * credentials. Each provider's descriptor says how its adapters are built.
  */
 import type { Config } from '../config.js';
 import type { KeyMode, SecretBox } from '../domain/secrets.js';
 import type { Store } from '../store/db.js';
 import { loadProviderCredentials } from '../store/credentials.js';
-import { alipaySandboxCredentials, loadOrCreateAlipaySandboxKeys } from './alipay/keys.js';
-import { createAlipayAdapter } from './alipay/adapter.js';
-import type { CardAdapter, OnlineAdapter, PosAdapter, PosProviderName } from './contract.js';
 import type { PaymentMethod } from '../chop/methods.js';
-import { type CredentialsByProvider, parseCredentials } from './credentials.js';
-import { LINEPAY_SANDBOX_CREDENTIALS, createLinePayAdapter } from './linepay/adapter.js';
-import { type GatewayProfile, providerRules } from './registry.js';
-import { WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from './wechatpay/adapter.js';
-import { createAlipayPlusAdapter } from './alipayplus/adapter.js';
-import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from './alipayplus/keys.js';
-import { CARD_SANDBOX_CREDENTIALS, createCardAdapter } from './card/adapter.js';
-import { createUnionPayAdapter } from './unionpay/adapter.js';
-import { loadOrCreateUnionPaySandboxKeys, unionPaySandboxCredentials } from './unionpay/keys.js';
+import { simulatorPath } from '../simulators/register.js';
+import { type GatewayProfile, ProviderCatalog } from './catalog.js';
+import type { CardAdapter, OnlineAdapter, PosAdapter } from './contract.js';
+import type { AdapterContext, AnyProviderDescriptor, ProviderList } from './descriptor.js';
+import { PROVIDERS } from './list.js';
+import { providerRules } from './registry.js';
 
 export interface AdapterSource {
   /** The adapter for a gateway, or null when the mode cannot be served (live without credentials). */
@@ -30,133 +25,84 @@ export interface AdapterSource {
   cardAdapterFor(mode: KeyMode, merchantId: string): Promise<CardAdapter | null>;
 }
 
-interface Endpoints {
-  readonly wechatpay: string;
-  readonly alipay: string;
-  readonly linepay: string;
+export interface AdapterSourceOptions {
+  readonly config: Config;
+  readonly store: Store;
+  readonly secrets: SecretBox;
+  readonly simulatorUrl: () => string;
+  /** The providers to serve (default: the real list). */
+  readonly providers?: ProviderList;
 }
 
-export function createAdapterSource(options: { config: Config; store: Store; secrets: SecretBox; simulatorUrl: () => string }): AdapterSource {
+export function createAdapterSource(options: AdapterSourceOptions): AdapterSource {
   const { config } = options;
-  const timeout = (provider: PosProviderName) => providerRules(provider, config).timeoutMs;
+  const catalog = new ProviderCatalog(options.providers ?? PROVIDERS);
 
-  function build<P extends PosProviderName>(provider: P, profile: GatewayProfile, endpoints: Endpoints, credentials: CredentialsByProvider[P]): PosAdapter {
-    // Each case narrows `credentials` through the provider it was parsed for.
-    const creds = credentials as CredentialsByProvider[PosProviderName];
-    switch (provider) {
-      case 'wechatpay':
-        return createWeChatPayAdapter({ baseUrl: endpoints.wechatpay, credentials: creds as CredentialsByProvider['wechatpay'], timeoutMs: timeout('wechatpay') });
-      case 'alipay':
-        return createAlipayAdapter({ gatewayUrl: endpoints.alipay, credentials: creds as CredentialsByProvider['alipay'], timeoutMs: timeout('alipay') });
-      case 'linepay':
-        return createLinePayAdapter({
-          baseUrl: endpoints.linepay,
-          credentials: creds as CredentialsByProvider['linepay'],
-          region: profile.region === 'TW' ? 'TW' : 'TH',
-          timeoutMs: timeout('linepay'),
-        });
-      default:
-        throw new Error(`no adapter for provider ${provider}`);
-    }
+  function descriptor(name: string): AnyProviderDescriptor {
+    const found = catalog.provider(name);
+    if (!found) throw new Error(`provider ${name} is not in the provider list`);
+    return found;
   }
 
-  const sandboxCredentials = (provider: PosProviderName): CredentialsByProvider[PosProviderName] => {
-    switch (provider) {
-      case 'wechatpay':
-        return WECHATPAY_SANDBOX_CREDENTIALS;
-      case 'alipay':
-        return alipaySandboxCredentials(loadOrCreateAlipaySandboxKeys(config.dataDir));
-      case 'linepay':
-        return LINEPAY_SANDBOX_CREDENTIALS;
-      default: {
-        const unreachable: never = provider;
-        throw new Error(`no sandbox credentials for ${String(unreachable)}`);
-      }
-    }
-  };
+  /** Test mode: the simulator's endpoint and the sandbox credentials. */
+  function sandboxContext(provider: AnyProviderDescriptor): AdapterContext<object> {
+    const root = `${options.simulatorUrl()}${simulatorPath(provider.name)}`;
+    return {
+      endpoint: provider.sandbox.endpoint ? provider.sandbox.endpoint(root) : root,
+      credentials: provider.sandbox.credentials(config.dataDir),
+      timeoutMs: providerRules(provider.name, config).timeoutMs,
+    };
+  }
 
-  /** A merchant's live credentials for a provider, or null when none are stored. */
-  async function storedCredentials<P extends PosProviderName>(provider: P, merchantId: string): Promise<CredentialsByProvider[P] | null> {
-    const stored = await loadProviderCredentials(options.store.db, options.secrets, merchantId, provider);
+  /** Live mode: the live URL setting and the merchant's stored credentials; null when either is missing. */
+  async function liveContext(provider: AnyProviderDescriptor, merchantId: string): Promise<AdapterContext<object> | null> {
+    const { live } = provider;
+    if (!live) return null;
+    const stored = await loadProviderCredentials(options.store.db, options.secrets, merchantId, provider.name);
     if (stored === null) return null;
-    const parsed = parseCredentials(provider, stored);
-    if (!parsed.ok) throw new Error(`stored ${provider} credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
-    return parsed.value;
+    const parsed = typeof stored === 'object' && stored !== null ? live.parseCredentials(stored as Readonly<Record<string, unknown>>) : { ok: false as const, problems: ['not a JSON object'] };
+    if (!parsed.ok) throw new Error(`stored ${provider.name} credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
+    return { endpoint: config.liveUrls[provider.name] ?? live.defaultUrl, credentials: parsed.value, timeoutMs: providerRules(provider.name, config).timeoutMs };
   }
 
-  const testAdapters = new Map<string, PosAdapter>();
-  const simulatorBase = options.simulatorUrl;
+  // Test-mode adapters hold no merchant data, so one per gateway or method serves every merchant.
+  const testPos = new Map<string, PosAdapter>();
   const testOnline = new Map<string, OnlineAdapter>();
-  // UnionPay queries name an order by its orderId and the txnTime it was sent with.
-  const unionPayTxnTimes = new Map<string, string>();
+  const testCard = new Map<string, CardAdapter>();
 
-  function sandboxOnline(method: PaymentMethod): OnlineAdapter {
-    const base = simulatorBase();
-    switch (method.provider) {
-      case 'wechatpay':
-        return createWeChatPayAdapter({ baseUrl: `${base}/_sim/wechatpay`, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: timeout('wechatpay') });
-      case 'alipay':
-        return createAlipayAdapter({
-          gatewayUrl: `${base}/_sim/alipay/gateway.do`, timeoutMs: timeout('alipay'),
-          credentials: alipaySandboxCredentials(loadOrCreateAlipaySandboxKeys(config.dataDir)),
-        });
-      case 'alipayplus': {
-        const keys = loadOrCreateAlipayPlusSandboxKeys(config.dataDir);
-        return createAlipayPlusAdapter({
-          baseUrl: `${base}/_sim/alipayplus`, timeoutMs: providerRules('alipayplus', config).timeoutMs,
-          credentials: { clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, merchantPrivateKeyPem: keys.merchant.privateKeyPem, providerPublicKeyPem: keys.provider.publicKeyPem },
-        });
-      }
-      case 'unionpay':
-        return createUnionPayAdapter({
-          baseUrl: `${base}/_sim/unionpay`, timeoutMs: providerRules('unionpay', config).timeoutMs,
-          credentials: unionPaySandboxCredentials(loadOrCreateUnionPaySandboxKeys(config.dataDir)), txnTimes: unionPayTxnTimes,
-        });
-      default:
-        throw new Error(`${method.code} has no online adapter`);
+  function cached<A>(cache: Map<string, A>, key: string, build: () => A): A {
+    let adapter = cache.get(key);
+    if (!adapter) {
+      adapter = build();
+      cache.set(key, adapter);
     }
+    return adapter;
   }
 
-  let testCard: CardAdapter | null = null;
   return {
-    async onlineAdapterFor(method, mode, merchantId) {
-      if (mode === 'test') {
-        let adapter = testOnline.get(method.code);
-        if (!adapter) {
-          adapter = sandboxOnline(method);
-          testOnline.set(method.code, adapter);
-        }
-        return adapter;
-      }
-      // Live: WeChat Pay and Alipay use the merchant's stored credentials; the other providers have no credential store yet.
-      if (method.provider === 'wechatpay') {
-        const credentials = await storedCredentials('wechatpay', merchantId);
-        return credentials === null ? null : createWeChatPayAdapter({ baseUrl: config.liveUrls.wechatpay, credentials, timeoutMs: timeout('wechatpay') });
-      }
-      if (method.provider === 'alipay') {
-        const credentials = await storedCredentials('alipay', merchantId);
-        return credentials === null ? null : createAlipayAdapter({ gatewayUrl: config.liveUrls.alipay, credentials, timeoutMs: timeout('alipay') });
-      }
-      return null;
-    },
-    async cardAdapterFor(mode) {
-      if (mode !== 'test') return null;
-      testCard ??= createCardAdapter({ baseUrl: `${simulatorBase()}/_sim/card`, credentials: CARD_SANDBOX_CREDENTIALS, timeoutMs: providerRules('card', config).timeoutMs });
-      return testCard;
-    },
     async adapterFor(profile, mode, merchantId) {
-      if (mode === 'test') {
-        let adapter = testAdapters.get(profile.code);
-        if (!adapter) {
-          const base = simulatorBase();
-          const endpoints = { wechatpay: `${base}/_sim/wechatpay`, alipay: `${base}/_sim/alipay/gateway.do`, linepay: `${base}/_sim/linepay` };
-          adapter = build(profile.provider, profile, endpoints, sandboxCredentials(profile.provider));
-          testAdapters.set(profile.code, adapter);
-        }
-        return adapter;
-      }
-      const credentials = await storedCredentials(profile.provider, merchantId);
-      return credentials === null ? null : build(profile.provider, profile, config.liveUrls, credentials);
+      const provider = descriptor(profile.provider);
+      const pos = provider.pos;
+      if (!pos) throw new Error(`${profile.code} has no POS adapter`);
+      if (mode === 'test') return cached(testPos, profile.code, () => pos.adapter({ ...sandboxContext(provider), gateway: profile }));
+      const context = await liveContext(provider, merchantId);
+      return context === null ? null : pos.adapter({ ...context, gateway: profile });
+    },
+    async onlineAdapterFor(method, mode, merchantId) {
+      const provider = descriptor(method.provider);
+      const online = provider.online;
+      if (!online) throw new Error(`${method.code} has no online adapter`);
+      if (mode === 'test') return cached(testOnline, method.code, () => online.adapter(sandboxContext(provider)));
+      const context = await liveContext(provider, merchantId);
+      return context === null ? null : online.adapter(context);
+    },
+    async cardAdapterFor(mode, merchantId) {
+      const provider = catalog.providers.find((p) => p.card !== undefined);
+      const card = provider?.card;
+      if (!provider || !card) return null;
+      if (mode === 'test') return cached(testCard, provider.name, () => card.adapter(sandboxContext(provider)));
+      const context = await liveContext(provider, merchantId);
+      return context === null ? null : card.adapter(context);
     },
   };
 }

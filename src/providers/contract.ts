@@ -10,10 +10,9 @@
 import type { FailureCode } from '../domain/failures.js';
 import type { Money } from '../domain/money.js';
 
-/** Wallet providers the POS API uses. */
-export type PosProviderName = 'wechatpay' | 'alipay' | 'linepay';
-/** Every provider: the wallets above, Alipay+ (alipay_hk, dana, gcash, kakaopay, jkopay), UnionPay online, and the card acquirer. */
-export type ProviderName = PosProviderName | 'alipayplus' | 'unionpay' | 'card';
+/** Provider names come from the provider list (providers/list.ts). */
+export type { PosProviderName, ProviderName } from './list.js';
+import type { PosProviderName, ProviderName } from './list.js';
 
 /** One provider HTTP call, as recorded in a transaction's event log (no secrets). */
 export interface ProviderTrace {

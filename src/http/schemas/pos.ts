@@ -9,6 +9,7 @@ import type { ApiErrorCode } from '../../domain/errors.js';
 import { CLIENT_ID_PATTERN } from '../../domain/ids.js';
 import { AMOUNT_CEILING, knownCurrencies, maxAmount } from '../../domain/money.js';
 import { POS_TRANSACTION_TYPES, TRANSACTION_STATES } from '../../domain/states.js';
+import { gatewayCodes } from '../../providers/registry.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../routes/list-query.js';
 import { API_SECURITY, jsonResponse, ref } from './common.js';
 
@@ -51,7 +52,7 @@ function request(type: 'sale' | 'void' | 'refund', description: string, attribut
 }
 
 const SALE_REQUEST = request('sale', 'Charges the customer whose payment code the cashier scanned.', {
-  payment_gateway: { type: 'string', minLength: 1, maxLength: MAX_GATEWAY_LENGTH, description: 'The gateway: wechatpay_cn_domestic, wechatpay_international, alipay_cn_domestic, alipay_international, linepay_th_domestic, linepay_tw_domestic. Must be enabled for the merchant.' },
+  payment_gateway: { type: 'string', minLength: 1, maxLength: MAX_GATEWAY_LENGTH, description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.` },
   payment_auth_key: { type: 'string', minLength: 1, maxLength: MAX_AUTH_KEY_LENGTH, writeOnly: true, description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged." },
   amount,
   currency: { type: 'string', enum: knownCurrencies(), description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.' },

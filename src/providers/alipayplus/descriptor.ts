@@ -1,0 +1,38 @@
+/** Alipay+ (Antom): hosted-checkout QR for AlipayHK, DANA, GCash, Kakao Pay and JKOPAY. */
+import { DAY_MS, type ProviderServing } from '../descriptor.js';
+import { type AlipayPlusCredentials, createAlipayPlusAdapter } from './adapter.js';
+import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from './keys.js';
+import { alipayPlusSimulator } from './simulator.js';
+
+const YEAR = 365 * DAY_MS;
+
+export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'online'> = {
+  name: 'alipayplus',
+  label: { en: 'Alipay+', zh: 'Alipay+' },
+  // Online payments wait for the shopper (the checkout expiry), so only the poll and timeout matter.
+  rules: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 },
+  online: {
+    methods: [
+      { code: 'alipay_hk', flow: 'qr', currencies: ['HKD'], cancellable: false, refundWindowMs: YEAR, label: { en: 'AlipayHK', zh: '支付宝香港' }, payQrVendor: true },
+      { code: 'dana', flow: 'qr', currencies: ['IDR'], cancellable: false, refundWindowMs: YEAR, label: { en: 'DANA', zh: 'DANA' } },
+      { code: 'gcash', flow: 'qr', currencies: ['PHP'], cancellable: false, refundWindowMs: YEAR, label: { en: 'GCash', zh: 'GCash' } },
+      { code: 'kakaopay', flow: 'qr', currencies: ['KRW'], cancellable: false, refundWindowMs: YEAR, label: { en: 'Kakao Pay', zh: 'Kakao Pay' }, payQrVendor: true },
+      { code: 'jkopay', flow: 'qr', currencies: ['TWD'], cancellable: false, refundWindowMs: YEAR, label: { en: 'JKOPAY', zh: '街口支付' } },
+    ],
+    adapter: ({ endpoint, credentials, timeoutMs }) => createAlipayPlusAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
+  },
+  sandbox: {
+    credentials(dataDir) {
+      const keys = loadOrCreateAlipayPlusSandboxKeys(dataDir);
+      return { clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, merchantPrivateKeyPem: keys.merchant.privateKeyPem, providerPublicKeyPem: keys.provider.publicKeyPem };
+    },
+    simulator({ ledger, wallet, dataDir, confirmDelayMs, slowResponseMs }) {
+      const keys = loadOrCreateAlipayPlusSandboxKeys(dataDir);
+      return alipayPlusSimulator({
+        ledger, wallet, confirmDelayMs, slowResponseMs,
+        clients: [{ clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, publicKeyPem: keys.merchant.publicKeyPem }],
+        providerPrivateKeyPem: keys.provider.privateKeyPem,
+      });
+    },
+  },
+};
