@@ -19,7 +19,7 @@ export interface Config {
   readonly publicUrl: string | null;
   /**
    * Overrides of the providers' documented rules (null: each provider's own,
-   * see providers/registry.ts): how long the customer may take to confirm
+   * see each provider's providers/<name>/descriptor.ts): how long the customer may take to confirm
    * before CanCan reverses, the delay between status queries while an outcome
    * is unknown, and the timeout of one provider HTTP call (a timeout is an
    * unknown outcome, never a failure).
