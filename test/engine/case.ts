@@ -9,7 +9,7 @@ import type { ProcessingStep, TransactionState } from '../../src/domain/states.j
 import type { Job } from '../../src/jobs/queue.js';
 import { type Behaviour, type CallName, type Calls } from '../support/fake-adapter.js';
 import {
-  type EngineWorld, LEASE_MS, POLL_MS, WORKER_A, WORKER_B, claim, openJob, recordedCalls, row, runClaimed, runDueStep, until,
+  type EngineWorld, LEASE_MS, POLL_MS, WORKER_A, WORKER_B, claim, lastJobEnd, openJob, recordedCalls, row, runClaimed, runDueStep, until,
 } from '../support/engine.js';
 
 export type Kind = 'sale' | 'void' | 'refund' | 'wallet charge' | 'card charge' | 'cancel' | 'charge refund';
@@ -128,6 +128,7 @@ export async function assertStep(w: EngineWorld, seq: number, expected: Expected
   const { next } = expected;
   if (next === 'done') {
     assert.equal(job, undefined, 'the job has ended');
+    assert.equal(await lastJobEnd(w, seq), w.clock.now(), 'the job ended at this step');
     return;
   }
   assert.ok(job, 'the job goes on');

@@ -39,7 +39,7 @@ const createOrder: Case[] = [
     expect: { state: 'failed', step: 'done', failure: { code: 'unknown_failure', detail: 'BUYER_BLOCKED: buyer blocked' }, next: 'done', calls: ['createOrder'] },
     also: closedAs('declined'),
   }),
-  stepCase('wallet charge', 'create_order', 'unknown', 'unknown: create the same order again', {
+  stepCase('wallet charge', 'create_order', 'unknown', 'an unknown answer: create the same order again', {
     arrange: walletAtCreate,
     script: [answer('createOrder', { kind: 'unknown', reason: 'SYSTEM_ERROR', code: null })],
     expect: { state: 'pending', step: 'create_order', next: 'poll', calls: ['createOrder'] },
@@ -107,7 +107,7 @@ const awaitPayment: Case[] = [
     },
     expect: { state: 'pending', step: 'await_payment', next: { in: 400 }, calls: ['query'] },
   }),
-  stepCase('wallet charge', 'await_payment', 'unknown', 'unknown: ask again; the answer is recorded', {
+  stepCase('wallet charge', 'await_payment', 'unknown', 'an unknown answer: ask again; the answer is recorded', {
     arrange: walletAtAwait,
     script: [answer('query', { kind: 'unknown', reason: 'SYSTEM_ERROR' })],
     expect: { state: 'pending', step: 'await_payment', next: 'poll', calls: ['query'] },
@@ -144,7 +144,7 @@ const close: Case[] = [
     script: [answer('close', { kind: 'retry', reason: 'busy' })],
     expect: { state: 'pending', step: 'close', next: 'poll', calls: ['close'] },
   }),
-  stepCase('wallet charge', 'close', 'unknown', 'unknown: close again', {
+  stepCase('wallet charge', 'close', 'unknown', 'an unknown answer: close again', {
     arrange: walletAtClose,
     script: [answer('close', { kind: 'unknown', reason: 'SYSTEM_ERROR' })],
     expect: { state: 'pending', step: 'close', next: 'poll', calls: ['close'] },
@@ -206,7 +206,7 @@ const card: Case[] = [
     expect: { state: 'failed', step: 'done', failure: { code: 'card_failure', detail: 'The card acquirer did not answer; no money was taken' }, next: 'done', calls: ['query'] },
     also: closedAs('declined'),
   }),
-  stepCase('card charge', 'card_query', 'unknown', 'unknown: ask again', {
+  stepCase('card charge', 'card_query', 'unknown', 'an unknown answer: ask again', {
     arrange: cardAtQuery,
     script: [answer('query', { kind: 'unknown', reason: 'SYSTEM_ERROR' })],
     expect: { state: 'pending', step: 'card_query', next: 'poll', calls: ['query'] },
@@ -264,7 +264,7 @@ const cancelOfWaitingCharge: Case[] = [
       assert.equal((await openJob(w, cancel))?.run_at, w.clock.now());
     },
   }),
-  stepCase('cancel', 'await_sale', 'unknown', 'unknown: close again, the cancel still waiting', {
+  stepCase('cancel', 'await_sale', 'unknown', 'an unknown answer: close again, the cancel still waiting', {
     arrange: cancelledChargeAtClose,
     script: [answer('close', { kind: 'unknown', reason: 'SYSTEM_ERROR' })],
     expect: { state: 'pending', step: 'close', next: 'poll', calls: ['close'] },

@@ -37,7 +37,7 @@ const posRefund: Case[] = [
     script: [answer('refund', { kind: 'processing' })],
     expect: { state: 'pending', step: 'refund_query', next: 'poll', calls: ['refund'] },
   }),
-  stepCase('refund', 'refund', 'unknown', 'unknown: sent again later with the same refund number', {
+  stepCase('refund', 'refund', 'unknown', 'an unknown answer: sent again later with the same refund number', {
     arrange: refundAtRefund,
     script: [answer('refund', { kind: 'unknown', reason: 'SYSTEMERROR' }), refunded],
     async act(w, s) {
@@ -49,7 +49,7 @@ const posRefund: Case[] = [
     expect: { state: 'succeeded', step: 'done', next: 'done', calls: ['refund', 'refund'] },
     also: saleRefunded(REFUND_AMOUNT),
   }),
-  stepCase('refund', 'refund', 'unknown', 'unknown: retried after a growing delay', {
+  stepCase('refund', 'refund', 'unknown', 'an unknown answer: retried after a growing delay', {
     arrange: refundAtRefund,
     script: [answer('refund', { kind: 'unknown', reason: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'refund', next: 'backoff', calls: ['refund'] },
@@ -108,7 +108,7 @@ const posRefund: Case[] = [
     script: [answer('refundQuery', { kind: 'processing' })],
     expect: { state: 'pending', step: 'refund_query', next: 'poll', calls: ['refundQuery'] },
   }),
-  stepCase('refund', 'refund_query', 'unknown', 'unknown: query again', {
+  stepCase('refund', 'refund_query', 'unknown', 'an unknown answer: query again', {
     arrange: refundAtQuery,
     script: [answer('refundQuery', { kind: 'unknown', reason: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'refund_query', next: 'poll', calls: ['refundQuery'] },
@@ -134,7 +134,7 @@ const chargeRefund: Case[] = [
     expect: { state: 'failed', step: 'done', failure: NOT_ALLOWED, next: 'done', calls: ['refund'] },
     also: (w, s) => assertRow(w, related(s, 'charge'), { refunded_amount: 0 }),
   }),
-  stepCase('charge refund', 'refund', 'unknown', 'unknown: retried after a growing delay', {
+  stepCase('charge refund', 'refund', 'unknown', 'an unknown answer: retried after a growing delay', {
     arrange: chargeRefundAtRefund,
     script: [answer('refund', { kind: 'unknown', reason: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'refund', next: 'backoff', calls: ['refund'] },
@@ -167,7 +167,7 @@ const cancelOfPaidCharge: Case[] = [
     script: [answer('refund', { kind: 'processing' })],
     expect: { state: 'pending', step: 'refund_query', next: 'poll', calls: ['refund'] },
   }),
-  stepCase('cancel', 'refund', 'unknown', 'unknown: retried after a growing delay; the charge stays claimed', {
+  stepCase('cancel', 'refund', 'unknown', 'an unknown answer: retried after a growing delay; the charge stays claimed', {
     arrange: paidChargeCancelled,
     script: [answer('refund', { kind: 'unknown', reason: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'refund', next: 'backoff', calls: ['refund'] },

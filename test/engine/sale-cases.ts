@@ -48,7 +48,7 @@ const pay: Case[] = [
       assert.equal(sale.confirm_deadline, w.clock.now() + CONFIRM_WINDOW_MS);
     },
   }),
-  stepCase('sale', 'pay', 'unknown', 'unknown: query, keeping the provider code', {
+  stepCase('sale', 'pay', 'unknown', 'an unknown answer: query, keeping the provider code', {
     arrange: saleAtPay,
     script: [answer('pay', { kind: 'unknown', reason: 'SYSTEMERROR', code: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'query', next: 'poll', calls: ['pay'] },
@@ -177,7 +177,7 @@ const reverse: Case[] = [
     script: [answer('reverse', { kind: 'retry', reason: 'recall' })],
     expect: { state: 'pending', step: 'reverse', next: 'poll', calls: ['reverse'] },
   }),
-  stepCase('sale', 'reverse', 'unknown', 'unknown: reverse again', {
+  stepCase('sale', 'reverse', 'unknown', 'an unknown answer: reverse again', {
     arrange: saleAtReverse(),
     script: [answer('reverse', { kind: 'unknown', reason: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'reverse', next: 'poll', calls: ['reverse'] },
@@ -214,7 +214,7 @@ const voidOfPendingSale: Case[] = [
     expect: { state: 'failed', step: 'done', failure: VOIDED, next: 'done', calls: ['reverse'] },
     also: voidEnded('succeeded'),
   }),
-  stepCase('void', 'reverse', 'unknown', 'unknown: reverse again, the void still waiting', {
+  stepCase('void', 'reverse', 'unknown', 'an unknown answer: reverse again, the void still waiting', {
     arrange: voidedSaleAtReverse,
     script: [answer('reverse', { kind: 'unknown', reason: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'reverse', next: 'poll', calls: ['reverse'] },
@@ -252,7 +252,7 @@ const voidOfSucceededSaleCases: Case[] = [
     script: [answer('reverse', { kind: 'retry', reason: 'recall' })],
     expect: { state: 'pending', step: 'reverse_sale', next: 'poll', calls: ['reverse'] },
   }),
-  stepCase('void', 'reverse_sale', 'unknown', 'unknown: reverse again', {
+  stepCase('void', 'reverse_sale', 'unknown', 'an unknown answer: reverse again', {
     arrange: voidOfSucceededSale,
     script: [answer('reverse', { kind: 'unknown', reason: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'reverse_sale', next: 'poll', calls: ['reverse'] },

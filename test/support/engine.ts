@@ -89,6 +89,7 @@ export async function createEngineWorld(): Promise<EngineWorld> {
   const provider = new ScriptedProvider(clock, PROVIDER_TIMEOUT_MS);
   const store = await memoryStore();
   const config = loadConfig({
+    // Never written: the scripted provider needs no sandbox keys, and the database lives in memory.
     CANCAN_DATA_DIR: '/nonexistent/cancan-engine-test',
     CANCAN_POLL_INTERVAL_MS: String(POLL_MS),
     CANCAN_CONFIRM_WINDOW_MS: String(CONFIRM_WINDOW_MS),
@@ -156,14 +157,14 @@ export async function createChopCharge(w: EngineWorld, methodCode: 'alipay' | 'c
 }
 
 export async function createChopRefund(w: EngineWorld, charge: TransactionRow, amount: number): Promise<TransactionRow> {
-  const decision = await requestRefund(w.deps, { merchant: { ...w.merchant, refund_balance_exempt: 1 }, mode: 'test' },
+  const decision = await requestRefund(w.deps, { merchant: w.merchant, mode: 'test' },
     { charge: { id: charge.ref }, amount, currency: 'USD', reason: null });
   if (!decision?.ok) throw new Error(`refund refused: ${JSON.stringify(decision)}`);
   return decision.refund;
 }
 
 export async function createChopCancel(w: EngineWorld, charge: TransactionRow): Promise<TransactionRow> {
-  const decision = await requestCancel(w.deps, { merchant: { ...w.merchant, refund_balance_exempt: 1 }, mode: 'test' }, { charge: { id: charge.ref }, reason: null });
+  const decision = await requestCancel(w.deps, { merchant: w.merchant, mode: 'test' }, { charge: { id: charge.ref }, reason: null });
   if (!decision?.ok) throw new Error(`cancel refused: ${JSON.stringify(decision)}`);
   return decision.cancel;
 }
@@ -182,6 +183,13 @@ export const WORKER_B = 'worker-b';
 export async function openJob(w: EngineWorld, seq: number): Promise<Job | undefined> {
   return w.deps.store.db.selectFrom('jobs').selectAll().where('transaction_seq', '=', seq).where('kind', '=', 'transaction')
     .where('done_at', 'is', null).executeTakeFirst();
+}
+
+/** When the transaction's latest job ended (null: it has not). */
+export async function lastJobEnd(w: EngineWorld, seq: number): Promise<number | null | undefined> {
+  const job = await w.deps.store.db.selectFrom('jobs').select('done_at').where('transaction_seq', '=', seq).where('kind', '=', 'transaction')
+    .orderBy('id', 'desc').executeTakeFirst();
+  return job?.done_at;
 }
 
 /** Claims the transaction's job as a worker would; the job must be due now and be the only one due. */
