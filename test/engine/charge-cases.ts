@@ -1,8 +1,7 @@
 /** Hosted-checkout charges: wallets (create_order → await_payment → close), cards (await_card → card_query), cancels of waiting charges. */
 import assert from 'node:assert/strict';
 import { wakeTransactionJob } from '../../src/jobs/queue.js';
-import { CHECKOUT_EXPIRY_MS, PROVIDER_TIMEOUT_MS, openJob, row, runDueStep, submitCard, until } from '../support/engine.js';
-import type { EngineWorld } from '../support/engine.js';
+import { CHECKOUT_EXPIRY_MS, type EngineWorld, PROVIDER_TIMEOUT_MS, openJob, row, runDueStep, submitCard, until } from '../support/engine.js';
 import {
   CHARGE_AMOUNT, QR_CODE, cancelledChargeAtClose, cardAtAwait, cardAtQuery, pendingChargeCancelled, toExpiry, walletAtAwait, walletAtClose,
   walletAtCreate,
