@@ -153,8 +153,8 @@ export class ScriptedProvider {
   /** Serves every gateway, payment method and mode from this script. */
   source(): AdapterSource {
     return {
-      adapterFor: async (profile: GatewayProfile, _mode: KeyMode) => this.pos(profile.provider),
-      onlineAdapterFor: async (method: PaymentMethod, _mode: KeyMode) => this.online(method.provider),
+      adapterFor: async (profile: GatewayProfile, _mode: KeyMode) => this.pos(profile.provider as PosProviderName),
+      onlineAdapterFor: async (method: PaymentMethod, _mode: KeyMode) => this.online(method.provider as ProviderName),
       cardAdapterFor: async (_mode: KeyMode) => this.card(),
     };
   }
