@@ -87,8 +87,6 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
   const testAdapters = new Map<string, PosAdapter>();
   const simulatorBase = options.simulatorUrl;
   const testOnline = new Map<string, OnlineAdapter>();
-  // UnionPay queries name an order by its orderId and the txnTime it was sent with.
-  const unionPayTxnTimes = new Map<string, string>();
 
   function sandboxOnline(method: PaymentMethod): OnlineAdapter {
     const base = simulatorBase();
@@ -110,7 +108,7 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
       case 'unionpay':
         return createUnionPayAdapter({
           baseUrl: `${base}/_sim/unionpay`, timeoutMs: providerRules('unionpay', config).timeoutMs,
-          credentials: unionPaySandboxCredentials(loadOrCreateUnionPaySandboxKeys(config.dataDir)), txnTimes: unionPayTxnTimes,
+          credentials: unionPaySandboxCredentials(loadOrCreateUnionPaySandboxKeys(config.dataDir)),
         });
       default:
         throw new Error(`${method.code} has no online adapter`);

@@ -243,6 +243,28 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').column('created_at').execute();
       },
     },
+    '0008_provider_attempts': {
+      async up(db: AnyDb) {
+        // Every provider call of a transaction, with the data later calls need (src/store/attempts.ts).
+        await serial(db.schema.createTable('provider_attempts'), 'id')
+          .addColumn('transaction_seq', 'bigint', (c) => c.notNull().references('transactions.seq'))
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('last_at', 'bigint', (c) => c.notNull())
+          .addColumn('repeat_count', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('call', 'text', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('code', 'text')
+          .addColumn('message', 'text')
+          .addColumn('http_status', 'integer')
+          .addColumn('latency_ms', 'integer', (c) => c.notNull())
+          .addColumn('request_summary', 'text')
+          .addColumn('response_summary', 'text')
+          .addColumn('provider_data', 'text', (c) => c.notNull().defaultTo('{}'))
+          .execute();
+        await db.schema.createIndex('provider_attempts_tx').on('provider_attempts').columns(['transaction_seq', 'id']).execute();
+      },
+    },
   };
 }
 
