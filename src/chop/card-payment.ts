@@ -39,7 +39,7 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
   const traced = providerCalled(deps, await adapter.sale({ orderNo: orderNo(sent), money: moneyOf(sent), card }));
   const { outcome } = traced;
   // Card data never enters the summary; the masked number comes back in the outcome.
-  const call = { seq: sent.seq, request: describeRequest({ orderNo: orderNo(sent), money: moneyOf(sent) }), traced };
+  const call = { seq: sent.seq, request: describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) }), traced };
   try {
     return await keepingAttempt(deps, call, (writeAttempt) => transact(deps, async (trx) => {
       const now = deps.clock.now();

@@ -103,7 +103,7 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
         providerData: await providerDataFor(deps, row.seq),
       }));
       const { outcome } = traced;
-      const request = describeRequest({ orderNo: orderNo(sent), money: moneyOf(sent), method: sent.gateway, expiresAt });
+      const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent), method: sent.gateway, expiresAt: new Date(expiresAt).toISOString() });
       return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'created':

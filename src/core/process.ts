@@ -203,7 +203,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       }));
       const { outcome } = traced;
       // The auth code is never part of the summary.
-      const request = describeRequest({ orderNo: orderNo(sent), money: moneyOf(sent) });
+      const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) });
       return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'paid':
@@ -349,7 +349,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     settledRefunds: siblings.filter((refund) => refund.state === 'succeeded').map(moneyOf),
     providerData: await providerDataFor(deps, sale.seq, row.seq),
   };
-  const summary = describeRequest({ orderNo: request.orderNo, refundNo: request.refundNo, money: request.refundMoney });
+  const summary = describeRequest({ orderNo: request.orderNo, refundNo: request.refundNo, amount: request.refundMoney });
 
   const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
