@@ -1,7 +1,8 @@
 /**
  * Provider attempts on both databases: a UnionPay charge whose payment page is
  * open when CanCan restarts still succeeds once the shopper pays (the txnTime
- * its queries need comes from the stored attempt, not from process memory);
+ * its queries need comes from the stored attempt, not from process memory),
+ * and so does its refund;
  * attempt rows stay bounded while a charge is polled; a version conflict during
  * a step keeps the call's attempt; identical attempts share one row.
  */
@@ -85,6 +86,15 @@ for (const kind of DB_KINDS) {
       assert.ok((await polls(second)) >= 16, 'every poll is counted');
       assert.ok(attempts.length <= 5, `polls that answer alike share a row: ${attempts.map((a) => `${a.call}/${a.outcome}/${a.code}×${a.repeat_count}`).join(', ')}`);
       assert.ok(!attempts.some((a) => JSON.stringify(a).includes(form.fields['signature'] ?? '-')), 'no attempt holds the signed form');
+
+      // A refund names the consume by its txnTime too, and its own query needs the refund's txnTime.
+      const refund = await chop(second.url, '/chop/refund', apiKey, { transaction_id: ref, amount: 1000, currency: 'CNY', reason: 'test' });
+      assert.equal(refund.status, 200, refund.text);
+      assert.deepEqual([refund.body.refunded, refund.body.status], [true, 'success'], refund.text);
+      const refundRow = await second.deps.store.db.selectFrom('transactions').select(['seq', 'provider_order_no']).where('ref', '=', String(refund.body.id)).executeTakeFirstOrThrow();
+      const refundAttempts = await listAttempts(second.deps.store.db, refundRow.seq);
+      assert.deepEqual(refundAttempts.map((a) => [a.call, a.outcome]), [['backTransReq', 'processing'], ['queryTrans', 'succeeded']]);
+      assert.deepEqual(Object.keys(JSON.parse(refundAttempts[0]?.provider_data ?? '')), [`txnTime:${refundRow.provider_order_no}`]);
     });
 
     test('a version conflict during a step keeps the attempt of its provider call', async () => {
