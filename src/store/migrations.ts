@@ -263,6 +263,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('provider_data', 'text', (c) => c.notNull().defaultTo('{}'))
           .execute();
         await db.schema.createIndex('provider_attempts_tx').on('provider_attempts').columns(['transaction_seq', 'id']).execute();
+        // Provider calls recorded before as events move over; their outcome kind was not recorded then.
+        const field = (name: string) => (dialect === 'postgres' ? sql`(data::json ->> ${sql.lit(name)})` : sql`json_extract(data, ${sql.lit(`$.${name}`)})`);
+        const integer = (name: string) => (dialect === 'postgres' ? sql`cast(round(cast(${field(name)} as numeric)) as integer)` : sql`cast(${field(name)} as integer)`);
+        await sql`insert into provider_attempts
+            (transaction_seq, at, last_at, repeat_count, provider, call, outcome, code, message, http_status, latency_ms, provider_data)
+          select transaction_seq, at, at, 1, coalesce(${field('provider')}, ''), coalesce(${field('call')}, ''), 'not_recorded',
+            ${field('code')}, ${field('message')}, ${integer('httpStatus')}, coalesce(${integer('latencyMs')}, 0), '{}'
+          from transaction_events where kind = 'provider_call' order by id`.execute(db);
+        await sql`delete from transaction_events where kind = 'provider_call'`.execute(db);
       },
     },
   };
