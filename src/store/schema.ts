@@ -36,8 +36,8 @@ export interface ApiKeysTable {
 }
 
 /**
- * One row per transaction. The provider attempt lives on the row: a
- * transaction has exactly one provider order number, reused on every retry.
+ * One row per transaction. A transaction has exactly one provider order
+ * number, reused on every retry; each call made with it is a provider attempt.
  */
 export interface TransactionsTable {
   seq: Generated<number>;
