@@ -6,7 +6,8 @@
  * charging twice.
  */
 import type { CoreDeps } from '../core/deps.js';
-import { moneyOf, orderNo, providerCalled, traceEvent } from '../core/process.js';
+import { describeRequest, keepingAttempt } from '../core/attempts.js';
+import { moneyOf, orderNo, providerCalled } from '../core/process.js';
 import { transact } from '../observability/transact.js';
 import { failure } from '../domain/failures.js';
 import type { CardDetails, CardResult } from '../providers/contract.js';
@@ -35,11 +36,14 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
     throw error;
   }
 
-  const { outcome, trace } = providerCalled(deps, await adapter.sale({ orderNo: orderNo(sent), money: moneyOf(sent), card }));
+  const traced = providerCalled(deps, await adapter.sale({ orderNo: orderNo(sent), money: moneyOf(sent), card }));
+  const { outcome } = traced;
+  // Card data never enters the summary; the masked number comes back in the outcome.
+  const call = { seq: sent.seq, request: describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) }), traced };
   try {
-    return await transact(deps, async (trx) => {
+    return await keepingAttempt(deps, call, (writeAttempt) => transact(deps, async (trx) => {
       const now = deps.clock.now();
-      await traceEvent(trx, sent.seq, now, trace);
+      await writeAttempt(trx, now);
       // The acquirer's masked answer, kept with the charge.
       const withCard = (card: CardResult) => ({ checkout: serializeCheckout({ ...checkoutOf(sent), card }) });
       switch (outcome.kind) {
@@ -58,7 +62,7 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
           throw new Error(`unhandled card outcome ${JSON.stringify(unreachable)}`);
         }
       }
-    });
+    }));
   } finally {
     deps.notifier.transactionChanged(sent.seq);
   }

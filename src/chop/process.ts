@@ -9,7 +9,8 @@
  */
 import type { Transaction } from 'kysely';
 import type { CoreDeps } from '../core/deps.js';
-import { type StepContext, assertNever, commit, moneyOf, orderNo, providerCalled, providerFailure, record, refundStep, traceEvent } from '../core/process.js';
+import { describeRequest } from '../core/attempts.js';
+import { type StepContext, assertNever, commit, commitCall, moneyOf, orderNo, providerCalled, providerDataFor, providerFailure, record, refundStep } from '../core/process.js';
 import { failure, type Failure } from '../domain/failures.js';
 import type { Job } from '../jobs/queue.js';
 import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';
@@ -96,12 +97,14 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
   switch (row.step) {
     case 'create_order': {
       const sent = row.provider_sent_at !== null ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
-      const { outcome, trace } = providerCalled(deps, await adapter.createOrder({
+      const traced = providerCalled(deps, await adapter.createOrder({
         orderNo: orderNo(sent), money: moneyOf(sent), description: sent.description ?? '', paymentMethod: sent.gateway ?? '',
         expiresAt, returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`, notifyUrl: null,
+        providerData: await providerDataFor(deps, row.seq),
       }));
-      return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+      const { outcome } = traced;
+      const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent), method: sent.gateway, expiresAt: new Date(expiresAt).toISOString() });
+      return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'created':
             await updateTransaction(trx, sent, now, { step: 'await_payment', qr_code: outcome.qrCode, pay_form: outcome.payForm ? JSON.stringify(outcome.payForm) : null });
@@ -118,12 +121,12 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
       });
     }
     case 'await_payment': {
-      const polled = await adapter.query(orderNo(row));
+      const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
       const unchanged = polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer';
-      const { outcome, trace } = providerCalled(deps, polled, { quiet: unchanged });
-      return commit(deps, job, async (trx, now) => {
-        // Polls that change nothing are not recorded: a page can wait 15 minutes.
-        if (!unchanged) await traceEvent(trx, row.seq, now, trace);
+      const traced = providerCalled(deps, polled, { quiet: unchanged });
+      const { outcome } = traced;
+      // A page can wait 15 minutes: polls answering the same thing share one attempt row.
+      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'paid':
             await finishCharge(deps, trx, row, now, { paid: true });
@@ -146,9 +149,9 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
       });
     }
     case 'close': {
-      const { outcome, trace } = providerCalled(deps, await adapter.close(orderNo(row)));
-      return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+      const traced = providerCalled(deps, await adapter.close(orderNo(row), await providerDataFor(deps, row.seq)));
+      const { outcome } = traced;
+      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         const cancelled = row.void_seq !== null;
         switch (outcome.kind) {
           case 'closed':
@@ -185,9 +188,9 @@ async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow
       });
     case 'card_query': {
       // The card call got no answer (timeout, crash): the acquirer knows whether it charged.
-      const { outcome, trace } = providerCalled(deps, await adapter.query(orderNo(row)));
-      return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+      const traced = providerCalled(deps, await adapter.query(orderNo(row), await providerDataFor(deps, row.seq)));
+      const { outcome } = traced;
+      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'paid':
             await finishCharge(deps, trx, row, now, { paid: true });

@@ -2,7 +2,8 @@
  * Processing of a transaction's job, one step at a time. Each step makes at
  * most one adapter call (which some adapters serve with two HTTP calls, e.g.
  * a query before a refund) and then, in one database transaction, records its
- * trace, moves the transaction on and reschedules or ends the job. The step
+ * attempt, moves the transaction on and reschedules or ends the job. Each call
+ * gets the provider data the transaction's earlier attempts left. The step
  * reached is stored, so after a crash another worker resumes where it stood.
  *
  * Provider rules (API.md "How a POS sale is processed"): unknown outcomes are
@@ -13,13 +14,15 @@
 import type { Transaction } from 'kysely';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
-import type { PosAdapter, ProviderTrace, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
+import type { PosAdapter, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import { childLogger, transactionBindings } from '../observability/logging.js';
 import { transact } from '../observability/transact.js';
+import { providerDataOf } from '../store/attempts.js';
 import type { Database } from '../store/schema.js';
-import { type TransactionRow, VersionConflict, addEvent, findBySeq, updateTransaction } from '../store/transactions.js';
+import { type TransactionRow, VersionConflict, findBySeq, updateTransaction } from '../store/transactions.js';
+import { type ProviderCall, describeRequest, keepingAttempt } from './attempts.js';
 import type { CoreDeps } from './deps.js';
 
 /** Marker stored in last_provider_code while the customer has not confirmed. */
@@ -124,7 +127,16 @@ export async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<
   });
 }
 
-export const traceEvent = (trx: Transaction<Database>, seq: number, now: number, trace: ProviderTrace) => addEvent(trx, seq, now, 'provider_call', trace);
+/** `commit` after a provider call: the call's attempt is written with the step's decision, or alone if that fails. */
+export async function commitCall(deps: CoreDeps, job: Job, call: ProviderCall, write: (trx: Transaction<Database>, now: number) => Promise<Next>): Promise<void> {
+  await keepingAttempt(deps, call, (writeAttempt) => commit(deps, job, async (trx, now) => {
+    await writeAttempt(trx, now);
+    return write(trx, now);
+  }));
+}
+
+/** What the earlier attempts of these transactions left for the adapter's next call. */
+export const providerDataFor = (deps: CoreDeps, ...seqs: number[]) => providerDataOf(deps.store.db, seqs);
 
 /**
  * Counts and logs a provider call as soon as it returns, whatever the database
@@ -183,14 +195,16 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       const sent = await record(deps, job, (trx, now) =>
         updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }));
       if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
-      const { outcome, trace } = providerCalled(deps, await adapter.pay({
+      const traced = providerCalled(deps, await adapter.pay({
         orderNo: orderNo(sent),
         money: moneyOf(sent),
         authCode: deps.secrets.decrypt(sent.auth_code_sealed),
         description: sent.description ?? '',
       }));
-      return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+      const { outcome } = traced;
+      // The auth code is never part of the summary.
+      const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) });
+      return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'paid':
             await updateTransaction(trx, sent, now, {}, { state: 'succeeded' });
@@ -210,9 +224,9 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       });
     }
     case 'query': {
-      const { outcome, trace } = providerCalled(deps, await adapter.query(orderNo(row)));
-      return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+      const traced = providerCalled(deps, await adapter.query(orderNo(row), await providerDataFor(deps, row.seq)));
+      const { outcome } = traced;
+      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
         const keepWaiting = async (lastCode: string | null): Promise<Next> => {
           await updateTransaction(trx, row, now, windowOver ? { step: 'reverse', last_provider_code: lastCode } : { last_provider_code: lastCode });
@@ -236,9 +250,9 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       });
     }
     case 'reverse': {
-      const { outcome, trace } = providerCalled(deps, await adapter.reverse(orderNo(row)));
-      return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+      const traced = providerCalled(deps, await adapter.reverse(orderNo(row), await providerDataFor(deps, row.seq)));
+      const { outcome } = traced;
+      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'reversed': {
             const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row.last_provider_code);
@@ -288,9 +302,9 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`void ${row.seq} has no sale`);
-  const { outcome, trace } = providerCalled(deps, await adapter.reverse(orderNo(sale)));
-  return commit(deps, job, async (trx, now) => {
-    await traceEvent(trx, row.seq, now, trace);
+  const traced = providerCalled(deps, await adapter.reverse(orderNo(sale), await providerDataFor(deps, sale.seq, row.seq)));
+  const { outcome } = traced;
+  return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(sale) }), traced }, async (trx, now) => {
     const current = await findBySeq(trx, sale.seq);
     if (!current) throw new Error(`sale ${sale.seq} vanished`);
     switch (outcome.kind) {
@@ -333,7 +347,9 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     refundMoney: moneyOf(row),
     reason: row.description,
     settledRefunds: siblings.filter((refund) => refund.state === 'succeeded').map(moneyOf),
+    providerData: await providerDataFor(deps, sale.seq, row.seq),
   };
+  const summary = describeRequest({ orderNo: request.orderNo, refundNo: request.refundNo, amount: request.refundMoney });
 
   const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
@@ -356,9 +372,9 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
 
   switch (row.step) {
     case 'refund': {
-      const { outcome, trace } = providerCalled(deps, await adapter.refund(request));
-      return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+      const traced = providerCalled(deps, await adapter.refund(request));
+      const { outcome } = traced;
+      return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'succeeded':
             return succeed(trx, now);
@@ -376,9 +392,9 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
       });
     }
     case 'refund_query': {
-      const { outcome, trace } = providerCalled(deps, await adapter.refundQuery(request));
-      return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+      const traced = providerCalled(deps, await adapter.refundQuery(request));
+      const { outcome } = traced;
+      return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'succeeded':
             return succeed(trx, now);

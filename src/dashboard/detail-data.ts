@@ -9,6 +9,7 @@ import { paymentMethod } from '../chop/methods.js';
 import type { CoreDeps } from '../core/deps.js';
 import { type CurrencyCode, currencyExponent, isCurrencyCode } from '../domain/money.js';
 import { gatewayProfile } from '../providers/registry.js';
+import { type AttemptRow, listAttempts } from '../store/attempts.js';
 import { type Merchant, findMerchant } from '../store/merchants.js';
 import type { NotificationAttemptsTable, NotificationsTable } from '../store/schema.js';
 import type { TransactionRow } from '../store/transactions.js';
@@ -61,14 +62,29 @@ export async function loadDetail(deps: CoreDeps, row: TransactionRow, known?: Me
   const facts = await loadFacts(deps, row, known);
   const events = (await db.selectFrom('transaction_events').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute())
     .map((e) => ({ at: Number(e.at), kind: e.kind, data: parseData(e.data) }));
+  // Provider calls are attempts, not events: both go on one timeline, by time (stable, so events stay in order).
+  const timeline = [...events, ...(await listAttempts(db, row.seq)).map(attemptEvent)].sort((a, b) => a.at - b.at);
   const notifications = row.type === 'charge' ? await db.selectFrom('notifications').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute() : [];
   const attempts = notifications.length === 0 ? [] : await db.selectFrom('notification_attempts').selectAll()
     .where('notification_id', 'in', notifications.map((n) => n.id)).orderBy('id').execute();
   return {
     ...facts,
-    events,
+    events: timeline,
     notifications: notifications.map((notification) => ({ notification, attempts: attempts.filter((a) => Number(a.notification_id) === Number(notification.id)) })),
     activity: await auditTrail(db, row.ref),
+  };
+}
+
+/** A provider attempt as a timeline entry: what the page shows of it, provider data included (never secret). */
+function attemptEvent(attempt: AttemptRow): TimelineEvent {
+  return {
+    at: Number(attempt.at),
+    kind: 'provider_attempt',
+    data: {
+      provider: attempt.provider, call: attempt.call, outcome: attempt.outcome, code: attempt.code, message: attempt.message,
+      httpStatus: attempt.http_status, latencyMs: Number(attempt.latency_ms), repeatCount: Number(attempt.repeat_count), lastAt: Number(attempt.last_at),
+      request: attempt.request_summary, response: parseData(attempt.response_summary ?? '{}'), providerData: parseData(attempt.provider_data),
+    },
   };
 }
 

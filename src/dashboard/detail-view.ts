@@ -100,7 +100,7 @@ const stateName = (ctx: DashContext, state: unknown): string =>
 const text = (value: unknown): string => (value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
 /** One line saying what an event was; the full data follows in a <details>. */
-function summary(ctx: DashContext, event: TimelineEvent, row: TransactionRow): Raw {
+function summary(ctx: DashContext, event: TimelineEvent, row: TransactionRow, timeZone: string): Raw {
   const t = (key: Word, vars?: Record<string, string | number>) => words(ctx.lang, key, vars);
   const d = event.data;
   switch (event.kind) {
@@ -111,13 +111,16 @@ function summary(ctx: DashContext, event: TimelineEvent, row: TransactionRow): R
     }
     case 'state_changed':
       return html`${stateName(ctx, d.from)} → <strong>${stateName(ctx, d.to)}</strong>${d.failure_code ? html` · <code>${text(d.failure_code)}</code>` : ''}${d.failure_detail ? html` — ${text(d.failure_detail)}` : ''}`;
-    case 'provider_call': {
+    case 'provider_attempt': {
       const outcome = [
+        d.outcome ? t('outcome', { outcome: text(d.outcome) }) : '',
         typeof d.httpStatus === 'number' ? t('httpStatus', { status: d.httpStatus }) : t('noAnswer'),
         d.code ? t('code', { code: text(d.code) }) : '',
         typeof d.latencyMs === 'number' ? t('latency', { ms: d.latencyMs }) : '',
       ].filter(Boolean);
-      return html`<strong>${t('providerCallSummary', { provider: text(d.provider), call: text(d.call) })}</strong> · <span data-outcome>${outcome.join(' · ')}</span>${d.message ? html` — ${text(d.message)}` : ''}`;
+      const repeated = typeof d.repeatCount === 'number' && d.repeatCount > 1 && typeof d.lastAt === 'number'
+        ? html`<br><span class="muted" data-repeated="${d.repeatCount}">${t('repeated', { count: d.repeatCount, at: formatTime(d.lastAt, timeZone) })}</span>` : '';
+      return html`<strong>${t('providerCallSummary', { provider: text(d.provider), call: text(d.call) })}</strong> · <span data-outcome>${outcome.join(' · ')}</span>${d.message ? html` — ${text(d.message)}` : ''}${repeated}`;
     }
     case 'void_requested':
       return html`${text(d.void)}`;
@@ -128,11 +131,11 @@ function summary(ctx: DashContext, event: TimelineEvent, row: TransactionRow): R
 
 function timeline(ctx: DashContext, events: readonly TimelineEvent[], row: TransactionRow, timeZone: string): Raw {
   const t = (key: Word) => words(ctx.lang, key);
-  const label = (kind: string): string => (['created', 'state_changed', 'provider_call', 'void_requested'].includes(kind) ? t(`ev_${kind}` as Word) : kind);
+  const label = (kind: string): string => (['created', 'state_changed', 'provider_attempt', 'void_requested'].includes(kind) ? t(`ev_${kind}` as Word) : kind);
   const items = events.map((event) => html`<li data-event="${event.kind}">
 <time class="muted">${formatTime(event.at, timeZone)}</time> <span class="kind">${label(event.kind)}</span>
-<div>${summary(ctx, event, row)}</div>
-${Object.keys(event.data).length > 0 ? html`<details><summary>${event.kind === 'provider_call' ? t('traceDetails') : t('eventData')}</summary><pre>${JSON.stringify(event.data, null, 2)}</pre></details>` : ''}
+<div>${summary(ctx, event, row, timeZone)}</div>
+${Object.keys(event.data).length > 0 ? html`<details><summary>${event.kind === 'provider_attempt' ? t('traceDetails') : t('eventData')}</summary><pre>${JSON.stringify(event.data, null, 2)}</pre></details>` : ''}
 </li>`);
   return html`<section aria-labelledby="timeline-h"><h2 id="timeline-h">${t('timeline')}</h2>
 ${events.length === 0 ? html`<p class="muted">${t('noEvents')}</p>` : html`<ol class="timeline">${items}</ol>`}</section>`;

@@ -14,7 +14,7 @@ import type { Money } from '../domain/money.js';
 export type { PosProviderName, ProviderName } from './list.js';
 import type { PosProviderName, ProviderName } from './list.js';
 
-/** One provider HTTP call, as recorded in a transaction's event log (no secrets). */
+/** One provider HTTP call, as recorded in a transaction's attempts (no secrets). */
 export interface ProviderTrace {
   readonly provider: ProviderName;
   readonly call: string;
@@ -25,9 +25,20 @@ export interface ProviderTrace {
   readonly message: string | null;
 }
 
+/**
+ * What an adapter needs to remember between calls of one transaction (UnionPay
+ * txnTime, provider transaction ids, ...): short strings by name, never a
+ * secret. CanCan stores it with the call's attempt and hands the merged data of
+ * the transaction's earlier attempts back on every later call, so nothing a
+ * later call needs lives only in one process's memory.
+ */
+export type ProviderData = Readonly<Record<string, string>>;
+
 export interface Traced<T> {
   readonly outcome: T;
   readonly trace: ProviderTrace;
+  /** Data to hand back to the adapter on this transaction's later calls. */
+  readonly providerData?: ProviderData;
 }
 
 export interface PayRequest {
@@ -78,6 +89,8 @@ export interface RefundRequest {
    * happened: it did if the provider holds more refunds of this amount than these.
    */
   readonly settledRefunds: readonly Money[];
+  /** What earlier calls of the sale and of this refund left for later ones. */
+  readonly providerData?: ProviderData;
 }
 
 export type RefundOutcome =
@@ -109,9 +122,9 @@ export interface PosAdapter extends RefundingAdapter {
   /** Whether the customer's code is well-formed for this provider (checked before any call). */
   isWellFormedAuthCode(authCode: string): boolean;
   pay(request: PayRequest): Promise<Traced<PayOutcome>>;
-  query(orderNo: string): Promise<Traced<QueryOutcome>>;
+  query(orderNo: string, data?: ProviderData): Promise<Traced<QueryOutcome>>;
   /** Reverse (cancel) an order whether or not it was paid; a paid order is refunded in full. */
-  reverse(orderNo: string): Promise<Traced<ReverseOutcome>>;
+  reverse(orderNo: string, data?: ProviderData): Promise<Traced<ReverseOutcome>>;
 }
 
 // ─── Online (merchant-presented QR / redirect) payments, for hosted checkout ──
@@ -129,6 +142,8 @@ export interface OrderRequest {
   readonly returnUrl: string | null;
   /** Where the provider may send its asynchronous result; null where unused (CanCan also queries). */
   readonly notifyUrl: string | null;
+  /** What earlier calls of this order left for later ones (a retried order reuses it). */
+  readonly providerData?: ProviderData;
 }
 
 /** An HTML form the shopper's browser submits to the provider (POST, form-encoded). */
@@ -158,9 +173,9 @@ export type CloseOutcome =
 
 export interface OnlineAdapter extends RefundingAdapter {
   createOrder(request: OrderRequest): Promise<Traced<OrderOutcome>>;
-  query(orderNo: string): Promise<Traced<QueryOutcome>>;
+  query(orderNo: string, data?: ProviderData): Promise<Traced<QueryOutcome>>;
   /** Closes an unpaid order so it can no longer be paid (the QR stops working). */
-  close(orderNo: string): Promise<Traced<CloseOutcome>>;
+  close(orderNo: string, data?: ProviderData): Promise<Traced<CloseOutcome>>;
 }
 
 // ─── Cards (Converge-style acquirer) ──────────────────────────────────────────
@@ -206,5 +221,5 @@ export type CardSaleOutcome =
 export interface CardAdapter extends RefundingAdapter {
   sale(request: CardSaleRequest): Promise<Traced<CardSaleOutcome>>;
   /** Looks a sale up by our order number (after a crash or timeout). */
-  query(orderNo: string): Promise<Traced<QueryOutcome>>;
+  query(orderNo: string, data?: ProviderData): Promise<Traced<QueryOutcome>>;
 }

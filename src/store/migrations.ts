@@ -243,6 +243,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').column('created_at').execute();
       },
     },
+    '0008_provider_attempts': {
+      async up(db: AnyDb) {
+        // Every provider call of a transaction, with the data later calls need (src/store/attempts.ts).
+        await serial(db.schema.createTable('provider_attempts'), 'id')
+          .addColumn('transaction_seq', 'bigint', (c) => c.notNull().references('transactions.seq'))
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('last_at', 'bigint', (c) => c.notNull())
+          .addColumn('repeat_count', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('call', 'text', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('code', 'text')
+          .addColumn('message', 'text')
+          .addColumn('http_status', 'integer')
+          .addColumn('latency_ms', 'integer', (c) => c.notNull())
+          .addColumn('request_summary', 'text')
+          .addColumn('response_summary', 'text')
+          .addColumn('provider_data', 'text', (c) => c.notNull().defaultTo('{}'))
+          .execute();
+        await db.schema.createIndex('provider_attempts_tx').on('provider_attempts').columns(['transaction_seq', 'id']).execute();
+        // Provider calls recorded before as events move over; their outcome kind was not recorded then.
+        const field = (name: string) => (dialect === 'postgres' ? sql`(data::json ->> ${sql.lit(name)})` : sql`json_extract(data, ${sql.lit(`$.${name}`)})`);
+        const integer = (name: string) => (dialect === 'postgres' ? sql`cast(round(cast(${field(name)} as numeric)) as integer)` : sql`cast(${field(name)} as integer)`);
+        await sql`insert into provider_attempts
+            (transaction_seq, at, last_at, repeat_count, provider, call, outcome, code, message, http_status, latency_ms, provider_data)
+          select transaction_seq, at, at, 1, coalesce(${field('provider')}, ''), coalesce(${field('call')}, ''), 'not_recorded',
+            ${field('code')}, ${field('message')}, ${integer('httpStatus')}, coalesce(${integer('latencyMs')}, 0), '{}'
+          from transaction_events where kind = 'provider_call' order by id`.execute(db);
+        await sql`delete from transaction_events where kind = 'provider_call'`.execute(db);
+      },
+    },
   };
 }
 

@@ -36,8 +36,8 @@ export interface ApiKeysTable {
 }
 
 /**
- * One row per transaction. The provider attempt lives on the row: a
- * transaction has exactly one provider order number, reused on every retry.
+ * One row per transaction. A transaction has exactly one provider order
+ * number, reused on every retry; each call made with it is a provider attempt.
  */
 export interface TransactionsTable {
   seq: Generated<number>;
@@ -238,6 +238,31 @@ export interface IdempotencyKeysTable {
   updated_at: number;
 }
 
+/**
+ * One provider call of a transaction (src/store/attempts.ts). Consecutive
+ * identical calls (a poll answering the same thing) share one row: `repeat_count`
+ * and `last_at` grow instead of the table. Summaries are short and redacted.
+ */
+export interface ProviderAttemptsTable {
+  id: Generated<number>;
+  transaction_seq: number;
+  at: number;
+  last_at: number;
+  repeat_count: Generated<number>;
+  provider: string;
+  call: string;
+  /** The outcome kind the adapter answered (paid, declined, unknown, ...). */
+  outcome: string;
+  code: string | null;
+  message: string | null;
+  http_status: number | null;
+  latency_ms: number;
+  request_summary: string | null;
+  response_summary: string | null;
+  /** JSON object of strings: what the adapter needs on later calls (e.g. UnionPay txnTime). */
+  provider_data: Generated<string>;
+}
+
 export interface Database {
   merchants: MerchantsTable;
   merchant_gateways: MerchantGatewaysTable;
@@ -253,4 +278,5 @@ export interface Database {
   sign_in_failures: SignInFailuresTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;
+  provider_attempts: ProviderAttemptsTable;
 }

@@ -42,7 +42,7 @@ test('an owner refunds part of a sale: browser and server checks, review, succes
   assert.equal(new URL(page.url()).pathname, detail(sale.ref));
   assert.equal((await page.locator('h1').innerText()).trim(), 'Sale 10.00 CNY');
   assert.equal(await stateText(page), 'Succeeded');
-  assert.ok(await page.locator('[data-event=provider_call]').count() >= 1);
+  assert.ok(await page.locator('[data-event=provider_attempt]').count() >= 1);
   await screenshot(page, 'dashboard-detail-sale', { desktop: true });
 
   await Promise.all([page.waitForURL(/\/refund$/), page.click('[data-action=refund]')]);

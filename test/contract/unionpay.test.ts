@@ -13,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import type { OnlineAdapter, OrderRequest, PayForm, RefundRequest } from '../../src/providers/contract.js';
 import {
-  createUnionPayAdapter, UNIONPAY_LIVE_BASE_URL, UNIONPAY_NO_NOTIFY_URL, verifyUnionPayNotification, type UnionPayCredentials,
+  createUnionPayAdapter, UNIONPAY_LIVE_BASE_URL, UNIONPAY_NO_NOTIFY_URL, unionPayTxnTimeData, verifyUnionPayNotification, type UnionPayCredentials,
 } from '../../src/providers/unionpay/adapter.js';
 import {
   loadOrCreateUnionPaySandboxKeys, UNIONPAY_SANDBOX_MER_ID, unionPaySandboxCredentials, type UnionPaySandboxKeys,
@@ -22,7 +22,7 @@ import { formatAnswer, parseAnswer, signFields, verifyFields } from '../../src/p
 import { unionPaySimulator } from '../../src/providers/unionpay/simulator.js';
 import { chinaTime } from '../../src/providers/china-time.js';
 import {
-  CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, otherKeyPair, pemBody, refundRequest as refundOf, traceChecker, useSimulatorServer,
+  CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, otherKeyPair, pemBody, refundRequest as refundOf, remembering, traceChecker, useSimulatorServer,
 } from '../support/contract.js';
 
 const TIMEOUT_MS = 1_000;
@@ -56,7 +56,8 @@ const sim = useSimulatorServer('unionpay', ({ dir, ledger, wallet }) => {
   });
 }, async (server) => {
   baseUrl = server.baseUrl;
-  adapter = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
+  // The engine hands each call the provider data earlier calls returned; so does this wrapper.
+  adapter = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS }));
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 });
@@ -453,9 +454,9 @@ describe('signatures and failures', () => {
     const { payForm } = await createOrder(sale);
     await press(await submitForm(payForm), 'pay');
     // Adapters that know the order's txnTime, each with a fetch that changes the answer.
-    const txnTimes = new Map([[sale.orderNo, payForm.fields['txnTime'] ?? '']]);
+    const txnTimes = unionPayTxnTimeData(sale.orderNo, payForm.fields['txnTime'] ?? '');
     const withFetch = (rewrite: (body: string) => string): OnlineAdapter =>
-      createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: rewritingFetch(rewrite), txnTimes });
+      remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: rewritingFetch(rewrite) }), { ...txnTimes });
     assert.equal(checkTrace(await withFetch((body) => body).query(sale.orderNo), 'queryTrans').kind, 'paid', 'the honest path works');
 
     const tampered = await withFetch((body) => body.replace('origRespCode=00', 'origRespCode=01')).query(sale.orderNo);
@@ -478,20 +479,20 @@ describe('signatures and failures', () => {
   test('HTTP errors and timeouts are unknown', async () => {
     const sale = orderRequest(1000);
     const { payForm } = await createOrder(sale);
-    const txnTimes = new Map([[sale.orderNo, payForm.fields['txnTime'] ?? '']]);
-    const failing = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, txnTimes, fetch: async () => new Response('busy', { status: 503 }) });
-    const failed = await failing.query(sale.orderNo);
+    const txnTimes = unionPayTxnTimeData(sale.orderNo, payForm.fields['txnTime'] ?? '');
+    const failing = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: async () => new Response('busy', { status: 503 }) });
+    const failed = await failing.query(sale.orderNo, txnTimes);
     assert.deepEqual(checkTrace(failed, 'queryTrans'), { kind: 'unknown', reason: 'HTTP 503' });
     assert.equal(failed.trace.httpStatus, 503);
     const hanging: typeof fetch = (_input, init) => new Promise((_resolve, reject) => {
       init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
     });
-    const slow = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: 100, txnTimes, fetch: hanging });
-    const timedOut = await slow.query(sale.orderNo);
+    const slow = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: 100, fetch: hanging });
+    const timedOut = await slow.query(sale.orderNo, txnTimes);
     const outcome = checkTrace(timedOut, 'queryTrans');
     assert.ok(outcome.kind === 'unknown' && /no answer within 100 ms/.test(outcome.reason), JSON.stringify(outcome));
     assert.equal(timedOut.trace.httpStatus, null);
-    const refused = await createUnionPayAdapter({ baseUrl: 'http://127.0.0.1:1', credentials, timeoutMs: TIMEOUT_MS, txnTimes }).query(sale.orderNo);
+    const refused = await createUnionPayAdapter({ baseUrl: 'http://127.0.0.1:1', credentials, timeoutMs: TIMEOUT_MS }).query(sale.orderNo, txnTimes);
     assert.equal(checkTrace(refused, 'queryTrans').kind, 'unknown');
   });
 
@@ -499,18 +500,19 @@ describe('signatures and failures', () => {
     const sale = orderRequest(1000);
     await payThroughPage(sale, 'pay');
     const { payForm } = await createOrder(sale);
-    const txnTimes = new Map([[sale.orderNo, payForm.fields['txnTime'] ?? '']]);
+    // Both adapters read the same stored data, as two processes read one database.
+    const stored = { ...unionPayTxnTimeData(sale.orderNo, payForm.fields['txnTime'] ?? '') };
     const lossy: typeof fetch = async (input, init) => {
       if (String(input).endsWith('/backTransReq.do')) throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') });
       return fetch(input, init);
     };
     const refund = refundRequest(sale, 100);
-    const lost = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, txnTimes, fetch: lossy });
+    const lost = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: lossy }), stored);
     const outcome = checkTrace(await lost.refund(refund), 'backTransReq');
     assert.ok(outcome.kind === 'unknown' && /ECONNRESET/.test(outcome.reason), JSON.stringify(outcome));
     assert.deepEqual(checkTrace(await lost.refundQuery(refund), 'queryTrans'), { kind: 'not_found' });
     // Sent again with the same refund orderId (and txnTime): it happens once.
-    const again = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, txnTimes });
+    const again = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS }), stored);
     assert.deepEqual(checkTrace(await again.refund(refund), 'backTransReq'), { kind: 'processing' });
     assert.deepEqual(checkTrace(await again.refundQuery(refund), 'queryTrans'), { kind: 'succeeded' });
     await assertLedger(sale.orderNo, { refunded_amount: 100 });
@@ -546,15 +548,15 @@ describe('queries name a transaction by orderId and txnTime', () => {
     const txnTime = payForm.fields['txnTime'] ?? '';
     const shifted = chinaTime(Date.now() - 3_600_000);
     assert.notEqual(shifted, txnTime);
-    const wrongTime = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, txnTimes: new Map([[sale.orderNo, shifted]]) });
-    const missed = await wrongTime.query(sale.orderNo);
+    const wrongTime = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
+    const missed = await wrongTime.query(sale.orderNo, unionPayTxnTimeData(sale.orderNo, shifted));
     assert.deepEqual(checkTrace(missed, 'queryTrans'), { kind: 'not_paid' });
     assert.equal(missed.trace.code, '34');
 
     const stranger = otherKeyPair();
-    const impostor = createUnionPayAdapter({
-      baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: stranger.privateKey }, timeoutMs: TIMEOUT_MS, txnTimes: new Map([[sale.orderNo, txnTime]]),
-    });
+    const impostor = remembering(createUnionPayAdapter({
+      baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: stranger.privateKey }, timeoutMs: TIMEOUT_MS,
+    }), { ...unionPayTxnTimeData(sale.orderNo, txnTime) });
     const refused = await impostor.query(sale.orderNo);
     assert.equal(checkTrace(refused, 'queryTrans').kind, 'unknown');
     assert.equal(refused.trace.code, '11');

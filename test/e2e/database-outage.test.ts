@@ -226,8 +226,7 @@ describe('database outages and shutdown (PostgreSQL)', () => {
       }, 'slow-1 final', 20_000);
       assert.equal(final.body.data.attributes.state, 'succeeded');
       const calls = await db.query<{ call: string }>(
-        `select e.data::json ->> 'call' as call from transaction_events e join transactions t on t.seq = e.transaction_seq
-         where t.client_id = 'slow-1' and e.kind = 'provider_call'`);
+        `select a.call from provider_attempts a join transactions t on t.seq = a.transaction_seq where t.client_id = 'slow-1'`);
       assert.ok(calls.rows.every((row) => row.call !== 'micropay'), `no second pay: ${calls.rows.map((r) => r.call)}`);
       assert.ok(calls.rows.some((row) => row.call === 'orderquery'), 'the order was queried');
       const orders = (await ledger(simulators.url)).filter((entry) => entry.amount === 50_056);

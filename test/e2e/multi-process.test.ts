@@ -22,7 +22,7 @@ import { type ServerProcess, cli, freePort, startServer } from '../support/proce
 const SALES = 60;
 const SUFFIXES = [0, 53, 55, 56, 54, 61, 51, 0, 53, 56];
 const SALE_GATEWAYS = GATEWAYS.filter((g) => g.currency !== 'TWD');
-/** The pay call of each provider, as recorded in provider_call events. */
+/** The pay call of each provider, as recorded in provider attempts. */
 const PAY_CALLS = ['micropay', 'alipay.trade.pay', 'oneTimeKeys/pay'];
 
 describe('several API and worker processes on one PostgreSQL database', () => {
@@ -135,8 +135,8 @@ describe('several API and worker processes on one PostgreSQL database', () => {
 
     // At most one pay call per sale: a worker that resumes a sent pay queries instead.
     const payCalls = await db.query<{ client_id: string; n: string }>(
-      `select t.client_id, count(*) as n from transaction_events e join transactions t on t.seq = e.transaction_seq
-       where t.merchant_id = $1 and e.kind = 'provider_call' and (e.data::json ->> 'call') = any($2) group by t.client_id`, [merchant.id, PAY_CALLS]);
+      `select t.client_id, sum(a.repeat_count) as n from provider_attempts a join transactions t on t.seq = a.transaction_seq
+       where t.merchant_id = $1 and a.call = any($2) group by t.client_id`, [merchant.id, PAY_CALLS]);
     assert.ok(payCalls.rows.length > SALES / 2, 'pay calls were recorded');
     for (const row of payCalls.rows) assert.equal(row.n, '1', `one pay call for ${row.client_id}`);
 

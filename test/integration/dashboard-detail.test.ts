@@ -64,9 +64,9 @@ for (const kind of DB_KINDS) {
       assert.ok(!text.includes('<b>&</b>'));
       assert.match(text, /data-event="created"/);
       assert.match(text, /data-event="state_changed"/);
-      assert.match(text, /wechatpay micropay<\/strong> · <span data-outcome>HTTP 200 · code SUCCESS · \d+ ms</);
+      assert.match(text, /wechatpay micropay<\/strong> · <span data-outcome>outcome paid · HTTP 200 · code SUCCESS · \d+ ms</);
       assert.match(text, /<details><summary>Request\/response summary \(redacted\)<\/summary><pre>[^<]*&quot;latencyMs&quot;: \d+/);
-      assert.ok(text.indexOf('data-event="created"') < text.indexOf('data-event="provider_call"'), 'oldest event first');
+      assert.ok(text.indexOf('data-event="created"') < text.indexOf('data-event="provider_attempt"'), 'oldest event first');
       assert.equal(count(text, /data-action="(refund|void)"/), 2);
     });
 

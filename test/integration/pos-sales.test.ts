@@ -95,15 +95,18 @@ for (const kind of DB_KINDS) {
       assert.equal(created.body.data.attributes.currency, 'USD');
     });
 
-    test('the event log records the provider calls without secrets', async () => {
+    test('the provider attempts and the event log record the calls without secrets', async () => {
       const { id } = await sale(1055);
       const row = await t.app.deps.store.db.selectFrom('transactions').selectAll().where('client_id', '=', id).executeTakeFirstOrThrow();
       assert.equal(row.auth_code_sealed, null, 'the auth code is erased once the sale is final');
       const events = await t.app.deps.store.db.selectFrom('transaction_events').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute();
-      const calls = events.filter((e) => e.kind === 'provider_call').map((e) => JSON.parse(e.data).call);
-      assert.deepEqual(calls.slice(0, 2), ['micropay', 'orderquery']);
+      const attempts = await t.app.deps.store.db.selectFrom('provider_attempts').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute();
+      assert.deepEqual(attempts.slice(0, 2).map((a) => [a.provider, a.call]), [['wechatpay', 'micropay'], ['wechatpay', 'orderquery']]);
+      assert.equal(attempts[0]?.request_summary, `orderNo=${row.provider_order_no} amount=1055 CNY`);
+      assert.equal(attempts.at(-1)?.outcome, 'paid');
       assert.ok(events.some((e) => e.kind === 'state_changed' && JSON.parse(e.data).to === 'succeeded'));
       assert.ok(!events.some((e) => e.data.includes('134567890123456789')));
+      assert.ok(!attempts.some((a) => JSON.stringify(a).includes('134567890123456789')), 'no attempt holds the auth code');
     });
   });
 }

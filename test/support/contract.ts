@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { money, type CurrencyCode } from '../../src/domain/money.js';
-import type { OrderRequest, PayRequest, RefundRequest, Traced } from '../../src/providers/contract.js';
+import type { OnlineAdapter, OrderRequest, PayRequest, ProviderData, RefundRequest, Traced } from '../../src/providers/contract.js';
 import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
 import { ledgerRoutes } from '../../src/simulators/routes.js';
 import { SandboxWallet } from '../../src/simulators/wallet.js';
@@ -204,4 +204,27 @@ export function otherKeyPair(): { privateKey: string; publicKey: string } {
   return generateKeyPairSync('rsa', {
     modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
+}
+
+/**
+ * An online adapter that keeps the provider data its calls return and hands it
+ * back on every later call, as the engine does with the attempts it stores.
+ * Adapters sharing one `store` share what they learned (a restarted process
+ * reading the same database).
+ */
+export function remembering(adapter: OnlineAdapter, store: Record<string, string> = {}): OnlineAdapter {
+  const keep = <T>(traced: Traced<T>): Traced<T> => {
+    Object.assign(store, traced.providerData ?? {});
+    return traced;
+  };
+  const data = (): ProviderData => ({ ...store });
+  return {
+    provider: adapter.provider,
+    mapFailure: (code) => adapter.mapFailure(code),
+    createOrder: async (request) => keep(await adapter.createOrder({ ...request, providerData: { ...data(), ...request.providerData } })),
+    query: async (orderNo, given) => keep(await adapter.query(orderNo, { ...data(), ...given })),
+    close: async (orderNo, given) => keep(await adapter.close(orderNo, { ...data(), ...given })),
+    refund: async (request) => keep(await adapter.refund({ ...request, providerData: { ...data(), ...request.providerData } })),
+    refundQuery: async (request) => keep(await adapter.refundQuery({ ...request, providerData: { ...data(), ...request.providerData } })),
+  };
 }

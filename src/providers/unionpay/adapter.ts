@@ -10,16 +10,16 @@
  * signature does not verify, respCode 03/04/06 — is `unknown`, never a decline.
  *
  * UnionPay names a transaction by merId + orderId + the txnTime it was sent
- * with, and every query must repeat that txnTime. The contract's query
- * (orderNo only) cannot carry it, so the adapter remembers each orderId's
- * txnTime in `txnTimes` (in memory by default); an order whose txnTime is not
- * known is `unknown`, never guessed.
+ * with, and every query must repeat that txnTime. The adapter returns each
+ * txnTime it sends as provider data (`txnTime:<orderId>`), CanCan stores it
+ * with the attempt and hands it back on later calls, so any process can query
+ * the order. An order whose txnTime is not handed back is `unknown`, never guessed.
  */
 import { performance } from 'node:perf_hooks';
 import { describeCallError } from '../call-errors.js';
 import { chinaTime } from '../china-time.js';
 import type {
-  CloseOutcome, OnlineAdapter, OrderOutcome, OrderRequest, ProviderTrace, QueryOutcome, RefundOutcome,
+  CloseOutcome, OnlineAdapter, OrderOutcome, OrderRequest, ProviderData, ProviderTrace, QueryOutcome, RefundOutcome,
   RefundQueryOutcome, RefundRequest, Traced,
 } from '../contract.js';
 import { mapUnionPayFailure } from './errors.js';
@@ -49,11 +49,12 @@ export const UNIONPAY_LIVE_BASE_URL = 'https://gateway.95516.com';
  */
 export const UNIONPAY_NO_NOTIFY_URL = 'https://notify.invalid/unionpay';
 
-/** orderId → the txnTime it was sent with (a Map will do). */
-export interface UnionPayTxnTimes {
-  get(orderId: string): string | undefined;
-  set(orderId: string, txnTime: string): unknown;
+/** The provider data naming the txnTime an orderId (a consume or a refund) was sent with. */
+export function unionPayTxnTimeData(orderId: string, txnTime: string): ProviderData {
+  return { [`txnTime:${orderId}`]: txnTime };
 }
+
+const txnTimeIn = (data: ProviderData | undefined, orderId: string): string | undefined => data?.[`txnTime:${orderId}`];
 
 export interface UnionPayAdapterOptions {
   /** Gateway origin (plus simulator prefix): `https://gateway.95516.com`, `http://host/_sim/unionpay`. */
@@ -64,7 +65,6 @@ export interface UnionPayAdapterOptions {
   now?: () => number;
   /** 07 PC (default) or 08 mobile: which payment page UnionPay shows. */
   channelType?: ChannelType;
-  txnTimes?: UnionPayTxnTimes;
 }
 
 type CallName = 'frontTransReq' | 'queryTrans' | 'backTransReq';
@@ -80,7 +80,6 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const channelType = options.channelType ?? '07';
-  const txnTimes: UnionPayTxnTimes = options.txnTimes ?? new Map<string, string>();
   const frontAction = `${baseUrl}${UNIONPAY_PATHS.front}`;
 
   const trace = (call: CallName, latencyMs: number, httpStatus: number | null, code: string | null, message: string | null): ProviderTrace =>
@@ -127,12 +126,12 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
 
   /** A txnTime this adapter never sent cannot be queried: say so instead of guessing. */
   function unknownTxnTime<T>(orderId: string, whenUnknown: (reason: string) => T): Traced<T> {
-    const reason = `txnTime of orderId ${orderId} is not known to this adapter; UnionPay queries need it`;
+    const reason = `txnTime of orderId ${orderId} was not handed to the adapter; UnionPay queries need it`;
     return { outcome: whenUnknown(reason), trace: trace('queryTrans', 0, null, null, reason) };
   }
 
-  async function query(orderNo: string): Promise<Traced<QueryOutcome>> {
-    const txnTime = txnTimes.get(orderNo);
+  async function query(orderNo: string, data?: ProviderData): Promise<Traced<QueryOutcome>> {
+    const txnTime = txnTimeIn(data, orderNo);
     const unknown = (reason: string): QueryOutcome => ({ kind: 'unknown', reason });
     if (txnTime === undefined) return unknownTxnTime(orderNo, unknown);
     return traced('queryTrans', UNIONPAY_PATHS.query, queryFields(credentials.merId, credentials.certId, orderNo, txnTime),
@@ -148,8 +147,7 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
     if (request.returnUrl === null) return declined('13', 'frontUrl (the return URL) is required for a front consume');
     try {
       // A retry of the same order must send the same txnTime, or UnionPay would see another transaction.
-      const txnTime = txnTimes.get(request.orderNo) ?? chinaTime(now());
-      txnTimes.set(request.orderNo, txnTime);
+      const txnTime = txnTimeIn(request.providerData, request.orderNo) ?? chinaTime(now());
       const fields = signFields(frontConsumeFields({
         merId: credentials.merId, certId: credentials.certId, orderId: request.orderNo, txnTime, money: request.money,
         frontUrl: request.returnUrl, backUrl: request.notifyUrl ?? UNIONPAY_NO_NOTIFY_URL,
@@ -159,6 +157,7 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
       return {
         outcome: { kind: 'created', qrCode, payForm: { action: frontAction, fields } },
         trace: trace('frontTransReq', 0, null, null, null),
+        providerData: unionPayTxnTimeData(request.orderNo, txnTime),
       };
     } catch (error) {
       const reason = `cannot sign the front consume: ${error instanceof Error ? error.name : 'error'}`; // never the key itself
@@ -173,8 +172,8 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
    * may yet move) → retry; never paid or failed → closed. Closing before
    * expiresAt cannot stop a shopper who is on UnionPay's page right now.
    */
-  async function close(orderNo: string): Promise<Traced<CloseOutcome>> {
-    const { outcome, trace: queryTrace } = await query(orderNo);
+  async function close(orderNo: string, data?: ProviderData): Promise<Traced<CloseOutcome>> {
+    const { outcome, trace: queryTrace } = await query(orderNo, data);
     switch (outcome.kind) {
       case 'paid':
         return { outcome: { kind: 'already_paid' }, trace: queryTrace };
@@ -194,7 +193,7 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
 
   /** A refund names the consume by its queryId, so the consume is queried first. */
   async function refund(request: RefundRequest): Promise<Traced<RefundOutcome>> {
-    const original = await query(request.orderNo);
+    const original = await query(request.orderNo, request.providerData);
     const sale = original.outcome;
     const viaQuery = (outcome: RefundOutcome): Traced<RefundOutcome> => ({ outcome, trace: original.trace });
     switch (sale.kind) {
@@ -215,18 +214,21 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
     }
     if (sale.providerTxnId === null) return viaQuery({ kind: 'unknown', reason: 'the paid sale has no queryId' });
     if (!isUnionPayOrderId(request.refundNo)) return viaQuery({ kind: 'declined', code: '10', message: 'refund orderId must be 8–40 letters and digits' });
-    // Remembered before sending: after a timeout, refundQuery must ask with this very txnTime.
-    const txnTime = txnTimes.get(request.refundNo) ?? chinaTime(now());
-    txnTimes.set(request.refundNo, txnTime);
+    // Handed back with every outcome, unknown ones too: after a timeout, refundQuery must ask with this very txnTime.
+    const txnTime = txnTimeIn(request.providerData, request.refundNo) ?? chinaTime(now());
     const result = await traced('backTransReq', UNIONPAY_PATHS.back, refundFields({
       merId: credentials.merId, certId: credentials.certId, orderId: request.refundNo, txnTime, money: request.refundMoney,
       origQryId: sale.providerTxnId, backUrl: UNIONPAY_NO_NOTIFY_URL, channelType,
     }), (fields) => toRefundOutcome(fields, request.refundNo), (reason): RefundOutcome => ({ kind: 'unknown', reason }));
-    return { outcome: result.outcome, trace: { ...result.trace, latencyMs: result.trace.latencyMs + original.trace.latencyMs } };
+    return {
+      outcome: result.outcome,
+      trace: { ...result.trace, latencyMs: result.trace.latencyMs + original.trace.latencyMs },
+      providerData: unionPayTxnTimeData(request.refundNo, txnTime),
+    };
   }
 
   async function refundQuery(request: RefundRequest): Promise<Traced<RefundQueryOutcome>> {
-    const txnTime = txnTimes.get(request.refundNo);
+    const txnTime = txnTimeIn(request.providerData, request.refundNo);
     const unknown = (reason: string): RefundQueryOutcome => ({ kind: 'unknown', reason });
     if (txnTime === undefined) return unknownTxnTime(request.refundNo, unknown);
     return traced('queryTrans', UNIONPAY_PATHS.query, queryFields(credentials.merId, credentials.certId, request.refundNo, txnTime),
