@@ -21,7 +21,7 @@ const posRefund: Case[] = [
       const [sale, refund] = [await row(w, related(s, 'sale')), await row(w, s.seq)];
       assert.deepEqual(w.provider.calls.at(-1)?.request, {
         orderNo: sale.provider_order_no, refundNo: refund.provider_order_no, saleMoney: { amount: SALE_AMOUNT, currency: 'CNY' },
-        refundMoney: { amount: REFUND_AMOUNT, currency: 'CNY' }, reason: 'Engine test', settledRefunds: [],
+        refundMoney: { amount: REFUND_AMOUNT, currency: 'CNY' }, reason: 'Engine test', settledRefunds: [], providerData: {},
       });
       await saleRefunded(REFUND_AMOUNT)(w, s);
     },

@@ -237,7 +237,8 @@ export async function row(w: EngineWorld, seq: number): Promise<TransactionRow> 
 
 /** Provider calls recorded in the transaction's history. */
 export async function recordedCalls(w: EngineWorld, seq: number): Promise<number> {
-  const result = await w.deps.store.db.selectFrom('transaction_events').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('transaction_seq', '=', seq).where('kind', '=', 'provider_call').executeTakeFirstOrThrow();
-  return Number(result.n);
+  // Identical repeated calls share one attempt row; its repeat count says how many calls it stands for.
+  const result = await w.deps.store.db.selectFrom('provider_attempts').select((eb) => eb.fn.sum<number>('repeat_count').as('n'))
+    .where('transaction_seq', '=', seq).executeTakeFirstOrThrow();
+  return Number(result.n ?? 0);
 }
