@@ -98,6 +98,8 @@ for (const kind of DB_KINDS) {
     });
 
     test('a version conflict during a step keeps the attempt of its provider call', async () => {
+      // The earlier tests' apps share this database: their workers would claim this test's job first.
+      for (const earlier of apps.splice(0)) await earlier.close();
       const app = await start({ worker: false });
       const { db, dialect } = app.deps.store;
       const apiKey = await testMerchant(app, ['wechatpay_cn_domestic']);
