@@ -5,7 +5,7 @@
  * trace, moves the transaction on and reschedules or ends the job. The step
  * reached is stored, so after a crash another worker resumes where it stood.
  *
- * Provider rules (API.md "How a POS sale is processed"): unknown outcomes are
+ * Provider rules (docs/api.md, "How a POS sale is processed"): unknown outcomes are
  * queried until the confirmation window ends, then the order is reversed;
  * the pay call is sent at most once per sale (a worker that finds it already
  * sent queries instead).

@@ -43,7 +43,7 @@ export interface ProviderRules {
 }
 
 /**
- * The providers' documented rules (PROVIDERS.md): WeChat Pay queries every
+ * The providers' documented rules (docs/providers.md, "Timing rules"): WeChat Pay queries every
  * 5–10 s for ~45 s; Alipay every 3–6 s for ~60 s; LINE Pay every 3–5 s, with a
  * 20 s read timeout, for 60 s at a point of sale.
  */

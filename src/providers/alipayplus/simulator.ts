@@ -7,7 +7,7 @@
  *
  * The shopper pays through the sandbox wallet: each payment's QR content and
  * cashier URL are registered in the ledger, and the scan handler applies the
- * test values (PROVIDERS.md) with `approveBehaviour`. What the simulator knows
+ * test values (docs/providers.md) with `approveBehaviour`. What the simulator knows
  * lives in the SimulatorLedger and is committed before it answers.
  */
 import { randomInt } from 'node:crypto';

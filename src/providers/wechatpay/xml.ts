@@ -1,6 +1,6 @@
 /**
  * WeChat Pay v2 bodies are flat `<xml>` documents: one root named `xml`
- * whose children are leaf elements, one per field (PROVIDERS.md). Every
+ * whose children are leaf elements, one per field (docs/providers.md). Every
  * value stays a string: 18-digit auth codes and 28-digit transaction ids do
  * not fit in a JS number, and signatures are computed over the raw text.
  */
