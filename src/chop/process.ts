@@ -12,7 +12,7 @@ import type { CoreDeps } from '../core/deps.js';
 import { type StepContext, assertNever, commit, moneyOf, orderNo, providerCalled, providerFailure, record, refundStep, traceEvent } from '../core/process.js';
 import { failure, type Failure } from '../domain/failures.js';
 import type { Job } from '../jobs/queue.js';
-import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';
+import type { CardAdapter, OnlineAdapter } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
 import { type TransactionRow, findBySeq, updateTransaction } from '../store/transactions.js';
@@ -38,7 +38,7 @@ export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): P
       return 'sale' in adapter ? cardChargeStep(ctx as StepContext<CardAdapter>, row) : walletChargeStep(ctx as StepContext<OnlineAdapter>, row);
     case 'refund':
     case 'cancel':
-      return refundStep(ctx as StepContext<RefundingAdapter>, row);
+      return refundStep(ctx, row);
     default:
       throw new Error(`${row.type} ${row.seq} is not a hosted-checkout transaction`);
   }

@@ -12,7 +12,7 @@
  */
 import type { Transaction } from 'kysely';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
-import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
+import { isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, ProviderTrace, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
@@ -143,7 +143,7 @@ export function providerCalled<T extends { readonly kind: string }>(deps: CoreDe
 export function moneyOf(row: TransactionRow) {
   const currency = row.currency;
   if (currency === null || !isCurrencyCode(currency)) throw new Error(`transaction ${row.seq} has no valid currency`);
-  return money(row.amount ?? 0, currency as CurrencyCode);
+  return money(row.amount ?? 0, currency);
 }
 
 export function orderNo(row: TransactionRow): string {

@@ -42,7 +42,7 @@ export function createAdapterSource(options: { config: Config; store: Store; sec
 
   function build<P extends PosProviderName>(provider: P, profile: GatewayProfile, endpoints: Endpoints, credentials: CredentialsByProvider[P]): PosAdapter {
     // Each case narrows `credentials` through the provider it was parsed for.
-    const creds = credentials as CredentialsByProvider[PosProviderName];
+    const creds = credentials;
     switch (provider) {
       case 'wechatpay':
         return createWeChatPayAdapter({ baseUrl: endpoints.wechatpay, credentials: creds as CredentialsByProvider['wechatpay'], timeoutMs: timeout('wechatpay') });

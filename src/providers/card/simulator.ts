@@ -372,7 +372,7 @@ function timeOfTxnId(txnId: string): number {
 function xmlDataOf(body: unknown): string | null {
   if (typeof body === 'string') return new URLSearchParams(body).get('xmldata');
   if (typeof body === 'object' && body !== null && 'xmldata' in body) {
-    const value: unknown = (body as { xmldata: unknown }).xmldata;
+    const value: unknown = body.xmldata;
     return typeof value === 'string' ? value : null;
   }
   return null;
