@@ -26,7 +26,6 @@ export default defineConfig(
       ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
-      '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
       // A switch over a union names every member (or has a default that proves it cannot happen).
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false }],
@@ -36,7 +35,11 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // Rethrowing what a catch caught (unknown) is fine; throwing a string or a plain object is not.
       '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true }],
-      '@typescript-eslint/restrict-template-expressions': 'off',
+      // Mistakes the type checker can see.
+      '@typescript-eslint/no-for-in-array': 'error',
+      '@typescript-eslint/no-implied-eval': 'error',
+      '@typescript-eslint/no-array-delete': 'error',
+      '@typescript-eslint/no-duplicate-type-constituents': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
