@@ -149,7 +149,7 @@ export function loadConfig(env: Env = process.env, providers: ProviderList = PRO
     logLevel: env.LOG_LEVEL || 'info',
     demo: flag(env, 'CANCAN_DEMO', true),
     checkoutExpiryMs: integer(env, 'CANCAN_CHECKOUT_EXPIRY_MS', 15 * 60_000, 1_000),
-    // API.md: at once, 1 min, 5 min, 15 min, 1 h, 6 h, then every 6 h until 72 h.
+    // docs/api.md, "IPN delivery": at once, 1 min, 5 min, 15 min, 1 h, 6 h, then every 6 h until 72 h.
     ipnRetrySchedule: parseDurationList('CANCAN_IPN_RETRY_SCHEDULE', env.CANCAN_IPN_RETRY_SCHEDULE || '0,1m,5m,15m,1h,6h'),
     ipnGiveUpMs: integer(env, 'CANCAN_IPN_GIVE_UP_MS', 72 * 3_600_000, 1),
     ipnTimeoutMs: integer(env, 'CANCAN_IPN_TIMEOUT_MS', 10_000, 100),

@@ -105,7 +105,7 @@ function moneyParams(params: Params, problems: Problems, maxAmountMajor: number)
 function optionalUrl(params: Params, name: string, problems: Problems): string | null {
   const value = present(params, name);
   if (value === undefined) return null;
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = new URL(value);
   } catch {

@@ -13,7 +13,7 @@ import { describeRequest } from '../core/attempts.js';
 import { type StepContext, assertNever, commit, commitCall, moneyOf, orderNo, providerCalled, providerDataFor, providerFailure, record, refundStep } from '../core/process.js';
 import { failure, type Failure } from '../domain/failures.js';
 import type { Job } from '../jobs/queue.js';
-import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';
+import type { CardAdapter, OnlineAdapter } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
 import { type TransactionRow, findBySeq, updateTransaction } from '../store/transactions.js';
@@ -39,7 +39,7 @@ export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): P
       return 'sale' in adapter ? cardChargeStep(ctx as StepContext<CardAdapter>, row) : walletChargeStep(ctx as StepContext<OnlineAdapter>, row);
     case 'refund':
     case 'cancel':
-      return refundStep(ctx as StepContext<RefundingAdapter>, row);
+      return refundStep(ctx, row);
     default:
       throw new Error(`${row.type} ${row.seq} is not a hosted-checkout transaction`);
   }

@@ -210,7 +210,7 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
         const user = await createUser(store.db, { email, password, role, merchantId, now });
         return json ? JSON.stringify({ user: { id: user.id, email: user.email, role, merchant: merchantId } }) : `User ${user.id} (${user.email}, ${role}${merchantId ? ` of ${merchantId}` : ''}) created.`;
       } catch (error) {
-        if (error instanceof AccountError) throw new Error(error.message);
+        if (error instanceof AccountError) throw new Error(error.message, { cause: error });
         throw error;
       }
     }

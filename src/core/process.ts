@@ -6,14 +6,14 @@
  * gets the provider data the transaction's earlier attempts left. The step
  * reached is stored, so after a crash another worker resumes where it stood.
  *
- * Provider rules (API.md "How a POS sale is processed"): unknown outcomes are
+ * Provider rules (docs/api.md, "How a POS sale is processed"): unknown outcomes are
  * queried until the confirmation window ends, then the order is reversed;
  * the pay call is sent at most once per sale (a worker that finds it already
  * sent queries instead).
  */
 import type { Transaction } from 'kysely';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
-import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
+import { isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
@@ -155,7 +155,7 @@ export function providerCalled<T extends { readonly kind: string }>(deps: CoreDe
 export function moneyOf(row: TransactionRow) {
   const currency = row.currency;
   if (currency === null || !isCurrencyCode(currency)) throw new Error(`transaction ${row.seq} has no valid currency`);
-  return money(row.amount ?? 0, currency as CurrencyCode);
+  return money(row.amount ?? 0, currency);
 }
 
 export function orderNo(row: TransactionRow): string {

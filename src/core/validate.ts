@@ -11,8 +11,7 @@ import { type CurrencyCode, DEFAULT_MAX_AMOUNT_MAJOR, isCurrencyCode, maxAmount,
  * The limits below are also the JSON Schema's (src/http/schemas/pos.ts, served
  * in the OpenAPI document); a test checks that schema and validator accept the same bodies.
  */
-const OPTIONAL_TEXT = ['description', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3'] as const;
-type OptionalText = (typeof OPTIONAL_TEXT)[number];
+type OptionalText = 'description' | 'pos_id' | 'mch_level_1' | 'mch_level_2' | 'mch_level_3';
 /** Longest description, pos_id and mch_level_1..3. */
 export const MAX_TEXT = 255;
 export const MAX_GATEWAY_LENGTH = 64;

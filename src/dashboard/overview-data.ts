@@ -102,7 +102,7 @@ async function periodFigures(db: Db, scope: Scope, since: number): Promise<Perio
   for (const row of await payments.execute()) {
     const count = Number(row.n);
     const volume = joinSum(row.volume_hi, row.volume_lo);
-    add(byState as Map<string, Tally>, row.state, count, row.currency, volume);
+    add(byState, row.state, count, row.currency, volume);
     if (row.state !== 'succeeded') continue;
     add(byGateway, row.gateway ?? '—', count, row.currency, volume);
     if (row.currency !== null) add(succeeded, row.currency, count, row.currency, volume);

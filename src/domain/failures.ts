@@ -16,7 +16,7 @@ export const FAILURE_CODES = [
   'transaction_id_failure',
   'unknown_failure',
   'void_not_allowed_failure',
-  // Additive (API.md): a sale voided while it was still pending.
+  // Additive (docs/api.md, "Creating a transaction"): a sale voided while it was still pending.
   'sale_voided_failure',
 ] as const;
 

@@ -21,7 +21,7 @@ export type ScanResult =
 export type WalletScanHandler = (orderNo: string, action: ScanAction) => ScanResult;
 
 /**
- * What an approval does, by the test values (PROVIDERS.md) on the amount's
+ * What an approval does, by the test values (docs/providers.md) on the amount's
  * last two digits: the same values as the POS flows, seen from the customer.
  */
 export type ApproveBehaviour = 'pay' | 'insufficient_balance' | 'not_allowed' | 'confirm_later' | 'never_confirm';

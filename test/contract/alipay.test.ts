@@ -1,6 +1,6 @@
 /**
  * The Alipay adapter against the Alipay simulator over real HTTP: every test
- * value from PROVIDERS.md, queries, cancels, refunds, timeouts, signatures
+ * value from docs/providers.md, queries, cancels, refunds, timeouts, signatures
  * both ways, the wire format, and a cross-check with the independent
  * `alipay-sdk` package (it signs requests our simulator must accept, and
  * verifies the answers our simulator signs).

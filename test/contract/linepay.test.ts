@@ -1,6 +1,6 @@
 /**
  * The LINE Pay adapter against the LINE Pay simulator over real HTTP: every
- * test value from PROVIDERS.md (TH/THB, and a TW/TWD sample), queries,
+ * test value from docs/providers.md (TH/THB, and a TW/TWD sample), queries,
  * reversals, refunds, timeouts, v4 and v2 authentication, lossless
  * transaction ids and the wire format.
  */

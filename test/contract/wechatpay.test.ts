@@ -1,6 +1,6 @@
 /**
  * The WeChat Pay adapter against the WeChat Pay simulator over real HTTP:
- * every test value from PROVIDERS.md, plus queries, reversals, refunds,
+ * every test value from docs/providers.md, plus queries, reversals, refunds,
  * timeouts, signatures and the sandbox ledger.
  */
 import assert from 'node:assert/strict';

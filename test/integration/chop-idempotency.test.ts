@@ -25,7 +25,7 @@ async function post(baseUrl: string, path: string, apiKey: string, fields: Recor
   const body = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString();
   const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body });
   const bytes = Buffer.from(await response.arrayBuffer());
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch {

@@ -72,7 +72,7 @@ for (const kind of DB_KINDS) {
       assert.equal((await scan(f.url, qr, 'approve')).status, 200);
       assert.equal((await waitInquire(f.url, f.merchant.apiKey, id, (b) => b.notify_result !== null)).notify_result, 'success');
       assert.equal((await chop(f.url, '/chop/refund', f.merchant.apiKey, { transaction_id: id, amount: 199, currency: 'USD', reason: 'test' })).body.refunded, true);
-      await waitFor(async () => (await db.selectFrom('transactions').select('state').where('type', '=', 'refund').where('channel', '=', 'chop').where('state', '=', 'succeeded').executeTakeFirst()));
+      await waitFor(async () => db.selectFrom('transactions').select('state').where('type', '=', 'refund').where('channel', '=', 'chop').where('state', '=', 'succeeded').executeTakeFirst());
       // Merchant B: one CNY sale.
       const other = uniqueId('b');
       assert.equal((await call(f.url, 'POST', '/api/v2/transactions', { key: f.other.apiKey, body: saleBody(other, 2000) })).status, 201);

@@ -22,8 +22,8 @@ describe('logging', () => {
   after(() => t.close());
 
   const lines = (): LogLine[] => t.logs.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as LogLine);
-  const refOf = async (clientId: string) => (await t.app.deps.store.db.selectFrom('transactions').select(['ref', 'request_id'])
-    .where('merchant_id', '=', m.id).where('client_id', '=', clientId).executeTakeFirstOrThrow());
+  const refOf = async (clientId: string) => t.app.deps.store.db.selectFrom('transactions').select(['ref', 'request_id'])
+    .where('merchant_id', '=', m.id).where('client_id', '=', clientId).executeTakeFirstOrThrow();
 
   test('a well-formed X-Request-Id is answered back and follows the sale into the worker\'s provider call', async () => {
     const id = uniqueId('sale');

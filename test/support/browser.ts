@@ -21,14 +21,14 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 /** Launches Chromium before the file's first test and closes it after the last; call at the top level of a test file. */
 export function useBrowser(): { browser(): Browser; newPage(options?: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page }> } {
   let instance: Browser | null = null;
-  let launchError: unknown = null;
+  let launchError: Error | null = null;
   const contexts: BrowserContext[] = [];
   before(async () => {
     // A failed launch fails each test, not this hook: a failing hook would skip the file's other `after` hooks and leave its server running.
     try {
       instance = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
     } catch (error) {
-      launchError = error;
+      launchError = error instanceof Error ? error : new Error(String(error));
     }
   });
   after(async () => {

@@ -51,7 +51,7 @@ export function useDashboardApp(kind: DbKind = 'sqlite', env: Record<string, str
     const [owner, staff, otherOwner, operator] = await Promise.all([
       user('owner', merchant.id, 'owner'), user('staff', merchant.id, 'staff'), user('owner', other.id, 'other-owner'), user('operator', null, 'operator'),
     ]);
-    fixture = { app, url: app.url, merchant, other, owner: owner!, staff: staff!, otherOwner: otherOwner!, operator: operator! };
+    fixture = { app, url: app.url, merchant, other, owner, staff, otherOwner, operator };
   });
   after(async () => {
     await fixture?.app.close();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { canonicalString, parseSignType, signFields, verifyFields, withSignature } from '../../src/providers/wechatpay/sign.js';
 
-// The test vector from PROVIDERS.md (WeChat Pay v2 signature documentation).
+// The test vector in docs/providers.md, "WeChat Pay: signatures" (from WeChat Pay's v2 signature documentation).
 const VECTOR_FIELDS = {
   appid: 'wxd930ea5d5a258f4f',
   mch_id: '10000100',

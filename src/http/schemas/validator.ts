@@ -41,7 +41,7 @@ const bodyAjv = new Ajv({ ...OPTIONS, coerceTypes: false });
 /** Query strings, path parameters and headers are text: "25" is an integer page size (checked on a copy). */
 const textAjv = new Ajv({ ...OPTIONS, coerceTypes: true });
 for (const ajv of [bodyAjv, textAjv]) {
-  for (const schema of [...POS_SCHEMAS, ...CHOP_SCHEMAS]) ajv.addSchema(schema as AnySchema);
+  for (const schema of [...POS_SCHEMAS, ...CHOP_SCHEMAS]) ajv.addSchema(schema);
 }
 
 /** Compiles `schema` for a request part: the first ajv error of a value, or null when it fits. */

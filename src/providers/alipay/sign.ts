@@ -1,5 +1,5 @@
 /**
- * Alipay Open Platform RSA2 signatures (PROVIDERS.md, "Alipay"; Alipay's
+ * Alipay Open Platform RSA2 signatures (docs/providers.md, "Alipay"; Alipay's
  * "签名" / "验签" guides).
  *
  * Requests: every parameter except `sign` (so `sign_type` IS signed), empty

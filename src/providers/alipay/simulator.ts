@@ -3,8 +3,8 @@
  * .precreate, .query, .cancel, .close, .refund and .fastpay.refund.query,
  * speaking real signed form requests and signed JSON answers. Register with
  * `prefix: '/_sim/alipay'`; it serves `POST /gateway.do`. Outcomes are chosen
- * by the last two digits of total_amount in minor units (PROVIDERS.md,
- * "Simulators: the test values"); for precreated orders they apply when the
+ * by the last two digits of total_amount in minor units (docs/providers.md,
+ * "Simulator test values"); for precreated orders they apply when the
  * sandbox wallet approves the scanned code. What the simulator knows lives in
  * the SimulatorLedger and is committed before it answers.
  *

@@ -7,12 +7,12 @@
  *
  * The shopper pays through the sandbox wallet: each payment's QR content and
  * cashier URL are registered in the ledger, and the scan handler applies the
- * test values (PROVIDERS.md) with `approveBehaviour`. What the simulator knows
+ * test values (docs/providers.md) with `approveBehaviour`. What the simulator knows
  * lives in the SimulatorLedger and is committed before it answers.
  */
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isCurrencyCode, lastTwoDigits } from '../../domain/money.js';
 import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
@@ -400,7 +400,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     const prefix = app.prefix;
-    const route = async (request: FastifyRequest<{ Params: { api: string } }>, reply: import('fastify').FastifyReply) => {
+    const route = async (request: FastifyRequest<{ Params: { api: string } }>, reply: FastifyReply) => {
       const origin = `${request.protocol}://${request.host}${prefix}`;
       const path = request.url.split('?')[0]?.slice(prefix.length) ?? '';
       const clientId = header(request, 'client-id') ?? '';
@@ -419,7 +419,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     app.post('/ams/sandbox/api/v1/payments/:api', route);
 
     // What a shopper's phone would open from the code: a plain page pointing at the sandbox wallet.
-    const cashierPage = async (request: FastifyRequest<{ Params: { paymentId: string } }>, reply: import('fastify').FastifyReply) => {
+    const cashierPage = async (request: FastifyRequest<{ Params: { paymentId: string } }>, reply: FastifyReply) => {
       const order = findByPaymentId(request.params.paymentId);
       if (order === null) return reply.code(404).type('text/plain').send('No such Alipay+ payment');
       return reply.type('text/plain; charset=utf-8').send(

@@ -3,7 +3,7 @@
  * of `processxml.do` (ccsale, ccreturn, ccvoid, txnquery), reading the form
  * field `xmldata` and answering XML. Register with `prefix: '/_sim/card'`.
  *
- * Outcomes follow PROVIDERS.md: test cards (4111111111111111,
+ * Outcomes follow docs/providers.md, "Simulator test values": test cards (4111111111111111,
  * 5555555555554444, 378282246310005 approve; 4000000000000002 declines;
  * 4000000000009995 has insufficient funds), any past expiry declines, CVC 000
  * is a CVV2 mismatch; then the amount test values that make sense for cards
@@ -372,7 +372,7 @@ function timeOfTxnId(txnId: string): number {
 function xmlDataOf(body: unknown): string | null {
   if (typeof body === 'string') return new URLSearchParams(body).get('xmldata');
   if (typeof body === 'object' && body !== null && 'xmldata' in body) {
-    const value: unknown = (body as { xmldata: unknown }).xmldata;
+    const value: unknown = body.xmldata;
     return typeof value === 'string' ? value : null;
   }
   return null;

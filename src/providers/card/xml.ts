@@ -24,6 +24,7 @@ export class ConvergeXmlError extends Error {
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Characters XML 1.0 cannot carry at all. */
+// eslint-disable-next-line no-control-regex -- these are exactly the characters XML 1.0 forbids
 const NON_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 const parser = new XMLParser({

@@ -1,5 +1,5 @@
 /**
- * LINE Pay `returnCode`s as data (PROVIDERS.md, "LINE Pay"; LINE Pay API
+ * LINE Pay `returnCode`s as data (docs/providers.md, "LINE Pay"; LINE Pay API
  * documents, "Return codes"): how sure each answer is, and which blueprint
  * failure code each definite refusal becomes.
  */

@@ -1,5 +1,5 @@
 /**
- * LINE Pay request authentication (PROVIDERS.md, "LINE Pay"; LINE Pay API
+ * LINE Pay request authentication (docs/providers.md, "LINE Pay"; LINE Pay API
  * documents, "API authentication"). LINE Pay answers are not signed: only
  * requests carry credentials.
  *

@@ -5,7 +5,7 @@
  * authentication. Register with `prefix: '/_sim/linepay'`.
  *
  * Outcomes are chosen by the last two digits of the amount in minor units
- * (amount × 100 for THB and TWD; PROVIDERS.md, "Simulators: the test
+ * (amount × 100 for THB and TWD; docs/providers.md, "Simulator test
  * values"). Since LINE Pay takes whole TWD, TWD amounts always end in 00 and
  * are paid. What the simulator knows lives in the SimulatorLedger and is
  * committed before it answers. Like LINE Pay, every answer is HTTP 200 with

@@ -18,7 +18,7 @@
  *
  * The order exists at UnionPay only once the form is posted; until the
  * shopper decides, queries answer 34 (no such transaction), as the real
- * gateway does for an unpaid gateway order. Test values (PROVIDERS.md) apply
+ * gateway does for an unpaid gateway order. Test values (docs/providers.md) apply
  * to "Pay" through `approveBehaviour`: 51 → declined (64 insufficient
  * balance), 53 → processing then paid after confirmDelayMs, 54 → processing
  * until payTimeout then failed, 57 → declined (63 card state); 58 → the form

@@ -13,7 +13,7 @@ import type { FailureCode } from '../../domain/failures.js';
 export type ErrorClass = 'unknown' | 'awaiting_customer' | 'definite';
 
 /**
- * micropay. PROVIDERS.md lists SYSTEMERROR and BANKERROR as "query".
+ * micropay. SYSTEMERROR and BANKERROR mean "query" (docs/providers.md, "WeChat Pay: answers").
  * ORDERPAID is documented as definite, but it means a payment with this
  * out_trade_no already exists, so the caller queries it rather than failing
  * a sale that may well be paid.

@@ -1,5 +1,5 @@
 /**
- * WeChat Pay merchant API v2 signatures (PROVIDERS.md, "Signature"):
+ * WeChat Pay merchant API v2 signatures (docs/providers.md, "WeChat Pay: signatures"):
  * every non-empty field except `sign`, sorted by name in ASCII order, joined
  * as `k=v` with `&` using the raw (unescaped) values, then `&key=<API key>`.
  * The digest is MD5 of that string, or HMAC-SHA256 keyed by the API key when

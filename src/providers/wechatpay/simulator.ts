@@ -3,7 +3,7 @@
  * (trade_type=NATIVE), closeorder, orderquery, reverse, refund and
  * refundquery, speaking real signed XML. Register with
  * `prefix: '/_sim/wechatpay'`. Outcomes are chosen by the last two digits of
- * total_fee (PROVIDERS.md, "Simulators: the test values"); for Native orders
+ * total_fee (docs/providers.md, "Simulator test values"); for Native orders
  * they apply when the sandbox wallet approves the scanned code. What the
  * simulator knows lives in the SimulatorLedger and is committed before it
  * answers.

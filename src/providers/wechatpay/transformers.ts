@@ -2,7 +2,7 @@
  * Pure WeChat Pay v2 transformers: domain requests → unsigned wire fields,
  * verified wire responses → contract outcomes. No HTTP, no clock, no secrets.
  *
- * Every response has two layers (PROVIDERS.md): `return_code` says whether
+ * Every response has two layers (docs/providers.md, "WeChat Pay: answers"): `return_code` says whether
  * the call was understood, then `result_code` says what happened, with
  * `err_code` / `err_code_des` on FAIL. A missing or unexpected value at either
  * layer is never read as a refusal: it is `unknown`.
@@ -35,7 +35,7 @@ const REFUND_DESC_MAX_CHARS = 80;
 
 // ---------------------------------------------------------------- requests
 
-/** WeChat customer codes: 18 digits starting 10–15 (PROVIDERS.md). */
+/** WeChat customer codes: 18 digits starting 10–15 (docs/providers.md, "WeChat Pay"). */
 export function isWeChatAuthCode(authCode: string): boolean {
   return /^1[0-5]\d{16}$/.test(authCode);
 }

@@ -1,6 +1,6 @@
 /**
  * WeChat Pay v2 bodies are flat `<xml>` documents: one root named `xml`
- * whose children are leaf elements, one per field (PROVIDERS.md). Every
+ * whose children are leaf elements, one per field (docs/providers.md). Every
  * value stays a string: 18-digit auth codes and 28-digit transaction ids do
  * not fit in a JS number, and signatures are computed over the raw text.
  */
@@ -16,6 +16,7 @@ export class WeChatXmlError extends Error {
 /** Field names are plain identifiers (appid, out_trade_no, refund_status_0, ...). */
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Characters XML 1.0 cannot carry, not even inside CDATA. */
+// eslint-disable-next-line no-control-regex -- these are exactly the characters XML 1.0 forbids
 const NON_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const CDATA = '#cdata';
 
