@@ -71,7 +71,7 @@ export class ScriptedProvider {
 
   /** Adds the next expected call and how it ends. */
   expect<K extends CallName>(call: K, behaviour: Behaviour<K>, during?: () => Promise<void>): this {
-    this.script.push({ call, ...behaviour, ...(during ? { during } : {}) } as ScriptItem);
+    this.script.push({ call, ...behaviour, ...(during ? { during } : {}) });
     return this;
   }
 
