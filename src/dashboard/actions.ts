@@ -62,7 +62,7 @@ export function checkRefundAmount(ctx: DashContext, facts: Facts, typed: string)
   if (amount <= 0) return t('amountNotPositive');
   if (!partialAllowed(row) && amount !== row.amount) return t('amountNotFull', { full: amountText(row.amount, currency) });
   const left = leftToRefund(facts);
-  if (amount > left) return t('amountTooMuch', { left: amountText(left, currency) });
+  if (BigInt(amount) > left) return t('amountTooMuch', { left: amountText(left, currency) });
   return { ok: true, amount };
 }
 
