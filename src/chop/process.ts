@@ -9,7 +9,8 @@
  */
 import type { Transaction } from 'kysely';
 import type { CoreDeps } from '../core/deps.js';
-import { type StepContext, assertNever, commit, moneyOf, orderNo, providerCalled, providerFailure, record, refundStep, traceEvent } from '../core/process.js';
+import { type StepContext, commit, moneyOf, orderNo, providerCalled, providerFailure, record, refundStep, traceEvent } from '../core/process.js';
+import { assertNever } from '../domain/assert-never.js';
 import { failure, type Failure } from '../domain/failures.js';
 import type { Job } from '../jobs/queue.js';
 import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';

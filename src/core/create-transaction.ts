@@ -4,6 +4,7 @@
  * happen later, in the worker.
  */
 import type { Transaction } from 'kysely';
+import { assertNever } from '../domain/assert-never.js';
 import { ApiError, attributeError } from '../domain/errors.js';
 import { type Failure, failure } from '../domain/failures.js';
 import { newTransactionRef } from '../domain/ids.js';
@@ -154,10 +155,8 @@ async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller
       return insertVoid(deps, trx, base, request.attributes.sale, Number(caller.merchant.void_window_ms), now);
     case 'refund':
       return insertRefund(deps, trx, base, request.attributes.sale, request.attributes.amount, now);
-    default: {
-      const unreachable: never = request;
-      throw new Error(`unknown transaction type ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(request);
   }
 }
 

@@ -11,6 +11,7 @@
  * sent queries instead).
  */
 import type { Transaction } from 'kysely';
+import { assertNever } from '../domain/assert-never.js';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, ProviderTrace, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
@@ -398,8 +399,4 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     default:
       throw new Error(`refund ${row.seq} is at unexpected step ${row.step}`);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unhandled outcome ${JSON.stringify(value)}`);
 }

@@ -11,6 +11,7 @@ import { CANCEL_MESSAGES, REFUND_REFUSALS, requestCancel, requestRefund } from '
 import { createTransaction } from '../core/create-transaction.js';
 import type { CoreDeps } from '../core/deps.js';
 import { waitUntilFinal } from '../core/waiting.js';
+import { assertNever } from '../domain/assert-never.js';
 import { ApiError } from '../domain/errors.js';
 import { randomHex } from '../domain/ids.js';
 import { currencyExponent, fromMajorUnitString } from '../domain/money.js';
@@ -84,10 +85,8 @@ export async function performAction(deps: CoreDeps, ctx: DashContext, facts: Fac
       return chopCancel(deps, ctx, facts, input);
     case 'resend':
       return resend(deps, ctx, facts);
-    default: {
-      const unreachable: never = action;
-      throw new Error(`unknown action ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(action);
   }
 }
 
