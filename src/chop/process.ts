@@ -16,7 +16,8 @@ import type { Job } from '../jobs/queue.js';
 import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
-import { type TransactionRow, findBySeq, updateTransaction } from '../store/transactions.js';
+import { markVoided } from '../store/payment-claims.js';
+import { type TransactionRow, enqueueJob, findBySeq, updateTransaction } from '../store/transactions.js';
 import { checkoutOf, serializeCheckout } from './checkout-data.js';
 import { enqueueIpn } from './ipn.js';
 import { paymentMethod } from './methods.js';
@@ -61,10 +62,10 @@ export async function finishCharge(
       if (outcome.paid) {
         // Paid before it could be closed: the cancel refunds it in full.
         await updateTransaction(trx, cancel, now, { step: 'refund', amount: charge.amount });
-        await trx.insertInto('jobs').values({ transaction_seq: cancel.seq, run_at: now, attempts: 0, created_at: now }).execute();
+        await enqueueJob(trx, cancel.seq, now, now);
       } else {
         await updateTransaction(trx, cancel, now, {}, { state: 'succeeded' });
-        await trx.updateTable('transactions').set((eb) => ({ voided: 1, version: eb('version', '+', 1) })).where('seq', '=', charge.seq).execute();
+        await markVoided(trx, charge.seq, now);
       }
     }
   }

@@ -19,6 +19,7 @@ import { type ProviderRules, gatewayProfile, providerRules } from '../providers/
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import { childLogger, transactionBindings } from '../observability/logging.js';
 import { transact } from '../observability/transact.js';
+import { addRefunded, releaseClaim } from '../store/payment-claims.js';
 import type { Database } from '../store/schema.js';
 import { type TransactionRow, VersionConflict, addEvent, findBySeq, updateTransaction } from '../store/transactions.js';
 import type { CoreDeps } from './deps.js';
@@ -277,10 +278,11 @@ export function providerFailure(adapter: RefundingAdapter, code: string, message
 
 /** Ends a sale; a void that claimed it succeeds in the same transaction. */
 async function finishSaleAndVoid(trx: Transaction<Database>, sale: TransactionRow, now: number, why: Failure): Promise<void> {
-  await updateTransaction(trx, sale, now, {}, { state: 'failed', failure: why });
-  if (sale.void_seq === null) return;
-  const voidRow = await findBySeq(trx, sale.void_seq);
-  if (voidRow && voidRow.state === 'pending') await updateTransaction(trx, voidRow, now, {}, { state: 'succeeded' });
+  const voidRow = sale.void_seq === null ? undefined : await findBySeq(trx, sale.void_seq);
+  const voiding = voidRow !== undefined && voidRow.state === 'pending';
+  // The void succeeds with it, so the sale shows `voided`, as after a void of a succeeded sale.
+  await updateTransaction(trx, sale, now, voiding ? { voided: 1 } : {}, { state: 'failed', failure: why });
+  if (voiding) await updateTransaction(trx, voidRow, now, {}, { state: 'succeeded' });
 }
 
 // ─── Voids of succeeded sales ───────────────────────────────────────────────
@@ -339,19 +341,14 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
   const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
     // A cancel that refunded the charge also marks it cancelled.
-    await trx.updateTable('transactions')
-      .set((eb) => ({ refunded_amount: eb('refunded_amount', '+', row.amount ?? 0), version: eb('version', '+', 1), updated_at: now, ...(row.type === 'cancel' ? { voided: 1 } : {}) }))
-      .where('seq', '=', sale.seq).execute();
+    await addRefunded(trx, sale.seq, row.amount ?? 0, now, { cancelled: row.type === 'cancel' });
     return { done: true };
   };
 
   const fail = async (trx: Transaction<Database>, now: number, why: Failure): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'failed', failure: why });
     // A failed cancel releases the charge, so it can be cancelled or refunded again.
-    if (row.type === 'cancel') {
-      await trx.updateTable('transactions').set((eb) => ({ void_seq: null, version: eb('version', '+', 1), updated_at: now }))
-        .where('seq', '=', sale.seq).where('void_seq', '=', row.seq).execute();
-    }
+    if (row.type === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
     return { done: true };
   };
 
