@@ -3,7 +3,6 @@
  * actions apply. The rules mirror the core's own checks so the page hides
  * buttons that would be refused; the core still decides.
  */
-import type { Selectable } from 'kysely';
 import { checkoutOf } from '../chop/checkout-data.js';
 import { paymentMethod } from '../chop/methods.js';
 import type { CoreDeps } from '../core/deps.js';
@@ -14,7 +13,7 @@ import { withinCancelWindow, withinRefundWindow, withinVoidWindow } from '../dom
 import { type CurrencyCode, currencyExponent, isCurrencyCode } from '../domain/money.js';
 import { gatewayProfile } from '../providers/registry.js';
 import { type Merchant, findMerchant } from '../store/merchants.js';
-import type { NotificationAttemptsTable, NotificationsTable } from '../store/schema.js';
+import { type NotificationWithAttempts, notificationsOf } from '../store/chop-reads.js';
 import type { TransactionRow } from '../store/transactions.js';
 import { auditTrail } from './accounts.js';
 import { majorDigits } from './amounts.js';
@@ -25,10 +24,7 @@ export interface TimelineEvent {
   readonly data: Record<string, unknown>;
 }
 
-export interface NotificationWithAttempts {
-  readonly notification: Selectable<NotificationsTable>;
-  readonly attempts: readonly Selectable<NotificationAttemptsTable>[];
-}
+export type { NotificationWithAttempts } from '../store/chop-reads.js';
 
 /** The row and its surroundings: what the rules and the page need. */
 export interface Facts {
@@ -65,13 +61,10 @@ export async function loadDetail(deps: CoreDeps, row: TransactionRow, known?: Me
   const facts = await loadFacts(deps, row, known);
   const events = (await db.selectFrom('transaction_events').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute())
     .map((e) => ({ at: Number(e.at), kind: e.kind, data: parseData(e.data) }));
-  const notifications = row.type === 'charge' ? await db.selectFrom('notifications').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute() : [];
-  const attempts = notifications.length === 0 ? [] : await db.selectFrom('notification_attempts').selectAll()
-    .where('notification_id', 'in', notifications.map((n) => n.id)).orderBy('id').execute();
   return {
     ...facts,
     events,
-    notifications: notifications.map((notification) => ({ notification, attempts: attempts.filter((a) => Number(a.notification_id) === Number(notification.id)) })),
+    notifications: row.type === 'charge' ? await notificationsOf(db, row.seq) : [],
     activity: await auditTrail(db, row.ref),
   };
 }
