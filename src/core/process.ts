@@ -345,8 +345,9 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     return { done: true };
   };
 
-  const fail = async (trx: Transaction<Database>, now: number, why: Failure): Promise<Next> => {
-    await updateTransaction(trx, row, now, {}, { state: 'failed', failure: why });
+  // The provider's own code is kept: a CHOP refund answers with a refusal code derived from it (chop/refund-answers.ts).
+  const fail = async (trx: Transaction<Database>, now: number, why: Failure, providerCode: string | null = null): Promise<Next> => {
+    await updateTransaction(trx, row, now, providerCode === null ? {} : { last_provider_code: providerCode }, { state: 'failed', failure: why });
     // A failed cancel releases the charge, so it can be cancelled or refunded again.
     if (row.type === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
     return { done: true };
@@ -364,7 +365,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
             await updateTransaction(trx, row, now, { step: 'refund_query' });
             return { runAt: now + poll };
           case 'declined':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message));
+            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
           case 'unknown':
             // Safe to send again: the refund number makes the provider refund at most once.
             return { runAt: now + backoff(poll, job.attempts) };
@@ -384,7 +385,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
           case 'unknown':
             return { runAt: now + poll };
           case 'failed':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message));
+            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
           case 'not_found':
             await updateTransaction(trx, row, now, { step: 'refund' });
             return { runAt: now };

@@ -161,6 +161,27 @@ for (const kind of DB_KINDS) {
       assert.equal(unknown.body.result, 'fail');
     });
 
+    test('inquire_methods=real (the plural some clients send) asks the provider at once, as inquire_method=real does', async () => {
+      const created = await charge({ payment_method: 'alipay' });
+      const id = idFromUrl(created.body.url);
+      const qr = await qrOf(id);
+      const db = t.app.deps.store.db;
+      const { seq } = await db.selectFrom('transactions').select('seq').where('ref', '=', id).executeTakeFirstOrThrow();
+      // Park the charge's poll an hour away, while no worker holds it: only an inquire that asks the provider can now see the payment.
+      for (;;) {
+        const parked = await db.updateTable('jobs').set({ run_at: Date.now() + 3_600_000 }).where('transaction_seq', '=', seq)
+          .where('done_at', 'is', null).where('lease_until', 'is', null).executeTakeFirst();
+        if (Number(parked.numUpdatedRows) === 1) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal((await scan(t.url, qr, 'approve')).status, 200);
+      const stored = await chop(t.url, '/chop/inquire', m.apiKey, { q: id });
+      assert.equal(stored.body.notify_result, null);
+      const real = await chop(t.url, '/chop/inquire', m.apiKey, { q: id, inquire_methods: 'real' });
+      assert.equal(real.status, 200);
+      assert.equal(real.body.notify_result, 'success');
+    });
+
     test('a declined payment ends with notify_result fail; another merchant cannot see the charge', async () => {
       const created = await charge({ payment_method: 'wechatpay' });
       const id = idFromUrl(created.body.url);

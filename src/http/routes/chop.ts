@@ -12,6 +12,7 @@ import { createCharge } from '../../chop/charges.js';
 import { resendIpn } from '../../chop/ipn.js';
 import { PAY_QR_VENDORS } from '../../chop/methods.js';
 import { ChopError, type Params, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
+import { declinedRefundAnswer } from '../../chop/refund-answers.js';
 import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund } from '../../chop/refunds.js';
 import { waitForRow, waitUntilFinal } from '../../core/waiting.js';
 import { wakeTransactionJob } from '../../jobs/queue.js';
@@ -119,7 +120,10 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
       if (!decision.ok) return reply.send({ code: decision.code, refunded: false, status: decision.status });
       const final = await waitUntilFinal(deps, decision.refund, ANSWER_WAIT_MS);
-      if (final.state === 'failed') return reply.send({ code: final.failure_code ?? 'refund_failed', refunded: false, status: final.failure_detail ?? 'Refund failed' });
+      if (final.state === 'failed') {
+        const refusal = declinedRefundAnswer(final);
+        return reply.send({ code: refusal.code, refunded: false, status: refusal.status });
+      }
       return reply.send({ id: final.ref, transaction_id: decision.charge.ref, refunded: true, status: final.state === 'succeeded' ? 'success' : 'pending' });
     };
     app.post('/chop/refund', { schema: CHOP_ROUTES.refund('CHOP API'), ...checked({ body: refundOf }), ...once }, refund);
