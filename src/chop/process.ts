@@ -73,7 +73,7 @@ export async function finishCharge(
   return updated;
 }
 
-const expiredFailure = (): Failure => failure('payment_password_failure', 'The shopper did not pay before the payment page expired');
+const expiredFailure = (): Failure => failure('checkout_expired_failure');
 
 async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: TransactionRow): Promise<void> {
   const { deps, job, adapter, rules } = ctx;

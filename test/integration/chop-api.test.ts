@@ -277,6 +277,15 @@ for (const kind of DB_KINDS) {
   });
 }
 
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('CHOP expiry (sqlite)', () => {
   let t: TestApp;
   let m: TestMerchant;
@@ -295,11 +304,21 @@ describe('CHOP expiry (sqlite)', () => {
     const late = await scan(t.url, row.qr_code ?? '', 'approve');
     assert.equal(late.status, 409);
     assert.deepEqual((await ledger(t.url)).filter((e) => e.amount === 2200).map((e) => e.status), ['closed']);
+    // Its true reason: the page expired (not a wrong password); the CHOP answers keep the seed's fields.
+    const failed = await t.app.deps.store.db.selectFrom('transactions').select(['state', 'close_reason', 'failure_code', 'failure_detail'])
+      .where('ref', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual(failed, { state: 'failed', close_reason: 'expired', failure_code: 'checkout_expired_failure', failure_detail: 'The payment page expired before the shopper paid' });
+    assert.equal(expired.status, 'expired');
   });
 
   test('an unpaid card form expires too', async () => {
     const created = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'cc', amount: 2300, currency: 'USD', reference: uniqueId() });
-    const expired = await waitInquire(t.url, m.apiKey, idFromUrl(created.body.url), (b) => b.notify_result !== null, 8_000);
+    const id = idFromUrl(created.body.url);
+    const expired = await waitInquire(t.url, m.apiKey, id, (b) => b.notify_result !== null, 8_000);
     assert.equal(expired.notify_result, 'expired');
+    // Inquire says expired from the page's deadline; the charge's job ends it just after.
+    const final = await waitFor(() => t.app.deps.store.db.selectFrom('transactions').select(['state', 'failure_code']).where('ref', '=', id).executeTakeFirstOrThrow(),
+      (row) => row.state !== 'pending');
+    assert.deepEqual(final, { state: 'failed', failure_code: 'checkout_expired_failure' });
   });
 });
