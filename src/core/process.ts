@@ -24,9 +24,6 @@ import type { Database } from '../store/schema.js';
 import { type TransactionRow, VersionConflict, addEvent, findBySeq, updateTransaction } from '../store/transactions.js';
 import type { CoreDeps } from './deps.js';
 
-/** Marker stored in last_provider_code while the customer has not confirmed. */
-const AWAITING_CUSTOMER = 'awaiting_customer';
-
 export type Next = { readonly done: true } | { readonly runAt: number };
 
 export interface StepContext<A extends RefundingAdapter = PosAdapter> {
@@ -201,7 +198,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
             await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
             return { done: true };
           case 'awaiting_customer':
-            await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: AWAITING_CUSTOMER });
+            await updateTransaction(trx, sent, now, { step: 'query', customer_confirming: 1, last_provider_code: outcome.code });
             return { runAt: now + poll };
           case 'unknown':
             await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
@@ -216,8 +213,8 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       return commit(deps, job, async (trx, now) => {
         await traceEvent(trx, row.seq, now, trace);
         const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
-        const keepWaiting = async (lastCode: string | null): Promise<Next> => {
-          await updateTransaction(trx, row, now, windowOver ? { step: 'reverse', last_provider_code: lastCode } : { last_provider_code: lastCode });
+        const keepWaiting = async (seen: { customer_confirming?: number }): Promise<Next> => {
+          await updateTransaction(trx, row, now, windowOver ? { ...seen, step: 'reverse' } : seen);
           return { runAt: windowOver ? now : now + poll };
         };
         switch (outcome.kind) {
@@ -225,13 +222,13 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
             await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
             return { done: true };
           case 'closed':
-            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row.last_provider_code) });
+            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row) });
             return { done: true };
           case 'awaiting_customer':
-            return keepWaiting(AWAITING_CUSTOMER);
+            return keepWaiting({ customer_confirming: 1 });
           case 'not_paid':
           case 'unknown':
-            return keepWaiting(row.last_provider_code);
+            return keepWaiting({});
           default:
             return assertNever(outcome);
         }
@@ -243,7 +240,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
         await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
           case 'reversed': {
-            const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row.last_provider_code);
+            const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row);
             await finishSaleAndVoid(trx, row, now, why);
             return { done: true };
           }
@@ -265,8 +262,9 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
 }
 
 /** Why a sale failed when the provider never confirmed it. */
-function unresolvedFailure(adapter: PosAdapter, lastCode: string | null): Failure {
-  if (lastCode === AWAITING_CUSTOMER) return failure('payment_password_failure', 'The customer did not confirm the payment in time');
+function unresolvedFailure(adapter: PosAdapter, sale: Pick<TransactionRow, 'customer_confirming' | 'last_provider_code'>): Failure {
+  if (sale.customer_confirming === 1) return failure('payment_password_failure', 'The customer did not confirm the payment in time');
+  const lastCode = sale.last_provider_code;
   if (lastCode !== null && adapter.mapFailure(lastCode) === 'bank_failure') return failure('bank_failure');
   return failure('payment_gateway_failure', 'The provider did not confirm the payment in time; it was reversed');
 }
