@@ -10,13 +10,15 @@
 import type { Transaction } from 'kysely';
 import type { CoreDeps } from '../core/deps.js';
 import { describeRequest } from '../core/attempts.js';
-import { type StepContext, assertNever, commit, commitCall, moneyOf, orderNo, providerCalled, providerDataFor, providerFailure, record, refundStep } from '../core/process.js';
+import { type StepContext, commit, commitCall, moneyOf, orderNo, providerCalled, providerDataFor, providerFailure, record, refundStep } from '../core/process.js';
+import { assertNever } from '../domain/assert-never.js';
 import { failure, type Failure } from '../domain/failures.js';
 import type { Job } from '../jobs/queue.js';
 import type { CardAdapter, OnlineAdapter } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
-import { type TransactionRow, findBySeq, updateTransaction } from '../store/transactions.js';
+import { markVoided } from '../store/payment-claims.js';
+import { type TransactionRow, enqueueJob, findBySeq, updateTransaction } from '../store/transactions.js';
 import { checkoutOf, serializeCheckout } from './checkout-data.js';
 import { enqueueIpn } from './ipn.js';
 import { paymentMethod } from './methods.js';
@@ -61,10 +63,10 @@ export async function finishCharge(
       if (outcome.paid) {
         // Paid before it could be closed: the cancel refunds it in full.
         await updateTransaction(trx, cancel, now, { step: 'refund', amount: charge.amount });
-        await trx.insertInto('jobs').values({ transaction_seq: cancel.seq, run_at: now, attempts: 0, created_at: now }).execute();
+        await enqueueJob(trx, cancel.seq, now, now);
       } else {
         await updateTransaction(trx, cancel, now, {}, { state: 'succeeded' });
-        await trx.updateTable('transactions').set((eb) => ({ voided: 1, version: eb('version', '+', 1) })).where('seq', '=', charge.seq).execute();
+        await markVoided(trx, charge.seq, now);
       }
     }
   }
@@ -72,7 +74,7 @@ export async function finishCharge(
   return updated;
 }
 
-const expiredFailure = (): Failure => failure('payment_password_failure', 'The shopper did not pay before the payment page expired');
+const expiredFailure = (): Failure => failure('checkout_expired_failure');
 
 async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: TransactionRow): Promise<void> {
   const { deps, job, adapter, rules } = ctx;

@@ -18,7 +18,10 @@ import { type TransactionRow, addEvent, enqueueJob, insertTransaction, updateTra
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
 import { paymentMethod } from './methods.js';
 import type { CancelParams, RefundParams, TransactionSelector } from './params.js';
-import { joinSum, sumParts, toBigInt } from '../store/exact-sums.js';
+import { fitsOpenBalance, openBalance, refundableAmount } from '../domain/refund-rules.js';
+import { withinCancelWindow, withinRefundWindow } from '../domain/windows.js';
+import { refundWindowMsOf } from '../core/refund-window.js';
+import { committedToPayment, openBalanceSums } from '../store/payment-sums.js';
 import { startOfDay } from './time.js';
 
 /** The seed's refusal codes and messages (4071 is the seed's; the others follow it). */
@@ -45,25 +48,18 @@ export async function findCharge(db: CoreDeps['store']['db'] | Transaction<Datab
   return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
-/** Today's (merchant time zone) succeeded charges minus today's refunds, in one currency and one mode; exact (bigint) whatever is stored. */
-export async function openBalance(trx: Transaction<Database>, merchant: Merchant, mode: KeyMode, currency: string, now: number): Promise<bigint> {
-  const since = startOfDay(merchant.timezone, now);
-  const sum = async (types: string[], states: string[], column: 'finalized_at' | 'created_at') => {
-    const row = await trx.selectFrom('transactions').select((eb) => sumParts(eb.ref('amount'), 'total'))
-      .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', '=', currency)
-      .where('type', 'in', types as never[]).where('state', 'in', states as never[]).where(column, '>=', since).executeTakeFirstOrThrow();
-    return joinSum(row.total_hi, row.total_lo);
-  };
-  return (await sum(['charge'], ['succeeded'], 'finalized_at')) - (await sum(['refund', 'cancel'], ['pending', 'succeeded'], 'created_at'));
+/** Today's (merchant time zone) open balance in one currency and one mode; exact (bigint) whatever is stored. */
+export async function openBalanceOf(trx: Transaction<Database>, merchant: Merchant, mode: KeyMode, currency: string, now: number): Promise<bigint> {
+  return openBalance(await openBalanceSums(trx, { merchantId: merchant.id, mode, currency, since: startOfDay(merchant.timezone, now) }));
 }
 
-/** What is left to refund: the charge minus its succeeded and pending refunds (exact, whatever is stored). */
+/** What is left to refund on the charge (exact, whatever is stored). */
 async function refundable(trx: Transaction<Database>, charge: TransactionRow): Promise<bigint> {
-  const row = await trx.selectFrom('transactions').select((eb) => sumParts(eb.ref('amount'), 'total'))
-    .where('sale_seq', '=', charge.seq).where('type', 'in', ['refund', 'cancel']).where('state', 'in', ['pending', 'succeeded'])
-    .where('step', '!=', 'await_sale').executeTakeFirstOrThrow();
-  return toBigInt(charge.amount) - joinSum(row.total_hi, row.total_lo);
+  return refundableAmount(charge.amount, await committedToPayment(trx, charge.seq));
 }
+
+/** Merchants with the refund-balance exemption refund whatever the open balance; the balance is then not even summed. */
+const balanceExempt = (merchant: Merchant): boolean => Number(merchant.refund_balance_exempt) === 1;
 
 async function lockCharge(deps: CoreDeps, trx: Transaction<Database>, caller: Caller, selector: TransactionSelector) {
   return findCharge(trx, caller, selector, deps.store.dialect === 'postgres');
@@ -105,12 +101,13 @@ export async function requestRefund(deps: CoreDeps, caller: Caller, params: Refu
       if (earlier) ref = undefined;
     }
     const now = deps.clock.now();
-    const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
+    const amount = BigInt(params.amount);
+    const windowMs = refundWindowMsOf(charge);
     if (charge.state !== 'succeeded' || charge.voided === 1) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (params.currency !== charge.currency) return { ok: false, ...REFUND_REFUSALS.currency };
-    if (BigInt(params.amount) > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
-    if (method && charge.finalized_at !== null && now - charge.finalized_at > method.refundWindowMs) return { ok: false, ...REFUND_REFUSALS.window };
-    if (Number(merchant.refund_balance_exempt) !== 1 && BigInt(params.amount) > (await openBalance(trx, merchant, charge.mode, charge.currency ?? '', now))) {
+    if (amount > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
+    if (windowMs !== undefined && !withinRefundWindow(charge, windowMs, now)) return { ok: false, ...REFUND_REFUSALS.window };
+    if (!balanceExempt(merchant) && !fitsOpenBalance(amount, await openBalanceOf(trx, merchant, charge.mode, charge.currency ?? '', now))) {
       return { ok: false, ...REFUND_REFUSALS.balance };
     }
     const refund = await insertTransaction(trx, refundRow(charge, 'refund', params.amount, params.reason, now, ref));
@@ -151,7 +148,7 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
     const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
     if (!method?.cancellable) return refuse(CANCEL_MESSAGES.unsupported);
     if (charge.voided === 1 || charge.void_seq !== null || charge.close_reason === 'cancelled') return refuse(CANCEL_MESSAGES.duplicate);
-    if (now - charge.created_at > Number(merchant.cancel_window_ms)) return refuse(CANCEL_MESSAGES.window);
+    if (!withinCancelWindow(charge, Number(merchant.cancel_window_ms), now)) return refuse(CANCEL_MESSAGES.window);
     if (charge.state === 'failed') return refuse(CANCEL_MESSAGES.failed);
 
     let cancel: TransactionRow;
@@ -162,7 +159,7 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
     } else {
       const left = await refundable(trx, charge);
       if (left <= 0n) return refuse(CANCEL_MESSAGES.failed);
-      if (Number(merchant.refund_balance_exempt) !== 1 && left > (await openBalance(trx, merchant, charge.mode, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
+      if (!balanceExempt(merchant) && !fitsOpenBalance(left, await openBalanceOf(trx, merchant, charge.mode, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
       cancel = await insertTransaction(trx, refundRow(charge, 'cancel', Number(left), params.reason, now, ref));
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await enqueueJob(trx, cancel.seq, now, now);

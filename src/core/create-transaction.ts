@@ -4,6 +4,7 @@
  * happen later, in the worker.
  */
 import type { Transaction } from 'kysely';
+import { assertNever } from '../domain/assert-never.js';
 import { ApiError, attributeError } from '../domain/errors.js';
 import { type Failure, failure } from '../domain/failures.js';
 import { newTransactionRef } from '../domain/ids.js';
@@ -21,7 +22,11 @@ import {
   type NewTransaction, type TransactionRow, addEvent, enqueueJob, findByClientId, insertTransaction, isUniqueViolation, lockByClientId,
   updateTransaction,
 } from '../store/transactions.js';
+import { refundableAmount } from '../domain/refund-rules.js';
+import { withinRefundWindow, withinVoidWindow } from '../domain/windows.js';
+import { committedToPayment } from '../store/payment-sums.js';
 import type { CoreDeps } from './deps.js';
+import { refundWindowMsOf } from './refund-window.js';
 import { type TransactionRequest, amountOverMaximum, canonicalJson } from './validate.js';
 
 export interface Caller {
@@ -150,10 +155,8 @@ async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller
       return insertVoid(deps, trx, base, request.attributes.sale, Number(caller.merchant.void_window_ms), now);
     case 'refund':
       return insertRefund(deps, trx, base, request.attributes.sale, request.attributes.amount, now);
-    default: {
-      const unreachable: never = request;
-      throw new Error(`unknown transaction type ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(request);
   }
 }
 
@@ -162,18 +165,6 @@ async function insertFinal(trx: Transaction<Database>, row: NewTransaction, now:
   await addEvent(trx, inserted.seq, now, 'created', { type: row.type, sale: row.sale_client_id ?? undefined });
   await addEvent(trx, inserted.seq, now, 'state_changed', { from: 'pending', to: 'failed', failure_code: why.code, failure_detail: why.detail });
   return inserted;
-}
-
-/** Sum of the sale's refunds that are succeeded or still pending. */
-async function committedRefunds(trx: Transaction<Database>, saleSeq: number): Promise<number> {
-  const row = await trx
-    .selectFrom('transactions')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
-    .where('sale_seq', '=', saleSeq)
-    .where('type', '=', 'refund')
-    .where('state', 'in', ['pending', 'succeeded'])
-    .executeTakeFirstOrThrow();
-  return Number(row.total);
 }
 
 async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, voidWindowMs: number, now: number): Promise<TransactionRow> {
@@ -186,10 +177,10 @@ async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewT
   if (sale.voided === 1 || sale.void_seq !== null) return notAllowed('The sale is already voided or being voided');
   if (sale.state === 'failed') return notAllowed('The sale failed; there is nothing to void');
   if (sale.state === 'succeeded') {
-    if (sale.finalized_at !== null && now - sale.finalized_at > voidWindowMs) {
+    if (!withinVoidWindow(sale, voidWindowMs, now)) {
       return notAllowed(`The void window (${Math.round(voidWindowMs / 60_000)} min after success) has passed; refund the sale instead`);
     }
-    if ((await committedRefunds(trx, sale.seq)) > 0) return notAllowed('The sale has refunds; refund the rest instead of voiding');
+    if ((await committedToPayment(trx, sale.seq)) > 0n) return notAllowed('The sale has refunds; refund the rest instead of voiding');
   }
   // A pending sale is reversed by its own job; a succeeded one by the void's job.
   const inserted = await insertTransaction(trx, { ...linked, step: sale.state === 'pending' ? 'await_sale' : 'reverse_sale' });
@@ -217,14 +208,15 @@ async function insertRefund(deps: CoreDeps, trx: Transaction<Database>, base: Ne
   if (sale.state !== 'succeeded') return notAllowed(`The sale is ${sale.state}; only a succeeded sale can be refunded`);
   if (sale.voided === 1 || sale.void_seq !== null) return notAllowed('The sale is voided or being voided');
   const profile = sale.gateway ? gatewayProfile(sale.gateway) : undefined;
-  if (!profile) return notAllowed(`Gateway ${sale.gateway} is no longer available`);
-  if (sale.finalized_at !== null && now - sale.finalized_at > profile.refundWindowMs) {
-    return notAllowed(`${profile.code} accepts refunds for ${Math.round(profile.refundWindowMs / 86_400_000)} days after payment`);
+  const windowMs = refundWindowMsOf(sale);
+  if (!profile || windowMs === undefined) return notAllowed(`Gateway ${sale.gateway} is no longer available`);
+  if (!withinRefundWindow(sale, windowMs, now)) {
+    return notAllowed(`${profile.code} accepts refunds for ${Math.round(windowMs / 86_400_000)} days after payment`);
   }
   const saleAmount = sale.amount ?? 0;
   if (!profile.partialRefunds && amount !== saleAmount) return notAllowed(`${profile.code} only allows refunds of the full amount (${saleAmount})`);
-  const left = saleAmount - (await committedRefunds(trx, sale.seq));
-  if (amount > left) {
+  const left = refundableAmount(sale.amount, await committedToPayment(trx, sale.seq));
+  if (BigInt(amount) > left) {
     return insertFinal(trx, linked, now, failure('refund_exceeds_sale_amount_failure', `At most ${left} ${sale.currency} is left to refund on this sale`));
   }
   const inserted = await insertTransaction(trx, { ...linked, step: 'refund', provider_order_no: base.ref });

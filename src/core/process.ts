@@ -12,6 +12,7 @@
  * sent queries instead).
  */
 import type { Transaction } from 'kysely';
+import { assertNever } from '../domain/assert-never.js';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
@@ -20,13 +21,11 @@ import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../j
 import { childLogger, transactionBindings } from '../observability/logging.js';
 import { transact } from '../observability/transact.js';
 import { providerDataOf } from '../store/attempts.js';
+import { addRefunded, releaseClaim } from '../store/payment-claims.js';
 import type { Database } from '../store/schema.js';
 import { type TransactionRow, VersionConflict, findBySeq, updateTransaction } from '../store/transactions.js';
 import { type ProviderCall, describeRequest, keepingAttempt } from './attempts.js';
 import type { CoreDeps } from './deps.js';
-
-/** Marker stored in last_provider_code while the customer has not confirmed. */
-const AWAITING_CUSTOMER = 'awaiting_customer';
 
 export type Next = { readonly done: true } | { readonly runAt: number };
 
@@ -213,7 +212,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
             await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
             return { done: true };
           case 'awaiting_customer':
-            await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: AWAITING_CUSTOMER });
+            await updateTransaction(trx, sent, now, { step: 'query', customer_confirming: 1, last_provider_code: outcome.code });
             return { runAt: now + poll };
           case 'unknown':
             await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
@@ -228,8 +227,8 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       const { outcome } = traced;
       return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
-        const keepWaiting = async (lastCode: string | null): Promise<Next> => {
-          await updateTransaction(trx, row, now, windowOver ? { step: 'reverse', last_provider_code: lastCode } : { last_provider_code: lastCode });
+        const keepWaiting = async (seen: { customer_confirming?: number }): Promise<Next> => {
+          await updateTransaction(trx, row, now, windowOver ? { ...seen, step: 'reverse' } : seen);
           return { runAt: windowOver ? now : now + poll };
         };
         switch (outcome.kind) {
@@ -237,13 +236,13 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
             await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
             return { done: true };
           case 'closed':
-            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row.last_provider_code) });
+            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row) });
             return { done: true };
           case 'awaiting_customer':
-            return keepWaiting(AWAITING_CUSTOMER);
+            return keepWaiting({ customer_confirming: 1 });
           case 'not_paid':
           case 'unknown':
-            return keepWaiting(row.last_provider_code);
+            return keepWaiting({});
           default:
             return assertNever(outcome);
         }
@@ -255,7 +254,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
       return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'reversed': {
-            const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row.last_provider_code);
+            const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row);
             await finishSaleAndVoid(trx, row, now, why);
             return { done: true };
           }
@@ -277,8 +276,9 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
 }
 
 /** Why a sale failed when the provider never confirmed it. */
-function unresolvedFailure(adapter: PosAdapter, lastCode: string | null): Failure {
-  if (lastCode === AWAITING_CUSTOMER) return failure('payment_password_failure', 'The customer did not confirm the payment in time');
+function unresolvedFailure(adapter: PosAdapter, sale: Pick<TransactionRow, 'customer_confirming' | 'last_provider_code'>): Failure {
+  if (sale.customer_confirming === 1) return failure('payment_password_failure', 'The customer did not confirm the payment in time');
+  const lastCode = sale.last_provider_code;
   if (lastCode !== null && adapter.mapFailure(lastCode) === 'bank_failure') return failure('bank_failure');
   return failure('payment_gateway_failure', 'The provider did not confirm the payment in time; it was reversed');
 }
@@ -290,10 +290,11 @@ export function providerFailure(adapter: RefundingAdapter, code: string, message
 
 /** Ends a sale; a void that claimed it succeeds in the same transaction. */
 async function finishSaleAndVoid(trx: Transaction<Database>, sale: TransactionRow, now: number, why: Failure): Promise<void> {
-  await updateTransaction(trx, sale, now, {}, { state: 'failed', failure: why });
-  if (sale.void_seq === null) return;
-  const voidRow = await findBySeq(trx, sale.void_seq);
-  if (voidRow && voidRow.state === 'pending') await updateTransaction(trx, voidRow, now, {}, { state: 'succeeded' });
+  const voidRow = sale.void_seq === null ? undefined : await findBySeq(trx, sale.void_seq);
+  const voiding = voidRow !== undefined && voidRow.state === 'pending';
+  // The void succeeds with it, so the sale shows `voided`, as after a void of a succeeded sale.
+  await updateTransaction(trx, sale, now, voiding ? { voided: 1 } : {}, { state: 'failed', failure: why });
+  if (voiding) await updateTransaction(trx, voidRow, now, {}, { state: 'succeeded' });
 }
 
 // ─── Voids of succeeded sales ───────────────────────────────────────────────
@@ -354,19 +355,15 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
   const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
     // A cancel that refunded the charge also marks it cancelled.
-    await trx.updateTable('transactions')
-      .set((eb) => ({ refunded_amount: eb('refunded_amount', '+', row.amount ?? 0), version: eb('version', '+', 1), updated_at: now, ...(row.type === 'cancel' ? { voided: 1 } : {}) }))
-      .where('seq', '=', sale.seq).execute();
+    await addRefunded(trx, sale.seq, row.amount ?? 0, now, { cancelled: row.type === 'cancel' });
     return { done: true };
   };
 
-  const fail = async (trx: Transaction<Database>, now: number, why: Failure): Promise<Next> => {
-    await updateTransaction(trx, row, now, {}, { state: 'failed', failure: why });
+  // The provider's own code is kept: a CHOP refund answers with a refusal code derived from it (chop/refund-answers.ts).
+  const fail = async (trx: Transaction<Database>, now: number, why: Failure, providerCode: string | null = null): Promise<Next> => {
+    await updateTransaction(trx, row, now, providerCode === null ? {} : { last_provider_code: providerCode }, { state: 'failed', failure: why });
     // A failed cancel releases the charge, so it can be cancelled or refunded again.
-    if (row.type === 'cancel') {
-      await trx.updateTable('transactions').set((eb) => ({ void_seq: null, version: eb('version', '+', 1), updated_at: now }))
-        .where('seq', '=', sale.seq).where('void_seq', '=', row.seq).execute();
-    }
+    if (row.type === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
     return { done: true };
   };
 
@@ -382,7 +379,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
             await updateTransaction(trx, row, now, { step: 'refund_query' });
             return { runAt: now + poll };
           case 'declined':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message));
+            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
           case 'unknown':
             // Safe to send again: the refund number makes the provider refund at most once.
             return { runAt: now + backoff(poll, job.attempts) };
@@ -402,7 +399,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
           case 'unknown':
             return { runAt: now + poll };
           case 'failed':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message));
+            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
           case 'not_found':
             await updateTransaction(trx, row, now, { step: 'refund' });
             return { runAt: now };
@@ -414,8 +411,4 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     default:
       throw new Error(`refund ${row.seq} is at unexpected step ${row.step}`);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unhandled outcome ${JSON.stringify(value)}`);
 }

@@ -11,6 +11,7 @@ import { CANCEL_MESSAGES, REFUND_REFUSALS, requestCancel, requestRefund } from '
 import { createTransaction } from '../core/create-transaction.js';
 import type { CoreDeps } from '../core/deps.js';
 import { waitUntilFinal } from '../core/waiting.js';
+import { assertNever } from '../domain/assert-never.js';
 import { ApiError } from '../domain/errors.js';
 import { randomHex } from '../domain/ids.js';
 import { currencyExponent, fromMajorUnitString } from '../domain/money.js';
@@ -62,7 +63,7 @@ export function checkRefundAmount(ctx: DashContext, facts: Facts, typed: string)
   if (amount <= 0) return t('amountNotPositive');
   if (!partialAllowed(row) && amount !== row.amount) return t('amountNotFull', { full: amountText(row.amount, currency) });
   const left = leftToRefund(facts);
-  if (amount > left) return t('amountTooMuch', { left: amountText(left, currency) });
+  if (BigInt(amount) > left) return t('amountTooMuch', { left: amountText(left, currency) });
   return { ok: true, amount };
 }
 
@@ -84,10 +85,8 @@ export async function performAction(deps: CoreDeps, ctx: DashContext, facts: Fac
       return chopCancel(deps, ctx, facts, input);
     case 'resend':
       return resend(deps, ctx, facts);
-    default: {
-      const unreachable: never = action;
-      throw new Error(`unknown action ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(action);
   }
 }
 

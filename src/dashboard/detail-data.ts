@@ -3,15 +3,18 @@
  * actions apply. The rules mirror the core's own checks so the page hides
  * buttons that would be refused; the core still decides.
  */
-import type { Selectable } from 'kysely';
 import { checkoutOf } from '../chop/checkout-data.js';
 import { paymentMethod } from '../chop/methods.js';
 import type { CoreDeps } from '../core/deps.js';
+import { refundWindowMsOf } from '../core/refund-window.js';
+import { assertNever } from '../domain/assert-never.js';
+import { committedTotal, refundableAmount } from '../domain/refund-rules.js';
+import { withinCancelWindow, withinRefundWindow, withinVoidWindow } from '../domain/windows.js';
 import { type CurrencyCode, currencyExponent, isCurrencyCode } from '../domain/money.js';
 import { gatewayProfile } from '../providers/registry.js';
 import { type AttemptRow, listAttempts } from '../store/attempts.js';
 import { type Merchant, findMerchant } from '../store/merchants.js';
-import type { NotificationAttemptsTable, NotificationsTable } from '../store/schema.js';
+import { type NotificationWithAttempts, notificationsOf } from '../store/chop-reads.js';
 import type { TransactionRow } from '../store/transactions.js';
 import { auditTrail } from './accounts.js';
 import { majorDigits } from './amounts.js';
@@ -22,10 +25,7 @@ export interface TimelineEvent {
   readonly data: Record<string, unknown>;
 }
 
-export interface NotificationWithAttempts {
-  readonly notification: Selectable<NotificationsTable>;
-  readonly attempts: readonly Selectable<NotificationAttemptsTable>[];
-}
+export type { NotificationWithAttempts } from '../store/chop-reads.js';
 
 /** The row and its surroundings: what the rules and the page need. */
 export interface Facts {
@@ -64,13 +64,10 @@ export async function loadDetail(deps: CoreDeps, row: TransactionRow, known?: Me
     .map((e) => ({ at: Number(e.at), kind: e.kind, data: parseData(e.data) }));
   // Provider calls are attempts, not events: both go on one timeline, by time (stable, so events stay in order).
   const timeline = [...events, ...(await listAttempts(db, row.seq)).map(attemptEvent)].sort((a, b) => a.at - b.at);
-  const notifications = row.type === 'charge' ? await db.selectFrom('notifications').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute() : [];
-  const attempts = notifications.length === 0 ? [] : await db.selectFrom('notification_attempts').selectAll()
-    .where('notification_id', 'in', notifications.map((n) => n.id)).orderBy('id').execute();
   return {
     ...facts,
     events: timeline,
-    notifications: notifications.map((notification) => ({ notification, attempts: attempts.filter((a) => Number(a.notification_id) === Number(notification.id)) })),
+    notifications: row.type === 'charge' ? await notificationsOf(db, row.seq) : [],
     activity: await auditTrail(db, row.ref),
   };
 }
@@ -102,11 +99,11 @@ function parseData(text: string): Record<string, unknown> {
 export const currencyOf = (row: TransactionRow): CurrencyCode | null => (row.currency && isCurrencyCode(row.currency) ? row.currency : null);
 
 /** Minor units as `12.34` in the row's currency (plain digits if the currency is unknown); any stored size. */
-export function major(amount: number, currency: string | null): string {
+export function major(amount: number | bigint, currency: string | null): string {
   return majorDigits(amount, currency ?? '');
 }
 
-export const amountText = (amount: number | null, currency: string | null): string =>
+export const amountText = (amount: number | bigint | null, currency: string | null): string =>
   amount === null ? '—' : `${major(amount, currency)}${currency ? ` ${currency}` : ''}`;
 
 /** The input's `step`: one smallest unit of the currency (0.01, 0.001 or 1). */
@@ -115,13 +112,8 @@ export function stepOf(currency: CurrencyCode): string {
   return exponent === 0 ? '1' : `0.${'0'.repeat(exponent - 1)}1`;
 }
 
-/** Refunds and cancels that took or may take money from the payment (succeeded or pending). */
-export function committed(children: readonly TransactionRow[]): number {
-  return children.filter((c) => (c.type === 'refund' || c.type === 'cancel') && c.state !== 'failed' && c.step !== 'await_sale')
-    .reduce((sum, c) => sum + (c.amount ?? 0), 0);
-}
-
-export const leftToRefund = (facts: Facts): number => Math.max(0, (facts.row.amount ?? 0) - committed(facts.children));
+/** What is left to refund on the payment, by the same rule as the APIs' refund checks. */
+export const leftToRefund = (facts: Facts): bigint => refundableAmount(facts.row.amount, committedTotal(facts.children));
 
 /** POS gateways say whether they refund partially; CHOP methods all do. */
 export const partialAllowed = (row: TransactionRow): boolean =>
@@ -147,35 +139,33 @@ export function refusalOf(action: Action, facts: Facts, now: number): Refusal | 
       if (!pos) return 'notApplicable';
       if (claimed) return 'voided';
       if (row.state === 'failed') return 'failedSale';
-      if (row.state === 'succeeded' && row.finalized_at !== null && now - row.finalized_at > Number(merchant.void_window_ms)) return 'voidWindow';
-      if (row.state === 'succeeded' && committed(facts.children) > 0) return 'hasRefunds';
+      if (!withinVoidWindow(row, Number(merchant.void_window_ms), now)) return 'voidWindow';
+      if (row.state === 'succeeded' && committedTotal(facts.children) > 0n) return 'hasRefunds';
       return null;
     case 'refund': {
       if (!pos && !chop) return 'notApplicable';
       if (row.state !== 'succeeded') return 'notSucceeded';
       if (claimed) return 'voided';
-      const windowMs = pos ? gatewayProfile(row.gateway ?? '')?.refundWindowMs : paymentMethod(row.gateway ?? '')?.refundWindowMs;
+      const windowMs = refundWindowMsOf(row);
       if (windowMs === undefined) return 'gatewayGone';
-      if (row.finalized_at !== null && now - row.finalized_at > windowMs) return 'refundWindow';
-      if (leftToRefund(facts) <= 0) return 'nothingLeft';
+      if (!withinRefundWindow(row, windowMs, now)) return 'refundWindow';
+      if (leftToRefund(facts) <= 0n) return 'nothingLeft';
       return null;
     }
     case 'cancel':
       if (!chop) return 'notApplicable';
       if (!paymentMethod(row.gateway ?? '')?.cancellable) return 'notCancellable';
       if (claimed) return 'voided';
-      if (now - row.created_at > Number(merchant.cancel_window_ms)) return 'cancelWindow';
+      if (!withinCancelWindow(row, Number(merchant.cancel_window_ms), now)) return 'cancelWindow';
       if (row.state === 'failed') return 'failedSale';
-      if (row.state === 'succeeded' && leftToRefund(facts) <= 0) return 'nothingLeft';
+      if (row.state === 'succeeded' && leftToRefund(facts) <= 0n) return 'nothingLeft';
       return null;
     case 'resend':
       if (!chop) return 'notApplicable';
       if (row.state === 'pending') return 'notFinal';
       if (!checkoutOf(row).ipnUrl) return 'noIpnUrl';
       return null;
-    default: {
-      const unreachable: never = action;
-      throw new Error(`unknown action ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(action);
   }
 }

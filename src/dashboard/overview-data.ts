@@ -10,6 +10,7 @@
 import { type Kysely, sql } from 'kysely';
 import { startOfDay } from '../chop/time.js';
 import type { KeyMode } from '../domain/secrets.js';
+import { OPEN_BALANCE, openBalance } from '../domain/refund-rules.js';
 import type { TransactionState } from '../domain/states.js';
 import type { Merchant } from '../store/merchants.js';
 import type { Database } from '../store/schema.js';
@@ -143,27 +144,23 @@ async function dailyVolumes(db: Db, { merchantId, mode }: Scope, starts: readonl
 
 /**
  * Today's CHOP open balance per currency, as the refund check counts it
- * (chop/refunds.ts openBalance): charges that succeeded today minus refunds
- * and cancels asked today (pending or succeeded); in the shown mode, summed exactly.
+ * (domain/refund-rules.ts): in the shown mode, summed exactly.
  */
 async function openBalances(db: Db, merchant: Merchant, mode: KeyMode, since: number): Promise<{ currency: string; amount: bigint }[]> {
-  const sums = (types: ('charge' | 'refund' | 'cancel')[], states: TransactionState[], column: 'finalized_at' | 'created_at') =>
-    db.selectFrom('transactions').select('currency').select((eb) => sumParts(eb.ref('amount'), 'total'))
-      .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
-      .where('type', 'in', types).where('state', 'in', states).where(column, '>=', since)
-      .groupBy('currency').execute();
+  const sums = async (part: (typeof OPEN_BALANCE)[keyof typeof OPEN_BALANCE]) => new Map((await db.selectFrom('transactions').select('currency')
+    .select((eb) => sumParts(eb.ref('amount'), 'total'))
+    .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
+    .where('type', 'in', [...part.types]).where('state', 'in', [...part.states]).where(part.since, '>=', since)
+    .groupBy('currency').execute()).map((row) => [row.currency ?? '', joinSum(row.total_hi, row.total_lo)] as const));
   // Every currency with CHOP activity today is listed, at 0 when nothing is open.
   const active = await db.selectFrom('transactions').select('currency').distinct()
     .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
     .where((eb) => eb.or([eb('created_at', '>=', since), eb('finalized_at', '>=', since)])).execute();
-  const balances = new Map<string, bigint>(active.flatMap((row) => (row.currency ? [[row.currency, 0n] as const] : [])));
-  for (const row of await sums(['charge'], ['succeeded'], 'finalized_at')) {
-    if (row.currency) balances.set(row.currency, (balances.get(row.currency) ?? 0n) + joinSum(row.total_hi, row.total_lo));
-  }
-  for (const row of await sums(['refund', 'cancel'], ['pending', 'succeeded'], 'created_at')) {
-    if (row.currency) balances.set(row.currency, (balances.get(row.currency) ?? 0n) - joinSum(row.total_hi, row.total_lo));
-  }
-  return [...balances].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ currency, amount }));
+  const credits = await sums(OPEN_BALANCE.credits);
+  const debits = await sums(OPEN_BALANCE.debits);
+  const currencies = new Set([...active.flatMap((row) => (row.currency ? [row.currency] : [])), ...credits.keys(), ...debits.keys()]);
+  return [...currencies].filter((currency) => currency !== '').sort((a, b) => a.localeCompare(b))
+    .map((currency) => ({ currency, amount: openBalance({ credits: credits.get(currency) ?? 0n, debits: debits.get(currency) ?? 0n }) }));
 }
 
 /** `merchant`: the one to count, or null for every merchant together (operators); `mode`: the one shown. */

@@ -18,6 +18,8 @@ export const FAILURE_CODES = [
   'void_not_allowed_failure',
   // Additive (docs/api.md, "Creating a transaction"): a sale voided while it was still pending.
   'sale_voided_failure',
+  // Additive: a hosted-checkout charge whose payment page expired unpaid (the shopper was never asked for a password).
+  'checkout_expired_failure',
 ] as const;
 
 export type FailureCode = (typeof FAILURE_CODES)[number];
@@ -40,6 +42,7 @@ const FAILURE_MESSAGES: Record<FailureCode, string> = {
   unknown_failure: 'Unknown Failure',
   void_not_allowed_failure: 'Void for this transaction is not allowed',
   sale_voided_failure: 'Sale was voided before it completed',
+  checkout_expired_failure: 'The payment page expired before the shopper paid',
 };
 
 /** A failure as stored on a transaction. */

@@ -20,6 +20,9 @@ import { ChopError, presentParams, toParams } from '../chop/params.js';
 import type { CoreDeps } from '../core/deps.js';
 import { canonicalJson } from '../core/validate.js';
 import { newTransactionRef } from '../domain/ids.js';
+import {
+  deleteKeyClaim, findKeyClaim, forgetExpiredKey, insertKeyClaim, releaseKeyClaim, storeKeyAnswer, sweepKeys, takeOverKeyClaim,
+} from '../store/idempotency-keys.js';
 import { isUniqueViolation } from '../store/transactions.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -77,8 +80,7 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
   const sweep = async (now: number): Promise<void> => {
     if (now - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = now;
-    const old = db().selectFrom('idempotency_keys').select('id').where('created_at', '<', now - IDEMPOTENCY_RETENTION_MS).orderBy('id').limit(SWEEP_BATCH);
-    await db().deleteFrom('idempotency_keys').where('id', 'in', old).execute();
+    await sweepKeys(db(), now - IDEMPOTENCY_RETENTION_MS, SWEEP_BATCH);
   };
 
   const claim = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
@@ -93,23 +95,18 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
       endpoint, body: presentParams(toParams(request.body)), query: presentParams(toParams(request.query)),
     }));
     const scope = { merchant_id: caller.merchant.id, mode: caller.mode, key };
-    const ofKey = () => db().selectFrom('idempotency_keys').selectAll()
-      .where('merchant_id', '=', scope.merchant_id).where('mode', '=', scope.mode).where('key', '=', key);
     // An expired key is forgotten: it may start over with any parameters.
-    await db().deleteFrom('idempotency_keys').where('merchant_id', '=', scope.merchant_id).where('mode', '=', scope.mode).where('key', '=', key)
-      .where('created_at', '<', now - IDEMPOTENCY_RETENTION_MS).execute();
+    await forgetExpiredKey(db(), scope, now - IDEMPOTENCY_RETENTION_MS);
     try {
       const effect = newTransactionRef();
-      const row = await db().insertInto('idempotency_keys')
-        .values({ ...scope, endpoint, fingerprint, effect_ref: effect, locked_at: now, created_at: now, updated_at: now })
-        .returning('id').executeTakeFirstOrThrow();
-      request.idempotencyClaim = { id: Number(row.id), effectRef: effect, fresh: true };
+      const id = await insertKeyClaim(db(), scope, { endpoint, fingerprint, effectRef: effect }, now);
+      request.idempotencyClaim = { id, effectRef: effect, fresh: true };
       return undefined;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
 
-    const existing = await ofKey().executeTakeFirst();
+    const existing = await findKeyClaim(db(), scope);
     if (existing && existing.fingerprint !== fingerprint) {
       throw new ChopError(422, 'idempotency_key_reused', `This Idempotency-Key was used with other parameters (${existing.endpoint}); use a new key for a new request`);
     }
@@ -119,11 +116,8 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
       return reply.code(existing.status_code).headers(headers).header('Idempotent-Replayed', 'true').send(body);
     }
     // Unanswered: take it over only if no live request holds it (the update is the race's referee).
-    const taken = existing && await db().updateTable('idempotency_keys').set({ locked_at: now, updated_at: now })
-      .where('id', '=', existing.id).where('status_code', 'is', null)
-      .where((eb) => eb.or([eb('locked_at', 'is', null), eb('locked_at', '<', now - IDEMPOTENCY_LEASE_MS)]))
-      .executeTakeFirst();
-    if (!existing || Number(taken?.numUpdatedRows ?? 0) !== 1) {
+    const taken = existing !== undefined && await takeOverKeyClaim(db(), Number(existing.id), now, now - IDEMPOTENCY_LEASE_MS);
+    if (!existing || !taken) {
       reply.header('Retry-After', '1');
       throw new ChopError(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is in progress; send it again when that one has been answered');
     }
@@ -139,12 +133,12 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
     try {
       if (reply.statusCode === 400 && held.fresh) {
         // Bad parameters, refused before anything was done: the key is not used (it may come again with corrected ones).
-        await db().deleteFrom('idempotency_keys').where('id', '=', held.id).execute();
+        await deleteKeyClaim(db(), held.id);
         return payload;
       }
       if (reply.statusCode >= 500 || reply.statusCode === 400) {
         // Not kept: the next request with the key runs again (under the same effect id) for a real answer.
-        await db().updateTable('idempotency_keys').set({ locked_at: null, updated_at: now }).where('id', '=', held.id).execute();
+        await releaseKeyClaim(db(), held.id, now);
         return payload;
       }
       const headers: Record<string, string> = {};
@@ -154,9 +148,7 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
       }
       const binary = Buffer.isBuffer(payload);
       const body = binary ? payload.toString('base64') : typeof payload === 'string' ? payload : '';
-      await db().updateTable('idempotency_keys')
-        .set({ status_code: reply.statusCode, response_headers: JSON.stringify(headers), response_body: body, response_encoding: binary ? 'base64' : 'utf8', locked_at: null, updated_at: now })
-        .where('id', '=', held.id).execute();
+      await storeKeyAnswer(db(), held.id, { statusCode: reply.statusCode, headers, body, encoding: binary ? 'base64' : 'utf8' }, now);
     } catch (error) {
       // The answer still goes out; the claim's lease runs out and a retry runs again, safely.
       request.log.error({ err: error }, 'could not store the answer of an Idempotency-Key');

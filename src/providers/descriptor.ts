@@ -113,6 +113,8 @@ export interface ProviderDescriptor<C extends object, N extends string = string>
   /** The provider's name as the dashboard, operator console and CLI show it. */
   readonly label: Words;
   readonly rules: ProviderRules;
+  /** The provider's refusal codes that mean "past the refund period" (a CHOP refund answers 4074). */
+  readonly refundPeriodOverCodes?: readonly string[];
   /** POS API: gateway codes and the wallet adapter that serves them. */
   readonly pos?: {
     readonly gateways: readonly GatewayDefinition[];

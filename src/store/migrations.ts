@@ -274,6 +274,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`delete from transaction_events where kind = 'provider_call'`.execute(db);
       },
     },
+    '0009_customer_confirming': {
+      // "The customer is confirming" gets its own column; last_provider_code held it as a marker and keeps provider codes only.
+      async up(db: AnyDb) {
+        await db.schema.alterTable('transactions').addColumn('customer_confirming', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.updateTable('transactions').set({ customer_confirming: 1, last_provider_code: null }).where('last_provider_code', '=', 'awaiting_customer').execute();
+      },
+    },
   };
 }
 

@@ -77,8 +77,10 @@ export interface TransactionsTable {
   provider_sent_at: number | null;
   /** End of the window for the customer to confirm; then reverse. */
   confirm_deadline: number | null;
-  /** The provider's last code while the outcome was unknown (USERPAYING, BANKERROR…). */
+  /** The provider's last code while the outcome was unknown (USERPAYING, BANKERROR…); provider codes only. */
   last_provider_code: string | null;
+  /** POS sales: 1 once the provider said the customer is confirming (entering a password); unconfirmed in time, it fails as such. */
+  customer_confirming: Generated<number>;
   created_at: number;
   updated_at: number;
   finalized_at: number | null;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import { AlipayRequestError, AlipaySdk } from 'alipay-sdk';
+import { providerFailure } from '../../src/core/process.js';
 import { money } from '../../src/domain/money.js';
 import type { PosAdapter } from '../../src/providers/contract.js';
 import { createAlipayAdapter, type AlipayCredentials } from '../../src/providers/alipay/adapter.js';
@@ -633,5 +634,22 @@ describe('cross-check with the official alipay-sdk', () => {
     const { sign, ...rest } = ours;
     const sdkSigningString = Object.keys(rest).sort().map((name) => `${name}=${rest[name] ?? ''}`).join('&');
     assert.equal(sdk.rsaCheck(sdkSigningString, sign ?? ''), true);
+  });
+});
+
+// ------------------------------------------------------------------ a decline no test value produces
+
+describe('a customer who switched off the payment feature', () => {
+  test('ACQ.USER_FACE_PAYMENT_SWITCH_OFF is a definite decline: the sale fails with payment_feature_disabled_failure', async () => {
+    const answer = signedResponseBody('alipay_trade_pay_response', JSON.stringify({
+      code: '40004', msg: 'Business Failed', sub_code: 'ACQ.USER_FACE_PAYMENT_SWITCH_OFF', sub_msg: 'the user switched face payment off',
+    }), keys.platform.privateKeyPem);
+    const switchedOff = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: async () => new Response(answer, { status: 200 }) });
+    const outcome = checkTrace(await switchedOff.pay(payRequest(1000)), 'alipay.trade.pay');
+    assert.ok(outcome.kind === 'declined', JSON.stringify(outcome));
+    assert.equal(outcome.code, 'ACQ.USER_FACE_PAYMENT_SWITCH_OFF');
+    // What the step machine stores on the sale.
+    assert.deepEqual(providerFailure(switchedOff, outcome.code, outcome.message),
+      { code: 'payment_feature_disabled_failure', detail: 'Payment feature is disabled by the customer' });
   });
 });

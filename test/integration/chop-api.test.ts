@@ -161,6 +161,27 @@ for (const kind of DB_KINDS) {
       assert.equal(unknown.body.result, 'fail');
     });
 
+    test('inquire_methods=real (the plural some clients send) asks the provider at once, as inquire_method=real does', async () => {
+      const created = await charge({ payment_method: 'alipay' });
+      const id = idFromUrl(created.body.url);
+      const qr = await qrOf(id);
+      const db = t.app.deps.store.db;
+      const { seq } = await db.selectFrom('transactions').select('seq').where('ref', '=', id).executeTakeFirstOrThrow();
+      // Park the charge's poll an hour away, while no worker holds it: only an inquire that asks the provider can now see the payment.
+      for (;;) {
+        const parked = await db.updateTable('jobs').set({ run_at: Date.now() + 3_600_000 }).where('transaction_seq', '=', seq)
+          .where('done_at', 'is', null).where('lease_until', 'is', null).executeTakeFirst();
+        if (Number(parked.numUpdatedRows) === 1) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal((await scan(t.url, qr, 'approve')).status, 200);
+      const stored = await chop(t.url, '/chop/inquire', m.apiKey, { q: id });
+      assert.equal(stored.body.notify_result, null);
+      const real = await chop(t.url, '/chop/inquire', m.apiKey, { q: id, inquire_methods: 'real' });
+      assert.equal(real.status, 200);
+      assert.equal(real.body.notify_result, 'success');
+    });
+
     test('a declined payment ends with notify_result fail; another merchant cannot see the charge', async () => {
       const created = await charge({ payment_method: 'wechatpay' });
       const id = idFromUrl(created.body.url);
@@ -256,6 +277,15 @@ for (const kind of DB_KINDS) {
   });
 }
 
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('CHOP expiry (sqlite)', () => {
   let t: TestApp;
   let m: TestMerchant;
@@ -274,11 +304,21 @@ describe('CHOP expiry (sqlite)', () => {
     const late = await scan(t.url, row.qr_code ?? '', 'approve');
     assert.equal(late.status, 409);
     assert.deepEqual((await ledger(t.url)).filter((e) => e.amount === 2200).map((e) => e.status), ['closed']);
+    // Its true reason: the page expired (not a wrong password); the CHOP answers keep the seed's fields.
+    const failed = await t.app.deps.store.db.selectFrom('transactions').select(['state', 'close_reason', 'failure_code', 'failure_detail'])
+      .where('ref', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual(failed, { state: 'failed', close_reason: 'expired', failure_code: 'checkout_expired_failure', failure_detail: 'The payment page expired before the shopper paid' });
+    assert.equal(expired.status, 'expired');
   });
 
   test('an unpaid card form expires too', async () => {
     const created = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'cc', amount: 2300, currency: 'USD', reference: uniqueId() });
-    const expired = await waitInquire(t.url, m.apiKey, idFromUrl(created.body.url), (b) => b.notify_result !== null, 8_000);
+    const id = idFromUrl(created.body.url);
+    const expired = await waitInquire(t.url, m.apiKey, id, (b) => b.notify_result !== null, 8_000);
     assert.equal(expired.notify_result, 'expired');
+    // Inquire says expired from the page's deadline; the charge's job ends it just after.
+    const final = await waitFor(() => t.app.deps.store.db.selectFrom('transactions').select(['state', 'failure_code']).where('ref', '=', id).executeTakeFirstOrThrow(),
+      (row) => row.state !== 'pending');
+    assert.deepEqual(final, { state: 'failed', failure_code: 'checkout_expired_failure' });
   });
 });

@@ -120,6 +120,34 @@ for (const kind of DB_KINDS) {
       assert.equal((await ledgerOf(3459))[0]?.refunded_amount, 0);
     });
 
+    test('a refund the provider declines answers the documented codes: 4074 past its refund period, 4071 otherwise; the detail in status', async () => {
+      // WeChat Pay's test value 59 answers TRADE_OVERDUE (past its refund period); Alipay's, ACQ.TRADE_NOT_ALLOW_REFUND.
+      const overdue = await paidCharge(4159, 'wechatpay');
+      assert.deepEqual((await refund({ transaction_id: overdue.id, amount: 100 })).body,
+        { code: '4074', refunded: false, status: 'Refund for this transaction is not allowed' });
+      const notAllowed = await paidCharge(4259, 'alipay');
+      assert.deepEqual((await refund({ transaction_id: notAllowed.id, amount: 100 })).body,
+        { code: '4071', refunded: false, status: 'Refund for this transaction is not allowed' });
+      assert.equal((await ledgerOf(4159))[0]?.refunded_amount, 0);
+      assert.equal((await ledgerOf(4259))[0]?.refunded_amount, 0);
+    });
+
+    test('4074: past the payment method\'s refund period (365 days for WeChat Pay), refused before the provider is asked', async () => {
+      const { id } = await paidCharge(4360, 'wechatpay');
+      const day = 86_400_000;
+      const paidAt = async (ago: number) => {
+        await db().updateTable('transactions').set({ finalized_at: Date.now() - ago }).where('ref', '=', id).execute();
+      };
+      await paidAt(366 * day);
+      assert.deepEqual((await refund({ transaction_id: id, amount: 100 })).body, { code: '4074', refunded: false, status: 'Refund period has expired.' });
+      assert.equal((await ledgerOf(4360))[0]?.refunded_amount, 0);
+      // Inside the period (and with today's takings to cover it) the same refund goes through.
+      await paidAt(364 * day);
+      await paidCharge(5000, 'wechatpay');
+      const inside = await refund({ transaction_id: id, amount: 100 });
+      assert.equal(inside.body.refunded, true, inside.text);
+    });
+
     test('open balance: a refund beyond today\'s takings is refused unless the merchant is exempt', async () => {
       const shop = await t.merchant(CHOP_METHODS);
       const old = await paidCharge(5000, 'alipay', shop);

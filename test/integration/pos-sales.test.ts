@@ -71,6 +71,17 @@ for (const kind of DB_KINDS) {
       });
     }
 
+    test('a sale the customer never confirms keeps the provider\'s code; "confirming" is a field of its own', async () => {
+      const stored = async (id: string) => t.app.deps.store.db.selectFrom('transactions').select(['customer_confirming', 'last_provider_code'])
+        .where('client_id', '=', id).executeTakeFirstOrThrow();
+      const unconfirmed = await sale(1154, {}, false);
+      assert.equal((await waitFinal(t.url, m.apiKey, unconfirmed.id)).body.data.attributes.failure_code, 'payment_password_failure');
+      assert.deepEqual(await stored(unconfirmed.id), { customer_confirming: 1, last_provider_code: 'USERPAYING' });
+      const unknown = await sale(1161, {}, false);
+      assert.equal((await waitFinal(t.url, m.apiKey, unknown.id)).body.data.attributes.failure_code, 'payment_gateway_failure');
+      assert.deepEqual(await stored(unknown.id), { customer_confirming: 0, last_provider_code: 'SYSTEMERROR' });
+    });
+
     test('the simulator ledger agrees: paid sales paid, never-confirmed ones reversed', async () => {
       const entries = await ledger(t.url);
       const byAmount = (amount: number) => entries.filter((e) => e.amount === amount);

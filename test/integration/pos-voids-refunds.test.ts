@@ -58,6 +58,8 @@ for (const kind of DB_KINDS) {
       const saleNow = await waitFinal(t.url, m.apiKey, saleId);
       assert.equal(saleNow.body.data.attributes.state, 'failed');
       assert.equal(saleNow.body.data.attributes.failure_code, 'sale_voided_failure');
+      // The void succeeded, so the sale says so, as after a void of a succeeded sale.
+      assert.equal(saleNow.body.data.attributes.voided, true);
       assert.deepEqual((await ledgerFor(2254)).map((e) => e.status), ['reversed']);
     });
 

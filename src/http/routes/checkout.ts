@@ -20,6 +20,8 @@ import { renderCheckoutPage, renderMessagePage } from '../../checkout/page.js';
 import { validateCardForm } from '../../providers/card/card.js';
 import type { PayForm } from '../../providers/contract.js';
 import type { TransactionRow } from '../../store/transactions.js';
+import { findCheckoutCharge } from '../../store/chop-reads.js';
+import { findMerchant } from '../../store/merchants.js';
 
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 
@@ -67,7 +69,7 @@ export function checkoutRoutes(deps: CoreDeps) {
 
     async function loadCharge(q: unknown): Promise<TransactionRow | undefined> {
       if (typeof q !== 'string' || !ID_PATTERN.test(q)) return undefined;
-      return deps.store.db.selectFrom('transactions').selectAll().where('ref', '=', q).where('channel', '=', 'chop').where('type', '=', 'charge').executeTakeFirst();
+      return findCheckoutCharge(deps.store.db, q);
     }
 
     const notFound = (reply: FastifyReply, lang: Lang) => sendHtml(reply, 404, renderMessagePage(lang, 'notFoundTitle', 'notFound'));
@@ -78,7 +80,8 @@ export function checkoutRoutes(deps: CoreDeps) {
     async function showPage(reply: FastifyReply, row: TransactionRow, lang: Lang, extra: { cardErrors?: Record<string, string>; cardValues?: { name?: string; postalCode?: string; expiry?: string } } = {}) {
       const method = row.gateway ? paymentMethod(row.gateway) : undefined;
       if (!method) return notFound(reply, lang);
-      const merchant = await deps.store.db.selectFrom('merchants').select('name').where('id', '=', row.merchant_id).executeTakeFirstOrThrow();
+      const merchant = await findMerchant(deps.store.db, row.merchant_id);
+      if (!merchant) throw new Error(`charge ${row.ref} has no merchant ${row.merchant_id}`);
       const payForm = row.pay_form ? (JSON.parse(row.pay_form) as PayForm) : null;
       const data = checkoutOf(row);
       const html = renderCheckoutPage({

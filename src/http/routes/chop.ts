@@ -12,10 +12,12 @@ import { createCharge } from '../../chop/charges.js';
 import { resendIpn } from '../../chop/ipn.js';
 import { PAY_QR_VENDORS } from '../../chop/methods.js';
 import { ChopError, type Params, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
+import { declinedRefundAnswer } from '../../chop/refund-answers.js';
 import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund } from '../../chop/refunds.js';
 import { waitForRow, waitUntilFinal } from '../../core/waiting.js';
 import { wakeTransactionJob } from '../../jobs/queue.js';
 import { renderChopTransaction, renderNotification } from '../../chop/views.js';
+import { findChopTransaction, findNotification, listChopTransactions, notificationsOf } from '../../store/chop-reads.js';
 import type { TransactionRow } from '../../store/transactions.js';
 import { type AuthLimiters, type KeyCaller, admitCaller } from '../auth.js';
 import { DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE, chopCodeOf } from '../errors.js';
@@ -104,8 +106,7 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       const { target, real } = parseInquireParams(toParams(request.body ?? request.query));
       const caller = callerOf(request);
       let row = await findCharge(deps.store.db, caller, target)
-        ?? ('id' in target ? await deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', caller.merchant.id)
-          .where('mode', '=', caller.mode).where('channel', '=', 'chop').where('ref', '=', target.id).executeTakeFirst() : undefined);
+        ?? ('id' in target ? await findChopTransaction(deps.store.db, { merchantId: caller.merchant.id, mode: caller.mode }, target.id) : undefined);
       if (!row) throw new ChopError(404, 'not_found', 'No transaction with this id or reference');
       if (real && row.state === 'pending') row = await askProviderNow(deps, row);
       return reply.send(renderChopTransaction(row, deps.clock.now()));
@@ -119,7 +120,10 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
       if (!decision.ok) return reply.send({ code: decision.code, refunded: false, status: decision.status });
       const final = await waitUntilFinal(deps, decision.refund, ANSWER_WAIT_MS);
-      if (final.state === 'failed') return reply.send({ code: final.failure_code ?? 'refund_failed', refunded: false, status: final.failure_detail ?? 'Refund failed' });
+      if (final.state === 'failed') {
+        const refusal = declinedRefundAnswer(final);
+        return reply.send({ code: refusal.code, refunded: false, status: refusal.status });
+      }
       return reply.send({ id: final.ref, transaction_id: decision.charge.ref, refunded: true, status: final.state === 'succeeded' ? 'success' : 'pending' });
     };
     app.post('/chop/refund', { schema: CHOP_ROUTES.refund('CHOP API'), ...checked({ body: refundOf }), ...once }, refund);
@@ -141,30 +145,17 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
     app.get('/chop/transactions', { schema: CHOP_ROUTES.list, ...checked({ query: parseListParams }) }, async (request, reply) => {
       const { limit, startingAfter, reference } = parseListParams(request.query as Record<string, unknown>);
       const { merchant, mode } = callerOf(request);
-      let query = deps.store.db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchant.id).where('mode', '=', mode)
-        .where('channel', '=', 'chop').where('type', 'in', ['charge', 'refund']);
-      if (reference) query = query.where('reference', '=', reference);
-      if (startingAfter) {
-        const after = await deps.store.db.selectFrom('transactions').select('seq').where('merchant_id', '=', merchant.id).where('mode', '=', mode)
-          .where('ref', '=', startingAfter).executeTakeFirst();
-        if (!after) throw new ChopError(400, 'invalid_parameter', 'starting_after must be the id of a transaction from an earlier page');
-        query = query.where('seq', '<', after.seq);
-      }
-      const rows = await query.orderBy('seq', 'desc').limit(limit + 1).execute();
+      const page = await listChopTransactions(deps.store.db, { merchantId: merchant.id, mode }, { limit, startingAfter, reference });
+      if ('unknownCursor' in page) throw new ChopError(400, 'invalid_parameter', 'starting_after must be the id of a transaction from an earlier page');
       const now = deps.clock.now();
-      return reply.send({ result: 'success', data: rows.slice(0, limit).map((row) => renderChopTransaction(row, now)), has_more: rows.length > limit });
+      return reply.send({ result: 'success', data: page.rows.map((row) => renderChopTransaction(row, now)), has_more: page.hasMore });
     });
 
     app.get<{ Params: { id: string } }>('/chop/transactions/:id/notifications', { schema: CHOP_ROUTES.notifications, ...checked() }, async (request, reply) => {
       const charge = await findCharge(deps.store.db, callerOf(request), { id: request.params.id });
       if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
-      const notifications = await deps.store.db.selectFrom('notifications').selectAll().where('transaction_seq', '=', charge.seq).orderBy('id').execute();
-      const attempts = notifications.length === 0 ? [] : await deps.store.db.selectFrom('notification_attempts').selectAll()
-        .where('notification_id', 'in', notifications.map((n) => n.id)).orderBy('id').execute();
-      return reply.send({
-        result: 'success',
-        data: notifications.map((n) => renderNotification(n, attempts.filter((a) => Number(a.notification_id) === Number(n.id)))),
-      });
+      const notifications = await notificationsOf(deps.store.db, charge.seq);
+      return reply.send({ result: 'success', data: notifications.map(({ notification, attempts }) => renderNotification(notification, [...attempts])) });
     });
 
     app.post<{ Params: { id: string } }>('/chop/transactions/:id/notifications/resend', { schema: CHOP_ROUTES.resend, ...checked() }, async (request, reply) => {
@@ -173,7 +164,8 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       if (charge.state === 'pending') throw new ChopError(409, 'not_final', 'The charge is not final yet; its notification is sent when it is');
       const id = await resendIpn(deps, charge);
       if (id === null) throw new ChopError(409, 'no_ipn_url', 'The charge was created without an ipn_url');
-      const notification = await deps.store.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const notification = await findNotification(deps.store.db, id);
+      if (!notification) throw new Error(`notification ${id} vanished after it was written`);
       return reply.code(202).send({ result: 'success', data: renderNotification(notification, []) });
     });
   };

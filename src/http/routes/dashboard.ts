@@ -17,6 +17,7 @@ import { type Access, type DashKit, type DashboardModule, type PageHandler, REF_
 import { MODE_COOKIE, afterSwitch, defaultMode, isMode } from '../../dashboard/modes.js';
 import { DASHBOARD_PAGES } from '../../dashboard/pages/index.js';
 import { findMerchant } from '../../store/merchants.js';
+import { findVisibleTransaction } from '../../store/chop-reads.js';
 
 const SESSION_COOKIE = 'cancan_session';
 const SIGN_IN_COOKIE = 'cancan_sign_in';
@@ -174,9 +175,7 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       async visibleTransaction(ctx, ref) {
         if (!REF_PATTERN.test(ref)) return undefined;
         // The other mode's transaction is as absent as another merchant's.
-        let query = deps.store.db.selectFrom('transactions').selectAll().where('ref', '=', ref).where('mode', '=', ctx.mode);
-        if (ctx.merchantId !== null) query = query.where('merchant_id', '=', ctx.merchantId);
-        return query.executeTakeFirst();
+        return findVisibleTransaction(deps.store.db, ref, ctx.mode, ctx.merchantId);
       },
     };
 

@@ -11,6 +11,7 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
   label: { en: 'Alipay', zh: '支付宝' },
   // Queries every 3–6 s for about 60 s.
   rules: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 },
+  refundPeriodOverCodes: ['ACQ.TRADE_HAS_FINISHED'],
   pos: {
     // Alipay accepts refunds up to a year after payment by default.
     gateways: [

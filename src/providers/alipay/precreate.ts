@@ -13,9 +13,10 @@ import type { CloseOutcome, OrderOutcome, OrderRequest, QueryOutcome } from '../
 import { classifyPrecreateSubCode, closeSubCodeOutcome } from './errors.js';
 import type { AlipayFields } from './sign.js';
 import {
-  answerReason, assertNever, bySubCodeClass, mismatchedOrder, nonEmpty, orderCurrencyFields, readAnswer, subjectOf,
+  answerReason, bySubCodeClass, mismatchedOrder, nonEmpty, orderCurrencyFields, readAnswer, subjectOf,
   type BizContent,
 } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 export function precreateBizContent(request: OrderRequest): BizContent {
   return {

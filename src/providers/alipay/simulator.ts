@@ -23,7 +23,8 @@ import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult 
 import { beijingTimestamp } from '../china-time.js';
 import { encodePrecreateMemo, newPrecreateMemo, newQrCode, precreateExpiry, precreateMemoOf } from './simulator-qr.js';
 import { ERROR_RESPONSE_KEY, responseKeyFor, signedResponseBody, signingString, verifyParams } from './sign.js';
-import { ALIPAY_METHODS, assertNever, isAlipayAuthCode, type AlipayMethod, type TradeStatus } from './transformers.js';
+import { ALIPAY_METHODS, isAlipayAuthCode, type AlipayMethod, type TradeStatus } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 export interface AlipaySimulatorOptions {
   ledger: SimulatorLedger;

@@ -16,6 +16,7 @@ import {
   classifyCancelSubCode, classifyGatewayCode, classifyPaySubCode, classifyRefundSubCode, type SubCodeClass,
 } from './errors.js';
 import type { AlipayFields } from './sign.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 export const ALIPAY_METHODS = {
   pay: 'alipay.trade.pay',
@@ -360,8 +361,4 @@ export function bySubCodeClass<T>(subCodeClass: SubCodeClass, handlers: { readon
 
 export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

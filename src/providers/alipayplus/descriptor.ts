@@ -11,6 +11,7 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
   label: { en: 'Alipay+', zh: 'Alipay+' },
   // Online payments wait for the shopper (the checkout expiry), so only the poll and timeout matter.
   rules: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 },
+  refundPeriodOverCodes: ['REFUND_WINDOW_EXCEED'],
   online: {
     methods: [
       { code: 'alipay_hk', flow: 'qr', currencies: ['HKD'], cancellable: false, refundWindowMs: YEAR, label: { en: 'AlipayHK', zh: '支付宝香港' }, payQrVendor: true },

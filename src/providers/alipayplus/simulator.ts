@@ -18,9 +18,10 @@ import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import { isoTime, parseIsoTime, signMessage, verifyMessage } from './sign.js';
 import {
-  ALIPAYPLUS_APIS, ALIPAYPLUS_PAYMENT_METHOD_TYPES, ALIPAYPLUS_WALLET_CURRENCIES, assertNever, isJsonObject,
+  ALIPAYPLUS_APIS, ALIPAYPLUS_PAYMENT_METHOD_TYPES, ALIPAYPLUS_WALLET_CURRENCIES, isJsonObject,
   type AlipayPlusApi, type AlipayPlusPaymentMethod, type JsonObject,
 } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 export interface AlipayPlusSimulatorOptions {
   ledger: SimulatorLedger;

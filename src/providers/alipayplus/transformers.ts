@@ -12,6 +12,7 @@ import type {
   CloseOutcome, OrderOutcome, OrderRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest,
 } from '../contract.js';
 import { isoTime } from './sign.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 /** The AMS APIs CanCan calls (global-open-sdk `AntomPathConstants`). */
 export const ALIPAYPLUS_APIS = {
@@ -316,8 +317,4 @@ export function paymentIdOf(answer: JsonObject, orderNo: string):
   const paymentId = text(answer, 'paymentId');
   if (paymentId === undefined) return { ok: false, definite: false, code: null, reason: 'answer has no paymentId' };
   return { ok: true, paymentId };
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

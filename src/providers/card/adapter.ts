@@ -25,10 +25,11 @@ import { describeCallError } from '../call-errors.js';
 import type { CardAdapter, ProviderTrace, RefundOutcome, Traced } from '../contract.js';
 import { mapCardFailure, SALE_NOT_FOUND } from './errors.js';
 import {
-  assertNever, existingReturnOutcome, findApprovedSale, findReturn, returnFields, saleFields, searchFields, searchWindows,
+  existingReturnOutcome, findApprovedSale, findReturn, returnFields, saleFields, searchFields, searchWindows,
   toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toSaleOutcome, traceCode, traceMessage, txnsOf,
   type CardCredentials, type SearchWindow,
 } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 import { buildTxnXml, ConvergeXmlError, field, parseConvergeXml, type ConvergeAnswer, type WireFields } from './xml.js';
 
 export type { CardCredentials } from './transformers.js';

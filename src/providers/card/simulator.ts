@@ -25,9 +25,10 @@ import type { SimOrder, SimRefund, SimulatorLedger } from '../../simulators/ledg
 import { isAmex, isExpired, luhnValid } from './card.js';
 import { CONVERGE_ERRORS, type ConvergeError } from './errors.js';
 import {
-  amountField, assertNever, formatTxnTime, INVOICE_NUMBER_MAX_CHARS, parseSearchDate, SEARCH_WINDOW_MAX_DAYS,
+  amountField, formatTxnTime, INVOICE_NUMBER_MAX_CHARS, parseSearchDate, SEARCH_WINDOW_MAX_DAYS,
   type CardCredentials,
 } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 import { buildTxnListXml, buildTxnXml, field, parseConvergeXml, type WireFields } from './xml.js';
 
 export interface CardSimulatorOptions {

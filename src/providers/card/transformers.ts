@@ -20,6 +20,7 @@ import { fromMajorUnitString, toMajorUnitString, type Money } from '../../domain
 import { maskCardNumber } from './card.js';
 import { errorLeavesMoneyInDoubt, isDuplicateDecline } from './errors.js';
 import { field, type ConvergeAnswer, type WireFields } from './xml.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 export interface CardCredentials {
   readonly merchantId: string;
@@ -348,8 +349,4 @@ function sameAmount(answered: string | undefined, asked: Money): boolean {
 
 function nonEmpty(value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value;
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

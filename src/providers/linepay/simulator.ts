@@ -20,7 +20,8 @@ import type { LinePayCredentials } from './adapter.js';
 import { HEADER_ERROR, VOID_NOT_ALLOWED } from './errors.js';
 import { BareInteger, isJsonObject, member, numberMember, parseLinePayJson, stringMember, stringifyLinePayJson, type JsonWritable } from './json.js';
 import { verifyRequest } from './sign.js';
-import { assertNever, type CheckStatus } from './transformers.js';
+import { type CheckStatus } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 export interface LinePaySimulatorOptions {
   ledger: SimulatorLedger;

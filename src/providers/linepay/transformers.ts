@@ -14,6 +14,7 @@ import {
   ALREADY_REFUNDED, NO_SUCH_TRANSACTION, PARAMETER_ERROR, SUCCESS_CODE, classifyReturnCode,
 } from './errors.js';
 import { isJsonObject, member, numberMember, stringMember, type JsonObject, type JsonWritable } from './json.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 export type LinePayRegion = 'TH' | 'TW';
 
@@ -302,8 +303,4 @@ export function findRefund(list: RefundList, amount: Money, settled: readonly Mo
     default:
       return assertNever(list);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

@@ -35,9 +35,10 @@ import { chinaTime, parseChinaTime } from '../china-time.js';
 import { errorPageHtml, paymentPageHtml } from './page.js';
 import { formatAnswer, parseForm, signFields, verifyFields, type UnionPayFields } from './sign.js';
 import {
-  assertNever, BIZ_TYPE_GATEWAY, currencyFromNumeric, isUnionPayOrderId, numericCurrencyCode, orderCodeUrl,
+  BIZ_TYPE_GATEWAY, currencyFromNumeric, isUnionPayOrderId, numericCurrencyCode, orderCodeUrl,
   parseTxnAmt, TXN_TYPES, UNIONPAY_ENCODING, UNIONPAY_PATHS, UNIONPAY_SIGN_METHOD, UNIONPAY_VERSION,
 } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 export interface UnionPaySimulatorOptions {
   ledger: SimulatorLedger;

@@ -257,7 +257,3 @@ export function traceMessage(fields: UnionPayFields): string | null {
   const message = resp === '00' && fields['origRespMsg'] ? fields['origRespMsg'] : fields['respMsg'];
   return message === undefined || message === '' ? null : message;
 }
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}

@@ -10,6 +10,7 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
   label: { en: 'WeChat Pay', zh: '微信支付' },
   // Queries every 5–10 s for about 45 s.
   rules: { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000 },
+  refundPeriodOverCodes: ['TRADE_OVERDUE'],
   pos: {
     // WeChat Pay v2 accepts refunds up to a year after payment by default.
     gateways: [

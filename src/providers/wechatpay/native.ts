@@ -10,7 +10,8 @@
 import { chinaTime } from '../china-time.js';
 import type { CloseOutcome, OrderOutcome, OrderRequest } from '../contract.js';
 import { classifyUnifiedOrderError, closeOrderErrorOutcome } from './errors.js';
-import { assertNever, businessResult, cleanText, commonFields, type MerchantIdentity } from './transformers.js';
+import { businessResult, cleanText, commonFields, type MerchantIdentity } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 import { field, type WireFields } from './xml.js';
 
 /** unifiedorder `body` is String(127) (was 128 in older versions of the page). */

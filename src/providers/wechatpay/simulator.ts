@@ -20,7 +20,8 @@ import {
   CODE_URL_VALIDITY_MS, encodeNativeMemo, nativeMemoOf, newCodeUrl, newNativeMemo, newPrepayId, type NativeOrderMemo,
 } from './simulator-qr.js';
 import { parseSignType, verifyFields, withSignature } from './sign.js';
-import { assertNever, isWeChatAuthCode, type TradeState } from './transformers.js';
+import { isWeChatAuthCode, type TradeState } from './transformers.js';
+import { assertNever } from '../../domain/assert-never.js';
 import { buildXml, field, parseXml, type WireFields } from './xml.js';
 
 export interface WeChatPaySimulatorOptions {

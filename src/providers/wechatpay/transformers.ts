@@ -13,6 +13,7 @@ import type {
 import { classifyMicropayError, classifyRefundError, classifyReverseError, type ErrorClass } from './errors.js';
 import type { WeChatSignType } from './sign.js';
 import { field, type WireFields } from './xml.js';
+import { assertNever } from '../../domain/assert-never.js';
 
 /** Who is calling: the non-secret part of the credentials. */
 export interface MerchantIdentity {
@@ -272,8 +273,4 @@ function parseTradeState(value: string | undefined): TradeState | null {
 
 function parseRefundStatus(value: string | undefined): RefundStatus | null {
   return REFUND_STATUSES.find((status) => status === value) ?? null;
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }
