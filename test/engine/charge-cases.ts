@@ -10,7 +10,7 @@ import {
   type Case, type Subject, answer, assertLogged, assertRecordedCalls, assertRow, hangs, outcomeClassCases, related, stepCase, timesOut,
 } from './case.js';
 
-const EXPIRED = { code: 'payment_password_failure', detail: 'The shopper did not pay before the payment page expired' } as const;
+const EXPIRED = { code: 'checkout_expired_failure', detail: 'The payment page expired before the shopper paid' } as const;
 const VOIDED = { code: 'sale_voided_failure', detail: 'Sale was voided before it completed' } as const;
 const created = answer('createOrder', { kind: 'created', qrCode: QR_CODE, payForm: null });
 const paid = answer('query', { kind: 'paid', providerTxnId: '2026011522001' });
