@@ -46,9 +46,9 @@ export const BRANDING_CSS = `
 .branding{display:grid;grid-template-columns:minmax(0,26rem) minmax(0,1fr);gap:1.5rem;align-items:start}
 .branding-preview h2{margin-top:0}
 .preview-grid{display:flex;flex-wrap:wrap;gap:1rem}
-.preview-item{margin:0}.preview-item figcaption{font-size:.9rem;color:var(--muted);margin-bottom:.25rem}
-.frame-phone{width:375px;height:667px;border:1px solid var(--line);border-radius:8px;background:#fff}
-.frame-desktop-box{width:512px;height:360px;overflow:hidden;border:1px solid var(--line);border-radius:8px}
+.preview-item{margin:0;max-width:100%}.preview-item figcaption{font-size:.9rem;color:var(--muted);margin-bottom:.25rem}
+.frame-phone{width:375px;max-width:100%;height:667px;border:1px solid var(--line);border-radius:8px;background:#fff}
+.frame-desktop-box{width:512px;max-width:100%;height:360px;overflow:hidden;border:1px solid var(--line);border-radius:8px}
 .frame-desktop{width:1024px;height:720px;border:0;transform:scale(.5);transform-origin:0 0;background:#fff}
 .logo-now{max-height:3rem;max-width:10rem;display:block;margin:.3rem 0}
 .preview-langs{display:flex;gap:1rem;margin:.25rem 0 1rem}
