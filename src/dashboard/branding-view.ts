@@ -52,7 +52,7 @@ export const BRANDING_CSS = `
 .frame-desktop{width:1024px;height:720px;border:0;transform:scale(.5);transform-origin:0 0;background:#fff}
 .logo-now{max-height:3rem;max-width:10rem;display:block;margin:.3rem 0}
 .preview-langs{display:flex;gap:1rem;margin:.25rem 0 1rem}
-@media (max-width:1100px){.branding{grid-template-columns:1fr}}
+@media (max-width:1100px){.branding{grid-template-columns:minmax(0,1fr)}}
 `;
 
 const FRAME_STATE_DEFAULT = 'wallet';
