@@ -116,7 +116,7 @@ ${textInput(ctx, state, 'support_email', html` maxlength="100"`)}
 ${textInput(ctx, state, 'support_phone', html` maxlength="30"`)}
 ${select(ctx, state, 'default_lang', [['', t('lang_browser')], ['en', t('lang_en')], ['zh', t('lang_zh')]])}
 <div class="actions"><button type="submit" data-save>${t('save')}</button>
-<button type="submit" class="secondary" formmethod="get" formaction="${state.basePath}" formenctype="application/x-www-form-urlencoded" name="draft" value="1" data-preview-draft>${t('preview')}</button></div>
+<button type="submit" class="secondary" formaction="${state.basePath}/draft" data-preview-draft>${t('preview')}</button></div>
 </fieldset>
 </form>
 ${ctx.canAct && state.ownScopes.includes(state.method) ? html`<form method="post" action="${state.basePath}/remove" class="actions">${csrfField(ctx)}<input type="hidden" name="method" value="${state.method}"><button type="submit" class="danger" data-remove-template>${t('removeTemplate')}</button></form>` : ''}`;

@@ -55,7 +55,7 @@ test('an owner is refused a low-contrast pair, saves a template with a logo, and
 
   // A draft: previewed, not saved.
   await page.getByLabel('Button colour').fill('#7c2d12');
-  await Promise.all([page.waitForURL((url) => url.searchParams.get('draft') === '1'), page.locator('[data-preview-draft]').click()]);
+  await Promise.all([page.waitForURL((url) => url.pathname === '/dashboard/branding/draft'), page.locator('[data-preview-draft]').click()]);
   assert.match(await page.locator('.notice-info').first().innerText(), /Previewing unsaved values/);
   const draftCard = page.frameLocator('[data-preview-state=card] iframe');
   await draftCard.locator('[data-pay-card]').scrollIntoViewIfNeeded();

@@ -69,18 +69,24 @@ function register(kit: DashKit): void {
     return isBrandingScope(method) ? method : null;
   };
 
-  async function show(ctx: DashContext, request: FastifyRequest, reply: FastifyReply, posted?: { form: BrandingForm; method: string; problems: readonly FieldProblem[] }) {
+  /**
+   * The page: the stored template, or a refused post's values (`posted`), or
+   * unsaved values to preview (`draftSource`: the "preview" button's post, or
+   * a preview-language link that carries them in its query).
+   */
+  async function show(ctx: DashContext, request: FastifyRequest, reply: FastifyReply, posted?: { form: BrandingForm; method: string; problems: readonly FieldProblem[] }, draftSource?: unknown) {
     const target = await targetOf(ctx, request);
     if (!target) return kit.notFound(ctx, reply);
     const query = request.query;
-    const method = posted?.method ?? scopeOf(query) ?? DEFAULT_SCOPE;
+    const source = draftSource ?? (textField(query, 'draft') === '1' ? query : null);
+    const method = posted?.method ?? scopeOf(source ?? query) ?? DEFAULT_SCOPE;
     const current = await editableBranding(db, target.merchantId, method);
     let form = posted?.form ?? formOf(current);
     let problems = posted?.problems ?? [];
-    const draft = !posted && textField(query, 'draft') === '1';
+    const draft = !posted && source !== null;
     if (draft) {
-      form = formFromSource(query);
-      const checked = checkBranding(current, inputOf(query));
+      form = formFromSource(source);
+      const checked = checkBranding(current, inputOf(source));
       if (!checked.ok) problems = checked.problems.map((p) => ({ field: p.field, message: brandingProblemText(p, brandingWords(ctx.lang, p.field)) }));
     }
     const done = textField(query, 'done');
@@ -90,7 +96,7 @@ function register(kit: DashKit): void {
       logo: current.logoId ? { id: current.logoId } : null, problems, draft: draft && problems.length === 0, previewLang,
       ...(done === 'saved' || done === 'removed' ? { done } : {}),
     }, target.operatorView);
-    return sendPage(reply, html, posted ? 422 : 200);
+    return sendPage(reply, html, posted || (draft && problems.length > 0) ? 422 : 200);
   }
 
   async function save(ctx: DashContext, request: FastifyRequest, reply: FastifyReply) {
@@ -137,6 +143,8 @@ function register(kit: DashKit): void {
     kit.get(base, async (ctx, request, reply) => show(ctx, request, reply));
     kit.post(base, save);
     kit.post(`${base}/remove`, remove);
+    // Previewing changes nothing, so staff may do it too.
+    kit.post(`${base}/draft`, async (ctx, request, reply) => show(ctx, request, reply, undefined, request.body), { readOnly: true });
     kit.get(`${base}/preview`, previewFrame);
   }
 }
