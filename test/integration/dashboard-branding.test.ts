@@ -73,6 +73,12 @@ for (const kind of DB_KINDS) {
         assert.match(answer.text, /Nothing was saved: 1 problem\(s\) below\./);
         assert.deepEqual(await stored(fx().other.id), { templates: 0, logos: 0, audits: 0 });
       }
+      // A body that is not well-formed multipart never reaches the page.
+      const malformed = await fetch(`${fx().url}/dashboard/branding`, {
+        method: 'POST', body: `_csrf=${csrf}`, redirect: 'manual', headers: { cookie: session.cookieHeader(), 'content-type': 'multipart/form-data; boundary=nothere' },
+      });
+      assert.equal(malformed.status, 400);
+      assert.deepEqual(await stored(fx().other.id), { templates: 0, logos: 0, audits: 0 });
     });
 
     test('a saved template with its logo shapes the payment page; the CSP stays as it was', async () => {
