@@ -30,6 +30,15 @@ button.secondary{background:#374151}
 .sandbox h2{font-size:1rem;margin:0 0 .5rem;color:#92400e}
 .sandbox form{display:inline}
 footer{text-align:center;color:#4b5563;font-size:.8rem}
+.brand-head{flex-wrap:wrap;gap:.5rem}
+.brand-head .logo{max-height:3rem;max-width:10rem;width:auto;height:auto}
+.brand-head h1{flex:1}
+.brand-line{margin:0 0 .75rem;font-size:.95rem}
+.brand-foot ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;justify-content:center;gap:.25rem 1rem}
+.brand-foot p{margin:.4rem 0}
+.brand-foot a{text-decoration:underline}
+.sandbox button{background:#1d4ed8;color:#fff;border-radius:8px}
+.sandbox button.secondary{background:#374151}
 `;
 
 export const CHECKOUT_JS = `

@@ -11,7 +11,7 @@ const TEXT = {
     sandbox: 'Test mode: simulate the customer', approve: 'Simulate approve', decline: 'Simulate decline',
     notFoundTitle: 'Payment not found', notFound: 'This payment link is not valid. Please go back to the shop and start again.',
     backToShop: 'Back to the shop', fixErrors: 'Please check the highlighted fields.', language: '中文', poweredBy: 'Secured by CanCan',
-    noScript: 'This page refreshes by itself every few seconds.', refresh: 'Refresh',
+    noScript: 'This page refreshes by itself every few seconds.', refresh: 'Refresh', support: 'Help:',
   },
   zh: {
     title: '收银台', pay: '支付', amount: '金额', reference: '订单', scanWith: '请使用{method}扫码支付',
@@ -22,7 +22,7 @@ const TEXT = {
     sandbox: '测试模式：模拟顾客操作', approve: '模拟支付成功', decline: '模拟拒绝支付',
     notFoundTitle: '未找到该笔支付', notFound: '支付链接无效，请返回商户网站重新下单。',
     backToShop: '返回商户', fixErrors: '请检查标出的栏位。', language: 'English', poweredBy: 'CanCan 安全支付',
-    noScript: '本页面每隔几秒自动刷新。', refresh: '刷新',
+    noScript: '本页面每隔几秒自动刷新。', refresh: '刷新', support: '帮助：',
   },
 } as const;
 

@@ -2,7 +2,16 @@
 import { type CurrencyCode, money, toMajorUnitString } from '../domain/money.js';
 import type { PayForm } from '../providers/contract.js';
 import type { PaymentMethod } from '../chop/methods.js';
+import { type Branding, brandStylesheetHref } from './branding.js';
 import { type Lang, type TextKey, t } from './i18n.js';
+
+/** A merchant's template as a page shows it; null or absent: CanCan's plain page. */
+export interface PageBrand {
+  readonly branding: Branding;
+  /** The template's display name, else the merchant's name. */
+  readonly displayName: string;
+  readonly logo: { readonly id: string; readonly width: number; readonly height: number } | null;
+}
 
 const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -14,7 +23,7 @@ export function formatAmount(amount: number, currency: string): string {
   return `${toMajorUnitString(money(amount, currency as CurrencyCode))} ${currency}`;
 }
 
-function layout(lang: Lang, title: string, body: string, options: { refreshSeconds?: number; langHref?: string } = {}): string {
+function layout(lang: Lang, title: string, body: string, options: { refreshSeconds?: number; langHref?: string; brand?: PageBrand | null } = {}): string {
   const refresh = options.refreshSeconds ? `<noscript><meta http-equiv="refresh" content="${options.refreshSeconds}"></noscript>` : '';
   const other = lang === 'en' ? 'zh' : 'en';
   const langLink = options.langHref ? `<a class="lang" href="${escapeHtml(`${options.langHref}&lang=${other}`)}" lang="${other}">${t(lang, 'language')}</a>` : '';
@@ -28,16 +37,40 @@ function layout(lang: Lang, title: string, body: string, options: { refreshSecon
 ${refresh}
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="/chop/assets/checkout.css">
-</head>
-<body>
+${options.brand ? `<link rel="stylesheet" href="${brandStylesheetHref(options.brand.branding)}">\n` : ''}</head>
+<body${options.brand ? ' class="branded"' : ''}>
 <main>
-<header><h1>${escapeHtml(title)}</h1>${langLink}</header>
+${options.brand ? brandHeader(options.brand, title, langLink) : `<header><h1>${escapeHtml(title)}</h1>${langLink}</header>`}
 ${body}
-<footer>${t(lang, 'poweredBy')}</footer>
+${options.brand ? brandFooter(lang, options.brand) : `<footer>${t(lang, 'poweredBy')}</footer>`}
 </main>
 <script src="/chop/assets/checkout.js"></script>
 </body>
 </html>`;
+}
+
+/** The merchant's logo (served by CanCan), name and header line; the title stays for screen readers and tabs. */
+function brandHeader(brand: PageBrand, title: string, langLink: string): string {
+  const logo = brand.logo
+    ? `<img class="logo" src="/chop/assets/logo/${brand.logo.id}" alt="${escapeHtml(brand.displayName)}" width="${brand.logo.width}" height="${brand.logo.height}" data-brand-logo>`
+    : '';
+  const line = brand.branding.headerLine ? `<p class="brand-line" data-brand-line>${escapeHtml(brand.branding.headerLine)}</p>` : '';
+  return `<header class="brand-head" data-brand="${escapeHtml(brand.displayName)}">${logo}<h1>${escapeHtml(title)}</h1>${langLink}</header>
+${line}`;
+}
+
+/** The merchant's links and support contact, then CanCan's own line (always shown). */
+function brandFooter(lang: Lang, brand: PageBrand): string {
+  const { footerLinks, supportEmail, supportPhone } = brand.branding;
+  const links = footerLinks.length > 0
+    ? `<nav aria-label="${escapeHtml(brand.displayName)}"><ul>${footerLinks.map((l) => `<li><a href="${escapeHtml(l.url)}" rel="noopener noreferrer">${escapeHtml(l.label)}</a></li>`).join('')}</ul></nav>`
+    : '';
+  const contacts = [
+    supportEmail ? `<a href="mailto:${escapeHtml(supportEmail)}">${escapeHtml(supportEmail)}</a>` : '',
+    supportPhone ? `<a href="tel:${escapeHtml(supportPhone.replace(/[^0-9+]/g, ''))}">${escapeHtml(supportPhone)}</a>` : '',
+  ].filter((c) => c !== '');
+  const support = contacts.length > 0 ? `<p data-brand-support>${t(lang, 'support')} ${contacts.join(' · ')}</p>` : '';
+  return `<footer class="brand-foot">${links}${support}<p class="cancan">${t(lang, 'poweredBy')}</p></footer>`;
 }
 
 export interface CheckoutView {
@@ -57,11 +90,12 @@ export interface CheckoutView {
   /** Card form problems, by field. */
   readonly cardErrors?: Readonly<Record<string, string>>;
   readonly cardValues?: { readonly name?: string; readonly postalCode?: string; readonly expiry?: string };
+  readonly brand?: PageBrand | null;
 }
 
 function summary(view: CheckoutView): string {
   return `<section class="card" aria-label="${t(view.lang, 'amount')}">
-<div class="muted">${escapeHtml(view.merchantName)}</div>
+<div class="muted">${escapeHtml(view.brand?.displayName ?? view.merchantName)}</div>
 <div class="amount" data-amount>${escapeHtml(formatAmount(view.amount, view.currency))}</div>
 <div class="muted">${t(view.lang, 'reference')}: ${escapeHtml(view.reference)}</div>
 </section>`;
@@ -130,14 +164,16 @@ export function renderCheckoutPage(view: CheckoutView): string {
   const body = `<div data-q="${escapeHtml(view.id)}" data-expires-at="${view.expiresAt}" data-poll="${view.method.flow === 'card' ? 'no' : 'yes'}"></div>
 ${summary(view)}
 ${view.method.flow === 'card' ? cardBody(view) : walletBody(view)}`;
-  return layout(view.lang, `${t(view.lang, 'pay')} · ${view.merchantName}`, body, {
+  return layout(view.lang, `${t(view.lang, 'pay')} · ${view.brand?.displayName ?? view.merchantName}`, body, {
+    brand: view.brand ?? null,
     langHref: `/chop/landing?q=${encodeURIComponent(view.id)}`,
     ...(view.method.flow === 'card' ? {} : { refreshSeconds: 5 }),
   });
 }
 
-export function renderMessagePage(lang: Lang, title: TextKey, message: TextKey, options: { detail?: string; link?: string; state?: string } = {}): string {
+export function renderMessagePage(lang: Lang, title: TextKey, message: TextKey, options: { detail?: string; link?: string; state?: string; brand?: PageBrand | null } = {}): string {
   const link = options.link ? `<a class="button" href="${escapeHtml(options.link)}">${t(lang, 'backToShop')}</a>` : '';
   const detail = options.detail ? `<p class="muted">${escapeHtml(options.detail)}</p>` : '';
-  return layout(lang, t(lang, title), `<section class="card"><p class="status" data-state="${escapeHtml(options.state ?? '')}" role="status">${t(lang, message)}</p>${detail}${link}</section>`);
+  const heading = options.brand ? `${t(lang, title)} · ${options.brand.displayName}` : t(lang, title);
+  return layout(lang, heading, `<section class="card"><p class="status" data-state="${escapeHtml(options.state ?? '')}" role="status">${t(lang, message)}</p>${detail}${link}</section>`, { brand: options.brand ?? null });
 }

@@ -12,6 +12,7 @@ import {
   type Checked, type SettingsField, allGatewayCodes, applySettings, checkGatewayCodes, checkNewMerchant, checkSettings, createMerchantWithTestKey, problemText,
 } from '../core/merchant-settings.js';
 import { AccountError, createUser } from '../dashboard/accounts.js';
+import { BRANDING_OPTIONS, BRANDING_USAGE, runBrandingCommand } from './branding.js';
 import { saveProviderCredentials } from '../store/credentials.js';
 import type { Store } from '../store/db.js';
 import { createApiKey, enableGateways, enabledGateways, findMerchant, revokeApiKey } from '../store/merchants.js';
@@ -26,7 +27,7 @@ export const USAGE = `Usage: cancan <command> [options]
   merchant list [--json]
   merchant settings --merchant ID [--timezone TZ] [--void-window 15m] [--cancel-window 24h]
                     [--refund-balance-exempt on|off] [--json]
-  key create --merchant ID [--mode test|live] [--json]
+${BRANDING_USAGE}  key create --merchant ID [--mode test|live] [--json]
   key revoke KEY_ID [--json]
   gateway enable --merchant ID CODE... [--json]
   user create (--merchant ID [--role owner|staff] | --operator) --email EMAIL --password-stdin [--json]
@@ -64,6 +65,7 @@ const options = {
   role: { type: 'string' },
   operator: { type: 'boolean' },
   'password-stdin': { type: 'boolean' },
+  ...BRANDING_OPTIONS,
 } as const;
 
 type Parsed = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true }>>;
@@ -99,7 +101,7 @@ const parseGateways = (list: string[]): string[] => orUsageError(checkGatewayCod
 
 /** The commands `run` knows (checked before the database is opened, or a typo would create one and its master key). */
 const COMMANDS = new Set([
-  'migrate', 'merchant create', 'merchant list', 'merchant settings', 'key create', 'key revoke', 'provider set-credentials', 'gateway enable',
+  'migrate', 'merchant create', 'merchant list', 'merchant settings', 'merchant branding', 'key create', 'key revoke', 'provider set-credentials', 'gateway enable',
   'user create', 'user list',
 ]);
 
@@ -152,6 +154,8 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       if (json) return JSON.stringify({ merchant: settings });
       return `${m.id}: time zone ${settings.timezone}, void window ${settings.void_window_ms / 60_000} min, cancel window ${settings.cancel_window_ms / 3_600_000} h, refund balance exemption ${settings.refund_balance_exempt ? 'on' : 'off'}`;
     }
+    case 'merchant branding':
+      return runBrandingCommand(store, values, json, now, (message) => new UsageError(message));
     case 'key create': {
       const merchantId = required(values.merchant, 'merchant');
       const mode = values.mode ?? 'test';

@@ -62,7 +62,7 @@ export function languageHref(path: string, lang: Lang): string {
   return `${url.pathname}${url.search}`;
 }
 
-export type Section = 'overview' | 'transactions' | 'developers' | 'merchants';
+export type Section = 'overview' | 'transactions' | 'developers' | 'branding' | 'merchants';
 
 function document(lang: Lang, title: string, body: Raw | string): string {
   return `<!doctype html>
@@ -94,7 +94,7 @@ function modeToggle(ctx: DashContext): Raw {
 /** A signed-in page: navigation for the user's role, the mode toggle and test-mode banner, the user, sign-out, language. */
 export function page(ctx: DashContext, options: { title: string; section: Section | null; body: Raw | string; notices?: readonly Raw[] }): string {
   const t = (key: Parameters<typeof common>[1]) => common(ctx.lang, key);
-  const sections: Section[] = ctx.isOperator ? ['overview', 'transactions', 'merchants'] : ['overview', 'transactions', 'developers'];
+  const sections: Section[] = ctx.isOperator ? ['overview', 'transactions', 'merchants'] : ['overview', 'transactions', 'developers', 'branding'];
   const nav = sections.map((s) => html`<li><a href="/dashboard${s === 'overview' ? '' : `/${s}`}"${s === options.section ? raw(' aria-current="page"') : ''}>${t(s)}</a></li>`);
   return document(ctx.lang, options.title, html`<body>
 <a class="skip" href="#main">${t('skip')}</a>

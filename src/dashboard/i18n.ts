@@ -14,7 +14,7 @@ export function dictionary<const E extends Record<string, string>>(words: { en: 
 
 export const common = dictionary({
   en: {
-    product: 'CanCan dashboard', overview: 'Overview', transactions: 'Transactions', developers: 'Developers', merchants: 'Merchants',
+    product: 'CanCan dashboard', overview: 'Overview', transactions: 'Transactions', developers: 'Developers', branding: 'Checkout branding', merchants: 'Merchants',
     signIn: 'Sign in', signOut: 'Sign out', email: 'E-mail', password: 'Password', signInTitle: 'Sign in to CanCan',
     wrongCredentials: 'The e-mail or password is not right.', throttled: 'Too many failed attempts. Try again in {minutes} min.',
     sessionExpired: 'Your session has ended. Please sign in again.', signedOut: 'You are signed out.',
@@ -30,7 +30,7 @@ export const common = dictionary({
     allMerchants: 'All merchants', merchant: 'Merchant', cancel: 'Cancel',
   },
   zh: {
-    product: 'CanCan 商户后台', overview: '概览', transactions: '交易', developers: '开发者', merchants: '商户',
+    product: 'CanCan 商户后台', overview: '概览', transactions: '交易', developers: '开发者', branding: '收银台品牌', merchants: '商户',
     signIn: '登录', signOut: '退出', email: '电子邮箱', password: '密码', signInTitle: '登录 CanCan',
     wrongCredentials: '邮箱或密码不正确。', throttled: '失败次数过多，请 {minutes} 分钟后再试。',
     sessionExpired: '登录已过期，请重新登录。', signedOut: '您已退出。',

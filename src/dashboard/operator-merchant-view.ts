@@ -151,7 +151,7 @@ export function merchantView(ctx: DashContext, detail: MerchantDetail, state: Me
 <dt>${t('colCreated')}</dt><dd>${formatTime(m.created_at, m.timezone)}</dd>
 </dl>
 <p class="hint">${t('timesIn', { zone: m.timezone })}</p>
-<p class="actions"><a class="button secondary" href="/dashboard/transactions?merchant=${encodeURIComponent(m.id)}">${t('viewTransactions')}</a><a href="/dashboard/merchants">${t('backToMerchants')}</a></p>
+<p class="actions"><a class="button secondary" href="/dashboard/transactions?merchant=${encodeURIComponent(m.id)}">${t('viewTransactions')}</a><a class="button secondary" href="/dashboard/merchants/${encodeURIComponent(m.id)}/branding" data-branding-link>${common(ctx.lang, 'branding')}</a><a href="/dashboard/merchants">${t('backToMerchants')}</a></p>
 </section>
 ${gatewaysSection(ctx, t, detail)}
 ${settingsSection(ctx, t, detail, state.settings)}

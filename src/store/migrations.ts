@@ -281,6 +281,32 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.updateTable('transactions').set({ customer_confirming: 1, last_provider_code: null }).where('last_provider_code', '=', 'awaiting_customer').execute();
       },
     },
+    '0010_checkout_branding': {
+      async up(db: AnyDb) {
+        // A merchant's checkout template: its default (method '') and optional ones per payment method (src/checkout/branding.ts).
+        await db.schema
+          .createTable('checkout_brandings')
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('template', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('checkout_brandings_pk', ['merchant_id', 'method'])
+          .execute();
+        // Checked logos, kept by CanCan and served from its own origin; the id is the image's sha256 (base64 text: one type on both dialects).
+        await db.schema
+          .createTable('checkout_logos')
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('width', 'integer', (c) => c.notNull())
+          .addColumn('height', 'integer', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('checkout_logos_pk', ['merchant_id', 'id'])
+          .execute();
+        await db.schema.createIndex('checkout_logos_id').on('checkout_logos').column('id').execute();
+      },
+    },
   };
 }
 

@@ -149,6 +149,27 @@ export interface NotificationsTable {
   delivered_at: number | null;
 }
 
+export interface CheckoutBrandingsTable {
+  merchant_id: string;
+  /** A payment method code, or '' for the merchant's default template. */
+  method: string;
+  /** JSON of a Branding (src/checkout/branding.ts). */
+  template: string;
+  updated_at: number;
+}
+
+export interface CheckoutLogosTable {
+  /** sha256 (hex) of the image. */
+  id: string;
+  merchant_id: string;
+  content_type: string;
+  width: number;
+  height: number;
+  /** The image, base64. */
+  data: string;
+  created_at: number;
+}
+
 export interface NotificationAttemptsTable {
   id: Generated<number>;
   notification_id: number;
@@ -279,6 +300,8 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
   audit_log: AuditLogTable;
+  checkout_brandings: CheckoutBrandingsTable;
+  checkout_logos: CheckoutLogosTable;
   idempotency_keys: IdempotencyKeysTable;
   provider_attempts: ProviderAttemptsTable;
 }

@@ -16,7 +16,9 @@ import { waitForRow } from '../../core/waiting.js';
 import { callbackUrl } from '../../chop/views.js';
 import { CHECKOUT_CSS, CHECKOUT_JS } from '../../checkout/assets.js';
 import { type Lang, pickLang, t } from '../../checkout/i18n.js';
-import { renderCheckoutPage, renderMessagePage } from '../../checkout/page.js';
+import { type PageBrand, renderCheckoutPage, renderMessagePage } from '../../checkout/page.js';
+import { brandStylesheet } from '../../checkout/branding.js';
+import { brandingFor, logoImage, logoMeta } from '../../store/branding.js';
 import { validateCardForm } from '../../providers/card/card.js';
 import type { PayForm } from '../../providers/contract.js';
 import type { TransactionRow } from '../../store/transactions.js';
@@ -65,7 +67,18 @@ function sendHtml(reply: FastifyReply, status: number, html: string, formTargets
 
 export function checkoutRoutes(deps: CoreDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    const langOf = (request: FastifyRequest, explicit?: string) => pickLang(explicit ?? (request.query as { lang?: string }).lang, request.headers['accept-language']);
+    /** `?lang=` (or the form's) wins, then the merchant's default language, then the browser's. */
+    const langOf = (request: FastifyRequest, explicit?: string, brand?: PageBrand | null) =>
+      pickLang(explicit ?? (request.query as { lang?: string }).lang ?? (brand?.branding.defaultLang || undefined), request.headers['accept-language']);
+
+    /** The charge's merchant template (its method's, else the default), or null for CanCan's plain page. */
+    async function brandOf(row: TransactionRow): Promise<PageBrand | null> {
+      const branding = await brandingFor(deps.store.db, row.merchant_id, row.gateway ?? '');
+      if (!branding) return null;
+      const merchant = await deps.store.db.selectFrom('merchants').select('name').where('id', '=', row.merchant_id).executeTakeFirstOrThrow();
+      const logo = branding.logoId ? (await logoMeta(deps.store.db, branding.logoId)) ?? null : null;
+      return { branding, displayName: branding.displayName || merchant.name, logo };
+    }
 
     async function loadCharge(q: unknown): Promise<TransactionRow | undefined> {
       if (typeof q !== 'string' || !ID_PATTERN.test(q)) return undefined;
@@ -84,10 +97,11 @@ export function checkoutRoutes(deps: CoreDeps) {
       if (!merchant) throw new Error(`charge ${row.ref} has no merchant ${row.merchant_id}`);
       const payForm = row.pay_form ? (JSON.parse(row.pay_form) as PayForm) : null;
       const data = checkoutOf(row);
+      const brand = await brandOf(row);
       const html = renderCheckoutPage({
         lang, id: row.ref, merchantName: merchant.name, reference: row.reference ?? '', amount: row.amount ?? 0, currency: row.currency ?? '',
         method, expiresAt: row.expires_at ?? row.created_at, payForm, sandbox: row.mode === 'test' && deps.config.sandboxRoutes,
-        qrSvg: row.qr_code ? await qrSvg(row.qr_code) : null,
+        qrSvg: row.qr_code ? await qrSvg(row.qr_code) : null, brand,
         ...extra,
       });
       // Forms on this page post here, to the provider (redirect flows), and end at the merchant's callback URLs.
@@ -99,10 +113,25 @@ export function checkoutRoutes(deps: CoreDeps) {
     app.get('/chop/assets/checkout.js', async (_request, reply) =>
       reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CHECKOUT_JS));
 
+    // A template's stylesheet: written from the checked colours in its name, so any name either matches the pattern or is a 404.
+    app.get<{ Params: { name: string } }>('/chop/assets/brand/:name', async (request, reply) => {
+      const css = brandStylesheet(request.params.name);
+      if (css === null) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
+      return reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=31536000, immutable').send(css);
+    });
+
+    // A checked logo, by the sha256 of its bytes (so it never changes under its name).
+    app.get<{ Params: { id: string } }>('/chop/assets/logo/:id', async (request, reply) => {
+      const image = /^[0-9a-f]{64}$/.test(request.params.id) ? await logoImage(deps.store.db, request.params.id) : undefined;
+      if (!image) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
+      return reply.type(image.type).header('Cache-Control', 'public, max-age=31536000, immutable').header('X-Content-Type-Options', 'nosniff')
+        .header('Content-Security-Policy', "default-src 'none'").send(image.bytes);
+    });
+
     app.get<{ Querystring: { q?: string; lang?: string } }>('/chop/landing', async (request, reply) => {
-      const lang = langOf(request);
       const found = await loadCharge(request.query.q);
-      if (!found) return notFound(reply, lang);
+      if (!found) return notFound(reply, langOf(request));
+      const lang = langOf(request, undefined, await brandOf(found));
       // A wallet's QR is usually ready within a moment of the charge: wait briefly rather than show "preparing".
       const row = await waitForRow(deps, found, (latest) => latest.state !== 'pending' || latest.qr_code !== null || latest.step !== 'create_order', 3_000);
       if (row.state !== 'pending') return reply.redirect(destination(row, lang), 303);
@@ -138,7 +167,7 @@ export function checkoutRoutes(deps: CoreDeps) {
         return showPage(reply, row, lang, { cardErrors, cardValues: { name: params.name ?? '', postalCode: params.postal_code ?? '', expiry: params.expiry ?? '' } });
       }
       const result = await payByCard(deps, row, form.card);
-      if (result.state === 'pending') return sendHtml(reply, 202, renderMessagePage(lang, 'title', 'waiting', { state: 'pending' }));
+      if (result.state === 'pending') return sendHtml(reply, 202, renderMessagePage(lang, 'title', 'waiting', { state: 'pending', brand: await brandOf(row) }));
       return reply.redirect(destination(result, lang), 303);
     });
 
@@ -161,14 +190,15 @@ export function checkoutRoutes(deps: CoreDeps) {
     });
 
     app.get<{ Querystring: { q?: string; lang?: string } }>('/chop/result', async (request, reply) => {
-      const lang = langOf(request);
       const row = await loadCharge(request.query.q);
-      if (!row) return notFound(reply, lang);
+      if (!row) return notFound(reply, langOf(request));
+      const brand = await brandOf(row);
+      const lang = langOf(request, undefined, brand);
       if (row.state === 'pending') return reply.redirect(`/chop/landing?q=${row.ref}&lang=${lang}`, 303);
       const data = checkoutOf(row);
       const back = data.mobileResultUrl ?? undefined;
       const message = row.state === 'succeeded' ? 'paid' : row.close_reason === 'expired' ? 'expired' : row.close_reason === 'cancelled' ? 'cancelled' : 'failed';
-      return sendHtml(reply, 200, renderMessagePage(lang, 'title', message, { state: row.state, ...(back ? { link: back } : {}) }));
+      return sendHtml(reply, 200, renderMessagePage(lang, 'title', message, { state: row.state, brand, ...(back ? { link: back } : {}) }));
     });
   };
 }

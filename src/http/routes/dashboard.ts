@@ -18,6 +18,7 @@ import { MODE_COOKIE, afterSwitch, defaultMode, isMode } from '../../dashboard/m
 import { DASHBOARD_PAGES } from '../../dashboard/pages/index.js';
 import { findMerchant } from '../../store/merchants.js';
 import { findVisibleTransaction } from '../../store/chop-reads.js';
+import { UPLOAD_BODY_LIMIT, boundaryOf, parseMultipart } from '../../dashboard/multipart.js';
 
 const SESSION_COOKIE = 'cancan_session';
 const SIGN_IN_COOKIE = 'cancan_sign_in';
@@ -248,6 +249,14 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       reply.header('Set-Cookie', cookie(request, MODE_COOKIE, body.mode, 365 * 86_400));
       return seeOther(reply, afterSwitch(safeNext(body.next)));
     }, { readOnly: true }, true));
+
+    // File uploads (the checkout logo), for this prefix only.
+    app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: UPLOAD_BODY_LIMIT }, (request, body, done) => {
+      const boundary = boundaryOf(request.headers['content-type']);
+      const fields = boundary && Buffer.isBuffer(body) ? parseMultipart(body, boundary) : null;
+      if (fields) done(null, fields);
+      else done(Object.assign(new Error('malformed multipart body'), { statusCode: 400 }), undefined);
+    });
 
     for (const module of modules) module.register(kit);
 
