@@ -22,10 +22,10 @@ function refusalOf<E extends Error>(kind: new (...args: never[]) => E, parse: ()
   }
 }
 
-/** The POS request parts: validate.ts for bodies (amounts held to maxAmountMajor), list-query.ts for the list's query string. */
+/** The POS request parts: validate.ts's schemas for bodies (amounts held to maxAmountMajor), list-query.ts for the list's query string. */
 const posParts = (maxAmountMajor?: number): Partial<Record<HttpPart, PartRules>> => ({
   body: {
-    explain: (body) => {
+    validate: (body) => {
       const validated = validateTransactionRequest(body ?? undefined, maxAmountMajor);
       return validated.ok ? null : new ApiError(400, validated.errors);
     },

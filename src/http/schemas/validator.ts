@@ -15,6 +15,11 @@ import { POS_SCHEMAS } from './pos.js';
 export type HttpPart = 'body' | 'querystring' | 'params' | 'headers';
 
 export interface PartRules {
+  /**
+   * The part's own validator, compiled from the schema the route publishes (src/core/validate.ts):
+   * its refusal, or null when the part fits. When given, it alone decides.
+   */
+  readonly validate?: (data: unknown) => Error | null;
   /** Turns the raw part into what the schema describes (CHOP: trimmed form fields); may throw the route's own error. */
   readonly prepare?: (data: unknown) => unknown;
   /** The route's own refusal of the raw part, or null when it accepts it. */
@@ -59,8 +64,14 @@ export function compileCheck(schema: AnySchema, part: HttpPart): (data: unknown)
 export function routeValidator(rules: RouteRules): FastifySchemaCompiler<AnySchema> {
   return ({ schema, httpPart }) => {
     const part = (httpPart ?? 'body') as HttpPart;
+    const { prepare, explain, validate } = rules.parts?.[part] ?? {};
+    if (validate) {
+      return (data: unknown) => {
+        const error = validate(data);
+        return error ? { error } : {};
+      };
+    }
     const check = compileCheck(schema, part);
-    const { prepare, explain } = rules.parts?.[part] ?? {};
     return (data: unknown) => {
       let prepared: unknown;
       try {
