@@ -11,23 +11,29 @@ import { Ajv, type ErrorObject, type Options } from 'ajv';
 /** What a refusal of one field says; `value` is the field's value (undefined when missing). */
 export type Message = string | ((value: unknown, error: ErrorObject) => string);
 
-/** A field's messages by ajv keyword (`required`, `type`, `maxLength`, …); `default` answers any other. */
-export interface Messages {
-  readonly default: Message;
-  readonly [keyword: string]: Message | undefined;
+/**
+ * A field's messages by ajv keyword (`required`, `type`, `maxLength`, …); `default` answers any other.
+ * `M` is what an API says (the CHOP APIs pair each message with a code).
+ */
+export interface Messages<M = Message> {
+  readonly default: M;
+  readonly [keyword: string]: M | undefined;
 }
 
 // A symbol: invisible to ajv's strict mode and to the OpenAPI document (JSON); enumerable, so TypeBox's copies (Type.Optional) keep it.
 const MESSAGES = Symbol('cancan.request-schema.messages');
 
 /** Attaches the messages a refusal of this field gives; returns the same schema. */
-export function says<T extends TSchema>(schema: T, messages: Messages): T {
+export function says<T extends TSchema, M = Message>(schema: T, messages: Messages<NoInfer<M>>): T {
   Object.defineProperty(schema, MESSAGES, { value: messages, enumerable: true });
   return schema;
 }
 
-export function messagesOf(schema: unknown): Messages | undefined {
-  return typeof schema === 'object' && schema !== null ? (schema as { [MESSAGES]?: Messages })[MESSAGES] : undefined;
+/** What a refused field's schema says for the keyword that refused it (`default` for any other); undefined when it carries no messages. */
+export function saidFor<M = Message>(refusal: FieldRefusal): M | undefined {
+  const schema = refusal.schema;
+  const messages = typeof schema === 'object' && schema !== null ? (schema as { [MESSAGES]?: Messages<M> })[MESSAGES] : undefined;
+  return messages ? (messages[refusal.keyword] ?? messages.default) : undefined;
 }
 
 /** One refused field: its JSON pointer, the ajv keyword and the schema of the field. */
@@ -101,8 +107,7 @@ export function compileRequest(schema: TSchema): Check {
 
 /** The message a field's schema gives for a refusal; ajv's own wording when the schema carries none. */
 export function messageFor(refusal: FieldRefusal): string {
-  const messages = messagesOf(refusal.schema);
-  const message = messages ? (messages[refusal.keyword] ?? messages.default) : undefined;
+  const message = saidFor<Message>(refusal);
   if (typeof message === 'function') return message(refusal.value, refusal.error);
   if (typeof message === 'string') return message;
   return `${refusal.pointer.split('/').pop() || 'the request'} ${refusal.error.message ?? 'is not valid'}`;

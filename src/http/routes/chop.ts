@@ -75,7 +75,7 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
 
     const { maxAmountMajor } = deps.config;
     const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) =>
-      parseChargeParams(params, { methodParam, maxAmountMajor, ...(methodParam === 'vendor' ? { allowedMethods: PAY_QR_VENDORS } : {}) });
+      parseChargeParams(params, { methodParam, maxAmountMajor });
     const refundOf = (params: Params) => parseRefundParams(params, maxAmountMajor);
     const landingUrl = (row: TransactionRow) => `${deps.publicUrl()}/chop/landing?q=${row.ref}`;
     // Idempotency-Key on the routes that move money.
