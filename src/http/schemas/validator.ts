@@ -1,9 +1,10 @@
 /**
- * The routes validate each request part against its JSON Schema, the one the
- * OpenAPI document is generated from. ajv decides whether the part fits; a
- * refusal is answered with the route's own message and envelope, by asking
- * the route's parser why (validate.ts, params.ts, list-query.ts: the messages
- * clients rely on; rules.ts). Only when the parser would accept what the
+ * The routes' validatorCompilers. A request body is validated by its own
+ * TypeBox schema, the object the OpenAPI document publishes (validate.ts,
+ * params.ts): the schema refuses with the messages clients rely on. Query
+ * strings and headers are checked against their JSON Schema; a refusal is
+ * worded by the route's parser (list-query.ts, routes/chop.ts,
+ * idempotency.ts: rules.ts). Only when the parser would accept what the
  * schema refuses (a drift the agreement tests rule out) is the error worded
  * from ajv's, and logged.
  */
