@@ -10,7 +10,6 @@ import { isDatabaseUnavailableError } from '../../store/db.js';
 import { ApiError } from '../../domain/errors.js';
 import { createCharge } from '../../chop/charges.js';
 import { resendIpn } from '../../chop/ipn.js';
-import { PAY_QR_VENDORS } from '../../chop/methods.js';
 import { ChopError, type Params, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
 import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund } from '../../chop/refunds.js';
 import { waitForRow, waitUntilFinal } from '../../core/waiting.js';
