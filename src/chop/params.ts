@@ -2,10 +2,14 @@
  * Parameters of the CHOP and Online APIs, as Citcon's clients send them:
  * form fields or JSON, amounts as integers in minor units under either name
  * (`amount`/`trans_amount`, `currency`/`trans_currency`), unknown extras kept.
- * Every problem is reported at once, each saying what to fix.
+ * Every problem is reported at once, each saying what to fix. Each request's
+ * shape is one TypeBox schema below: its validator, its messages and its
+ * OpenAPI schema (src/http/schemas/chop.ts publishes these objects).
  */
+import { type TSchema, type TString, Type } from '@sinclair/typebox';
+import { compileRequest, type Check, saidFor, says } from '../core/request-schema.js';
 import { AMOUNT_CEILING, type CurrencyCode, DEFAULT_MAX_AMOUNT_MAJOR, isCurrencyCode, maxAmount, maxAmountAnyCurrency, toMajorUnitString } from '../domain/money.js';
-import { type PaymentMethod, paymentMethod, paymentMethodCodes } from './methods.js';
+import { PAY_QR_VENDORS, type PaymentMethod, paymentMethod, paymentMethodCodes } from './methods.js';
 
 /** A refusal of bad input: `{"result":"fail","error":message,"code":code}` with this HTTP status. */
 export class ChopError extends Error {
@@ -33,18 +37,51 @@ export function toParams(body: unknown): Params {
   return params;
 }
 
+/** What a refusal says: its code and message. */
+interface Said {
+  readonly code: string;
+  readonly message: string | ((value: unknown) => string);
+}
+const missing = (message: string): Said => ({ code: 'missing_parameter', message });
+const invalid = (message: Said['message']): Said => ({ code: 'invalid_parameter', message });
+
+/**
+ * The problems of one request, each in its slot (a parameter, or a rule such as `maximum`):
+ * one per slot, reported in the order of the slots, all at once.
+ */
 class Problems {
-  private readonly list: { code: string; message: string }[] = [];
-  add(code: string, message: string): void {
-    this.list.push({ code, message });
+  private readonly list: { slot: string; code: string; message: string }[] = [];
+  constructor(private readonly slots: readonly string[]) {}
+  add(slot: string, code: string, message: string): void {
+    if (!this.has(slot)) this.list.push({ slot, code, message });
+  }
+  /** Withdraws a slot's problem (a conflict between aliases speaks for both values). */
+  drop(slot: string): void {
+    const index = this.list.findIndex((p) => p.slot === slot);
+    if (index !== -1) this.list.splice(index, 1);
+  }
+  has(slot: string): boolean {
+    return this.list.some((p) => p.slot === slot);
+  }
+  /** The schema's refusals of `fields`, each in the slot of its parameter (aliases share one). */
+  addRefusals(check: Check, fields: Params): void {
+    for (const refusal of check(fields)) {
+      const said = saidFor<Said>(refusal);
+      const name = refusal.pointer.slice(1);
+      if (!said) throw new Error(`no message for ${refusal.keyword} of ${name}`);
+      this.add(SLOT_OF[name] ?? name, said.code, typeof said.message === 'function' ? said.message(refusal.value) : said.message);
+    }
   }
   throwIfAny(): void {
-    const first = this.list[0];
+    const rank = (slot: string) => this.slots.indexOf(slot);
+    const list = [...this.list].sort((a, b) => rank(a.slot) - rank(b.slot));
+    const first = list[0];
     if (!first) return;
-    const code = this.list.every((p) => p.code === first.code) ? first.code : 'invalid_parameters';
-    throw new ChopError(400, code, this.list.map((p) => p.message).join('; '));
+    const code = list.every((p) => p.code === first.code) ? first.code : 'invalid_parameters';
+    throw new ChopError(400, code, list.map((p) => p.message).join('; '));
   }
 }
+const SLOT_OF: Readonly<Record<string, string>> = { trans_amount: 'amount', trans_currency: 'currency', vendor: 'method', payment_method: 'method' };
 
 /** A parameter as the parsers read it: trimmed; empty means absent. */
 const present = (params: Params, name: string): string | undefined => {
@@ -52,7 +89,7 @@ const present = (params: Params, name: string): string | undefined => {
   return value === undefined || value === '' ? undefined : value;
 };
 
-/** Every parameter as the parsers read it (what the JSON Schemas of the CHOP routes describe). */
+/** Every parameter as the parsers read it (what the request schemas below describe). */
 export function presentParams(params: Params): Params {
   // fromEntries defines own properties, even one named __proto__.
   return Object.fromEntries(Object.keys(params).flatMap((name) => {
@@ -61,11 +98,115 @@ export function presentParams(params: Params): Params {
   }));
 }
 
-/** A value given under one of two names; both given and different is a conflict (null). */
-function aliased(params: Params, names: readonly [string, string], problems: Problems): string | undefined | null {
+// The request schemas: what the schema states (names, methods, digits, lengths), it refuses with
+// the messages below; the rules beside it (amount range, URL syntax, currency per method, aliases
+// that disagree, `ext` as JSON) are the parse functions'. /docs publishes these objects.
+
+const text = (name: string, description: string) => says<TString, Said>(Type.String({ maxLength: MAX_TEXT, description }), {
+  required: missing(`${name} is required`),
+  default: invalid(`${name} is longer than ${MAX_TEXT} characters`),
+});
+const urlRefused = (name: string) => `${name} must be an absolute http(s) URL of at most ${MAX_URL_LENGTH} characters`;
+const url = (name: string, description: string) => Type.Optional(says<TString, Said>(Type.String({
+  maxLength: MAX_URL_LENGTH,
+  description: `${description} An absolute http(s) URL without credentials, not on a private, loopback, link-local, metadata or reserved address (IPv4 inside IPv6 included); refused with url_not_allowed.`,
+}), { default: invalid(urlRefused(name)) }));
+const amountRefused = (value: unknown) => `amount must be a positive integer in the currency's smallest unit (cents), without decimals or separators; got ${JSON.stringify(value)}`;
+const amount = (description: string) => Type.Optional(says<TString, Said>(Type.String({
+  pattern: '^[0-9]{1,14}$', examples: ['999'],
+  description: `${description} An integer in the currency's smallest unit (999 = $9.99), without decimals or separators, from 1 to the maximum per transaction: `
+    + `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one `
+    + `(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction; never above ${AMOUNT_CEILING}).`,
+}), { default: invalid(amountRefused) }));
+const currencyRefused = (value: unknown) => `currency ${JSON.stringify(value)} is not a supported ISO 4217 code`;
+const currency = (description: string) => Type.Optional(says<TString, Said>(Type.String({
+  minLength: 3, maxLength: 3, examples: ['USD'], description: `${description} A three-letter ISO 4217 code (any case).`,
+}), { default: invalid(currencyRefused) }));
+const money = {
+  amount: amount('`amount` or `trans_amount` is required; both with different values are refused.'),
+  trans_amount: amount('Same as `amount`.'),
+  currency: currency('`currency` or `trans_currency` is required.'),
+  trans_currency: currency('Same as `currency`.'),
+};
+const method = (name: string, codes: readonly string[], description?: string) => says<TSchema, Said>(
+  Type.Unsafe<string>({ type: 'string', enum: [...codes], ...(description ? { description } : {}) }),
+  {
+    required: missing(`${name} is required: one of ${codes.join(', ')}`),
+    default: invalid((value) => `${name} ${JSON.stringify(value)} is not supported; use one of ${codes.join(', ')}`),
+  },
+);
+const charge = {
+  reference: text('reference', "The merchant's order reference. Without `allow_duplicates=yes`, a second charge with the same reference answers the first one's URL."),
+  ipn_url: url('ipn_url', 'Where CanCan posts the signed IPN when the charge is final.'),
+  ext: Type.Optional(Type.String({ description: 'JSON, url-encoded; kept with the charge and shown by inquire.' })),
+  allow_duplicates: Type.Optional(Type.String({ examples: ['yes'], description: '`yes` (or true, 1) always makes a new charge; `no` (default) answers an earlier charge with the same reference.' })),
+};
+/** Parameters CanCan does not use (note, source, client_country, …) are kept with the charge. */
+const extras = { additionalProperties: Type.String() };
+
+export const CHARGE_REQUEST = Type.Object({
+  payment_method: method('payment_method', paymentMethodCodes(), 'alipay, wechatpay, cc (card form), upop (UnionPay) take USD, CAD, EUR, GBP, HKD, JPY, CNY, AUD, NZD, SGD; alipay_hk HKD, dana IDR, gcash PHP, kakaopay KRW, jkopay TWD.'),
+  ...money,
+  ...charge,
+  callback_url_success: url('callback_url_success', 'Where the shopper goes after paying.'),
+  callback_url_fail: url('callback_url_fail', 'Where the shopper goes after a decline, a cancel or the expiry.'),
+  mobile_result_url: url('mobile_result_url', 'Kept with the charge.'),
+}, {
+  $id: 'ChopChargeRequest',
+  ...extras,
+  examples: [{ payment_method: 'wechatpay', amount: '999', currency: 'USD', reference: 'order-1001', ipn_url: 'https://shop.example/ipn', callback_url_success: 'https://shop.example/thanks', callback_url_fail: 'https://shop.example/sorry' }],
+});
+
+export const PAY_QR_REQUEST = Type.Object({
+  vendor: method('vendor', PAY_QR_VENDORS),
+  ...money,
+  ...charge,
+  callback_url: url('callback_url', 'Where the shopper goes after paying or failing.'),
+  format: Type.Optional(Type.String({ description: '`json` answers the QR content instead of the PNG (also as a query parameter).' })),
+}, {
+  $id: 'PayQrRequest',
+  ...extras,
+  examples: [{ vendor: 'alipay', amount: '999', currency: 'USD', reference: 'order-1002' }],
+});
+
+const selectorFields = {
+  transaction_id: Type.Optional(Type.String({ description: 'The charge id (the landing URL\'s `q`, the IPN\'s `id`). Send it or the reference, not both.' })),
+  transaction_reference: Type.Optional(Type.String({ description: "The charge's `reference`." })),
+  trans_reference: Type.Optional(Type.String({ description: 'Same as `transaction_reference`.' })),
+  reason: Type.Optional(text('reason', 'A note kept with the refund or cancel (inquire shows it as `note`).')),
+};
+
+export const REFUND_REQUEST = Type.Object({ ...selectorFields, ...money }, {
+  $id: 'ChopRefundRequest',
+  examples: [{ transaction_id: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', amount: '500', currency: 'USD', reason: 'return' }],
+});
+export const CANCEL_REQUEST = Type.Object(selectorFields, { $id: 'ChopCancelRequest', examples: [{ transaction_reference: 'order-1001' }] });
+export const INQUIRE_REQUEST = Type.Object({
+  q: Type.Optional(Type.String({ description: 'The transaction id.' })),
+  id: Type.Optional(Type.String({ description: 'Same as `q`.' })),
+  reference: Type.Optional(Type.String({ description: "The charge's reference." })),
+  inquire_method: Type.Optional(Type.String({ examples: ['real'], description: '`real`: ask the provider first.' })),
+  inquire_methods: Type.Optional(Type.String({ description: 'Same as `inquire_method`.' })),
+}, {
+  $id: 'ChopInquireRequest',
+  description: '`q` (or `id`) or `reference` is required; they may also come as query parameters when the body is empty.',
+  examples: [{ q: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', inquire_method: 'real' }],
+});
+
+const CHECKS = {
+  charge: compileRequest(CHARGE_REQUEST),
+  payQr: compileRequest(PAY_QR_REQUEST),
+  refund: compileRequest(REFUND_REQUEST),
+  cancel: compileRequest(CANCEL_REQUEST),
+  inquire: compileRequest(INQUIRE_REQUEST),
+};
+
+/** A value given under one of two names (sharing `slot`); both given and different is a conflict (null), the only problem said of them. */
+function aliased(params: Params, names: readonly [string, string], problems: Problems, slot: string): string | undefined | null {
   const [a, b] = names.map((n) => present(params, n));
   if (a !== undefined && b !== undefined && a !== b) {
-    problems.add('conflicting_parameters', `${names[0]} (${a}) and ${names[1]} (${b}) disagree; send one of them`);
+    problems.drop(slot);
+    problems.add(`${slot}_conflict`, 'conflicting_parameters', `${names[0]} (${a}) and ${names[1]} (${b}) disagree; send one of them`);
     return null;
   }
   return a ?? b;
@@ -76,24 +217,29 @@ export interface MoneyParams {
   readonly currency: CurrencyCode;
 }
 
+/** The slots of the money rules, in the order their problems are reported. */
+const MONEY_SLOTS = ['amount_conflict', 'currency_conflict', 'amount', 'currency', 'maximum'] as const;
+
+/** The money rules beyond the schema (which checked each name's digits and length): one name or the other, the range, the currency. */
 function moneyParams(params: Params, problems: Problems, maxAmountMajor: number): Partial<MoneyParams> {
-  const amountText = aliased(params, ['amount', 'trans_amount'], problems);
-  const currencyText = aliased(params, ['currency', 'trans_currency'], problems);
+  const amountText = aliased(params, ['amount', 'trans_amount'], problems, 'amount');
+  const currencyText = aliased(params, ['currency', 'trans_currency'], problems, 'currency');
   let amount: number | undefined;
   let currency: CurrencyCode | undefined;
-  if (amountText === null) amount = undefined;
-  else if (amountText === undefined) problems.add('missing_parameter', 'amount (or trans_amount) is required: an integer in cents, e.g. 999 for 9.99');
-  else if (!/^\d{1,14}$/.test(amountText) || Number(amountText) <= 0 || Number(amountText) > AMOUNT_CEILING) {
-    problems.add('invalid_parameter', `amount must be a positive integer in the currency's smallest unit (cents), without decimals or separators; got ${JSON.stringify(amountText)}`);
-  } else amount = Number(amountText);
-  if (currencyText === null) currency = undefined;
-  else if (currencyText === undefined) problems.add('missing_parameter', 'currency (or trans_currency) is required: a 3-letter ISO 4217 code such as USD');
-  else if (!isCurrencyCode(currencyText.toUpperCase())) problems.add('invalid_parameter', `currency ${JSON.stringify(currencyText)} is not a supported ISO 4217 code`);
-  else currency = currencyText.toUpperCase() as CurrencyCode;
+  if (amountText === undefined) problems.add('amount', 'missing_parameter', 'amount (or trans_amount) is required: an integer in cents, e.g. 999 for 9.99');
+  else if (amountText !== null && !problems.has('amount')) {
+    if (Number(amountText) <= 0 || Number(amountText) > AMOUNT_CEILING) problems.add('amount', 'invalid_parameter', amountRefused(amountText));
+    else amount = Number(amountText);
+  }
+  if (currencyText === undefined) problems.add('currency', 'missing_parameter', 'currency (or trans_currency) is required: a 3-letter ISO 4217 code such as USD');
+  else if (currencyText !== null && !problems.has('currency')) {
+    if (!isCurrencyCode(currencyText.toUpperCase())) problems.add('currency', 'invalid_parameter', currencyRefused(currencyText));
+    else currency = currencyText.toUpperCase() as CurrencyCode;
+  }
   if (amount !== undefined) {
     const max = currency ? maxAmount(currency, maxAmountMajor) : maxAmountAnyCurrency(maxAmountMajor);
     if (amount > max) {
-      problems.add('invalid_parameter', currency
+      problems.add('maximum', 'invalid_parameter', currency
         ? `amount must be at most ${toMajorUnitString({ amount: max, currency })} ${currency}, that is ${max} in the smallest unit; got ${amount}`
         : `amount must be at most ${max} in the smallest unit of any currency; got ${amount}`);
       amount = undefined;
@@ -102,17 +248,18 @@ function moneyParams(params: Params, problems: Problems, maxAmountMajor: number)
   return { ...(amount !== undefined ? { amount } : {}), ...(currency !== undefined ? { currency } : {}) };
 }
 
+/** The URL rule beyond the schema: absolute http(s); the length again, for the Online API's callback_url that a CHOP charge reads too. */
 function optionalUrl(params: Params, name: string, problems: Problems): string | null {
   const value = present(params, name);
-  if (value === undefined) return null;
-  let url: URL | null;
+  if (value === undefined || problems.has(name)) return null;
+  let url: URL | null = null;
   try {
     url = new URL(value);
   } catch {
     url = null;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || value.length > MAX_URL_LENGTH) {
-    problems.add('invalid_parameter', `${name} must be an absolute http(s) URL of at most ${MAX_URL_LENGTH} characters`);
+    problems.add(name, 'invalid_parameter', urlRefused(name));
     return null;
   }
   return url.toString();
@@ -122,18 +269,8 @@ function yesNo(params: Params, name: string, problems: Problems): boolean {
   const value = present(params, name)?.toLowerCase();
   if (value === undefined || value === 'no' || value === 'false' || value === '0') return false;
   if (value === 'yes' || value === 'true' || value === '1') return true;
-  problems.add('invalid_parameter', `${name} must be yes or no`);
+  problems.add(name, 'invalid_parameter', `${name} must be yes or no`);
   return false;
-}
-
-function text(params: Params, name: string, problems: Problems, required: boolean): string | null {
-  const value = present(params, name);
-  if (value === undefined) {
-    if (required) problems.add('missing_parameter', `${name} is required`);
-    return null;
-  }
-  if (value.length > MAX_TEXT) problems.add('invalid_parameter', `${name} is longer than ${MAX_TEXT} characters`);
-  return value;
 }
 
 export interface ChargeParams extends MoneyParams {
@@ -150,26 +287,23 @@ export interface ChargeParams extends MoneyParams {
   readonly extras: Readonly<Record<string, string>>;
 }
 
-const CHARGE_PARAMS = new Set([
-  'payment_method', 'vendor', 'amount', 'trans_amount', 'currency', 'trans_currency', 'reference', 'ipn_url',
-  'callback_url_success', 'callback_url_fail', 'callback_url', 'mobile_result_url', 'ext', 'allow_duplicates', 'format',
-]);
+/** The parameters the charge schemas name: any other is an extra, kept as sent. */
+const CHARGE_PARAMS = new Set([...Object.keys(CHARGE_REQUEST.properties), ...Object.keys(PAY_QR_REQUEST.properties)]);
+const CHARGE_SLOTS = [
+  'method', ...MONEY_SLOTS, 'reference', 'ipn_url', 'callback_url', 'callback_url_success', 'callback_url_fail', 'mobile_result_url', 'ext', 'allow_duplicates', 'unsupported_currency',
+];
 
-/** `POST /chop/chop` (methodParam `payment_method`) and `POST /payment/pay_qr` (methodParam `vendor`). */
+/** `POST /chop/chop` (methodParam `payment_method`) and `POST /payment/pay_qr` (methodParam `vendor`, the vendors of PAY_QR_VENDORS). */
 export function parseChargeParams(
   params: Params,
-  options: { methodParam: 'payment_method' | 'vendor'; allowedMethods?: readonly string[]; maxAmountMajor?: number },
+  options: { methodParam: 'payment_method' | 'vendor'; maxAmountMajor?: number },
 ): ChargeParams {
-  const problems = new Problems();
+  const problems = new Problems(CHARGE_SLOTS);
+  problems.addRefusals(options.methodParam === 'vendor' ? CHECKS.payQr : CHECKS.charge, presentParams(params));
   const methodCode = present(params, options.methodParam);
-  const allowed = options.allowedMethods ?? paymentMethodCodes();
-  let method: PaymentMethod | undefined;
-  if (methodCode === undefined) problems.add('missing_parameter', `${options.methodParam} is required: one of ${allowed.join(', ')}`);
-  else if (!allowed.includes(methodCode) || !(method = paymentMethod(methodCode))) {
-    problems.add('invalid_parameter', `${options.methodParam} ${JSON.stringify(methodCode)} is not supported; use one of ${allowed.join(', ')}`);
-  }
+  const method = problems.has('method') || methodCode === undefined ? undefined : paymentMethod(methodCode);
   const money = moneyParams(params, problems, options.maxAmountMajor ?? DEFAULT_MAX_AMOUNT_MAJOR);
-  const reference = text(params, 'reference', problems, true);
+  const reference = present(params, 'reference');
   const ipnUrl = optionalUrl(params, 'ipn_url', problems);
   // The Online API has one callback_url; CHOP has a success and a fail URL.
   const callbackUrl = optionalUrl(params, 'callback_url', problems);
@@ -179,7 +313,7 @@ export function parseChargeParams(
   const ext = parseExt(present(params, 'ext'), problems);
   const allowDuplicates = yesNo(params, 'allow_duplicates', problems);
   if (method && money.currency && !method.currencies.includes(money.currency)) {
-    problems.add('unsupported_currency', `${method.code} accepts ${method.currencies.join(', ')}, not ${money.currency}`);
+    problems.add('unsupported_currency', 'unsupported_currency', `${method.code} accepts ${method.currencies.join(', ')}, not ${money.currency}`);
   }
   problems.throwIfAny();
   const extras: Record<string, string> = {};
@@ -201,7 +335,7 @@ function parseExt(value: string | undefined, problems: Problems): string | null 
       // try the next decoding
     }
   }
-  problems.add('invalid_parameter', 'ext must be JSON, url-encoded');
+  problems.add('ext', 'invalid_parameter', 'ext must be JSON, url-encoded');
   return null;
 }
 
@@ -220,12 +354,12 @@ function selector(params: Params, problems: Problems): TransactionSelector | nul
   const id = present(params, 'transaction_id');
   const reference = present(params, 'transaction_reference') ?? present(params, 'trans_reference');
   if (id !== undefined && reference !== undefined) {
-    problems.add('conflicting_parameters', 'send transaction_id or transaction_reference, not both');
+    problems.add('selector', 'conflicting_parameters', 'send transaction_id or transaction_reference, not both');
     return null;
   }
   if (id !== undefined) return { id };
   if (reference !== undefined) return { reference };
-  problems.add('missing_parameter', 'transaction_id or transaction_reference is required');
+  problems.add('selector', 'missing_parameter', 'transaction_id or transaction_reference is required');
   return null;
 }
 
@@ -235,10 +369,11 @@ export interface RefundParams extends MoneyParams {
 }
 
 export function parseRefundParams(params: Params, maxAmountMajor = DEFAULT_MAX_AMOUNT_MAJOR): RefundParams {
-  const problems = new Problems();
+  const problems = new Problems(['selector', ...MONEY_SLOTS, 'reason']);
+  problems.addRefusals(CHECKS.refund, presentParams(params));
   const charge = selector(params, problems);
   const money = moneyParams(params, problems, maxAmountMajor);
-  const reason = text(params, 'reason', problems, false);
+  const reason = present(params, 'reason') ?? null;
   problems.throwIfAny();
   return { charge: charge as TransactionSelector, amount: money.amount as number, currency: money.currency as CurrencyCode, reason };
 }
@@ -249,9 +384,10 @@ export interface CancelParams {
 }
 
 export function parseCancelParams(params: Params): CancelParams {
-  const problems = new Problems();
+  const problems = new Problems(['selector', 'reason']);
+  problems.addRefusals(CHECKS.cancel, presentParams(params));
   const charge = selector(params, problems);
-  const reason = text(params, 'reason', problems, false);
+  const reason = present(params, 'reason') ?? null;
   problems.throwIfAny();
   return { charge: charge as TransactionSelector, reason };
 }
@@ -262,10 +398,11 @@ export interface InquireParams {
 }
 
 export function parseInquireParams(params: Params): InquireParams {
-  const problems = new Problems();
+  const problems = new Problems(['target']);
+  problems.addRefusals(CHECKS.inquire, presentParams(params));
   const q = present(params, 'q') ?? present(params, 'id');
   const reference = present(params, 'reference');
-  if (q === undefined && reference === undefined) problems.add('missing_parameter', 'q (the transaction id) or reference is required');
+  if (q === undefined && reference === undefined) problems.add('target', 'missing_parameter', 'q (the transaction id) or reference is required');
   const method = present(params, 'inquire_method') ?? present(params, 'inquire_methods');
   problems.throwIfAny();
   return { target: q !== undefined ? { id: q } : { reference: reference as string }, real: method === 'real' };

@@ -10,7 +10,6 @@ import { isDatabaseUnavailableError } from '../../store/db.js';
 import { ApiError } from '../../domain/errors.js';
 import { createCharge } from '../../chop/charges.js';
 import { resendIpn } from '../../chop/ipn.js';
-import { PAY_QR_VENDORS } from '../../chop/methods.js';
 import { ChopError, type Params, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
 import { declinedRefundAnswer } from '../../chop/refund-answers.js';
 import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund } from '../../chop/refunds.js';
@@ -77,7 +76,7 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
 
     const { maxAmountMajor } = deps.config;
     const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) =>
-      parseChargeParams(params, { methodParam, maxAmountMajor, ...(methodParam === 'vendor' ? { allowedMethods: PAY_QR_VENDORS } : {}) });
+      parseChargeParams(params, { methodParam, maxAmountMajor });
     const refundOf = (params: Params) => parseRefundParams(params, maxAmountMajor);
     const landingUrl = (row: TransactionRow) => `${deps.publicUrl()}/chop/landing?q=${row.ref}`;
     // Idempotency-Key on the routes that move money.

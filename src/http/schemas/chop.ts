@@ -1,105 +1,15 @@
 /**
- * JSON Schemas of the CHOP API (/chop) and the Online API (/payment): what the
- * routes validate with (src/http/schemas/validator.ts) and what /docs shows.
- *
- * A request body is described as the parsers (src/chop/params.ts) read it:
- * form fields as text, trimmed, an empty field being absent (JSON bodies are
- * read the same way: numbers as text). The schema states what it can (names,
- * methods, digits, lengths); the parsers add what it cannot (amount range,
- * URL syntax, currency per method, aliases that disagree, `ext` as JSON), and
- * a test checks the schema never refuses what the parsers accept.
+ * JSON Schemas of the CHOP API (/chop) and the Online API (/payment) as /docs
+ * shows them. The request bodies are the parsers' own TypeBox schemas
+ * (src/chop/params.ts), published as they are: form fields as text, trimmed,
+ * an empty field being absent (JSON bodies are read the same way: numbers as text).
  */
-import { PAY_QR_VENDORS, paymentMethodCodes } from '../../chop/methods.js';
-import { MAX_TEXT, MAX_URL_LENGTH } from '../../chop/params.js';
-import { AMOUNT_CEILING, maxAmount } from '../../domain/money.js';
+import { CANCEL_REQUEST, CHARGE_REQUEST, INQUIRE_REQUEST, PAY_QR_REQUEST, REFUND_REQUEST } from '../../chop/params.js';
 import { IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
 import { API_SECURITY, jsonResponse, ref } from './common.js';
 
 /** /chop/transactions page sizes. */
 export const CHOP_LIST_LIMIT = { default: 20, max: 100 } as const;
-
-const text = (description: string, maxLength = MAX_TEXT) => ({ type: 'string', maxLength, description });
-const url = (description: string) => ({ type: 'string', maxLength: MAX_URL_LENGTH, description: `${description} An absolute http(s) URL without credentials, not on a private, loopback, link-local, metadata or reserved address (IPv4 inside IPv6 included); refused with url_not_allowed.` });
-const amount = (description: string) => ({
-  type: 'string', pattern: '^[0-9]{1,14}$', examples: ['999'],
-  description: `${description} An integer in the currency's smallest unit (999 = $9.99), without decimals or separators, from 1 to the maximum per transaction: `
-    + `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one `
-    + `(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction; never above ${AMOUNT_CEILING}).`,
-});
-const currency = (description: string) => ({ type: 'string', minLength: 3, maxLength: 3, examples: ['USD'], description: `${description} A three-letter ISO 4217 code (any case).` });
-const money = {
-  amount: amount('`amount` or `trans_amount` is required; both with different values are refused.'),
-  trans_amount: amount('Same as `amount`.'),
-  currency: currency('`currency` or `trans_currency` is required.'),
-  trans_currency: currency('Same as `currency`.'),
-};
-const charge = {
-  reference: text("The merchant's order reference. Without `allow_duplicates=yes`, a second charge with the same reference answers the first one's URL."),
-  ipn_url: url('Where CanCan posts the signed IPN when the charge is final.'),
-  ext: { type: 'string', description: 'JSON, url-encoded; kept with the charge and shown by inquire.' },
-  allow_duplicates: { type: 'string', examples: ['yes'], description: '`yes` (or true, 1) always makes a new charge; `no` (default) answers an earlier charge with the same reference.' },
-};
-/** Parameters CanCan does not use (note, source, client_country, …) are kept with the charge. */
-const extras = { additionalProperties: { type: 'string' } };
-
-const CHARGE_REQUEST = {
-  $id: 'ChopChargeRequest',
-  type: 'object',
-  required: ['payment_method', 'reference'],
-  properties: {
-    payment_method: { type: 'string', enum: paymentMethodCodes(), description: 'alipay, wechatpay, cc (card form), upop (UnionPay) take USD, CAD, EUR, GBP, HKD, JPY, CNY, AUD, NZD, SGD; alipay_hk HKD, dana IDR, gcash PHP, kakaopay KRW, jkopay TWD.' },
-    ...money,
-    ...charge,
-    callback_url_success: url('Where the shopper goes after paying.'),
-    callback_url_fail: url('Where the shopper goes after a decline, a cancel or the expiry.'),
-    mobile_result_url: url('Kept with the charge.'),
-  },
-  ...extras,
-  examples: [{ payment_method: 'wechatpay', amount: '999', currency: 'USD', reference: 'order-1001', ipn_url: 'https://shop.example/ipn', callback_url_success: 'https://shop.example/thanks', callback_url_fail: 'https://shop.example/sorry' }],
-};
-
-const PAY_QR_REQUEST = {
-  $id: 'PayQrRequest',
-  type: 'object',
-  required: ['vendor', 'reference'],
-  properties: {
-    vendor: { type: 'string', enum: PAY_QR_VENDORS },
-    ...money,
-    ...charge,
-    callback_url: url('Where the shopper goes after paying or failing.'),
-    format: { type: 'string', description: '`json` answers the QR content instead of the PNG (also as a query parameter).' },
-  },
-  ...extras,
-  examples: [{ vendor: 'alipay', amount: '999', currency: 'USD', reference: 'order-1002' }],
-};
-
-const selector = {
-  transaction_id: { type: 'string', description: 'The charge id (the landing URL\'s `q`, the IPN\'s `id`). Send it or the reference, not both.' },
-  transaction_reference: { type: 'string', description: "The charge's `reference`." },
-  trans_reference: { type: 'string', description: 'Same as `transaction_reference`.' },
-  reason: text('A note kept with the refund or cancel (inquire shows it as `note`).'),
-};
-
-const REFUND_REQUEST = {
-  $id: 'ChopRefundRequest',
-  type: 'object',
-  properties: { ...selector, ...money },
-  examples: [{ transaction_id: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', amount: '500', currency: 'USD', reason: 'return' }],
-};
-const CANCEL_REQUEST = { $id: 'ChopCancelRequest', type: 'object', properties: selector, examples: [{ transaction_reference: 'order-1001' }] };
-const INQUIRE_REQUEST = {
-  $id: 'ChopInquireRequest',
-  description: '`q` (or `id`) or `reference` is required; they may also come as query parameters when the body is empty.',
-  type: 'object',
-  properties: {
-    q: { type: 'string', description: 'The transaction id.' },
-    id: { type: 'string', description: 'Same as `q`.' },
-    reference: { type: 'string', description: "The charge's reference." },
-    inquire_method: { type: 'string', examples: ['real'], description: '`real`: ask the provider first.' },
-    inquire_methods: { type: 'string', description: 'Same as `inquire_method`.' },
-  },
-  examples: [{ q: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', inquire_method: 'real' }],
-};
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 const CHOP_TRANSACTION = {

@@ -1,79 +1,14 @@
 /**
- * JSON Schemas of the POS API (CANCAN v2): what the routes validate with
- * (src/http/schemas/validator.ts) and what the OpenAPI document at /docs shows.
- * Limits come from the validator's own constants (src/core/validate.ts,
- * list-query.ts); a test checks that schema and validator accept the same bodies.
+ * JSON Schemas of the POS API (CANCAN v2) as the OpenAPI document at /docs
+ * shows them. The request bodies are the validator's own TypeBox schemas
+ * (src/core/validate.ts), published as they are; the rest documents answers
+ * and the list's query string (checked by list-query.ts).
  */
-import { MAX_AUTH_KEY_LENGTH, MAX_GATEWAY_LENGTH, MAX_TEXT } from '../../core/validate.js';
+import { REFUND_REQUEST, SALE_REQUEST, VOID_REQUEST } from '../../core/validate.js';
 import type { ApiErrorCode } from '../../domain/errors.js';
-import { CLIENT_ID_PATTERN } from '../../domain/ids.js';
-import { AMOUNT_CEILING, knownCurrencies, maxAmount } from '../../domain/money.js';
 import { POS_TRANSACTION_TYPES, TRANSACTION_STATES } from '../../domain/states.js';
-import { gatewayCodes } from '../../providers/registry.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../routes/list-query.js';
 import { API_SECURITY, jsonResponse, ref } from './common.js';
-
-const clientId = (description: string) => ({ type: 'string', pattern: CLIENT_ID_PATTERN.source, description });
-const optionalText = (description: string) => ({ type: ['string', 'null'], maxLength: MAX_TEXT, description });
-// The schema bounds what any setting allows; the maximum per currency is validate.ts's (it depends on the sale's currency and the server's setting).
-const amount = {
-  type: 'integer', minimum: 1, maximum: AMOUNT_CEILING,
-  description: "A positive integer in the currency's smallest unit (100 = $1.00; 100 = ¥100 in a 0-decimal currency), at most the maximum per transaction: "
-    + `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one `
-    + "(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction). A refund is held to its sale's currency's maximum.",
-};
-const tags = {
-  pos_id: optionalText('A unique identifier of the POS system.'),
-  mch_level_1: optionalText('Arbitrary string.'),
-  mch_level_2: optionalText('Arbitrary string.'),
-  mch_level_3: optionalText('Arbitrary string.'),
-};
-
-/** `{"data":{"id","type","attributes"}}` with this type's attributes. */
-function request(type: 'sale' | 'void' | 'refund', description: string, attributes: Record<string, object>, required: string[], example: object) {
-  return {
-    $id: `${type[0]?.toUpperCase()}${type.slice(1)}Request`,
-    description,
-    type: 'object',
-    required: ['data'],
-    properties: {
-      data: {
-        type: 'object',
-        required: ['id', 'type', 'attributes'],
-        properties: {
-          id: clientId('An identifier of the transaction, unique to the merchant: 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:`, `-`. Re-sending the same id with the same body is a safe retry.'),
-          type: { type: 'string', const: type },
-          attributes: { type: 'object', required, properties: attributes },
-        },
-      },
-    },
-    examples: [{ data: { id: 'ee96aaf7-9ec7-4baf-bf88-c0f77db672e0', type, attributes: example } }],
-  };
-}
-
-const SALE_REQUEST = request('sale', 'Charges the customer whose payment code the cashier scanned.', {
-  payment_gateway: { type: 'string', minLength: 1, maxLength: MAX_GATEWAY_LENGTH, description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.` },
-  payment_auth_key: { type: 'string', minLength: 1, maxLength: MAX_AUTH_KEY_LENGTH, writeOnly: true, description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged." },
-  amount,
-  currency: { type: 'string', enum: knownCurrencies(), description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.' },
-  description: { type: 'string', minLength: 1, maxLength: MAX_TEXT, description: 'A free-form description of the transaction.' },
-  ...tags,
-}, ['payment_gateway', 'payment_auth_key', 'amount', 'currency', 'description'], {
-  payment_gateway: 'linepay_th_domestic', payment_auth_key: '081149423436', amount: 10000, currency: 'THB', description: 'Item 246', pos_id: 'POS123',
-});
-
-const VOID_REQUEST = request('void', 'Voids a sale while it is pending or within the void window after it succeeded.', {
-  sale: clientId('The id of the sale to void.'),
-  description: optionalText('A free-form description of the transaction.'),
-  ...tags,
-}, ['sale'], { sale: 'c2f5a10a-d7a7-4d69-83fa-b57c343d22d4', description: 'customer has changed her mind' });
-
-const REFUND_REQUEST = request('refund', 'Refunds a succeeded sale, in part or in full (several partial refunds up to the sale amount).', {
-  sale: clientId('The id of the sale to refund.'),
-  amount,
-  description: optionalText('A free-form description of the transaction.'),
-  ...tags,
-}, ['sale', 'amount'], { sale: 'c2f5a10a-d7a7-4d69-83fa-b57c343d22d4', amount: 500, description: 'factory defect' });
 
 const TRANSACTION_REQUEST = {
   $id: 'TransactionRequest',

@@ -3,7 +3,7 @@
  * the parser the route has always used (its messages, its envelope), so
  * clients see the same errors as before the schemas. The routes' validatorCompilers.
  */
-import { ChopError, type Params, presentParams, toParams } from '../../chop/params.js';
+import { ChopError, type Params, toParams } from '../../chop/params.js';
 import type { Logger } from '../../core/deps.js';
 import { validateTransactionRequest } from '../../core/validate.js';
 import { ApiError } from '../../domain/errors.js';
@@ -22,10 +22,10 @@ function refusalOf<E extends Error>(kind: new (...args: never[]) => E, parse: ()
   }
 }
 
-/** The POS request parts: validate.ts for bodies (amounts held to maxAmountMajor), list-query.ts for the list's query string. */
+/** The POS request parts: validate.ts's schemas for bodies (amounts held to maxAmountMajor), list-query.ts for the list's query string. */
 const posParts = (maxAmountMajor?: number): Partial<Record<HttpPart, PartRules>> => ({
   body: {
-    explain: (body) => {
+    validate: (body) => {
       const validated = validateTransactionRequest(body ?? undefined, maxAmountMajor);
       return validated.ok ? null : new ApiError(400, validated.errors);
     },
@@ -54,10 +54,11 @@ export interface ChopParsers {
   readonly query?: (query: Record<string, unknown>) => unknown;
 }
 
-/** A CHOP body is checked as the parsers read it (trimmed text fields, an empty one absent: what the schemas describe). */
+/** The parts of a CHOP route: bodies by their parser; query strings and headers against their schema, refused with the parser's words. */
 export function chopParts({ body, query }: ChopParsers): Partial<Record<HttpPart, PartRules>> {
   return {
-    ...(body ? { body: { prepare: (data: unknown) => presentParams(toParams(data)), explain: (data: unknown) => refusalOf(ChopError, () => body(toParams(data))) } } : {}),
+    // The body parsers validate with the request schemas /docs publishes (params.ts): they alone decide.
+    ...(body ? { body: { validate: (data: unknown) => refusalOf(ChopError, () => body(toParams(data))) } } : {}),
     ...(query ? { querystring: { explain: (data: unknown) => refusalOf(ChopError, () => query(data as Record<string, unknown>)) } } : {}),
     // Only the routes whose schema has headers (the Idempotency-Key) check them.
     headers: { explain: (data: unknown) => refusalOf(ChopError, () => parseIdempotencyKey(data as Record<string, unknown>)) },

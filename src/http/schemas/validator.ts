@@ -1,9 +1,10 @@
 /**
- * The routes validate each request part against its JSON Schema, the one the
- * OpenAPI document is generated from. ajv decides whether the part fits; a
- * refusal is answered with the route's own message and envelope, by asking
- * the route's parser why (validate.ts, params.ts, list-query.ts: the messages
- * clients rely on; rules.ts). Only when the parser would accept what the
+ * The routes' validatorCompilers. A request body is validated by its own
+ * TypeBox schema, the object the OpenAPI document publishes (validate.ts,
+ * params.ts): the schema refuses with the messages clients rely on. Query
+ * strings and headers are checked against their JSON Schema; a refusal is
+ * worded by the route's parser (list-query.ts, routes/chop.ts,
+ * idempotency.ts: rules.ts). Only when the parser would accept what the
  * schema refuses (a drift the agreement tests rule out) is the error worded
  * from ajv's, and logged.
  */
@@ -15,6 +16,11 @@ import { POS_SCHEMAS } from './pos.js';
 export type HttpPart = 'body' | 'querystring' | 'params' | 'headers';
 
 export interface PartRules {
+  /**
+   * The part's own validator, compiled from the schema the route publishes (src/core/validate.ts):
+   * its refusal, or null when the part fits. When given, it alone decides.
+   */
+  readonly validate?: (data: unknown) => Error | null;
   /** Turns the raw part into what the schema describes (CHOP: trimmed form fields); may throw the route's own error. */
   readonly prepare?: (data: unknown) => unknown;
   /** The route's own refusal of the raw part, or null when it accepts it. */
@@ -59,8 +65,14 @@ export function compileCheck(schema: AnySchema, part: HttpPart): (data: unknown)
 export function routeValidator(rules: RouteRules): FastifySchemaCompiler<AnySchema> {
   return ({ schema, httpPart }) => {
     const part = (httpPart ?? 'body') as HttpPart;
+    const { prepare, explain, validate } = rules.parts?.[part] ?? {};
+    if (validate) {
+      return (data: unknown) => {
+        const error = validate(data);
+        return error ? { error } : {};
+      };
+    }
     const check = compileCheck(schema, part);
-    const { prepare, explain } = rules.parts?.[part] ?? {};
     return (data: unknown) => {
       let prepared: unknown;
       try {
