@@ -36,6 +36,8 @@ export interface Config {
   readonly simulatorUrl: string | null;
   /** How long a worker owns a job before another may take it over. */
   readonly jobLeaseMs: number;
+  /** How often a transaction that needs attention (its outcome unknown past its step's deadline) is still asked about. */
+  readonly attentionRetryMs: number;
   /** Live provider endpoints (overridable to point live-mode tests at a simulator). */
   readonly liveUrls: { readonly wechatpay: string; readonly alipay: string; readonly linepay: string };
   readonly workerConcurrency: number;
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     // A job's single step makes at most one provider call, so a lease of a few
     // provider timeouts (the longest is LINE Pay's 20 s) is never outlived by a healthy worker.
     jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, (providerTimeoutMs ?? 20_000) * 3), 1),
+    attentionRetryMs: integer(env, 'CANCAN_ATTENTION_RETRY_MS', 3_600_000, 1_000),
     liveUrls: {
       wechatpay: env.CANCAN_WECHATPAY_URL?.replace(/\/+$/, '') || WECHATPAY_LIVE_BASE_URL,
       alipay: env.CANCAN_ALIPAY_URL || ALIPAY_LIVE_GATEWAY_URL,

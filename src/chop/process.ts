@@ -9,9 +9,13 @@
  */
 import type { Transaction } from 'kysely';
 import type { CoreDeps } from '../core/deps.js';
-import { type StepContext, assertNever, commit, moneyOf, orderNo, providerCalled, providerFailure, record, refundStep, traceEvent } from '../core/process.js';
+import {
+  type StepContext, assertNever, commit, moneyOf, orderNo, providerCalled, providerFailure, record, refundStep, refusedReason, rejectedFailure, traceEvent,
+} from '../core/process.js';
 import { failure, type Failure } from '../domain/failures.js';
+import { firstOpenOutcome, needsAttentionNow, retryOpenOutcome } from '../jobs/attention.js';
 import type { Job } from '../jobs/queue.js';
+import { retryPolicy } from '../jobs/retry-policy.js';
 import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
@@ -95,7 +99,8 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
 
   switch (row.step) {
     case 'create_order': {
-      const sent = row.provider_sent_at !== null ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
+      const sentBefore = row.provider_sent_at !== null;
+      const sent = sentBefore ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
       const { outcome, trace } = providerCalled(deps, await adapter.createOrder({
         orderNo: orderNo(sent), money: moneyOf(sent), description: sent.description ?? '', paymentMethod: sent.gateway ?? '',
         expiresAt, returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`, notifyUrl: null,
@@ -112,6 +117,13 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
           case 'unknown':
             // Creating an order again with the same number is safe: providers answer the same order.
             return { runAt: now + poll };
+          case 'rejected':
+            // Refused before the provider looked at it: no order exists, unless an earlier call went unanswered.
+            if (!sentBefore) {
+              await finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: rejectedFailure(adapter, outcome), declineCode: outcome.code });
+              return { done: true };
+            }
+            return needsAttentionNow(deps, trx, sent, now, refusedReason('order creation', outcome));
           default:
             return assertNever(outcome);
         }
@@ -119,7 +131,8 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
     }
     case 'await_payment': {
       const polled = await adapter.query(orderNo(row));
-      const unchanged = polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer';
+      const unchanged = polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer'
+        || (polled.outcome.kind === 'rejected' && !firstOpenOutcome(row));
       const { outcome, trace } = providerCalled(deps, polled, { quiet: unchanged });
       return commit(deps, job, async (trx, now) => {
         // Polls that change nothing are not recorded: a page can wait 15 minutes.
@@ -140,6 +153,9 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
           case 'awaiting_customer':
           case 'unknown':
             return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
+          case 'rejected':
+            // The order exists and the shopper may have paid: only the provider can tell.
+            return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
           default:
             return assertNever(outcome);
         }
@@ -147,8 +163,11 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
     }
     case 'close': {
       const { outcome, trace } = providerCalled(deps, await adapter.close(orderNo(row)));
+      const policy = retryPolicy('close', poll);
       return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+        // Only the first of a run of open answers is recorded: an order that cannot be closed is asked about for as long as it takes.
+        const open = outcome.kind !== 'closed' && outcome.kind !== 'already_paid';
+        if (!open || firstOpenOutcome(row)) await traceEvent(trx, row.seq, now, trace);
         const cancelled = row.void_seq !== null;
         switch (outcome.kind) {
           case 'closed':
@@ -159,10 +178,12 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
             return { done: true };
           case 'retry':
           case 'unknown':
-            return { runAt: now + poll };
+            return retryOpenOutcome(deps, trx, row, now, policy, `closing the order unanswered: ${outcome.reason}`);
           case 'declined':
-            deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused to close an order; retrying');
-            return { runAt: now + poll * 5 };
+            if (firstOpenOutcome(row)) deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused to close an order; retrying');
+            return retryOpenOutcome(deps, trx, row, now, policy, `closing the order refused: ${outcome.code}: ${outcome.message}`);
+          case 'rejected':
+            return needsAttentionNow(deps, trx, row, now, refusedReason('close', outcome));
           default:
             return assertNever(outcome);
         }
@@ -186,8 +207,9 @@ async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow
     case 'card_query': {
       // The card call got no answer (timeout, crash): the acquirer knows whether it charged.
       const { outcome, trace } = providerCalled(deps, await adapter.query(orderNo(row)));
+      const open = outcome.kind === 'awaiting_customer' || outcome.kind === 'unknown' || outcome.kind === 'rejected';
       return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+        if (!open || firstOpenOutcome(row)) await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
           case 'paid':
             await finishCharge(deps, trx, row, now, { paid: true });
@@ -201,7 +223,9 @@ async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow
             return { done: true };
           case 'awaiting_customer':
           case 'unknown':
-            return { runAt: now + rules.pollIntervalMs };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('card_query', rules.pollIntervalMs), 'the card acquirer has not said whether it charged');
+          case 'rejected':
+            return needsAttentionNow(deps, trx, row, now, refusedReason('card query', outcome));
           default:
             return assertNever(outcome);
         }

@@ -13,9 +13,11 @@
 import type { Transaction } from 'kysely';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
-import type { PosAdapter, ProviderTrace, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
+import type { PosAdapter, ProviderTrace, QueryOutcome, RefundRequest, RefundingAdapter, Rejected, Traced } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
+import { firstOpenOutcome, needsAttentionNow, retryOpenOutcome } from '../jobs/attention.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
+import { baseDelay, delayForAttempt, retryPolicy } from '../jobs/retry-policy.js';
 import { childLogger, transactionBindings } from '../observability/logging.js';
 import { transact } from '../observability/transact.js';
 import type { Database } from '../store/schema.js';
@@ -91,18 +93,25 @@ export async function processJob(workerDeps: CoreDeps, job: Job, handlers?: JobH
       return;
     }
     const conflict = error instanceof VersionConflict;
-    // A concurrent change (e.g. a void claiming the sale) is handled by running the step again at once.
-    const delay = conflict ? 0 : backoff(deps.config.pollIntervalMs ?? 1_000, job.attempts);
     if (!conflict) deps.log.error({ err: error, job: job.id }, 'job step failed; will retry');
-    await commit(deps, job, async () => ({ runAt: deps.clock.now() + delay }), conflict ? null : String(error)).catch((e: unknown) =>
-      deps.log.error({ err: e, job: job.id }, 'could not reschedule job; its lease will expire'));
+    await commit(deps, job, async (trx, now) => (conflict ? { runAt: now } : retryFailedStep(deps, trx, job, now, error)), conflict ? null : String(error))
+      .catch((e: unknown) => deps.log.error({ err: e, job: job.id }, 'could not reschedule job; its lease will expire'));
   } finally {
     for (const seq of changed) deps.notifier.transactionChanged(seq);
   }
 }
 
-export function backoff(baseMs: number, attempts: number): number {
-  return Math.min(baseMs * 2 ** Math.min(attempts, 10), 60_000);
+/**
+ * A step that failed (no adapter, unreadable credentials, a bug) is retried by
+ * the error policy; a pending transaction failing past its deadline needs
+ * attention like any other open outcome. (A concurrent change, e.g. a void
+ * claiming the sale, is not a failure: the caller runs the step again at once.)
+ */
+async function retryFailedStep(deps: CoreDeps, trx: Transaction<Database>, job: Job, now: number, error: unknown): Promise<Next> {
+  const policy = retryPolicy('error', deps.config.pollIntervalMs ?? 1_000);
+  const row = job.kind === 'transaction' ? await findBySeq(trx, job.transaction_seq) : undefined;
+  if (row && row.state === 'pending') return retryOpenOutcome(deps, trx, row, now, policy, `the step keeps failing: ${String(error)}`);
+  return { runAt: now + delayForAttempt(policy, job.attempts, deps.random ?? Math.random) };
 }
 
 /** Runs `write` and the job's reschedule/finish in one database transaction. */
@@ -204,18 +213,27 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
           case 'unknown':
             await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
             return { runAt: now + poll };
+          case 'rejected':
+            // The provider refused the request itself and the pay call is sent once: no money moved.
+            await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: rejectedFailure(adapter, outcome) });
+            return { done: true };
           default:
             return assertNever(outcome);
         }
       });
     }
     case 'query': {
-      const { outcome, trace } = providerCalled(deps, await adapter.query(orderNo(row)));
+      const polled = await adapter.query(orderNo(row));
+      const unchanged = isWaiting(polled.outcome) && lastCodeAfter(polled.outcome, row.last_provider_code) === row.last_provider_code;
+      const { outcome, trace } = providerCalled(deps, polled, { quiet: unchanged });
       return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
         const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
+        // Polls that change nothing are not recorded (the provider's cadence over the whole window); the one that ends the window is.
+        const recorded = outcome.kind === 'rejected' ? firstOpenOutcome(row) : !unchanged || windowOver;
+        if (recorded) await traceEvent(trx, row.seq, now, trace);
         const keepWaiting = async (lastCode: string | null): Promise<Next> => {
-          await updateTransaction(trx, row, now, windowOver ? { step: 'reverse', last_provider_code: lastCode } : { last_provider_code: lastCode });
+          if (windowOver) await updateTransaction(trx, row, now, { step: 'reverse', last_provider_code: lastCode });
+          else if (lastCode !== row.last_provider_code) await updateTransaction(trx, row, now, { last_provider_code: lastCode });
           return { runAt: windowOver ? now : now + poll };
         };
         switch (outcome.kind) {
@@ -230,6 +248,9 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
           case 'not_paid':
           case 'unknown':
             return keepWaiting(row.last_provider_code);
+          case 'rejected':
+            // The pay call was sent: only the provider knows whether money moved, so never reverse or fail on a guess.
+            return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
           default:
             return assertNever(outcome);
         }
@@ -238,7 +259,7 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
     case 'reverse': {
       const { outcome, trace } = providerCalled(deps, await adapter.reverse(orderNo(row)));
       return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+        if (outcome.kind === 'reversed' || firstOpenOutcome(row)) await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
           case 'reversed': {
             const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row.last_provider_code);
@@ -247,11 +268,13 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
           }
           case 'retry':
           case 'unknown':
-            return { runAt: now + poll };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal unanswered: ${outcome.reason}`);
           case 'declined':
-            // A reversal the provider refuses is retried more slowly: money may be held until it goes through.
+            // A reversal the provider refuses is retried: money may be held until it goes through.
             deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused a reversal; retrying');
-            return { runAt: now + backoff(poll, job.attempts) };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal refused: ${outcome.code}: ${outcome.message}`);
+          case 'rejected':
+            return needsAttentionNow(deps, trx, row, now, refusedReason('reversal', outcome));
           default:
             return assertNever(outcome);
         }
@@ -267,6 +290,32 @@ function unresolvedFailure(adapter: PosAdapter, lastCode: string | null): Failur
   if (lastCode === AWAITING_CUSTOMER) return failure('payment_password_failure', 'The customer did not confirm the payment in time');
   if (lastCode !== null && adapter.mapFailure(lastCode) === 'bank_failure') return failure('bank_failure');
   return failure('payment_gateway_failure', 'The provider did not confirm the payment in time; it was reversed');
+}
+
+/**
+ * Why a transaction failed when the provider refused the request itself
+ * (credentials, signature, permission): the provider's own code and message,
+ * under the provider's failure code where it maps one.
+ */
+export function rejectedFailure(adapter: RefundingAdapter, outcome: Rejected): Failure {
+  const mapped: FailureCode = adapter.mapFailure(outcome.code);
+  const code = mapped === 'unknown_failure' ? 'payment_gateway_failure' : mapped;
+  return failure(code, `The provider refused the request (check the provider credentials): ${outcome.code}: ${outcome.message}`);
+}
+
+/** What an operator reads when a follow-up call is refused. */
+export function refusedReason(call: string, outcome: Rejected): string {
+  return `the provider refused the ${call} (check the provider credentials): ${outcome.code}: ${outcome.message}`;
+}
+
+/** A query answer that leaves a sale waiting. */
+function isWaiting(outcome: QueryOutcome): boolean {
+  return outcome.kind === 'awaiting_customer' || outcome.kind === 'not_paid' || outcome.kind === 'unknown';
+}
+
+/** The last provider code a waiting sale keeps after this answer. */
+function lastCodeAfter(outcome: QueryOutcome, lastCode: string | null): string | null {
+  return outcome.kind === 'awaiting_customer' ? AWAITING_CUSTOMER : lastCode;
 }
 
 export function providerFailure(adapter: RefundingAdapter, code: string, message: string): Failure {
@@ -290,7 +339,7 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
   if (!sale) throw new Error(`void ${row.seq} has no sale`);
   const { outcome, trace } = providerCalled(deps, await adapter.reverse(orderNo(sale)));
   return commit(deps, job, async (trx, now) => {
-    await traceEvent(trx, row.seq, now, trace);
+    if (outcome.kind === 'reversed' || outcome.kind === 'declined' || firstOpenOutcome(row)) await traceEvent(trx, row.seq, now, trace);
     const current = await findBySeq(trx, sale.seq);
     if (!current) throw new Error(`sale ${sale.seq} vanished`);
     switch (outcome.kind) {
@@ -300,11 +349,14 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
         return { done: true };
       case 'retry':
       case 'unknown':
-        return { runAt: now + rules.pollIntervalMs };
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', rules.pollIntervalMs), `reversal unanswered: ${outcome.reason}`);
       case 'declined':
         await updateTransaction(trx, row, now, {}, { state: 'failed', failure: failure('void_not_allowed_failure', `${outcome.code}: ${outcome.message}`) });
         await updateTransaction(trx, current, now, { void_seq: null });
         return { done: true };
+      case 'rejected':
+        // An earlier reversal of this paid sale may have gone through: only the provider can tell.
+        return needsAttentionNow(deps, trx, row, now, refusedReason('reversal', outcome));
       default:
         return assertNever(outcome);
     }
@@ -324,7 +376,8 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     .orderBy('seq').execute();
   if (siblings.some((refund) => refund.state === 'pending' && refund.seq < row.seq)) {
     // One refund of a sale at a time, oldest first: providers without refund keys can then tell them apart.
-    return commit(deps, job, async (_trx, now) => ({ runAt: now + poll }));
+    // The older one may take long (it may need attention), so the wait grows like a retry's.
+    return commit(deps, job, async (_trx, now) => ({ runAt: now + baseDelay(retryPolicy('refund', poll), now - row.created_at) }));
   }
   const request: RefundRequest = {
     orderNo: orderNo(sale),
@@ -358,7 +411,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     case 'refund': {
       const { outcome, trace } = providerCalled(deps, await adapter.refund(request));
       return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+        if (outcome.kind !== 'unknown' || firstOpenOutcome(row)) await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
           case 'succeeded':
             return succeed(trx, now);
@@ -369,7 +422,11 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
             return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message));
           case 'unknown':
             // Safe to send again: the refund number makes the provider refund at most once.
-            return { runAt: now + backoff(poll, job.attempts) };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
+          case 'rejected':
+            // Refused before the provider looked at it: no money moved, unless an earlier call of this step went unanswered.
+            if (firstOpenOutcome(row)) return fail(trx, now, rejectedFailure(adapter, outcome));
+            return needsAttentionNow(deps, trx, row, now, refusedReason('refund', outcome));
           default:
             return assertNever(outcome);
         }
@@ -377,14 +434,18 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     }
     case 'refund_query': {
       const { outcome, trace } = providerCalled(deps, await adapter.refundQuery(request));
+      const open = outcome.kind === 'processing' || outcome.kind === 'unknown' || outcome.kind === 'rejected';
       return commit(deps, job, async (trx, now) => {
-        await traceEvent(trx, row.seq, now, trace);
+        if (!open || firstOpenOutcome(row)) await traceEvent(trx, row.seq, now, trace);
         switch (outcome.kind) {
           case 'succeeded':
             return succeed(trx, now);
           case 'processing':
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), 'the provider is still processing the refund');
           case 'unknown':
-            return { runAt: now + poll };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund status unanswered: ${outcome.reason}`);
+          case 'rejected':
+            return needsAttentionNow(deps, trx, row, now, refusedReason('refund query', outcome));
           case 'failed':
             return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message));
           case 'not_found':

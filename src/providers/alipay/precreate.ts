@@ -118,6 +118,8 @@ export function closeOutcomeFromQuery(query: QueryOutcome): CloseOutcome {
       return { kind: 'unknown', reason: 'close says the trade is not waiting for the buyer, query says it does not exist' };
     case 'unknown':
       return { kind: 'unknown', reason: query.reason };
+    case 'rejected':
+      return query;
     default:
       return assertNever(query);
   }

@@ -176,6 +176,8 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
           return { outcome: { kind: 'succeeded' }, trace: traceOf([lookup]) };
         case 'unknown':
           return { outcome: { kind: 'unknown', reason: earlier.reason }, trace: traceOf([lookup]) };
+        case 'rejected':
+          return { outcome: earlier, trace: traceOf([lookup]) };
         case 'not_found':
         case 'processing':
         case 'failed':
