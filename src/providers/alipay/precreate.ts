@@ -59,6 +59,8 @@ export function toOrderOutcome(fields: AlipayFields, orderNo: string): OrderOutc
       return { kind: 'unknown', reason: answer.message || answer.code, code: answer.code };
     case 'awaiting_customer': // 10003 belongs to alipay.trade.pay; here it makes no sense
       return { kind: 'unknown', reason: 'unexpected code 10003', code: '10003' };
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason, code: null };
     default:
@@ -94,6 +96,8 @@ export function toCloseAnswer(fields: AlipayFields): CloseAnswer {
     case 'awaiting_customer':
     case 'unavailable':
       return { kind: 'unknown', reason: answerReason(fields) };
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
