@@ -264,5 +264,49 @@ for (const kind of DB_KINDS) {
         script.query = () => unknown;
       }
     });
+
+    /** A sale the scripted provider pays at once. */
+    async function paidSale(): Promise<{ id: string; seq: number }> {
+      script.pay = () => ({ kind: 'paid', providerTxnId: '4200000002' });
+      try {
+        const paid = await sale();
+        assert.equal(await step(paid.seq), null);
+        assert.equal((await rowOf(paid.seq)).state, 'succeeded');
+        return paid;
+      } finally {
+        script.pay = () => ({ ...unknown, code: null });
+      }
+    }
+
+    async function refund(saleId: string): Promise<number> {
+      const id = uniqueId('refund');
+      const created = await call(app.url, 'POST', '/api/v2/transactions', { key: apiKey, body: { data: { id, type: 'refund', attributes: { sale: saleId, amount: 400 } } } });
+      assert.equal(created.status, 201, created.text);
+      return Number((await db().selectFrom('transactions').select('seq').where('client_id', '=', id).executeTakeFirstOrThrow()).seq);
+    }
+
+    test('a refund rejected on its first call fails at once; one rejected after an unanswered call needs attention', async () => {
+      const { id } = await paidSale();
+      script.refund = () => ({ kind: 'rejected', code: 'FAIL', message: 'No client certificate' });
+      try {
+        const first = await refund(id);
+        assert.equal(await step(first), null);
+        const failed = await rowOf(first);
+        assert.equal(failed.state, 'failed');
+        assert.equal(failed.failure_detail, 'The provider refused the request (check the provider credentials): FAIL: No client certificate');
+
+        // The first call went unanswered: the provider may have refunded, so a later refusal is not a failure.
+        script.refund = () => unknown;
+        const second = await refund(id);
+        assert.equal(await step(second), jittered(POLL_MS));
+        script.refund = () => ({ kind: 'rejected', code: 'FAIL', message: 'No client certificate' });
+        assert.equal(await step(second), jittered(HOUR));
+        const marked = await rowOf(second);
+        assert.equal(marked.state, 'pending');
+        assert.equal(Number(marked.needs_attention_since), now);
+      } finally {
+        script.refund = () => unknown;
+      }
+    });
   });
 }
