@@ -13,7 +13,7 @@ import {
   type StepContext, assertNever, commit, moneyOf, orderNo, providerCalled, providerFailure, record, refundStep, refusedReason, rejectedFailure, traceEvent,
 } from '../core/process.js';
 import { failure, type Failure } from '../domain/failures.js';
-import { firstOpenOutcome, needsAttentionNow, retryOpenOutcome } from '../jobs/attention.js';
+import { firstOpenOutcome, needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/attention.js';
 import type { Job } from '../jobs/queue.js';
 import { retryPolicy } from '../jobs/retry-policy.js';
 import type { CardAdapter, OnlineAdapter, RefundingAdapter } from '../providers/contract.js';
@@ -151,6 +151,8 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
             return { done: true };
           case 'not_paid':
           case 'awaiting_customer':
+            await outcomeKnownAgain(trx, row);
+            return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
           case 'unknown':
             return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
           case 'rejected':

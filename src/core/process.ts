@@ -15,7 +15,7 @@ import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { type CurrencyCode, isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, ProviderTrace, QueryOutcome, RefundRequest, RefundingAdapter, Rejected, Traced } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
-import { firstOpenOutcome, needsAttentionNow, retryOpenOutcome } from '../jobs/attention.js';
+import { firstOpenOutcome, needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/attention.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import { baseDelay, delayForAttempt, retryPolicy } from '../jobs/retry-policy.js';
 import { childLogger, transactionBindings } from '../observability/logging.js';
@@ -244,8 +244,11 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
             await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row.last_provider_code) });
             return { done: true };
           case 'awaiting_customer':
+            await outcomeKnownAgain(trx, row);
             return keepWaiting(AWAITING_CUSTOMER);
           case 'not_paid':
+            await outcomeKnownAgain(trx, row);
+            return keepWaiting(row.last_provider_code);
           case 'unknown':
             return keepWaiting(row.last_provider_code);
           case 'rejected':

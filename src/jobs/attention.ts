@@ -44,6 +44,16 @@ export async function needsAttentionNow(deps: CoreDeps, trx: Transaction<Databas
   return { runAt: now + jittered(deps.config.attentionRetryMs, 0.2, random(deps)) };
 }
 
+/**
+ * A definite answer that leaves the step where it is (the shopper has not
+ * paid yet, the customer is confirming): the outcome is known again, so an
+ * open streak and its mark end.
+ */
+export async function outcomeKnownAgain(trx: Transaction<Database>, row: TransactionRow): Promise<void> {
+  if (row.retrying_since === null && row.needs_attention_since === null) return;
+  await trx.updateTable('transactions').set({ retrying_since: null, needs_attention_since: null }).where('seq', '=', row.seq).execute();
+}
+
 /** Whether this poll begins a streak of open outcomes (its trace is worth keeping; the ones after it change nothing). */
 export function firstOpenOutcome(row: TransactionRow): boolean {
   return row.retrying_since === null;
