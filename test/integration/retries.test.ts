@@ -18,11 +18,13 @@ import { processJob } from '../../src/core/process.js';
 import { createUser } from '../../src/dashboard/accounts.js';
 import { claimDueJobs } from '../../src/jobs/queue.js';
 import type { AdapterSource } from '../../src/providers/adapters.js';
+import { paymentMethodCodes } from '../../src/chop/methods.js';
 import type {
-  PayOutcome, PosAdapter, ProviderTrace, QueryOutcome, RefundOutcome, RefundQueryOutcome, ReverseOutcome, Traced,
+  CloseOutcome, OnlineAdapter, PayOutcome, PosAdapter, ProviderTrace, QueryOutcome, RefundOutcome, RefundQueryOutcome, ReverseOutcome, Traced,
 } from '../../src/providers/contract.js';
 import { gatewayCodes } from '../../src/providers/registry.js';
 import { createApiKey, createMerchant } from '../../src/store/merchants.js';
+import { chop } from '../support/chop.js';
 import { call, saleBody, uniqueId } from '../support/client.js';
 import { HttpSession, PASSWORD } from '../support/dashboard.js';
 import { DB_KINDS, type TestDatabase, createTestDatabase } from '../support/databases.js';
@@ -30,6 +32,7 @@ import { DB_KINDS, type TestDatabase, createTestDatabase } from '../support/data
 const POLL_MS = 100;
 const CONFIRM_WINDOW_MS = 2_500;
 const HOUR = 3_600_000;
+const CHECKOUT_EXPIRY_MS = 1_000;
 /** The jitter the tests fix: half of the 20 % that may be taken off each wait. */
 const RANDOM = 0.5;
 const jittered = (ms: number) => Math.round(ms * (1 - 0.2 * RANDOM));
@@ -40,6 +43,7 @@ type Script = {
   reverse: () => ReverseOutcome;
   refund: () => RefundOutcome;
   refundQuery: () => RefundQueryOutcome;
+  close: () => CloseOutcome;
 };
 
 const unknown = { kind: 'unknown', reason: 'no answer within 1000 ms' } as const;
@@ -63,6 +67,23 @@ function scriptedAdapter(script: Script, calls: string[]): PosAdapter {
   };
 }
 
+/** The same stand-in for hosted checkout: orders are created at once and never paid. */
+function scriptedOnlineAdapter(script: Script, calls: string[]): OnlineAdapter {
+  const traced = <T extends { kind: string }>(name: string, outcome: T): Promise<Traced<T>> => {
+    calls.push(name);
+    return Promise.resolve({ outcome, trace: { provider: 'wechatpay', call: name, latencyMs: 1, httpStatus: 200, code: null, message: outcome.kind } });
+  };
+  return {
+    provider: 'wechatpay',
+    createOrder: () => traced('unifiedorder', { kind: 'created', qrCode: 'weixin://wxpay/bizpayurl?pr=retrytest', payForm: null }),
+    query: () => traced('orderquery', { kind: 'not_paid' }),
+    close: () => traced('closeorder', script.close()),
+    refund: () => traced('refund', script.refund()),
+    refundQuery: () => traced('refundquery', script.refundQuery()),
+    mapFailure: () => 'unknown_failure',
+  };
+}
+
 for (const kind of DB_KINDS) {
   describe(`bounded retries and needs attention (${kind})`, () => {
     let database: TestDatabase;
@@ -73,7 +94,7 @@ for (const kind of DB_KINDS) {
     const calls: string[] = [];
     const script: Script = {
       pay: () => ({ ...unknown, code: null }), query: () => unknown, reverse: () => unknown,
-      refund: () => unknown, refundQuery: () => unknown,
+      refund: () => unknown, refundQuery: () => unknown, close: () => unknown,
     };
     let merchantId = '';
     let apiKey = '';
@@ -82,6 +103,7 @@ for (const kind of DB_KINDS) {
       database = await createTestDatabase(kind);
       const config = loadConfig({
         CANCAN_CONFIRM_WINDOW_MS: String(CONFIRM_WINDOW_MS), CANCAN_POLL_INTERVAL_MS: String(POLL_MS), CANCAN_JOB_LEASE_MS: '30000',
+        CANCAN_CHECKOUT_EXPIRY_MS: String(CHECKOUT_EXPIRY_MS), CANCAN_ALLOW_PRIVATE_URLS: 'on',
         LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', CANCAN_DATA_DIR: database.dataDir,
         ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
       });
@@ -93,9 +115,10 @@ for (const kind of DB_KINDS) {
       });
       app = await startApp(config, { clock: { now: () => now }, worker: false, logStream });
       const adapter = scriptedAdapter(script, calls);
-      const adapters: AdapterSource = { adapterFor: async () => adapter, onlineAdapterFor: async () => null, cardAdapterFor: async () => null };
+      const online = scriptedOnlineAdapter(script, calls);
+      const adapters: AdapterSource = { adapterFor: async () => adapter, onlineAdapterFor: async () => online, cardAdapterFor: async () => null };
       deps = { ...app.deps, adapters, random: () => RANDOM };
-      const merchant = await createMerchant(app.deps.store.db, { name: 'Retry Shop', timezone: 'UTC', gateways: gatewayCodes(), now });
+      const merchant = await createMerchant(app.deps.store.db, { name: 'Retry Shop', timezone: 'UTC', gateways: [...gatewayCodes(), ...paymentMethodCodes()], now });
       merchantId = merchant.id;
       apiKey = (await createApiKey(app.deps.store.db, app.deps.secrets, { merchantId, mode: 'test', now })).apiKey;
     });
@@ -306,6 +329,48 @@ for (const kind of DB_KINDS) {
         assert.equal(Number(marked.needs_attention_since), now);
       } finally {
         script.refund = () => unknown;
+      }
+    });
+
+    test('a checkout order the provider never confirms closed: needs attention after the close deadline, asked hourly, events bounded', async () => {
+      const reference = uniqueId('order');
+      const markedBefore = await scrapeAttention() ?? 0; // the refund left above still needs attention
+      const posting = chop(app.url, '/chop/chop', apiKey, { payment_method: 'wechatpay', amount: 1000, currency: 'USD', reference });
+      let answered: { status: number; text: string } | null = null;
+      void posting.then((response) => (answered = response));
+      let seq = 0;
+      while (seq === 0) {
+        if (answered !== null) assert.fail(`the charge was answered before it was created: ${JSON.stringify(answered)}`);
+        const row = await db().selectFrom('transactions').select('seq').where('reference', '=', reference).executeTakeFirst();
+        seq = row ? Number(row.seq) : 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(await step(seq), POLL_MS); // create_order: the QR exists, the page answers
+      assert.equal((await posting).status, 200);
+      while ((await rowOf(seq)).step !== 'close') await step(seq);
+      const closeStarted = now;
+      let wait = await step(seq);
+      while ((await rowOf(seq)).needs_attention_since === null) wait = await step(seq);
+      assert.equal(wait, jittered(HOUR));
+      const marked = await rowOf(seq);
+      assert.equal(marked.state, 'pending');
+      assert.ok(Number(marked.needs_attention_since) - closeStarted >= 15 * 60_000);
+      assert.equal(attentionWarnings(marked.ref).length, 1);
+      const events = await eventCount(seq);
+      const day = now + 24 * HOUR;
+      while (now < day) assert.equal(await step(seq), jittered(HOUR));
+      assert.equal(await eventCount(seq), events, 'hourly polls that change nothing write no event');
+      assert.equal(await scrapeAttention(), markedBefore + 1);
+      script.close = () => ({ kind: 'closed' });
+      try {
+        assert.equal(await step(seq), null);
+        const ended = await rowOf(seq);
+        assert.equal(ended.state, 'failed');
+        assert.equal(ended.close_reason, 'expired');
+        assert.equal(ended.needs_attention_since, null);
+        assert.equal(await scrapeAttention(), markedBefore);
+      } finally {
+        script.close = () => unknown;
       }
     });
   });
