@@ -7,7 +7,7 @@
  */
 import type { CoreDeps } from '../core/deps.js';
 import { describeRequest, keepingAttempt } from '../core/attempts.js';
-import { moneyOf, orderNo, providerCalled } from '../core/process.js';
+import { moneyOf, orderNo, providerCalled, rejectedFailure } from '../core/process.js';
 import { transact } from '../observability/transact.js';
 import { failure } from '../domain/failures.js';
 import type { CardDetails, CardResult } from '../providers/contract.js';
@@ -57,6 +57,9 @@ export async function payByCard(deps: CoreDeps, charge: TransactionRow, card: Ca
         }
         case 'unknown':
           return sent;
+        case 'rejected':
+          // The acquirer refused the request itself (credentials): the card sale is sent once, so nothing was charged.
+          return finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: rejectedFailure(adapter, outcome), declineCode: outcome.code });
         default: {
           const unreachable: never = outcome;
           throw new Error(`unhandled card outcome ${JSON.stringify(unreachable)}`);

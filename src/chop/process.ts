@@ -10,10 +10,14 @@
 import type { Transaction } from 'kysely';
 import type { CoreDeps } from '../core/deps.js';
 import { describeRequest } from '../core/attempts.js';
-import { type StepContext, commit, commitCall, moneyOf, orderNo, providerCalled, providerDataFor, providerFailure, record, refundStep } from '../core/process.js';
+import {
+  type StepContext, commit, commitCall, moneyOf, orderNo, providerCalled, providerDataFor, providerFailure, record, refundStep, refusedReason, rejectedFailure,
+} from '../core/process.js';
 import { assertNever } from '../domain/assert-never.js';
 import { failure, type Failure } from '../domain/failures.js';
+import { firstOpenOutcome, needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/attention.js';
 import type { Job } from '../jobs/queue.js';
+import { retryPolicy } from '../jobs/retry-policy.js';
 import type { CardAdapter, OnlineAdapter } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
@@ -98,7 +102,8 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
 
   switch (row.step) {
     case 'create_order': {
-      const sent = row.provider_sent_at !== null ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
+      const sentBefore = row.provider_sent_at !== null;
+      const sent = sentBefore ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
       const traced = providerCalled(deps, await adapter.createOrder({
         orderNo: orderNo(sent), money: moneyOf(sent), description: sent.description ?? '', paymentMethod: sent.gateway ?? '',
         expiresAt, returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`, notifyUrl: null,
@@ -117,6 +122,13 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
           case 'unknown':
             // Creating an order again with the same number is safe: providers answer the same order.
             return { runAt: now + poll };
+          case 'rejected':
+            // Refused before the provider looked at it: no order exists, unless an earlier call went unanswered.
+            if (!sentBefore) {
+              await finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: rejectedFailure(adapter, outcome), declineCode: outcome.code });
+              return { done: true };
+            }
+            return needsAttentionNow(deps, trx, sent, now, refusedReason('order creation', outcome));
           default:
             return assertNever(outcome);
         }
@@ -124,7 +136,8 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
     }
     case 'await_payment': {
       const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
-      const unchanged = polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer';
+      const unchanged = polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer'
+        || (polled.outcome.kind === 'rejected' && !firstOpenOutcome(row));
       const traced = providerCalled(deps, polled, { quiet: unchanged });
       const { outcome } = traced;
       // A page can wait 15 minutes: polls answering the same thing share one attempt row.
@@ -143,8 +156,13 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
             return { done: true };
           case 'not_paid':
           case 'awaiting_customer':
+            await outcomeKnownAgain(trx, row);
+            return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
           case 'unknown':
             return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
+          case 'rejected':
+            // The order exists and the shopper may have paid: only the provider can tell.
+            return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
           default:
             return assertNever(outcome);
         }
@@ -153,6 +171,8 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
     case 'close': {
       const traced = providerCalled(deps, await adapter.close(orderNo(row), await providerDataFor(deps, row.seq)));
       const { outcome } = traced;
+      const policy = retryPolicy('close', poll);
+      // An order that cannot be closed is asked about for as long as it takes: answers alike share one attempt row.
       return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         const cancelled = row.void_seq !== null;
         switch (outcome.kind) {
@@ -164,10 +184,12 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
             return { done: true };
           case 'retry':
           case 'unknown':
-            return { runAt: now + poll };
+            return retryOpenOutcome(deps, trx, row, now, policy, `closing the order unanswered: ${outcome.reason}`);
           case 'declined':
-            deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused to close an order; retrying');
-            return { runAt: now + poll * 5 };
+            if (firstOpenOutcome(row)) deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused to close an order; retrying');
+            return retryOpenOutcome(deps, trx, row, now, policy, `closing the order refused: ${outcome.code}: ${outcome.message}`);
+          case 'rejected':
+            return needsAttentionNow(deps, trx, row, now, refusedReason('close', outcome));
           default:
             return assertNever(outcome);
         }
@@ -206,7 +228,9 @@ async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow
             return { done: true };
           case 'awaiting_customer':
           case 'unknown':
-            return { runAt: now + rules.pollIntervalMs };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('card_query', rules.pollIntervalMs), 'the card acquirer has not said whether it charged');
+          case 'rejected':
+            return needsAttentionNow(deps, trx, row, now, refusedReason('card query', outcome));
           default:
             return assertNever(outcome);
         }

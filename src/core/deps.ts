@@ -5,6 +5,7 @@ import type { SecretBox } from '../domain/secrets.js';
 import type { HostResolver } from '../chop/url-guard.js';
 import type { AdapterSource } from '../providers/adapters.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RandomSource } from '../jobs/retry-policy.js';
 import type { Store } from '../store/db.js';
 import type { Notifier } from './notifier.js';
 
@@ -29,4 +30,6 @@ export interface CoreDeps {
   readonly simulatorUrl: () => string;
   /** DNS for merchant URLs (the SSRF guard judges what it returns); tests swap it. */
   readonly resolveHost: HostResolver;
+  /** Jitter of retry waits (Math.random when absent); tests pass a fixed one. */
+  readonly random?: RandomSource;
 }

@@ -15,9 +15,11 @@ import type { Transaction } from 'kysely';
 import { assertNever } from '../domain/assert-never.js';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { isCurrencyCode, money } from '../domain/money.js';
-import type { PosAdapter, RefundRequest, RefundingAdapter, Traced } from '../providers/contract.js';
+import type { PosAdapter, QueryOutcome, RefundRequest, RefundingAdapter, Rejected, Traced } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
+import { firstOpenOutcome, needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/attention.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
+import { baseDelay, delayForAttempt, retryPolicy } from '../jobs/retry-policy.js';
 import { childLogger, transactionBindings } from '../observability/logging.js';
 import { transact } from '../observability/transact.js';
 import { providerDataOf } from '../store/attempts.js';
@@ -93,18 +95,25 @@ export async function processJob(workerDeps: CoreDeps, job: Job, handlers?: JobH
       return;
     }
     const conflict = error instanceof VersionConflict;
-    // A concurrent change (e.g. a void claiming the sale) is handled by running the step again at once.
-    const delay = conflict ? 0 : backoff(deps.config.pollIntervalMs ?? 1_000, job.attempts);
     if (!conflict) deps.log.error({ err: error, job: job.id }, 'job step failed; will retry');
-    await commit(deps, job, async () => ({ runAt: deps.clock.now() + delay }), conflict ? null : String(error)).catch((e: unknown) =>
-      deps.log.error({ err: e, job: job.id }, 'could not reschedule job; its lease will expire'));
+    await commit(deps, job, async (trx, now) => (conflict ? { runAt: now } : retryFailedStep(deps, trx, job, now, error)), conflict ? null : String(error))
+      .catch((e: unknown) => deps.log.error({ err: e, job: job.id }, 'could not reschedule job; its lease will expire'));
   } finally {
     for (const seq of changed) deps.notifier.transactionChanged(seq);
   }
 }
 
-export function backoff(baseMs: number, attempts: number): number {
-  return Math.min(baseMs * 2 ** Math.min(attempts, 10), 60_000);
+/**
+ * A step that failed (no adapter, unreadable credentials, a bug) is retried by
+ * the error policy; a pending transaction failing past its deadline needs
+ * attention like any other open outcome. (A concurrent change, e.g. a void
+ * claiming the sale, is not a failure: the caller runs the step again at once.)
+ */
+async function retryFailedStep(deps: CoreDeps, trx: Transaction<Database>, job: Job, now: number, error: unknown): Promise<Next> {
+  const policy = retryPolicy('error', deps.config.pollIntervalMs ?? 1_000);
+  const row = job.kind === 'transaction' ? await findBySeq(trx, job.transaction_seq) : undefined;
+  if (row && row.state === 'pending') return retryOpenOutcome(deps, trx, row, now, policy, `the step keeps failing: ${String(error)}`);
+  return { runAt: now + delayForAttempt(policy, job.attempts, deps.random ?? Math.random) };
 }
 
 /** Runs `write` and the job's reschedule/finish in one database transaction. */
@@ -217,18 +226,27 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
           case 'unknown':
             await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
             return { runAt: now + poll };
+          case 'rejected':
+            // The provider refused the request itself and the pay call is sent once: no money moved.
+            await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: rejectedFailure(adapter, outcome) });
+            return { done: true };
           default:
             return assertNever(outcome);
         }
       });
     }
     case 'query': {
-      const traced = providerCalled(deps, await adapter.query(orderNo(row), await providerDataFor(deps, row.seq)));
+      const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
+      const unchanged = isWaiting(polled.outcome) && confirmingAfter(polled.outcome, row) === Number(row.customer_confirming);
+      const traced = providerCalled(deps, polled, { quiet: unchanged });
       const { outcome } = traced;
+      // Polls over the confirmation window that answer alike share one attempt row.
       return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
         const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
-        const keepWaiting = async (seen: { customer_confirming?: number }): Promise<Next> => {
-          await updateTransaction(trx, row, now, windowOver ? { ...seen, step: 'reverse' } : seen);
+        // A poll that changes nothing writes nothing to the row (the provider's cadence over the whole window).
+        const keepWaiting = async (confirming: number): Promise<Next> => {
+          if (windowOver) await updateTransaction(trx, row, now, { customer_confirming: confirming, step: 'reverse' });
+          else if (confirming !== Number(row.customer_confirming)) await updateTransaction(trx, row, now, { customer_confirming: confirming });
           return { runAt: windowOver ? now : now + poll };
         };
         switch (outcome.kind) {
@@ -239,10 +257,16 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
             await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row) });
             return { done: true };
           case 'awaiting_customer':
-            return keepWaiting({ customer_confirming: 1 });
+            await outcomeKnownAgain(trx, row);
+            return keepWaiting(1);
           case 'not_paid':
+            await outcomeKnownAgain(trx, row);
+            return keepWaiting(Number(row.customer_confirming));
           case 'unknown':
-            return keepWaiting({});
+            return keepWaiting(Number(row.customer_confirming));
+          case 'rejected':
+            // The pay call was sent: only the provider knows whether money moved, so never reverse or fail on a guess.
+            return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
           default:
             return assertNever(outcome);
         }
@@ -260,11 +284,13 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
           }
           case 'retry':
           case 'unknown':
-            return { runAt: now + poll };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal unanswered: ${outcome.reason}`);
           case 'declined':
-            // A reversal the provider refuses is retried more slowly: money may be held until it goes through.
+            // A reversal the provider refuses is retried: money may be held until it goes through.
             deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused a reversal; retrying');
-            return { runAt: now + backoff(poll, job.attempts) };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal refused: ${outcome.code}: ${outcome.message}`);
+          case 'rejected':
+            return needsAttentionNow(deps, trx, row, now, refusedReason('reversal', outcome));
           default:
             return assertNever(outcome);
         }
@@ -281,6 +307,32 @@ function unresolvedFailure(adapter: PosAdapter, sale: Pick<TransactionRow, 'cust
   const lastCode = sale.last_provider_code;
   if (lastCode !== null && adapter.mapFailure(lastCode) === 'bank_failure') return failure('bank_failure');
   return failure('payment_gateway_failure', 'The provider did not confirm the payment in time; it was reversed');
+}
+
+/**
+ * Why a transaction failed when the provider refused the request itself
+ * (credentials, signature, permission): the provider's own code and message,
+ * under the provider's failure code where it maps one.
+ */
+export function rejectedFailure(adapter: RefundingAdapter, outcome: Rejected): Failure {
+  const mapped: FailureCode = adapter.mapFailure(outcome.code);
+  const code = mapped === 'unknown_failure' ? 'payment_gateway_failure' : mapped;
+  return failure(code, `The provider refused the request (check the provider credentials): ${outcome.code}: ${outcome.message}`);
+}
+
+/** What an operator reads when a follow-up call is refused. */
+export function refusedReason(call: string, outcome: Rejected): string {
+  return `the provider refused the ${call} (check the provider credentials): ${outcome.code}: ${outcome.message}`;
+}
+
+/** A query answer that leaves a sale waiting. */
+function isWaiting(outcome: QueryOutcome): boolean {
+  return outcome.kind === 'awaiting_customer' || outcome.kind === 'not_paid' || outcome.kind === 'unknown';
+}
+
+/** Whether a waiting sale's customer is confirming after this answer. */
+function confirmingAfter(outcome: QueryOutcome, row: Pick<TransactionRow, 'customer_confirming'>): number {
+  return outcome.kind === 'awaiting_customer' ? 1 : Number(row.customer_confirming);
 }
 
 export function providerFailure(adapter: RefundingAdapter, code: string, message: string): Failure {
@@ -315,11 +367,14 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
         return { done: true };
       case 'retry':
       case 'unknown':
-        return { runAt: now + rules.pollIntervalMs };
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', rules.pollIntervalMs), `reversal unanswered: ${outcome.reason}`);
       case 'declined':
         await updateTransaction(trx, row, now, {}, { state: 'failed', failure: failure('void_not_allowed_failure', `${outcome.code}: ${outcome.message}`) });
         await updateTransaction(trx, current, now, { void_seq: null });
         return { done: true };
+      case 'rejected':
+        // An earlier reversal of this paid sale may have gone through: only the provider can tell.
+        return needsAttentionNow(deps, trx, row, now, refusedReason('reversal', outcome));
       default:
         return assertNever(outcome);
     }
@@ -339,7 +394,8 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
     .orderBy('seq').execute();
   if (siblings.some((refund) => refund.state === 'pending' && refund.seq < row.seq)) {
     // One refund of a sale at a time, oldest first: providers without refund keys can then tell them apart.
-    return commit(deps, job, async (_trx, now) => ({ runAt: now + poll }));
+    // The older one may take long (it may need attention), so the wait grows like a retry's.
+    return commit(deps, job, async (_trx, now) => ({ runAt: now + baseDelay(retryPolicy('refund', poll), now - row.created_at) }));
   }
   const request: RefundRequest = {
     orderNo: orderNo(sale),
@@ -382,7 +438,11 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
             return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
           case 'unknown':
             // Safe to send again: the refund number makes the provider refund at most once.
-            return { runAt: now + backoff(poll, job.attempts) };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
+          case 'rejected':
+            // Refused before the provider looked at it: no money moved, unless an earlier call of this step went unanswered.
+            if (firstOpenOutcome(row)) return fail(trx, now, rejectedFailure(adapter, outcome));
+            return needsAttentionNow(deps, trx, row, now, refusedReason('refund', outcome));
           default:
             return assertNever(outcome);
         }
@@ -396,8 +456,11 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
           case 'succeeded':
             return succeed(trx, now);
           case 'processing':
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), 'the provider is still processing the refund');
           case 'unknown':
-            return { runAt: now + poll };
+            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund status unanswered: ${outcome.reason}`);
+          case 'rejected':
+            return needsAttentionNow(deps, trx, row, now, refusedReason('refund query', outcome));
           case 'failed':
             return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
           case 'not_found':

@@ -29,6 +29,7 @@ h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.15rem;margin:1.75rem 0 .6
 .notice{padding:.6rem .9rem;border-radius:6px;margin:0 0 1rem;border:1px solid var(--line)}
 .notice-ok{background:var(--ok-bg);color:var(--ok)}.notice-error{background:var(--bad-bg);color:var(--bad)}.notice-info{background:var(--info-bg)}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.85rem;font-weight:600;white-space:nowrap}
+.badge-attention{background:var(--bad-bg);color:var(--bad);border:1px solid currentColor}
 .badge-succeeded{background:var(--ok-bg);color:var(--ok)}.badge-failed{background:var(--bad-bg);color:var(--bad)}.badge-pending{background:var(--wait-bg);color:var(--wait)}
 label{display:block;font-weight:600;margin:.6rem 0 .2rem}.hint{color:var(--muted);font-size:.9rem;font-weight:400}
 input[type=text],input[type=email],input[type=password],input[type=number],input[type=date],input[type=search],select,textarea{

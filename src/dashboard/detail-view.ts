@@ -5,7 +5,7 @@ import type { TransactionRow } from '../store/transactions.js';
 import type { DashContext } from './context.js';
 import { ACTIONS, type Action, type DetailData, type NotificationWithAttempts, type TimelineEvent, amountText, leftToRefund, refusalOf } from './detail-data.js';
 import { type Word, words } from './detail-words.js';
-import { type Raw, formatTime, html, notice, page, stateBadge } from './html.js';
+import { type Raw, attentionBadge, formatTime, html, notice, page, stateBadge } from './html.js';
 import { common } from './i18n.js';
 
 export const detailHref = (ref: string): string => `/dashboard/transactions/${ref}`;
@@ -51,7 +51,7 @@ function attributes(ctx: DashContext, data: DetailData, timeZone: string): Raw {
   return html`<dl class="attrs">
 ${item(t('type'), common(ctx.lang, `type_${row.type}`), 'type')}
 ${item(t('channel'), t(row.channel === 'chop' ? 'channel_chop' : 'channel_pos'), 'channel')}
-${item(t('state'), html`${stateBadge(ctx.lang, row.state)}${flags ? html` <span class="muted">${flags}</span>` : ''}`, 'state')}
+${item(t('state'), html`${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}${flags ? html` <span class="muted">${flags}</span>` : ''}`, 'state')}
 ${item(t('failure'), failure, 'failure')}
 ${ctx.isOperator ? item(common(ctx.lang, 'merchant'), data.merchant.name, 'merchant') : ''}
 ${row.channel === 'chop' ? item(t('method'), method ? method.label[ctx.lang] : row.gateway, 'method') : item(t('gateway'), row.gateway, 'gateway')}

@@ -51,6 +51,16 @@ export function formatTime(ms: number | null, timeZone: string): string {
 export const stateBadge = (lang: Lang, state: TransactionState): Raw =>
   html`<span class="badge badge-${state}">${common(lang, `state_${state}`)}</span>`;
 
+/**
+ * Beside the state of a pending transaction whose outcome stayed unknown past
+ * its retry deadline (jobs/attention.ts): CanCan still asks, slowly, and an
+ * operator should look at it with the provider.
+ */
+export const attentionBadge = (lang: Lang, row: { readonly state: TransactionState; readonly needs_attention_since: number | null }): Raw | '' =>
+  row.state === 'pending' && row.needs_attention_since !== null
+    ? html` <span class="badge badge-attention" data-needs-attention="true" title="${common(lang, 'needsAttentionHint')}">${common(lang, 'needsAttention')}</span>`
+    : '';
+
 export type NoticeKind = 'ok' | 'error' | 'info';
 export const notice = (kind: NoticeKind, text: string | Raw): Raw =>
   html`<p class="notice notice-${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</p>`;

@@ -1,6 +1,7 @@
 /** The operator console's merchant list, its "create merchant" form, and the page that shows a new merchant's key once. */
 import { type Problem, MAX_NAME_LENGTH, allGatewayCodes } from '../core/merchant-settings.js';
 import type { Merchant } from '../store/merchants.js';
+import { type AttentionList, attentionSection } from './attention-view.js';
 import type { DashContext } from './context.js';
 import { csrfField, formatTime, html, notice, page } from './html.js';
 import type { MerchantSummary } from './operator-data.js';
@@ -38,7 +39,7 @@ ${fieldError('new-gateways', gatewayErrors)}
 </section>`;
 }
 
-export function merchantsView(ctx: DashContext, merchants: readonly MerchantSummary[], form: CreateFormState): string {
+export function merchantsView(ctx: DashContext, merchants: readonly MerchantSummary[], form: CreateFormState, attention?: AttentionList): string {
   const t = (key: WordKey) => words(ctx.lang, key);
   const rows = merchants.map((m) => html`<tr>
 <td data-label="${t('colName')}"><a href="/dashboard/merchants/${m.id}">${m.name}</a></td>
@@ -56,6 +57,7 @@ export function merchantsView(ctx: DashContext, merchants: readonly MerchantSumm
 </table></div>
 <p class="hint">${t('todayHint')}</p>`;
   const body = html`<p class="actions"><a class="button secondary" href="#new-merchant">${t('newMerchantLink')}</a></p>
+${attention ? attentionSection(ctx, attention) : ''}
 ${table}
 ${createForm(ctx, form)}`;
   const notices = form.problems.length > 0 ? [notice('error', t('createProblems'))] : [];

@@ -3,10 +3,12 @@
  * metrics-server.ts). Counters are bumped where things happen: HTTP answers
  * (http/observability.ts), rows created and finalised once their database
  * transaction commits (transact.ts), provider calls as they return, IPN
- * attempts. The job queue gauges are read from the database at scrape time.
+ * attempts. The job queue gauges, and the count of transactions that need
+ * attention, are read from the database at scrape time.
  */
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { KeyMode } from '../domain/secrets.js';
 import type { ProviderTrace } from '../providers/contract.js';
 import type { Database, JobKind } from '../store/schema.js';
 import type { RowChange } from '../store/transactions.js';
@@ -17,6 +19,7 @@ export type IpnOutcome = 'delivered' | 'failed' | 'given_up';
 export const UNMATCHED_ROUTE = 'unmatched';
 
 const JOB_KINDS: readonly JobKind[] = ['transaction', 'notification'];
+const MODES: readonly KeyMode[] = ['test', 'live'];
 /** A scrape must answer even when the database does not. */
 const QUEUE_QUERY_TIMEOUT_MS = 2_000;
 
@@ -28,6 +31,8 @@ interface QueueSource {
 interface QueueSnapshot {
   readonly due: ReadonlyMap<string, number>;
   readonly oldestRunAt: ReadonlyMap<string, number>;
+  /** Pending transactions marked as needing attention, by mode. */
+  readonly needingAttention: ReadonlyMap<string, number>;
   readonly at: number;
 }
 
@@ -112,6 +117,17 @@ export class Metrics {
         }
       },
     });
+    new Gauge({
+      name: 'cancan_transactions_needing_attention',
+      help: 'Pending transactions whose outcome stayed unknown past their retry deadline (still asked about, slowly), by mode',
+      labelNames: ['mode'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const queue = await snapshot();
+        if (queue) for (const mode of MODES) this.set({ mode }, queue.needingAttention.get(mode) ?? 0);
+      },
+    });
   }
 
   /** Lets the queue gauges read the job table (called by whatever serves /metrics). */
@@ -159,17 +175,22 @@ export class Metrics {
     const at = source.now();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const query = source.db.selectFrom('jobs')
+      const jobs = source.db.selectFrom('jobs')
         .select((eb) => ['kind', eb.fn.countAll<number>().as('due'), eb.fn.min<number>('run_at').as('oldest')])
         .where('done_at', 'is', null).where('run_at', '<=', at)
         .groupBy('kind').execute();
+      const attention = source.db.selectFrom('transactions')
+        .select((eb) => ['mode', eb.fn.countAll<number>().as('count')])
+        .where('needs_attention_since', 'is not', null).where('state', '=', 'pending')
+        .groupBy('mode').execute();
       const timeout = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error('job queue query timed out')), QUEUE_QUERY_TIMEOUT_MS);
       });
-      const rows = await Promise.race([query, timeout]);
+      const [rows, marked] = await Promise.race([Promise.all([jobs, attention]), timeout]);
       return {
         due: new Map(rows.map((row) => [row.kind, Number(row.due)])),
         oldestRunAt: new Map(rows.map((row) => [row.kind, Number(row.oldest)])),
+        needingAttention: new Map(marked.map((row) => [row.mode, Number(row.count)])),
         at,
       };
     } catch {

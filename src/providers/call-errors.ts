@@ -1,4 +1,10 @@
 /** What the adapters say when an HTTP call to a provider fails, without letting a secret through. */
+import type { Rejected } from './contract.js';
+
+/** HTTP 401 and 403 mean the provider refused who is calling (credentials, certificate, permission): retrying cannot help. */
+export function httpRefusal(status: number): Rejected | null {
+  return status === 401 || status === 403 ? { kind: 'rejected', code: `HTTP ${status}`, message: 'the provider refused the credentials or permissions of this request' } : null;
+}
 
 /**
  * The reason of a failed call, for traces and `unknown` outcomes: a timeout,

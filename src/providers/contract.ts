@@ -34,6 +34,18 @@ export interface ProviderTrace {
  */
 export type ProviderData = Readonly<Record<string, string>>;
 
+/**
+ * The provider refused the request itself, before any business happened: bad
+ * app or merchant id, a signature or client certificate it does not accept,
+ * a missing permission, HTTP 401/403. Retrying cannot help; whether money
+ * moved depends on what was sent before (the engine decides).
+ */
+export interface Rejected {
+  readonly kind: 'rejected';
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface Traced<T> {
   readonly outcome: T;
   readonly trace: ProviderTrace;
@@ -57,7 +69,8 @@ export type PayOutcome =
   /** The customer must confirm in the wallet app (e.g. enter a password). */
   | { readonly kind: 'awaiting_customer'; readonly code: string }
   /** `code` is the provider's code when it answered one (e.g. BANKERROR), else null. */
-  | { readonly kind: 'unknown'; readonly reason: string; readonly code: string | null };
+  | { readonly kind: 'unknown'; readonly reason: string; readonly code: string | null }
+  | Rejected;
 
 export type QueryOutcome =
   | { readonly kind: 'paid'; readonly providerTxnId: string | null }
@@ -66,14 +79,16 @@ export type QueryOutcome =
   | { readonly kind: 'not_paid' }
   /** The order is closed, reversed or its payment failed: it will never be paid. */
   | { readonly kind: 'closed'; readonly code: string }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  | { readonly kind: 'unknown'; readonly reason: string }
+  | Rejected;
 
 export type ReverseOutcome =
   | { readonly kind: 'reversed' }
   /** The provider asks to call reverse again (WeChat recall=Y, Alipay retry_flag=Y). */
   | { readonly kind: 'retry'; readonly reason: string }
   | { readonly kind: 'declined'; readonly code: string; readonly message: string }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  | { readonly kind: 'unknown'; readonly reason: string }
+  | Rejected;
 
 export interface RefundRequest {
   readonly orderNo: string;
@@ -98,7 +113,8 @@ export type RefundOutcome =
   /** Accepted; the result comes later through refundQuery. */
   | { readonly kind: 'processing' }
   | { readonly kind: 'declined'; readonly code: string; readonly message: string }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  | { readonly kind: 'unknown'; readonly reason: string }
+  | Rejected;
 
 export type RefundQueryOutcome =
   | { readonly kind: 'succeeded' }
@@ -106,7 +122,8 @@ export type RefundQueryOutcome =
   | { readonly kind: 'failed'; readonly code: string; readonly message: string }
   /** The provider has no such refund: the refund call never arrived. */
   | { readonly kind: 'not_found' }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  | { readonly kind: 'unknown'; readonly reason: string }
+  | Rejected;
 
 /** What every adapter offers: refunds of its payments, and a map of its codes to failure codes. */
 export interface RefundingAdapter {
@@ -161,7 +178,8 @@ export type OrderOutcome =
    */
   | { readonly kind: 'created'; readonly qrCode: string; readonly payForm: PayForm | null }
   | { readonly kind: 'declined'; readonly code: string; readonly message: string }
-  | { readonly kind: 'unknown'; readonly reason: string; readonly code: string | null };
+  | { readonly kind: 'unknown'; readonly reason: string; readonly code: string | null }
+  | Rejected;
 
 export type CloseOutcome =
   | { readonly kind: 'closed' }
@@ -169,7 +187,8 @@ export type CloseOutcome =
   | { readonly kind: 'already_paid' }
   | { readonly kind: 'retry'; readonly reason: string }
   | { readonly kind: 'declined'; readonly code: string; readonly message: string }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  | { readonly kind: 'unknown'; readonly reason: string }
+  | Rejected;
 
 export interface OnlineAdapter extends RefundingAdapter {
   createOrder(request: OrderRequest): Promise<Traced<OrderOutcome>>;
@@ -216,7 +235,8 @@ export interface CardResult {
 export type CardSaleOutcome =
   | { readonly kind: 'approved'; readonly card: CardResult }
   | { readonly kind: 'declined'; readonly code: string; readonly message: string; readonly card: CardResult }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  | { readonly kind: 'unknown'; readonly reason: string }
+  | Rejected;
 
 export interface CardAdapter extends RefundingAdapter {
   sale(request: CardSaleRequest): Promise<Traced<CardSaleOutcome>>;

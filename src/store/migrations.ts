@@ -307,6 +307,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('checkout_logos_id').on('checkout_logos').column('id').execute();
       },
     },
+    '0011_needs_attention': {
+      // Bounded retries (src/jobs/retry-policy.ts): when a step's open outcome began, and when it outlived its deadline.
+      async up(db: AnyDb) {
+        await db.schema.alterTable('transactions').addColumn('retrying_since', 'bigint').execute();
+        await db.schema.alterTable('transactions').addColumn('needs_attention_since', 'bigint').execute();
+        await db.schema.createIndex('transactions_needs_attention').on('transactions').column('needs_attention_since').execute();
+      },
+    },
   };
 }
 

@@ -103,6 +103,10 @@ export interface TransactionsTable {
   expires_at: Generated<number | null>;
   /** The X-Request-Id of the request that created the row, carried into its job's log lines. */
   request_id: Generated<string | null>;
+  /** When the current step's outcome became open (unknown, refused, failing); cleared when the step moves on. */
+  retrying_since: Generated<number | null>;
+  /** When the open outcome outlived its step's deadline; cleared when the outcome is known (see jobs/attention.ts). */
+  needs_attention_since: Generated<number | null>;
 }
 
 export type Channel = 'pos' | 'chop';

@@ -101,9 +101,12 @@ export async function updateTransaction(
       }
     : {};
   if (final) assertTransition(row.state, final.state);
+  // An open outcome belongs to its step: moving on or ending clears it and any attention mark (jobs/attention.ts).
+  const settled = final !== undefined || (patch.step !== undefined && patch.step !== row.step);
+  const cleared = settled ? { retrying_since: null, needs_attention_since: null } : {};
   const updated = await trx
     .updateTable('transactions')
-    .set({ ...patch, ...finalFields, updated_at: now, version: row.version + 1 })
+    .set({ ...patch, ...finalFields, ...cleared, updated_at: now, version: row.version + 1 })
     .where('seq', '=', row.seq)
     .where('version', '=', row.version)
     .returningAll()

@@ -337,8 +337,8 @@ describe('Alipay precreate: signatures and failures', () => {
     const impostor = createAlipayAdapter({ gatewayUrl, credentials: { ...credentials, appPrivateKeyPem: otherKeyPair().privateKey }, timeoutMs: TIMEOUT_MS });
     const request = orderRequest(2100);
     const outcome = checkTrace(await impostor.createOrder(request), 'alipay.trade.precreate');
-    assert.equal(outcome.kind, 'declined');
-    assert.ok(outcome.kind === 'declined');
+    assert.equal(outcome.kind, 'rejected');
+    assert.ok(outcome.kind === 'rejected');
     assert.equal(outcome.code, 'isv.invalid-signature');
     assert.equal(await ledgerEntry(request.orderNo), undefined);
   });

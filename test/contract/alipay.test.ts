@@ -165,9 +165,9 @@ describe('alipay.trade.pay test values', () => {
     assert.equal(await ledgerEntry(sale.orderNo), undefined);
   });
 
-  test('58: 40006 isv.insufficient-isv-permissions decline', async () => {
+  test('58: 40006 isv.insufficient-isv-permissions is a rejection of the setup', async () => {
     const outcome = checkTrace(await adapter.pay(payRequest(1258)), 'alipay.trade.pay');
-    assert.ok(outcome.kind === 'declined' && outcome.code === 'isv.insufficient-isv-permissions', JSON.stringify(outcome));
+    assert.ok(outcome.kind === 'rejected' && outcome.code === 'isv.insufficient-isv-permissions', JSON.stringify(outcome));
     assert.equal(adapter.mapFailure(outcome.code), 'merchant_not_allowed_to_sell_failure');
   });
 
@@ -409,13 +409,13 @@ describe('signatures', () => {
     const sale = payRequest(1000);
     const result = await impostor.pay(sale);
     const outcome = checkTrace(result, 'alipay.trade.pay', [pemBody(impostorKey)]);
-    assert.ok(outcome.kind === 'declined' && outcome.code === 'isv.invalid-signature', JSON.stringify(outcome));
+    assert.ok(outcome.kind === 'rejected' && outcome.code === 'isv.invalid-signature', JSON.stringify(outcome));
     assert.equal(result.trace.code, 'isv.invalid-signature');
     // The gateway echoes the string it verified (biz_content and auth_code included): redacted.
     assert.match(result.trace.message ?? '', /auth_code\\?":\\?"\[redacted\]/);
     assert.match(outcome.message, /\[redacted\]/);
     assert.equal(await ledgerEntry(sale.orderNo), undefined);
-    assert.equal(checkTrace(await impostor.query(sale.orderNo), 'alipay.trade.query').kind, 'unknown');
+    assert.equal(checkTrace(await impostor.query(sale.orderNo), 'alipay.trade.query').kind, 'rejected');
   });
 
   test('an answer whose signature does not verify is unknown, never paid', async () => {

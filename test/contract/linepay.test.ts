@@ -379,20 +379,21 @@ describe('refund and refundQuery', () => {
 // ------------------------------------------------------------------ authentication and wire format
 
 describe('authentication and wire format', () => {
-  test('a wrong channel secret: LINE Pay refuses (1106, HTTP 200) — pay is declined, query unknown, nothing recorded', async () => {
+  test('a wrong channel secret: LINE Pay refuses (1106, HTTP 200) — pay and query are rejected, nothing recorded', async () => {
     const wrong: LinePayCredentials = { ...LINEPAY_SANDBOX_CREDENTIALS, channelSecret: 'wrongwrongwrongwrongwrongwrong32' };
     const impostor = withOptions({ credentials: wrong });
     const sale = payRequest(1000);
     const result = await impostor.pay(sale);
     const outcome = checkTrace(result, 'oneTimeKeys/pay', [wrong.channelSecret]);
-    assert.ok(outcome.kind === 'declined' && outcome.code === '1106', JSON.stringify(outcome));
+    assert.ok(outcome.kind === 'rejected' && outcome.code === '1106', JSON.stringify(outcome));
     assert.equal(result.trace.httpStatus, 200);
+    assert.equal(result.trace.code, '1106');
     assert.equal(impostor.mapFailure(outcome.code), 'unknown_failure');
     assert.equal(await ledgerEntry(sale.orderNo), undefined);
-    assert.equal(checkTrace(await impostor.query(sale.orderNo), 'orders/check', [wrong.channelSecret]).kind, 'unknown');
+    assert.equal(checkTrace(await impostor.query(sale.orderNo), 'orders/check', [wrong.channelSecret]).kind, 'rejected');
     const v2Impostor = withOptions({ credentials: { ...V2_CHANNEL, channelSecret: wrong.channelSecret } });
     const v2 = checkTrace(await v2Impostor.pay(payRequest(1000)), 'oneTimeKeys/pay', [wrong.channelSecret]);
-    assert.ok(v2.kind === 'declined' && v2.code === '1106', JSON.stringify(v2));
+    assert.ok(v2.kind === 'rejected' && v2.code === '1106', JSON.stringify(v2));
   });
 
   test('v4: every request carries a fresh UUID nonce and a signature over path + body|query', async () => {

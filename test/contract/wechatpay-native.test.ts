@@ -324,15 +324,15 @@ describe('WeChat Pay Native: the wire', () => {
 // ------------------------------------------------------------------ what can't be trusted
 
 describe('WeChat Pay Native: signatures and failures', () => {
-  test('a request signed with another key is refused and creates nothing', async () => {
+  test('a request signed with another key is rejected (retrying cannot help) and creates nothing', async () => {
     const impostor = createWeChatPayAdapter({
       baseUrl, credentials: { ...WECHATPAY_SANDBOX_CREDENTIALS, apiKey: 'impostorkey00000000000000000032x' }, timeoutMs: TIMEOUT_MS,
     });
     const request = orderRequest(2000);
     const outcome = (await impostor.createOrder(request)).outcome;
-    assert.deepEqual(outcome, { kind: 'unknown', reason: 'return_code FAIL: signature error', code: null });
+    assert.deepEqual(outcome, { kind: 'rejected', code: 'FAIL', message: 'signature error' });
     assert.equal(await ledgerEntry(request.orderNo), undefined);
-    assert.equal((await impostor.close(request.orderNo)).outcome.kind, 'unknown');
+    assert.deepEqual((await impostor.close(request.orderNo)).outcome, { kind: 'rejected', code: 'FAIL', message: 'signature error' });
   });
 
   test('an answer altered on the way (another code_url) fails its signature: unknown', async () => {

@@ -304,17 +304,17 @@ describe('signatures and wire format', () => {
     };
   }
 
-  test('an adapter with the wrong key is refused by the simulator: unknown, nothing recorded', async () => {
+  test('an adapter with the wrong key is refused by the simulator: rejected, nothing recorded', async () => {
     const wrongKey = { ...WECHATPAY_SANDBOX_CREDENTIALS, apiKey: 'wrongwrongwrongwrongwrongwrong32' };
     const impostor = createWeChatPayAdapter({ baseUrl, credentials: wrongKey, timeoutMs: TIMEOUT_MS });
     const sale = payRequest(1000);
     const result = await impostor.pay(sale);
     const outcome = checkTrace(result, 'micropay', [wrongKey.apiKey]);
-    assert.equal(outcome.kind, 'unknown');
+    assert.deepEqual(outcome, { kind: 'rejected', code: 'FAIL', message: 'signature error' });
     assert.equal(result.trace.code, 'FAIL');
     assert.equal(result.trace.message, 'signature error');
     assert.equal(await ledgerEntry(sale.orderNo), undefined);
-    assert.equal(checkTrace(await impostor.query(sale.orderNo), 'orderquery', [wrongKey.apiKey]).kind, 'unknown');
+    assert.equal(checkTrace(await impostor.query(sale.orderNo), 'orderquery', [wrongKey.apiKey]).kind, 'rejected');
   });
 
   test('a response whose signature does not verify is unknown, never paid', async () => {

@@ -86,8 +86,11 @@ describe('outcome rules', () => {
     assert.deepEqual(toPayOutcome(fail('ACQ.SYSTEM_ERROR'), 'T1'), { kind: 'unknown', reason: 'why', code: 'ACQ.SYSTEM_ERROR' });
     assert.deepEqual(toPayOutcome(fail('ACQ.TRADE_HAS_SUCCESS'), 'T1'), { kind: 'unknown', reason: 'why', code: 'ACQ.TRADE_HAS_SUCCESS' });
     assert.deepEqual(toPayOutcome(fail('ACQ.BUYER_BALANCE_NOT_ENOUGH'), 'T1'), { kind: 'declined', code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', message: 'why' });
+    // A signature Alipay refuses is CanCan's setup, not this payment: rejected.
     assert.deepEqual(toPayOutcome({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: 'bad' }, 'T1'),
-      { kind: 'declined', code: 'isv.invalid-signature', message: 'bad' });
+      { kind: 'rejected', code: 'isv.invalid-signature', message: 'bad' });
+    assert.deepEqual(toPayOutcome({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-parameter', sub_msg: 'bad' }, 'T1'),
+      { kind: 'declined', code: 'isv.invalid-parameter', message: 'bad' });
     assert.deepEqual(toPayOutcome({ code: '40001', msg: 'Missing Required Arguments' }, 'T1'),
       { kind: 'declined', code: '40001', message: 'Missing Required Arguments' });
     assert.deepEqual(toPayOutcome({ code: '40006', msg: 'Insufficient Permissions' }, 'T1'),
@@ -105,7 +108,8 @@ describe('outcome rules', () => {
     assert.equal(toQueryOutcome({ code: '10000', trade_status: 'TRADE_PENDING' }, 'T1').kind, 'unknown');
     assert.equal(toQueryOutcome({ code: '10000', trade_status: 'TRADE_SUCCESS', out_trade_no: 'T2' }, 'T1').kind, 'unknown');
     assert.equal(toQueryOutcome(fail('ACQ.SYSTEM_ERROR'), 'T1').kind, 'unknown');
-    assert.equal(toQueryOutcome({ code: '40002', sub_code: 'isv.invalid-signature' }, 'T1').kind, 'unknown');
+    assert.equal(toQueryOutcome({ code: '40002', sub_code: 'isv.invalid-signature' }, 'T1').kind, 'rejected');
+    assert.equal(toQueryOutcome({ code: '40002', sub_code: 'isv.invalid-parameter' }, 'T1').kind, 'unknown');
   });
 
   test('cancel', () => {

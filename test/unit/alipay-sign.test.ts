@@ -172,7 +172,11 @@ describe('response verification', () => {
     assert.notEqual(tampered, body);
     assert.equal(openSignedResponse(tampered, method, platform.publicKeyPem).ok, false);
     assert.equal(openSignedResponse(body, method, other.publicKeyPem).ok, false);
-    assert.deepEqual(openSignedResponse(`{"alipay_trade_pay_response":${inner}}`, method, platform.publicKeyPem), { ok: false, reason: 'answer is not signed' });
+    // Unsigned: refused, its string fields handed over only so a setup refusal can be recognised (adapter.ts).
+    assert.deepEqual(openSignedResponse(`{"alipay_trade_pay_response":${inner}}`, method, platform.publicKeyPem), {
+      ok: false, reason: 'answer is not signed',
+      unsigned: { code: '10000', msg: 'Success', trade_no: '2024051322001400000000000001', out_trade_no: 'T1', total_amount: '10.53' },
+    });
     assert.equal(openSignedResponse(body, 'alipay.trade.query', platform.publicKeyPem).ok, false, 'answer to another method');
     assert.equal(openSignedResponse('<html>502</html>', method, platform.publicKeyPem).ok, false);
     const signedByApp = signedResponseBody('alipay_trade_pay_response', inner, app.privateKeyPem);

@@ -16,6 +16,7 @@ import { audit } from '../accounts.js';
 import type { DashContext } from '../context.js';
 import { notice } from '../html.js';
 import { type Access, type DashboardModule, textField } from '../kit.js';
+import { listNeedingAttention } from '../attention-view.js';
 import { listMerchants, merchantDetail } from '../operator-data.js';
 import { OPERATOR_CSS, checkedCodes } from '../operator-fields.js';
 import { blankCreateForm, createdView, merchantsView } from '../operator-list-view.js';
@@ -45,7 +46,8 @@ export const operatorPage: DashboardModule = {
       return detail ? kit.sendHtml(reply, merchantView(ctx, detail, state), status) : kit.notFound(ctx, reply);
     }
 
-    kit.get('/merchants', async (ctx) => merchantsView(ctx, await listMerchants(db, ctx.mode, ctx.now), blankCreateForm()), OPERATOR);
+    kit.get('/merchants', async (ctx) =>
+      merchantsView(ctx, await listMerchants(db, ctx.mode, ctx.now), blankCreateForm(), await listNeedingAttention(db, ctx.mode)), OPERATOR);
 
     kit.post('/merchants', async (ctx, request, reply) => {
       const body = bodyOf(request);

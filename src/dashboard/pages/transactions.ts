@@ -9,7 +9,7 @@ import { TRANSACTION_STATES, TRANSACTION_TYPES } from '../../domain/states.js';
 import type { TransactionRow } from '../../store/transactions.js';
 import type { DashContext } from '../context.js';
 import { moneyText } from '../amounts.js';
-import { type Raw, formatTime, html, page, stateBadge } from '../html.js';
+import { type Raw, attentionBadge, formatTime, html, page, stateBadge } from '../html.js';
 import { common, dictionary } from '../i18n.js';
 import type { DashKit, DashboardModule } from '../kit.js';
 import { encodeCursor } from '../../core/list-transactions.js';
@@ -154,7 +154,7 @@ ${merchantColumn ? html`<td data-label="${t('merchant')}">${names.get(row.mercha
 <td data-label="${t('channel')}">${t(`channel_${row.channel}`)}</td>
 <td data-label="${t('gateway')}"><span class="mono">${row.gateway ?? '—'}</span></td>
 <td data-label="${t('amount')}" class="num">${amountText(row)}</td>
-<td data-label="${t('state')}">${stateBadge(ctx.lang, row.state)}</td>
+<td data-label="${t('state')}">${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}</td>
 <td data-label="${t('pos_id')}">${row.pos_id ?? '—'}</td>
 </tr>`;
   });

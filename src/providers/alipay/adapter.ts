@@ -8,9 +8,9 @@
  * never a decline.
  */
 import { performance } from 'node:perf_hooks';
-import { describeCallError, redactFields, redactSecrets } from '../call-errors.js';
-import type { CloseOutcome, OnlineAdapter, PosAdapter, ProviderTrace, QueryOutcome, Traced } from '../contract.js';
-import { mapAlipayFailure } from './errors.js';
+import { describeCallError, httpRefusal, redactFields, redactSecrets } from '../call-errors.js';
+import type { CloseOutcome, OnlineAdapter, PosAdapter, ProviderTrace, QueryOutcome, Rejected, Traced } from '../contract.js';
+import { isConfigurationRefusal, mapAlipayFailure } from './errors.js';
 import {
   closeBizContent, closeOutcomeFromQuery, precreateBizContent, precreateOptionalParams, toCloseAnswer, toOrderOutcome, type CloseAnswer,
 } from './precreate.js';
@@ -42,7 +42,19 @@ export interface AlipayAdapterOptions {
 /** What one call produced: verified fields, or the reason nothing can be trusted. */
 type CallResult =
   | { readonly ok: true; readonly fields: AlipayFields; readonly httpStatus: number; readonly latencyMs: number }
-  | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number };
+  | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number; readonly rejected?: Rejected };
+
+/**
+ * An unsigned answer cannot be trusted, except to say that Alipay refused
+ * CanCan's setup (e.g. an app id it does not know, which it cannot sign for):
+ * the answer came over TLS from the configured gateway, and reading it as a
+ * refusal only stops retries that cannot succeed.
+ */
+function unsignedRefusal(fields: AlipayFields | undefined): Rejected | undefined {
+  const subCode = fields?.['sub_code'];
+  if (fields === undefined || !isConfigurationRefusal(subCode)) return undefined;
+  return { kind: 'rejected', code: subCode ?? '', message: fields['sub_msg'] ?? fields['msg'] ?? '' };
+}
 
 export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter & OnlineAdapter {
   const { credentials, timeoutMs, gatewayUrl } = options;
@@ -63,9 +75,15 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter &
       });
       httpStatus = response.status;
       const body = await response.text();
-      if (!response.ok) return { ok: false, reason: `HTTP ${response.status}`, httpStatus, latencyMs: elapsed() };
+      if (!response.ok) {
+        const rejected = httpRefusal(response.status);
+        return { ok: false, reason: `HTTP ${response.status}`, httpStatus, latencyMs: elapsed(), ...(rejected ? { rejected } : {}) };
+      }
       const opened = openSignedResponse(body, method, credentials.alipayPublicKeyPem);
-      if (!opened.ok) return { ok: false, reason: opened.reason, httpStatus, latencyMs: elapsed() };
+      if (!opened.ok) {
+        const rejected = unsignedRefusal(opened.unsigned);
+        return { ok: false, reason: opened.reason, httpStatus, latencyMs: elapsed(), ...(rejected ? { rejected } : {}) };
+      }
       return { ok: true, fields: opened.fields, httpStatus, latencyMs: elapsed() };
     } catch (error) {
       return { ok: false, reason: describeCallError(error, timeoutMs), httpStatus, latencyMs: elapsed() };
@@ -80,13 +98,18 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter &
     whenUnknown: (reason: string) => T,
     secrets: readonly string[] = [],
     optional: Readonly<Record<string, string>> = {},
-  ): Promise<Traced<T>> {
+  ): Promise<Traced<T | Rejected>> {
     const result = await call(method, bizContent, optional);
     // Alipay echoes the signing string (biz_content included) in isv.invalid-signature messages.
     const allSecrets = [credentials.appPrivateKeyPem, ...secrets];
     const base = { provider: 'alipay', call: method, latencyMs: result.latencyMs, httpStatus: result.httpStatus } as const;
     if (!result.ok) {
       const reason = redactSecrets(result.reason, allSecrets);
+      if (result.rejected) {
+        // Alipay echoes the signing string in isv.invalid-signature messages.
+        const rejected: Rejected = { ...result.rejected, message: redactSecrets(result.rejected.message, allSecrets) };
+        return { outcome: rejected, trace: { ...base, code: rejected.code, message: `${reason}: ${rejected.message}` } };
+      }
       const trace: ProviderTrace = { ...base, code: null, message: reason };
       return { outcome: whenUnknown(reason), trace };
     }

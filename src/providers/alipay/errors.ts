@@ -30,6 +30,24 @@ export function classifyGatewayCode(code: string | undefined): GatewayCode | nul
 }
 
 /**
+ * Sub-codes of requests Alipay refused before looking at them because of how
+ * CanCan is set up with it (app id, keys, signature, certificates, the app's
+ * permissions). Retrying cannot help until someone fixes the configuration.
+ * Alipay sends some of them unsigned (it cannot sign for an app it does not know).
+ */
+const CONFIGURATION_SUB_CODES: ReadonlySet<string> = new Set([
+  'isv.missing-app-id', 'isv.invalid-app-id', 'isv.app-unonline',
+  'isv.missing-signature', 'isv.invalid-signature', 'isv.missing-signature-type', 'isv.invalid-signature-type',
+  'isv.missing-signature-key', 'isv.invalid-signature-key',
+  'isv.invalid-app-cert-sn', 'isv.invalid-alipay-root-cert-sn', 'isv.app-cert-sn-not-match',
+  'isv.insufficient-isv-permissions',
+]);
+
+export function isConfigurationRefusal(subCode: string | undefined): boolean {
+  return subCode !== undefined && CONFIGURATION_SUB_CODES.has(subCode);
+}
+
+/**
  * How much a 40004 `sub_code` tells about money:
  * - `unknown`: Alipay could not say; query before deciding anything.
  * - `definite`: a refusal; no money moved.

@@ -60,6 +60,8 @@ export function toOrderOutcome(fields: AlipayFields, orderNo: string): OrderOutc
       return { kind: 'unknown', reason: answer.message || answer.code, code: answer.code };
     case 'awaiting_customer': // 10003 belongs to alipay.trade.pay; here it makes no sense
       return { kind: 'unknown', reason: 'unexpected code 10003', code: '10003' };
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason, code: null };
     default:
@@ -95,6 +97,8 @@ export function toCloseAnswer(fields: AlipayFields): CloseAnswer {
     case 'awaiting_customer':
     case 'unavailable':
       return { kind: 'unknown', reason: answerReason(fields) };
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
@@ -119,6 +123,8 @@ export function closeOutcomeFromQuery(query: QueryOutcome): CloseOutcome {
       return { kind: 'unknown', reason: 'close says the trade is not waiting for the buyer, query says it does not exist' };
     case 'unknown':
       return { kind: 'unknown', reason: query.reason };
+    case 'rejected':
+      return query;
     default:
       return assertNever(query);
   }

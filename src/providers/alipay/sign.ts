@@ -79,7 +79,8 @@ export function signedResponseBody(responseKey: string, innerJson: string, platf
 
 export type OpenedResponse =
   | { readonly ok: true; readonly responseKey: string; readonly fields: AlipayFields }
-  | { readonly ok: false; readonly reason: string };
+  /** `unsigned`: the fields of an answer that came without `sign` (untrusted; only its refusal code may be read). */
+  | { readonly ok: false; readonly reason: string; readonly unsigned?: AlipayFields };
 
 /**
  * Reads a gateway answer to `method`: finds `<method>_response` (or
@@ -99,7 +100,10 @@ export function openSignedResponse(body: string, method: string, alipayPublicKey
   if (raw === undefined) return { ok: false, reason: `answer has no ${methodKey}` };
   const signRaw = members.get('sign');
   const signature: unknown = signRaw === undefined ? undefined : JSON.parse(signRaw);
-  if (typeof signature !== 'string') return { ok: false, reason: 'answer is not signed' };
+  if (typeof signature !== 'string') {
+    const inner: unknown = JSON.parse(raw);
+    return { ok: false, reason: 'answer is not signed', ...(isJsonObject(inner) ? { unsigned: stringFields(inner) } : {}) };
+  }
   if (!verifyText(raw, signature, alipayPublicKeyPem)) return { ok: false, reason: 'response signature does not verify' };
   const inner: unknown = JSON.parse(raw);
   if (!isJsonObject(inner)) return { ok: false, reason: `${responseKey} is not an object` };

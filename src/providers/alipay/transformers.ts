@@ -10,10 +10,10 @@
 import { fromMajorUnitString, toMajorUnitString, type Money } from '../../domain/money.js';
 import { beijingTimestamp } from '../china-time.js';
 import type {
-  PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, ReverseOutcome,
+  PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, Rejected, ReverseOutcome,
 } from '../contract.js';
 import {
-  classifyCancelSubCode, classifyGatewayCode, classifyPaySubCode, classifyRefundSubCode, type SubCodeClass,
+  classifyCancelSubCode, classifyGatewayCode, classifyPaySubCode, classifyRefundSubCode, isConfigurationRefusal, type SubCodeClass,
 } from './errors.js';
 import type { AlipayFields } from './sign.js';
 import { assertNever } from '../../domain/assert-never.js';
@@ -132,6 +132,8 @@ export type Answer =
   | { readonly kind: 'unavailable'; readonly code: string; readonly message: string }
   /** 40001 / 40002 / 40006 / 20001: the request was refused before any business happened. */
   | { readonly kind: 'refused'; readonly code: string; readonly message: string }
+  /** Refused like the above because of CanCan's setup with Alipay (app id, signature, permissions). */
+  | Rejected
   /** 40004 with a sub_code. */
   | { readonly kind: 'business_failed'; readonly subCode: string; readonly message: string }
   | { readonly kind: 'unreadable'; readonly reason: string };
@@ -151,6 +153,7 @@ export function readAnswer(fields: AlipayFields): Answer {
       return { kind: 'unavailable', code: subCode ?? code ?? '', message };
     case 'invalid_request':
     case 'no_permission':
+      if (isConfigurationRefusal(subCode)) return { kind: 'rejected', code: subCode ?? '', message };
       return { kind: 'refused', code: subCode ?? code ?? '', message };
     case 'business_failed':
       return subCode === undefined
@@ -189,6 +192,8 @@ export function toPayOutcome(fields: AlipayFields, orderNo: string): PayOutcome 
         unknown: () => ({ kind: 'unknown', reason: answer.message || answer.subCode, code: answer.subCode }),
         definite: () => ({ kind: 'declined', code: answer.subCode, message: answer.message }),
       });
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason, code: null };
     default:
@@ -208,6 +213,8 @@ export function toQueryOutcome(fields: AlipayFields, orderNo: string): QueryOutc
     case 'unavailable':
     case 'refused':
       return { kind: 'unknown', reason: answerReason(fields) };
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
@@ -248,6 +255,8 @@ export function toReverseOutcome(fields: AlipayFields): ReverseOutcome {
     case 'awaiting_customer':
     case 'unavailable':
       return { kind: 'unknown', reason: answerReason(fields) };
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
@@ -273,6 +282,8 @@ export function toRefundOutcome(fields: AlipayFields, orderNo: string): RefundOu
     case 'awaiting_customer':
     case 'unavailable':
       return { kind: 'unknown', reason: answerReason(fields) };
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:
@@ -309,6 +320,8 @@ export function toRefundQueryOutcome(fields: AlipayFields, request: RefundReques
     case 'unavailable':
     case 'refused':
       return { kind: 'unknown', reason: answerReason(fields) };
+    case 'rejected':
+      return answer;
     case 'unreadable':
       return { kind: 'unknown', reason: answer.reason };
     default:

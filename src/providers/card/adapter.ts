@@ -152,6 +152,8 @@ export function createCardAdapter(options: CardAdapterOptions): CardAdapter {
           };
         case 'approved':
           return { outcome: { ...outcome, card: { ...outcome.card, resultMessage: scrub(outcome.card.resultMessage) } }, trace };
+        case 'rejected':
+          return { outcome: { ...outcome, message: scrub(outcome.message) }, trace };
         default:
           return assertNever(outcome);
       }

@@ -21,9 +21,9 @@
  * taken for the first (see the report's proposed contract change).
  */
 import { performance } from 'node:perf_hooks';
-import { describeCallError, redactSecrets } from '../call-errors.js';
-import type { PosAdapter, ProviderTrace } from '../contract.js';
-import { mapLinePayFailure } from './errors.js';
+import { describeCallError, httpRefusal, redactSecrets } from '../call-errors.js';
+import type { PosAdapter, ProviderTrace, Rejected } from '../contract.js';
+import { HEADER_ERROR, mapLinePayFailure } from './errors.js';
 import { LinePayJsonError, parseLinePayJson, stringifyLinePayJson, type JsonWritable } from './json.js';
 import { authHeaders } from './sign.js';
 import {
@@ -59,7 +59,12 @@ interface CallRecord {
   readonly name: string;
   readonly latencyMs: number;
   readonly httpStatus: number | null;
-  readonly result: { readonly ok: true; readonly answer: LinePayAnswer } | { readonly ok: false; readonly reason: string };
+  readonly result: { readonly ok: true; readonly answer: LinePayAnswer } | { readonly ok: false; readonly reason: string; readonly rejected?: Rejected };
+}
+
+/** A call without a usable answer: a refusal of CanCan's setup (retrying cannot help), else unknown. */
+function unanswered(result: { readonly reason: string; readonly rejected?: Rejected }): Rejected | { readonly kind: 'unknown'; readonly reason: string } {
+  return result.rejected ?? { kind: 'unknown', reason: result.reason };
 }
 
 type Request =
@@ -91,10 +96,18 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       });
       httpStatus = response.status;
       const text = await response.text();
-      if (!response.ok) return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: `HTTP ${response.status}` } };
+      if (!response.ok) {
+        const rejected = httpRefusal(response.status);
+        return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: `HTTP ${response.status}`, ...(rejected ? { rejected } : {}) } };
+      }
       const answer = readAnswer(parseLinePayJson(text));
       if (answer === null) return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: 'answer has no returnCode' } };
       const safe = { ...answer, returnMessage: redact(answer.returnMessage, secrets) };
+      if (safe.returnCode === HEADER_ERROR) {
+        // LINE Pay refused the channel id or the request signature before looking at the request.
+        const rejected: Rejected = { kind: 'rejected', code: safe.returnCode, message: safe.returnMessage };
+        return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: `${safe.returnCode}: ${safe.returnMessage}`, rejected } };
+      }
       return { name, latencyMs: elapsed(), httpStatus, result: { ok: true, answer: safe } };
     } catch (error) {
       return { name, latencyMs: elapsed(), httpStatus, result: { ok: false, reason: redact(describeCallError(error, timeoutMs, LinePayJsonError), secrets) } };
@@ -113,7 +126,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       call: calls.map((record) => record.name).join('+'),
       latencyMs: calls.reduce((sum, record) => sum + record.latencyMs, 0),
       httpStatus: last?.httpStatus ?? null,
-      code: last?.result.ok === true ? last.result.answer.returnCode : null,
+      code: last?.result.ok === true ? last.result.answer.returnCode : last?.result.rejected?.code ?? null,
       message: last === undefined ? null : last.result.ok ? last.result.answer.returnMessage : last.result.reason,
     };
   }
@@ -141,25 +154,25 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       const record = await call('oneTimeKeys/pay', { method: 'POST', path: '/v2/payments/oneTimeKeys/pay', body: payBody(request, amount.amount) }, [request.authCode]);
       const outcome = record.result.ok
         ? toPayOutcome(record.result.answer, request.orderNo)
-        : { kind: 'unknown' as const, reason: record.result.reason, code: null };
+        : record.result.rejected ?? { kind: 'unknown' as const, reason: record.result.reason, code: null };
       return { outcome, trace: traceOf([record]) };
     },
 
     async query(orderNo) {
       const record = await checkOrder(orderNo);
-      const outcome = record.result.ok ? toQueryOutcome(readCheck(record.result.answer)) : { kind: 'unknown' as const, reason: record.result.reason };
+      const outcome = record.result.ok ? toQueryOutcome(readCheck(record.result.answer)) : unanswered(record.result);
       return { outcome, trace: traceOf([record]) };
     },
 
     async reverse(orderNo) {
       const check = await checkOrder(orderNo);
-      if (!check.result.ok) return { outcome: { kind: 'unknown', reason: check.result.reason }, trace: traceOf([check]) };
+      if (!check.result.ok) return { outcome: unanswered(check.result), trace: traceOf([check]) };
       const plan = planReverse(readCheck(check.result.answer));
       if (plan.kind === 'done') return { outcome: plan.outcome, trace: traceOf([check]) };
       const second = plan.kind === 'void'
         ? await call('orders/void', { method: 'POST', path: orderPath(orderNo, 'void'), body: {} })
         : await call('orders/refund', { method: 'POST', path: orderPath(orderNo, 'refund'), body: refundBody(null) });
-      const outcome = second.result.ok ? toReverseOutcome(second.result.answer, plan.kind) : { kind: 'unknown' as const, reason: second.result.reason };
+      const outcome = second.result.ok ? toReverseOutcome(second.result.answer, plan.kind) : unanswered(second.result);
       return { outcome, trace: traceOf([check, second]) };
     },
 
@@ -169,13 +182,15 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
         return { outcome: { kind: 'declined', code: amount.code, message: amount.message }, trace: localTrace('orders/refund', amount.code, amount.message) };
       }
       const lookup = await paymentDetails(request.orderNo);
-      if (!lookup.result.ok) return { outcome: { kind: 'unknown', reason: lookup.result.reason }, trace: traceOf([lookup]) };
+      if (!lookup.result.ok) return { outcome: unanswered(lookup.result), trace: traceOf([lookup]) };
       const earlier = findRefund(readRefundList(lookup.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney, request.settledRefunds);
       switch (earlier.kind) {
         case 'succeeded': // already refunded by an earlier, unanswered attempt: never twice
           return { outcome: { kind: 'succeeded' }, trace: traceOf([lookup]) };
         case 'unknown':
           return { outcome: { kind: 'unknown', reason: earlier.reason }, trace: traceOf([lookup]) };
+        case 'rejected':
+          return { outcome: earlier, trace: traceOf([lookup]) };
         case 'not_found':
         case 'processing':
         case 'failed':
@@ -186,7 +201,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
         }
       }
       const record = await call('orders/refund', { method: 'POST', path: orderPath(request.orderNo, 'refund'), body: refundBody(amount.amount) });
-      const outcome = record.result.ok ? toRefundOutcome(record.result.answer) : { kind: 'unknown' as const, reason: record.result.reason };
+      const outcome = record.result.ok ? toRefundOutcome(record.result.answer) : unanswered(record.result);
       return { outcome, trace: traceOf([lookup, record]) };
     },
 
@@ -194,7 +209,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       const record = await paymentDetails(request.orderNo);
       const outcome = record.result.ok
         ? findRefund(readRefundList(record.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney, request.settledRefunds)
-        : { kind: 'unknown' as const, reason: record.result.reason };
+        : unanswered(record.result);
       return { outcome, trace: traceOf([record]) };
     },
 

@@ -184,6 +184,8 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
         return { outcome: { kind: 'closed' }, trace: queryTrace };
       case 'unknown':
         return { outcome: { kind: 'unknown', reason: outcome.reason }, trace: queryTrace };
+      case 'rejected':
+        return { outcome, trace: queryTrace };
       default: {
         const unreachable: never = outcome;
         throw new Error(`unexpected query outcome ${JSON.stringify(unreachable)}`);
@@ -207,6 +209,8 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
         return viaQuery({ kind: 'declined', code: '35', message: 'the sale is still processing at UnionPay' });
       case 'unknown':
         return viaQuery({ kind: 'unknown', reason: `querying the sale: ${sale.reason}` });
+      case 'rejected':
+        return viaQuery(sale);
       default: {
         const unreachable: never = sale;
         throw new Error(`unexpected query outcome ${JSON.stringify(unreachable)}`);

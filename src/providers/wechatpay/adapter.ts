@@ -5,6 +5,8 @@
  * and refunds are shared. Anything that leaves CanCan unsure whether money moved —
  * timeout, connection error, non-2xx, unparsable body, return_code FAIL, a
  * response whose signature does not verify — is `unknown`, never a decline.
+ * A refusal of CanCan's setup (HTTP 401/403, return_code FAIL naming the
+ * signature, merchant or certificate) is `rejected`: retrying cannot help.
  *
  * In live mode the `secapi` paths (reverse, refund) need the merchant's
  * client certificate (mutual TLS); supply it through a `fetch` whose
@@ -12,8 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { describeCallError, redactFields, redactSecrets } from '../call-errors.js';
-import type { OnlineAdapter, PosAdapter, ProviderTrace, Traced } from '../contract.js';
+import { describeCallError, httpRefusal, redactFields, redactSecrets } from '../call-errors.js';
+import type { OnlineAdapter, PosAdapter, ProviderTrace, Rejected, Traced } from '../contract.js';
 import { mapWeChatFailure } from './errors.js';
 import { closeOrderFields, toCloseOutcome, toOrderOutcome, unifiedOrderFields } from './native.js';
 import { verifyFields, withSignature, type WeChatSignType } from './sign.js';
@@ -51,7 +53,7 @@ export interface WeChatPayAdapterOptions {
 /** What one call produced: verified fields, or the reason nothing can be trusted. */
 type CallResult =
   | { readonly ok: true; readonly fields: WireFields; readonly httpStatus: number; readonly latencyMs: number }
-  | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number };
+  | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number; readonly rejected?: Rejected };
 
 export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAdapter & OnlineAdapter {
   const { credentials, timeoutMs } = options;
@@ -72,7 +74,10 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
       });
       httpStatus = response.status;
       const body = await response.text();
-      if (!response.ok) return { ok: false, reason: `HTTP ${response.status}`, httpStatus, latencyMs: elapsed() };
+      if (!response.ok) {
+        const rejected = httpRefusal(response.status);
+        return { ok: false, reason: `HTTP ${response.status}`, httpStatus, latencyMs: elapsed(), ...(rejected ? { rejected } : {}) };
+      }
       const answer = parseXml(body);
       // return_code FAIL answers are not signed; they are unknown anyway (see transformers).
       if (field(answer, 'return_code') === 'SUCCESS' && !verifyFields(answer, credentials.apiKey, credentials.signType)) {
@@ -92,13 +97,14 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
     interpret: (answer: WireFields) => T,
     whenUnknown: (reason: string) => T,
     secrets: readonly string[] = [],
-  ): Promise<Traced<T>> {
+  ): Promise<Traced<T | Rejected>> {
     const result = await call(path, fields);
     // Never let a secret reach a trace or an outcome, even if the provider echoed one back.
     const allSecrets = [credentials.apiKey, ...secrets];
     const base = { provider: 'wechatpay', call: callName, latencyMs: result.latencyMs, httpStatus: result.httpStatus } as const;
     if (!result.ok) {
       const reason = redactSecrets(result.reason, allSecrets);
+      if (result.rejected) return { outcome: result.rejected, trace: { ...base, code: result.rejected.code, message: reason } };
       const trace: ProviderTrace = { ...base, code: null, message: reason };
       return { outcome: whenUnknown(reason), trace };
     }

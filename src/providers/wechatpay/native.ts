@@ -50,6 +50,8 @@ export function closeOrderFields(merchant: MerchantIdentity, nonce: string, orde
 export function toOrderOutcome(fields: WireFields): OrderOutcome {
   const result = businessResult(fields);
   switch (result.kind) {
+    case 'rejected':
+      return result;
     case 'unreadable':
       return { kind: 'unknown', reason: result.reason, code: null };
     case 'success': {
@@ -79,6 +81,8 @@ export function toOrderOutcome(fields: WireFields): OrderOutcome {
 export function toCloseOutcome(fields: WireFields): CloseOutcome {
   const result = businessResult(fields);
   switch (result.kind) {
+    case 'rejected':
+      return result;
     case 'unreadable':
       return { kind: 'unknown', reason: result.reason };
     case 'success':

@@ -8,7 +8,7 @@
  * layer is never read as a refusal: it is `unknown`.
  */
 import type {
-  PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, ReverseOutcome,
+  PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, Rejected, ReverseOutcome,
 } from '../contract.js';
 import { classifyMicropayError, classifyRefundError, classifyReverseError, type ErrorClass } from './errors.js';
 import type { WeChatSignType } from './sign.js';
@@ -96,11 +96,24 @@ export function cleanText(text: string, maxChars: number): string {
 export type BusinessResult =
   | { readonly kind: 'success' }
   | { readonly kind: 'failed'; readonly errCode: string; readonly message: string }
+  /** return_code FAIL naming CanCan's setup: the signature, the merchant or app id, the client certificate. */
+  | Rejected
   | { readonly kind: 'unreadable'; readonly reason: string };
 
-/** Reads the two result layers. return_code FAIL is unreadable: the call may not have been processed. */
+/**
+ * return_msg wordings (English and Chinese) of a request WeChat refused
+ * because of how CanCan is set up with it. Retrying cannot help until someone
+ * fixes the credentials; any other return_code FAIL stays unreadable.
+ */
+const SETUP_REFUSALS: readonly RegExp[] = [/sign/i, /签名/, /mch_?id/i, /appid/i, /商户号/, /cert/i, /证书/];
+
+/** Reads the two result layers. return_code FAIL is unreadable (the call may not have been processed) unless it names the setup. */
 export function businessResult(fields: WireFields): BusinessResult {
   const returnCode = field(fields, 'return_code');
+  if (returnCode === 'FAIL') {
+    const message = field(fields, 'return_msg') ?? '';
+    if (SETUP_REFUSALS.some((pattern) => pattern.test(message))) return { kind: 'rejected', code: 'FAIL', message };
+  }
   if (returnCode !== 'SUCCESS') {
     return { kind: 'unreadable', reason: `return_code ${returnCode ?? '(missing)'}: ${field(fields, 'return_msg') ?? ''}` };
   }
@@ -122,6 +135,8 @@ function mismatchedOrder(fields: WireFields, orderNo: string): boolean {
 export function toPayOutcome(fields: WireFields, orderNo: string): PayOutcome {
   const result = businessResult(fields);
   switch (result.kind) {
+    case 'rejected':
+      return result;
     case 'unreadable':
       return { kind: 'unknown', reason: result.reason, code: null };
     case 'success':
@@ -148,6 +163,8 @@ export function toPayOutcome(fields: WireFields, orderNo: string): PayOutcome {
 export function toQueryOutcome(fields: WireFields, orderNo: string): QueryOutcome {
   const result = businessResult(fields);
   switch (result.kind) {
+    case 'rejected':
+      return result;
     case 'unreadable':
       return { kind: 'unknown', reason: result.reason };
     case 'failed':
@@ -181,6 +198,7 @@ export function toQueryOutcome(fields: WireFields, orderNo: string): QueryOutcom
 export function toReverseOutcome(fields: WireFields): ReverseOutcome {
   const result = businessResult(fields);
   if (result.kind === 'unreadable') return { kind: 'unknown', reason: result.reason };
+  if (result.kind === 'rejected') return result;
   // recall=Y: "call reverse again", whatever result_code says.
   if (field(fields, 'recall') === 'Y') return { kind: 'retry', reason: 'recall=Y' };
   if (result.kind === 'success') return { kind: 'reversed' };
@@ -191,6 +209,8 @@ export function toReverseOutcome(fields: WireFields): ReverseOutcome {
 export function toRefundOutcome(fields: WireFields): RefundOutcome {
   const result = businessResult(fields);
   switch (result.kind) {
+    case 'rejected':
+      return result;
     case 'unreadable':
       return { kind: 'unknown', reason: result.reason };
     case 'success':
@@ -220,6 +240,8 @@ function declinedOrUnknown(
 export function toRefundQueryOutcome(fields: WireFields, refundNo: string): RefundQueryOutcome {
   const result = businessResult(fields);
   switch (result.kind) {
+    case 'rejected':
+      return result;
     case 'unreadable':
       return { kind: 'unknown', reason: result.reason };
     case 'failed':
