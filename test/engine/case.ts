@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { FailureCode } from '../../src/domain/failures.js';
 import type { ProcessingStep, TransactionState } from '../../src/domain/states.js';
 import type { Job } from '../../src/jobs/queue.js';
+import type { TransactionRow } from '../../src/store/transactions.js';
 import { type Behaviour, type CallName, type Calls } from '../support/fake-adapter.js';
 import {
   type EngineWorld, LEASE_MS, POLL_MS, WORKER_A, WORKER_B, claim, lastJobEnd, openJob, recordedCalls, row, runClaimed, runDueStep, until,
@@ -105,13 +106,20 @@ export function stepCase(kind: Kind, step: string, outcome: OutcomeClass, title:
   };
 }
 
-/** The delay a retried failure waits after `attempts` runs of its job (doubling from the poll interval, at most a minute). */
-export const retryDelay = (attempts: number): number => Math.min(POLL_MS * 2 ** Math.min(attempts, 10), 60_000);
+/**
+ * The wait after an open outcome or a failed step (src/jobs/retry-policy.ts, no jitter in these tests):
+ * as long as the step has been retrying, at least the poll interval, at most a minute. A job whose
+ * transaction keeps no retry start (it has ended) doubles from the poll interval per run instead.
+ */
+export function retryDelay(retryingForMs: number | null, attempts: number): number {
+  if (retryingForMs === null) return Math.min(POLL_MS * 2 ** Math.min(Math.max(attempts - 1, 0), 10), 60_000);
+  return Math.min(Math.max(POLL_MS, retryingForMs), 60_000);
+}
 
-function expectedDelay(next: Exclude<NextRun, 'done' | { heldBy: string }>, job: Job): number {
+function expectedDelay(next: Exclude<NextRun, 'done' | { heldBy: string }>, job: Job, current: TransactionRow, now: number): number {
   if (next === 'now') return 0;
   if (next === 'poll') return POLL_MS;
-  if (next === 'backoff') return retryDelay(job.attempts);
+  if (next === 'backoff') return retryDelay(current.retrying_since === null ? null : now - Number(current.retrying_since), job.attempts);
   return next.in;
 }
 
@@ -137,7 +145,7 @@ export async function assertStep(w: EngineWorld, seq: number, expected: Expected
     return;
   }
   assert.equal(job.lease_owner, null, 'the job is released');
-  assert.equal(job.run_at - w.clock.now(), expectedDelay(next, job), 'the job runs next after');
+  assert.equal(job.run_at - w.clock.now(), expectedDelay(next, job, current, w.clock.now()), 'the job runs next after');
 }
 
 /** A failed step keeps its error on the job for operators. */

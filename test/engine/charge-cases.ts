@@ -132,10 +132,10 @@ const close: Case[] = [
     script: [answer('close', { kind: 'already_paid' })],
     expect: { state: 'succeeded', step: 'done', next: 'done', calls: ['close'] },
   }),
-  stepCase('wallet charge', 'close', 'definite', 'the provider refuses to close: retried five polls later, logged as an error', {
+  stepCase('wallet charge', 'close', 'definite', 'the provider refuses to close: retried with backoff, logged as an error', {
     arrange: walletAtClose,
     script: [answer('close', { kind: 'declined', code: 'TRADE_STATUS_ERROR', message: 'cannot close' })],
-    expect: { state: 'pending', step: 'close', next: { in: 5_000 }, calls: ['close'] },
+    expect: { state: 'pending', step: 'close', next: 'backoff', calls: ['close'] },
     also: async (w) => assertLogged(w, 'error', 'provider refused to close an order; retrying'),
   }),
   stepCase('wallet charge', 'close', 'unknown', 'the provider asks to call again: close again', {

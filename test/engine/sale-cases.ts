@@ -166,7 +166,7 @@ const reverse: Case[] = [
     script: [reversed],
     expect: { state: 'failed', step: 'done', failure: CUSTOMER_DID_NOT_CONFIRM, next: 'done', calls: ['reverse'] },
   }),
-  stepCase('sale', 'reverse', 'definite', 'the provider refuses the reversal: retried more slowly, logged as an error', {
+  stepCase('sale', 'reverse', 'definite', 'the provider refuses the reversal: retried with backoff, logged as an error', {
     arrange: saleAtReverse(),
     script: [answer('reverse', { kind: 'declined', code: 'REVERSE_EXPIRED', message: 'too late' })],
     expect: { state: 'pending', step: 'reverse', next: 'backoff', calls: ['reverse'] },

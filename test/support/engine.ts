@@ -110,6 +110,8 @@ export async function createEngineWorld(): Promise<EngineWorld> {
     publicUrl: () => 'http://127.0.0.1:1',
     simulatorUrl: () => 'http://127.0.0.1:1',
     resolveHost: async () => ['127.0.0.1'],
+    // No jitter: retry waits are exactly the policy's.
+    random: () => 0,
   };
   const gateways = [POS_GATEWAY, 'alipay', 'wechatpay', 'cc'];
   const merchant = await createMerchant(store.db, { name: 'Engine Shop', timezone: 'UTC', gateways, now: clock.now() });
