@@ -37,11 +37,13 @@ export async function runSales(options: LoadOptions): Promise<LoadResult> {
     duration: options.seconds,
     timeout: 10,
     headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
-    requests: [{
-      method: 'POST',
-      path: '/api/v2/transactions',
-      setupRequest: (request) => ({ ...request, body: saleBody(`${options.idPrefix}-${(next += 1)}`) }),
-    }],
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v2/transactions',
+        setupRequest: (request) => ({ ...request, body: saleBody(`${options.idPrefix}-${(next += 1)}`) }),
+      },
+    ],
   });
   const statuses: Record<string, number> = {};
   for (const [status, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[status] = stat.count ?? 0;

@@ -31,8 +31,11 @@ export function formatMarkdown(report: BenchReport): string {
   const production = report.runs.filter((run) => run.experiment === null);
   const experiments = report.runs.filter((run) => run.experiment !== null);
   const ceilingPerSecond = report.ceiling.load.createdPerSecond;
-  const targets = production.flatMap((run) => figuresOf(run, report.ceiling).filter((f) => f.target !== null)
-    .map((f) => `| ${runTitle(run)} | ${f.name} | ${f.value} | ${f.target} | ${f.met ? 'met' : '**missed**'} |`));
+  const targets = production.flatMap((run) =>
+    figuresOf(run, report.ceiling)
+      .filter((f) => f.target !== null)
+      .map((f) => `| ${runTitle(run)} | ${f.name} | ${f.value} | ${f.target} | ${f.met ? 'met' : '**missed**'} |`),
+  );
   return [
     '# Benchmarks',
     '',
@@ -77,28 +80,32 @@ export function formatMarkdown(report: BenchReport): string {
     '| Run | Figure | Value | Target | |',
     '|---|---|---|---|---|',
     ...targets,
-    ...(experiments.length ? [
-      '',
-      '## Experiments (SQLite, not production settings)',
-      '',
-      'What changes would gain, measured without touching src/: the data dir on tmpfs, where fsync costs nothing',
-      '(the most that batching commits, group commit, could save); and the provider simulators in a',
-      'process of their own (`cancan simulators`, CANCAN_SIMULATOR_URL), as real providers are: the server CPU per sale',
-      'is then CanCan\'s own (the simulator process shares the same 2 cores).',
-      '',
-      ...figuresTable(experiments, ceilingPerSecond),
-    ] : []),
-    ...(report.commits ? [
-      '',
-      '## Durable commits in raw better-sqlite3',
-      '',
-      'Sale-shaped writes (transaction row, event, job) straight into better-sqlite3 in WAL mode: what one process can commit',
-      'when every sale is its own fsync (as CanCan does now) and when several sales share one commit (group commit).',
-      '',
-      '| synchronous | sales per commit | sales/s | commits/s |',
-      '|---|---|---|---|',
-      ...report.commits.map((c) => `| ${c.synchronous} | ${c.salesPerCommit} | ${whole(c.salesPerSecond)} | ${whole(c.commitsPerSecond)} |`),
-    ] : []),
+    ...(experiments.length
+      ? [
+          '',
+          '## Experiments (SQLite, not production settings)',
+          '',
+          'What changes would gain, measured without touching src/: the data dir on tmpfs, where fsync costs nothing',
+          '(the most that batching commits, group commit, could save); and the provider simulators in a',
+          'process of their own (`cancan simulators`, CANCAN_SIMULATOR_URL), as real providers are: the server CPU per sale',
+          "is then CanCan's own (the simulator process shares the same 2 cores).",
+          '',
+          ...figuresTable(experiments, ceilingPerSecond),
+        ]
+      : []),
+    ...(report.commits
+      ? [
+          '',
+          '## Durable commits in raw better-sqlite3',
+          '',
+          'Sale-shaped writes (transaction row, event, job) straight into better-sqlite3 in WAL mode: what one process can commit',
+          'when every sale is its own fsync (as CanCan does now) and when several sales share one commit (group commit).',
+          '',
+          '| synchronous | sales per commit | sales/s | commits/s |',
+          '|---|---|---|---|',
+          ...report.commits.map((c) => `| ${c.synchronous} | ${c.salesPerCommit} | ${whole(c.salesPerSecond)} | ${whole(c.commitsPerSecond)} |`),
+        ]
+      : []),
     '',
     '## Running it',
     '',

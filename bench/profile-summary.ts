@@ -75,35 +75,47 @@ function addProfile(profile: CpuProfile, totals: Totals, skipMicros: number): vo
 }
 
 function profileFiles(paths: readonly string[]): string[] {
-  return paths.flatMap((path) => statSync(path).isDirectory()
-    ? readdirSync(path).filter((name) => name.endsWith('.cpuprofile')).map((name) => join(path, name))
-    : [path]);
+  return paths.flatMap((path) =>
+    statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter((name) => name.endsWith('.cpuprofile'))
+          .map((name) => join(path, name))
+      : [path],
+  );
 }
 
 function table(title: string, entries: Map<string, number>, total: number, top: number, filter: (key: string) => boolean = () => true): string {
-  const rows = [...entries].filter(([key]) => filter(key)).sort((a, b) => b[1] - a[1]).slice(0, top);
+  const rows = [...entries]
+    .filter(([key]) => filter(key))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
   const lines = rows.map(([key, micros]) => `${(micros / 1000).toFixed(0).padStart(8)} ms ${((micros / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
   return [`${title}:`, ...lines].join('\n');
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, skip: { type: 'string', default: '0' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '25' }, skip: { type: 'string', default: '0' } },
+  });
   const files = profileFiles(positionals.length ? positionals : ['/tmp/cancan-prof']);
   if (files.length === 0) throw new Error('no .cpuprofile files found');
   const top = Number(values.top);
   const totals: Totals = { self: new Map(), inclusive: new Map(), byPlace: new Map(), total: 0 };
   for (const file of files) addProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, totals, Number(values.skip) * 1e6);
   const busy = totals.total - (totals.self.get('(idle)') ?? 0);
-  process.stdout.write([
-    `${files.length} profile(s), ${(totals.total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s not idle`,
-    '',
-    table('Self time by place', totals.byPlace, totals.total, top),
-    '',
-    table('Self time by function', totals.self, totals.total, top),
-    '',
-    table('Inclusive time of our own functions (dist/src)', totals.inclusive, totals.total, top, (key) => key.includes(' dist/src/')),
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      `${files.length} profile(s), ${(totals.total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s not idle`,
+      '',
+      table('Self time by place', totals.byPlace, totals.total, top),
+      '',
+      table('Self time by function', totals.self, totals.total, top),
+      '',
+      table('Inclusive time of our own functions (dist/src)', totals.inclusive, totals.total, top, (key) => key.includes(' dist/src/')),
+      '',
+    ].join('\n'),
+  );
 }
 
 main();

@@ -50,9 +50,15 @@ function productionFigures(run: CanCanRun, ceiling: CeilingRun): Figure[] {
   const e2eTarget = TARGETS.endToEndPerSecond[run.kind];
   const e2e = run.endToEnd;
   const problems = [...Object.entries(run.load.otherStatuses).map(([status, n]) => `${n} × ${status}`), run.load.errors ? `${run.load.errors} errors` : '']
-    .filter(Boolean).join(', ');
+    .filter(Boolean)
+    .join(', ');
   return [
-    { name: 'acknowledgements', value: `${whole(run.load.createdPerSecond)}/s = ${percent(share)} of the bare-fastify ceiling`, target: `≥ ${shareTarget * 100}%`, met: share >= shareTarget },
+    {
+      name: 'acknowledgements',
+      value: `${whole(run.load.createdPerSecond)}/s = ${percent(share)} of the bare-fastify ceiling`,
+      target: `≥ ${shareTarget * 100}%`,
+      met: share >= shareTarget,
+    },
     { name: 'latency p50', value: ms(run.load.latencyMs.p50), target: null, met: null },
     { name: 'latency p99', value: ms(run.load.latencyMs.p99), target: `< ${TARGETS.p99Ms} ms`, met: run.load.latencyMs.p99 < TARGETS.p99Ms },
     {
@@ -61,9 +67,19 @@ function productionFigures(run: CanCanRun, ceiling: CeilingRun): Figure[] {
       target: e2eTarget === null ? null : `≥ ${whole(e2eTarget)}/s`,
       met: e2eTarget === null ? null : e2e.perSecond >= e2eTarget && e2e.failed === 0,
     },
-    { name: 'server CPU per sale', value: `${run.cpuMsPerSale.toFixed(2)} ms (one core busy with nothing else: ≈ ${whole(1000 / run.cpuMsPerSale)} sales/s)`, target: null, met: null },
+    {
+      name: 'server CPU per sale',
+      value: `${run.cpuMsPerSale.toFixed(2)} ms (one core busy with nothing else: ≈ ${whole(1000 / run.cpuMsPerSale)} sales/s)`,
+      target: null,
+      met: null,
+    },
     { name: 'SQL statements per sale', value: run.statementsPerSale.toFixed(1), target: null, met: null },
-    { name: 'server memory', value: `RSS ${mb(run.memory.rssBytes)} (peak ${mb(run.memory.peakRssBytes)}), heap used ${mb(run.memory.heapUsedBytes)}`, target: `RSS < ${mb(TARGETS.rssBytes)}`, met: run.memory.rssBytes < TARGETS.rssBytes },
+    {
+      name: 'server memory',
+      value: `RSS ${mb(run.memory.rssBytes)} (peak ${mb(run.memory.peakRssBytes)}), heap used ${mb(run.memory.heapUsedBytes)}`,
+      target: `RSS < ${mb(TARGETS.rssBytes)}`,
+      met: run.memory.rssBytes < TARGETS.rssBytes,
+    },
     ...(problems ? [{ name: 'answers other than 201', value: problems, target: 'none', met: false }] : []),
   ];
 }
@@ -83,7 +99,8 @@ export function bestConcurrency(runs: readonly CanCanRun[]): string[] {
     const list = (figure: (run: CanCanRun) => number) => mine.map((run) => `${run.workerConcurrency}: ${whole(figure(run))}/s`).join(', ');
     const e2e = `end to end ${list((run) => run.endToEnd.perSecond)}`;
     const acks = `acknowledgements ${list((run) => run.load.createdPerSecond)}`;
-    if (best.endToEnd.perSecond >= next.endToEnd.perSecond * 1.05) return [`${dbName(kind)}: CANCAN_WORKER_CONCURRENCY=${best.workerConcurrency} is better (${e2e}; ${acks})`];
+    if (best.endToEnd.perSecond >= next.endToEnd.perSecond * 1.05)
+      return [`${dbName(kind)}: CANCAN_WORKER_CONCURRENCY=${best.workerConcurrency} is better (${e2e}; ${acks})`];
     const favourite = mine.reduce((a, b) => (b.load.createdPerSecond > a.load.createdPerSecond ? b : a));
     return [`${dbName(kind)}: CANCAN_WORKER_CONCURRENCY=${favourite.workerConcurrency} is better: the same end to end within 5 % (${e2e}) but more ${acks}`];
   });
@@ -102,7 +119,8 @@ export function formatForTerminal(report: BenchReport): string {
   for (const run of report.runs.filter((r) => r.sqlTiming.length > 0)) {
     lines.push('', `${runTitle(run)}: time in SQLite statements per sale (wall clock, fsync included):`, ...sqlTimingLines(run).map((line) => `  ${line}`));
   }
-  if (report.commits) lines.push('', 'raw better-sqlite3 sale commits (WAL):', ...report.commits.map((c) => `  ${commitLabel(c)}: ${whole(c.salesPerSecond)} sales/s`));
+  if (report.commits)
+    lines.push('', 'raw better-sqlite3 sale commits (WAL):', ...report.commits.map((c) => `  ${commitLabel(c)}: ${whole(c.salesPerSecond)} sales/s`));
   lines.push('', `load average (1 min): ${report.loadAverage.before.toFixed(2)} before, ${report.loadAverage.after.toFixed(2)} after`);
   return `${lines.join('\n')}\n`;
 }

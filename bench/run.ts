@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   if (error instanceof TypeError && /parseArgs|ERR_PARSE_ARGS/.test(String(error))) process.stderr.write(USAGE);
   process.exit(1);
 });

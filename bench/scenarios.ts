@@ -78,7 +78,12 @@ interface CanCanServer {
 }
 
 /** Merchant and key through the CLI, then `cancan serve` (and `cancan simulators` when they run apart). */
-async function startCanCan(database: BenchDatabase, workerConcurrency: number, experiment: Experiment | null, profileDir: string | null): Promise<CanCanServer> {
+async function startCanCan(
+  database: BenchDatabase,
+  workerConcurrency: number,
+  experiment: Experiment | null,
+  profileDir: string | null,
+): Promise<CanCanServer> {
   const env: Record<string, string> = {
     ...canCanEnv(database.dataDir, database.databaseUrl, workerConcurrency),
     BENCH_SQL_TIMING: profileDir ? '1' : '0',
@@ -87,9 +92,17 @@ async function startCanCan(database: BenchDatabase, workerConcurrency: number, e
   if (created.status !== 0) throw new Error(`cancan merchant create failed:\n${created.stderr}`);
   const apiKey = (JSON.parse(created.stdout) as { api_key: string }).api_key;
   const simulators = experiment?.separateSimulators
-    ? await startChild({ script: CLI, args: ['simulators'], env: { ...env, CANCAN_DATA_DIR: join(database.dataDir, 'simulators') }, port: await freePort(), readyPath: '/_sandbox/ledger' })
+    ? await startChild({
+        script: CLI,
+        args: ['simulators'],
+        env: { ...env, CANCAN_DATA_DIR: join(database.dataDir, 'simulators') },
+        port: await freePort(),
+        readyPath: '/_sandbox/ledger',
+      })
     : null;
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=cancan-${database.kind}-c${workerConcurrency}-${runId()}.cpuprofile`] : [];
+  const profile = profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=cancan-${database.kind}-c${workerConcurrency}-${runId()}.cpuprofile`]
+    : [];
   try {
     const server = await startChild({
       script: CLI,
@@ -163,7 +176,11 @@ export async function runCanCan(kind: DbKind, workerConcurrency: number, setting
 function perSale(before: readonly SqlTiming[], after: readonly SqlTiming[], sales: number): SqlTiming[] {
   const earlier = new Map(before.map((entry) => [entry.sql, entry]));
   return after
-    .map((entry) => ({ sql: entry.sql, calls: (entry.calls - (earlier.get(entry.sql)?.calls ?? 0)) / sales, ms: (entry.ms - (earlier.get(entry.sql)?.ms ?? 0)) / sales }))
+    .map((entry) => ({
+      sql: entry.sql,
+      calls: (entry.calls - (earlier.get(entry.sql)?.calls ?? 0)) / sales,
+      ms: (entry.ms - (earlier.get(entry.sql)?.ms ?? 0)) / sales,
+    }))
     .filter((entry) => entry.calls > 0)
     .sort((a, b) => b.ms - a.ms);
 }

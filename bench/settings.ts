@@ -81,7 +81,10 @@ function positive(name: string, text: string | undefined, fallback: number): num
 }
 
 function list(text: string): string[] {
-  return text.split(',').map((part) => part.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 function dbKind(text: string): DbKind {

@@ -84,6 +84,8 @@ function measure(synchronous: 'FULL' | 'NORMAL', salesPerCommit: number, seconds
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const rate of measureCommitRates(Number(process.argv[2] ?? 2))) {
-    process.stdout.write(`synchronous=${rate.synchronous}, ${rate.salesPerCommit} sale(s)/commit: ${Math.round(rate.salesPerSecond)} sales/s, ${Math.round(rate.commitsPerSecond)} commits/s\n`);
+    process.stdout.write(
+      `synchronous=${rate.synchronous}, ${rate.salesPerCommit} sale(s)/commit: ${Math.round(rate.salesPerSecond)} sales/s, ${Math.round(rate.commitsPerSecond)} commits/s\n`,
+    );
   }
 }

@@ -102,7 +102,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const server = buildServer({ logLevel: config.logLevel, limits: config, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const log = server.log;
   capConnectionsPerAddress(server.server, config.maxConnectionsPerIp, (address) =>
-    log.warn({ remoteAddress: address, max: config.maxConnectionsPerIp }, 'connection refused: the address holds the most connections allowed (CANCAN_MAX_CONNECTIONS_PER_IP)'));
+    log.warn(
+      { remoteAddress: address, max: config.maxConnectionsPerIp },
+      'connection refused: the address holds the most connections allowed (CANCAN_MAX_CONNECTIONS_PER_IP)',
+    ),
+  );
   let listeningUrl = '';
   const simulatorUrl = () => config.simulatorUrl ?? listeningUrl;
   const deps: CoreDeps = {
@@ -141,14 +145,27 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     await registerApi(server, deps, readiness);
   } else {
     await server.register(healthRoutes(deps, readiness));
-    server.setNotFoundHandler((request, reply) => reply.code(404).type('application/json').send(errorBody(404, [
-      { code: 'not_found_error', detail: `No route for ${request.method} ${request.url.split('?')[0]}: this is a worker process (health and metrics only)` },
-    ])));
+    server.setNotFoundHandler((request, reply) =>
+      reply
+        .code(404)
+        .type('application/json')
+        .send(
+          errorBody(404, [
+            {
+              code: 'not_found_error',
+              detail: `No route for ${request.method} ${request.url.split('?')[0]}: this is a worker process (health and metrics only)`,
+            },
+          ]),
+        ),
+    );
   }
   // Test-mode providers: in the processes that serve the API; a worker alone reaches them through CANCAN_SIMULATOR_URL.
   const ledger = hasApi(role) && config.simulators ? await registerSimulators(server, config, providers) : null;
   if (!hasApi(role) && config.simulators && !config.simulatorUrl) {
-    log.warn({}, 'this worker has no provider simulators: test-mode payments need CANCAN_SIMULATOR_URL (see `cancan simulators`), or set CANCAN_SIMULATORS=off');
+    log.warn(
+      {},
+      'this worker has no provider simulators: test-mode payments need CANCAN_SIMULATOR_URL (see `cancan simulators`), or set CANCAN_SIMULATORS=off',
+    );
   }
 
   let metricsServer: MetricsServer | null = null;

@@ -41,9 +41,19 @@ export interface Branding {
 
 /** CanCan's own look, the starting point of every template. */
 export const DEFAULT_BRANDING: Branding = {
-  displayName: '', logoId: null, brandColor: '#1d4ed8', buttonTextColor: '#ffffff', accentColor: '#1d4ed8',
-  backgroundColor: '#f3f4f6', backgroundTextColor: '#374151', corners: 'rounded', headerLine: '', footerLinks: [],
-  supportEmail: '', supportPhone: '', defaultLang: '',
+  displayName: '',
+  logoId: null,
+  brandColor: '#1d4ed8',
+  buttonTextColor: '#ffffff',
+  accentColor: '#1d4ed8',
+  backgroundColor: '#f3f4f6',
+  backgroundTextColor: '#374151',
+  corners: 'rounded',
+  headerLine: '',
+  footerLinks: [],
+  supportEmail: '',
+  supportPhone: '',
+  defaultLang: '',
 };
 
 /** The cards the words sit on stay white, whatever the page background. */
@@ -56,8 +66,20 @@ export const MAX_LINK_URL = 300;
 export const MAX_FOOTER_LINKS = 3;
 
 export type BrandingField =
-  | 'display_name' | 'brand_color' | 'button_text_color' | 'accent_color' | 'background_color' | 'background_text_color'
-  | 'corners' | 'header_line' | 'footer_links' | 'support_email' | 'support_phone' | 'default_lang' | 'logo' | 'method';
+  | 'display_name'
+  | 'brand_color'
+  | 'button_text_color'
+  | 'accent_color'
+  | 'background_color'
+  | 'background_text_color'
+  | 'corners'
+  | 'header_line'
+  | 'footer_links'
+  | 'support_email'
+  | 'support_phone'
+  | 'default_lang'
+  | 'logo'
+  | 'method';
 
 export const BRANDING_PROBLEM_TEXT = {
   colour: '{field} must be a colour written #rrggbb',
@@ -110,7 +132,10 @@ export function formatFooterLinks(links: readonly FooterLink[]): string {
 }
 
 function parseFooterLinks(text: string): FooterLink[] | null {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.length > MAX_FOOTER_LINKS) return null;
   const links: FooterLink[] = [];
   for (const line of lines) {
@@ -153,8 +178,11 @@ export function checkBranding(current: Branding, input: BrandingInput): CheckedB
   text('display_name', 'displayName', input.displayName, MAX_DISPLAY_NAME);
 
   const colours = [
-    ['brand_color', 'brandColor'], ['button_text_color', 'buttonTextColor'], ['accent_color', 'accentColor'],
-    ['background_color', 'backgroundColor'], ['background_text_color', 'backgroundTextColor'],
+    ['brand_color', 'brandColor'],
+    ['button_text_color', 'buttonTextColor'],
+    ['accent_color', 'accentColor'],
+    ['background_color', 'backgroundColor'],
+    ['background_text_color', 'backgroundTextColor'],
   ] as const;
   let coloursOk = true;
   for (const [field, key] of colours) {
@@ -217,12 +245,21 @@ export function parseStoredBranding(json: string): Branding {
   } catch {
     return DEFAULT_BRANDING;
   }
-  const str = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
+  const str = (key: string) => (typeof raw[key] === 'string' ? raw[key] : undefined);
   const links = Array.isArray(raw.footerLinks) ? formatFooterLinks(raw.footerLinks as FooterLink[]) : undefined;
   const checked = checkBranding(DEFAULT_BRANDING, {
-    displayName: str('displayName'), brandColor: str('brandColor'), buttonTextColor: str('buttonTextColor'), accentColor: str('accentColor'),
-    backgroundColor: str('backgroundColor'), backgroundTextColor: str('backgroundTextColor'), corners: str('corners'), headerLine: str('headerLine'),
-    footerLinks: links, supportEmail: str('supportEmail'), supportPhone: str('supportPhone'), defaultLang: str('defaultLang'),
+    displayName: str('displayName'),
+    brandColor: str('brandColor'),
+    buttonTextColor: str('buttonTextColor'),
+    accentColor: str('accentColor'),
+    backgroundColor: str('backgroundColor'),
+    backgroundTextColor: str('backgroundTextColor'),
+    corners: str('corners'),
+    headerLine: str('headerLine'),
+    footerLinks: links,
+    supportEmail: str('supportEmail'),
+    supportPhone: str('supportPhone'),
+    defaultLang: str('defaultLang'),
   });
   const logoId = typeof raw.logoId === 'string' && /^[0-9a-f]{64}$/.test(raw.logoId) ? raw.logoId : null;
   return { ...(checked.ok ? checked.value : DEFAULT_BRANDING), logoId };

@@ -26,7 +26,9 @@ export function formatAmount(amount: number, currency: string): string {
 function layout(lang: Lang, title: string, body: string, options: { refreshSeconds?: number; langHref?: string; brand?: PageBrand | null } = {}): string {
   const refresh = options.refreshSeconds ? `<noscript><meta http-equiv="refresh" content="${options.refreshSeconds}"></noscript>` : '';
   const other = lang === 'en' ? 'zh' : 'en';
-  const langLink = options.langHref ? `<a class="lang" href="${escapeHtml(`${options.langHref}&lang=${other}`)}" lang="${other}">${t(lang, 'language')}</a>` : '';
+  const langLink = options.langHref
+    ? `<a class="lang" href="${escapeHtml(`${options.langHref}&lang=${other}`)}" lang="${other}">${t(lang, 'language')}</a>`
+    : '';
   return `<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
 <head>
@@ -62,9 +64,10 @@ ${line}`;
 /** The merchant's links and support contact, then CanCan's own line (always shown). */
 function brandFooter(lang: Lang, brand: PageBrand): string {
   const { footerLinks, supportEmail, supportPhone } = brand.branding;
-  const links = footerLinks.length > 0
-    ? `<nav aria-label="${escapeHtml(brand.displayName)}"><ul>${footerLinks.map((l) => `<li><a href="${escapeHtml(l.url)}" rel="noopener noreferrer">${escapeHtml(l.label)}</a></li>`).join('')}</ul></nav>`
-    : '';
+  const links =
+    footerLinks.length > 0
+      ? `<nav aria-label="${escapeHtml(brand.displayName)}"><ul>${footerLinks.map((l) => `<li><a href="${escapeHtml(l.url)}" rel="noopener noreferrer">${escapeHtml(l.label)}</a></li>`).join('')}</ul></nav>`
+      : '';
   const contacts = [
     supportEmail ? `<a href="mailto:${escapeHtml(supportEmail)}">${escapeHtml(supportEmail)}</a>` : '',
     supportPhone ? `<a href="tel:${escapeHtml(supportPhone.replace(/[^0-9+]/g, ''))}">${escapeHtml(supportPhone)}</a>` : '',
@@ -120,7 +123,8 @@ function walletBody(view: CheckoutView): string {
   }
   const redirect = view.payForm
     ? `<form method="post" action="${escapeHtml(view.payForm.action)}">${Object.entries(view.payForm.fields)
-      .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('')}<button type="submit" data-pay-redirect>${escapeHtml(t(view.lang, 'continueTo', { method: label }))}</button></form>`
+        .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+        .join('')}<button type="submit" data-pay-redirect>${escapeHtml(t(view.lang, 'continueTo', { method: label }))}</button></form>`
     : '';
   const scanWith = escapeHtml(t(view.lang, 'scanWith', { method: label }));
   return `<section class="card">
@@ -171,9 +175,19 @@ ${view.method.flow === 'card' ? cardBody(view) : walletBody(view)}`;
   });
 }
 
-export function renderMessagePage(lang: Lang, title: TextKey, message: TextKey, options: { detail?: string; link?: string; state?: string; brand?: PageBrand | null } = {}): string {
+export function renderMessagePage(
+  lang: Lang,
+  title: TextKey,
+  message: TextKey,
+  options: { detail?: string; link?: string; state?: string; brand?: PageBrand | null } = {},
+): string {
   const link = options.link ? `<a class="button" href="${escapeHtml(options.link)}">${t(lang, 'backToShop')}</a>` : '';
   const detail = options.detail ? `<p class="muted">${escapeHtml(options.detail)}</p>` : '';
   const heading = options.brand ? `${t(lang, title)} · ${options.brand.displayName}` : t(lang, title);
-  return layout(lang, heading, `<section class="card"><p class="status" data-state="${escapeHtml(options.state ?? '')}" role="status">${t(lang, message)}</p>${detail}${link}</section>`, { brand: options.brand ?? null });
+  return layout(
+    lang,
+    heading,
+    `<section class="card"><p class="status" data-state="${escapeHtml(options.state ?? '')}" role="status">${t(lang, message)}</p>${detail}${link}</section>`,
+    { brand: options.brand ?? null },
+  );
 }

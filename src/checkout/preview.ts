@@ -23,7 +23,13 @@ export async function renderSamplePage(state: SampleState, lang: Lang, brand: Pa
   if (!method) throw new Error(`no payment method ${code}`);
   sampleQr ??= QRCode.toString('https://qr.example/sample', { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
   return renderCheckoutPage({
-    lang, id: SAMPLE_ID, merchantName, ...SAMPLE, method, expiresAt: now + 15 * 60_000, brand,
+    lang,
+    id: SAMPLE_ID,
+    merchantName,
+    ...SAMPLE,
+    method,
+    expiresAt: now + 15 * 60_000,
+    brand,
     qrSvg: state === 'card' ? null : await sampleQr,
     payForm: state === 'unionpay' ? { action: '/chop/landing', fields: {} } : null,
     sandbox: state !== 'card',

@@ -19,7 +19,6 @@ export interface Verdict {
 
 type Range = readonly [network: string, prefix: number, kind: AddressKind, what: string];
 
-
 /** First match wins; an IPv4 address in none of them is public. */
 const IPV4_RANGES: readonly Range[] = [
   ['0.0.0.0', 8, 'forbidden', 'unspecified ("this network")'],

@@ -21,7 +21,12 @@ export interface ChopCaller extends Caller {
 }
 
 /** `ref`: the id the new charge gets; when a charge of this merchant already has it, that charge is the answer (a retry of the same request). */
-export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: ChargeParams, options: { ref?: string | undefined } = {}): Promise<{ row: TransactionRow; created: boolean }> {
+export async function createCharge(
+  deps: CoreDeps,
+  caller: ChopCaller,
+  params: ChargeParams,
+  options: { ref?: string | undefined } = {},
+): Promise<{ row: TransactionRow; created: boolean }> {
   const { db } = deps.store;
   const { method } = params;
   if (!(await isGatewayEnabled(db, caller.merchant.id, method.code))) {
@@ -29,10 +34,16 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
   }
   await guardUrls(deps, params, caller.mode);
   if (caller.mode === 'live') {
-    const adapter = method.flow === 'card'
-      ? await deps.adapters.cardAdapterFor(caller.mode, caller.merchant.id)
-      : await deps.adapters.onlineAdapterFor(method, caller.mode, caller.merchant.id);
-    if (!adapter) throw new ChopError(403, 'payment_method_not_configured', `Live payments through ${method.code} are not configured for this merchant (no ${method.provider} credentials)`);
+    const adapter =
+      method.flow === 'card'
+        ? await deps.adapters.cardAdapterFor(caller.mode, caller.merchant.id)
+        : await deps.adapters.onlineAdapterFor(method, caller.mode, caller.merchant.id);
+    if (!adapter)
+      throw new ChopError(
+        403,
+        'payment_method_not_configured',
+        `Live payments through ${method.code} are not configured for this merchant (no ${method.provider} credentials)`,
+      );
   }
 
   const result = await transact(deps, async (trx) => {
@@ -41,7 +52,12 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
       await trx.selectFrom('merchants').select('id').where('id', '=', caller.merchant.id).forUpdate().executeTakeFirst();
     }
     if (options.ref !== undefined) {
-      const made = await trx.selectFrom('transactions').selectAll().where('ref', '=', options.ref).where('merchant_id', '=', caller.merchant.id).executeTakeFirst();
+      const made = await trx
+        .selectFrom('transactions')
+        .selectAll()
+        .where('ref', '=', options.ref)
+        .where('merchant_id', '=', caller.merchant.id)
+        .executeTakeFirst();
       if (made) return { row: made, created: false };
     }
     if (!params.allowDuplicates) {
@@ -53,20 +69,60 @@ export async function createCharge(deps: CoreDeps, caller: ChopCaller, params: C
     const wallet = method.flow !== 'card';
     const expiresAt = now + deps.config.checkoutExpiryMs;
     const row = await insertTransaction(trx, {
-      ref, merchant_id: caller.merchant.id, client_id: chopClientId(ref), type: 'charge', mode: caller.mode, state: 'pending',
-      step: wallet ? 'create_order' : 'await_card', gateway: method.code, amount: params.amount, currency: params.currency,
+      ref,
+      merchant_id: caller.merchant.id,
+      client_id: chopClientId(ref),
+      type: 'charge',
+      mode: caller.mode,
+      state: 'pending',
+      step: wallet ? 'create_order' : 'await_card',
+      gateway: method.code,
+      amount: params.amount,
+      currency: params.currency,
       description: `${caller.merchant.name} ${params.reference}`.slice(0, 120),
-      pos_id: null, mch_level_1: null, mch_level_2: null, mch_level_3: null, sale_client_id: null, sale_seq: null,
-      failure_code: null, failure_detail: null, request_digest: '', refunded_amount: 0, voided: 0, void_seq: null,
-      provider_order_no: ref, auth_code_sealed: null, provider_sent_at: null, confirm_deadline: null, last_provider_code: null,
-      created_at: now, updated_at: now, finalized_at: null, version: 0,
-      channel: 'chop', reference: params.reference, api_key_id: caller.keyId, expires_at: expiresAt, request_id: currentRequestId(),
+      pos_id: null,
+      mch_level_1: null,
+      mch_level_2: null,
+      mch_level_3: null,
+      sale_client_id: null,
+      sale_seq: null,
+      failure_code: null,
+      failure_detail: null,
+      request_digest: '',
+      refunded_amount: 0,
+      voided: 0,
+      void_seq: null,
+      provider_order_no: ref,
+      auth_code_sealed: null,
+      provider_sent_at: null,
+      confirm_deadline: null,
+      last_provider_code: null,
+      created_at: now,
+      updated_at: now,
+      finalized_at: null,
+      version: 0,
+      channel: 'chop',
+      reference: params.reference,
+      api_key_id: caller.keyId,
+      expires_at: expiresAt,
+      request_id: currentRequestId(),
       checkout: serializeCheckout({
-        ...EMPTY_CHECKOUT, ipnUrl: params.ipnUrl, callbackUrlSuccess: params.callbackUrlSuccess, callbackUrlFail: params.callbackUrlFail,
-        mobileResultUrl: params.mobileResultUrl, ext: params.ext, extras: params.extras,
+        ...EMPTY_CHECKOUT,
+        ipnUrl: params.ipnUrl,
+        callbackUrlSuccess: params.callbackUrlSuccess,
+        callbackUrlFail: params.callbackUrlFail,
+        mobileResultUrl: params.mobileResultUrl,
+        ext: params.ext,
+        extras: params.extras,
       }),
     });
-    await addEvent(trx, row.seq, now, 'created', { type: 'charge', payment_method: method.code, amount: params.amount, currency: params.currency, reference: params.reference });
+    await addEvent(trx, row.seq, now, 'created', {
+      type: 'charge',
+      payment_method: method.code,
+      amount: params.amount,
+      currency: params.currency,
+      reference: params.reference,
+    });
     // Wallets create the provider order at once; a card charge's job waits for the page to expire.
     await enqueueJob(trx, row.seq, wallet ? now : expiresAt, now);
     return { row, created: true };
@@ -83,13 +139,21 @@ function sameCharge(earlier: TransactionRow, params: ChargeParams): TransactionR
     earlier.gateway !== params.method.code ? `payment method ${earlier.gateway}` : null,
   ].filter((d) => d !== null);
   if (differs.length === 0) return earlier;
-  throw new ChopError(409, 'duplicate_reference',
-    `reference ${params.reference} is already used by a charge with ${differs.join(', ')}; use a new reference, or allow_duplicates=yes for a second charge`);
+  throw new ChopError(
+    409,
+    'duplicate_reference',
+    `reference ${params.reference} is already used by a charge with ${differs.join(', ')}; use a new reference, or allow_duplicates=yes for a second charge`,
+  );
 }
 
 /** The SSRF guard, in every mode; only test mode accepts a host name that does not resolve now (delivery checks again). */
 async function guardUrls(deps: CoreDeps, params: ChargeParams, mode: ChopCaller['mode']): Promise<void> {
-  const urls = { ipn_url: params.ipnUrl, callback_url_success: params.callbackUrlSuccess, callback_url_fail: params.callbackUrlFail, mobile_result_url: params.mobileResultUrl };
+  const urls = {
+    ipn_url: params.ipnUrl,
+    callback_url_success: params.callbackUrlSuccess,
+    callback_url_fail: params.callbackUrlFail,
+    mobile_result_url: params.mobileResultUrl,
+  };
   for (const [name, url] of Object.entries(urls)) {
     if (url === null) continue;
     try {

@@ -18,7 +18,15 @@ export interface CheckoutData {
 }
 
 export const EMPTY_CHECKOUT: CheckoutData = {
-  ipnUrl: null, callbackUrlSuccess: null, callbackUrlFail: null, mobileResultUrl: null, ext: null, extras: {}, note: null, card: null, declineCode: null,
+  ipnUrl: null,
+  callbackUrlSuccess: null,
+  callbackUrlFail: null,
+  mobileResultUrl: null,
+  ext: null,
+  extras: {},
+  note: null,
+  card: null,
+  declineCode: null,
 };
 
 export function checkoutOf(row: Pick<TransactionRow, 'checkout'>): CheckoutData {

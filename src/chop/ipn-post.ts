@@ -13,7 +13,12 @@ export interface PostAnswer {
   readonly excerpt: string;
 }
 
-export function postForm(raw: string, headers: Readonly<Record<string, string>>, body: string, options: GuardOptions & { timeoutMs: number; excerptBytes: number }): Promise<PostAnswer> {
+export function postForm(
+  raw: string,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+  options: GuardOptions & { timeoutMs: number; excerptBytes: number },
+): Promise<PostAnswer> {
   const url = new URL(raw);
   // Literal addresses never reach `lookup`: they are judged here, before any socket exists.
   checkWithoutDns(url, options.allowPrivate);

@@ -75,8 +75,12 @@ export async function webhookSecret(deps: CoreDeps, merchantId: string): Promise
   const read = () => deps.store.db.selectFrom('merchants').select('webhook_secret_sealed').where('id', '=', merchantId).executeTakeFirstOrThrow();
   const current = await read();
   if (current.webhook_secret_sealed) return deps.secrets.decrypt(current.webhook_secret_sealed);
-  await deps.store.db.updateTable('merchants').set({ webhook_secret_sealed: deps.secrets.encrypt(`whsec_${randomHex(24)}`) })
-    .where('id', '=', merchantId).where('webhook_secret_sealed', 'is', null).execute();
+  await deps.store.db
+    .updateTable('merchants')
+    .set({ webhook_secret_sealed: deps.secrets.encrypt(`whsec_${randomHex(24)}`) })
+    .where('id', '=', merchantId)
+    .where('webhook_secret_sealed', 'is', null)
+    .execute();
   const created = await read();
   return deps.secrets.decrypt(created.webhook_secret_sealed ?? '');
 }
@@ -93,14 +97,34 @@ export async function enqueueIpn(deps: CoreDeps, trx: Transaction<Database>, cha
   const sign = signIpn(fields, await merchantToken(deps, trx, charge));
   const body = new URLSearchParams({ ...fields, sign }).toString();
   const firstAttemptAt = now + (deps.config.ipnRetrySchedule[0] ?? 0);
-  const inserted = await trx.insertInto('notifications').values({
-    transaction_seq: charge.seq, merchant_id: charge.merchant_id, notify_id: notifyId, url: data.ipnUrl, body,
-    status: 'pending', attempts: 0, created_at: now, next_attempt_at: firstAttemptAt, delivered_at: null,
-  }).returning('id').executeTakeFirstOrThrow();
+  const inserted = await trx
+    .insertInto('notifications')
+    .values({
+      transaction_seq: charge.seq,
+      merchant_id: charge.merchant_id,
+      notify_id: notifyId,
+      url: data.ipnUrl,
+      body,
+      status: 'pending',
+      attempts: 0,
+      created_at: now,
+      next_attempt_at: firstAttemptAt,
+      delivered_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const id = Number(inserted.id);
-  await trx.insertInto('jobs').values({
-    transaction_seq: charge.seq, run_at: firstAttemptAt, attempts: 0, created_at: now, kind: 'notification', notification_id: id,
-  }).execute();
+  await trx
+    .insertInto('jobs')
+    .values({
+      transaction_seq: charge.seq,
+      run_at: firstAttemptAt,
+      attempts: 0,
+      created_at: now,
+      kind: 'notification',
+      notification_id: id,
+    })
+    .execute();
   return id;
 }
 
@@ -114,13 +138,17 @@ function nextAttemptAt(schedule: readonly number[], giveUpMs: number, createdAt:
 /** One delivery attempt of a notification job. */
 export async function deliverNotification(deps: CoreDeps, job: Job): Promise<void> {
   const { db } = deps.store;
-  const notification = job.notification_id === null ? undefined
-    : await db.selectFrom('notifications').selectAll().where('id', '=', job.notification_id).executeTakeFirst();
+  const notification =
+    job.notification_id === null ? undefined : await db.selectFrom('notifications').selectAll().where('id', '=', job.notification_id).executeTakeFirst();
   if (!notification || notification.status !== 'pending') {
     await db.transaction().execute((trx) => finishJob(trx, job, deps.clock.now()));
     return;
   }
-  const charge = await db.selectFrom('transactions').select(['mode', 'merchant_id', 'ref', 'request_id']).where('seq', '=', notification.transaction_seq).executeTakeFirstOrThrow();
+  const charge = await db
+    .selectFrom('transactions')
+    .select(['mode', 'merchant_id', 'ref', 'request_id'])
+    .where('seq', '=', notification.transaction_seq)
+    .executeTakeFirstOrThrow();
   const log = childLogger(deps.log, transactionBindings(charge));
   const started = Date.now();
   let httpStatus: number | null = null;
@@ -130,11 +158,16 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
   try {
     // Checked again at every attempt, in every mode, against the address actually connected to (DNS may have changed).
     const timestamp = Math.floor(deps.clock.now() / 1000);
-    const answer = await postForm(notification.url, {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'User-Agent': 'CanCan-IPN/1',
-      [SIGNATURE_HEADER]: signatureHeader(await webhookSecret(deps, charge.merchant_id), timestamp, notification.body),
-    }, notification.body, { ...guardOf(deps), timeoutMs: deps.config.ipnTimeoutMs, excerptBytes: RESPONSE_EXCERPT_BYTES });
+    const answer = await postForm(
+      notification.url,
+      {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'User-Agent': 'CanCan-IPN/1',
+        [SIGNATURE_HEADER]: signatureHeader(await webhookSecret(deps, charge.merchant_id), timestamp, notification.body),
+      },
+      notification.body,
+      { ...guardOf(deps), timeoutMs: deps.config.ipnTimeoutMs, excerptBytes: RESPONSE_EXCERPT_BYTES },
+    );
     httpStatus = answer.status;
     excerpt = answer.excerpt || null;
   } catch (e) {
@@ -145,8 +178,10 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
     } else {
       const code = (e as { code?: string }).code;
       // Never keep the user:password part of an ipn_url stored before credentials were refused.
-      error = (e instanceof Error ? `${e.name}: ${e.message}${code && !e.message.includes(code) ? ` (${code})` : ''}` : String(e))
-        .replace(/\/\/[^/@\s]*@/g, '//[redacted]@');
+      error = (e instanceof Error ? `${e.name}: ${e.message}${code && !e.message.includes(code) ? ` (${code})` : ''}` : String(e)).replace(
+        /\/\/[^/@\s]*@/g,
+        '//[redacted]@',
+      );
     }
   }
   const latencyMs = Date.now() - started;
@@ -154,16 +189,28 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
   const outcome = await db.transaction().execute(async (trx): Promise<IpnOutcome> => {
     const now = deps.clock.now();
     const attempts = notification.attempts + 1;
-    await trx.insertInto('notification_attempts').values({
-      notification_id: notification.id, at: now, http_status: httpStatus, latency_ms: latencyMs, error, response_excerpt: excerpt,
-    }).execute();
+    await trx
+      .insertInto('notification_attempts')
+      .values({
+        notification_id: notification.id,
+        at: now,
+        http_status: httpStatus,
+        latency_ms: latencyMs,
+        error,
+        response_excerpt: excerpt,
+      })
+      .execute();
     const next = delivered || permanent ? null : nextAttemptAt(deps.config.ipnRetrySchedule, deps.config.ipnGiveUpMs, notification.created_at, attempts, now);
-    await trx.updateTable('notifications').set({
-      attempts,
-      status: delivered ? 'delivered' : next === null ? 'failed' : 'pending',
-      delivered_at: delivered ? now : null,
-      next_attempt_at: next,
-    }).where('id', '=', notification.id).execute();
+    await trx
+      .updateTable('notifications')
+      .set({
+        attempts,
+        status: delivered ? 'delivered' : next === null ? 'failed' : 'pending',
+        delivered_at: delivered ? now : null,
+        next_attempt_at: next,
+      })
+      .where('id', '=', notification.id)
+      .execute();
     if (next === null) await finishJob(trx, job, now);
     else await rescheduleJob(trx, job, next, error ?? `HTTP ${httpStatus}`);
     return delivered ? 'delivered' : next === null ? 'given_up' : 'failed';
@@ -174,7 +221,11 @@ export async function deliverNotification(deps: CoreDeps, job: Job): Promise<voi
 }
 
 /** A fresh notification of a final charge (new notify_id), delivered at once: the merchant's "re-send". */
-export async function resendIpn(deps: CoreDeps, charge: TransactionRow, within?: (trx: Transaction<Database>, notificationId: number) => Promise<void>): Promise<number | null> {
+export async function resendIpn(
+  deps: CoreDeps,
+  charge: TransactionRow,
+  within?: (trx: Transaction<Database>, notificationId: number) => Promise<void>,
+): Promise<number | null> {
   const id = await deps.store.db.transaction().execute(async (trx) => {
     const created = await enqueueIpn(deps, trx, charge, deps.clock.now());
     if (created !== null) await within?.(trx, created);

@@ -11,7 +11,9 @@ export type { PaymentMethod } from '../providers/catalog.js';
 export type { PaymentFlow } from '../providers/descriptor.js';
 
 /** The Online API's `vendor` values (pay_qr draws a QR, so QR flows only): the real providers' methods marked for it. */
-export const PAY_QR_VENDORS: readonly string[] = providerCatalog().methods.filter((m) => m.payQrVendor === true).map((m) => m.code);
+export const PAY_QR_VENDORS: readonly string[] = providerCatalog()
+  .methods.filter((m) => m.payQrVendor === true)
+  .map((m) => m.code);
 
 export function paymentMethod(code: string): PaymentMethod | undefined {
   return providerCatalog().method(code);

@@ -8,12 +8,24 @@
  */
 import { type TSchema, type TString, Type } from '@sinclair/typebox';
 import { compileRequest, type Check, saidFor, says } from '../core/request-schema.js';
-import { AMOUNT_CEILING, type CurrencyCode, DEFAULT_MAX_AMOUNT_MAJOR, isCurrencyCode, maxAmount, maxAmountAnyCurrency, toMajorUnitString } from '../domain/money.js';
+import {
+  AMOUNT_CEILING,
+  type CurrencyCode,
+  DEFAULT_MAX_AMOUNT_MAJOR,
+  isCurrencyCode,
+  maxAmount,
+  maxAmountAnyCurrency,
+  toMajorUnitString,
+} from '../domain/money.js';
 import { PAY_QR_VENDORS, type PaymentMethod, paymentMethod, paymentMethodCodes } from './methods.js';
 
 /** A refusal of bad input: `{"result":"fail","error":message,"code":code}` with this HTTP status. */
 export class ChopError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -28,7 +40,8 @@ export const MAX_TEXT = 256;
 /** Flattens a parsed body (form or JSON) into strings; nested JSON values are kept as JSON text. */
 export function toParams(body: unknown): Params {
   if (body === undefined || body === null || body === '') return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new ChopError(400, 'invalid_body', 'Send the parameters as form fields (application/x-www-form-urlencoded) or a JSON object');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new ChopError(400, 'invalid_body', 'Send the parameters as form fields (application/x-www-form-urlencoded) or a JSON object');
   const params: Record<string, string> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (value === undefined || value === null) continue;
@@ -92,106 +105,165 @@ const present = (params: Params, name: string): string | undefined => {
 /** Every parameter as the parsers read it (what the request schemas below describe). */
 export function presentParams(params: Params): Params {
   // fromEntries defines own properties, even one named __proto__.
-  return Object.fromEntries(Object.keys(params).flatMap((name) => {
-    const value = present(params, name);
-    return value === undefined ? [] : [[name, value]];
-  }));
+  return Object.fromEntries(
+    Object.keys(params).flatMap((name) => {
+      const value = present(params, name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
 }
 
 // The request schemas: what the schema states (names, methods, digits, lengths), it refuses with
 // the messages below; the rules beside it (amount range, URL syntax, currency per method, aliases
 // that disagree, `ext` as JSON) are the parse functions'. /docs publishes these objects.
 
-const text = (name: string, description: string) => says<TString, Said>(Type.String({ maxLength: MAX_TEXT, description }), {
-  required: missing(`${name} is required`),
-  default: invalid(`${name} is longer than ${MAX_TEXT} characters`),
-});
+const text = (name: string, description: string) =>
+  says<TString, Said>(Type.String({ maxLength: MAX_TEXT, description }), {
+    required: missing(`${name} is required`),
+    default: invalid(`${name} is longer than ${MAX_TEXT} characters`),
+  });
 const urlRefused = (name: string) => `${name} must be an absolute http(s) URL of at most ${MAX_URL_LENGTH} characters`;
-const url = (name: string, description: string) => Type.Optional(says<TString, Said>(Type.String({
-  maxLength: MAX_URL_LENGTH,
-  description: `${description} An absolute http(s) URL without credentials, not on a private, loopback, link-local, metadata or reserved address (IPv4 inside IPv6 included); refused with url_not_allowed.`,
-}), { default: invalid(urlRefused(name)) }));
-const amountRefused = (value: unknown) => `amount must be a positive integer in the currency's smallest unit (cents), without decimals or separators; got ${JSON.stringify(value)}`;
-const amount = (description: string) => Type.Optional(says<TString, Said>(Type.String({
-  pattern: '^[0-9]{1,14}$', examples: ['999'],
-  description: `${description} An integer in the currency's smallest unit (999 = $9.99), without decimals or separators, from 1 to the maximum per transaction: `
-    + `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one `
-    + `(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction; never above ${AMOUNT_CEILING}).`,
-}), { default: invalid(amountRefused) }));
+const url = (name: string, description: string) =>
+  Type.Optional(
+    says<TString, Said>(
+      Type.String({
+        maxLength: MAX_URL_LENGTH,
+        description: `${description} An absolute http(s) URL without credentials, not on a private, loopback, link-local, metadata or reserved address (IPv4 inside IPv6 included); refused with url_not_allowed.`,
+      }),
+      { default: invalid(urlRefused(name)) },
+    ),
+  );
+const amountRefused = (value: unknown) =>
+  `amount must be a positive integer in the currency's smallest unit (cents), without decimals or separators; got ${JSON.stringify(value)}`;
+const amount = (description: string) =>
+  Type.Optional(
+    says<TString, Said>(
+      Type.String({
+        pattern: '^[0-9]{1,14}$',
+        examples: ['999'],
+        description:
+          `${description} An integer in the currency's smallest unit (999 = $9.99), without decimals or separators, from 1 to the maximum per transaction: ` +
+          `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one ` +
+          `(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction; never above ${AMOUNT_CEILING}).`,
+      }),
+      { default: invalid(amountRefused) },
+    ),
+  );
 const currencyRefused = (value: unknown) => `currency ${JSON.stringify(value)} is not a supported ISO 4217 code`;
-const currency = (description: string) => Type.Optional(says<TString, Said>(Type.String({
-  minLength: 3, maxLength: 3, examples: ['USD'], description: `${description} A three-letter ISO 4217 code (any case).`,
-}), { default: invalid(currencyRefused) }));
+const currency = (description: string) =>
+  Type.Optional(
+    says<TString, Said>(
+      Type.String({
+        minLength: 3,
+        maxLength: 3,
+        examples: ['USD'],
+        description: `${description} A three-letter ISO 4217 code (any case).`,
+      }),
+      { default: invalid(currencyRefused) },
+    ),
+  );
 const money = {
   amount: amount('`amount` or `trans_amount` is required; both with different values are refused.'),
   trans_amount: amount('Same as `amount`.'),
   currency: currency('`currency` or `trans_currency` is required.'),
   trans_currency: currency('Same as `currency`.'),
 };
-const method = (name: string, codes: readonly string[], description?: string) => says<TSchema, Said>(
-  Type.Unsafe<string>({ type: 'string', enum: [...codes], ...(description ? { description } : {}) }),
-  {
+const method = (name: string, codes: readonly string[], description?: string) =>
+  says<TSchema, Said>(Type.Unsafe<string>({ type: 'string', enum: [...codes], ...(description ? { description } : {}) }), {
     required: missing(`${name} is required: one of ${codes.join(', ')}`),
     default: invalid((value) => `${name} ${JSON.stringify(value)} is not supported; use one of ${codes.join(', ')}`),
-  },
-);
+  });
 const charge = {
-  reference: text('reference', "The merchant's order reference. Without `allow_duplicates=yes`, a second charge with the same reference answers the first one's URL."),
+  reference: text(
+    'reference',
+    "The merchant's order reference. Without `allow_duplicates=yes`, a second charge with the same reference answers the first one's URL.",
+  ),
   ipn_url: url('ipn_url', 'Where CanCan posts the signed IPN when the charge is final.'),
   ext: Type.Optional(Type.String({ description: 'JSON, url-encoded; kept with the charge and shown by inquire.' })),
-  allow_duplicates: Type.Optional(Type.String({ examples: ['yes'], description: '`yes` (or true, 1) always makes a new charge; `no` (default) answers an earlier charge with the same reference.' })),
+  allow_duplicates: Type.Optional(
+    Type.String({
+      examples: ['yes'],
+      description: '`yes` (or true, 1) always makes a new charge; `no` (default) answers an earlier charge with the same reference.',
+    }),
+  ),
 };
 /** Parameters CanCan does not use (note, source, client_country, …) are kept with the charge. */
 const extras = { additionalProperties: Type.String() };
 
-export const CHARGE_REQUEST = Type.Object({
-  payment_method: method('payment_method', paymentMethodCodes(), 'alipay, wechatpay, cc (card form), upop (UnionPay) take USD, CAD, EUR, GBP, HKD, JPY, CNY, AUD, NZD, SGD; alipay_hk HKD, dana IDR, gcash PHP, kakaopay KRW, jkopay TWD.'),
-  ...money,
-  ...charge,
-  callback_url_success: url('callback_url_success', 'Where the shopper goes after paying.'),
-  callback_url_fail: url('callback_url_fail', 'Where the shopper goes after a decline, a cancel or the expiry.'),
-  mobile_result_url: url('mobile_result_url', 'Kept with the charge.'),
-}, {
-  $id: 'ChopChargeRequest',
-  ...extras,
-  examples: [{ payment_method: 'wechatpay', amount: '999', currency: 'USD', reference: 'order-1001', ipn_url: 'https://shop.example/ipn', callback_url_success: 'https://shop.example/thanks', callback_url_fail: 'https://shop.example/sorry' }],
-});
+export const CHARGE_REQUEST = Type.Object(
+  {
+    payment_method: method(
+      'payment_method',
+      paymentMethodCodes(),
+      'alipay, wechatpay, cc (card form), upop (UnionPay) take USD, CAD, EUR, GBP, HKD, JPY, CNY, AUD, NZD, SGD; alipay_hk HKD, dana IDR, gcash PHP, kakaopay KRW, jkopay TWD.',
+    ),
+    ...money,
+    ...charge,
+    callback_url_success: url('callback_url_success', 'Where the shopper goes after paying.'),
+    callback_url_fail: url('callback_url_fail', 'Where the shopper goes after a decline, a cancel or the expiry.'),
+    mobile_result_url: url('mobile_result_url', 'Kept with the charge.'),
+  },
+  {
+    $id: 'ChopChargeRequest',
+    ...extras,
+    examples: [
+      {
+        payment_method: 'wechatpay',
+        amount: '999',
+        currency: 'USD',
+        reference: 'order-1001',
+        ipn_url: 'https://shop.example/ipn',
+        callback_url_success: 'https://shop.example/thanks',
+        callback_url_fail: 'https://shop.example/sorry',
+      },
+    ],
+  },
+);
 
-export const PAY_QR_REQUEST = Type.Object({
-  vendor: method('vendor', PAY_QR_VENDORS),
-  ...money,
-  ...charge,
-  callback_url: url('callback_url', 'Where the shopper goes after paying or failing.'),
-  format: Type.Optional(Type.String({ description: '`json` answers the QR content instead of the PNG (also as a query parameter).' })),
-}, {
-  $id: 'PayQrRequest',
-  ...extras,
-  examples: [{ vendor: 'alipay', amount: '999', currency: 'USD', reference: 'order-1002' }],
-});
+export const PAY_QR_REQUEST = Type.Object(
+  {
+    vendor: method('vendor', PAY_QR_VENDORS),
+    ...money,
+    ...charge,
+    callback_url: url('callback_url', 'Where the shopper goes after paying or failing.'),
+    format: Type.Optional(Type.String({ description: '`json` answers the QR content instead of the PNG (also as a query parameter).' })),
+  },
+  {
+    $id: 'PayQrRequest',
+    ...extras,
+    examples: [{ vendor: 'alipay', amount: '999', currency: 'USD', reference: 'order-1002' }],
+  },
+);
 
 const selectorFields = {
-  transaction_id: Type.Optional(Type.String({ description: 'The charge id (the landing URL\'s `q`, the IPN\'s `id`). Send it or the reference, not both.' })),
+  transaction_id: Type.Optional(Type.String({ description: "The charge id (the landing URL's `q`, the IPN's `id`). Send it or the reference, not both." })),
   transaction_reference: Type.Optional(Type.String({ description: "The charge's `reference`." })),
   trans_reference: Type.Optional(Type.String({ description: 'Same as `transaction_reference`.' })),
   reason: Type.Optional(text('reason', 'A note kept with the refund or cancel (inquire shows it as `note`).')),
 };
 
-export const REFUND_REQUEST = Type.Object({ ...selectorFields, ...money }, {
-  $id: 'ChopRefundRequest',
-  examples: [{ transaction_id: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', amount: '500', currency: 'USD', reason: 'return' }],
-});
+export const REFUND_REQUEST = Type.Object(
+  { ...selectorFields, ...money },
+  {
+    $id: 'ChopRefundRequest',
+    examples: [{ transaction_id: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', amount: '500', currency: 'USD', reason: 'return' }],
+  },
+);
 export const CANCEL_REQUEST = Type.Object(selectorFields, { $id: 'ChopCancelRequest', examples: [{ transaction_reference: 'order-1001' }] });
-export const INQUIRE_REQUEST = Type.Object({
-  q: Type.Optional(Type.String({ description: 'The transaction id.' })),
-  id: Type.Optional(Type.String({ description: 'Same as `q`.' })),
-  reference: Type.Optional(Type.String({ description: "The charge's reference." })),
-  inquire_method: Type.Optional(Type.String({ examples: ['real'], description: '`real`: ask the provider first.' })),
-  inquire_methods: Type.Optional(Type.String({ description: 'Same as `inquire_method`.' })),
-}, {
-  $id: 'ChopInquireRequest',
-  description: '`q` (or `id`) or `reference` is required; they may also come as query parameters when the body is empty.',
-  examples: [{ q: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', inquire_method: 'real' }],
-});
+export const INQUIRE_REQUEST = Type.Object(
+  {
+    q: Type.Optional(Type.String({ description: 'The transaction id.' })),
+    id: Type.Optional(Type.String({ description: 'Same as `q`.' })),
+    reference: Type.Optional(Type.String({ description: "The charge's reference." })),
+    inquire_method: Type.Optional(Type.String({ examples: ['real'], description: '`real`: ask the provider first.' })),
+    inquire_methods: Type.Optional(Type.String({ description: 'Same as `inquire_method`.' })),
+  },
+  {
+    $id: 'ChopInquireRequest',
+    description: '`q` (or `id`) or `reference` is required; they may also come as query parameters when the body is empty.',
+    examples: [{ q: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', inquire_method: 'real' }],
+  },
+);
 
 const CHECKS = {
   charge: compileRequest(CHARGE_REQUEST),
@@ -231,7 +303,8 @@ function moneyParams(params: Params, problems: Problems, maxAmountMajor: number)
     if (Number(amountText) <= 0 || Number(amountText) > AMOUNT_CEILING) problems.add('amount', 'invalid_parameter', amountRefused(amountText));
     else amount = Number(amountText);
   }
-  if (currencyText === undefined) problems.add('currency', 'missing_parameter', 'currency (or trans_currency) is required: a 3-letter ISO 4217 code such as USD');
+  if (currencyText === undefined)
+    problems.add('currency', 'missing_parameter', 'currency (or trans_currency) is required: a 3-letter ISO 4217 code such as USD');
   else if (currencyText !== null && !problems.has('currency')) {
     if (!isCurrencyCode(currencyText.toUpperCase())) problems.add('currency', 'invalid_parameter', currencyRefused(currencyText));
     else currency = currencyText.toUpperCase() as CurrencyCode;
@@ -239,9 +312,13 @@ function moneyParams(params: Params, problems: Problems, maxAmountMajor: number)
   if (amount !== undefined) {
     const max = currency ? maxAmount(currency, maxAmountMajor) : maxAmountAnyCurrency(maxAmountMajor);
     if (amount > max) {
-      problems.add('maximum', 'invalid_parameter', currency
-        ? `amount must be at most ${toMajorUnitString({ amount: max, currency })} ${currency}, that is ${max} in the smallest unit; got ${amount}`
-        : `amount must be at most ${max} in the smallest unit of any currency; got ${amount}`);
+      problems.add(
+        'maximum',
+        'invalid_parameter',
+        currency
+          ? `amount must be at most ${toMajorUnitString({ amount: max, currency })} ${currency}, that is ${max} in the smallest unit; got ${amount}`
+          : `amount must be at most ${max} in the smallest unit of any currency; got ${amount}`,
+      );
       amount = undefined;
     }
   }
@@ -252,7 +329,7 @@ function moneyParams(params: Params, problems: Problems, maxAmountMajor: number)
 function optionalUrl(params: Params, name: string, problems: Problems): string | null {
   const value = present(params, name);
   if (value === undefined || problems.has(name)) return null;
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = new URL(value);
   } catch {
@@ -290,14 +367,21 @@ export interface ChargeParams extends MoneyParams {
 /** The parameters the charge schemas name: any other is an extra, kept as sent. */
 const CHARGE_PARAMS = new Set([...Object.keys(CHARGE_REQUEST.properties), ...Object.keys(PAY_QR_REQUEST.properties)]);
 const CHARGE_SLOTS = [
-  'method', ...MONEY_SLOTS, 'reference', 'ipn_url', 'callback_url', 'callback_url_success', 'callback_url_fail', 'mobile_result_url', 'ext', 'allow_duplicates', 'unsupported_currency',
+  'method',
+  ...MONEY_SLOTS,
+  'reference',
+  'ipn_url',
+  'callback_url',
+  'callback_url_success',
+  'callback_url_fail',
+  'mobile_result_url',
+  'ext',
+  'allow_duplicates',
+  'unsupported_currency',
 ];
 
 /** `POST /chop/chop` (methodParam `payment_method`) and `POST /payment/pay_qr` (methodParam `vendor`, the vendors of PAY_QR_VENDORS). */
-export function parseChargeParams(
-  params: Params,
-  options: { methodParam: 'payment_method' | 'vendor'; maxAmountMajor?: number },
-): ChargeParams {
+export function parseChargeParams(params: Params, options: { methodParam: 'payment_method' | 'vendor'; maxAmountMajor?: number }): ChargeParams {
   const problems = new Problems(CHARGE_SLOTS);
   problems.addRefusals(options.methodParam === 'vendor' ? CHECKS.payQr : CHECKS.charge, presentParams(params));
   const methodCode = present(params, options.methodParam);
@@ -319,8 +403,17 @@ export function parseChargeParams(
   const extras: Record<string, string> = {};
   for (const [key, value] of Object.entries(params)) if (!CHARGE_PARAMS.has(key)) extras[key] = value;
   return {
-    method: method as PaymentMethod, amount: money.amount as number, currency: money.currency as CurrencyCode,
-    reference: reference as string, ipnUrl, callbackUrlSuccess, callbackUrlFail, mobileResultUrl, ext, allowDuplicates, extras,
+    method: method as PaymentMethod,
+    amount: money.amount as number,
+    currency: money.currency as CurrencyCode,
+    reference: reference as string,
+    ipnUrl,
+    callbackUrlSuccess,
+    callbackUrlFail,
+    mobileResultUrl,
+    ext,
+    allowDuplicates,
+    extras,
   };
 }
 

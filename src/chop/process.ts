@@ -11,7 +11,18 @@ import type { Transaction } from 'kysely';
 import type { CoreDeps } from '../core/deps.js';
 import { describeRequest } from '../core/attempts.js';
 import {
-  type StepContext, commit, commitCall, moneyOf, orderNo, providerCalled, providerDataFor, providerFailure, record, refundStep, refusedReason, rejectedFailure,
+  type StepContext,
+  commit,
+  commitCall,
+  moneyOf,
+  orderNo,
+  providerCalled,
+  providerDataFor,
+  providerFailure,
+  record,
+  refundStep,
+  refusedReason,
+  rejectedFailure,
 } from '../core/process.js';
 import { assertNever } from '../domain/assert-never.js';
 import { failure, type Failure } from '../domain/failures.js';
@@ -34,9 +45,10 @@ const PROVIDER_EXPIRY_SLACK_MS = 1_500;
 export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): Promise<void> {
   const method = row.gateway ? paymentMethod(row.gateway) : undefined;
   if (!method) throw new Error(`transaction ${row.seq} has unknown payment method ${row.gateway}`);
-  const adapter: OnlineAdapter | CardAdapter | null = method.flow === 'card'
-    ? await deps.adapters.cardAdapterFor(row.mode, row.merchant_id)
-    : await deps.adapters.onlineAdapterFor(method, row.mode, row.merchant_id);
+  const adapter: OnlineAdapter | CardAdapter | null =
+    method.flow === 'card'
+      ? await deps.adapters.cardAdapterFor(row.mode, row.merchant_id)
+      : await deps.adapters.onlineAdapterFor(method, row.mode, row.merchant_id);
   if (!adapter) throw new Error(`no adapter for ${method.code} in ${row.mode} mode`);
   const rules = providerRules(adapter.provider, deps.config);
   const ctx = { deps, job, adapter, rules: { ...rules, pollIntervalMs: Math.min(rules.pollIntervalMs, MAX_CHECKOUT_POLL_MS) } };
@@ -53,11 +65,17 @@ export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): P
 
 /** Ends a charge and writes its IPN; a cancel waiting on it ends with it. */
 export async function finishCharge(
-  deps: CoreDeps, trx: Transaction<Database>, charge: TransactionRow, now: number,
+  deps: CoreDeps,
+  trx: Transaction<Database>,
+  charge: TransactionRow,
+  now: number,
   outcome: { paid: true } | { paid: false; reason: CloseReason; failure: Failure; declineCode?: string | null },
   patch: { checkout?: string } = {},
 ): Promise<TransactionRow> {
-  const declineCode = !outcome.paid && outcome.declineCode ? { checkout: serializeCheckout({ ...checkoutOf({ checkout: patch.checkout ?? charge.checkout }), declineCode: outcome.declineCode }) } : {};
+  const declineCode =
+    !outcome.paid && outcome.declineCode
+      ? { checkout: serializeCheckout({ ...checkoutOf({ checkout: patch.checkout ?? charge.checkout }), declineCode: outcome.declineCode }) }
+      : {};
   const updated = outcome.paid
     ? await updateTransaction(trx, charge, now, { ...patch }, { state: 'succeeded' })
     : await updateTransaction(trx, charge, now, { ...patch, ...declineCode, close_reason: outcome.reason }, { state: 'failed', failure: outcome.failure });
@@ -90,7 +108,11 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
     if (row.provider_sent_at === null) {
       // Nothing reached the provider: there is no order to close.
       return commit(deps, job, async (trx, now) => {
-        await finishCharge(deps, trx, row, now, { paid: false, reason: row.void_seq !== null ? 'cancelled' : 'expired', failure: row.void_seq !== null ? failure('sale_voided_failure') : expiredFailure() });
+        await finishCharge(deps, trx, row, now, {
+          paid: false,
+          reason: row.void_seq !== null ? 'cancelled' : 'expired',
+          failure: row.void_seq !== null ? failure('sale_voided_failure') : expiredFailure(),
+        });
         return { done: true };
       });
     }
@@ -104,20 +126,37 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
     case 'create_order': {
       const sentBefore = row.provider_sent_at !== null;
       const sent = sentBefore ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
-      const traced = providerCalled(deps, await adapter.createOrder({
-        orderNo: orderNo(sent), money: moneyOf(sent), description: sent.description ?? '', paymentMethod: sent.gateway ?? '',
-        expiresAt, returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`, notifyUrl: null,
-        providerData: await providerDataFor(deps, row.seq),
-      }));
+      const traced = providerCalled(
+        deps,
+        await adapter.createOrder({
+          orderNo: orderNo(sent),
+          money: moneyOf(sent),
+          description: sent.description ?? '',
+          paymentMethod: sent.gateway ?? '',
+          expiresAt,
+          returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`,
+          notifyUrl: null,
+          providerData: await providerDataFor(deps, row.seq),
+        }),
+      );
       const { outcome } = traced;
       const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent), method: sent.gateway, expiresAt: new Date(expiresAt).toISOString() });
       return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'created':
-            await updateTransaction(trx, sent, now, { step: 'await_payment', qr_code: outcome.qrCode, pay_form: outcome.payForm ? JSON.stringify(outcome.payForm) : null });
+            await updateTransaction(trx, sent, now, {
+              step: 'await_payment',
+              qr_code: outcome.qrCode,
+              pay_form: outcome.payForm ? JSON.stringify(outcome.payForm) : null,
+            });
             return { runAt: now + poll };
           case 'declined':
-            await finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: providerFailure(adapter, outcome.code, outcome.message), declineCode: outcome.code });
+            await finishCharge(deps, trx, sent, now, {
+              paid: false,
+              reason: 'declined',
+              failure: providerFailure(adapter, outcome.code, outcome.message),
+              declineCode: outcome.code,
+            });
             return { done: true };
           case 'unknown':
             // Creating an order again with the same number is safe: providers answer the same order.
@@ -125,7 +164,12 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
           case 'rejected':
             // Refused before the provider looked at it: no order exists, unless an earlier call went unanswered.
             if (!sentBefore) {
-              await finishCharge(deps, trx, sent, now, { paid: false, reason: 'declined', failure: rejectedFailure(adapter, outcome), declineCode: outcome.code });
+              await finishCharge(deps, trx, sent, now, {
+                paid: false,
+                reason: 'declined',
+                failure: rejectedFailure(adapter, outcome),
+                declineCode: outcome.code,
+              });
               return { done: true };
             }
             return needsAttentionNow(deps, trx, sent, now, refusedReason('order creation', outcome));
@@ -136,8 +180,8 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
     }
     case 'await_payment': {
       const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
-      const unchanged = polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer'
-        || (polled.outcome.kind === 'rejected' && !firstOpenOutcome(row));
+      const unchanged =
+        polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer' || (polled.outcome.kind === 'rejected' && !firstOpenOutcome(row));
       const traced = providerCalled(deps, polled, { quiet: unchanged });
       const { outcome } = traced;
       // A page can wait 15 minutes: polls answering the same thing share one attempt row.
@@ -151,7 +195,12 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
             if (now >= expiresAt - PROVIDER_EXPIRY_SLACK_MS) {
               await finishCharge(deps, trx, row, now, { paid: false, reason: 'expired', failure: expiredFailure() });
             } else {
-              await finishCharge(deps, trx, row, now, { paid: false, reason: 'declined', failure: providerFailure(adapter, outcome.code, outcome.code), declineCode: outcome.code });
+              await finishCharge(deps, trx, row, now, {
+                paid: false,
+                reason: 'declined',
+                failure: providerFailure(adapter, outcome.code, outcome.code),
+                declineCode: outcome.code,
+              });
             }
             return { done: true };
           case 'not_paid':
@@ -177,7 +226,11 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
         const cancelled = row.void_seq !== null;
         switch (outcome.kind) {
           case 'closed':
-            await finishCharge(deps, trx, row, now, { paid: false, reason: cancelled ? 'cancelled' : 'expired', failure: cancelled ? failure('sale_voided_failure') : expiredFailure() });
+            await finishCharge(deps, trx, row, now, {
+              paid: false,
+              reason: cancelled ? 'cancelled' : 'expired',
+              failure: cancelled ? failure('sale_voided_failure') : expiredFailure(),
+            });
             return { done: true };
           case 'already_paid':
             await finishCharge(deps, trx, row, now, { paid: true });
@@ -220,11 +273,20 @@ async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow
             await finishCharge(deps, trx, row, now, { paid: true });
             return { done: true };
           case 'closed':
-            await finishCharge(deps, trx, row, now, { paid: false, reason: 'declined', failure: providerFailure(adapter, outcome.code, outcome.code), declineCode: outcome.code });
+            await finishCharge(deps, trx, row, now, {
+              paid: false,
+              reason: 'declined',
+              failure: providerFailure(adapter, outcome.code, outcome.code),
+              declineCode: outcome.code,
+            });
             return { done: true };
           case 'not_paid':
             // The acquirer never received the sale; the card data is gone, so the shopper must start again.
-            await finishCharge(deps, trx, row, now, { paid: false, reason: 'declined', failure: failure('card_failure', 'The card acquirer did not answer; no money was taken') });
+            await finishCharge(deps, trx, row, now, {
+              paid: false,
+              reason: 'declined',
+              failure: failure('card_failure', 'The card acquirer did not answer; no money was taken'),
+            });
             return { done: true };
           case 'awaiting_customer':
           case 'unknown':

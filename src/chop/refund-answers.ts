@@ -23,7 +23,10 @@ export interface RefusalAnswer {
 export function declinedRefundAnswer(refund: Pick<TransactionRow, 'gateway' | 'failure_code' | 'failure_detail' | 'last_provider_code'>): RefusalAnswer {
   const status = refund.failure_detail ?? failure(refund.failure_code ?? 'refund_not_allowed_failure').detail;
   const provider = refund.gateway === null ? undefined : paymentMethod(refund.gateway)?.provider;
-  const pastPeriod = provider !== undefined && refund.last_provider_code !== null && (providerCatalog().provider(provider)?.refundPeriodOverCodes ?? []).includes(refund.last_provider_code);
+  const pastPeriod =
+    provider !== undefined &&
+    refund.last_provider_code !== null &&
+    (providerCatalog().provider(provider)?.refundPeriodOverCodes ?? []).includes(refund.last_provider_code);
   if (pastPeriod) return { code: REFUND_REFUSALS.window.code, status };
   if (refund.failure_code === 'merchant_insufficient_balance_failure') return { code: REFUND_REFUSALS.balance.code, status };
   return { code: REFUND_REFUSALS.tooMuch.code, status };

@@ -41,9 +41,19 @@ export type CancelDecision =
   | { readonly ok: false; readonly charge: TransactionRow; readonly status: string };
 
 /** A merchant's charge, in the caller's mode, by CanCan id (the landing `q`) or by reference (the latest with it). */
-export async function findCharge(db: CoreDeps['store']['db'] | Transaction<Database>, caller: Caller, selector: TransactionSelector, forUpdate = false): Promise<TransactionRow | undefined> {
-  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', caller.merchant.id).where('mode', '=', caller.mode)
-    .where('channel', '=', 'chop').where('type', '=', 'charge');
+export async function findCharge(
+  db: CoreDeps['store']['db'] | Transaction<Database>,
+  caller: Caller,
+  selector: TransactionSelector,
+  forUpdate = false,
+): Promise<TransactionRow | undefined> {
+  let query = db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('merchant_id', '=', caller.merchant.id)
+    .where('mode', '=', caller.mode)
+    .where('channel', '=', 'chop')
+    .where('type', '=', 'charge');
   query = 'id' in selector ? query.where('ref', '=', selector.id) : query.where('reference', '=', selector.reference).orderBy('seq', 'desc');
   return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
@@ -73,14 +83,43 @@ export interface RequestOptions {
 
 function refundRow(charge: TransactionRow, type: 'refund' | 'cancel', amount: number, note: string | null, now: number, ref = newTransactionRef()) {
   return {
-    ref, merchant_id: charge.merchant_id, client_id: chopClientId(ref), type, mode: charge.mode, state: 'pending' as const,
-    step: 'refund' as const, gateway: charge.gateway, amount, currency: charge.currency, description: note,
-    pos_id: null, mch_level_1: null, mch_level_2: null, mch_level_3: null, sale_client_id: charge.ref, sale_seq: charge.seq,
-    failure_code: null, failure_detail: null, request_digest: '', refunded_amount: 0, voided: 0, void_seq: null,
-    provider_order_no: ref, auth_code_sealed: null, provider_sent_at: null, confirm_deadline: null, last_provider_code: null,
-    created_at: now, updated_at: now, finalized_at: null, version: 0,
-    channel: 'chop' as const, reference: charge.reference, api_key_id: charge.api_key_id,
-    checkout: serializeCheckout({ ...EMPTY_CHECKOUT, note }), request_id: currentRequestId(),
+    ref,
+    merchant_id: charge.merchant_id,
+    client_id: chopClientId(ref),
+    type,
+    mode: charge.mode,
+    state: 'pending' as const,
+    step: 'refund' as const,
+    gateway: charge.gateway,
+    amount,
+    currency: charge.currency,
+    description: note,
+    pos_id: null,
+    mch_level_1: null,
+    mch_level_2: null,
+    mch_level_3: null,
+    sale_client_id: charge.ref,
+    sale_seq: charge.seq,
+    failure_code: null,
+    failure_detail: null,
+    request_digest: '',
+    refunded_amount: 0,
+    voided: 0,
+    void_seq: null,
+    provider_order_no: ref,
+    auth_code_sealed: null,
+    provider_sent_at: null,
+    confirm_deadline: null,
+    last_provider_code: null,
+    created_at: now,
+    updated_at: now,
+    finalized_at: null,
+    version: 0,
+    channel: 'chop' as const,
+    reference: charge.reference,
+    api_key_id: charge.api_key_id,
+    checkout: serializeCheckout({ ...EMPTY_CHECKOUT, note }),
+    request_id: currentRequestId(),
   };
 }
 
@@ -159,7 +198,8 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
     } else {
       const left = await refundable(trx, charge);
       if (left <= 0n) return refuse(CANCEL_MESSAGES.failed);
-      if (!balanceExempt(merchant) && !fitsOpenBalance(left, await openBalanceOf(trx, merchant, charge.mode, charge.currency ?? '', now))) return refuse(CANCEL_MESSAGES.balance);
+      if (!balanceExempt(merchant) && !fitsOpenBalance(left, await openBalanceOf(trx, merchant, charge.mode, charge.currency ?? '', now)))
+        return refuse(CANCEL_MESSAGES.balance);
       cancel = await insertTransaction(trx, refundRow(charge, 'cancel', Number(left), params.reason, now, ref));
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await enqueueJob(trx, cancel.seq, now, now);

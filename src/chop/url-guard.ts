@@ -21,7 +21,10 @@ export interface GuardOptions {
 
 /** The URL must not be called. `permanent`: it never can be (a literal address, credentials), whatever DNS says later. */
 export class DestinationRefused extends Error {
-  constructor(message: string, readonly permanent: boolean) {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
     super(message);
   }
 }
@@ -86,14 +89,22 @@ export async function checkUrl(raw: string, options: GuardOptions): Promise<void
  */
 export function guardedLookup(options: GuardOptions): LookupFunction {
   return (hostname, lookupOptions, callback) => {
-    checkedAddresses(hostname, options).then((addresses) => {
-      const wanted = lookupOptions.family === 4 || lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 6 || lookupOptions.family === 'IPv6' ? 6 : 0;
-      const usable = addresses.filter((address) => wanted === 0 || isIP(address) === wanted);
-      const first = usable[0];
-      if (first === undefined) return callback(Object.assign(new Error(`${hostname} has no IPv${wanted} address`), { code: 'ENOTFOUND' }), '');
-      if (lookupOptions.all) return callback(null, usable.map((address) => ({ address, family: isIP(address) })));
-      return callback(null, first, isIP(first));
-    }, (error: Error) => callback(error, ''));
+    checkedAddresses(hostname, options).then(
+      (addresses) => {
+        const wanted =
+          lookupOptions.family === 4 || lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 6 || lookupOptions.family === 'IPv6' ? 6 : 0;
+        const usable = addresses.filter((address) => wanted === 0 || isIP(address) === wanted);
+        const first = usable[0];
+        if (first === undefined) return callback(Object.assign(new Error(`${hostname} has no IPv${wanted} address`), { code: 'ENOTFOUND' }), '');
+        if (lookupOptions.all)
+          return callback(
+            null,
+            usable.map((address) => ({ address, family: isIP(address) })),
+          );
+        return callback(null, first, isIP(first));
+      },
+      (error: Error) => callback(error, ''),
+    );
   };
 }
 

@@ -27,7 +27,9 @@ export function renderChopTransaction(row: TransactionRow, now: number): Record<
     notify_result: notifyResult(row, now),
     status: row.close_reason ?? row.state,
     livemode: row.mode === 'live',
-    ...(row.type === 'charge' ? { refunded_amount: row.refunded_amount, cancelled: row.voided === 1 || row.close_reason === 'cancelled' } : { transaction_id: row.sale_client_id }),
+    ...(row.type === 'charge'
+      ? { refunded_amount: row.refunded_amount, cancelled: row.voided === 1 || row.close_reason === 'cancelled' }
+      : { transaction_id: row.sale_client_id }),
     ...(data.card ? { card_number: data.card.maskedNumber, exp_date: data.card.expiry, approval_code: data.card.approvalCode } : {}),
     ...(data.ext ? { ext: data.ext } : {}),
     created_at: new Date(row.created_at).toISOString(),
@@ -37,10 +39,21 @@ export function renderChopTransaction(row: TransactionRow, now: number): Record<
 export function renderNotification(n: Selectable<NotificationsTable>, attempts: Selectable<NotificationAttemptsTable>[]): Record<string, unknown> {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
-    notify_id: n.notify_id, url: n.url, status: n.status, attempts: n.attempts, created_at: iso(n.created_at),
-    next_attempt_at: n.status === 'pending' ? iso(n.next_attempt_at) : null, delivered_at: iso(n.delivered_at),
+    notify_id: n.notify_id,
+    url: n.url,
+    status: n.status,
+    attempts: n.attempts,
+    created_at: iso(n.created_at),
+    next_attempt_at: n.status === 'pending' ? iso(n.next_attempt_at) : null,
+    delivered_at: iso(n.delivered_at),
     fields: Object.fromEntries(new URLSearchParams(n.body)),
-    attempt_log: attempts.map((a) => ({ at: iso(a.at), http_status: a.http_status, latency_ms: a.latency_ms, error: a.error, response_excerpt: a.response_excerpt })),
+    attempt_log: attempts.map((a) => ({
+      at: iso(a.at),
+      http_status: a.http_status,
+      latency_ms: a.latency_ms,
+      error: a.error,
+      response_excerpt: a.response_excerpt,
+    })),
   };
 }
 

@@ -9,7 +9,15 @@ import { providerCatalog } from '../providers/catalog.js';
 import { gatewayCodes } from '../providers/registry.js';
 import { paymentMethodCodes } from '../chop/methods.js';
 import {
-  type Checked, type SettingsField, allGatewayCodes, applySettings, checkGatewayCodes, checkNewMerchant, checkSettings, createMerchantWithTestKey, problemText,
+  type Checked,
+  type SettingsField,
+  allGatewayCodes,
+  applySettings,
+  checkGatewayCodes,
+  checkNewMerchant,
+  checkSettings,
+  createMerchantWithTestKey,
+  problemText,
 } from '../core/merchant-settings.js';
 import { AccountError, createUser } from '../dashboard/accounts.js';
 import { BRANDING_OPTIONS, BRANDING_USAGE, runBrandingCommand } from './branding.js';
@@ -45,7 +53,10 @@ Environment: CANCAN_DATA_DIR, DATABASE_URL and the rest of the README's configur
 
 /** One help line per provider that takes live credentials: the JSON shape it needs. */
 function credentialUsage(): string {
-  return providerCatalog().liveProviders().map((p) => `${' '.repeat(42)}${p.name}: ${p.live.credentialsUsage}`).join('\n');
+  return providerCatalog()
+    .liveProviders()
+    .map((p) => `${' '.repeat(42)}${p.name}: ${p.live.credentialsUsage}`)
+    .join('\n');
 }
 
 export class UsageError extends Error {}
@@ -85,7 +96,12 @@ function required(value: string | undefined, flag: string): string {
 
 /** The flag each checked field comes from, to name it in messages. */
 const FLAGS: Record<SettingsField, string> = {
-  name: '--name', timezone: '--timezone', gateways: '--gateways', void_window: '--void-window', cancel_window: '--cancel-window', refund_balance_exempt: '--refund-balance-exempt',
+  name: '--name',
+  timezone: '--timezone',
+  gateways: '--gateways',
+  void_window: '--void-window',
+  cancel_window: '--cancel-window',
+  refund_balance_exempt: '--refund-balance-exempt',
 };
 
 /** The value, or a usage error naming the first problem (the checks are shared with the dashboard). */
@@ -101,8 +117,17 @@ const parseGateways = (list: string[]): string[] => orUsageError(checkGatewayCod
 
 /** The commands `run` knows (checked before the database is opened, or a typo would create one and its master key). */
 const COMMANDS = new Set([
-  'migrate', 'merchant create', 'merchant list', 'merchant settings', 'merchant branding', 'key create', 'key revoke', 'provider set-credentials', 'gateway enable',
-  'user create', 'user list',
+  'migrate',
+  'merchant create',
+  'merchant list',
+  'merchant settings',
+  'merchant branding',
+  'key create',
+  'key revoke',
+  'provider set-credentials',
+  'gateway enable',
+  'user create',
+  'user list',
 ]);
 
 export async function runAdminCommand(config: Config, command: string, args: string[]): Promise<string> {
@@ -126,7 +151,10 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     case 'migrate':
       return json ? JSON.stringify({ migrated: true, database: store.dialect }) : `Database (${store.dialect}) is up to date.`;
     case 'merchant create': {
-      const list = (values.gateways ?? 'all').split(',').map((g) => g.trim()).filter(Boolean);
+      const list = (values.gateways ?? 'all')
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean);
       const input = orUsageError(checkNewMerchant({ name: values.name ?? '', timezone: values.timezone ?? 'UTC', gateways: expandAll(list) }));
       const { merchant, apiKey } = await createMerchantWithTestKey(store.db, secrets, input, now);
       const { timezone, gateways } = input;
@@ -135,20 +163,30 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     }
     case 'merchant list': {
       const merchants = await store.db.selectFrom('merchants').selectAll().orderBy('created_at').execute();
-      const rows = await Promise.all(merchants.map(async (m) => ({ id: m.id, name: m.name, timezone: m.timezone, gateways: await enabledGateways(store.db, m.id) })));
+      const rows = await Promise.all(
+        merchants.map(async (m) => ({ id: m.id, name: m.name, timezone: m.timezone, gateways: await enabledGateways(store.db, m.id) })),
+      );
       if (json) return JSON.stringify({ merchants: rows });
       return rows.map((m) => `${m.id}\t${m.name}\t${m.timezone}\t${m.gateways.join(',')}`).join('\n') || 'No merchants.';
     }
     case 'merchant settings': {
       const merchantId = required(values.merchant, 'merchant');
       if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
-      const changes = orUsageError(checkSettings({
-        timezone: values.timezone, voidWindow: values['void-window'], cancelWindow: values['cancel-window'], refundBalanceExempt: values['refund-balance-exempt'],
-      }));
+      const changes = orUsageError(
+        checkSettings({
+          timezone: values.timezone,
+          voidWindow: values['void-window'],
+          cancelWindow: values['cancel-window'],
+          refundBalanceExempt: values['refund-balance-exempt'],
+        }),
+      );
       await applySettings(store.db, merchantId, changes);
       const m = await store.db.selectFrom('merchants').selectAll().where('id', '=', merchantId).executeTakeFirstOrThrow();
       const settings = {
-        id: m.id, timezone: m.timezone, void_window_ms: Number(m.void_window_ms), cancel_window_ms: Number(m.cancel_window_ms),
+        id: m.id,
+        timezone: m.timezone,
+        void_window_ms: Number(m.void_window_ms),
+        cancel_window_ms: Number(m.cancel_window_ms),
         refund_balance_exempt: Number(m.refund_balance_exempt) === 1,
       };
       if (json) return JSON.stringify({ merchant: settings });
@@ -199,12 +237,13 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     }
     case 'user create': {
       const email = required(values.email, 'email');
-      if (values.operator === true && (values.merchant !== undefined || values.role !== undefined)) throw new UsageError('--operator takes no --merchant or --role');
-      if (values.operator !== true && values.merchant === undefined) throw new UsageError('name the user\'s --merchant ID, or make an --operator');
+      if (values.operator === true && (values.merchant !== undefined || values.role !== undefined))
+        throw new UsageError('--operator takes no --merchant or --role');
+      if (values.operator !== true && values.merchant === undefined) throw new UsageError("name the user's --merchant ID, or make an --operator");
       // Operators are made with --operator only: `--merchant M --role operator` is refused, not turned into an operator of no merchant.
       const merchantRole = values.role ?? 'owner';
       if (values.operator !== true && merchantRole !== 'owner' && merchantRole !== 'staff') throw new UsageError('--role must be owner or staff');
-      const role = values.operator === true ? 'operator' : merchantRole as 'owner' | 'staff';
+      const role = values.operator === true ? 'operator' : (merchantRole as 'owner' | 'staff');
       if (values['password-stdin'] !== true) throw new UsageError('--password-stdin is required (passwords are never taken as arguments)');
       const merchantId = role === 'operator' ? null : required(values.merchant, 'merchant');
       if (merchantId !== null && !(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
@@ -212,7 +251,9 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       try {
         const user = await createUser(store.db, { email, password, role, merchantId, now });
-        return json ? JSON.stringify({ user: { id: user.id, email: user.email, role, merchant: merchantId } }) : `User ${user.id} (${user.email}, ${role}${merchantId ? ` of ${merchantId}` : ''}) created.`;
+        return json
+          ? JSON.stringify({ user: { id: user.id, email: user.email, role, merchant: merchantId } })
+          : `User ${user.id} (${user.email}, ${role}${merchantId ? ` of ${merchantId}` : ''}) created.`;
       } catch (error) {
         if (error instanceof AccountError) throw new Error(error.message, { cause: error });
         throw error;
@@ -221,7 +262,11 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     case 'user list': {
       let query = store.db.selectFrom('users').select(['id', 'email', 'role', 'merchant_id', 'created_at', 'last_sign_in_at']).orderBy('created_at');
       if (values.merchant !== undefined) query = query.where('merchant_id', '=', values.merchant);
-      const users = (await query.execute()).map((u) => ({ ...u, created_at: Number(u.created_at), last_sign_in_at: u.last_sign_in_at === null ? null : Number(u.last_sign_in_at) }));
+      const users = (await query.execute()).map((u) => ({
+        ...u,
+        created_at: Number(u.created_at),
+        last_sign_in_at: u.last_sign_in_at === null ? null : Number(u.last_sign_in_at),
+      }));
       if (json) return JSON.stringify({ users });
       return users.map((u) => `${u.id}\t${u.email}\t${u.role}\t${u.merchant_id ?? '-'}`).join('\n') || 'No users.';
     }

@@ -58,19 +58,33 @@ export interface BrandingFlags {
 }
 
 const FLAG_OF: Record<BrandingField, string> = {
-  display_name: '--display-name', brand_color: '--brand-color', button_text_color: '--button-text-color', accent_color: '--accent-color',
-  background_color: '--background-color', background_text_color: '--background-text-color', corners: '--corners', header_line: '--header-line',
-  footer_links: '--footer-link', support_email: '--support-email', support_phone: '--support-phone', default_lang: '--default-lang', logo: '--logo', method: '--method',
+  display_name: '--display-name',
+  brand_color: '--brand-color',
+  button_text_color: '--button-text-color',
+  accent_color: '--accent-color',
+  background_color: '--background-color',
+  background_text_color: '--background-text-color',
+  corners: '--corners',
+  header_line: '--header-line',
+  footer_links: '--footer-link',
+  support_email: '--support-email',
+  support_phone: '--support-phone',
+  default_lang: '--default-lang',
+  logo: '--logo',
+  method: '--method',
 };
 
 function describe(merchantId: string, method: string, b: Branding, own: boolean): string {
   return [
     `${merchantId} checkout template for ${method || 'all payment methods (default)'}${own ? '' : ' (not set: shown as inherited)'}`,
-    `  display name: ${b.displayName || '(merchant name)'}`, `  logo: ${b.logoId ?? '(none)'}`,
+    `  display name: ${b.displayName || '(merchant name)'}`,
+    `  logo: ${b.logoId ?? '(none)'}`,
     `  colours: button ${b.brandColor} / ${b.buttonTextColor}, accent ${b.accentColor}, background ${b.backgroundColor} / ${b.backgroundTextColor}`,
-    `  corners: ${b.corners}`, `  header line: ${b.headerLine || '(none)'}`,
+    `  corners: ${b.corners}`,
+    `  header line: ${b.headerLine || '(none)'}`,
     `  footer links: ${b.footerLinks.map((l) => `${l.label} <${l.url}>`).join(', ') || '(none)'}`,
-    `  support: ${[b.supportEmail, b.supportPhone].filter((s) => s !== '').join(', ') || '(none)'}`, `  language: ${b.defaultLang || "the shopper's browser"}`,
+    `  support: ${[b.supportEmail, b.supportPhone].filter((s) => s !== '').join(', ') || '(none)'}`,
+    `  language: ${b.defaultLang || "the shopper's browser"}`,
   ].join('\n');
 }
 
@@ -89,9 +103,17 @@ export async function runBrandingCommand(store: Store, flags: BrandingFlags, jso
   }
   const lang = flags['default-lang'];
   const input: BrandingInput = {
-    displayName: flags['display-name'], brandColor: flags['brand-color'], buttonTextColor: flags['button-text-color'], accentColor: flags['accent-color'],
-    backgroundColor: flags['background-color'], backgroundTextColor: flags['background-text-color'], corners: flags.corners, headerLine: flags['header-line'],
-    footerLinks: flags['footer-link']?.join('\n'), supportEmail: flags['support-email'], supportPhone: flags['support-phone'],
+    displayName: flags['display-name'],
+    brandColor: flags['brand-color'],
+    buttonTextColor: flags['button-text-color'],
+    accentColor: flags['accent-color'],
+    backgroundColor: flags['background-color'],
+    backgroundTextColor: flags['background-text-color'],
+    corners: flags.corners,
+    headerLine: flags['header-line'],
+    footerLinks: flags['footer-link']?.join('\n'),
+    supportEmail: flags['support-email'],
+    supportPhone: flags['support-phone'],
     defaultLang: lang === 'browser' ? '' : lang,
   };
   const changing = Object.values(input).some((v) => v !== undefined) || flags.logo !== undefined || flags['remove-logo'] === true;
@@ -105,10 +127,14 @@ export async function runBrandingCommand(store: Store, flags: BrandingFlags, jso
     try {
       logo = readFileSync(flags.logo);
     } catch (error) {
-      throw new Error(`cannot read --logo ${flags.logo}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`cannot read --logo ${flags.logo}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   } else if (flags['remove-logo'] === true) logo = 'remove';
-  const result = await changeBranding(store.db, { merchantId, method, input, actor: 'cli', now, ...(logo === undefined ? {} : { logo }) }, (field) => FLAG_OF[field]);
+  const result = await changeBranding(
+    store.db,
+    { merchantId, method, input, actor: 'cli', now, ...(logo === undefined ? {} : { logo }) },
+    (field) => FLAG_OF[field],
+  );
   if (!result.ok) throw new Error(`template refused, nothing changed:\n${result.problems.map((p) => `  ${p.message}`).join('\n')}`);
   if (json) return JSON.stringify({ merchant: merchantId, method, changed: result.changed, template: result.branding });
   return `${result.changed.length > 0 ? `Changed: ${result.changed.join(', ')}.` : 'Nothing changed.'}\n${describe(merchantId, method, result.branding, true)}`;

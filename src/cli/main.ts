@@ -32,12 +32,14 @@ async function serve(args: string[]): Promise<void> {
   log.info({ url: app.url, role: app.role, database: app.deps.store.dialect, simulators: config.simulators }, 'CanCan is listening');
   // A stray rejection (say, from a database call during an outage) must not take the server down.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
-  void app.ready.then(async () => {
-    log.info({ role: app.role }, 'database ready; serving');
-    if (!config.demo || app.role === 'worker') return;
-    const demo = await createDemoMerchantIfEmpty(app.deps);
-    if (demo) process.stdout.write(`${demoBanner(demo, config.publicUrl ?? app.url)}\n`);
-  }).catch((error: unknown) => log.error({ err: error }, 'creating the demo merchant failed'));
+  void app.ready
+    .then(async () => {
+      log.info({ role: app.role }, 'database ready; serving');
+      if (!config.demo || app.role === 'worker') return;
+      const demo = await createDemoMerchantIfEmpty(app.deps);
+      if (demo) process.stdout.write(`${demoBanner(demo, config.publicUrl ?? app.url)}\n`);
+    })
+    .catch((error: unknown) => log.error({ err: error }, 'creating the demo merchant failed'));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -47,13 +49,16 @@ async function serve(args: string[]): Promise<void> {
       log.error({}, 'shutdown took longer than the grace period; leaving anyway (leases expire by themselves)');
       process.exit(1);
     }, config.shutdownGraceMs + SHUTDOWN_SLACK_MS).unref();
-    app.close().then(() => {
-      log.info({}, 'shutdown complete');
-      process.exit(0);
-    }, (error: unknown) => {
-      log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    });
+    app.close().then(
+      () => {
+        log.info({}, 'shutdown complete');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

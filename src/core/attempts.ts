@@ -68,12 +68,17 @@ export function attemptOf(call: ProviderCall, at: number): NewAttempt {
  * transaction; if `work` fails, the attempt is written alone before the error
  * goes on.
  */
-export async function keepingAttempt<R>(deps: Pick<CoreDeps, 'store' | 'clock' | 'log'>, call: ProviderCall, work: (writeAttempt: WriteAttempt) => Promise<R>): Promise<R> {
+export async function keepingAttempt<R>(
+  deps: Pick<CoreDeps, 'store' | 'clock' | 'log'>,
+  call: ProviderCall,
+  work: (writeAttempt: WriteAttempt) => Promise<R>,
+): Promise<R> {
   try {
     return await work((trx, now) => recordAttempt(trx, attemptOf(call, now)));
   } catch (error) {
     await recordAttempt(deps.store.db, attemptOf(call, deps.clock.now())).catch((e: unknown) =>
-      deps.log.error({ err: e, transaction_seq: call.seq, call: call.traced.trace.call }, 'could not record a provider attempt'));
+      deps.log.error({ err: e, transaction_seq: call.seq, call: call.traced.trace.call }, 'could not record a provider attempt'),
+    );
     throw error;
   }
 }

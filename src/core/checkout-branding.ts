@@ -32,8 +32,7 @@ export interface FieldProblem {
 }
 
 export type BrandingResult =
-  | { readonly ok: true; readonly branding: Branding; readonly changed: readonly string[] }
-  | { readonly ok: false; readonly problems: readonly FieldProblem[] };
+  { readonly ok: true; readonly branding: Branding; readonly changed: readonly string[] } | { readonly ok: false; readonly problems: readonly FieldProblem[] };
 
 export const isBrandingScope = (method: string): boolean => method === DEFAULT_SCOPE || paymentMethod(method) !== undefined;
 
@@ -42,9 +41,11 @@ export const isBrandingScope = (method: string): boolean => method === DEFAULT_S
  * the merchant's default, else CanCan's look.
  */
 export async function editableBranding(db: Db, merchantId: string, method: string): Promise<Branding> {
-  return (await storedBranding(db, merchantId, method))
-    ?? (method === DEFAULT_SCOPE ? null : await storedBranding(db, merchantId, DEFAULT_SCOPE))
-    ?? DEFAULT_BRANDING;
+  return (
+    (await storedBranding(db, merchantId, method)) ??
+    (method === DEFAULT_SCOPE ? null : await storedBranding(db, merchantId, DEFAULT_SCOPE)) ??
+    DEFAULT_BRANDING
+  );
 }
 
 export async function changeBranding(db: Db, change: BrandingChange, fieldName: (field: BrandingField) => string): Promise<BrandingResult> {
@@ -59,7 +60,8 @@ export async function changeBranding(db: Db, change: BrandingChange, fieldName: 
   return db.transaction().execute(async (trx) => {
     let logoId = current.logoId;
     if (change.logo === 'remove') logoId = null;
-    else if (Buffer.isBuffer(change.logo) && logo?.ok) logoId = await saveLogo(trx, change.merchantId, { bytes: change.logo, type: logo.type, width: logo.width, height: logo.height }, change.now);
+    else if (Buffer.isBuffer(change.logo) && logo?.ok)
+      logoId = await saveLogo(trx, change.merchantId, { bytes: change.logo, type: logo.type, width: logo.width, height: logo.height }, change.now);
     const branding: Branding = { ...checked.value, logoId };
     const changed = (Object.keys(branding) as (keyof Branding)[]).filter((key) => JSON.stringify(branding[key]) !== JSON.stringify(current[key]));
     const stored = await storedBranding(trx, change.merchantId, change.method);
@@ -80,8 +82,21 @@ export async function removeBranding(db: Db, change: Pick<BrandingChange, 'merch
   });
 }
 
-async function auditBranding(db: Db, change: Pick<BrandingChange, 'merchantId' | 'actor' | 'now'>, action: string, detail: Record<string, unknown>): Promise<void> {
-  await db.insertInto('audit_log').values({
-    at: change.now, user_id: change.actor, merchant_id: change.merchantId, action, target: change.merchantId, detail: JSON.stringify(detail),
-  }).execute();
+async function auditBranding(
+  db: Db,
+  change: Pick<BrandingChange, 'merchantId' | 'actor' | 'now'>,
+  action: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      at: change.now,
+      user_id: change.actor,
+      merchant_id: change.merchantId,
+      action,
+      target: change.merchantId,
+      detail: JSON.stringify(detail),
+    })
+    .execute();
 }

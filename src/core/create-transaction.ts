@@ -19,7 +19,14 @@ import { currentRequestId } from '../observability/request-context.js';
 import { transact } from '../observability/transact.js';
 import type { Database } from '../store/schema.js';
 import {
-  type NewTransaction, type TransactionRow, addEvent, enqueueJob, findByClientId, insertTransaction, isUniqueViolation, lockByClientId,
+  type NewTransaction,
+  type TransactionRow,
+  addEvent,
+  enqueueJob,
+  findByClientId,
+  insertTransaction,
+  isUniqueViolation,
+  lockByClientId,
   updateTransaction,
 } from '../store/transactions.js';
 import { refundableAmount } from '../domain/refund-rules.js';
@@ -83,22 +90,42 @@ async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract
   const { payment_gateway: code, currency } = request.attributes;
   const profile = gatewayProfile(code);
   if (!profile) {
-    throw new ApiError(400, attributeError(`Unknown payment_gateway ${JSON.stringify(code)}; known gateways: ${gatewayCodes().join(', ')}`, '/data/attributes/payment_gateway'));
+    throw new ApiError(
+      400,
+      attributeError(`Unknown payment_gateway ${JSON.stringify(code)}; known gateways: ${gatewayCodes().join(', ')}`, '/data/attributes/payment_gateway'),
+    );
   }
   if (!(await isGatewayEnabled(deps.store.db, caller.merchant.id, code))) {
-    throw new ApiError(403, { code: 'access_forbidden_error', detail: `Payment gateway ${code} is not enabled for this merchant`, pointer: '/data/attributes/payment_gateway' });
+    throw new ApiError(403, {
+      code: 'access_forbidden_error',
+      detail: `Payment gateway ${code} is not enabled for this merchant`,
+      pointer: '/data/attributes/payment_gateway',
+    });
   }
   if (!profile.currencies.includes(currency)) {
-    throw new ApiError(400, attributeError(`Currency ${currency} is not allowed for ${code}; allowed: ${profile.currencies.join(', ')}`, '/data/attributes/currency'));
+    throw new ApiError(
+      400,
+      attributeError(`Currency ${currency} is not allowed for ${code}; allowed: ${profile.currencies.join(', ')}`, '/data/attributes/currency'),
+    );
   }
   const adapter = await deps.adapters.adapterFor(profile, caller.mode, caller.merchant.id);
   if (!adapter) {
-    throw new ApiError(403, { code: 'access_forbidden_error', detail: `Live payments through ${code} are not configured for this merchant (no ${profile.provider} credentials)` });
+    throw new ApiError(403, {
+      code: 'access_forbidden_error',
+      detail: `Live payments through ${code} are not configured for this merchant (no ${profile.provider} credentials)`,
+    });
   }
   return adapter;
 }
 
-async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller, request: TransactionRequest, digest: string, adapter: PosAdapter | null): Promise<TransactionRow> {
+async function insert(
+  deps: CoreDeps,
+  trx: Transaction<Database>,
+  caller: Caller,
+  request: TransactionRequest,
+  digest: string,
+  adapter: PosAdapter | null,
+): Promise<TransactionRow> {
   const now = deps.clock.now();
   const ref = newTransactionRef();
   const base: NewTransaction = {
@@ -161,13 +188,27 @@ async function insert(deps: CoreDeps, trx: Transaction<Database>, caller: Caller
 }
 
 async function insertFinal(trx: Transaction<Database>, row: NewTransaction, now: number, why: Failure): Promise<TransactionRow> {
-  const inserted = await insertTransaction(trx, { ...row, state: 'failed', step: 'done', failure_code: why.code, failure_detail: why.detail, finalized_at: now });
+  const inserted = await insertTransaction(trx, {
+    ...row,
+    state: 'failed',
+    step: 'done',
+    failure_code: why.code,
+    failure_detail: why.detail,
+    finalized_at: now,
+  });
   await addEvent(trx, inserted.seq, now, 'created', { type: row.type, sale: row.sale_client_id ?? undefined });
   await addEvent(trx, inserted.seq, now, 'state_changed', { from: 'pending', to: 'failed', failure_code: why.code, failure_detail: why.detail });
   return inserted;
 }
 
-async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, voidWindowMs: number, now: number): Promise<TransactionRow> {
+async function insertVoid(
+  deps: CoreDeps,
+  trx: Transaction<Database>,
+  base: NewTransaction,
+  saleId: string,
+  voidWindowMs: number,
+  now: number,
+): Promise<TransactionRow> {
   const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, base.mode, saleId);
   const row: NewTransaction = { ...base, sale_client_id: saleId };
   if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
@@ -195,7 +236,14 @@ async function insertVoid(deps: CoreDeps, trx: Transaction<Database>, base: NewT
   return inserted;
 }
 
-async function insertRefund(deps: CoreDeps, trx: Transaction<Database>, base: NewTransaction, saleId: string, amount: number, now: number): Promise<TransactionRow> {
+async function insertRefund(
+  deps: CoreDeps,
+  trx: Transaction<Database>,
+  base: NewTransaction,
+  saleId: string,
+  amount: number,
+  now: number,
+): Promise<TransactionRow> {
   const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, base.mode, saleId);
   const row: NewTransaction = { ...base, amount, sale_client_id: saleId };
   if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));

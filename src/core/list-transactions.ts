@@ -25,7 +25,12 @@ export function decodeCursor(cursor: string): number | null {
 }
 
 /** One merchant's POS transactions in one mode (a key never lists the other mode's). */
-export async function listTransactions(db: Kysely<Database>, merchantId: string, mode: KeyMode, filters: ListFilters): Promise<{ rows: TransactionRow[]; nextCursor: string | null }> {
+export async function listTransactions(
+  db: Kysely<Database>,
+  merchantId: string,
+  mode: KeyMode,
+  filters: ListFilters,
+): Promise<{ rows: TransactionRow[]; nextCursor: string | null }> {
   let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('mode', '=', mode).where('channel', '=', 'pos');
   if (filters.type) query = query.where('type', '=', filters.type);
   if (filters.state) query = query.where('state', '=', filters.state);
@@ -35,7 +40,10 @@ export async function listTransactions(db: Kysely<Database>, merchantId: string,
   if (filters.createdLt !== null) query = query.where('created_at', '<', filters.createdLt);
   const afterSeq = filters.after === null ? null : decodeCursor(filters.after);
   if (afterSeq !== null) query = query.where('seq', '<', afterSeq);
-  const rows = await query.orderBy('seq', 'desc').limit(filters.size + 1).execute();
+  const rows = await query
+    .orderBy('seq', 'desc')
+    .limit(filters.size + 1)
+    .execute();
   const page = rows.slice(0, filters.size);
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > filters.size && last ? encodeCursor(last.seq) : null };

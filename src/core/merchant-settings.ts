@@ -61,7 +61,8 @@ function timeZoneProblem(zone: string): Problem | null {
 /** Known codes, without repeats, or the unknown ones. */
 export function checkGatewayCodes(codes: readonly string[]): Checked<string[]> {
   const unknown = codes.filter((code) => !gatewayProfile(code) && !paymentMethod(code));
-  if (unknown.length > 0) return { ok: false, problems: [problem('gateways', 'unknown_codes', { value: unknown.join(', '), known: allGatewayCodes().join(', ') })] };
+  if (unknown.length > 0)
+    return { ok: false, problems: [problem('gateways', 'unknown_codes', { value: unknown.join(', '), known: allGatewayCodes().join(', ') })] };
   return { ok: true, value: [...new Set(codes)] };
 }
 
@@ -86,7 +87,11 @@ export function checkNewMerchant(input: { name: string; timezone: string; gatewa
  * never stored in clear.
  */
 export async function createMerchantWithTestKey(
-  db: Db, secrets: SecretBox, input: NewMerchant, now: number, within?: (trx: Db, created: { merchant: Merchant; keyId: string }) => Promise<void>,
+  db: Db,
+  secrets: SecretBox,
+  input: NewMerchant,
+  now: number,
+  within?: (trx: Db, created: { merchant: Merchant; keyId: string }) => Promise<void>,
 ): Promise<{ merchant: Merchant; keyId: string; apiKey: string }> {
   return db.transaction().execute(async (trx) => {
     const merchant = await createMerchant(trx, { ...input, now });
@@ -108,7 +113,12 @@ export function parseOneDuration(text: string): number | null {
 
 /** The shortest exact way to write a duration the parser reads back: 900000 → 15m. */
 export function formatDuration(ms: number): string {
-  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ];
   const unit = units.find(([, size]) => ms > 0 && ms % size === 0);
   return unit ? `${ms / unit[1]}${unit[0]}` : String(ms);
 }
@@ -138,7 +148,10 @@ export function checkSettings(input: SettingsInput): Checked<SettingsChanges> {
     if (bad) problems.push(bad);
     else changes.timezone = input.timezone;
   }
-  const durations = [['void_window', input.voidWindow, 'void_window_ms'], ['cancel_window', input.cancelWindow, 'cancel_window_ms']] as const;
+  const durations = [
+    ['void_window', input.voidWindow, 'void_window_ms'],
+    ['cancel_window', input.cancelWindow, 'cancel_window_ms'],
+  ] as const;
   for (const [field, text, column] of durations) {
     if (text === undefined) continue;
     const ms = parseOneDuration(text);
@@ -156,8 +169,11 @@ export type SettingsDiff = Partial<Record<keyof SettingsChanges, { from: string 
 
 /** Writes the settings that differ from the stored ones; answers them, old → new (empty when nothing changed). */
 export async function applySettings(db: Db, merchantId: string, changes: SettingsChanges): Promise<SettingsDiff> {
-  const current = await db.selectFrom('merchants').select(['timezone', 'void_window_ms', 'cancel_window_ms', 'refund_balance_exempt'])
-    .where('id', '=', merchantId).executeTakeFirstOrThrow();
+  const current = await db
+    .selectFrom('merchants')
+    .select(['timezone', 'void_window_ms', 'cancel_window_ms', 'refund_balance_exempt'])
+    .where('id', '=', merchantId)
+    .executeTakeFirstOrThrow();
   const diff: SettingsDiff = {};
   const update: SettingsChanges = {};
   for (const column of Object.keys(changes) as (keyof SettingsChanges)[]) {

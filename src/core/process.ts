@@ -96,8 +96,12 @@ export async function processJob(workerDeps: CoreDeps, job: Job, handlers?: JobH
     }
     const conflict = error instanceof VersionConflict;
     if (!conflict) deps.log.error({ err: error, job: job.id }, 'job step failed; will retry');
-    await commit(deps, job, async (trx, now) => (conflict ? { runAt: now } : retryFailedStep(deps, trx, job, now, error)), conflict ? null : String(error))
-      .catch((e: unknown) => deps.log.error({ err: e, job: job.id }, 'could not reschedule job; its lease will expire'));
+    await commit(
+      deps,
+      job,
+      async (trx, now) => (conflict ? { runAt: now } : retryFailedStep(deps, trx, job, now, error)),
+      conflict ? null : String(error),
+    ).catch((e: unknown) => deps.log.error({ err: e, job: job.id }, 'could not reschedule job; its lease will expire'));
   } finally {
     for (const seq of changed) deps.notifier.transactionChanged(seq);
   }
@@ -117,7 +121,12 @@ async function retryFailedStep(deps: CoreDeps, trx: Transaction<Database>, job: 
 }
 
 /** Runs `write` and the job's reschedule/finish in one database transaction. */
-export async function commit(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<Next>, error: string | null = null): Promise<void> {
+export async function commit(
+  deps: CoreDeps,
+  job: Job,
+  write: (trx: Transaction<Database>, now: number) => Promise<Next>,
+  error: string | null = null,
+): Promise<void> {
   await transact(deps, async (trx) => {
     const now = deps.clock.now();
     const next = await write(trx, now);
@@ -136,11 +145,18 @@ export async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<
 }
 
 /** `commit` after a provider call: the call's attempt is written with the step's decision, or alone if that fails. */
-export async function commitCall(deps: CoreDeps, job: Job, call: ProviderCall, write: (trx: Transaction<Database>, now: number) => Promise<Next>): Promise<void> {
-  await keepingAttempt(deps, call, (writeAttempt) => commit(deps, job, async (trx, now) => {
-    await writeAttempt(trx, now);
-    return write(trx, now);
-  }));
+export async function commitCall(
+  deps: CoreDeps,
+  job: Job,
+  call: ProviderCall,
+  write: (trx: Transaction<Database>, now: number) => Promise<Next>,
+): Promise<void> {
+  await keepingAttempt(deps, call, (writeAttempt) =>
+    commit(deps, job, async (trx, now) => {
+      await writeAttempt(trx, now);
+      return write(trx, now);
+    }),
+  );
 }
 
 /** What the earlier attempts of these transactions left for the adapter's next call. */
@@ -155,7 +171,10 @@ export function providerCalled<T extends { readonly kind: string }>(deps: CoreDe
   const { trace, outcome } = traced;
   deps.metrics.providerCall(trace, outcome.kind);
   if (!options.quiet) {
-    deps.log.info({ provider: trace.provider, call: trace.call, outcome: outcome.kind, latencyMs: trace.latencyMs, httpStatus: trace.httpStatus, code: trace.code }, 'provider call');
+    deps.log.info(
+      { provider: trace.provider, call: trace.call, outcome: outcome.kind, latencyMs: trace.latencyMs, httpStatus: trace.httpStatus, code: trace.code },
+      'provider call',
+    );
   }
   return traced;
 }
@@ -201,14 +220,18 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
         });
       }
       const sent = await record(deps, job, (trx, now) =>
-        updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }));
+        updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }),
+      );
       if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
-      const traced = providerCalled(deps, await adapter.pay({
-        orderNo: orderNo(sent),
-        money: moneyOf(sent),
-        authCode: deps.secrets.decrypt(sent.auth_code_sealed),
-        description: sent.description ?? '',
-      }));
+      const traced = providerCalled(
+        deps,
+        await adapter.pay({
+          orderNo: orderNo(sent),
+          money: moneyOf(sent),
+          authCode: deps.secrets.decrypt(sent.auth_code_sealed),
+          description: sent.description ?? '',
+        }),
+      );
       const { outcome } = traced;
       // The auth code is never part of the summary.
       const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) });
@@ -389,9 +412,15 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
   const poll = rules.pollIntervalMs;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`refund ${row.seq} has no sale`);
-  const siblings = await deps.store.db.selectFrom('transactions').selectAll()
-    .where('sale_seq', '=', sale.seq).where('type', 'in', ['refund', 'cancel']).where('seq', '!=', row.seq).where('step', '!=', 'await_sale')
-    .orderBy('seq').execute();
+  const siblings = await deps.store.db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('sale_seq', '=', sale.seq)
+    .where('type', 'in', ['refund', 'cancel'])
+    .where('seq', '!=', row.seq)
+    .where('step', '!=', 'await_sale')
+    .orderBy('seq')
+    .execute();
   if (siblings.some((refund) => refund.state === 'pending' && refund.seq < row.seq)) {
     // One refund of a sale at a time, oldest first: providers without refund keys can then tell them apart.
     // The older one may take long (it may need attention), so the wait grows like a retry's.

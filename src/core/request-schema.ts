@@ -69,7 +69,16 @@ function fieldOrder(schema: TSchema, prefix = '', order: string[] = []): string[
 // allErrors: every problem of a request at once. verbose: each error names the schema object it comes from (its messages).
 // No coercion, defaults or removal: the data is checked as the route will read it, never changed.
 // unicode:false counts string length in UTF-16 units, as JavaScript's `.length` does.
-const OPTIONS: Options = { strict: true, allowUnionTypes: true, allErrors: true, verbose: true, unicode: false, useDefaults: false, removeAdditional: false, coerceTypes: false };
+const OPTIONS: Options = {
+  strict: true,
+  allowUnionTypes: true,
+  allErrors: true,
+  verbose: true,
+  unicode: false,
+  useDefaults: false,
+  removeAdditional: false,
+  coerceTypes: false,
+};
 /** ajv's console logger, without its notice that `unicode` is deprecated (still honoured by ajv 8). */
 const logger = {
   log: console.log,
@@ -95,9 +104,8 @@ export function compileRequest(schema: TSchema): Check {
       const missing = (error.params as { missingProperty?: unknown }).missingProperty;
       const pointer = typeof missing === 'string' ? `${error.instancePath}/${escape(missing)}` : error.instancePath;
       // A missing field's messages are on the field's schema; any other error's on the schema that refused.
-      const fieldSchema = typeof missing === 'string'
-        ? (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties?.[missing]
-        : error.parentSchema;
+      const fieldSchema =
+        typeof missing === 'string' ? (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties?.[missing] : error.parentSchema;
       // The first error of a field speaks for it (ajv checks `type` before the type's own rules).
       if (!byField.has(pointer)) byField.set(pointer, { pointer, keyword: error.keyword, value: valueAt(data, pointer), schema: fieldSchema, error });
     }

@@ -9,7 +9,15 @@
 import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import { CLIENT_ID_PATTERN } from '../domain/ids.js';
 import { type ErrorItem, attributeError } from '../domain/errors.js';
-import { AMOUNT_CEILING, type CurrencyCode, DEFAULT_MAX_AMOUNT_MAJOR, isCurrencyCode, knownCurrencies, maxAmount, maxAmountAnyCurrency, toMajorUnitString } from '../domain/money.js';
+import {
+  AMOUNT_CEILING,
+  type CurrencyCode,
+  DEFAULT_MAX_AMOUNT_MAJOR,
+  knownCurrencies,
+  maxAmount,
+  maxAmountAnyCurrency,
+  toMajorUnitString,
+} from '../domain/money.js';
 import { type Check, type FieldRefusal, compileRequest, messageFor, says } from './request-schema.js';
 import { gatewayCodes } from '../providers/registry.js';
 
@@ -40,10 +48,12 @@ function requiredText(name: string, maxLength: number, options: { description: s
 
 /** A text attribute that may be absent or null. */
 function optionalText(name: string, description: string) {
-  return Type.Optional(says(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: MAX_TEXT, description }), {
-    type: (value) => `\`${name}\` must be a string, got ${describe(value)}`,
-    default: (value) => `\`${name}\` must be at most ${MAX_TEXT} characters, got ${String(value).length}`,
-  }));
+  return Type.Optional(
+    says(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: MAX_TEXT, description }), {
+      type: (value) => `\`${name}\` must be a string, got ${describe(value)}`,
+      default: (value) => `\`${name}\` must be at most ${MAX_TEXT} characters, got ${String(value).length}`,
+    }),
+  );
 }
 
 /** The id of a sale, as a void or refund names it. */
@@ -58,17 +68,24 @@ function saleReference(description: string) {
 }
 
 // The schema bounds what any setting allows; the maximum per currency is checked beside it (it depends on the sale's currency and the server's setting).
-const amount = () => says(Type.Integer({
-  minimum: 1, maximum: AMOUNT_CEILING,
-  description: "A positive integer in the currency's smallest unit (100 = $1.00; 100 = ¥100 in a 0-decimal currency), at most the maximum per transaction: "
-    + `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one `
-    + "(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction). A refund is held to its sale's currency's maximum.",
-}), {
-  required: '`amount` is required',
-  type: (value) => (value === null ? '`amount` is required' : positiveAmount(value)),
-  default: positiveAmount,
-});
-const positiveAmount = (value: unknown) => `\`amount\` must be a positive integer in the currency's smallest unit (e.g. 100 for $1.00), got ${JSON.stringify(value)}`;
+const amount = () =>
+  says(
+    Type.Integer({
+      minimum: 1,
+      maximum: AMOUNT_CEILING,
+      description:
+        "A positive integer in the currency's smallest unit (100 = $1.00; 100 = ¥100 in a 0-decimal currency), at most the maximum per transaction: " +
+        `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one ` +
+        "(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction). A refund is held to its sale's currency's maximum.",
+    }),
+    {
+      required: '`amount` is required',
+      type: (value) => (value === null ? '`amount` is required' : positiveAmount(value)),
+      default: positiveAmount,
+    },
+  );
+const positiveAmount = (value: unknown) =>
+  `\`amount\` must be a positive integer in the currency's smallest unit (e.g. 100 for $1.00), got ${JSON.stringify(value)}`;
 
 const tags = {
   pos_id: optionalText('pos_id', 'A unique identifier of the POS system.'),
@@ -81,14 +98,26 @@ const currencyRefused = (value: unknown) => `\`currency\` must be a three-letter
 
 // Attributes in the order their problems are reported.
 const SALE_ATTRIBUTES = Type.Object({
-  payment_gateway: requiredText('payment_gateway', MAX_GATEWAY_LENGTH, { description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.` }),
-  payment_auth_key: requiredText('payment_auth_key', MAX_AUTH_KEY_LENGTH, { writeOnly: true, description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged." }),
-  amount: amount(),
-  currency: says(Type.Unsafe<CurrencyCode>({ type: 'string', enum: knownCurrencies(), description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.' }), {
-    required: '`currency` is required',
-    type: (value) => (value === null ? '`currency` is required' : currencyRefused(value)),
-    default: currencyRefused,
+  payment_gateway: requiredText('payment_gateway', MAX_GATEWAY_LENGTH, {
+    description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.`,
   }),
+  payment_auth_key: requiredText('payment_auth_key', MAX_AUTH_KEY_LENGTH, {
+    writeOnly: true,
+    description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged.",
+  }),
+  amount: amount(),
+  currency: says(
+    Type.Unsafe<CurrencyCode>({
+      type: 'string',
+      enum: knownCurrencies(),
+      description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.',
+    }),
+    {
+      required: '`currency` is required',
+      type: (value) => (value === null ? '`currency` is required' : currencyRefused(value)),
+      default: currencyRefused,
+    },
+  ),
   description: requiredText('description', MAX_TEXT, { description: 'A free-form description of the transaction.' }),
   ...tags,
 });
@@ -111,17 +140,33 @@ type RequestType = (typeof TYPES)[number];
 
 /** `{"data":{"id","type","attributes"}}`. */
 function request<T extends TSchema, A extends TSchema>(type: T, attributes: A, options: { $id?: string; description?: string; examples?: unknown[] } = {}) {
-  return says(Type.Object({
-    data: says(Type.Object({
-      id: says(Type.String({ pattern: CLIENT_ID_PATTERN.source, description: 'An identifier of the transaction, unique to the merchant: 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:`, `-`. Re-sending the same id with the same body is a safe retry.' }), {
-        required: '`id` is required and must be a string, got a undefined',
-        type: (value) => `\`id\` is required and must be a string, got ${describe(value)}`,
-        default: `\`id\` must be ${ID_RULE}`,
-      }),
-      type: says(type, { default: `\`type\` must be one of ${TYPES.join(', ')}` }),
-      attributes: says(attributes, { default: '`attributes` is required and must be an object' }),
-    }), { default: '`data` is required and must be an object' }),
-  }, options), { default: 'The body must be a JSON object with a `data` member' });
+  return says(
+    Type.Object(
+      {
+        data: says(
+          Type.Object({
+            id: says(
+              Type.String({
+                pattern: CLIENT_ID_PATTERN.source,
+                description:
+                  'An identifier of the transaction, unique to the merchant: 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:`, `-`. Re-sending the same id with the same body is a safe retry.',
+              }),
+              {
+                required: '`id` is required and must be a string, got a undefined',
+                type: (value) => `\`id\` is required and must be a string, got ${describe(value)}`,
+                default: `\`id\` must be ${ID_RULE}`,
+              },
+            ),
+            type: says(type, { default: `\`type\` must be one of ${TYPES.join(', ')}` }),
+            attributes: says(attributes, { default: '`attributes` is required and must be an object' }),
+          }),
+          { default: '`data` is required and must be an object' },
+        ),
+      },
+      options,
+    ),
+    { default: 'The body must be a JSON object with a `data` member' },
+  );
 }
 const example = (type: RequestType, attributes: object) => [{ data: { id: 'ee96aaf7-9ec7-4baf-bf88-c0f77db672e0', type, attributes } }];
 
@@ -129,7 +174,14 @@ const example = (type: RequestType, attributes: object) => [{ data: { id: 'ee96a
 export const SALE_REQUEST = request(Type.Literal('sale'), SALE_ATTRIBUTES, {
   $id: 'SaleRequest',
   description: 'Charges the customer whose payment code the cashier scanned.',
-  examples: example('sale', { payment_gateway: 'linepay_th_domestic', payment_auth_key: '081149423436', amount: 10000, currency: 'THB', description: 'Item 246', pos_id: 'POS123' }),
+  examples: example('sale', {
+    payment_gateway: 'linepay_th_domestic',
+    payment_auth_key: '081149423436',
+    amount: 10000,
+    currency: 'THB',
+    description: 'Item 246',
+    pos_id: 'POS123',
+  }),
 });
 export const VOID_REQUEST = request(Type.Literal('void'), VOID_ATTRIBUTES, {
   $id: 'VoidRequest',
@@ -149,9 +201,7 @@ type Present<T> = { readonly [K in keyof T]-?: undefined extends T[K] ? Exclude<
 type Validated<S extends TSchema, T extends RequestType> = { readonly type: T; readonly id: string; readonly attributes: Present<Static<S>> };
 
 export type TransactionRequest =
-  | Validated<typeof SALE_ATTRIBUTES, 'sale'>
-  | Validated<typeof VOID_ATTRIBUTES, 'void'>
-  | Validated<typeof REFUND_ATTRIBUTES, 'refund'>;
+  Validated<typeof SALE_ATTRIBUTES, 'sale'> | Validated<typeof VOID_ATTRIBUTES, 'void'> | Validated<typeof REFUND_ATTRIBUTES, 'refund'>;
 export type CommonAttributes = Pick<Present<Static<typeof VOID_ATTRIBUTES>>, 'description' | 'pos_id' | 'mch_level_1' | 'mch_level_2' | 'mch_level_3'>;
 
 const CHECKS: Record<RequestType | 'any', { check: Check; attributes: TObject }> = {
@@ -168,10 +218,14 @@ const CHECKS: Record<RequestType | 'any', { check: Check; attributes: TObject }>
 export function amountOverMaximum(amount: number, currency: CurrencyCode | null, maxAmountMajor: number): string | null {
   if (currency) {
     const max = maxAmount(currency, maxAmountMajor);
-    return amount <= max ? null : `\`amount\` must be at most ${toMajorUnitString({ amount: max, currency })} ${currency} (${max} in the smallest unit), got ${amount}`;
+    return amount <= max
+      ? null
+      : `\`amount\` must be at most ${toMajorUnitString({ amount: max, currency })} ${currency} (${max} in the smallest unit), got ${amount}`;
   }
   const max = maxAmountAnyCurrency(maxAmountMajor);
-  return amount <= max ? null : `\`amount\` must be at most ${maxAmountMajor} major units and their fraction (${max} in the smallest unit of a 3-decimal currency), got ${amount}`;
+  return amount <= max
+    ? null
+    : `\`amount\` must be at most ${maxAmountMajor} major units and their fraction (${max} in the smallest unit of a 3-decimal currency), got ${amount}`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -180,7 +234,10 @@ const typeOf = (body: unknown): RequestType | 'any' => {
   return (TYPES as readonly unknown[]).includes(type) ? (type as RequestType) : 'any';
 };
 
-export function validateTransactionRequest(body: unknown, maxAmountMajor = DEFAULT_MAX_AMOUNT_MAJOR): { ok: true; request: TransactionRequest } | { ok: false; errors: ErrorItem[] } {
+export function validateTransactionRequest(
+  body: unknown,
+  maxAmountMajor = DEFAULT_MAX_AMOUNT_MAJOR,
+): { ok: true; request: TransactionRequest } | { ok: false; errors: ErrorItem[] } {
   const type = typeOf(body);
   const { check, attributes } = CHECKS[type];
   const refusals = check(body);
@@ -204,7 +261,18 @@ export function validateTransactionRequest(body: unknown, maxAmountMajor = DEFAU
   return { ok: true, request: { type, id, attributes: present } as TransactionRequest };
 }
 const COMMON_NAMES = ['description', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3'] as const;
-const BEFORE_MAXIMUM = new Set(['', '/data', '/data/id', '/data/type', A, `${A}/payment_gateway`, `${A}/payment_auth_key`, `${A}/amount`, `${A}/currency`, `${A}/sale`]);
+const BEFORE_MAXIMUM = new Set([
+  '',
+  '/data',
+  '/data/id',
+  '/data/type',
+  A,
+  `${A}/payment_gateway`,
+  `${A}/payment_auth_key`,
+  `${A}/amount`,
+  `${A}/currency`,
+  `${A}/sale`,
+]);
 
 /** Canonical JSON (sorted keys) of a request, for telling retries from conflicts. */
 export function canonicalJson(value: unknown): string {
@@ -217,4 +285,3 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value);
 }
-

@@ -94,7 +94,8 @@ const note = (ctx: DashContext, verb: string, reason: string | undefined): strin
   (reason?.trim() || `${verb} from the dashboard by ${ctx.user.email}`).slice(0, MAX_TEXT);
 
 /** Two entries, written by the core operation's transaction: on the payment (what was asked, and the new transaction) and on the new one (who created it). */
-const recordCreated = (deps: CoreDeps, ctx: DashContext, payment: TransactionRow, action: string) =>
+const recordCreated =
+  (deps: CoreDeps, ctx: DashContext, payment: TransactionRow, action: string) =>
   async (trx: Transaction<Database>, created: TransactionRow): Promise<void> => {
     const now = deps.clock.now();
     const entry = { userId: ctx.user.id, merchantId: payment.merchant_id, action };
@@ -104,7 +105,13 @@ const recordCreated = (deps: CoreDeps, ctx: DashContext, payment: TransactionRow
 
 async function finish(deps: CoreDeps, ctx: DashContext, created: TransactionRow, done: string): Promise<ActionOutcome> {
   if (created.state === 'failed') {
-    return { ok: false, message: words(ctx.lang, 'failedAtOnce', { type: common(ctx.lang, `type_${created.type}`), detail: created.failure_detail ?? created.failure_code ?? '' }) };
+    return {
+      ok: false,
+      message: words(ctx.lang, 'failedAtOnce', {
+        type: common(ctx.lang, `type_${created.type}`),
+        detail: created.failure_detail ?? created.failure_code ?? '',
+      }),
+    };
   }
   const final = await waitUntilFinal(deps, created, SETTLE_MS);
   return { ok: true, location: `/dashboard/transactions/${final.ref}?done=${done}` };
@@ -117,13 +124,28 @@ async function posAction(deps: CoreDeps, ctx: DashContext, facts: Facts, type: '
   const audited = recordCreated(deps, ctx, sale, `${type}.requested`);
   let result;
   try {
-    result = type === 'void'
-      ? await createTransaction(deps, { merchant, mode: sale.mode }, {
-        type: 'void', id, attributes: { ...blank, sale: sale.client_id, description: note(ctx, 'Voided', undefined) },
-      }, audited)
-      : await createTransaction(deps, { merchant, mode: sale.mode }, {
-        type: 'refund', id, attributes: { ...blank, sale: sale.client_id, amount: input.amount ?? 0, description: note(ctx, 'Refunded', input.reason) },
-      }, audited);
+    result =
+      type === 'void'
+        ? await createTransaction(
+            deps,
+            { merchant, mode: sale.mode },
+            {
+              type: 'void',
+              id,
+              attributes: { ...blank, sale: sale.client_id, description: note(ctx, 'Voided', undefined) },
+            },
+            audited,
+          )
+        : await createTransaction(
+            deps,
+            { merchant, mode: sale.mode },
+            {
+              type: 'refund',
+              id,
+              attributes: { ...blank, sale: sale.client_id, amount: input.amount ?? 0, description: note(ctx, 'Refunded', input.reason) },
+            },
+            audited,
+          );
   } catch (error) {
     // The same form posted again with other values: its id is taken.
     if (error instanceof ApiError && error.status === 409) return { ok: false, message: words(ctx.lang, 'conflict') };
@@ -137,8 +159,12 @@ async function chopRefund(deps: CoreDeps, ctx: DashContext, facts: Facts, input:
   const currency = currencyOf(charge);
   if (!currency) return { ok: false, message: words(ctx.lang, 'not_notApplicable') };
   const ref = DASH_ID.exec(input.clientId ?? '')?.[2];
-  const decision = await requestRefund(deps, { merchant, mode: charge.mode }, { charge: { id: charge.ref }, amount: input.amount ?? 0, currency, reason: note(ctx, 'Refunded', input.reason) },
-    { ...(ref ? { ref } : {}), within: recordCreated(deps, ctx, charge, 'refund.requested') });
+  const decision = await requestRefund(
+    deps,
+    { merchant, mode: charge.mode },
+    { charge: { id: charge.ref }, amount: input.amount ?? 0, currency, reason: note(ctx, 'Refunded', input.reason) },
+    { ...(ref ? { ref } : {}), within: recordCreated(deps, ctx, charge, 'refund.requested') },
+  );
   if (!decision) return { ok: false, message: words(ctx.lang, 'not_notApplicable') };
   if (!decision.ok) {
     const status = decision.status;
@@ -148,10 +174,14 @@ async function chopRefund(deps: CoreDeps, ctx: DashContext, facts: Facts, input:
         const fresh = await loadFacts(deps, charge, merchant);
         return { ok: false, message: words(ctx.lang, 'amountTooMuch', { left: amountText(leftToRefund(fresh), currency) }) };
       }
-      case REFUND_REFUSALS.currency.code: return { ok: false, message: words(ctx.lang, 'chopCurrency', { status }) };
-      case REFUND_REFUSALS.balance.code: return { ok: false, message: words(ctx.lang, 'chopBalance', { status }) };
-      case REFUND_REFUSALS.window.code: return { ok: false, message: words(ctx.lang, 'chopWindow', { status }) };
-      default: return { ok: false, message: words(ctx.lang, 'refusedWithReason', { status }) };
+      case REFUND_REFUSALS.currency.code:
+        return { ok: false, message: words(ctx.lang, 'chopCurrency', { status }) };
+      case REFUND_REFUSALS.balance.code:
+        return { ok: false, message: words(ctx.lang, 'chopBalance', { status }) };
+      case REFUND_REFUSALS.window.code:
+        return { ok: false, message: words(ctx.lang, 'chopWindow', { status }) };
+      default:
+        return { ok: false, message: words(ctx.lang, 'refusedWithReason', { status }) };
     }
   }
   return finish(deps, ctx, decision.refund, 'refund');
@@ -165,8 +195,12 @@ const CANCEL_REFUSALS: Readonly<Record<string, Parameters<typeof words>[1]>> = {
 
 async function chopCancel(deps: CoreDeps, ctx: DashContext, facts: Facts, input: ActionInput): Promise<ActionOutcome> {
   const { row: charge, merchant } = facts;
-  const decision = await requestCancel(deps, { merchant, mode: charge.mode }, { charge: { id: charge.ref }, reason: note(ctx, 'Cancelled', input.reason) },
-    { within: recordCreated(deps, ctx, charge, 'cancel.requested') });
+  const decision = await requestCancel(
+    deps,
+    { merchant, mode: charge.mode },
+    { charge: { id: charge.ref }, reason: note(ctx, 'Cancelled', input.reason) },
+    { within: recordCreated(deps, ctx, charge, 'cancel.requested') },
+  );
   if (!decision) return { ok: false, message: words(ctx.lang, 'not_notApplicable') };
   if (!decision.ok) {
     const known = CANCEL_REFUSALS[decision.status];
@@ -180,7 +214,8 @@ async function chopCancel(deps: CoreDeps, ctx: DashContext, facts: Facts, input:
 async function resend(deps: CoreDeps, ctx: DashContext, facts: Facts): Promise<ActionOutcome> {
   const { row: charge } = facts;
   const id = await resendIpn(deps, charge, (trx, notification) =>
-    audit(trx, { userId: ctx.user.id, merchantId: charge.merchant_id, action: 'ipn.resent', target: charge.ref, detail: { notification } }, deps.clock.now()));
+    audit(trx, { userId: ctx.user.id, merchantId: charge.merchant_id, action: 'ipn.resent', target: charge.ref, detail: { notification } }, deps.clock.now()),
+  );
   if (id === null) return { ok: false, message: words(ctx.lang, 'not_noIpnUrl') };
   return { ok: true, location: `/dashboard/transactions/${charge.ref}?done=ipn` };
 }

@@ -51,17 +51,21 @@ export async function loadFacts(deps: CoreDeps, row: TransactionRow, known?: Mer
   const merchant = known?.id === row.merchant_id ? known : await findMerchant(db, row.merchant_id);
   if (!merchant) throw new Error(`transaction ${row.ref} has no merchant ${row.merchant_id}`);
   const children = isPayment(row) ? await db.selectFrom('transactions').selectAll().where('sale_seq', '=', row.seq).orderBy('seq').execute() : [];
-  const parent = !isPayment(row) && row.sale_seq !== null
-    ? await db.selectFrom('transactions').selectAll().where('seq', '=', row.sale_seq).where('merchant_id', '=', row.merchant_id).executeTakeFirst()
-    : undefined;
+  const parent =
+    !isPayment(row) && row.sale_seq !== null
+      ? await db.selectFrom('transactions').selectAll().where('seq', '=', row.sale_seq).where('merchant_id', '=', row.merchant_id).executeTakeFirst()
+      : undefined;
   return { row, merchant, children, parent };
 }
 
 export async function loadDetail(deps: CoreDeps, row: TransactionRow, known?: Merchant | null): Promise<DetailData> {
   const { db } = deps.store;
   const facts = await loadFacts(deps, row, known);
-  const events = (await db.selectFrom('transaction_events').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute())
-    .map((e) => ({ at: Number(e.at), kind: e.kind, data: parseData(e.data) }));
+  const events = (await db.selectFrom('transaction_events').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute()).map((e) => ({
+    at: Number(e.at),
+    kind: e.kind,
+    data: parseData(e.data),
+  }));
   // Provider calls are attempts, not events: both go on one timeline, by time (stable, so events stay in order).
   const timeline = [...events, ...(await listAttempts(db, row.seq)).map(attemptEvent)].sort((a, b) => a.at - b.at);
   return {
@@ -78,9 +82,18 @@ function attemptEvent(attempt: AttemptRow): TimelineEvent {
     at: Number(attempt.at),
     kind: 'provider_attempt',
     data: {
-      provider: attempt.provider, call: attempt.call, outcome: attempt.outcome, code: attempt.code, message: attempt.message,
-      httpStatus: attempt.http_status, latencyMs: Number(attempt.latency_ms), repeatCount: Number(attempt.repeat_count), lastAt: Number(attempt.last_at),
-      request: attempt.request_summary, response: parseData(attempt.response_summary ?? '{}'), providerData: parseData(attempt.provider_data),
+      provider: attempt.provider,
+      call: attempt.call,
+      outcome: attempt.outcome,
+      code: attempt.code,
+      message: attempt.message,
+      httpStatus: attempt.http_status,
+      latencyMs: Number(attempt.latency_ms),
+      repeatCount: Number(attempt.repeat_count),
+      lastAt: Number(attempt.last_at),
+      request: attempt.request_summary,
+      response: parseData(attempt.response_summary ?? '{}'),
+      providerData: parseData(attempt.provider_data),
     },
   };
 }
@@ -125,8 +138,19 @@ export const ACTIONS = ['refund', 'void', 'cancel', 'resend'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export type Refusal =
-  | 'notApplicable' | 'voided' | 'failedSale' | 'voidWindow' | 'hasRefunds' | 'notSucceeded' | 'refundWindow' | 'nothingLeft'
-  | 'notCancellable' | 'cancelWindow' | 'notFinal' | 'noIpnUrl' | 'gatewayGone';
+  | 'notApplicable'
+  | 'voided'
+  | 'failedSale'
+  | 'voidWindow'
+  | 'hasRefunds'
+  | 'notSucceeded'
+  | 'refundWindow'
+  | 'nothingLeft'
+  | 'notCancellable'
+  | 'cancelWindow'
+  | 'notFinal'
+  | 'noIpnUrl'
+  | 'gatewayGone';
 
 /** Why `action` cannot apply to the row now, or null when it can. */
 export function refusalOf(action: Action, facts: Facts, now: number): Refusal | null {

@@ -18,14 +18,30 @@ export interface MerchantSummary {
 
 /** Every merchant, newest first, with the number of enabled gateways and of transactions of `mode` since its own midnight. */
 export async function listMerchants(db: Db, mode: KeyMode, now: number): Promise<MerchantSummary[]> {
-  const merchants = await db.selectFrom('merchants').select(['id', 'name', 'timezone', 'created_at']).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-  const gatewayCounts = await db.selectFrom('merchant_gateways').select(['merchant_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('merchant_id').execute();
+  const merchants = await db
+    .selectFrom('merchants')
+    .select(['id', 'name', 'timezone', 'created_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  const gatewayCounts = await db
+    .selectFrom('merchant_gateways')
+    .select(['merchant_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('merchant_id')
+    .execute();
   const gateways = new Map(gatewayCounts.map((row) => [row.merchant_id, Number(row.n)]));
-  return Promise.all(merchants.map(async (m) => {
-    const today = await db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('merchant_id', '=', m.id).where('mode', '=', mode).where('created_at', '>=', startOfDay(m.timezone, now)).executeTakeFirstOrThrow();
-    return { id: m.id, name: m.name, timezone: m.timezone, createdAt: Number(m.created_at), gateways: gateways.get(m.id) ?? 0, today: Number(today.n) };
-  }));
+  return Promise.all(
+    merchants.map(async (m) => {
+      const today = await db
+        .selectFrom('transactions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('merchant_id', '=', m.id)
+        .where('mode', '=', mode)
+        .where('created_at', '>=', startOfDay(m.timezone, now))
+        .executeTakeFirstOrThrow();
+      return { id: m.id, name: m.name, timezone: m.timezone, createdAt: Number(m.created_at), gateways: gateways.get(m.id) ?? 0, today: Number(today.n) };
+    }),
+  );
 }
 
 export interface MerchantUser {
@@ -59,15 +75,23 @@ export async function merchantDetail(db: Db, id: string, mode: KeyMode): Promise
   const credentials = await db.selectFrom('provider_credentials').select(['provider', 'updated_at']).where('merchant_id', '=', id).execute();
   const users = await db.selectFrom('users').select(['email', 'role', 'last_sign_in_at']).where('merchant_id', '=', id).orderBy('created_at').execute();
   // An entry's mode is its target transaction's (entries on keys and settings have none).
-  const activity = await db.selectFrom('audit_log').leftJoin('users', 'users.id', 'audit_log.user_id')
+  const activity = await db
+    .selectFrom('audit_log')
+    .leftJoin('users', 'users.id', 'audit_log.user_id')
     .leftJoin('transactions', (join) => join.onRef('transactions.ref', '=', 'audit_log.target').onRef('transactions.merchant_id', '=', 'audit_log.merchant_id'))
     .select(['audit_log.at', 'audit_log.action', 'audit_log.detail', 'users.email'])
-    .where('audit_log.merchant_id', '=', id).where((eb) => eb.or([eb('transactions.mode', 'is', null), eb('transactions.mode', '=', mode)])).orderBy('audit_log.id', 'desc').limit(ACTIVITY_LIMIT).execute();
+    .where('audit_log.merchant_id', '=', id)
+    .where((eb) => eb.or([eb('transactions.mode', 'is', null), eb('transactions.mode', '=', mode)]))
+    .orderBy('audit_log.id', 'desc')
+    .limit(ACTIVITY_LIMIT)
+    .execute();
   return {
     merchant: {
       ...merchant,
-      void_window_ms: Number(merchant.void_window_ms), cancel_window_ms: Number(merchant.cancel_window_ms),
-      refund_balance_exempt: Number(merchant.refund_balance_exempt), created_at: Number(merchant.created_at),
+      void_window_ms: Number(merchant.void_window_ms),
+      cancel_window_ms: Number(merchant.cancel_window_ms),
+      refund_balance_exempt: Number(merchant.refund_balance_exempt),
+      created_at: Number(merchant.created_at),
     },
     gateways: await enabledGateways(db, id),
     credentialsSetAt: new Map(credentials.map((c) => [c.provider, Number(c.updated_at)])),

@@ -82,18 +82,26 @@ function add(map: Map<string, Tally>, key: string, count: number, currency: stri
 
 async function periodFigures(db: Db, scope: Scope, since: number): Promise<PeriodFigures> {
   const { merchantId, mode } = scope;
-  let payments = db.selectFrom('transactions')
+  let payments = db
+    .selectFrom('transactions')
     .select(['gateway', 'state', 'currency'])
     .select((eb) => [eb.fn.countAll<number>().as('n'), ...sumParts(eb.ref('amount'), 'volume')])
-    .where('mode', '=', mode).where('type', 'in', ['sale', 'charge']).where('created_at', '>=', since)
+    .where('mode', '=', mode)
+    .where('type', 'in', ['sale', 'charge'])
+    .where('created_at', '>=', since)
     .groupBy(['gateway', 'state', 'currency']);
   if (merchantId !== null) payments = payments.where('merchant_id', '=', merchantId);
 
   // A void has no amount of its own: it reverses its whole sale.
-  let reversals = db.selectFrom('transactions as t').leftJoin('transactions as s', 's.seq', 't.sale_seq')
+  let reversals = db
+    .selectFrom('transactions as t')
+    .leftJoin('transactions as s', 's.seq', 't.sale_seq')
     .select(['t.type', 't.currency'])
     .select((eb) => sumParts(eb.fn.coalesce('t.amount', 's.amount'), 'volume'))
-    .where('t.mode', '=', mode).where('t.type', 'in', [...REVERSAL_TYPES]).where('t.state', '=', 'succeeded').where('t.created_at', '>=', since)
+    .where('t.mode', '=', mode)
+    .where('t.type', 'in', [...REVERSAL_TYPES])
+    .where('t.state', '=', 'succeeded')
+    .where('t.created_at', '>=', since)
     .groupBy(['t.type', 't.currency']);
   if (merchantId !== null) reversals = reversals.where('t.merchant_id', '=', merchantId);
 
@@ -123,14 +131,26 @@ async function periodFigures(db: Db, scope: Scope, since: number): Promise<Perio
 /** Succeeded payments per local day and currency, bucketed in SQL by the precomputed day boundaries. */
 async function dailyVolumes(db: Db, { merchantId, mode }: Scope, starts: readonly number[]): Promise<DailyVolume[]> {
   // Newest boundary first: the first that matches is the row's day.
-  const whens = starts.map((start, day) => ({ start, day })).reverse().map(({ start, day }) => sql`when created_at >= ${start} then ${sql.lit(day)}`);
+  const whens = starts
+    .map((start, day) => ({ start, day }))
+    .reverse()
+    .map(({ start, day }) => sql`when created_at >= ${start} then ${sql.lit(day)}`);
   const day = sql<number>`case ${sql.join(whens, sql` `)} end`;
-  let rows = db.selectFrom('transactions').select([day.as('day'), 'currency', 'amount'])
-    .where('mode', '=', mode).where('type', 'in', ['sale', 'charge']).where('state', '=', 'succeeded').where('created_at', '>=', starts[0] ?? 0).where('currency', 'is not', null);
+  let rows = db
+    .selectFrom('transactions')
+    .select([day.as('day'), 'currency', 'amount'])
+    .where('mode', '=', mode)
+    .where('type', 'in', ['sale', 'charge'])
+    .where('state', '=', 'succeeded')
+    .where('created_at', '>=', starts[0] ?? 0)
+    .where('currency', 'is not', null);
   if (merchantId !== null) rows = rows.where('merchant_id', '=', merchantId);
-  const grouped = await db.selectFrom(rows.as('d')).select(['d.day', 'd.currency'])
+  const grouped = await db
+    .selectFrom(rows.as('d'))
+    .select(['d.day', 'd.currency'])
     .select((eb) => [eb.fn.countAll<number>().as('n'), ...sumParts(eb.ref('d.amount'), 'volume')])
-    .groupBy(['d.day', 'd.currency']).execute();
+    .groupBy(['d.day', 'd.currency'])
+    .execute();
   const byCurrency = new Map<string, DailyVolume>();
   for (const row of grouped) {
     const currency = row.currency ?? '';
@@ -147,19 +167,41 @@ async function dailyVolumes(db: Db, { merchantId, mode }: Scope, starts: readonl
  * (domain/refund-rules.ts): in the shown mode, summed exactly.
  */
 async function openBalances(db: Db, merchant: Merchant, mode: KeyMode, since: number): Promise<{ currency: string; amount: bigint }[]> {
-  const sums = async (part: (typeof OPEN_BALANCE)[keyof typeof OPEN_BALANCE]) => new Map((await db.selectFrom('transactions').select('currency')
-    .select((eb) => sumParts(eb.ref('amount'), 'total'))
-    .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
-    .where('type', 'in', [...part.types]).where('state', 'in', [...part.states]).where(part.since, '>=', since)
-    .groupBy('currency').execute()).map((row) => [row.currency ?? '', joinSum(row.total_hi, row.total_lo)] as const));
+  const sums = async (part: (typeof OPEN_BALANCE)[keyof typeof OPEN_BALANCE]) =>
+    new Map(
+      (
+        await db
+          .selectFrom('transactions')
+          .select('currency')
+          .select((eb) => sumParts(eb.ref('amount'), 'total'))
+          .where('merchant_id', '=', merchant.id)
+          .where('mode', '=', mode)
+          .where('channel', '=', 'chop')
+          .where('currency', 'is not', null)
+          .where('type', 'in', [...part.types])
+          .where('state', 'in', [...part.states])
+          .where(part.since, '>=', since)
+          .groupBy('currency')
+          .execute()
+      ).map((row) => [row.currency ?? '', joinSum(row.total_hi, row.total_lo)] as const),
+    );
   // Every currency with CHOP activity today is listed, at 0 when nothing is open.
-  const active = await db.selectFrom('transactions').select('currency').distinct()
-    .where('merchant_id', '=', merchant.id).where('mode', '=', mode).where('channel', '=', 'chop').where('currency', 'is not', null)
-    .where((eb) => eb.or([eb('created_at', '>=', since), eb('finalized_at', '>=', since)])).execute();
+  const active = await db
+    .selectFrom('transactions')
+    .select('currency')
+    .distinct()
+    .where('merchant_id', '=', merchant.id)
+    .where('mode', '=', mode)
+    .where('channel', '=', 'chop')
+    .where('currency', 'is not', null)
+    .where((eb) => eb.or([eb('created_at', '>=', since), eb('finalized_at', '>=', since)]))
+    .execute();
   const credits = await sums(OPEN_BALANCE.credits);
   const debits = await sums(OPEN_BALANCE.debits);
   const currencies = new Set([...active.flatMap((row) => (row.currency ? [row.currency] : [])), ...credits.keys(), ...debits.keys()]);
-  return [...currencies].filter((currency) => currency !== '').sort((a, b) => a.localeCompare(b))
+  return [...currencies]
+    .filter((currency) => currency !== '')
+    .sort((a, b) => a.localeCompare(b))
     .map((currency) => ({ currency, amount: openBalance({ credits: credits.get(currency) ?? 0n, debits: debits.get(currency) ?? 0n }) }));
 }
 

@@ -24,7 +24,13 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-interface Parsed { readonly N: number; readonly r: number; readonly p: number; readonly salt: Buffer; readonly hash: Buffer }
+interface Parsed {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly salt: Buffer;
+  readonly hash: Buffer;
+}
 
 // Bounded, so a damaged row cannot ask for gigabytes.
 const plausible = (n: number, max: number): boolean => Number.isSafeInteger(n) && n >= 1 && n <= max;

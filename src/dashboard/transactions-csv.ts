@@ -10,8 +10,26 @@ import { majorDigits } from './amounts.js';
 import type { TransactionRow } from '../store/transactions.js';
 
 export const CSV_COLUMNS = [
-  'created_at', 'finalized_at', 'merchant_id', 'channel', 'type', 'state', 'id', 'reference', 'cancan_id', 'sale', 'gateway',
-  'amount', 'currency', 'refunded_amount', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3', 'failure_code', 'description',
+  'created_at',
+  'finalized_at',
+  'merchant_id',
+  'channel',
+  'type',
+  'state',
+  'id',
+  'reference',
+  'cancan_id',
+  'sale',
+  'gateway',
+  'amount',
+  'currency',
+  'refunded_amount',
+  'pos_id',
+  'mch_level_1',
+  'mch_level_2',
+  'mch_level_3',
+  'failure_code',
+  'description',
 ] as const;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -37,9 +55,26 @@ function major(amount: number | null, currency: string | null): string | null {
 
 export function csvRow(row: TransactionRow): string {
   return csvLine([
-    iso(row.created_at), iso(row.finalized_at), row.merchant_id, row.channel, row.type, row.state, row.client_id, row.reference, row.ref,
-    row.sale_client_id, row.gateway, major(row.amount, row.currency), row.currency, major(row.refunded_amount, row.currency),
-    row.pos_id, row.mch_level_1, row.mch_level_2, row.mch_level_3, row.failure_code, row.description,
+    iso(row.created_at),
+    iso(row.finalized_at),
+    row.merchant_id,
+    row.channel,
+    row.type,
+    row.state,
+    row.client_id,
+    row.reference,
+    row.ref,
+    row.sale_client_id,
+    row.gateway,
+    major(row.amount, row.currency),
+    row.currency,
+    major(row.refunded_amount, row.currency),
+    row.pos_id,
+    row.mch_level_1,
+    row.mch_level_2,
+    row.mch_level_3,
+    row.failure_code,
+    row.description,
   ]);
 }
 

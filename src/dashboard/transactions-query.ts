@@ -34,13 +34,23 @@ function conditions(eb: ExpressionBuilder<Database, 'transactions'>, scope: Scop
 }
 
 function fetchRows(db: Db, scope: Scope, filters: TransactionFilters, beforeSeq: number | null, limit: number): Promise<TransactionRow[]> {
-  return db.selectFrom('transactions').selectAll()
+  return db
+    .selectFrom('transactions')
+    .selectAll()
     .where((eb) => eb.and(conditions(eb, scope, filters, beforeSeq)))
-    .orderBy('seq', 'desc').limit(limit).execute();
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /** One page: the rows and, when more follow, the seq to continue after. */
-export async function transactionPage(db: Db, scope: Scope, filters: TransactionFilters, afterSeq: number | null, size: number): Promise<{ rows: TransactionRow[]; nextAfter: number | null }> {
+export async function transactionPage(
+  db: Db,
+  scope: Scope,
+  filters: TransactionFilters,
+  afterSeq: number | null,
+  size: number,
+): Promise<{ rows: TransactionRow[]; nextAfter: number | null }> {
   const rows = await fetchRows(db, scope, filters, afterSeq, size + 1);
   const page = rows.slice(0, size);
   const last = page.at(-1);

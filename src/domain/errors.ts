@@ -21,7 +21,10 @@ export interface ErrorItem {
 
 export class ApiError extends Error {
   readonly items: readonly ErrorItem[];
-  constructor(readonly status: number, items: ErrorItem | readonly ErrorItem[]) {
+  constructor(
+    readonly status: number,
+    items: ErrorItem | readonly ErrorItem[],
+  ) {
     const list = Array.isArray(items) ? (items as readonly ErrorItem[]) : [items as ErrorItem];
     super(list.map((i) => i.detail).join('; '));
     this.items = list;

@@ -6,9 +6,30 @@
 
 /** ISO 4217 minor-unit exponents of the currencies CanCan knows. */
 const EXPONENTS = {
-  AUD: 2, BHD: 3, CAD: 2, CHF: 2, CNY: 2, EUR: 2, GBP: 2, HKD: 2, IDR: 2,
-  JOD: 3, JPY: 0, KRW: 0, KWD: 3, MOP: 2, MYR: 2, NZD: 2, OMR: 3, PHP: 2,
-  SGD: 2, THB: 2, TND: 3, TWD: 2, USD: 2, VND: 0,
+  AUD: 2,
+  BHD: 3,
+  CAD: 2,
+  CHF: 2,
+  CNY: 2,
+  EUR: 2,
+  GBP: 2,
+  HKD: 2,
+  IDR: 2,
+  JOD: 3,
+  JPY: 0,
+  KRW: 0,
+  KWD: 3,
+  MOP: 2,
+  MYR: 2,
+  NZD: 2,
+  OMR: 3,
+  PHP: 2,
+  SGD: 2,
+  THB: 2,
+  TND: 3,
+  TWD: 2,
+  USD: 2,
+  VND: 0,
 } as const satisfies Record<string, 0 | 2 | 3>;
 
 export type CurrencyCode = keyof typeof EXPONENTS;

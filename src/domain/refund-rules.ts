@@ -21,9 +21,11 @@ export interface ClaimFacts {
 
 /** Whether a payment's child transaction counts against what is left to refund. */
 export function countsAgainstPayment(child: ClaimFacts): boolean {
-  return (CLAIM_TYPES as readonly TransactionType[]).includes(child.type)
-    && (CLAIM_STATES as readonly TransactionState[]).includes(child.state)
-    && child.step !== CLAIM_WAITING_STEP;
+  return (
+    (CLAIM_TYPES as readonly TransactionType[]).includes(child.type) &&
+    (CLAIM_STATES as readonly TransactionState[]).includes(child.state) &&
+    child.step !== CLAIM_WAITING_STEP
+  );
 }
 
 /** A stored amount as bigint: amounts may be as large as a BIGINT holds, so sums are exact. */

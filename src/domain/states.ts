@@ -21,7 +21,10 @@ export function canTransition(from: TransactionState, to: TransactionState): boo
 }
 
 export class IllegalTransitionError extends Error {
-  constructor(readonly from: TransactionState, readonly to: TransactionState) {
+  constructor(
+    readonly from: TransactionState,
+    readonly to: TransactionState,
+  ) {
     super(`illegal transaction state change ${from} → ${to}`);
   }
 }
@@ -46,7 +49,18 @@ export function isFinal(state: TransactionState): boolean {
  * - cancel: as a void (await_sale while the charge is pending), or refund → refund_query for a paid charge
  */
 export const PROCESSING_STEPS = [
-  'pay', 'query', 'reverse', 'reverse_sale', 'refund', 'refund_query', 'await_sale',
-  'create_order', 'await_payment', 'close', 'await_card', 'card_query', 'done',
+  'pay',
+  'query',
+  'reverse',
+  'reverse_sale',
+  'refund',
+  'refund_query',
+  'await_sale',
+  'create_order',
+  'await_payment',
+  'close',
+  'await_card',
+  'card_query',
+  'done',
 ] as const;
 export type ProcessingStep = (typeof PROCESSING_STEPS)[number];

@@ -33,7 +33,11 @@ async function authenticateRequest(deps: CoreDeps, request: FastifyRequest): Pro
   // Refused, as URLs end up in logs and proxies' histories.
   const inQuery = API_KEY_QUERY_PARAMS.find((name) => query?.[name] !== undefined);
   if (inQuery) {
-    throw new ApiError(401, { code: 'authentication_error', detail: `Never send an API key in the URL (${inQuery}=): send it in the Authorization header: \`Authorization: Bearer <key>\``, parameter: inQuery });
+    throw new ApiError(401, {
+      code: 'authentication_error',
+      detail: `Never send an API key in the URL (${inQuery}=): send it in the Authorization header: \`Authorization: Bearer <key>\``,
+      parameter: inQuery,
+    });
   }
   const token = presentedToken(request);
   if (!token) throw new ApiError(401, { code: 'authentication_error', detail: 'Send your API key in the Authorization header: `Authorization: Bearer <key>`' });

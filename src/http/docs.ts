@@ -12,7 +12,8 @@ import { SECURITY_SCHEMES } from './schemas/common.js';
 export const DOCS_PATH = '/docs';
 
 /** Swagger UI loads its scripts, styles and the document from here; its icons are data: URIs. */
-const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const DESCRIPTION = `Two APIs, one API key per merchant.
 

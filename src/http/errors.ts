@@ -36,14 +36,22 @@ export function envelopeOf(url: string): Envelope {
 /** The CHOP code of an ApiError (CHOP clients read `code`, not the status). */
 export function chopCodeOf(error: ApiError): string {
   switch (error.status) {
-    case 401: return 'unauthorized';
-    case 408: return 'request_timeout';
-    case 413: return 'payload_too_large';
-    case 414: return 'uri_too_long';
-    case 429: return 'rate_limited';
-    case 431: return 'headers_too_large';
-    case 503: return 'service_unavailable';
-    default: return error.status >= 500 ? 'internal_error' : 'invalid_request';
+    case 401:
+      return 'unauthorized';
+    case 408:
+      return 'request_timeout';
+    case 413:
+      return 'payload_too_large';
+    case 414:
+      return 'uri_too_long';
+    case 429:
+      return 'rate_limited';
+    case 431:
+      return 'headers_too_large';
+    case 503:
+      return 'service_unavailable';
+    default:
+      return error.status >= 500 ? 'internal_error' : 'invalid_request';
   }
 }
 
@@ -52,8 +60,10 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 /** A bare page for the dashboard's refusals made before any route runs (no session, no language, no stylesheet yet). */
 function plainErrorPage(status: number, detail: string): string {
   const text = detail.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${status}</title></head>`
-    + `<body><h1>${status}</h1><p>${text}</p><p><a href="/dashboard">Dashboard</a></p></body></html>\n`;
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${status}</title></head>` +
+    `<body><h1>${status}</h1><p>${text}</p><p><a href="/dashboard">Dashboard</a></p></body></html>\n`
+  );
 }
 
 /** The status, headers and body of an error in an envelope, for answers written outside fastify's reply (client errors). */
@@ -100,4 +110,3 @@ export function toApiError(error: FastifyError | Error, request: FastifyRequest)
   request.log.error({ err: error }, 'unexpected error');
   return new ApiError(500, { code: 'internal_error', detail: 'Something went wrong on our side; the request can be retried with the same id' });
 }
-

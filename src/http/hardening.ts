@@ -56,11 +56,12 @@ export function refuseNul(app: FastifyInstance): void {
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   // The hooks did not run: answer the request id ourselves.
   reply.header(REQUEST_ID_HEADER, request.id);
-  const apiError = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    ? new ApiError(414, { code: 'attribute_error', detail: `A path segment is longer than ${MAX_PARAM_LENGTH} characters` })
-    : error.code === 'FST_ERR_BAD_URL'
-      ? new ApiError(400, { code: 'attribute_error', detail: 'The URL is not validly percent-encoded' })
-      : new ApiError(400, { code: 'attribute_error', detail: 'The request could not be routed' });
+  const apiError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new ApiError(414, { code: 'attribute_error', detail: `A path segment is longer than ${MAX_PARAM_LENGTH} characters` })
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new ApiError(400, { code: 'attribute_error', detail: 'The URL is not validly percent-encoded' })
+        : new ApiError(400, { code: 'attribute_error', detail: 'The request could not be routed' });
   request.log.info({ code: error.code }, 'refused a malformed URL');
   void sendErrorFor(request, reply, apiError);
 }
@@ -77,11 +78,12 @@ type ParserSocket = Socket & { parser?: { incoming?: { url?: string } } | null; 
 export function answerClientError(log: FastifyBaseLogger, error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   const raw = socket as ParserSocket;
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, detail] = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-    ? [408, 'The request did not arrive in time']
-    : error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'The URL and headers are larger than 16 KiB']
-      : [400, 'The request is not valid HTTP'];
+  const [status, detail] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The URL and headers are larger than 16 KiB']
+        : [400, 'The request is not valid HTTP'];
   const url = raw.parser?.incoming?.url ?? /^[A-Z]+ (\S+)/.exec(Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1') : '')?.[1] ?? '/';
   // Only when nothing of a response was written yet (as node's own handler); a socket we already ended just goes.
   if (!socket.writable || raw._httpMessage?.headersSent) {
@@ -91,7 +93,9 @@ export function answerClientError(log: FastifyBaseLogger, error: Error & { code?
   log.info({ code: error.code, status, remoteAddress: socket.remoteAddress }, 'client error: answered and closing the connection');
   const answer = errorAnswer(envelopeOf(url), new ApiError(status, { code: 'attribute_error', detail }));
   const reason = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${answer.type}\r\nContent-Length: ${Buffer.byteLength(answer.body)}\r\nConnection: close\r\n\r\n${answer.body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${answer.type}\r\nContent-Length: ${Buffer.byteLength(answer.body)}\r\nConnection: close\r\n\r\n${answer.body}`,
+  );
   socket.destroySoon();
 }
 

@@ -21,7 +21,14 @@ import type { CoreDeps } from '../core/deps.js';
 import { canonicalJson } from '../core/validate.js';
 import { newTransactionRef } from '../domain/ids.js';
 import {
-  deleteKeyClaim, findKeyClaim, forgetExpiredKey, insertKeyClaim, releaseKeyClaim, storeKeyAnswer, sweepKeys, takeOverKeyClaim,
+  deleteKeyClaim,
+  findKeyClaim,
+  forgetExpiredKey,
+  insertKeyClaim,
+  releaseKeyClaim,
+  storeKeyAnswer,
+  sweepKeys,
+  takeOverKeyClaim,
 } from '../store/idempotency-keys.js';
 import { isUniqueViolation } from '../store/transactions.js';
 
@@ -91,9 +98,13 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
     const now = deps.clock.now();
     await sweep(now);
     const endpoint = request.routeOptions.url ?? request.url;
-    const fingerprint = deps.secrets.digest(canonicalJson({
-      endpoint, body: presentParams(toParams(request.body)), query: presentParams(toParams(request.query)),
-    }));
+    const fingerprint = deps.secrets.digest(
+      canonicalJson({
+        endpoint,
+        body: presentParams(toParams(request.body)),
+        query: presentParams(toParams(request.query)),
+      }),
+    );
     const scope = { merchant_id: caller.merchant.id, mode: caller.mode, key };
     // An expired key is forgotten: it may start over with any parameters.
     await forgetExpiredKey(db(), scope, now - IDEMPOTENCY_RETENTION_MS);
@@ -108,18 +119,26 @@ export function idempotent(deps: CoreDeps): { preHandler: preHandlerHookHandler;
 
     const existing = await findKeyClaim(db(), scope);
     if (existing && existing.fingerprint !== fingerprint) {
-      throw new ChopError(422, 'idempotency_key_reused', `This Idempotency-Key was used with other parameters (${existing.endpoint}); use a new key for a new request`);
+      throw new ChopError(
+        422,
+        'idempotency_key_reused',
+        `This Idempotency-Key was used with other parameters (${existing.endpoint}); use a new key for a new request`,
+      );
     }
     if (existing && existing.status_code !== null) {
       const headers = JSON.parse(existing.response_headers ?? '{}') as Record<string, string>;
-      const body = existing.response_encoding === 'base64' ? Buffer.from(existing.response_body ?? '', 'base64') : existing.response_body ?? '';
+      const body = existing.response_encoding === 'base64' ? Buffer.from(existing.response_body ?? '', 'base64') : (existing.response_body ?? '');
       return reply.code(existing.status_code).headers(headers).header('Idempotent-Replayed', 'true').send(body);
     }
     // Unanswered: take it over only if no live request holds it (the update is the race's referee).
-    const taken = existing !== undefined && await takeOverKeyClaim(db(), Number(existing.id), now, now - IDEMPOTENCY_LEASE_MS);
+    const taken = existing !== undefined && (await takeOverKeyClaim(db(), Number(existing.id), now, now - IDEMPOTENCY_LEASE_MS));
     if (!existing || !taken) {
       reply.header('Retry-After', '1');
-      throw new ChopError(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is in progress; send it again when that one has been answered');
+      throw new ChopError(
+        409,
+        'idempotency_key_in_progress',
+        'A request with this Idempotency-Key is in progress; send it again when that one has been answered',
+      );
     }
     request.idempotencyClaim = { id: Number(existing.id), effectRef: existing.effect_ref, fresh: false };
     return undefined;

@@ -16,7 +16,11 @@ export class RateLimiter {
   private shared: SharedBuckets | null = null;
 
   /** `namespace` keeps the Redis keys of limiters with different rates apart. */
-  constructor(private readonly perSecond: number, private readonly burst: number, private readonly namespace = 'rate-limit') {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly namespace = 'rate-limit',
+  ) {}
 
   /** Shares the buckets through Redis when REDIS_URL is set, until `app` closes. */
   shareFor(app: FastifyInstance, deps: CoreDeps): void {
@@ -99,7 +103,10 @@ class SharedBuckets {
   private reachable: boolean | null = null;
   private closed = false;
 
-  constructor(url: string, private readonly log: Logger) {
+  constructor(
+    url: string,
+    private readonly log: Logger,
+  ) {
     this.redis = new Redis(url, {
       // Fail at once while disconnected (fall back) rather than queue and hold requests.
       enableOfflineQueue: false,

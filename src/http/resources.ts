@@ -39,7 +39,11 @@ export function renderTransaction(row: TransactionRow): Resource {
     case 'void':
       return { id: row.client_id, type: 'void', attributes: { state: row.state, sale: row.sale_client_id, ...common } };
     case 'refund':
-      return { id: row.client_id, type: 'refund', attributes: { state: row.state, sale: row.sale_client_id, amount: row.amount, currency: row.currency, ...common } };
+      return {
+        id: row.client_id,
+        type: 'refund',
+        attributes: { state: row.state, sale: row.sale_client_id, amount: row.amount, currency: row.currency, ...common },
+      };
     case 'charge':
     case 'cancel':
       throw new Error(`${row.type} ${row.ref} is a hosted-checkout transaction, not a POS resource`);

@@ -34,8 +34,25 @@ export const REDACTED_LOG_PATHS = [
   '*.headers.authorization',
   '*.headers.cookie',
   '*.headers["set-cookie"]',
-  ...['payment_auth_key', 'authCode', 'auth_code', 'api_key', 'apiKey', 'password', 'cookie', 'authorization', 'token', 'secret',
-    'cvc', 'number', 'card', 'ssl_card_number', 'ssl_cvv2cvc2', 'webhook_secret', 'session'].flatMap((name) => [name, `*.${name}`]),
+  ...[
+    'payment_auth_key',
+    'authCode',
+    'auth_code',
+    'api_key',
+    'apiKey',
+    'password',
+    'cookie',
+    'authorization',
+    'token',
+    'secret',
+    'cvc',
+    'number',
+    'card',
+    'ssl_card_number',
+    'ssl_cvv2cvc2',
+    'webhook_secret',
+    'session',
+  ].flatMap((name) => [name, `*.${name}`]),
 ];
 
 export type HttpLimits = Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'>;
@@ -65,8 +82,11 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
       serializers: {
         // Any object logged as `req` comes here, not only requests: nothing may be assumed present.
         req: (request: Partial<FastifyRequest>) => ({
-          method: request.method, url: typeof request.url === 'string' ? redactUrl(request.url) : undefined,
-          host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort,
+          method: request.method,
+          url: typeof request.url === 'string' ? redactUrl(request.url) : undefined,
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
         }),
       },
       ...(options.logStream ? { stream: options.logStream } : {}),
@@ -116,7 +136,10 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps, readines
   app.setNotFoundHandler((request, reply) => {
     const detail = `No route for ${request.method} ${request.url.split('?')[0]}`;
     if (envelopeOf(request.url) === 'chop') return sendErrorFor(request, reply, new ChopError(404, 'not_found', detail));
-    return reply.code(404).type('application/json').send(errorBody(404, [{ code: 'not_found_error', detail }]));
+    return reply
+      .code(404)
+      .type('application/json')
+      .send(errorBody(404, [{ code: 'not_found_error', detail }]));
   });
 
   // People who open the server's address in a browser want the dashboard.

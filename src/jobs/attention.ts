@@ -24,7 +24,12 @@ export interface Reschedule {
  * (shown to operators when the transaction gets marked).
  */
 export async function retryOpenOutcome(
-  deps: CoreDeps, trx: Transaction<Database>, row: TransactionRow, now: number, policy: RetryPolicy, why: string,
+  deps: CoreDeps,
+  trx: Transaction<Database>,
+  row: TransactionRow,
+  now: number,
+  policy: RetryPolicy,
+  why: string,
 ): Promise<Reschedule> {
   const since = row.retrying_since ?? now;
   if (row.retrying_since === null) {
@@ -65,12 +70,19 @@ export function firstOpenOutcome(row: TransactionRow): boolean {
  * processing state, and a writer holding the older version must not conflict.
  */
 async function markNeedsAttention(deps: CoreDeps, trx: Transaction<Database>, row: TransactionRow, now: number, why: string): Promise<void> {
-  const result = await trx.updateTable('transactions').set({ needs_attention_since: now, updated_at: now })
-    .where('seq', '=', row.seq).where('needs_attention_since', 'is', null).where('state', '=', 'pending').executeTakeFirst();
+  const result = await trx
+    .updateTable('transactions')
+    .set({ needs_attention_since: now, updated_at: now })
+    .where('seq', '=', row.seq)
+    .where('needs_attention_since', 'is', null)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
   if (result.numUpdatedRows === 0n) return;
   await addEvent(trx, row.seq, now, 'needs_attention', { step: row.step, reason: why });
-  deps.log.warn({ transaction: row.ref, type: row.type, step: row.step, mode: row.mode, reason: why, retryEveryMs: deps.config.attentionRetryMs },
-    'transaction needs attention: its outcome is still unknown; CanCan keeps asking at a slow cadence');
+  deps.log.warn(
+    { transaction: row.ref, type: row.type, step: row.step, mode: row.mode, reason: why, retryEveryMs: deps.config.attentionRetryMs },
+    'transaction needs attention: its outcome is still unknown; CanCan keeps asking at a slow cadence',
+  );
 }
 
 function random(deps: CoreDeps): () => number {

@@ -32,14 +32,22 @@ export async function claimDueJobs(db: Kysely<Database>, dialect: Dialect, owner
 }
 
 export async function finishJob(trx: Transaction<Database>, job: Job, now: number): Promise<void> {
-  const result = await trx.updateTable('jobs').set({ done_at: now, lease_owner: null, lease_until: null })
-    .where('id', '=', job.id).where('lease_owner', '=', job.lease_owner).executeTakeFirst();
+  const result = await trx
+    .updateTable('jobs')
+    .set({ done_at: now, lease_owner: null, lease_until: null })
+    .where('id', '=', job.id)
+    .where('lease_owner', '=', job.lease_owner)
+    .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new LeaseLost(job.id);
 }
 
 export async function rescheduleJob(trx: Transaction<Database>, job: Job, runAt: number, error: string | null = null): Promise<void> {
-  const result = await trx.updateTable('jobs').set({ run_at: runAt, lease_owner: null, lease_until: null, last_error: error })
-    .where('id', '=', job.id).where('lease_owner', '=', job.lease_owner).executeTakeFirst();
+  const result = await trx
+    .updateTable('jobs')
+    .set({ run_at: runAt, lease_owner: null, lease_until: null, last_error: error })
+    .where('id', '=', job.id)
+    .where('lease_owner', '=', job.lease_owner)
+    .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new LeaseLost(job.id);
 }
 
@@ -49,14 +57,25 @@ export async function rescheduleJob(trx: Transaction<Database>, job: Job, runAt:
  * row's new version and goes on from there.
  */
 export async function wakeTransactionJob(db: Kysely<Database> | Transaction<Database>, seq: number, now: number): Promise<void> {
-  await db.updateTable('jobs').set({ run_at: now }).where('transaction_seq', '=', seq).where('kind', '=', 'transaction')
-    .where('done_at', 'is', null).where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])).execute();
+  await db
+    .updateTable('jobs')
+    .set({ run_at: now })
+    .where('transaction_seq', '=', seq)
+    .where('kind', '=', 'transaction')
+    .where('done_at', 'is', null)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .execute();
 }
 
 /** Confirms the lease is still ours, within a transaction that writes on its behalf. */
 export async function assertLease(trx: Transaction<Database>, job: Job, now: number): Promise<void> {
-  const row = await trx.selectFrom('jobs').select('id').where('id', '=', job.id).where('lease_owner', '=', job.lease_owner)
-    .where('lease_until', '>', now).executeTakeFirst();
+  const row = await trx
+    .selectFrom('jobs')
+    .select('id')
+    .where('id', '=', job.id)
+    .where('lease_owner', '=', job.lease_owner)
+    .where('lease_until', '>', now)
+    .executeTakeFirst();
   if (!row) throw new LeaseLost(job.id);
 }
 
@@ -67,7 +86,11 @@ export async function assertLease(trx: Transaction<Database>, job: Job, now: num
  * its steps checks the owner and fails with LeaseLost.
  */
 export async function releaseLeases(db: Kysely<Database>, owner: string): Promise<number> {
-  const result = await db.updateTable('jobs').set({ lease_owner: null, lease_until: null })
-    .where('lease_owner', '=', owner).where('done_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('jobs')
+    .set({ lease_owner: null, lease_until: null })
+    .where('lease_owner', '=', owner)
+    .where('done_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -21,7 +21,11 @@ export class Worker {
   private readonly inFlight = new Set<Promise<void>>();
   private unsubscribe: () => void = () => undefined;
 
-  constructor(private readonly deps: CoreDeps, private readonly handle: (job: Job) => Promise<void>, private readonly options: WorkerOptions = {}) {}
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly handle: (job: Job) => Promise<void>,
+    private readonly options: WorkerOptions = {},
+  ) {}
 
   /** Claiming jobs: started, not stopped, and its loop alive. */
   get isRunning(): boolean {

@@ -52,20 +52,23 @@ export async function startMetricsServer(deps: MetricsDeps): Promise<MetricsServ
   if (metricsPort === null) return null;
   deps.metrics.watchQueue(deps.store.db, () => deps.clock.now());
   const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = deps.config;
-  const server: Server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, keepAliveTimeout: keepAliveTimeoutMs }, (request, response) => {
-    const path = (request.url ?? '').split('?')[0];
-    if (path !== METRICS_PATH || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
-      return;
-    }
-    answerMetrics(deps, request.headers.authorization).then(
-      (answer) => response.writeHead(answer.status, answer.headers).end(request.method === 'HEAD' ? undefined : answer.body),
-      (error: unknown) => {
-        deps.log.error({ err: error }, 'metrics scrape failed');
-        response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics unavailable\n');
-      },
-    );
-  });
+  const server: Server = createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, keepAliveTimeout: keepAliveTimeoutMs },
+    (request, response) => {
+      const path = (request.url ?? '').split('?')[0];
+      if (path !== METRICS_PATH || (request.method !== 'GET' && request.method !== 'HEAD')) {
+        response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+        return;
+      }
+      answerMetrics(deps, request.headers.authorization).then(
+        (answer) => response.writeHead(answer.status, answer.headers).end(request.method === 'HEAD' ? undefined : answer.body),
+        (error: unknown) => {
+          deps.log.error({ err: error }, 'metrics scrape failed');
+          response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics unavailable\n');
+        },
+      );
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(metricsPort, host, () => {
@@ -75,9 +78,10 @@ export async function startMetricsServer(deps: MetricsDeps): Promise<MetricsServ
   });
   return {
     url: listeningUrl(server, host),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

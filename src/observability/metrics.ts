@@ -175,14 +175,20 @@ export class Metrics {
     const at = source.now();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const jobs = source.db.selectFrom('jobs')
+      const jobs = source.db
+        .selectFrom('jobs')
         .select((eb) => ['kind', eb.fn.countAll<number>().as('due'), eb.fn.min<number>('run_at').as('oldest')])
-        .where('done_at', 'is', null).where('run_at', '<=', at)
-        .groupBy('kind').execute();
-      const attention = source.db.selectFrom('transactions')
+        .where('done_at', 'is', null)
+        .where('run_at', '<=', at)
+        .groupBy('kind')
+        .execute();
+      const attention = source.db
+        .selectFrom('transactions')
         .select((eb) => ['mode', eb.fn.countAll<number>().as('count')])
-        .where('needs_attention_since', 'is not', null).where('state', '=', 'pending')
-        .groupBy('mode').execute();
+        .where('needs_attention_since', 'is not', null)
+        .where('state', '=', 'pending')
+        .groupBy('mode')
+        .execute();
       const timeout = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error('job queue query timed out')), QUEUE_QUERY_TIMEOUT_MS);
       });

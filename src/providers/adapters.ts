@@ -60,11 +60,16 @@ export function createAdapterSource(options: AdapterSourceOptions): AdapterSourc
     if (!live) return null;
     const stored = await loadProviderCredentials(options.store.db, options.secrets, merchantId, provider.name);
     if (stored === null) return null;
-    const parsed = typeof stored === 'object' && stored !== null && !Array.isArray(stored)
-      ? live.parseCredentials(stored as Readonly<Record<string, unknown>>)
-      : { ok: false as const, problems: ['credentials must be a JSON object'] };
+    const parsed =
+      typeof stored === 'object' && stored !== null && !Array.isArray(stored)
+        ? live.parseCredentials(stored as Readonly<Record<string, unknown>>)
+        : { ok: false as const, problems: ['credentials must be a JSON object'] };
     if (!parsed.ok) throw new Error(`stored ${provider.name} credentials of ${merchantId} are invalid: ${parsed.problems.join('; ')}`);
-    return { endpoint: config.liveUrls[provider.name] ?? live.defaultUrl, credentials: parsed.value, timeoutMs: providerRules(provider.name, config).timeoutMs };
+    return {
+      endpoint: config.liveUrls[provider.name] ?? live.defaultUrl,
+      credentials: parsed.value,
+      timeoutMs: providerRules(provider.name, config).timeoutMs,
+    };
   }
 
   // Test-mode adapters hold no merchant data, so one per gateway or method serves every merchant.

@@ -3,7 +3,9 @@ import type { Rejected } from './contract.js';
 
 /** HTTP 401 and 403 mean the provider refused who is calling (credentials, certificate, permission): retrying cannot help. */
 export function httpRefusal(status: number): Rejected | null {
-  return status === 401 || status === 403 ? { kind: 'rejected', code: `HTTP ${status}`, message: 'the provider refused the credentials or permissions of this request' } : null;
+  return status === 401 || status === 403
+    ? { kind: 'rejected', code: `HTTP ${status}`, message: 'the provider refused the credentials or permissions of this request' }
+    : null;
 }
 
 /**

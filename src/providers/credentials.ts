@@ -6,7 +6,10 @@
 import { providerCatalog } from './catalog.js';
 
 /** The providers live keys can use, which take stored credentials. */
-export const liveProviderNames = (): string[] => providerCatalog().liveProviders().map((p) => p.name);
+export const liveProviderNames = (): string[] =>
+  providerCatalog()
+    .liveProviders()
+    .map((p) => p.name);
 
 export function isProviderName(value: string): boolean {
   return liveProviderNames().includes(value);

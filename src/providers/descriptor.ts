@@ -136,8 +136,9 @@ export interface ProviderDescriptor<C extends object, N extends string = string>
 }
 
 /** What a provider's file declares it serves: the compiler then requires each of those parts. */
-export type ProviderServing<C extends object, N extends string, K extends 'pos' | 'online' | 'card' | 'live'> =
-  ProviderDescriptor<C, N> & { readonly [P in K]-?: NonNullable<ProviderDescriptor<C, N>[P]> };
+export type ProviderServing<C extends object, N extends string, K extends 'pos' | 'online' | 'card' | 'live'> = ProviderDescriptor<C, N> & {
+  readonly [P in K]-?: NonNullable<ProviderDescriptor<C, N>[P]>;
+};
 
 /** A descriptor of any credentials type, as the provider list holds them. */
 export type AnyProviderDescriptor = ProviderDescriptor<object>;

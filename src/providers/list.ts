@@ -12,14 +12,7 @@ import { linepay } from './linepay/descriptor.js';
 import { unionpay } from './unionpay/descriptor.js';
 import { wechatpay } from './wechatpay/descriptor.js';
 
-export const PROVIDERS = [
-  wechatpay,
-  alipay,
-  linepay,
-  alipayplus,
-  unionpay,
-  card,
-] as const;
+export const PROVIDERS = [wechatpay, alipay, linepay, alipayplus, unionpay, card] as const;
 
 // Every descriptor fits the one list (checked apart from the initializer, which the names below derive from).
 const _fits: ProviderList = PROVIDERS;

@@ -36,8 +36,8 @@ export interface SimOrder {
   readonly providerState: string | null;
 }
 
-export type NewSimOrder = Pick<SimOrder, 'provider' | 'orderNo' | 'amount' | 'currency' | 'status'>
-  & Partial<Pick<SimOrder, 'providerTxnId' | 'behaviour' | 'confirmAt' | 'providerState'>>;
+export type NewSimOrder = Pick<SimOrder, 'provider' | 'orderNo' | 'amount' | 'currency' | 'status'> &
+  Partial<Pick<SimOrder, 'providerTxnId' | 'behaviour' | 'confirmAt' | 'providerState'>>;
 
 export type SimOrderChanges = Partial<Pick<SimOrder, 'status' | 'refundedAmount' | 'providerTxnId' | 'confirmAt' | 'providerState'>>;
 
@@ -62,14 +62,26 @@ export interface LedgerEntry {
 }
 
 interface OrderRow {
-  provider: string; order_no: string; amount: number; currency: string; status: string;
-  refunded_amount: number; provider_txn_id: string | null; behaviour: string | null;
-  confirm_at: number | null; provider_state: string | null;
+  provider: string;
+  order_no: string;
+  amount: number;
+  currency: string;
+  status: string;
+  refunded_amount: number;
+  provider_txn_id: string | null;
+  behaviour: string | null;
+  confirm_at: number | null;
+  provider_state: string | null;
 }
 
 interface RefundRow {
-  provider: string; refund_no: string; order_no: string; amount: number; currency: string;
-  status: string; provider_refund_id: string;
+  provider: string;
+  refund_no: string;
+  order_no: string;
+  amount: number;
+  currency: string;
+  status: string;
+  provider_refund_id: string;
 }
 
 const SCHEMA = `
@@ -138,13 +150,22 @@ export class SimulatorLedger {
   /** Records a new order; throws if (provider, orderNo) already exists. */
   insertOrder(order: NewSimOrder): SimOrder {
     const row: OrderRow = {
-      provider: order.provider, order_no: order.orderNo, amount: order.amount, currency: order.currency,
-      status: order.status, refunded_amount: 0, provider_txn_id: order.providerTxnId ?? null,
-      behaviour: order.behaviour ?? null, confirm_at: order.confirmAt ?? null, provider_state: order.providerState ?? null,
+      provider: order.provider,
+      order_no: order.orderNo,
+      amount: order.amount,
+      currency: order.currency,
+      status: order.status,
+      refunded_amount: 0,
+      provider_txn_id: order.providerTxnId ?? null,
+      behaviour: order.behaviour ?? null,
+      confirm_at: order.confirmAt ?? null,
+      provider_state: order.providerState ?? null,
     };
     this.db
-      .prepare<[OrderRow], void>(`INSERT INTO sim_orders (${ORDER_COLUMNS}) VALUES
-        (@provider, @order_no, @amount, @currency, @status, @refunded_amount, @provider_txn_id, @behaviour, @confirm_at, @provider_state)`)
+      .prepare<[OrderRow], void>(
+        `INSERT INTO sim_orders (${ORDER_COLUMNS}) VALUES
+        (@provider, @order_no, @amount, @currency, @status, @refunded_amount, @provider_txn_id, @behaviour, @confirm_at, @provider_state)`,
+      )
       .run(row);
     return toOrder(row);
   }
@@ -154,17 +175,17 @@ export class SimulatorLedger {
     if (current === null) throw new Error(`no simulator order ${provider}/${orderNo}`);
     const next: SimOrder = { ...current, ...changes };
     this.db
-      .prepare<[OrderRow], void>(`UPDATE sim_orders SET status = @status, refunded_amount = @refunded_amount,
+      .prepare<[OrderRow], void>(
+        `UPDATE sim_orders SET status = @status, refunded_amount = @refunded_amount,
         provider_txn_id = @provider_txn_id, confirm_at = @confirm_at, provider_state = @provider_state
-        WHERE provider = @provider AND order_no = @order_no`)
+        WHERE provider = @provider AND order_no = @order_no`,
+      )
       .run(toOrderRow(next));
     return next;
   }
 
   findRefund(provider: string, refundNo: string): SimRefund | null {
-    const row = this.db
-      .prepare<[string, string], RefundRow>('SELECT * FROM sim_refunds WHERE provider = ? AND refund_no = ?')
-      .get(provider, refundNo);
+    const row = this.db.prepare<[string, string], RefundRow>('SELECT * FROM sim_refunds WHERE provider = ? AND refund_no = ?').get(provider, refundNo);
     return row === undefined ? null : toRefund(row);
   }
 
@@ -178,11 +199,18 @@ export class SimulatorLedger {
   /** Records a new refund; throws if (provider, refundNo) already exists. */
   insertRefund(refund: SimRefund): SimRefund {
     this.db
-      .prepare<[RefundRow], void>(`INSERT INTO sim_refunds (provider, refund_no, order_no, amount, currency, status, provider_refund_id)
-        VALUES (@provider, @refund_no, @order_no, @amount, @currency, @status, @provider_refund_id)`)
+      .prepare<[RefundRow], void>(
+        `INSERT INTO sim_refunds (provider, refund_no, order_no, amount, currency, status, provider_refund_id)
+        VALUES (@provider, @refund_no, @order_no, @amount, @currency, @status, @provider_refund_id)`,
+      )
       .run({
-        provider: refund.provider, refund_no: refund.refundNo, order_no: refund.orderNo, amount: refund.amount,
-        currency: refund.currency, status: refund.status, provider_refund_id: refund.providerRefundId,
+        provider: refund.provider,
+        refund_no: refund.refundNo,
+        order_no: refund.orderNo,
+        amount: refund.amount,
+        currency: refund.currency,
+        status: refund.status,
+        provider_refund_id: refund.providerRefundId,
       });
     return refund;
   }
@@ -195,7 +223,8 @@ export class SimulatorLedger {
 
   /** Remembers which order a merchant-presented code (QR content or pay URL) belongs to, for the sandbox wallet. */
   registerQrCode(provider: string, orderNo: string, qrCode: string): void {
-    this.db.prepare<[string, string, string], void>('INSERT OR REPLACE INTO sim_qr_codes (qr_code, provider, order_no) VALUES (?, ?, ?)')
+    this.db
+      .prepare<[string, string, string], void>('INSERT OR REPLACE INTO sim_qr_codes (qr_code, provider, order_no) VALUES (?, ?, ?)')
       .run(qrCode, provider, orderNo);
   }
 
@@ -211,32 +240,55 @@ export class SimulatorLedger {
       .all()
       .map(toOrder)
       .map((order) => ({
-        provider: order.provider, order_no: order.orderNo, amount: order.amount, currency: order.currency,
-        status: order.status, refunded_amount: order.refundedAmount,
+        provider: order.provider,
+        order_no: order.orderNo,
+        amount: order.amount,
+        currency: order.currency,
+        status: order.status,
+        refunded_amount: order.refundedAmount,
       }));
   }
 }
 
 function toOrder(row: OrderRow): SimOrder {
   return {
-    provider: row.provider, orderNo: row.order_no, amount: row.amount, currency: row.currency,
-    status: parseStatus(SIM_ORDER_STATUSES, row.status), refundedAmount: row.refunded_amount,
-    providerTxnId: row.provider_txn_id, behaviour: row.behaviour, confirmAt: row.confirm_at, providerState: row.provider_state,
+    provider: row.provider,
+    orderNo: row.order_no,
+    amount: row.amount,
+    currency: row.currency,
+    status: parseStatus(SIM_ORDER_STATUSES, row.status),
+    refundedAmount: row.refunded_amount,
+    providerTxnId: row.provider_txn_id,
+    behaviour: row.behaviour,
+    confirmAt: row.confirm_at,
+    providerState: row.provider_state,
   };
 }
 
 function toOrderRow(order: SimOrder): OrderRow {
   return {
-    provider: order.provider, order_no: order.orderNo, amount: order.amount, currency: order.currency,
-    status: order.status, refunded_amount: order.refundedAmount, provider_txn_id: order.providerTxnId,
-    behaviour: order.behaviour, confirm_at: order.confirmAt, provider_state: order.providerState,
+    provider: order.provider,
+    order_no: order.orderNo,
+    amount: order.amount,
+    currency: order.currency,
+    status: order.status,
+    refunded_amount: order.refundedAmount,
+    provider_txn_id: order.providerTxnId,
+    behaviour: order.behaviour,
+    confirm_at: order.confirmAt,
+    provider_state: order.providerState,
   };
 }
 
 function toRefund(row: RefundRow): SimRefund {
   return {
-    provider: row.provider, refundNo: row.refund_no, orderNo: row.order_no, amount: row.amount,
-    currency: row.currency, status: parseStatus(SIM_REFUND_STATUSES, row.status), providerRefundId: row.provider_refund_id,
+    provider: row.provider,
+    refundNo: row.refund_no,
+    orderNo: row.order_no,
+    amount: row.amount,
+    currency: row.currency,
+    status: parseStatus(SIM_REFUND_STATUSES, row.status),
+    providerRefundId: row.provider_refund_id,
   };
 }
 

@@ -11,7 +11,13 @@ import type { SimulatorLedger } from './ledger.js';
 export type ScanAction = 'approve' | 'decline';
 
 export type ScanResult =
-  | { readonly ok: true; readonly provider: string; readonly orderNo: string; readonly outcome: 'paid' | 'declined' | 'awaiting_confirmation'; readonly message: string }
+  | {
+      readonly ok: true;
+      readonly provider: string;
+      readonly orderNo: string;
+      readonly outcome: 'paid' | 'declined' | 'awaiting_confirmation';
+      readonly message: string;
+    }
   | { readonly ok: false; readonly error: 'unknown_code' | 'not_payable'; readonly message: string };
 
 /**
@@ -28,11 +34,16 @@ export type ApproveBehaviour = 'pay' | 'insufficient_balance' | 'not_allowed' | 
 
 export function approveBehaviour(amountMinor: number): ApproveBehaviour {
   switch (lastTwoDigits(amountMinor)) {
-    case 51: return 'insufficient_balance';
-    case 53: return 'confirm_later';
-    case 54: return 'never_confirm';
-    case 57: return 'not_allowed';
-    default: return 'pay';
+    case 51:
+      return 'insufficient_balance';
+    case 53:
+      return 'confirm_later';
+    case 54:
+      return 'never_confirm';
+    case 57:
+      return 'not_allowed';
+    default:
+      return 'pay';
   }
 }
 

@@ -42,12 +42,23 @@ export function serializeProviderData(data: ProviderData): string {
 /** Adds an attempt, or counts it on the transaction's last attempt when it repeats that one exactly. */
 export async function recordAttempt(db: Db, attempt: NewAttempt): Promise<void> {
   const providerData = serializeProviderData(attempt.providerData);
-  const last = await db.selectFrom('provider_attempts').selectAll()
-    .where('transaction_seq', '=', attempt.transactionSeq).orderBy('id', 'desc').limit(1).executeTakeFirst();
-  const repeats = last !== undefined && last.provider === attempt.provider && last.call === attempt.call
-    && last.outcome === attempt.outcome && last.code === attempt.code && last.provider_data === providerData;
+  const last = await db
+    .selectFrom('provider_attempts')
+    .selectAll()
+    .where('transaction_seq', '=', attempt.transactionSeq)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const repeats =
+    last !== undefined &&
+    last.provider === attempt.provider &&
+    last.call === attempt.call &&
+    last.outcome === attempt.outcome &&
+    last.code === attempt.code &&
+    last.provider_data === providerData;
   if (repeats) {
-    await db.updateTable('provider_attempts')
+    await db
+      .updateTable('provider_attempts')
       .set((eb) => ({
         repeat_count: eb('repeat_count', '+', 1),
         last_at: attempt.at,
@@ -56,24 +67,28 @@ export async function recordAttempt(db: Db, attempt: NewAttempt): Promise<void> 
         message: clip(attempt.message),
         response_summary: clip(attempt.responseSummary),
       }))
-      .where('id', '=', last.id).execute();
+      .where('id', '=', last.id)
+      .execute();
     return;
   }
-  await db.insertInto('provider_attempts').values({
-    transaction_seq: attempt.transactionSeq,
-    at: attempt.at,
-    last_at: attempt.at,
-    provider: attempt.provider,
-    call: attempt.call,
-    outcome: attempt.outcome,
-    code: attempt.code,
-    message: clip(attempt.message),
-    http_status: attempt.httpStatus,
-    latency_ms: Math.round(attempt.latencyMs),
-    request_summary: clip(attempt.requestSummary),
-    response_summary: clip(attempt.responseSummary),
-    provider_data: providerData,
-  }).execute();
+  await db
+    .insertInto('provider_attempts')
+    .values({
+      transaction_seq: attempt.transactionSeq,
+      at: attempt.at,
+      last_at: attempt.at,
+      provider: attempt.provider,
+      call: attempt.call,
+      outcome: attempt.outcome,
+      code: attempt.code,
+      message: clip(attempt.message),
+      http_status: attempt.httpStatus,
+      latency_ms: Math.round(attempt.latencyMs),
+      request_summary: clip(attempt.requestSummary),
+      response_summary: clip(attempt.responseSummary),
+      provider_data: providerData,
+    })
+    .execute();
 }
 
 /** A transaction's attempts, oldest first. */
@@ -87,8 +102,13 @@ export async function listAttempts(db: Db, transactionSeq: number): Promise<Atte
  */
 export async function providerDataOf(db: Db, transactionSeqs: readonly number[]): Promise<ProviderData> {
   if (transactionSeqs.length === 0) return {};
-  const rows = await db.selectFrom('provider_attempts').select('provider_data')
-    .where('transaction_seq', 'in', [...transactionSeqs]).where('provider_data', '!=', '{}').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('provider_attempts')
+    .select('provider_data')
+    .where('transaction_seq', 'in', [...transactionSeqs])
+    .where('provider_data', '!=', '{}')
+    .orderBy('id')
+    .execute();
   const merged: Record<string, string> = {};
   for (const row of rows) {
     const data: unknown = JSON.parse(row.provider_data);

@@ -11,14 +11,23 @@ type Db = Kysely<Database>;
 export const DEFAULT_SCOPE = '';
 
 export async function storedBranding(db: Db, merchantId: string, method: string): Promise<Branding | null> {
-  const row = await db.selectFrom('checkout_brandings').select('template').where('merchant_id', '=', merchantId).where('method', '=', method).executeTakeFirst();
+  const row = await db
+    .selectFrom('checkout_brandings')
+    .select('template')
+    .where('merchant_id', '=', merchantId)
+    .where('method', '=', method)
+    .executeTakeFirst();
   return row ? parseStoredBranding(row.template) : null;
 }
 
 /** The method's own template, else the merchant's default, else null (CanCan's plain page). */
 export async function brandingFor(db: Db, merchantId: string, method: string): Promise<Branding | null> {
-  const rows = await db.selectFrom('checkout_brandings').select(['method', 'template']).where('merchant_id', '=', merchantId)
-    .where('method', 'in', [method, DEFAULT_SCOPE]).execute();
+  const rows = await db
+    .selectFrom('checkout_brandings')
+    .select(['method', 'template'])
+    .where('merchant_id', '=', merchantId)
+    .where('method', 'in', [method, DEFAULT_SCOPE])
+    .execute();
   const row = rows.find((r) => r.method === method) ?? rows.find((r) => r.method === DEFAULT_SCOPE);
   return row ? parseStoredBranding(row.template) : null;
 }
@@ -31,8 +40,11 @@ export async function brandedScopes(db: Db, merchantId: string): Promise<string[
 
 export async function saveBranding(db: Db, merchantId: string, method: string, branding: Branding, now: number): Promise<void> {
   const template = JSON.stringify(branding);
-  await db.insertInto('checkout_brandings').values({ merchant_id: merchantId, method, template, updated_at: now })
-    .onConflict((oc) => oc.columns(['merchant_id', 'method']).doUpdateSet({ template, updated_at: now })).execute();
+  await db
+    .insertInto('checkout_brandings')
+    .values({ merchant_id: merchantId, method, template, updated_at: now })
+    .onConflict((oc) => oc.columns(['merchant_id', 'method']).doUpdateSet({ template, updated_at: now }))
+    .execute();
 }
 
 export async function deleteBranding(db: Db, merchantId: string, method: string): Promise<boolean> {
@@ -47,11 +59,26 @@ export interface LogoMeta {
 }
 
 /** Stores a checked logo for the merchant (once per image); answers its id. */
-export async function saveLogo(db: Db, merchantId: string, image: { bytes: Buffer; type: LogoType; width: number; height: number }, now: number): Promise<string> {
+export async function saveLogo(
+  db: Db,
+  merchantId: string,
+  image: { bytes: Buffer; type: LogoType; width: number; height: number },
+  now: number,
+): Promise<string> {
   const id = createHash('sha256').update(image.bytes).digest('hex');
-  await db.insertInto('checkout_logos').values({
-    id, merchant_id: merchantId, content_type: image.type, width: image.width, height: image.height, data: image.bytes.toString('base64'), created_at: now,
-  }).onConflict((oc) => oc.columns(['merchant_id', 'id']).doNothing()).execute();
+  await db
+    .insertInto('checkout_logos')
+    .values({
+      id,
+      merchant_id: merchantId,
+      content_type: image.type,
+      width: image.width,
+      height: image.height,
+      data: image.bytes.toString('base64'),
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['merchant_id', 'id']).doNothing())
+    .execute();
   return id;
 }
 
@@ -66,6 +93,10 @@ export async function logoImage(db: Db, id: string): Promise<{ type: string; byt
 }
 
 export async function countLogos(db: Db, merchantId: string): Promise<number> {
-  const row = await db.selectFrom('checkout_logos').select((eb) => eb.fn.countAll<number>().as('n')).where('merchant_id', '=', merchantId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('checkout_logos')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -17,8 +17,14 @@ export interface CallerScope {
 
 /** A CHOP transaction of any kind (charge, refund, cancel) by its CanCan id. */
 export async function findChopTransaction(db: Db, scope: CallerScope, ref: string): Promise<TransactionRow | undefined> {
-  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode)
-    .where('channel', '=', 'chop').where('ref', '=', ref).executeTakeFirst();
+  return db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .where('channel', '=', 'chop')
+    .where('ref', '=', ref)
+    .executeTakeFirst();
 }
 
 /** The charge a payment page shows, by its CanCan id. */
@@ -34,18 +40,34 @@ export interface ChopPageRequest {
 }
 
 /** Charges and refunds, newest first; `unknownCursor` when `startingAfter` names no transaction of the caller's. */
-export async function listChopTransactions(db: Db, scope: CallerScope, page: ChopPageRequest):
-  Promise<{ readonly rows: TransactionRow[]; readonly hasMore: boolean } | { readonly unknownCursor: true }> {
-  let query = db.selectFrom('transactions').selectAll().where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode)
-    .where('channel', '=', 'chop').where('type', 'in', ['charge', 'refund']);
+export async function listChopTransactions(
+  db: Db,
+  scope: CallerScope,
+  page: ChopPageRequest,
+): Promise<{ readonly rows: TransactionRow[]; readonly hasMore: boolean } | { readonly unknownCursor: true }> {
+  let query = db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .where('channel', '=', 'chop')
+    .where('type', 'in', ['charge', 'refund']);
   if (page.reference) query = query.where('reference', '=', page.reference);
   if (page.startingAfter) {
-    const after = await db.selectFrom('transactions').select('seq').where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode)
-      .where('ref', '=', page.startingAfter).executeTakeFirst();
+    const after = await db
+      .selectFrom('transactions')
+      .select('seq')
+      .where('merchant_id', '=', scope.merchantId)
+      .where('mode', '=', scope.mode)
+      .where('ref', '=', page.startingAfter)
+      .executeTakeFirst();
     if (!after) return { unknownCursor: true };
     query = query.where('seq', '<', after.seq);
   }
-  const rows = await query.orderBy('seq', 'desc').limit(page.limit + 1).execute();
+  const rows = await query
+    .orderBy('seq', 'desc')
+    .limit(page.limit + 1)
+    .execute();
   return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }
 
@@ -57,8 +79,19 @@ export interface NotificationWithAttempts {
 /** A transaction's IPN notifications, oldest first, each with its delivery attempts. */
 export async function notificationsOf(db: Db, transactionSeq: number): Promise<NotificationWithAttempts[]> {
   const notifications = await db.selectFrom('notifications').selectAll().where('transaction_seq', '=', transactionSeq).orderBy('id').execute();
-  const attempts = notifications.length === 0 ? [] : await db.selectFrom('notification_attempts').selectAll()
-    .where('notification_id', 'in', notifications.map((n) => n.id)).orderBy('id').execute();
+  const attempts =
+    notifications.length === 0
+      ? []
+      : await db
+          .selectFrom('notification_attempts')
+          .selectAll()
+          .where(
+            'notification_id',
+            'in',
+            notifications.map((n) => n.id),
+          )
+          .orderBy('id')
+          .execute();
   return notifications.map((notification) => ({ notification, attempts: attempts.filter((a) => Number(a.notification_id) === Number(notification.id)) }));
 }
 

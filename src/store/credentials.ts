@@ -3,7 +3,14 @@ import type { Kysely } from 'kysely';
 import type { SecretBox } from '../domain/secrets.js';
 import type { Database } from './schema.js';
 
-export async function saveProviderCredentials(db: Kysely<Database>, secrets: SecretBox, merchantId: string, provider: string, credentials: object, now: number): Promise<void> {
+export async function saveProviderCredentials(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  merchantId: string,
+  provider: string,
+  credentials: object,
+  now: number,
+): Promise<void> {
   const sealed = secrets.encrypt(JSON.stringify(credentials));
   await db
     .insertInto('provider_credentials')
@@ -13,6 +20,11 @@ export async function saveProviderCredentials(db: Kysely<Database>, secrets: Sec
 }
 
 export async function loadProviderCredentials(db: Kysely<Database>, secrets: SecretBox, merchantId: string, provider: string): Promise<unknown | null> {
-  const row = await db.selectFrom('provider_credentials').select('sealed').where('merchant_id', '=', merchantId).where('provider', '=', provider).executeTakeFirst();
+  const row = await db
+    .selectFrom('provider_credentials')
+    .select('sealed')
+    .where('merchant_id', '=', merchantId)
+    .where('provider', '=', provider)
+    .executeTakeFirst();
   return row ? JSON.parse(secrets.decrypt(row.sealed)) : null;
 }

@@ -50,7 +50,8 @@ class PgClient extends pg.Client {
   }
 
   // pg's query() has many overloads; this forwards them all unchanged.
-  override query(...args: any[]): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- forwards pg's overloads unchanged
+  override query(...args: any[]): any {
     const result: unknown = (super.query as (...forwarded: unknown[]) => unknown)(...args);
     if (!(result instanceof Promise)) return result;
     const rollback = typeof args[0] === 'string' && /^\s*rollback\s*$/i.test(args[0]);
@@ -101,8 +102,22 @@ export function openStore(options: { databaseUrl: string | null; dataDir: string
 // Socket errors, and PostgreSQL's: 57P01-03 shutdown / crash / starting up, 3D000 no such database,
 // 53300 too many connections, 28000/28P01 refused login, class 08 connection exceptions.
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
-  '57P01', '57P02', '57P03', '3D000', '53300', '28000', '28P01', 'SQLITE_BUSY',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '3D000',
+  '53300',
+  '28000',
+  '28P01',
+  'SQLITE_BUSY',
 ]);
 // pg's own errors carry no code.
 const UNAVAILABLE_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|Cannot use a pool after calling end/i;

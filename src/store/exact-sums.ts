@@ -13,7 +13,10 @@ const LOW_BITS = 4_294_967_295;
  * Two select expressions, `<name>_hi` and `<name>_lo`, that together are the
  * exact sum of `value` over the group (0 when empty). Read them with `joinSum`.
  */
-export function sumParts<N extends string>(value: Expression<number | null>, name: N): [AliasedRawBuilder<string, `${N}_hi`>, AliasedRawBuilder<string, `${N}_lo`>] {
+export function sumParts<N extends string>(
+  value: Expression<number | null>,
+  name: N,
+): [AliasedRawBuilder<string, `${N}_hi`>, AliasedRawBuilder<string, `${N}_lo`>] {
   // Each part is below 2^32 per row: 2^31 rows before either could overflow.
   return [
     sql<string>`cast(coalesce(sum(${value} >> 32), 0) as text)`.as(`${name}_hi`),

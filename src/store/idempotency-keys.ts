@@ -24,27 +24,55 @@ export async function sweepKeys(db: Db, before: number, batch: number): Promise<
 
 /** Forgets this key's claim if it was made before `before`. */
 export async function forgetExpiredKey(db: Db, scope: KeyScope, before: number): Promise<void> {
-  await db.deleteFrom('idempotency_keys').where('merchant_id', '=', scope.merchant_id).where('mode', '=', scope.mode).where('key', '=', scope.key)
-    .where('created_at', '<', before).execute();
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('merchant_id', '=', scope.merchant_id)
+    .where('mode', '=', scope.mode)
+    .where('key', '=', scope.key)
+    .where('created_at', '<', before)
+    .execute();
 }
 
 /** A new claim, held (locked) from `now`; throws a unique violation when the key is already claimed. */
-export async function insertKeyClaim(db: Db, scope: KeyScope, claim: { endpoint: string; fingerprint: string; effectRef: string }, now: number): Promise<number> {
-  const row = await db.insertInto('idempotency_keys')
-    .values({ ...scope, endpoint: claim.endpoint, fingerprint: claim.fingerprint, effect_ref: claim.effectRef, locked_at: now, created_at: now, updated_at: now })
-    .returning('id').executeTakeFirstOrThrow();
+export async function insertKeyClaim(
+  db: Db,
+  scope: KeyScope,
+  claim: { endpoint: string; fingerprint: string; effectRef: string },
+  now: number,
+): Promise<number> {
+  const row = await db
+    .insertInto('idempotency_keys')
+    .values({
+      ...scope,
+      endpoint: claim.endpoint,
+      fingerprint: claim.fingerprint,
+      effect_ref: claim.effectRef,
+      locked_at: now,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return Number(row.id);
 }
 
 export async function findKeyClaim(db: Db, scope: KeyScope): Promise<IdempotencyKeyRow | undefined> {
-  return db.selectFrom('idempotency_keys').selectAll().where('merchant_id', '=', scope.merchant_id).where('mode', '=', scope.mode).where('key', '=', scope.key)
+  return db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('merchant_id', '=', scope.merchant_id)
+    .where('mode', '=', scope.mode)
+    .where('key', '=', scope.key)
     .executeTakeFirst();
 }
 
 /** Takes over an unanswered claim whose holder is gone (unlocked, or locked before `staleBefore`); false when another request holds it. */
 export async function takeOverKeyClaim(db: Db, id: number, now: number, staleBefore: number): Promise<boolean> {
-  const taken = await db.updateTable('idempotency_keys').set({ locked_at: now, updated_at: now })
-    .where('id', '=', id).where('status_code', 'is', null)
+  const taken = await db
+    .updateTable('idempotency_keys')
+    .set({ locked_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('status_code', 'is', null)
     .where((eb) => eb.or([eb('locked_at', 'is', null), eb('locked_at', '<', staleBefore)]))
     .executeTakeFirst();
   return Number(taken.numUpdatedRows) === 1;
@@ -67,7 +95,16 @@ export interface StoredAnswer {
 }
 
 export async function storeKeyAnswer(db: Db, id: number, answer: StoredAnswer, now: number): Promise<void> {
-  await db.updateTable('idempotency_keys')
-    .set({ status_code: answer.statusCode, response_headers: JSON.stringify(answer.headers), response_body: answer.body, response_encoding: answer.encoding, locked_at: null, updated_at: now })
-    .where('id', '=', id).execute();
+  await db
+    .updateTable('idempotency_keys')
+    .set({
+      status_code: answer.statusCode,
+      response_headers: JSON.stringify(answer.headers),
+      response_body: answer.body,
+      response_encoding: answer.encoding,
+      locked_at: null,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
 }

@@ -24,13 +24,22 @@ export async function createMerchant(
   input: { name: string; timezone: string; gateways: readonly string[]; now: number },
 ): Promise<Merchant> {
   const merchant: Merchant = {
-    id: newMerchantId(), name: input.name, timezone: input.timezone, void_window_ms: DEFAULT_VOID_WINDOW_MS, created_at: input.now,
-    refund_balance_exempt: 0, cancel_window_ms: DEFAULT_CANCEL_WINDOW_MS, webhook_secret_sealed: null,
+    id: newMerchantId(),
+    name: input.name,
+    timezone: input.timezone,
+    void_window_ms: DEFAULT_VOID_WINDOW_MS,
+    created_at: input.now,
+    refund_balance_exempt: 0,
+    cancel_window_ms: DEFAULT_CANCEL_WINDOW_MS,
+    webhook_secret_sealed: null,
   };
   const write = async (trx: Kysely<Database>) => {
     await trx.insertInto('merchants').values(merchant).execute();
     if (input.gateways.length > 0) {
-      await trx.insertInto('merchant_gateways').values(input.gateways.map((gateway) => ({ merchant_id: merchant.id, gateway }))).execute();
+      await trx
+        .insertInto('merchant_gateways')
+        .values(input.gateways.map((gateway) => ({ merchant_id: merchant.id, gateway })))
+        .execute();
     }
   };
   // Inside a caller's transaction (merchant, key and audit entry together), or in one of its own.
@@ -44,7 +53,10 @@ export async function findMerchant(db: Kysely<Database>, id: string): Promise<Me
 }
 
 export async function countMerchants(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('merchants').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('merchants')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -54,7 +66,12 @@ export async function enabledGateways(db: Kysely<Database>, merchantId: string):
 }
 
 export async function isGatewayEnabled(db: Kysely<Database>, merchantId: string, gateway: string): Promise<boolean> {
-  const row = await db.selectFrom('merchant_gateways').select('gateway').where('merchant_id', '=', merchantId).where('gateway', '=', gateway).executeTakeFirst();
+  const row = await db
+    .selectFrom('merchant_gateways')
+    .select('gateway')
+    .where('merchant_id', '=', merchantId)
+    .where('gateway', '=', gateway)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -109,11 +126,13 @@ export async function authenticate(
   secrets: SecretBox,
   presented: string,
 ): Promise<{ key: AuthenticatedKey; merchant: Merchant } | undefined> {
-  const row = await db.selectFrom('api_keys')
+  const row = await db
+    .selectFrom('api_keys')
     .innerJoin('merchants', 'merchants.id', 'api_keys.merchant_id')
     .selectAll('merchants')
     .select(['api_keys.id as key_id', 'api_keys.mode as key_mode', 'api_keys.last_used_at as key_last_used_at'])
-    .where('api_keys.key_digest', '=', secrets.digest(presented)).where('api_keys.revoked_at', 'is', null)
+    .where('api_keys.key_digest', '=', secrets.digest(presented))
+    .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row) return undefined;
   const { key_id: id, key_mode: mode, key_last_used_at: last_used_at, ...merchant } = row;

@@ -97,12 +97,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('last_error', 'text')
           .addColumn('created_at', 'bigint', (c) => c.notNull())
           .execute();
-        await db.schema
-          .createIndex('jobs_due')
-          .on('jobs')
-          .column('run_at')
-          .where(sql.ref('done_at'), 'is', null)
-          .execute();
+        await db.schema.createIndex('jobs_due').on('jobs').column('run_at').where(sql.ref('done_at'), 'is', null).execute();
         await db.schema.createIndex('jobs_tx').on('jobs').column('transaction_seq').execute();
       },
     },
@@ -122,17 +117,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_hosted_checkout': {
       async up(db: AnyDb) {
         // CHOP charges, refunds and cancels live in the transactions table beside POS ones (one list, one job queue).
-        await db.schema.alterTable('transactions').addColumn('channel', 'text', (c) => c.notNull().defaultTo('pos')).execute();
+        await db.schema
+          .alterTable('transactions')
+          .addColumn('channel', 'text', (c) => c.notNull().defaultTo('pos'))
+          .execute();
         for (const column of ['reference', 'api_key_id', 'qr_code', 'pay_form', 'checkout', 'close_reason']) {
           await db.schema.alterTable('transactions').addColumn(column, 'text').execute();
         }
         await db.schema.alterTable('transactions').addColumn('expires_at', 'bigint').execute();
         await db.schema.createIndex('transactions_merchant_reference').on('transactions').columns(['merchant_id', 'reference']).execute();
-        await db.schema.alterTable('merchants').addColumn('refund_balance_exempt', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-        await db.schema.alterTable('merchants').addColumn('cancel_window_ms', 'bigint', (c) => c.notNull().defaultTo(86_400_000)).execute();
+        await db.schema
+          .alterTable('merchants')
+          .addColumn('refund_balance_exempt', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable('merchants')
+          .addColumn('cancel_window_ms', 'bigint', (c) => c.notNull().defaultTo(86_400_000))
+          .execute();
         await db.schema.alterTable('merchants').addColumn('webhook_secret_sealed', 'text').execute();
         // Jobs either process a transaction or deliver one notification.
-        await db.schema.alterTable('jobs').addColumn('kind', 'text', (c) => c.notNull().defaultTo('transaction')).execute();
+        await db.schema
+          .alterTable('jobs')
+          .addColumn('kind', 'text', (c) => c.notNull().defaultTo('transaction'))
+          .execute();
         await db.schema.alterTable('jobs').addColumn('notification_id', 'bigint').execute();
         await serial(db.schema.createTable('notifications'), 'id')
           .addColumn('transaction_seq', 'bigint', (c) => c.notNull().references('transactions.seq'))
@@ -213,8 +220,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           await sql`alter table transactions drop constraint transactions_merchant_client_id`.execute(db);
           await sql`alter table transactions add constraint transactions_merchant_mode_client_id unique (merchant_id, mode, client_id)`.execute(db);
         } else {
-          await rebuildSqliteTable(db, 'transactions', 'constraint "transactions_merchant_client_id" unique ("merchant_id", "client_id")',
-            'constraint "transactions_merchant_mode_client_id" unique ("merchant_id", "mode", "client_id")');
+          await rebuildSqliteTable(
+            db,
+            'transactions',
+            'constraint "transactions_merchant_client_id" unique ("merchant_id", "client_id")',
+            'constraint "transactions_merchant_mode_client_id" unique ("merchant_id", "mode", "client_id")',
+          );
         }
         // CHOP references are looked up per merchant and mode.
         await db.schema.dropIndex('transactions_merchant_reference').execute();
@@ -265,7 +276,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('provider_attempts_tx').on('provider_attempts').columns(['transaction_seq', 'id']).execute();
         // Provider calls recorded before as events move over; their outcome kind was not recorded then.
         const field = (name: string) => (dialect === 'postgres' ? sql`(data::json ->> ${sql.lit(name)})` : sql`json_extract(data, ${sql.lit(`$.${name}`)})`);
-        const integer = (name: string) => (dialect === 'postgres' ? sql`cast(round(cast(${field(name)} as numeric)) as integer)` : sql`cast(${field(name)} as integer)`);
+        const integer = (name: string) =>
+          dialect === 'postgres' ? sql`cast(round(cast(${field(name)} as numeric)) as integer)` : sql`cast(${field(name)} as integer)`;
         await sql`insert into provider_attempts
             (transaction_seq, at, last_at, repeat_count, provider, call, outcome, code, message, http_status, latency_ms, provider_data)
           select transaction_seq, at, at, 1, coalesce(${field('provider')}, ''), coalesce(${field('call')}, ''), 'not_recorded',
@@ -277,8 +289,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0009_customer_confirming': {
       // "The customer is confirming" gets its own column; last_provider_code held it as a marker and keeps provider codes only.
       async up(db: AnyDb) {
-        await db.schema.alterTable('transactions').addColumn('customer_confirming', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-        await db.updateTable('transactions').set({ customer_confirming: 1, last_provider_code: null }).where('last_provider_code', '=', 'awaiting_customer').execute();
+        await db.schema
+          .alterTable('transactions')
+          .addColumn('customer_confirming', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db
+          .updateTable('transactions')
+          .set({ customer_confirming: 1, last_provider_code: null })
+          .where('last_provider_code', '=', 'awaiting_customer')
+          .execute();
       },
     },
     '0010_checkout_branding': {

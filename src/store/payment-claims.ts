@@ -10,19 +10,33 @@ import type { Database } from './schema.js';
 
 /** A refund or cancel succeeded: its amount counts as refunded; a cancel also marks the payment cancelled. */
 export async function addRefunded(trx: Transaction<Database>, paymentSeq: number, amount: number, now: number, options: { cancelled: boolean }): Promise<void> {
-  await trx.updateTable('transactions')
-    .set((eb) => ({ refunded_amount: eb('refunded_amount', '+', amount), version: eb('version', '+', 1), updated_at: now, ...(options.cancelled ? { voided: 1 } : {}) }))
-    .where('seq', '=', paymentSeq).execute();
+  await trx
+    .updateTable('transactions')
+    .set((eb) => ({
+      refunded_amount: eb('refunded_amount', '+', amount),
+      version: eb('version', '+', 1),
+      updated_at: now,
+      ...(options.cancelled ? { voided: 1 } : {}),
+    }))
+    .where('seq', '=', paymentSeq)
+    .execute();
 }
 
 /** A void or cancel succeeded without a refund (the payment was closed while pending): the payment is voided. */
 export async function markVoided(trx: Transaction<Database>, paymentSeq: number, now: number): Promise<void> {
-  await trx.updateTable('transactions').set((eb) => ({ voided: 1, version: eb('version', '+', 1), updated_at: now }))
-    .where('seq', '=', paymentSeq).execute();
+  await trx
+    .updateTable('transactions')
+    .set((eb) => ({ voided: 1, version: eb('version', '+', 1), updated_at: now }))
+    .where('seq', '=', paymentSeq)
+    .execute();
 }
 
 /** A cancel failed: the payment is free again to be cancelled or refunded (only if this cancel still holds it). */
 export async function releaseClaim(trx: Transaction<Database>, paymentSeq: number, claimSeq: number, now: number): Promise<void> {
-  await trx.updateTable('transactions').set((eb) => ({ void_seq: null, version: eb('version', '+', 1), updated_at: now }))
-    .where('seq', '=', paymentSeq).where('void_seq', '=', claimSeq).execute();
+  await trx
+    .updateTable('transactions')
+    .set((eb) => ({ void_seq: null, version: eb('version', '+', 1), updated_at: now }))
+    .where('seq', '=', paymentSeq)
+    .where('void_seq', '=', claimSeq)
+    .execute();
 }

@@ -20,18 +20,35 @@ export class VersionConflict extends Error {
 
 /** A transaction by the id the POS gave, in one mode: the other mode's rows are another world. */
 export async function findByClientId(db: Db, merchantId: string, mode: KeyMode, clientId: string): Promise<TransactionRow | undefined> {
-  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('mode', '=', mode).where('client_id', '=', clientId)
+  return db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('mode', '=', mode)
+    .where('client_id', '=', clientId)
     .executeTakeFirst();
 }
 
 /** A POS transaction by the id the POS gave (hosted-checkout rows are invisible to the POS API). */
 export async function findPosTransaction(db: Db, merchantId: string, mode: KeyMode, clientId: string): Promise<TransactionRow | undefined> {
-  return db.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('mode', '=', mode).where('client_id', '=', clientId)
-    .where('channel', '=', 'pos').executeTakeFirst();
+  return db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('mode', '=', mode)
+    .where('client_id', '=', clientId)
+    .where('channel', '=', 'pos')
+    .executeTakeFirst();
 }
 
 /** Loads a row for update: on PostgreSQL the row is locked until the transaction ends (SQLite serialises writers). */
-export async function lockByClientId(trx: Transaction<Database>, dialect: Dialect, merchantId: string, mode: KeyMode, clientId: string): Promise<TransactionRow | undefined> {
+export async function lockByClientId(
+  trx: Transaction<Database>,
+  dialect: Dialect,
+  merchantId: string,
+  mode: KeyMode,
+  clientId: string,
+): Promise<TransactionRow | undefined> {
   const query = trx.selectFrom('transactions').selectAll().where('merchant_id', '=', merchantId).where('mode', '=', mode).where('client_id', '=', clientId);
   return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
 }
@@ -71,7 +88,10 @@ export async function insertTransaction(trx: Transaction<Database>, row: NewTran
 }
 
 export async function addEvent(db: Db, seq: number, at: number, kind: string, data: object): Promise<void> {
-  await db.insertInto('transaction_events').values({ transaction_seq: seq, at, kind, data: JSON.stringify(data) }).execute();
+  await db
+    .insertInto('transaction_events')
+    .values({ transaction_seq: seq, at, kind, data: JSON.stringify(data) })
+    .execute();
 }
 
 export async function enqueueJob(db: Db, seq: number, runAt: number, now: number): Promise<void> {

@@ -36,14 +36,42 @@ interface Shop {
 
 const SHOPS: Shop[] = [
   {
-    key: 'lotus', merchant: { id: '', apiKey: '' }, name: 'Lotus Tea House', line: 'Fresh tea since 1999', link: 'Terms', brand: 'rgb(15, 118, 110)', background: 'rgb(236, 253, 245)',
-    input: { brandColor: '#0f766e', buttonTextColor: '#ffffff', accentColor: '#0f766e', backgroundColor: '#ecfdf5', backgroundTextColor: '#064e3b', corners: 'pill' },
-    logoSize: { width: 240, height: 80 }, logoColour: [15, 118, 110],
+    key: 'lotus',
+    merchant: { id: '', apiKey: '' },
+    name: 'Lotus Tea House',
+    line: 'Fresh tea since 1999',
+    link: 'Terms',
+    brand: 'rgb(15, 118, 110)',
+    background: 'rgb(236, 253, 245)',
+    input: {
+      brandColor: '#0f766e',
+      buttonTextColor: '#ffffff',
+      accentColor: '#0f766e',
+      backgroundColor: '#ecfdf5',
+      backgroundTextColor: '#064e3b',
+      corners: 'pill',
+    },
+    logoSize: { width: 240, height: 80 },
+    logoColour: [15, 118, 110],
   },
   {
-    key: 'ember', merchant: { id: '', apiKey: '' }, name: 'Ember Outfitters', line: 'Gear for the long trail', link: 'Returns', brand: 'rgb(154, 52, 18)', background: 'rgb(28, 25, 23)',
-    input: { brandColor: '#9a3412', buttonTextColor: '#ffffff', accentColor: '#9a3412', backgroundColor: '#1c1917', backgroundTextColor: '#fef3c7', corners: 'square' },
-    logoSize: { width: 160, height: 160 }, logoColour: [234, 88, 12],
+    key: 'ember',
+    merchant: { id: '', apiKey: '' },
+    name: 'Ember Outfitters',
+    line: 'Gear for the long trail',
+    link: 'Returns',
+    brand: 'rgb(154, 52, 18)',
+    background: 'rgb(28, 25, 23)',
+    input: {
+      brandColor: '#9a3412',
+      buttonTextColor: '#ffffff',
+      accentColor: '#9a3412',
+      backgroundColor: '#1c1917',
+      backgroundTextColor: '#fef3c7',
+      corners: 'square',
+    },
+    logoSize: { width: 160, height: 160 },
+    logoColour: [234, 88, 12],
   },
 ];
 
@@ -57,20 +85,34 @@ async function makeShops(): Promise<void> {
   const { app } = fixture();
   for (const shop of SHOPS) {
     shop.merchant = await app.merchant([...CHOP_METHODS]);
-    const result = await changeBranding(app.app.deps.store.db, {
-      merchantId: shop.merchant.id, method: '', actor: 'test', now: Date.now(), logo: png(shop.logoSize.width, shop.logoSize.height, shop.logoColour),
-      input: {
-        ...shop.input, displayName: shop.name, headerLine: shop.line, footerLinks: `${shop.link}|https://${shop.key}.example/${shop.link.toLowerCase()}`,
-        supportEmail: `help@${shop.key}.example`,
+    const result = await changeBranding(
+      app.app.deps.store.db,
+      {
+        merchantId: shop.merchant.id,
+        method: '',
+        actor: 'test',
+        now: Date.now(),
+        logo: png(shop.logoSize.width, shop.logoSize.height, shop.logoColour),
+        input: {
+          ...shop.input,
+          displayName: shop.name,
+          headerLine: shop.line,
+          footerLinks: `${shop.link}|https://${shop.key}.example/${shop.link.toLowerCase()}`,
+          supportEmail: `help@${shop.key}.example`,
+        },
       },
-    }, (field) => field);
+      (field) => field,
+    );
     assert.ok(result.ok, JSON.stringify(result));
   }
 }
 
 async function charge(shop: Shop, method: string): Promise<{ url: string; id: string }> {
   return createChopCharge(fixture().app.url, shop.merchant.apiKey, {
-    payment_method: method, amount: '4200', currency: 'USD', reference: `${shop.key}-${method}-${Date.now().toString(36)}`,
+    payment_method: method,
+    amount: '4200',
+    currency: 'USD',
+    reference: `${shop.key}-${method}-${Date.now().toString(36)}`,
   });
 }
 
@@ -83,14 +125,17 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 const colourOf = (page: Page, selector: string, property: 'backgroundColor' | 'color') =>
-  page.locator(selector).first().evaluate((el, prop) => getComputedStyle(el)[prop as 'color'], property);
+  page
+    .locator(selector)
+    .first()
+    .evaluate((el, prop) => getComputedStyle(el)[prop as 'color'], property);
 
 /** The merchant's logo (loaded, from CanCan), name, header line, footer link and background. */
 async function expectBranded(page: Page, shop: Shop): Promise<void> {
   const logo = page.locator('[data-brand-logo]');
   assert.equal(await logo.getAttribute('alt'), shop.name);
-  assert.match(await logo.getAttribute('src') ?? '', /^\/chop\/assets\/logo\/[0-9a-f]{64}$/);
-  await page.waitForFunction(() => ((document.querySelector('[data-brand-logo]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
+  assert.match((await logo.getAttribute('src')) ?? '', /^\/chop\/assets\/logo\/[0-9a-f]{64}$/);
+  await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-brand-logo]')?.naturalWidth ?? 0) > 0);
   assert.equal(await logo.evaluate((img) => (img as HTMLImageElement).naturalWidth), shop.logoSize.width, 'the logo loaded');
   assert.match(await page.locator('header h1').innerText(), new RegExp(shop.name));
   assert.equal(await page.locator('[data-brand-line]').innerText(), shop.line);
@@ -144,7 +189,10 @@ for (const shop of SHOPS) {
     const { page } = await chromium.newPage();
     const watch = watchPage(page);
 
-    for (const [action, state, text] of [['approve', 'succeeded', /Payment received/], ['decline', 'failed', /did not go through/]] as const) {
+    for (const [action, state, text] of [
+      ['approve', 'succeeded', /Payment received/],
+      ['decline', 'failed', /did not go through/],
+    ] as const) {
       await page.goto((await charge(shop, 'alipay')).url);
       await page.click(`[data-sandbox=${action}]`);
       await page.waitForURL((url) => url.pathname === '/chop/result');

@@ -18,7 +18,13 @@ const DECLINE = '4000000000000002';
 const FUTURE = { mm: '12', yy: String((new Date().getUTCFullYear() + 2) % 100).padStart(2, '0') };
 const FUTURE_EXPIRY = `${FUTURE.mm}/${FUTURE.yy}`;
 
-interface CardInput { number: string; expiry: string; cvc: string; name: string; postalCode?: string }
+interface CardInput {
+  number: string;
+  expiry: string;
+  cvc: string;
+  name: string;
+  postalCode?: string;
+}
 
 async function fillCard(page: Page, card: CardInput): Promise<void> {
   await page.fill('#card-number', card.number);
@@ -44,7 +50,10 @@ function assertCardSecretsKept(watch: PageWatch, card: CardInput): void {
 
 async function openCardPage(options: { callbacks?: boolean; lang?: string; javaScriptEnabled?: boolean; amount?: string } = {}) {
   const reference = `card-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-  const charge = await fixture().charge({ payment_method: 'cc', amount: options.amount ?? '2599', currency: 'USD', reference }, { callbacks: options.callbacks ?? true });
+  const charge = await fixture().charge(
+    { payment_method: 'cc', amount: options.amount ?? '2599', currency: 'USD', reference },
+    { callbacks: options.callbacks ?? true },
+  );
   const { page } = await chromium.newPage(options.javaScriptEnabled === false ? { javaScriptEnabled: false } : {});
   const watch = watchPage(page);
   const response = await page.goto(`${charge.url}${options.lang ? `&lang=${options.lang}` : ''}`);
@@ -69,7 +78,8 @@ test('card form: fields, labels and amount, in English and Chinese', async () =>
 
   await page.goto(`${charge.url}&lang=zh`);
   const text = await page.locator('main').innerText();
-  for (const words of ['卡号', '有效期 (MM/YY)', '安全码 (CVC)', '持卡人姓名', '邮政编码', '支付 25.99 USD']) assert.ok(text.includes(words), `the page says ${words}`);
+  for (const words of ['卡号', '有效期 (MM/YY)', '安全码 (CVC)', '持卡人姓名', '邮政编码', '支付 25.99 USD'])
+    assert.ok(text.includes(words), `the page says ${words}`);
   await screenshot(page, 'card-form-zh');
   assert.deepEqual(watch.errors, []);
   assert.deepEqual(watch.cspViolations(), []);
@@ -82,7 +92,12 @@ test('card form validation: errors per field, card number and CVC never echoed, 
   assert.equal((await submitted).status(), 422);
   await page.waitForSelector('[role=alert]');
   assert.match((await page.locator('[role=alert]').textContent()) ?? '', /Please check the highlighted fields/);
-  for (const [id, message] of [['number', /Enter the card number/], ['expiry', /Enter the expiry date/], ['cvc', /Enter the security code/], ['name', /Enter the name on the card/]] as const) {
+  for (const [id, message] of [
+    ['number', /Enter the card number/],
+    ['expiry', /Enter the expiry date/],
+    ['cvc', /Enter the security code/],
+    ['name', /Enter the name on the card/],
+  ] as const) {
     assert.equal(await page.getAttribute(`#card-${id}`, 'aria-invalid'), 'true', `${id} is marked invalid`);
     assert.match((await page.locator(`#card-${id}-error`).textContent()) ?? '', message);
   }
@@ -104,7 +119,12 @@ test('card form validation: errors per field, card number and CVC never echoed, 
   assert.ok(!(await page.content()).includes('4111 1111 1111 1112'), 'the number is not in the page');
   await screenshot(page, 'card-form-errors-invalid-values');
 
-  const card = { number: `${APPROVE.slice(0, 4)} ${APPROVE.slice(4, 8)} ${APPROVE.slice(8, 12)} ${APPROVE.slice(12)}`, expiry: FUTURE_EXPIRY, cvc: '123', name: 'Mei Chen' };
+  const card = {
+    number: `${APPROVE.slice(0, 4)} ${APPROVE.slice(4, 8)} ${APPROVE.slice(8, 12)} ${APPROVE.slice(12)}`,
+    expiry: FUTURE_EXPIRY,
+    cvc: '123',
+    name: 'Mei Chen',
+  };
   await fillCard(page, card);
   await page.click('[data-pay-card]');
   const query = await reachCallback(page, fixture().callbacks, 'ok');

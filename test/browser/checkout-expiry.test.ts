@@ -50,7 +50,9 @@ test('expired page without callback URLs shows CanCan\'s "expired" message; a la
   const row = await app.app.deps.store.db.selectFrom('transactions').select(['qr_code', 'state']).where('ref', '=', charge.id).executeTakeFirstOrThrow();
   assert.equal(row.state, 'failed');
   await fetch(`${app.url}/_sandbox/wallet/scan`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: row.qr_code, action: 'approve' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ qr_code: row.qr_code, action: 'approve' }),
   });
   await page.goto(charge.url);
   assert.match(await page.locator('main').innerText(), /This payment page has expired\./);

@@ -85,13 +85,18 @@ test('Alipay: the customer scans through the JSON sandbox endpoint while the pag
   await screenshot(page, 'wallet-alipay-en');
 
   const scan = await fetch(`${app.url}/_sandbox/wallet/scan`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: body.qr_code, action: 'approve' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ qr_code: body.qr_code, action: 'approve' }),
   });
   assert.ok(scan.ok, `the sandbox wallet accepted the scan (${scan.status} ${await scan.text()})`);
   // Nobody touches the page: its status polling must take it to the callback.
   const query = await reachCallback(page, callbacks, 'ok');
   assertWalletCallback(query, { id: body.id }, reference, '2500', 'success');
-  assert.ok(watch.requests.some((url) => url.includes('/chop/landing/status?q=')), 'the page polled its status');
+  assert.ok(
+    watch.requests.some((url) => url.includes('/chop/landing/status?q=')),
+    'the page polled its status',
+  );
   assertOwnRequestsOnly(watch);
 });
 
@@ -172,7 +177,9 @@ test('Chinese page without callback URLs: paid by a JSON scan, the page goes to 
   assert.match(await page.locator('main').innerText(), /请使用支付宝扫码支付/);
   const row = await app.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', charge.id).executeTakeFirstOrThrow();
   const scan = await fetch(`${app.url}/_sandbox/wallet/scan`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: row.qr_code, action: 'approve' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ qr_code: row.qr_code, action: 'approve' }),
   });
   assert.ok(scan.ok);
   await page.waitForURL((url) => url.pathname === '/chop/result');
@@ -216,8 +223,10 @@ test('UnionPay: continue to the UnionPay page, pay there, back to the landing pa
   await page.click('button[value=pay]');
   const query = await reachCallback(page, fixture().callbacks, 'ok');
   assertWalletCallback(query, charge, reference, '4321', 'success');
-  assert.ok(watch.requests.slice(mark).some((url) => url.startsWith(`${fixture().app.url}/chop/landing?q=${charge.id}`)),
-    'the browser came back through the landing page');
+  assert.ok(
+    watch.requests.slice(mark).some((url) => url.startsWith(`${fixture().app.url}/chop/landing?q=${charge.id}`)),
+    'the browser came back through the landing page',
+  );
   assertOwnRequestsOnly(watch);
 });
 
@@ -256,7 +265,9 @@ test('CSP header is strict and the wallet page runs without CSP violations or co
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   const failed: string[] = [];
-  page.on('response', (response) => { if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) failed.push(`${response.status()} ${response.url()}`); });
+  page.on('response', (response) => {
+    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) failed.push(`${response.status()} ${response.url()}`);
+  });
   const response = await page.goto(charge.url);
   const headers = response?.headers() ?? {};
   const csp = headers['content-security-policy'] ?? '';
@@ -288,7 +299,9 @@ test('wallet page without JavaScript: it refreshes itself and reaches the callba
   const qrCode = await app.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', charge.id).executeTakeFirstOrThrow();
   assert.ok(qrCode.qr_code);
   const scan = await fetch(`${app.url}/_sandbox/wallet/scan`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: qrCode.qr_code, action: 'approve' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ qr_code: qrCode.qr_code, action: 'approve' }),
   });
   assert.ok(scan.ok);
   const query = await reachCallback(page, callbacks, 'ok', 12_000);

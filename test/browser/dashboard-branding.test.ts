@@ -27,7 +27,10 @@ test('an owner is refused a low-contrast pair, saves a template with a logo, and
   await page.getByLabel('Button text colour').fill('#ffffff');
   await Promise.all([page.waitForLoadState('load'), page.locator('[data-save]').click()]);
   assert.match(await page.locator('.notice-error').innerText(), /Nothing was saved: 1 problem\(s\) below\./);
-  assert.match(await page.locator('#branding-button_text_color-error').innerText(), /#ffffff on #facc15 has a contrast of 1\.\d\d:1, below the 4\.5:1 WCAG AA minimum; try #[0-9a-f]{6}/);
+  assert.match(
+    await page.locator('#branding-button_text_color-error').innerText(),
+    /#ffffff on #facc15 has a contrast of 1\.\d\d:1, below the 4\.5:1 WCAG AA minimum; try #[0-9a-f]{6}/,
+  );
   assert.equal(await page.locator('#branding-button_text_color').getAttribute('aria-invalid'), 'true');
 
   await page.getByLabel('Button colour').fill('#1e3a8a');
@@ -60,7 +63,11 @@ test('an owner is refused a low-contrast pair, saves a template with a logo, and
   const draftCard = page.frameLocator('[data-preview-state=card] iframe');
   await draftCard.locator('[data-pay-card]').scrollIntoViewIfNeeded();
   assert.equal(await draftCard.locator('[data-pay-card]').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(124, 45, 18)');
-  const stored = await fx().app.app.deps.store.db.selectFrom('checkout_brandings').select('template').where('merchant_id', '=', fx().merchant.id).executeTakeFirstOrThrow();
+  const stored = await fx()
+    .app.app.deps.store.db.selectFrom('checkout_brandings')
+    .select('template')
+    .where('merchant_id', '=', fx().merchant.id)
+    .executeTakeFirstOrThrow();
   assert.match(stored.template, /"brandColor":"#1e3a8a"/);
 
   // Chinese preview language.

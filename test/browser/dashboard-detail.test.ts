@@ -17,7 +17,9 @@ import { posSale, signIn, useDashboardApp } from '../support/dashboard.js';
 const chromium = useBrowser();
 const fx = useDashboardApp('sqlite');
 let receiver: IpnReceiver;
-before(async () => { receiver = await startIpnReceiver(); });
+before(async () => {
+  receiver = await startIpnReceiver();
+});
 after(() => receiver.close());
 
 const detail = (ref: string) => `/dashboard/transactions/${ref}`;
@@ -42,14 +44,16 @@ test('an owner refunds part of a sale: browser and server checks, review, succes
   assert.equal(new URL(page.url()).pathname, detail(sale.ref));
   assert.equal((await page.locator('h1').innerText()).trim(), 'Sale 10.00 CNY');
   assert.equal(await stateText(page), 'Succeeded');
-  assert.ok(await page.locator('[data-event=provider_attempt]').count() >= 1);
+  assert.ok((await page.locator('[data-event=provider_attempt]').count()) >= 1);
   await screenshot(page, 'dashboard-detail-sale', { desktop: true });
 
   await Promise.all([page.waitForURL(/\/refund$/), page.click('[data-action=refund]')]);
   assert.equal(new URL(page.url()).pathname, `${detail(sale.ref)}/refund`);
   // More than what is left never leaves the browser.
   const posts: string[] = [];
-  page.on('request', (request) => { if (request.method() === 'POST') posts.push(request.url()); });
+  page.on('request', (request) => {
+    if (request.method() === 'POST') posts.push(request.url());
+  });
   await page.fill('#amount', '10.01');
   await page.click('form[data-refund-form] button[type=submit]');
   assert.equal(await page.$eval('#amount', (input) => (input as HTMLInputElement).validity.rangeOverflow), true);
@@ -89,10 +93,18 @@ test('an owner refunds part of a sale: browser and server checks, review, succes
 });
 
 test('an owner re-sends the IPN of a paid CHOP charge and sees the second delivery; Chinese page', async () => {
-  const response = await chop(fx().url, '/chop/chop', fx().merchant.apiKey, { payment_method: 'alipay', amount: 4200, currency: 'USD', reference: uniqueId('web'), ipn_url: receiver.url });
+  const response = await chop(fx().url, '/chop/chop', fx().merchant.apiKey, {
+    payment_method: 'alipay',
+    amount: 4200,
+    currency: 'USD',
+    reference: uniqueId('web'),
+    ipn_url: receiver.url,
+  });
   assert.equal(response.status, 200, response.text);
   const ref = idFromUrl(response.body.url);
-  const qr = await waitFor(async () => (await fx().app.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', ref).executeTakeFirst())?.qr_code ?? undefined);
+  const qr = await waitFor(
+    async () => (await fx().app.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', ref).executeTakeFirst())?.qr_code ?? undefined,
+  );
   await scan(fx().url, qr, 'approve');
   await waitFor(() => receiver.received.find((r) => r.fields.id === ref));
 
@@ -124,8 +136,10 @@ test('staff see the transaction without any action control', async () => {
   const watch = watchPage(page);
   await signIn(page, fx().url, fx().staff, detail(sale.ref));
   assert.equal((await page.locator('h1').innerText()).trim(), 'Sale 7.00 CNY');
-  assert.equal(await page.locator('[data-event]').count() >= 3, true);
-  const controls = page.locator('[data-action], form[data-confirm], form[data-refund-form], a[href$="/refund"], a[href$="/void"], a[href$="/cancel"], a[href$="/resend-ipn"]');
+  assert.equal((await page.locator('[data-event]').count()) >= 3, true);
+  const controls = page.locator(
+    '[data-action], form[data-confirm], form[data-refund-form], a[href$="/refund"], a[href$="/void"], a[href$="/cancel"], a[href$="/resend-ipn"]',
+  );
   assert.equal(await controls.count(), 0);
   await screenshot(page, 'dashboard-detail-staff', { desktop: true });
   assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);

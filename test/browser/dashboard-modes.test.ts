@@ -18,8 +18,7 @@ import { posSale, signIn, useDashboardApp } from '../support/dashboard.js';
 const chromium = useBrowser();
 const fx = useDashboardApp('sqlite');
 
-const shownRefs = (page: Page): Promise<string[]> =>
-  page.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-ref') ?? ''));
+const shownRefs = (page: Page): Promise<string[]> => page.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-ref') ?? ''));
 
 test('the toggle switches between test and live: the banner and the list follow', async () => {
   const testSale = await posSale(fx(), 1000);

@@ -56,9 +56,9 @@ test('the operator enables a gateway and stores live credentials on a merchant',
   const secrets = { channelId: '1657000042', channelSecret: 'line-s3cret-9f8e7d6c5b4a' };
   await page.locator('#credentials-linepay').fill(JSON.stringify({ ...secrets, authScheme: 'v4' }));
   await submit(page, 'Store LINE Pay credentials', (url) => url.searchParams.get('done') === 'credentials-linepay');
-  assert.match(await page.locator('.notice-ok').textContent() ?? '', /LINE Pay credentials stored/);
+  assert.match((await page.locator('.notice-ok').textContent()) ?? '', /LINE Pay credentials stored/);
   assert.equal(await page.locator('#credentials-linepay').inputValue(), '');
-  assert.match(await page.locator('#credentials-linepay-form [data-credentials-status]').textContent() ?? '', /^Set on \d{4}-/);
+  assert.match((await page.locator('#credentials-linepay-form [data-credentials-status]').textContent()) ?? '', /^Set on \d{4}-/);
   const html = await page.content();
   for (const value of Object.values(secrets)) assert.ok(!html.includes(value), `the page does not show ${value}`);
 
@@ -80,7 +80,8 @@ test('the operator creates a merchant and sees its test key once', async () => {
   const name = `Tea House ${uniqueId()}`;
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.locator('#new-timezone').selectOption('Asia/Bangkok');
-  for (const code of ['wechatpay_international', 'alipay_cn_domestic', 'alipay_international', 'linepay_tw_domestic', 'cc', 'upop']) await page.locator(`#new-gw-${code}`).uncheck();
+  for (const code of ['wechatpay_international', 'alipay_cn_domestic', 'alipay_international', 'linepay_tw_domestic', 'cc', 'upop'])
+    await page.locator(`#new-gw-${code}`).uncheck();
   await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Create merchant' }).click()]);
   await page.locator('h1', { hasText: 'Merchant created' }).waitFor();
   const apiKey = (await page.locator('[data-api-key]').textContent()) ?? '';

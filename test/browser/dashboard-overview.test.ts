@@ -14,10 +14,13 @@ const fx = useDashboardApp();
 test('the owner sees the figures and charts; phone and desktop fit; data and links are reachable', async () => {
   // Three currencies and a refused sale, so every chart has something to draw.
   for (const [amount, overrides] of [
-    [1000, {}], [2500, { payment_gateway: 'alipay_cn_domestic', payment_auth_key: '286543210987654321' }], [1051, {}],
+    [1000, {}],
+    [2500, { payment_gateway: 'alipay_cn_domestic', payment_auth_key: '286543210987654321' }],
+    [1051, {}],
     [500, { payment_gateway: 'wechatpay_international', currency: 'USD' }],
     [12000, { payment_gateway: 'linepay_th_domestic', payment_auth_key: '081149423436', currency: 'THB' }],
-  ] as const) await posSale(fx(), amount, overrides);
+  ] as const)
+    await posSale(fx(), amount, overrides);
 
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
@@ -41,7 +44,7 @@ test('the owner sees the figures and charts; phone and desktop fit; data and lin
   assert.match(await figure.locator('tbody tr').last().innerText(), /35\.00 CNY/);
 
   const link = page.locator('tr[data-gateway="alipay_cn_domestic"] td[data-period="month"] a');
-  assert.match(await link.getAttribute('href') ?? '', /^\/dashboard\/transactions\?gateway=alipay_cn_domestic&state=succeeded&from=\d{4}-\d\d-\d\d$/);
+  assert.match((await link.getAttribute('href')) ?? '', /^\/dashboard\/transactions\?gateway=alipay_cn_domestic&state=succeeded&from=\d{4}-\d\d-\d\d$/);
   await screenshot(page, 'dashboard-overview', { desktop: true });
 
   await page.setViewportSize(DESKTOP);

@@ -39,7 +39,10 @@ test('signing in lands on the page asked for; an expired session comes back to i
   await page.getByLabel('Password').fill(fx().owner.password);
   await Promise.all([page.waitForURL(/\/dashboard\/developers$/), page.getByRole('button', { name: 'Sign in' }).click()]);
 
-  await fx().app.app.deps.store.db.updateTable('sessions').set({ expires_at: Date.now() - 1 }).execute();
+  await fx()
+    .app.app.deps.store.db.updateTable('sessions')
+    .set({ expires_at: Date.now() - 1 })
+    .execute();
   await page.goto(`${fx().url}/dashboard/transactions?state=succeeded`);
   assert.match(await page.locator('.notice-info').innerText(), /Your session has ended/);
   await screenshot(page, 'dashboard-session-expired', { desktop: true });

@@ -14,8 +14,7 @@ import { posSale, signIn, useDashboardApp } from '../support/dashboard.js';
 const chromium = useBrowser();
 const fx = useDashboardApp('sqlite');
 
-const shownRefs = (page: Page): Promise<string[]> =>
-  page.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-ref') ?? ''));
+const shownRefs = (page: Page): Promise<string[]> => page.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-ref') ?? ''));
 
 async function submitFilters(page: Page): Promise<void> {
   await Promise.all([page.waitForURL(/\/dashboard\/transactions\?/), page.getByRole('button', { name: 'Filter' }).click()]);
@@ -93,7 +92,7 @@ test('staff see the same list, read-only', async () => {
   assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });
 
-test('the operator sees every merchant\'s rows with a Merchant column', async () => {
+test("the operator sees every merchant's rows with a Merchant column", async () => {
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await signIn(page, fx().url, fx().operator, '/dashboard/transactions');

@@ -18,7 +18,14 @@ import { alipaySimulator } from '../../src/providers/alipay/simulator.js';
 import { precreateExpiry } from '../../src/providers/alipay/simulator-qr.js';
 import { beijingTimestamp, parseBeijingTimestamp } from '../../src/providers/china-time.js';
 import {
-  CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, otherKeyPair, pemBody, refundRequest, traceChecker, useSimulatorServer,
+  CONFIRM_DELAY_MS,
+  newOrderNo,
+  orderRequestBuilder,
+  otherKeyPair,
+  pemBody,
+  refundRequest,
+  traceChecker,
+  useSimulatorServer,
 } from '../support/contract.js';
 
 const TIMEOUT_MS = 2_000;
@@ -32,38 +39,46 @@ let adapter: PosAdapter & OnlineAdapter;
 const calls: Array<{ params: Record<string, string>; answer: Record<string, unknown> }> = [];
 let recordingAdapter: OnlineAdapter;
 
-const sim = useSimulatorServer('alipay', ({ dir, ledger, wallet }) => {
-  keys = loadOrCreateAlipaySandboxKeys(join(dir, 'data'));
-  credentials = { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
-  return alipaySimulator({
-    ledger,
-    apps: [{ appId: ALIPAY_SANDBOX_APP_ID, appPublicKeyPem: keys.app.publicKeyPem }],
-    platformPrivateKeyPem: keys.platform.privateKeyPem,
-    confirmDelayMs: CONFIRM_DELAY_MS,
-    slowResponseMs: 600,
-    wallet,
-  });
-}, ({ baseUrl }) => {
-  gatewayUrl = `${baseUrl}/gateway.do`;
-  adapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS });
-  const recordingFetch: typeof fetch = async (input, init) => {
-    const params = Object.fromEntries(new URLSearchParams(String(init?.body)));
-    const response = await fetch(input, init);
-    const body: unknown = JSON.parse(await response.clone().text());
-    assert.ok(typeof body === 'object' && body !== null);
-    const inner: unknown = Object.values(body)[0];
-    assert.ok(typeof inner === 'object' && inner !== null);
-    calls.push({ params, answer: Object.fromEntries(Object.entries(inner)) });
-    return response;
-  };
-  recordingAdapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: recordingFetch });
-});
+const sim = useSimulatorServer(
+  'alipay',
+  ({ dir, ledger, wallet }) => {
+    keys = loadOrCreateAlipaySandboxKeys(join(dir, 'data'));
+    credentials = { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
+    return alipaySimulator({
+      ledger,
+      apps: [{ appId: ALIPAY_SANDBOX_APP_ID, appPublicKeyPem: keys.app.publicKeyPem }],
+      platformPrivateKeyPem: keys.platform.privateKeyPem,
+      confirmDelayMs: CONFIRM_DELAY_MS,
+      slowResponseMs: 600,
+      wallet,
+    });
+  },
+  ({ baseUrl }) => {
+    gatewayUrl = `${baseUrl}/gateway.do`;
+    adapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS });
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const params = Object.fromEntries(new URLSearchParams(String(init?.body)));
+      const response = await fetch(input, init);
+      const body: unknown = JSON.parse(await response.clone().text());
+      assert.ok(typeof body === 'object' && body !== null);
+      const inner: unknown = Object.values(body)[0];
+      assert.ok(typeof inner === 'object' && inner !== null);
+      calls.push({ params, answer: Object.fromEntries(Object.entries(inner)) });
+      return response;
+    };
+    recordingAdapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: recordingFetch });
+  },
+);
 const { ledgerEntry, scanOverHttp } = sim;
 
 // ------------------------------------------------------------------ helpers
 
 const orderRequest = orderRequestBuilder(() => ({
-  description: 'Hosted checkout test', paymentMethod: 'alipay', expiresAt: Date.now() + 10 * 60_000, returnUrl: null, notifyUrl: null,
+  description: 'Hosted checkout test',
+  paymentMethod: 'alipay',
+  expiresAt: Date.now() + 10 * 60_000,
+  returnUrl: null,
+  notifyUrl: null,
 }));
 
 /** Every trace must name the call and never carry a private key. */
@@ -131,7 +146,12 @@ describe('Alipay precreate: create, scan, pay, refund', () => {
     assert.deepEqual(checkTrace(await adapter.refund(partial), 'alipay.trade.refund'), { kind: 'succeeded' });
     assert.deepEqual(checkTrace(await adapter.refundQuery(partial), 'alipay.trade.fastpay.refund.query'), { kind: 'succeeded' });
     assert.deepEqual(await ledgerEntry(request.orderNo), {
-      provider: 'alipay', order_no: request.orderNo, amount: 2500, currency: 'CNY', status: 'partially_refunded', refunded_amount: 1000,
+      provider: 'alipay',
+      order_no: request.orderNo,
+      amount: 2500,
+      currency: 'CNY',
+      status: 'partially_refunded',
+      refunded_amount: 1000,
     });
     const rest = refundRequest(request, `${request.orderNo}R2`, 1500);
     assert.deepEqual((await adapter.refund(rest)).outcome, { kind: 'succeeded' });
@@ -284,7 +304,11 @@ describe('Alipay precreate: the same out_trade_no again', () => {
 // ------------------------------------------------------------------ the wire
 
 describe('Alipay precreate: the wire', () => {
-  for (const [amount, currency, totalAmount] of [[1500, 'JPY', '1500'], [1234, 'USD', '12.34'], [88, 'CNY', '0.88']] as const) {
+  for (const [amount, currency, totalAmount] of [
+    [1500, 'JPY', '1500'],
+    [1234, 'USD', '12.34'],
+    [88, 'CNY', '0.88'],
+  ] as const) {
     test(`precreate carries ${amount} ${currency} as total_amount ${totalAmount} in major units, and the simulator books it so`, async () => {
       calls.length = 0;
       const request = orderRequest(amount, currency, { description: 'Tea & cake / 2=1' });
@@ -295,11 +319,20 @@ describe('Alipay precreate: the wire', () => {
       const biz: unknown = JSON.parse(params['biz_content'] ?? 'null');
       const foreign = currency === 'CNY' ? {} : { trans_currency: currency, settle_currency: currency };
       assert.deepEqual(biz, {
-        out_trade_no: request.orderNo, total_amount: totalAmount, subject: 'Tea cake 2 1', product_code: 'FACE_TO_FACE_PAYMENT',
-        time_expire: beijingTimestamp(request.expiresAt), ...foreign,
+        out_trade_no: request.orderNo,
+        total_amount: totalAmount,
+        subject: 'Tea cake 2 1',
+        product_code: 'FACE_TO_FACE_PAYMENT',
+        time_expire: beijingTimestamp(request.expiresAt),
+        ...foreign,
       });
       assert.deepEqual(await ledgerEntry(request.orderNo), {
-        provider: 'alipay', order_no: request.orderNo, amount, currency, status: 'unpaid', refunded_amount: 0,
+        provider: 'alipay',
+        order_no: request.orderNo,
+        amount,
+        currency,
+        status: 'unpaid',
+        refunded_amount: 0,
       });
       assert.deepEqual(calls[0]?.answer, { code: '10000', msg: 'Success', out_trade_no: request.orderNo, qr_code: calls[0]?.answer['qr_code'] });
     });
@@ -354,9 +387,10 @@ describe('Alipay precreate: signatures and failures', () => {
   });
 
   test('no answer in time: unknown, never declined', async () => {
-    const hanging: typeof fetch = (_input, init) => new Promise((_resolve, reject) => {
-      init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-    });
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
     const slow = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: 50, fetch: hanging });
     assert.deepEqual((await slow.createOrder(orderRequest(2300))).outcome, { kind: 'unknown', reason: 'no answer within 50 ms', code: null });
     assert.deepEqual((await slow.close(newOrderNo())).outcome, { kind: 'unknown', reason: 'no answer within 50 ms' });
@@ -368,13 +402,22 @@ describe('Alipay precreate: signatures and failures', () => {
 describe('Alipay precreate: cross-check with the official alipay-sdk', () => {
   test('the SDK precreates and closes through our simulator, and verifies every answer', async () => {
     const sdk = new AlipaySdk({
-      appId: ALIPAY_SANDBOX_APP_ID, privateKey: keys.app.privateKeyPem, keyType: 'PKCS8', alipayPublicKey: keys.platform.publicKeyPem,
-      gateway: gatewayUrl, camelcase: false, timeout: 5000,
+      appId: ALIPAY_SANDBOX_APP_ID,
+      privateKey: keys.app.privateKeyPem,
+      keyType: 'PKCS8',
+      alipayPublicKey: keys.platform.publicKeyPem,
+      gateway: gatewayUrl,
+      camelcase: false,
+      timeout: 5000,
     });
     const orderNo = newOrderNo();
-    const created = await sdk.exec('alipay.trade.precreate', {
-      bizContent: { out_trade_no: orderNo, total_amount: '19.90', subject: 'SDK cross-check', timeout_express: '30m' },
-    }, { validateSign: true });
+    const created = await sdk.exec(
+      'alipay.trade.precreate',
+      {
+        bizContent: { out_trade_no: orderNo, total_amount: '19.90', subject: 'SDK cross-check', timeout_express: '30m' },
+      },
+      { validateSign: true },
+    );
     assert.equal(created.code, '10000', JSON.stringify(created));
     assert.match(String(created['qr_code']), QR_CODE);
     assert.equal(scanOutcome(String(created['qr_code']), 'approve'), 'paid');

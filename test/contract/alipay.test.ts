@@ -15,13 +15,18 @@ import { providerFailure } from '../../src/core/process.js';
 import { money } from '../../src/domain/money.js';
 import type { PosAdapter } from '../../src/providers/contract.js';
 import { createAlipayAdapter, type AlipayCredentials } from '../../src/providers/alipay/adapter.js';
-import {
-  ALIPAY_SANDBOX_APP_ID, ALIPAY_SANDBOX_KEYS_FILE, loadOrCreateAlipaySandboxKeys, type AlipaySandboxKeys,
-} from '../../src/providers/alipay/keys.js';
+import { ALIPAY_SANDBOX_APP_ID, ALIPAY_SANDBOX_KEYS_FILE, loadOrCreateAlipaySandboxKeys, type AlipaySandboxKeys } from '../../src/providers/alipay/keys.js';
 import { openSignedResponse, rawMember, signParams, signedResponseBody, verifyParams } from '../../src/providers/alipay/sign.js';
 import { alipaySimulator } from '../../src/providers/alipay/simulator.js';
 import {
-  CONFIRM_DELAY_MS, newOrderNo, otherKeyPair, payRequestBuilder, pemBody, refundRequest, traceChecker, useSimulatorServer,
+  CONFIRM_DELAY_MS,
+  newOrderNo,
+  otherKeyPair,
+  payRequestBuilder,
+  pemBody,
+  refundRequest,
+  traceChecker,
+  useSimulatorServer,
 } from '../support/contract.js';
 
 // Roomy enough for an RSA-signed answer on a busy 2-core machine (the browser suites run alongside).
@@ -34,20 +39,24 @@ let credentials: AlipayCredentials;
 let gatewayUrl = '';
 let adapter: PosAdapter;
 
-const sim = useSimulatorServer('alipay', ({ dir, ledger }) => {
-  keys = loadOrCreateAlipaySandboxKeys(join(dir, 'data'));
-  credentials = { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
-  return alipaySimulator({
-    ledger,
-    apps: [{ appId: ALIPAY_SANDBOX_APP_ID, appPublicKeyPem: keys.app.publicKeyPem }],
-    platformPrivateKeyPem: keys.platform.privateKeyPem,
-    confirmDelayMs: CONFIRM_DELAY_MS,
-    slowResponseMs: SLOW_RESPONSE_MS,
-  });
-}, ({ baseUrl }) => {
-  gatewayUrl = `${baseUrl}/gateway.do`;
-  adapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS });
-});
+const sim = useSimulatorServer(
+  'alipay',
+  ({ dir, ledger }) => {
+    keys = loadOrCreateAlipaySandboxKeys(join(dir, 'data'));
+    credentials = { appId: ALIPAY_SANDBOX_APP_ID, appPrivateKeyPem: keys.app.privateKeyPem, alipayPublicKeyPem: keys.platform.publicKeyPem };
+    return alipaySimulator({
+      ledger,
+      apps: [{ appId: ALIPAY_SANDBOX_APP_ID, appPublicKeyPem: keys.app.publicKeyPem }],
+      platformPrivateKeyPem: keys.platform.privateKeyPem,
+      confirmDelayMs: CONFIRM_DELAY_MS,
+      slowResponseMs: SLOW_RESPONSE_MS,
+    });
+  },
+  ({ baseUrl }) => {
+    gatewayUrl = `${baseUrl}/gateway.do`;
+    adapter = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS });
+  },
+);
 const { ledgerEntry, assertLedger } = sim;
 
 // ------------------------------------------------------------------ helpers
@@ -174,7 +183,8 @@ describe('alipay.trade.pay test values', () => {
   test('59: paid, but every refund is refused with ACQ.TRADE_NOT_ALLOW_REFUND', async () => {
     const sale = payRequest(5959);
     assert.equal(checkTrace(await adapter.pay(sale), 'alipay.trade.pay').kind, 'paid');
-    for (const amount of [5959, 100, 100]) { // full, partial, and the partial re-sent: same answer each time
+    for (const amount of [5959, 100, 100]) {
+      // full, partial, and the partial re-sent: same answer each time
       const refund = checkTrace(await adapter.refund(refundRequest(sale, `${sale.orderNo}R`, amount)), 'alipay.trade.refund');
       assert.ok(refund.kind === 'declined' && refund.code === 'ACQ.TRADE_NOT_ALLOW_REFUND', JSON.stringify(refund));
       assert.equal(adapter.mapFailure(refund.code), 'refund_not_allowed_failure');
@@ -201,7 +211,15 @@ describe('alipay.trade.pay test values', () => {
 
   test('malformed auth codes: refused locally, and ACQ.PAYMENT_AUTH_CODE_INVALID from the gateway', async () => {
     for (const good of ['2500000000000000', '301234567890123456789012', AUTH_CODE]) assert.equal(adapter.isWellFormedAuthCode(good), true, good);
-    for (const bad of ['', '250000000000000', '3012345678901234567890123', '2400000000000000', '3100000000000000', '134567890123456789', '28654321098765432x']) {
+    for (const bad of [
+      '',
+      '250000000000000',
+      '3012345678901234567890123',
+      '2400000000000000',
+      '3100000000000000',
+      '134567890123456789',
+      '28654321098765432x',
+    ]) {
       assert.equal(adapter.isWellFormedAuthCode(bad), false, bad);
     }
     const badCode = '134567890123456789'; // a WeChat code
@@ -242,7 +260,15 @@ describe('alipay.trade.query and alipay.trade.cancel', () => {
     assert.equal(checkTrace(await adapter.pay(sale), 'alipay.trade.pay').kind, 'paid');
     const sent: Array<{ params: URLSearchParams; contentType: string }> = [];
     const cancelled: string[] = [];
-    const spied = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: spyFetch(sent, (body) => { cancelled.push(body); return body; }) });
+    const spied = createAlipayAdapter({
+      gatewayUrl,
+      credentials,
+      timeoutMs: TIMEOUT_MS,
+      fetch: spyFetch(sent, (body) => {
+        cancelled.push(body);
+        return body;
+      }),
+    });
     assert.deepEqual(checkTrace(await spied.reverse(sale.orderNo), 'alipay.trade.cancel'), { kind: 'reversed' });
     assert.equal(sent[0]?.params.get('method'), 'alipay.trade.cancel');
     assert.deepEqual(bizOf(sent[0]?.params ?? new URLSearchParams()), { out_trade_no: sale.orderNo });
@@ -362,8 +388,12 @@ describe('wire format', () => {
     assert.equal(params['timestamp'], '2024-05-13 17:49:20'); // UTC+8
     assert.equal(verifyParams(params, keys.app.publicKeyPem), true);
     assert.deepEqual(bizOf(request.params), {
-      out_trade_no: sale.orderNo, scene: 'bar_code', auth_code: AUTH_CODE, product_code: 'FACE_TO_FACE_PAYMENT',
-      subject: 'Tea cake 2 ok', total_amount: '12.34',
+      out_trade_no: sale.orderNo,
+      scene: 'bar_code',
+      auth_code: AUTH_CODE,
+      product_code: 'FACE_TO_FACE_PAYMENT',
+      subject: 'Tea cake 2 ok',
+      total_amount: '12.34',
     });
     await assertLedger(sale.orderNo, { amount: 1234, currency: 'CNY', status: 'paid' });
   });
@@ -382,7 +412,11 @@ describe('wire format', () => {
     const refund = refundRequest(sale, `${sale.orderNo}R`, 300);
     assert.equal(checkTrace(await spied.refund(refund), 'alipay.trade.refund').kind, 'succeeded');
     assert.deepEqual(bizOf(sent[1]?.params ?? new URLSearchParams()), {
-      out_trade_no: sale.orderNo, out_request_no: refund.refundNo, refund_amount: '3.00', refund_currency: 'USD', refund_reason: 'test',
+      out_trade_no: sale.orderNo,
+      out_request_no: refund.refundNo,
+      refund_amount: '3.00',
+      refund_currency: 'USD',
+      refund_reason: 'test',
     });
     assert.equal(checkTrace(await spied.refundQuery(refund), 'alipay.trade.fastpay.refund.query').kind, 'succeeded');
     assert.deepEqual(bizOf(sent[2]?.params ?? new URLSearchParams()), { out_trade_no: sale.orderNo, out_request_no: refund.refundNo });
@@ -420,7 +454,9 @@ describe('signatures', () => {
 
   test('an answer whose signature does not verify is unknown, never paid', async () => {
     const tampering = createAlipayAdapter({
-      gatewayUrl, credentials, timeoutMs: TIMEOUT_MS,
+      gatewayUrl,
+      credentials,
+      timeoutMs: TIMEOUT_MS,
       fetch: spyFetch([], (body) => body.replace(/"trade_no":"(\d)/, (_match, digit: string) => `"trade_no":"${digit === '1' ? '2' : '1'}`)),
     });
     const sale = payRequest(1000);
@@ -433,9 +469,18 @@ describe('signatures', () => {
 
   test('answers signed by another platform key, or not signed at all, are unknown', async () => {
     const otherPlatform = otherKeyPair();
-    const misconfigured = createAlipayAdapter({ gatewayUrl, credentials: { ...credentials, alipayPublicKeyPem: otherPlatform.publicKey }, timeoutMs: TIMEOUT_MS });
+    const misconfigured = createAlipayAdapter({
+      gatewayUrl,
+      credentials: { ...credentials, alipayPublicKeyPem: otherPlatform.publicKey },
+      timeoutMs: TIMEOUT_MS,
+    });
     assert.equal(checkTrace(await misconfigured.query(newOrderNo()), 'alipay.trade.query').kind, 'unknown');
-    const unsigned = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: spyFetch([], (body) => body.replace(/,"sign":"[^"]*"/, '')) });
+    const unsigned = createAlipayAdapter({
+      gatewayUrl,
+      credentials,
+      timeoutMs: TIMEOUT_MS,
+      fetch: spyFetch([], (body) => body.replace(/,"sign":"[^"]*"/, '')),
+    });
     const result = await unsigned.pay(payRequest(51));
     assert.equal(checkTrace(result, 'alipay.trade.pay').kind, 'unknown', 'an unsigned decline is not trusted');
     assert.equal(result.trace.message, 'answer is not signed');
@@ -444,7 +489,9 @@ describe('signatures', () => {
   test('the gateway checks app, signature type, signature and parameters; every answer is signed', async () => {
     const post = async (params: Record<string, string>, query = ''): Promise<{ key: string; fields: Readonly<Record<string, string>> }> => {
       const response = await fetch(`${gatewayUrl}${query}`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString(),
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params).toString(),
       });
       assert.equal(response.status, 200);
       const body = await response.text();
@@ -453,8 +500,13 @@ describe('signatures', () => {
       return { key: opened.responseKey, fields: opened.fields };
     };
     const base = {
-      app_id: ALIPAY_SANDBOX_APP_ID, method: 'alipay.trade.query', charset: 'utf-8', sign_type: 'RSA2',
-      timestamp: '2024-05-13 17:49:20', version: '1.0', biz_content: JSON.stringify({ out_trade_no: newOrderNo() }),
+      app_id: ALIPAY_SANDBOX_APP_ID,
+      method: 'alipay.trade.query',
+      charset: 'utf-8',
+      sign_type: 'RSA2',
+      timestamp: '2024-05-13 17:49:20',
+      version: '1.0',
+      biz_content: JSON.stringify({ out_trade_no: newOrderNo() }),
     };
     const signed = signParams(base, keys.app.privateKeyPem);
     assert.equal((await post(signed)).fields['sub_code'], 'ACQ.TRADE_NOT_EXIST', 'a well-signed request reaches the business layer');
@@ -481,8 +533,12 @@ describe('signatures', () => {
 describe('transport failures and odd answers are unknown, never declines', () => {
   const signedAnswer = (method: string, fields: Record<string, string>): string =>
     signedResponseBody(`${method.split('.').join('_')}_response`, JSON.stringify(fields), keys.platform.privateKeyPem);
-  const answering = (status: number, body: () => string): typeof fetch => async () => new Response(body(), { status });
-  const withFetch = (fetchImpl: typeof fetch, timeoutMs = TIMEOUT_MS): PosAdapter => createAlipayAdapter({ gatewayUrl, credentials, timeoutMs, fetch: fetchImpl });
+  const answering =
+    (status: number, body: () => string): typeof fetch =>
+    async () =>
+      new Response(body(), { status });
+  const withFetch = (fetchImpl: typeof fetch, timeoutMs = TIMEOUT_MS): PosAdapter =>
+    createAlipayAdapter({ gatewayUrl, credentials, timeoutMs, fetch: fetchImpl });
 
   test('connection refused', async () => {
     const closed = createAlipayAdapter({ gatewayUrl: 'http://127.0.0.1:1/gateway.do', credentials, timeoutMs: TIMEOUT_MS });
@@ -492,15 +548,18 @@ describe('transport failures and odd answers are unknown, never declines', () =>
   });
 
   test('no answer within the timeout, on every call', async () => {
-    const hanging: typeof fetch = (_input, init) => new Promise((_resolve, reject) => {
-      init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-    });
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
     const slow = withFetch(hanging, 100);
     const sale = payRequest(1000);
     const refund = refundRequest(sale, 'R1', 100);
     const results = [
-      checkTrace(await slow.pay(sale), 'alipay.trade.pay'), checkTrace(await slow.query(sale.orderNo), 'alipay.trade.query'),
-      checkTrace(await slow.reverse(sale.orderNo), 'alipay.trade.cancel'), checkTrace(await slow.refund(refund), 'alipay.trade.refund'),
+      checkTrace(await slow.pay(sale), 'alipay.trade.pay'),
+      checkTrace(await slow.query(sale.orderNo), 'alipay.trade.query'),
+      checkTrace(await slow.reverse(sale.orderNo), 'alipay.trade.cancel'),
+      checkTrace(await slow.refund(refund), 'alipay.trade.refund'),
       checkTrace(await slow.refundQuery(refund), 'alipay.trade.fastpay.refund.query'),
     ];
     for (const outcome of results) assert.ok(outcome.kind === 'unknown' && /no answer within 100 ms/.test(outcome.reason), JSON.stringify(outcome));
@@ -514,23 +573,44 @@ describe('transport failures and odd answers are unknown, never declines', () =>
   });
 
   test('an unparsable body', async () => {
-    const outcome = checkTrace(await withFetch(answering(200, () => '<html>Bad gateway</html>')).refund(refundRequest(payRequest(1000), 'R1', 100)), 'alipay.trade.refund');
+    const outcome = checkTrace(
+      await withFetch(answering(200, () => '<html>Bad gateway</html>')).refund(refundRequest(payRequest(1000), 'R1', 100)),
+      'alipay.trade.refund',
+    );
     assert.equal(outcome.kind, 'unknown');
   });
 
   test('20000 on refund is unknown; cancel retry_flag=Y asks for another cancel', async () => {
-    const refund = checkTrace(await withFetch(answering(200, () => signedAnswer('alipay.trade.refund', { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error' })))
-      .refund(refundRequest(payRequest(1000), 'R1', 100)), 'alipay.trade.refund');
+    const refund = checkTrace(
+      await withFetch(
+        answering(200, () => signedAnswer('alipay.trade.refund', { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error' })),
+      ).refund(refundRequest(payRequest(1000), 'R1', 100)),
+      'alipay.trade.refund',
+    );
     assert.equal(refund.kind, 'unknown');
-    const cancel = checkTrace(await withFetch(answering(200, () => signedAnswer('alipay.trade.cancel', { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.SYSTEM_ERROR', retry_flag: 'Y' })))
-      .reverse('X1'), 'alipay.trade.cancel');
+    const cancel = checkTrace(
+      await withFetch(
+        answering(200, () => signedAnswer('alipay.trade.cancel', { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.SYSTEM_ERROR', retry_flag: 'Y' })),
+      ).reverse('X1'),
+      'alipay.trade.cancel',
+    );
     assert.equal(cancel.kind, 'retry');
   });
 
   test('a paid answer about another trade is unknown', async () => {
-    const outcome = checkTrace(await withFetch(answering(200, () => signedAnswer('alipay.trade.pay', {
-      code: '10000', msg: 'Success', out_trade_no: 'SOMEONE_ELSE', trade_no: '2024051322001400000000000001',
-    }))).pay(payRequest(1000)), 'alipay.trade.pay');
+    const outcome = checkTrace(
+      await withFetch(
+        answering(200, () =>
+          signedAnswer('alipay.trade.pay', {
+            code: '10000',
+            msg: 'Success',
+            out_trade_no: 'SOMEONE_ELSE',
+            trade_no: '2024051322001400000000000001',
+          }),
+        ),
+      ).pay(payRequest(1000)),
+      'alipay.trade.pay',
+    );
     assert.equal(outcome.kind, 'unknown');
   });
 });
@@ -565,16 +645,27 @@ describe('sandbox keys', () => {
 // ------------------------------------------------------------------ cross-check with alipay-sdk
 
 describe('cross-check with the official alipay-sdk', () => {
-  const sdkFor = (privateKey: string, alipayPublicKey: string): AlipaySdk => new AlipaySdk({
-    appId: ALIPAY_SANDBOX_APP_ID, privateKey, keyType: 'PKCS8', alipayPublicKey, gateway: gatewayUrl, camelcase: false, timeout: 5000,
-  });
+  const sdkFor = (privateKey: string, alipayPublicKey: string): AlipaySdk =>
+    new AlipaySdk({
+      appId: ALIPAY_SANDBOX_APP_ID,
+      privateKey,
+      keyType: 'PKCS8',
+      alipayPublicKey,
+      gateway: gatewayUrl,
+      camelcase: false,
+      timeout: 5000,
+    });
 
   test('the SDK signs alipay.trade.pay / .query; the simulator accepts them; the SDK verifies the signed answers', async () => {
     const sdk = sdkFor(keys.app.privateKeyPem, keys.platform.publicKeyPem);
     const orderNo = newOrderNo();
-    const paid = await sdk.exec('alipay.trade.pay', {
-      bizContent: { out_trade_no: orderNo, scene: 'bar_code', auth_code: AUTH_CODE, subject: 'SDK cross-check', total_amount: '10.50' },
-    }, { validateSign: true });
+    const paid = await sdk.exec(
+      'alipay.trade.pay',
+      {
+        bizContent: { out_trade_no: orderNo, scene: 'bar_code', auth_code: AUTH_CODE, subject: 'SDK cross-check', total_amount: '10.50' },
+      },
+      { validateSign: true },
+    );
     assert.equal(paid.code, '10000', JSON.stringify(paid));
     assert.equal(paid['out_trade_no'], orderNo);
     assert.match(String(paid['trade_no']), /^\d{28}$/);
@@ -591,9 +682,13 @@ describe('cross-check with the official alipay-sdk', () => {
   test('test values and business failures come back to the SDK signed too', async () => {
     const sdk = sdkFor(keys.app.privateKeyPem, keys.platform.publicKeyPem);
     const orderNo = newOrderNo();
-    const declined = await sdk.exec('alipay.trade.pay', {
-      bizContent: { out_trade_no: orderNo, scene: 'bar_code', auth_code: AUTH_CODE, subject: 'SDK 51', total_amount: '23.51' },
-    }, { validateSign: true });
+    const declined = await sdk.exec(
+      'alipay.trade.pay',
+      {
+        bizContent: { out_trade_no: orderNo, scene: 'bar_code', auth_code: AUTH_CODE, subject: 'SDK 51', total_amount: '23.51' },
+      },
+      { validateSign: true },
+    );
     assert.deepEqual([declined.code, declined.sub_code], ['40004', 'ACQ.BUYER_BALANCE_NOT_ENOUGH']);
     await assertLedger(orderNo, { amount: 2351, status: 'closed' });
   });
@@ -601,9 +696,13 @@ describe('cross-check with the official alipay-sdk', () => {
   test('the simulator really checks the SDK signature: a request signed with another key is refused', async () => {
     const impostor = sdkFor(otherKeyPair().privateKey, keys.platform.publicKeyPem);
     const orderNo = newOrderNo();
-    const refused = await impostor.exec('alipay.trade.pay', {
-      bizContent: { out_trade_no: orderNo, scene: 'bar_code', auth_code: AUTH_CODE, subject: 'impostor', total_amount: '10.00' },
-    }, { validateSign: true });
+    const refused = await impostor.exec(
+      'alipay.trade.pay',
+      {
+        bizContent: { out_trade_no: orderNo, scene: 'bar_code', auth_code: AUTH_CODE, subject: 'impostor', total_amount: '10.00' },
+      },
+      { validateSign: true },
+    );
     assert.deepEqual([refused.code, refused.sub_code], ['40002', 'isv.invalid-signature']);
     assert.equal(await ledgerEntry(orderNo), undefined);
   });
@@ -617,7 +716,11 @@ describe('cross-check with the official alipay-sdk', () => {
     );
     // checkResponseSign is the SDK's own verification of a raw body: ours passes, a one-byte change fails.
     const sdk = sdkFor(keys.app.privateKeyPem, keys.platform.publicKeyPem);
-    const body = signedResponseBody('alipay_trade_query_response', JSON.stringify({ code: '10000', msg: 'Success', trade_status: 'TRADE_SUCCESS' }), keys.platform.privateKeyPem);
+    const body = signedResponseBody(
+      'alipay_trade_query_response',
+      JSON.stringify({ code: '10000', msg: 'Success', trade_status: 'TRADE_SUCCESS' }),
+      keys.platform.privateKeyPem,
+    );
     const sign: unknown = JSON.parse(rawMember(body, 'sign') ?? 'null');
     assert.ok(typeof sign === 'string');
     assert.doesNotThrow(() => sdk.checkResponseSign(body, 'alipay_trade_query_response', sign, 'trace'));
@@ -630,9 +733,15 @@ describe('cross-check with the official alipay-sdk', () => {
     assert.equal(signedBySdk['sign_type'], 'RSA2');
     assert.equal(verifyParams(signedBySdk, keys.app.publicKeyPem), true);
     assert.equal(verifyParams({ ...signedBySdk, biz_content: '{"out_trade_no":"T2"}' }, keys.app.publicKeyPem), false);
-    const ours = signParams({ app_id: ALIPAY_SANDBOX_APP_ID, method: 'alipay.trade.query', sign_type: 'RSA2', biz_content: '{"out_trade_no":"T1"}' }, keys.app.privateKeyPem);
+    const ours = signParams(
+      { app_id: ALIPAY_SANDBOX_APP_ID, method: 'alipay.trade.query', sign_type: 'RSA2', biz_content: '{"out_trade_no":"T1"}' },
+      keys.app.privateKeyPem,
+    );
     const { sign, ...rest } = ours;
-    const sdkSigningString = Object.keys(rest).sort().map((name) => `${name}=${rest[name] ?? ''}`).join('&');
+    const sdkSigningString = Object.keys(rest)
+      .sort()
+      .map((name) => `${name}=${rest[name] ?? ''}`)
+      .join('&');
     assert.equal(sdk.rsaCheck(sdkSigningString, sign ?? ''), true);
   });
 });
@@ -641,15 +750,24 @@ describe('cross-check with the official alipay-sdk', () => {
 
 describe('a customer who switched off the payment feature', () => {
   test('ACQ.USER_FACE_PAYMENT_SWITCH_OFF is a definite decline: the sale fails with payment_feature_disabled_failure', async () => {
-    const answer = signedResponseBody('alipay_trade_pay_response', JSON.stringify({
-      code: '40004', msg: 'Business Failed', sub_code: 'ACQ.USER_FACE_PAYMENT_SWITCH_OFF', sub_msg: 'the user switched face payment off',
-    }), keys.platform.privateKeyPem);
+    const answer = signedResponseBody(
+      'alipay_trade_pay_response',
+      JSON.stringify({
+        code: '40004',
+        msg: 'Business Failed',
+        sub_code: 'ACQ.USER_FACE_PAYMENT_SWITCH_OFF',
+        sub_msg: 'the user switched face payment off',
+      }),
+      keys.platform.privateKeyPem,
+    );
     const switchedOff = createAlipayAdapter({ gatewayUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: async () => new Response(answer, { status: 200 }) });
     const outcome = checkTrace(await switchedOff.pay(payRequest(1000)), 'alipay.trade.pay');
     assert.ok(outcome.kind === 'declined', JSON.stringify(outcome));
     assert.equal(outcome.code, 'ACQ.USER_FACE_PAYMENT_SWITCH_OFF');
     // What the step machine stores on the sale.
-    assert.deepEqual(providerFailure(switchedOff, outcome.code, outcome.message),
-      { code: 'payment_feature_disabled_failure', detail: 'Payment feature is disabled by the customer' });
+    assert.deepEqual(providerFailure(switchedOff, outcome.code, outcome.message), {
+      code: 'payment_feature_disabled_failure',
+      detail: 'Payment feature is disabled by the customer',
+    });
   });
 });

@@ -14,9 +14,7 @@ import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys, type A
 import { isoTime, signMessage, verifyMessage } from '../../src/providers/alipayplus/sign.js';
 import { alipayPlusSimulator } from '../../src/providers/alipayplus/simulator.js';
 import { ALIPAYPLUS_WALLET_CURRENCIES, type AlipayPlusPaymentMethod } from '../../src/providers/alipayplus/transformers.js';
-import {
-  CONFIRM_DELAY_MS, newOrderNo, otherKeyPair, pemBody, refundRequest, traceChecker, useSimulatorServer,
-} from '../support/contract.js';
+import { CONFIRM_DELAY_MS, newOrderNo, otherKeyPair, pemBody, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
 
 // Roomy enough for an RSA-signed answer on a busy 2-core machine.
 const TIMEOUT_MS = 1_000;
@@ -28,24 +26,32 @@ let credentials: AlipayPlusCredentials;
 let baseUrl = '';
 let adapter: OnlineAdapter;
 
-const sim = useSimulatorServer('alipayplus', ({ dir, ledger, wallet }) => {
-  keys = loadOrCreateAlipayPlusSandboxKeys(join(dir, 'data'));
-  credentials = { clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, merchantPrivateKeyPem: keys.merchant.privateKeyPem, providerPublicKeyPem: keys.provider.publicKeyPem };
-  return alipayPlusSimulator({
-    ledger,
-    wallet,
-    clients: [
-      { clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, publicKeyPem: keys.merchant.publicKeyPem },
-      { clientId: LIVE_STYLE_CLIENT_ID, publicKeyPem: keys.merchant.publicKeyPem },
-    ],
-    providerPrivateKeyPem: keys.provider.privateKeyPem,
-    confirmDelayMs: CONFIRM_DELAY_MS,
-    slowResponseMs: SLOW_RESPONSE_MS,
-  });
-}, (server) => {
-  baseUrl = server.baseUrl;
-  adapter = createAlipayPlusAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
-});
+const sim = useSimulatorServer(
+  'alipayplus',
+  ({ dir, ledger, wallet }) => {
+    keys = loadOrCreateAlipayPlusSandboxKeys(join(dir, 'data'));
+    credentials = {
+      clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID,
+      merchantPrivateKeyPem: keys.merchant.privateKeyPem,
+      providerPublicKeyPem: keys.provider.publicKeyPem,
+    };
+    return alipayPlusSimulator({
+      ledger,
+      wallet,
+      clients: [
+        { clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, publicKeyPem: keys.merchant.publicKeyPem },
+        { clientId: LIVE_STYLE_CLIENT_ID, publicKeyPem: keys.merchant.publicKeyPem },
+      ],
+      providerPrivateKeyPem: keys.provider.privateKeyPem,
+      confirmDelayMs: CONFIRM_DELAY_MS,
+      slowResponseMs: SLOW_RESPONSE_MS,
+    });
+  },
+  (server) => {
+    baseUrl = server.baseUrl;
+    adapter = createAlipayPlusAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
+  },
+);
 const { ledgerEntry, assertLedger, scanOverHttp } = sim;
 
 // ------------------------------------------------------------------ helpers
@@ -53,8 +59,14 @@ const { ledgerEntry, assertLedger, scanOverHttp } = sim;
 function orderRequest(amount: number, method: AlipayPlusPaymentMethod | string = 'alipay_hk', overrides: Partial<OrderRequest> = {}): OrderRequest {
   const currency: CurrencyCode = (ALIPAYPLUS_WALLET_CURRENCIES as Record<string, readonly CurrencyCode[]>)[method]?.[0] ?? 'HKD';
   return {
-    orderNo: newOrderNo(), money: money(amount, currency), description: 'Contract test', paymentMethod: method,
-    expiresAt: Date.now() + 60_000, returnUrl: 'https://shop.example/return', notifyUrl: null, ...overrides,
+    orderNo: newOrderNo(),
+    money: money(amount, currency),
+    description: 'Contract test',
+    paymentMethod: method,
+    expiresAt: Date.now() + 60_000,
+    returnUrl: 'https://shop.example/return',
+    notifyUrl: null,
+    ...overrides,
   };
 }
 
@@ -72,7 +84,11 @@ function nextWholeSecond(minMs: number): number {
   return Math.ceil((Date.now() + minMs) / 1000) * 1000;
 }
 
-interface Sent { url: string; headers: Headers; body: Record<string, unknown> }
+interface Sent {
+  url: string;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
 
 /** A fetch that records what the adapter sent and lets a test rewrite the answer (body and headers). */
 function spyFetch(sent: Sent[], rewrite: (body: string, headers: Headers) => string = (body) => body): typeof fetch {
@@ -160,8 +176,13 @@ describe('Cashier Payment: create, scan, inquire, refund', () => {
   test('the cashier URL scans like the QR content', async () => {
     const sent: Sent[] = [];
     const spied = createAlipayPlusAdapter({
-      baseUrl, credentials, timeoutMs: TIMEOUT_MS,
-      fetch: spyFetch(sent, (body) => { normalUrl = (JSON.parse(body) as { normalUrl?: string }).normalUrl ?? ''; return body; }),
+      baseUrl,
+      credentials,
+      timeoutMs: TIMEOUT_MS,
+      fetch: spyFetch(sent, (body) => {
+        normalUrl = (JSON.parse(body) as { normalUrl?: string }).normalUrl ?? '';
+        return body;
+      }),
     });
     let normalUrl = '';
     const sale = orderRequest(3000, 'gcash');
@@ -241,7 +262,11 @@ describe('test values through the sandbox wallet', () => {
   test('55: UNKNOWN_EXCEPTION, yet the payment exists; the retried pay returns its code', async () => {
     const sale = orderRequest(1055);
     const outcome = checkTrace(await adapter.createOrder(sale), 'pay');
-    assert.deepEqual(outcome, { kind: 'unknown', reason: 'UNKNOWN_EXCEPTION: An API calling is failed, which is caused by unknown reasons.', code: 'UNKNOWN_EXCEPTION' });
+    assert.deepEqual(outcome, {
+      kind: 'unknown',
+      reason: 'UNKNOWN_EXCEPTION: An API calling is failed, which is caused by unknown reasons.',
+      code: 'UNKNOWN_EXCEPTION',
+    });
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'awaiting_customer' });
     assert.equal((await scanOverHttp(await create(sale))).body['outcome'], 'paid');
   });
@@ -362,12 +387,15 @@ describe('refusals and signatures', () => {
     const signature = signMessage({ httpMethod: 'POST', path, clientId: LIVE_STYLE_CLIENT_ID, time: requestTime, body }, keys.merchant.privateKeyPem);
     const post = async (clientId: string, sentBody: string): Promise<{ result: Record<string, unknown>; verified: boolean }> => {
       const response = await fetch(`${baseUrl}${path}`, {
-        method: 'POST', headers: { 'content-type': 'application/json; charset=UTF-8', 'client-id': clientId, 'request-time': requestTime, signature }, body: sentBody,
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=UTF-8', 'client-id': clientId, 'request-time': requestTime, signature },
+        body: sentBody,
       });
       const text = await response.text();
       const verified = verifyMessage(
         { httpMethod: 'POST', path, clientId, time: response.headers.get('response-time') ?? '', body: text },
-        response.headers.get('signature'), keys.provider.publicKeyPem,
+        response.headers.get('signature'),
+        keys.provider.publicKeyPem,
       );
       return { result: (JSON.parse(text) as { result: Record<string, unknown> }).result, verified };
     };
@@ -383,7 +411,12 @@ describe('refusals and signatures', () => {
 
   test('a live-style client id uses /ams/api paths', async () => {
     const sent: Sent[] = [];
-    const live = createAlipayPlusAdapter({ baseUrl, credentials: { ...credentials, clientId: LIVE_STYLE_CLIENT_ID }, timeoutMs: TIMEOUT_MS, fetch: spyFetch(sent) });
+    const live = createAlipayPlusAdapter({
+      baseUrl,
+      credentials: { ...credentials, clientId: LIVE_STYLE_CLIENT_ID },
+      timeoutMs: TIMEOUT_MS,
+      fetch: spyFetch(sent),
+    });
     const sale = orderRequest(1000);
     assert.equal(checkTrace(await live.createOrder(sale), 'pay').kind, 'created');
     assert.equal(sent[0]?.url, `${baseUrl}/ams/api/v1/payments/pay`);
@@ -393,11 +426,20 @@ describe('refusals and signatures', () => {
     const sale = orderRequest(1000);
     await create(sale);
     const forged = createAlipayPlusAdapter({
-      baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: spyFetch([], (body) => body.replace('"PROCESSING"', '"SUCCESS"')),
+      baseUrl,
+      credentials,
+      timeoutMs: TIMEOUT_MS,
+      fetch: spyFetch([], (body) => body.replace('"PROCESSING"', '"SUCCESS"')),
     });
     assert.deepEqual(checkTrace(await forged.query(sale.orderNo), 'inquiryPayment'), { kind: 'unknown', reason: 'response signature does not verify' });
     const unsigned = createAlipayPlusAdapter({
-      baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: spyFetch([], (body, headers) => { headers.delete('signature'); return body; }),
+      baseUrl,
+      credentials,
+      timeoutMs: TIMEOUT_MS,
+      fetch: spyFetch([], (body, headers) => {
+        headers.delete('signature');
+        return body;
+      }),
     });
     assert.deepEqual(checkTrace(await unsigned.query(sale.orderNo), 'inquiryPayment'), { kind: 'unknown', reason: 'answer is not signed' });
     // One extra space breaks the signature of an answer that would otherwise be believed.
@@ -443,8 +485,13 @@ async function ledgerCodes(orderNo: string): Promise<string[]> {
   const entry = await ledgerEntry(orderNo);
   assert.ok(entry !== undefined);
   const sale: OrderRequest = {
-    orderNo, money: money(entry.amount, entry.currency as CurrencyCode), description: 'again',
-    paymentMethod: 'kakaopay', expiresAt: Date.now() + 60_000, returnUrl: null, notifyUrl: null,
+    orderNo,
+    money: money(entry.amount, entry.currency as CurrencyCode),
+    description: 'again',
+    paymentMethod: 'kakaopay',
+    expiresAt: Date.now() + 60_000,
+    returnUrl: null,
+    notifyUrl: null,
   };
   return [await create(sale)];
 }

@@ -27,12 +27,19 @@ let adapter: CardAdapter;
 /** Every outcome and trace any adapter produced in this file, for the no-card-data check. */
 const transcripts: string[] = [];
 
-const sim = useSimulatorServer('card', ({ ledger }) => cardSimulator({
-  ledger, accounts: [CARD_SANDBOX_CREDENTIALS], slowResponseMs: SLOW_RESPONSE_MS,
-}), (server) => {
-  baseUrl = server.baseUrl;
-  adapter = newAdapter();
-});
+const sim = useSimulatorServer(
+  'card',
+  ({ ledger }) =>
+    cardSimulator({
+      ledger,
+      accounts: [CARD_SANDBOX_CREDENTIALS],
+      slowResponseMs: SLOW_RESPONSE_MS,
+    }),
+  (server) => {
+    baseUrl = server.baseUrl;
+    adapter = newAdapter();
+  },
+);
 
 // ------------------------------------------------------------------ helpers
 
@@ -87,7 +94,9 @@ async function postRaw(fields: WireFields): Promise<ReturnType<typeof parseConve
 }
 
 const credentialFields = {
-  ssl_merchant_id: CARD_SANDBOX_CREDENTIALS.merchantId, ssl_user_id: CARD_SANDBOX_CREDENTIALS.userId, ssl_pin: CARD_SANDBOX_CREDENTIALS.pin,
+  ssl_merchant_id: CARD_SANDBOX_CREDENTIALS.merchantId,
+  ssl_user_id: CARD_SANDBOX_CREDENTIALS.userId,
+  ssl_pin: CARD_SANDBOX_CREDENTIALS.pin,
 };
 
 // ------------------------------------------------------------------ test cards
@@ -144,14 +153,20 @@ describe('sale: test cards', () => {
     assert.deepEqual(traced(await adapter.query(request.orderNo), 'txnquery'), { kind: 'not_paid' });
   });
 
-  test('amounts go out in the currency\'s own decimals (JPY 0, BHD 3)', async () => {
+  test("amounts go out in the currency's own decimals (JPY 0, BHD 3)", async () => {
     const recorder = recordingFetch();
     const recording = newAdapter({ fetch: recorder.fetch });
     const jpy = traced(await recording.sale(saleRequest(1000, {}, 'JPY')), 'ccsale');
     const bhd = traced(await recording.sale(saleRequest(1234, {}, 'BHD')), 'ccsale');
     assert.equal(jpy.kind, 'approved');
     assert.equal(bhd.kind, 'approved');
-    assert.deepEqual(recorder.exchanges.map((exchange) => [exchange.request['ssl_amount'], exchange.request['ssl_transaction_currency']]), [['1000', 'JPY'], ['1.234', 'BHD']]);
+    assert.deepEqual(
+      recorder.exchanges.map((exchange) => [exchange.request['ssl_amount'], exchange.request['ssl_transaction_currency']]),
+      [
+        ['1000', 'JPY'],
+        ['1.234', 'BHD'],
+      ],
+    );
   });
 });
 
@@ -239,7 +254,12 @@ describe('query', () => {
   });
 
   test('the simulator refuses a search range over 31 days, as Converge does', async () => {
-    const answer = await postRaw({ ...credentialFields, ssl_transaction_type: 'txnquery', ssl_search_start_date: '01/01/2025', ssl_search_end_date: '03/01/2025' });
+    const answer = await postRaw({
+      ...credentialFields,
+      ssl_transaction_type: 'txnquery',
+      ssl_search_start_date: '01/01/2025',
+      ssl_search_end_date: '03/01/2025',
+    });
     assert.ok(answer.kind === 'txn');
     assert.match(answer.fields['errorMessage'] ?? '', /range cannot be greater than 31 days/);
   });
@@ -377,22 +397,33 @@ describe('card data', () => {
   test('never appears in an outcome, trace or error text, even when a transport or an answer echoes it', async () => {
     // A transport whose error message quotes the request body, and an acquirer echoing the card data back.
     const echoingTransport = newAdapter({
-      fetch: async (_input, init) => { throw new Error(`could not send ${decodeURIComponent(String(init?.body ?? ''))}`); },
+      fetch: async (_input, init) => {
+        throw new Error(`could not send ${decodeURIComponent(String(init?.body ?? ''))}`);
+      },
     });
     const echoingAcquirer = newAdapter({
       fetch: async (_input, init) => {
         const sent = parseConvergeXml(new URLSearchParams(String(init?.body ?? '')).get('xmldata') ?? '');
         const fields = sent.kind === 'txn' ? sent.fields : {};
-        return new Response(buildTxnXml({
-          ssl_result: '1', ssl_result_message: `DECLINED ${fields['ssl_card_number'] ?? ''} cvc ${fields['ssl_cvv2cvc2'] ?? ''}`,
-        }));
+        return new Response(
+          buildTxnXml({
+            ssl_result: '1',
+            ssl_result_message: `DECLINED ${fields['ssl_card_number'] ?? ''} cvc ${fields['ssl_cvv2cvc2'] ?? ''}`,
+          }),
+        );
       },
     });
     const echoingError = newAdapter({
       fetch: async (_input, init) => {
         const sent = parseConvergeXml(new URLSearchParams(String(init?.body ?? '')).get('xmldata') ?? '');
         const fields = sent.kind === 'txn' ? sent.fields : {};
-        return new Response(buildTxnXml({ errorCode: '3001', errorName: 'Gateway generated error', errorMessage: `${fields['ssl_card_number'] ?? ''}/${fields['ssl_cvv2cvc2'] ?? ''}` }));
+        return new Response(
+          buildTxnXml({
+            errorCode: '3001',
+            errorName: 'Gateway generated error',
+            errorMessage: `${fields['ssl_card_number'] ?? ''}/${fields['ssl_cvv2cvc2'] ?? ''}`,
+          }),
+        );
       },
     });
     for (const number of CARD_NUMBERS) {

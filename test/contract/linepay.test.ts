@@ -9,13 +9,9 @@ import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import type { PayRequest, PosAdapter, RefundRequest } from '../../src/providers/contract.js';
-import {
-  LINEPAY_SANDBOX_CREDENTIALS, createLinePayAdapter, type LinePayCredentials,
-} from '../../src/providers/linepay/adapter.js';
+import { LINEPAY_SANDBOX_CREDENTIALS, createLinePayAdapter, type LinePayCredentials } from '../../src/providers/linepay/adapter.js';
 import { linePaySimulator } from '../../src/providers/linepay/simulator.js';
-import {
-  CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest as refundWithReason, traceChecker, useSimulatorServer,
-} from '../support/contract.js';
+import { CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest as refundWithReason, traceChecker, useSimulatorServer } from '../support/contract.js';
 
 const TIMEOUT_MS = 300;
 const SLOW_RESPONSE_MS = 600;
@@ -29,13 +25,21 @@ let baseUrl = '';
 let adapter: PosAdapter;
 let twAdapter: PosAdapter;
 
-const sim = useSimulatorServer('linepay', ({ ledger }) => linePaySimulator({
-  ledger, channels: [LINEPAY_SANDBOX_CREDENTIALS, V2_CHANNEL], confirmDelayMs: CONFIRM_DELAY_MS, slowResponseMs: SLOW_RESPONSE_MS,
-}), (server) => {
-  baseUrl = server.baseUrl;
-  adapter = withOptions({});
-  twAdapter = withOptions({ region: 'TW' });
-});
+const sim = useSimulatorServer(
+  'linepay',
+  ({ ledger }) =>
+    linePaySimulator({
+      ledger,
+      channels: [LINEPAY_SANDBOX_CREDENTIALS, V2_CHANNEL],
+      confirmDelayMs: CONFIRM_DELAY_MS,
+      slowResponseMs: SLOW_RESPONSE_MS,
+    }),
+  (server) => {
+    baseUrl = server.baseUrl;
+    adapter = withOptions({});
+    twAdapter = withOptions({ region: 'TW' });
+  },
+);
 const { ledgerEntry, assertLedger } = sim;
 
 // ------------------------------------------------------------------ helpers
@@ -55,7 +59,13 @@ function refundRequest(sale: PayRequest, refundNo: string, amount: number): Refu
 const checkTrace = traceChecker('linepay', () => [TH_KEY, TW_KEY, LINEPAY_SANDBOX_CREDENTIALS.channelSecret, V2_CHANNEL.channelSecret]);
 
 /** One request as the adapter sent it, and the answer text it got. */
-interface Exchange { readonly url: string; readonly method: string; readonly headers: Headers; readonly body: string; readonly answer: string }
+interface Exchange {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: string;
+  readonly answer: string;
+}
 
 /** A fetch that records every exchange and passes it on to the simulator. */
 function spyFetch(exchanges: Exchange[]): typeof fetch {
@@ -63,8 +73,11 @@ function spyFetch(exchanges: Exchange[]): typeof fetch {
     const response = await fetch(input, init);
     const answer = await response.text();
     exchanges.push({
-      url: String(input), method: init?.method ?? 'GET', headers: new Headers(init?.headers),
-      body: typeof init?.body === 'string' ? init.body : '', answer,
+      url: String(input),
+      method: init?.method ?? 'GET',
+      headers: new Headers(init?.headers),
+      body: typeof init?.body === 'string' ? init.body : '',
+      answer,
     });
     return new Response(answer, { status: response.status, headers: response.headers });
   };
@@ -413,19 +426,24 @@ describe('authentication and wire format', () => {
       const nonce = exchange.headers.get('x-line-authorization-nonce') ?? '';
       assert.match(nonce, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       nonces.add(nonce);
-      const expected = createHmac('sha256', secret).update(secret + path + payload + nonce).digest('base64');
+      const expected = createHmac('sha256', secret)
+        .update(secret + path + payload + nonce)
+        .digest('base64');
       assert.equal(exchange.headers.get('x-line-authorization'), expected, `${exchange.method} ${path}`);
       assert.equal(exchange.headers.get('x-line-channelid'), LINEPAY_SANDBOX_CREDENTIALS.channelId);
       assert.equal(exchange.headers.get('x-line-channelsecret'), null);
       assert.ok(!JSON.stringify([...exchange.headers]).includes(secret), 'the secret itself never travels with v4');
     }
     assert.equal(nonces.size, exchanges.length);
-    assert.deepEqual(exchanges.map((exchange) => `${exchange.method} ${new URL(exchange.url).pathname.slice('/_sim/linepay'.length)}${new URL(exchange.url).search}`), [
-      'POST /v2/payments/oneTimeKeys/pay',
-      `GET /v2/payments?orderId=${sale.orderNo}`,
-      `POST /v2/payments/orders/${sale.orderNo}/refund`,
-      `GET /v2/payments/orders/${sale.orderNo}/check`,
-    ]);
+    assert.deepEqual(
+      exchanges.map((exchange) => `${exchange.method} ${new URL(exchange.url).pathname.slice('/_sim/linepay'.length)}${new URL(exchange.url).search}`),
+      [
+        'POST /v2/payments/oneTimeKeys/pay',
+        `GET /v2/payments?orderId=${sale.orderNo}`,
+        `POST /v2/payments/orders/${sale.orderNo}/refund`,
+        `GET /v2/payments/orders/${sale.orderNo}/check`,
+      ],
+    );
   });
 
   test('v2 headers: a v2 channel works end to end', async () => {
@@ -478,10 +496,20 @@ describe('authentication and wire format', () => {
     const body: unknown = JSON.parse(pay.body);
     assert.ok(typeof body === 'object' && body !== null);
     assert.deepEqual(Object.keys(body).sort(), ['amount', 'capture', 'currency', 'oneTimeKey', 'orderId', 'productName']);
-    assert.deepEqual({ ...body, productName: undefined }, {
-      productName: undefined, amount: 100.53, currency: 'THB', orderId: sale.orderNo, oneTimeKey: TH_KEY, capture: true,
-    });
-    assert.ok('productName' in body && typeof body.productName === 'string' && body.productName.length === 4000 && body.productName.startsWith('Coffee and cake'));
+    assert.deepEqual(
+      { ...body, productName: undefined },
+      {
+        productName: undefined,
+        amount: 100.53,
+        currency: 'THB',
+        orderId: sale.orderNo,
+        oneTimeKey: TH_KEY,
+        capture: true,
+      },
+    );
+    assert.ok(
+      'productName' in body && typeof body.productName === 'string' && body.productName.length === 4000 && body.productName.startsWith('Coffee and cake'),
+    );
 
     const twExchanges: Exchange[] = [];
     const twSpied = withOptions({ region: 'TW', fetch: spyFetch(twExchanges) });
@@ -501,12 +529,16 @@ describe('authentication and wire format', () => {
 // ------------------------------------------------------------------ transport failures
 
 describe('transport failures and odd answers are unknown, never declines', () => {
-  const answering = (status: number, body: string): typeof fetch => async () => new Response(body, { status });
+  const answering =
+    (status: number, body: string): typeof fetch =>
+    async () =>
+      new Response(body, { status });
   const withFetch = (fetchImpl: typeof fetch): PosAdapter => withOptions({ fetch: fetchImpl });
   /** Never answers; gives up only when the adapter's timeout aborts it. */
-  const hanging: typeof fetch = (_input, init) => new Promise((_resolve, reject) => {
-    init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-  });
+  const hanging: typeof fetch = (_input, init) =>
+    new Promise((_resolve, reject) => {
+      init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+    });
 
   test('connection refused', async () => {
     const closed = createLinePayAdapter({ baseUrl: 'http://127.0.0.1:1', credentials: LINEPAY_SANDBOX_CREDENTIALS, region: 'TH', timeoutMs: TIMEOUT_MS });
@@ -550,7 +582,9 @@ describe('transport failures and odd answers are unknown, never declines', () =>
   });
 
   test('check: 1145 is still waiting; an undocumented status is unknown', async () => {
-    assert.deepEqual(checkTrace(await withFetch(answering(200, '{"returnCode":"1145","returnMessage":"in process"}')).query('X'), 'orders/check'), { kind: 'awaiting_customer' });
+    assert.deepEqual(checkTrace(await withFetch(answering(200, '{"returnCode":"1145","returnMessage":"in process"}')).query('X'), 'orders/check'), {
+      kind: 'awaiting_customer',
+    });
     const odd = await withFetch(answering(200, '{"returnCode":"0000","returnMessage":"OK","info":{"status":"AUTH_READY"}}')).query('X');
     assert.equal(checkTrace(odd, 'orders/check').kind, 'unknown');
   });
@@ -579,7 +613,8 @@ describe('simulator: requests it refuses', () => {
   /** A correctly v2-authenticated raw request. */
   async function raw(method: 'GET' | 'POST', pathAndQuery: string, body?: string): Promise<{ returnCode: string }> {
     const response = await fetch(`${baseUrl}${pathAndQuery}`, {
-      method, body,
+      method,
+      body,
       headers: { 'content-type': 'application/json', 'x-line-channelid': V2_CHANNEL.channelId, 'x-line-channelsecret': V2_CHANNEL.channelSecret },
     });
     assert.equal(response.status, 200);

@@ -13,16 +13,32 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import type { OnlineAdapter, OrderRequest, PayForm, RefundRequest } from '../../src/providers/contract.js';
 import {
-  createUnionPayAdapter, UNIONPAY_LIVE_BASE_URL, UNIONPAY_NO_NOTIFY_URL, unionPayTxnTimeData, verifyUnionPayNotification, type UnionPayCredentials,
+  createUnionPayAdapter,
+  UNIONPAY_LIVE_BASE_URL,
+  UNIONPAY_NO_NOTIFY_URL,
+  unionPayTxnTimeData,
+  verifyUnionPayNotification,
+  type UnionPayCredentials,
 } from '../../src/providers/unionpay/adapter.js';
 import {
-  loadOrCreateUnionPaySandboxKeys, UNIONPAY_SANDBOX_MER_ID, unionPaySandboxCredentials, type UnionPaySandboxKeys,
+  loadOrCreateUnionPaySandboxKeys,
+  UNIONPAY_SANDBOX_MER_ID,
+  unionPaySandboxCredentials,
+  type UnionPaySandboxKeys,
 } from '../../src/providers/unionpay/keys.js';
 import { formatAnswer, parseAnswer, signFields, verifyFields } from '../../src/providers/unionpay/sign.js';
 import { unionPaySimulator } from '../../src/providers/unionpay/simulator.js';
 import { chinaTime } from '../../src/providers/china-time.js';
 import {
-  CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, otherKeyPair, pemBody, refundRequest as refundOf, remembering, traceChecker, useSimulatorServer,
+  CONFIRM_DELAY_MS,
+  newOrderNo,
+  orderRequestBuilder,
+  otherKeyPair,
+  pemBody,
+  refundRequest as refundOf,
+  remembering,
+  traceChecker,
+  useSimulatorServer,
 } from '../support/contract.js';
 
 const TIMEOUT_MS = 1_000;
@@ -44,23 +60,28 @@ const receiver = createServer((request, response) => {
 });
 let receiverOrigin = '';
 
-const sim = useSimulatorServer('unionpay', ({ dir, ledger, wallet }) => {
-  keys = loadOrCreateUnionPaySandboxKeys(join(dir, 'data'));
-  credentials = unionPaySandboxCredentials(keys);
-  return unionPaySimulator({
-    ledger, wallet,
-    merchants: [{ merId: UNIONPAY_SANDBOX_MER_ID, publicKeyPem: keys.merchant.publicKeyPem }],
-    providerPrivateKeyPem: keys.unionPay.privateKeyPem,
-    confirmDelayMs: CONFIRM_DELAY_MS,
-    now: () => Date.now() + clockSkewMs,
-  });
-}, async (server) => {
-  baseUrl = server.baseUrl;
-  // The engine hands each call the provider data earlier calls returned; so does this wrapper.
-  adapter = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS }));
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-});
+const sim = useSimulatorServer(
+  'unionpay',
+  ({ dir, ledger, wallet }) => {
+    keys = loadOrCreateUnionPaySandboxKeys(join(dir, 'data'));
+    credentials = unionPaySandboxCredentials(keys);
+    return unionPaySimulator({
+      ledger,
+      wallet,
+      merchants: [{ merId: UNIONPAY_SANDBOX_MER_ID, publicKeyPem: keys.merchant.publicKeyPem }],
+      providerPrivateKeyPem: keys.unionPay.privateKeyPem,
+      confirmDelayMs: CONFIRM_DELAY_MS,
+      now: () => Date.now() + clockSkewMs,
+    });
+  },
+  async (server) => {
+    baseUrl = server.baseUrl;
+    // The engine hands each call the provider data earlier calls returned; so does this wrapper.
+    adapter = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS }));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  },
+);
 const { ledgerEntry, assertLedger, scanOverHttp } = sim;
 
 after(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
@@ -74,8 +95,11 @@ async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 const orderRequest = orderRequestBuilder(() => ({
-  description: 'Contract test', paymentMethod: 'upop', expiresAt: Date.now() + 15 * 60_000,
-  returnUrl: `${receiverOrigin}/return?shop=1`, notifyUrl: `${receiverOrigin}/notify`,
+  description: 'Contract test',
+  paymentMethod: 'upop',
+  expiresAt: Date.now() + 15 * 60_000,
+  returnUrl: `${receiverOrigin}/return?shop=1`,
+  notifyUrl: `${receiverOrigin}/notify`,
 }));
 
 /** A refund under its own new orderId (UnionPay names refunds like orders). */
@@ -95,7 +119,9 @@ async function createOrder(request: OrderRequest): Promise<{ qrCode: string; pay
 /** The browser submits the form: what the gateway answers. */
 async function submitForm(form: PayForm, fields: Record<string, string> = { ...form.fields }): Promise<{ status: number; html: string; url: string }> {
   const response = await fetch(form.action, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
   });
   assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
   return { status: response.status, html: await response.text(), url: response.url };
@@ -110,7 +136,10 @@ async function press(page: { html: string; url: string }, decision: 'pay' | 'dec
   assert.ok(page.html.includes(`name="decision" value="${decision}"`), 'the page has the button');
   fields.append('decision', decision);
   const response = await fetch(new URL(action, page.url), {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString(), redirect: 'manual',
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: fields.toString(),
+    redirect: 'manual',
   });
   assert.equal(response.status, 303, await response.clone().text());
   return new URL(response.headers.get('location') ?? '');
@@ -155,10 +184,23 @@ describe('front consume through the payment page', () => {
     assert.deepEqual(
       { ...fields, signature: 'x', txnTime: 'x' },
       {
-        version: '5.1.0', encoding: 'UTF-8', signMethod: '01', accessType: '0', merId: UNIONPAY_SANDBOX_MER_ID,
-        txnType: '01', txnSubType: '01', bizType: '000201', channelType: '07', orderId: request.orderNo, txnTime: 'x',
-        txnAmt: '1000', currencyCode: '156', frontUrl: request.returnUrl, backUrl: request.notifyUrl,
-        payTimeout: chinaTime(request.expiresAt), signature: 'x',
+        version: '5.1.0',
+        encoding: 'UTF-8',
+        signMethod: '01',
+        accessType: '0',
+        merId: UNIONPAY_SANDBOX_MER_ID,
+        txnType: '01',
+        txnSubType: '01',
+        bizType: '000201',
+        channelType: '07',
+        orderId: request.orderNo,
+        txnTime: 'x',
+        txnAmt: '1000',
+        currencyCode: '156',
+        frontUrl: request.returnUrl,
+        backUrl: request.notifyUrl,
+        payTimeout: chinaTime(request.expiresAt),
+        signature: 'x',
       },
     );
     assert.match(fields['txnTime'] ?? '', /^20\d{12}$/);
@@ -247,7 +289,11 @@ describe('front consume through the payment page', () => {
     assert.deepEqual(checkTrace(await adapter.close(sale.orderNo), 'queryTrans'), { kind: 'closed' });
     await assertLedger(sale.orderNo, { status: 'closed' });
     await wait(100);
-    assert.equal(notifications.some((entry) => entry.fields['orderId'] === sale.orderNo), false, 'UnionPay notifies successes only');
+    assert.equal(
+      notifications.some((entry) => entry.fields['orderId'] === sale.orderNo),
+      false,
+      'UnionPay notifies successes only',
+    );
   });
 
   test('a form never posted: not_paid, and close closes', async () => {
@@ -285,7 +331,11 @@ describe('front consume through the payment page', () => {
   });
 
   test('currency codes are ISO numeric and amounts minor units', async () => {
-    for (const [amount, currency, code, shown] of [[1234, 'USD', '840', '12.34 USD'], [500, 'JPY', '392', '500 JPY'], [1001, 'HKD', '344', '10.01 HKD']] as const) {
+    for (const [amount, currency, code, shown] of [
+      [1234, 'USD', '840', '12.34 USD'],
+      [500, 'JPY', '392', '500 JPY'],
+      [1001, 'HKD', '344', '10.01 HKD'],
+    ] as const) {
       const sale = orderRequest(amount, currency);
       const { payForm } = await createOrder(sale);
       assert.equal(payForm.fields['currencyCode'], code);
@@ -317,7 +367,10 @@ describe('sandbox wallet and test values', () => {
 
     const scanned = await scanOverHttp(qrCode, 'approve');
     assert.equal(scanned.status, 200, JSON.stringify(scanned.body));
-    assert.deepEqual({ provider: scanned.body['provider'], order_no: scanned.body['order_no'], outcome: scanned.body['outcome'] }, { provider: 'unionpay', order_no: sale.orderNo, outcome: 'paid' });
+    assert.deepEqual(
+      { provider: scanned.body['provider'], order_no: scanned.body['order_no'], outcome: scanned.body['outcome'] },
+      { provider: 'unionpay', order_no: sale.orderNo, outcome: 'paid' },
+    );
     assert.equal(checkTrace(await adapter.query(sale.orderNo), 'queryTrans').kind, 'paid');
     assert.equal(verifyUnionPayNotification(await notificationFor(sale.orderNo), keys.unionPay.publicKeyPem), true);
     const twice = await scanOverHttp(qrCode, 'approve');
@@ -344,7 +397,10 @@ describe('sandbox wallet and test values', () => {
   });
 
   test('51 and 57 through the wallet: declined', async () => {
-    for (const [amount, code, failure] of [[51, '64', 'customer_insufficient_balance_failure'], [157, '63', 'customer_not_allowed_to_pay_failure']] as const) {
+    for (const [amount, code, failure] of [
+      [51, '64', 'customer_insufficient_balance_failure'],
+      [157, '63', 'customer_not_allowed_to_pay_failure'],
+    ] as const) {
       const sale = orderRequest(amount);
       const { qrCode, payForm } = await createOrder(sale);
       await submitForm(payForm);
@@ -444,7 +500,10 @@ describe('signatures and failures', () => {
     assert.match((await submitForm(payForm, unsigned)).html, /id="respCode">13</);
     const stranger = otherKeyPair();
     assert.match((await submitForm(payForm, signFields(payForm.fields, stranger.privateKey))).html, /id="respCode">11</);
-    assert.match((await submitForm(payForm, signFields({ ...payForm.fields, merId: '777290058110000' }, keys.merchant.privateKeyPem))).html, /id="respCode">31</);
+    assert.match(
+      (await submitForm(payForm, signFields({ ...payForm.fields, merId: '777290058110000' }, keys.merchant.privateKeyPem))).html,
+      /id="respCode">31</,
+    );
     assert.equal(await ledgerEntry(sale.orderNo), undefined);
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'queryTrans'), { kind: 'not_paid' });
   });
@@ -484,9 +543,10 @@ describe('signatures and failures', () => {
     const failed = await failing.query(sale.orderNo, txnTimes);
     assert.deepEqual(checkTrace(failed, 'queryTrans'), { kind: 'unknown', reason: 'HTTP 503' });
     assert.equal(failed.trace.httpStatus, 503);
-    const hanging: typeof fetch = (_input, init) => new Promise((_resolve, reject) => {
-      init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-    });
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
     const slow = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: 100, fetch: hanging });
     const timedOut = await slow.query(sale.orderNo, txnTimes);
     const outcome = checkTrace(timedOut, 'queryTrans');
@@ -554,9 +614,14 @@ describe('queries name a transaction by orderId and txnTime', () => {
     assert.equal(missed.trace.code, '34');
 
     const stranger = otherKeyPair();
-    const impostor = remembering(createUnionPayAdapter({
-      baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: stranger.privateKey }, timeoutMs: TIMEOUT_MS,
-    }), { ...unionPayTxnTimeData(sale.orderNo, txnTime) });
+    const impostor = remembering(
+      createUnionPayAdapter({
+        baseUrl,
+        credentials: { ...credentials, merchantPrivateKeyPem: stranger.privateKey },
+        timeoutMs: TIMEOUT_MS,
+      }),
+      { ...unionPayTxnTimeData(sale.orderNo, txnTime) },
+    );
     const refused = await impostor.query(sale.orderNo);
     assert.equal(checkTrace(refused, 'queryTrans').kind, 'unknown');
     assert.equal(refused.trace.code, '11');

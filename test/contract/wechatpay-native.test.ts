@@ -15,9 +15,7 @@ import { chinaTime, parseChinaTime } from '../../src/providers/china-time.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { verifyFields } from '../../src/providers/wechatpay/sign.js';
 import { parseXml, type WireFields } from '../../src/providers/wechatpay/xml.js';
-import {
-  CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, refundRequest, traceChecker, useSimulatorServer,
-} from '../support/contract.js';
+import { CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
 
 const TIMEOUT_MS = 2_000;
 const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{7}$/;
@@ -29,25 +27,38 @@ const sent: Array<{ path: string; fields: WireFields }> = [];
 const received: WireFields[] = [];
 let recordingAdapter: OnlineAdapter;
 
-const sim = useSimulatorServer('wechatpay', ({ ledger, wallet }) => wechatPaySimulator({
-  ledger, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs: CONFIRM_DELAY_MS, slowResponseMs: 600, wallet,
-}), (server) => {
-  baseUrl = server.baseUrl;
-  adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
-  const recordingFetch: typeof fetch = async (input, init) => {
-    sent.push({ path: new URL(String(input)).pathname, fields: parseXml(String(init?.body)) });
-    const response = await fetch(input, init);
-    received.push(parseXml(await response.clone().text()));
-    return response;
-  };
-  recordingAdapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS, fetch: recordingFetch });
-});
+const sim = useSimulatorServer(
+  'wechatpay',
+  ({ ledger, wallet }) =>
+    wechatPaySimulator({
+      ledger,
+      credentials: [WECHATPAY_SANDBOX_CREDENTIALS],
+      confirmDelayMs: CONFIRM_DELAY_MS,
+      slowResponseMs: 600,
+      wallet,
+    }),
+  (server) => {
+    baseUrl = server.baseUrl;
+    adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
+    const recordingFetch: typeof fetch = async (input, init) => {
+      sent.push({ path: new URL(String(input)).pathname, fields: parseXml(String(init?.body)) });
+      const response = await fetch(input, init);
+      received.push(parseXml(await response.clone().text()));
+      return response;
+    };
+    recordingAdapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS, fetch: recordingFetch });
+  },
+);
 const { ledgerEntry, scanOverHttp } = sim;
 
 // ------------------------------------------------------------------ helpers
 
 const orderRequest = orderRequestBuilder(() => ({
-  description: 'Hosted checkout test', paymentMethod: 'wechatpay', expiresAt: Date.now() + 10 * 60_000, returnUrl: null, notifyUrl: null,
+  description: 'Hosted checkout test',
+  paymentMethod: 'wechatpay',
+  expiresAt: Date.now() + 10 * 60_000,
+  returnUrl: null,
+  notifyUrl: null,
 }));
 
 /** Every trace must name the call and never carry the API key. */
@@ -109,7 +120,12 @@ describe('WeChat Pay Native: create, scan, pay, refund', () => {
     assert.deepEqual(checkTrace(await adapter.refund(partial), 'refund'), { kind: 'processing' });
     assert.deepEqual(checkTrace(await adapter.refundQuery(partial), 'refundquery'), { kind: 'succeeded' });
     assert.deepEqual(await ledgerEntry(request.orderNo), {
-      provider: 'wechatpay', order_no: request.orderNo, amount: 2500, currency: 'CNY', status: 'partially_refunded', refunded_amount: 1000,
+      provider: 'wechatpay',
+      order_no: request.orderNo,
+      amount: 2500,
+      currency: 'CNY',
+      status: 'partially_refunded',
+      refunded_amount: 1000,
     });
     const rest = refundRequest(request, `${request.orderNo}R2`, 1500);
     assert.deepEqual(checkTrace(await adapter.refund(rest), 'refund'), { kind: 'processing' });
@@ -145,7 +161,13 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
     const request = orderRequest(1200);
     const qrCode = await create(request);
     const declined = sim.wallet.scan(qrCode, 'decline');
-    assert.deepEqual(declined, { ok: true, provider: 'wechatpay', orderNo: request.orderNo, outcome: 'declined', message: 'the customer declined the payment' });
+    assert.deepEqual(declined, {
+      ok: true,
+      provider: 'wechatpay',
+      orderNo: request.orderNo,
+      outcome: 'declined',
+      message: 'the customer declined the payment',
+    });
     assert.deepEqual(await query(request.orderNo), { kind: 'closed', code: 'PAYERROR' });
     assert.equal(sim.wallet.scan(qrCode, 'approve').ok, false);
     assert.equal((await ledgerEntry(request.orderNo))?.status, 'closed');
@@ -172,7 +194,7 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
     const closed = await adapter.close(request.orderNo);
     assert.deepEqual(checkTrace(closed, 'closeorder'), { kind: 'already_paid' });
     assert.equal(closed.trace.code, 'ORDERPAID');
-    assert.equal((await query(request.orderNo) as { kind: string }).kind, 'paid');
+    assert.equal(((await query(request.orderNo)) as { kind: string }).kind, 'paid');
     assert.equal((await ledgerEntry(request.orderNo))?.status, 'paid');
   });
 
@@ -182,7 +204,10 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
     assert.equal(closed.trace.code, 'ORDERNOTEXIST');
   });
 
-  for (const [amount, message] of [[2351, /NOTENOUGH/], [2357, /BUYER_MISMATCH/]] as const) {
+  for (const [amount, message] of [
+    [2351, /NOTENOUGH/],
+    [2357, /BUYER_MISMATCH/],
+  ] as const) {
     test(`test value ${amount % 100}: the wallet approves, the payment is declined, the order is closed`, async () => {
       const request = orderRequest(amount);
       const qrCode = await create(request);
@@ -202,7 +227,7 @@ describe('WeChat Pay Native: declines, closing and the test values', () => {
     assert.equal(scanned.body['outcome'], 'awaiting_confirmation');
     assert.deepEqual(await query(request.orderNo), { kind: 'awaiting_customer' });
     await sleep(CONFIRM_DELAY_MS + 100);
-    assert.equal((await query(request.orderNo) as { kind: string }).kind, 'paid');
+    assert.equal(((await query(request.orderNo)) as { kind: string }).kind, 'paid');
     assert.equal((await ledgerEntry(request.orderNo))?.status, 'paid');
   });
 
@@ -268,7 +293,9 @@ describe('WeChat Pay Native: the same out_trade_no again', () => {
     const paid = await adapter.pay({ orderNo, money: money(2354, 'CNY'), authCode: '134567890123456789', description: 'POS' });
     assert.equal(paid.outcome.kind, 'awaiting_customer');
     assert.deepEqual((await adapter.createOrder(orderRequest(2354, 'CNY', { orderNo }))).outcome, {
-      kind: 'declined', code: 'OUT_TRADE_NO_USED', message: 'out_trade_no has already been used',
+      kind: 'declined',
+      code: 'OUT_TRADE_NO_USED',
+      message: 'out_trade_no has already been used',
     });
   });
 });
@@ -276,7 +303,11 @@ describe('WeChat Pay Native: the same out_trade_no again', () => {
 // ------------------------------------------------------------------ the wire
 
 describe('WeChat Pay Native: the wire', () => {
-  for (const [amount, currency] of [[1500, 'JPY'], [1234, 'USD'], [88, 'CNY']] as const) {
+  for (const [amount, currency] of [
+    [1500, 'JPY'],
+    [1234, 'USD'],
+    [88, 'CNY'],
+  ] as const) {
     test(`unifiedorder carries ${amount} ${currency} as total_fee in minor units, and the simulator books it so`, async () => {
       sent.length = 0;
       const request = orderRequest(amount, currency, { description: 'Café\u0007 order' });
@@ -295,7 +326,12 @@ describe('WeChat Pay Native: the wire', () => {
       assert.equal(fields['sign_type'], 'HMAC-SHA256');
       assert.ok(verifyFields(fields, WECHATPAY_SANDBOX_CREDENTIALS.apiKey, 'HMAC-SHA256'), 'the request is signed');
       assert.deepEqual(await ledgerEntry(request.orderNo), {
-        provider: 'wechatpay', order_no: request.orderNo, amount, currency, status: 'unpaid', refunded_amount: 0,
+        provider: 'wechatpay',
+        order_no: request.orderNo,
+        amount,
+        currency,
+        status: 'unpaid',
+        refunded_amount: 0,
       });
     });
   }
@@ -305,7 +341,10 @@ describe('WeChat Pay Native: the wire', () => {
     const request = orderRequest(1900, 'CNY', { notifyUrl: 'https://shop.example/notify' });
     await recordingAdapter.createOrder(request);
     await recordingAdapter.close(request.orderNo);
-    assert.deepEqual(sent.map((call) => call.path), ['/_sim/wechatpay/pay/unifiedorder', '/_sim/wechatpay/pay/closeorder']);
+    assert.deepEqual(
+      sent.map((call) => call.path),
+      ['/_sim/wechatpay/pay/unifiedorder', '/_sim/wechatpay/pay/closeorder'],
+    );
     assert.equal(sent[0]?.fields['notify_url'], 'https://shop.example/notify');
     const closeFields = sent[1]?.fields ?? {};
     assert.deepEqual(Object.keys(closeFields).sort(), ['appid', 'mch_id', 'nonce_str', 'out_trade_no', 'sign', 'sign_type']);
@@ -326,7 +365,9 @@ describe('WeChat Pay Native: the wire', () => {
 describe('WeChat Pay Native: signatures and failures', () => {
   test('a request signed with another key is rejected (retrying cannot help) and creates nothing', async () => {
     const impostor = createWeChatPayAdapter({
-      baseUrl, credentials: { ...WECHATPAY_SANDBOX_CREDENTIALS, apiKey: 'impostorkey00000000000000000032x' }, timeoutMs: TIMEOUT_MS,
+      baseUrl,
+      credentials: { ...WECHATPAY_SANDBOX_CREDENTIALS, apiKey: 'impostorkey00000000000000000032x' },
+      timeoutMs: TIMEOUT_MS,
     });
     const request = orderRequest(2000);
     const outcome = (await impostor.createOrder(request)).outcome;
@@ -347,9 +388,10 @@ describe('WeChat Pay Native: signatures and failures', () => {
   });
 
   test('no answer in time: unknown, never declined', async () => {
-    const hanging: typeof fetch = (_input, init) => new Promise((_resolve, reject) => {
-      init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-    });
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
     const slow = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: 50, fetch: hanging });
     assert.deepEqual((await slow.createOrder(orderRequest(2200))).outcome, { kind: 'unknown', reason: 'no answer within 50 ms', code: null });
     assert.deepEqual((await slow.close(newOrderNo())).outcome, { kind: 'unknown', reason: 'no answer within 50 ms' });

@@ -35,9 +35,14 @@ const { appId, mchId, apiKey } = WECHATPAY_SANDBOX_CREDENTIALS;
 const AUTH_CODE = '134567890123456789';
 
 describe('tenpay (independent WeChat Pay v2 client) against our simulator', () => {
-  const sim = useSimulatorServer('wechatpay', ({ ledger }) => wechatPaySimulator({
-    ledger, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs: 100, slowResponseMs: 500,
-  }));
+  const sim = useSimulatorServer('wechatpay', ({ ledger }) =>
+    wechatPaySimulator({
+      ledger,
+      credentials: [WECHATPAY_SANDBOX_CREDENTIALS],
+      confirmDelayMs: 100,
+      slowResponseMs: 500,
+    }),
+  );
 
   const client = (partnerKey = apiKey) => {
     const api = new Tenpay({ appid: appId, mchid: mchId, partnerKey });
@@ -59,7 +64,13 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
       assert.equal(paid.total_fee, '1234');
       const queried = await api.orderQuery({ out_trade_no: orderNo, sign_type: signType });
       assert.equal(queried.trade_state, 'SUCCESS');
-      assert.deepEqual(sim.ledger.entries().filter((e) => e.order_no === orderNo).map((e) => [e.status, e.amount]), [['paid', 1234]]);
+      assert.deepEqual(
+        sim.ledger
+          .entries()
+          .filter((e) => e.order_no === orderNo)
+          .map((e) => [e.status, e.amount]),
+        [['paid', 1234]],
+      );
     });
   }
 
@@ -67,8 +78,13 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
     const api = client();
     const orderNo = `tpnative${Date.now()}`;
     const order = await api.unifiedOrder({
-      out_trade_no: orderNo, body: 'native cross-check', total_fee: 990, trade_type: 'NATIVE', product_id: 'P1',
-      notify_url: 'https://shop.example/notify', sign_type: 'HMAC-SHA256',
+      out_trade_no: orderNo,
+      body: 'native cross-check',
+      total_fee: 990,
+      trade_type: 'NATIVE',
+      product_id: 'P1',
+      notify_url: 'https://shop.example/notify',
+      sign_type: 'HMAC-SHA256',
     });
     assert.equal(order.trade_type, 'NATIVE');
     assert.match(order.code_url ?? '', /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{7}$/);
@@ -78,7 +94,13 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
     assert.equal((await api.orderQuery({ out_trade_no: orderNo })).trade_state, 'CLOSED');
     // tenpay turns result_code FAIL into an error named by err_code.
     await assert.rejects(api.closeOrder({ out_trade_no: orderNo }), /ORDERCLOSED/);
-    assert.deepEqual(sim.ledger.entries().filter((e) => e.order_no === orderNo).map((e) => [e.status, e.amount]), [['closed', 990]]);
+    assert.deepEqual(
+      sim.ledger
+        .entries()
+        .filter((e) => e.order_no === orderNo)
+        .map((e) => [e.status, e.amount]),
+      [['closed', 990]],
+    );
   });
 
   test('a request tenpay signs with another key is refused by our simulator', async () => {
@@ -91,11 +113,22 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
   test("tenpay's verifier accepts our simulator's signature and rejects an altered answer", async () => {
     const api = client();
     const request: WireObject = {
-      appid: appId, mch_id: mchId, nonce_str: 'crosscheck0001', sign_type: 'MD5',
-      out_trade_no: `tpraw${Date.now()}`, body: 'raw', total_fee: '2000', auth_code: AUTH_CODE, spbill_create_ip: '127.0.0.1',
+      appid: appId,
+      mch_id: mchId,
+      nonce_str: 'crosscheck0001',
+      sign_type: 'MD5',
+      out_trade_no: `tpraw${Date.now()}`,
+      body: 'raw',
+      total_fee: '2000',
+      auth_code: AUTH_CODE,
+      spbill_create_ip: '127.0.0.1',
     };
     request.sign = api._getSign(request, 'MD5');
-    const response = await fetch(`${sim.baseUrl}/pay/micropay`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: tenpayUtil.buildXML(request) });
+    const response = await fetch(`${sim.baseUrl}/pay/micropay`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: tenpayUtil.buildXML(request),
+    });
     const xml = await response.text();
     const verified = await api._parse(xml, 'micropay', 'MD5');
     assert.equal(verified.result_code, 'SUCCESS');

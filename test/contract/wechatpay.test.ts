@@ -8,16 +8,12 @@ import { describe, test } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 import { money } from '../../src/domain/money.js';
 import type { PosAdapter } from '../../src/providers/contract.js';
-import {
-  WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter, type WeChatPayCredentials,
-} from '../../src/providers/wechatpay/adapter.js';
+import { WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter, type WeChatPayCredentials } from '../../src/providers/wechatpay/adapter.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { signFields, verifyFields, withSignature } from '../../src/providers/wechatpay/sign.js';
 import { buildXml, parseXml } from '../../src/providers/wechatpay/xml.js';
 import { SimulatorLedger } from '../../src/simulators/ledger.js';
-import {
-  CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest, traceChecker, useSimulatorServer,
-} from '../support/contract.js';
+import { CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
 
 const TIMEOUT_MS = 300;
 const SLOW_RESPONSE_MS = 600;
@@ -25,21 +21,29 @@ const AUTH_CODE = '134567890123456789';
 
 /** A second merchant on the simulator, signing with MD5 (the protocol's default). */
 const MD5_MERCHANT: WeChatPayCredentials = {
-  appId: 'wx0000000000md5000', mchId: '10000200', apiKey: 'md5merchantkey000000000000000032', signType: 'MD5',
+  appId: 'wx0000000000md5000',
+  mchId: '10000200',
+  apiKey: 'md5merchantkey000000000000000032',
+  signType: 'MD5',
 };
 
 let baseUrl = '';
 let adapter: PosAdapter;
 
-const sim = useSimulatorServer('wechatpay', ({ ledger }) => wechatPaySimulator({
-  ledger,
-  credentials: [WECHATPAY_SANDBOX_CREDENTIALS, MD5_MERCHANT],
-  confirmDelayMs: CONFIRM_DELAY_MS,
-  slowResponseMs: SLOW_RESPONSE_MS,
-}), (server) => {
-  baseUrl = server.baseUrl;
-  adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
-});
+const sim = useSimulatorServer(
+  'wechatpay',
+  ({ ledger }) =>
+    wechatPaySimulator({
+      ledger,
+      credentials: [WECHATPAY_SANDBOX_CREDENTIALS, MD5_MERCHANT],
+      confirmDelayMs: CONFIRM_DELAY_MS,
+      slowResponseMs: SLOW_RESPONSE_MS,
+    }),
+  (server) => {
+    baseUrl = server.baseUrl;
+    adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
+  },
+);
 const { ledgerEntries, ledgerEntry, assertLedger } = sim;
 
 // ------------------------------------------------------------------ helpers
@@ -144,7 +148,8 @@ describe('micropay test values', () => {
   test('59: paid, but every refund is refused with TRADE_OVERDUE', async () => {
     const sale = payRequest(5959);
     assert.equal(checkTrace(await adapter.pay(sale), 'micropay').kind, 'paid');
-    for (const amount of [5959, 100, 100]) { // full, partial, and the partial re-sent: same answer each time
+    for (const amount of [5959, 100, 100]) {
+      // full, partial, and the partial re-sent: same answer each time
       const refund = checkTrace(await adapter.refund(refundRequest(sale, `${sale.orderNo}R`, amount)), 'refund');
       assert.ok(refund.kind === 'declined' && refund.code === 'TRADE_OVERDUE', JSON.stringify(refund));
       assert.equal(adapter.mapFailure(refund.code), 'refund_not_allowed_failure');
@@ -168,7 +173,16 @@ describe('micropay test values', () => {
 
   test('malformed auth codes: refused locally, and AUTH_CODE_INVALID from the provider', async () => {
     for (const good of ['100000000000000000', '154567890123456789', AUTH_CODE]) assert.equal(adapter.isWellFormedAuthCode(good), true, good);
-    for (const bad of ['', '16456789012345678', '094567890123456789', '164567890123456789', '13456789012345678', '1345678901234567890', '13456789012345678a', ' 134567890123456789']) {
+    for (const bad of [
+      '',
+      '16456789012345678',
+      '094567890123456789',
+      '164567890123456789',
+      '13456789012345678',
+      '1345678901234567890',
+      '13456789012345678a',
+      ' 134567890123456789',
+    ]) {
       assert.equal(adapter.isWellFormedAuthCode(bad), false, bad);
     }
     const sale = payRequest(1000, { authCode: '284567890123456789' });
@@ -319,7 +333,9 @@ describe('signatures and wire format', () => {
 
   test('a response whose signature does not verify is unknown, never paid', async () => {
     const tampering = createWeChatPayAdapter({
-      baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS,
+      baseUrl,
+      credentials: WECHATPAY_SANDBOX_CREDENTIALS,
+      timeoutMs: TIMEOUT_MS,
       fetch: spyFetch([], (body) => body.replace(/<transaction_id><!\[CDATA\[\d+/, '<transaction_id><![CDATA[1')),
     });
     const sale = payRequest(1000);
@@ -381,7 +397,10 @@ describe('signatures and wire format', () => {
 // ------------------------------------------------------------------ transport failures
 
 describe('transport failures are unknown, never declines', () => {
-  const answering = (status: number, body: string): typeof fetch => async () => new Response(body, { status });
+  const answering =
+    (status: number, body: string): typeof fetch =>
+    async () =>
+      new Response(body, { status });
   const signed = (fields: Record<string, string>): string =>
     buildXml(withSignature({ return_code: 'SUCCESS', ...fields }, WECHATPAY_SANDBOX_CREDENTIALS.apiKey, 'HMAC-SHA256'));
   const withFetch = (fetchImpl: typeof fetch): PosAdapter =>
@@ -401,8 +420,10 @@ describe('transport failures are unknown, never declines', () => {
   });
 
   test('an unparsable body', async () => {
-    assert.equal(checkTrace(await withFetch(answering(200, '<html>Bad gateway</html>')).refund(
-      refundRequest(payRequest(1000), 'R1', 100)), 'refund').kind, 'unknown');
+    assert.equal(
+      checkTrace(await withFetch(answering(200, '<html>Bad gateway</html>')).refund(refundRequest(payRequest(1000), 'R1', 100)), 'refund').kind,
+      'unknown',
+    );
   });
 
   test('return_code FAIL', async () => {
@@ -417,25 +438,48 @@ describe('transport failures are unknown, never declines', () => {
 
   test('refund SYSTEMERROR and BIZERR_NEED_RETRY are unknown', async () => {
     for (const errCode of ['SYSTEMERROR', 'BIZERR_NEED_RETRY']) {
-      const outcome = checkTrace(await withFetch(answering(200, signed({ result_code: 'FAIL', err_code: errCode })))
-        .refund(refundRequest(payRequest(1000), 'R1', 100)), 'refund');
+      const outcome = checkTrace(
+        await withFetch(answering(200, signed({ result_code: 'FAIL', err_code: errCode }))).refund(refundRequest(payRequest(1000), 'R1', 100)),
+        'refund',
+      );
       assert.equal(outcome.kind, 'unknown', errCode);
     }
   });
 
   test('refundquery REFUNDCLOSE and CHANGE are failed', async () => {
     for (const status of ['REFUNDCLOSE', 'CHANGE']) {
-      const outcome = checkTrace(await withFetch(answering(200, signed({
-        result_code: 'SUCCESS', refund_count: '1', out_refund_no_0: 'R1', refund_status_0: status,
-      }))).refundQuery(refundRequest(payRequest(1000), 'R1', 100)), 'refundquery');
+      const outcome = checkTrace(
+        await withFetch(
+          answering(
+            200,
+            signed({
+              result_code: 'SUCCESS',
+              refund_count: '1',
+              out_refund_no_0: 'R1',
+              refund_status_0: status,
+            }),
+          ),
+        ).refundQuery(refundRequest(payRequest(1000), 'R1', 100)),
+        'refundquery',
+      );
       assert.ok(outcome.kind === 'failed' && outcome.code === status, JSON.stringify(outcome));
     }
   });
 
   test('a paid answer about another order is unknown', async () => {
-    const outcome = checkTrace(await withFetch(answering(200, signed({
-      result_code: 'SUCCESS', out_trade_no: 'SOMEONE_ELSE', transaction_id: '4200000000000000000000000001',
-    }))).pay(payRequest(1000)), 'micropay');
+    const outcome = checkTrace(
+      await withFetch(
+        answering(
+          200,
+          signed({
+            result_code: 'SUCCESS',
+            out_trade_no: 'SOMEONE_ELSE',
+            transaction_id: '4200000000000000000000000001',
+          }),
+        ),
+      ).pay(payRequest(1000)),
+      'micropay',
+    );
     assert.equal(outcome.kind, 'unknown');
   });
 });

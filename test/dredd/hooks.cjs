@@ -15,9 +15,15 @@ hooks.beforeAll((transactions, done) => {
       id: SALE_ID,
       type: 'sale',
       attributes: {
-        payment_gateway: 'wechatpay_cn_domestic', payment_auth_key: '134567890123456789',
-        amount: 10000, currency: 'CNY', description: 'Item 246', pos_id: 'POS123',
-        mch_level_1: 'Thailand', mch_level_2: 'Bangkok', mch_level_3: 'Bang Rak',
+        payment_gateway: 'wechatpay_cn_domestic',
+        payment_auth_key: '134567890123456789',
+        amount: 10000,
+        currency: 'CNY',
+        description: 'Item 246',
+        pos_id: 'POS123',
+        mch_level_1: 'Thailand',
+        mch_level_2: 'Bangkok',
+        mch_level_3: 'Bang Rak',
       },
     },
   };
@@ -33,7 +39,9 @@ hooks.beforeAll((transactions, done) => {
     })
     .catch((error) => {
       hooks.log(`setup failed: ${error}`);
-      transactions.forEach((t) => { t.fail = `setup failed: ${error}`; });
+      transactions.forEach((t) => {
+        t.fail = `setup failed: ${error}`;
+      });
       done();
     });
 });
@@ -59,7 +67,6 @@ function retrieve(transaction, kind) {
 }
 hooks.before('Transactions > Retrieve a Transaction > Retrieve a Void', (t) => retrieve(t, 'void'));
 hooks.before('Transactions > Retrieve a Transaction > Retrieve a Refund', (t) => retrieve(t, 'refund'));
-
 
 // The blueprint's MSON types failure_code/failure_detail as string, while its own
 // examples and its text say they are `null` when no failure occurred. The examples

@@ -28,7 +28,7 @@ describe('cancan merchant branding', () => {
       return {
         templates: await store.db.selectFrom('checkout_brandings').select(['method', 'template']).orderBy('method').execute(),
         logos: (await store.db.selectFrom('checkout_logos').select('id').execute()).length,
-        audits: (await store.db.selectFrom('audit_log').select(['action', 'user_id', 'detail']).orderBy('id').execute()),
+        audits: await store.db.selectFrom('audit_log').select(['action', 'user_id', 'detail']).orderBy('id').execute(),
       };
     } finally {
       await store.close();
@@ -38,13 +38,31 @@ describe('cancan merchant branding', () => {
   test('set with a logo, show, refuse a bad change with every reason, per-method template, remove', async () => {
     const logo = join(database.dataDir, 'logo.png');
     writeFileSync(logo, png(120, 40));
-    const set = cli(env, ['merchant', 'branding', '--merchant', merchantId, '--display-name', 'Noodle Bar Downtown', '--logo', logo,
-      '--brand-color', '#B91C1C', '--footer-link', 'Terms|https://noodle.example/terms', '--footer-link', 'Help|https://noodle.example/help', '--json']);
+    const set = cli(env, [
+      'merchant',
+      'branding',
+      '--merchant',
+      merchantId,
+      '--display-name',
+      'Noodle Bar Downtown',
+      '--logo',
+      logo,
+      '--brand-color',
+      '#B91C1C',
+      '--footer-link',
+      'Terms|https://noodle.example/terms',
+      '--footer-link',
+      'Help|https://noodle.example/help',
+      '--json',
+    ]);
     assert.equal(set.status, 0, set.stderr);
     const saved = JSON.parse(set.stdout);
     assert.equal(saved.template.brandColor, '#b91c1c');
     assert.match(saved.template.logoId, /^[0-9a-f]{64}$/);
-    assert.deepEqual(saved.template.footerLinks.map((l: { label: string }) => l.label), ['Terms', 'Help']);
+    assert.deepEqual(
+      saved.template.footerLinks.map((l: { label: string }) => l.label),
+      ['Terms', 'Help'],
+    );
 
     const shown = cli(env, ['merchant', 'branding', '--merchant', merchantId]);
     assert.equal(shown.status, 0, shown.stderr);
@@ -64,15 +82,23 @@ describe('cancan merchant branding', () => {
     const card = cli(env, ['merchant', 'branding', '--merchant', merchantId, '--method', 'cc', '--brand-color', '#14532d', '--json']);
     assert.equal(card.status, 0, card.stderr);
     assert.equal(JSON.parse(card.stdout).template.displayName, 'Noodle Bar Downtown', 'a new method template starts from the default');
-    assert.deepEqual((await rows()).templates.map((t) => t.method), ['', 'cc']);
+    assert.deepEqual(
+      (await rows()).templates.map((t) => t.method),
+      ['', 'cc'],
+    );
     assert.equal(cli(env, ['merchant', 'branding', '--merchant', merchantId, '--method', 'nope']).status, 2);
 
     const removed = cli(env, ['merchant', 'branding', '--merchant', merchantId, '--method', 'cc', '--remove', '--json']);
     assert.deepEqual(JSON.parse(removed.stdout), { merchant: merchantId, method: 'cc', removed: true });
     const after = await rows();
-    assert.deepEqual(after.templates.map((t) => t.method), ['']);
+    assert.deepEqual(
+      after.templates.map((t) => t.method),
+      [''],
+    );
     assert.equal(after.logos, 1);
-    assert.deepEqual(after.audits.map((a) => `${a.action} ${a.user_id} ${JSON.parse(a.detail).method}`),
-      ['checkout_branding.updated cli default', 'checkout_branding.updated cli cc', 'checkout_branding.removed cli cc']);
+    assert.deepEqual(
+      after.audits.map((a) => `${a.action} ${a.user_id} ${JSON.parse(a.detail).method}`),
+      ['checkout_branding.updated cli default', 'checkout_branding.updated cli cc', 'checkout_branding.removed cli cc'],
+    );
   });
 });

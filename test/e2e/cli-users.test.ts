@@ -26,7 +26,11 @@ describe('cancan user', () => {
   after(() => database.drop());
 
   test('creates owners, staff and operators with the password from standard input', () => {
-    const owner = cliWithInput(env, ['user', 'create', '--merchant', merchantId, '--email', 'Owner@Tea.example', '--password-stdin', '--json'], 'long enough secret\n');
+    const owner = cliWithInput(
+      env,
+      ['user', 'create', '--merchant', merchantId, '--email', 'Owner@Tea.example', '--password-stdin', '--json'],
+      'long enough secret\n',
+    );
     assert.equal(owner.status, 0, owner.stderr);
     const ownerJson = JSON.parse(owner.stdout);
     assert.match(ownerJson.user.id, /^usr_[0-9a-f]{16}$/);
@@ -34,16 +38,25 @@ describe('cancan user', () => {
     assert.equal(ownerJson.user.role, 'owner');
     assert.ok(!owner.stdout.includes('long enough secret'));
 
-    const staff = cliWithInput(env, ['user', 'create', '--merchant', merchantId, '--role', 'staff', '--email', 'staff@tea.example', '--password-stdin'], 'another long secret');
+    const staff = cliWithInput(
+      env,
+      ['user', 'create', '--merchant', merchantId, '--role', 'staff', '--email', 'staff@tea.example', '--password-stdin'],
+      'another long secret',
+    );
     assert.equal(staff.status, 0, staff.stderr);
     assert.match(staff.stdout, /staff of mch_/);
     const operator = cliWithInput(env, ['user', 'create', '--operator', '--email', 'ops@cancan.example', '--password-stdin'], 'operator secret 123\n');
     assert.equal(operator.status, 0, operator.stderr);
 
     const listed = JSON.parse(cli(env, ['user', 'list', '--json']).stdout) as { users: { email: string; role: string; merchant_id: string | null }[] };
-    assert.deepEqual(listed.users.map((u) => [u.email, u.role, u.merchant_id]), [
-      ['owner@tea.example', 'owner', merchantId], ['staff@tea.example', 'staff', merchantId], ['ops@cancan.example', 'operator', null],
-    ]);
+    assert.deepEqual(
+      listed.users.map((u) => [u.email, u.role, u.merchant_id]),
+      [
+        ['owner@tea.example', 'owner', merchantId],
+        ['staff@tea.example', 'staff', merchantId],
+        ['ops@cancan.example', 'operator', null],
+      ],
+    );
     assert.ok(!JSON.stringify(listed).includes('scrypt'), 'password hashes are not listed');
   });
 
@@ -56,7 +69,12 @@ describe('cancan user', () => {
       [['--operator', '--merchant', merchantId, '--email', 'x@tea.example', '--password-stdin'], 'long enough secret', /--operator takes no --merchant/, 2],
       [['--merchant', merchantId, '--email', 'x@tea.example'], 'long enough secret', /--password-stdin is required/, 2],
       [['--merchant', merchantId, '--role', 'admin', '--email', 'x@tea.example', '--password-stdin'], 'long enough secret', /--role must be owner or staff/, 2],
-      [['--merchant', merchantId, '--role', 'operator', '--email', 'x@tea.example', '--password-stdin'], 'long enough secret', /--role must be owner or staff/, 2],
+      [
+        ['--merchant', merchantId, '--role', 'operator', '--email', 'x@tea.example', '--password-stdin'],
+        'long enough secret',
+        /--role must be owner or staff/,
+        2,
+      ],
       [['--merchant', merchantId, '--email', 'not-an-email', '--password-stdin'], 'long enough secret', /not an e-mail address/, 1],
     ];
     for (const [args, input, message, status] of cases) {

@@ -50,7 +50,13 @@ describe('cancan CLI', () => {
       assert.equal((await call(t.url, 'GET', '/api/v2/transactions', { key: merchant.api_key })).status, 200);
       const live = await call(t.url, 'POST', '/api/v2/transactions', {
         key: keyJson.api_key,
-        body: { data: { id: 'live-1', type: 'sale', attributes: { payment_gateway: 'wechatpay_cn_domestic', payment_auth_key: '134567890123456789', amount: 100, currency: 'CNY', description: 'x' } } },
+        body: {
+          data: {
+            id: 'live-1',
+            type: 'sale',
+            attributes: { payment_gateway: 'wechatpay_cn_domestic', payment_auth_key: '134567890123456789', amount: 100, currency: 'CNY', description: 'x' },
+          },
+        },
       });
       assert.equal(live.status, 403, 'live keys need provider credentials');
       const revoked = cli(env, ['key', 'revoke', keyJson.id, '--json']);

@@ -43,8 +43,10 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 /** A POST that must answer: a hang fails the test instead of stalling it. */
 async function postSale(url: string, key: string, body: unknown): Promise<number> {
   const response = await fetch(`${url}/api/v2/transactions`, {
-    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body), signal: AbortSignal.timeout(15_000),
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
   });
   const text = await response.text();
   if (response.status === 503) assert.equal(JSON.parse(text).errors[0].code, 'service_unavailable_error');
@@ -103,7 +105,11 @@ describe('database outages and shutdown (PostgreSQL)', () => {
     const created = cli(env, ['merchant', 'create', '--name', 'Outage Shop', '--gateways', 'all', '--json']);
     assert.equal(created.status, 0, created.stderr);
     apiKey = JSON.parse(created.stdout).api_key as string;
-    const sale = await call(server.url, 'POST', '/api/v2/transactions', { key: apiKey, body: saleBody('after-outage-1', 1000), headers: { prefer: 'wait=10' } });
+    const sale = await call(server.url, 'POST', '/api/v2/transactions', {
+      key: apiKey,
+      body: saleBody('after-outage-1', 1000),
+      headers: { prefer: 'wait=10' },
+    });
     assert.equal(sale.status, 201, sale.text);
     assert.equal(sale.body.data.attributes.state, 'succeeded');
     assert.equal(server.child.exitCode, null, 'the process never exited');
@@ -128,22 +134,24 @@ describe('database outages and shutdown (PostgreSQL)', () => {
     })();
     const waves = Array.from({ length: 5 }, async (_, wave) => {
       await new Promise((r) => setTimeout(r, wave * 250));
-      await Promise.all(Array.from({ length: 8 }, async (_, i) => {
-        const id = `load-${wave}-${i}`;
-        const body = saleBody(id, 30_000 + wave * 1_000 + i * 100 + (i % 4 === 1 ? 53 : 0));
-        // A POS retries a 503 with the same id until it is acknowledged.
-        for (let attempt = 0; attempt < 20; attempt += 1) {
-          const status = await postSale(server.url, apiKey, body);
-          statuses.push(status);
-          assert.ok([200, 201, 503].includes(status), `sale ${id} answered ${status}`);
-          if (status !== 503) {
-            acknowledged.push(id);
-            return;
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const id = `load-${wave}-${i}`;
+          const body = saleBody(id, 30_000 + wave * 1_000 + i * 100 + (i % 4 === 1 ? 53 : 0));
+          // A POS retries a 503 with the same id until it is acknowledged.
+          for (let attempt = 0; attempt < 20; attempt += 1) {
+            const status = await postSale(server.url, apiKey, body);
+            statuses.push(status);
+            assert.ok([200, 201, 503].includes(status), `sale ${id} answered ${status}`);
+            if (status !== 503) {
+              acknowledged.push(id);
+              return;
+            }
+            await new Promise((r) => setTimeout(r, 200));
           }
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        assert.fail(`sale ${id} was never acknowledged`);
-      }));
+          assert.fail(`sale ${id} was never acknowledged`);
+        }),
+      );
     });
     await Promise.all([...waves, terminations]);
     assert.ok(terminated > 0, 'connections were terminated');
@@ -151,14 +159,22 @@ describe('database outages and shutdown (PostgreSQL)', () => {
     assert.ok(statuses.every((status) => status !== 500));
 
     for (const id of acknowledged) {
-      const final = await until(async () => {
-        const response = await call(server.url, 'GET', `/api/v2/transactions/${id}`, { key: apiKey });
-        return response.status === 200 && response.body.data.attributes.state !== 'pending' ? response : undefined;
-      }, `${id} final`, 20_000);
+      const final = await until(
+        async () => {
+          const response = await call(server.url, 'GET', `/api/v2/transactions/${id}`, { key: apiKey });
+          return response.status === 200 && response.body.data.attributes.state !== 'pending' ? response : undefined;
+        },
+        `${id} final`,
+        20_000,
+      );
       assert.equal(final.body.data.attributes.state, 'succeeded', id);
     }
     assert.equal((await call(server.url, 'GET', '/readyz')).status, 200);
-    const later = await call(server.url, 'POST', '/api/v2/transactions', { key: apiKey, body: saleBody('after-terminations', 39_900), headers: { prefer: 'wait=10' } });
+    const later = await call(server.url, 'POST', '/api/v2/transactions', {
+      key: apiKey,
+      body: saleBody('after-terminations', 39_900),
+      headers: { prefer: 'wait=10' },
+    });
     assert.equal(later.status, 201);
     assert.equal(later.body.data.attributes.state, 'succeeded');
     assert.equal(server.child.exitCode, null);
@@ -176,7 +192,10 @@ describe('database outages and shutdown (PostgreSQL)', () => {
     server.child.kill('SIGTERM');
     // The signal reaches the process asynchronously: wait for it to say so, not for time.
     await until(async () => (server.output().includes('shutdown: not ready any more') ? true : undefined), 'the signal to be handled', 5_000);
-    const readyAfter = await call(server.url, 'GET', '/readyz').then((r) => r.status, () => 'refused');
+    const readyAfter = await call(server.url, 'GET', '/readyz').then(
+      (r) => r.status,
+      () => 'refused',
+    );
     assert.notEqual(readyAfter, 200, 'not ready once shutting down');
     const answer = await held;
     assert.equal(answer.status, 201);
@@ -203,10 +222,14 @@ describe('database outages and shutdown (PostgreSQL)', () => {
       // Amounts ending in 56: the provider pays, and answers only after the 4 s timeout.
       const created = await call(server.url, 'POST', '/api/v2/transactions', { key: apiKey, body: saleBody('slow-1', 50_056) });
       assert.equal(created.status, 201);
-      const sentAt = await until(async () => {
-        const rows = await db.query<{ provider_sent_at: string | null }>("select provider_sent_at from transactions where client_id = 'slow-1'");
-        return rows.rows[0]?.provider_sent_at ?? undefined;
-      }, 'the pay call to be sent', 10_000);
+      const sentAt = await until(
+        async () => {
+          const rows = await db.query<{ provider_sent_at: string | null }>("select provider_sent_at from transactions where client_id = 'slow-1'");
+          return rows.rows[0]?.provider_sent_at ?? undefined;
+        },
+        'the pay call to be sent',
+        10_000,
+      );
       assert.ok(sentAt);
       const signalled = Date.now();
       server.child.kill('SIGTERM');
@@ -215,22 +238,37 @@ describe('database outages and shutdown (PostgreSQL)', () => {
       assert.ok(Date.now() - signalled < 500 + 2_000, 'exited soon after the grace period');
       assert.match(server.output(), /released the leases of unfinished jobs/);
       const job = await db.query<{ lease_owner: string | null; done_at: string | null }>(
-        "select j.lease_owner, j.done_at from jobs j join transactions t on t.seq = j.transaction_seq where t.client_id = 'slow-1'");
+        "select j.lease_owner, j.done_at from jobs j join transactions t on t.seq = j.transaction_seq where t.client_id = 'slow-1'",
+      );
       assert.deepEqual(job.rows, [{ lease_owner: null, done_at: null }], 'released, not finished');
 
       const next = await startServer({ ...env, ...external }, await freePort());
       servers.push(next);
-      const final = await until(async () => {
-        const response = await call(next.url, 'GET', '/api/v2/transactions/slow-1', { key: apiKey });
-        return response.body.data.attributes.state !== 'pending' ? response : undefined;
-      }, 'slow-1 final', 20_000);
+      const final = await until(
+        async () => {
+          const response = await call(next.url, 'GET', '/api/v2/transactions/slow-1', { key: apiKey });
+          return response.body.data.attributes.state !== 'pending' ? response : undefined;
+        },
+        'slow-1 final',
+        20_000,
+      );
       assert.equal(final.body.data.attributes.state, 'succeeded');
       const calls = await db.query<{ call: string }>(
-        `select a.call from provider_attempts a join transactions t on t.seq = a.transaction_seq where t.client_id = 'slow-1'`);
-      assert.ok(calls.rows.every((row) => row.call !== 'micropay'), `no second pay: ${calls.rows.map((r) => r.call)}`);
-      assert.ok(calls.rows.some((row) => row.call === 'orderquery'), 'the order was queried');
+        `select a.call from provider_attempts a join transactions t on t.seq = a.transaction_seq where t.client_id = 'slow-1'`,
+      );
+      assert.ok(
+        calls.rows.every((row) => row.call !== 'micropay'),
+        `no second pay: ${calls.rows.map((r) => r.call)}`,
+      );
+      assert.ok(
+        calls.rows.some((row) => row.call === 'orderquery'),
+        'the order was queried',
+      );
       const orders = (await ledger(simulators.url)).filter((entry) => entry.amount === 50_056);
-      assert.deepEqual(orders.map((entry) => entry.status), ['paid']);
+      assert.deepEqual(
+        orders.map((entry) => entry.status),
+        ['paid'],
+      );
     } finally {
       await db.end();
     }

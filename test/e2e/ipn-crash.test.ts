@@ -44,7 +44,13 @@ for (const kind of DB_KINDS) {
       const apiKey = JSON.parse(created.stdout).api_key as string;
       const port = await freePort();
       server = await startServer(env, port);
-      const response = await chop(server.url, '/payment/pay_qr?format=json', apiKey, { vendor: 'wechatpay', amount: 1000, currency: 'USD', reference: 'crash-1', ipn_url: receiver.url });
+      const response = await chop(server.url, '/payment/pay_qr?format=json', apiKey, {
+        vendor: 'wechatpay',
+        amount: 1000,
+        currency: 'USD',
+        reference: 'crash-1',
+        ipn_url: receiver.url,
+      });
       assert.equal(response.status, 200, response.text);
       const id = response.body.id as string;
       assert.equal((await call(server.url, 'POST', '/_sandbox/wallet/scan', { body: { qr_code: response.body.qr_code, action: 'approve' } })).status, 200);

@@ -76,8 +76,9 @@ describe('several API and worker processes on one PostgreSQL database', () => {
     const killing = (async () => {
       const deadline = Date.now() + 15_000;
       while (victim.jobs.length === 0 && Date.now() < deadline) {
-        const leased = await db.query<{ id: string; attempts: number }>(
-          'select id, attempts from jobs where done_at is null and lease_owner like $1', [`worker-${workerA.child.pid}-%`]);
+        const leased = await db.query<{ id: string; attempts: number }>('select id, attempts from jobs where done_at is null and lease_owner like $1', [
+          `worker-${workerA.child.pid}-%`,
+        ]);
         victim.jobs = leased.rows.map((row) => ({ id: Number(row.id), attempts: row.attempts }));
         if (victim.jobs.length === 0) await new Promise((r) => setTimeout(r, 10));
       }
@@ -110,9 +111,14 @@ describe('several API and worker processes on one PostgreSQL database', () => {
     acknowledged.set('multi-duplicate', 90_000);
 
     const rowsPerId = await db.query<{ client_id: string; n: string }>(
-      'select client_id, count(*) as n from transactions where merchant_id = $1 group by client_id', [merchant.id]);
+      'select client_id, count(*) as n from transactions where merchant_id = $1 group by client_id',
+      [merchant.id],
+    );
     assert.equal(rowsPerId.rows.length, SALES + 1);
-    assert.ok(rowsPerId.rows.every((row) => row.n === '1'), 'exactly one transaction per id');
+    assert.ok(
+      rowsPerId.rows.every((row) => row.n === '1'),
+      'exactly one transaction per id',
+    );
 
     // Every acknowledged sale ends final, processed by the surviving worker.
     const states = new Map<string, string>();
@@ -127,16 +133,22 @@ describe('several API and worker processes on one PostgreSQL database', () => {
     assert.deepEqual(pending, [], 'every acknowledged sale is final');
 
     // The killed worker's jobs were claimed again and finished by the other one.
-    const victimJobs = await db.query<{ id: string; attempts: number; done_at: string | null }>(
-      'select id, attempts, done_at from jobs where id = any($1)', [victim.jobs.map((job) => job.id)]);
-    assert.ok(victimJobs.rows.every((row) => row.done_at !== null), 'the killed worker\'s jobs are done');
+    const victimJobs = await db.query<{ id: string; attempts: number; done_at: string | null }>('select id, attempts, done_at from jobs where id = any($1)', [
+      victim.jobs.map((job) => job.id),
+    ]);
+    assert.ok(
+      victimJobs.rows.every((row) => row.done_at !== null),
+      "the killed worker's jobs are done",
+    );
     const reclaimed = victimJobs.rows.filter((row) => row.attempts > (victim.jobs.find((job) => job.id === Number(row.id))?.attempts ?? 0));
     assert.ok(reclaimed.length > 0, 'a job leased by the killed worker was claimed again after its lease expired');
 
     // At most one pay call per sale: a worker that resumes a sent pay queries instead.
     const payCalls = await db.query<{ client_id: string; n: string }>(
       `select t.client_id, sum(a.repeat_count) as n from provider_attempts a join transactions t on t.seq = a.transaction_seq
-       where t.merchant_id = $1 and a.call = any($2) group by t.client_id`, [merchant.id, PAY_CALLS]);
+       where t.merchant_id = $1 and a.call = any($2) group by t.client_id`,
+      [merchant.id, PAY_CALLS],
+    );
     assert.ok(payCalls.rows.length > SALES / 2, 'pay calls were recorded');
     for (const row of payCalls.rows) assert.equal(row.n, '1', `one pay call for ${row.client_id}`);
 
@@ -164,7 +176,10 @@ describe('several API and worker processes on one PostgreSQL database', () => {
       assert.equal(bad.status, 2);
       assert.match(bad.stderr, /--role must be one of api, worker, all/);
       // The flag wins over CANCAN_ROLE; without the flag, CANCAN_ROLE counts.
-      for (const [env, args] of [[{ CANCAN_ROLE: 'all' }, ['--role', 'worker']], [{ CANCAN_ROLE: 'api' }, []]] as const) {
+      for (const [env, args] of [
+        [{ CANCAN_ROLE: 'all' }, ['--role', 'worker']],
+        [{ CANCAN_ROLE: 'api' }, []],
+      ] as const) {
         const refused = cli({ CANCAN_DATA_DIR: dataDir, ...env }, ['serve', ...args]);
         assert.equal(refused.status, 1, refused.stderr);
         assert.match(refused.stderr, /roles need PostgreSQL \(DATABASE_URL\); the embedded SQLite database serves one process/);

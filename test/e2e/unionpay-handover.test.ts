@@ -58,12 +58,19 @@ describe('a UnionPay charge taken over by another worker process (PostgreSQL)', 
     assert.equal(charge.status, 200, charge.text);
     const ref = idFromUrl(charge.body.url);
     const row = await waitFor(async () => {
-      const result = await db.query<{ seq: string; pay_form: string | null; qr_code: string | null }>('select seq, pay_form, qr_code from transactions where ref = $1', [ref]);
+      const result = await db.query<{ seq: string; pay_form: string | null; qr_code: string | null }>(
+        'select seq, pay_form, qr_code from transactions where ref = $1',
+        [ref],
+      );
       const found = result.rows[0];
       return found?.pay_form && found.qr_code ? found : undefined;
     }, 15_000);
     const form = JSON.parse(row.pay_form ?? '') as { action: string; fields: Record<string, string> };
-    const page = await fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form.fields).toString() });
+    const page = await fetch(form.action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form.fields).toString(),
+    });
     assert.equal(page.status, 200, await page.text());
 
     // Worker A polls the open order, and dies holding the job.
@@ -86,7 +93,10 @@ describe('a UnionPay charge taken over by another worker process (PostgreSQL)', 
     assert.equal(state, 'succeeded');
     const paid = await db.query<{ outcome: string }>('select outcome from provider_attempts where transaction_seq = $1 order by id desc limit 1', [row.seq]);
     assert.deepEqual(paid.rows, [{ outcome: 'paid' }]);
-    const job = await db.query<{ lease_owner: string | null; done_at: string | null }>('select lease_owner, done_at from jobs where transaction_seq = $1 and kind = $2', [row.seq, 'transaction']);
+    const job = await db.query<{ lease_owner: string | null; done_at: string | null }>(
+      'select lease_owner, done_at from jobs where transaction_seq = $1 and kind = $2',
+      [row.seq, 'transaction'],
+    );
     assert.notEqual(job.rows[0]?.done_at ?? null, null, 'the job is done');
   });
 });

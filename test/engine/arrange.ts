@@ -5,7 +5,16 @@
  */
 import type { PayOutcome } from '../../src/providers/contract.js';
 import {
-  type EngineWorld, createChopCancel, createChopCharge, createChopRefund, createRefund, createSale, createVoid, row, runDueStep, submitCard,
+  type EngineWorld,
+  createChopCancel,
+  createChopCharge,
+  createChopRefund,
+  createRefund,
+  createSale,
+  createVoid,
+  row,
+  runDueStep,
+  submitCard,
 } from '../support/engine.js';
 import { type Arrange, type Subject, answer, script, timesOut } from './case.js';
 
@@ -28,21 +37,25 @@ async function expiryOf(w: EngineWorld, seq: number): Promise<number> {
 export const saleAtPay: Arrange = async (w) => subject((await createSale(w)).seq);
 
 /** A sale whose pay call left the outcome open (by default a provider "system error"). */
-export const saleAtQuery = (pay: PayOutcome = { kind: 'unknown', reason: 'SYSTEMERROR', code: 'SYSTEMERROR' }): Arrange => async (w) => {
-  const s = await saleAtPay(w);
-  script(w, [answer('pay', pay)]);
-  await runDueStep(w, s.seq);
-  return s;
-};
+export const saleAtQuery =
+  (pay: PayOutcome = { kind: 'unknown', reason: 'SYSTEMERROR', code: 'SYSTEMERROR' }): Arrange =>
+  async (w) => {
+    const s = await saleAtPay(w);
+    script(w, [answer('pay', pay)]);
+    await runDueStep(w, s.seq);
+    return s;
+  };
 
 /** A sale whose confirmation window ended without an answer: it is to be reversed. */
-export const saleAtReverse = (pay?: PayOutcome): Arrange => async (w) => {
-  const s = await saleAtQuery(pay)(w);
-  w.clock.advanceTo(await deadlineOf(w, s.seq));
-  script(w, [answer('query', pay?.kind === 'awaiting_customer' ? { kind: 'awaiting_customer' } : { kind: 'unknown', reason: 'SYSTEMERROR' })]);
-  await runDueStep(w, s.seq);
-  return s;
-};
+export const saleAtReverse =
+  (pay?: PayOutcome): Arrange =>
+  async (w) => {
+    const s = await saleAtQuery(pay)(w);
+    w.clock.advanceTo(await deadlineOf(w, s.seq));
+    script(w, [answer('query', pay?.kind === 'awaiting_customer' ? { kind: 'awaiting_customer' } : { kind: 'unknown', reason: 'SYSTEMERROR' })]);
+    await runDueStep(w, s.seq);
+    return s;
+  };
 
 /** Moves the clock to the sale's confirmation deadline. */
 export async function toDeadline(w: EngineWorld, s: Subject, before = 0): Promise<void> {
@@ -64,11 +77,13 @@ export const voidOfSucceededSale: Arrange = async (w) => {
 };
 
 /** A void of a pending sale: the sale's job (the subject) handles both. */
-export const pendingSaleVoided = (sale: Arrange): Arrange => async (w) => {
-  const s = await sale(w);
-  const voidRow = await createVoid(w, await row(w, s.seq));
-  return subject(s.seq, { void: voidRow.seq });
-};
+export const pendingSaleVoided =
+  (sale: Arrange): Arrange =>
+  async (w) => {
+    const s = await sale(w);
+    const voidRow = await createVoid(w, await row(w, s.seq));
+    return subject(s.seq, { void: voidRow.seq });
+  };
 
 /** A void of a sale already sent to the provider, once the sale's job has turned to reverse it. */
 export const voidedSaleAtReverse: Arrange = async (w) => {
@@ -129,11 +144,13 @@ export const paidWallet: Arrange = async (w) => {
 };
 
 /** A cancel of a waiting charge: the charge's job (the subject) closes the order and ends both. */
-export const pendingChargeCancelled = (charge: Arrange): Arrange => async (w) => {
-  const s = await charge(w);
-  const cancel = await createChopCancel(w, await row(w, s.seq));
-  return subject(s.seq, { cancel: cancel.seq });
-};
+export const pendingChargeCancelled =
+  (charge: Arrange): Arrange =>
+  async (w) => {
+    const s = await charge(w);
+    const cancel = await createChopCancel(w, await row(w, s.seq));
+    return subject(s.seq, { cancel: cancel.seq });
+  };
 
 export const cancelledChargeAtClose: Arrange = async (w) => {
   const s = await pendingChargeCancelled(walletAtAwait)(w);

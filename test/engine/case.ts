@@ -10,7 +10,19 @@ import type { Job } from '../../src/jobs/queue.js';
 import type { TransactionRow } from '../../src/store/transactions.js';
 import { type Behaviour, type CallName, type Calls } from '../support/fake-adapter.js';
 import {
-  type EngineWorld, LEASE_MS, POLL_MS, WORKER_A, WORKER_B, claim, lastJobEnd, openJob, recordedCalls, row, runClaimed, runDueStep, until,
+  type EngineWorld,
+  LEASE_MS,
+  POLL_MS,
+  WORKER_A,
+  WORKER_B,
+  claim,
+  lastJobEnd,
+  openJob,
+  recordedCalls,
+  row,
+  runClaimed,
+  runDueStep,
+  until,
 } from '../support/engine.js';
 
 export type Kind = 'sale' | 'void' | 'refund' | 'wallet charge' | 'card charge' | 'cancel' | 'charge refund';
@@ -94,7 +106,10 @@ export interface Spec {
 
 export function stepCase(kind: Kind, step: string, outcome: OutcomeClass, title: string, spec: Spec): Case {
   return {
-    kind, step, outcome, title,
+    kind,
+    step,
+    outcome,
+    title,
     async run(w) {
       const s = await spec.arrange(w);
       const from = w.provider.calls.length;
@@ -127,7 +142,11 @@ function expectedDelay(next: Exclude<NextRun, 'done' | { heldBy: string }>, job:
 export async function assertStep(w: EngineWorld, seq: number, expected: Expected, callsFrom: number): Promise<void> {
   const current = await row(w, seq);
   assert.deepEqual(
-    { state: current.state, step: current.step, failure: current.failure_code === null ? null : { code: current.failure_code, detail: current.failure_detail } },
+    {
+      state: current.state,
+      step: current.step,
+      failure: current.failure_code === null ? null : { code: current.failure_code, detail: current.failure_detail },
+    },
     { state: expected.state, step: expected.step, failure: expected.failure ?? null },
   );
   assert.deepEqual(w.provider.callNamesSince(callsFrom), [...expected.calls], 'adapter calls');
@@ -154,7 +173,7 @@ export async function assertJobError(w: EngineWorld, seq: number, error: string)
 }
 
 export async function assertRow(w: EngineWorld, seq: number, fields: Readonly<Record<string, unknown>>): Promise<void> {
-  const current = await row(w, seq) as unknown as Record<string, unknown>;
+  const current = (await row(w, seq)) as unknown as Record<string, unknown>;
   assert.deepEqual(Object.fromEntries(Object.keys(fields).map((name) => [name, current[name]])), fields);
 }
 
@@ -164,7 +183,10 @@ export async function assertRecordedCalls(w: EngineWorld, seq: number, count: nu
 }
 
 export function assertLogged(w: EngineWorld, level: 'warn' | 'error', message: string): void {
-  assert.ok(w.logs.some((line) => line.level === level && line.msg === message), `logged ${level}: ${message}`);
+  assert.ok(
+    w.logs.some((line) => line.level === level && line.msg === message),
+    `logged ${level}: ${message}`,
+  );
 }
 
 // ─── The outcome classes every step with a provider call goes through alike ────
@@ -205,16 +227,23 @@ export function outcomeClassCases(d: CallStep): Case[] {
       also: (w, s) => assertJobError(w, s.seq, `Error: ${ADAPTER_FAILURE}`),
     }),
     {
-      kind, step, outcome: 'lease lost',
+      kind,
+      step,
+      outcome: 'lease lost',
       title: `${call}: the lease is taken over while the call is out; nothing is recorded and the new holder goes on`,
       async run(w) {
         const s = await arrange(w);
         const from = w.provider.calls.length;
         let taken: Job | undefined;
-        script(w, [{ ...d.definite, during: async () => {
-          w.clock.advance(LEASE_MS + 1);
-          taken = await claim(w, s.seq, WORKER_B);
-        } }]);
+        script(w, [
+          {
+            ...d.definite,
+            during: async () => {
+              w.clock.advance(LEASE_MS + 1);
+              taken = await claim(w, s.seq, WORKER_B);
+            },
+          },
+        ]);
         await runDueStep(w, s.seq, WORKER_A);
         await assertStep(w, s.seq, { state: 'pending', step: d.storedStep, next: { heldBy: WORKER_B }, calls: [call] }, from);
         assertLogged(w, 'warn', 'job lease lost; another worker resumes it');
@@ -227,7 +256,9 @@ export function outcomeClassCases(d: CallStep): Case[] {
       },
     },
     {
-      kind, step, outcome: 'crash',
+      kind,
+      step,
+      outcome: 'crash',
       title: `${call}: the worker dies after sending, before recording; the next worker resolves it with ${resumed.join(', ')}`,
       async run(w) {
         const s = await arrange(w);

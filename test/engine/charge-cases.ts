@@ -3,11 +3,29 @@ import assert from 'node:assert/strict';
 import { wakeTransactionJob } from '../../src/jobs/queue.js';
 import { CHECKOUT_EXPIRY_MS, type EngineWorld, PROVIDER_TIMEOUT_MS, openJob, row, runDueStep, submitCard, until } from '../support/engine.js';
 import {
-  CHARGE_AMOUNT, QR_CODE, cancelledChargeAtClose, cardAtAwait, cardAtQuery, pendingChargeCancelled, toExpiry, walletAtAwait, walletAtClose,
+  CHARGE_AMOUNT,
+  QR_CODE,
+  cancelledChargeAtClose,
+  cardAtAwait,
+  cardAtQuery,
+  pendingChargeCancelled,
+  toExpiry,
+  walletAtAwait,
+  walletAtClose,
   walletAtCreate,
 } from './arrange.js';
 import {
-  type Case, type Subject, answer, assertLogged, assertRecordedCalls, assertRow, hangs, outcomeClassCases, related, stepCase, timesOut,
+  type Case,
+  type Subject,
+  answer,
+  assertLogged,
+  assertRecordedCalls,
+  assertRow,
+  hangs,
+  outcomeClassCases,
+  related,
+  stepCase,
+  timesOut,
 } from './case.js';
 
 const EXPIRED = { code: 'checkout_expired_failure', detail: 'The payment page expired before the shopper paid' } as const;
@@ -25,8 +43,14 @@ const createOrder: Case[] = [
     async also(w, s) {
       const charge = await row(w, s.seq);
       assert.deepEqual(w.provider.calls.at(-1)?.request, {
-        orderNo: charge.provider_order_no, money: { amount: CHARGE_AMOUNT, currency: 'USD' }, description: charge.description, paymentMethod: 'alipay',
-        expiresAt: charge.created_at + CHECKOUT_EXPIRY_MS, returnUrl: `http://127.0.0.1:1/chop/landing?q=${charge.ref}`, notifyUrl: null, providerData: {},
+        orderNo: charge.provider_order_no,
+        money: { amount: CHARGE_AMOUNT, currency: 'USD' },
+        description: charge.description,
+        paymentMethod: 'alipay',
+        expiresAt: charge.created_at + CHECKOUT_EXPIRY_MS,
+        returnUrl: `http://127.0.0.1:1/chop/landing?q=${charge.ref}`,
+        notifyUrl: null,
+        providerData: {},
       });
       await assertRow(w, s.seq, { qr_code: QR_CODE, pay_form: null, provider_sent_at: charge.created_at });
       await assertRecordedCalls(w, s.seq, 1);
@@ -35,7 +59,13 @@ const createOrder: Case[] = [
   stepCase('wallet charge', 'create_order', 'definite', 'declined: failed as declined, the code and message kept', {
     arrange: walletAtCreate,
     script: [answer('createOrder', { kind: 'declined', code: 'BUYER_BLOCKED', message: 'buyer blocked' })],
-    expect: { state: 'failed', step: 'done', failure: { code: 'unknown_failure', detail: 'BUYER_BLOCKED: buyer blocked' }, next: 'done', calls: ['createOrder'] },
+    expect: {
+      state: 'failed',
+      step: 'done',
+      failure: { code: 'unknown_failure', detail: 'BUYER_BLOCKED: buyer blocked' },
+      next: 'done',
+      calls: ['createOrder'],
+    },
     also: closedAs('declined'),
   }),
   stepCase('wallet charge', 'create_order', 'unknown', 'an unknown answer: create the same order again', {
@@ -53,7 +83,11 @@ const createOrder: Case[] = [
     also: closedAs('expired'),
   }),
   ...outcomeClassCases({
-    kind: 'wallet charge', step: 'create_order', storedStep: 'create_order', arrange: walletAtCreate, call: 'createOrder',
+    kind: 'wallet charge',
+    step: 'create_order',
+    storedStep: 'create_order',
+    arrange: walletAtCreate,
+    call: 'createOrder',
     afterUnknown: { step: 'create_order', next: 'poll' },
     definite: created,
     // Creating the order again under the same number answers the same order.
@@ -113,7 +147,11 @@ const awaitPayment: Case[] = [
     also: (w, s) => assertRecordedCalls(w, s.seq, 2),
   }),
   ...outcomeClassCases({
-    kind: 'wallet charge', step: 'await_payment', storedStep: 'await_payment', arrange: walletAtAwait, call: 'query',
+    kind: 'wallet charge',
+    step: 'await_payment',
+    storedStep: 'await_payment',
+    arrange: walletAtAwait,
+    call: 'query',
     afterUnknown: { step: 'await_payment', next: 'poll' },
     definite: paid,
     resume: { lines: [paid], expect: { state: 'succeeded', step: 'done', next: 'done' } },
@@ -149,7 +187,11 @@ const close: Case[] = [
     expect: { state: 'pending', step: 'close', next: 'poll', calls: ['close'] },
   }),
   ...outcomeClassCases({
-    kind: 'wallet charge', step: 'close', storedStep: 'close', arrange: walletAtClose, call: 'close',
+    kind: 'wallet charge',
+    step: 'close',
+    storedStep: 'close',
+    arrange: walletAtClose,
+    call: 'close',
     afterUnknown: { step: 'close', next: 'poll' },
     definite: closed,
     resume: { lines: [closed], expect: { state: 'failed', step: 'done', failure: EXPIRED, next: 'done' } },
@@ -196,13 +238,25 @@ const card: Case[] = [
   stepCase('card charge', 'card_query', 'definite', 'declined at the acquirer: failed as declined', {
     arrange: cardAtQuery,
     script: [answer('query', { kind: 'closed', code: 'CARD_DECLINED' })],
-    expect: { state: 'failed', step: 'done', failure: { code: 'card_failure', detail: 'System has failed while charging the card' }, next: 'done', calls: ['query'] },
+    expect: {
+      state: 'failed',
+      step: 'done',
+      failure: { code: 'card_failure', detail: 'System has failed while charging the card' },
+      next: 'done',
+      calls: ['query'],
+    },
     also: closedAs('declined'),
   }),
   stepCase('card charge', 'card_query', 'definite', 'the acquirer never got the sale: failed, the shopper starts again', {
     arrange: cardAtQuery,
     script: [answer('query', { kind: 'not_paid' })],
-    expect: { state: 'failed', step: 'done', failure: { code: 'card_failure', detail: 'The card acquirer did not answer; no money was taken' }, next: 'done', calls: ['query'] },
+    expect: {
+      state: 'failed',
+      step: 'done',
+      failure: { code: 'card_failure', detail: 'The card acquirer did not answer; no money was taken' },
+      next: 'done',
+      calls: ['query'],
+    },
     also: closedAs('declined'),
   }),
   stepCase('card charge', 'card_query', 'unknown', 'an unknown answer: ask again', {
@@ -216,7 +270,11 @@ const card: Case[] = [
     expect: { state: 'pending', step: 'card_query', next: 'poll', calls: ['query'] },
   }),
   ...outcomeClassCases({
-    kind: 'card charge', step: 'card_query', storedStep: 'card_query', arrange: cardAtQuery, call: 'query',
+    kind: 'card charge',
+    step: 'card_query',
+    storedStep: 'card_query',
+    arrange: cardAtQuery,
+    call: 'query',
     afterUnknown: { step: 'card_query', next: 'poll' },
     definite: paid,
     resume: { lines: [paid], expect: { state: 'succeeded', step: 'done', next: 'done' } },
@@ -270,7 +328,11 @@ const cancelOfWaitingCharge: Case[] = [
     also: cancelEnded('pending'),
   }),
   ...outcomeClassCases({
-    kind: 'cancel', step: 'await_sale', storedStep: 'close', arrange: cancelledChargeAtClose, call: 'close',
+    kind: 'cancel',
+    step: 'await_sale',
+    storedStep: 'close',
+    arrange: cancelledChargeAtClose,
+    call: 'close',
     afterUnknown: { step: 'close', next: 'poll' },
     definite: closed,
     resume: { lines: [closed], expect: { state: 'failed', step: 'done', failure: VOIDED, next: 'done' } },

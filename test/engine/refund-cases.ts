@@ -2,15 +2,23 @@
 import assert from 'node:assert/strict';
 import { type EngineWorld, createRefund, row, runDueStep } from '../support/engine.js';
 import {
-  CHARGE_AMOUNT, CHARGE_REFUND_AMOUNT, REFUND_AMOUNT, SALE_AMOUNT, chargeRefundAtRefund, paidChargeCancelAtQuery, paidChargeCancelled,
-  refundAtQuery, refundAtRefund,
+  CHARGE_AMOUNT,
+  CHARGE_REFUND_AMOUNT,
+  REFUND_AMOUNT,
+  SALE_AMOUNT,
+  chargeRefundAtRefund,
+  paidChargeCancelAtQuery,
+  paidChargeCancelled,
+  refundAtQuery,
+  refundAtRefund,
 } from './arrange.js';
 import { type Case, type Subject, answer, assertRow, outcomeClassCases, related, script, stepCase } from './case.js';
 
 const NOT_ALLOWED = { code: 'refund_not_allowed_failure', detail: 'Refund for this transaction is not allowed' } as const;
 const refunded = answer('refund', { kind: 'succeeded' });
 const querySucceeded = answer('refundQuery', { kind: 'succeeded' });
-const saleRefunded = (amount: number) => (w: EngineWorld, s: Subject) => assertRow(w, related(s, 'sale'), { state: 'succeeded', refunded_amount: amount, voided: 0 });
+const saleRefunded = (amount: number) => (w: EngineWorld, s: Subject) =>
+  assertRow(w, related(s, 'sale'), { state: 'succeeded', refunded_amount: amount, voided: 0 });
 
 const posRefund: Case[] = [
   stepCase('refund', 'refund', 'definite', 'succeeded: the sale counts the refund; the call names the sale, the refund and the amounts', {
@@ -20,8 +28,13 @@ const posRefund: Case[] = [
     async also(w, s) {
       const [sale, refund] = [await row(w, related(s, 'sale')), await row(w, s.seq)];
       assert.deepEqual(w.provider.calls.at(-1)?.request, {
-        orderNo: sale.provider_order_no, refundNo: refund.provider_order_no, saleMoney: { amount: SALE_AMOUNT, currency: 'CNY' },
-        refundMoney: { amount: REFUND_AMOUNT, currency: 'CNY' }, reason: 'Engine test', settledRefunds: [], providerData: {},
+        orderNo: sale.provider_order_no,
+        refundNo: refund.provider_order_no,
+        saleMoney: { amount: SALE_AMOUNT, currency: 'CNY' },
+        refundMoney: { amount: REFUND_AMOUNT, currency: 'CNY' },
+        reason: 'Engine test',
+        settledRefunds: [],
+        providerData: {},
       });
       await saleRefunded(REFUND_AMOUNT)(w, s);
     },
@@ -80,7 +93,11 @@ const posRefund: Case[] = [
     },
   }),
   ...outcomeClassCases({
-    kind: 'refund', step: 'refund', storedStep: 'refund', arrange: refundAtRefund, call: 'refund',
+    kind: 'refund',
+    step: 'refund',
+    storedStep: 'refund',
+    arrange: refundAtRefund,
+    call: 'refund',
     afterUnknown: { step: 'refund', next: 'backoff' },
     definite: refunded,
     // The refund number makes the provider refund at most once: sending it again is safe.
@@ -114,7 +131,11 @@ const posRefund: Case[] = [
     expect: { state: 'pending', step: 'refund_query', next: 'poll', calls: ['refundQuery'] },
   }),
   ...outcomeClassCases({
-    kind: 'refund', step: 'refund_query', storedStep: 'refund_query', arrange: refundAtQuery, call: 'refundQuery',
+    kind: 'refund',
+    step: 'refund_query',
+    storedStep: 'refund_query',
+    arrange: refundAtQuery,
+    call: 'refundQuery',
     afterUnknown: { step: 'refund_query', next: 'poll' },
     definite: querySucceeded,
     resume: { lines: [querySucceeded], expect: { state: 'succeeded', step: 'done', next: 'done' } },
@@ -144,7 +165,8 @@ const chargeRefund: Case[] = [
 /** A cancel that refunded the charge marks it cancelled; one that failed releases it. */
 const chargeCancelled = (w: EngineWorld, s: Subject) =>
   assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: CHARGE_AMOUNT, voided: 1, void_seq: s.seq });
-const chargeReleased = (w: EngineWorld, s: Subject) => assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: 0, voided: 0, void_seq: null });
+const chargeReleased = (w: EngineWorld, s: Subject) =>
+  assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: 0, voided: 0, void_seq: null });
 
 const cancelOfPaidCharge: Case[] = [
   stepCase('cancel', 'refund', 'definite', 'succeeded: the cancel succeeds and the charge is cancelled, refunded in full', {
@@ -174,7 +196,11 @@ const cancelOfPaidCharge: Case[] = [
     also: (w, s) => assertRow(w, related(s, 'charge'), { voided: 0, void_seq: s.seq }),
   }),
   ...outcomeClassCases({
-    kind: 'cancel', step: 'refund', storedStep: 'refund', arrange: paidChargeCancelled, call: 'refund',
+    kind: 'cancel',
+    step: 'refund',
+    storedStep: 'refund',
+    arrange: paidChargeCancelled,
+    call: 'refund',
     afterUnknown: { step: 'refund', next: 'backoff' },
     definite: refunded,
     resume: { lines: [refunded], expect: { state: 'succeeded', step: 'done', next: 'done' } },
@@ -202,7 +228,11 @@ const cancelOfPaidCharge: Case[] = [
     expect: { state: 'pending', step: 'refund_query', next: 'poll', calls: ['refundQuery'] },
   }),
   ...outcomeClassCases({
-    kind: 'cancel', step: 'refund_query', storedStep: 'refund_query', arrange: paidChargeCancelAtQuery, call: 'refundQuery',
+    kind: 'cancel',
+    step: 'refund_query',
+    storedStep: 'refund_query',
+    arrange: paidChargeCancelAtQuery,
+    call: 'refundQuery',
     afterUnknown: { step: 'refund_query', next: 'poll' },
     definite: querySucceeded,
     resume: { lines: [querySucceeded], expect: { state: 'succeeded', step: 'done', next: 'done' } },

@@ -1,14 +1,20 @@
 /** POS sales (pay → query → reverse) and voids (of a pending sale, of a succeeded one). */
 import assert from 'node:assert/strict';
 import {
-  AUTH_CODE, CONFIRM_WINDOW_MS, type EngineWorld, LEASE_MS, PROVIDER_TIMEOUT_MS, WORKER_B, claim, openJob, row, runClaimed, runDueStep,
+  AUTH_CODE,
+  CONFIRM_WINDOW_MS,
+  type EngineWorld,
+  LEASE_MS,
+  PROVIDER_TIMEOUT_MS,
+  WORKER_B,
+  claim,
+  openJob,
+  row,
+  runClaimed,
+  runDueStep,
 } from '../support/engine.js';
-import {
-  pendingSaleVoided, saleAtPay, saleAtQuery, saleAtReverse, SALE_AMOUNT, toDeadline, voidedSaleAtReverse, voidOfSucceededSale,
-} from './arrange.js';
-import {
-  type Case, type Subject, answer, assertLogged, assertRecordedCalls, assertRow, outcomeClassCases, related, stepCase, throwsError,
-} from './case.js';
+import { pendingSaleVoided, saleAtPay, saleAtQuery, saleAtReverse, SALE_AMOUNT, toDeadline, voidedSaleAtReverse, voidOfSucceededSale } from './arrange.js';
+import { type Case, type Subject, answer, assertLogged, assertRecordedCalls, assertRow, outcomeClassCases, related, stepCase, throwsError } from './case.js';
 
 const VOIDED = { code: 'sale_voided_failure', detail: 'Sale was voided before it completed' } as const;
 const NOT_CONFIRMED = { code: 'payment_gateway_failure', detail: 'The provider did not confirm the payment in time; it was reversed' } as const;
@@ -23,7 +29,12 @@ const pay: Case[] = [
     expect: { state: 'succeeded', step: 'done', next: 'done', calls: ['pay'] },
     async also(w, s) {
       const sale = await row(w, s.seq);
-      assert.deepEqual(w.provider.calls[0]?.request, { orderNo: sale.ref, money: { amount: SALE_AMOUNT, currency: 'CNY' }, authCode: AUTH_CODE, description: 'Engine test' });
+      assert.deepEqual(w.provider.calls[0]?.request, {
+        orderNo: sale.ref,
+        money: { amount: SALE_AMOUNT, currency: 'CNY' },
+        authCode: AUTH_CODE,
+        description: 'Engine test',
+      });
       await assertRow(w, s.seq, { auth_code_sealed: null, provider_order_no: sale.ref });
       await assertRecordedCalls(w, s.seq, 1);
     },
@@ -31,7 +42,13 @@ const pay: Case[] = [
   stepCase('sale', 'pay', 'definite', 'declined with a known code: failed with its failure code', {
     arrange: saleAtPay,
     script: [answer('pay', { kind: 'declined', code: 'NOTENOUGH', message: 'balance too low' })],
-    expect: { state: 'failed', step: 'done', failure: { code: 'customer_insufficient_balance_failure', detail: 'Customer has insufficient balance' }, next: 'done', calls: ['pay'] },
+    expect: {
+      state: 'failed',
+      step: 'done',
+      failure: { code: 'customer_insufficient_balance_failure', detail: 'Customer has insufficient balance' },
+      next: 'done',
+      calls: ['pay'],
+    },
   }),
   stepCase('sale', 'pay', 'definite', 'declined with a code the table does not know: unknown_failure keeps the code and message', {
     arrange: saleAtPay,
@@ -89,7 +106,11 @@ const pay: Case[] = [
     },
   }),
   ...outcomeClassCases({
-    kind: 'sale', step: 'pay', storedStep: 'pay', arrange: saleAtPay, call: 'pay',
+    kind: 'sale',
+    step: 'pay',
+    storedStep: 'pay',
+    arrange: saleAtPay,
+    call: 'pay',
     afterUnknown: { step: 'query', next: 'poll' },
     definite: answer('pay', { kind: 'paid', providerTxnId: '4200000001' }),
     // The pay call may have reached the provider: the next worker queries instead.
@@ -111,7 +132,13 @@ const query: Case[] = [
   stepCase('sale', 'query', 'definite', 'closed after a bank error: bank_failure', {
     arrange: saleAtQuery({ kind: 'unknown', reason: 'bank error', code: 'BANKERROR' }),
     script: [answer('query', { kind: 'closed', code: 'TRADE_CLOSED' })],
-    expect: { state: 'failed', step: 'done', failure: { code: 'bank_failure', detail: 'System has failed while communicating with the bank' }, next: 'done', calls: ['query'] },
+    expect: {
+      state: 'failed',
+      step: 'done',
+      failure: { code: 'bank_failure', detail: 'System has failed while communicating with the bank' },
+      next: 'done',
+      calls: ['query'],
+    },
   }),
   stepCase('sale', 'query', 'definite', 'closed while the customer was to confirm: payment_password_failure', {
     arrange: saleAtQuery({ kind: 'awaiting_customer', code: 'USERPAYING' }),
@@ -147,7 +174,11 @@ const query: Case[] = [
     expect: { state: 'pending', step: 'reverse', next: 'now', calls: ['query'] },
   }),
   ...outcomeClassCases({
-    kind: 'sale', step: 'query', storedStep: 'query', arrange: saleAtQuery(), call: 'query',
+    kind: 'sale',
+    step: 'query',
+    storedStep: 'query',
+    arrange: saleAtQuery(),
+    call: 'query',
     afterUnknown: { step: 'query', next: 'poll' },
     definite: paid,
     resume: { lines: [paid], expect: { state: 'succeeded', step: 'done', next: 'done' } },
@@ -183,7 +214,11 @@ const reverse: Case[] = [
     expect: { state: 'pending', step: 'reverse', next: 'poll', calls: ['reverse'] },
   }),
   ...outcomeClassCases({
-    kind: 'sale', step: 'reverse', storedStep: 'reverse', arrange: saleAtReverse(), call: 'reverse',
+    kind: 'sale',
+    step: 'reverse',
+    storedStep: 'reverse',
+    arrange: saleAtReverse(),
+    call: 'reverse',
     afterUnknown: { step: 'reverse', next: 'poll' },
     definite: reversed,
     resume: { lines: [reversed], expect: { state: 'failed', step: 'done', failure: NOT_CONFIRMED, next: 'done' } },
@@ -221,7 +256,11 @@ const voidOfPendingSale: Case[] = [
     also: voidEnded('pending'),
   }),
   ...outcomeClassCases({
-    kind: 'void', step: 'reverse', storedStep: 'reverse', arrange: voidedSaleAtReverse, call: 'reverse',
+    kind: 'void',
+    step: 'reverse',
+    storedStep: 'reverse',
+    arrange: voidedSaleAtReverse,
+    call: 'reverse',
     afterUnknown: { step: 'reverse', next: 'poll' },
     definite: reversed,
     resume: { lines: [reversed], expect: { state: 'failed', step: 'done', failure: VOIDED, next: 'done' } },
@@ -244,7 +283,13 @@ const voidOfSucceededSaleCases: Case[] = [
   stepCase('void', 'reverse_sale', 'definite', 'declined: the void fails with the provider code and the sale is released', {
     arrange: voidOfSucceededSale,
     script: [answer('reverse', { kind: 'declined', code: 'ORDERPAID', message: 'cannot reverse' })],
-    expect: { state: 'failed', step: 'done', failure: { code: 'void_not_allowed_failure', detail: 'ORDERPAID: cannot reverse' }, next: 'done', calls: ['reverse'] },
+    expect: {
+      state: 'failed',
+      step: 'done',
+      failure: { code: 'void_not_allowed_failure', detail: 'ORDERPAID: cannot reverse' },
+      next: 'done',
+      calls: ['reverse'],
+    },
     also: (w, s) => assertRow(w, saleOf(s), { state: 'succeeded', voided: 0, void_seq: null }),
   }),
   stepCase('void', 'reverse_sale', 'unknown', 'the provider asks to call again: reverse again', {
@@ -259,7 +304,11 @@ const voidOfSucceededSaleCases: Case[] = [
     also: (w, s) => assertRow(w, saleOf(s), { voided: 0, void_seq: s.seq }),
   }),
   ...outcomeClassCases({
-    kind: 'void', step: 'reverse_sale', storedStep: 'reverse_sale', arrange: voidOfSucceededSale, call: 'reverse',
+    kind: 'void',
+    step: 'reverse_sale',
+    storedStep: 'reverse_sale',
+    arrange: voidOfSucceededSale,
+    call: 'reverse',
     afterUnknown: { step: 'reverse_sale', next: 'poll' },
     definite: reversed,
     resume: { lines: [reversed], expect: { state: 'succeeded', step: 'done', next: 'done' } },

@@ -61,7 +61,10 @@ describe('engine steps', () => {
 
   test('every step of every kind has a case for each outcome class it can meet, and every case a listed step', () => {
     const missing = STEPS.flatMap(({ kind, step, classes }) =>
-      classes.filter((outcome) => !CASES.some((c) => c.kind === kind && c.step === step && c.outcome === outcome)).map((outcome) => `${kind} · ${step} · ${outcome}`));
+      classes
+        .filter((outcome) => !CASES.some((c) => c.kind === kind && c.step === step && c.outcome === outcome))
+        .map((outcome) => `${kind} · ${step} · ${outcome}`),
+    );
     assert.deepEqual(missing, []);
     const unlisted = CASES.filter((c) => !STEPS.some((s) => s.kind === c.kind && s.step === c.step)).map((c) => `${c.kind} · ${c.step}`);
     assert.deepEqual(unlisted, []);

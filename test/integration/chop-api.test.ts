@@ -115,7 +115,11 @@ for (const kind of DB_KINDS) {
       const first = await charge({ reference });
       assert.equal(first.status, 200, first.text);
       const count = async () => (await t.app.deps.store.db.selectFrom('transactions').select('seq').where('reference', '=', reference).execute()).length;
-      for (const [change, named] of [[{ amount: 1001 }, /amount/], [{ currency: 'CAD' }, /currency USD/], [{ payment_method: 'alipay' }, /payment method wechatpay/]] as const) {
+      for (const [change, named] of [
+        [{ amount: 1001 }, /amount/],
+        [{ currency: 'CAD' }, /currency USD/],
+        [{ payment_method: 'alipay' }, /payment method wechatpay/],
+      ] as const) {
         const refused = await charge({ reference, ...change });
         assert.equal(refused.status, 409, refused.text);
         assert.equal(refused.body.result, 'fail');
@@ -129,7 +133,11 @@ for (const kind of DB_KINDS) {
 
     test('unknown extra parameters and ext are kept with the charge', async () => {
       const response = await charge({ note: 'gift wrap', client_country: 'US', ext: encodeURIComponent(JSON.stringify({ order: 42 })) });
-      const row = await t.app.deps.store.db.selectFrom('transactions').select('checkout').where('ref', '=', idFromUrl(response.body.url)).executeTakeFirstOrThrow();
+      const row = await t.app.deps.store.db
+        .selectFrom('transactions')
+        .select('checkout')
+        .where('ref', '=', idFromUrl(response.body.url))
+        .executeTakeFirstOrThrow();
       const checkout = JSON.parse(row.checkout ?? '{}');
       assert.deepEqual(checkout.extras, { note: 'gift wrap', client_country: 'US' });
       assert.deepEqual(JSON.parse(checkout.ext), { order: 42 });
@@ -169,8 +177,13 @@ for (const kind of DB_KINDS) {
       const { seq } = await db.selectFrom('transactions').select('seq').where('ref', '=', id).executeTakeFirstOrThrow();
       // Park the charge's poll an hour away, while no worker holds it: only an inquire that asks the provider can now see the payment.
       for (;;) {
-        const parked = await db.updateTable('jobs').set({ run_at: Date.now() + 3_600_000 }).where('transaction_seq', '=', seq)
-          .where('done_at', 'is', null).where('lease_until', 'is', null).executeTakeFirst();
+        const parked = await db
+          .updateTable('jobs')
+          .set({ run_at: Date.now() + 3_600_000 })
+          .where('transaction_seq', '=', seq)
+          .where('done_at', 'is', null)
+          .where('lease_until', 'is', null)
+          .executeTakeFirst();
         if (Number(parked.numUpdatedRows) === 1) break;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -204,7 +217,8 @@ for (const kind of DB_KINDS) {
       assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
       const json = await call(t.url, 'POST', '/payment/pay_qr?format=json', {
-        key: m.apiKey, raw: new URLSearchParams({ vendor: 'wechatpay', amount: '700', currency: 'USD', reference: uniqueId('qr') }).toString(),
+        key: m.apiKey,
+        raw: new URLSearchParams({ vendor: 'wechatpay', amount: '700', currency: 'USD', reference: uniqueId('qr') }).toString(),
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
       assert.equal(json.status, 200, json.text);
@@ -228,10 +242,16 @@ for (const kind of DB_KINDS) {
       }
       const page1 = await call(t.url, 'GET', '/chop/transactions?limit=2', { key: other.apiKey });
       assert.equal(page1.body.result, 'success');
-      assert.deepEqual(page1.body.data.map((d: { id: string }) => d.id), [ids[2], ids[1]]);
+      assert.deepEqual(
+        page1.body.data.map((d: { id: string }) => d.id),
+        [ids[2], ids[1]],
+      );
       assert.equal(page1.body.has_more, true);
       const page2 = await call(t.url, 'GET', `/chop/transactions?limit=2&starting_after=${ids[1]}`, { key: other.apiKey });
-      assert.deepEqual(page2.body.data.map((d: { id: string }) => d.id), [ids[0]]);
+      assert.deepEqual(
+        page2.body.data.map((d: { id: string }) => d.id),
+        [ids[0]],
+      );
       assert.equal(page2.body.has_more, false);
       assert.equal((await call(t.url, 'GET', '/chop/transactions?limit=0', { key: other.apiKey })).status, 400);
     });
@@ -255,9 +275,21 @@ for (const kind of DB_KINDS) {
 
     test('with CANCAN_ALLOW_PRIVATE_URLS, link-local and metadata addresses are still refused in both modes; loopback is allowed', async () => {
       const live = await createApiKey(t.app.deps.store.db, t.app.deps.secrets, { merchantId: m.id, mode: 'live', now: Date.now() });
-      for (const url of ['http://169.254.169.254/latest', 'http://[fe80::1]/ipn', 'http://100.100.100.200/', 'http://[fd00:ec2::254]/', 'http://[::ffff:169.254.169.254]/']) {
+      for (const url of [
+        'http://169.254.169.254/latest',
+        'http://[fe80::1]/ipn',
+        'http://100.100.100.200/',
+        'http://[fd00:ec2::254]/',
+        'http://[::ffff:169.254.169.254]/',
+      ]) {
         for (const key of [live.apiKey, m.apiKey]) {
-          const response = await chop(t.url, '/chop/chop', key, { payment_method: 'wechatpay', amount: 100, currency: 'USD', reference: uniqueId(), ipn_url: url });
+          const response = await chop(t.url, '/chop/chop', key, {
+            payment_method: 'wechatpay',
+            amount: 100,
+            currency: 'USD',
+            reference: uniqueId(),
+            ipn_url: url,
+          });
           assert.equal(response.status, 400, url);
           assert.equal(response.body.code, 'url_not_allowed', url);
           assert.match(response.body.error, /^ipn_url: .* is not allowed: .*(link-local|cloud metadata)/, url);
@@ -303,11 +335,22 @@ describe('CHOP expiry (sqlite)', () => {
     const row = await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirstOrThrow();
     const late = await scan(t.url, row.qr_code ?? '', 'approve');
     assert.equal(late.status, 409);
-    assert.deepEqual((await ledger(t.url)).filter((e) => e.amount === 2200).map((e) => e.status), ['closed']);
+    assert.deepEqual(
+      (await ledger(t.url)).filter((e) => e.amount === 2200).map((e) => e.status),
+      ['closed'],
+    );
     // Its true reason: the page expired (not a wrong password); the CHOP answers keep the seed's fields.
-    const failed = await t.app.deps.store.db.selectFrom('transactions').select(['state', 'close_reason', 'failure_code', 'failure_detail'])
-      .where('ref', '=', id).executeTakeFirstOrThrow();
-    assert.deepEqual(failed, { state: 'failed', close_reason: 'expired', failure_code: 'checkout_expired_failure', failure_detail: 'The payment page expired before the shopper paid' });
+    const failed = await t.app.deps.store.db
+      .selectFrom('transactions')
+      .select(['state', 'close_reason', 'failure_code', 'failure_detail'])
+      .where('ref', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(failed, {
+      state: 'failed',
+      close_reason: 'expired',
+      failure_code: 'checkout_expired_failure',
+      failure_detail: 'The payment page expired before the shopper paid',
+    });
     assert.equal(expired.status, 'expired');
   });
 
@@ -317,8 +360,10 @@ describe('CHOP expiry (sqlite)', () => {
     const expired = await waitInquire(t.url, m.apiKey, id, (b) => b.notify_result !== null, 8_000);
     assert.equal(expired.notify_result, 'expired');
     // Inquire says expired from the page's deadline; the charge's job ends it just after.
-    const final = await waitFor(() => t.app.deps.store.db.selectFrom('transactions').select(['state', 'failure_code']).where('ref', '=', id).executeTakeFirstOrThrow(),
-      (row) => row.state !== 'pending');
+    const final = await waitFor(
+      () => t.app.deps.store.db.selectFrom('transactions').select(['state', 'failure_code']).where('ref', '=', id).executeTakeFirstOrThrow(),
+      (row) => row.state !== 'pending',
+    );
     assert.deepEqual(final, { state: 'failed', failure_code: 'checkout_expired_failure' });
   });
 });

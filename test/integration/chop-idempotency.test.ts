@@ -42,7 +42,19 @@ const failOf = (code: string) => (answer: Answer) => {
 
 test('the header schema and the parser accept the same keys', () => {
   const check = compileCheck(CHOP_ROUTES.refund('CHOP API').headers, 'headers');
-  const keys = ['a', 'k'.repeat(255), 'k'.repeat(256), '', 'a\tb', 'a\u0000b', 'a\u001fb', 'a\u007fb', 'a b', 'é-ünïcode', '550e8400-e29b-41d4-a716-446655440000'];
+  const keys = [
+    'a',
+    'k'.repeat(255),
+    'k'.repeat(256),
+    '',
+    'a\tb',
+    'a\u0000b',
+    'a\u001fb',
+    'a\u007fb',
+    'a b',
+    'é-ünïcode',
+    '550e8400-e29b-41d4-a716-446655440000',
+  ];
   for (const key of keys) {
     let parsed = true;
     try {
@@ -141,7 +153,10 @@ for (const kind of DB_KINDS) {
       assert.equal(theirs.status, 200, theirs.bytes.toString());
       assert.equal(theirs.headers.get('idempotent-replayed'), null);
       assert.equal(theirs.body.transaction_id, otherId);
-      assert.deepEqual((await rowsOf(otherId, 'refund')).map((r) => r.ref), [theirs.body.id]);
+      assert.deepEqual(
+        (await rowsOf(otherId, 'refund')).map((r) => r.ref),
+        [theirs.body.id],
+      );
 
       const live = await createApiKey(db(), t.app.deps.secrets, { merchantId: m.id, mode: 'live', now: Date.now() });
       const inLive = await refund(id, 1000, key, { id: m.id, apiKey: live.apiKey });
@@ -185,7 +200,10 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(second.bytes, first.bytes);
       assert.equal(second.headers.get('idempotent-replayed'), 'true');
       const charges = await db().selectFrom('transactions').select('ref').where('reference', '=', reference).where('type', '=', 'charge').execute();
-      assert.deepEqual(charges.map((c) => c.ref), [idFromUrl(first.body.url)]);
+      assert.deepEqual(
+        charges.map((c) => c.ref),
+        [idFromUrl(first.body.url)],
+      );
     });
 
     test('pay_qr replays its PNG byte for byte; format=json is another request', async () => {
@@ -206,7 +224,10 @@ for (const kind of DB_KINDS) {
       assert.equal(asJson.status, 422);
       failOf('idempotency_key_reused')(asJson);
       const charges = await db().selectFrom('transactions').select('ref').where('reference', '=', reference).execute();
-      assert.deepEqual(charges.map((c) => c.ref), [first.headers.get('x-cancan-transaction-id')]);
+      assert.deepEqual(
+        charges.map((c) => c.ref),
+        [first.headers.get('x-cancan-transaction-id')],
+      );
     });
 
     test('a cancel sent twice with one key answers "Order cancelled" twice, cancelling once', async () => {
@@ -276,16 +297,27 @@ for (const kind of DB_KINDS) {
       assert.equal(first.status, 200);
       // As a crash after the refund and before the answer was stored would leave it.
       const unanswered = { status_code: null, response_headers: null, response_body: null, response_encoding: null } as const;
-      await db().updateTable('idempotency_keys').set({ ...unanswered, locked_at: Date.now() }).where('key', '=', key).execute();
+      await db()
+        .updateTable('idempotency_keys')
+        .set({ ...unanswered, locked_at: Date.now() })
+        .where('key', '=', key)
+        .execute();
       const held = await refund(id, 1000, key);
       assert.equal(held.status, 409);
       failOf('idempotency_key_in_progress')(held);
-      await db().updateTable('idempotency_keys').set({ locked_at: Date.now() - IDEMPOTENCY_LEASE_MS - 1000 }).where('key', '=', key).execute();
+      await db()
+        .updateTable('idempotency_keys')
+        .set({ locked_at: Date.now() - IDEMPOTENCY_LEASE_MS - 1000 })
+        .where('key', '=', key)
+        .execute();
       const rerun = await refund(id, 1000, key);
       assert.equal(rerun.status, 200);
       assert.equal(rerun.headers.get('idempotent-replayed'), null);
       assert.deepEqual(rerun.body, first.body);
-      assert.deepEqual((await rowsOf(id, 'refund')).map((r) => r.ref), [first.body.id]);
+      assert.deepEqual(
+        (await rowsOf(id, 'refund')).map((r) => r.ref),
+        [first.body.id],
+      );
       assert.equal((await refund(id, 1000, key)).headers.get('idempotent-replayed'), 'true');
     });
 
@@ -293,7 +325,11 @@ for (const kind of DB_KINDS) {
       const id = await paidCharge(3000);
       const key = uniqueId('idem');
       assert.equal((await refund(id, 1000, key)).status, 200);
-      await db().updateTable('idempotency_keys').set({ created_at: Date.now() - IDEMPOTENCY_RETENTION_MS - 1000 }).where('key', '=', key).execute();
+      await db()
+        .updateTable('idempotency_keys')
+        .set({ created_at: Date.now() - IDEMPOTENCY_RETENTION_MS - 1000 })
+        .where('key', '=', key)
+        .execute();
       const fresh = await refund(id, 500, key);
       assert.equal(fresh.status, 200);
       assert.equal(fresh.headers.get('idempotent-replayed'), null);
@@ -302,10 +338,15 @@ for (const kind of DB_KINDS) {
     });
 
     test('the OpenAPI document shows the header on the routes that move money', async () => {
-      const doc = (await (await fetch(`${t.url}/docs/json`)).json()) as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>> };
+      const doc = (await (await fetch(`${t.url}/docs/json`)).json()) as {
+        paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
+      };
       for (const path of ['/chop/chop', '/payment/pay_qr', '/chop/refund', '/payment/refund', '/chop/cancel']) {
         const operation = doc.paths[path]?.post;
-        assert.ok(operation?.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'), path);
+        assert.ok(
+          operation?.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'),
+          path,
+        );
         assert.ok(operation?.responses['409'] && operation.responses['422'], path);
       }
       assert.equal(doc.paths['/chop/inquire']?.post?.parameters?.some((p) => p.name === 'idempotency-key') ?? false, false);

@@ -46,7 +46,10 @@ for (const kind of DB_KINDS) {
       await t.close();
     });
 
-    const qrOf = async (id: string) => waitFor(async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined);
+    const qrOf = async (id: string) =>
+      waitFor(
+        async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined,
+      );
     const charge = async (amount: number, ipnUrl: string, method = 'wechatpay') => {
       const reference = uniqueId('ipn');
       const response = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: method, amount, currency: 'USD', reference, ipn_url: ipnUrl });
@@ -54,7 +57,7 @@ for (const kind of DB_KINDS) {
     };
     const notificationsOf = async (id: string) => (await call(t.url, 'GET', `/chop/transactions/${id}/notifications`, { key: m.apiKey })).body;
 
-    test('a paid charge is notified with the seed\'s fields and a sign the seed\'s algorithm verifies', async () => {
+    test("a paid charge is notified with the seed's fields and a sign the seed's algorithm verifies", async () => {
       const { id, reference } = await charge(1000, receiver.url);
       await scan(t.url, await qrOf(id), 'approve');
       const ipn = await waitFor(() => receiver.received.find((r) => r.fields.id === id));
@@ -76,7 +79,8 @@ for (const kind of DB_KINDS) {
       const header = String(ipn.headers['cancan-signature'] ?? '');
       const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
       assert.ok(match, header);
-      const sealed = (await t.app.deps.store.db.selectFrom('merchants').select('webhook_secret_sealed').where('id', '=', m.id).executeTakeFirstOrThrow()).webhook_secret_sealed;
+      const sealed = (await t.app.deps.store.db.selectFrom('merchants').select('webhook_secret_sealed').where('id', '=', m.id).executeTakeFirstOrThrow())
+        .webhook_secret_sealed;
       const secret = t.app.deps.secrets.decrypt(sealed ?? '');
       assert.equal(match[2], createHmac('sha256', secret).update(`${match[1]}.${ipn.raw}`).digest('hex'));
       assert.ok(Math.abs(Number(match[1]) - Date.now() / 1000) < 60);
@@ -106,7 +110,10 @@ for (const kind of DB_KINDS) {
           const body = await notificationsOf(id);
           return body.data[0]?.status === 'delivered' ? body : undefined;
         });
-        assert.deepEqual(listed.data[0].attempt_log.map((a: { http_status: number }) => a.http_status), [500, 500, 200]);
+        assert.deepEqual(
+          listed.data[0].attempt_log.map((a: { http_status: number }) => a.http_status),
+          [500, 500, 200],
+        );
         assert.equal(listed.data[0].attempts, 3);
         assert.equal(failing.received.length, 1);
       } finally {
@@ -129,8 +136,13 @@ for (const kind of DB_KINDS) {
       const got: string[] = [];
       const server = createServer((request, response) => {
         let raw = '';
-        request.on('data', (c: Buffer) => { raw += c.toString(); });
-        request.on('end', () => { got.push(raw); response.end('ok'); });
+        request.on('data', (c: Buffer) => {
+          raw += c.toString();
+        });
+        request.on('end', () => {
+          got.push(raw);
+          response.end('ok');
+        });
       });
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
       try {
@@ -148,7 +160,13 @@ for (const kind of DB_KINDS) {
 
     test('an ipn_url with credentials is refused at creation; its password reaches neither the answer nor the log', async () => {
       const reference = uniqueId('ipn');
-      const response = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'wechatpay', amount: 1400, currency: 'USD', reference, ipn_url: `http://shop:hunter2secret@127.0.0.1:${await freePort()}/ipn` });
+      const response = await chop(t.url, '/chop/chop', m.apiKey, {
+        payment_method: 'wechatpay',
+        amount: 1400,
+        currency: 'USD',
+        reference,
+        ipn_url: `http://shop:hunter2secret@127.0.0.1:${await freePort()}/ipn`,
+      });
       assert.equal(response.status, 400);
       assert.deepEqual(response.body, { result: 'fail', error: 'ipn_url: credentials (user:password@) are not allowed in the URL', code: 'url_not_allowed' });
       assert.equal(await t.app.deps.store.db.selectFrom('transactions').select('ref').where('reference', '=', reference).executeTakeFirst(), undefined);

@@ -38,7 +38,8 @@ for (const kind of DB_KINDS) {
       assert.equal(paid.notify_result, 'success');
       return charge;
     };
-    const refund = (fields: Record<string, string | number>, merchant = m) => chop(t.url, '/chop/refund', merchant.apiKey, { currency: 'USD', reason: 'test', ...fields });
+    const refund = (fields: Record<string, string | number>, merchant = m) =>
+      chop(t.url, '/chop/refund', merchant.apiKey, { currency: 'USD', reason: 'test', ...fields });
     const cancel = (fields: Record<string, string | number>, merchant = m) => chop(t.url, '/chop/cancel', merchant.apiKey, { reason: 'test', ...fields });
     const ledgerOf = async (amount: number) => (await ledger(t.url)).filter((e) => e.amount === amount);
 
@@ -48,7 +49,9 @@ for (const kind of DB_KINDS) {
       // Two of today's charges of 9e18 minor units each: SQLite's plain sum() would fail with "integer overflow".
       for (const _ of [1, 2]) {
         const other = await newCharge(1000, 'wechatpay', huge);
-        await sql`update transactions set amount = 9000000000000000000, state = 'succeeded', finalized_at = ${Date.now()} where ref = ${other.id}`.execute(db());
+        await sql`update transactions set amount = 9000000000000000000, state = 'succeeded', finalized_at = ${Date.now()} where ref = ${other.id}`.execute(
+          db(),
+        );
       }
       const refunded = await refund({ transaction_id: id, amount: 500 }, huge);
       assert.equal(refunded.status, 200, refunded.text);
@@ -90,7 +93,11 @@ for (const kind of DB_KINDS) {
       assert.equal(currency.body.refunded, false);
       assert.equal(currency.body.code, '4072');
       const unpaid = await newCharge(3200);
-      assert.deepEqual((await refund({ transaction_id: unpaid.id, amount: 100 })).body, { code: '4071', refunded: false, status: 'Refund amount greater than allowed.' });
+      assert.deepEqual((await refund({ transaction_id: unpaid.id, amount: 100 })).body, {
+        code: '4071',
+        refunded: false,
+        status: 'Refund amount greater than allowed.',
+      });
       assert.equal((await ledgerOf(3100))[0]?.refunded_amount, 0);
       const refunds = await db().selectFrom('transactions').select('seq').where('sale_client_id', 'in', [id, unpaid.id]).execute();
       assert.equal(refunds.length, 0);
@@ -123,20 +130,30 @@ for (const kind of DB_KINDS) {
     test('a refund the provider declines answers the documented codes: 4074 past its refund period, 4071 otherwise; the detail in status', async () => {
       // WeChat Pay's test value 59 answers TRADE_OVERDUE (past its refund period); Alipay's, ACQ.TRADE_NOT_ALLOW_REFUND.
       const overdue = await paidCharge(4159, 'wechatpay');
-      assert.deepEqual((await refund({ transaction_id: overdue.id, amount: 100 })).body,
-        { code: '4074', refunded: false, status: 'Refund for this transaction is not allowed' });
+      assert.deepEqual((await refund({ transaction_id: overdue.id, amount: 100 })).body, {
+        code: '4074',
+        refunded: false,
+        status: 'Refund for this transaction is not allowed',
+      });
       const notAllowed = await paidCharge(4259, 'alipay');
-      assert.deepEqual((await refund({ transaction_id: notAllowed.id, amount: 100 })).body,
-        { code: '4071', refunded: false, status: 'Refund for this transaction is not allowed' });
+      assert.deepEqual((await refund({ transaction_id: notAllowed.id, amount: 100 })).body, {
+        code: '4071',
+        refunded: false,
+        status: 'Refund for this transaction is not allowed',
+      });
       assert.equal((await ledgerOf(4159))[0]?.refunded_amount, 0);
       assert.equal((await ledgerOf(4259))[0]?.refunded_amount, 0);
     });
 
-    test('4074: past the payment method\'s refund period (365 days for WeChat Pay), refused before the provider is asked', async () => {
+    test("4074: past the payment method's refund period (365 days for WeChat Pay), refused before the provider is asked", async () => {
       const { id } = await paidCharge(4360, 'wechatpay');
       const day = 86_400_000;
       const paidAt = async (ago: number) => {
-        await db().updateTable('transactions').set({ finalized_at: Date.now() - ago }).where('ref', '=', id).execute();
+        await db()
+          .updateTable('transactions')
+          .set({ finalized_at: Date.now() - ago })
+          .where('ref', '=', id)
+          .execute();
       };
       await paidAt(366 * day);
       assert.deepEqual((await refund({ transaction_id: id, amount: 100 })).body, { code: '4074', refunded: false, status: 'Refund period has expired.' });
@@ -148,11 +165,15 @@ for (const kind of DB_KINDS) {
       assert.equal(inside.body.refunded, true, inside.text);
     });
 
-    test('open balance: a refund beyond today\'s takings is refused unless the merchant is exempt', async () => {
+    test("open balance: a refund beyond today's takings is refused unless the merchant is exempt", async () => {
       const shop = await t.merchant(CHOP_METHODS);
       const old = await paidCharge(5000, 'alipay', shop);
       // The charge was paid "yesterday": today's open balance starts at zero.
-      await db().updateTable('transactions').set({ finalized_at: Date.now() - 2 * 86_400_000 }).where('ref', '=', old.id).execute();
+      await db()
+        .updateTable('transactions')
+        .set({ finalized_at: Date.now() - 2 * 86_400_000 })
+        .where('ref', '=', old.id)
+        .execute();
       const refused = await refund({ transaction_id: old.id, amount: 1000 }, shop);
       assert.deepEqual(refused.body, { code: '4073', refunded: false, status: 'Insufficient open balance' });
       // Today's sale adds to the balance; refunds take from it.
@@ -193,7 +214,11 @@ for (const kind of DB_KINDS) {
 
     test('cancel outside the window, and of methods without cancel, is refused', async () => {
       const { id } = await newCharge(3800, 'wechatpay');
-      await db().updateTable('transactions').set({ created_at: Date.now() - 25 * 3_600_000 }).where('ref', '=', id).execute();
+      await db()
+        .updateTable('transactions')
+        .set({ created_at: Date.now() - 25 * 3_600_000 })
+        .where('ref', '=', id)
+        .execute();
       const late = await cancel({ transaction_id: id });
       assert.equal(late.body.cancelled, false);
       assert.equal(late.body.status, 'Not in cancellation window');

@@ -34,7 +34,12 @@ for (const kind of DB_KINDS) {
       const session = new HttpSession(fx().url);
       const form = await session.get('/dashboard/sign-in?next=%2Fdashboard%2Ftransactions');
       assert.match(form.headers.get('content-security-policy') ?? '', /default-src 'none'/);
-      const response = await session.post('/dashboard/sign-in', { _csrf: csrfOf(form.text), next: '/dashboard/transactions', email: fx().owner.email.toUpperCase(), password: fx().owner.password });
+      const response = await session.post('/dashboard/sign-in', {
+        _csrf: csrfOf(form.text),
+        next: '/dashboard/transactions',
+        email: fx().owner.email.toUpperCase(),
+        password: fx().owner.password,
+      });
       assert.equal(response.status, 303);
       assert.equal(response.headers.get('location'), '/dashboard/transactions');
       const cookie = response.headers.getSetCookie().find((c) => c.startsWith('cancan_session='));
@@ -51,7 +56,12 @@ for (const kind of DB_KINDS) {
     test('next may only point inside the dashboard', async () => {
       const session = new HttpSession(fx().url);
       const form = await session.get('/dashboard/sign-in');
-      const response = await session.post('/dashboard/sign-in', { _csrf: csrfOf(form.text), next: '//evil.example/dashboard', email: fx().owner.email, password: fx().owner.password });
+      const response = await session.post('/dashboard/sign-in', {
+        _csrf: csrfOf(form.text),
+        next: '//evil.example/dashboard',
+        email: fx().owner.email,
+        password: fx().owner.password,
+      });
       assert.equal(response.headers.get('location'), '/dashboard');
     });
 
@@ -103,7 +113,10 @@ for (const kind of DB_KINDS) {
       const session = new HttpSession(fx().url);
       assert.equal(await session.signIn(fx().owner), 303);
       assert.equal((await session.get('/dashboard')).status, 200);
-      await fx().app.app.deps.store.db.updateTable('sessions').set({ last_seen_at: Date.now() - SESSION_IDLE_MS - 1000 }).execute();
+      await fx()
+        .app.app.deps.store.db.updateTable('sessions')
+        .set({ last_seen_at: Date.now() - SESSION_IDLE_MS - 1000 })
+        .execute();
       const page = await session.get('/dashboard/developers');
       assert.equal(page.status, 303);
       const location = page.headers.get('location') ?? '';
@@ -137,11 +150,13 @@ for (const kind of DB_KINDS) {
       const session = new HttpSession(fx().url);
       await session.signIn(fx().owner);
       const page = await session.get('/dashboard/developers');
-      const post = (referer: string | null) => fetch(`${fx().url}/dashboard/developers/keys`, {
-        method: 'POST', redirect: 'manual',
-        headers: { cookie: session.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...(referer ? { referer } : {}) },
-        body: new URLSearchParams({ _csrf: csrfOf(page.text), mode: 'test' }).toString(),
-      });
+      const post = (referer: string | null) =>
+        fetch(`${fx().url}/dashboard/developers/keys`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: session.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...(referer ? { referer } : {}) },
+          body: new URLSearchParams({ _csrf: csrfOf(page.text), mode: 'test' }).toString(),
+        });
       const fromPage = await post(`${fx().url}/dashboard/developers`);
       assert.equal(fromPage.status, 201);
       assert.match(await fromPage.text(), /class="lang" href="\/dashboard\/developers\?lang=zh"/);

@@ -19,7 +19,9 @@ for (const kind of DB_KINDS) {
   describe(`dashboard transaction detail (${kind})`, () => {
     const fx = useDashboardApp(kind);
     let receiver: IpnReceiver;
-    before(async () => { receiver = await startIpnReceiver(); });
+    before(async () => {
+      receiver = await startIpnReceiver();
+    });
     after(() => receiver.close());
 
     const db = () => fx().app.app.deps.store.db;
@@ -39,10 +41,11 @@ for (const kind of DB_KINDS) {
       const sale = await db().selectFrom('transactions').select('seq').where('ref', '=', ref).executeTakeFirstOrThrow();
       return db().selectFrom('transactions').selectAll().where('sale_seq', '=', sale.seq).where('type', '=', type).orderBy('seq').execute();
     };
-    const finalState = (ref: string) => waitFor(async () => {
-      const row = await db().selectFrom('transactions').select('state').where('ref', '=', ref).executeTakeFirst();
-      return row && row.state !== 'pending' ? row.state : undefined;
-    }, 15_000);
+    const finalState = (ref: string) =>
+      waitFor(async () => {
+        const row = await db().selectFrom('transactions').select('state').where('ref', '=', ref).executeTakeFirst();
+        return row && row.state !== 'pending' ? row.state : undefined;
+      }, 15_000);
     /** GET the action page, then POST its form with `fields` (the CSRF token from the page). */
     const submit = async (session: HttpSession, ref: string, action: string, fields: Record<string, string>) => {
       const form = await session.get(page(ref, `/${action}`));
@@ -75,7 +78,10 @@ for (const kind of DB_KINDS) {
       const owner = await as(fx().owner);
       const form = await owner.get(page(sale.ref, '/refund'));
       assert.equal(form.status, 200);
-      assert.match(form.text, /<input id="amount" name="amount" type="number" inputmode="decimal" step="0\.01" min="0\.01" max="10\.00" required value="10\.00"/);
+      assert.match(
+        form.text,
+        /<input id="amount" name="amount" type="number" inputmode="decimal" step="0\.01" min="0\.01" max="10\.00" required value="10\.00"/,
+      );
       const review = await owner.post(page(sale.ref, '/refund'), { _csrf: csrfOf(form.text), amount: '2.50', reason: '' });
       assert.equal(review.status, 200);
       assert.match(review.text, /data-confirm-amount>2\.50 CNY</);
@@ -118,7 +124,12 @@ for (const kind of DB_KINDS) {
         assert.match(over.text, /value="8\.00"/);
         assert.match(over.text, /aria-invalid="true"/);
       }
-      for (const [typed, message] of [['0', /more than 0/], ['-1', /more than 0/], ['abc', /Type an amount like 12\.34/], ['1.234', /at most 2 decimals/]] as const) {
+      for (const [typed, message] of [
+        ['0', /more than 0/],
+        ['-1', /more than 0/],
+        ['abc', /Type an amount like 12\.34/],
+        ['1.234', /at most 2 decimals/],
+      ] as const) {
         const bad = await submit(owner, sale.ref, 'refund', { amount: typed, confirm: 'yes' });
         assert.equal(bad.status, 422, typed);
         assert.match(bad.text, message);
@@ -178,10 +189,18 @@ for (const kind of DB_KINDS) {
 
     /** A CHOP charge the simulated customer has approved; answers its ref. */
     const paidCharge = async (method: string, amount: number, extra: Record<string, string> = {}) => {
-      const response = await chop(fx().url, '/chop/chop', fx().merchant.apiKey, { payment_method: method, amount, currency: 'USD', reference: uniqueId('dash'), ...extra });
+      const response = await chop(fx().url, '/chop/chop', fx().merchant.apiKey, {
+        payment_method: method,
+        amount,
+        currency: 'USD',
+        reference: uniqueId('dash'),
+        ...extra,
+      });
       assert.equal(response.status, 200, response.text);
       const ref = idFromUrl(response.body.url);
-      const qr = await waitFor(async () => (await db().selectFrom('transactions').select('qr_code').where('ref', '=', ref).executeTakeFirst())?.qr_code ?? undefined);
+      const qr = await waitFor(
+        async () => (await db().selectFrom('transactions').select('qr_code').where('ref', '=', ref).executeTakeFirst())?.qr_code ?? undefined,
+      );
       assert.equal((await scan(fx().url, qr, 'approve')).status, 200);
       assert.equal(await finalState(ref), 'succeeded');
       return ref;
@@ -197,7 +216,10 @@ for (const kind of DB_KINDS) {
       });
       assert.ok(withAttempt.includes(`data-notification="${firstIpn.fields.notify_id}"`));
       assert.match(withAttempt, /data-status="delivered">Delivered/);
-      assert.match(withAttempt, /<td data-label="Result">HTTP 200<\/td>\s*<td data-label="Latency" class="num">\d+ ms<\/td>\s*<td data-label="Response excerpt"><code>success<\/code>/);
+      assert.match(
+        withAttempt,
+        /<td data-label="Result">HTTP 200<\/td>\s*<td data-label="Latency" class="num">\d+ ms<\/td>\s*<td data-label="Response excerpt"><code>success<\/code>/,
+      );
       assert.equal(count(withAttempt, /data-action="(refund|cancel|resend)"/), 3);
 
       const question = await owner.get(page(ref, '/resend-ipn'));
@@ -219,7 +241,13 @@ for (const kind of DB_KINDS) {
       assert.match(over.text, /At most 30\.00 USD is left to refund\./);
       // The review page's form, posted twice (a double click): one refund, whose id the form carried.
       const review = await submit(owner, ref, 'refund', { amount: '10.00', reason: 'damaged box' });
-      const confirm = { _csrf: csrfOf(review.text), amount: '10.00', reason: 'damaged box', confirm: 'yes', id: /name="id" value="([^"]+)"/.exec(review.text)?.[1] ?? '' };
+      const confirm = {
+        _csrf: csrfOf(review.text),
+        amount: '10.00',
+        reason: 'damaged box',
+        confirm: 'yes',
+        id: /name="id" value="([^"]+)"/.exec(review.text)?.[1] ?? '',
+      };
       const refunded = await owner.post(page(ref, '/refund'), confirm);
       assert.equal(refunded.status, 303);
       await finalState(/dash-refund-(\w+)/.exec(confirm.id)?.[1] ?? '');
@@ -256,7 +284,10 @@ for (const kind of DB_KINDS) {
       assert.equal(count(chargePage.text, /data-action=/), 0);
       assert.match(chargePage.text, /data-audit="cancel\.requested"/);
 
-      const cardRef = idFromUrl((await chop(fx().url, '/chop/chop', fx().merchant.apiKey, { payment_method: 'cc', amount: 500, currency: 'USD', reference: uniqueId('card') })).body.url);
+      const cardRef = idFromUrl(
+        (await chop(fx().url, '/chop/chop', fx().merchant.apiKey, { payment_method: 'cc', amount: 500, currency: 'USD', reference: uniqueId('card') })).body
+          .url,
+      );
       const refused = await owner.get(page(cardRef, '/cancel'));
       assert.equal(refused.status, 409);
       assert.match(refused.text, /Only Alipay and WeChat Pay charges can be cancelled\./);

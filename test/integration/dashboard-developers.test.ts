@@ -18,7 +18,11 @@ const WHSEC_PATTERN = /whsec_[0-9a-f]{48}/g;
 /** The text of an example as the user copies it. */
 const exampleOf = (page: string, name: string): string =>
   (new RegExp(`<pre class="dev-code" data-example="${name}"><code>([^]*?)</code>`).exec(page)?.[1] ?? '')
-    .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 for (const kind of DB_KINDS) {
   describe(`dashboard developers (${kind})`, () => {
@@ -34,7 +38,8 @@ for (const kind of DB_KINDS) {
       return { session, csrf: page.status === 200 ? csrfOf(page.text) : '', page: page.text };
     }
     const apiStatus = async (key: string) => (await call(fx().url, 'GET', '/api/v2/transactions?page[size]=1', { key })).status;
-    const auditOf = (action: string) => db().selectFrom('audit_log').selectAll().where('action', '=', action).where('merchant_id', '=', fx().merchant.id).execute();
+    const auditOf = (action: string) =>
+      db().selectFrom('audit_log').selectAll().where('action', '=', action).where('merchant_id', '=', fx().merchant.id).execute();
 
     test('the page lists key prefixes, never a key, and examples with the test key prefix and this server', async () => {
       const { page } = await signedIn(fx().owner);
@@ -70,7 +75,10 @@ for (const kind of DB_KINDS) {
       const row = await db().selectFrom('api_keys').select(['id', 'merchant_id', 'mode']).where('prefix', '=', apiKey.slice(0, 12)).executeTakeFirstOrThrow();
       assert.deepEqual([row.merchant_id, row.mode], [fx().merchant.id, 'test']);
       const audits = await auditOf('api_key.created');
-      assert.deepEqual(audits.map((a) => a.target), [row.id]);
+      assert.deepEqual(
+        audits.map((a) => a.target),
+        [row.id],
+      );
     });
 
     test('revoking asks first, then the key gets 401 on the API at once', async () => {
@@ -93,11 +101,19 @@ for (const kind of DB_KINDS) {
       assert.match(after.text, new RegExp(`The key ${key.prefix}… is revoked`));
       assert.match(after.text, new RegExp(`data-key="${keyId}"[^]*?data-status="revoked"`));
       assert.ok(!after.text.includes(`/dashboard/developers/keys/${keyId}/revoke`), 'no revoke control for a revoked key');
-      assert.deepEqual((await auditOf('api_key.revoked')).map((a) => a.target), [keyId]);
+      assert.deepEqual(
+        (await auditOf('api_key.revoked')).map((a) => a.target),
+        [keyId],
+      );
     });
 
     test("another merchant's key is a 404, and stays active", async () => {
-      const keyOfA = await db().selectFrom('api_keys').select('id').where('merchant_id', '=', fx().merchant.id).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+      const keyOfA = await db()
+        .selectFrom('api_keys')
+        .select('id')
+        .where('merchant_id', '=', fx().merchant.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirstOrThrow();
       const { session, csrf } = await signedIn(fx().otherOwner);
       assert.equal((await session.get(`/dashboard/developers/keys/${keyOfA.id}/revoke`)).status, 404);
       assert.equal((await session.post(`/dashboard/developers/keys/${keyOfA.id}/revoke`, { _csrf: csrf })).status, 404);
@@ -155,7 +171,12 @@ for (const kind of DB_KINDS) {
 
     test('the audit log has every change and no secret; the logs have no secret either', async () => {
       const rows = await db().selectFrom('audit_log').select(['action', 'user_id', 'detail']).where('merchant_id', '=', fx().merchant.id).execute();
-      assert.deepEqual([...new Set(rows.map((r) => r.action))].sort(), ['api_key.created', 'api_key.revoked', 'webhook_secret.revealed', 'webhook_secret.rotated']);
+      assert.deepEqual([...new Set(rows.map((r) => r.action))].sort(), [
+        'api_key.created',
+        'api_key.revoked',
+        'webhook_secret.revealed',
+        'webhook_secret.rotated',
+      ]);
       assert.equal(secrets.length, 3);
       for (const secret of secrets) {
         assert.ok(secret.length > 20);

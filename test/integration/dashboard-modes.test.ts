@@ -29,7 +29,11 @@ const sorted = (...refs: string[]): string[] => [...refs].sort();
 /** The CanCan ids of a CSV export (its cells hold no quotes or commas here: checked). */
 function csvRefs(text: string): string[] {
   assert.ok(!text.includes('"'), 'no quoted cells to parse');
-  const [header, ...rows] = text.replace(/^\uFEFF/, '').split('\r\n').filter((line) => line !== '').map((line) => line.split(','));
+  const [header, ...rows] = text
+    .replace(/^\uFEFF/, '')
+    .split('\r\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split(','));
   const at = (header ?? []).indexOf('cancan_id');
   assert.ok(at >= 0);
   return rows.map((cells) => cells[at] ?? '').sort();
@@ -44,18 +48,19 @@ function part(html: string, open: string, close: string): string {
 /** A per-currency cell of the month card of the overview, e.g. volume of CNY. */
 const monthCell = (html: string, currency: string, name: string): string | undefined =>
   new RegExp(`<tr data-currency="${currency}">[\\s\\S]*?data-${name}>([^<]*)<`).exec(part(html, 'data-period="month"', '</section>'))?.[1];
-const openBalance = (html: string, currency: string): string | undefined =>
-  new RegExp(`<dd class="num" data-currency="${currency}">([^<]*)<`).exec(html)?.[1];
+const openBalance = (html: string, currency: string): string | undefined => new RegExp(`<dd class="num" data-currency="${currency}">([^<]*)<`).exec(html)?.[1];
 
 /** Error-level lines (pino: level ≥ 50) the server logged. */
 const errorLines = (logs: readonly string[]): string[] =>
-  logs.flatMap((chunk) => chunk.split('\n')).filter((line) => {
-    try {
-      return (JSON.parse(line) as { level?: number }).level! >= 50;
-    } catch {
-      return false;
-    }
-  });
+  logs
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => {
+      try {
+        return (JSON.parse(line) as { level?: number }).level! >= 50;
+      } catch {
+        return false;
+      }
+    });
 
 for (const kind of DB_KINDS) {
   describe(`dashboard modes (${kind})`, () => {
@@ -66,10 +71,18 @@ for (const kind of DB_KINDS) {
     const made = { testSale: '', testSaleId: '', testCharge: '', liveSale: '', liveSaleId: '', liveCharge: '' };
 
     const paidCharge = async (amount: number): Promise<string> => {
-      const response = await chop(fx().url, '/chop/chop', fx().merchant.apiKey, { payment_method: 'wechatpay', amount, currency: 'USD', reference: uniqueId('mode'), ipn_url: receiver.url });
+      const response = await chop(fx().url, '/chop/chop', fx().merchant.apiKey, {
+        payment_method: 'wechatpay',
+        amount,
+        currency: 'USD',
+        reference: uniqueId('mode'),
+        ipn_url: receiver.url,
+      });
       assert.equal(response.status, 200, response.text);
       const ref = idFromUrl(response.body.url);
-      const qr = await waitFor(async () => (await db().selectFrom('transactions').select('qr_code').where('ref', '=', ref).executeTakeFirst())?.qr_code ?? undefined);
+      const qr = await waitFor(
+        async () => (await db().selectFrom('transactions').select('qr_code').where('ref', '=', ref).executeTakeFirst())?.qr_code ?? undefined,
+      );
       assert.equal((await scan(fx().url, qr, 'approve')).status, 200);
       // Settled: paid, and its IPN delivered (nothing left in flight to change rows later).
       await waitFor(async () => {
@@ -89,8 +102,12 @@ for (const kind of DB_KINDS) {
       assert.equal(testSale.state, 'succeeded');
       assert.equal(liveSale.state, 'succeeded');
       Object.assign(made, {
-        testSale: testSale.ref, testSaleId: testSale.id, liveSale: liveSale.ref, liveSaleId: liveSale.id,
-        testCharge: await paidCharge(700), liveCharge: await paidCharge(1300),
+        testSale: testSale.ref,
+        testSaleId: testSale.id,
+        liveSale: liveSale.ref,
+        liveSaleId: liveSale.id,
+        testCharge: await paidCharge(700),
+        liveCharge: await paidCharge(1300),
       });
       await db().updateTable('transactions').set({ mode: 'live' }).where('ref', 'in', [made.liveSale, made.liveCharge]).execute();
     });
@@ -135,7 +152,11 @@ for (const kind of DB_KINDS) {
       assert.equal(await session.signIn(fx().staff), 303);
       const first = await session.get('/dashboard');
       assert.equal(modeOf(first.text), 'live');
-      assert.match(first.headers.get('set-cookie') ?? '', /^cancan_mode=live; Path=\/dashboard; HttpOnly; SameSite=Lax$/, 'the default, for this browser session');
+      assert.match(
+        first.headers.get('set-cookie') ?? '',
+        /^cancan_mode=live; Path=\/dashboard; HttpOnly; SameSite=Lax$/,
+        'the default, for this browser session',
+      );
       const forged = await session.post('/dashboard/mode', { _csrf: 'x'.repeat(43), mode: 'test', next: '/dashboard' });
       assert.equal(forged.status, 403);
       assert.equal(modeOf((await session.get('/dashboard')).text), 'live', 'a forged form changes nothing');
@@ -165,7 +186,10 @@ for (const kind of DB_KINDS) {
 
     test('lists, search, filters and the CSV show only the shown mode', async () => {
       const owner = await as(fx().owner);
-      for (const [mode, mine, theirs] of [['test', [made.testSale, made.testCharge], [made.liveSale, made.liveCharge]], ['live', [made.liveSale, made.liveCharge], [made.testSale, made.testCharge]]] as const) {
+      for (const [mode, mine, theirs] of [
+        ['test', [made.testSale, made.testCharge], [made.liveSale, made.liveCharge]],
+        ['live', [made.liveSale, made.liveCharge], [made.testSale, made.testCharge]],
+      ] as const) {
         await switchTo(owner, mode);
         assert.deepEqual(refsIn((await owner.get('/dashboard/transactions')).text), sorted(...mine), `${mode}: the list`);
         assert.deepEqual(refsIn((await owner.get('/dashboard/transactions?state=succeeded&type=sale')).text), [mine[0]], `${mode}: filtered`);
@@ -190,7 +214,10 @@ for (const kind of DB_KINDS) {
         assert.equal(monthCell(html, 'USD', 'volume'), expect[mode].usd, `${mode} USD`);
         assert.equal(monthCell(html, 'CNY', 'payments'), expect[mode].payments);
         assert.equal(openBalance(html, 'USD'), expect[mode].usd, `${mode} open balance`);
-        assert.match(part(html, '<figure class="card ov-chart" data-daily="CNY"', '</figure>'), new RegExp(`: ${expect[mode].cny.replace('.', '\\.')} in 1 succeeded payments`));
+        assert.match(
+          part(html, '<figure class="card ov-chart" data-daily="CNY"', '</figure>'),
+          new RegExp(`: ${expect[mode].cny.replace('.', '\\.')} in 1 succeeded payments`),
+        );
         assert.match(part(html, 'data-period="month"', '</section>'), /data-count="succeeded">2</);
       }
     });
@@ -209,17 +236,24 @@ for (const kind of DB_KINDS) {
       assert.equal((await owner.get(`/dashboard/transactions/${made.testCharge}`)).status, 404);
     });
 
-    test('refund, void, cancel and IPN re-send of the other mode\'s transaction: 404, nothing changed, no error logged', async () => {
+    test("refund, void, cancel and IPN re-send of the other mode's transaction: 404, nothing changed, no error logged", async () => {
       const owner = await as(fx().owner);
       const snapshot = async () => ({
-        transactions: await db().selectFrom('transactions').select(['seq', 'state', 'version', 'refunded_amount', 'voided', 'void_seq', 'mode']).orderBy('seq').execute(),
+        transactions: await db()
+          .selectFrom('transactions')
+          .select(['seq', 'state', 'version', 'refunded_amount', 'voided', 'void_seq', 'mode'])
+          .orderBy('seq')
+          .execute(),
         notifications: (await db().selectFrom('notifications').select('id').execute()).length,
         audit: (await db().selectFrom('audit_log').select('id').execute()).length,
       });
       const before_ = await snapshot();
       const logged = fx().app.logs.length;
       const attempts: [string, string, Record<string, string>][] = [];
-      for (const [mode, sale, charge] of [['test', made.liveSale, made.liveCharge], ['live', made.testSale, made.testCharge]] as const) {
+      for (const [mode, sale, charge] of [
+        ['test', made.liveSale, made.liveCharge],
+        ['live', made.testSale, made.testCharge],
+      ] as const) {
         await switchTo(owner, mode);
         const csrf = csrfOf((await owner.get('/dashboard/transactions')).text);
         const posts: [string, Record<string, string>][] = [
@@ -246,7 +280,8 @@ for (const kind of DB_KINDS) {
     test('operators see one mode at a time: overview, list, merchants and detail', async () => {
       // Activity on a transaction belongs to its mode; activity on settings shows in both.
       const ownerId = (await db().selectFrom('users').select('id').where('email', '=', fx().owner.email).executeTakeFirstOrThrow()).id;
-      const entry = (target: string, action: string, marker: string) => audit(db(), { userId: ownerId, merchantId: fx().merchant.id, action, target, detail: { marker } }, Date.now());
+      const entry = (target: string, action: string, marker: string) =>
+        audit(db(), { userId: ownerId, merchantId: fx().merchant.id, action, target, detail: { marker } }, Date.now());
       await entry(made.liveSale, 'refund.requested', 'live-entry');
       await entry(made.testSale, 'refund.requested', 'test-entry');
       await entry(fx().merchant.id, 'merchant.settings_changed', 'settings-entry');
@@ -256,7 +291,10 @@ for (const kind of DB_KINDS) {
       const first = (await operator.get('/dashboard/transactions')).text;
       assert.equal(modeOf(first), 'live');
       assert.deepEqual(refsIn(first), sorted(made.liveSale, made.liveCharge));
-      for (const [mode, mine, theirs, cny] of [['test', [made.testSale, made.testCharge], made.liveSale, '10.00 CNY'], ['live', [made.liveSale, made.liveCharge], made.testSale, '25.00 CNY']] as const) {
+      for (const [mode, mine, theirs, cny] of [
+        ['test', [made.testSale, made.testCharge], made.liveSale, '10.00 CNY'],
+        ['live', [made.liveSale, made.liveCharge], made.testSale, '25.00 CNY'],
+      ] as const) {
         await switchTo(operator, mode);
         assert.deepEqual(refsIn((await operator.get(`/dashboard/transactions?merchant=${fx().merchant.id}`)).text), sorted(...mine), `${mode} list`);
         assert.deepEqual(csvRefs((await operator.get('/dashboard/transactions.csv')).text), sorted(...mine), `${mode} CSV`);
@@ -264,7 +302,11 @@ for (const kind of DB_KINDS) {
         const merchants = (await operator.get('/dashboard/merchants')).text;
         assert.match(merchants, new RegExp(`${fx().merchant.id}[\\s\\S]*?data-label="Transactions today" class="num">2<`), `${mode} merchants: today's count`);
         const activity = part((await operator.get(`/dashboard/merchants/${fx().merchant.id}`)).text, '<section class="card" id="activity"', '</section>');
-        assert.deepEqual([...activity.matchAll(/marker: (\w+-entry)/g)].map((m) => m[1]).sort(), [`${mode}-entry`, 'settings-entry'].sort(), `${mode} activity`);
+        assert.deepEqual(
+          [...activity.matchAll(/marker: (\w+-entry)/g)].map((m) => m[1]).sort(),
+          [`${mode}-entry`, 'settings-entry'].sort(),
+          `${mode} activity`,
+        );
         assert.equal((await operator.get(`/dashboard/transactions/${mine[0]}`)).status, 200);
         assert.equal((await operator.get(`/dashboard/transactions/${theirs}`)).status, 404);
       }
@@ -276,13 +318,30 @@ for (const kind of DB_KINDS) {
       const id = uniqueId('huge');
       assert.equal((await call(f.url, 'POST', '/api/v2/transactions', { key: f.other.apiKey, body: saleBody(id, 100) })).status, 201);
       await waitFinal(f.url, f.other.apiKey, id);
-      const sale = await db().selectFrom('transactions').selectAll().where('merchant_id', '=', f.other.id).where('client_id', '=', id).executeTakeFirstOrThrow();
+      const sale = await db()
+        .selectFrom('transactions')
+        .selectAll()
+        .where('merchant_id', '=', f.other.id)
+        .where('client_id', '=', id)
+        .executeTakeFirstOrThrow();
       assert.equal(sale.state, 'succeeded');
       const charge = await db().selectFrom('transactions').selectAll().where('ref', '=', made.testCharge).executeTakeFirstOrThrow();
       const copy = async (row: typeof sale, amount: number): Promise<string> => {
         const { seq: _seq, ...fields } = row;
         const ref = randomHex(16);
-        await db().insertInto('transactions').values({ ...fields, merchant_id: f.other.id, ref, client_id: `huge-${ref}`, provider_order_no: ref, amount, created_at: Date.now(), finalized_at: Date.now() }).execute();
+        await db()
+          .insertInto('transactions')
+          .values({
+            ...fields,
+            merchant_id: f.other.id,
+            ref,
+            client_id: `huge-${ref}`,
+            provider_order_no: ref,
+            amount,
+            created_at: Date.now(),
+            finalized_at: Date.now(),
+          })
+          .execute();
         return ref;
       };
       const max = Number.MAX_SAFE_INTEGER;
@@ -316,7 +375,7 @@ for (const kind of DB_KINDS) {
       await switchTo(operator, 'test');
       const all = await operator.get('/dashboard');
       assert.equal(all.status, 200);
-      assert.equal(monthCell(all.text, 'CNY', 'volume'), text(cny + 1000n, 'CNY'), 'both merchants\' test CNY');
+      assert.equal(monthCell(all.text, 'CNY', 'volume'), text(cny + 1000n, 'CNY'), "both merchants' test CNY");
       assert.equal((await operator.get('/dashboard/merchants')).status, 200);
       assert.equal((await operator.get(`/dashboard/merchants/${f.other.id}`)).status, 200);
       assert.deepEqual(errorLines(f.app.logs), []);

@@ -23,7 +23,12 @@ for (const kind of DB_KINDS) {
     test('the right password with next=/dashboard/\\u202e signs in and goes to /dashboard', async () => {
       const session = new HttpSession(fx().url);
       const form = await session.get('/dashboard/sign-in');
-      const response = await session.post('/dashboard/sign-in', { _csrf: csrfOf(form.text), next: '/dashboard/\u202e', email: fx().owner.email, password: fx().owner.password });
+      const response = await session.post('/dashboard/sign-in', {
+        _csrf: csrfOf(form.text),
+        next: '/dashboard/\u202e',
+        email: fx().owner.email,
+        password: fx().owner.password,
+      });
       assert.equal(response.status, 303);
       assert.equal(response.headers.get('location'), '/dashboard');
       assert.match(response.headers.get('set-cookie') ?? '', /cancan_session=/);

@@ -16,7 +16,11 @@ const ALIPAY_INTL = { payment_gateway: 'alipay_international', currency: 'USD', 
 
 /** Every gateway and method checked, except `without`. */
 const gatewayFields = (without: readonly string[] = []): Record<string, string> =>
-  Object.fromEntries(allGatewayCodes().filter((code) => !without.includes(code)).map((code) => [`gw_${code}`, 'on']));
+  Object.fromEntries(
+    allGatewayCodes()
+      .filter((code) => !without.includes(code))
+      .map((code) => [`gw_${code}`, 'on']),
+  );
 
 for (const kind of DB_KINDS) {
   describe(`dashboard operator console (${kind})`, () => {
@@ -45,7 +49,7 @@ for (const kind of DB_KINDS) {
     const auditRows = (merchantId: string, action: string) =>
       db().selectFrom('audit_log').selectAll().where('merchant_id', '=', merchantId).where('action', '=', action).orderBy('id', 'desc').execute();
 
-    test('the operator lists every merchant; merchants\' users get 404', async () => {
+    test("the operator lists every merchant; merchants' users get 404", async () => {
       const operator = await session();
       const list = await operator.get('/dashboard/merchants');
       assert.equal(list.status, 200);
@@ -59,7 +63,12 @@ for (const kind of DB_KINDS) {
         const overview = await s.get('/dashboard');
         assert.equal((await s.get('/dashboard/merchants')).status, 404);
         assert.equal((await s.get(`/dashboard/merchants/${fx().merchant.id}`)).status, 404);
-        const post = await s.post(`/dashboard/merchants/${fx().merchant.id}/settings`, { _csrf: csrfOf(overview.text), timezone: 'Asia/Tokyo', void_window: '1m', cancel_window: '1h' });
+        const post = await s.post(`/dashboard/merchants/${fx().merchant.id}/settings`, {
+          _csrf: csrfOf(overview.text),
+          timezone: 'Asia/Tokyo',
+          void_window: '1m',
+          cancel_window: '1h',
+        });
         assert.equal(post.status, 404);
       }
       const row = await db().selectFrom('merchants').select('timezone').where('id', '=', fx().merchant.id).executeTakeFirstOrThrow();
@@ -77,7 +86,10 @@ for (const kind of DB_KINDS) {
       const merchant = await db().selectFrom('merchants').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
       assert.equal(merchant.timezone, 'Asia/Bangkok');
       const gateways = await db().selectFrom('merchant_gateways').select('gateway').where('merchant_id', '=', merchant.id).orderBy('gateway').execute();
-      assert.deepEqual(gateways.map((g) => g.gateway), ['alipay', 'wechatpay_cn_domestic']);
+      assert.deepEqual(
+        gateways.map((g) => g.gateway),
+        ['alipay', 'wechatpay_cn_domestic'],
+      );
 
       const accepted = await sale(apiKey);
       assert.equal(accepted.status, 201, accepted.text);
@@ -152,20 +164,31 @@ for (const kind of DB_KINDS) {
       assert.match(forged.text, /unknown gateway or payment method paypal/);
     });
 
-    test('settings are saved and audited old → new; a bad duration gets the CLI\'s message', async () => {
+    test("settings are saved and audited old → new; a bad duration gets the CLI's message", async () => {
       const { other } = fx();
       const operator = await session();
       const path = `/dashboard/merchants/${other.id}`;
       const _csrf = await tokenOf(operator, path);
-      const saved = await operator.post(`${path}/settings`, { _csrf, timezone: 'Asia/Bangkok', void_window: '30m', cancel_window: '2d', refund_balance_exempt: 'on' });
+      const saved = await operator.post(`${path}/settings`, {
+        _csrf,
+        timezone: 'Asia/Bangkok',
+        void_window: '30m',
+        cancel_window: '2d',
+        refund_balance_exempt: 'on',
+      });
       assert.equal(saved.status, 303);
       const read = () => db().selectFrom('merchants').selectAll().where('id', '=', other.id).executeTakeFirstOrThrow();
       const row = await read();
-      assert.deepEqual([row.timezone, Number(row.void_window_ms), Number(row.cancel_window_ms), Number(row.refund_balance_exempt)], ['Asia/Bangkok', 1_800_000, 172_800_000, 1]);
+      assert.deepEqual(
+        [row.timezone, Number(row.void_window_ms), Number(row.cancel_window_ms), Number(row.refund_balance_exempt)],
+        ['Asia/Bangkok', 1_800_000, 172_800_000, 1],
+      );
       const [entry] = await auditRows(other.id, 'merchant.settings_changed');
       assert.deepEqual(JSON.parse(entry?.detail ?? '{}'), {
-        timezone: { from: 'UTC', to: 'Asia/Bangkok' }, void_window_ms: { from: 900_000, to: 1_800_000 },
-        cancel_window_ms: { from: 86_400_000, to: 172_800_000 }, refund_balance_exempt: { from: 0, to: 1 },
+        timezone: { from: 'UTC', to: 'Asia/Bangkok' },
+        void_window_ms: { from: 900_000, to: 1_800_000 },
+        cancel_window_ms: { from: 86_400_000, to: 172_800_000 },
+        refund_balance_exempt: { from: 0, to: 1 },
       });
       const page = await operator.get(`${path}?done=settings`);
       assert.match(page.text, /Settings saved\./);
@@ -187,11 +210,19 @@ for (const kind of DB_KINDS) {
       const before = await operator.get(path);
       assert.match(before.text, /data-credentials-status="unset">Not set/);
       const secrets = { appId: 'wx-app-7f3a91', mchId: 'mch-5521984', apiKey: 'k3y-s3cr3t-0a9b8c7d6e5f' };
-      const stored = await operator.post(`${path}/credentials/wechatpay`, { _csrf: csrfOf(before.text), credentials: JSON.stringify({ ...secrets, signType: 'HMAC-SHA256' }) });
+      const stored = await operator.post(`${path}/credentials/wechatpay`, {
+        _csrf: csrfOf(before.text),
+        credentials: JSON.stringify({ ...secrets, signType: 'HMAC-SHA256' }),
+      });
       assert.equal(stored.status, 303);
       assert.equal(stored.headers.get('location'), `${path}?done=credentials-wechatpay`);
 
-      const row = await db().selectFrom('provider_credentials').selectAll().where('merchant_id', '=', merchant.id).where('provider', '=', 'wechatpay').executeTakeFirstOrThrow();
+      const row = await db()
+        .selectFrom('provider_credentials')
+        .selectAll()
+        .where('merchant_id', '=', merchant.id)
+        .where('provider', '=', 'wechatpay')
+        .executeTakeFirstOrThrow();
       for (const value of Object.values(secrets)) assert.ok(!row.sealed.includes(value), 'sealed, not plaintext');
       assert.deepEqual(JSON.parse(fx().app.app.deps.secrets.decrypt(row.sealed)), { ...secrets, signType: 'HMAC-SHA256' });
 
@@ -225,7 +256,12 @@ for (const kind of DB_KINDS) {
       assert.match(broken.text, /credentials must be a JSON object/);
       assert.ok(!broken.text.includes('half-typed-secret'));
       for (const value of [...Object.values(input), 'half-typed-secret']) assert.ok(!fx().app.logs.join('').includes(value), `${value} reached the logs`);
-      const rows = await db().selectFrom('provider_credentials').select('provider').where('merchant_id', '=', merchant.id).where('provider', 'in', ['alipay', 'linepay']).execute();
+      const rows = await db()
+        .selectFrom('provider_credentials')
+        .select('provider')
+        .where('merchant_id', '=', merchant.id)
+        .where('provider', 'in', ['alipay', 'linepay'])
+        .execute();
       assert.deepEqual(rows, []);
       assert.equal((await operator.post(`${path}/credentials/paypal`, { _csrf, credentials: '{}' })).status, 404);
     });

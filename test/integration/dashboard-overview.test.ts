@@ -36,7 +36,11 @@ test('day boundaries are local midnights, with a 23-hour day at the spring DST c
   assert.ok(starts.every((s) => formatTime(s, 'Europe/Berlin').endsWith(' 00:00:00')));
   assert.equal(formatTime(starts[29] ?? 0, 'Europe/Berlin'), '2026-04-10 00:00:00');
   const lengths = starts.slice(1).map((s, i) => s - (starts[i] ?? 0));
-  assert.deepEqual(lengths.filter((l) => l !== 86_400_000), [82_800_000], 'only 2026-03-29 is shorter');
+  assert.deepEqual(
+    lengths.filter((l) => l !== 86_400_000),
+    [82_800_000],
+    'only 2026-03-29 is shorter',
+  );
 });
 
 for (const kind of DB_KINDS) {
@@ -65,14 +69,32 @@ for (const kind of DB_KINDS) {
         assert.equal((await call(f.url, 'POST', '/api/v2/transactions', { key: f.merchant.apiKey, body })).status, 201);
         assert.equal((await waitFinal(f.url, f.merchant.apiKey, body.data.id)).body.data.attributes.state, 'succeeded');
       }
-      const charge = await chop(f.url, '/chop/chop', f.merchant.apiKey, { payment_method: 'wechatpay', amount: 999, currency: 'USD', reference: uniqueId('order') });
+      const charge = await chop(f.url, '/chop/chop', f.merchant.apiKey, {
+        payment_method: 'wechatpay',
+        amount: 999,
+        currency: 'USD',
+        reference: uniqueId('order'),
+      });
       assert.equal(charge.status, 200, charge.text);
       const id = idFromUrl(charge.body.url);
-      const qr = await waitFor(async () => (await db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined);
+      const qr = await waitFor(
+        async () => (await db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined,
+      );
       assert.equal((await scan(f.url, qr, 'approve')).status, 200);
       assert.equal((await waitInquire(f.url, f.merchant.apiKey, id, (b) => b.notify_result !== null)).notify_result, 'success');
-      assert.equal((await chop(f.url, '/chop/refund', f.merchant.apiKey, { transaction_id: id, amount: 199, currency: 'USD', reason: 'test' })).body.refunded, true);
-      await waitFor(async () => db.selectFrom('transactions').select('state').where('type', '=', 'refund').where('channel', '=', 'chop').where('state', '=', 'succeeded').executeTakeFirst());
+      assert.equal(
+        (await chop(f.url, '/chop/refund', f.merchant.apiKey, { transaction_id: id, amount: 199, currency: 'USD', reason: 'test' })).body.refunded,
+        true,
+      );
+      await waitFor(async () =>
+        db
+          .selectFrom('transactions')
+          .select('state')
+          .where('type', '=', 'refund')
+          .where('channel', '=', 'chop')
+          .where('state', '=', 'succeeded')
+          .executeTakeFirst(),
+      );
       // Merchant B: one CNY sale.
       const other = uniqueId('b');
       assert.equal((await call(f.url, 'POST', '/api/v2/transactions', { key: f.other.apiKey, body: saleBody(other, 2000) })).status, 201);
@@ -101,7 +123,10 @@ for (const kind of DB_KINDS) {
       assert.match(part(states, '<tr data-state="failed"', '</tr>'), /href="\/dashboard\/transactions\?state=failed&amp;from=[\d-]+">1</);
 
       // Charts: accessible images with their numbers, one per currency, busiest first.
-      assert.deepEqual([...html.matchAll(/data-daily="([A-Z]+)"/g)].map((m) => m[1]), ['CNY', 'USD']);
+      assert.deepEqual(
+        [...html.matchAll(/data-daily="([A-Z]+)"/g)].map((m) => m[1]),
+        ['CNY', 'USD'],
+      );
       const cnyChart = part(html, '<svg class="chart" id="ov-daily-0"', '</svg>');
       assert.match(cnyChart, /role="img"/);
       assert.match(cnyChart, /<title id="ov-daily-0-title">Daily volume in CNY, last 30 days<\/title>/);
@@ -109,7 +134,10 @@ for (const kind of DB_KINDS) {
       assert.match(cnyChart, /viewBox="0 0 360 180" width="100%"/);
       assert.doesNotMatch(html, /style=/, 'no style attributes (CSP)');
       assert.match(part(html, '<figure class="card ov-chart" data-daily="CNY"', '</figure>'), /<details><summary>Show data<\/summary>/);
-      assert.match(part(html, '<svg class="chart" id="ov-state-chart"', '</svg>'), /<desc id="ov-state-chart-desc">Succeeded: 5; Failed: 1; Pending: 0\.<\/desc>/);
+      assert.match(
+        part(html, '<svg class="chart" id="ov-state-chart"', '</svg>'),
+        /<desc id="ov-state-chart-desc">Succeeded: 5; Failed: 1; Pending: 0\.<\/desc>/,
+      );
       assert.doesNotMatch(html, /All merchants together|data-operator-note/);
     });
 

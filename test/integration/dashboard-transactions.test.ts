@@ -13,7 +13,7 @@ import { call, refundBody, saleBody, uniqueId, waitFinal } from '../support/clie
 import { DB_KINDS } from '../support/databases.js';
 import { type DashboardFixture, HttpSession, posSale, useDashboardApp } from '../support/dashboard.js';
 
-test('a local calendar day starts at the zone\'s midnight, also across DST changes', () => {
+test("a local calendar day starts at the zone's midnight, also across DST changes", () => {
   assert.equal(startOfLocalDay('2024-01-01', 'Asia/Shanghai'), Date.UTC(2023, 11, 31, 16));
   assert.equal(startOfLocalDay('2024-03-10', 'America/New_York'), Date.UTC(2024, 2, 10, 5), 'the DST day starts before the jump');
   assert.equal(startOfLocalDay('2024-07-01', 'America/New_York'), Date.UTC(2024, 6, 1, 4));
@@ -34,10 +34,21 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; } else if (c === '"') quoted = false; else cell += c;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { record.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') {
-      record.push(cell); records.push(record); record = []; cell = ''; i += 1;
+    else if (c === ',') {
+      record.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      record.push(cell);
+      records.push(record);
+      record = [];
+      cell = '';
+      i += 1;
     } else cell += c;
   }
   assert.equal(cell + record.join(''), '', 'the file ends with a line break');
@@ -50,7 +61,10 @@ function csvObjects(text: string): Record<string, string>[] {
   return rows.map((cells) => Object.fromEntries((header ?? []).map((name, i) => [name, cells[i] ?? ''])));
 }
 
-interface Made { id: string; ref: string }
+interface Made {
+  id: string;
+  ref: string;
+}
 
 async function otherSale(fx: DashboardFixture): Promise<Made> {
   const id = uniqueId('dash-b');
@@ -69,7 +83,14 @@ for (const kind of DB_KINDS) {
     before(async () => {
       const [north, south, failed, formula, other] = await Promise.all([
         posSale(fx(), 1000, { pos_id: 'LANE-7', mch_level_1: 'north' }),
-        posSale(fx(), 2500, { pos_id: 'LANE-8', mch_level_1: 'south', mch_level_2: 'floor-2', mch_level_3: 'till-9', payment_gateway: 'alipay_cn_domestic', payment_auth_key: '286543210987654321' }),
+        posSale(fx(), 2500, {
+          pos_id: 'LANE-8',
+          mch_level_1: 'south',
+          mch_level_2: 'floor-2',
+          mch_level_3: 'till-9',
+          payment_gateway: 'alipay_cn_domestic',
+          payment_auth_key: '286543210987654321',
+        }),
         posSale(fx(), 1051), // the simulator's "insufficient balance": a failed sale
         posSale(fx(), 1234, { description: '=HYPERLINK("x")', pos_id: '-LANE', mch_level_1: 'Tea, "large"\nsecond line' }),
         otherSale(fx()),
@@ -77,17 +98,34 @@ for (const kind of DB_KINDS) {
       assert.equal(north.state, 'succeeded');
       assert.equal(failed.state, 'failed');
       const refundId = uniqueId('dash-r');
-      assert.equal((await call(fx().url, 'POST', '/api/v2/transactions', { key: fx().merchant.apiKey, body: refundBody(refundId, north.id, 300) })).status, 201);
+      assert.equal(
+        (await call(fx().url, 'POST', '/api/v2/transactions', { key: fx().merchant.apiKey, body: refundBody(refundId, north.id, 300) })).status,
+        201,
+      );
       await waitFinal(fx().url, fx().merchant.apiKey, refundId);
       const reference = `web-${Date.now().toString(36)}`;
       const charge = await chop(fx().url, '/chop/chop', fx().merchant.apiKey, {
-        payment_method: 'alipay', amount: '500', currency: 'USD', reference, ipn_url: 'http://127.0.0.1:9/ipn', callback_url_success: 'http://127.0.0.1:9/ok',
+        payment_method: 'alipay',
+        amount: '500',
+        currency: 'USD',
+        reference,
+        ipn_url: 'http://127.0.0.1:9/ipn',
+        callback_url_success: 'http://127.0.0.1:9/ok',
       });
       assert.equal(charge.body?.result, 'success', charge.text);
       const db = fx().app.app.deps.store.db;
       const refOf = async (column: 'client_id' | 'reference', value: string) =>
         (await db.selectFrom('transactions').select('ref').where(column, '=', value).executeTakeFirstOrThrow()).ref;
-      Object.assign(made, { north, south, failed, formula, other, reference, refund: { id: refundId, ref: await refOf('client_id', refundId) }, charge: { id: reference, ref: await refOf('reference', reference) } });
+      Object.assign(made, {
+        north,
+        south,
+        failed,
+        formula,
+        other,
+        reference,
+        refund: { id: refundId, ref: await refOf('client_id', refundId) },
+        charge: { id: reference, ref: await refOf('reference', reference) },
+      });
     });
 
     const signedIn = async (user: 'owner' | 'staff' | 'otherOwner' | 'operator') => {
@@ -119,8 +157,7 @@ for (const kind of DB_KINDS) {
 
     test('each filter narrows the list', async () => {
       const session = await signedIn('owner');
-      const expect = async (query: string, rows: Made[]) =>
-        assert.deepEqual((await listed(session, query)).sort(), rows.map((m) => m.ref).sort(), query);
+      const expect = async (query: string, rows: Made[]) => assert.deepEqual((await listed(session, query)).sort(), rows.map((m) => m.ref).sort(), query);
       await expect('?type=refund', [made.refund]);
       await expect('?type=charge', [made.charge]);
       await expect('?type=sale&state=failed', [made.failed]);
@@ -139,7 +176,7 @@ for (const kind of DB_KINDS) {
       assert.match(none.text, /<input id="tx-q" name="q" type="search" value="no-such-thing"/, 'the form keeps what was typed');
     });
 
-    test('dates are whole days in the merchant\'s time zone (UTC for operators)', async () => {
+    test("dates are whole days in the merchant's time zone (UTC for operators)", async () => {
       const db = fx().app.app.deps.store.db;
       const today = new Date().toISOString().slice(0, 10);
       const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -147,7 +184,11 @@ for (const kind of DB_KINDS) {
       assert.equal((await listed(session, `?from=${today}&to=${today}`)).length, aRefs().length);
       assert.deepEqual(await listed(session, `?to=${yesterday}`), []);
       // 2024-01-01 17:00 UTC is already 2 January in Shanghai.
-      await db.updateTable('transactions').set({ created_at: Date.UTC(2024, 0, 1, 17) }).where('ref', '=', made.failed.ref).execute();
+      await db
+        .updateTable('transactions')
+        .set({ created_at: Date.UTC(2024, 0, 1, 17) })
+        .where('ref', '=', made.failed.ref)
+        .execute();
       await db.updateTable('merchants').set({ timezone: 'Asia/Shanghai' }).where('id', '=', fx().merchant.id).execute();
       try {
         assert.deepEqual(await listed(session, '?from=2024-01-02&to=2024-01-02'), [made.failed.ref]);
@@ -214,15 +255,18 @@ for (const kind of DB_KINDS) {
       assert.match(csv.text, /State: Choose one of the listed values\./);
     });
 
-    test('merchant B\'s owner sees none of A\'s rows, not even by searching A\'s ref', async () => {
+    test("merchant B's owner sees none of A's rows, not even by searching A's ref", async () => {
       const session = await signedIn('otherOwner');
       assert.deepEqual(await listed(session, ''), [made.other.ref]);
       const search = await session.get(`/dashboard/transactions?q=${made.north.ref}`);
       assert.deepEqual(refsIn(search.text), []);
       assert.match(search.text, /No transactions match/);
       const csv = csvObjects((await session.get('/dashboard/transactions.csv')).text);
-      assert.deepEqual(csv.map((r) => r.cancan_id), [made.other.ref]);
-      assert.deepEqual(await listed(session, `?merchant=${fx().merchant.id}`), [made.other.ref], 'the merchant filter is the operator\'s only');
+      assert.deepEqual(
+        csv.map((r) => r.cancan_id),
+        [made.other.ref],
+      );
+      assert.deepEqual(await listed(session, `?merchant=${fx().merchant.id}`), [made.other.ref], "the merchant filter is the operator's only");
     });
 
     test('staff may read the list and export it', async () => {
@@ -241,7 +285,10 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(await listed(session, `?merchant=${fx().merchant.id}&pos_id=LANE-7`), [made.north.ref]);
       assert.equal((await session.get('/dashboard/transactions?merchant=mch_nope')).status, 400);
       const csv = csvObjects((await session.get(`/dashboard/transactions.csv?merchant=${fx().other.id}`)).text);
-      assert.deepEqual(csv.map((r) => r.merchant_id), [fx().other.id]);
+      assert.deepEqual(
+        csv.map((r) => r.merchant_id),
+        [fx().other.id],
+      );
     });
 
     test('the CSV: header, one record per row, major units, escaping and no formulas', async () => {
@@ -251,8 +298,28 @@ for (const kind of DB_KINDS) {
       assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8');
       assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="cancan-transactions-test-\d{4}-\d{2}-\d{2}\.csv"$/);
       const [header] = parseCsv(response.text);
-      assert.deepEqual(header, ['created_at', 'finalized_at', 'merchant_id', 'channel', 'type', 'state', 'id', 'reference', 'cancan_id', 'sale',
-        'gateway', 'amount', 'currency', 'refunded_amount', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3', 'failure_code', 'description']);
+      assert.deepEqual(header, [
+        'created_at',
+        'finalized_at',
+        'merchant_id',
+        'channel',
+        'type',
+        'state',
+        'id',
+        'reference',
+        'cancan_id',
+        'sale',
+        'gateway',
+        'amount',
+        'currency',
+        'refunded_amount',
+        'pos_id',
+        'mch_level_1',
+        'mch_level_2',
+        'mch_level_3',
+        'failure_code',
+        'description',
+      ]);
       const rows = csvObjects(response.text);
       assert.deepEqual(rows.map((r) => r.cancan_id).sort(), [...aRefs()].sort());
       const byRef = new Map(rows.map((r) => [r.cancan_id, r]));
@@ -265,24 +332,39 @@ for (const kind of DB_KINDS) {
       assert.equal(byRef.get(made.refund.ref)?.sale, made.north.id);
       assert.match(byRef.get(made.failed.ref)?.failure_code ?? '', /^[a-z_]+$/, 'a failed sale says why');
       const charge = byRef.get(made.charge.ref);
-      assert.deepEqual([charge?.channel, charge?.type, charge?.reference, charge?.gateway, charge?.amount, charge?.finalized_at], ['chop', 'charge', made.reference, 'alipay', '5.00', '']);
+      assert.deepEqual(
+        [charge?.channel, charge?.type, charge?.reference, charge?.gateway, charge?.amount, charge?.finalized_at],
+        ['chop', 'charge', made.reference, 'alipay', '5.00', ''],
+      );
       const formula = byRef.get(made.formula.ref);
       assert.equal(formula?.description, '\'=HYPERLINK("x")', 'a formula is neutralised');
-      assert.equal(formula?.pos_id, '\'-LANE');
+      assert.equal(formula?.pos_id, "'-LANE");
       assert.equal(formula?.mch_level_1, 'Tea, "large"\nsecond line', 'commas, quotes and line breaks survive');
       assert.ok(response.text.includes('"\'=HYPERLINK(""x"")"'), 'quotes are doubled inside a quoted cell');
       const filtered = csvObjects((await session.get('/dashboard/transactions.csv?type=sale&state=succeeded&gateway=wechatpay_cn_domestic')).text);
       assert.deepEqual(filtered.map((r) => r.cancan_id).sort(), [made.north.ref, made.formula.ref].sort());
-      const bytes = new Uint8Array(await (await fetch(`${fx().url}/dashboard/transactions.csv?q=${made.north.ref}`, { headers: { cookie: session.cookieHeader() } })).arrayBuffer());
+      const bytes = new Uint8Array(
+        await (await fetch(`${fx().url}/dashboard/transactions.csv?q=${made.north.ref}`, { headers: { cookie: session.cookieHeader() } })).arrayBuffer(),
+      );
       assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf], 'a UTF-8 BOM for spreadsheet programs');
     });
 
     test('a CSV of 1,200 rows streams complete across export batches', async () => {
       const db = fx().app.app.deps.store.db;
       const { seq: _seq, ...template } = await db.selectFrom('transactions').selectAll().where('ref', '=', made.south.ref).executeTakeFirstOrThrow();
-      const copies = Array.from({ length: 1200 }, (_, i) => ({ ...template, ref: newTransactionRef(), client_id: `bulk-${i}`, pos_id: 'BULK', created_at: template.created_at + i }));
+      const copies = Array.from({ length: 1200 }, (_, i) => ({
+        ...template,
+        ref: newTransactionRef(),
+        client_id: `bulk-${i}`,
+        pos_id: 'BULK',
+        created_at: template.created_at + i,
+      }));
       await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < copies.length; i += 200) await trx.insertInto('transactions').values(copies.slice(i, i + 200)).execute();
+        for (let i = 0; i < copies.length; i += 200)
+          await trx
+            .insertInto('transactions')
+            .values(copies.slice(i, i + 200))
+            .execute();
       });
       const session = await signedIn('owner');
       const response = await session.get('/dashboard/transactions.csv?pos_id=BULK');

@@ -42,7 +42,8 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 
 const linesWith = (logs: readonly string[], text: string) => logs.filter((line) => line.includes(text));
 
-function assertUnavailableEnvelope(response: { status: number; headers: Headers; body: any }): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON body as parsed
+function assertUnavailableEnvelope(response: { status: number; headers: Headers; body: any }): void {
   assert.equal(response.status, 503);
   assert.match(response.headers.get('x-request-id') ?? '', /^[A-Za-z0-9._-]{1,64}$/, 'a refusal carries its request id too');
   assert.equal(response.body.errors[0].status, '503');
@@ -77,8 +78,13 @@ describe('health with PostgreSQL unreachable', () => {
     const closedPort = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'cancan-health-'));
     const config = loadConfig({
-      ...FAST_ENV, PORT: '0', HOST: '127.0.0.1', CANCAN_DATA_DIR: dataDir, CANCAN_DEMO: 'off',
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/cancan`, CANCAN_MASTER_KEY: 'ab'.repeat(32),
+      ...FAST_ENV,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CANCAN_DATA_DIR: dataDir,
+      CANCAN_DEMO: 'off',
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/cancan`,
+      CANCAN_MASTER_KEY: 'ab'.repeat(32),
     });
     const app = await startApp(config, { logStream, waitForDatabase: false });
     try {

@@ -49,7 +49,16 @@ describe('live mode', () => {
     for (const provider of providers) {
       const file = join(simDir, `${provider}.json`);
       writeFileSync(file, JSON.stringify(credentials[provider]));
-      const stored = cli({ CANCAN_DATA_DIR: t.database.dataDir }, ['provider', 'set-credentials', '--merchant', merchantId, provider, '--file', file, '--json']);
+      const stored = cli({ CANCAN_DATA_DIR: t.database.dataDir }, [
+        'provider',
+        'set-credentials',
+        '--merchant',
+        merchantId,
+        provider,
+        '--file',
+        file,
+        '--json',
+      ]);
       assert.equal(stored.status, 0, stored.stderr);
     }
   }
@@ -74,7 +83,10 @@ describe('live mode', () => {
         headers: { prefer: 'wait=10' },
       });
       assert.equal(sale.body.data.attributes.state, 'succeeded', `${g.code}: ${sale.text}`);
-      assert.deepEqual((await ledger(sims.url)).filter((e) => e.amount === amount).map((e) => e.provider), [g.provider]);
+      assert.deepEqual(
+        (await ledger(sims.url)).filter((e) => e.amount === amount).map((e) => e.provider),
+        [g.provider],
+      );
     }
 
     // Credentials are stored sealed and checked before they are stored.
@@ -99,7 +111,10 @@ describe('live mode', () => {
     assert.equal(missing.body.code, 'payment_method_not_configured');
 
     storeCredentials(merchant.id, ['wechatpay', 'alipay']);
-    for (const [method, amount] of [['wechatpay', 910_100], ['alipay', 910_200]] as const) {
+    for (const [method, amount] of [
+      ['wechatpay', 910_100],
+      ['alipay', 910_200],
+    ] as const) {
       const created = await charge(method, amount);
       assert.equal(created.status, 200, created.text);
       const deadline = Date.now() + 10_000;
@@ -119,7 +134,11 @@ describe('live mode', () => {
 
   test('test keys reach simulators running as a separate server', async () => {
     const merchant = await t.merchant();
-    const sale = await call(t.url, 'POST', '/api/v2/transactions', { key: merchant.apiKey, body: saleBody(uniqueId('sale'), 4321), headers: { prefer: 'wait=10' } });
+    const sale = await call(t.url, 'POST', '/api/v2/transactions', {
+      key: merchant.apiKey,
+      body: saleBody(uniqueId('sale'), 4321),
+      headers: { prefer: 'wait=10' },
+    });
     assert.equal(sale.body.data.attributes.state, 'succeeded');
     assert.equal((await ledger(sims.url)).filter((e) => e.amount === 4321).length, 1);
   });

@@ -21,11 +21,21 @@ describe('logging', () => {
   });
   after(() => t.close());
 
-  const lines = (): LogLine[] => t.logs.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as LogLine);
-  const refOf = async (clientId: string) => t.app.deps.store.db.selectFrom('transactions').select(['ref', 'request_id'])
-    .where('merchant_id', '=', m.id).where('client_id', '=', clientId).executeTakeFirstOrThrow();
+  const lines = (): LogLine[] =>
+    t.logs
+      .join('')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as LogLine);
+  const refOf = async (clientId: string) =>
+    t.app.deps.store.db
+      .selectFrom('transactions')
+      .select(['ref', 'request_id'])
+      .where('merchant_id', '=', m.id)
+      .where('client_id', '=', clientId)
+      .executeTakeFirstOrThrow();
 
-  test('a well-formed X-Request-Id is answered back and follows the sale into the worker\'s provider call', async () => {
+  test("a well-formed X-Request-Id is answered back and follows the sale into the worker's provider call", async () => {
     const id = uniqueId('sale');
     const created = await call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, body: saleBody(id, 1000), headers: { 'x-request-id': 'test-123' } });
     assert.equal(created.status, 201);
@@ -35,7 +45,10 @@ describe('logging', () => {
     const row = await refOf(id);
     assert.equal(row.request_id, 'test-123');
     const all = lines();
-    assert.ok(all.some((line) => line.reqId === 'test-123' && line.msg === 'incoming request'), 'the request\'s own lines carry the id');
+    assert.ok(
+      all.some((line) => line.reqId === 'test-123' && line.msg === 'incoming request'),
+      "the request's own lines carry the id",
+    );
     const providerCall = all.find((line) => line.msg === 'provider call' && line.txn === row.ref);
     assert.ok(providerCall, 'the worker logs the provider call');
     assert.equal(providerCall.reqId, 'test-123');
@@ -58,7 +71,10 @@ describe('logging', () => {
     const kept = await fetch(`${t.url}/healthz`, { headers: { 'x-request-id': `A.b_c-${'9'.repeat(58)}` } });
     assert.equal(kept.headers.get('x-request-id'), `A.b_c-${'9'.repeat(58)}`);
     const id = [...seen][1] ?? '';
-    assert.ok(lines().some((line) => line.reqId === id), 'the replacement id is the one logged');
+    assert.ok(
+      lines().some((line) => line.reqId === id),
+      'the replacement id is the one logged',
+    );
   });
 
   test('no secret reaches a log line: API key, customer code, password, session cookie', async () => {
@@ -72,7 +88,11 @@ describe('logging', () => {
     await waitFinal(t.url, m.apiKey, paid);
     // A refused body and a malformed code are logged on error paths too.
     await call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, body: saleBody(uniqueId('bad'), -5, { payment_auth_key: authCode }) });
-    await call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, raw: `{"payment_auth_key":"${authCode}"`, headers: { 'content-type': 'application/json' } });
+    await call(t.url, 'POST', '/api/v2/transactions', {
+      key: m.apiKey,
+      raw: `{"payment_auth_key":"${authCode}"`,
+      headers: { 'content-type': 'application/json' },
+    });
     await call(t.url, 'POST', '/api/v2/transactions', { key: `${m.apiKey}-revoked`, body: saleBody(uniqueId('x'), 1000, { payment_auth_key: authCode }) });
 
     const session = new HttpSession(t.url);
@@ -83,7 +103,10 @@ describe('logging', () => {
     assert.equal((await session.get('/dashboard')).status, 200);
 
     // The logger itself censors secret fields wherever a line would carry them.
-    t.app.server.log.info({ req: { headers: { authorization: `Bearer ${m.apiKey}`, cookie } }, body: { payment_auth_key: authCode, password } }, 'redaction probe');
+    t.app.server.log.info(
+      { req: { headers: { authorization: `Bearer ${m.apiKey}`, cookie } }, body: { payment_auth_key: authCode, password } },
+      'redaction probe',
+    );
     const probe = lines().find((line) => line.msg === 'redaction probe');
     assert.deepEqual(probe?.body, { payment_auth_key: '[redacted]', password: '[redacted]' });
 
@@ -97,7 +120,10 @@ describe('logging', () => {
   });
 
   test('every log line is one JSON object with a level and a time', () => {
-    const raw = t.logs.join('').split('\n').filter((line) => line !== '');
+    const raw = t.logs
+      .join('')
+      .split('\n')
+      .filter((line) => line !== '');
     assert.ok(raw.length > 20);
     for (const line of raw) {
       const parsed = JSON.parse(line) as LogLine;

@@ -64,7 +64,10 @@ for (const kind of DB_KINDS) {
       await t.close();
     });
 
-    const qrOf = (id: string) => waitFor(async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined);
+    const qrOf = (id: string) =>
+      waitFor(
+        async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined,
+      );
 
     test('sales, a charge and its IPNs move their series by exactly what happened', async () => {
       const first = await scrape(t.url);
@@ -72,20 +75,35 @@ for (const kind of DB_KINDS) {
 
       const paid = uniqueId('paid');
       const declined = uniqueId('declined');
-      for (const [id, amount] of [[paid, 1000], [declined, 1051]] as const) {
+      for (const [id, amount] of [
+        [paid, 1000],
+        [declined, 1051],
+      ] as const) {
         assert.equal((await call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, body: saleBody(id, amount) })).status, 201);
       }
       assert.equal((await waitFinal(t.url, m.apiKey, paid)).body.data.attributes.state, 'succeeded');
       assert.equal((await waitFinal(t.url, m.apiKey, declined)).body.data.attributes.state, 'failed');
       assert.equal((await call(t.url, 'GET', `/no-such-page-${paid}`)).status, 404);
 
-      const created = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'wechatpay', amount: 1000, currency: 'USD', reference: uniqueId('ref'), ipn_url: receiver.url });
+      const created = await chop(t.url, '/chop/chop', m.apiKey, {
+        payment_method: 'wechatpay',
+        amount: 1000,
+        currency: 'USD',
+        reference: uniqueId('ref'),
+        ipn_url: receiver.url,
+      });
       const chargeId = idFromUrl(created.body.url);
       await scan(t.url, await qrOf(chargeId), 'approve');
       await waitFor(() => receiver.received.find((r) => r.fields.id === chargeId));
 
       // A receiver that always fails: tried at once, again 200 ms later, then given up (the give-up age is 1 s).
-      const doomed = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'wechatpay', amount: 1000, currency: 'USD', reference: uniqueId('ref'), ipn_url: downReceiver.url });
+      const doomed = await chop(t.url, '/chop/chop', m.apiKey, {
+        payment_method: 'wechatpay',
+        amount: 1000,
+        currency: 'USD',
+        reference: uniqueId('ref'),
+        ipn_url: downReceiver.url,
+      });
       const doomedId = idFromUrl(doomed.body.url);
       await scan(t.url, await qrOf(doomedId), 'approve');
       const ipnOutcome = (text: string, outcome: string) => sample(text, 'cancan_ipn_deliveries_total', { outcome }) ?? 0;
@@ -155,7 +173,12 @@ describe('metrics: the job queue without a worker', () => {
       const validated = validateTransactionRequest(saleBody(uniqueId('rb'), 1000));
       assert.ok(validated.ok);
       const caller = { merchant, mode: 'test' as const };
-      await assert.rejects(createTransaction(app.deps, caller, validated.request, async () => { throw new Error('roll back'); }), /roll back/);
+      await assert.rejects(
+        createTransaction(app.deps, caller, validated.request, async () => {
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
       const sales = { type: 'sale', gateway: 'wechatpay_cn_domestic', channel: 'pos', mode: 'test' };
       assert.equal(sample(await scrape(app.url), 'cancan_transactions_created_total', sales), 1);
       await createTransaction(app.deps, caller, validated.request);
@@ -202,7 +225,14 @@ describe('metrics: access', () => {
       assert.equal((await fetch(`${metricsUrl}/other`)).status, 404);
       await t.close();
       closed = true;
-      assert.equal(await fetch(`${metricsUrl}/metrics`).then(() => 'reachable', () => 'closed'), 'closed', 'the metrics server closes with the app');
+      assert.equal(
+        await fetch(`${metricsUrl}/metrics`).then(
+          () => 'reachable',
+          () => 'closed',
+        ),
+        'closed',
+        'the metrics server closes with the app',
+      );
     } finally {
       if (!closed) await t.close();
     }

@@ -28,17 +28,69 @@ for (const kind of DB_KINDS) {
           sql`insert into transaction_events (transaction_seq, at, kind, data) values (${seq}, ${at}, ${eventKind}, ${JSON.stringify(data)})`.execute(db);
         await event(10, 'created', { amount: 100 });
         await event(20, 'provider_call', { provider: 'wechatpay', call: 'micropay', latencyMs: 41, httpStatus: 200, code: 'USERPAYING', message: 'waiting' });
-        await event(30, 'provider_call', { provider: 'wechatpay', call: 'orderquery', latencyMs: 7, httpStatus: null, code: null, message: 'no answer within 700 ms' });
+        await event(30, 'provider_call', {
+          provider: 'wechatpay',
+          call: 'orderquery',
+          latencyMs: 7,
+          httpStatus: null,
+          code: null,
+          message: 'no answer within 700 ms',
+        });
         await event(40, 'state_changed', { from: 'pending', to: 'succeeded' });
 
         assert.deepEqual(await migrate(db, store.dialect, '0008_provider_attempts'), ['0008_provider_attempts']);
         const attempts = await listAttempts(db, seq);
-        assert.deepEqual(attempts.map((a) => ({ at: a.at, last_at: a.last_at, repeat_count: a.repeat_count, provider: a.provider, call: a.call, outcome: a.outcome, code: a.code, message: a.message, http_status: a.http_status, latency_ms: a.latency_ms, provider_data: a.provider_data })), [
-          { at: 20, last_at: 20, repeat_count: 1, provider: 'wechatpay', call: 'micropay', outcome: 'not_recorded', code: 'USERPAYING', message: 'waiting', http_status: 200, latency_ms: 41, provider_data: '{}' },
-          { at: 30, last_at: 30, repeat_count: 1, provider: 'wechatpay', call: 'orderquery', outcome: 'not_recorded', code: null, message: 'no answer within 700 ms', http_status: null, latency_ms: 7, provider_data: '{}' },
-        ]);
+        assert.deepEqual(
+          attempts.map((a) => ({
+            at: a.at,
+            last_at: a.last_at,
+            repeat_count: a.repeat_count,
+            provider: a.provider,
+            call: a.call,
+            outcome: a.outcome,
+            code: a.code,
+            message: a.message,
+            http_status: a.http_status,
+            latency_ms: a.latency_ms,
+            provider_data: a.provider_data,
+          })),
+          [
+            {
+              at: 20,
+              last_at: 20,
+              repeat_count: 1,
+              provider: 'wechatpay',
+              call: 'micropay',
+              outcome: 'not_recorded',
+              code: 'USERPAYING',
+              message: 'waiting',
+              http_status: 200,
+              latency_ms: 41,
+              provider_data: '{}',
+            },
+            {
+              at: 30,
+              last_at: 30,
+              repeat_count: 1,
+              provider: 'wechatpay',
+              call: 'orderquery',
+              outcome: 'not_recorded',
+              code: null,
+              message: 'no answer within 700 ms',
+              http_status: null,
+              latency_ms: 7,
+              provider_data: '{}',
+            },
+          ],
+        );
         const events = await db.selectFrom('transaction_events').select(['at', 'kind']).orderBy('id').execute();
-        assert.deepEqual(events.map((e) => [Number(e.at), e.kind]), [[10, 'created'], [40, 'state_changed']]);
+        assert.deepEqual(
+          events.map((e) => [Number(e.at), e.kind]),
+          [
+            [10, 'created'],
+            [40, 'state_changed'],
+          ],
+        );
       } finally {
         await store.close();
         await database.drop();

@@ -61,10 +61,18 @@ for (const kind of DB_KINDS) {
     const pos = (key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> =>
       call(t.url, method, path, { key, body, headers });
     const sale = (key: string, id: string, amount: number) => pos(key, 'POST', '/api/v2/transactions', saleBody(id, amount), { prefer: 'wait=10' });
-    const rowsOf = () => t.app.deps.store.db.selectFrom('transactions').select(['seq', 'mode', 'state', 'voided', 'refunded_amount', 'void_seq', 'version'])
-      .where('merchant_id', '=', merchantId).orderBy('seq').execute();
+    const rowsOf = () =>
+      t.app.deps.store.db
+        .selectFrom('transactions')
+        .select(['seq', 'mode', 'state', 'voided', 'refunded_amount', 'void_seq', 'version'])
+        .where('merchant_id', '=', merchantId)
+        .orderBy('seq')
+        .execute();
 
-    for (const [own, other] of [['live', 'test'], ['test', 'live']] as const) {
+    for (const [own, other] of [
+      ['live', 'test'],
+      ['test', 'live'],
+    ] as const) {
       test(`POS: a ${other} key cannot see, list, void or refund a ${own} sale; the same id is its own ${other} sale`, async () => {
         const id = uniqueId(`${own}-sale`);
         const paid = await sale(keys[own], id, 4_200);
@@ -86,7 +94,13 @@ for (const kind of DB_KINDS) {
         // The two refusals are new rows of the other mode; every earlier row is exactly as it was.
         const afterRows = await rowsOf();
         assert.deepEqual(afterRows.slice(0, before.length), before);
-        assert.deepEqual(afterRows.slice(before.length).map((r) => [r.mode, r.state]), [[other, 'failed'], [other, 'failed']]);
+        assert.deepEqual(
+          afterRows.slice(before.length).map((r) => [r.mode, r.state]),
+          [
+            [other, 'failed'],
+            [other, 'failed'],
+          ],
+        );
 
         const mine = await pos(keys[own], 'GET', `/api/v2/transactions/${id}`);
         assert.deepEqual([mine.body.data.attributes.voided, mine.body.data.attributes.refunded_amount], [false, 0]);
@@ -103,19 +117,38 @@ for (const kind of DB_KINDS) {
         const listed = await pos(keys[other], 'GET', '/api/v2/transactions?page[size]=100');
         assert.equal(listed.status, 200);
         const sameId = listed.body.data.filter((r: { id: string }) => r.id === id);
-        assert.deepEqual(sameId.map((r: { attributes: { livemode: boolean } }) => r.attributes.livemode), [other === 'live']);
+        assert.deepEqual(
+          sameId.map((r: { attributes: { livemode: boolean } }) => r.attributes.livemode),
+          [other === 'live'],
+        );
         assert.ok(listed.body.data.every((r: { attributes: { livemode: boolean } }) => r.attributes.livemode === (other === 'live')));
-        const twins = await t.app.deps.store.db.selectFrom('transactions').select('mode').where('merchant_id', '=', merchantId)
-          .where('client_id', '=', id).orderBy('mode').execute();
-        assert.deepEqual(twins.map((r) => r.mode), ['live', 'test']);
+        const twins = await t.app.deps.store.db
+          .selectFrom('transactions')
+          .select('mode')
+          .where('merchant_id', '=', merchantId)
+          .where('client_id', '=', id)
+          .orderBy('mode')
+          .execute();
+        assert.deepEqual(
+          twins.map((r) => r.mode),
+          ['live', 'test'],
+        );
       });
 
       test(`CHOP: a ${other} key cannot inquire, list, refund, cancel or read the notifications of a ${own} charge`, async () => {
         const reference = uniqueId(`${own}-order`);
-        const created = await chop(t.url, '/chop/chop', keys[own], { payment_method: 'wechatpay', amount: 5_100, currency: 'USD', reference, ipn_url: receiver.url });
+        const created = await chop(t.url, '/chop/chop', keys[own], {
+          payment_method: 'wechatpay',
+          amount: 5_100,
+          currency: 'USD',
+          reference,
+          ipn_url: receiver.url,
+        });
         assert.equal(created.status, 200, created.text);
         const id = idFromUrl(created.body.url);
-        const qr = await waitFor(async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined);
+        const qr = await waitFor(
+          async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined,
+        );
         const wallet = own === 'live' ? liveSims.url : t.url;
         assert.equal((await scan(wallet, qr, 'approve')).status, 200);
         const paid = await waitInquire(t.url, keys[own], id, (b) => b.notify_result === 'success');
@@ -147,7 +180,10 @@ for (const kind of DB_KINDS) {
         assert.notEqual(idFromUrl(twin.body.url), id);
         // The other key lists that charge under the shared reference, and never this one.
         const listed = await call(t.url, 'GET', `/chop/transactions?limit=100&reference=${reference}`, { key: keys[other] });
-        assert.deepEqual(listed.body.data.map((r: { id: string; livemode: boolean }) => [r.id, r.livemode]), [[idFromUrl(twin.body.url), other === 'live']]);
+        assert.deepEqual(
+          listed.body.data.map((r: { id: string; livemode: boolean }) => [r.id, r.livemode]),
+          [[idFromUrl(twin.body.url), other === 'live']],
+        );
         const again = await chop(t.url, '/chop/chop', keys[own], { payment_method: 'wechatpay', amount: 5_100, currency: 'USD', reference });
         assert.equal(idFromUrl(again.body.url), id);
       });

@@ -89,7 +89,12 @@ for (const kind of DB_KINDS) {
     });
 
     test('a hosted-checkout charge is paid when the shopper approves at its simulator', async () => {
-      const created = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'throwaway_qr', amount: 1500, currency: 'USD', reference: uniqueId('order') });
+      const created = await chop(t.url, '/chop/chop', m.apiKey, {
+        payment_method: 'throwaway_qr',
+        amount: 1500,
+        currency: 'USD',
+        reference: uniqueId('order'),
+      });
       assert.equal(created.status, 200, created.text);
       const id = idFromUrl(String(created.body.url));
       const order = await waitFor(async () => (await simulated()).orders.find((o) => o.amount === 1500 && o.status === 'created'));
@@ -106,7 +111,8 @@ describe('the files a new provider needs', () => {
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   const sourceFiles = (dir: string): string[] =>
     readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : []);
+      entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    );
 
   test('the throwaway provider is its folder, and the list given to the app differs by one entry', () => {
     assert.deepEqual(readdirSync(join(root, 'test/support/throwaway-provider')).sort(), ['adapter.ts', 'descriptor.ts', 'simulator.ts']);
@@ -116,7 +122,7 @@ describe('the files a new provider needs', () => {
     assert.deepEqual(namers, ['test/integration/new-provider.test.ts']);
   });
 
-  test('outside a provider\'s folder only the list imports from it, and nothing switches over provider names', () => {
+  test("outside a provider's folder only the list imports from it, and nothing switches over provider names", () => {
     const files = sourceFiles('src');
     for (const provider of PROVIDERS) {
       const folder = `src/providers/${provider.name}/`;

@@ -10,8 +10,18 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv, type AnySchema } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import {
-  CANCEL_REQUEST, CHARGE_REQUEST, REFUND_REQUEST as CHOP_REFUND_REQUEST, ChopError, INQUIRE_REQUEST, PAY_QR_REQUEST, type Params,
-  parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams,
+  CANCEL_REQUEST,
+  CHARGE_REQUEST,
+  REFUND_REQUEST as CHOP_REFUND_REQUEST,
+  type ChopError,
+  INQUIRE_REQUEST,
+  PAY_QR_REQUEST,
+  type Params,
+  parseCancelParams,
+  parseChargeParams,
+  parseInquireParams,
+  parseRefundParams,
+  toParams,
 } from '../../src/chop/params.js';
 import { encodeCursor } from '../../src/core/list-transactions.js';
 import { REFUND_REQUEST as POS_REFUND_REQUEST, SALE_REQUEST, VOID_REQUEST, validateTransactionRequest } from '../../src/core/validate.js';
@@ -26,7 +36,20 @@ import { call, saleBody, uniqueId } from '../support/client.js';
 import { CHOP_METHODS, chop, idFromUrl } from '../support/chop.js';
 import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
 
-type Doc = { paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string; in: string }[]; responses: Record<string, { headers?: object; content?: Record<string, { schema: object }> }> }>>; components: { schemas: Record<string, object>; securitySchemes: Record<string, { type: string; scheme?: string }> } };
+type Doc = {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: unknown;
+        parameters?: { name: string; in: string }[];
+        responses: Record<string, { headers?: object; content?: Record<string, { schema: object }> }>;
+      }
+    >
+  >;
+  components: { schemas: Record<string, object>; securitySchemes: Record<string, { type: string; scheme?: string }> };
+};
 
 const EXPECTED_ROUTES: Record<string, string[]> = {
   '/api/v2/transactions': ['get', 'post'],
@@ -56,10 +79,10 @@ before(async () => {
   assert.equal(response.status, 200);
   doc = (await response.json()) as Doc;
   const ajv = new Ajv({ strict: false, allowUnionTypes: true, unicode: false, validateSchema: false, logger: false });
-  ajv.addSchema({ ...doc, $id: 'openapi.json' } as AnySchema);
+  ajv.addSchema({ ...doc, $id: 'openapi.json' });
   published = (name) => {
     const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
-    return (data) => validate(data) as boolean;
+    return (data) => validate(data);
   };
 });
 after(() => t.close());
@@ -76,15 +99,24 @@ describe('the OpenAPI document', () => {
   });
 
   test('holds the sale, void and refund request schemas, and POST /api/v2/transactions takes one of them', () => {
-    for (const [name, type] of [['SaleRequest', 'sale'], ['VoidRequest', 'void'], ['RefundRequest', 'refund']] as const) {
+    for (const [name, type] of [
+      ['SaleRequest', 'sale'],
+      ['VoidRequest', 'void'],
+      ['RefundRequest', 'refund'],
+    ] as const) {
       const schema = doc.components.schemas[name] as { properties: { data: { properties: { type: { enum: string[] } } } } };
       assert.deepEqual(schema.properties.data.properties.type.enum, [type], name);
     }
-    assert.deepEqual((doc.components.schemas.TransactionRequest as { oneOf: unknown[] }).oneOf,
-      ['SaleRequest', 'VoidRequest', 'RefundRequest'].map((name) => ({ $ref: `#/components/schemas/${name}` })));
+    assert.deepEqual(
+      (doc.components.schemas.TransactionRequest as { oneOf: unknown[] }).oneOf,
+      ['SaleRequest', 'VoidRequest', 'RefundRequest'].map((name) => ({ $ref: `#/components/schemas/${name}` })),
+    );
     const post = doc.paths['/api/v2/transactions']?.post;
     assert.deepEqual(post?.requestBody, { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/TransactionRequest' } } } });
-    assert.ok(post?.parameters?.some((p) => p.in === 'header' && p.name === 'prefer'), 'Prefer: wait=N is documented');
+    assert.ok(
+      post?.parameters?.some((p) => p.in === 'header' && p.name === 'prefer'),
+      'Prefer: wait=N is documented',
+    );
   });
 
   test('documents authentication and both error envelopes', () => {
@@ -96,7 +128,11 @@ describe('the OpenAPI document', () => {
         const responses = doc.paths[path]?.[method]?.responses ?? {};
         const envelope = path.startsWith('/api/') ? 'PosErrors' : 'ChopFail';
         for (const status of ['401', '429']) {
-          assert.deepEqual(responses[status]?.content?.['application/json']?.schema, { $ref: `#/components/schemas/${envelope}` }, `${method} ${path} ${status}`);
+          assert.deepEqual(
+            responses[status]?.content?.['application/json']?.schema,
+            { $ref: `#/components/schemas/${envelope}` },
+            `${method} ${path} ${status}`,
+          );
         }
         assert.ok(responses['429']?.headers && 'Retry-After' in responses['429'].headers, `${method} ${path}: Retry-After`);
       }
@@ -115,7 +151,10 @@ describe('the /docs page', () => {
     const html = await page.text();
     const assets = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"/g)].map((match) => new URL(match[1] ?? '', page.url));
     assert.ok(assets.filter((url) => url.pathname.endsWith('.js')).length >= 3, html);
-    assert.ok(assets.some((url) => url.pathname.endsWith('.css')), html);
+    assert.ok(
+      assets.some((url) => url.pathname.endsWith('.css')),
+      html,
+    );
     for (const url of [...assets, new URL('/docs/json', t.url)]) {
       assert.equal(url.origin, new URL(t.url).origin, `${url} is served by CanCan`);
       const asset = await fetch(url);
@@ -127,21 +166,29 @@ describe('the /docs page', () => {
 
 describe('one definition per request body', () => {
   /** What @fastify/swagger publishes for a schema: its JSON, `const` as a one-value `enum`, without `$id`. */
-  const asPublished = (schema: object): unknown => JSON.parse(JSON.stringify(schema, (key, value) => {
-    if (key === '$id') return undefined;
-    if (value && typeof value === 'object' && 'const' in value) {
-      const { const: only, ...rest } = value as { const: unknown };
-      return { ...rest, enum: [only] };
-    }
-    return value;
-  }));
+  const asPublished = (schema: object): unknown =>
+    JSON.parse(
+      JSON.stringify(schema, (key, value) => {
+        if (key === '$id') return undefined;
+        if (value && typeof value === 'object' && 'const' in value) {
+          const { const: only, ...rest } = value as { const: unknown };
+          return { ...rest, enum: [only] };
+        }
+        return value;
+      }),
+    );
   const SOURCES: [string, object][] = [
-    ['SaleRequest', SALE_REQUEST], ['VoidRequest', VOID_REQUEST], ['RefundRequest', POS_REFUND_REQUEST],
-    ['ChopChargeRequest', CHARGE_REQUEST], ['PayQrRequest', PAY_QR_REQUEST], ['ChopRefundRequest', CHOP_REFUND_REQUEST],
-    ['ChopCancelRequest', CANCEL_REQUEST], ['ChopInquireRequest', INQUIRE_REQUEST],
+    ['SaleRequest', SALE_REQUEST],
+    ['VoidRequest', VOID_REQUEST],
+    ['RefundRequest', POS_REFUND_REQUEST],
+    ['ChopChargeRequest', CHARGE_REQUEST],
+    ['PayQrRequest', PAY_QR_REQUEST],
+    ['ChopRefundRequest', CHOP_REFUND_REQUEST],
+    ['ChopCancelRequest', CANCEL_REQUEST],
+    ['ChopInquireRequest', INQUIRE_REQUEST],
   ];
 
-  test('the published request schemas are the validators\' TypeBox schemas', () => {
+  test("the published request schemas are the validators' TypeBox schemas", () => {
     for (const [name, schema] of SOURCES) assert.deepEqual(doc.components.schemas[name], asPublished(schema), name);
   });
 
@@ -153,7 +200,6 @@ describe('one definition per request body', () => {
     assert.deepEqual(CHOP_ROUTES.inquire('CHOP API').body, { $ref: 'ChopInquireRequest#' });
     assert.deepEqual(CREATE_TRANSACTION_ROUTE.body, { $ref: 'TransactionRequest#' });
   });
-
 });
 
 describe('schemas and parsers agree', () => {
@@ -282,9 +328,38 @@ describe('answers match their documented schemas', () => {
 // The corpora: each attribute or parameter of a valid request replaced by values around every rule.
 
 const POS_VALUES: unknown[] = [
-  undefined, null, '', ' ', 'a', 'x'.repeat(64), 'x'.repeat(65), 'k'.repeat(128), 'k'.repeat(129), 'd'.repeat(255), 'd'.repeat(256),
-  '😀'.repeat(127), '😀'.repeat(128), 'café', 'a b', 'pos-1:sale_0001.a', 0, 1, -1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, '100',
-  true, [], ['x'], {}, 'CNY', 'cny', 'USD', 'XXX', 'toString',
+  undefined,
+  null,
+  '',
+  ' ',
+  'a',
+  'x'.repeat(64),
+  'x'.repeat(65),
+  'k'.repeat(128),
+  'k'.repeat(129),
+  'd'.repeat(255),
+  'd'.repeat(256),
+  '😀'.repeat(127),
+  '😀'.repeat(128),
+  'café',
+  'a b',
+  'pos-1:sale_0001.a',
+  0,
+  1,
+  -1,
+  1.5,
+  2 ** 53,
+  Number.MAX_SAFE_INTEGER,
+  '100',
+  true,
+  [],
+  ['x'],
+  {},
+  'CNY',
+  'cny',
+  'USD',
+  'XXX',
+  'toString',
 ];
 
 function posBodies(): unknown[] {
@@ -307,14 +382,73 @@ function posBodies(): unknown[] {
 }
 
 const CHOP_VALUES: unknown[] = [
-  undefined, null, '', '   ', 'wechatpay', ' alipay ', 'bitcoin', 'cc', 'kakaopay', '1000', ' 1000 ', '0', '00000000000001', '9.99', '-5', '1e3',
-  '10000000000000', '10000000000001', '123456789012345', 'USD', 'usd', 'KRW', 'ıdr', 'XYZ', 'US', 'https://shop.example/x', 'HTTP://shop.example/x',
-  'ftp://shop.example/x', `http://${'a'.repeat(2050)}`, 'yes', 'YES', 'maybe', '{"a":1}', encodeURIComponent('{"a":1}'), '{bad', 'real',
-  'r'.repeat(256), 'r'.repeat(257), '😀'.repeat(129), 1000, 12.5, 0, true, { a: 1 }, ['x'],
+  undefined,
+  null,
+  '',
+  '   ',
+  'wechatpay',
+  ' alipay ',
+  'bitcoin',
+  'cc',
+  'kakaopay',
+  '1000',
+  ' 1000 ',
+  '0',
+  '00000000000001',
+  '9.99',
+  '-5',
+  '1e3',
+  '10000000000000',
+  '10000000000001',
+  '123456789012345',
+  'USD',
+  'usd',
+  'KRW',
+  'ıdr',
+  'XYZ',
+  'US',
+  'https://shop.example/x',
+  'HTTP://shop.example/x',
+  'ftp://shop.example/x',
+  `http://${'a'.repeat(2050)}`,
+  'yes',
+  'YES',
+  'maybe',
+  '{"a":1}',
+  encodeURIComponent('{"a":1}'),
+  '{bad',
+  'real',
+  'r'.repeat(256),
+  'r'.repeat(257),
+  '😀'.repeat(129),
+  1000,
+  12.5,
+  0,
+  true,
+  { a: 1 },
+  ['x'],
 ];
 const CHOP_NAMES = [
-  'payment_method', 'vendor', 'amount', 'trans_amount', 'currency', 'trans_currency', 'reference', 'ipn_url', 'callback_url_success', 'callback_url',
-  'mobile_result_url', 'ext', 'allow_duplicates', 'transaction_id', 'transaction_reference', 'trans_reference', 'reason', 'q', 'inquire_method', 'note',
+  'payment_method',
+  'vendor',
+  'amount',
+  'trans_amount',
+  'currency',
+  'trans_currency',
+  'reference',
+  'ipn_url',
+  'callback_url_success',
+  'callback_url',
+  'mobile_result_url',
+  'ext',
+  'allow_duplicates',
+  'transaction_id',
+  'transaction_reference',
+  'trans_reference',
+  'reason',
+  'q',
+  'inquire_method',
+  'note',
 ];
 
 function chopBodies(path: string): Record<string, unknown>[] {
@@ -352,8 +486,5 @@ function listQueries(): { query: Record<string, unknown>; exact: boolean }[] {
 function chopListQueries(): Record<string, unknown>[] {
   const limits = [undefined, '1', '20', '100', '101', '0', '', '-1', '1.5', 'abc', ' 5', '0x10', ['1', '2']];
   const others = [undefined, '', 'x', ['a', 'b']];
-  return [
-    ...limits.map((limit) => ({ limit })),
-    ...others.flatMap((value) => [{ starting_after: value }, { reference: value }]),
-  ];
+  return [...limits.map((limit) => ({ limit })), ...others.flatMap((value) => [{ starting_after: value }, { reference: value }])];
 }

@@ -133,8 +133,14 @@ for (const kind of DB_KINDS) {
     test('every problem of a body is reported at once', async () => {
       const response = await post({ data: { id: 'x y', type: 'sale', attributes: { amount: 0, currency: 'cny' } } });
       const pointers = response.body.errors.map((e: { source: { pointer: string } }) => e.source.pointer).sort();
-      assert.deepEqual(pointers, ['/data/attributes/amount', '/data/attributes/currency', '/data/attributes/description',
-        '/data/attributes/payment_auth_key', '/data/attributes/payment_gateway', '/data/id']);
+      assert.deepEqual(pointers, [
+        '/data/attributes/amount',
+        '/data/attributes/currency',
+        '/data/attributes/description',
+        '/data/attributes/payment_auth_key',
+        '/data/attributes/payment_gateway',
+        '/data/id',
+      ]);
     });
 
     test('a body that is not JSON is a 400; one over 64 KiB is a 413', async () => {
@@ -157,16 +163,26 @@ for (const kind of DB_KINDS) {
 
     test('nothing is half-written: a rejected request leaves no row and no job', async () => {
       const count = async () => {
-        const tx = await t.app.deps.store.db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-        const jobs = await t.app.deps.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const tx = await t.app.deps.store.db
+          .selectFrom('transactions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
+        const jobs = await t.app.deps.store.db
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
         return [Number(tx.n), Number(jobs.n)];
       };
       const before = await count();
       await post(saleBody(uniqueId('sale'), 100, { currency: 'USD' }));
       await post(saleBody(uniqueId('sale'), -1));
       assert.deepEqual(await count(), before);
-      const rows = await t.app.deps.store.db.selectFrom('transactions').leftJoin('jobs', 'jobs.transaction_seq', 'transactions.seq')
-        .select(['transactions.seq', 'transactions.step', 'jobs.id as job']).where('transactions.type', '=', 'sale').execute();
+      const rows = await t.app.deps.store.db
+        .selectFrom('transactions')
+        .leftJoin('jobs', 'jobs.transaction_seq', 'transactions.seq')
+        .select(['transactions.seq', 'transactions.step', 'jobs.id as job'])
+        .where('transactions.type', '=', 'sale')
+        .execute();
       for (const row of rows) {
         if (row.step !== 'done') assert.notEqual(row.job, null, `pending sale ${row.seq} has a job`);
       }
@@ -178,23 +194,44 @@ for (const kind of DB_KINDS) {
       for (let i = 0; i < 5; i += 1) {
         const id = uniqueId('list');
         ids.push(id);
-        await call(t.url, 'POST', '/api/v2/transactions', { key: lister.apiKey, body: saleBody(id, i === 0 ? 151 : 100 + i, { pos_id: i % 2 ? 'A' : 'B' }), headers: { prefer: 'wait=5' } });
+        await call(t.url, 'POST', '/api/v2/transactions', {
+          key: lister.apiKey,
+          body: saleBody(id, i === 0 ? 151 : 100 + i, { pos_id: i % 2 ? 'A' : 'B' }),
+          headers: { prefer: 'wait=5' },
+        });
       }
       const page1 = await call(t.url, 'GET', '/api/v2/transactions?page[size]=2', { key: lister.apiKey });
       assert.equal(page1.status, 200);
-      assert.deepEqual(page1.body.data.map((r: { id: string }) => r.id), [ids[4], ids[3]]);
+      assert.deepEqual(
+        page1.body.data.map((r: { id: string }) => r.id),
+        [ids[4], ids[3]],
+      );
       const next = page1.body.links.next as string;
       assert.ok(next);
       const page2 = await call(t.url, 'GET', next, { key: lister.apiKey });
-      assert.deepEqual(page2.body.data.map((r: { id: string }) => r.id), [ids[2], ids[1]]);
+      assert.deepEqual(
+        page2.body.data.map((r: { id: string }) => r.id),
+        [ids[2], ids[1]],
+      );
       const page3 = await call(t.url, 'GET', page2.body.links.next, { key: lister.apiKey });
-      assert.deepEqual(page3.body.data.map((r: { id: string }) => r.id), [ids[0]]);
+      assert.deepEqual(
+        page3.body.data.map((r: { id: string }) => r.id),
+        [ids[0]],
+      );
       assert.equal(page3.body.links.next, undefined);
 
       const failed = await call(t.url, 'GET', '/api/v2/transactions?filter[state]=failed', { key: lister.apiKey });
-      assert.deepEqual(failed.body.data.map((r: { id: string }) => r.id), [ids[0]]);
-      const posA = await call(t.url, 'GET', '/api/v2/transactions?filter[pos_id]=A&filter[type]=sale&filter[payment_gateway]=wechatpay_cn_domestic', { key: lister.apiKey });
-      assert.deepEqual(posA.body.data.map((r: { id: string }) => r.id), [ids[3], ids[1]]);
+      assert.deepEqual(
+        failed.body.data.map((r: { id: string }) => r.id),
+        [ids[0]],
+      );
+      const posA = await call(t.url, 'GET', '/api/v2/transactions?filter[pos_id]=A&filter[type]=sale&filter[payment_gateway]=wechatpay_cn_domestic', {
+        key: lister.apiKey,
+      });
+      assert.deepEqual(
+        posA.body.data.map((r: { id: string }) => r.id),
+        [ids[3], ids[1]],
+      );
       const future = await call(t.url, 'GET', '/api/v2/transactions?filter[created_at][gte]=2999-01-01T00:00:00Z', { key: lister.apiKey });
       assert.deepEqual(future.body.data, []);
       const past = await call(t.url, 'GET', '/api/v2/transactions?filter[created_at][lt]=2000-01-01T00:00:00Z', { key: lister.apiKey });
@@ -202,8 +239,11 @@ for (const kind of DB_KINDS) {
 
       const bad = await call(t.url, 'GET', '/api/v2/transactions?page[size]=500&filter[state]=done&filter[created_at][gte]=yesterday', { key: lister.apiKey });
       assert.equal(bad.status, 400);
-      assert.deepEqual(bad.body.errors.map((e: { source: { parameter: string } }) => e.source.parameter).sort(),
-        ['filter[created_at][gte]', 'filter[state]', 'page[size]']);
+      assert.deepEqual(bad.body.errors.map((e: { source: { parameter: string } }) => e.source.parameter).sort(), [
+        'filter[created_at][gte]',
+        'filter[state]',
+        'page[size]',
+      ]);
     });
 
     test('secrets never appear in responses or logs', async () => {

@@ -47,8 +47,14 @@ for (const kind of DB_KINDS) {
         const entries = (await ledger(t.url)).filter((e) => e.provider === gateway.provider);
         // LINE Pay only voids payments it has not captured; a captured one is given back by a full refund.
         const voidedStatus = gateway.provider === 'linepay' ? 'refunded' : 'reversed';
-        assert.deepEqual(entries.filter((e) => e.amount === base).map((e) => e.status), [voidedStatus]);
-        assert.deepEqual(entries.filter((e) => e.amount === base + 1000).map((e) => [e.status, e.refunded_amount]), [['refunded', base + 1000]]);
+        assert.deepEqual(
+          entries.filter((e) => e.amount === base).map((e) => e.status),
+          [voidedStatus],
+        );
+        assert.deepEqual(
+          entries.filter((e) => e.amount === base + 1000).map((e) => [e.status, e.refunded_amount]),
+          [['refunded', base + 1000]],
+        );
       });
     });
 
@@ -67,11 +73,15 @@ for (const kind of DB_KINDS) {
     for (const gateway of GATEWAYS.filter((g) => g.code === 'alipay_cn_domestic' || g.code === 'linepay_th_domestic')) {
       test(`${gateway.code}: every test value`, async () => {
         const attrs = { payment_gateway: gateway.code, currency: gateway.currency, payment_auth_key: gateway.authCode };
-        const results = await Promise.all(outcomes.map(async ([suffix]) => {
-          const id = uniqueId('sale');
-          const created = await post(saleBody(id, 7000 + suffix, attrs));
-          return created.body.data.attributes.state === 'pending' ? (await waitFinal(t.url, m.apiKey, id)).body.data.attributes : created.body.data.attributes;
-        }));
+        const results = await Promise.all(
+          outcomes.map(async ([suffix]) => {
+            const id = uniqueId('sale');
+            const created = await post(saleBody(id, 7000 + suffix, attrs));
+            return created.body.data.attributes.state === 'pending'
+              ? (await waitFinal(t.url, m.apiKey, id)).body.data.attributes
+              : created.body.data.attributes;
+          }),
+        );
         outcomes.forEach(([suffix, state, code], i) => {
           assert.equal(results[i]?.state, state, `ends in ${suffix}`);
           assert.equal(results[i]?.failure_code, code, `ends in ${suffix}`);
@@ -94,7 +104,10 @@ for (const kind of DB_KINDS) {
         assert.equal(final.data.attributes.state, 'succeeded');
       }
       const entry = (await ledger(t.url)).filter((e) => e.provider === 'linepay' && e.amount === 12_300);
-      assert.deepEqual(entry.map((e) => [e.status, e.refunded_amount]), [['partially_refunded', 3_000]]);
+      assert.deepEqual(
+        entry.map((e) => [e.status, e.refunded_amount]),
+        [['partially_refunded', 3_000]],
+      );
       const sale = await call(t.url, 'GET', `/api/v2/transactions/${saleId}`, { key: m.apiKey });
       assert.equal(sale.body.data.attributes.refunded_amount, 3_000);
     });

@@ -72,8 +72,12 @@ for (const kind of DB_KINDS) {
     }
 
     test('a sale the customer never confirms keeps the provider\'s code; "confirming" is a field of its own', async () => {
-      const stored = async (id: string) => t.app.deps.store.db.selectFrom('transactions').select(['customer_confirming', 'last_provider_code'])
-        .where('client_id', '=', id).executeTakeFirstOrThrow();
+      const stored = async (id: string) =>
+        t.app.deps.store.db
+          .selectFrom('transactions')
+          .select(['customer_confirming', 'last_provider_code'])
+          .where('client_id', '=', id)
+          .executeTakeFirstOrThrow();
       const unconfirmed = await sale(1154, {}, false);
       assert.equal((await waitFinal(t.url, m.apiKey, unconfirmed.id)).body.data.attributes.failure_code, 'payment_password_failure');
       assert.deepEqual(await stored(unconfirmed.id), { customer_confirming: 1, last_provider_code: 'USERPAYING' });
@@ -85,9 +89,20 @@ for (const kind of DB_KINDS) {
     test('the simulator ledger agrees: paid sales paid, never-confirmed ones reversed', async () => {
       const entries = await ledger(t.url);
       const byAmount = (amount: number) => entries.filter((e) => e.amount === amount);
-      for (const paid of [1053, 1055, 1056, 1059]) assert.deepEqual(byAmount(paid).map((e) => e.status), ['paid'], `amount ${paid}`);
-      assert.deepEqual(byAmount(1054).map((e) => e.status), ['reversed']);
-      assert.deepEqual(byAmount(1061).map((e) => e.status), ['reversed']);
+      for (const paid of [1053, 1055, 1056, 1059])
+        assert.deepEqual(
+          byAmount(paid).map((e) => e.status),
+          ['paid'],
+          `amount ${paid}`,
+        );
+      assert.deepEqual(
+        byAmount(1054).map((e) => e.status),
+        ['reversed'],
+      );
+      assert.deepEqual(
+        byAmount(1061).map((e) => e.status),
+        ['reversed'],
+      );
       assert.deepEqual(byAmount(1052), [], 'an expired code creates no order');
     });
 
@@ -112,7 +127,13 @@ for (const kind of DB_KINDS) {
       assert.equal(row.auth_code_sealed, null, 'the auth code is erased once the sale is final');
       const events = await t.app.deps.store.db.selectFrom('transaction_events').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute();
       const attempts = await t.app.deps.store.db.selectFrom('provider_attempts').selectAll().where('transaction_seq', '=', row.seq).orderBy('id').execute();
-      assert.deepEqual(attempts.slice(0, 2).map((a) => [a.provider, a.call]), [['wechatpay', 'micropay'], ['wechatpay', 'orderquery']]);
+      assert.deepEqual(
+        attempts.slice(0, 2).map((a) => [a.provider, a.call]),
+        [
+          ['wechatpay', 'micropay'],
+          ['wechatpay', 'orderquery'],
+        ],
+      );
       assert.equal(attempts[0]?.request_summary, `orderNo=${row.provider_order_no} amount=1055 CNY`);
       assert.equal(attempts.at(-1)?.outcome, 'paid');
       assert.ok(events.some((e) => e.kind === 'state_changed' && JSON.parse(e.data).to === 'succeeded'));

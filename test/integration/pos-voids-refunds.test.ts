@@ -37,7 +37,10 @@ for (const kind of DB_KINDS) {
       const saleNow = await get(saleId);
       assert.equal(saleNow.state, 'succeeded');
       assert.equal(saleNow.voided, true);
-      assert.deepEqual((await ledgerFor(2100)).map((e) => e.status), ['reversed']);
+      assert.deepEqual(
+        (await ledgerFor(2100)).map((e) => e.status),
+        ['reversed'],
+      );
 
       const again = await post(voidBody(uniqueId('void'), saleId));
       assert.equal(again.body.data.attributes.state, 'failed');
@@ -60,7 +63,10 @@ for (const kind of DB_KINDS) {
       assert.equal(saleNow.body.data.attributes.failure_code, 'sale_voided_failure');
       // The void succeeded, so the sale says so, as after a void of a succeeded sale.
       assert.equal(saleNow.body.data.attributes.voided, true);
-      assert.deepEqual((await ledgerFor(2254)).map((e) => e.status), ['reversed']);
+      assert.deepEqual(
+        (await ledgerFor(2254)).map((e) => e.status),
+        ['reversed'],
+      );
     });
 
     test('void of a failed or unknown sale is recorded as failed', async () => {
@@ -83,7 +89,10 @@ for (const kind of DB_KINDS) {
       assert.equal(r1.body.data.attributes.amount, 1000);
       assert.equal(r1.body.data.attributes.state, 'succeeded');
       assert.equal((await get(saleId)).refunded_amount, 1000);
-      assert.deepEqual((await ledgerFor(3000)).map((e) => [e.status, e.refunded_amount]), [['partially_refunded', 1000]]);
+      assert.deepEqual(
+        (await ledgerFor(3000)).map((e) => [e.status, e.refunded_amount]),
+        [['partially_refunded', 1000]],
+      );
 
       const tooMuch = await post(refundBody(uniqueId('refund'), saleId, 2001));
       assert.equal(tooMuch.body.data.attributes.state, 'failed');
@@ -93,7 +102,10 @@ for (const kind of DB_KINDS) {
       const r2 = await post(refundBody(uniqueId('refund'), saleId, 2000));
       assert.equal(r2.body.data.attributes.state, 'succeeded');
       assert.equal((await get(saleId)).refunded_amount, 3000);
-      assert.deepEqual((await ledgerFor(3000)).map((e) => [e.status, e.refunded_amount]), [['refunded', 3000]]);
+      assert.deepEqual(
+        (await ledgerFor(3000)).map((e) => [e.status, e.refunded_amount]),
+        [['refunded', 3000]],
+      );
 
       const voidAfterRefund = await post(voidBody(uniqueId('void'), saleId));
       assert.equal(voidAfterRefund.body.data.attributes.failure_code, 'void_not_allowed_failure');
@@ -139,7 +151,11 @@ for (const kind of DB_KINDS) {
         assert.equal(v.body.data.attributes.failure_code, 'void_not_allowed_failure');
         assert.match(v.body.data.attributes.failure_detail, /window/);
       } finally {
-        await t.app.deps.store.db.updateTable('merchants').set({ void_window_ms: 15 * 60_000 }).where('id', '=', m.id).execute();
+        await t.app.deps.store.db
+          .updateTable('merchants')
+          .set({ void_window_ms: 15 * 60_000 })
+          .where('id', '=', m.id)
+          .execute();
       }
     });
   });

@@ -56,15 +56,24 @@ for (const kind of DB_KINDS) {
 
       // The shopper continues to UnionPay: the browser posts the signed form, the payment page is open.
       const charge = await waitFor(async () => {
-        const row = await first.deps.store.db.selectFrom('transactions').select(['pay_form', 'qr_code', 'provider_order_no']).where('seq', '=', seq).executeTakeFirst();
+        const row = await first.deps.store.db
+          .selectFrom('transactions')
+          .select(['pay_form', 'qr_code', 'provider_order_no'])
+          .where('seq', '=', seq)
+          .executeTakeFirst();
         return row?.pay_form && row.qr_code ? row : undefined;
       });
       const form = JSON.parse(charge.pay_form ?? '') as { action: string; fields: Record<string, string> };
-      const page = await fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form.fields).toString() });
+      const page = await fetch(form.action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form.fields).toString(),
+      });
       assert.equal(page.status, 200, await page.text());
 
       // CanCan polls the open order many times.
-      const polls = async (app: App) => (await listAttempts(app.deps.store.db, seq)).filter((a) => a.call === 'queryTrans').reduce((n, a) => n + a.repeat_count, 0);
+      const polls = async (app: App) =>
+        (await listAttempts(app.deps.store.db, seq)).filter((a) => a.call === 'queryTrans').reduce((n, a) => n + a.repeat_count, 0);
       await waitFor(async () => ((await polls(first)) >= 15 ? true : undefined));
       await first.close();
 
@@ -79,21 +88,38 @@ for (const kind of DB_KINDS) {
       assert.equal(state, 'succeeded');
 
       const attempts = await listAttempts(second.deps.store.db, seq);
-      assert.deepEqual(JSON.parse(attempts[0]?.provider_data ?? ''), { [`txnTime:${charge.provider_order_no}`]: form.fields['txnTime'] }, 'the create call kept the txnTime it sent');
+      assert.deepEqual(
+        JSON.parse(attempts[0]?.provider_data ?? ''),
+        { [`txnTime:${charge.provider_order_no}`]: form.fields['txnTime'] },
+        'the create call kept the txnTime it sent',
+      );
       assert.deepEqual([attempts[0]?.call, attempts[0]?.outcome], ['frontTransReq', 'created']);
       const last = attempts.at(-1);
       assert.deepEqual([last?.call, last?.outcome, last?.repeat_count], ['queryTrans', 'paid', 1]);
       assert.ok((await polls(second)) >= 16, 'every poll is counted');
-      assert.ok(attempts.length <= 5, `polls that answer alike share a row: ${attempts.map((a) => `${a.call}/${a.outcome}/${a.code}×${a.repeat_count}`).join(', ')}`);
+      assert.ok(
+        attempts.length <= 5,
+        `polls that answer alike share a row: ${attempts.map((a) => `${a.call}/${a.outcome}/${a.code}×${a.repeat_count}`).join(', ')}`,
+      );
       assert.ok(!attempts.some((a) => JSON.stringify(a).includes(form.fields['signature'] ?? '-')), 'no attempt holds the signed form');
 
       // A refund names the consume by its txnTime too, and its own query needs the refund's txnTime.
       const refund = await chop(second.url, '/chop/refund', apiKey, { transaction_id: ref, amount: 1000, currency: 'CNY', reason: 'test' });
       assert.equal(refund.status, 200, refund.text);
       assert.deepEqual([refund.body.refunded, refund.body.status], [true, 'success'], refund.text);
-      const refundRow = await second.deps.store.db.selectFrom('transactions').select(['seq', 'provider_order_no']).where('ref', '=', String(refund.body.id)).executeTakeFirstOrThrow();
+      const refundRow = await second.deps.store.db
+        .selectFrom('transactions')
+        .select(['seq', 'provider_order_no'])
+        .where('ref', '=', String(refund.body.id))
+        .executeTakeFirstOrThrow();
       const refundAttempts = await listAttempts(second.deps.store.db, refundRow.seq);
-      assert.deepEqual(refundAttempts.map((a) => [a.call, a.outcome]), [['backTransReq', 'processing'], ['queryTrans', 'succeeded']]);
+      assert.deepEqual(
+        refundAttempts.map((a) => [a.call, a.outcome]),
+        [
+          ['backTransReq', 'processing'],
+          ['queryTrans', 'succeeded'],
+        ],
+      );
       assert.deepEqual(Object.keys(JSON.parse(refundAttempts[0]?.provider_data ?? '')), [`txnTime:${refundRow.provider_order_no}`]);
     });
 
@@ -125,7 +151,11 @@ for (const kind of DB_KINDS) {
           const adapter: PosAdapter = {
             ...real,
             async query(orderNo, data) {
-              await db.updateTable('transactions').set((eb) => ({ version: eb('version', '+', 1) })).where('seq', '=', sale.seq).execute();
+              await db
+                .updateTable('transactions')
+                .set((eb) => ({ version: eb('version', '+', 1) }))
+                .where('seq', '=', sale.seq)
+                .execute();
               return real.query(orderNo, data);
             },
           };
@@ -135,9 +165,13 @@ for (const kind of DB_KINDS) {
       const beforeStep = await db.selectFrom('transactions').select(['step', 'state', 'version']).where('seq', '=', sale.seq).executeTakeFirstOrThrow();
       await processJob({ ...app.deps, adapters: conflicting }, await claim());
       const afterStep = await db.selectFrom('transactions').select(['step', 'state', 'version']).where('seq', '=', sale.seq).executeTakeFirstOrThrow();
-      assert.deepEqual(afterStep, { ...beforeStep, version: beforeStep.version + 1 }, 'the step\'s own writes were rolled back');
+      assert.deepEqual(afterStep, { ...beforeStep, version: beforeStep.version + 1 }, "the step's own writes were rolled back");
       const attempts = await listAttempts(db, sale.seq);
-      assert.deepEqual(attempts.map((a) => a.call), ['micropay', 'orderquery'], 'the query that met the conflict is recorded');
+      assert.deepEqual(
+        attempts.map((a) => a.call),
+        ['micropay', 'orderquery'],
+        'the query that met the conflict is recorded',
+      );
       assert.equal(attempts[1]?.request_summary, `orderNo=${sale.provider_order_no}`);
       const job = await db.selectFrom('jobs').select(['lease_owner', 'done_at']).where('transaction_seq', '=', sale.seq).executeTakeFirstOrThrow();
       assert.deepEqual(job, { lease_owner: null, done_at: null }, 'the job runs the step again');
@@ -155,8 +189,19 @@ for (const kind of DB_KINDS) {
       }
       const [a = 0, b = 0] = seqs;
       const attempt = (over: Partial<NewAttempt>): NewAttempt => ({
-        transactionSeq: a, at: 1_000, provider: 'unionpay', call: 'queryTrans', outcome: 'not_paid', code: '34', message: 'no such order',
-        httpStatus: 200, latencyMs: 12, requestSummary: 'orderNo=X', responseSummary: '{"kind":"not_paid"}', providerData: {}, ...over,
+        transactionSeq: a,
+        at: 1_000,
+        provider: 'unionpay',
+        call: 'queryTrans',
+        outcome: 'not_paid',
+        code: '34',
+        message: 'no such order',
+        httpStatus: 200,
+        latencyMs: 12,
+        requestSummary: 'orderNo=X',
+        responseSummary: '{"kind":"not_paid"}',
+        providerData: {},
+        ...over,
       });
       await recordAttempt(db, attempt({ providerData: { 'txnTime:X': '20260101000000', other: '1' } }));
       await recordAttempt(db, attempt({ at: 2_000, providerData: { other: '1', 'txnTime:X': '20260101000000' }, latencyMs: 30 }));
@@ -165,7 +210,13 @@ for (const kind of DB_KINDS) {
       await recordAttempt(db, attempt({ transactionSeq: b, at: 5_000, providerData: { other: '2', 'txnTime:Y': '20260101000001' } }));
       // The engine's own attempts of the sale come first; these are the ones written here.
       const rows = (await listAttempts(db, a)).filter((r) => r.at < 10_000);
-      assert.deepEqual(rows.map((r) => [r.at, r.last_at, r.repeat_count, r.code]), [[1_000, 3_000, 3, '34'], [4_000, 4_000, 1, '00']]);
+      assert.deepEqual(
+        rows.map((r) => [r.at, r.last_at, r.repeat_count, r.code]),
+        [
+          [1_000, 3_000, 3, '34'],
+          [4_000, 4_000, 1, '00'],
+        ],
+      );
       assert.equal(rows[0]?.message?.length, 500, 'long messages are cut');
       assert.deepEqual(await providerDataOf(db, [a, b]), { 'txnTime:X': '20260101000000', 'txnTime:Y': '20260101000001', other: '2' });
       assert.deepEqual(await providerDataOf(db, [b + 1_000]), {});

@@ -19,7 +19,11 @@ const LIMITS = { CANCAN_RATE_LIMIT_PER_SECOND: '1', CANCAN_RATE_LIMIT_BURST: Str
 const SHARED = 'rate limits are shared by every process through Redis';
 const DOWN = 'Redis is unreachable';
 
-interface Pair { a: TestApp; b: PeerApp; m: TestMerchant }
+interface Pair {
+  a: TestApp;
+  b: PeerApp;
+  m: TestMerchant;
+}
 
 async function startPair(kind: DbKind, env: Record<string, string>): Promise<Pair> {
   const a = await startTestApp(kind, { ...LIMITS, ...env });
@@ -77,7 +81,10 @@ function assertShared({ responses, refilled }: { responses: ApiResponse[]; refil
 /** Each server allowed its own burst. */
 async function assertPerServer(pair: Pair): Promise<void> {
   const { responses } = await alternate(pair, 2 * BURST);
-  assert.deepEqual(responses.map((r) => r.status), Array(2 * BURST).fill(200));
+  assert.deepEqual(
+    responses.map((r) => r.status),
+    Array(2 * BURST).fill(200),
+  );
   const more = await alternate(pair, 6);
   assertRefusals(more.responses);
 }
@@ -218,9 +225,13 @@ async function startProxy(target: URL): Promise<Proxy> {
   };
   return {
     port: (server.address() as AddressInfo).port,
-    get refused() { return state.refused; },
+    get refused() {
+      return state.refused;
+    },
     cut,
-    restore: () => { state.relaying = true; },
+    restore: () => {
+      state.relaying = true;
+    },
     close: async () => {
       cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -20,7 +20,16 @@ import { claimDueJobs } from '../../src/jobs/queue.js';
 import type { AdapterSource } from '../../src/providers/adapters.js';
 import { paymentMethodCodes } from '../../src/chop/methods.js';
 import type {
-  CloseOutcome, OnlineAdapter, PayOutcome, PosAdapter, ProviderTrace, QueryOutcome, RefundOutcome, RefundQueryOutcome, ReverseOutcome, Traced,
+  CloseOutcome,
+  OnlineAdapter,
+  PayOutcome,
+  PosAdapter,
+  ProviderTrace,
+  QueryOutcome,
+  RefundOutcome,
+  RefundQueryOutcome,
+  ReverseOutcome,
+  Traced,
 } from '../../src/providers/contract.js';
 import { gatewayCodes } from '../../src/providers/registry.js';
 import { createApiKey, createMerchant } from '../../src/store/merchants.js';
@@ -93,8 +102,12 @@ for (const kind of DB_KINDS) {
     const logs: string[] = [];
     const calls: string[] = [];
     const script: Script = {
-      pay: () => ({ ...unknown, code: null }), query: () => unknown, reverse: () => unknown,
-      refund: () => unknown, refundQuery: () => unknown, close: () => unknown,
+      pay: () => ({ ...unknown, code: null }),
+      query: () => unknown,
+      reverse: () => unknown,
+      refund: () => unknown,
+      refundQuery: () => unknown,
+      close: () => unknown,
     };
     let merchantId = '';
     let apiKey = '';
@@ -102,9 +115,15 @@ for (const kind of DB_KINDS) {
     before(async () => {
       database = await createTestDatabase(kind);
       const config = loadConfig({
-        CANCAN_CONFIRM_WINDOW_MS: String(CONFIRM_WINDOW_MS), CANCAN_POLL_INTERVAL_MS: String(POLL_MS), CANCAN_JOB_LEASE_MS: '30000',
-        CANCAN_CHECKOUT_EXPIRY_MS: String(CHECKOUT_EXPIRY_MS), CANCAN_ALLOW_PRIVATE_URLS: 'on',
-        LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', CANCAN_DATA_DIR: database.dataDir,
+        CANCAN_CONFIRM_WINDOW_MS: String(CONFIRM_WINDOW_MS),
+        CANCAN_POLL_INTERVAL_MS: String(POLL_MS),
+        CANCAN_JOB_LEASE_MS: '30000',
+        CANCAN_CHECKOUT_EXPIRY_MS: String(CHECKOUT_EXPIRY_MS),
+        CANCAN_ALLOW_PRIVATE_URLS: 'on',
+        LOG_LEVEL: 'info',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        CANCAN_DATA_DIR: database.dataDir,
         ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
       });
       const logStream = new Writable({
@@ -118,7 +137,12 @@ for (const kind of DB_KINDS) {
       const online = scriptedOnlineAdapter(script, calls);
       const adapters: AdapterSource = { adapterFor: async () => adapter, onlineAdapterFor: async () => online, cardAdapterFor: async () => null };
       deps = { ...app.deps, adapters, random: () => RANDOM };
-      const merchant = await createMerchant(app.deps.store.db, { name: 'Retry Shop', timezone: 'UTC', gateways: [...gatewayCodes(), ...paymentMethodCodes()], now });
+      const merchant = await createMerchant(app.deps.store.db, {
+        name: 'Retry Shop',
+        timezone: 'UTC',
+        gateways: [...gatewayCodes(), ...paymentMethodCodes()],
+        now,
+      });
       merchantId = merchant.id;
       apiKey = (await createApiKey(app.deps.store.db, app.deps.secrets, { merchantId, mode: 'test', now })).apiKey;
     });
@@ -139,9 +163,18 @@ for (const kind of DB_KINDS) {
     }
 
     const rowOf = (seq: number) => db().selectFrom('transactions').selectAll().where('seq', '=', seq).executeTakeFirstOrThrow();
-    const jobOf = (seq: number) => db().selectFrom('jobs').selectAll().where('transaction_seq', '=', seq).where('kind', '=', 'transaction').executeTakeFirstOrThrow();
-    const eventCount = async (seq: number) => Number((await db().selectFrom('transaction_events').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('transaction_seq', '=', seq).executeTakeFirstOrThrow()).n);
+    const jobOf = (seq: number) =>
+      db().selectFrom('jobs').selectAll().where('transaction_seq', '=', seq).where('kind', '=', 'transaction').executeTakeFirstOrThrow();
+    const eventCount = async (seq: number) =>
+      Number(
+        (
+          await db()
+            .selectFrom('transaction_events')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('transaction_seq', '=', seq)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     /** Runs the transaction's job once, at its due time (the clock moves there); answers the wait it chose. */
     async function step(seq: number): Promise<number | null> {
@@ -303,7 +336,10 @@ for (const kind of DB_KINDS) {
 
     async function refund(saleId: string): Promise<number> {
       const id = uniqueId('refund');
-      const created = await call(app.url, 'POST', '/api/v2/transactions', { key: apiKey, body: { data: { id, type: 'refund', attributes: { sale: saleId, amount: 400 } } } });
+      const created = await call(app.url, 'POST', '/api/v2/transactions', {
+        key: apiKey,
+        body: { data: { id, type: 'refund', attributes: { sale: saleId, amount: 400 } } },
+      });
       assert.equal(created.status, 201, created.text);
       return Number((await db().selectFrom('transactions').select('seq').where('client_id', '=', id).executeTakeFirstOrThrow()).seq);
     }
@@ -334,7 +370,7 @@ for (const kind of DB_KINDS) {
 
     test('a checkout order the provider never confirms closed: needs attention after the close deadline, asked hourly, events bounded', async () => {
       const reference = uniqueId('order');
-      const markedBefore = await scrapeAttention() ?? 0; // the refund left above still needs attention
+      const markedBefore = (await scrapeAttention()) ?? 0; // the refund left above still needs attention
       const posting = chop(app.url, '/chop/chop', apiKey, { payment_method: 'wechatpay', amount: 1000, currency: 'USD', reference });
       let answered: { status: number; text: string } | null = null;
       void posting.then((response) => (answered = response));

@@ -14,8 +14,10 @@ import { type TestApp, type TestMerchant, startTestApp } from '../support/harnes
 
 test('credential values in a logged URL are redacted, everything else kept', () => {
   assert.equal(redactUrl('/api/v2/transactions'), '/api/v2/transactions');
-  assert.equal(redactUrl('/api/v2/transactions?api_key=sk_test_1&filter%5Bstate%5D=failed&KEY=x&token=&access_token=y&apikey=z'),
-    '/api/v2/transactions?api_key=[redacted]&filter%5Bstate%5D=failed&KEY=[redacted]&token=[redacted]&access_token=[redacted]&apikey=[redacted]');
+  assert.equal(
+    redactUrl('/api/v2/transactions?api_key=sk_test_1&filter%5Bstate%5D=failed&KEY=x&token=&access_token=y&apikey=z'),
+    '/api/v2/transactions?api_key=[redacted]&filter%5Bstate%5D=failed&KEY=[redacted]&token=[redacted]&access_token=[redacted]&apikey=[redacted]',
+  );
   assert.equal(redactUrl('/x?api%5Fkey=secret&q=1'), '/x?api%5Fkey=[redacted]&q=1', 'an encoded name is still a credential');
   assert.equal(redactUrl('/x?keys=1&monkey=2'), '/x?keys=1&monkey=2');
 });
@@ -29,7 +31,11 @@ test('the failure budget is per address: one address at its limit leaves another
   assert.equal(failures.take('198.51.100.7', now + 12_000), 0, 'refilled');
 });
 
-const errorLines = (logs: string[]) => logs.join('').split('\n').filter((line) => line !== '' && (JSON.parse(line) as { level: number }).level >= 50);
+const errorLines = (logs: string[]) =>
+  logs
+    .join('')
+    .split('\n')
+    .filter((line) => line !== '' && (JSON.parse(line) as { level: number }).level >= 50);
 
 for (const kind of DB_KINDS) {
   describe(`API keys in URLs (${kind})`, () => {
@@ -41,7 +47,7 @@ for (const kind of DB_KINDS) {
     });
     after(() => t.close());
 
-    test('a key in the query string is refused with 401 in the path\'s envelope, even a valid one, and never logged', async () => {
+    test("a key in the query string is refused with 401 in the path's envelope, even a valid one, and never logged", async () => {
       for (const name of ['api_key', 'key', 'token', 'access_token']) {
         const pos = await call(t.url, 'GET', `/api/v2/transactions?${name}=${m.apiKey}`);
         assert.equal(pos.status, 401);
@@ -75,14 +81,17 @@ for (const kind of DB_KINDS) {
     });
     after(() => t.close());
 
-    test('past the limit, failures get 429 with Retry-After in each API\'s envelope; a valid key still works', async () => {
+    test("past the limit, failures get 429 with Retry-After in each API's envelope; a valid key still works", async () => {
       const bad = 'sk_test_not-a-key';
       const statuses: number[] = [];
       // Missing, wrong and URL keys all count; both APIs share the address's budget.
       for (let i = 0; i < LIMIT; i += 1) {
-        const response = i % 3 === 0 ? await call(t.url, 'GET', '/api/v2/transactions')
-          : i % 3 === 1 ? await call(t.url, 'GET', '/chop/transactions', { key: bad })
-            : await call(t.url, 'GET', `/api/v2/transactions?api_key=${bad}`);
+        const response =
+          i % 3 === 0
+            ? await call(t.url, 'GET', '/api/v2/transactions')
+            : i % 3 === 1
+              ? await call(t.url, 'GET', '/chop/transactions', { key: bad })
+              : await call(t.url, 'GET', `/api/v2/transactions?api_key=${bad}`);
         statuses.push(response.status);
       }
       assert.deepEqual(statuses, Array(LIMIT).fill(401));
@@ -90,7 +99,10 @@ for (const kind of DB_KINDS) {
       const pos = await call(t.url, 'GET', '/api/v2/transactions', { key: bad });
       assert.equal(pos.status, 429);
       assert.ok(Number(pos.headers.get('retry-after')) >= 1, 'Retry-After in whole seconds');
-      assert.deepEqual(pos.body.errors.map((e: { status: string; code: string }) => [e.status, e.code]), [['429', 'rate_limit_error']]);
+      assert.deepEqual(
+        pos.body.errors.map((e: { status: string; code: string }) => [e.status, e.code]),
+        [['429', 'rate_limit_error']],
+      );
       assert.match(pos.body.errors[0].detail, /Too many failed authentications from this address; retry after \d+ s/);
       const chop = await call(t.url, 'POST', '/chop/inquire', { raw: 'q=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal(chop.status, 429);

@@ -39,7 +39,8 @@ for (const kind of DB_KINDS) {
 
     test('the hosted payment page has no simulate buttons, and their endpoint is not found', async () => {
       const created = await call(t.url, 'POST', '/chop/chop', {
-        key: m.apiKey, body: { payment_method: 'wechatpay', amount: 999, currency: 'USD', reference: uniqueId('ref') },
+        key: m.apiKey,
+        body: { payment_method: 'wechatpay', amount: 999, currency: 'USD', reference: uniqueId('ref') },
       });
       assert.equal(created.status, 200, created.text);
       const q = new URL(created.body.url as string).searchParams.get('q') ?? '';
@@ -49,7 +50,10 @@ for (const kind of DB_KINDS) {
       assert.ok(html.includes(q), 'the page of this charge');
       assert.ok(!html.includes('/chop/landing/sandbox'), 'no simulate buttons');
       const simulate = await fetch(`${t.url}/chop/landing/sandbox`, {
-        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `q=${q}&action=approve`,
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `q=${q}&action=approve`,
       });
       assert.equal(simulate.status, 404);
       const row = await t.app.deps.store.db.selectFrom('transactions').select('state').where('ref', '=', q).executeTakeFirstOrThrow();
@@ -75,13 +79,18 @@ describe('/metrics beyond loopback', () => {
 
   test('loopback hosts', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(host), true, host);
-    for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'example.com', '127.0.0.1.example.com', '']) assert.equal(isLoopbackHost(host), false, host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'example.com', '127.0.0.1.example.com', ''])
+      assert.equal(isLoopbackHost(host), false, host);
   });
 
   test('a server refuses to start on a public address without the metrics token or port, saying what to set', async () => {
     const config = loadConfig({ ...base, HOST: '0.0.0.0' });
-    assert.throws(() => checkMetricsExposure(config), (error: unknown) =>
-      error instanceof ConfigError && /HOST 0\.0\.0\.0 .*\/metrics would answer anyone: set CANCAN_METRICS_TOKEN .* or CANCAN_METRICS_PORT/.test(error.message));
+    assert.throws(
+      () => checkMetricsExposure(config),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /HOST 0\.0\.0\.0 .*\/metrics would answer anyone: set CANCAN_METRICS_TOKEN .* or CANCAN_METRICS_PORT/.test(error.message),
+    );
     // Before it opens the database or listens.
     await assert.rejects(startApp(config), ConfigError);
   });
@@ -97,11 +106,21 @@ describe('/metrics beyond loopback', () => {
 test('settings: defaults, and out-of-range values refused', () => {
   const config = loadConfig({});
   assert.deepEqual(
-    [config.requestTimeoutMs, config.headersTimeoutMs, config.keepAliveTimeoutMs, config.maxConnectionsPerIp, config.authFailuresPerMinute, config.sandboxRoutes],
+    [
+      config.requestTimeoutMs,
+      config.headersTimeoutMs,
+      config.keepAliveTimeoutMs,
+      config.maxConnectionsPerIp,
+      config.authFailuresPerMinute,
+      config.sandboxRoutes,
+    ],
     [30_000, 10_000, 5_000, 256, 30, true],
   );
   assert.equal(loadConfig({ CANCAN_REQUEST_TIMEOUT_MS: '5000' }).headersTimeoutMs, 5_000, 'the headers timeout never exceeds the request timeout');
-  assert.throws(() => loadConfig({ CANCAN_REQUEST_TIMEOUT_MS: '5000', CANCAN_HEADERS_TIMEOUT_MS: '6000' }), /CANCAN_HEADERS_TIMEOUT_MS must be a whole number from 100 to 5000/);
+  assert.throws(
+    () => loadConfig({ CANCAN_REQUEST_TIMEOUT_MS: '5000', CANCAN_HEADERS_TIMEOUT_MS: '6000' }),
+    /CANCAN_HEADERS_TIMEOUT_MS must be a whole number from 100 to 5000/,
+  );
   assert.throws(() => loadConfig({ CANCAN_SANDBOX_ROUTES: 'maybe' }), /CANCAN_SANDBOX_ROUTES must be on or off/);
   assert.equal(loadConfig({ CANCAN_MAX_CONNECTIONS_PER_IP: '0' }).maxConnectionsPerIp, 0, '0 turns the cap off');
 });

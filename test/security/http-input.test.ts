@@ -14,8 +14,19 @@ import { DB_KINDS } from '../support/databases.js';
 import { HttpSession, csrfOf, useDashboardApp } from '../support/dashboard.js';
 
 const TABLES = [
-  'merchants', 'merchant_gateways', 'api_keys', 'transactions', 'transaction_events', 'jobs', 'provider_credentials',
-  'notifications', 'notification_attempts', 'users', 'sessions', 'sign_in_failures', 'audit_log',
+  'merchants',
+  'merchant_gateways',
+  'api_keys',
+  'transactions',
+  'transaction_events',
+  'jobs',
+  'provider_credentials',
+  'notifications',
+  'notification_attempts',
+  'users',
+  'sessions',
+  'sign_in_failures',
+  'audit_log',
 ] as const;
 
 /** Every row of every table, to prove a request changed nothing. */
@@ -64,10 +75,18 @@ for (const kind of DB_KINDS) {
       const key = merchant.apiKey;
       for (const overrides of [{ description: 'a\u0000b' }, { pos_id: 'POS\u00001' }]) {
         const id = uniqueId('nul');
-        assertJsonApi(await refused(() => call(url, 'POST', '/api/v2/transactions', { key, body: saleBody(id, 100, overrides) })), 400, /request body contains a NUL/);
+        assertJsonApi(
+          await refused(() => call(url, 'POST', '/api/v2/transactions', { key, body: saleBody(id, 100, overrides) })),
+          400,
+          /request body contains a NUL/,
+        );
       }
       // A NUL in a key of the body too.
-      assertJsonApi(await refused(() => call(url, 'POST', '/api/v2/transactions', { key, raw: '{"data":{"a\\u0000":1}}' })), 400, /request body contains a NUL/);
+      assertJsonApi(
+        await refused(() => call(url, 'POST', '/api/v2/transactions', { key, raw: '{"data":{"a\\u0000":1}}' })),
+        400,
+        /request body contains a NUL/,
+      );
       assertJsonApi(await refused(() => call(url, 'GET', '/api/v2/transactions?filter%5Bpos_id%5D=a%00b', { key })), 400, /query string contains a NUL/);
       assertJsonApi(await refused(() => call(url, 'GET', '/api/v2/transactions/a%00b', { key })), 400, /URL path contains a NUL/);
     });
@@ -77,7 +96,12 @@ for (const kind of DB_KINDS) {
       const key = merchant.apiKey;
       const charge = { payment_method: 'wechatpay', amount: '100', currency: 'USD', reference: 'order\u00001' };
       assertChopFail(await refused(() => call(url, 'POST', '/chop/chop', { key, body: charge })), 400, 'invalid_request', NUL);
-      assertChopFail(await refused(() => call(url, 'POST', '/chop/chop', { key, raw: new URLSearchParams(charge).toString(), headers: form })), 400, 'invalid_request', NUL);
+      assertChopFail(
+        await refused(() => call(url, 'POST', '/chop/chop', { key, raw: new URLSearchParams(charge).toString(), headers: form })),
+        400,
+        'invalid_request',
+        NUL,
+      );
       assertChopFail(await refused(() => call(url, 'POST', '/chop/inquire', { key, raw: 'q=a%00b', headers: form })), 400, 'invalid_request', NUL);
       assertChopFail(await refused(() => call(url, 'GET', '/chop/transactions?reference=a%00b', { key })), 400, 'invalid_request', NUL);
       assertChopFail(await refused(() => call(url, 'GET', '/chop/landing?q=a%00b')), 400, 'invalid_request', NUL);
@@ -108,14 +132,25 @@ for (const kind of DB_KINDS) {
     test('bodies a route cannot take are 4xx: a JSON array, text/plain, not JSON, XML, over 64 KiB', async () => {
       const { url, owner } = fx();
       assertChopFail(await refused(() => call(url, 'POST', '/chop/landing/card', { raw: '[1]' })), 400, 'invalid_body', /form fields .* or a JSON object/);
-      assertChopFail(await refused(() => call(url, 'POST', '/chop/landing/sandbox', { raw: 'hello', headers: { 'content-type': 'text/plain' } })), 400, 'invalid_body', /form fields .* or a JSON object/);
+      assertChopFail(
+        await refused(() => call(url, 'POST', '/chop/landing/sandbox', { raw: 'hello', headers: { 'content-type': 'text/plain' } })),
+        400,
+        'invalid_body',
+        /form fields .* or a JSON object/,
+      );
 
       const session = new HttpSession(url);
       assert.equal(await session.signIn(owner), 303);
-      const post = (body: string, contentType: string) => refused(async () => {
-        const response = await fetch(`${url}/dashboard/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie: session.cookieHeader(), 'content-type': contentType }, body });
-        return { status: response.status, headers: response.headers, text: await response.text(), body: null };
-      });
+      const post = (body: string, contentType: string) =>
+        refused(async () => {
+          const response = await fetch(`${url}/dashboard/sign-out`, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { cookie: session.cookieHeader(), 'content-type': contentType },
+            body,
+          });
+          return { status: response.status, headers: response.headers, text: await response.text(), body: null };
+        });
       for (const [body, type, status] of [
         ['{"_csrf":', 'application/json', 400],
         ['<form><_csrf>x</_csrf></form>', 'application/xml', 400],
@@ -135,22 +170,44 @@ for (const kind of DB_KINDS) {
         const session = new HttpSession(url);
         const signInForm = await session.get('/dashboard/sign-in');
         assert.ok(!signInForm.text.includes('evil=1'));
-        const sessions = Number((await db().selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+        const sessions = Number(
+          (
+            await db()
+              .selectFrom('sessions')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
         const response = await session.post('/dashboard/sign-in', { _csrf: csrfOf(signInForm.text), next, email: owner.email, password: owner.password });
         assert.equal(response.status, 303, JSON.stringify(next));
         assert.equal(response.headers.get('location'), '/dashboard');
-        assert.ok(response.headers.getSetCookie().some((c) => c.startsWith('cancan_session=') && !/Max-Age=0/.test(c)), 'the cookie is delivered');
-        const after = Number((await db().selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+        assert.ok(
+          response.headers.getSetCookie().some((c) => c.startsWith('cancan_session=') && !/Max-Age=0/.test(c)),
+          'the cookie is delivered',
+        );
+        const after = Number(
+          (
+            await db()
+              .selectFrom('sessions')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
         assert.equal(after, sessions + 1, 'one session, the one whose cookie was delivered');
         assert.equal((await session.get('/dashboard')).status, 200);
       }
     });
 
-    test('bad percent-encoding and over-long path segments answer in the path\'s envelope', async () => {
+    test("bad percent-encoding and over-long path segments answer in the path's envelope", async () => {
       const { url, merchant } = fx();
       const key = merchant.apiKey;
       assertJsonApi(await refused(() => call(url, 'GET', '/api/v2/transactions/%ff', { key })), 400, /not validly percent-encoded/);
-      assertChopFail(await refused(() => call(url, 'GET', '/chop/transactions/%ff/notifications', { key })), 400, 'invalid_request', /not validly percent-encoded/);
+      assertChopFail(
+        await refused(() => call(url, 'GET', '/chop/transactions/%ff/notifications', { key })),
+        400,
+        'invalid_request',
+        /not validly percent-encoded/,
+      );
       assertChopFail(await refused(() => call(url, 'POST', '/payment/%ff', { key })), 400, 'invalid_request', /not validly percent-encoded/);
       const long = 'a'.repeat(101);
       const pos = await refused(() => call(url, 'GET', `/api/v2/transactions/${long}`, { key }));
@@ -161,7 +218,7 @@ for (const kind of DB_KINDS) {
       assert.equal((await call(url, 'GET', `/api/v2/transactions/${'a'.repeat(100)}`, { key })).status, 404);
     });
 
-    test('a URL over 16 KiB is a 431 in the path\'s envelope', async () => {
+    test("a URL over 16 KiB is a 431 in the path's envelope", async () => {
       const { url, merchant } = fx();
       const key = merchant.apiKey;
       const filler = 'a'.repeat(17 * 1024);
@@ -174,7 +231,10 @@ for (const kind of DB_KINDS) {
     });
 
     test('none of it wrote an error-level log line', () => {
-      const errors = fx().app.logs.join('').split('\n').filter((line) => line !== '' && (JSON.parse(line) as { level: number }).level >= 50);
+      const errors = fx()
+        .app.logs.join('')
+        .split('\n')
+        .filter((line) => line !== '' && (JSON.parse(line) as { level: number }).level >= 50);
       assert.deepEqual(errors, []);
     });
   });

@@ -40,7 +40,11 @@ for (const kind of DB_KINDS) {
 
     const rows = async (merchant: TestMerchant): Promise<number> => {
       const db = t.app.deps.store.db;
-      const { n } = await db.selectFrom('transactions').select(db.fn.countAll<number>().as('n')).where('merchant_id', '=', merchant.id).executeTakeFirstOrThrow();
+      const { n } = await db
+        .selectFrom('transactions')
+        .select(db.fn.countAll<number>().as('n'))
+        .where('merchant_id', '=', merchant.id)
+        .executeTakeFirstOrThrow();
       return Number(n);
     };
     const post = (body: unknown) => call(t.url, 'POST', '/api/v2/transactions', { key: pos.apiKey, body });
@@ -61,9 +65,15 @@ for (const kind of DB_KINDS) {
       // No POS gateway takes JPY: at the maximum the refusal is the currency's, not the amount's.
       const atMax = await post(saleBody(uniqueId('max'), MAX.JPY, { currency: 'JPY' }));
       assert.equal(atMax.status, 400, atMax.text);
-      assert.deepEqual(atMax.body.errors.map((e: { source: { pointer: string } }) => e.source.pointer), ['/data/attributes/currency']);
+      assert.deepEqual(
+        atMax.body.errors.map((e: { source: { pointer: string } }) => e.source.pointer),
+        ['/data/attributes/currency'],
+      );
       const before = await rows(pos);
-      assertAmountRefused(await post(saleBody(uniqueId('over'), MAX.JPY + 1, { currency: 'JPY' })), '`amount` must be at most 99999999 JPY (99999999 in the smallest unit), got 100000000');
+      assertAmountRefused(
+        await post(saleBody(uniqueId('over'), MAX.JPY + 1, { currency: 'JPY' })),
+        '`amount` must be at most 99999999 JPY (99999999 in the smallest unit), got 100000000',
+      );
       assert.equal(await rows(pos), before);
     });
 
@@ -79,7 +89,10 @@ for (const kind of DB_KINDS) {
 
       const before = await rows(pos);
       const id = uniqueId('refund');
-      assertAmountRefused(await post(refundBody(id, saleId, MAX.CNY + 1)), '`amount` must be at most 99999999.99 CNY (9999999999 in the smallest unit), got 10000000000');
+      assertAmountRefused(
+        await post(refundBody(id, saleId, MAX.CNY + 1)),
+        '`amount` must be at most 99999999.99 CNY (9999999999 in the smallest unit), got 10000000000',
+      );
       assert.equal(await rows(pos), before);
       assert.equal((await call(t.url, 'GET', `/api/v2/transactions/${id}`, { key: pos.apiKey })).status, 404);
     });
@@ -90,12 +103,17 @@ for (const kind of DB_KINDS) {
       const overMessage = `amount must be at most ${major} ${currency}, that is ${max} in the smallest unit; got ${max + 1}`;
 
       test(`CHOP charge and refund, ${currency}: the maximum is taken, one more is refused and not stored`, async () => {
-        const charge = (amount: number, reference: string) => chop(t.url, '/chop/chop', shop.apiKey, { payment_method: 'wechatpay', amount, currency, reference });
+        const charge = (amount: number, reference: string) =>
+          chop(t.url, '/chop/chop', shop.apiKey, { payment_method: 'wechatpay', amount, currency, reference });
         const atMax = await charge(max, uniqueId('order'));
         assert.equal(atMax.status, 200, atMax.text);
         assert.equal(atMax.body.result, 'success');
         const chargeId = idFromUrl(atMax.body.url);
-        const stored = await t.app.deps.store.db.selectFrom('transactions').select(['amount', 'currency']).where('ref', '=', chargeId).executeTakeFirstOrThrow();
+        const stored = await t.app.deps.store.db
+          .selectFrom('transactions')
+          .select(['amount', 'currency'])
+          .where('ref', '=', chargeId)
+          .executeTakeFirstOrThrow();
         assert.deepEqual({ ...stored, amount: Number(stored.amount) }, { amount: max, currency });
 
         const before = await rows(shop);

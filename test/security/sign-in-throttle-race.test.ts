@@ -19,11 +19,13 @@ const WAVE = 30;
  * Answers the statuses, in the order of `attempts`.
  */
 async function wave(url: string, attempts: readonly DashUser[], limit: number): Promise<number[]> {
-  const forms = await Promise.all(attempts.map(async (user) => {
-    const session = new HttpSession(url);
-    const form = await session.get('/dashboard/sign-in');
-    return { session, user, csrf: csrfOf(form.text) };
-  }));
+  const forms = await Promise.all(
+    attempts.map(async (user) => {
+      const session = new HttpSession(url);
+      const form = await session.get('/dashboard/sign-in');
+      return { session, user, csrf: csrfOf(form.text) };
+    }),
+  );
   let answered = 0;
   let release!: () => void;
   const limitReached = new Promise<void>((resolve) => (release = resolve));
@@ -51,7 +53,11 @@ for (const kind of DB_KINDS) {
       const attempts = [...Array.from({ length: WAVE - 1 }, (_, i) => ({ email, password: `wrong guess ${i}` })), { email, password }];
       const statuses = await wave(fx().url, attempts, MAX_FAILURES_PER_EMAIL);
       assert.equal(checked(statuses), MAX_FAILURES_PER_EMAIL, `statuses: ${statuses.join(',')}`);
-      assert.deepEqual(statuses.filter((s) => s !== 429), Array(MAX_FAILURES_PER_EMAIL).fill(401), 'only wrong guesses were checked');
+      assert.deepEqual(
+        statuses.filter((s) => s !== 429),
+        Array(MAX_FAILURES_PER_EMAIL).fill(401),
+        'only wrong guesses were checked',
+      );
       assert.equal(statuses[WAVE - 1], 429, 'the right password behind the wave is refused as throttled');
       const db = fx().app.app.deps.store.db;
       const counted = await db.selectFrom('sign_in_failures').select('id').where('key', '=', `email:${email}`).execute();
@@ -60,13 +66,13 @@ for (const kind of DB_KINDS) {
 
     test(`${WAVE} simultaneous sign-ins from one address: ${MAX_FAILURES_PER_IP} checked, the right password last is throttled`, async () => {
       const tag = Date.now().toString(36);
-      const attempts = [
-        ...Array.from({ length: WAVE - 1 }, (_, i) => ({ email: `guess-${i}-${tag}@example.test`, password: 'wrong password' })),
-        fx().staff,
-      ];
+      const attempts = [...Array.from({ length: WAVE - 1 }, (_, i) => ({ email: `guess-${i}-${tag}@example.test`, password: 'wrong password' })), fx().staff];
       const statuses = await wave(fx().url, attempts, MAX_FAILURES_PER_IP);
       assert.equal(checked(statuses), MAX_FAILURES_PER_IP, `statuses: ${statuses.join(',')}`);
-      assert.deepEqual(statuses.filter((s) => s !== 429), Array(MAX_FAILURES_PER_IP).fill(401));
+      assert.deepEqual(
+        statuses.filter((s) => s !== 429),
+        Array(MAX_FAILURES_PER_IP).fill(401),
+      );
       assert.equal(statuses[WAVE - 1], 429, 'the right password behind the wave is refused as throttled');
     });
   });

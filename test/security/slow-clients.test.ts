@@ -54,7 +54,7 @@ describe('slow clients', () => {
   });
   after(() => t.close());
 
-  test('a body trickled a byte at a time is answered 408 in the path\'s envelope and closed at the request timeout', async () => {
+  test("a body trickled a byte at a time is answered 408 in the path's envelope and closed at the request timeout", async () => {
     let timer: NodeJS.Timeout | undefined;
     const outcome = await session(t, (socket) => {
       socket.write('POST /chop/landing/card HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n');
@@ -72,7 +72,9 @@ describe('slow clients', () => {
   });
 
   test('a Content-Length whose body never comes is answered 408 (POS envelope) and closed', async () => {
-    const outcome = await session(t, (socket) => socket.write('POST /api/v2/transactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{'));
+    const outcome = await session(t, (socket) =>
+      socket.write('POST /api/v2/transactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{'),
+    );
     assert.equal(statusOf(outcome.received), 408, outcome.received);
     assert.deepEqual(bodyOf(outcome.received), { errors: [{ status: '408', code: 'attribute_error', detail: 'The request did not arrive in time' }] });
     assert.ok(outcome.closedAfterMs < REQUEST_TIMEOUT_MS + SLACK_MS, `closed after ${outcome.closedAfterMs} ms`);

@@ -92,13 +92,20 @@ describe('SSRF address table', () => {
   });
 
   test('messages name the address and why', () => {
-    assert.equal(refusalOf('[::7f00:1]', false), '[::7f00:1] is not allowed: IPv4-compatible address of 127.0.0.1, loopback (allowed only with CANCAN_ALLOW_PRIVATE_URLS=on)');
+    assert.equal(
+      refusalOf('[::7f00:1]', false),
+      '[::7f00:1] is not allowed: IPv4-compatible address of 127.0.0.1, loopback (allowed only with CANCAN_ALLOW_PRIVATE_URLS=on)',
+    );
     assert.equal(refusalOf('169.254.169.254', true), '169.254.169.254 is not allowed: cloud metadata');
   });
 });
 
 describe('SSRF URL checks', () => {
-  const names: Record<string, readonly string[]> = { 'public.shop.test': ['93.184.215.14'], 'mixed.shop.test': ['93.184.215.14', '10.0.0.7'], 'empty.shop.test': [] };
+  const names: Record<string, readonly string[]> = {
+    'public.shop.test': ['93.184.215.14'],
+    'mixed.shop.test': ['93.184.215.14', '10.0.0.7'],
+    'empty.shop.test': [],
+  };
   const resolve = async (host: string) => {
     const found = names[host];
     if (!found) throw new Error('ENOTFOUND');
@@ -126,7 +133,10 @@ describe('SSRF URL checks', () => {
 
   test('the system resolver answers the reserved documentation names itself, without DNS', async () => {
     for (const url of ['https://shop.example/ipn', 'http://x.invalid./']) {
-      await assert.rejects(checkUrl(url, { allowPrivate: false, resolve: systemResolver }), (e: unknown) => e instanceof HostUnresolved && /reserved name/.test(e.message));
+      await assert.rejects(
+        checkUrl(url, { allowPrivate: false, resolve: systemResolver }),
+        (e: unknown) => e instanceof HostUnresolved && /reserved name/.test(e.message),
+      );
     }
   });
 });
@@ -140,7 +150,11 @@ async function startCountingReceiver(status = 200, headers: Record<string, strin
   return {
     port: (server.address() as AddressInfo).port,
     connections: () => connections,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -171,10 +185,21 @@ for (const kind of DB_KINDS) {
       await t.close();
     });
 
-    const countCharges = async () => Number((await t.app.deps.store.db.selectFrom('transactions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const countCharges = async () =>
+      Number(
+        (
+          await t.app.deps.store.db
+            .selectFrom('transactions')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const create = (fields: Record<string, string>, key = m.apiKey) =>
       chop(t.url, '/chop/chop', key, { payment_method: 'wechatpay', amount: 1000, currency: 'USD', reference: uniqueId('ssrf'), ...fields });
-    const qrOf = async (id: string) => waitFor(async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined);
+    const qrOf = async (id: string) =>
+      waitFor(
+        async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined,
+      );
     const notificationsOf = async (id: string) => call(t.url, 'GET', `/chop/transactions/${id}/notifications`, { key: m.apiKey });
 
     test('test mode refuses loopback, private and internal URLs at creation; no charge is stored', async () => {
@@ -256,7 +281,11 @@ for (const kind of DB_KINDS) {
       const { db } = t.app.deps.store;
       const row = await db.selectFrom('transactions').select('checkout').where('ref', '=', id).executeTakeFirstOrThrow();
       const checkout = { ...JSON.parse(row.checkout ?? '{}'), ipnUrl: `http://[::ffff:127.0.0.1]:${receiver.port}/ipn` };
-      await db.updateTable('transactions').set({ checkout: JSON.stringify(checkout) }).where('ref', '=', id).execute();
+      await db
+        .updateTable('transactions')
+        .set({ checkout: JSON.stringify(checkout) })
+        .where('ref', '=', id)
+        .execute();
       await scan(t.url, await qrOf(id), 'approve');
       const listed = await waitFor(async () => {
         const response = await notificationsOf(id);
@@ -296,12 +325,17 @@ for (const kind of DB_KINDS) {
       await t.close();
     });
 
-    const create = (ipnUrl: string) => chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'wechatpay', amount: 1000, currency: 'USD', reference: uniqueId('ssrf'), ipn_url: ipnUrl });
-    const qrOf = async (id: string) => waitFor(async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined);
-    const settled = async (id: string) => waitFor(async () => {
-      const response = await call(t.url, 'GET', `/chop/transactions/${id}/notifications`, { key: m.apiKey });
-      return ['delivered', 'failed'].includes(response.body.data?.[0]?.status) ? response.body.data[0] : undefined;
-    });
+    const create = (ipnUrl: string) =>
+      chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'wechatpay', amount: 1000, currency: 'USD', reference: uniqueId('ssrf'), ipn_url: ipnUrl });
+    const qrOf = async (id: string) =>
+      waitFor(
+        async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined,
+      );
+    const settled = async (id: string) =>
+      waitFor(async () => {
+        const response = await call(t.url, 'GET', `/chop/transactions/${id}/notifications`, { key: m.apiKey });
+        return ['delivered', 'failed'].includes(response.body.data?.[0]?.status) ? response.body.data[0] : undefined;
+      });
 
     test('delivery connects to the address the guard checked', async () => {
       const created = await create(`http://ipn.shop.test:${receiver.port}/ipn`);
@@ -310,7 +344,10 @@ for (const kind of DB_KINDS) {
       await scan(t.url, await qrOf(id), 'approve');
       const notification = await settled(id);
       assert.equal(notification.status, 'delivered');
-      assert.deepEqual(notification.attempt_log.map((a: Record<string, unknown>) => [a.http_status, a.response_excerpt]), [[200, 'SECRET-internal-answer']]);
+      assert.deepEqual(
+        notification.attempt_log.map((a: Record<string, unknown>) => [a.http_status, a.response_excerpt]),
+        [[200, 'SECRET-internal-answer']],
+      );
       assert.equal(receiver.connections(), 1);
     });
 

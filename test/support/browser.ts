@@ -99,7 +99,14 @@ export async function startCallbackServer(): Promise<CallbackServer> {
     if (url.pathname !== '/favicon.ico') hits.push({ path: url.pathname, query: url.searchParams, url: url.toString() });
     const title = url.pathname.startsWith('/ok') ? 'Thank you for your order' : 'Payment failed';
     response.writeHead(url.pathname === '/favicon.ico' ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head><body><h1 data-merchant>${title}</h1><pre>${[...url.searchParams].map(([k, v]) => `${k}=${v}`).join('\n').replace(/[<>&]/g, '')}</pre></body></html>`);
+    response.end(
+      `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head><body><h1 data-merchant>${title}</h1><pre>${[
+        ...url.searchParams,
+      ]
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')
+        .replace(/[<>&]/g, '')}</pre></body></html>`,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -108,10 +115,11 @@ export async function startCallbackServer(): Promise<CallbackServer> {
     url: base,
     origin: base,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -177,7 +185,9 @@ export function useCheckoutApp(env: Record<string, string> = {}): () => Checkout
     const callbacks = await startCallbackServer();
     const merchant = await app.merchant([...CHOP_METHODS]);
     fixture = {
-      app, callbacks, merchant,
+      app,
+      callbacks,
+      merchant,
       charge(fields, options = {}) {
         counter += 1;
         return createChopCharge(app.url, counter % 2 === 0 ? `Bearer ${merchant.apiKey}` : merchant.apiKey, {

@@ -6,7 +6,13 @@ import { type ApiResponse, call } from './client.js';
 export const CHOP_METHODS = ['alipay', 'wechatpay', 'cc', 'upop', 'alipay_hk', 'dana', 'gcash', 'jkopay', 'kakaopay'] as const;
 
 /** POSTs form fields (or JSON with `json: true`); the token goes with "Bearer " unless `bare`. */
-export function chop(baseUrl: string, path: string, key: string | null, fields: Record<string, string | number>, options: { json?: boolean; bare?: boolean } = {}): Promise<ApiResponse> {
+export function chop(
+  baseUrl: string,
+  path: string,
+  key: string | null,
+  fields: Record<string, string | number>,
+  options: { json?: boolean; bare?: boolean } = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = {};
   if (key) headers.authorization = options.bare ? key : `Bearer ${key}`;
   if (options.json) return call(baseUrl, 'POST', path, { body: fields, headers });
@@ -22,7 +28,13 @@ export async function scan(baseUrl: string, qrCode: string, action: 'approve' | 
 }
 
 /** Polls inquire until the charge's notify_result is set (or `timeoutMs` passes). */
-export async function waitInquire(baseUrl: string, key: string, id: string, until: (body: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+export async function waitInquire(
+  baseUrl: string,
+  key: string,
+  id: string,
+  until: (body: Record<string, unknown>) => boolean,
+  timeoutMs = 10_000,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await chop(baseUrl, '/chop/inquire', key, { q: id });
@@ -52,7 +64,9 @@ export async function startIpnReceiver(failFirst = 0): Promise<IpnReceiver> {
   const received: ReceivedIpn[] = [];
   const server: Server = createServer((request, response) => {
     let raw = '';
-    request.on('data', (chunk: Buffer) => { raw += chunk.toString('utf8'); });
+    request.on('data', (chunk: Buffer) => {
+      raw += chunk.toString('utf8');
+    });
     request.on('end', () => {
       state.hits += 1;
       if (state.hits <= state.failFirst) {
@@ -68,11 +82,23 @@ export async function startIpnReceiver(failFirst = 0): Promise<IpnReceiver> {
   return {
     url: `http://127.0.0.1:${port}/ipn`,
     received,
-    get hits() { return state.hits; },
-    set hits(v: number) { state.hits = v; },
-    get failFirst() { return state.failFirst; },
-    set failFirst(v: number) { state.failFirst = v; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    get hits() {
+      return state.hits;
+    },
+    set hits(v: number) {
+      state.hits = v;
+    },
+    get failFirst() {
+      return state.failFirst;
+    },
+    set failFirst(v: number) {
+      state.failFirst = v;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

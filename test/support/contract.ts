@@ -90,12 +90,24 @@ export function useSimulatorServer(
   }
 
   const server: SimulatorServer = {
-    get dir() { return running().dir; },
-    get ledger() { return running().ledger; },
-    get wallet() { return running().wallet; },
-    get origin() { return running().origin; },
-    get baseUrl() { return `${running().origin}/_sim/${provider}`; },
-    get ledgerFile() { return join(running().dir, 'simulator.sqlite'); },
+    get dir() {
+      return running().dir;
+    },
+    get ledger() {
+      return running().ledger;
+    },
+    get wallet() {
+      return running().wallet;
+    },
+    get origin() {
+      return running().origin;
+    },
+    get baseUrl() {
+      return `${running().origin}/_sim/${provider}`;
+    },
+    get ledgerFile() {
+      return join(running().dir, 'simulator.sqlite');
+    },
     ledgerEntries,
     ledgerEntry,
     async assertLedger(orderNo, expected) {
@@ -105,7 +117,9 @@ export function useSimulatorServer(
     },
     async scanOverHttp(qrCode, action = 'approve') {
       const response = await fetch(`${running().origin}/_sandbox/wallet/scan`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: qrCode, action }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ qr_code: qrCode, action }),
       });
       const body: unknown = await response.json();
       assert.ok(typeof body === 'object' && body !== null);
@@ -136,14 +150,23 @@ export function useSimulatorServer(
 const LEDGER_ENTRY_FIELDS = JSON.stringify(['amount', 'currency', 'order_no', 'provider', 'refunded_amount', 'status']);
 
 function isLedgerEntry(value: unknown): value is LedgerEntry {
-  return typeof value === 'object' && value !== null
-    && JSON.stringify(Object.keys(value).sort()) === LEDGER_ENTRY_FIELDS
-    && 'provider' in value && typeof value.provider === 'string'
-    && 'order_no' in value && typeof value.order_no === 'string'
-    && 'amount' in value && typeof value.amount === 'number'
-    && 'currency' in value && typeof value.currency === 'string'
-    && 'status' in value && typeof value.status === 'string'
-    && 'refunded_amount' in value && typeof value.refunded_amount === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    JSON.stringify(Object.keys(value).sort()) === LEDGER_ENTRY_FIELDS &&
+    'provider' in value &&
+    typeof value.provider === 'string' &&
+    'order_no' in value &&
+    typeof value.order_no === 'string' &&
+    'amount' in value &&
+    typeof value.amount === 'number' &&
+    'currency' in value &&
+    typeof value.currency === 'string' &&
+    'status' in value &&
+    typeof value.status === 'string' &&
+    'refunded_amount' in value &&
+    typeof value.refunded_amount === 'number'
+  );
 }
 
 let sequence = 0;
@@ -167,7 +190,10 @@ export function payRequestBuilder(defaults: { readonly currency: CurrencyCode; r
 /** Builds a provider's hosted-checkout orders: `orderRequest(amount, currency?, overrides?)`, each with a new order number. */
 export function orderRequestBuilder(defaults: () => Omit<OrderRequest, 'orderNo' | 'money'>, defaultCurrency: CurrencyCode = 'CNY') {
   return (amount: number, currency: CurrencyCode = defaultCurrency, overrides: Partial<OrderRequest> = {}): OrderRequest => ({
-    orderNo: newOrderNo(), money: money(amount, currency), ...defaults(), ...overrides,
+    orderNo: newOrderNo(),
+    money: money(amount, currency),
+    ...defaults(),
+    ...overrides,
   });
 }
 
@@ -196,13 +222,18 @@ export function traceChecker(provider: string, secrets: () => readonly string[] 
  * (the whole PEM never does, as JSON escapes its line breaks).
  */
 export function pemBody(pem: string): string {
-  return pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '').slice(0, 64);
+  return pem
+    .replace(/-----[^-]+-----/g, '')
+    .replace(/\s+/g, '')
+    .slice(0, 64);
 }
 
 /** A fresh RSA-2048 key pair that neither side knows. */
 export function otherKeyPair(): { privateKey: string; publicKey: string } {
   return generateKeyPairSync('rsa', {
-    modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
 }
 

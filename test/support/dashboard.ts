@@ -49,7 +49,10 @@ export function useDashboardApp(kind: DbKind = 'sqlite', env: Record<string, str
     };
     // Side by side: each password hash takes a fraction of a second of its own thread.
     const [owner, staff, otherOwner, operator] = await Promise.all([
-      user('owner', merchant.id, 'owner'), user('staff', merchant.id, 'staff'), user('owner', other.id, 'other-owner'), user('operator', null, 'operator'),
+      user('owner', merchant.id, 'owner'),
+      user('staff', merchant.id, 'staff'),
+      user('owner', other.id, 'other-owner'),
+      user('operator', null, 'operator'),
     ]);
     fixture = { app, url: app.url, merchant, other, owner, staff, otherOwner, operator };
   });
@@ -71,13 +74,21 @@ export async function signIn(page: Page, baseUrl: string, user: DashUser, next?:
 }
 
 /** A POS sale of merchant A through the API, waited until final; answers its client id, CanCan ref and state. */
-export async function posSale(fx: DashboardFixture, amount = 1000, overrides: Record<string, unknown> = {}): Promise<{ id: string; ref: string; state: string }> {
+export async function posSale(
+  fx: DashboardFixture,
+  amount = 1000,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; ref: string; state: string }> {
   const id = uniqueId('dash');
   const created = await call(fx.url, 'POST', '/api/v2/transactions', { key: fx.merchant.apiKey, body: saleBody(id, amount, overrides) });
   if (created.status !== 201) throw new Error(`sale answered ${created.status}: ${created.text}`);
   const final = await waitFinal(fx.url, fx.merchant.apiKey, id);
-  const row = await fx.app.app.deps.store.db.selectFrom('transactions').select('ref')
-    .where('merchant_id', '=', fx.merchant.id).where('client_id', '=', id).executeTakeFirstOrThrow();
+  const row = await fx.app.app.deps.store.db
+    .selectFrom('transactions')
+    .select('ref')
+    .where('merchant_id', '=', fx.merchant.id)
+    .where('client_id', '=', id)
+    .executeTakeFirstOrThrow();
   return { id, ref: row.ref, state: String(final.body?.data?.attributes?.state) };
 }
 
@@ -110,7 +121,8 @@ export class HttpSession {
 
   async post(path: string, fields: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(fields).toString(),
     });

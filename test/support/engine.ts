@@ -125,20 +125,33 @@ const nextClientId = (prefix: string) => `${prefix}-${++clientIds}`;
 const noAttributes = { description: 'Engine test', pos_id: null, mch_level_1: null, mch_level_2: null, mch_level_3: null };
 
 export async function createSale(w: EngineWorld, amount = 1_000): Promise<TransactionRow> {
-  const { row } = await createTransaction(w.deps, { merchant: w.merchant, mode: 'test' }, {
-    type: 'sale', id: nextClientId('sale'),
-    attributes: { ...noAttributes, payment_gateway: POS_GATEWAY, payment_auth_key: AUTH_CODE, amount, currency: 'CNY' },
-  });
+  const { row } = await createTransaction(
+    w.deps,
+    { merchant: w.merchant, mode: 'test' },
+    {
+      type: 'sale',
+      id: nextClientId('sale'),
+      attributes: { ...noAttributes, payment_gateway: POS_GATEWAY, payment_auth_key: AUTH_CODE, amount, currency: 'CNY' },
+    },
+  );
   return row;
 }
 
 export async function createVoid(w: EngineWorld, sale: TransactionRow): Promise<TransactionRow> {
-  const { row } = await createTransaction(w.deps, { merchant: w.merchant, mode: 'test' }, { type: 'void', id: nextClientId('void'), attributes: { ...noAttributes, sale: sale.client_id } });
+  const { row } = await createTransaction(
+    w.deps,
+    { merchant: w.merchant, mode: 'test' },
+    { type: 'void', id: nextClientId('void'), attributes: { ...noAttributes, sale: sale.client_id } },
+  );
   return row;
 }
 
 export async function createRefund(w: EngineWorld, sale: TransactionRow, amount: number): Promise<TransactionRow> {
-  const { row } = await createTransaction(w.deps, { merchant: w.merchant, mode: 'test' }, { type: 'refund', id: nextClientId('refund'), attributes: { ...noAttributes, sale: sale.client_id, amount } });
+  const { row } = await createTransaction(
+    w.deps,
+    { merchant: w.merchant, mode: 'test' },
+    { type: 'refund', id: nextClientId('refund'), attributes: { ...noAttributes, sale: sale.client_id, amount } },
+  );
   return row;
 }
 
@@ -152,15 +165,23 @@ export async function createChopCharge(w: EngineWorld, methodCode: 'alipay' | 'c
   const method = paymentMethod(methodCode);
   if (!method) throw new Error(`no payment method ${methodCode}`);
   const { row } = await createCharge(w.deps, await chopCaller(w), {
-    method, amount, currency: 'USD', reference: nextClientId('order'), ipnUrl: null, callbackUrlSuccess: null, callbackUrlFail: null,
-    mobileResultUrl: null, ext: null, allowDuplicates: false, extras: {},
+    method,
+    amount,
+    currency: 'USD',
+    reference: nextClientId('order'),
+    ipnUrl: null,
+    callbackUrlSuccess: null,
+    callbackUrlFail: null,
+    mobileResultUrl: null,
+    ext: null,
+    allowDuplicates: false,
+    extras: {},
   });
   return row;
 }
 
 export async function createChopRefund(w: EngineWorld, charge: TransactionRow, amount: number): Promise<TransactionRow> {
-  const decision = await requestRefund(w.deps, { merchant: w.merchant, mode: 'test' },
-    { charge: { id: charge.ref }, amount, currency: 'USD', reason: null });
+  const decision = await requestRefund(w.deps, { merchant: w.merchant, mode: 'test' }, { charge: { id: charge.ref }, amount, currency: 'USD', reason: null });
   if (!decision?.ok) throw new Error(`refund refused: ${JSON.stringify(decision)}`);
   return decision.refund;
 }
@@ -183,14 +204,24 @@ export const WORKER_B = 'worker-b';
 
 /** The transaction's job that has not ended, if any. */
 export async function openJob(w: EngineWorld, seq: number): Promise<Job | undefined> {
-  return w.deps.store.db.selectFrom('jobs').selectAll().where('transaction_seq', '=', seq).where('kind', '=', 'transaction')
-    .where('done_at', 'is', null).executeTakeFirst();
+  return w.deps.store.db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('transaction_seq', '=', seq)
+    .where('kind', '=', 'transaction')
+    .where('done_at', 'is', null)
+    .executeTakeFirst();
 }
 
 /** When the transaction's latest job ended (null: it has not). */
 export async function lastJobEnd(w: EngineWorld, seq: number): Promise<number | null | undefined> {
-  const job = await w.deps.store.db.selectFrom('jobs').select('done_at').where('transaction_seq', '=', seq).where('kind', '=', 'transaction')
-    .orderBy('id', 'desc').executeTakeFirst();
+  const job = await w.deps.store.db
+    .selectFrom('jobs')
+    .select('done_at')
+    .where('transaction_seq', '=', seq)
+    .where('kind', '=', 'transaction')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
   return job?.done_at;
 }
 
@@ -240,7 +271,10 @@ export async function row(w: EngineWorld, seq: number): Promise<TransactionRow> 
 /** Provider calls recorded in the transaction's history. */
 export async function recordedCalls(w: EngineWorld, seq: number): Promise<number> {
   // Identical repeated calls share one attempt row; its repeat count says how many calls it stands for.
-  const result = await w.deps.store.db.selectFrom('provider_attempts').select((eb) => eb.fn.sum<number>('repeat_count').as('n'))
-    .where('transaction_seq', '=', seq).executeTakeFirstOrThrow();
+  const result = await w.deps.store.db
+    .selectFrom('provider_attempts')
+    .select((eb) => eb.fn.sum<number>('repeat_count').as('n'))
+    .where('transaction_seq', '=', seq)
+    .executeTakeFirstOrThrow();
   return Number(result.n ?? 0);
 }

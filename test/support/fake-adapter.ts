@@ -10,8 +10,24 @@ import type { PaymentMethod } from '../../src/chop/methods.js';
 import type { AdapterSource } from '../../src/providers/adapters.js';
 import { describeCallError } from '../../src/providers/call-errors.js';
 import type {
-  CardAdapter, CardSaleOutcome, CardSaleRequest, CloseOutcome, OnlineAdapter, OrderOutcome, OrderRequest, PayOutcome, PayRequest, PosAdapter,
-  PosProviderName, ProviderName, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, ReverseOutcome, Traced,
+  CardAdapter,
+  CardSaleOutcome,
+  CardSaleRequest,
+  CloseOutcome,
+  OnlineAdapter,
+  OrderOutcome,
+  OrderRequest,
+  PayOutcome,
+  PayRequest,
+  PosAdapter,
+  PosProviderName,
+  ProviderName,
+  QueryOutcome,
+  RefundOutcome,
+  RefundQueryOutcome,
+  RefundRequest,
+  ReverseOutcome,
+  Traced,
 } from '../../src/providers/contract.js';
 import type { GatewayProfile } from '../../src/providers/registry.js';
 import type { FakeClock } from './fake-clock.js';
@@ -67,7 +83,10 @@ export class ScriptedProvider {
   /** Every call made, in order, whether scripted or not. */
   readonly calls: RecordedCall[] = [];
 
-  constructor(private readonly clock: FakeClock, readonly timeoutMs: number) {}
+  constructor(
+    private readonly clock: FakeClock,
+    readonly timeoutMs: number,
+  ) {}
 
   /** Adds the next expected call and how it ends. */
   expect<K extends CallName>(call: K, behaviour: Behaviour<K>, during?: () => Promise<void>): this {
@@ -91,7 +110,14 @@ export class ScriptedProvider {
     if (!item || item.call !== call) throw new UnscriptedCall(`unscripted ${call} call (next scripted: ${item?.call ?? 'nothing'})`);
     this.script.shift();
     await item.during?.();
-    const trace = (code: string | null, message: string | null, latencyMs = 5, httpStatus: number | null = 200) => ({ provider, call, latencyMs, httpStatus, code, message });
+    const trace = (code: string | null, message: string | null, latencyMs = 5, httpStatus: number | null = 200) => ({
+      provider,
+      call,
+      latencyMs,
+      httpStatus,
+      code,
+      message,
+    });
     if ('answer' in item) {
       const outcome = item.answer as Calls[K]['outcome'];
       const code = 'code' in outcome && typeof outcome.code === 'string' ? outcome.code : null;

@@ -33,11 +33,13 @@ export function send(baseUrl: string, req: FuzzRequest, timeoutMs: number): Prom
     const outgoing = httpRequest({ host: '127.0.0.1', port: Number(port), method: req.method, path: req.path, headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({
-        status: response.statusCode ?? 0,
-        contentType: String(response.headers['content-type'] ?? ''),
-        text: Buffer.concat(chunks).toString('utf8'),
-      }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          contentType: String(response.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       response.on('error', reject);
     });
     outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -61,14 +63,23 @@ function json(answer: FuzzAnswer): unknown {
 function isJsonApiErrors(answer: FuzzAnswer): boolean {
   const body = json(answer) as { errors?: unknown; data?: unknown } | undefined;
   if (!answer.contentType.startsWith('application/json') || !body || !Array.isArray(body.errors) || body.errors.length === 0 || 'data' in body) return false;
-  return body.errors.every((e: { status?: unknown; code?: unknown; detail?: unknown }) =>
-    e.status === String(answer.status) && typeof e.code === 'string' && e.code !== '' && typeof e.detail === 'string');
+  return body.errors.every(
+    (e: { status?: unknown; code?: unknown; detail?: unknown }) =>
+      e.status === String(answer.status) && typeof e.code === 'string' && e.code !== '' && typeof e.detail === 'string',
+  );
 }
 
 function isChopFail(answer: FuzzAnswer): boolean {
   const body = json(answer) as { result?: unknown; error?: unknown; code?: unknown } | undefined;
-  return answer.contentType.startsWith('application/json') && !!body && body.result === 'fail'
-    && typeof body.error === 'string' && body.error !== '' && typeof body.code === 'string' && body.code !== '';
+  return (
+    answer.contentType.startsWith('application/json') &&
+    !!body &&
+    body.result === 'fail' &&
+    typeof body.error === 'string' &&
+    body.error !== '' &&
+    typeof body.code === 'string' &&
+    body.code !== ''
+  );
 }
 
 const isHtml = (answer: FuzzAnswer): boolean => answer.contentType.startsWith('text/html') && /<html/i.test(answer.text);
@@ -76,7 +87,12 @@ const isHtml = (answer: FuzzAnswer): boolean => answer.contentType.startsWith('t
 /** The router's answer when no route takes the method and path, the same under every prefix but the dashboard. */
 function isRouterNotFound(answer: FuzzAnswer): boolean {
   const body = json(answer) as { errors?: { code?: unknown; detail?: unknown }[] } | undefined;
-  return answer.status === 404 && isJsonApiErrors(answer) && body?.errors?.[0]?.code === 'not_found_error' && String(body.errors[0].detail).startsWith('No route for ');
+  return (
+    answer.status === 404 &&
+    isJsonApiErrors(answer) &&
+    body?.errors?.[0]?.code === 'not_found_error' &&
+    String(body.errors[0].detail).startsWith('No route for ')
+  );
 }
 
 /**
@@ -94,9 +110,10 @@ export function envelopeProblem(method: string, rawPath: string, answer: FuzzAns
   const path = pathOf(rawPath);
   if (method === 'HEAD') return null;
   // Node refuses oversized headers before any route runs: any of this server's envelopes, not the framework's.
-  if (answer.status === 431) return isJsonApiErrors(answer) || isChopFail(answer) || isHtml(answer) ? null : 'not one of this server\'s envelopes';
+  if (answer.status === 431) return isJsonApiErrors(answer) || isChopFail(answer) || isHtml(answer) ? null : "not one of this server's envelopes";
   if (path.startsWith('/dashboard')) {
-    if (path === '/dashboard/transactions.csv' && answer.status === 400 && answer.contentType.startsWith('text/plain; charset=utf-8') && answer.text !== '') return null;
+    if (path === '/dashboard/transactions.csv' && answer.status === 400 && answer.contentType.startsWith('text/plain; charset=utf-8') && answer.text !== '')
+      return null;
     return isHtml(answer) ? null : 'not an HTML page';
   }
   // No route takes this method or path: the server-wide handlers answer (router 404, or a body refused before routing).
@@ -141,8 +158,12 @@ export async function rowCounts(app: App, fixtureSeq: number): Promise<RowCounts
   const row = rows[0];
   if (!row) throw new Error('no counts');
   return {
-    transactions: Number(row.transactions), transaction_events: Number(row.transaction_events), jobs: Number(row.jobs),
-    notifications: Number(row.notifications), audit_log: Number(row.audit_log), sessions: Number(row.sessions),
+    transactions: Number(row.transactions),
+    transaction_events: Number(row.transaction_events),
+    jobs: Number(row.jobs),
+    notifications: Number(row.notifications),
+    audit_log: Number(row.audit_log),
+    sessions: Number(row.sessions),
   };
 }
 

@@ -34,7 +34,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(kind: DbKind, env: Record<string, string> = {}, options: Pick<AppOptions, 'resolveHost' | 'providers'> = {}): Promise<TestApp> {
+export async function startTestApp(
+  kind: DbKind,
+  env: Record<string, string> = {},
+  options: Pick<AppOptions, 'resolveHost' | 'providers'> = {},
+): Promise<TestApp> {
   const database = await createTestDatabase(kind);
   const { app, logs } = await startAppOn(database, env, options);
   return {
@@ -56,7 +60,11 @@ export async function startTestApp(kind: DbKind, env: Record<string, string> = {
 }
 
 /** A server on an existing test database (and its data directory, so its master key), collecting its log lines. */
-export async function startAppOn(database: TestDatabase, env: Record<string, string> = {}, options: Pick<AppOptions, 'resolveHost' | 'providers' | 'worker'> = {}): Promise<{ app: App; logs: string[] }> {
+export async function startAppOn(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+  options: Pick<AppOptions, 'resolveHost' | 'providers' | 'worker'> = {},
+): Promise<{ app: App; logs: string[] }> {
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, callback) {

@@ -35,7 +35,12 @@ export function png(width: number, height: number, rgb: readonly [number, number
     for (let x = 0; x < width; x++) row.set(band ? rgb.map((c) => Math.min(255, c + 80)) : rgb, 1 + x * 3);
     rows.push(Buffer.from(row));
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A JPEG's opening segments down to its frame header (enough for the size check, not to draw). */

@@ -4,11 +4,21 @@ import { FAILURE_CODES, type FailureCode } from '../../src/domain/failures.js';
 import { money } from '../../src/domain/money.js';
 import type { RefundRequest } from '../../src/providers/contract.js';
 import {
-  ALIPAY_FAILURE_CODES, classifyCancelSubCode, classifyGatewayCode, classifyPaySubCode, classifyRefundSubCode, mapAlipayFailure,
+  ALIPAY_FAILURE_CODES,
+  classifyCancelSubCode,
+  classifyGatewayCode,
+  classifyPaySubCode,
+  classifyRefundSubCode,
+  mapAlipayFailure,
 } from '../../src/providers/alipay/errors.js';
 import { beijingTimestamp } from '../../src/providers/china-time.js';
 import {
-  isAlipayAuthCode, toPayOutcome, toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toReverseOutcome,
+  isAlipayAuthCode,
+  toPayOutcome,
+  toQueryOutcome,
+  toRefundOutcome,
+  toRefundQueryOutcome,
+  toReverseOutcome,
 } from '../../src/providers/alipay/transformers.js';
 
 describe('Alipay failure mapping', () => {
@@ -79,22 +89,40 @@ describe('outcome rules', () => {
     assert.deepEqual(toPayOutcome({ code: '10000', out_trade_no: 'T1', trade_no: '2024' }, 'T1'), { kind: 'paid', providerTxnId: '2024' });
     assert.equal(toPayOutcome({ code: '10000', out_trade_no: 'T2' }, 'T1').kind, 'unknown');
     assert.deepEqual(toPayOutcome({ code: '10003', msg: 'order success pay inprocess' }, 'T1'), { kind: 'awaiting_customer', code: '10003' });
-    assert.deepEqual(toPayOutcome({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: 'busy' }, 'T1'),
-      { kind: 'unknown', reason: 'busy', code: 'isp.unknow-error' });
-    assert.deepEqual(toPayOutcome({ code: '20000', msg: 'Service Currently Unavailable' }, 'T1'),
-      { kind: 'unknown', reason: 'Service Currently Unavailable', code: '20000' });
+    assert.deepEqual(toPayOutcome({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: 'busy' }, 'T1'), {
+      kind: 'unknown',
+      reason: 'busy',
+      code: 'isp.unknow-error',
+    });
+    assert.deepEqual(toPayOutcome({ code: '20000', msg: 'Service Currently Unavailable' }, 'T1'), {
+      kind: 'unknown',
+      reason: 'Service Currently Unavailable',
+      code: '20000',
+    });
     assert.deepEqual(toPayOutcome(fail('ACQ.SYSTEM_ERROR'), 'T1'), { kind: 'unknown', reason: 'why', code: 'ACQ.SYSTEM_ERROR' });
     assert.deepEqual(toPayOutcome(fail('ACQ.TRADE_HAS_SUCCESS'), 'T1'), { kind: 'unknown', reason: 'why', code: 'ACQ.TRADE_HAS_SUCCESS' });
     assert.deepEqual(toPayOutcome(fail('ACQ.BUYER_BALANCE_NOT_ENOUGH'), 'T1'), { kind: 'declined', code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', message: 'why' });
     // A signature Alipay refuses is CanCan's setup, not this payment: rejected.
-    assert.deepEqual(toPayOutcome({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: 'bad' }, 'T1'),
-      { kind: 'rejected', code: 'isv.invalid-signature', message: 'bad' });
-    assert.deepEqual(toPayOutcome({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-parameter', sub_msg: 'bad' }, 'T1'),
-      { kind: 'declined', code: 'isv.invalid-parameter', message: 'bad' });
-    assert.deepEqual(toPayOutcome({ code: '40001', msg: 'Missing Required Arguments' }, 'T1'),
-      { kind: 'declined', code: '40001', message: 'Missing Required Arguments' });
-    assert.deepEqual(toPayOutcome({ code: '40006', msg: 'Insufficient Permissions' }, 'T1'),
-      { kind: 'declined', code: '40006', message: 'Insufficient Permissions' });
+    assert.deepEqual(toPayOutcome({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: 'bad' }, 'T1'), {
+      kind: 'rejected',
+      code: 'isv.invalid-signature',
+      message: 'bad',
+    });
+    assert.deepEqual(toPayOutcome({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-parameter', sub_msg: 'bad' }, 'T1'), {
+      kind: 'declined',
+      code: 'isv.invalid-parameter',
+      message: 'bad',
+    });
+    assert.deepEqual(toPayOutcome({ code: '40001', msg: 'Missing Required Arguments' }, 'T1'), {
+      kind: 'declined',
+      code: '40001',
+      message: 'Missing Required Arguments',
+    });
+    assert.deepEqual(toPayOutcome({ code: '40006', msg: 'Insufficient Permissions' }, 'T1'), {
+      kind: 'declined',
+      code: '40006',
+      message: 'Insufficient Permissions',
+    });
     const unreadable: ReadonlyArray<Record<string, string>> = [{}, { code: '40004' }, { code: '99999' }];
     for (const fields of unreadable) assert.equal(toPayOutcome(fields, 'T1').kind, 'unknown', JSON.stringify(fields));
   });
@@ -121,8 +149,11 @@ describe('outcome rules', () => {
     assert.equal(toReverseOutcome({ code: '20000', retry_flag: 'Y' }).kind, 'retry');
     assert.equal(toReverseOutcome({ ...fail('ACQ.SYSTEM_ERROR'), retry_flag: 'N' }).kind, 'unknown');
     assert.deepEqual(toReverseOutcome(fail('ACQ.TRADE_NOT_EXIST')), { kind: 'reversed' });
-    assert.deepEqual(toReverseOutcome({ ...fail('ACQ.TRADE_CANCEL_TIME_OUT'), retry_flag: 'N' }),
-      { kind: 'declined', code: 'ACQ.TRADE_CANCEL_TIME_OUT', message: 'why' });
+    assert.deepEqual(toReverseOutcome({ ...fail('ACQ.TRADE_CANCEL_TIME_OUT'), retry_flag: 'N' }), {
+      kind: 'declined',
+      code: 'ACQ.TRADE_CANCEL_TIME_OUT',
+      message: 'why',
+    });
     assert.equal(toReverseOutcome({ code: '20000' }).kind, 'unknown');
   });
 
@@ -138,8 +169,17 @@ describe('outcome rules', () => {
   });
 
   test('refund query: REFUND_SUCCESS or an echoed refund is success; an empty answer is not_found', () => {
-    const request: RefundRequest = { orderNo: 'T1', refundNo: 'R1', saleMoney: money(2000, 'USD'), refundMoney: money(1053, 'USD'), reason: null, settledRefunds: [] };
-    assert.deepEqual(toRefundQueryOutcome({ code: '10000', out_request_no: 'R1', refund_amount: '10.53', refund_status: 'REFUND_SUCCESS' }, request), { kind: 'succeeded' });
+    const request: RefundRequest = {
+      orderNo: 'T1',
+      refundNo: 'R1',
+      saleMoney: money(2000, 'USD'),
+      refundMoney: money(1053, 'USD'),
+      reason: null,
+      settledRefunds: [],
+    };
+    assert.deepEqual(toRefundQueryOutcome({ code: '10000', out_request_no: 'R1', refund_amount: '10.53', refund_status: 'REFUND_SUCCESS' }, request), {
+      kind: 'succeeded',
+    });
     assert.deepEqual(toRefundQueryOutcome({ code: '10000', out_request_no: 'R1', refund_amount: '10.53' }, request), { kind: 'succeeded' });
     assert.deepEqual(toRefundQueryOutcome({ code: '10000', msg: 'Success' }, request), { kind: 'not_found' });
     assert.deepEqual(toRefundQueryOutcome(fail('ACQ.TRADE_NOT_EXIST'), request), { kind: 'not_found' });
@@ -155,7 +195,16 @@ describe('request helpers', () => {
     for (const good of ['2500000000000000', '301234567890123456789012', '286543210987654321']) {
       assert.equal(isAlipayAuthCode(good), true, good);
     }
-    for (const bad of ['', '250000000000000', '3012345678901234567890123', '2400000000000000', '3100000000000000', '13456789012345678', '28654321098765432a', ' 286543210987654321']) {
+    for (const bad of [
+      '',
+      '250000000000000',
+      '3012345678901234567890123',
+      '2400000000000000',
+      '3100000000000000',
+      '13456789012345678',
+      '28654321098765432a',
+      ' 286543210987654321',
+    ]) {
       assert.equal(isAlipayAuthCode(bad), false, bad);
     }
   });

@@ -2,8 +2,16 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
-  openSignedResponse, rawMember, responseKeyFor, signParams, signText, signedResponseBody, signingString,
-  topLevelMembers, verifyParams, verifyText,
+  openSignedResponse,
+  rawMember,
+  responseKeyFor,
+  signParams,
+  signText,
+  signedResponseBody,
+  signingString,
+  topLevelMembers,
+  verifyParams,
+  verifyText,
 } from '../../src/providers/alipay/sign.js';
 
 function rsaPair(): { privateKeyPem: string; publicKeyPem: string } {
@@ -34,10 +42,10 @@ describe('request signing string', () => {
   test('sorted by name, sign_type included, sign and empty values left out, raw values', () => {
     assert.equal(
       signingString({ ...PARAMS, sign: 'IGNORED', notify_url: '', app_auth_token: undefined }),
-      'app_id=2021000000000000'
-        + '&biz_content={"out_trade_no":"T1","subject":"Tea & cake = 12元","total_amount":"10.53"}'
-        + '&charset=utf-8&format=JSON&method=alipay.trade.pay&sign_type=RSA2'
-        + '&timestamp=2024-05-13 17:49:20&version=1.0',
+      'app_id=2021000000000000' +
+        '&biz_content={"out_trade_no":"T1","subject":"Tea & cake = 12元","total_amount":"10.53"}' +
+        '&charset=utf-8&format=JSON&method=alipay.trade.pay&sign_type=RSA2' +
+        '&timestamp=2024-05-13 17:49:20&version=1.0',
     );
   });
 
@@ -63,7 +71,9 @@ describe('RSA2 sign and verify', () => {
 
   test('a PKCS#1 private key signs the same way', () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-      modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' },
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
     assert.match(privateKey, /BEGIN RSA PRIVATE KEY/);
     assert.equal(verifyParams(signParams(PARAMS, privateKey), publicKey), true);
@@ -75,7 +85,11 @@ describe('RSA2 sign and verify', () => {
   });
 
   test('any tampered parameter, sign_type included, fails', () => {
-    for (const [name, value] of [['biz_content', PARAMS.biz_content.replace('10.53', '10.54')], ['sign_type', 'RSA'], ['timestamp', '2024-05-13 17:49:21']] as const) {
+    for (const [name, value] of [
+      ['biz_content', PARAMS.biz_content.replace('10.53', '10.54')],
+      ['sign_type', 'RSA'],
+      ['timestamp', '2024-05-13 17:49:21'],
+    ] as const) {
       assert.equal(verifyParams({ ...signed, [name]: value }, app.publicKeyPem), false, name);
     }
     assert.equal(verifyParams({ ...signed, extra: 'x' }, app.publicKeyPem), false, 'added parameter');
@@ -136,7 +150,8 @@ describe('raw member extraction', () => {
 
 describe('response verification', () => {
   const method = 'alipay.trade.pay';
-  const inner = '{"code":"10000","msg":"Success","trade_no":"2024051322001400000000000001","out_trade_no":"T1","total_amount":"10.53","fund_bill_list":[{"amount":"10.53"}]}';
+  const inner =
+    '{"code":"10000","msg":"Success","trade_no":"2024051322001400000000000001","out_trade_no":"T1","total_amount":"10.53","fund_bill_list":[{"amount":"10.53"}]}';
 
   test('responseKeyFor replaces every dot', () => {
     assert.equal(responseKeyFor('alipay.trade.fastpay.refund.query'), 'alipay_trade_fastpay_refund_query_response');
@@ -147,7 +162,8 @@ describe('response verification', () => {
     assert.ok(body.startsWith(`{"alipay_trade_pay_response":${inner},"sign":"`));
     const opened = openSignedResponse(body, method, platform.publicKeyPem);
     assert.deepEqual(opened, {
-      ok: true, responseKey: 'alipay_trade_pay_response',
+      ok: true,
+      responseKey: 'alipay_trade_pay_response',
       fields: { code: '10000', msg: 'Success', trade_no: '2024051322001400000000000001', out_trade_no: 'T1', total_amount: '10.53' },
     });
   });
@@ -174,7 +190,8 @@ describe('response verification', () => {
     assert.equal(openSignedResponse(body, method, other.publicKeyPem).ok, false);
     // Unsigned: refused, its string fields handed over only so a setup refusal can be recognised (adapter.ts).
     assert.deepEqual(openSignedResponse(`{"alipay_trade_pay_response":${inner}}`, method, platform.publicKeyPem), {
-      ok: false, reason: 'answer is not signed',
+      ok: false,
+      reason: 'answer is not signed',
       unsigned: { code: '10000', msg: 'Success', trade_no: '2024051322001400000000000001', out_trade_no: 'T1', total_amount: '10.53' },
     });
     assert.equal(openSignedResponse(body, 'alipay.trade.query', platform.publicKeyPem).ok, false, 'answer to another method');

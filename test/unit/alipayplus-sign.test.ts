@@ -7,15 +7,23 @@ import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { money } from '../../src/domain/money.js';
 import {
-  isoTime, parseIsoTime, parseSignatureHeader, signContent, signMessage, signatureHeader, signingContent, verifyMessage,
+  isoTime,
+  parseIsoTime,
+  parseSignatureHeader,
+  signContent,
+  signMessage,
+  signatureHeader,
+  signingContent,
+  verifyMessage,
 } from '../../src/providers/alipayplus/sign.js';
 import { amsAmount, apiPath } from '../../src/providers/alipayplus/transformers.js';
 
-const pair = (): { privateKey: string; publicKey: string } => generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-});
+const pair = (): { privateKey: string; publicKey: string } =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
 const keys = pair();
 const otherKeys = pair();
 
@@ -29,7 +37,13 @@ describe('signing string', () => {
   });
 
   test('signMessage signs exactly that string with SHA256withRSA (checked by node:crypto)', () => {
-    const message = { httpMethod: 'POST', path: '/ams/api/v1/payments/inquiryPayment', clientId: 'C1', time: '2024-01-02T03:04:05+00:00', body: '{"paymentRequestId":"x"}' };
+    const message = {
+      httpMethod: 'POST',
+      path: '/ams/api/v1/payments/inquiryPayment',
+      clientId: 'C1',
+      time: '2024-01-02T03:04:05+00:00',
+      body: '{"paymentRequestId":"x"}',
+    };
     const parsed = parseSignatureHeader(signMessage(message, keys.privateKey));
     assert.ok(parsed !== null);
     assert.equal(parsed.algorithm, 'RSA256');

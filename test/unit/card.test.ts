@@ -7,13 +7,21 @@ import { describe, test } from 'node:test';
 import { FAILURE_CODES } from '../../src/domain/failures.js';
 import { money } from '../../src/domain/money.js';
 import type { CardSaleRequest } from '../../src/providers/contract.js';
-import {
-  cardDigits, isExpired, luhnValid, maskCardNumber, normaliseExpiry, validateCardForm, type CardFormInput,
-} from '../../src/providers/card/card.js';
+import { cardDigits, isExpired, luhnValid, maskCardNumber, normaliseExpiry, validateCardForm, type CardFormInput } from '../../src/providers/card/card.js';
 import { CARD_FAILURE_CODES, mapCardFailure } from '../../src/providers/card/errors.js';
 import {
-  findReturn, formatTxnTime, invoiceNumberFor, parseSearchDate, returnFields, saleFields, searchWindows, splitName,
-  toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toSaleOutcome,
+  findReturn,
+  formatTxnTime,
+  invoiceNumberFor,
+  parseSearchDate,
+  returnFields,
+  saleFields,
+  searchWindows,
+  splitName,
+  toQueryOutcome,
+  toRefundOutcome,
+  toRefundQueryOutcome,
+  toSaleOutcome,
 } from '../../src/providers/card/transformers.js';
 import { buildTxnXml, ConvergeXmlError, escapeXmlText, parseConvergeXml } from '../../src/providers/card/xml.js';
 
@@ -26,7 +34,8 @@ function form(overrides: Partial<CardFormInput> = {}): CardFormInput {
 
 function sale(overrides: Partial<CardSaleRequest> = {}): CardSaleRequest {
   return {
-    orderNo: 'CO123', money: money(1000, 'USD'),
+    orderNo: 'CO123',
+    money: money(1000, 'USD'),
     card: { number: '4111111111111111', expiry: '1239', cvc: '123', name: 'Ada Lovelace', postalCode: '94041' },
     ...overrides,
   };
@@ -76,7 +85,8 @@ describe('expiry', () => {
 describe('validateCardForm', () => {
   test('a good form gives normalised card details', () => {
     assert.deepEqual(validateCardForm(form()), {
-      ok: true, card: { number: '4111111111111111', expiry: '1239', cvc: '123', name: 'Ada Lovelace', postalCode: '94041' },
+      ok: true,
+      card: { number: '4111111111111111', expiry: '1239', cvc: '123', name: 'Ada Lovelace', postalCode: '94041' },
     });
     assert.equal(validateCardForm(form({ cvc: '1234', postalCode: '' })).ok, true);
   });
@@ -106,14 +116,20 @@ describe('validateCardForm', () => {
       const result = validateCardForm(form(overrides));
       assert.equal(result.ok, false);
       assert.ok(!result.ok);
-      assert.deepEqual(result.problems.map((problem) => problem.field), [field]);
+      assert.deepEqual(
+        result.problems.map((problem) => problem.field),
+        [field],
+      );
     });
   }
 
   test('every problem is reported at once, and no message quotes the card data', () => {
     const result = validateCardForm({ number: '4111111111111112', expiry: 'x', cvc: '98', name: '', postalCode: '' });
     assert.ok(!result.ok);
-    assert.deepEqual(result.problems.map((problem) => problem.field), ['number', 'expiry', 'cvc', 'name']);
+    assert.deepEqual(
+      result.problems.map((problem) => problem.field),
+      ['number', 'expiry', 'cvc', 'name'],
+    );
     const text = JSON.stringify(result);
     assert.ok(!text.includes('4111111111111112') && !text.includes('"98"') && !/\b98\b/.test(text));
   });
@@ -139,7 +155,8 @@ describe('XML', () => {
         <txn><ssl_txn_id>050218A15-6679</ssl_txn_id><LineItemProducts><product><a>1</a></product></LineItemProducts></txn>
       </txnlist>`);
     assert.deepEqual(answer, {
-      kind: 'txnlist', count: '2',
+      kind: 'txnlist',
+      count: '2',
       txns: [{ ssl_txn_id: '050218A15-68CE', ssl_exp_date: '0921', ssl_amount: '5.00' }, { ssl_txn_id: '050218A15-6679' }],
     });
   });
@@ -156,21 +173,31 @@ describe('XML', () => {
 describe('request transformers', () => {
   test('ccsale carries the card, CVV2 indicator 1, decimal amount, invoice number, split name and zip', () => {
     assert.deepEqual(saleFields(CREDENTIALS, sale({ card: { ...sale().card, name: 'Ada King Lovelace', postalCode: 'K1C 2N6' } })), {
-      ssl_merchant_id: '0099001', ssl_user_id: 'apiuser', ssl_pin: 'PIN64', ssl_transaction_type: 'ccsale',
-      ssl_amount: '10.00', ssl_transaction_currency: 'USD', ssl_card_number: '4111111111111111', ssl_exp_date: '1239',
-      ssl_cvv2cvc2_indicator: '1', ssl_cvv2cvc2: '123', ssl_invoice_number: 'CO123',
-      ssl_first_name: 'Ada King', ssl_last_name: 'Lovelace', ssl_avs_zip: 'K1C2N6',
+      ssl_merchant_id: '0099001',
+      ssl_user_id: 'apiuser',
+      ssl_pin: 'PIN64',
+      ssl_transaction_type: 'ccsale',
+      ssl_amount: '10.00',
+      ssl_transaction_currency: 'USD',
+      ssl_card_number: '4111111111111111',
+      ssl_exp_date: '1239',
+      ssl_cvv2cvc2_indicator: '1',
+      ssl_cvv2cvc2: '123',
+      ssl_invoice_number: 'CO123',
+      ssl_first_name: 'Ada King',
+      ssl_last_name: 'Lovelace',
+      ssl_avs_zip: 'K1C2N6',
     });
   });
 
-  test('amounts use each currency\'s decimals; a blank postal code sends no zip', () => {
+  test("amounts use each currency's decimals; a blank postal code sends no zip", () => {
     const jpy = saleFields(CREDENTIALS, sale({ money: money(1000, 'JPY'), card: { ...sale().card, postalCode: '' } }));
     assert.equal(jpy['ssl_amount'], '1000');
     assert.equal('ssl_avs_zip' in jpy, false);
     assert.equal(saleFields(CREDENTIALS, sale({ money: money(5, 'BHD') }))['ssl_amount'], '0.005');
   });
 
-  test('names split on the last word and are cut to Converge\'s 20/30 characters', () => {
+  test("names split on the last word and are cut to Converge's 20/30 characters", () => {
     assert.deepEqual(splitName('Cher'), { first: '', last: 'Cher' });
     assert.deepEqual(splitName('  Ada   Lovelace '), { first: 'Ada', last: 'Lovelace' });
     assert.deepEqual(splitName(`${'F'.repeat(25)} ${'L'.repeat(35)}`), { first: 'F'.repeat(20), last: 'L'.repeat(30) });
@@ -184,12 +211,17 @@ describe('request transformers', () => {
   test('ccreturn names the sale and carries the refund number as its invoice', () => {
     const refund = { orderNo: 'CO1', refundNo: 'RF1', saleMoney: money(1000, 'USD'), refundMoney: money(250, 'USD'), reason: null, settledRefunds: [] };
     assert.deepEqual(returnFields(CREDENTIALS, 'TXN-1', refund), {
-      ssl_merchant_id: '0099001', ssl_user_id: 'apiuser', ssl_pin: 'PIN64', ssl_transaction_type: 'ccreturn',
-      ssl_txn_id: 'TXN-1', ssl_amount: '2.50', ssl_invoice_number: 'RF1',
+      ssl_merchant_id: '0099001',
+      ssl_user_id: 'apiuser',
+      ssl_pin: 'PIN64',
+      ssl_transaction_type: 'ccreturn',
+      ssl_txn_id: 'TXN-1',
+      ssl_amount: '2.50',
+      ssl_invoice_number: 'RF1',
     });
   });
 
-  test('search windows are MM/DD/YYYY, newest first, each within Converge\'s 31 days', () => {
+  test("search windows are MM/DD/YYYY, newest first, each within Converge's 31 days", () => {
     const now = Date.UTC(2025, 2, 15, 22, 0);
     assert.deepEqual(searchWindows(now, 30), [{ start: '02/14/2025', end: '03/16/2025' }]);
     const windows = searchWindows(now, 90);
@@ -214,23 +246,41 @@ describe('request transformers', () => {
 describe('response transformers', () => {
   /** ActiveMerchant's elavon_test.rb fixture, trimmed. */
   const approved = {
-    ssl_card_number: '41**********1111', ssl_result: '0', ssl_txn_id: '180820AD3-27AEE6EF-8CA7-4811-8D1F-E420C3B5041E',
-    ssl_avs_response: 'M', ssl_approval_code: '093840', ssl_amount: '10.00', ssl_txn_time: '08/18/2020 06:31:42 PM',
-    ssl_exp_date: '1239', ssl_result_message: 'APPROVAL', ssl_invoice_number: 'CO123', ssl_cvv2_response: 'M',
+    ssl_card_number: '41**********1111',
+    ssl_result: '0',
+    ssl_txn_id: '180820AD3-27AEE6EF-8CA7-4811-8D1F-E420C3B5041E',
+    ssl_avs_response: 'M',
+    ssl_approval_code: '093840',
+    ssl_amount: '10.00',
+    ssl_txn_time: '08/18/2020 06:31:42 PM',
+    ssl_exp_date: '1239',
+    ssl_result_message: 'APPROVAL',
+    ssl_invoice_number: 'CO123',
+    ssl_cvv2_response: 'M',
   };
 
   test('approved: masked with our own mask, whatever the acquirer echoed', () => {
     assert.deepEqual(toSaleOutcome({ kind: 'txn', fields: approved }, sale()), {
       kind: 'approved',
       card: {
-        result: '0', resultMessage: 'APPROVAL', txnId: approved.ssl_txn_id, approvalCode: '093840', cvv2Response: 'M',
-        avsResponse: 'M', maskedNumber: '4111xxxxxxxx1111', expiry: '1239', txnTime: '08/18/2020 06:31:42 PM',
+        result: '0',
+        resultMessage: 'APPROVAL',
+        txnId: approved.ssl_txn_id,
+        approvalCode: '093840',
+        cvv2Response: 'M',
+        avsResponse: 'M',
+        maskedNumber: '4111xxxxxxxx1111',
+        expiry: '1239',
+        txnTime: '08/18/2020 06:31:42 PM',
       },
     });
   });
 
   test('declined: the result message is the code', () => {
-    const outcome = toSaleOutcome({ kind: 'txn', fields: { ...approved, ssl_result: '1', ssl_result_message: 'DECLINED CVV2', ssl_approval_code: '' } }, sale());
+    const outcome = toSaleOutcome(
+      { kind: 'txn', fields: { ...approved, ssl_result: '1', ssl_result_message: 'DECLINED CVV2', ssl_approval_code: '' } },
+      sale(),
+    );
     assert.equal(outcome.kind, 'declined');
     assert.ok(outcome.kind === 'declined');
     assert.equal(outcome.code, 'DECLINED CVV2');
@@ -238,7 +288,10 @@ describe('response transformers', () => {
   });
 
   test('validation errors are refusals with the errorCode; 3xxx gateway errors are unknown', () => {
-    const invalid = toSaleOutcome({ kind: 'txn', fields: { errorCode: '5000', errorName: 'Credit Card Number Invalid', errorMessage: 'appears to be invalid.' } }, sale());
+    const invalid = toSaleOutcome(
+      { kind: 'txn', fields: { errorCode: '5000', errorName: 'Credit Card Number Invalid', errorMessage: 'appears to be invalid.' } },
+      sale(),
+    );
     assert.ok(invalid.kind === 'declined');
     assert.equal(invalid.code, '5000');
     assert.equal(invalid.card.result, '5000');
@@ -261,7 +314,12 @@ describe('response transformers', () => {
   });
 
   const listed = (fields: Record<string, string>) => ({
-    ssl_txn_id: 'T1', ssl_transaction_type: 'SALE', ssl_invoice_number: 'CO123', ssl_result_message: 'APPROVAL', ssl_trans_status: 'OPN', ...fields,
+    ssl_txn_id: 'T1',
+    ssl_transaction_type: 'SALE',
+    ssl_invoice_number: 'CO123',
+    ssl_result_message: 'APPROVAL',
+    ssl_trans_status: 'OPN',
+    ...fields,
   });
 
   test('query: approved sale → paid; declined → closed; voided → closed; held → unknown; none → not paid', () => {
@@ -274,13 +332,18 @@ describe('response transformers', () => {
     assert.deepEqual(toQueryOutcome([listed({ ssl_invoice_number: 'OTHER' })], 'CO123'), { kind: 'not_paid' });
     assert.deepEqual(toQueryOutcome([], 'CO123'), { kind: 'not_paid' });
     // An approval wins over an earlier decline of the same order number.
-    assert.deepEqual(toQueryOutcome([listed({ ssl_txn_id: 'T0', ssl_result_message: 'DECLINED' }), listed({})], 'CO123'), { kind: 'paid', providerTxnId: 'T1' });
+    assert.deepEqual(toQueryOutcome([listed({ ssl_txn_id: 'T0', ssl_result_message: 'DECLINED' }), listed({})], 'CO123'), {
+      kind: 'paid',
+      providerTxnId: 'T1',
+    });
   });
 
   test('refund answers and refund lookups', () => {
     assert.deepEqual(toRefundOutcome({ kind: 'txn', fields: { ssl_result: '0', ssl_result_message: 'APPROVAL' } }), { kind: 'succeeded' });
     assert.deepEqual(toRefundOutcome({ kind: 'txn', fields: { errorCode: '5091', errorName: 'Invalid amount', errorMessage: 'exceeded' } }), {
-      kind: 'declined', code: '5091', message: '5091 Invalid amount: exceeded',
+      kind: 'declined',
+      code: '5091',
+      message: '5091 Invalid amount: exceeded',
     });
     assert.equal(toRefundOutcome({ kind: 'txn', fields: { errorCode: '3000', errorName: 'x', errorMessage: 'y' } }).kind, 'unknown');
     const returns = [listed({ ssl_transaction_type: 'RETURN', ssl_invoice_number: 'RF1', ssl_txn_id: 'R1' })];

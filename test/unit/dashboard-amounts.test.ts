@@ -33,9 +33,16 @@ test('sums past 2^63 are exact in SQLite, where sum() itself fails with "integer
   sqlite.exec('create table t (amount integer)');
   sqlite.exec('insert into t values (9223372036854775807), (9223372036854775807), (9007199254740991), (-3), (null)');
   assert.throws(() => sqlite.prepare('select sum(amount) from t').get(), /integer overflow/);
-  const row = await db.selectFrom('t').select((eb) => sumParts(eb.ref('amount'), 'total')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('t')
+    .select((eb) => sumParts(eb.ref('amount'), 'total'))
+    .executeTakeFirstOrThrow();
   assert.equal(joinSum(row.total_hi, row.total_lo), 2n * 9223372036854775807n + 9007199254740991n - 3n);
-  const empty = await db.selectFrom('t').select((eb) => sumParts(eb.ref('amount'), 'total')).where('amount', '=', 1).executeTakeFirstOrThrow();
+  const empty = await db
+    .selectFrom('t')
+    .select((eb) => sumParts(eb.ref('amount'), 'total'))
+    .where('amount', '=', 1)
+    .executeTakeFirstOrThrow();
   assert.equal(joinSum(empty.total_hi, empty.total_lo), 0n);
   await db.destroy();
 });

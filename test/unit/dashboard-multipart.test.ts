@@ -9,7 +9,11 @@ function body(boundary: string, parts: { name: string; filename?: string; conten
   const chunks: Buffer[] = [];
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"${part.filename !== undefined ? `; filename="${part.filename}"` : ''}`;
-    chunks.push(Buffer.from(`--${boundary}${CRLF}Content-Disposition: ${disposition}${CRLF}${part.filename !== undefined ? `Content-Type: application/octet-stream${CRLF}` : ''}${CRLF}`));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}${CRLF}Content-Disposition: ${disposition}${CRLF}${part.filename !== undefined ? `Content-Type: application/octet-stream${CRLF}` : ''}${CRLF}`,
+      ),
+    );
     chunks.push(Buffer.isBuffer(part.content) ? part.content : Buffer.from(part.content));
     chunks.push(Buffer.from(CRLF));
   }
@@ -19,10 +23,16 @@ function body(boundary: string, parts: { name: string; filename?: string; conten
 
 test('fields are text, files keep every byte (CR LF and NUL included), the first of a repeated name wins', () => {
   const bytes = Buffer.from([0x89, 0x50, 0x0d, 0x0a, 0x00, 0xff, 0x2d, 0x2d]);
-  const parsed = parseMultipart(body('XyZ', [
-    { name: '_csrf', content: 'token' }, { name: 'header_line', content: '茶 & <tea>' }, { name: 'header_line', content: 'second' },
-    { name: 'logo', filename: 'logo.png', content: bytes }, { name: 'empty', filename: '', content: '' },
-  ]), 'XyZ');
+  const parsed = parseMultipart(
+    body('XyZ', [
+      { name: '_csrf', content: 'token' },
+      { name: 'header_line', content: '茶 & <tea>' },
+      { name: 'header_line', content: 'second' },
+      { name: 'logo', filename: 'logo.png', content: bytes },
+      { name: 'empty', filename: '', content: '' },
+    ]),
+    'XyZ',
+  );
   assert.ok(parsed);
   assert.equal(parsed._csrf, 'token');
   assert.equal(parsed.header_line, '茶 & <tea>');

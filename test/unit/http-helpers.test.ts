@@ -49,8 +49,20 @@ describe('preferredWait (RFC 7240 Prefer: wait)', () => {
   });
 
   test('garbage → null', () => {
-    for (const header of ['respond-async', 'wait', 'wait=', 'wait=abc', 'wait=-1', 'wait=""', 'nowait=5', 'x-wait=5',
-      'await=5', 'foo="wait=5"', 'garbage', 'return=representation']) {
+    for (const header of [
+      'respond-async',
+      'wait',
+      'wait=',
+      'wait=abc',
+      'wait=-1',
+      'wait=""',
+      'nowait=5',
+      'x-wait=5',
+      'await=5',
+      'foo="wait=5"',
+      'garbage',
+      'return=representation',
+    ]) {
       assert.equal(preferredWait(header), null, JSON.stringify(header));
     }
   });
@@ -78,7 +90,13 @@ describe('RateLimiter', () => {
   });
 
   test('after waiting the advertised retry-after, a request is allowed', () => {
-    for (const [perSecond, burst] of [[1, 1], [0.5, 2], [0.3, 3], [2, 10], [50, 100]] as const) {
+    for (const [perSecond, burst] of [
+      [1, 1],
+      [0.5, 2],
+      [0.3, 3],
+      [2, 10],
+      [50, 100],
+    ] as const) {
       const limiter = new RateLimiter(perSecond, burst);
       let now = 10_000;
       for (let i = 0; i < burst; i++) assert.equal(limiter.take('k', now), 0);
@@ -139,8 +157,23 @@ describe('cursors', () => {
 
   test('garbage → null', () => {
     const b64 = (s: string) => Buffer.from(s).toString('base64url');
-    for (const cursor of ['', 'garbage', '!!!!', 's1', '1', b64('s'), b64('x1'), b64('s-1'), b64('s1.5'), b64('s1 '), b64(' s1'),
-      b64('s1e3'), b64(`s${'9'.repeat(16)}`), b64('s١'), b64('S1')]) {
+    for (const cursor of [
+      '',
+      'garbage',
+      '!!!!',
+      's1',
+      '1',
+      b64('s'),
+      b64('x1'),
+      b64('s-1'),
+      b64('s1.5'),
+      b64('s1 '),
+      b64(' s1'),
+      b64('s1e3'),
+      b64(`s${'9'.repeat(16)}`),
+      b64('s١'),
+      b64('S1'),
+    ]) {
       assert.equal(decodeCursor(cursor), null, JSON.stringify(cursor));
     }
   });
@@ -166,7 +199,14 @@ describe('parseListQuery', () => {
 
   test('defaults', () => {
     assert.deepEqual(parseListQuery({}), {
-      type: null, state: null, gateway: null, posId: null, createdGte: null, createdLt: null, size: 25, after: null,
+      type: null,
+      state: null,
+      gateway: null,
+      posId: null,
+      createdGte: null,
+      createdLt: null,
+      size: 25,
+      after: null,
     });
   });
 
@@ -237,9 +277,17 @@ describe('parseListQuery', () => {
 
   test('all invalid parameters are reported together', () => {
     const params = refusedParameters({
-      'filter[type]': 'x', 'filter[state]': 'y', 'page[size]': '0', 'page[after]': 'z', 'filter[created_at][gte]': 'w', 'filter[created_at][lt]': 'v',
+      'filter[type]': 'x',
+      'filter[state]': 'y',
+      'page[size]': '0',
+      'page[after]': 'z',
+      'filter[created_at][gte]': 'w',
+      'filter[created_at][lt]': 'v',
     });
-    assert.deepEqual(new Set(params), new Set(['filter[type]', 'filter[state]', 'page[size]', 'page[after]', 'filter[created_at][gte]', 'filter[created_at][lt]']));
+    assert.deepEqual(
+      new Set(params),
+      new Set(['filter[type]', 'filter[state]', 'page[size]', 'page[after]', 'filter[created_at][gte]', 'filter[created_at][lt]']),
+    );
     assert.equal(params.length, 6);
   });
 
@@ -341,17 +389,30 @@ describe('loadConfig', () => {
 
   test('ConfigError for bad integers', () => {
     const cases: Array<[string, string]> = [
-      ['PORT', 'abc'], ['PORT', '-1'], ['PORT', '80.5'], ['PORT', '8o8o'], ['PORT', '9007199254740993'],
-      ['CANCAN_CONFIRM_WINDOW_MS', '0'], ['CANCAN_POLL_INTERVAL_MS', '0'], ['CANCAN_PROVIDER_TIMEOUT_MS', '0'],
-      ['CANCAN_SIM_CONFIRM_DELAY_MS', '-5'], ['CANCAN_WORKER_CONCURRENCY', '0'], ['CANCAN_RATE_LIMIT_BURST', '1.5'],
-      ['CANCAN_JOB_LEASE_MS', 'soon'], ['CANCAN_RATE_LIMIT_PER_SECOND', 'Infinity'],
+      ['PORT', 'abc'],
+      ['PORT', '-1'],
+      ['PORT', '80.5'],
+      ['PORT', '8o8o'],
+      ['PORT', '9007199254740993'],
+      ['CANCAN_CONFIRM_WINDOW_MS', '0'],
+      ['CANCAN_POLL_INTERVAL_MS', '0'],
+      ['CANCAN_PROVIDER_TIMEOUT_MS', '0'],
+      ['CANCAN_SIM_CONFIRM_DELAY_MS', '-5'],
+      ['CANCAN_WORKER_CONCURRENCY', '0'],
+      ['CANCAN_RATE_LIMIT_BURST', '1.5'],
+      ['CANCAN_JOB_LEASE_MS', 'soon'],
+      ['CANCAN_RATE_LIMIT_PER_SECOND', 'Infinity'],
     ];
     for (const [name, value] of cases) {
-      assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => {
-        assert.ok(error instanceof ConfigError, `${name}=${value}: ${String(error)}`);
-        assert.match(error.message, new RegExp(name.replace(/[[\]]/g, '\\$&')));
-        return true;
-      }, `${name}=${value}`);
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError, `${name}=${value}: ${String(error)}`);
+          assert.match(error.message, new RegExp(name.replace(/[[\]]/g, '\\$&')));
+          return true;
+        },
+        `${name}=${value}`,
+      );
     }
   });
 
@@ -369,12 +430,21 @@ describe('loadConfig', () => {
   });
 
   test('ConfigError for a bad on/off flag, naming the variable', () => {
-    for (const [name, value] of [['CANCAN_SIMULATORS', 'maybe'], ['CANCAN_DEMO', 'enabled'], ['CANCAN_SIMULATORS', '2'], ['CANCAN_DEMO', ' on']]) {
-      assert.throws(() => loadConfig({ [name as string]: value }), (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.ok(error.message.includes(name as string));
-        return true;
-      }, `${name}=${value}`);
+    for (const [name, value] of [
+      ['CANCAN_SIMULATORS', 'maybe'],
+      ['CANCAN_DEMO', 'enabled'],
+      ['CANCAN_SIMULATORS', '2'],
+      ['CANCAN_DEMO', ' on'],
+    ]) {
+      assert.throws(
+        () => loadConfig({ [name as string]: value }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.ok(error.message.includes(name as string));
+          return true;
+        },
+        `${name}=${value}`,
+      );
     }
   });
 });

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  BareInteger, LinePayJsonError, parseLinePayJson, quoteIdNumbers, stringifyLinePayJson,
-} from '../../src/providers/linepay/json.js';
+import { BareInteger, LinePayJsonError, parseLinePayJson, quoteIdNumbers, stringifyLinePayJson } from '../../src/providers/linepay/json.js';
 
 const ID = '2019049910005496810'; // from LINE Pay's documentation examples; > Number.MAX_SAFE_INTEGER
 const REFUND_ID = '2019049910005496811';
@@ -15,12 +13,16 @@ describe('LINE Pay JSON: lossless ids', () => {
   });
 
   test('transactionId and refundTransactionId come back as exact strings; amounts stay numbers', () => {
-    const text = `{"returnCode":"0000","returnMessage":"OK","info":{"transactionId":${ID},"orderId":"A1",`
-      + `"payInfo":[{"method":"BALANCE","amount":100.53}],"refundList":[{"refundTransactionId":${REFUND_ID},"refundAmount":-10.5}]}}`;
+    const text =
+      `{"returnCode":"0000","returnMessage":"OK","info":{"transactionId":${ID},"orderId":"A1",` +
+      `"payInfo":[{"method":"BALANCE","amount":100.53}],"refundList":[{"refundTransactionId":${REFUND_ID},"refundAmount":-10.5}]}}`;
     assert.deepEqual(parseLinePayJson(text), {
-      returnCode: '0000', returnMessage: 'OK',
+      returnCode: '0000',
+      returnMessage: 'OK',
       info: {
-        transactionId: ID, orderId: 'A1', payInfo: [{ method: 'BALANCE', amount: 100.53 }],
+        transactionId: ID,
+        orderId: 'A1',
+        payInfo: [{ method: 'BALANCE', amount: 100.53 }],
         refundList: [{ refundTransactionId: REFUND_ID, refundAmount: -10.5 }],
       },
     });

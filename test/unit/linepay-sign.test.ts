@@ -3,8 +3,14 @@ import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { LinePayCredentials } from '../../src/providers/linepay/adapter.js';
 import {
-  HEADER_AUTHORIZATION, HEADER_CHANNEL_ID, HEADER_CHANNEL_SECRET, HEADER_NONCE,
-  authHeaders, constantTimeEqual, signV4, verifyRequest,
+  HEADER_AUTHORIZATION,
+  HEADER_CHANNEL_ID,
+  HEADER_CHANNEL_SECRET,
+  HEADER_NONCE,
+  authHeaders,
+  constantTimeEqual,
+  signV4,
+  verifyRequest,
 } from '../../src/providers/linepay/sign.js';
 
 // A fixed request: LINE Pay's v4 algorithm, written out step by step below.

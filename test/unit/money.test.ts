@@ -101,8 +101,18 @@ describe('toMajorUnitString', () => {
 
   test('2-decimal currencies: boundary values', () => {
     const expected: Array<[number, string]> = [
-      [0, '0.00'], [1, '0.01'], [9, '0.09'], [10, '0.10'], [99, '0.99'], [100, '1.00'], [101, '1.01'],
-      [30, '0.30'], [435, '4.35'], [115, '1.15'], [1999, '19.99'], [123456, '1234.56'],
+      [0, '0.00'],
+      [1, '0.01'],
+      [9, '0.09'],
+      [10, '0.10'],
+      [99, '0.99'],
+      [100, '1.00'],
+      [101, '1.01'],
+      [30, '0.30'],
+      [435, '4.35'],
+      [115, '1.15'],
+      [1999, '19.99'],
+      [123456, '1234.56'],
       [Number.MAX_SAFE_INTEGER, '90071992547409.91'],
     ];
     for (const c of TWO_DECIMAL) for (const [a, s] of expected) assert.equal(str(a, c), s, `${a} ${c}`);
@@ -110,8 +120,18 @@ describe('toMajorUnitString', () => {
 
   test('3-decimal currencies: boundary values', () => {
     const expected: Array<[number, string]> = [
-      [0, '0.000'], [1, '0.001'], [5, '0.005'], [9, '0.009'], [10, '0.010'], [99, '0.099'], [100, '0.100'],
-      [101, '0.101'], [999, '0.999'], [1000, '1.000'], [1005, '1.005'], [123456, '123.456'],
+      [0, '0.000'],
+      [1, '0.001'],
+      [5, '0.005'],
+      [9, '0.009'],
+      [10, '0.010'],
+      [99, '0.099'],
+      [100, '0.100'],
+      [101, '0.101'],
+      [999, '0.999'],
+      [1000, '1.000'],
+      [1005, '1.005'],
+      [123456, '123.456'],
       [Number.MAX_SAFE_INTEGER, '9007199254740.991'],
     ];
     for (const c of THREE_DECIMAL) for (const [a, s] of expected) assert.equal(str(a, c), s, `${a} ${c}`);
@@ -170,8 +190,30 @@ describe('fromMajorUnitString', () => {
   });
 
   test('rejects signs, exponents, whitespace, empty and malformed decimals', () => {
-    const junk = ['-1', '-0', '+1', '1e3', '1E3', '', ' 1', '1 ', '1\n', '\t1', '1.', '.5', 'abc', '1,00', '1_000', '0x10',
-      'NaN', 'Infinity', '1..2', '1.2.3', '١٢', '１'];
+    const junk = [
+      '-1',
+      '-0',
+      '+1',
+      '1e3',
+      '1E3',
+      '',
+      ' 1',
+      '1 ',
+      '1\n',
+      '\t1',
+      '1.',
+      '.5',
+      'abc',
+      '1,00',
+      '1_000',
+      '0x10',
+      'NaN',
+      'Infinity',
+      '1..2',
+      '1.2.3',
+      '١٢',
+      '１',
+    ];
     for (const c of TESTED) for (const t of junk) assert.throws(() => parse(t, c), RangeError, `${JSON.stringify(t)} ${c}`);
   });
 
@@ -280,8 +322,20 @@ describe('string round trips', () => {
 
 describe('lastTwoDigits', () => {
   test('returns the amount modulo 100', () => {
-    const cases: Array<[number, number]> = [[0, 0], [1, 1], [9, 9], [10, 10], [99, 99], [100, 0], [101, 1], [153, 53],
-      [1253, 53], [1999, 99], [2000, 0], [Number.MAX_SAFE_INTEGER, 91]];
+    const cases: Array<[number, number]> = [
+      [0, 0],
+      [1, 1],
+      [9, 9],
+      [10, 10],
+      [99, 99],
+      [100, 0],
+      [101, 1],
+      [153, 53],
+      [1253, 53],
+      [1999, 99],
+      [2000, 0],
+      [Number.MAX_SAFE_INTEGER, 91],
+    ];
     for (const [a, d] of cases) assert.equal(lastTwoDigits(a), d, String(a));
   });
 });

@@ -11,7 +11,12 @@ import { paymentMethod } from '../../src/chop/methods.js';
 describe('the provider list', () => {
   test('gateway codes and payment methods name their provider', () => {
     assert.deepEqual(gatewayProfile('linepay_tw_domestic'), {
-      code: 'linepay_tw_domestic', currencies: ['TWD'], partialRefunds: true, refundWindowMs: 365 * 86_400_000, region: 'TW', provider: 'linepay',
+      code: 'linepay_tw_domestic',
+      currencies: ['TWD'],
+      partialRefunds: true,
+      refundWindowMs: 365 * 86_400_000,
+      region: 'TW',
+      provider: 'linepay',
     });
     assert.equal(paymentMethod('kakaopay')?.provider, 'alipayplus');
     assert.equal(paymentMethod('cc')?.refundWindowMs, 180 * 86_400_000);
@@ -32,14 +37,22 @@ describe('the provider list', () => {
       ok: false,
       problems: ['mchId is required (a non-empty string)', 'apiKey is required (a non-empty string)', 'signType must be one of MD5, HMAC-SHA256'],
     });
-    assert.deepEqual(parseCredentials('linepay', { channelId: 'c', channelSecret: 's' }), { ok: true, value: { channelId: 'c', channelSecret: 's', authScheme: 'v4' } });
+    assert.deepEqual(parseCredentials('linepay', { channelId: 'c', channelSecret: 's' }), {
+      ok: true,
+      value: { channelId: 'c', channelSecret: 's', authScheme: 'v4' },
+    });
   });
 
   test('each live provider has its URL setting; trailing slashes go except where the URL names a file', () => {
     const config = loadConfig({ CANCAN_WECHATPAY_URL: 'http://127.0.0.1:9/wx//', CANCAN_ALIPAY_URL: 'http://127.0.0.1:9/gateway.do/' });
-    assert.deepEqual({ ...config.liveUrls }, {
-      wechatpay: 'http://127.0.0.1:9/wx', alipay: 'http://127.0.0.1:9/gateway.do/', linepay: 'https://api-pay.line.me',
-    });
+    assert.deepEqual(
+      { ...config.liveUrls },
+      {
+        wechatpay: 'http://127.0.0.1:9/wx',
+        alipay: 'http://127.0.0.1:9/gateway.do/',
+        linepay: 'https://api-pay.line.me',
+      },
+    );
   });
 
   test('timing rules come from the descriptor unless a setting overrides them', () => {

@@ -16,7 +16,8 @@ describe('China time', () => {
     assert.equal(parseChinaTime('20240301003005'), instant - 999);
     assert.equal(parseBeijingTimestamp('2024-03-01 00:30:05'), instant - 999);
     for (const text of ['20230229120000', '20240301250000', '2024030100300', '2024-03-01 00:30:05']) assert.equal(parseChinaTime(text), null, text);
-    for (const text of ['2023-02-29 12:00:00', '2024-03-01 24:00:00', '2024-03-01T00:30:05', '20240301003005']) assert.equal(parseBeijingTimestamp(text), null, text);
+    for (const text of ['2023-02-29 12:00:00', '2024-03-01 24:00:00', '2024-03-01T00:30:05', '20240301003005'])
+      assert.equal(parseBeijingTimestamp(text), null, text);
   });
 });
 
@@ -39,6 +40,9 @@ describe('failed provider calls', () => {
     assert.equal(redactSecrets('key k3y and k3y again', ['k3y', '']), 'key [redacted] and [redacted] again');
     const fields = JSON.parse('{"err_code_des":"bad code 134567890123456789","__proto__":"134567890123456789"}') as Record<string, string>;
     const clean = redactFields(fields, ['134567890123456789']);
-    assert.deepEqual(Object.entries(clean), [['err_code_des', 'bad code [redacted]'], ['__proto__', '[redacted]']]);
+    assert.deepEqual(Object.entries(clean), [
+      ['err_code_des', 'bad code [redacted]'],
+      ['__proto__', '[redacted]'],
+    ]);
   });
 });

@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  CLAIM_STATES, CLAIM_TYPES, CLAIM_WAITING_STEP, OPEN_BALANCE, committedTotal, countsAgainstPayment, fitsOpenBalance, openBalance, refundableAmount,
+  CLAIM_STATES,
+  CLAIM_TYPES,
+  CLAIM_WAITING_STEP,
+  OPEN_BALANCE,
+  committedTotal,
+  countsAgainstPayment,
+  fitsOpenBalance,
+  openBalance,
+  refundableAmount,
 } from '../../src/domain/refund-rules.js';
 import { PROCESSING_STEPS, TRANSACTION_STATES, TRANSACTION_TYPES } from '../../src/domain/states.js';
 
-const child = (type: (typeof TRANSACTION_TYPES)[number], state: (typeof TRANSACTION_STATES)[number], amount: number | bigint | null, step: (typeof PROCESSING_STEPS)[number] = 'done') =>
-  ({ type, state, step, amount });
+const child = (
+  type: (typeof TRANSACTION_TYPES)[number],
+  state: (typeof TRANSACTION_STATES)[number],
+  amount: number | bigint | null,
+  step: (typeof PROCESSING_STEPS)[number] = 'done',
+) => ({ type, state, step, amount });
 
 describe('what counts against a payment', () => {
   test('the lists the store sums with', () => {
@@ -33,8 +45,13 @@ describe('what counts against a payment', () => {
 describe('committedTotal and refundableAmount', () => {
   test('sums only what counts, exactly', () => {
     const children = [
-      child('refund', 'succeeded', 300), child('refund', 'pending', 200, 'refund_query'), child('refund', 'failed', 5000),
-      child('cancel', 'pending', 999, 'await_sale'), child('cancel', 'succeeded', 100), child('void', 'succeeded', null), child('refund', 'pending', null, 'refund'),
+      child('refund', 'succeeded', 300),
+      child('refund', 'pending', 200, 'refund_query'),
+      child('refund', 'failed', 5000),
+      child('cancel', 'pending', 999, 'await_sale'),
+      child('cancel', 'succeeded', 100),
+      child('void', 'succeeded', null),
+      child('refund', 'pending', null, 'refund'),
     ];
     assert.equal(committedTotal(children), 600n);
     assert.equal(committedTotal([]), 0n);
@@ -42,7 +59,10 @@ describe('committedTotal and refundableAmount', () => {
 
   test('past 2^53 and past 2^63, bigint and number amounts alike', () => {
     const big = 9_000_000_000_000_000_000n;
-    assert.equal(committedTotal([child('refund', 'succeeded', big), child('refund', 'pending', big), child('cancel', 'succeeded', 1)]), 18_000_000_000_000_000_001n);
+    assert.equal(
+      committedTotal([child('refund', 'succeeded', big), child('refund', 'pending', big), child('cancel', 'succeeded', 1)]),
+      18_000_000_000_000_000_001n,
+    );
     assert.equal(committedTotal([child('refund', 'succeeded', 2 ** 53), child('refund', 'succeeded', 2)]), 9_007_199_254_740_994n);
     assert.equal(refundableAmount(big * 2n + 5n, 18_000_000_000_000_000_001n), 4n);
   });
@@ -58,7 +78,7 @@ describe('committedTotal and refundableAmount', () => {
 });
 
 describe('open balance', () => {
-  test('which rows it sums: today\'s succeeded charges by when they succeeded, today\'s claims by when they were asked for', () => {
+  test("which rows it sums: today's succeeded charges by when they succeeded, today's claims by when they were asked for", () => {
     assert.deepEqual(OPEN_BALANCE, {
       credits: { types: ['charge'], states: ['succeeded'], since: 'finalized_at' },
       debits: { types: ['refund', 'cancel'], states: ['pending', 'succeeded'], since: 'created_at' },

@@ -23,16 +23,22 @@ describe('compileRequest and messageFor', () => {
 
   test('each field is refused once, by the message of the keyword that refused it, in the order of the schema', () => {
     // count -0.5 fails both `type` (integer) and `minimum`: one message; the missing name comes first though ajv reports it first or last.
-    assert.deepEqual(said({ count: -0.5 }), [['/name', 'name is required'], ['/count', 'count must be positive, got -0.5']]);
-    assert.deepEqual(said({ count: 0, name: '' }), [['/name', 'name must not be empty'], ['/count', 'count must be positive, got 0']]);
+    assert.deepEqual(said({ count: -0.5 }), [
+      ['/name', 'name is required'],
+      ['/count', 'count must be positive, got -0.5'],
+    ]);
+    assert.deepEqual(said({ count: 0, name: '' }), [
+      ['/name', 'name must not be empty'],
+      ['/count', 'count must be positive, got 0'],
+    ]);
     assert.deepEqual(said({ name: 'abcd' }), [['/name', 'name is too long: 4']]);
   });
 
-  test('a field without messages is refused in ajv\'s words', () => {
+  test("a field without messages is refused in ajv's words", () => {
     assert.deepEqual(said({ name: 'a', plain: 'yes' }), [['/plain', 'plain must be boolean']]);
   });
 
-  test('the messages are not part of the schema\'s JSON (what the OpenAPI document publishes)', () => {
+  test("the messages are not part of the schema's JSON (what the OpenAPI document publishes)", () => {
     const json = JSON.stringify(SHAPE);
     assert.ok(!json.includes('is required') && !json.includes('too long'), json);
     assert.deepEqual(JSON.parse(json).properties.name, { type: 'string', minLength: 1, maxLength: 3 });

@@ -26,26 +26,65 @@ describe('retry policy', () => {
   });
 
   test('jitter takes off up to its fraction, from the injected random source; never a zero wait', () => {
-    assert.equal(jittered(10_000, 0.2, () => 0), 10_000);
-    assert.equal(jittered(10_000, 0.2, () => 0.5), 9_000);
-    assert.equal(jittered(10_000, 0.2, () => 0.999_999), 8_000);
-    assert.equal(jittered(1, 1, () => 0.999_999), 1);
+    assert.equal(
+      jittered(10_000, 0.2, () => 0),
+      10_000,
+    );
+    assert.equal(
+      jittered(10_000, 0.2, () => 0.5),
+      9_000,
+    );
+    assert.equal(
+      jittered(10_000, 0.2, () => 0.999_999),
+      8_000,
+    );
+    assert.equal(
+      jittered(1, 1, () => 0.999_999),
+      1,
+    );
     // Out-of-range sources are clamped rather than trusted.
-    assert.equal(jittered(10_000, 0.2, () => 7), 8_000);
-    assert.equal(jittered(10_000, 0.2, () => -1), 10_000);
+    assert.equal(
+      jittered(10_000, 0.2, () => 7),
+      8_000,
+    );
+    assert.equal(
+      jittered(10_000, 0.2, () => -1),
+      10_000,
+    );
   });
 
   test('before the deadline: retry with the jittered wait; from the deadline on: needs attention, at the long cadence', () => {
-    assert.deepEqual(decideRetry(policy, 0, HOUR, () => 0.5), { kind: 'retry', delayMs: 900 });
-    assert.deepEqual(decideRetry(policy, 5 * 60_000, HOUR, () => 0.5), { kind: 'retry', delayMs: 54_000 });
-    assert.deepEqual(decideRetry(policy, 15 * 60_000 - 1, HOUR, () => 0), { kind: 'retry', delayMs: 60_000 });
-    assert.deepEqual(decideRetry(policy, 15 * 60_000, HOUR, () => 0.5), { kind: 'needs_attention', delayMs: 3_240_000 });
-    assert.deepEqual(decideRetry(policy, 30 * 24 * HOUR, HOUR, () => 0), { kind: 'needs_attention', delayMs: HOUR });
+    assert.deepEqual(
+      decideRetry(policy, 0, HOUR, () => 0.5),
+      { kind: 'retry', delayMs: 900 },
+    );
+    assert.deepEqual(
+      decideRetry(policy, 5 * 60_000, HOUR, () => 0.5),
+      { kind: 'retry', delayMs: 54_000 },
+    );
+    assert.deepEqual(
+      decideRetry(policy, 15 * 60_000 - 1, HOUR, () => 0),
+      { kind: 'retry', delayMs: 60_000 },
+    );
+    assert.deepEqual(
+      decideRetry(policy, 15 * 60_000, HOUR, () => 0.5),
+      { kind: 'needs_attention', delayMs: 3_240_000 },
+    );
+    assert.deepEqual(
+      decideRetry(policy, 30 * 24 * HOUR, HOUR, () => 0),
+      { kind: 'needs_attention', delayMs: HOUR },
+    );
   });
 
   test('without a start time the attempt number doubles the wait, up to the ceiling', () => {
-    assert.deepEqual([1, 2, 3, 4, 7, 8, 1_000].map((attempt) => delayForAttempt(policy, attempt, () => 0)), [1_000, 2_000, 4_000, 8_000, 60_000, 60_000, 60_000]);
-    assert.equal(delayForAttempt(policy, 0, () => 0), 1_000);
+    assert.deepEqual(
+      [1, 2, 3, 4, 7, 8, 1_000].map((attempt) => delayForAttempt(policy, attempt, () => 0)),
+      [1_000, 2_000, 4_000, 8_000, 60_000, 60_000, 60_000],
+    );
+    assert.equal(
+      delayForAttempt(policy, 0, () => 0),
+      1_000,
+    );
   });
 
   test('each step starts at the provider poll interval; refunds may take a day, the others a quarter of an hour', () => {

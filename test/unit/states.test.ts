@@ -20,7 +20,21 @@ describe('transaction states', () => {
     assert.deepEqual([...TRANSACTION_TYPES], ['sale', 'void', 'refund', 'charge', 'cancel']);
     assert.deepEqual(
       [...PROCESSING_STEPS],
-      ['pay', 'query', 'reverse', 'reverse_sale', 'refund', 'refund_query', 'await_sale', 'create_order', 'await_payment', 'close', 'await_card', 'card_query', 'done'],
+      [
+        'pay',
+        'query',
+        'reverse',
+        'reverse_sale',
+        'refund',
+        'refund_query',
+        'await_sale',
+        'create_order',
+        'await_payment',
+        'close',
+        'await_card',
+        'card_query',
+        'done',
+      ],
     );
   });
 

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, publicDecrypt, constants } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { knownCurrencies } from '../../src/domain/money.js';
-import {
-  formatAnswer, parseAnswer, parseForm, sha256Hex, signFields, signatureOf, signingString, verifyFields,
-} from '../../src/providers/unionpay/sign.js';
+import { formatAnswer, parseAnswer, parseForm, sha256Hex, signFields, signatureOf, signingString, verifyFields } from '../../src/providers/unionpay/sign.js';
 import { chinaTime, parseChinaTime } from '../../src/providers/china-time.js';
 import { currencyFromNumeric, numericCurrencyCode } from '../../src/providers/unionpay/transformers.js';
 
 function rsaPair(): { privateKeyPem: string; publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
 }
@@ -19,20 +19,32 @@ const merchant = rsaPair();
 const other = rsaPair();
 
 const FIELDS = {
-  version: '5.1.0', encoding: 'UTF-8', signMethod: '01', txnType: '01', txnSubType: '01', bizType: '000201',
-  channelType: '07', accessType: '0', merId: '777290058110097', orderId: '0123456789abcdef0123456789abcdef',
-  txnTime: '20240513174920', txnAmt: '1053', currencyCode: '156',
-  frontUrl: 'https://shop.example/return?a=1&b=2', backUrl: 'https://shop.example/notify', payTimeout: '20240513180420',
+  version: '5.1.0',
+  encoding: 'UTF-8',
+  signMethod: '01',
+  txnType: '01',
+  txnSubType: '01',
+  bizType: '000201',
+  channelType: '07',
+  accessType: '0',
+  merId: '777290058110097',
+  orderId: '0123456789abcdef0123456789abcdef',
+  txnTime: '20240513174920',
+  txnAmt: '1053',
+  currencyCode: '156',
+  frontUrl: 'https://shop.example/return?a=1&b=2',
+  backUrl: 'https://shop.example/notify',
+  payTimeout: '20240513180420',
 };
 
 describe('signing string', () => {
   test('every field but signature, sorted by name in code-unit order, raw values', () => {
     assert.equal(
       signingString({ ...FIELDS, signature: 'IGNORED' }),
-      'accessType=0&backUrl=https://shop.example/notify&bizType=000201&channelType=07&currencyCode=156'
-        + '&encoding=UTF-8&frontUrl=https://shop.example/return?a=1&b=2&merId=777290058110097'
-        + '&orderId=0123456789abcdef0123456789abcdef&payTimeout=20240513180420&signMethod=01&txnAmt=1053'
-        + '&txnSubType=01&txnTime=20240513174920&txnType=01&version=5.1.0',
+      'accessType=0&backUrl=https://shop.example/notify&bizType=000201&channelType=07&currencyCode=156' +
+        '&encoding=UTF-8&frontUrl=https://shop.example/return?a=1&b=2&merId=777290058110097' +
+        '&orderId=0123456789abcdef0123456789abcdef&payTimeout=20240513180420&signMethod=01&txnAmt=1053' +
+        '&txnSubType=01&txnTime=20240513174920&txnType=01&version=5.1.0',
     );
     assert.equal(signingString({ b: '1', B: '2', a_b: 'x', a: 'y', aB: 'z' }), 'B=2&a=y&aB=z&a_b=x&b=1');
     assert.equal(signingString({ a: '', b: 'x' }), 'a=&b=x', 'an answer field that is present but empty is signed');
@@ -70,7 +82,12 @@ describe('signMethod 01: SHA256withRSA over the hex digest', () => {
   });
 
   test('any tampered, added or removed field fails', () => {
-    for (const [name, value] of [['txnAmt', '1054'], ['currencyCode', '840'], ['frontUrl', 'https://evil.example/'], ['version', '5.0.0']] as const) {
+    for (const [name, value] of [
+      ['txnAmt', '1054'],
+      ['currencyCode', '840'],
+      ['frontUrl', 'https://evil.example/'],
+      ['version', '5.0.0'],
+    ] as const) {
       assert.equal(verifyFields({ ...signed, [name]: value }, merchant.publicKeyPem), false, name);
     }
     assert.equal(verifyFields({ ...signed, extra: 'x' }, merchant.publicKeyPem), false, 'added field');
@@ -94,7 +111,11 @@ describe('signMethod 01: SHA256withRSA over the hex digest', () => {
 describe('answer format: raw k=v&k=v', () => {
   test('values are raw: base64 with = + /, URLs, and & inside braces survive', () => {
     const fields = {
-      respCode: '00', respMsg: 'Success!', signature: 'ab+/cd==', reqReserved: '{a=1&b=[2&3]}', url: 'https://x.example/p?q=1',
+      respCode: '00',
+      respMsg: 'Success!',
+      signature: 'ab+/cd==',
+      reqReserved: '{a=1&b=[2&3]}',
+      url: 'https://x.example/p?q=1',
     };
     const text = formatAnswer(fields);
     assert.equal(text, 'respCode=00&respMsg=Success!&signature=ab+/cd==&reqReserved={a=1&b=[2&3]}&url=https://x.example/p?q=1');

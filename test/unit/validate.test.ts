@@ -190,9 +190,15 @@ describe('validateTransactionRequest: amount', () => {
 
   test('above the maximum of the currency is refused, stating the maximum in major units', () => {
     const detail = (body: unknown) => errorsOf(body).map((e) => [e.pointer, e.detail]);
-    assert.deepEqual(detail(saleBody({ amount: 10_000_000_000 })), [[`${A}/amount`, '`amount` must be at most 99999999.99 CNY (9999999999 in the smallest unit), got 10000000000']]);
-    assert.deepEqual(detail(saleBody({ amount: 100_000_000, currency: 'JPY' })), [[`${A}/amount`, '`amount` must be at most 99999999 JPY (99999999 in the smallest unit), got 100000000']]);
-    assert.deepEqual(detail(saleBody({ amount: 100_000_000_000, currency: 'KWD' })), [[`${A}/amount`, '`amount` must be at most 99999999.999 KWD (99999999999 in the smallest unit), got 100000000000']]);
+    assert.deepEqual(detail(saleBody({ amount: 10_000_000_000 })), [
+      [`${A}/amount`, '`amount` must be at most 99999999.99 CNY (9999999999 in the smallest unit), got 10000000000'],
+    ]);
+    assert.deepEqual(detail(saleBody({ amount: 100_000_000, currency: 'JPY' })), [
+      [`${A}/amount`, '`amount` must be at most 99999999 JPY (99999999 in the smallest unit), got 100000000'],
+    ]);
+    assert.deepEqual(detail(saleBody({ amount: 100_000_000_000, currency: 'KWD' })), [
+      [`${A}/amount`, '`amount` must be at most 99999999.999 KWD (99999999999 in the smallest unit), got 100000000000'],
+    ]);
     // A refund's currency is its sale's: here only the largest maximum of any currency applies (the rest in create-transaction.ts).
     assert.equal(attrsOf(accepted(refundBody({ amount: 99_999_999_999 }))).amount, 99_999_999_999);
     refusedAt(refundBody({ amount: 100_000_000_000 }), `${A}/amount`);
@@ -281,23 +287,15 @@ describe('validateTransactionRequest: all problems at once', () => {
       { amount: 0, currency: 'cny', description: '', payment_gateway: 5, payment_auth_key: null, pos_id: 'p'.repeat(256) },
       { id: 'x'.repeat(65) },
     );
-    assert.deepEqual(new Set(pointers(body)), new Set([
-      '/data/id',
-      `${A}/payment_gateway`,
-      `${A}/payment_auth_key`,
-      `${A}/amount`,
-      `${A}/currency`,
-      `${A}/description`,
-      `${A}/pos_id`,
-    ]));
+    assert.deepEqual(
+      new Set(pointers(body)),
+      new Set(['/data/id', `${A}/payment_gateway`, `${A}/payment_auth_key`, `${A}/amount`, `${A}/currency`, `${A}/description`, `${A}/pos_id`]),
+    );
     assert.equal(pointers(body).length, 7);
   });
 
   test('a refund with bad id, sale and amount reports all three', () => {
-    assert.deepEqual(
-      new Set(pointers(refundBody({ sale: '', amount: 1.5 }, { id: 'é' }))),
-      new Set(['/data/id', `${A}/sale`, `${A}/amount`]),
-    );
+    assert.deepEqual(new Set(pointers(refundBody({ sale: '', amount: 1.5 }, { id: 'é' }))), new Set(['/data/id', `${A}/sale`, `${A}/amount`]));
   });
 
   test('a bad id alongside missing attributes is reported with the attributes error', () => {
@@ -312,10 +310,7 @@ describe('canonicalJson', () => {
   });
 
   test('nested objects are sorted too', () => {
-    assert.equal(
-      canonicalJson({ z: { y: 1, x: { b: true, a: null } }, a: 'A' }),
-      '{"a":"A","z":{"x":{"a":null,"b":true},"y":1}}',
-    );
+    assert.equal(canonicalJson({ z: { y: 1, x: { b: true, a: null } }, a: 'A' }), '{"a":"A","z":{"x":{"a":null,"b":true},"y":1}}');
     assert.equal(canonicalJson({ o: { b: 1, a: 2 } }), canonicalJson({ o: { a: 2, b: 1 } }));
   });
 

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FAILURE_CODES } from '../../src/domain/failures.js';
 import {
-  WECHAT_FAILURE_CODES, classifyMicropayError, classifyRefundError, classifyReverseError, mapWeChatFailure,
+  WECHAT_FAILURE_CODES,
+  classifyMicropayError,
+  classifyRefundError,
+  classifyReverseError,
+  mapWeChatFailure,
 } from '../../src/providers/wechatpay/errors.js';
 
 describe('WeChat Pay error codes', () => {
@@ -53,8 +57,19 @@ describe('WeChat Pay error codes', () => {
 
   test('micropay: everything else is a definite refusal', () => {
     for (const code of [
-      'NOTENOUGH', 'AUTHCODEEXPIRE', 'AUTH_CODE_INVALID', 'AUTH_CODE_ERROR', 'ORDERREVERSED', 'ORDERCLOSED',
-      'BUYER_MISMATCH', 'OUT_TRADE_NO_USED', 'NOTSUPORTCARD', 'NOAUTH', 'PARAM_ERROR', 'SIGNERROR', 'SOMETHING_NEW',
+      'NOTENOUGH',
+      'AUTHCODEEXPIRE',
+      'AUTH_CODE_INVALID',
+      'AUTH_CODE_ERROR',
+      'ORDERREVERSED',
+      'ORDERCLOSED',
+      'BUYER_MISMATCH',
+      'OUT_TRADE_NO_USED',
+      'NOTSUPORTCARD',
+      'NOAUTH',
+      'PARAM_ERROR',
+      'SIGNERROR',
+      'SOMETHING_NEW',
       'constructor',
     ]) {
       assert.equal(classifyMicropayError(code), 'definite', code);

@@ -29,10 +29,7 @@ describe('WeChat Pay v2 signature', () => {
   });
 
   test('HMAC-SHA256 matches the documented test vector', () => {
-    assert.equal(
-      signFields(VECTOR_FIELDS, VECTOR_KEY, 'HMAC-SHA256'),
-      '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6',
-    );
+    assert.equal(signFields(VECTOR_FIELDS, VECTOR_KEY, 'HMAC-SHA256'), '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6');
   });
 
   test('withSignature adds the sign and replaces a stale one', () => {

@@ -27,7 +27,9 @@ describe('WeChat Pay XML', () => {
   });
 
   test('parses plain text values and decodes the predefined entities', () => {
-    const parsed = parseXml('<xml><return_code>SUCCESS</return_code><transaction_id>1009660380201506130728806387</transaction_id><msg>a &amp; b &lt;c&gt;</msg></xml>');
+    const parsed = parseXml(
+      '<xml><return_code>SUCCESS</return_code><transaction_id>1009660380201506130728806387</transaction_id><msg>a &amp; b &lt;c&gt;</msg></xml>',
+    );
     assert.deepEqual(parsed, { return_code: 'SUCCESS', transaction_id: '1009660380201506130728806387', msg: 'a & b <c>' });
   });
 

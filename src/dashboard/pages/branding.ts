@@ -22,7 +22,8 @@ import { uploadedFile } from '../multipart.js';
 /** The dashboard's CSP plus same-origin frames (the preview). */
 const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /** The payment page's own CSP, framed by this origin only, its forms inert. */
-const PREVIEW_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'";
+const PREVIEW_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'";
 
 interface Target {
   readonly merchantId: string;
@@ -34,21 +35,36 @@ interface Target {
 const inputOf = (source: unknown): BrandingInput => {
   const value = (name: keyof BrandingForm) => textField(source, name);
   return {
-    displayName: value('display_name'), brandColor: value('brand_color'), buttonTextColor: value('button_text_color'), accentColor: value('accent_color'),
-    backgroundColor: value('background_color'), backgroundTextColor: value('background_text_color'), corners: value('corners'), headerLine: value('header_line'),
-    footerLinks: value('footer_links'), supportEmail: value('support_email'), supportPhone: value('support_phone'), defaultLang: value('default_lang'),
+    displayName: value('display_name'),
+    brandColor: value('brand_color'),
+    buttonTextColor: value('button_text_color'),
+    accentColor: value('accent_color'),
+    backgroundColor: value('background_color'),
+    backgroundTextColor: value('background_text_color'),
+    corners: value('corners'),
+    headerLine: value('header_line'),
+    footerLinks: value('footer_links'),
+    supportEmail: value('support_email'),
+    supportPhone: value('support_phone'),
+    defaultLang: value('default_lang'),
   };
 };
 
-const formFromSource = (source: unknown): BrandingForm =>
-  Object.fromEntries(FORM_FIELDS.map((name) => [name, textField(source, name)])) as BrandingForm;
+const formFromSource = (source: unknown): BrandingForm => Object.fromEntries(FORM_FIELDS.map((name) => [name, textField(source, name)])) as BrandingForm;
 
 function register(kit: DashKit): void {
   const { db } = kit.deps.store;
 
   const sendPage = (reply: FastifyReply, body: string, status = 200) =>
-    reply.code(status).type('text/html; charset=utf-8').header('Content-Security-Policy', PAGE_CSP).header('X-Content-Type-Options', 'nosniff')
-      .header('X-Frame-Options', 'DENY').header('Referrer-Policy', 'same-origin').header('Cache-Control', 'no-store').send(body);
+    reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('Content-Security-Policy', PAGE_CSP)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('X-Frame-Options', 'DENY')
+      .header('Referrer-Policy', 'same-origin')
+      .header('Cache-Control', 'no-store')
+      .send(body);
 
   const fieldName = (lang: DashContext['lang']) => (field: BrandingField) => brandingWords(lang, field);
 
@@ -61,7 +77,14 @@ function register(kit: DashKit): void {
     }
     if (!ctx.isOperator) return null;
     const merchant = await findMerchant(db, id);
-    return merchant ? { merchantId: merchant.id, merchantName: merchant.name, basePath: `/dashboard/merchants/${encodeURIComponent(merchant.id)}/branding`, operatorView: true } : null;
+    return merchant
+      ? {
+          merchantId: merchant.id,
+          merchantName: merchant.name,
+          basePath: `/dashboard/merchants/${encodeURIComponent(merchant.id)}/branding`,
+          operatorView: true,
+        }
+      : null;
   }
 
   const scopeOf = (source: unknown): string | null => {
@@ -74,7 +97,13 @@ function register(kit: DashKit): void {
    * unsaved values to preview (`draftSource`: the "preview" button's post, or
    * a preview-language link that carries them in its query).
    */
-  async function show(ctx: DashContext, request: FastifyRequest, reply: FastifyReply, posted?: { form: BrandingForm; method: string; problems: readonly FieldProblem[] }, draftSource?: unknown) {
+  async function show(
+    ctx: DashContext,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    posted?: { form: BrandingForm; method: string; problems: readonly FieldProblem[] },
+    draftSource?: unknown,
+  ) {
     const target = await targetOf(ctx, request);
     if (!target) return kit.notFound(ctx, reply);
     const query = request.query;
@@ -91,11 +120,22 @@ function register(kit: DashKit): void {
     }
     const done = textField(query, 'done');
     const previewLang = textField(query, 'preview_lang') === 'zh' || (textField(query, 'preview_lang') === '' && ctx.lang === 'zh') ? 'zh' : 'en';
-    const html = brandingPage(ctx, {
-      merchantName: target.merchantName, basePath: target.basePath, method, ownScopes: await brandedScopes(db, target.merchantId), form,
-      logo: current.logoId ? { id: current.logoId } : null, problems, draft: draft && problems.length === 0, previewLang,
-      ...(done === 'saved' || done === 'removed' ? { done } : {}),
-    }, target.operatorView);
+    const html = brandingPage(
+      ctx,
+      {
+        merchantName: target.merchantName,
+        basePath: target.basePath,
+        method,
+        ownScopes: await brandedScopes(db, target.merchantId),
+        form,
+        logo: current.logoId ? { id: current.logoId } : null,
+        problems,
+        draft: draft && problems.length === 0,
+        previewLang,
+        ...(done === 'saved' || done === 'removed' ? { done } : {}),
+      },
+      target.operatorView,
+    );
     return sendPage(reply, html, posted || (draft && problems.length > 0) ? 422 : 200);
   }
 
@@ -105,10 +145,19 @@ function register(kit: DashKit): void {
     const method = scopeOf(request.body);
     if (method === null) return kit.notFound(ctx, reply);
     const upload = uploadedFile(request.body, 'logo');
-    const logo = upload ? upload.bytes : textField(request.body, 'remove_logo') === 'on' ? 'remove' as const : undefined;
-    const result = await changeBranding(db, {
-      merchantId: target.merchantId, method, input: inputOf(request.body), actor: ctx.user.id, now: ctx.now, ...(logo === undefined ? {} : { logo }),
-    }, fieldName(ctx.lang));
+    const logo = upload ? upload.bytes : textField(request.body, 'remove_logo') === 'on' ? ('remove' as const) : undefined;
+    const result = await changeBranding(
+      db,
+      {
+        merchantId: target.merchantId,
+        method,
+        input: inputOf(request.body),
+        actor: ctx.user.id,
+        now: ctx.now,
+        ...(logo === undefined ? {} : { logo }),
+      },
+      fieldName(ctx.lang),
+    );
     if (!result.ok) return show(ctx, request, reply, { form: formFromSource(request.body), method, problems: result.problems });
     return kit.seeOther(reply, `${target.basePath}?method=${encodeURIComponent(method)}&done=saved`);
   }
@@ -131,12 +180,19 @@ function register(kit: DashKit): void {
     const current = await editableBranding(db, target.merchantId, method);
     const draft = FORM_FIELDS.some((name) => textField(query, name) !== '') ? checkBranding(current, inputOf(query)) : null;
     const branding = draft?.ok ? draft.value : current;
-    const logo = branding.logoId ? (await logoMeta(db, branding.logoId)) ?? null : null;
+    const logo = branding.logoId ? ((await logoMeta(db, branding.logoId)) ?? null) : null;
     const brand: PageBrand = { branding, displayName: branding.displayName || target.merchantName, logo };
     const lang = textField(query, 'page_lang') === 'zh' ? 'zh' : 'en';
     const html = await renderSamplePage(state, lang, brand, target.merchantName, ctx.now);
-    return reply.code(200).type('text/html; charset=utf-8').header('Content-Security-Policy', PREVIEW_CSP).header('X-Content-Type-Options', 'nosniff')
-      .header('X-Frame-Options', 'SAMEORIGIN').header('Referrer-Policy', 'no-referrer').header('Cache-Control', 'no-store').send(html);
+    return reply
+      .code(200)
+      .type('text/html; charset=utf-8')
+      .header('Content-Security-Policy', PREVIEW_CSP)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('X-Frame-Options', 'SAMEORIGIN')
+      .header('Referrer-Policy', 'no-referrer')
+      .header('Cache-Control', 'no-store')
+      .send(html);
   }
 
   for (const base of ['/branding', '/merchants/:id/branding']) {

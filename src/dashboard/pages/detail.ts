@@ -69,7 +69,10 @@ function registerAction(kit: DashKit, action: Action): void {
     if (action !== 'refund') return confirmPage(ctx, facts, action, action === 'void' ? newClientId('void') : null);
     // "Change the amount" from the review comes back with the values in the query.
     const typed = textField(request.query, 'amount');
-    return refundForm(ctx, facts, { amount: typed || major(leftToRefund(facts), facts.row.currency), reason: textField(request.query, 'reason').slice(0, MAX_REASON) });
+    return refundForm(ctx, facts, {
+      amount: typed || major(leftToRefund(facts), facts.row.currency),
+      reason: textField(request.query, 'reason').slice(0, MAX_REASON),
+    });
   });
 
   kit.post(path, async (ctx, request, reply) => {
@@ -78,7 +81,8 @@ function registerAction(kit: DashKit, action: Action): void {
     const body = request.body;
     const confirmed = textField(body, 'confirm') === 'yes';
     const clientId = textField(body, 'id') || undefined;
-    const answer = (outcome: ActionOutcome, orElse: (message: string) => FastifyReply | Promise<FastifyReply>) => (outcome.ok ? kit.seeOther(reply, outcome.location) : orElse(outcome.message));
+    const answer = (outcome: ActionOutcome, orElse: (message: string) => FastifyReply | Promise<FastifyReply>) =>
+      outcome.ok ? kit.seeOther(reply, outcome.location) : orElse(outcome.message);
     const earlier = confirmed ? await earlierSubmission(kit.deps, facts, clientId) : undefined;
     if (earlier) return kit.seeOther(reply, `/dashboard/transactions/${earlier.ref}?done=${action}`);
 

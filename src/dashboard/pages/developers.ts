@@ -35,68 +35,92 @@ function register(kit: DashKit): void {
   const ownKey = async (merchantId: string, id: string): Promise<ApiKeyRow | undefined> =>
     KEY_ID_PATTERN.test(id) ? db.selectFrom('api_keys').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst() : undefined;
 
-
   /** Runs a handler for merchant users; operators get the 404 page. */
-  const merchantOnly = (handler: (ctx: DashContext, merchantId: string, request: FastifyRequest, reply: FastifyReply) => Promise<string | FastifyReply>) =>
+  const merchantOnly =
+    (handler: (ctx: DashContext, merchantId: string, request: FastifyRequest, reply: FastifyReply) => Promise<string | FastifyReply>) =>
     async (ctx: DashContext, request: FastifyRequest, reply: FastifyReply) =>
       ctx.merchantId === null ? kit.notFound(ctx, reply) : handler(ctx, ctx.merchantId, request, reply);
 
-  kit.get('/developers', merchantOnly(async (ctx, merchantId, request) => {
-    const revoked = textField(request.query, 'done') === 'revoked' ? await ownKey(merchantId, textField(request.query, 'key')) : undefined;
-    return render(ctx, merchantId, revoked ? { notices: [revokedNotice(ctx, revoked.prefix)] } : {});
-  }));
+  kit.get(
+    '/developers',
+    merchantOnly(async (ctx, merchantId, request) => {
+      const revoked = textField(request.query, 'done') === 'revoked' ? await ownKey(merchantId, textField(request.query, 'key')) : undefined;
+      return render(ctx, merchantId, revoked ? { notices: [revokedNotice(ctx, revoked.prefix)] } : {});
+    }),
+  );
 
-  kit.post('/developers/keys', merchantOnly(async (ctx, merchantId, request, reply) => {
-    const mode = textField(request.body, 'mode');
-    if (mode !== 'test' && mode !== 'live') return kit.sendHtml(reply, await render(ctx, merchantId, { modeError: true }), 400);
-    const created = await db.transaction().execute(async (trx) => {
-      const key = await createApiKey(trx, kit.deps.secrets, { merchantId, mode: mode satisfies KeyMode, now: ctx.now });
-      await audit(trx, { userId: ctx.user.id, merchantId, action: 'api_key.created', target: key.id, detail: { mode, prefix: key.prefix } }, ctx.now);
-      return key;
-    });
-    // Shown in this answer only (no redirect: the key must not travel in a URL); sendHtml sets no-store.
-    return kit.sendHtml(reply, await render(ctx, merchantId, { newKey: { apiKey: created.apiKey, mode } }), 201);
-  }));
-
-  kit.get('/developers/keys/:id/revoke', merchantOnly(async (ctx, merchantId, request, reply) => {
-    const key = await ownKey(merchantId, textField(request.params, 'id'));
-    if (!key) return kit.notFound(ctx, reply);
-    if (!ctx.canAct) return kit.forbidden(ctx, reply);
-    if (key.revoked_at !== null) return kit.seeOther(reply, `/dashboard/developers?done=revoked&key=${key.id}`);
-    return revokeConfirmHtml(ctx, key);
-  }));
-
-  kit.post('/developers/keys/:id/revoke', merchantOnly(async (ctx, merchantId, request, reply) => {
-    const key = await ownKey(merchantId, textField(request.params, 'id'));
-    if (!key) return kit.notFound(ctx, reply);
-    if (key.revoked_at === null) {
-      await db.transaction().execute(async (trx) => {
-        await revokeApiKey(trx, key.id, ctx.now);
-        await audit(trx, { userId: ctx.user.id, merchantId, action: 'api_key.revoked', target: key.id, detail: { mode: key.mode, prefix: key.prefix } }, ctx.now);
+  kit.post(
+    '/developers/keys',
+    merchantOnly(async (ctx, merchantId, request, reply) => {
+      const mode = textField(request.body, 'mode');
+      if (mode !== 'test' && mode !== 'live') return kit.sendHtml(reply, await render(ctx, merchantId, { modeError: true }), 400);
+      const created = await db.transaction().execute(async (trx) => {
+        const key = await createApiKey(trx, kit.deps.secrets, { merchantId, mode: mode satisfies KeyMode, now: ctx.now });
+        await audit(trx, { userId: ctx.user.id, merchantId, action: 'api_key.created', target: key.id, detail: { mode, prefix: key.prefix } }, ctx.now);
+        return key;
       });
-    }
-    return kit.seeOther(reply, `/dashboard/developers?done=revoked&key=${key.id}`);
-  }));
+      // Shown in this answer only (no redirect: the key must not travel in a URL); sendHtml sets no-store.
+      return kit.sendHtml(reply, await render(ctx, merchantId, { newKey: { apiKey: created.apiKey, mode } }), 201);
+    }),
+  );
 
-  kit.post('/developers/webhook-secret/reveal', merchantOnly(async (ctx, merchantId) => {
-    const secret = await webhookSecret(kit.deps, merchantId);
-    await audit(db, { userId: ctx.user.id, merchantId, action: 'webhook_secret.revealed', target: merchantId }, ctx.now);
-    return render(ctx, merchantId, { secret: { value: secret, rotated: false } });
-  }));
+  kit.get(
+    '/developers/keys/:id/revoke',
+    merchantOnly(async (ctx, merchantId, request, reply) => {
+      const key = await ownKey(merchantId, textField(request.params, 'id'));
+      if (!key) return kit.notFound(ctx, reply);
+      if (!ctx.canAct) return kit.forbidden(ctx, reply);
+      if (key.revoked_at !== null) return kit.seeOther(reply, `/dashboard/developers?done=revoked&key=${key.id}`);
+      return revokeConfirmHtml(ctx, key);
+    }),
+  );
 
-  kit.get('/developers/webhook-secret/rotate', merchantOnly(async (ctx, _merchantId, _request, reply) =>
-    ctx.canAct ? rotateConfirmHtml(ctx) : kit.forbidden(ctx, reply)));
+  kit.post(
+    '/developers/keys/:id/revoke',
+    merchantOnly(async (ctx, merchantId, request, reply) => {
+      const key = await ownKey(merchantId, textField(request.params, 'id'));
+      if (!key) return kit.notFound(ctx, reply);
+      if (key.revoked_at === null) {
+        await db.transaction().execute(async (trx) => {
+          await revokeApiKey(trx, key.id, ctx.now);
+          await audit(
+            trx,
+            { userId: ctx.user.id, merchantId, action: 'api_key.revoked', target: key.id, detail: { mode: key.mode, prefix: key.prefix } },
+            ctx.now,
+          );
+        });
+      }
+      return kit.seeOther(reply, `/dashboard/developers?done=revoked&key=${key.id}`);
+    }),
+  );
 
-  kit.post('/developers/webhook-secret/rotate', merchantOnly(async (ctx, merchantId, request, reply) => {
-    // Without the confirmation field (a hand-made post), ask again rather than rotate.
-    if (textField(request.body, 'confirm') !== 'yes') return kit.sendHtml(reply, rotateConfirmHtml(ctx), 400);
-    const secret = await db.transaction().execute(async (trx) => {
-      const fresh = await rotateWebhookSecret(kit.deps, trx, merchantId);
-      await audit(trx, { userId: ctx.user.id, merchantId, action: 'webhook_secret.rotated', target: merchantId }, ctx.now);
-      return fresh;
-    });
-    return render(ctx, merchantId, { secret: { value: secret, rotated: true } });
-  }));
+  kit.post(
+    '/developers/webhook-secret/reveal',
+    merchantOnly(async (ctx, merchantId) => {
+      const secret = await webhookSecret(kit.deps, merchantId);
+      await audit(db, { userId: ctx.user.id, merchantId, action: 'webhook_secret.revealed', target: merchantId }, ctx.now);
+      return render(ctx, merchantId, { secret: { value: secret, rotated: false } });
+    }),
+  );
+
+  kit.get(
+    '/developers/webhook-secret/rotate',
+    merchantOnly(async (ctx, _merchantId, _request, reply) => (ctx.canAct ? rotateConfirmHtml(ctx) : kit.forbidden(ctx, reply))),
+  );
+
+  kit.post(
+    '/developers/webhook-secret/rotate',
+    merchantOnly(async (ctx, merchantId, request, reply) => {
+      // Without the confirmation field (a hand-made post), ask again rather than rotate.
+      if (textField(request.body, 'confirm') !== 'yes') return kit.sendHtml(reply, rotateConfirmHtml(ctx), 400);
+      const secret = await db.transaction().execute(async (trx) => {
+        const fresh = await rotateWebhookSecret(kit.deps, trx, merchantId);
+        await audit(trx, { userId: ctx.user.id, merchantId, action: 'webhook_secret.rotated', target: merchantId }, ctx.now);
+        return fresh;
+      });
+      return render(ctx, merchantId, { secret: { value: secret, rotated: true } });
+    }),
+  );
 }
 
 export const developersPage: DashboardModule = { register, css: DEVELOPERS_CSS };

@@ -51,30 +51,69 @@ function periodCard(view: View, period: PeriodFigures, name: 'today' | 'month'):
       ['voided', amountText(reversal.void, currency)],
       ['cancelled', amountText(reversal.cancel, currency)],
     ];
-    return html`<tr data-currency="${currency}"><td class="ov-key" data-label="${w('currency')}">${currency}</td>${cells.map(([key, text]) => html`<td class="num" data-label="${w(key)}" data-${key}>${text}</td>`)}</tr>`;
+    return html`<tr data-currency="${currency}">
+      <td class="ov-key" data-label="${w('currency')}">${currency}</td>
+      ${cells.map(([key, text]) => html`<td class="num" data-label="${w(key)}" data-${key}>${text}</td>`)}
+    </tr>`;
   });
-  const table = currencies.length === 0 ? html`<p class="muted">${w('noPayments')}</p>` : html`<div class="table-wrap"><table class="stack">
-<caption class="sr-only">${w('periodTable', { period: title })}</caption>
-<thead><tr><th scope="col">${w('currency')}</th>${(['payments', 'volume', 'refunded', 'voided', 'cancelled'] as const).map((k) => html`<th scope="col" class="num">${w(k)}</th>`)}</tr></thead>
-<tbody>${rows}</tbody></table></div>`;
+  const table =
+    currencies.length === 0
+      ? html`<p class="muted">${w('noPayments')}</p>`
+      : html`<div class="table-wrap">
+          <table class="stack">
+            <caption class="sr-only">
+              ${w('periodTable', { period: title })}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">${w('currency')}</th>
+                ${(['payments', 'volume', 'refunded', 'voided', 'cancelled'] as const).map((k) => html`<th scope="col" class="num">${w(k)}</th>`)}
+              </tr>
+            </thead>
+            <tbody>
+              ${rows}
+            </tbody>
+          </table>
+        </div>`;
   return html`<section class="card ov-period" data-period="${name}" aria-labelledby="ov-${name}">
-<h2 id="ov-${name}">${title} <span class="muted ov-since">${w('since', { date: view.date(period.since) })}</span></h2>
-<dl class="ov-stats">
-<div class="ov-rate"><dt>${w('successRate')}</dt><dd data-success-rate>${percent(period.successRate)}</dd></div>
-${(['succeeded', 'failed', 'pending'] as const).map((state) => html`<div><dt>${common(ctx.lang, `state_${state}`)}</dt><dd data-count="${state}">${count(state)}</dd></div>`)}
-</dl>
-<p class="hint">${w('successRateHint')}</p>
-${table}
-</section>`;
+    <h2 id="ov-${name}">${title} <span class="muted ov-since">${w('since', { date: view.date(period.since) })}</span></h2>
+    <dl class="ov-stats">
+      <div class="ov-rate">
+        <dt>${w('successRate')}</dt>
+        <dd data-success-rate>${percent(period.successRate)}</dd>
+      </div>
+      ${(['succeeded', 'failed', 'pending'] as const).map(
+        (state) =>
+          html`<div>
+            <dt>${common(ctx.lang, `state_${state}`)}</dt>
+            <dd data-count="${state}">${count(state)}</dd>
+          </div>`,
+      )}
+    </dl>
+    <p class="hint">${w('successRateHint')}</p>
+    ${table}
+  </section>`;
 }
 
 function openBalanceCard(view: View): Raw | null {
   const balances = view.figures.openBalances;
   if (balances === null) return null;
   const { w } = view;
-  const body = balances.length === 0 ? html`<p class="muted">${w('noOpenBalance')}</p>` : html`<dl class="attrs" data-open-balance>${balances.map((b) =>
-    html`<dt>${b.currency}</dt><dd class="num" data-currency="${b.currency}">${amountText(b.amount, b.currency)}</dd>`)}</dl>`;
-  return html`<section class="card" aria-labelledby="ov-balance"><h2 id="ov-balance">${w('openBalance')}</h2><p class="hint">${w('openBalanceHint')}</p>${body}</section>`;
+  const body =
+    balances.length === 0
+      ? html`<p class="muted">${w('noOpenBalance')}</p>`
+      : html`<dl class="attrs" data-open-balance>
+          ${balances.map(
+            (b) =>
+              html`<dt>${b.currency}</dt>
+                <dd class="num" data-currency="${b.currency}">${amountText(b.amount, b.currency)}</dd>`,
+          )}
+        </dl>`;
+  return html`<section class="card" aria-labelledby="ov-balance">
+    <h2 id="ov-balance">${w('openBalance')}</h2>
+    <p class="hint">${w('openBalanceHint')}</p>
+    ${body}
+  </section>`;
 }
 
 function dailyCharts(view: View): Raw {
@@ -87,84 +126,154 @@ function dailyCharts(view: View): Raw {
     const active = days.filter((d) => d.amount > 0n);
     const total = series.amounts.reduce((sum, a) => sum + a, 0n);
     const desc = w('dailyDesc', {
-      from: first, to: last, total: amountText(total, series.currency), count: series.count,
+      from: first,
+      to: last,
+      total: amountText(total, series.currency),
+      count: series.count,
       days: `${w('daysWith', { list: active.map((d) => `${d.date} ${amountText(d.amount, series.currency)}`).join('; ') })} ${w('otherDaysZero')}`,
     });
     const ticks = [0, Math.floor((DAYS - 1) / 2), DAYS - 1].map((index) => ({ index, text: (days[index]?.date ?? '').slice(5) }));
     const chart = columnChart({
-      id: `ov-daily-${i}`, title: w('dailyTitle', { currency: series.currency }), desc, ticks,
-      maxText: w('maxLabel', { amount: amountText(series.amounts.reduce((max, a) => (a > max ? a : max), 0n), series.currency) }),
+      id: `ov-daily-${i}`,
+      title: w('dailyTitle', { currency: series.currency }),
+      desc,
+      ticks,
+      maxText: w('maxLabel', {
+        amount: amountText(
+          series.amounts.reduce((max, a) => (a > max ? a : max), 0n),
+          series.currency,
+        ),
+      }),
       // Bar heights are proportions: a float is enough there; every figure shown is exact.
       bars: days.map((d) => ({ label: d.date, value: approx(d.amount), text: amountText(d.amount, series.currency) })),
     });
     return html`<figure class="card ov-chart" data-daily="${series.currency}">
-<figcaption><h3>${series.currency}</h3></figcaption>
-${chart}
-<details><summary>${w('showData')}</summary><div class="table-wrap"><table>
-<thead><tr><th scope="col">${w('date')}</th><th scope="col" class="num">${w('volume')}</th></tr></thead>
-<tbody>${days.map((d) => html`<tr><td>${d.date}</td><td class="num">${amountText(d.amount, series.currency)}</td></tr>`)}</tbody>
-</table></div></details>
-</figure>`;
+      <figcaption><h3>${series.currency}</h3></figcaption>
+      ${chart}
+      <details>
+        <summary>${w('showData')}</summary>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">${w('date')}</th>
+                <th scope="col" class="num">${w('volume')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${days.map(
+                (d) =>
+                  html`<tr>
+                    <td>${d.date}</td>
+                    <td class="num">${amountText(d.amount, series.currency)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </figure>`;
   });
-  const more = new Set(figures.month.succeeded.keys()).size > MAX_CURRENCY_CHARTS ? html`<p class="hint">${w('moreCurrencies', { n: MAX_CURRENCY_CHARTS })}</p>` : '';
-  return html`<section aria-labelledby="ov-daily"><h2 id="ov-daily">${w('daily')}</h2>
-${charts.length === 0 ? html`<p class="muted">${w('noDaily')}</p>` : html`<div class="ov-grid">${charts}</div>${more}`}
-</section>`;
+  const more =
+    new Set(figures.month.succeeded.keys()).size > MAX_CURRENCY_CHARTS ? html`<p class="hint">${w('moreCurrencies', { n: MAX_CURRENCY_CHARTS })}</p>` : '';
+  return html`<section aria-labelledby="ov-daily">
+    <h2 id="ov-daily">${w('daily')}</h2>
+    ${
+      charts.length === 0
+        ? html`<p class="muted">${w('noDaily')}</p>`
+        : html`<div class="ov-grid">${charts}</div>
+            ${more}`
+    }
+  </section>`;
 }
 
 /** A figure linking to the transactions it counts (the period is spelled out for screen readers). */
 function countLink(view: View, count: number, params: Record<string, string>, what: string, period: PeriodFigures, periodName: 'today' | 'month'): Raw {
   if (count === 0) return html`0`;
-  return html`<a href="${listLink({ ...params, from: view.date(period.since) })}">${count}<span class="sr-only"> — ${view.w('listOf', { what, period: view.w(periodName) })}</span></a>`;
+  return html`<a href="${listLink({ ...params, from: view.date(period.since) })}"
+    >${count}<span class="sr-only"> — ${view.w('listOf', { what, period: view.w(periodName) })}</span></a
+  >`;
 }
 
 function breakdown(view: View, kind: 'gateway' | 'state'): Raw {
   const { w, ctx, figures } = view;
-  const keys: string[] = kind === 'state' ? [...STATES]
-    : [...new Set([...figures.month.byGateway.keys()])].sort((a, b) => (figures.month.byGateway.get(b)?.count ?? 0) - (figures.month.byGateway.get(a)?.count ?? 0) || a.localeCompare(b));
+  const keys: string[] =
+    kind === 'state'
+      ? [...STATES]
+      : [...new Set([...figures.month.byGateway.keys()])].sort(
+          (a, b) => (figures.month.byGateway.get(b)?.count ?? 0) - (figures.month.byGateway.get(a)?.count ?? 0) || a.localeCompare(b),
+        );
   const tallyOf = (period: PeriodFigures, key: string) => (kind === 'state' ? period.byState.get(key as 'succeeded') : period.byGateway.get(key));
   const labelOf = (key: string) => (kind === 'state' ? common(ctx.lang, `state_${key as 'succeeded'}`) : key);
   const paramsOf = (key: string): Record<string, string> => (kind === 'state' ? { state: key } : { gateway: key, state: 'succeeded' });
   const heading = kind === 'state' ? w('byState') : w('byGateway');
   if (keys.length === 0 || (kind === 'state' && keys.every((k) => (tallyOf(figures.month, k)?.count ?? 0) === 0))) {
-    return html`<section class="card" aria-labelledby="ov-by-${kind}"><h2 id="ov-by-${kind}">${heading}</h2><p class="muted">${w('noActivity')}</p></section>`;
+    return html`<section class="card" aria-labelledby="ov-by-${kind}">
+      <h2 id="ov-by-${kind}">${heading}</h2>
+      <p class="muted">${w('noActivity')}</p>
+    </section>`;
   }
   const bars = keys.map((key) => ({
-    label: labelOf(key), value: tallyOf(figures.month, key)?.count ?? 0, text: String(tallyOf(figures.month, key)?.count ?? 0),
+    label: labelOf(key),
+    value: tallyOf(figures.month, key)?.count ?? 0,
+    text: String(tallyOf(figures.month, key)?.count ?? 0),
     ...(kind === 'state' ? { fill: STATE_FILLS[key as keyof typeof STATE_FILLS] } : {}),
   }));
   const chart = barChart({
-    id: `ov-${kind}-chart`, title: kind === 'state' ? w('stateTitle') : w('gatewayTitle'),
-    desc: w('chartDesc', { list: bars.map((b) => `${b.label}: ${b.text}`).join('; ') }), bars,
+    id: `ov-${kind}-chart`,
+    title: kind === 'state' ? w('stateTitle') : w('gatewayTitle'),
+    desc: w('chartDesc', { list: bars.map((b) => `${b.label}: ${b.text}`).join('; ') }),
+    bars,
   });
   const column = kind === 'state' ? w('state') : w('gateway');
   const rows = keys.map((key) => {
     const label = labelOf(key);
     const cell = (period: PeriodFigures, name: 'today' | 'month') => {
       const tally = tallyOf(period, key);
-      return html`<td data-label="${w(name)}" data-period="${name}"><span class="ov-cell"><span data-count>${countLink(view, tally?.count ?? 0, paramsOf(key), label, period, name)}</span>${volumes(tally)}</span></td>`;
+      return html`<td data-label="${w(name)}" data-period="${name}">
+        <span class="ov-cell"><span data-count>${countLink(view, tally?.count ?? 0, paramsOf(key), label, period, name)}</span>${volumes(tally)}</span>
+      </td>`;
     };
-    return html`<tr data-${kind}="${key}"><td class="ov-key${kind === 'gateway' ? ' mono' : ''}" data-label="${column}">${label}</td>${cell(figures.today, 'today')}${cell(figures.month, 'month')}</tr>`;
+    return html`<tr data-${kind}="${key}">
+      <td class="ov-key${kind === 'gateway' ? ' mono' : ''}" data-label="${column}">${label}</td>
+      ${cell(figures.today, 'today')}${cell(figures.month, 'month')}
+    </tr>`;
   });
-  return html`<section class="card ov-breakdown" aria-labelledby="ov-by-${kind}"><h2 id="ov-by-${kind}">${heading}</h2>
-<p class="hint">${kind === 'state' ? w('stateHint') : w('gatewayHint')}</p>
-${chart}
-<div class="table-wrap"><table class="stack">
-<thead><tr><th scope="col">${column}</th><th scope="col">${w('today')}</th><th scope="col">${w('month')}</th></tr></thead>
-<tbody>${rows}</tbody></table></div>
-</section>`;
+  return html`<section class="card ov-breakdown" aria-labelledby="ov-by-${kind}">
+    <h2 id="ov-by-${kind}">${heading}</h2>
+    <p class="hint">${kind === 'state' ? w('stateHint') : w('gatewayHint')}</p>
+    ${chart}
+    <div class="table-wrap">
+      <table class="stack">
+        <thead>
+          <tr>
+            <th scope="col">${column}</th>
+            <th scope="col">${w('today')}</th>
+            <th scope="col">${w('month')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
 }
 
 function render(ctx: DashContext, figures: OverviewFigures): string {
   const view: View = {
-    ctx, figures, w: (key, vars) => words(ctx.lang, key, vars), date: (ms) => formatTime(ms, figures.timeZone).slice(0, 10),
+    ctx,
+    figures,
+    w: (key, vars) => words(ctx.lang, key, vars),
+    date: (ms) => formatTime(ms, figures.timeZone).slice(0, 10),
   };
-  const note = ctx.isOperator ? html`<p class="notice notice-info" data-operator-note>${view.w('operatorNote')}</p>` : html`<p class="muted">${view.w('zoneNote', { zone: figures.timeZone })}</p>`;
+  const note = ctx.isOperator
+    ? html`<p class="notice notice-info" data-operator-note>${view.w('operatorNote')}</p>`
+    : html`<p class="muted">${view.w('zoneNote', { zone: figures.timeZone })}</p>`;
   const body = html`${note}
-<div class="ov-grid ov-periods">${periodCard(view, figures.today, 'today')}${periodCard(view, figures.month, 'month')}</div>
-${openBalanceCard(view)}
-${dailyCharts(view)}
-<div class="ov-grid">${breakdown(view, 'gateway')}${breakdown(view, 'state')}</div>`;
+    <div class="ov-grid ov-periods">${periodCard(view, figures.today, 'today')}${periodCard(view, figures.month, 'month')}</div>
+    ${openBalanceCard(view)} ${dailyCharts(view)}
+    <div class="ov-grid">${breakdown(view, 'gateway')}${breakdown(view, 'state')}</div>`;
   return page(ctx, { title: common(ctx.lang, 'overview'), section: 'overview', body });
 }
 

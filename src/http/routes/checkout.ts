@@ -57,7 +57,9 @@ function origin(url: string | null): string[] {
 }
 
 function sendHtml(reply: FastifyReply, status: number, html: string, formTargets: readonly string[] = []): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8')
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
     .header('Content-Security-Policy', contentSecurityPolicy(formTargets))
     .header('X-Content-Type-Options', 'nosniff')
     .header('Referrer-Policy', 'no-referrer')
@@ -76,7 +78,7 @@ export function checkoutRoutes(deps: CoreDeps) {
       const branding = await brandingFor(deps.store.db, row.merchant_id, row.gateway ?? '');
       if (!branding) return null;
       const merchant = await deps.store.db.selectFrom('merchants').select('name').where('id', '=', row.merchant_id).executeTakeFirstOrThrow();
-      const logo = branding.logoId ? (await logoMeta(deps.store.db, branding.logoId)) ?? null : null;
+      const logo = branding.logoId ? ((await logoMeta(deps.store.db, branding.logoId)) ?? null) : null;
       return { branding, displayName: branding.displayName || merchant.name, logo };
     }
 
@@ -90,7 +92,12 @@ export function checkoutRoutes(deps: CoreDeps) {
     /** Where a final charge sends the browser. */
     const destination = (row: TransactionRow, lang: Lang) => callbackUrl(row) ?? `/chop/result?q=${row.ref}&lang=${lang}`;
 
-    async function showPage(reply: FastifyReply, row: TransactionRow, lang: Lang, extra: { cardErrors?: Record<string, string>; cardValues?: { name?: string; postalCode?: string; expiry?: string } } = {}) {
+    async function showPage(
+      reply: FastifyReply,
+      row: TransactionRow,
+      lang: Lang,
+      extra: { cardErrors?: Record<string, string>; cardValues?: { name?: string; postalCode?: string; expiry?: string } } = {},
+    ) {
       const method = row.gateway ? paymentMethod(row.gateway) : undefined;
       if (!method) return notFound(reply, lang);
       const merchant = await findMerchant(deps.store.db, row.merchant_id);
@@ -99,19 +106,34 @@ export function checkoutRoutes(deps: CoreDeps) {
       const data = checkoutOf(row);
       const brand = await brandOf(row);
       const html = renderCheckoutPage({
-        lang, id: row.ref, merchantName: merchant.name, reference: row.reference ?? '', amount: row.amount ?? 0, currency: row.currency ?? '',
-        method, expiresAt: row.expires_at ?? row.created_at, payForm, sandbox: row.mode === 'test' && deps.config.sandboxRoutes,
-        qrSvg: row.qr_code ? await qrSvg(row.qr_code) : null, brand,
+        lang,
+        id: row.ref,
+        merchantName: merchant.name,
+        reference: row.reference ?? '',
+        amount: row.amount ?? 0,
+        currency: row.currency ?? '',
+        method,
+        expiresAt: row.expires_at ?? row.created_at,
+        payForm,
+        sandbox: row.mode === 'test' && deps.config.sandboxRoutes,
+        qrSvg: row.qr_code ? await qrSvg(row.qr_code) : null,
+        brand,
         ...extra,
       });
       // Forms on this page post here, to the provider (redirect flows), and end at the merchant's callback URLs.
-      return sendHtml(reply, extra.cardErrors ? 422 : 200, html, [...origin(payForm?.action ?? null), ...origin(data.callbackUrlSuccess), ...origin(data.callbackUrlFail)]);
+      return sendHtml(reply, extra.cardErrors ? 422 : 200, html, [
+        ...origin(payForm?.action ?? null),
+        ...origin(data.callbackUrlSuccess),
+        ...origin(data.callbackUrlFail),
+      ]);
     }
 
     app.get('/chop/assets/checkout.css', async (_request, reply) =>
-      reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CHECKOUT_CSS));
+      reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CHECKOUT_CSS),
+    );
     app.get('/chop/assets/checkout.js', async (_request, reply) =>
-      reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CHECKOUT_JS));
+      reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CHECKOUT_JS),
+    );
 
     // A template's stylesheet: written from the checked colours in its name, so any name either matches the pattern or is a 404.
     app.get<{ Params: { name: string } }>('/chop/assets/brand/:name', async (request, reply) => {
@@ -124,8 +146,12 @@ export function checkoutRoutes(deps: CoreDeps) {
     app.get<{ Params: { id: string } }>('/chop/assets/logo/:id', async (request, reply) => {
       const image = /^[0-9a-f]{64}$/.test(request.params.id) ? await logoImage(deps.store.db, request.params.id) : undefined;
       if (!image) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
-      return reply.type(image.type).header('Cache-Control', 'public, max-age=31536000, immutable').header('X-Content-Type-Options', 'nosniff')
-        .header('Content-Security-Policy', "default-src 'none'").send(image.bytes);
+      return reply
+        .type(image.type)
+        .header('Cache-Control', 'public, max-age=31536000, immutable')
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('Content-Security-Policy', "default-src 'none'")
+        .send(image.bytes);
     });
 
     app.get<{ Querystring: { q?: string; lang?: string } }>('/chop/landing', async (request, reply) => {
@@ -143,9 +169,14 @@ export function checkoutRoutes(deps: CoreDeps) {
       const row = await loadCharge(request.query.q);
       if (!row) return reply.code(404).send({ error: 'not_found' });
       const final = row.state !== 'pending';
-      const message = row.state === 'succeeded' ? t(lang, 'paid') : row.close_reason === 'expired' ? t(lang, 'expired') : final ? t(lang, 'failed') : t(lang, 'waiting');
+      const message =
+        row.state === 'succeeded' ? t(lang, 'paid') : row.close_reason === 'expired' ? t(lang, 'expired') : final ? t(lang, 'failed') : t(lang, 'waiting');
       return reply.header('Cache-Control', 'no-store').send({
-        state: row.state, qr_ready: row.qr_code !== null, expires_at: row.expires_at, message, redirect: final ? destination(row, lang) : null,
+        state: row.state,
+        qr_ready: row.qr_code !== null,
+        expires_at: row.expires_at,
+        message,
+        redirect: final ? destination(row, lang) : null,
       });
     });
 
@@ -158,13 +189,20 @@ export function checkoutRoutes(deps: CoreDeps) {
         return row.state !== 'pending' ? reply.redirect(destination(row, lang), 303) : showPage(reply, row, lang);
       }
       const form = validateCardForm({
-        number: params.number ?? '', expiry: params.expiry ?? '', cvc: params.cvc ?? '', name: params.name ?? '', postalCode: params.postal_code ?? '',
+        number: params.number ?? '',
+        expiry: params.expiry ?? '',
+        cvc: params.cvc ?? '',
+        name: params.name ?? '',
+        postalCode: params.postal_code ?? '',
       });
       if (!form.ok) {
         const cardErrors: Record<string, string> = {};
         for (const problem of form.problems) cardErrors[problem.field === 'postalCode' ? 'postal_code' : problem.field] = problem.message;
         // Never echo the card number or CVC back into the page.
-        return showPage(reply, row, lang, { cardErrors, cardValues: { name: params.name ?? '', postalCode: params.postal_code ?? '', expiry: params.expiry ?? '' } });
+        return showPage(reply, row, lang, {
+          cardErrors,
+          cardValues: { name: params.name ?? '', postalCode: params.postal_code ?? '', expiry: params.expiry ?? '' },
+        });
       }
       const result = await payByCard(deps, row, form.card);
       if (result.state === 'pending') return sendHtml(reply, 202, renderMessagePage(lang, 'title', 'waiting', { state: 'pending', brand: await brandOf(row) }));
@@ -181,8 +219,13 @@ export function checkoutRoutes(deps: CoreDeps) {
       const action = params.action === 'decline' ? 'decline' : 'approve';
       // The listening address, not the public one: the server must not go out through a proxy to reach itself.
       const scan = await fetch(`${deps.simulatorUrl()}/_sandbox/wallet/scan`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: row.qr_code, action }),
-      }).catch((error: unknown) => { request.log.warn({ err: error }, 'sandbox wallet unreachable'); return null; });
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ qr_code: row.qr_code, action }),
+      }).catch((error: unknown) => {
+        request.log.warn({ err: error }, 'sandbox wallet unreachable');
+        return null;
+      });
       if (scan && !scan.ok) request.log.info({ status: scan.status, body: await scan.text() }, 'sandbox wallet refused the scan');
       const latest = await askProviderNow(deps, row);
       if (latest.state !== 'pending') return reply.redirect(destination(latest, lang), 303);
@@ -197,7 +240,8 @@ export function checkoutRoutes(deps: CoreDeps) {
       if (row.state === 'pending') return reply.redirect(`/chop/landing?q=${row.ref}&lang=${lang}`, 303);
       const data = checkoutOf(row);
       const back = data.mobileResultUrl ?? undefined;
-      const message = row.state === 'succeeded' ? 'paid' : row.close_reason === 'expired' ? 'expired' : row.close_reason === 'cancelled' ? 'cancelled' : 'failed';
+      const message =
+        row.state === 'succeeded' ? 'paid' : row.close_reason === 'expired' ? 'expired' : row.close_reason === 'cancelled' ? 'cancelled' : 'failed';
       return sendHtml(reply, 200, renderMessagePage(lang, 'title', message, { state: row.state, brand, ...(back ? { link: back } : {}) }));
     });
   };

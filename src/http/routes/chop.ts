@@ -40,7 +40,8 @@ function callerOf(request: FastifyRequest): KeyCaller {
 /** /chop/transactions's query: the page size, the cursor, the reference filter. */
 export function parseListParams(query: { limit?: unknown; starting_after?: unknown; reference?: unknown }) {
   const limit = query.limit === undefined ? CHOP_LIST_LIMIT.default : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > CHOP_LIST_LIMIT.max) throw new ChopError(400, 'invalid_parameter', `limit must be a whole number from 1 to ${CHOP_LIST_LIMIT.max}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > CHOP_LIST_LIMIT.max)
+    throw new ChopError(400, 'invalid_parameter', `limit must be a whole number from 1 to ${CHOP_LIST_LIMIT.max}`);
   const text = (name: 'starting_after' | 'reference'): string | null => {
     const value = query[name];
     if (value !== undefined && typeof value !== 'string') throw new ChopError(400, 'invalid_parameter', `${name} must be given once`);
@@ -66,7 +67,8 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       if (error instanceof ApiError) return sendFail(reply, error.status, chopCodeOf(error), error.items[0]?.detail ?? error.message);
       const status = (error as { statusCode?: number }).statusCode;
       if (status && status >= 400 && status < 500) return sendFail(reply, status, 'invalid_request', (error as Error).message);
-      if (isDatabaseUnavailableError(error)) return sendFail(reply.header('retry-after', DATABASE_RETRY_AFTER), 503, 'service_unavailable', DATABASE_UNAVAILABLE);
+      if (isDatabaseUnavailableError(error))
+        return sendFail(reply.header('retry-after', DATABASE_RETRY_AFTER), 503, 'service_unavailable', DATABASE_UNAVAILABLE);
       request.log.error({ err: error }, 'CHOP request failed');
       return sendFail(reply, 500, 'internal_error', 'Something went wrong on our side; the request can be retried safely');
     });
@@ -75,8 +77,7 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
     app.addHook('preValidation', admitCaller(deps, limiters));
 
     const { maxAmountMajor } = deps.config;
-    const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) =>
-      parseChargeParams(params, { methodParam, maxAmountMajor });
+    const chargeOf = (methodParam: 'payment_method' | 'vendor') => (params: Params) => parseChargeParams(params, { methodParam, maxAmountMajor });
     const refundOf = (params: Params) => parseRefundParams(params, maxAmountMajor);
     const landingUrl = (row: TransactionRow) => `${deps.publicUrl()}/chop/landing?q=${row.ref}`;
     // Idempotency-Key on the routes that move money.
@@ -88,24 +89,35 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       return reply.send({ result: 'success', url: landingUrl(row) });
     });
 
-    app.post('/payment/pay_qr', { schema: CHOP_ROUTES.payQr, ...checked({ body: chargeOf('vendor'), query: parseFormatQuery }), ...once }, async (request, reply) => {
-      const params = chargeOf('vendor')(toParams(request.body));
-      const { row } = await createCharge(deps, callerOf(request), params, { ref: effectRef(request) });
-      // Wait for the provider order (its QR) or its failure.
-      const ready = await waitForRow(deps, row, (latest) => latest.qr_code !== null || latest.state !== 'pending', ANSWER_WAIT_MS);
-      if (ready.state === 'failed') throw new ChopError(502, 'provider_declined', `${params.method.code} refused the payment (${ready.failure_detail ?? ready.failure_code ?? 'declined'})`);
-      if (!ready.qr_code) throw new ChopError(503, 'provider_unavailable', 'The provider has not answered yet; send the same request again (same reference) to get the code');
-      const format = parseFormatQuery(request.query as Record<string, unknown>) ?? toParams(request.body).format;
-      if (format === 'json') return reply.send({ result: 'success', qr_code: ready.qr_code, id: ready.ref, url: landingUrl(ready) });
-      const png = await QRCode.toBuffer(ready.qr_code, { type: 'png', margin: 2, width: 300, errorCorrectionLevel: 'M' });
-      return reply.type('image/png').header('X-CanCan-Transaction-Id', ready.ref).send(png);
-    });
+    app.post(
+      '/payment/pay_qr',
+      { schema: CHOP_ROUTES.payQr, ...checked({ body: chargeOf('vendor'), query: parseFormatQuery }), ...once },
+      async (request, reply) => {
+        const params = chargeOf('vendor')(toParams(request.body));
+        const { row } = await createCharge(deps, callerOf(request), params, { ref: effectRef(request) });
+        // Wait for the provider order (its QR) or its failure.
+        const ready = await waitForRow(deps, row, (latest) => latest.qr_code !== null || latest.state !== 'pending', ANSWER_WAIT_MS);
+        if (ready.state === 'failed')
+          throw new ChopError(
+            502,
+            'provider_declined',
+            `${params.method.code} refused the payment (${ready.failure_detail ?? ready.failure_code ?? 'declined'})`,
+          );
+        if (!ready.qr_code)
+          throw new ChopError(503, 'provider_unavailable', 'The provider has not answered yet; send the same request again (same reference) to get the code');
+        const format = parseFormatQuery(request.query as Record<string, unknown>) ?? toParams(request.body).format;
+        if (format === 'json') return reply.send({ result: 'success', qr_code: ready.qr_code, id: ready.ref, url: landingUrl(ready) });
+        const png = await QRCode.toBuffer(ready.qr_code, { type: 'png', margin: 2, width: 300, errorCorrectionLevel: 'M' });
+        return reply.type('image/png').header('X-CanCan-Transaction-Id', ready.ref).send(png);
+      },
+    );
 
     const inquire = async (request: FastifyRequest, reply: FastifyReply) => {
       const { target, real } = parseInquireParams(toParams(request.body ?? request.query));
       const caller = callerOf(request);
-      let row = await findCharge(deps.store.db, caller, target)
-        ?? ('id' in target ? await findChopTransaction(deps.store.db, { merchantId: caller.merchant.id, mode: caller.mode }, target.id) : undefined);
+      let row =
+        (await findCharge(deps.store.db, caller, target)) ??
+        ('id' in target ? await findChopTransaction(deps.store.db, { merchantId: caller.merchant.id, mode: caller.mode }, target.id) : undefined);
       if (!row) throw new ChopError(404, 'not_found', 'No transaction with this id or reference');
       if (real && row.state === 'pending') row = await askProviderNow(deps, row);
       return reply.send(renderChopTransaction(row, deps.clock.now()));
@@ -132,9 +144,13 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       const params = parseCancelParams(toParams(request.body));
       const decision = await requestCancel(deps, callerOf(request), params, { ref: effectRef(request) });
       if (!decision) throw new ChopError(404, 'not_found', 'No charge with this transaction_id or transaction_reference');
-      const answer = (cancelled: boolean, status: string) => reply.send({
-        transaction_id: decision.charge.ref, transaction_reference: decision.charge.reference, cancelled, status,
-      });
+      const answer = (cancelled: boolean, status: string) =>
+        reply.send({
+          transaction_id: decision.charge.ref,
+          transaction_reference: decision.charge.reference,
+          cancelled,
+          status,
+        });
       if (!decision.ok) return answer(false, decision.status);
       const final = await waitUntilFinal(deps, decision.cancel, ANSWER_WAIT_MS);
       if (final.state === 'failed') return answer(false, CANCEL_MESSAGES.failed);
@@ -157,16 +173,20 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       return reply.send({ result: 'success', data: notifications.map(({ notification, attempts }) => renderNotification(notification, [...attempts])) });
     });
 
-    app.post<{ Params: { id: string } }>('/chop/transactions/:id/notifications/resend', { schema: CHOP_ROUTES.resend, ...checked() }, async (request, reply) => {
-      const charge = await findCharge(deps.store.db, callerOf(request), { id: request.params.id });
-      if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
-      if (charge.state === 'pending') throw new ChopError(409, 'not_final', 'The charge is not final yet; its notification is sent when it is');
-      const id = await resendIpn(deps, charge);
-      if (id === null) throw new ChopError(409, 'no_ipn_url', 'The charge was created without an ipn_url');
-      const notification = await findNotification(deps.store.db, id);
-      if (!notification) throw new Error(`notification ${id} vanished after it was written`);
-      return reply.code(202).send({ result: 'success', data: renderNotification(notification, []) });
-    });
+    app.post<{ Params: { id: string } }>(
+      '/chop/transactions/:id/notifications/resend',
+      { schema: CHOP_ROUTES.resend, ...checked() },
+      async (request, reply) => {
+        const charge = await findCharge(deps.store.db, callerOf(request), { id: request.params.id });
+        if (!charge) throw new ChopError(404, 'not_found', 'No charge with this id');
+        if (charge.state === 'pending') throw new ChopError(409, 'not_final', 'The charge is not final yet; its notification is sent when it is');
+        const id = await resendIpn(deps, charge);
+        if (id === null) throw new ChopError(409, 'no_ipn_url', 'The charge was created without an ipn_url');
+        const notification = await findNotification(deps.store.db, id);
+        if (!notification) throw new Error(`notification ${id} vanished after it was written`);
+        return reply.code(202).send({ result: 'success', data: renderNotification(notification, []) });
+      },
+    );
   };
 }
 

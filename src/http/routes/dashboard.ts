@@ -42,8 +42,7 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return cookies;
 }
 
-const sameToken = (a: unknown, b: string): boolean =>
-  typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const sameToken = (a: unknown, b: string): boolean => typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
  * The page a request shows, for links back to it (the language switch). A
@@ -104,7 +103,9 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
     }
 
     const sendHtml = (reply: FastifyReply, body: string, status = 200): FastifyReply =>
-      reply.code(status).type('text/html; charset=utf-8')
+      reply
+        .code(status)
+        .type('text/html; charset=utf-8')
         .header('Content-Security-Policy', CSP)
         .header('X-Content-Type-Options', 'nosniff')
         .header('X-Frame-Options', 'DENY')
@@ -112,10 +113,20 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
         .header('Cache-Control', 'no-store')
         .send(body);
 
-    const seeOther = (reply: FastifyReply, location: string) => reply.code(303).header('Location', locationHeader(location)).header('Cache-Control', 'no-store').send();
+    const seeOther = (reply: FastifyReply, location: string) =>
+      reply.code(303).header('Location', locationHeader(location)).header('Cache-Control', 'no-store').send();
 
     const errorPage = (ctx: DashContext, reply: FastifyReply, status: number, title: 'notFound' | 'forbidden', text: 'notFoundText' | 'forbiddenText') =>
-      sendHtml(reply, page(ctx, { title: common(ctx.lang, title), section: null, body: html`<p>${common(ctx.lang, text)}</p><p><a href="/dashboard">${common(ctx.lang, 'back')}</a></p>` }), status);
+      sendHtml(
+        reply,
+        page(ctx, {
+          title: common(ctx.lang, title),
+          section: null,
+          body: html`<p>${common(ctx.lang, text)}</p>
+            <p><a href="/dashboard">${common(ctx.lang, 'back')}</a></p>`,
+        }),
+        status,
+      );
 
     /** The signed-in user's context, or null after answering (redirect to sign-in). */
     async function contextOf(request: FastifyRequest, reply: FastifyReply): Promise<DashContext | null> {
@@ -141,8 +152,18 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       // The default holds for this browser session: a first live payment does not switch the page under the user.
       if (!isMode(chosen)) reply.header('Set-Cookie', cookie(request, MODE_COOKIE, mode));
       return {
-        user, session, csrfToken: session.csrfToken, lang, now, merchantId: user.merchant_id, merchant, timeZone: merchant?.timezone ?? 'UTC',
-        isOperator: user.role === 'operator', canAct: user.role !== 'staff', mode, path: pagePath(request),
+        user,
+        session,
+        csrfToken: session.csrfToken,
+        lang,
+        now,
+        merchantId: user.merchant_id,
+        merchant,
+        timeZone: merchant?.timezone ?? 'UTC',
+        isOperator: user.role === 'operator',
+        canAct: user.role !== 'staff',
+        mode,
+        path: pagePath(request),
       };
     }
 
@@ -181,7 +202,8 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
     };
 
     app.get('/assets/dashboard.css', async (_request, reply) =>
-      reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').header('X-Content-Type-Options', 'nosniff').send(stylesheet));
+      reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').header('X-Content-Type-Options', 'nosniff').send(stylesheet),
+    );
 
     function signInPage(request: FastifyRequest, reply: FastifyReply, lang: Lang, status: number, message: ReturnType<typeof notice> | null, email = '') {
       const token = randomBytes(18).toString('base64url');
@@ -189,15 +211,15 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       const next = safeNext((request.query as { next?: unknown }).next ?? (request.body as { next?: unknown } | undefined)?.next);
       const t = (key: Parameters<typeof common>[1]) => common(lang, key);
       const body = html`${message}
-<form method="post" action="/dashboard/sign-in" class="card">
-<input type="hidden" name="_csrf" value="${token}">
-<input type="hidden" name="next" value="${next}">
-<label for="email">${t('email')}</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${email}"${email ? '' : html` autofocus`}>
-<label for="password">${t('password')}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required${email ? html` autofocus` : ''}>
-<div class="actions"><button type="submit">${t('signIn')}</button></div>
-</form>`;
+        <form method="post" action="/dashboard/sign-in" class="card">
+          <input type="hidden" name="_csrf" value="${token}" />
+          <input type="hidden" name="next" value="${next}" />
+          <label for="email">${t('email')}</label>
+          <input id="email" name="email" type="email" autocomplete="username" required value="${email}" ${email ? '' : html` autofocus`} />
+          <label for="password">${t('password')}</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required${email ? html` autofocus` : ''} />
+          <div class="actions"><button type="submit">${t('signIn')}</button></div>
+        </form>`;
       return sendHtml(reply, bareDocument(lang, t('signInTitle'), body, request.url), status);
     }
 
@@ -232,23 +254,42 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       const secret = await startSession(deps.store.db, result.user, now);
       deps.log.info({ user: result.user.id }, 'dashboard sign-in');
       // Each sign-in starts in its user's default mode (the browser may have shown another user's).
-      reply.header('Set-Cookie', [cookie(request, SESSION_COOKIE, secret, SESSION_MAX_MS / 1000), cookie(request, SIGN_IN_COOKIE, '', 0), cookie(request, MODE_COOKIE, '', 0)]);
+      reply.header('Set-Cookie', [
+        cookie(request, SESSION_COOKIE, secret, SESSION_MAX_MS / 1000),
+        cookie(request, SIGN_IN_COOKIE, '', 0),
+        cookie(request, MODE_COOKIE, '', 0),
+      ]);
       return seeOther(reply, next);
     });
 
-    app.post('/sign-out', guard(async (ctx, request, reply) => {
-      await endSession(deps.store.db, ctx.session.idDigest);
-      reply.header('Set-Cookie', cookie(request, SESSION_COOKIE, '', 0));
-      return seeOther(reply, '/dashboard/sign-in?signed_out=1');
-    }, { readOnly: true }, true));
+    app.post(
+      '/sign-out',
+      guard(
+        async (ctx, request, reply) => {
+          await endSession(deps.store.db, ctx.session.idDigest);
+          reply.header('Set-Cookie', cookie(request, SESSION_COOKIE, '', 0));
+          return seeOther(reply, '/dashboard/sign-in?signed_out=1');
+        },
+        { readOnly: true },
+        true,
+      ),
+    );
 
     // The mode toggle: a view preference, so staff may switch too (readOnly); it changes no data.
-    app.post('/mode', guard(async (ctx, request, reply) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      if (!isMode(body.mode)) return sendHtml(reply, page(ctx, { title: common(ctx.lang, 'forbidden'), section: null, body: notice('error', common(ctx.lang, 'badForm')) }), 400);
-      reply.header('Set-Cookie', cookie(request, MODE_COOKIE, body.mode, 365 * 86_400));
-      return seeOther(reply, afterSwitch(safeNext(body.next)));
-    }, { readOnly: true }, true));
+    app.post(
+      '/mode',
+      guard(
+        async (ctx, request, reply) => {
+          const body = (request.body ?? {}) as Record<string, unknown>;
+          if (!isMode(body.mode))
+            return sendHtml(reply, page(ctx, { title: common(ctx.lang, 'forbidden'), section: null, body: notice('error', common(ctx.lang, 'badForm')) }), 400);
+          reply.header('Set-Cookie', cookie(request, MODE_COOKIE, body.mode, 365 * 86_400));
+          return seeOther(reply, afterSwitch(safeNext(body.next)));
+        },
+        { readOnly: true },
+        true,
+      ),
+    );
 
     // File uploads (the checkout logo), for this prefix only.
     app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: UPLOAD_BODY_LIMIT }, (request, body, done) => {
@@ -266,10 +307,30 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       const status = error instanceof ApiError ? error.status : (error as { statusCode?: number }).statusCode;
       if (status !== undefined && status >= 400 && status < 500) {
         request.log.info({ status, reason: error instanceof Error ? error.message : String(error) }, 'dashboard request refused');
-        return sendHtml(reply, bareDocument(lang, common(lang, 'error'), html`<p>${common(lang, 'badForm')}</p><p><a href="/dashboard">${common(lang, 'back')}</a></p>`, '/dashboard'), status);
+        return sendHtml(
+          reply,
+          bareDocument(
+            lang,
+            common(lang, 'error'),
+            html`<p>${common(lang, 'badForm')}</p>
+              <p><a href="/dashboard">${common(lang, 'back')}</a></p>`,
+            '/dashboard',
+          ),
+          status,
+        );
       }
       request.log.error({ err: error }, 'dashboard request failed');
-      return sendHtml(reply, bareDocument(lang, common(lang, 'error'), html`<p>${common(lang, 'errorText')}</p><p><a href="/dashboard">${common(lang, 'back')}</a></p>`, '/dashboard'), 500);
+      return sendHtml(
+        reply,
+        bareDocument(
+          lang,
+          common(lang, 'error'),
+          html`<p>${common(lang, 'errorText')}</p>
+            <p><a href="/dashboard">${common(lang, 'back')}</a></p>`,
+          '/dashboard',
+        ),
+        500,
+      );
     });
     app.setNotFoundHandler(async (request, reply) => {
       const ctx = await contextOf(request, reply);

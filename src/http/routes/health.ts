@@ -27,7 +27,8 @@ type CheckState = 'ok' | 'failed' | 'pending' | 'stopped';
 export function healthRoutes(deps: CoreDeps, state: Readiness) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/healthz', async (_request, reply) =>
-      reply.header('cache-control', 'no-store').send({ status: 'ok', role: state.role, database: deps.store.dialect }));
+      reply.header('cache-control', 'no-store').send({ status: 'ok', role: state.role, database: deps.store.dialect }),
+    );
 
     app.get('/readyz', async (_request, reply) => {
       const checks: Record<string, CheckState> = {};
@@ -39,8 +40,17 @@ export function healthRoutes(deps: CoreDeps, state: Readiness) {
       // The worker starts once the migrations ran; after that, not running means it stopped.
       if (worker !== null) checks.worker = worker ? 'ok' : checks.migrations === 'ok' && !checks.shutdown ? 'stopped' : 'pending';
       const failed = Object.keys(checks).filter((name) => checks[name] !== 'ok');
-      const body = { status: failed.length === 0 ? 'ready' : 'unavailable', role: state.role, database: deps.store.dialect, checks, ...(failed.length ? { failed } : {}) };
-      return reply.code(failed.length === 0 ? 200 : 503).header('cache-control', 'no-store').send(body);
+      const body = {
+        status: failed.length === 0 ? 'ready' : 'unavailable',
+        role: state.role,
+        database: deps.store.dialect,
+        checks,
+        ...(failed.length ? { failed } : {}),
+      };
+      return reply
+        .code(failed.length === 0 ? 200 : 503)
+        .header('cache-control', 'no-store')
+        .send(body);
     });
   };
 }

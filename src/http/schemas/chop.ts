@@ -27,14 +27,14 @@ const CHOP_TRANSACTION = {
     note: nullable('string'),
     notify_result: { enum: ['success', 'expired', 'fail', null], description: 'success; null while the QR is still payable; expired; fail.' },
     status: { type: 'string', description: 'pending, succeeded, failed, expired, declined or cancelled.' },
-    livemode: { type: 'boolean', description: 'true for a live-mode key\'s transaction, false for a test-mode one.' },
+    livemode: { type: 'boolean', description: "true for a live-mode key's transaction, false for a test-mode one." },
     refunded_amount: nullable('integer'),
     cancelled: { type: 'boolean' },
     transaction_id: { type: ['string', 'null'], description: 'Refunds: the charge they refund.' },
     card_number: { type: 'string', description: 'Cards: masked, e.g. 4111xxxxxxxx1111.' },
     exp_date: { type: 'string' },
     approval_code: nullable('string'),
-    ext: { type: 'string', description: 'The charge\'s `ext`, as JSON text.' },
+    ext: { type: 'string', description: "The charge's `ext`, as JSON text." },
     created_at: { type: 'string' },
   },
 };
@@ -55,7 +55,13 @@ const NOTIFICATION = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { at: nullable('string'), http_status: nullable('integer'), latency_ms: { type: 'integer' }, error: nullable('string'), response_excerpt: nullable('string') },
+        properties: {
+          at: nullable('string'),
+          http_status: nullable('integer'),
+          latency_ms: { type: 'integer' },
+          error: nullable('string'),
+          response_excerpt: nullable('string'),
+        },
       },
     },
   },
@@ -68,13 +74,26 @@ const CHOP_FAIL = {
   properties: {
     result: { type: 'string', const: 'fail' },
     error: { type: 'string' },
-    code: { type: 'string', description: 'missing_parameter, invalid_parameter, invalid_parameters, conflicting_parameters, unsupported_currency, unauthorized, rate_limited, not_found, payment_method_not_enabled, url_not_allowed, invalid_idempotency_key, idempotency_key_reused, idempotency_key_in_progress, …' },
+    code: {
+      type: 'string',
+      description:
+        'missing_parameter, invalid_parameter, invalid_parameters, conflicting_parameters, unsupported_currency, unauthorized, rate_limited, not_found, payment_method_not_enabled, url_not_allowed, invalid_idempotency_key, idempotency_key_reused, idempotency_key_in_progress, …',
+    },
   },
   examples: [{ result: 'fail', error: 'amount (or trans_amount) is required: an integer in cents, e.g. 999 for 9.99', code: 'missing_parameter' }],
 };
 
 /** Shared schemas (components of the OpenAPI document). */
-export const CHOP_SCHEMAS: readonly object[] = [CHARGE_REQUEST, PAY_QR_REQUEST, REFUND_REQUEST, CANCEL_REQUEST, INQUIRE_REQUEST, CHOP_TRANSACTION, NOTIFICATION, CHOP_FAIL];
+export const CHOP_SCHEMAS: readonly object[] = [
+  CHARGE_REQUEST,
+  PAY_QR_REQUEST,
+  REFUND_REQUEST,
+  CANCEL_REQUEST,
+  INQUIRE_REQUEST,
+  CHOP_TRANSACTION,
+  NOTIFICATION,
+  CHOP_FAIL,
+];
 
 const FORM = ['application/x-www-form-urlencoded', 'application/json'];
 const fail = (description: string, headers?: Record<string, object>) => jsonResponse(description, ref('ChopFail'), headers);
@@ -84,7 +103,9 @@ const COMMON_FAILS = {
   429: fail('Too many requests for this key (`rate_limited`).', { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' } }),
 };
 const success = (properties: Record<string, object>, required: string[]) => ({
-  type: 'object', required: ['result', ...required], properties: { result: { type: 'string', const: 'success' }, ...properties },
+  type: 'object',
+  required: ['result', ...required],
+  properties: { result: { type: 'string', const: 'success' }, ...properties },
 });
 /** The routes that move money take an `Idempotency-Key` (src/http/idempotency.ts). */
 const IDEMPOTENT = {
@@ -92,14 +113,21 @@ const IDEMPOTENT = {
     type: 'object',
     properties: {
       [IDEMPOTENCY_HEADER]: {
-        type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[^\\u0000-\\u001f\\u007f]*$', examples: ['order-1001-refund-1'],
-        description: 'Optional; any unique string (a UUID). The same key with the same parameters (same API key mode) answers the first answer again, status and body, with `Idempotent-Replayed: true`, for 24 hours; with other parameters: `422 idempotency_key_reused`; while the first is running: `409 idempotency_key_in_progress`. Requests refused before they run (bad parameters or key, 401, 429) do not use the key; a 5xx answer is not kept (sending the key again runs the request again, without repeating its effect).',
+        type: 'string',
+        minLength: 1,
+        maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+        pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+        examples: ['order-1001-refund-1'],
+        description:
+          'Optional; any unique string (a UUID). The same key with the same parameters (same API key mode) answers the first answer again, status and body, with `Idempotent-Replayed: true`, for 24 hours; with other parameters: `422 idempotency_key_reused`; while the first is running: `409 idempotency_key_in_progress`. Requests refused before they run (bad parameters or key, 401, 429) do not use the key; a 5xx answer is not kept (sending the key again runs the request again, without repeating its effect).',
       },
     },
   },
 };
 const IDEMPOTENCY_FAILS = {
-  409: fail('A request with this `Idempotency-Key` is still in progress (`idempotency_key_in_progress`); retry after `Retry-After` seconds.', { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' } }),
+  409: fail('A request with this `Idempotency-Key` is still in progress (`idempotency_key_in_progress`); retry after `Retry-After` seconds.', {
+    'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' },
+  }),
   422: fail('This `Idempotency-Key` was used with other parameters or another endpoint (`idempotency_key_reused`).'),
 };
 const route = <T extends object>(tag: string, summary: string, extra: T) => ({ summary, tags: [tag], security: API_SECURITY, ...extra });
@@ -111,43 +139,64 @@ export const CHOP_ROUTES = {
     ...IDEMPOTENT,
     body: ref('ChopChargeRequest'),
     response: {
-      200: jsonResponse('The payment page to send the shopper to.', success({ url: { type: 'string', examples: ['https://cancan.example/chop/landing?q=4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c'] } }, ['url'])),
+      200: jsonResponse(
+        'The payment page to send the shopper to.',
+        success({ url: { type: 'string', examples: ['https://cancan.example/chop/landing?q=4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c'] } }, ['url']),
+      ),
       403: fail('The payment method is not enabled for this merchant, or not available in live mode.'),
       ...IDEMPOTENCY_FAILS,
       ...COMMON_FAILS,
     },
   }),
-  inquire: (tag: string) => route(tag, 'Status of a charge or refund', {
-    consumes: FORM,
-    body: ref('ChopInquireRequest'),
-    response: { 200: jsonResponse('The transaction.', ref('ChopTransaction')), 404: fail('No transaction with this id or reference.'), ...COMMON_FAILS },
-  }),
-  refund: (tag: string) => route(tag, 'Refund a charge, in part or in full', {
-    description: 'Refusals are answers (HTTP 200, `refunded: false`): `4071` amount greater than allowed (also for an unpaid charge), `4072` other currency, `4073` insufficient open balance, `4074` past the refund period. Waits up to 10 s for the provider.',
-    consumes: FORM,
-    ...IDEMPOTENT,
-    body: ref('ChopRefundRequest'),
-    response: {
-      200: jsonResponse('Refunded (`status` success or pending) or refused.', {
-        oneOf: [
-          { type: 'object', required: ['id', 'transaction_id', 'refunded', 'status'], properties: { id: { type: 'string' }, transaction_id: { type: 'string' }, refunded: { const: true }, status: { enum: ['success', 'pending'] } } },
-          { type: 'object', required: ['code', 'refunded', 'status'], properties: { code: { type: 'string' }, refunded: { const: false }, status: { type: 'string' } } },
-        ],
-      }),
-      404: fail('No such charge.'),
-      ...IDEMPOTENCY_FAILS,
-      ...COMMON_FAILS,
-    },
-  }),
+  inquire: (tag: string) =>
+    route(tag, 'Status of a charge or refund', {
+      consumes: FORM,
+      body: ref('ChopInquireRequest'),
+      response: { 200: jsonResponse('The transaction.', ref('ChopTransaction')), 404: fail('No transaction with this id or reference.'), ...COMMON_FAILS },
+    }),
+  refund: (tag: string) =>
+    route(tag, 'Refund a charge, in part or in full', {
+      description:
+        'Refusals are answers (HTTP 200, `refunded: false`): `4071` amount greater than allowed (also for an unpaid charge), `4072` other currency, `4073` insufficient open balance, `4074` past the refund period. Waits up to 10 s for the provider.',
+      consumes: FORM,
+      ...IDEMPOTENT,
+      body: ref('ChopRefundRequest'),
+      response: {
+        200: jsonResponse('Refunded (`status` success or pending) or refused.', {
+          oneOf: [
+            {
+              type: 'object',
+              required: ['id', 'transaction_id', 'refunded', 'status'],
+              properties: { id: { type: 'string' }, transaction_id: { type: 'string' }, refunded: { const: true }, status: { enum: ['success', 'pending'] } },
+            },
+            {
+              type: 'object',
+              required: ['code', 'refunded', 'status'],
+              properties: { code: { type: 'string' }, refunded: { const: false }, status: { type: 'string' } },
+            },
+          ],
+        }),
+        404: fail('No such charge.'),
+        ...IDEMPOTENCY_FAILS,
+        ...COMMON_FAILS,
+      },
+    }),
   cancel: route('CHOP API', 'Cancel a charge (Alipay and WeChat Pay)', {
-    description: 'A pending charge is closed at the provider; a paid one is refunded in full. Refusals are answers: "Duplicate cancellation", "Not in cancellation window", "Cancel not supported for this payment method".',
+    description:
+      'A pending charge is closed at the provider; a paid one is refunded in full. Refusals are answers: "Duplicate cancellation", "Not in cancellation window", "Cancel not supported for this payment method".',
     consumes: FORM,
     ...IDEMPOTENT,
     body: ref('ChopCancelRequest'),
     response: {
       200: jsonResponse('Cancelled or refused.', {
-        type: 'object', required: ['transaction_id', 'transaction_reference', 'cancelled', 'status'],
-        properties: { transaction_id: { type: 'string' }, transaction_reference: nullable('string'), cancelled: { type: 'boolean' }, status: { type: 'string', examples: ['Order cancelled'] } },
+        type: 'object',
+        required: ['transaction_id', 'transaction_reference', 'cancelled', 'status'],
+        properties: {
+          transaction_id: { type: 'string' },
+          transaction_reference: nullable('string'),
+          cancelled: { type: 'boolean' },
+          status: { type: 'string', examples: ['Order cancelled'] },
+        },
       }),
       404: fail('No such charge.'),
       ...IDEMPOTENCY_FAILS,
@@ -163,11 +212,18 @@ export const CHOP_ROUTES = {
         reference: { type: 'string', description: 'Only the transactions with this reference.' },
       },
     },
-    response: { 200: jsonResponse('A page.', success({ data: { type: 'array', items: ref('ChopTransaction') }, has_more: { type: 'boolean' } }, ['data', 'has_more'])), ...COMMON_FAILS },
+    response: {
+      200: jsonResponse('A page.', success({ data: { type: 'array', items: ref('ChopTransaction') }, has_more: { type: 'boolean' } }, ['data', 'has_more'])),
+      ...COMMON_FAILS,
+    },
   }),
   notifications: route('CHOP API', "A charge's IPNs and every delivery attempt", {
     params: chopIdParams,
-    response: { 200: jsonResponse('The notifications.', success({ data: { type: 'array', items: ref('ChopNotification') } }, ['data'])), 404: fail('No such charge.'), ...COMMON_FAILS },
+    response: {
+      200: jsonResponse('The notifications.', success({ data: { type: 'array', items: ref('ChopNotification') } }, ['data'])),
+      404: fail('No such charge.'),
+      ...COMMON_FAILS,
+    },
   }),
   resend: route('CHOP API', "Send a final charge's IPN again", {
     params: chopIdParams,

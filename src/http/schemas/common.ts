@@ -14,7 +14,7 @@ export const SECURITY_SCHEMES = {
     type: 'apiKey',
     in: 'header',
     name: 'Authorization',
-    description: 'The same API key without the `Bearer ` prefix, as Citcon\'s CHOP clients and some POS systems send it: `Authorization: <key>`.',
+    description: "The same API key without the `Bearer ` prefix, as Citcon's CHOP clients and some POS systems send it: `Authorization: <key>`.",
   },
 } as const;
 

@@ -19,10 +19,14 @@ const TRANSACTION_REQUEST = {
 const nullableText = { type: ['string', 'null'] };
 const commonAttributes = {
   state: { type: 'string', enum: TRANSACTION_STATES },
-  description: nullableText, pos_id: nullableText, mch_level_1: nullableText, mch_level_2: nullableText, mch_level_3: nullableText,
+  description: nullableText,
+  pos_id: nullableText,
+  mch_level_1: nullableText,
+  mch_level_2: nullableText,
+  mch_level_3: nullableText,
   failure_code: { type: ['string', 'null'], description: 'Why the transaction failed (e.g. customer_insufficient_balance_failure); null unless failed.' },
   failure_detail: { type: ['string', 'null'], description: 'Human-readable failure message; null unless failed.' },
-  livemode: { type: 'boolean', description: 'true for a live-mode key\'s transaction, false for a test-mode one (beyond the blueprint).' },
+  livemode: { type: 'boolean', description: "true for a live-mode key's transaction, false for a test-mode one (beyond the blueprint)." },
   created_at: { type: 'string', description: 'ISO 8601, UTC, seconds (2017-01-18T09:53:52Z).' },
   updated_at: { type: 'string' },
 };
@@ -37,13 +41,23 @@ const resource = (type: 'sale' | 'void' | 'refund', attributes: Record<string, o
     attributes: { type: 'object', required: [...COMMON_REQUIRED, ...required], properties: { ...commonAttributes, ...attributes } },
   },
 });
-const SALE = resource('sale', {
-  payment_gateway: { type: 'string' }, amount: { type: 'integer' }, currency: { type: 'string' },
-  refunded_amount: { type: 'integer', description: 'Sum of the succeeded refunds.' },
-  voided: { type: 'boolean', description: 'True once a void succeeded.' },
-}, ['payment_gateway', 'amount', 'currency', 'refunded_amount', 'voided']);
+const SALE = resource(
+  'sale',
+  {
+    payment_gateway: { type: 'string' },
+    amount: { type: 'integer' },
+    currency: { type: 'string' },
+    refunded_amount: { type: 'integer', description: 'Sum of the succeeded refunds.' },
+    voided: { type: 'boolean', description: 'True once a void succeeded.' },
+  },
+  ['payment_gateway', 'amount', 'currency', 'refunded_amount', 'voided'],
+);
 const VOID = resource('void', { sale: { type: ['string', 'null'] } }, ['sale']);
-const REFUND = resource('refund', { sale: { type: ['string', 'null'] }, amount: { type: 'integer' }, currency: { type: 'string' } }, ['sale', 'amount', 'currency']);
+const REFUND = resource('refund', { sale: { type: ['string', 'null'] }, amount: { type: 'integer' }, currency: { type: 'string' } }, [
+  'sale',
+  'amount',
+  'currency',
+]);
 const TRANSACTION = { $id: 'Transaction', oneOf: [ref('Sale'), ref('Void'), ref('Refund')] };
 
 const TRANSACTION_DOCUMENT = { $id: 'TransactionDocument', type: 'object', required: ['data'], properties: { data: ref('Transaction') } };
@@ -62,8 +76,15 @@ const TRANSACTION_LIST = {
 };
 
 const ERROR_CODES = [
-  'authentication_error', 'attribute_error', 'access_forbidden_error', 'not_found_error', 'conflict_error',
-  'payload_too_large_error', 'rate_limit_error', 'service_unavailable_error', 'internal_error',
+  'authentication_error',
+  'attribute_error',
+  'access_forbidden_error',
+  'not_found_error',
+  'conflict_error',
+  'payload_too_large_error',
+  'rate_limit_error',
+  'service_unavailable_error',
+  'internal_error',
 ] as const satisfies readonly ApiErrorCode[];
 // Fails to compile when domain/errors.ts gains a code this list does not document.
 const everyCodeListed: Exclude<ApiErrorCode, (typeof ERROR_CODES)[number]> extends never ? true : never = true;
@@ -71,7 +92,8 @@ void everyCodeListed;
 
 const POS_ERRORS = {
   $id: 'PosErrors',
-  description: 'The blueprint\'s error envelope. Validation errors name the attribute (`source.pointer`) or the query parameter (`source.parameter`); every problem of a request is listed at once.',
+  description:
+    "The blueprint's error envelope. Validation errors name the attribute (`source.pointer`) or the query parameter (`source.parameter`); every problem of a request is listed at once.",
   type: 'object',
   required: ['errors'],
   properties: {
@@ -86,18 +108,42 @@ const POS_ERRORS = {
           detail: { type: 'string' },
           source: {
             type: 'object',
-            properties: { pointer: { type: 'string', description: 'JSON pointer into the body, e.g. /data/attributes/amount.' }, parameter: { type: 'string' } },
+            properties: {
+              pointer: { type: 'string', description: 'JSON pointer into the body, e.g. /data/attributes/amount.' },
+              parameter: { type: 'string' },
+            },
           },
         },
       },
     },
   },
-  examples: [{ errors: [{ status: '400', code: 'attribute_error', detail: "`amount` must be a positive integer in the currency's smallest unit (e.g. 100 for $1.00), got -5", source: { pointer: '/data/attributes/amount' } }] }],
+  examples: [
+    {
+      errors: [
+        {
+          status: '400',
+          code: 'attribute_error',
+          detail: "`amount` must be a positive integer in the currency's smallest unit (e.g. 100 for $1.00), got -5",
+          source: { pointer: '/data/attributes/amount' },
+        },
+      ],
+    },
+  ],
 };
 
 /** Shared schemas (components of the OpenAPI document), registered once per server. */
 export const POS_SCHEMAS: readonly object[] = [
-  SALE_REQUEST, VOID_REQUEST, REFUND_REQUEST, TRANSACTION_REQUEST, SALE, VOID, REFUND, TRANSACTION, TRANSACTION_DOCUMENT, TRANSACTION_LIST, POS_ERRORS,
+  SALE_REQUEST,
+  VOID_REQUEST,
+  REFUND_REQUEST,
+  TRANSACTION_REQUEST,
+  SALE,
+  VOID,
+  REFUND,
+  TRANSACTION,
+  TRANSACTION_DOCUMENT,
+  TRANSACTION_LIST,
+  POS_ERRORS,
 ];
 
 const errors = (description: string, headers?: Record<string, object>) => jsonResponse(description, ref('PosErrors'), headers);
@@ -111,20 +157,30 @@ const COMMON_ERRORS = {
 
 export const CREATE_TRANSACTION_ROUTE = {
   summary: 'Create a sale, void or refund',
-  description: 'The answer comes before the provider is called (`pending`) unless `Prefer: wait=N` holds it. Voids and refunds that cannot be done are recorded as `201` with `state: failed` and a `failure_code`.',
+  description:
+    'The answer comes before the provider is called (`pending`) unless `Prefer: wait=N` holds it. Voids and refunds that cannot be done are recorded as `201` with `state: failed` and a `failure_code`.',
   tags: ['POS API'],
   security: API_SECURITY,
   consumes: ['application/json'],
   headers: {
     type: 'object',
     properties: {
-      prefer: { type: 'string', description: '`wait=N` (N ≤ 30): hold the answer until the transaction is final or N seconds pass. The status stays 201/200; the body shows the latest state.', examples: ['wait=10'] },
+      prefer: {
+        type: 'string',
+        description:
+          '`wait=N` (N ≤ 30): hold the answer until the transaction is final or N seconds pass. The status stays 201/200; the body shows the latest state.',
+        examples: ['wait=10'],
+      },
     },
   },
   body: ref('TransactionRequest'),
   response: {
-    201: jsonResponse('Created. `Preference-Applied: wait=N` when `Prefer` was honoured.', ref('TransactionDocument'), { 'Preference-Applied': { type: 'string' } }),
-    200: jsonResponse('A retry of an earlier request with the same id and body: the transaction as it is now.', ref('TransactionDocument'), { 'Idempotent-Replayed': { type: 'string', enum: ['true'] } }),
+    201: jsonResponse('Created. `Preference-Applied: wait=N` when `Prefer` was honoured.', ref('TransactionDocument'), {
+      'Preference-Applied': { type: 'string' },
+    }),
+    200: jsonResponse('A retry of an earlier request with the same id and body: the transaction as it is now.', ref('TransactionDocument'), {
+      'Idempotent-Replayed': { type: 'string', enum: ['true'] },
+    }),
     400: errors('The body is not valid JSON or an attribute is wrong (`attribute_error`, with `source.pointer`).'),
     403: errors('The gateway is not enabled for this merchant, or a live key has no provider credentials.'),
     409: errors('This id was used before with another body (`conflict_error`).'),
@@ -145,7 +201,11 @@ export const GET_TRANSACTION_ROUTE = {
   },
 };
 
-const isoTime = (description: string) => ({ type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}', description: `${description} An ISO 8601 time such as 2024-01-31T00:00:00Z.` });
+const isoTime = (description: string) => ({
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}',
+  description: `${description} An ISO 8601 time such as 2024-01-31T00:00:00Z.`,
+});
 
 export const LIST_TRANSACTIONS_ROUTE = {
   summary: 'List transactions (reconciliation)',

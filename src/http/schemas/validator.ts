@@ -92,7 +92,10 @@ export function routeValidator(rules: RouteRules): FastifySchemaCompiler<AnySche
 export function parameterOf(error: ErrorObject): string {
   const missing = (error.params as { missingProperty?: unknown }).missingProperty;
   if (typeof missing === 'string') return missing;
-  const path = error.instancePath.split('/').slice(1).map((step) => step.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((step) => step.replace(/~1/g, '/').replace(/~0/g, '~'));
   return path.join('.') || 'the request';
 }
 

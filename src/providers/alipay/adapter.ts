@@ -12,13 +12,33 @@ import { describeCallError, httpRefusal, redactFields, redactSecrets } from '../
 import type { CloseOutcome, OnlineAdapter, PosAdapter, ProviderTrace, QueryOutcome, Rejected, Traced } from '../contract.js';
 import { isConfigurationRefusal, mapAlipayFailure } from './errors.js';
 import {
-  closeBizContent, closeOutcomeFromQuery, precreateBizContent, precreateOptionalParams, toCloseAnswer, toOrderOutcome, type CloseAnswer,
+  closeBizContent,
+  closeOutcomeFromQuery,
+  precreateBizContent,
+  precreateOptionalParams,
+  toCloseAnswer,
+  toOrderOutcome,
+  type CloseAnswer,
 } from './precreate.js';
 import { openSignedResponse, signParams, type AlipayFields } from './sign.js';
 import {
-  ALIPAY_METHODS, cancelBizContent, gatewayParams, isAlipayAuthCode, payBizContent, queryBizContent,
-  refundBizContent, refundQueryBizContent, toPayOutcome, toQueryOutcome, toRefundOutcome,
-  toRefundQueryOutcome, toReverseOutcome, traceCode, traceMessage, type AlipayMethod, type BizContent,
+  ALIPAY_METHODS,
+  cancelBizContent,
+  gatewayParams,
+  isAlipayAuthCode,
+  payBizContent,
+  queryBizContent,
+  refundBizContent,
+  refundQueryBizContent,
+  toPayOutcome,
+  toQueryOutcome,
+  toRefundOutcome,
+  toRefundQueryOutcome,
+  toReverseOutcome,
+  traceCode,
+  traceMessage,
+  type AlipayMethod,
+  type BizContent,
 } from './transformers.js';
 
 export interface AlipayCredentials {
@@ -118,19 +138,17 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter &
     return { outcome: interpret(fields), trace };
   }
 
-  const query = (orderNo: string): Promise<Traced<QueryOutcome>> => traced(
-    ALIPAY_METHODS.query, queryBizContent(orderNo),
-    (fields) => toQueryOutcome(fields, orderNo),
-    (reason) => ({ kind: 'unknown', reason }),
-  );
+  const query = (orderNo: string): Promise<Traced<QueryOutcome>> =>
+    traced(
+      ALIPAY_METHODS.query,
+      queryBizContent(orderNo),
+      (fields) => toQueryOutcome(fields, orderNo),
+      (reason) => ({ kind: 'unknown', reason }),
+    );
 
   /** alipay.trade.close; "not waiting for the buyer" is settled by a query (paid, or closed already?). */
   async function close(orderNo: string): Promise<Traced<CloseOutcome>> {
-    const closed = await traced<CloseAnswer>(
-      ALIPAY_METHODS.close, closeBizContent(orderNo),
-      toCloseAnswer,
-      (reason) => ({ kind: 'unknown', reason }),
-    );
+    const closed = await traced<CloseAnswer>(ALIPAY_METHODS.close, closeBizContent(orderNo), toCloseAnswer, (reason) => ({ kind: 'unknown', reason }));
     if (closed.outcome.kind !== 'not_waiting') return { outcome: closed.outcome, trace: closed.trace };
     const queried = await query(orderNo);
     const trace: ProviderTrace = {
@@ -144,35 +162,39 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter &
   return {
     provider: 'alipay',
     isWellFormedAuthCode: isAlipayAuthCode,
-    pay: (request) => traced(
-      ALIPAY_METHODS.pay, payBizContent(request),
-      (fields) => toPayOutcome(fields, request.orderNo),
-      (reason) => ({ kind: 'unknown', reason, code: null }),
-      [request.authCode],
-    ),
+    pay: (request) =>
+      traced(
+        ALIPAY_METHODS.pay,
+        payBizContent(request),
+        (fields) => toPayOutcome(fields, request.orderNo),
+        (reason) => ({ kind: 'unknown', reason, code: null }),
+        [request.authCode],
+      ),
     query,
-    reverse: (orderNo) => traced(
-      ALIPAY_METHODS.cancel, cancelBizContent(orderNo),
-      toReverseOutcome,
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
-    refund: (request) => traced(
-      ALIPAY_METHODS.refund, refundBizContent(request),
-      (fields) => toRefundOutcome(fields, request.orderNo),
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
-    refundQuery: (request) => traced(
-      ALIPAY_METHODS.refundQuery, refundQueryBizContent(request),
-      (fields) => toRefundQueryOutcome(fields, request),
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
-    createOrder: (request) => traced(
-      ALIPAY_METHODS.precreate, precreateBizContent(request),
-      (fields) => toOrderOutcome(fields, request.orderNo),
-      (reason) => ({ kind: 'unknown', reason, code: null }),
-      [],
-      precreateOptionalParams(request),
-    ),
+    reverse: (orderNo) => traced(ALIPAY_METHODS.cancel, cancelBizContent(orderNo), toReverseOutcome, (reason) => ({ kind: 'unknown', reason })),
+    refund: (request) =>
+      traced(
+        ALIPAY_METHODS.refund,
+        refundBizContent(request),
+        (fields) => toRefundOutcome(fields, request.orderNo),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
+    refundQuery: (request) =>
+      traced(
+        ALIPAY_METHODS.refundQuery,
+        refundQueryBizContent(request),
+        (fields) => toRefundQueryOutcome(fields, request),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
+    createOrder: (request) =>
+      traced(
+        ALIPAY_METHODS.precreate,
+        precreateBizContent(request),
+        (fields) => toOrderOutcome(fields, request.orderNo),
+        (reason) => ({ kind: 'unknown', reason, code: null }),
+        [],
+        precreateOptionalParams(request),
+      ),
     close,
     mapFailure: mapAlipayFailure,
   };

@@ -22,7 +22,15 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
   },
   online: {
     methods: [
-      { code: 'alipay', flow: 'qr', currencies: SETTLEMENT_CURRENCIES, cancellable: true, refundWindowMs: 365 * DAY_MS, label: { en: 'Alipay', zh: '支付宝' }, payQrVendor: true },
+      {
+        code: 'alipay',
+        flow: 'qr',
+        currencies: SETTLEMENT_CURRENCIES,
+        cancellable: true,
+        refundWindowMs: 365 * DAY_MS,
+        label: { en: 'Alipay', zh: '支付宝' },
+        payQrVendor: true,
+      },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createAlipayAdapter({ gatewayUrl: endpoint, credentials, timeoutMs }),
   },

@@ -10,8 +10,7 @@
  */
 import type { FailureCode } from '../../domain/failures.js';
 
-export type GatewayCode =
-  | 'success' | 'awaiting_customer' | 'unavailable' | 'invalid_request' | 'business_failed' | 'no_permission';
+export type GatewayCode = 'success' | 'awaiting_customer' | 'unavailable' | 'invalid_request' | 'business_failed' | 'no_permission';
 
 const GATEWAY_CODES: ReadonlyMap<string, GatewayCode> = new Map<string, GatewayCode>([
   ['10000', 'success'],
@@ -26,7 +25,7 @@ const GATEWAY_CODES: ReadonlyMap<string, GatewayCode> = new Map<string, GatewayC
 
 /** A gateway code this module knows, or null (which callers read as "unknown"). */
 export function classifyGatewayCode(code: string | undefined): GatewayCode | null {
-  return code === undefined ? null : GATEWAY_CODES.get(code) ?? null;
+  return code === undefined ? null : (GATEWAY_CODES.get(code) ?? null);
 }
 
 /**
@@ -36,10 +35,18 @@ export function classifyGatewayCode(code: string | undefined): GatewayCode | nul
  * Alipay sends some of them unsigned (it cannot sign for an app it does not know).
  */
 const CONFIGURATION_SUB_CODES: ReadonlySet<string> = new Set([
-  'isv.missing-app-id', 'isv.invalid-app-id', 'isv.app-unonline',
-  'isv.missing-signature', 'isv.invalid-signature', 'isv.missing-signature-type', 'isv.invalid-signature-type',
-  'isv.missing-signature-key', 'isv.invalid-signature-key',
-  'isv.invalid-app-cert-sn', 'isv.invalid-alipay-root-cert-sn', 'isv.app-cert-sn-not-match',
+  'isv.missing-app-id',
+  'isv.invalid-app-id',
+  'isv.app-unonline',
+  'isv.missing-signature',
+  'isv.invalid-signature',
+  'isv.missing-signature-type',
+  'isv.invalid-signature-type',
+  'isv.missing-signature-key',
+  'isv.invalid-signature-key',
+  'isv.invalid-app-cert-sn',
+  'isv.invalid-alipay-root-cert-sn',
+  'isv.app-cert-sn-not-match',
   'isv.insufficient-isv-permissions',
 ]);
 

@@ -12,10 +12,7 @@ import { beijingTimestamp } from '../china-time.js';
 import type { CloseOutcome, OrderOutcome, OrderRequest, QueryOutcome } from '../contract.js';
 import { classifyPrecreateSubCode, closeSubCodeOutcome } from './errors.js';
 import type { AlipayFields } from './sign.js';
-import {
-  answerReason, bySubCodeClass, mismatchedOrder, nonEmpty, orderCurrencyFields, readAnswer, subjectOf,
-  type BizContent,
-} from './transformers.js';
+import { answerReason, bySubCodeClass, mismatchedOrder, nonEmpty, orderCurrencyFields, readAnswer, subjectOf, type BizContent } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 
 export function precreateBizContent(request: OrderRequest): BizContent {

@@ -23,12 +23,14 @@ const ALGORITHM = 'RSA-SHA256'; // sign_type=RSA2
 
 /** The string that gets signed: `k=v&...`, sorted, without `sign` and empty values. */
 export function signingString(params: AlipayParams): string {
-  return Object.keys(params)
-    .filter((name) => name !== 'sign' && params[name] !== undefined && params[name] !== '')
-    // Plain code-unit comparison: Alipay sorts by ASCII, not by locale.
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((name) => `${name}=${params[name] ?? ''}`)
-    .join('&');
+  return (
+    Object.keys(params)
+      .filter((name) => name !== 'sign' && params[name] !== undefined && params[name] !== '')
+      // Plain code-unit comparison: Alipay sorts by ASCII, not by locale.
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((name) => `${name}=${params[name] ?? ''}`)
+      .join('&')
+  );
 }
 
 /** SHA256withRSA over the UTF-8 bytes of `content`, base64. */

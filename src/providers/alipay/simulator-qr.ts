@@ -9,7 +9,6 @@ import { lastTwoDigits } from '../../domain/money.js';
 import type { SimOrder } from '../../simulators/ledger.js';
 import { CHINA_OFFSET_MS, parseBeijingTimestamp } from '../china-time.js';
 
-
 export interface PrecreateMemo {
   readonly flow: 'precreate';
   readonly qrCode: string;
@@ -76,7 +75,8 @@ export function precreateExpiry(timeExpire: string | undefined, timeoutExpress: 
 }
 
 function relativeTimeoutMs(text: string, now: number): number | null {
-  if (text === '1c') { // until midnight, China time
+  if (text === '1c') {
+    // until midnight, China time
     const dayMs = 24 * 3_600_000;
     return dayMs - ((now + CHINA_OFFSET_MS) % dayMs);
   }

@@ -45,23 +45,42 @@ const PROVIDER = 'alipay';
 
 /** Test-value behaviours, by the last two digits of total_amount in minor units. */
 type PayBehaviour =
-  | 'pay' | 'insufficient_balance' | 'auth_code_invalid' | 'confirm_later' | 'never_confirm'
-  | 'system_error_paid' | 'slow_answer_paid' | 'buyer_forbidden' | 'merchant_not_allowed'
-  | 'refund_refused' | 'system_error_unpaid';
+  | 'pay'
+  | 'insufficient_balance'
+  | 'auth_code_invalid'
+  | 'confirm_later'
+  | 'never_confirm'
+  | 'system_error_paid'
+  | 'slow_answer_paid'
+  | 'buyer_forbidden'
+  | 'merchant_not_allowed'
+  | 'refund_refused'
+  | 'system_error_unpaid';
 
 function behaviourFor(amount: number): PayBehaviour {
   switch (lastTwoDigits(amount)) {
-    case 51: return 'insufficient_balance';
-    case 52: return 'auth_code_invalid';
-    case 53: return 'confirm_later';
-    case 54: return 'never_confirm';
-    case 55: return 'system_error_paid';
-    case 56: return 'slow_answer_paid';
-    case 57: return 'buyer_forbidden';
-    case 58: return 'merchant_not_allowed';
-    case 59: return 'refund_refused';
-    case 61: return 'system_error_unpaid';
-    default: return 'pay';
+    case 51:
+      return 'insufficient_balance';
+    case 52:
+      return 'auth_code_invalid';
+    case 53:
+      return 'confirm_later';
+    case 54:
+      return 'never_confirm';
+    case 55:
+      return 'system_error_paid';
+    case 56:
+      return 'slow_answer_paid';
+    case 57:
+      return 'buyer_forbidden';
+    case 58:
+      return 'merchant_not_allowed';
+    case 59:
+      return 'refund_refused';
+    case 61:
+      return 'system_error_unpaid';
+    default:
+      return 'pay';
   }
 }
 
@@ -77,10 +96,20 @@ type Fields = Record<string, string>;
 type Biz = Readonly<Record<string, string>>;
 
 const success = (fields: Fields = {}): Fields => ({ code: '10000', msg: 'Success', ...fields });
-const fail = (subCode: string, subMsg: string, fields: Fields = {}): Fields =>
-  ({ code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subMsg, ...fields });
-const unavailable = (subCode: string, subMsg: string, fields: Fields = {}): Fields =>
-  ({ code: '20000', msg: 'Service Currently Unavailable', sub_code: subCode, sub_msg: subMsg, ...fields });
+const fail = (subCode: string, subMsg: string, fields: Fields = {}): Fields => ({
+  code: '40004',
+  msg: 'Business Failed',
+  sub_code: subCode,
+  sub_msg: subMsg,
+  ...fields,
+});
+const unavailable = (subCode: string, subMsg: string, fields: Fields = {}): Fields => ({
+  code: '20000',
+  msg: 'Service Currently Unavailable',
+  sub_code: subCode,
+  sub_msg: subMsg,
+  ...fields,
+});
 const missing = (subCode: string, subMsg: string): Fields => ({ code: '40001', msg: 'Missing Required Arguments', sub_code: subCode, sub_msg: subMsg });
 const invalid = (subCode: string, subMsg: string): Fields => ({ code: '40002', msg: 'Invalid Arguments', sub_code: subCode, sub_msg: subMsg });
 const badParameter = (what: string): Fields => fail('ACQ.INVALID_PARAMETER', `invalid parameter: ${what}`);
@@ -140,7 +169,14 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     const behaviour = behaviourFor(amount.amount);
     const record = (status: SimOrderStatus, providerState: TradeStatus | null, confirmAt: number | null = null): SimOrder =>
       ledger.insertOrder({
-        provider: PROVIDER, orderNo, amount: amount.amount, currency: amount.currency, status, providerState, behaviour, confirmAt,
+        provider: PROVIDER,
+        orderNo,
+        amount: amount.amount,
+        currency: amount.currency,
+        status,
+        providerState,
+        behaviour,
+        confirmAt,
         providerTxnId: providerState === null ? null : tradeNo(now()),
       });
     const paid = (order: SimOrder): Fields => success({ ...tradeFields(order), ...paymentFields(order), ...currencyEcho(biz) });
@@ -168,7 +204,12 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
       case 'buyer_forbidden':
         return fail('ACQ.BUYER_ENABLE_STATUS_FORBID', 'the buyer account may not pay', echo);
       case 'merchant_not_allowed':
-        return { code: '40006', msg: 'Insufficient Permissions', sub_code: 'isv.insufficient-isv-permissions', sub_msg: 'the app has no permission for this payment' };
+        return {
+          code: '40006',
+          msg: 'Insufficient Permissions',
+          sub_code: 'isv.insufficient-isv-permissions',
+          sub_msg: 'the app has no permission for this payment',
+        };
       case 'system_error_unpaid':
         record('unpaid', null); // no trade was created: queries say ACQ.TRADE_NOT_EXIST
         return unavailable('ACQ.SYSTEM_ERROR', 'system error, please query the trade', echo);
@@ -207,8 +248,11 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
   function paymentFields(order: SimOrder): Fields {
     const total = amountFields(order)['total_amount'] ?? '0';
     return {
-      total_amount: total, receipt_amount: total, buyer_pay_amount: total,
-      gmt_payment: beijingTimestamp(now()), buyer_user_id: SANDBOX_BUYER_USER_ID,
+      total_amount: total,
+      receipt_amount: total,
+      buyer_pay_amount: total,
+      gmt_payment: beijingTimestamp(now()),
+      buyer_user_id: SANDBOX_BUYER_USER_ID,
     };
   }
 
@@ -265,18 +309,25 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     if (amount.amount === 0) return fail('ACQ.REASON_TRADE_REFUND_FEE_ERR', 'the refund amount is invalid', { out_trade_no: orderNo });
 
     const refunded = (current: SimOrder, fundChange: 'Y' | 'N'): Fields => {
-      const fields: Fields = { ...tradeFields(current), fund_change: fundChange, refund_fee: major(current.refundedAmount, current.currency), gmt_refund_pay: beijingTimestamp(now()) };
+      const fields: Fields = {
+        ...tradeFields(current),
+        fund_change: fundChange,
+        refund_fee: major(current.refundedAmount, current.currency),
+        gmt_refund_pay: beijingTimestamp(now()),
+      };
       if (current.currency !== 'CNY') fields['refund_currency'] = current.currency;
       return success(fields);
     };
     const known = ledger.findRefund(PROVIDER, refundNo);
-    if (known !== null) { // out_request_no is the idempotency key: answer again, move no money (fund_change N)
+    if (known !== null) {
+      // out_request_no is the idempotency key: answer again, move no money (fund_change N)
       if (known.orderNo !== orderNo || known.amount !== amount.amount) {
         return fail('ACQ.DISCORDANT_REPEAT_REQUEST', 'out_request_no was used with other refund details', { out_trade_no: orderNo });
       }
       return refunded(order, 'N');
     }
-    if (order.behaviour === 'refund_refused' || precreateMemoOf(order)?.refundsRefused === true) return fail('ACQ.TRADE_NOT_ALLOW_REFUND', 'the trade does not allow refunds', { out_trade_no: orderNo });
+    if (order.behaviour === 'refund_refused' || precreateMemoOf(order)?.refundsRefused === true)
+      return fail('ACQ.TRADE_NOT_ALLOW_REFUND', 'the trade does not allow refunds', { out_trade_no: orderNo });
     switch (order.status) {
       case 'paid':
       case 'partially_refunded':
@@ -296,7 +347,12 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     // Synchronous refunds: the money moves before the answer (fund_change Y).
     const updated = ledger.transaction(() => {
       ledger.insertRefund({
-        provider: PROVIDER, refundNo, orderNo, amount: amount.amount, currency: order.currency, status: 'succeeded',
+        provider: PROVIDER,
+        refundNo,
+        orderNo,
+        amount: amount.amount,
+        currency: order.currency,
+        status: 'succeeded',
         providerRefundId: tradeNo(now()),
       });
       const refundedAmount = order.refundedAmount + amount.amount;
@@ -315,8 +371,11 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     // No refund data in a 10000 answer: Alipay never received (or refused) this refund.
     if (known === null || known.orderNo !== orderNo || known.status !== 'succeeded') return success();
     return success({
-      ...tradeFields(order), out_request_no: known.refundNo, total_amount: major(order.amount, order.currency),
-      refund_amount: major(known.amount, known.currency), refund_status: 'REFUND_SUCCESS',
+      ...tradeFields(order),
+      out_request_no: known.refundNo,
+      total_amount: major(order.amount, order.currency),
+      refund_amount: major(known.amount, known.currency),
+      refund_status: 'REFUND_SUCCESS',
     });
   }
 
@@ -337,7 +396,12 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     const memo = newPrecreateMemo(amount.amount, unusedQrCode(), expiresAt);
     ledger.transaction(() => {
       ledger.insertOrder({
-        provider: PROVIDER, orderNo, amount: amount.amount, currency: amount.currency, status: 'unpaid', providerState: null,
+        provider: PROVIDER,
+        orderNo,
+        amount: amount.amount,
+        currency: amount.currency,
+        status: 'unpaid',
+        providerState: null,
         behaviour: encodePrecreateMemo(memo),
       });
       ledger.registerQrCode(PROVIDER, orderNo, memo.qrCode);
@@ -405,12 +469,17 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
   function scan(orderNo: string, action: ScanAction): ScanResult {
     const order = readOrder(orderNo);
     if (order === null || precreateMemoOf(order) === null || order.status !== 'unpaid' || order.providerState !== null) {
-      const state = order === null ? 'unknown' : tradeStatusOf(order) ?? 'not scanned';
+      const state = order === null ? 'unknown' : (tradeStatusOf(order) ?? 'not scanned');
       return { ok: false, error: 'not_payable', message: `the trade is ${state}; it can no longer be paid` };
     }
     const providerTxnId = tradeNo(now()); // the trade comes into being with the scan
-    const result = (outcome: 'paid' | 'declined' | 'awaiting_confirmation', message: string): ScanResult =>
-      ({ ok: true, provider: PROVIDER, orderNo, outcome, message });
+    const result = (outcome: 'paid' | 'declined' | 'awaiting_confirmation', message: string): ScanResult => ({
+      ok: true,
+      provider: PROVIDER,
+      orderNo,
+      outcome,
+      message,
+    });
     const failed = (message: string): ScanResult => {
       ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', providerTxnId });
       return result('declined', message);

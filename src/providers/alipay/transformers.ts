@@ -9,12 +9,8 @@
  */
 import { fromMajorUnitString, toMajorUnitString, type Money } from '../../domain/money.js';
 import { beijingTimestamp } from '../china-time.js';
-import type {
-  PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, Rejected, ReverseOutcome,
-} from '../contract.js';
-import {
-  classifyCancelSubCode, classifyGatewayCode, classifyPaySubCode, classifyRefundSubCode, isConfigurationRefusal, type SubCodeClass,
-} from './errors.js';
+import type { PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, Rejected, ReverseOutcome } from '../contract.js';
+import { classifyCancelSubCode, classifyGatewayCode, classifyPaySubCode, classifyRefundSubCode, isConfigurationRefusal, type SubCodeClass } from './errors.js';
 import type { AlipayFields } from './sign.js';
 import { assertNever } from '../../domain/assert-never.js';
 
@@ -44,12 +40,15 @@ export function isAlipayAuthCode(authCode: string): boolean {
   return /^(?:2[5-9]|30)\d{14,22}$/.test(authCode);
 }
 
-
 export type BizContent = Readonly<Record<string, string>>;
 
 /** The common parameters (plus optional ones such as `notify_url`) and `biz_content`, ready to be signed. */
 export function gatewayParams(
-  appId: string, method: AlipayMethod, bizContent: BizContent, epochMs: number, optional: Readonly<Record<string, string>> = {},
+  appId: string,
+  method: AlipayMethod,
+  bizContent: BizContent,
+  epochMs: number,
+  optional: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   return {
     ...optional,
@@ -120,7 +119,9 @@ export function refundQueryBizContent(request: RefundRequest): BizContent {
 
 /** Drops control characters and truncates by code point. */
 function cleanText(text: string, maxChars: number): string {
-  return Array.from(text.replace(/\p{Cc}/gu, ' ')).slice(0, maxChars).join('');
+  return Array.from(text.replace(/\p{Cc}/gu, ' '))
+    .slice(0, maxChars)
+    .join('');
 }
 
 // ---------------------------------------------------------------- responses
@@ -156,9 +157,7 @@ export function readAnswer(fields: AlipayFields): Answer {
       if (isConfigurationRefusal(subCode)) return { kind: 'rejected', code: subCode ?? '', message };
       return { kind: 'refused', code: subCode ?? code ?? '', message };
     case 'business_failed':
-      return subCode === undefined
-        ? { kind: 'unreadable', reason: `code ${code ?? ''} without sub_code` }
-        : { kind: 'business_failed', subCode, message };
+      return subCode === undefined ? { kind: 'unreadable', reason: `code ${code ?? ''} without sub_code` } : { kind: 'business_failed', subCode, message };
     default:
       return assertNever(gatewayCode);
   }
@@ -291,9 +290,7 @@ export function toRefundOutcome(fields: AlipayFields, orderNo: string): RefundOu
   }
 }
 
-type DeclinedOrUnknown =
-  | { readonly kind: 'declined'; readonly code: string; readonly message: string }
-  | { readonly kind: 'unknown'; readonly reason: string };
+type DeclinedOrUnknown = { readonly kind: 'declined'; readonly code: string; readonly message: string } | { readonly kind: 'unknown'; readonly reason: string };
 
 /** A business failure of a cancel or refund: only a definite sub_code is a refusal; anything else leaves the outcome open. */
 function declinedOrUnknown(answer: Extract<Answer, { kind: 'business_failed' }>, subCodeClass: SubCodeClass): DeclinedOrUnknown {

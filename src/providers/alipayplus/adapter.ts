@@ -12,9 +12,24 @@ import type { OnlineAdapter, ProviderTrace, Traced } from '../contract.js';
 import { mapAlipayPlusFailure } from './errors.js';
 import { isoTime, signMessage, verifyMessage } from './sign.js';
 import {
-  ALIPAYPLUS_APIS, apiPath, cancelBody, inquiryPaymentBody, inquiryRefundBody, isJsonObject, payBody, paymentIdOf,
-  refundBody, toCloseOutcome, toOrderOutcome, toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, traceCode,
-  traceMessage, type AlipayPlusApi, type JsonObject,
+  ALIPAYPLUS_APIS,
+  apiPath,
+  cancelBody,
+  inquiryPaymentBody,
+  inquiryRefundBody,
+  isJsonObject,
+  payBody,
+  paymentIdOf,
+  refundBody,
+  toCloseOutcome,
+  toOrderOutcome,
+  toQueryOutcome,
+  toRefundOutcome,
+  toRefundQueryOutcome,
+  traceCode,
+  traceMessage,
+  type AlipayPlusApi,
+  type JsonObject,
 } from './transformers.js';
 
 export interface AlipayPlusCredentials {
@@ -87,9 +102,11 @@ export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): Onli
   }
 
   /** Checks the answer's Client-Id, Response-Time and Signature before reading a byte of it. */
-  function openAnswer(headers: Headers, answerText: string, path: string):
-    | { readonly ok: true; readonly answer: JsonObject }
-    | { readonly ok: false; readonly reason: string } {
+  function openAnswer(
+    headers: Headers,
+    answerText: string,
+    path: string,
+  ): { readonly ok: true; readonly answer: JsonObject } | { readonly ok: false; readonly reason: string } {
     const signature = headers.get('signature');
     const responseTime = headers.get('response-time');
     const clientId = headers.get('client-id');
@@ -122,21 +139,27 @@ export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): Onli
 
   return {
     provider: 'alipayplus',
-    createOrder: (request) => traced(
-      ALIPAYPLUS_APIS.pay, payBody(request),
-      (answer) => toOrderOutcome(answer, request),
-      (reason) => ({ kind: 'unknown', reason, code: null }),
-    ),
-    query: (orderNo) => traced(
-      ALIPAYPLUS_APIS.inquiryPayment, inquiryPaymentBody(orderNo),
-      (answer) => toQueryOutcome(answer, orderNo),
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
-    close: (orderNo) => traced(
-      ALIPAYPLUS_APIS.cancel, cancelBody(orderNo),
-      (answer) => toCloseOutcome(answer, orderNo),
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
+    createOrder: (request) =>
+      traced(
+        ALIPAYPLUS_APIS.pay,
+        payBody(request),
+        (answer) => toOrderOutcome(answer, request),
+        (reason) => ({ kind: 'unknown', reason, code: null }),
+      ),
+    query: (orderNo) =>
+      traced(
+        ALIPAYPLUS_APIS.inquiryPayment,
+        inquiryPaymentBody(orderNo),
+        (answer) => toQueryOutcome(answer, orderNo),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
+    close: (orderNo) =>
+      traced(
+        ALIPAYPLUS_APIS.cancel,
+        cancelBody(orderNo),
+        (answer) => toCloseOutcome(answer, orderNo),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
     // refund names the payment by paymentId (REQUIRED), which only Antom knows: inquire it first.
     refund: async (request) => {
       const inquiry = await call(ALIPAYPLUS_APIS.inquiryPayment, inquiryPaymentBody(request.orderNo));
@@ -152,11 +175,13 @@ export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): Onli
       const trace = traceOf(ALIPAYPLUS_APIS.refund, result, inquiry.latencyMs + result.latencyMs);
       return { outcome: result.ok ? toRefundOutcome(result.answer, request) : { kind: 'unknown', reason: trace.message ?? '' }, trace };
     },
-    refundQuery: (request) => traced(
-      ALIPAYPLUS_APIS.inquiryRefund, inquiryRefundBody(request),
-      (answer) => toRefundQueryOutcome(answer, request),
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
+    refundQuery: (request) =>
+      traced(
+        ALIPAYPLUS_APIS.inquiryRefund,
+        inquiryRefundBody(request),
+        (answer) => toRefundQueryOutcome(answer, request),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
     mapFailure: mapAlipayPlusFailure,
   };
 }

@@ -14,10 +14,26 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
   refundPeriodOverCodes: ['REFUND_WINDOW_EXCEED'],
   online: {
     methods: [
-      { code: 'alipay_hk', flow: 'qr', currencies: ['HKD'], cancellable: false, refundWindowMs: YEAR, label: { en: 'AlipayHK', zh: '支付宝香港' }, payQrVendor: true },
+      {
+        code: 'alipay_hk',
+        flow: 'qr',
+        currencies: ['HKD'],
+        cancellable: false,
+        refundWindowMs: YEAR,
+        label: { en: 'AlipayHK', zh: '支付宝香港' },
+        payQrVendor: true,
+      },
       { code: 'dana', flow: 'qr', currencies: ['IDR'], cancellable: false, refundWindowMs: YEAR, label: { en: 'DANA', zh: 'DANA' } },
       { code: 'gcash', flow: 'qr', currencies: ['PHP'], cancellable: false, refundWindowMs: YEAR, label: { en: 'GCash', zh: 'GCash' } },
-      { code: 'kakaopay', flow: 'qr', currencies: ['KRW'], cancellable: false, refundWindowMs: YEAR, label: { en: 'Kakao Pay', zh: 'Kakao Pay' }, payQrVendor: true },
+      {
+        code: 'kakaopay',
+        flow: 'qr',
+        currencies: ['KRW'],
+        cancellable: false,
+        refundWindowMs: YEAR,
+        label: { en: 'Kakao Pay', zh: 'Kakao Pay' },
+        payQrVendor: true,
+      },
       { code: 'jkopay', flow: 'qr', currencies: ['TWD'], cancellable: false, refundWindowMs: YEAR, label: { en: 'JKOPAY', zh: '街口支付' } },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createAlipayPlusAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
@@ -30,7 +46,10 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
     simulator({ ledger, wallet, dataDir, confirmDelayMs, slowResponseMs }) {
       const keys = loadOrCreateAlipayPlusSandboxKeys(dataDir);
       return alipayPlusSimulator({
-        ledger, wallet, confirmDelayMs, slowResponseMs,
+        ledger,
+        wallet,
+        confirmDelayMs,
+        slowResponseMs,
         clients: [{ clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, publicKeyPem: keys.merchant.publicKeyPem }],
         providerPrivateKeyPem: keys.provider.privateKeyPem,
       });

@@ -69,10 +69,7 @@ export function parseSignatureHeader(header: string | null | undefined): ParsedS
 }
 
 /** Signs a message and returns the complete `Signature` header. */
-export function signMessage(
-  message: { httpMethod: string; path: string; clientId: string; time: string; body: string },
-  privateKeyPem: string,
-): string {
+export function signMessage(message: { httpMethod: string; path: string; clientId: string; time: string; body: string }, privateKeyPem: string): string {
   const content = signingContent(message.httpMethod, message.path, message.clientId, message.time, message.body);
   return signatureHeader(signContent(content, privateKeyPem));
 }

@@ -18,8 +18,13 @@ import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import { isoTime, parseIsoTime, signMessage, verifyMessage } from './sign.js';
 import {
-  ALIPAYPLUS_APIS, ALIPAYPLUS_PAYMENT_METHOD_TYPES, ALIPAYPLUS_WALLET_CURRENCIES, isJsonObject,
-  type AlipayPlusApi, type AlipayPlusPaymentMethod, type JsonObject,
+  ALIPAYPLUS_APIS,
+  ALIPAYPLUS_PAYMENT_METHOD_TYPES,
+  ALIPAYPLUS_WALLET_CURRENCIES,
+  isJsonObject,
+  type AlipayPlusApi,
+  type AlipayPlusPaymentMethod,
+  type JsonObject,
 } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 
@@ -45,8 +50,9 @@ const DEFAULT_EXPIRY_MS = 14 * 60_000;
 
 /** paymentMethodType → the currencies that wallet accepts. */
 const WALLET_CURRENCIES: ReadonlyMap<string, readonly string[]> = new Map(
-  (Object.keys(ALIPAYPLUS_PAYMENT_METHOD_TYPES) as AlipayPlusPaymentMethod[])
-    .map((method) => [ALIPAYPLUS_PAYMENT_METHOD_TYPES[method], ALIPAYPLUS_WALLET_CURRENCIES[method]] as const),
+  (Object.keys(ALIPAYPLUS_PAYMENT_METHOD_TYPES) as AlipayPlusPaymentMethod[]).map(
+    (method) => [ALIPAYPLUS_PAYMENT_METHOD_TYPES[method], ALIPAYPLUS_WALLET_CURRENCIES[method]] as const,
+  ),
 );
 
 /**
@@ -72,8 +78,14 @@ type Result = { resultCode: string; resultStatus: 'S' | 'F' | 'U'; resultMessage
 type Answer = Record<string, unknown>;
 
 const ok = (fields: Answer = {}): Answer => ({ result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' } satisfies Result, ...fields });
-const fail = (resultCode: string, resultMessage: string, fields: Answer = {}): Answer => ({ result: { resultCode, resultStatus: 'F', resultMessage } satisfies Result, ...fields });
-const unknown = (resultCode: string, resultMessage: string, fields: Answer = {}): Answer => ({ result: { resultCode, resultStatus: 'U', resultMessage } satisfies Result, ...fields });
+const fail = (resultCode: string, resultMessage: string, fields: Answer = {}): Answer => ({
+  result: { resultCode, resultStatus: 'F', resultMessage } satisfies Result,
+  ...fields,
+});
+const unknown = (resultCode: string, resultMessage: string, fields: Answer = {}): Answer => ({
+  result: { resultCode, resultStatus: 'U', resultMessage } satisfies Result,
+  ...fields,
+});
 const illegal = (what: string): Answer => fail('PARAM_ILLEGAL', `Illegal parameters: ${what}`);
 
 export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): FastifyPluginAsync {
@@ -109,8 +121,9 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
   }
 
   function findByPaymentId(paymentId: string): SimOrder | null {
-    const entry = ledger.entries().find((candidate) => candidate.provider === PROVIDER
-      && ledger.findOrder(PROVIDER, candidate.order_no)?.providerTxnId === paymentId);
+    const entry = ledger
+      .entries()
+      .find((candidate) => candidate.provider === PROVIDER && ledger.findOrder(PROVIDER, candidate.order_no)?.providerTxnId === paymentId);
     return entry === undefined ? null : readOrder(entry.order_no);
   }
 
@@ -182,8 +195,14 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     const state: PaymentState = { method, expiresAt, createdAt: now(), code: `${origin}/qr/${paymentId}`, cashierUrl };
     const created = ledger.transaction(() => {
       const inserted = ledger.insertOrder({
-        provider: PROVIDER, orderNo, amount: amount.value, currency: amount.currency, status: 'unpaid',
-        providerTxnId: paymentId, behaviour: 'cashier', providerState: JSON.stringify(state),
+        provider: PROVIDER,
+        orderNo,
+        amount: amount.value,
+        currency: amount.currency,
+        status: 'unpaid',
+        providerTxnId: paymentId,
+        behaviour: 'cashier',
+        providerState: JSON.stringify(state),
       });
       ledger.registerQrCode(PROVIDER, orderNo, state.code);
       ledger.registerQrCode(PROVIDER, orderNo, state.cashierUrl);
@@ -230,11 +249,19 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
       case 'partially_refunded':
       case 'refunded': // refunds leave paymentStatus SUCCESS (Antom "Payment status description")
         return ok({
-          ...fields, paymentStatus: 'SUCCESS', paymentResultCode: 'SUCCESS', paymentResultMessage: 'success',
+          ...fields,
+          paymentStatus: 'SUCCESS',
+          paymentResultCode: 'SUCCESS',
+          paymentResultMessage: 'success',
           ...(state.paidAt === undefined ? {} : { paymentTime: isoTime(state.paidAt) }),
         });
       case 'closed':
-        return ok({ ...fields, paymentStatus: 'FAIL', paymentResultCode: state.failCode ?? 'PROCESS_FAIL', paymentResultMessage: state.failMessage ?? 'The payment failed.' });
+        return ok({
+          ...fields,
+          paymentStatus: 'FAIL',
+          paymentResultCode: state.failCode ?? 'PROCESS_FAIL',
+          paymentResultMessage: state.failMessage ?? 'The payment failed.',
+        });
       case 'reversed':
         return ok({ ...fields, paymentStatus: 'CANCELLED', paymentResultCode: 'ORDER_IS_CLOSED', paymentResultMessage: 'The payment was cancelled.' });
       default:
@@ -256,8 +283,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     if (order === null) return fail('ORDER_NOT_EXIST', 'The order does not exist.');
     const method = stateOf(order).method;
     if (NOT_CANCELLABLE.has(method)) return fail('CANCEL_WINDOW_EXCEED', `${method} payments cannot be cancelled.`);
-    const cancelled = (current: SimOrder): Answer =>
-      ok({ paymentRequestId: current.orderNo, paymentId: current.providerTxnId, cancelTime: isoTime(now()) });
+    const cancelled = (current: SimOrder): Answer => ok({ paymentRequestId: current.orderNo, paymentId: current.providerTxnId, cancelTime: isoTime(now()) });
     switch (order.status) {
       case 'unpaid': // the code stops working
       case 'paid': // Antom refunds a paid payment in full
@@ -284,11 +310,17 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     if (order === null) return fail('ORDER_NOT_EXIST', 'The order does not exist.');
     if (amount.currency !== order.currency) return fail('CURRENCY_NOT_SUPPORT', 'The refund currency differs from the payment currency.');
 
-    const refunded = (refundId: string): Answer => ok({
-      refundRequestId: refundNo, refundId, paymentId, refundAmount: amountOf(amount.value, amount.currency), refundTime: isoTime(now()),
-    });
+    const refunded = (refundId: string): Answer =>
+      ok({
+        refundRequestId: refundNo,
+        refundId,
+        paymentId,
+        refundAmount: amountOf(amount.value, amount.currency),
+        refundTime: isoTime(now()),
+      });
     const known = ledger.findRefund(PROVIDER, refundNo);
-    if (known !== null) { // refundRequestId is the idempotency key: the same answer, no money moves again
+    if (known !== null) {
+      // refundRequestId is the idempotency key: the same answer, no money moves again
       if (known.orderNo !== order.orderNo || known.amount !== amount.value) return fail('REPEAT_REQ_INCONSISTENT', 'Repeated requests are inconsistent.');
       return refunded(known.providerRefundId);
     }
@@ -309,7 +341,13 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     const refundId = newPaymentId(now());
     ledger.transaction(() => {
       ledger.insertRefund({
-        provider: PROVIDER, refundNo, orderNo: order.orderNo, amount: amount.value, currency: order.currency, status: 'succeeded', providerRefundId: refundId,
+        provider: PROVIDER,
+        refundNo,
+        orderNo: order.orderNo,
+        amount: amount.value,
+        currency: order.currency,
+        status: 'succeeded',
+        providerRefundId: refundId,
       });
       const refundedAmount = order.refundedAmount + amount.value;
       ledger.updateOrder(PROVIDER, order.orderNo, { refundedAmount, status: refundedAmount >= order.amount ? 'refunded' : 'partially_refunded' });
@@ -323,7 +361,9 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     const known = ledger.findRefund(PROVIDER, refundNo);
     if (known === null) return fail('REFUND_NOT_EXIST', 'The refund does not exist.');
     return ok({
-      refundRequestId: known.refundNo, refundId: known.providerRefundId, refundAmount: amountOf(known.amount, known.currency),
+      refundRequestId: known.refundNo,
+      refundId: known.providerRefundId,
+      refundAmount: amountOf(known.amount, known.currency),
       refundStatus: known.status === 'succeeded' ? 'SUCCESS' : known.status === 'failed' ? 'FAIL' : 'PROCESSING',
     });
   }
@@ -335,8 +375,13 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     if (order === null) return notPayable('No such payment');
     if (order.status !== 'unpaid') return notPayable(`The payment is ${order.status === 'reversed' ? 'cancelled' : order.status}`);
     if (order.confirmAt !== null) return notPayable('The customer already confirmed; the payment is being processed');
-    const result = (outcome: 'paid' | 'declined' | 'awaiting_confirmation', message: string): ScanResult =>
-      ({ ok: true, provider: PROVIDER, orderNo, outcome, message });
+    const result = (outcome: 'paid' | 'declined' | 'awaiting_confirmation', message: string): ScanResult => ({
+      ok: true,
+      provider: PROVIDER,
+      orderNo,
+      outcome,
+      message,
+    });
     const failed = (failCode: string, failMessage: string): ScanResult => {
       update(order, { status: 'closed' }, { failCode, failMessage });
       return result('declined', failMessage);
@@ -409,7 +454,8 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
       const responseTime = isoTime(now());
       // Signed like Antom signs: over the very text written, for the path the client called.
       const signature = signMessage({ httpMethod: 'POST', path, clientId, time: responseTime, body }, providerPrivateKeyPem);
-      return reply.code(200)
+      return reply
+        .code(200)
         .header('client-id', clientId)
         .header('response-time', responseTime)
         .header('signature', signature)
@@ -423,10 +469,12 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     const cashierPage = async (request: FastifyRequest<{ Params: { paymentId: string } }>, reply: FastifyReply) => {
       const order = findByPaymentId(request.params.paymentId);
       if (order === null) return reply.code(404).type('text/plain').send('No such Alipay+ payment');
-      return reply.type('text/plain; charset=utf-8').send(
-        `Alipay+ sandbox cashier\npayment ${order.providerTxnId ?? ''}: ${order.amount} (minor units) ${order.currency}, ${order.status}\n`
-        + 'Pay it with POST /_sandbox/wallet/scan {"qr_code": "<this URL>", "action": "approve" | "decline"}\n',
-      );
+      return reply
+        .type('text/plain; charset=utf-8')
+        .send(
+          `Alipay+ sandbox cashier\npayment ${order.providerTxnId ?? ''}: ${order.amount} (minor units) ${order.currency}, ${order.status}\n` +
+            'Pay it with POST /_sandbox/wallet/scan {"qr_code": "<this URL>", "action": "approve" | "decline"}\n',
+        );
     };
     app.get('/cashier/:paymentId', cashierPage);
     app.get('/qr/:paymentId', cashierPage);

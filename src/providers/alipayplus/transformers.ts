@@ -8,9 +8,7 @@
  * unexpected value is never read as a refusal: it is `unknown`.
  */
 import type { CurrencyCode, Money } from '../../domain/money.js';
-import type {
-  CloseOutcome, OrderOutcome, OrderRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest,
-} from '../contract.js';
+import type { CloseOutcome, OrderOutcome, OrderRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest } from '../contract.js';
 import { isoTime } from './sign.js';
 import { assertNever } from '../../domain/assert-never.js';
 
@@ -125,7 +123,9 @@ export function inquiryRefundBody(request: RefundRequest): Record<string, unknow
 
 /** Drops control characters and truncates by code point. */
 function cleanText(text: string, maxChars: number): string {
-  return Array.from(text.replace(/\p{Cc}/gu, ' ')).slice(0, maxChars).join('');
+  return Array.from(text.replace(/\p{Cc}/gu, ' '))
+    .slice(0, maxChars)
+    .join('');
 }
 
 // ---------------------------------------------------------------- responses
@@ -304,7 +304,10 @@ export function traceMessage(answer: JsonObject): string | null {
 }
 
 /** The payment Antom knows for an inquiryPayment answer (for refunds), or the reason there is none. */
-export function paymentIdOf(answer: JsonObject, orderNo: string):
+export function paymentIdOf(
+  answer: JsonObject,
+  orderNo: string,
+):
   | { readonly ok: true; readonly paymentId: string }
   | { readonly ok: false; readonly definite: boolean; readonly code: string | null; readonly reason: string } {
   const result = readResult(answer);

@@ -25,9 +25,22 @@ import { describeCallError } from '../call-errors.js';
 import type { CardAdapter, ProviderTrace, RefundOutcome, Traced } from '../contract.js';
 import { mapCardFailure, SALE_NOT_FOUND } from './errors.js';
 import {
-  existingReturnOutcome, findApprovedSale, findReturn, returnFields, saleFields, searchFields, searchWindows,
-  toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toSaleOutcome, traceCode, traceMessage, txnsOf,
-  type CardCredentials, type SearchWindow,
+  existingReturnOutcome,
+  findApprovedSale,
+  findReturn,
+  returnFields,
+  saleFields,
+  searchFields,
+  searchWindows,
+  toQueryOutcome,
+  toRefundOutcome,
+  toRefundQueryOutcome,
+  toSaleOutcome,
+  traceCode,
+  traceMessage,
+  txnsOf,
+  type CardCredentials,
+  type SearchWindow,
 } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 import { buildTxnXml, ConvergeXmlError, field, parseConvergeXml, type ConvergeAnswer, type WireFields } from './xml.js';
@@ -147,7 +160,12 @@ export function createCardAdapter(options: CardAdapterOptions): CardAdapter {
           return { outcome: { ...outcome, reason: scrub(outcome.reason) }, trace };
         case 'declined':
           return {
-            outcome: { ...outcome, code: scrub(outcome.code), message: scrub(outcome.message), card: { ...outcome.card, resultMessage: scrub(outcome.card.resultMessage) } },
+            outcome: {
+              ...outcome,
+              code: scrub(outcome.code),
+              message: scrub(outcome.message),
+              card: { ...outcome.card, resultMessage: scrub(outcome.card.resultMessage) },
+            },
             trace,
           };
         case 'approved':

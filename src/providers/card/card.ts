@@ -21,9 +21,7 @@ export interface CardFormProblem {
   readonly message: string;
 }
 
-export type CardFormResult =
-  | { readonly ok: true; readonly card: CardDetails }
-  | { readonly ok: false; readonly problems: readonly CardFormProblem[] };
+export type CardFormResult = { readonly ok: true; readonly card: CardDetails } | { readonly ok: false; readonly problems: readonly CardFormProblem[] };
 
 /** PAN lengths the card schemes issue (ISO/IEC 7812: up to 19 digits; none shorter than 12 in use). */
 const PAN = /^\d{12,19}$/;

@@ -11,7 +11,14 @@ export const card: ProviderServing<CardCredentials, 'card', 'card'> = {
   rules: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 30_000 },
   card: {
     methods: [
-      { code: 'cc', flow: 'card', currencies: SETTLEMENT_CURRENCIES, cancellable: false, refundWindowMs: 180 * DAY_MS, label: { en: 'Credit card', zh: '信用卡' } },
+      {
+        code: 'cc',
+        flow: 'card',
+        currencies: SETTLEMENT_CURRENCIES,
+        cancellable: false,
+        refundWindowMs: 180 * DAY_MS,
+        label: { en: 'Credit card', zh: '信用卡' },
+      },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createCardAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
   },

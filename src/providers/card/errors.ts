@@ -31,13 +31,29 @@ export const CONVERGE_ERRORS = {
   permissionDenied: { code: '4016', name: 'Permission Denied', message: 'This account does not have permission to process this transaction.' },
   userIdNotSupplied: { code: '4019', name: 'User ID not supplied', message: 'The User ID was not supplied in the authorization request.' },
   invalidCredentials: { code: '4025', name: 'Invalid Credentials', message: 'The credentials supplied in the authorization request are invalid.' },
-  cardNumberInvalid: { code: '5000', name: 'Credit Card Number Invalid', message: 'The Credit Card Number supplied in the authorization request appears to be invalid.' },
-  expDateInvalid: { code: '5001', name: 'Exp Date Invalid', message: 'The Credit Card Expiration Date supplied in the authorization request appears to be invalid.' },
+  cardNumberInvalid: {
+    code: '5000',
+    name: 'Credit Card Number Invalid',
+    message: 'The Credit Card Number supplied in the authorization request appears to be invalid.',
+  },
+  expDateInvalid: {
+    code: '5001',
+    name: 'Exp Date Invalid',
+    message: 'The Credit Card Expiration Date supplied in the authorization request appears to be invalid.',
+  },
   amountInvalid: { code: '5002', name: 'Amount Invalid', message: 'The amount supplied in the authorization request appears to be invalid.' },
   fieldTooLong: { code: '5005', name: 'Field Character Limit Exceeded', message: 'A field value exceeds its maximum length.' },
-  cvv2Invalid: { code: '5021', name: 'Invalid CVV2 Value', message: 'The value for the CVV2 (ssl_cvv2cvc2) field should either be 3 or 4 digits in length.  This value must be Numeric.' },
+  cvv2Invalid: {
+    code: '5021',
+    name: 'Invalid CVV2 Value',
+    message: 'The value for the CVV2 (ssl_cvv2cvc2) field should either be 3 or 4 digits in length.  This value must be Numeric.',
+  },
   invalidTransactionId: { code: '5040', name: 'Invalid Transaction ID', message: 'The transaction ID is invalid for this transaction type' },
-  refundExceedsSale: { code: '5091', name: 'Invalid amount', message: 'The amount exceeded the original transaction amount. Amount must be equal or lower than the original transaction amount.' },
+  refundExceedsSale: {
+    code: '5091',
+    name: 'Invalid amount',
+    message: 'The amount exceeded the original transaction amount. Amount must be equal or lower than the original transaction amount.',
+  },
   invalidRequestFormat: { code: '6042', name: 'Invalid Request Format', message: 'XML request is not well-formed or request is incomplete.' },
 } as const satisfies Record<string, ConvergeError>;
 

@@ -24,10 +24,7 @@ import { fromMajorUnitString, isCurrencyCode, lastTwoDigits, money, type Currenc
 import type { SimOrder, SimRefund, SimulatorLedger } from '../../simulators/ledger.js';
 import { isAmex, isExpired, luhnValid } from './card.js';
 import { CONVERGE_ERRORS, type ConvergeError } from './errors.js';
-import {
-  amountField, formatTxnTime, INVOICE_NUMBER_MAX_CHARS, parseSearchDate, SEARCH_WINDOW_MAX_DAYS,
-  type CardCredentials,
-} from './transformers.js';
+import { amountField, formatTxnTime, INVOICE_NUMBER_MAX_CHARS, parseSearchDate, SEARCH_WINDOW_MAX_DAYS, type CardCredentials } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 import { buildTxnListXml, buildTxnXml, field, parseConvergeXml, type WireFields } from './xml.js';
 
@@ -44,25 +41,40 @@ const DAY_MS = 86_400_000;
 const DUPLICATE = 'Declined - Transaction previously authorized';
 /** Not in the sources found with a code; the message is Converge's, verbatim from a client's test. */
 const BAD_SEARCH_DATES: ConvergeError = {
-  code: '4009', name: 'Invalid Search Dates',
+  code: '4009',
+  name: 'Invalid Search Dates',
   message: 'Search dates must be formatted as MM/DD/YYYY, the end date must be greater than the start date and the range cannot be greater than 31 days.',
 };
 
 /** Amount test values (last two digits of the minor-unit amount) that mean something for cards. */
 type SaleBehaviour =
-  | 'approve' | 'insufficient_funds' | 'system_error_paid' | 'slow_answer_paid' | 'card_not_allowed'
-  | 'merchant_not_allowed' | 'refund_refused' | 'system_error_unpaid';
+  | 'approve'
+  | 'insufficient_funds'
+  | 'system_error_paid'
+  | 'slow_answer_paid'
+  | 'card_not_allowed'
+  | 'merchant_not_allowed'
+  | 'refund_refused'
+  | 'system_error_unpaid';
 
 function behaviourFor(amount: number): SaleBehaviour {
   switch (lastTwoDigits(amount)) {
-    case 51: return 'insufficient_funds';
-    case 55: return 'system_error_paid';
-    case 56: return 'slow_answer_paid';
-    case 57: return 'card_not_allowed';
-    case 58: return 'merchant_not_allowed';
-    case 59: return 'refund_refused';
-    case 61: return 'system_error_unpaid';
-    default: return 'approve';
+    case 51:
+      return 'insufficient_funds';
+    case 55:
+      return 'system_error_paid';
+    case 56:
+      return 'slow_answer_paid';
+    case 57:
+      return 'card_not_allowed';
+    case 58:
+      return 'merchant_not_allowed';
+    case 59:
+      return 'refund_refused';
+    case 61:
+      return 'system_error_unpaid';
+    default:
+      return 'approve';
   }
 }
 
@@ -121,17 +133,33 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
 
     const time = now();
     const txnId = simTxnId(time);
-    if (invoice !== '' && ledger.findOrder(PROVIDER, invoice) !== null) return txn({ ssl_result: '1', ssl_result_message: DUPLICATE, ssl_txn_time: formatTxnTime(time) });
+    if (invoice !== '' && ledger.findOrder(PROVIDER, invoice) !== null)
+      return txn({ ssl_result: '1', ssl_result_message: DUPLICATE, ssl_txn_time: formatTxnTime(time) });
 
     const decline = issuerDecline(number, exp, cvv, behaviour, time);
     const record: SaleRecord = {
-      time, invoice, type: 'SALE', message: decline?.message ?? 'APPROVAL', approval: decline === null ? String(randomInt(100_000, 1_000_000)) : '',
-      cvv2: cvv === '' ? '' : cvv === '000' ? 'N' : 'M', avs: field(request, 'ssl_avs_zip') ? 'Z' : '',
-      masked: convergeMask(number), brand: brandOf(number), exp, first, last,
+      time,
+      invoice,
+      type: 'SALE',
+      message: decline?.message ?? 'APPROVAL',
+      approval: decline === null ? String(randomInt(100_000, 1_000_000)) : '',
+      cvv2: cvv === '' ? '' : cvv === '000' ? 'N' : 'M',
+      avs: field(request, 'ssl_avs_zip') ? 'Z' : '',
+      masked: convergeMask(number),
+      brand: brandOf(number),
+      exp,
+      first,
+      last,
     };
     const order = ledger.insertOrder({
-      provider: PROVIDER, orderNo: invoice === '' ? txnId : invoice, amount: amount.amount, currency: amount.currency,
-      status: decline === null ? 'paid' : 'closed', providerTxnId: txnId, behaviour, providerState: JSON.stringify(record),
+      provider: PROVIDER,
+      orderNo: invoice === '' ? txnId : invoice,
+      amount: amount.amount,
+      currency: amount.currency,
+      status: decline === null ? 'paid' : 'closed',
+      providerTxnId: txnId,
+      behaviour,
+      providerState: JSON.stringify(record),
     });
     const answer = { ...saleFields(order, record), ssl_result: decline === null ? '0' : '1' };
     if (decline !== null) return txn(answer);
@@ -166,15 +194,21 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
     const refundAmount = parsed === null ? remaining : parsed.amount;
     if (refundAmount <= 0 || refundAmount > remaining) return error(CONVERGE_ERRORS.refundExceedsSale);
     const time = now();
-    if (invoice !== '' && ledger.findRefund(PROVIDER, invoice) !== null) return txn({ ssl_result: '1', ssl_result_message: DUPLICATE, ssl_txn_time: formatTxnTime(time) });
+    if (invoice !== '' && ledger.findRefund(PROVIDER, invoice) !== null)
+      return txn({ ssl_result: '1', ssl_result_message: DUPLICATE, ssl_txn_time: formatTxnTime(time) });
 
     const txnId = simTxnId(time);
     const refund = ledger.transaction(() => {
       const refundedAmount = order.refundedAmount + refundAmount;
       ledger.updateOrder(PROVIDER, order.orderNo, { refundedAmount, status: refundedAmount >= order.amount ? 'refunded' : 'partially_refunded' });
       return ledger.insertRefund({
-        provider: PROVIDER, refundNo: invoice === '' ? txnId : invoice, orderNo: order.orderNo, amount: refundAmount,
-        currency: order.currency, status: 'succeeded', providerRefundId: txnId,
+        provider: PROVIDER,
+        refundNo: invoice === '' ? txnId : invoice,
+        orderNo: order.orderNo,
+        amount: refundAmount,
+        currency: order.currency,
+        status: 'succeeded',
+        providerRefundId: txnId,
       });
     });
     return txn({ ...returnFields(refund, order, record), ssl_result: '0' });
@@ -200,7 +234,8 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
     if (start === null || end === null || end <= start || end - start > SEARCH_WINDOW_MAX_DAYS * DAY_MS) return error(BAD_SEARCH_DATES);
     // Both dates are whole days, the end day included; newest first, as Converge lists them.
     return {
-      list: all.filter((entry) => entry.time >= start && entry.time < end + DAY_MS)
+      list: all
+        .filter((entry) => entry.time >= start && entry.time < end + DAY_MS)
         .sort((a, b) => b.time - a.time)
         .map((entry) => entry.fields),
     };
@@ -214,9 +249,15 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
       const order = ledger.findOrder(PROVIDER, orderNo);
       const record = order === null ? null : readRecord(order);
       if (order === null || record === null) continue;
-      entries.push({ time: record.time, fields: { ...listFields(account), ...saleFields(order, record), ssl_trans_status: order.status === 'closed' ? '' : 'OPN' } });
+      entries.push({
+        time: record.time,
+        fields: { ...listFields(account), ...saleFields(order, record), ssl_trans_status: order.status === 'closed' ? '' : 'OPN' },
+      });
       for (const refund of ledger.refundsOf(PROVIDER, orderNo)) {
-        entries.push({ time: timeOfTxnId(refund.providerRefundId), fields: { ...listFields(account), ...returnFields(refund, order, record), ssl_trans_status: 'OPN' } });
+        entries.push({
+          time: timeOfTxnId(refund.providerRefundId),
+          fields: { ...listFields(account), ...returnFields(refund, order, record), ssl_trans_status: 'OPN' },
+        });
       }
     }
     return entries;
@@ -238,11 +279,16 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
     if ('error' in account) return account;
     const type = (field(request, 'ssl_transaction_type') ?? '').toLowerCase();
     switch (type) {
-      case 'ccsale': return sale(request);
-      case 'ccreturn': return ccreturn(request);
-      case 'ccvoid': return ccvoid(request);
-      case 'txnquery': return txnquery(request, account);
-      default: return error(CONVERGE_ERRORS.invalidTransactionType);
+      case 'ccsale':
+        return sale(request);
+      case 'ccreturn':
+        return ccreturn(request);
+      case 'ccvoid':
+        return ccvoid(request);
+      case 'txnquery':
+        return txnquery(request, account);
+      default:
+        return error(CONVERGE_ERRORS.invalidTransactionType);
     }
   }
 
@@ -260,9 +306,12 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
       } catch {
         answer = error(CONVERGE_ERRORS.invalidRequestFormat);
       }
-      const xml = 'list' in answer ? buildTxnListXml(answer.list)
-        : 'error' in answer ? buildTxnXml({ errorCode: answer.error.code, errorName: answer.error.name, errorMessage: answer.error.message })
-          : buildTxnXml(answer.txn);
+      const xml =
+        'list' in answer
+          ? buildTxnListXml(answer.list)
+          : 'error' in answer
+            ? buildTxnXml({ errorCode: answer.error.code, errorName: answer.error.name, errorMessage: answer.error.message })
+            : buildTxnXml(answer.txn);
       return reply.code(200).type('application/xml; charset=utf-8').send(`<?xml version="1.0" encoding="UTF-8"?>${xml}`);
     });
   };
@@ -291,22 +340,40 @@ function issuerDecline(number: string, exp: string, cvv: string, behaviour: Sale
 
 function saleFields(order: SimOrder, record: SaleRecord): Record<string, string> {
   return {
-    ssl_txn_id: order.providerTxnId ?? '', ssl_transaction_type: record.type, ssl_card_type: 'CREDITCARD',
-    ssl_card_short_description: record.brand, ssl_card_number: record.masked, ssl_exp_date: record.exp,
-    ssl_amount: amountField(moneyOf(order, order.amount)), ssl_transaction_currency: order.currency,
-    ssl_invoice_number: record.invoice, ssl_first_name: record.first, ssl_last_name: record.last,
-    ssl_result_message: record.message, ssl_approval_code: record.approval, ssl_cvv2_response: record.cvv2,
-    ssl_avs_response: record.avs, ssl_txn_time: formatTxnTime(record.time), ssl_entry_mode: 'K',
+    ssl_txn_id: order.providerTxnId ?? '',
+    ssl_transaction_type: record.type,
+    ssl_card_type: 'CREDITCARD',
+    ssl_card_short_description: record.brand,
+    ssl_card_number: record.masked,
+    ssl_exp_date: record.exp,
+    ssl_amount: amountField(moneyOf(order, order.amount)),
+    ssl_transaction_currency: order.currency,
+    ssl_invoice_number: record.invoice,
+    ssl_first_name: record.first,
+    ssl_last_name: record.last,
+    ssl_result_message: record.message,
+    ssl_approval_code: record.approval,
+    ssl_cvv2_response: record.cvv2,
+    ssl_avs_response: record.avs,
+    ssl_txn_time: formatTxnTime(record.time),
+    ssl_entry_mode: 'K',
   };
 }
 
 function returnFields(refund: SimRefund, order: SimOrder, record: SaleRecord): Record<string, string> {
   return {
-    ssl_txn_id: refund.providerRefundId, ssl_transaction_type: 'RETURN', ssl_card_type: 'CREDITCARD',
-    ssl_card_short_description: record.brand, ssl_card_number: record.masked, ssl_exp_date: record.exp,
-    ssl_amount: amountField(moneyOf(order, refund.amount)), ssl_transaction_currency: refund.currency,
+    ssl_txn_id: refund.providerRefundId,
+    ssl_transaction_type: 'RETURN',
+    ssl_card_type: 'CREDITCARD',
+    ssl_card_short_description: record.brand,
+    ssl_card_number: record.masked,
+    ssl_exp_date: record.exp,
+    ssl_amount: amountField(moneyOf(order, refund.amount)),
+    ssl_transaction_currency: refund.currency,
     ssl_invoice_number: refund.refundNo === refund.providerRefundId ? '' : refund.refundNo,
-    ssl_result_message: 'APPROVAL', ssl_txn_time: formatTxnTime(timeOfTxnId(refund.providerRefundId)), ssl_entry_mode: 'K',
+    ssl_result_message: 'APPROVAL',
+    ssl_txn_time: formatTxnTime(timeOfTxnId(refund.providerRefundId)),
+    ssl_entry_mode: 'K',
   };
 }
 
@@ -317,7 +384,7 @@ function listFields(account: CardCredentials): Record<string, string> {
 function readRecord(order: SimOrder): SaleRecord | null {
   try {
     const parsed: unknown = JSON.parse(order.providerState ?? '');
-    return typeof parsed === 'object' && parsed !== null && 'time' in parsed ? parsed as SaleRecord : null;
+    return typeof parsed === 'object' && parsed !== null && 'time' in parsed ? (parsed as SaleRecord) : null;
   } catch {
     return null;
   }

@@ -13,9 +13,7 @@
  * most 31 days), so the adapter asks for a date range and picks, client
  * side, the transactions whose `ssl_invoice_number` is ours.
  */
-import type {
-  CardResult, CardSaleOutcome, CardSaleRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest,
-} from '../contract.js';
+import type { CardResult, CardSaleOutcome, CardSaleRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest } from '../contract.js';
 import { fromMajorUnitString, toMajorUnitString, type Money } from '../../domain/money.js';
 import { maskCardNumber } from './card.js';
 import { errorLeavesMoneyInDoubt, isDuplicateDecline } from './errors.js';
@@ -119,7 +117,10 @@ export function searchWindows(nowMs: number, days: number, windowDays = SEARCH_W
 
 /** "Ada King Lovelace" → first "Ada King", last "Lovelace"; a single word is a last name. */
 export function splitName(name: string): { first: string; last: string } {
-  const words = name.trim().split(/\s+/).filter((word) => word !== '');
+  const words = name
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== '');
   const last = words.pop() ?? '';
   return { first: truncate(words.join(' '), FIRST_NAME_MAX_CHARS), last: truncate(last, LAST_NAME_MAX_CHARS) };
 }
@@ -184,7 +185,8 @@ function readTxn(answer: ConvergeAnswer): Reading {
 export function txnsOf(answer: ConvergeAnswer): { ok: true; txns: readonly WireFields[] } | { ok: false; reason: string } {
   if (answer.kind === 'txnlist') return { ok: true, txns: answer.txns };
   const errorCode = nonEmpty(field(answer.fields, 'errorCode'));
-  if (errorCode !== null) return { ok: false, reason: `${errorCode} ${field(answer.fields, 'errorName') ?? ''}: ${field(answer.fields, 'errorMessage') ?? ''}` };
+  if (errorCode !== null)
+    return { ok: false, reason: `${errorCode} ${field(answer.fields, 'errorName') ?? ''}: ${field(answer.fields, 'errorMessage') ?? ''}` };
   if (nonEmpty(field(answer.fields, 'ssl_txn_id')) !== null) return { ok: true, txns: [answer.fields] };
   return { ok: false, reason: 'unexpected txnquery answer' };
 }
@@ -217,7 +219,9 @@ export function toSaleOutcome(answer: ConvergeAnswer, request: CardSaleRequest):
       if (errorLeavesMoneyInDoubt(reading.code)) return { kind: 'unknown', reason: describeError(reading) };
       // The decline code in the card result is Converge's errorCode (the hosted page passes it on as ssl_result).
       return {
-        kind: 'declined', code: reading.code, message: describeError(reading),
+        kind: 'declined',
+        code: reading.code,
+        message: describeError(reading),
         card: cardResult(request, {}, reading.code, reading.name || reading.code),
       };
     case 'result':
@@ -264,8 +268,15 @@ export function toQueryOutcome(txns: readonly WireFields[], orderNo: string): Qu
 /** The approved, unvoided sale carrying our order number, if Converge has one. */
 export function findApprovedSale(txns: readonly WireFields[], orderNo: string): WireFields | null {
   const invoice = invoiceNumberFor(orderNo);
-  return txns.find((txn) => field(txn, 'ssl_invoice_number') === invoice && transactionType(txn) === 'SALE'
-    && isApproved(txn) && !FAILED_BY_RULE.includes(field(txn, 'ssl_trans_status') ?? '')) ?? null;
+  return (
+    txns.find(
+      (txn) =>
+        field(txn, 'ssl_invoice_number') === invoice &&
+        transactionType(txn) === 'SALE' &&
+        isApproved(txn) &&
+        !FAILED_BY_RULE.includes(field(txn, 'ssl_trans_status') ?? ''),
+    ) ?? null
+  );
 }
 
 /** The return made under our refund number, approved or not. */

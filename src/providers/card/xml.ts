@@ -15,8 +15,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 export type WireFields = Readonly<Record<string, string>>;
 
 export type ConvergeAnswer =
-  | { readonly kind: 'txn'; readonly fields: WireFields }
-  | { readonly kind: 'txnlist'; readonly count: string | null; readonly txns: readonly WireFields[] };
+  { readonly kind: 'txn'; readonly fields: WireFields } | { readonly kind: 'txnlist'; readonly count: string | null; readonly txns: readonly WireFields[] };
 
 export class ConvergeXmlError extends Error {
   override readonly name = 'ConvergeXmlError';
@@ -44,13 +43,7 @@ export function field(fields: WireFields, name: string): string | undefined {
 
 /** Escapes text for an XML element; characters XML cannot carry become spaces. */
 export function escapeXmlText(value: string): string {
-  return value
-    .replace(NON_XML_CHARS, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return value.replace(NON_XML_CHARS, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 /** `{a: '1'}` → `<txn><a>1</a></txn>` (fields in the given order). */

@@ -27,8 +27,22 @@ import { HEADER_ERROR, mapLinePayFailure } from './errors.js';
 import { LinePayJsonError, parseLinePayJson, stringifyLinePayJson, type JsonWritable } from './json.js';
 import { authHeaders } from './sign.js';
 import {
-  findRefund, isOneTimeKey, linePayAmount, orderPath, payBody, planReverse, readAnswer, readCheck, readRefundList,
-  refundBody, toPayOutcome, toQueryOutcome, toRefundOutcome, toReverseOutcome, type LinePayAnswer, type LinePayRegion,
+  findRefund,
+  isOneTimeKey,
+  linePayAmount,
+  orderPath,
+  payBody,
+  planReverse,
+  readAnswer,
+  readCheck,
+  readRefundList,
+  refundBody,
+  toPayOutcome,
+  toQueryOutcome,
+  toRefundOutcome,
+  toReverseOutcome,
+  type LinePayAnswer,
+  type LinePayRegion,
 } from './transformers.js';
 
 export interface LinePayCredentials {
@@ -68,8 +82,7 @@ function unanswered(result: { readonly reason: string; readonly rejected?: Rejec
 }
 
 type Request =
-  | { readonly method: 'GET'; readonly path: string; readonly query: string }
-  | { readonly method: 'POST'; readonly path: string; readonly body: JsonWritable };
+  { readonly method: 'GET'; readonly path: string; readonly query: string } | { readonly method: 'POST'; readonly path: string; readonly body: JsonWritable };
 
 export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter {
   const { credentials, region, timeoutMs } = options;
@@ -126,7 +139,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       call: calls.map((record) => record.name).join('+'),
       latencyMs: calls.reduce((sum, record) => sum + record.latencyMs, 0),
       httpStatus: last?.httpStatus ?? null,
-      code: last?.result.ok === true ? last.result.answer.returnCode : last?.result.rejected?.code ?? null,
+      code: last?.result.ok === true ? last.result.answer.returnCode : (last?.result.rejected?.code ?? null),
       message: last === undefined ? null : last.result.ok ? last.result.answer.returnMessage : last.result.reason,
     };
   }
@@ -136,8 +149,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
     return { provider: 'linepay', call: callName, latencyMs: 0, httpStatus: null, code, message };
   }
 
-  const checkOrder = (orderNo: string): Promise<CallRecord> =>
-    call('orders/check', { method: 'GET', path: orderPath(orderNo, 'check'), query: '' });
+  const checkOrder = (orderNo: string): Promise<CallRecord> => call('orders/check', { method: 'GET', path: orderPath(orderNo, 'check'), query: '' });
 
   const paymentDetails = (orderNo: string): Promise<CallRecord> =>
     call('payments', { method: 'GET', path: '/v2/payments', query: `orderId=${encodeURIComponent(orderNo)}` });
@@ -151,10 +163,12 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       if (amount.kind === 'refused') {
         return { outcome: { kind: 'declined', code: amount.code, message: amount.message }, trace: localTrace('oneTimeKeys/pay', amount.code, amount.message) };
       }
-      const record = await call('oneTimeKeys/pay', { method: 'POST', path: '/v2/payments/oneTimeKeys/pay', body: payBody(request, amount.amount) }, [request.authCode]);
+      const record = await call('oneTimeKeys/pay', { method: 'POST', path: '/v2/payments/oneTimeKeys/pay', body: payBody(request, amount.amount) }, [
+        request.authCode,
+      ]);
       const outcome = record.result.ok
         ? toPayOutcome(record.result.answer, request.orderNo)
-        : record.result.rejected ?? { kind: 'unknown' as const, reason: record.result.reason, code: null };
+        : (record.result.rejected ?? { kind: 'unknown' as const, reason: record.result.reason, code: null });
       return { outcome, trace: traceOf([record]) };
     },
 
@@ -169,9 +183,10 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       if (!check.result.ok) return { outcome: unanswered(check.result), trace: traceOf([check]) };
       const plan = planReverse(readCheck(check.result.answer));
       if (plan.kind === 'done') return { outcome: plan.outcome, trace: traceOf([check]) };
-      const second = plan.kind === 'void'
-        ? await call('orders/void', { method: 'POST', path: orderPath(orderNo, 'void'), body: {} })
-        : await call('orders/refund', { method: 'POST', path: orderPath(orderNo, 'refund'), body: refundBody(null) });
+      const second =
+        plan.kind === 'void'
+          ? await call('orders/void', { method: 'POST', path: orderPath(orderNo, 'void'), body: {} })
+          : await call('orders/refund', { method: 'POST', path: orderPath(orderNo, 'refund'), body: refundBody(null) });
       const outcome = second.result.ok ? toReverseOutcome(second.result.answer, plan.kind) : unanswered(second.result);
       return { outcome, trace: traceOf([check, second]) };
     },
@@ -183,7 +198,11 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       }
       const lookup = await paymentDetails(request.orderNo);
       if (!lookup.result.ok) return { outcome: unanswered(lookup.result), trace: traceOf([lookup]) };
-      const earlier = findRefund(readRefundList(lookup.result.answer, request.orderNo, request.refundMoney.currency), request.refundMoney, request.settledRefunds);
+      const earlier = findRefund(
+        readRefundList(lookup.result.answer, request.orderNo, request.refundMoney.currency),
+        request.refundMoney,
+        request.settledRefunds,
+      );
       switch (earlier.kind) {
         case 'succeeded': // already refunded by an earlier, unanswered attempt: never twice
           return { outcome: { kind: 'succeeded' }, trace: traceOf([lookup]) };

@@ -98,10 +98,7 @@ export class BareInteger {
   }
 }
 
-export type JsonWritable =
-  | null | boolean | number | string | BareInteger
-  | readonly JsonWritable[]
-  | { readonly [key: string]: JsonWritable | undefined };
+export type JsonWritable = null | boolean | number | string | BareInteger | readonly JsonWritable[] | { readonly [key: string]: JsonWritable | undefined };
 
 /** JSON text like JSON.stringify (undefined object members left out), BareIntegers as bare digits. */
 export function stringifyLinePayJson(value: JsonWritable): string {

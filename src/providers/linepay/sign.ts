@@ -22,18 +22,11 @@ export const HEADER_AUTHORIZATION = 'X-LINE-Authorization';
  * POST, or the query string (without "?") of a GET; "" when there is none.
  */
 export function signV4(channelSecret: string, apiPath: string, payload: string, nonce: string): string {
-  return createHmac('sha256', channelSecret)
-    .update(`${channelSecret}${apiPath}${payload}${nonce}`, 'utf8')
-    .digest('base64');
+  return createHmac('sha256', channelSecret).update(`${channelSecret}${apiPath}${payload}${nonce}`, 'utf8').digest('base64');
 }
 
 /** The authentication headers of one request. A fresh random UUID nonce is used unless one is given (tests). */
-export function authHeaders(
-  credentials: LinePayCredentials,
-  apiPath: string,
-  payload: string,
-  nonce: string = randomUUID(),
-): Record<string, string> {
+export function authHeaders(credentials: LinePayCredentials, apiPath: string, payload: string, nonce: string = randomUUID()): Record<string, string> {
   switch (credentials.authScheme) {
     case 'v2':
       return { [HEADER_CHANNEL_ID]: credentials.channelId, [HEADER_CHANNEL_SECRET]: credentials.channelSecret };
@@ -54,20 +47,14 @@ export function authHeaders(
 export type ReceivedHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export type AuthCheck =
-  | { readonly ok: true; readonly channel: LinePayCredentials; readonly scheme: 'v2' | 'v4' }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly channel: LinePayCredentials; readonly scheme: 'v2' | 'v4' } | { readonly ok: false; readonly reason: string };
 
 /**
  * What the simulator does with a request's headers: find the channel, then
  * accept either a valid v4 signature or (when no v4 headers are present) the
  * v2 channel secret. Comparisons are constant-time.
  */
-export function verifyRequest(
-  headers: ReceivedHeaders,
-  channels: readonly LinePayCredentials[],
-  apiPath: string,
-  payload: string,
-): AuthCheck {
+export function verifyRequest(headers: ReceivedHeaders, channels: readonly LinePayCredentials[], apiPath: string, payload: string): AuthCheck {
   const channelId = single(headers, HEADER_CHANNEL_ID);
   if (channelId === undefined) return { ok: false, reason: `${HEADER_CHANNEL_ID} is missing` };
   const channel = channels.find((candidate) => candidate.channelId === channelId);
@@ -80,15 +67,11 @@ export function verifyRequest(
     if (nonce === undefined || !/^[\x21-\x7e]{1,36}$/.test(nonce)) return { ok: false, reason: `${HEADER_NONCE} is missing or invalid` };
     if (signature === undefined) return { ok: false, reason: `${HEADER_AUTHORIZATION} is missing` };
     const expected = signV4(channel.channelSecret, apiPath, payload, nonce);
-    return constantTimeEqual(signature, expected)
-      ? { ok: true, channel, scheme: 'v4' }
-      : { ok: false, reason: 'signature does not verify' };
+    return constantTimeEqual(signature, expected) ? { ok: true, channel, scheme: 'v4' } : { ok: false, reason: 'signature does not verify' };
   }
   const secret = single(headers, HEADER_CHANNEL_SECRET);
   if (secret === undefined) return { ok: false, reason: 'no credentials' };
-  return constantTimeEqual(secret, channel.channelSecret)
-    ? { ok: true, channel, scheme: 'v2' }
-    : { ok: false, reason: 'channel secret does not match' };
+  return constantTimeEqual(secret, channel.channelSecret) ? { ok: true, channel, scheme: 'v2' } : { ok: false, reason: 'channel secret does not match' };
 }
 
 /** Equal strings, compared in time that does not depend on where they differ. */

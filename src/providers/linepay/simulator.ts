@@ -36,22 +36,42 @@ export interface LinePaySimulatorOptions {
 const PROVIDER = 'linepay';
 
 type PayBehaviour =
-  | 'pay' | 'insufficient_balance' | 'key_expired' | 'confirm_later' | 'never_confirm' | 'system_error_paid'
-  | 'slow_answer_paid' | 'customer_not_allowed' | 'merchant_not_allowed' | 'refund_refused' | 'system_error_unpaid';
+  | 'pay'
+  | 'insufficient_balance'
+  | 'key_expired'
+  | 'confirm_later'
+  | 'never_confirm'
+  | 'system_error_paid'
+  | 'slow_answer_paid'
+  | 'customer_not_allowed'
+  | 'merchant_not_allowed'
+  | 'refund_refused'
+  | 'system_error_unpaid';
 
 function behaviourFor(minorUnits: number): PayBehaviour {
   switch (lastTwoDigits(minorUnits)) {
-    case 51: return 'insufficient_balance';
-    case 52: return 'key_expired';
-    case 53: return 'confirm_later';
-    case 54: return 'never_confirm';
-    case 55: return 'system_error_paid';
-    case 56: return 'slow_answer_paid';
-    case 57: return 'customer_not_allowed';
-    case 58: return 'merchant_not_allowed';
-    case 59: return 'refund_refused';
-    case 61: return 'system_error_unpaid';
-    default: return 'pay';
+    case 51:
+      return 'insufficient_balance';
+    case 52:
+      return 'key_expired';
+    case 53:
+      return 'confirm_later';
+    case 54:
+      return 'never_confirm';
+    case 55:
+      return 'system_error_paid';
+    case 56:
+      return 'slow_answer_paid';
+    case 57:
+      return 'customer_not_allowed';
+    case 58:
+      return 'merchant_not_allowed';
+    case 59:
+      return 'refund_refused';
+    case 61:
+      return 'system_error_unpaid';
+    default:
+      return 'pay';
   }
 }
 
@@ -81,7 +101,9 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
 
   function paidInfo(order: SimOrder): { readonly [key: string]: JsonWritable | undefined } {
     return {
-      transactionId: new BareInteger(order.providerTxnId ?? '0'), orderId: order.orderNo, transactionDate: isoTime(now()),
+      transactionId: new BareInteger(order.providerTxnId ?? '0'),
+      orderId: order.orderNo,
+      transactionDate: isoTime(now()),
       payInfo: [{ method: 'BALANCE', amount: majorUnits(order.amount, order.currency) }],
     };
   }
@@ -95,8 +117,14 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
     const orderId = stringMember(request, 'orderId') ?? '';
     const oneTimeKey = stringMember(request, 'oneTimeKey') ?? '';
     const capture = member(request, 'capture');
-    if (productName === '' || productName.length > 4000 || amount === undefined || !isCurrencyCode(currency)
-      || !isOrderId(orderId) || (capture !== undefined && capture !== true)) {
+    if (
+      productName === '' ||
+      productName.length > 4000 ||
+      amount === undefined ||
+      !isCurrencyCode(currency) ||
+      !isOrderId(orderId) ||
+      (capture !== undefined && capture !== true)
+    ) {
       return fail('2101', 'Parameter error: productName, amount, currency, orderId or capture is missing or invalid.');
     }
     const minorUnits = toMinorUnits(amount, currency);
@@ -108,7 +136,13 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
     const behaviour = behaviourFor(minorUnits);
     const record = (status: SimOrderStatus, extra: { confirmAt?: number; providerState?: string } = {}): SimOrder =>
       ledger.insertOrder({
-        provider: PROVIDER, orderNo: orderId, amount: minorUnits, currency, status, behaviour, ...extra,
+        provider: PROVIDER,
+        orderNo: orderId,
+        amount: minorUnits,
+        currency,
+        status,
+        behaviour,
+        ...extra,
         providerTxnId: status === 'paid' ? newId(now()) : null,
       });
     switch (behaviour) {
@@ -197,8 +231,13 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
     ledger.transaction(() => {
       const refundedAmount = order.refundedAmount + amount;
       ledger.insertRefund({
-        provider: PROVIDER, refundNo: refundTransactionId, orderNo, amount, currency: order.currency,
-        status: 'succeeded', providerRefundId: refundTransactionId,
+        provider: PROVIDER,
+        refundNo: refundTransactionId,
+        orderNo,
+        amount,
+        currency: order.currency,
+        status: 'succeeded',
+        providerRefundId: refundTransactionId,
       });
       ledger.updateOrder(PROVIDER, orderNo, { refundedAmount, status: refundedAmount >= order.amount ? 'refunded' : 'partially_refunded' });
     });
@@ -212,13 +251,21 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
     const order = readOrder(orderNo);
     if (order === null || !PAID_STATUSES.has(order.status)) return NOT_FOUND;
     const refunds = ledger.refundsOf(PROVIDER, orderNo).filter((entry) => entry.status === 'succeeded');
-    return success([{
-      ...paidInfo(order), transactionType: 'PAYMENT', currency: order.currency,
-      refundList: refunds.length === 0 ? undefined : refunds.map((entry) => ({
-        refundTransactionId: new BareInteger(entry.providerRefundId), transactionType: 'PAYMENT_REFUND',
-        refundAmount: -majorUnits(entry.amount, entry.currency), // LINE Pay lists refunds as negative amounts
-      })),
-    }]);
+    return success([
+      {
+        ...paidInfo(order),
+        transactionType: 'PAYMENT',
+        currency: order.currency,
+        refundList:
+          refunds.length === 0
+            ? undefined
+            : refunds.map((entry) => ({
+                refundTransactionId: new BareInteger(entry.providerRefundId),
+                transactionType: 'PAYMENT_REFUND',
+                refundAmount: -majorUnits(entry.amount, entry.currency), // LINE Pay lists refunds as negative amounts
+              })),
+      },
+    ]);
   }
 
   type Handler = (request: FastifyRequest, body: string) => Answer | Promise<Answer>;
@@ -226,12 +273,15 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
   return async (app) => {
     const prefix = app.prefix;
     // Encapsulated: only this plugin's routes keep JSON bodies as text, since the v4 signature covers the exact bytes.
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => { done(null, body); });
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, body);
+    });
 
     /** Runs a handler once the request's credentials check out; LINE Pay answers 1106 (HTTP 200) otherwise. */
     const route = (method: 'GET' | 'POST', path: string, handle: Handler): void => {
       app.route({
-        method, url: path,
+        method,
+        url: path,
         handler: async (request, reply) => {
           const body = typeof request.body === 'string' ? request.body : '';
           const url = request.url.startsWith(prefix) ? request.url.slice(prefix.length) : request.url;
@@ -245,13 +295,14 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
         },
       });
     };
-    const orderIdOf = (request: FastifyRequest): string =>
-      isJsonObject(request.params) ? stringMember(request.params, 'orderId') ?? '' : '';
+    const orderIdOf = (request: FastifyRequest): string => (isJsonObject(request.params) ? (stringMember(request.params, 'orderId') ?? '') : '');
 
-    const withOrderId = (handle: (orderNo: string, body: string) => Answer): Handler => (request, body) => {
-      const orderNo = orderIdOf(request);
-      return isOrderId(orderNo) ? handle(orderNo, body) : fail('2101', 'Parameter error: orderId is invalid.');
-    };
+    const withOrderId =
+      (handle: (orderNo: string, body: string) => Answer): Handler =>
+      (request, body) => {
+        const orderNo = orderIdOf(request);
+        return isOrderId(orderNo) ? handle(orderNo, body) : fail('2101', 'Parameter error: orderId is invalid.');
+      };
 
     route('POST', '/v2/payments/oneTimeKeys/pay', (_request, body) => pay(body));
     route('GET', '/v2/payments/orders/:orderId/check', withOrderId(check));
@@ -264,14 +315,18 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
 /** How the check API reports an order; waiting and never-paid orders are answered with a returnCode instead. */
 function checkStatusOf(order: SimOrder): CheckStatus | 'waiting' | 'no_payment' {
   switch (order.status) {
-    case 'paid': return 'COMPLETE';
+    case 'paid':
+      return 'COMPLETE';
     case 'partially_refunded':
-    case 'refunded': return 'REFUND';
+    case 'refunded':
+      return 'REFUND';
     case 'closed':
-    case 'reversed': return 'FAIL';
+    case 'reversed':
+      return 'FAIL';
     case 'unpaid':
       return order.behaviour === 'confirm_later' || order.behaviour === 'never_confirm' ? 'waiting' : 'no_payment';
-    default: return assertNever(order.status);
+    default:
+      return assertNever(order.status);
   }
 }
 

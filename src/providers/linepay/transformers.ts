@@ -6,13 +6,9 @@
  * (HTTP 200 even for refusals). A missing or unexpected value is never read
  * as a refusal: it is `unknown`.
  */
-import type {
-  PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, ReverseOutcome,
-} from '../contract.js';
+import type { PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, ReverseOutcome } from '../contract.js';
 import { fromMajorUnitNumber, toMajorUnitNumber, type Money } from '../../domain/money.js';
-import {
-  ALREADY_REFUNDED, NO_SUCH_TRANSACTION, PARAMETER_ERROR, SUCCESS_CODE, classifyReturnCode,
-} from './errors.js';
+import { ALREADY_REFUNDED, NO_SUCH_TRANSACTION, PARAMETER_ERROR, SUCCESS_CODE, classifyReturnCode } from './errors.js';
 import { isJsonObject, member, numberMember, stringMember, type JsonObject, type JsonWritable } from './json.js';
 import { assertNever } from '../../domain/assert-never.js';
 
@@ -31,16 +27,17 @@ const DEFAULT_PRODUCT_NAME = 'Purchase';
 /** oneTimeKey lengths by country: TH (and Global) 12 digits, TW 18 (JP 19 is not served). */
 export function isOneTimeKey(region: LinePayRegion, key: string): boolean {
   switch (region) {
-    case 'TH': return /^\d{12}$/.test(key);
-    case 'TW': return /^\d{18}$/.test(key);
-    default: return assertNever(region);
+    case 'TH':
+      return /^\d{12}$/.test(key);
+    case 'TW':
+      return /^\d{18}$/.test(key);
+    default:
+      return assertNever(region);
   }
 }
 
 /** A LINE Pay `amount`, or why CanCan refuses to send one. */
-export type AmountResult =
-  | { readonly kind: 'amount'; readonly amount: number }
-  | { readonly kind: 'refused'; readonly code: string; readonly message: string };
+export type AmountResult = { readonly kind: 'amount'; readonly amount: number } | { readonly kind: 'refused'; readonly code: string; readonly message: string };
 
 /**
  * Minor units → LINE Pay's JSON number in major units (10053 THB → 100.53).
@@ -59,7 +56,9 @@ export function linePayAmount(value: Money): AmountResult {
 
 /** Body of POST /v2/payments/oneTimeKeys/pay; capture=true: authorize and capture at once. */
 export function payBody(request: PayRequest, amount: number): JsonWritable {
-  const name = Array.from(request.description.replace(/\p{Cc}/gu, ' ').trim()).slice(0, PRODUCT_NAME_MAX_CHARS).join('');
+  const name = Array.from(request.description.replace(/\p{Cc}/gu, ' ').trim())
+    .slice(0, PRODUCT_NAME_MAX_CHARS)
+    .join('');
   return {
     productName: name === '' ? DEFAULT_PRODUCT_NAME : name,
     amount,
@@ -177,10 +176,7 @@ export function toQueryOutcome(state: OrderState): QueryOutcome {
  * How to reverse an order, from its check answer. LINE Pay voids only what is
  * not captured; a captured (capture=true) payment must be refunded instead.
  */
-export type ReversePlan =
-  | { readonly kind: 'done'; readonly outcome: ReverseOutcome }
-  | { readonly kind: 'void' }
-  | { readonly kind: 'refund_all' };
+export type ReversePlan = { readonly kind: 'done'; readonly outcome: ReverseOutcome } | { readonly kind: 'void' } | { readonly kind: 'refund_all' };
 
 export function planReverse(state: OrderState): ReversePlan {
   switch (state.kind) {

@@ -19,14 +19,33 @@ import { performance } from 'node:perf_hooks';
 import { describeCallError } from '../call-errors.js';
 import { chinaTime } from '../china-time.js';
 import type {
-  CloseOutcome, OnlineAdapter, OrderOutcome, OrderRequest, ProviderData, ProviderTrace, QueryOutcome, RefundOutcome,
-  RefundQueryOutcome, RefundRequest, Traced,
+  CloseOutcome,
+  OnlineAdapter,
+  OrderOutcome,
+  OrderRequest,
+  ProviderData,
+  ProviderTrace,
+  QueryOutcome,
+  RefundOutcome,
+  RefundQueryOutcome,
+  RefundRequest,
+  Traced,
 } from '../contract.js';
 import { mapUnionPayFailure } from './errors.js';
 import { parseAnswer, signFields, verifyFields, type UnionPayFields } from './sign.js';
 import {
-  frontConsumeFields, isUnionPayOrderId, orderCodeUrl, queryFields, refundFields, toQueryOutcome,
-  toRefundOutcome, toRefundQueryOutcome, traceCode, traceMessage, UNIONPAY_PATHS, type ChannelType,
+  frontConsumeFields,
+  isUnionPayOrderId,
+  orderCodeUrl,
+  queryFields,
+  refundFields,
+  toQueryOutcome,
+  toRefundOutcome,
+  toRefundQueryOutcome,
+  traceCode,
+  traceMessage,
+  UNIONPAY_PATHS,
+  type ChannelType,
 } from './transformers.js';
 
 export interface UnionPayCredentials {
@@ -82,8 +101,14 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
   const channelType = options.channelType ?? '07';
   const frontAction = `${baseUrl}${UNIONPAY_PATHS.front}`;
 
-  const trace = (call: CallName, latencyMs: number, httpStatus: number | null, code: string | null, message: string | null): ProviderTrace =>
-    ({ provider: 'unionpay', call, latencyMs, httpStatus, code, message });
+  const trace = (call: CallName, latencyMs: number, httpStatus: number | null, code: string | null, message: string | null): ProviderTrace => ({
+    provider: 'unionpay',
+    call,
+    latencyMs,
+    httpStatus,
+    code,
+    message,
+  });
 
   async function call(path: string, fields: Record<string, string>): Promise<CallResult> {
     const started = performance.now();
@@ -116,12 +141,18 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
 
   /** Runs one call and turns its answer into an outcome plus a secret-free trace. */
   async function traced<T>(
-    name: CallName, path: string, fields: Record<string, string>,
-    interpret: (fields: UnionPayFields) => T, whenUnknown: (reason: string) => T,
+    name: CallName,
+    path: string,
+    fields: Record<string, string>,
+    interpret: (fields: UnionPayFields) => T,
+    whenUnknown: (reason: string) => T,
   ): Promise<Traced<T>> {
     const result = await call(path, fields);
     if (!result.ok) return { outcome: whenUnknown(result.reason), trace: trace(name, result.latencyMs, result.httpStatus, null, result.reason) };
-    return { outcome: interpret(result.fields), trace: trace(name, result.latencyMs, result.httpStatus, traceCode(result.fields), traceMessage(result.fields)) };
+    return {
+      outcome: interpret(result.fields),
+      trace: trace(name, result.latencyMs, result.httpStatus, traceCode(result.fields), traceMessage(result.fields)),
+    };
   }
 
   /** A txnTime this adapter never sent cannot be queried: say so instead of guessing. */
@@ -134,13 +165,20 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
     const txnTime = txnTimeIn(data, orderNo);
     const unknown = (reason: string): QueryOutcome => ({ kind: 'unknown', reason });
     if (txnTime === undefined) return unknownTxnTime(orderNo, unknown);
-    return traced('queryTrans', UNIONPAY_PATHS.query, queryFields(credentials.merId, credentials.certId, orderNo, txnTime),
-      (fields) => toQueryOutcome(fields, orderNo), unknown);
+    return traced(
+      'queryTrans',
+      UNIONPAY_PATHS.query,
+      queryFields(credentials.merId, credentials.certId, orderNo, txnTime),
+      (fields) => toQueryOutcome(fields, orderNo),
+      unknown,
+    );
   }
 
   async function createOrder(request: OrderRequest): Promise<Traced<OrderOutcome>> {
-    const declined = (code: string, message: string): Traced<OrderOutcome> =>
-      ({ outcome: { kind: 'declined', code, message }, trace: trace('frontTransReq', 0, null, code, message) });
+    const declined = (code: string, message: string): Traced<OrderOutcome> => ({
+      outcome: { kind: 'declined', code, message },
+      trace: trace('frontTransReq', 0, null, code, message),
+    });
     // 10 报文格式错误 / 13 报文交易要素缺失: what the gateway would answer; better said before the shopper sees it.
     if (!isUnionPayOrderId(request.orderNo)) return declined('10', 'orderId must be 8–40 letters and digits');
     if (request.money.amount <= 0) return declined('10', 'txnAmt must be positive');
@@ -148,11 +186,20 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
     try {
       // A retry of the same order must send the same txnTime, or UnionPay would see another transaction.
       const txnTime = txnTimeIn(request.providerData, request.orderNo) ?? chinaTime(now());
-      const fields = signFields(frontConsumeFields({
-        merId: credentials.merId, certId: credentials.certId, orderId: request.orderNo, txnTime, money: request.money,
-        frontUrl: request.returnUrl, backUrl: request.notifyUrl ?? UNIONPAY_NO_NOTIFY_URL,
-        payTimeout: chinaTime(request.expiresAt), channelType,
-      }), credentials.merchantPrivateKeyPem);
+      const fields = signFields(
+        frontConsumeFields({
+          merId: credentials.merId,
+          certId: credentials.certId,
+          orderId: request.orderNo,
+          txnTime,
+          money: request.money,
+          frontUrl: request.returnUrl,
+          backUrl: request.notifyUrl ?? UNIONPAY_NO_NOTIFY_URL,
+          payTimeout: chinaTime(request.expiresAt),
+          channelType,
+        }),
+        credentials.merchantPrivateKeyPem,
+      );
       const qrCode = orderCodeUrl(frontAction, credentials.merId, request.orderNo, txnTime);
       return {
         outcome: { kind: 'created', qrCode, payForm: { action: frontAction, fields } },
@@ -220,10 +267,22 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
     if (!isUnionPayOrderId(request.refundNo)) return viaQuery({ kind: 'declined', code: '10', message: 'refund orderId must be 8–40 letters and digits' });
     // Handed back with every outcome, unknown ones too: after a timeout, refundQuery must ask with this very txnTime.
     const txnTime = txnTimeIn(request.providerData, request.refundNo) ?? chinaTime(now());
-    const result = await traced('backTransReq', UNIONPAY_PATHS.back, refundFields({
-      merId: credentials.merId, certId: credentials.certId, orderId: request.refundNo, txnTime, money: request.refundMoney,
-      origQryId: sale.providerTxnId, backUrl: UNIONPAY_NO_NOTIFY_URL, channelType,
-    }), (fields) => toRefundOutcome(fields, request.refundNo), (reason): RefundOutcome => ({ kind: 'unknown', reason }));
+    const result = await traced(
+      'backTransReq',
+      UNIONPAY_PATHS.back,
+      refundFields({
+        merId: credentials.merId,
+        certId: credentials.certId,
+        orderId: request.refundNo,
+        txnTime,
+        money: request.refundMoney,
+        origQryId: sale.providerTxnId,
+        backUrl: UNIONPAY_NO_NOTIFY_URL,
+        channelType,
+      }),
+      (fields) => toRefundOutcome(fields, request.refundNo),
+      (reason): RefundOutcome => ({ kind: 'unknown', reason }),
+    );
     return {
       outcome: result.outcome,
       trace: { ...result.trace, latencyMs: result.trace.latencyMs + original.trace.latencyMs },
@@ -235,8 +294,13 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
     const txnTime = txnTimeIn(request.providerData, request.refundNo);
     const unknown = (reason: string): RefundQueryOutcome => ({ kind: 'unknown', reason });
     if (txnTime === undefined) return unknownTxnTime(request.refundNo, unknown);
-    return traced('queryTrans', UNIONPAY_PATHS.query, queryFields(credentials.merId, credentials.certId, request.refundNo, txnTime),
-      (fields) => toRefundQueryOutcome(fields, request), unknown);
+    return traced(
+      'queryTrans',
+      UNIONPAY_PATHS.query,
+      queryFields(credentials.merId, credentials.certId, request.refundNo, txnTime),
+      (fields) => toRefundQueryOutcome(fields, request),
+      unknown,
+    );
   }
 
   return { provider: 'unionpay', createOrder, query, close, refund, refundQuery, mapFailure: mapUnionPayFailure };

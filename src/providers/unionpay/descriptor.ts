@@ -11,7 +11,14 @@ export const unionpay: ProviderServing<UnionPayCredentials, 'unionpay', 'online'
   rules: { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 },
   online: {
     methods: [
-      { code: 'upop', flow: 'redirect', currencies: SETTLEMENT_CURRENCIES, cancellable: false, refundWindowMs: 365 * DAY_MS, label: { en: 'UnionPay', zh: '银联' } },
+      {
+        code: 'upop',
+        flow: 'redirect',
+        currencies: SETTLEMENT_CURRENCIES,
+        cancellable: false,
+        refundWindowMs: 365 * DAY_MS,
+        label: { en: 'UnionPay', zh: '银联' },
+      },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createUnionPayAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
   },
@@ -20,7 +27,9 @@ export const unionpay: ProviderServing<UnionPayCredentials, 'unionpay', 'online'
     simulator({ ledger, wallet, dataDir, confirmDelayMs }) {
       const keys = loadOrCreateUnionPaySandboxKeys(dataDir);
       return unionPaySimulator({
-        ledger, wallet, confirmDelayMs,
+        ledger,
+        wallet,
+        confirmDelayMs,
         merchants: [{ merId: UNIONPAY_SANDBOX_MER_ID, publicKeyPem: keys.merchant.publicKeyPem }],
         providerPrivateKeyPem: keys.unionPay.privateKeyPem,
       });

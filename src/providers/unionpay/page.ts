@@ -17,7 +17,9 @@ export interface PaymentPage {
 
 export function paymentPageHtml(page: PaymentPage): string {
   const hidden = (name: string, value: string): string => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
-  return layout('UnionPay online payment (sandbox) 银联在线支付（模拟）', `
+  return layout(
+    'UnionPay online payment (sandbox) 银联在线支付（模拟）',
+    `
 <h1>UnionPay online payment 银联在线支付</h1>
 <p>Sandbox simulator: no card is charged. 模拟环境，不会真实扣款。</p>
 <dl>
@@ -31,14 +33,18 @@ export function paymentPageHtml(page: PaymentPage): string {
   ${hidden('txnTime', page.txnTime)}
   <button type="submit" name="decision" value="pay">Pay 支付</button>
   <button type="submit" name="decision" value="decline">Decline 取消</button>
-</form>`);
+</form>`,
+  );
 }
 
 /** What UnionPay shows instead of the payment page when it refuses the request. */
 export function errorPageHtml(respCode: string, respMsg: string): string {
-  return layout('UnionPay: request refused 交易失败', `
+  return layout(
+    'UnionPay: request refused 交易失败',
+    `
 <h1>Payment request refused 交易失败</h1>
-<p>respCode <code id="respCode">${escapeHtml(respCode)}</code>: <span id="respMsg">${escapeHtml(respMsg)}</span></p>`);
+<p>respCode <code id="respCode">${escapeHtml(respCode)}</code>: <span id="respMsg">${escapeHtml(respMsg)}</span></p>`,
+  );
 }
 
 function layout(title: string, body: string): string {

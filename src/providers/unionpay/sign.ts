@@ -38,7 +38,9 @@ export function sha256Hex(text: string): string {
 
 /** The base64 signature of `fields` (signMethod 01). */
 export function signatureOf(fields: UnionPayFields, privateKeyPem: string): string {
-  return createSign(ALGORITHM).update(sha256Hex(signingString(fields)), 'utf8').sign(privateKeyPem, 'base64');
+  return createSign(ALGORITHM)
+    .update(sha256Hex(signingString(fields)), 'utf8')
+    .sign(privateKeyPem, 'base64');
 }
 
 /** A copy of `fields` without blank values, with `signature` set (any previous one replaced). */
@@ -61,7 +63,9 @@ export function verifyFields(fields: UnionPayFields, publicKeyPem: string): bool
   if (signature === undefined || signature === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(signature)) return false;
   if (fields['signMethod'] !== '01') return false; // the only method this module speaks: never let an answer pick another
   try {
-    return createVerify(ALGORITHM).update(sha256Hex(signingString(fields)), 'utf8').verify(publicKeyPem, signature, 'base64');
+    return createVerify(ALGORITHM)
+      .update(sha256Hex(signingString(fields)), 'utf8')
+      .verify(publicKeyPem, signature, 'base64');
   } catch {
     return false;
   }
@@ -69,7 +73,9 @@ export function verifyFields(fields: UnionPayFields, publicKeyPem: string): bool
 
 /** Writes an answer the way the gateway does: raw `k=v&k=v`, no URL encoding. */
 export function formatAnswer(fields: UnionPayFields): string {
-  return Object.entries(fields).map(([name, value]) => `${name}=${value}`).join('&');
+  return Object.entries(fields)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
 }
 
 /**

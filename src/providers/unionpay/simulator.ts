@@ -35,8 +35,17 @@ import { chinaTime, parseChinaTime } from '../china-time.js';
 import { errorPageHtml, paymentPageHtml } from './page.js';
 import { formatAnswer, parseForm, signFields, verifyFields, type UnionPayFields } from './sign.js';
 import {
-  BIZ_TYPE_GATEWAY, currencyFromNumeric, isUnionPayOrderId, numericCurrencyCode, orderCodeUrl,
-  parseTxnAmt, TXN_TYPES, UNIONPAY_ENCODING, UNIONPAY_PATHS, UNIONPAY_SIGN_METHOD, UNIONPAY_VERSION,
+  BIZ_TYPE_GATEWAY,
+  currencyFromNumeric,
+  isUnionPayOrderId,
+  numericCurrencyCode,
+  orderCodeUrl,
+  parseTxnAmt,
+  TXN_TYPES,
+  UNIONPAY_ENCODING,
+  UNIONPAY_PATHS,
+  UNIONPAY_SIGN_METHOD,
+  UNIONPAY_VERSION,
 } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 
@@ -74,7 +83,10 @@ interface ConsumeState {
 }
 
 type Fields = Record<string, string>;
-interface Refusal { readonly respCode: string; readonly respMsg: string }
+interface Refusal {
+  readonly respCode: string;
+  readonly respMsg: string;
+}
 
 const PAID_MSG = 'Success!';
 
@@ -105,7 +117,11 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
       return paid;
     }
     if (order.confirmAt === null && state.payTimeoutAt !== null && now() > state.payTimeoutAt) {
-      return save(orderNo, { ...state, origRespCode: '01', origRespMsg: 'the cardholder did not complete the payment before payTimeout' }, { status: 'closed' });
+      return save(
+        orderNo,
+        { ...state, origRespCode: '01', origRespMsg: 'the cardholder did not complete the payment before payTimeout' },
+        { status: 'closed' },
+      );
     }
     return order;
   }
@@ -115,9 +131,18 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
   /** The fields UnionPay reports about a consume (answers, notifications). */
   function consumeFields(order: SimOrder, state: ConsumeState): Fields {
     const fields: Fields = {
-      version: UNIONPAY_VERSION, encoding: UNIONPAY_ENCODING, signMethod: UNIONPAY_SIGN_METHOD,
-      txnType: TXN_TYPES.consume, txnSubType: '01', bizType: BIZ_TYPE_GATEWAY, accessType: '0', channelType: state.channelType,
-      merId: state.merId, orderId: order.orderNo, txnTime: state.txnTime, txnAmt: String(order.amount),
+      version: UNIONPAY_VERSION,
+      encoding: UNIONPAY_ENCODING,
+      signMethod: UNIONPAY_SIGN_METHOD,
+      txnType: TXN_TYPES.consume,
+      txnSubType: '01',
+      bizType: BIZ_TYPE_GATEWAY,
+      accessType: '0',
+      channelType: state.channelType,
+      merId: state.merId,
+      orderId: order.orderNo,
+      txnTime: state.txnTime,
+      txnAmt: String(order.amount),
       currencyCode: isCurrencyCode(order.currency) ? numericCurrencyCode(order.currency) : '',
     };
     if (order.providerTxnId !== null) {
@@ -146,7 +171,12 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
       headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
       body: new URLSearchParams(fields).toString(),
       signal: AbortSignal.timeout(5_000),
-    }).then((response) => response.body?.cancel(), () => undefined).catch(() => undefined);
+    })
+      .then(
+        (response) => response.body?.cancel(),
+        () => undefined,
+      )
+      .catch(() => undefined);
   }
 
   /** Version, merchant and signature: what every request must get right. */
@@ -203,12 +233,25 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
     }
     if (lastTwoDigits(amount) === 58) return refuse('32', 'the merchant has no permission for this transaction', 403);
     const state: ConsumeState = {
-      merId: checked.merId, txnTime, payTimeoutAt, frontUrl, backUrl, channelType, origRespCode: null, origRespMsg: '', refundTxnTimes: {},
+      merId: checked.merId,
+      txnTime,
+      payTimeoutAt,
+      frontUrl,
+      backUrl,
+      channelType,
+      origRespCode: null,
+      origRespMsg: '',
+      refundTxnTimes: {},
     };
     const order = ledger.transaction(() => {
       const inserted = ledger.insertOrder({
-        provider: PROVIDER, orderNo: orderId, amount, currency, status: 'unpaid',
-        behaviour: lastTwoDigits(amount) === 59 ? 'refund_refused' : null, providerState: JSON.stringify(state),
+        provider: PROVIDER,
+        orderNo: orderId,
+        amount,
+        currency,
+        status: 'unpaid',
+        behaviour: lastTwoDigits(amount) === 59 ? 'refund_refused' : null,
+        providerState: JSON.stringify(state),
       });
       // The code the adapter handed out as qrCode: now the sandbox wallet can pay this order by it.
       ledger.registerQrCode(PROVIDER, orderId, orderCodeUrl(frontAction, checked.merId, orderId, txnTime));
@@ -220,7 +263,13 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
   function pageFor(order: SimOrder): string {
     const state = stateOf(order);
     const amount = isCurrencyCode(order.currency) ? `${toMajorUnitString(money(order.amount, order.currency))} ${order.currency}` : String(order.amount);
-    return paymentPageHtml({ merId: state.merId, orderId: order.orderNo, txnTime: state.txnTime, amount, decisionAction: DECISION_PATH.split('/').pop() ?? '' });
+    return paymentPageHtml({
+      merId: state.merId,
+      orderId: order.orderNo,
+      txnTime: state.txnTime,
+      amount,
+      decisionAction: DECISION_PATH.split('/').pop() ?? '',
+    });
   }
 
   // ------------------------------------------------------------ the shopper decides
@@ -241,8 +290,12 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
         ledger.registerQrCode(PROVIDER, orderNo, queryIdKey(queryId));
         return save(orderNo, { ...state, origRespCode, origRespMsg }, { ...changes, providerTxnId: queryId });
       });
-    const declined = (code: string, message: string): Decision =>
-      ({ ok: true, order: settle(code, message, { status: 'closed' }), outcome: 'declined', message });
+    const declined = (code: string, message: string): Decision => ({
+      ok: true,
+      order: settle(code, message, { status: 'closed' }),
+      outcome: 'declined',
+      message,
+    });
     if (action === 'decline') return declined('01', 'the cardholder cancelled the payment');
     const behaviour = approveBehaviour(order.amount);
     switch (behaviour) {
@@ -293,7 +346,9 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
 
   function answer(request: UnionPayFields, fields: Fields): Fields {
     return sign({
-      version: UNIONPAY_VERSION, encoding: UNIONPAY_ENCODING, signMethod: UNIONPAY_SIGN_METHOD,
+      version: UNIONPAY_VERSION,
+      encoding: UNIONPAY_ENCODING,
+      signMethod: UNIONPAY_SIGN_METHOD,
       ...pick(request, ['txnType', 'txnSubType', 'bizType', 'accessType', 'merId', 'orderId', 'txnTime']),
       ...fields,
     });
@@ -304,7 +359,8 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
     const refused = (refusal: Refusal): Fields => answer(fields, { ...refusal });
     const checked = checkRequest(fields);
     if (isRefusal(checked)) return refused(checked);
-    if (fields['txnType'] !== TXN_TYPES.query || fields['txnSubType'] !== '00') return refused({ respCode: '10', respMsg: 'txnType 00, txnSubType 00 expected' });
+    if (fields['txnType'] !== TXN_TYPES.query || fields['txnSubType'] !== '00')
+      return refused({ respCode: '10', respMsg: 'txnType 00, txnSubType 00 expected' });
     const orderId = fields['orderId'] ?? '';
     const txnTime = fields['txnTime'] ?? '';
     if (!isUnionPayOrderId(orderId) || parseChinaTime(txnTime) === null) return refused({ respCode: '10', respMsg: 'orderId and txnTime are required' });
@@ -323,12 +379,24 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
     if (parentState.merId !== checked.merId || parentState.refundTxnTimes[orderId] !== txnTime) return none;
     const origRespCode = refund.status === 'succeeded' ? '00' : refund.status === 'processing' ? '05' : '01';
     return sign({
-      version: UNIONPAY_VERSION, encoding: UNIONPAY_ENCODING, signMethod: UNIONPAY_SIGN_METHOD,
-      txnType: TXN_TYPES.refund, txnSubType: '00', bizType: BIZ_TYPE_GATEWAY, accessType: '0', merId: checked.merId,
-      orderId, txnTime, txnAmt: String(refund.amount),
+      version: UNIONPAY_VERSION,
+      encoding: UNIONPAY_ENCODING,
+      signMethod: UNIONPAY_SIGN_METHOD,
+      txnType: TXN_TYPES.refund,
+      txnSubType: '00',
+      bizType: BIZ_TYPE_GATEWAY,
+      accessType: '0',
+      merId: checked.merId,
+      orderId,
+      txnTime,
+      txnAmt: String(refund.amount),
       currencyCode: isCurrencyCode(refund.currency) ? numericCurrencyCode(refund.currency) : '',
-      queryId: refund.providerRefundId, origQryId: parent.providerTxnId ?? '',
-      respCode: '00', respMsg: PAID_MSG, origRespCode, origRespMsg: origRespCode === '00' ? PAID_MSG : 'refund failed',
+      queryId: refund.providerRefundId,
+      origQryId: parent.providerTxnId ?? '',
+      respCode: '00',
+      respMsg: PAID_MSG,
+      origRespCode,
+      origRespMsg: origRespCode === '00' ? PAID_MSG : 'refund failed',
     });
   }
 
@@ -370,12 +438,21 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
     const queryId = newQueryId(now());
     ledger.transaction(() => {
       ledger.insertRefund({
-        provider: PROVIDER, refundNo: orderId, orderNo: original.orderNo, amount, currency: original.currency, status: 'succeeded', providerRefundId: queryId,
+        provider: PROVIDER,
+        refundNo: orderId,
+        orderNo: original.orderNo,
+        amount,
+        currency: original.currency,
+        status: 'succeeded',
+        providerRefundId: queryId,
       });
       const state = stateOf(original);
       const refundedAmount = original.refundedAmount + amount;
-      save(original.orderNo, { ...state, refundTxnTimes: { ...state.refundTxnTimes, [orderId]: txnTime } },
-        { refundedAmount, status: refundedAmount >= original.amount ? 'refunded' : 'partially_refunded' });
+      save(
+        original.orderNo,
+        { ...state, refundTxnTimes: { ...state.refundTxnTimes, [orderId]: txnTime } },
+        { refundedAmount, status: refundedAmount >= original.amount ? 'refunded' : 'partially_refunded' },
+      );
     });
     const accepted = answer(fields, { txnAmt: String(amount), origQryId, queryId, respCode: '00', respMsg: PAID_MSG });
     post(fields['backUrl'] ?? '', accepted); // the refund's result notification

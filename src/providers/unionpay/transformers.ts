@@ -37,12 +37,32 @@ export function isUnionPayOrderId(text: string): boolean {
   return /^[0-9A-Za-z]{8,40}$/.test(text);
 }
 
-
 /** ISO 4217 numeric codes of every currency CanCan knows (UnionPay `currencyCode`). */
 const NUMERIC_CURRENCY_CODES = {
-  AUD: '036', BHD: '048', CAD: '124', CHF: '756', CNY: '156', EUR: '978', GBP: '826', HKD: '344', IDR: '360',
-  JOD: '400', JPY: '392', KRW: '410', KWD: '414', MOP: '446', MYR: '458', NZD: '554', OMR: '512', PHP: '608',
-  SGD: '702', THB: '764', TND: '788', TWD: '901', USD: '840', VND: '704',
+  AUD: '036',
+  BHD: '048',
+  CAD: '124',
+  CHF: '756',
+  CNY: '156',
+  EUR: '978',
+  GBP: '826',
+  HKD: '344',
+  IDR: '360',
+  JOD: '400',
+  JPY: '392',
+  KRW: '410',
+  KWD: '414',
+  MOP: '446',
+  MYR: '458',
+  NZD: '554',
+  OMR: '512',
+  PHP: '608',
+  SGD: '702',
+  THB: '764',
+  TND: '788',
+  TWD: '901',
+  USD: '840',
+  VND: '704',
 } as const satisfies Record<CurrencyCode, string>;
 
 export function numericCurrencyCode(currency: CurrencyCode): string {
@@ -71,7 +91,11 @@ export function parseTxnAmt(text: string | undefined): number | null {
 /** The fields every request carries. */
 function common(merId: string, certId: string | undefined): Record<string, string> {
   const fields: Record<string, string> = {
-    version: UNIONPAY_VERSION, encoding: UNIONPAY_ENCODING, signMethod: UNIONPAY_SIGN_METHOD, accessType: '0', merId,
+    version: UNIONPAY_VERSION,
+    encoding: UNIONPAY_ENCODING,
+    signMethod: UNIONPAY_SIGN_METHOD,
+    accessType: '0',
+    merId,
   };
   // certId: serial number of the merchant's signing certificate; the live gateway picks the key by it.
   if (certId !== undefined && certId !== '') fields['certId'] = certId;
@@ -208,9 +232,7 @@ export function toRefundOutcome(fields: UnionPayFields, refundOrderId: string): 
     case 'unavailable':
       return { kind: 'unknown', reason: describe(fields, respCode) };
     case 'refused':
-      return respCode === ''
-        ? { kind: 'unknown', reason: 'answer has no respCode' }
-        : { kind: 'declined', code: respCode, message: fields['respMsg'] ?? '' };
+      return respCode === '' ? { kind: 'unknown', reason: 'answer has no respCode' } : { kind: 'declined', code: respCode, message: fields['respMsg'] ?? '' };
     default:
       return { kind: 'unknown', reason: `unexpected respCode ${respCode}` };
   }

@@ -20,9 +20,19 @@ import { mapWeChatFailure } from './errors.js';
 import { closeOrderFields, toCloseOutcome, toOrderOutcome, unifiedOrderFields } from './native.js';
 import { verifyFields, withSignature, type WeChatSignType } from './sign.js';
 import {
-  isWeChatAuthCode, micropayFields, orderQueryFields, refundFields, refundQueryFields, reverseFields,
-  toPayOutcome, toQueryOutcome, toRefundOutcome, toRefundQueryOutcome, toReverseOutcome,
-  traceCode, traceMessage,
+  isWeChatAuthCode,
+  micropayFields,
+  orderQueryFields,
+  refundFields,
+  refundQueryFields,
+  reverseFields,
+  toPayOutcome,
+  toQueryOutcome,
+  toRefundOutcome,
+  toRefundQueryOutcome,
+  toReverseOutcome,
+  traceCode,
+  traceMessage,
 } from './transformers.js';
 import { buildXml, field, parseXml, WeChatXmlError, type WireFields } from './xml.js';
 
@@ -116,42 +126,43 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
   return {
     provider: 'wechatpay',
     isWellFormedAuthCode: isWeChatAuthCode,
-    pay: (request) => traced(
-      'micropay', '/pay/micropay', micropayFields(credentials, nonce(), request),
-      (answer) => toPayOutcome(answer, request.orderNo),
-      (reason) => ({ kind: 'unknown', reason, code: null }),
-      [request.authCode],
-    ),
-    query: (orderNo) => traced(
-      'orderquery', '/pay/orderquery', orderQueryFields(credentials, nonce(), orderNo),
-      (answer) => toQueryOutcome(answer, orderNo),
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
-    reverse: (orderNo) => traced(
-      'reverse', '/secapi/pay/reverse', reverseFields(credentials, nonce(), orderNo),
-      toReverseOutcome,
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
-    refund: (request) => traced(
-      'refund', '/secapi/pay/refund', refundFields(credentials, nonce(), request),
-      toRefundOutcome,
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
-    refundQuery: (request) => traced(
-      'refundquery', '/pay/refundquery', refundQueryFields(credentials, nonce(), request),
-      (answer) => toRefundQueryOutcome(answer, request.refundNo),
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
-    createOrder: (request) => traced(
-      'unifiedorder', '/pay/unifiedorder', unifiedOrderFields(credentials, nonce(), request),
-      toOrderOutcome,
-      (reason) => ({ kind: 'unknown', reason, code: null }),
-    ),
-    close: (orderNo) => traced(
-      'closeorder', '/pay/closeorder', closeOrderFields(credentials, nonce(), orderNo),
-      toCloseOutcome,
-      (reason) => ({ kind: 'unknown', reason }),
-    ),
+    pay: (request) =>
+      traced(
+        'micropay',
+        '/pay/micropay',
+        micropayFields(credentials, nonce(), request),
+        (answer) => toPayOutcome(answer, request.orderNo),
+        (reason) => ({ kind: 'unknown', reason, code: null }),
+        [request.authCode],
+      ),
+    query: (orderNo) =>
+      traced(
+        'orderquery',
+        '/pay/orderquery',
+        orderQueryFields(credentials, nonce(), orderNo),
+        (answer) => toQueryOutcome(answer, orderNo),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
+    reverse: (orderNo) =>
+      traced('reverse', '/secapi/pay/reverse', reverseFields(credentials, nonce(), orderNo), toReverseOutcome, (reason) => ({ kind: 'unknown', reason })),
+    refund: (request) =>
+      traced('refund', '/secapi/pay/refund', refundFields(credentials, nonce(), request), toRefundOutcome, (reason) => ({ kind: 'unknown', reason })),
+    refundQuery: (request) =>
+      traced(
+        'refundquery',
+        '/pay/refundquery',
+        refundQueryFields(credentials, nonce(), request),
+        (answer) => toRefundQueryOutcome(answer, request.refundNo),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
+    createOrder: (request) =>
+      traced('unifiedorder', '/pay/unifiedorder', unifiedOrderFields(credentials, nonce(), request), toOrderOutcome, (reason) => ({
+        kind: 'unknown',
+        reason,
+        code: null,
+      })),
+    close: (orderNo) =>
+      traced('closeorder', '/pay/closeorder', closeOrderFields(credentials, nonce(), orderNo), toCloseOutcome, (reason) => ({ kind: 'unknown', reason })),
     mapFailure: mapWeChatFailure,
   };
 }

@@ -21,7 +21,15 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
   },
   online: {
     methods: [
-      { code: 'wechatpay', flow: 'qr', currencies: SETTLEMENT_CURRENCIES, cancellable: true, refundWindowMs: 365 * DAY_MS, label: { en: 'WeChat Pay', zh: '微信支付' }, payQrVendor: true },
+      {
+        code: 'wechatpay',
+        flow: 'qr',
+        currencies: SETTLEMENT_CURRENCIES,
+        cancellable: true,
+        refundWindowMs: 365 * DAY_MS,
+        label: { en: 'WeChat Pay', zh: '微信支付' },
+        payQrVendor: true,
+      },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createWeChatPayAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
   },

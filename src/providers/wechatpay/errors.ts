@@ -26,9 +26,7 @@ const MICROPAY_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, 
 ]);
 
 /** reverse: a system error means "call reverse again later"; nothing is known until then. */
-const REVERSE_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
-  ['SYSTEMERROR', 'unknown'],
-]);
+const REVERSE_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([['SYSTEMERROR', 'unknown']]);
 
 /** refund: the provider asks for a retry with the same out_refund_no. */
 const REFUND_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([

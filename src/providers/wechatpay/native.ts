@@ -25,7 +25,6 @@ const BODY_MAX_CHARS = 127;
  */
 export const PLACEHOLDER_NOTIFY_URL = 'https://notify.cancan.invalid/wechatpay';
 
-
 export function unifiedOrderFields(merchant: MerchantIdentity, nonce: string, request: OrderRequest): Record<string, string> {
   const body = cleanText(request.description, BODY_MAX_CHARS).trim();
   return {

@@ -20,19 +20,20 @@ export function parseSignType(value: string | undefined): WeChatSignType | null 
 
 /** The string that gets digested, without the trailing `&key=...`. */
 export function canonicalString(fields: WireFields): string {
-  return Object.keys(fields)
-    .filter((name) => name !== 'sign' && fields[name] !== undefined && fields[name] !== '')
-    // Plain code-unit comparison: WeChat sorts by ASCII, not by locale.
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((name) => `${name}=${fields[name] ?? ''}`)
-    .join('&');
+  return (
+    Object.keys(fields)
+      .filter((name) => name !== 'sign' && fields[name] !== undefined && fields[name] !== '')
+      // Plain code-unit comparison: WeChat sorts by ASCII, not by locale.
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((name) => `${name}=${fields[name] ?? ''}`)
+      .join('&')
+  );
 }
 
 export function signFields(fields: WireFields, apiKey: string, signType: WeChatSignType): string {
   const message = `${canonicalString(fields)}&key=${apiKey}`;
-  const digest = signType === 'MD5'
-    ? createHash('md5').update(message, 'utf8').digest('hex')
-    : createHmac('sha256', apiKey).update(message, 'utf8').digest('hex');
+  const digest =
+    signType === 'MD5' ? createHash('md5').update(message, 'utf8').digest('hex') : createHmac('sha256', apiKey).update(message, 'utf8').digest('hex');
   return digest.toUpperCase();
 }
 

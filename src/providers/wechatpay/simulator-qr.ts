@@ -36,10 +36,20 @@ export function nativeMemoOf(order: SimOrder): NativeOrderMemo | null {
   const parsed: unknown = JSON.parse(text);
   if (typeof parsed !== 'object' || parsed === null) return null;
   const member = (name: keyof NativeOrderMemo): unknown => Object.getOwnPropertyDescriptor(parsed, name)?.value;
-  const [tradeType, codeUrl, prepayId, expiresAt, refundsRefused] =
-    [member('tradeType'), member('codeUrl'), member('prepayId'), member('expiresAt'), member('refundsRefused')];
-  if (tradeType !== 'NATIVE' || typeof codeUrl !== 'string' || typeof prepayId !== 'string'
-    || typeof expiresAt !== 'number' || typeof refundsRefused !== 'boolean') {
+  const [tradeType, codeUrl, prepayId, expiresAt, refundsRefused] = [
+    member('tradeType'),
+    member('codeUrl'),
+    member('prepayId'),
+    member('expiresAt'),
+    member('refundsRefused'),
+  ];
+  if (
+    tradeType !== 'NATIVE' ||
+    typeof codeUrl !== 'string' ||
+    typeof prepayId !== 'string' ||
+    typeof expiresAt !== 'number' ||
+    typeof refundsRefused !== 'boolean'
+  ) {
     throw new Error(`corrupt simulator memo for wechatpay/${order.orderNo}`);
   }
   return { tradeType, codeUrl, prepayId, expiresAt, refundsRefused };

@@ -16,9 +16,7 @@ import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import type { WeChatPayCredentials } from './adapter.js';
 import { chinaTime, parseChinaTime } from '../china-time.js';
-import {
-  CODE_URL_VALIDITY_MS, encodeNativeMemo, nativeMemoOf, newCodeUrl, newNativeMemo, newPrepayId, type NativeOrderMemo,
-} from './simulator-qr.js';
+import { CODE_URL_VALIDITY_MS, encodeNativeMemo, nativeMemoOf, newCodeUrl, newNativeMemo, newPrepayId, type NativeOrderMemo } from './simulator-qr.js';
 import { parseSignType, verifyFields, withSignature } from './sign.js';
 import { isWeChatAuthCode, type TradeState } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
@@ -40,23 +38,42 @@ const PROVIDER = 'wechatpay';
 
 /** Test-value behaviours, by the last two digits of total_fee. */
 type PayBehaviour =
-  | 'pay' | 'insufficient_balance' | 'auth_code_expired' | 'confirm_later' | 'never_confirm'
-  | 'system_error_paid' | 'slow_answer_paid' | 'buyer_mismatch' | 'merchant_not_allowed'
-  | 'refund_refused' | 'system_error_unpaid';
+  | 'pay'
+  | 'insufficient_balance'
+  | 'auth_code_expired'
+  | 'confirm_later'
+  | 'never_confirm'
+  | 'system_error_paid'
+  | 'slow_answer_paid'
+  | 'buyer_mismatch'
+  | 'merchant_not_allowed'
+  | 'refund_refused'
+  | 'system_error_unpaid';
 
 function behaviourFor(totalFee: number): PayBehaviour {
   switch (lastTwoDigits(totalFee)) {
-    case 51: return 'insufficient_balance';
-    case 52: return 'auth_code_expired';
-    case 53: return 'confirm_later';
-    case 54: return 'never_confirm';
-    case 55: return 'system_error_paid';
-    case 56: return 'slow_answer_paid';
-    case 57: return 'buyer_mismatch';
-    case 58: return 'merchant_not_allowed';
-    case 59: return 'refund_refused';
-    case 61: return 'system_error_unpaid';
-    default: return 'pay';
+    case 51:
+      return 'insufficient_balance';
+    case 52:
+      return 'auth_code_expired';
+    case 53:
+      return 'confirm_later';
+    case 54:
+      return 'never_confirm';
+    case 55:
+      return 'system_error_paid';
+    case 56:
+      return 'slow_answer_paid';
+    case 57:
+      return 'buyer_mismatch';
+    case 58:
+      return 'merchant_not_allowed';
+    case 59:
+      return 'refund_refused';
+    case 61:
+      return 'system_error_unpaid';
+    default:
+      return 'pay';
   }
 }
 
@@ -66,8 +83,7 @@ type Answer =
   | { readonly result: 'FAIL'; readonly errCode: string; readonly message: string; readonly fields: Record<string, string> };
 
 const success = (fields: Record<string, string> = {}): Answer => ({ result: 'SUCCESS', fields });
-const fail = (errCode: string, message: string, fields: Record<string, string> = {}): Answer =>
-  ({ result: 'FAIL', errCode, message, fields });
+const fail = (errCode: string, message: string, fields: Record<string, string> = {}): Answer => ({ result: 'FAIL', errCode, message, fields });
 
 export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyPluginAsync {
   const { ledger, confirmDelayMs, slowResponseMs } = options;
@@ -84,7 +100,10 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     const expiresAt = nativeMemoOf(order)?.expiresAt ?? null;
     if (order.confirmAt !== null && now() >= order.confirmAt && (expiresAt === null || order.confirmAt < expiresAt)) {
       return ledger.updateOrder(PROVIDER, orderNo, {
-        status: 'paid', providerState: 'SUCCESS', confirmAt: null, providerTxnId: order.providerTxnId ?? transactionId(now()),
+        status: 'paid',
+        providerState: 'SUCCESS',
+        confirmAt: null,
+        providerTxnId: order.providerTxnId ?? transactionId(now()),
       });
     }
     if (expiresAt !== null && now() >= expiresAt) {
@@ -97,9 +116,15 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
 
   function paidFields(order: SimOrder): Record<string, string> {
     return {
-      out_trade_no: order.orderNo, transaction_id: order.providerTxnId ?? '', total_fee: String(order.amount),
-      fee_type: order.currency, cash_fee: String(order.amount), openid: SANDBOX_OPENID, is_subscribe: 'N',
-      trade_type: nativeMemoOf(order)?.tradeType ?? 'MICROPAY', bank_type: 'OTHERS',
+      out_trade_no: order.orderNo,
+      transaction_id: order.providerTxnId ?? '',
+      total_fee: String(order.amount),
+      fee_type: order.currency,
+      cash_fee: String(order.amount),
+      openid: SANDBOX_OPENID,
+      is_subscribe: 'N',
+      trade_type: nativeMemoOf(order)?.tradeType ?? 'MICROPAY',
+      bank_type: 'OTHERS',
     };
   }
 
@@ -108,8 +133,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     const totalFee = parseAmount(field(request, 'total_fee'));
     const currency = field(request, 'fee_type') ?? 'CNY';
     const authCode = field(request, 'auth_code') ?? '';
-    if (!isOrderNo(orderNo) || totalFee === null || !/^[A-Z]{3}$/.test(currency)
-      || !field(request, 'body') || !field(request, 'spbill_create_ip')) {
+    if (!isOrderNo(orderNo) || totalFee === null || !/^[A-Z]{3}$/.test(currency) || !field(request, 'body') || !field(request, 'spbill_create_ip')) {
       return fail('PARAM_ERROR', 'out_trade_no, total_fee, fee_type, body or spbill_create_ip is missing or invalid');
     }
     if (!isWeChatAuthCode(authCode)) return fail('AUTH_CODE_INVALID', 'auth_code must be 18 digits starting 10-15');
@@ -126,7 +150,14 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     const behaviour = behaviourFor(totalFee);
     const record = (status: SimOrderStatus, providerState: TradeState, extra: { confirmAt?: number } = {}): SimOrder =>
       ledger.insertOrder({
-        provider: PROVIDER, orderNo, amount: totalFee, currency, status, providerState, behaviour, ...extra,
+        provider: PROVIDER,
+        orderNo,
+        amount: totalFee,
+        currency,
+        status,
+        providerState,
+        behaviour,
+        ...extra,
         providerTxnId: status === 'paid' ? transactionId(now()) : null,
       });
     switch (behaviour) {
@@ -216,7 +247,8 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     if (order === null) return fail('ORDERNOTEXIST', 'order does not exist');
 
     const known = ledger.findRefund(PROVIDER, refundNo);
-    if (known !== null) { // out_refund_no is the idempotency key: answer again, refund nothing more
+    if (known !== null) {
+      // out_refund_no is the idempotency key: answer again, refund nothing more
       if (known.orderNo !== orderNo || known.amount !== refundFee) {
         return fail('PARAM_ERROR', 'out_refund_no was already used with other parameters');
       }
@@ -232,13 +264,19 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     if (order.behaviour === 'refund_refused' || nativeMemoOf(order)?.refundsRefused === true) {
       return fail('TRADE_OVERDUE', 'order is past its refund period');
     }
-    const committed = ledger.refundsOf(PROVIDER, orderNo)
+    const committed = ledger
+      .refundsOf(PROVIDER, orderNo)
       .filter((other) => other.status !== 'failed')
       .reduce((sum, other) => sum + other.amount, 0);
     if (refundFee > order.amount - committed) return fail('PARAM_ERROR', 'refund_fee exceeds the refundable amount');
 
     const created = ledger.insertRefund({
-      provider: PROVIDER, refundNo, orderNo, amount: refundFee, currency, status: 'processing',
+      provider: PROVIDER,
+      refundNo,
+      orderNo,
+      amount: refundFee,
+      currency,
+      status: 'processing',
       providerRefundId: refundId(now()),
     });
     return success(refundFields(order, created.refundNo, created.providerRefundId, created.amount));
@@ -250,22 +288,32 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     const known = ledger.findRefund(PROVIDER, refundNo);
     if (known === null) return fail('REFUNDNOTEXIST', 'refund does not exist');
     // Refunds settle on the first query: PROCESSING is only ever seen by the refund call itself.
-    const settled = known.status !== 'processing' ? known : ledger.transaction(() => {
-      const order = ledger.findOrder(PROVIDER, known.orderNo);
-      if (order === null) throw new Error(`refund ${refundNo} has no order`);
-      const refundedAmount = order.refundedAmount + known.amount;
-      ledger.updateOrder(PROVIDER, order.orderNo, {
-        refundedAmount, status: refundedAmount >= order.amount ? 'refunded' : 'partially_refunded', providerState: 'REFUND',
-      });
-      ledger.updateRefundStatus(PROVIDER, refundNo, 'succeeded');
-      return { ...known, status: 'succeeded' as const };
-    });
+    const settled =
+      known.status !== 'processing'
+        ? known
+        : ledger.transaction(() => {
+            const order = ledger.findOrder(PROVIDER, known.orderNo);
+            if (order === null) throw new Error(`refund ${refundNo} has no order`);
+            const refundedAmount = order.refundedAmount + known.amount;
+            ledger.updateOrder(PROVIDER, order.orderNo, {
+              refundedAmount,
+              status: refundedAmount >= order.amount ? 'refunded' : 'partially_refunded',
+              providerState: 'REFUND',
+            });
+            ledger.updateRefundStatus(PROVIDER, refundNo, 'succeeded');
+            return { ...known, status: 'succeeded' as const };
+          });
     const order = readOrder(settled.orderNo);
     const status = settled.status === 'succeeded' ? 'SUCCESS' : settled.status === 'failed' ? 'REFUNDCLOSE' : 'PROCESSING';
     return success({
-      out_trade_no: settled.orderNo, transaction_id: order?.providerTxnId ?? '', total_fee: String(order?.amount ?? 0),
-      refund_count: '1', out_refund_no_0: settled.refundNo, refund_id_0: settled.providerRefundId,
-      refund_fee_0: String(settled.amount), refund_status_0: status,
+      out_trade_no: settled.orderNo,
+      transaction_id: order?.providerTxnId ?? '',
+      total_fee: String(order?.amount ?? 0),
+      refund_count: '1',
+      out_refund_no_0: settled.refundNo,
+      refund_id_0: settled.providerRefundId,
+      refund_fee_0: String(settled.amount),
+      refund_status_0: status,
     });
   }
 
@@ -295,7 +343,13 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     const memo = newNativeMemo(totalFee, unusedCodeUrl(), newPrepayId(chinaTime(now())), expiresAt);
     ledger.transaction(() => {
       ledger.insertOrder({
-        provider: PROVIDER, orderNo, amount: totalFee, currency, status: 'unpaid', providerState: 'NOTPAY', behaviour: encodeNativeMemo(memo),
+        provider: PROVIDER,
+        orderNo,
+        amount: totalFee,
+        currency,
+        status: 'unpaid',
+        providerState: 'NOTPAY',
+        behaviour: encodeNativeMemo(memo),
       });
       ledger.registerQrCode(PROVIDER, orderNo, memo.codeUrl);
     });
@@ -364,8 +418,13 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     if (order === null || nativeMemoOf(order) === null || order.status !== 'unpaid' || order.providerState !== 'NOTPAY') {
       return { ok: false, error: 'not_payable', message: `order is ${order === null ? 'unknown' : tradeStateOf(order)}; it can no longer be paid` };
     }
-    const result = (outcome: 'paid' | 'declined' | 'awaiting_confirmation', message: string): ScanResult =>
-      ({ ok: true, provider: PROVIDER, orderNo, outcome, message });
+    const result = (outcome: 'paid' | 'declined' | 'awaiting_confirmation', message: string): ScanResult => ({
+      ok: true,
+      provider: PROVIDER,
+      orderNo,
+      outcome,
+      message,
+    });
     const failed = (message: string): ScanResult => {
       ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'PAYERROR' });
       return result('declined', message);
@@ -441,8 +500,12 @@ async function answerEnvelope(
 
   const answer = await handle(request);
   const envelope: Record<string, string> = {
-    return_code: 'SUCCESS', return_msg: 'OK', appid: merchant.appId, mch_id: merchant.mchId,
-    nonce_str: randomBytes(16).toString('hex'), result_code: answer.result,
+    return_code: 'SUCCESS',
+    return_msg: 'OK',
+    appid: merchant.appId,
+    mch_id: merchant.mchId,
+    nonce_str: randomBytes(16).toString('hex'),
+    result_code: answer.result,
   };
   if (answer.result === 'FAIL') {
     envelope['err_code'] = answer.errCode;
@@ -454,9 +517,14 @@ async function answerEnvelope(
 
 function refundFields(order: SimOrder, refundNo: string, providerRefundId: string, amount: number): Record<string, string> {
   return {
-    out_trade_no: order.orderNo, transaction_id: order.providerTxnId ?? '', out_refund_no: refundNo,
-    refund_id: providerRefundId, refund_fee: String(amount), total_fee: String(order.amount),
-    cash_fee: String(order.amount), cash_refund_fee: String(amount),
+    out_trade_no: order.orderNo,
+    transaction_id: order.providerTxnId ?? '',
+    out_refund_no: refundNo,
+    refund_id: providerRefundId,
+    refund_fee: String(amount),
+    total_fee: String(order.amount),
+    cash_fee: String(order.amount),
+    cash_refund_fee: String(amount),
   };
 }
 
@@ -473,13 +541,19 @@ function isOrderNo(text: string): boolean {
 
 function tradeStateOf(order: SimOrder): TradeState {
   switch (order.status) {
-    case 'paid': return 'SUCCESS';
+    case 'paid':
+      return 'SUCCESS';
     case 'refunded':
-    case 'partially_refunded': return 'REFUND';
-    case 'reversed': return 'REVOKED';
-    case 'closed': return order.providerState === 'PAYERROR' ? 'PAYERROR' : 'CLOSED';
-    case 'unpaid': return order.providerState === 'USERPAYING' ? 'USERPAYING' : 'NOTPAY';
-    default: return assertNever(order.status);
+    case 'partially_refunded':
+      return 'REFUND';
+    case 'reversed':
+      return 'REVOKED';
+    case 'closed':
+      return order.providerState === 'PAYERROR' ? 'PAYERROR' : 'CLOSED';
+    case 'unpaid':
+      return order.providerState === 'USERPAYING' ? 'USERPAYING' : 'NOTPAY';
+    default:
+      return assertNever(order.status);
   }
 }
 

@@ -7,9 +7,7 @@
  * `err_code` / `err_code_des` on FAIL. A missing or unexpected value at either
  * layer is never read as a refusal: it is `unknown`.
  */
-import type {
-  PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, Rejected, ReverseOutcome,
-} from '../contract.js';
+import type { PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest, Rejected, ReverseOutcome } from '../contract.js';
 import { classifyMicropayError, classifyRefundError, classifyReverseError, type ErrorClass } from './errors.js';
 import type { WeChatSignType } from './sign.js';
 import { field, type WireFields } from './xml.js';
@@ -88,7 +86,9 @@ export function commonFields(merchant: MerchantIdentity, nonce: string): Record<
 
 /** Drops control characters (XML cannot carry most of them) and truncates by code point. */
 export function cleanText(text: string, maxChars: number): string {
-  return Array.from(text.replace(/\p{Cc}/gu, ' ')).slice(0, maxChars).join('');
+  return Array.from(text.replace(/\p{Cc}/gu, ' '))
+    .slice(0, maxChars)
+    .join('');
 }
 
 // ---------------------------------------------------------------- responses
@@ -224,7 +224,8 @@ export function toRefundOutcome(fields: WireFields): RefundOutcome {
 
 /** A failed reverse or refund: only a definite error is a refusal; anything else leaves the outcome open. */
 function declinedOrUnknown(
-  result: Extract<BusinessResult, { kind: 'failed' }>, errorClass: ErrorClass,
+  result: Extract<BusinessResult, { kind: 'failed' }>,
+  errorClass: ErrorClass,
 ): { readonly kind: 'declined'; readonly code: string; readonly message: string } | { readonly kind: 'unknown'; readonly reason: string } {
   switch (errorClass) {
     case 'unknown':

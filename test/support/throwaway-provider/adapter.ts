@@ -5,7 +5,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import type {
-  CloseOutcome, OnlineAdapter, OrderOutcome, PayOutcome, PosAdapter, PosProviderName, QueryOutcome, RefundOutcome, RefundQueryOutcome, ReverseOutcome, Traced,
+  CloseOutcome,
+  OnlineAdapter,
+  OrderOutcome,
+  PayOutcome,
+  PosAdapter,
+  PosProviderName,
+  QueryOutcome,
+  RefundOutcome,
+  RefundQueryOutcome,
+  ReverseOutcome,
+  Traced,
 } from '../../../src/providers/contract.js';
 import type { FailureCode } from '../../../src/domain/failures.js';
 
@@ -38,36 +48,86 @@ export function createThrowawayAdapter(options: { endpoint: string; credentials:
       });
       httpStatus = response.status;
       const answer = (await response.json()) as Answer;
-      const trace = { provider: NAME, call: path.slice(1), latencyMs: performance.now() - started, httpStatus, code: answer.code ?? null, message: answer.status };
+      const trace = {
+        provider: NAME,
+        call: path.slice(1),
+        latencyMs: performance.now() - started,
+        httpStatus,
+        code: answer.code ?? null,
+        message: answer.status,
+      };
       return { outcome: response.ok ? toOutcome(answer) : unknown(`HTTP ${response.status}`), trace };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return { outcome: unknown(reason), trace: { provider: NAME, call: path.slice(1), latencyMs: performance.now() - started, httpStatus, code: null, message: reason } };
+      return {
+        outcome: unknown(reason),
+        trace: { provider: NAME, call: path.slice(1), latencyMs: performance.now() - started, httpStatus, code: null, message: reason },
+      };
     }
   }
 
-  const query = (orderNo: string) => send<QueryOutcome>('/query', { orderNo }, (a) => (a.status === 'paid' ? { kind: 'paid', providerTxnId: a.txnId ?? null } : a.status === 'closed' ? { kind: 'closed', code: 'CLOSED' } : { kind: 'not_paid' }), (reason) => ({ kind: 'unknown', reason }));
+  const query = (orderNo: string) =>
+    send<QueryOutcome>(
+      '/query',
+      { orderNo },
+      (a) =>
+        a.status === 'paid'
+          ? { kind: 'paid', providerTxnId: a.txnId ?? null }
+          : a.status === 'closed'
+            ? { kind: 'closed', code: 'CLOSED' }
+            : { kind: 'not_paid' },
+      (reason) => ({ kind: 'unknown', reason }),
+    );
 
   return {
     provider: NAME,
     isWellFormedAuthCode: (authCode) => /^\d{8}$/.test(authCode),
     mapFailure: (code): FailureCode => (code === 'NO_FUNDS' ? 'customer_insufficient_balance_failure' : 'unknown_failure'),
-    pay: (request) => send<PayOutcome>(
-      '/pay',
-      { orderNo: request.orderNo, amount: request.money.amount, currency: request.money.currency, authCode: request.authCode },
-      (a) => (a.status === 'paid' ? { kind: 'paid', providerTxnId: a.txnId ?? null } : { kind: 'declined', code: a.code ?? 'DECLINED', message: a.status }),
-      (reason) => ({ kind: 'unknown', reason, code: null }),
-    ),
+    pay: (request) =>
+      send<PayOutcome>(
+        '/pay',
+        { orderNo: request.orderNo, amount: request.money.amount, currency: request.money.currency, authCode: request.authCode },
+        (a) => (a.status === 'paid' ? { kind: 'paid', providerTxnId: a.txnId ?? null } : { kind: 'declined', code: a.code ?? 'DECLINED', message: a.status }),
+        (reason) => ({ kind: 'unknown', reason, code: null }),
+      ),
     query,
-    reverse: (orderNo) => send<ReverseOutcome>('/reverse', { orderNo }, () => ({ kind: 'reversed' }), (reason) => ({ kind: 'unknown', reason })),
-    refund: (request) => send<RefundOutcome>('/refund', { orderNo: request.orderNo, refundNo: request.refundNo, amount: request.refundMoney.amount }, () => ({ kind: 'succeeded' }), (reason) => ({ kind: 'unknown', reason })),
-    refundQuery: (request) => send<RefundQueryOutcome>('/refund-query', { refundNo: request.refundNo }, (a) => (a.status === 'refunded' ? { kind: 'succeeded' } : { kind: 'not_found' }), (reason) => ({ kind: 'unknown', reason })),
-    createOrder: (request) => send<OrderOutcome>(
-      '/order',
-      { orderNo: request.orderNo, amount: request.money.amount, currency: request.money.currency },
-      (a) => (a.status === 'created' ? { kind: 'created', qrCode: `throwaway:${request.orderNo}`, payForm: null } : { kind: 'declined', code: a.code ?? 'DECLINED', message: a.status }),
-      (reason) => ({ kind: 'unknown', reason, code: null }),
-    ),
-    close: (orderNo) => send<CloseOutcome>('/close', { orderNo }, (a) => (a.status === 'paid' ? { kind: 'already_paid' } : { kind: 'closed' }), (reason) => ({ kind: 'unknown', reason })),
+    reverse: (orderNo) =>
+      send<ReverseOutcome>(
+        '/reverse',
+        { orderNo },
+        () => ({ kind: 'reversed' }),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
+    refund: (request) =>
+      send<RefundOutcome>(
+        '/refund',
+        { orderNo: request.orderNo, refundNo: request.refundNo, amount: request.refundMoney.amount },
+        () => ({ kind: 'succeeded' }),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
+    refundQuery: (request) =>
+      send<RefundQueryOutcome>(
+        '/refund-query',
+        { refundNo: request.refundNo },
+        (a) => (a.status === 'refunded' ? { kind: 'succeeded' } : { kind: 'not_found' }),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
+    createOrder: (request) =>
+      send<OrderOutcome>(
+        '/order',
+        { orderNo: request.orderNo, amount: request.money.amount, currency: request.money.currency },
+        (a) =>
+          a.status === 'created'
+            ? { kind: 'created', qrCode: `throwaway:${request.orderNo}`, payForm: null }
+            : { kind: 'declined', code: a.code ?? 'DECLINED', message: a.status },
+        (reason) => ({ kind: 'unknown', reason, code: null }),
+      ),
+    close: (orderNo) =>
+      send<CloseOutcome>(
+        '/close',
+        { orderNo },
+        (a) => (a.status === 'paid' ? { kind: 'already_paid' } : { kind: 'closed' }),
+        (reason) => ({ kind: 'unknown', reason }),
+      ),
   };
 }

@@ -12,7 +12,16 @@ export const throwaway: ProviderServing<ThrowawayCredentials, 'throwaway', 'pos'
     adapter: ({ endpoint, credentials, timeoutMs }) => createThrowawayAdapter({ endpoint, credentials, timeoutMs }),
   },
   online: {
-    methods: [{ code: 'throwaway_qr', flow: 'qr', currencies: ['USD'], cancellable: false, refundWindowMs: 30 * DAY_MS, label: { en: 'Throwaway Pay', zh: '一次性支付' } }],
+    methods: [
+      {
+        code: 'throwaway_qr',
+        flow: 'qr',
+        currencies: ['USD'],
+        cancellable: false,
+        refundWindowMs: 30 * DAY_MS,
+        label: { en: 'Throwaway Pay', zh: '一次性支付' },
+      },
+    ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createThrowawayAdapter({ endpoint, credentials, timeoutMs }),
   },
   sandbox: {
