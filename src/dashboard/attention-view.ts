@@ -78,41 +78,25 @@ const words = dictionary({
 export function attentionSection(ctx: DashContext, list: AttentionList): Raw {
   const t = (key: Parameters<typeof words>[1], vars?: Record<string, number>) => words(ctx.lang, key, vars);
   const rows = list.entries.map(
-    (entry) =>
-      html`<tr data-attention-ref="${entry.ref}">
-        <td data-label="${t('since')}">${formatTime(entry.since, 'UTC')} UTC</td>
-        <td data-label="${t('transaction')}"><a class="mono" href="/dashboard/transactions/${entry.ref}">${entry.ref}</a></td>
-        <td data-label="${t('merchant')}">${entry.merchantName}</td>
-        <td data-label="${t('type')}">${isKnownType(entry.type) ? common(ctx.lang, `type_${entry.type}`) : entry.type}</td>
-        <td data-label="${t('gateway')}"><span class="mono">${entry.gateway ?? '—'}</span></td>
-        <td data-label="${t('step')}"><code>${entry.step}</code></td>
-      </tr>`,
+    (entry) => html`<tr data-attention-ref="${entry.ref}">
+<td data-label="${t('since')}">${formatTime(entry.since, 'UTC')} UTC</td>
+<td data-label="${t('transaction')}"><a class="mono" href="/dashboard/transactions/${entry.ref}">${entry.ref}</a></td>
+<td data-label="${t('merchant')}">${entry.merchantName}</td>
+<td data-label="${t('type')}">${isKnownType(entry.type) ? common(ctx.lang, `type_${entry.type}`) : entry.type}</td>
+<td data-label="${t('gateway')}"><span class="mono">${entry.gateway ?? '—'}</span></td>
+<td data-label="${t('step')}"><code>${entry.step}</code></td>
+</tr>`,
   );
   const table =
     list.count === 0
       ? html`<p class="muted">${t('none')}</p>`
-      : html`<p class="hint">${t('hint')}</p>
-          <div class="table-wrap">
-            <table class="stack op-table">
-              <thead>
-                <tr>
-                  <th scope="col">${t('since')}</th>
-                  <th scope="col">${t('transaction')}</th>
-                  <th scope="col">${t('merchant')}</th>
-                  <th scope="col">${t('type')}</th>
-                  <th scope="col">${t('gateway')}</th>
-                  <th scope="col">${t('step')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>
-          </div>`;
+      : html`<p class="hint">${t('hint')}</p><div class="table-wrap"><table class="stack op-table">
+<thead><tr><th scope="col">${t('since')}</th><th scope="col">${t('transaction')}</th><th scope="col">${t('merchant')}</th><th scope="col">${t('type')}</th><th scope="col">${t('gateway')}</th><th scope="col">${t('step')}</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`;
   return html`<section class="card" id="needs-attention" aria-labelledby="needs-attention-title" data-needs-attention-count="${list.count}">
-    <h2 id="needs-attention-title">${t('title', { count: list.count })}</h2>
-    ${table}
-  </section>`;
+<h2 id="needs-attention-title">${t('title', { count: list.count })}</h2>
+${table}
+</section>`;
 }
 
 function isKnownType(type: string): type is 'sale' | 'void' | 'refund' | 'charge' | 'cancel' {

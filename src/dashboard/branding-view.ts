@@ -85,8 +85,7 @@ function field(ctx: DashContext, state: BrandingPageState, name: keyof BrandingF
   const id = `branding-${name}`;
   const hintKey = `${name}Hint` as Parameters<typeof brandingWords>[1];
   const hint = ['display_name', 'footer_links'].includes(name) ? html` <span class="hint">${t(hintKey)}</span>` : '';
-  return html`<label for="${id}">${t(name)}${hint}</label
-    >${input}${messages.length > 0 ? html`<p class="field-error" id="${id}-error">${messages.join(' ')}</p>` : ''}`;
+  return html`<label for="${id}">${t(name)}${hint}</label>${input}${messages.length > 0 ? html`<p class="field-error" id="${id}-error">${messages.join(' ')}</p>` : ''}`;
 }
 
 function invalid(state: BrandingPageState, name: string): Raw | '' {
@@ -98,20 +97,13 @@ function textInput(ctx: DashContext, state: BrandingPageState, name: keyof Brand
     ctx,
     state,
     name,
-    html`<input type="text" id="branding-${name}" name="${name}" value="${state.form[name]}" autocomplete="off" ${attrs}${invalid(state, name)} />`,
+    html`<input type="text" id="branding-${name}" name="${name}" value="${state.form[name]}" autocomplete="off"${attrs}${invalid(state, name)}>`,
   );
 }
 
 function select(ctx: DashContext, state: BrandingPageState, name: 'corners' | 'default_lang', options: readonly [string, string][]): Raw {
-  const opts = options.map(([value, label]) => html`<option value="${value}" ${value === state.form[name] ? html` selected` : ''}>${label}</option>`);
-  return field(
-    ctx,
-    state,
-    name,
-    html`<select id="branding-${name}" name="${name}" ${invalid(state, name)}>
-      ${opts}
-    </select>`,
-  );
+  const opts = options.map(([value, label]) => html`<option value="${value}"${value === state.form[name] ? html` selected` : ''}>${label}</option>`);
+  return field(ctx, state, name, html`<select id="branding-${name}" name="${name}"${invalid(state, name)}>${opts}</select>`);
 }
 
 function scopeSwitch(ctx: DashContext, state: BrandingPageState): Raw {
@@ -122,14 +114,10 @@ function scopeSwitch(ctx: DashContext, state: BrandingPageState): Raw {
     return `${paymentMethod(code)?.label[ctx.lang] ?? code} (${own ? t('scopeOwn') : t('scopeFallback')})`;
   };
   const options = ['', ...paymentMethodCodes()].map(
-    (code) => html`<option value="${code}" ${code === state.method ? html` selected` : ''}>${label(code)}</option>`,
+    (code) => html`<option value="${code}"${code === state.method ? html` selected` : ''}>${label(code)}</option>`,
   );
   return html`<form method="get" action="${state.basePath}" class="actions">
-    <label for="branding-scope">${t('scope')}</label
-    ><select id="branding-scope" name="method">
-      ${options}</select
-    ><button type="submit" class="secondary">${t('switchScope')}</button>
-  </form>`;
+<label for="branding-scope">${t('scope')}</label><select id="branding-scope" name="method">${options}</select><button type="submit" class="secondary">${t('switchScope')}</button></form>`;
 }
 
 function templateForm(ctx: DashContext, state: BrandingPageState): Raw {
@@ -137,22 +125,14 @@ function templateForm(ctx: DashContext, state: BrandingPageState): Raw {
   const colour = (name: keyof BrandingForm) => textInput(ctx, state, name, html` maxlength="7" pattern="#[0-9a-fA-F]{6}" class="mono"`);
   const logoMessages = state.problems.filter((p) => p.field === 'logo').map((p) => p.message);
   const logo = html`<label for="branding-logo">${t('logo')} <span class="hint">${t('logoHint')}</span></label>
-    ${
-      state.logo
-        ? html`<img class="logo-now" src="/chop/assets/logo/${state.logo.id}" alt="${t('logo')}" data-logo-now />
-            <div class="op-check">
-              <input type="checkbox" id="branding-remove-logo" name="remove_logo" value="on" /><label for="branding-remove-logo">${t('removeLogo')}</label>
-            </div>`
-        : html`<p class="muted">${t('noLogo')}</p>`
-    }
-    <input
-      type="file"
-      id="branding-logo"
-      name="logo"
-      accept="image/png,image/jpeg"
-      ${logoMessages.length > 0 ? html` aria-invalid="true" aria-describedby="branding-logo-error"` : ''}
-    />
-    ${logoMessages.length > 0 ? html`<p class="field-error" id="branding-logo-error">${logoMessages.join(' ')}</p>` : ''}`;
+${
+  state.logo
+    ? html`<img class="logo-now" src="/chop/assets/logo/${state.logo.id}" alt="${t('logo')}" data-logo-now>
+<div class="op-check"><input type="checkbox" id="branding-remove-logo" name="remove_logo" value="on"><label for="branding-remove-logo">${t('removeLogo')}</label></div>`
+    : html`<p class="muted">${t('noLogo')}</p>`
+}
+<input type="file" id="branding-logo" name="logo" accept="image/png,image/jpeg"${logoMessages.length > 0 ? html` aria-invalid="true" aria-describedby="branding-logo-error"` : ''}>
+${logoMessages.length > 0 ? html`<p class="field-error" id="branding-logo-error">${logoMessages.join(' ')}</p>` : ''}`;
   const links = state.problems.some((p) => p.field === 'footer_links');
   const disabled = ctx.canAct ? '' : html` disabled`;
   return html`<form method="post" action="${state.basePath}" enctype="multipart/form-data" class="card" data-branding-form>
@@ -169,7 +149,7 @@ ${select(
   CORNER_STYLES.map((c) => [c, t(`corner_${c}`)] as [string, string]),
 )}
 ${textInput(ctx, state, 'header_line', html` maxlength="120"`)}
-${field(ctx, state, 'footer_links', html`<textarea id="branding-footer_links" name="footer_links" rows="3" ${links ? html` aria-invalid="true" aria-describedby="branding-footer_links-error"` : ''}>${state.form.footer_links}</textarea>`)}
+${field(ctx, state, 'footer_links', html`<textarea id="branding-footer_links" name="footer_links" rows="3"${links ? html` aria-invalid="true" aria-describedby="branding-footer_links-error"` : ''}>${state.form.footer_links}</textarea>`)}
 ${textInput(ctx, state, 'support_email', html` maxlength="100"`)}
 ${textInput(ctx, state, 'support_phone', html` maxlength="30"`)}
 ${select(ctx, state, 'default_lang', [
@@ -181,7 +161,7 @@ ${select(ctx, state, 'default_lang', [
 <button type="submit" class="secondary" formaction="${state.basePath}/draft" data-preview-draft>${t('preview')}</button></div>
 </fieldset>
 </form>
-${ctx.canAct && state.ownScopes.includes(state.method) ? html`<form method="post" action="${state.basePath}/remove" class="actions">${csrfField(ctx)}<input type="hidden" name="method" value="${state.method}" /><button type="submit" class="danger" data-remove-template>${t('removeTemplate')}</button></form>` : ''}`;
+${ctx.canAct && state.ownScopes.includes(state.method) ? html`<form method="post" action="${state.basePath}/remove" class="actions">${csrfField(ctx)}<input type="hidden" name="method" value="${state.method}"><button type="submit" class="danger" data-remove-template>${t('removeTemplate')}</button></form>` : ''}`;
 }
 
 /** The query a preview frame needs: scope, state, language and (for a draft) the form's values. */
@@ -199,38 +179,18 @@ function preview(ctx: DashContext, state: BrandingPageState): Raw {
       query.set('draft', '1');
       for (const name of FORM_FIELDS) query.set(name, state.form[name]);
     }
-    return html`<a href="${state.basePath}?${query.toString()}" ${lang === state.previewLang ? html` aria-current="true"` : ''}>${t(`lang_${lang}`)}</a>`;
+    return html`<a href="${state.basePath}?${query.toString()}"${lang === state.previewLang ? html` aria-current="true"` : ''}>${t(`lang_${lang}`)}</a>`;
   };
   const items = PREVIEW_STATES.map((sample) => {
     const name = t(`state_${sample}`);
-    return html`<figure class="preview-item" data-preview-state="${sample}">
-        <figcaption>${t('frameTitle', { state: name, width: t('phone') })}</figcaption>
-        <iframe
-          class="frame-phone"
-          src="${frameHref(state, sample, state.previewLang)}"
-          title="${t('frameTitle', { state: name, width: t('phone') })}"
-          ${sample === FRAME_STATE_DEFAULT ? '' : html` loading="lazy"`}
-          data-frame="phone"
-        ></iframe>
-      </figure>
-      <figure class="preview-item">
-        <figcaption>${t('frameTitle', { state: name, width: t('desktop') })}</figcaption>
-        <div class="frame-desktop-box">
-          <iframe
-            class="frame-desktop"
-            src="${frameHref(state, sample, state.previewLang)}"
-            title="${t('frameTitle', { state: name, width: t('desktop') })}"
-            loading="lazy"
-            data-frame="desktop"
-          ></iframe>
-        </div>
-      </figure>`;
+    return html`<figure class="preview-item" data-preview-state="${sample}"><figcaption>${t('frameTitle', { state: name, width: t('phone') })}</figcaption>
+<iframe class="frame-phone" src="${frameHref(state, sample, state.previewLang)}" title="${t('frameTitle', { state: name, width: t('phone') })}"${sample === FRAME_STATE_DEFAULT ? '' : html` loading="lazy"`} data-frame="phone"></iframe></figure>
+<figure class="preview-item"><figcaption>${t('frameTitle', { state: name, width: t('desktop') })}</figcaption>
+<div class="frame-desktop-box"><iframe class="frame-desktop" src="${frameHref(state, sample, state.previewLang)}" title="${t('frameTitle', { state: name, width: t('desktop') })}" loading="lazy" data-frame="desktop"></iframe></div></figure>`;
   });
-  return html`<section class="branding-preview" aria-labelledby="preview-title">
-    <h2 id="preview-title">${t('previewTitle')}</h2>
-    <div class="preview-langs">${t('previewLang')}: ${langLink('en')} ${langLink('zh')}</div>
-    <div class="preview-grid">${items}</div>
-  </section>`;
+  return html`<section class="branding-preview" aria-labelledby="preview-title"><h2 id="preview-title">${t('previewTitle')}</h2>
+<div class="preview-langs">${t('previewLang')}: ${langLink('en')} ${langLink('zh')}</div>
+<div class="preview-grid">${items}</div></section>`;
 }
 
 export function brandingPage(ctx: DashContext, state: BrandingPageState, isOperatorView: boolean): string {
@@ -241,11 +201,8 @@ export function brandingPage(ctx: DashContext, state: BrandingPageState, isOpera
   else if (state.draft) notices.push(notice('info', t('draft')));
   if (!ctx.canAct) notices.push(notice('info', t('readOnly')));
   const body = html`<p>${t('intro')}</p>
-    ${scopeSwitch(ctx, state)}
-    <div class="branding">
-      <div>${templateForm(ctx, state)}</div>
-      ${preview(ctx, state)}
-    </div>`;
+${scopeSwitch(ctx, state)}
+<div class="branding"><div>${templateForm(ctx, state)}</div>${preview(ctx, state)}</div>`;
   return page(ctx, {
     title: isOperatorView ? t('titleFor', { merchant: state.merchantName }) : t('title'),
     section: isOperatorView ? 'merchants' : 'branding',

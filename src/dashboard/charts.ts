@@ -31,21 +31,11 @@ export const BAR_FILL = '#0a5bd3';
 function frame(chart: ChartText, height: number, body: Raw): Raw {
   const titleId = `${chart.id}-title`;
   const descId = `${chart.id}-desc`;
-  return html`<svg
-    class="chart"
-    id="${chart.id}"
-    role="img"
-    aria-labelledby="${titleId}"
-    aria-describedby="${descId}"
-    viewBox="0 0 ${WIDTH} ${height}"
-    width="100%"
-    preserveAspectRatio="xMinYMin meet"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <title id="${titleId}">${chart.title}</title>
-    <desc id="${descId}">${chart.desc}</desc>
-    ${body}
-  </svg>`;
+  return html`<svg class="chart" id="${chart.id}" role="img" aria-labelledby="${titleId}" aria-describedby="${descId}" viewBox="0 0 ${WIDTH} ${height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">
+<title id="${titleId}">${chart.title}</title>
+<desc id="${descId}">${chart.desc}</desc>
+${body}
+</svg>`;
 }
 
 const round = (n: number): string => String(Math.round(n * 10) / 10);
@@ -68,9 +58,7 @@ export function columnChart(chart: ChartText & { bars: readonly Bar[]; ticks: re
     // A small non-zero day stays visible.
     const h = Math.max(((bottom - top) * bar.value) / max, 1.5);
     const x = left + i * slot + (slot - barWidth) / 2;
-    return html`<rect x="${round(x)}" y="${round(bottom - h)}" width="${round(barWidth)}" height="${round(h)}" fill="${bar.fill ?? BAR_FILL}"
-      ><title>${bar.label}: ${bar.text}</title></rect
-    >`;
+    return html`<rect x="${round(x)}" y="${round(bottom - h)}" width="${round(barWidth)}" height="${round(h)}" fill="${bar.fill ?? BAR_FILL}"><title>${bar.label}: ${bar.text}</title></rect>`;
   });
   const ticks = chart.ticks.map((tick) => {
     const x = left + tick.index * slot + slot / 2;
@@ -82,9 +70,10 @@ export function columnChart(chart: ChartText & { bars: readonly Bar[]; ticks: re
     chart,
     height,
     html`<text x="${left}" y="${top - 8}" font-size="${FONT}" fill="${INK}">${chart.maxText}</text>
-      <line x1="${left}" y1="${top}" x2="${right}" y2="${top}" stroke="${LINE}" stroke-dasharray="3 3" />
-      <line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="${INK}" />
-      ${bars} ${ticks}`,
+<line x1="${left}" y1="${top}" x2="${right}" y2="${top}" stroke="${LINE}" stroke-dasharray="3 3"/>
+<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="${INK}"/>
+${bars}
+${ticks}`,
   );
 }
 
@@ -101,8 +90,13 @@ export function barChart(chart: ChartText & { bars: readonly Bar[] }): Raw {
     // Long codes are cut here; the full label is in the title, desc and table.
     const label = bar.label.length > 24 ? `${bar.label.slice(0, 23)}…` : bar.label;
     return html`<text x="0" y="${y + 14}" font-size="${FONT}" fill="#1b1f24">${label}</text>
-      <rect x="${labelWidth}" y="${y + 3}" width="${round(w)}" height="${row - 8}" fill="${bar.fill ?? BAR_FILL}" />
-      <text x="${round(labelWidth + w + 4)}" y="${y + 14}" font-size="${FONT}" fill="${INK}">${bar.text}</text>`;
+<rect x="${labelWidth}" y="${y + 3}" width="${round(w)}" height="${row - 8}" fill="${bar.fill ?? BAR_FILL}"/>
+<text x="${round(labelWidth + w + 4)}" y="${y + 14}" font-size="${FONT}" fill="${INK}">${bar.text}</text>`;
   });
-  return frame(chart, height, html`<line x1="${labelWidth}" y1="0" x2="${labelWidth}" y2="${height}" stroke="${LINE}" /> ${rows}`);
+  return frame(
+    chart,
+    height,
+    html`<line x1="${labelWidth}" y1="0" x2="${labelWidth}" y2="${height}" stroke="${LINE}"/>
+${rows}`,
+  );
 }

@@ -20,32 +20,16 @@ function actionPage(ctx: DashContext, facts: Facts, action: Action, body: Raw, n
   const t = (key: Word) => words(ctx.lang, key);
   const isPayment = row.type === 'sale' || row.type === 'charge';
   const summary = html`<dl class="attrs card">
-    <dt>${t('cancanId')}</dt>
-    <dd class="mono">${row.ref}</dd>
-    ${
-      row.channel === 'pos'
-        ? html`<dt>${t('posId')}</dt>
-            <dd class="mono">${row.client_id}</dd>`
-        : row.reference
-          ? html`<dt>${t('chopReference')}</dt>
-              <dd>${row.reference}</dd>`
-          : ''
-    }
-    <dt>${t('amount')}</dt>
-    <dd>${amountText(row.amount, row.currency)}</dd>
-    ${
-      isPayment && row.state === 'succeeded'
-        ? html`<dt>${t('left')}</dt>
-            <dd data-left>${amountText(leftToRefund(facts), row.currency)}</dd>`
-        : ''
-    }
-  </dl>`;
+<dt>${t('cancanId')}</dt><dd class="mono">${row.ref}</dd>
+${row.channel === 'pos' ? html`<dt>${t('posId')}</dt><dd class="mono">${row.client_id}</dd>` : row.reference ? html`<dt>${t('chopReference')}</dt><dd>${row.reference}</dd>` : ''}
+<dt>${t('amount')}</dt><dd>${amountText(row.amount, row.currency)}</dd>
+${isPayment && row.state === 'succeeded' ? html`<dt>${t('left')}</dt><dd data-left>${amountText(leftToRefund(facts), row.currency)}</dd>` : ''}
+</dl>`;
   return page(ctx, {
     title: words(ctx.lang, TITLES[action], { what: nameOf(ctx, row) }),
     section: 'transactions',
     notices,
-    body: html`<p><a href="${detailHref(row.ref)}">${t('backToTransaction')}</a></p>
-      ${summary}${body}`,
+    body: html`<p><a href="${detailHref(row.ref)}">${t('backToTransaction')}</a></p>${summary}${body}`,
   });
 }
 
@@ -73,26 +57,16 @@ export function refundForm(ctx: DashContext, facts: Facts, state: RefundFormStat
     ? html`min="${stepOf(currency)}" max="${major(left, currency)}"`
     : html`min="${major(row.amount ?? 0, currency)}" max="${major(row.amount ?? 0, currency)}" readonly`;
   const body = html`<form method="post" action="${actionPath(row.ref, 'refund')}" class="card" data-refund-form>
-    ${csrfField(ctx)}
-    <label for="amount">${t('refundAmount', { currency })}</label>
-    <input
-      id="amount"
-      name="amount"
-      type="number"
-      inputmode="decimal"
-      step="${stepOf(currency)}"
-      ${range}
-      required
-      value="${state.amount}"
-      aria-describedby="amount-hint${state.error ? ' amount-error' : ''}"
-      ${state.error ? html` aria-invalid="true"` : ''}
-    />
-    <p class="hint" id="amount-hint">${t('refundAmountHint', { left: amountText(left, currency), partial: t(partial ? 'partialOk' : 'fullOnly') })}</p>
-    ${state.error ? html`<p class="field-error" id="amount-error">${state.error}</p>` : ''}
-    <label for="reason">${t('reason')} <span class="hint">${t('reasonHint')}</span></label>
-    <input id="reason" name="reason" type="text" maxlength="255" value="${state.reason}" />
-    <div class="actions"><button type="submit">${t('review')}</button><a href="${detailHref(row.ref)}">${common(ctx.lang, 'cancel')}</a></div>
-  </form>`;
+${csrfField(ctx)}
+<label for="amount">${t('refundAmount', { currency })}</label>
+<input id="amount" name="amount" type="number" inputmode="decimal" step="${stepOf(currency)}" ${range} required value="${state.amount}"
+ aria-describedby="amount-hint${state.error ? ' amount-error' : ''}"${state.error ? html` aria-invalid="true"` : ''}>
+<p class="hint" id="amount-hint">${t('refundAmountHint', { left: amountText(left, currency), partial: t(partial ? 'partialOk' : 'fullOnly') })}</p>
+${state.error ? html`<p class="field-error" id="amount-error">${state.error}</p>` : ''}
+<label for="reason">${t('reason')} <span class="hint">${t('reasonHint')}</span></label>
+<input id="reason" name="reason" type="text" maxlength="255" value="${state.reason}">
+<div class="actions"><button type="submit">${t('review')}</button><a href="${detailHref(row.ref)}">${common(ctx.lang, 'cancel')}</a></div>
+</form>`;
   return actionPage(ctx, facts, 'refund', body, state.refusal ? [notice('error', state.refusal)] : []);
 }
 
@@ -103,17 +77,15 @@ export function refundReview(ctx: DashContext, facts: Facts, amount: number, rea
   const typed = major(amount, row.currency);
   const back = `${actionPath(row.ref, 'refund')}?${new URLSearchParams({ amount: typed, reason }).toString()}`;
   const body = html`<form method="post" action="${actionPath(row.ref, 'refund')}" class="card" data-confirm="refund">
-    ${csrfField(ctx)}
-    <input type="hidden" name="amount" value="${typed}" /><input type="hidden" name="reason" value="${reason}" />
-    <input type="hidden" name="id" value="${clientId}" /><input type="hidden" name="confirm" value="yes" />
-    <p class="confirm-amount" data-confirm-amount>${amountText(amount, row.currency)}</p>
-    <p>${t('reviewText', { amount: amountText(amount, row.currency), what: nameOf(ctx, row) })}</p>
-    ${reason ? html`<p><span class="muted">${t('reasonLabel')}:</span> ${reason}</p>` : ''}
-    <div class="actions">
-      <button type="submit" class="danger">${t('confirmRefund')}</button><a href="${back}">${t('changeAmount')}</a>
-      <a href="${detailHref(row.ref)}">${common(ctx.lang, 'cancel')}</a>
-    </div>
-  </form>`;
+${csrfField(ctx)}
+<input type="hidden" name="amount" value="${typed}"><input type="hidden" name="reason" value="${reason}">
+<input type="hidden" name="id" value="${clientId}"><input type="hidden" name="confirm" value="yes">
+<p class="confirm-amount" data-confirm-amount>${amountText(amount, row.currency)}</p>
+<p>${t('reviewText', { amount: amountText(amount, row.currency), what: nameOf(ctx, row) })}</p>
+${reason ? html`<p><span class="muted">${t('reasonLabel')}:</span> ${reason}</p>` : ''}
+<div class="actions"><button type="submit" class="danger">${t('confirmRefund')}</button><a href="${back}">${t('changeAmount')}</a>
+<a href="${detailHref(row.ref)}">${common(ctx.lang, 'cancel')}</a></div>
+</form>`;
   return actionPage(ctx, facts, 'refund', body);
 }
 
@@ -131,12 +103,10 @@ export function confirmPage(ctx: DashContext, facts: Facts, action: Exclude<Acti
         : t('resendText', { url: checkoutOf(row).ipnUrl ?? '' });
   const button = t(action === 'void' ? 'confirmVoid' : action === 'cancel' ? 'confirmCancel' : 'confirmResend');
   const body = html`<form method="post" action="${actionPath(row.ref, action)}" class="card" data-confirm="${action}">
-    ${csrfField(ctx)} ${clientId ? html`<input type="hidden" name="id" value="${clientId}" />` : ''}<input type="hidden" name="confirm" value="yes" />
-    <p>${question}</p>
-    <div class="actions">
-      <button type="submit" ${action === 'resend' ? '' : html` class="danger"`}>${button}</button
-      ><a href="${detailHref(row.ref)}">${common(ctx.lang, 'cancel')}</a>
-    </div>
-  </form>`;
+${csrfField(ctx)}
+${clientId ? html`<input type="hidden" name="id" value="${clientId}">` : ''}<input type="hidden" name="confirm" value="yes">
+<p>${question}</p>
+<div class="actions"><button type="submit"${action === 'resend' ? '' : html` class="danger"`}>${button}</button><a href="${detailHref(row.ref)}">${common(ctx.lang, 'cancel')}</a></div>
+</form>`;
   return actionPage(ctx, facts, action, body, refusal ? [notice('error', refusal)] : []);
 }

@@ -32,107 +32,82 @@ const wordsOf =
 function keysSection(ctx: DashContext, state: DevelopersState, w: W): Raw {
   const when = (ms: number | null) => (ms === null ? w('never') : formatTime(ms, state.timeZone));
   const rows = state.keys.map(
-    (key) =>
-      html`<tr data-key="${key.id}">
-        <td data-label="${w('key')}"><code>${key.prefix}…</code></td>
-        <td data-label="${w('mode')}">${common(ctx.lang, `mode_${key.mode}`)}</td>
-        <td data-label="${w('created')}">${when(key.created_at)}</td>
-        <td data-label="${w('lastUsed')}">${when(key.last_used_at)}</td>
-        <td data-label="${w('status')}" data-status="${key.revoked_at === null ? 'active' : 'revoked'}">
-          ${
-            key.revoked_at === null
-              ? html`<span class="badge badge-succeeded">${w('active')}</span>`
-              : html`<span class="badge badge-failed">${w('revokedAt', { time: formatTime(key.revoked_at, state.timeZone) })}</span>`
-          }
-        </td>
-        ${
-          ctx.canAct
-            ? html`<td data-label="${w('actions')}">
-                ${
-                  key.revoked_at === null
-                    ? html`<a
-                        class="button secondary"
-                        href="/dashboard/developers/keys/${key.id}/revoke"
-                        aria-label="${w('revokeLabel', { prefix: key.prefix })}"
-                        >${w('revoke')}</a
-                      >`
-                    : ''
-                }
-              </td>`
-            : ''
-        }
-      </tr>`,
+    (key) => html`<tr data-key="${key.id}">
+<td data-label="${w('key')}"><code>${key.prefix}…</code></td>
+<td data-label="${w('mode')}">${common(ctx.lang, `mode_${key.mode}`)}</td>
+<td data-label="${w('created')}">${when(key.created_at)}</td>
+<td data-label="${w('lastUsed')}">${when(key.last_used_at)}</td>
+<td data-label="${w('status')}" data-status="${key.revoked_at === null ? 'active' : 'revoked'}">${
+      key.revoked_at === null
+        ? html`<span class="badge badge-succeeded">${w('active')}</span>`
+        : html`<span class="badge badge-failed">${w('revokedAt', { time: formatTime(key.revoked_at, state.timeZone) })}</span>`
+    }</td>
+${
+  ctx.canAct
+    ? html`<td data-label="${w('actions')}">${
+        key.revoked_at === null
+          ? html`<a class="button secondary" href="/dashboard/developers/keys/${key.id}/revoke" aria-label="${w('revokeLabel', { prefix: key.prefix })}">${w('revoke')}</a>`
+          : ''
+      }</td>`
+    : ''
+}
+</tr>`,
   );
   const table =
     state.keys.length === 0
       ? html`<p class="muted">${w('noKeys')}</p>`
-      : html`<div class="table-wrap">
-          <table class="stack">
-            <thead>
-              <tr>
-                <th scope="col">${w('key')}</th>
-                <th scope="col">${w('mode')}</th>
-                <th scope="col">${w('created')}</th>
-                <th scope="col">${w('lastUsed')}</th>
-                <th scope="col">${w('status')}</th>
-                ${ctx.canAct ? html`<th scope="col">${w('actions')}</th>` : ''}
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>
-        </div>`;
+      : html`<div class="table-wrap"><table class="stack">
+<thead><tr><th scope="col">${w('key')}</th><th scope="col">${w('mode')}</th><th scope="col">${w('created')}</th><th scope="col">${w('lastUsed')}</th><th scope="col">${w('status')}</th>${ctx.canAct ? html`<th scope="col">${w('actions')}</th>` : ''}</tr></thead>
+<tbody>${rows}</tbody></table></div>`;
   const form = ctx.canAct
     ? html`<form method="post" action="/dashboard/developers/keys" class="card dev-create" aria-labelledby="dev-create-title">
-        <h3 id="dev-create-title">${w('createTitle')}</h3>
-        ${csrfField(ctx)}
-        <label for="key-mode">${w('mode')} <span class="hint">${w('modeHint')}</span></label>
-        <select id="key-mode" name="mode" ${state.modeError ? html` aria-invalid="true" aria-describedby="key-mode-error"` : ''}>
-          <option value="test">${common(ctx.lang, 'mode_test')}</option>
-          <option value="live">${common(ctx.lang, 'mode_live')}</option>
-        </select>
-        ${state.modeError ? html`<p class="field-error" id="key-mode-error">${w('badMode')}</p>` : ''}
-        <div class="actions"><button type="submit">${w('createKey')}</button></div>
-      </form>`
+<h3 id="dev-create-title">${w('createTitle')}</h3>
+${csrfField(ctx)}
+<label for="key-mode">${w('mode')} <span class="hint">${w('modeHint')}</span></label>
+<select id="key-mode" name="mode"${state.modeError ? html` aria-invalid="true" aria-describedby="key-mode-error"` : ''}>
+<option value="test">${common(ctx.lang, 'mode_test')}</option><option value="live">${common(ctx.lang, 'mode_live')}</option>
+</select>
+${state.modeError ? html`<p class="field-error" id="key-mode-error">${w('badMode')}</p>` : ''}
+<div class="actions"><button type="submit">${w('createKey')}</button></div>
+</form>`
     : html`<p class="hint" data-read-only>${w('readOnly')}</p>`;
-  return html`<section aria-labelledby="dev-keys">
-    <h2 id="dev-keys">${w('keys')}</h2>
-    <p class="hint">${w('keysHint')} ${w('timesIn', { zone: state.timeZone })}</p>
-    ${table} ${form}
-  </section>`;
+  return html`<section aria-labelledby="dev-keys"><h2 id="dev-keys">${w('keys')}</h2>
+<p class="hint">${w('keysHint')} ${w('timesIn', { zone: state.timeZone })}</p>
+${table}
+${form}
+</section>`;
 }
 
 function newKeyCard(ctx: DashContext, state: DevelopersState, w: W): Raw {
   if (!state.newKey) return html``;
   return html`<section class="card dev-secret" aria-labelledby="dev-new-key" data-new-key>
-    <h2 id="dev-new-key">${w('newKeyTitle')}</h2>
-    <p class="notice notice-info" role="alert">${w('newKeyWarning')}</p>
-    <p class="dev-label" id="new-key-label">${w('newKeyLabel', { mode: common(ctx.lang, `mode_${state.newKey.mode}`) })}</p>
-    <p><code class="dev-secret-value" id="new-key" data-secret>${state.newKey.apiKey}</code></p>
-  </section>`;
+<h2 id="dev-new-key">${w('newKeyTitle')}</h2>
+<p class="notice notice-info" role="alert">${w('newKeyWarning')}</p>
+<p class="dev-label" id="new-key-label">${w('newKeyLabel', { mode: common(ctx.lang, `mode_${state.newKey.mode}`) })}</p>
+<p><code class="dev-secret-value" id="new-key" data-secret>${state.newKey.apiKey}</code></p>
+</section>`;
 }
 
 function webhookSection(ctx: DashContext, state: DevelopersState, w: W): Raw {
   const shown = state.secret;
   const value = shown
     ? html`<p><code class="dev-secret-value" id="webhook-secret" data-webhook-secret>${shown.value}</code></p>
-        <p class="${shown.rotated ? 'notice notice-info' : 'hint'}">${shown.rotated ? w('rotatedNote') : w('revealedNote')}</p>`
+<p class="${shown.rotated ? 'notice notice-info' : 'hint'}">${shown.rotated ? w('rotatedNote') : w('revealedNote')}</p>`
     : html`<p id="webhook-secret" class="mono" data-webhook-secret-hidden>whsec_•••••••••••• <span class="muted">(${w('hidden')})</span></p>`;
   const controls = ctx.canAct
     ? html`<div class="actions">
-        ${shown ? '' : html`<form method="post" action="/dashboard/developers/webhook-secret/reveal">${csrfField(ctx)}<button type="submit" class="secondary">${w('reveal')}</button></form>`}
-        <a class="button secondary" href="/dashboard/developers/webhook-secret/rotate">${w('rotate')}</a>
-      </div>`
+${shown ? '' : html`<form method="post" action="/dashboard/developers/webhook-secret/reveal">${csrfField(ctx)}<button type="submit" class="secondary">${w('reveal')}</button></form>`}
+<a class="button secondary" href="/dashboard/developers/webhook-secret/rotate">${w('rotate')}</a>
+</div>`
     : '';
-  return html`<section class="card" aria-labelledby="dev-webhook">
-    <h2 id="dev-webhook">${w('webhook')}</h2>
-    <p>${w('webhookIntro')}</p>
-    <p><code>${SIGNATURE_HEADER}: t=&lt;unix seconds&gt;,v1=&lt;hex&gt;</code></p>
-    <p>${w('verify')}</p>
-    <p class="dev-label">${w('secretLabel')}</p>
-    ${value} ${controls}
-  </section>`;
+  return html`<section class="card" aria-labelledby="dev-webhook"><h2 id="dev-webhook">${w('webhook')}</h2>
+<p>${w('webhookIntro')}</p>
+<p><code>${SIGNATURE_HEADER}: t=&lt;unix seconds&gt;,v1=&lt;hex&gt;</code></p>
+<p>${w('verify')}</p>
+<p class="dev-label">${w('secretLabel')}</p>
+${value}
+${controls}
+</section>`;
 }
 
 function examplesSection(state: DevelopersState, w: W): Raw {
@@ -150,20 +125,22 @@ curl -s ${base}/chop/chop -H "Authorization: Bearer $KEY" \\
   -d payment_method=wechatpay -d amount=999 -d currency=USD -d reference=order-1001 \\
   -d callback_url_success=https://shop.example/thanks -d callback_url_fail=https://shop.example/sorry \\
   -d ipn_url=https://shop.example/ipn`;
-  return html`<section aria-labelledby="dev-examples">
-    <h2 id="dev-examples">${w('examples')}</h2>
-    <p class="hint">${testKey ? w('examplesIntro', { prefix: testKey.prefix }) : w('examplesNoKey')}</p>
-    <h3>${w('posExample')}</h3>
-    <pre class="dev-code" data-example="pos"><code>${pos}</code></pre>
-    <h3>${w('chopExample')}</h3>
-    <pre class="dev-code" data-example="chop"><code>${chop}</code></pre>
-  </section>`;
+  return html`<section aria-labelledby="dev-examples"><h2 id="dev-examples">${w('examples')}</h2>
+<p class="hint">${testKey ? w('examplesIntro', { prefix: testKey.prefix }) : w('examplesNoKey')}</p>
+<h3>${w('posExample')}</h3>
+<pre class="dev-code" data-example="pos"><code>${pos}</code></pre>
+<h3>${w('chopExample')}</h3>
+<pre class="dev-code" data-example="chop"><code>${chop}</code></pre>
+</section>`;
 }
 
 export function developersHtml(ctx: DashContext, state: DevelopersState): string {
   const w = wordsOf(ctx);
   const body = html`<p class="muted">${w('intro')}</p>
-    ${newKeyCard(ctx, state, w)} ${keysSection(ctx, state, w)} ${webhookSection(ctx, state, w)} ${examplesSection(state, w)}`;
+${newKeyCard(ctx, state, w)}
+${keysSection(ctx, state, w)}
+${webhookSection(ctx, state, w)}
+${examplesSection(state, w)}`;
   return page(ctx, { title: common(ctx.lang, 'developers'), section: 'developers', body, notices: state.notices ?? [] });
 }
 
@@ -172,13 +149,12 @@ export const revokedNotice = (ctx: DashContext, prefix: string): Raw => notice('
 /** A confirmation step: what will happen, a form that does it, and a way back. */
 function confirmPage(ctx: DashContext, title: string, text: string, action: string, button: string, fields: Raw = html``): string {
   const body = html`<div class="card">
-    <p>${text}</p>
-    <form method="post" action="${action}" class="actions">
-      ${csrfField(ctx)}${fields}
-      <button type="submit" class="danger">${button}</button>
-      <a href="/dashboard/developers">${common(ctx.lang, 'cancel')}</a>
-    </form>
-  </div>`;
+<p>${text}</p>
+<form method="post" action="${action}" class="actions">${csrfField(ctx)}${fields}
+<button type="submit" class="danger">${button}</button>
+<a href="/dashboard/developers">${common(ctx.lang, 'cancel')}</a>
+</form>
+</div>`;
   return page(ctx, { title, section: 'developers', body });
 }
 
@@ -201,7 +177,7 @@ export function rotateConfirmHtml(ctx: DashContext): string {
     w('rotateText'),
     '/dashboard/developers/webhook-secret/rotate',
     w('rotateConfirm'),
-    html`<input type="hidden" name="confirm" value="yes" />`,
+    html`<input type="hidden" name="confirm" value="yes">`,
   );
 }
 

@@ -37,7 +37,7 @@ function render(value: unknown): string {
 }
 
 /** The hidden field every form posting to the dashboard carries. */
-export const csrfField = (ctx: DashContext): Raw => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}" />`;
+export const csrfField = (ctx: DashContext): Raw => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">`;
 
 /** `2026-11-21 14:03:05` in the given IANA time zone. */
 export function formatTime(ms: number | null, timeZone: string): string {
@@ -68,9 +68,7 @@ export const stateBadge = (lang: Lang, state: TransactionState): Raw => html`<sp
  */
 export const attentionBadge = (lang: Lang, row: { readonly state: TransactionState; readonly needs_attention_since: number | null }): Raw | '' =>
   row.state === 'pending' && row.needs_attention_since !== null
-    ? html` <span class="badge badge-attention" data-needs-attention="true" title="${common(lang, 'needsAttentionHint')}"
-        >${common(lang, 'needsAttention')}</span
-      >`
+    ? html` <span class="badge badge-attention" data-needs-attention="true" title="${common(lang, 'needsAttentionHint')}">${common(lang, 'needsAttention')}</span>`
     : '';
 
 export type NoticeKind = 'ok' | 'error' | 'info';
@@ -108,12 +106,9 @@ ${body}
 function modeToggle(ctx: DashContext): Raw {
   const t = (key: Parameters<typeof common>[1]) => common(ctx.lang, key);
   const button = (mode: 'test' | 'live') =>
-    html`<button type="submit" name="mode" value="${mode}" class="mode-${mode}" aria-pressed="${mode === ctx.mode ? 'true' : 'false'}">
-      ${t(`mode_${mode}`)}
-    </button>`;
-  return html`<form method="post" action="/dashboard/mode" class="mode-toggle" role="group" aria-label="${t('modeToggle')}" data-mode="${ctx.mode}">
-    ${csrfField(ctx)} <input type="hidden" name="next" value="${ctx.path}" />${button('test')}${button('live')}
-  </form>`;
+    html`<button type="submit" name="mode" value="${mode}" class="mode-${mode}" aria-pressed="${mode === ctx.mode ? 'true' : 'false'}">${t(`mode_${mode}`)}</button>`;
+  return html`<form method="post" action="/dashboard/mode" class="mode-toggle" role="group" aria-label="${t('modeToggle')}" data-mode="${ctx.mode}">${csrfField(ctx)}
+<input type="hidden" name="next" value="${ctx.path}">${button('test')}${button('live')}</form>`;
 }
 
 /** A signed-in page: navigation for the user's role, the mode toggle and test-mode banner, the user, sign-out, language. */
@@ -121,33 +116,30 @@ export function page(ctx: DashContext, options: { title: string; section: Sectio
   const t = (key: Parameters<typeof common>[1]) => common(ctx.lang, key);
   const sections: Section[] = ctx.isOperator ? ['overview', 'transactions', 'merchants'] : ['overview', 'transactions', 'developers', 'branding'];
   const nav = sections.map(
-    (s) => html`<li><a href="/dashboard${s === 'overview' ? '' : `/${s}`}" ${s === options.section ? raw(' aria-current="page"') : ''}>${t(s)}</a></li>`,
+    (s) => html`<li><a href="/dashboard${s === 'overview' ? '' : `/${s}`}"${s === options.section ? raw(' aria-current="page"') : ''}>${t(s)}</a></li>`,
   );
   return document(
     ctx.lang,
     options.title,
     html`<body>
-      <a class="skip" href="#main">${t('skip')}</a>
-      <header class="top">
-        <a class="brand" href="/dashboard">CanCan</a>
-        <nav aria-label="${t('product')}">
-          <ul>
-            ${nav}
-          </ul>
-        </nav>
-        ${modeToggle(ctx)}
-        <div class="who">
-          <span class="user">${ctx.user.email} · ${t(`role_${ctx.user.role}`)}${ctx.merchant ? ` · ${ctx.merchant.name}` : ''}</span>
-          <a class="lang" href="${languageHref(ctx.path, ctx.lang)}" lang="${ctx.lang === 'en' ? 'zh' : 'en'}">${t('language')}</a>
-          <form method="post" action="/dashboard/sign-out">${csrfField(ctx)}<button class="link" type="submit">${t('signOut')}</button></form>
-        </div>
-      </header>
-      ${ctx.mode === 'test' ? html`<p class="test-banner" data-test-banner><strong>${t('testBanner')}</strong> ${t('testBannerHint')}</p>` : ''}
-      <main id="main">
-        <h1>${options.title}</h1>
-        ${options.notices ?? []} ${raw(String(options.body))}
-      </main>
-    </body>`,
+<a class="skip" href="#main">${t('skip')}</a>
+<header class="top">
+<a class="brand" href="/dashboard">CanCan</a>
+<nav aria-label="${t('product')}"><ul>${nav}</ul></nav>
+${modeToggle(ctx)}
+<div class="who">
+<span class="user">${ctx.user.email} · ${t(`role_${ctx.user.role}`)}${ctx.merchant ? ` · ${ctx.merchant.name}` : ''}</span>
+<a class="lang" href="${languageHref(ctx.path, ctx.lang)}" lang="${ctx.lang === 'en' ? 'zh' : 'en'}">${t('language')}</a>
+<form method="post" action="/dashboard/sign-out">${csrfField(ctx)}<button class="link" type="submit">${t('signOut')}</button></form>
+</div>
+</header>
+${ctx.mode === 'test' ? html`<p class="test-banner" data-test-banner><strong>${t('testBanner')}</strong> ${t('testBannerHint')}</p>` : ''}
+<main id="main">
+<h1>${options.title}</h1>
+${options.notices ?? []}
+${raw(String(options.body))}
+</main>
+</body>`,
   );
 }
 
@@ -157,14 +149,11 @@ export function bareDocument(lang: Lang, title: string, body: Raw | string, path
     lang,
     title,
     html`<body class="bare">
-      <main id="main" class="narrow">
-        <div class="bare-head">
-          <span class="brand">CanCan</span
-          ><a class="lang" href="${languageHref(path, lang)}" lang="${lang === 'en' ? 'zh' : 'en'}">${common(lang, 'language')}</a>
-        </div>
-        <h1>${title}</h1>
-        ${raw(String(body))}
-      </main>
-    </body>`,
+<main id="main" class="narrow">
+<div class="bare-head"><span class="brand">CanCan</span><a class="lang" href="${languageHref(path, lang)}" lang="${lang === 'en' ? 'zh' : 'en'}">${common(lang, 'language')}</a></div>
+<h1>${title}</h1>
+${raw(String(body))}
+</main>
+</body>`,
   );
 }

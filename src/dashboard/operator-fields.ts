@@ -27,18 +27,12 @@ const TIME_ZONES: readonly string[] = ['UTC', ...Intl.supportedValuesOf('timeZon
 export function timeZoneSelect(id: string, current: string, messages: readonly string[]): Raw {
   const zones = TIME_ZONES.includes(current) ? TIME_ZONES : [current, ...TIME_ZONES];
   const options = zones.map((zone) => html`<option${zone === current ? html` selected` : ''}>${zone}</option>`);
-  return html`<select id="${id}" name="timezone" autocomplete="off" ${invalidAttributes(id, messages)}>
-      ${options}</select
-    >${fieldError(id, messages)}`;
+  return html`<select id="${id}" name="timezone" autocomplete="off"${invalidAttributes(id, messages)}>${options}</select>${fieldError(id, messages)}`;
 }
 
 function check(idPrefix: string, code: string, checked: ReadonlySet<string>, label: Raw): Raw {
   const id = `${idPrefix}-${code}`;
-  return html`<li>
-    <input type="checkbox" id="${id}" name="${GATEWAY_FIELD_PREFIX}${code}" value="on" ${checked.has(code) ? html` checked` : ''} /><label for="${id}"
-      >${label}</label
-    >
-  </li>`;
+  return html`<li><input type="checkbox" id="${id}" name="${GATEWAY_FIELD_PREFIX}${code}" value="on"${checked.has(code) ? html` checked` : ''}><label for="${id}">${label}</label></li>`;
 }
 
 /** Two groups of checkboxes: POS gateways (code and currencies) and hosted checkout methods (name and code). */
@@ -50,18 +44,8 @@ export function gatewayChecks(ctx: DashContext, idPrefix: string, checked: Reado
   const chop = paymentMethodCodes().map((code) =>
     check(idPrefix, code, checked, html`${paymentMethod(code)?.label[ctx.lang] ?? code} <span class="muted mono">${code}</span>`),
   );
-  return html`<fieldset>
-      <legend>${t('posGateways')}</legend>
-      <ul class="op-checks">
-        ${pos}
-      </ul>
-    </fieldset>
-    <fieldset>
-      <legend>${t('chopMethods')}</legend>
-      <ul class="op-checks">
-        ${chop}
-      </ul>
-    </fieldset>`;
+  return html`<fieldset><legend>${t('posGateways')}</legend><ul class="op-checks">${pos}</ul></fieldset>
+<fieldset><legend>${t('chopMethods')}</legend><ul class="op-checks">${chop}</ul></fieldset>`;
 }
 
 /** The codes whose checkbox a form body has checked. */

@@ -51,48 +51,24 @@ function periodCard(view: View, period: PeriodFigures, name: 'today' | 'month'):
       ['voided', amountText(reversal.void, currency)],
       ['cancelled', amountText(reversal.cancel, currency)],
     ];
-    return html`<tr data-currency="${currency}">
-      <td class="ov-key" data-label="${w('currency')}">${currency}</td>
-      ${cells.map(([key, text]) => html`<td class="num" data-label="${w(key)}" data-${key}>${text}</td>`)}
-    </tr>`;
+    return html`<tr data-currency="${currency}"><td class="ov-key" data-label="${w('currency')}">${currency}</td>${cells.map(([key, text]) => html`<td class="num" data-label="${w(key)}" data-${key}>${text}</td>`)}</tr>`;
   });
   const table =
     currencies.length === 0
       ? html`<p class="muted">${w('noPayments')}</p>`
-      : html`<div class="table-wrap">
-          <table class="stack">
-            <caption class="sr-only">
-              ${w('periodTable', { period: title })}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">${w('currency')}</th>
-                ${(['payments', 'volume', 'refunded', 'voided', 'cancelled'] as const).map((k) => html`<th scope="col" class="num">${w(k)}</th>`)}
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>
-        </div>`;
+      : html`<div class="table-wrap"><table class="stack">
+<caption class="sr-only">${w('periodTable', { period: title })}</caption>
+<thead><tr><th scope="col">${w('currency')}</th>${(['payments', 'volume', 'refunded', 'voided', 'cancelled'] as const).map((k) => html`<th scope="col" class="num">${w(k)}</th>`)}</tr></thead>
+<tbody>${rows}</tbody></table></div>`;
   return html`<section class="card ov-period" data-period="${name}" aria-labelledby="ov-${name}">
-    <h2 id="ov-${name}">${title} <span class="muted ov-since">${w('since', { date: view.date(period.since) })}</span></h2>
-    <dl class="ov-stats">
-      <div class="ov-rate">
-        <dt>${w('successRate')}</dt>
-        <dd data-success-rate>${percent(period.successRate)}</dd>
-      </div>
-      ${(['succeeded', 'failed', 'pending'] as const).map(
-        (state) =>
-          html`<div>
-            <dt>${common(ctx.lang, `state_${state}`)}</dt>
-            <dd data-count="${state}">${count(state)}</dd>
-          </div>`,
-      )}
-    </dl>
-    <p class="hint">${w('successRateHint')}</p>
-    ${table}
-  </section>`;
+<h2 id="ov-${name}">${title} <span class="muted ov-since">${w('since', { date: view.date(period.since) })}</span></h2>
+<dl class="ov-stats">
+<div class="ov-rate"><dt>${w('successRate')}</dt><dd data-success-rate>${percent(period.successRate)}</dd></div>
+${(['succeeded', 'failed', 'pending'] as const).map((state) => html`<div><dt>${common(ctx.lang, `state_${state}`)}</dt><dd data-count="${state}">${count(state)}</dd></div>`)}
+</dl>
+<p class="hint">${w('successRateHint')}</p>
+${table}
+</section>`;
 }
 
 function openBalanceCard(view: View): Raw | null {
@@ -102,18 +78,10 @@ function openBalanceCard(view: View): Raw | null {
   const body =
     balances.length === 0
       ? html`<p class="muted">${w('noOpenBalance')}</p>`
-      : html`<dl class="attrs" data-open-balance>
-          ${balances.map(
-            (b) =>
-              html`<dt>${b.currency}</dt>
-                <dd class="num" data-currency="${b.currency}">${amountText(b.amount, b.currency)}</dd>`,
-          )}
-        </dl>`;
-  return html`<section class="card" aria-labelledby="ov-balance">
-    <h2 id="ov-balance">${w('openBalance')}</h2>
-    <p class="hint">${w('openBalanceHint')}</p>
-    ${body}
-  </section>`;
+      : html`<dl class="attrs" data-open-balance>${balances.map(
+          (b) => html`<dt>${b.currency}</dt><dd class="num" data-currency="${b.currency}">${amountText(b.amount, b.currency)}</dd>`,
+        )}</dl>`;
+  return html`<section class="card" aria-labelledby="ov-balance"><h2 id="ov-balance">${w('openBalance')}</h2><p class="hint">${w('openBalanceHint')}</p>${body}</section>`;
 }
 
 function dailyCharts(view: View): Raw {
@@ -148,51 +116,25 @@ function dailyCharts(view: View): Raw {
       bars: days.map((d) => ({ label: d.date, value: approx(d.amount), text: amountText(d.amount, series.currency) })),
     });
     return html`<figure class="card ov-chart" data-daily="${series.currency}">
-      <figcaption><h3>${series.currency}</h3></figcaption>
-      ${chart}
-      <details>
-        <summary>${w('showData')}</summary>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">${w('date')}</th>
-                <th scope="col" class="num">${w('volume')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${days.map(
-                (d) =>
-                  html`<tr>
-                    <td>${d.date}</td>
-                    <td class="num">${amountText(d.amount, series.currency)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-      </details>
-    </figure>`;
+<figcaption><h3>${series.currency}</h3></figcaption>
+${chart}
+<details><summary>${w('showData')}</summary><div class="table-wrap"><table>
+<thead><tr><th scope="col">${w('date')}</th><th scope="col" class="num">${w('volume')}</th></tr></thead>
+<tbody>${days.map((d) => html`<tr><td>${d.date}</td><td class="num">${amountText(d.amount, series.currency)}</td></tr>`)}</tbody>
+</table></div></details>
+</figure>`;
   });
   const more =
     new Set(figures.month.succeeded.keys()).size > MAX_CURRENCY_CHARTS ? html`<p class="hint">${w('moreCurrencies', { n: MAX_CURRENCY_CHARTS })}</p>` : '';
-  return html`<section aria-labelledby="ov-daily">
-    <h2 id="ov-daily">${w('daily')}</h2>
-    ${
-      charts.length === 0
-        ? html`<p class="muted">${w('noDaily')}</p>`
-        : html`<div class="ov-grid">${charts}</div>
-            ${more}`
-    }
-  </section>`;
+  return html`<section aria-labelledby="ov-daily"><h2 id="ov-daily">${w('daily')}</h2>
+${charts.length === 0 ? html`<p class="muted">${w('noDaily')}</p>` : html`<div class="ov-grid">${charts}</div>${more}`}
+</section>`;
 }
 
 /** A figure linking to the transactions it counts (the period is spelled out for screen readers). */
 function countLink(view: View, count: number, params: Record<string, string>, what: string, period: PeriodFigures, periodName: 'today' | 'month'): Raw {
   if (count === 0) return html`0`;
-  return html`<a href="${listLink({ ...params, from: view.date(period.since) })}"
-    >${count}<span class="sr-only"> — ${view.w('listOf', { what, period: view.w(periodName) })}</span></a
-  >`;
+  return html`<a href="${listLink({ ...params, from: view.date(period.since) })}">${count}<span class="sr-only"> — ${view.w('listOf', { what, period: view.w(periodName) })}</span></a>`;
 }
 
 function breakdown(view: View, kind: 'gateway' | 'state'): Raw {
@@ -208,10 +150,7 @@ function breakdown(view: View, kind: 'gateway' | 'state'): Raw {
   const paramsOf = (key: string): Record<string, string> => (kind === 'state' ? { state: key } : { gateway: key, state: 'succeeded' });
   const heading = kind === 'state' ? w('byState') : w('byGateway');
   if (keys.length === 0 || (kind === 'state' && keys.every((k) => (tallyOf(figures.month, k)?.count ?? 0) === 0))) {
-    return html`<section class="card" aria-labelledby="ov-by-${kind}">
-      <h2 id="ov-by-${kind}">${heading}</h2>
-      <p class="muted">${w('noActivity')}</p>
-    </section>`;
+    return html`<section class="card" aria-labelledby="ov-by-${kind}"><h2 id="ov-by-${kind}">${heading}</h2><p class="muted">${w('noActivity')}</p></section>`;
   }
   const bars = keys.map((key) => ({
     label: labelOf(key),
@@ -230,34 +169,17 @@ function breakdown(view: View, kind: 'gateway' | 'state'): Raw {
     const label = labelOf(key);
     const cell = (period: PeriodFigures, name: 'today' | 'month') => {
       const tally = tallyOf(period, key);
-      return html`<td data-label="${w(name)}" data-period="${name}">
-        <span class="ov-cell"><span data-count>${countLink(view, tally?.count ?? 0, paramsOf(key), label, period, name)}</span>${volumes(tally)}</span>
-      </td>`;
+      return html`<td data-label="${w(name)}" data-period="${name}"><span class="ov-cell"><span data-count>${countLink(view, tally?.count ?? 0, paramsOf(key), label, period, name)}</span>${volumes(tally)}</span></td>`;
     };
-    return html`<tr data-${kind}="${key}">
-      <td class="ov-key${kind === 'gateway' ? ' mono' : ''}" data-label="${column}">${label}</td>
-      ${cell(figures.today, 'today')}${cell(figures.month, 'month')}
-    </tr>`;
+    return html`<tr data-${kind}="${key}"><td class="ov-key${kind === 'gateway' ? ' mono' : ''}" data-label="${column}">${label}</td>${cell(figures.today, 'today')}${cell(figures.month, 'month')}</tr>`;
   });
-  return html`<section class="card ov-breakdown" aria-labelledby="ov-by-${kind}">
-    <h2 id="ov-by-${kind}">${heading}</h2>
-    <p class="hint">${kind === 'state' ? w('stateHint') : w('gatewayHint')}</p>
-    ${chart}
-    <div class="table-wrap">
-      <table class="stack">
-        <thead>
-          <tr>
-            <th scope="col">${column}</th>
-            <th scope="col">${w('today')}</th>
-            <th scope="col">${w('month')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
-    </div>
-  </section>`;
+  return html`<section class="card ov-breakdown" aria-labelledby="ov-by-${kind}"><h2 id="ov-by-${kind}">${heading}</h2>
+<p class="hint">${kind === 'state' ? w('stateHint') : w('gatewayHint')}</p>
+${chart}
+<div class="table-wrap"><table class="stack">
+<thead><tr><th scope="col">${column}</th><th scope="col">${w('today')}</th><th scope="col">${w('month')}</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+</section>`;
 }
 
 function render(ctx: DashContext, figures: OverviewFigures): string {
@@ -271,9 +193,10 @@ function render(ctx: DashContext, figures: OverviewFigures): string {
     ? html`<p class="notice notice-info" data-operator-note>${view.w('operatorNote')}</p>`
     : html`<p class="muted">${view.w('zoneNote', { zone: figures.timeZone })}</p>`;
   const body = html`${note}
-    <div class="ov-grid ov-periods">${periodCard(view, figures.today, 'today')}${periodCard(view, figures.month, 'month')}</div>
-    ${openBalanceCard(view)} ${dailyCharts(view)}
-    <div class="ov-grid">${breakdown(view, 'gateway')}${breakdown(view, 'state')}</div>`;
+<div class="ov-grid ov-periods">${periodCard(view, figures.today, 'today')}${periodCard(view, figures.month, 'month')}</div>
+${openBalanceCard(view)}
+${dailyCharts(view)}
+<div class="ov-grid">${breakdown(view, 'gateway')}${breakdown(view, 'state')}</div>`;
   return page(ctx, { title: common(ctx.lang, 'overview'), section: 'overview', body });
 }
 

@@ -152,8 +152,7 @@ function filterForm(ctx: DashContext, listing: Listing): Raw {
   const invalid = (name: FilterField): Raw | string => (problems[name] ? html` aria-invalid="true" aria-describedby="tx-error-${name}"` : '');
   const fieldError = (name: FilterField): Raw | string =>
     problems[name] ? html`<p class="field-error" id="tx-error-${name}">${t(`problem_${problems[name]}`)}</p>` : '';
-  const option = (value: string, label: string, current: string) =>
-    html`<option value="${value}" ${value === current ? html` selected` : ''}>${label}</option>`;
+  const option = (value: string, label: string, current: string) => html`<option value="${value}"${value === current ? html` selected` : ''}>${label}</option>`;
   const select = (
     name: FilterField,
     label: string,
@@ -212,7 +211,7 @@ ${input('to', 'date', t('to'), dateHint)}
 <summary>${t('posFilters')}</summary>
 <div class="tx-grid">${posAttributes.map((name) => input(name, 'text', t(name)))}</div>
 </details>
-${listing.parsed.size === DEFAULT_PAGE_SIZE ? '' : html`<input type="hidden" name="size" value="${String(listing.parsed.size)}" />`}
+${listing.parsed.size === DEFAULT_PAGE_SIZE ? '' : html`<input type="hidden" name="size" value="${String(listing.parsed.size)}">`}
 <div class="actions">
 <button type="submit">${t('filter')}</button>
 ${hasFilters(values) ? html`<a class="button secondary" href="/dashboard/transactions">${t('clear')}</a>` : ''}
@@ -224,11 +223,9 @@ ${problemList(listing.parsed).length === 0 ? html`<a class="button secondary" hr
 function errorNotice(ctx: DashContext, parsed: ParsedFilters): Raw {
   const t = (key: Word) => words(ctx.lang, key);
   return html`<div class="notice notice-error tx-errors" role="alert">
-    <p>${t('invalid')}</p>
-    <ul>
-      ${problemList(parsed).map(([field, problem]) => html`<li><strong>${t(fieldLabel(field))}</strong>: ${t(`problem_${problem}`)}</li>`)}
-    </ul>
-  </div>`;
+<p>${t('invalid')}</p>
+<ul>${problemList(parsed).map(([field, problem]) => html`<li><strong>${t(fieldLabel(field))}</strong>: ${t(`problem_${problem}`)}</li>`)}</ul>
+</div>`;
 }
 
 function amountText(row: TransactionRow): string {
@@ -244,37 +241,21 @@ function table(ctx: DashContext, listing: Listing, rows: readonly TransactionRow
     // POS rows are known by the POS's id, checkout rows by the merchant's reference.
     const shownId = row.channel === 'chop' ? row.reference || row.ref : row.client_id;
     return html`<tr data-ref="${row.ref}">
-      <td data-label="${t('time')}">${formatTime(Number(row.created_at), listing.timeZone)}</td>
-      <td data-label="${t('id')}"><a class="mono" href="/dashboard/transactions/${row.ref}">${shownId}</a></td>
-      ${merchantColumn ? html`<td data-label="${t('merchant')}">${names.get(row.merchant_id) ?? row.merchant_id}</td>` : ''}
-      <td data-label="${t('type')}">${common(ctx.lang, `type_${row.type}`)}</td>
-      <td data-label="${t('channel')}">${t(`channel_${row.channel}`)}</td>
-      <td data-label="${t('gateway')}"><span class="mono">${row.gateway ?? '—'}</span></td>
-      <td data-label="${t('amount')}" class="num">${amountText(row)}</td>
-      <td data-label="${t('state')}">${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}</td>
-      <td data-label="${t('pos_id')}">${row.pos_id ?? '—'}</td>
-    </tr>`;
+<td data-label="${t('time')}">${formatTime(Number(row.created_at), listing.timeZone)}</td>
+<td data-label="${t('id')}"><a class="mono" href="/dashboard/transactions/${row.ref}">${shownId}</a></td>
+${merchantColumn ? html`<td data-label="${t('merchant')}">${names.get(row.merchant_id) ?? row.merchant_id}</td>` : ''}
+<td data-label="${t('type')}">${common(ctx.lang, `type_${row.type}`)}</td>
+<td data-label="${t('channel')}">${t(`channel_${row.channel}`)}</td>
+<td data-label="${t('gateway')}"><span class="mono">${row.gateway ?? '—'}</span></td>
+<td data-label="${t('amount')}" class="num">${amountText(row)}</td>
+<td data-label="${t('state')}">${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}</td>
+<td data-label="${t('pos_id')}">${row.pos_id ?? '—'}</td>
+</tr>`;
   });
-  return html`<div class="table-wrap">
-    <table class="stack tx-table">
-      <thead>
-        <tr>
-          <th scope="col">${t('time')}</th>
-          <th scope="col">${t('id')}</th>
-          ${merchantColumn ? html`<th scope="col">${t('merchant')}</th>` : ''}
-          <th scope="col">${t('type')}</th>
-          <th scope="col">${t('channel')}</th>
-          <th scope="col">${t('gateway')}</th>
-          <th scope="col" class="num">${t('amount')}</th>
-          <th scope="col">${t('state')}</th>
-          <th scope="col">${t('pos_id')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${body}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table class="stack tx-table">
+<thead><tr><th scope="col">${t('time')}</th><th scope="col">${t('id')}</th>${merchantColumn ? html`<th scope="col">${t('merchant')}</th>` : ''}<th scope="col">${t('type')}</th><th scope="col">${t('channel')}</th><th scope="col">${t('gateway')}</th><th scope="col" class="num">${t('amount')}</th><th scope="col">${t('state')}</th><th scope="col">${t('pos_id')}</th></tr></thead>
+<tbody>${body}</tbody>
+</table></div>`;
 }
 
 function pager(ctx: DashContext, parsed: ParsedFilters, nextAfter: number | null): Raw | string {
@@ -284,9 +265,7 @@ function pager(ctx: DashContext, parsed: ParsedFilters, nextAfter: number | null
   const next =
     nextAfter === null
       ? ''
-      : html`<a rel="next" href="/dashboard/transactions${queryString(parsed.values, { ...sizeParam(parsed), after: encodeCursor(nextAfter) })}"
-          >${t('nextPage')}</a
-        >`;
+      : html`<a rel="next" href="/dashboard/transactions${queryString(parsed.values, { ...sizeParam(parsed), after: encodeCursor(nextAfter) })}">${t('nextPage')}</a>`;
   return html`<nav class="tx-pager" aria-label="${t('pages')}">${first}${next}</nav>`;
 }
 
@@ -302,8 +281,7 @@ async function listPage(kit: DashKit, ctx: DashContext, request: FastifyRequest,
   const results =
     rows.length === 0
       ? html`<p class="notice notice-info" role="status">${hasFilters(parsed.values) || parsed.afterSeq !== null ? t('noMatch') : t('noneYet')}</p>`
-      : html`<p class="muted tx-zone">${t('timesIn', { zone: listing.timeZone })}</p>
-          ${table(ctx, listing, rows)}`;
+      : html`<p class="muted tx-zone">${t('timesIn', { zone: listing.timeZone })}</p>${table(ctx, listing, rows)}`;
   return page(ctx, { title, section: 'transactions', body: html`${filterForm(ctx, listing)}${results}${pager(ctx, parsed, nextAfter)}` });
 }
 

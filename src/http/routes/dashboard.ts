@@ -122,8 +122,7 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
         page(ctx, {
           title: common(ctx.lang, title),
           section: null,
-          body: html`<p>${common(ctx.lang, text)}</p>
-            <p><a href="/dashboard">${common(ctx.lang, 'back')}</a></p>`,
+          body: html`<p>${common(ctx.lang, text)}</p><p><a href="/dashboard">${common(ctx.lang, 'back')}</a></p>`,
         }),
         status,
       );
@@ -211,15 +210,15 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
       const next = safeNext((request.query as { next?: unknown }).next ?? (request.body as { next?: unknown } | undefined)?.next);
       const t = (key: Parameters<typeof common>[1]) => common(lang, key);
       const body = html`${message}
-        <form method="post" action="/dashboard/sign-in" class="card">
-          <input type="hidden" name="_csrf" value="${token}" />
-          <input type="hidden" name="next" value="${next}" />
-          <label for="email">${t('email')}</label>
-          <input id="email" name="email" type="email" autocomplete="username" required value="${email}" ${email ? '' : html` autofocus`} />
-          <label for="password">${t('password')}</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required${email ? html` autofocus` : ''} />
-          <div class="actions"><button type="submit">${t('signIn')}</button></div>
-        </form>`;
+<form method="post" action="/dashboard/sign-in" class="card">
+<input type="hidden" name="_csrf" value="${token}">
+<input type="hidden" name="next" value="${next}">
+<label for="email">${t('email')}</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${email}"${email ? '' : html` autofocus`}>
+<label for="password">${t('password')}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required${email ? html` autofocus` : ''}>
+<div class="actions"><button type="submit">${t('signIn')}</button></div>
+</form>`;
       return sendHtml(reply, bareDocument(lang, t('signInTitle'), body, request.url), status);
     }
 
@@ -312,8 +311,7 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
           bareDocument(
             lang,
             common(lang, 'error'),
-            html`<p>${common(lang, 'badForm')}</p>
-              <p><a href="/dashboard">${common(lang, 'back')}</a></p>`,
+            html`<p>${common(lang, 'badForm')}</p><p><a href="/dashboard">${common(lang, 'back')}</a></p>`,
             '/dashboard',
           ),
           status,
@@ -325,8 +323,7 @@ export function dashboardRoutes(deps: CoreDeps, modules: readonly DashboardModul
         bareDocument(
           lang,
           common(lang, 'error'),
-          html`<p>${common(lang, 'errorText')}</p>
-            <p><a href="/dashboard">${common(lang, 'back')}</a></p>`,
+          html`<p>${common(lang, 'errorText')}</p><p><a href="/dashboard">${common(lang, 'back')}</a></p>`,
           '/dashboard',
         ),
         500,
