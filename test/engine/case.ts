@@ -28,9 +28,9 @@ import {
 export type Kind = 'sale' | 'void' | 'refund' | 'wallet charge' | 'card charge' | 'cancel' | 'charge refund';
 
 /**
- * What a provider call can come to. `refused` (the provider rejects the
- * request itself: bad credentials, a missing certificate) arrives with the
- * adapter contract's `rejected` outcome; its cases go in refused.ts.
+ * What a provider call can come to. `refused` is the adapter contract's
+ * `rejected` outcome (the provider rejects the request itself: bad
+ * credentials, a missing certificate); its cases are in refused-cases.ts.
  */
 export const OUTCOME_CLASSES = ['definite', 'unknown', 'timeout', 'throws', 'lease lost', 'crash', 'refused'] as const;
 export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
