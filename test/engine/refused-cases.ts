@@ -47,7 +47,7 @@ const REFUSED_FAILURE = {
 const refusedReason = (call: string) => `the provider refused the ${call} (check the provider credentials): ${REFUSAL_CODE}: ${REFUSAL_MESSAGE}`;
 
 /** The transaction's `needs_attention` events, with what they say. */
-async function attentionEvents(w: EngineWorld, seq: number): Promise<unknown[]> {
+export async function attentionEvents(w: EngineWorld, seq: number): Promise<unknown[]> {
   const events = await w.deps.store.db
     .selectFrom('transaction_events')
     .select('data')

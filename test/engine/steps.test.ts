@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createEngineWorld } from '../support/engine.js';
 import { type Case, type Kind, OUTCOME_CLASSES, type OutcomeClass } from './case.js';
+import { ATTENTION_CASES } from './attention-cases.js';
 import { CHARGE_CASES } from './charge-cases.js';
 import { REFUND_CASES } from './refund-cases.js';
 import { REFUSED_CASES } from './refused-cases.js';
 import { SALE_CASES } from './sale-cases.js';
 
-const CASES: readonly Case[] = [...SALE_CASES, ...REFUND_CASES, ...CHARGE_CASES, ...REFUSED_CASES];
+const CASES: readonly Case[] = [...SALE_CASES, ...REFUND_CASES, ...CHARGE_CASES, ...REFUSED_CASES, ...ATTENTION_CASES];
 
 const WITH_A_CALL: readonly OutcomeClass[] = OUTCOME_CLASSES;
 const WITHOUT_A_CALL: readonly OutcomeClass[] = ['definite'];
