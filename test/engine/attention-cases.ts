@@ -10,11 +10,26 @@ import { type RetryPolicy, type RetryingStep, baseDelay, retryPolicy } from '../
 import { ATTENTION_MS, type EngineWorld, POLL_MS, openJob, row, runDueStep } from '../support/engine.js';
 import type { CallName } from '../support/fake-adapter.js';
 import { cardAtQuery, paidChargeCancelAtQuery, refundAtQuery, refundAtRefund, saleAtReverse, voidOfSucceededSale, walletAtClose } from './arrange.js';
-import { type Arrange, type Case, type Expected, type Kind, type Line, answer, assertRow, assertStep, script } from './case.js';
+import {
+  type Arrange,
+  type Case,
+  type Expected,
+  type Kind,
+  type Line,
+  type OutcomeClass,
+  ADAPTER_FAILURE,
+  answer,
+  assertRow,
+  assertStep,
+  script,
+  throwsError,
+} from './case.js';
 import { assertMarked, attentionEvents, attentionWarnings } from './refused-cases.js';
 
 interface PastDeadline {
   readonly kind: Kind;
+  /** An unknown answer by default; a step that keeps failing is retried the same way. */
+  readonly outcome?: OutcomeClass;
   readonly step: string;
   readonly storedStep: ProcessingStep;
   readonly arrange: Arrange;
@@ -52,8 +67,8 @@ function pastTheDeadline(d: PastDeadline): Case {
   return {
     kind: d.kind,
     step: d.step,
-    outcome: 'unknown',
-    title: `${call} unknown past the ${d.policy} deadline: needs attention, hourly, one warning; a definite answer clears it`,
+    outcome: d.outcome ?? 'unknown',
+    title: `${call} ${d.outcome === 'throws' ? 'keeps failing' : 'unknown'} past the ${d.policy} deadline: needs attention, hourly, one warning; a definite answer clears it`,
     async run(w) {
       const s = await d.arrange(w);
       const from = w.provider.calls.length;
@@ -118,6 +133,18 @@ export const ATTENTION_CASES: readonly Case[] = [
     policy: 'refund',
     open: answer('refund', { kind: 'unknown', reason: 'SYSTEMERROR' }),
     reason: 'refund unanswered: SYSTEMERROR',
+    definite: answer('refund', { kind: 'succeeded' }),
+    after: succeeded,
+  }),
+  pastTheDeadline({
+    kind: 'refund',
+    step: 'refund',
+    outcome: 'throws',
+    storedStep: 'refund',
+    arrange: refundAtRefund,
+    policy: 'error',
+    open: throwsError('refund'),
+    reason: `the step keeps failing: Error: ${ADAPTER_FAILURE}`,
     definite: answer('refund', { kind: 'succeeded' }),
     after: succeeded,
   }),
