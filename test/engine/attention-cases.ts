@@ -19,12 +19,14 @@ import {
   type OutcomeClass,
   ADAPTER_FAILURE,
   answer,
+  assertMarked,
   assertRow,
   assertStep,
+  attentionEvents,
+  attentionWarnings,
   script,
   throwsError,
 } from './case.js';
-import { assertMarked, attentionEvents, attentionWarnings } from './refused-cases.js';
 
 interface PastDeadline {
   readonly kind: Kind;

@@ -7,6 +7,7 @@
  * and asks again at the long cadence, never guessing.
  */
 import assert from 'node:assert/strict';
+import type { ProcessingStep } from '../../src/domain/states.js';
 import { ATTENTION_MS, type EngineWorld, row, runDueStep, submitCard } from '../support/engine.js';
 import type { CallName } from '../support/fake-adapter.js';
 import {
@@ -27,12 +28,23 @@ import {
   walletAtClose,
   walletAtCreate,
 } from './arrange.js';
-import { type Arrange, type Case, type Kind, type Line, type Subject, answer, assertRecordedCalls, assertRow, related, stepCase } from './case.js';
-import type { ProcessingStep } from '../../src/domain/states.js';
+import {
+  type Arrange,
+  type Case,
+  type Kind,
+  type Line,
+  type Subject,
+  answer,
+  assertMarked,
+  assertRecordedCalls,
+  assertRow,
+  attentionWarnings,
+  related,
+  stepCase,
+} from './case.js';
 
 export const REFUSAL_CODE = 'INVALID_SIGNATURE';
 const REFUSAL_MESSAGE = 'the request signature does not verify';
-export const NEEDS_ATTENTION_LOG = 'transaction needs attention: its outcome is still unknown; CanCan keeps asking at a slow cadence';
 
 /** The provider refuses the call itself. */
 export const refuses = (call: CallName): Line => ({ call, behaviour: { answer: { kind: 'rejected', code: REFUSAL_CODE, message: REFUSAL_MESSAGE } } });
@@ -45,32 +57,6 @@ const REFUSED_FAILURE = {
 
 /** What an operator reads when a follow-up call is refused. */
 const refusedReason = (call: string) => `the provider refused the ${call} (check the provider credentials): ${REFUSAL_CODE}: ${REFUSAL_MESSAGE}`;
-
-/** The transaction's `needs_attention` events, with what they say. */
-export async function attentionEvents(w: EngineWorld, seq: number): Promise<unknown[]> {
-  const events = await w.deps.store.db
-    .selectFrom('transaction_events')
-    .select('data')
-    .where('transaction_seq', '=', seq)
-    .where('kind', '=', 'needs_attention')
-    .execute();
-  return events.map((e) => JSON.parse(e.data) as unknown);
-}
-
-/** The warning lines that said a transaction needs attention, with their reason. */
-export function attentionWarnings(w: EngineWorld): unknown[] {
-  return w.logs.filter((line) => line.level === 'warn' && line.msg === NEEDS_ATTENTION_LOG).map((line) => (line.fields as { reason?: unknown }).reason);
-}
-
-/**
- * Marked as needing attention at this moment (its streak began at `retryingSince`, by default now too):
- * one event, one warning line, each with the reason.
- */
-export async function assertMarked(w: EngineWorld, seq: number, step: ProcessingStep, reason: string, retryingSince = w.clock.now()): Promise<void> {
-  await assertRow(w, seq, { needs_attention_since: w.clock.now(), retrying_since: retryingSince });
-  assert.deepEqual(await attentionEvents(w, seq), [{ step, reason }]);
-  assert.deepEqual(attentionWarnings(w), [reason]);
-}
 
 /** Failed at once: no mark, nothing retrying, no warning. */
 async function assertFailedFast(w: EngineWorld, seq: number): Promise<void> {

@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import { ATTENTION_MS, createEngineWorld, historyOf, openJob, recordedCalls, row, runDueStep } from '../support/engine.js';
 import type { CallName } from '../support/fake-adapter.js';
 import { saleAtPay } from './arrange.js';
-import { type Line, answer, script, timesOut } from './case.js';
-import { attentionWarnings } from './refused-cases.js';
+import { type Line, answer, attentionWarnings, script, timesOut } from './case.js';
 
 const RUNS = 200;
 const DAY = 24 * 3_600_000;
