@@ -28,9 +28,9 @@ import {
 export type Kind = 'sale' | 'void' | 'refund' | 'wallet charge' | 'card charge' | 'cancel' | 'charge refund';
 
 /**
- * What a provider call can come to. `refused` (the provider rejects the
- * request itself: bad credentials, a missing certificate) arrives with the
- * adapter contract's `rejected` outcome; its cases go in refused.ts.
+ * What a provider call can come to. `refused` is the adapter contract's
+ * `rejected` outcome (the provider rejects the request itself: bad
+ * credentials, a missing certificate); its cases are in refused-cases.ts.
  */
 export const OUTCOME_CLASSES = ['definite', 'unknown', 'timeout', 'throws', 'lease lost', 'crash', 'refused'] as const;
 export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
@@ -187,6 +187,36 @@ export function assertLogged(w: EngineWorld, level: 'warn' | 'error', message: s
     w.logs.some((line) => line.level === level && line.msg === message),
     `logged ${level}: ${message}`,
   );
+}
+
+// ─── Needs attention (src/jobs/attention.ts) ────────────────────────────────
+
+export const NEEDS_ATTENTION_LOG = 'transaction needs attention: its outcome is still unknown; CanCan keeps asking at a slow cadence';
+
+/** The transaction's `needs_attention` events, with what they say. */
+export async function attentionEvents(w: EngineWorld, seq: number): Promise<unknown[]> {
+  const events = await w.deps.store.db
+    .selectFrom('transaction_events')
+    .select('data')
+    .where('transaction_seq', '=', seq)
+    .where('kind', '=', 'needs_attention')
+    .execute();
+  return events.map((e) => JSON.parse(e.data) as unknown);
+}
+
+/** The warning lines that said a transaction needs attention, with their reason. */
+export function attentionWarnings(w: EngineWorld): unknown[] {
+  return w.logs.filter((line) => line.level === 'warn' && line.msg === NEEDS_ATTENTION_LOG).map((line) => (line.fields as { reason?: unknown }).reason);
+}
+
+/**
+ * Marked as needing attention at this moment (its streak began at `retryingSince`, by default now too):
+ * one event, one warning line, each with the reason.
+ */
+export async function assertMarked(w: EngineWorld, seq: number, step: ProcessingStep, reason: string, retryingSince = w.clock.now()): Promise<void> {
+  await assertRow(w, seq, { needs_attention_since: w.clock.now(), retrying_since: retryingSince });
+  assert.deepEqual(await attentionEvents(w, seq), [{ step, reason }]);
+  assert.deepEqual(attentionWarnings(w), [reason]);
 }
 
 // ─── The outcome classes every step with a provider call goes through alike ────

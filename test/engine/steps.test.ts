@@ -7,16 +7,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createEngineWorld } from '../support/engine.js';
 import { type Case, type Kind, OUTCOME_CLASSES, type OutcomeClass } from './case.js';
+import { ATTENTION_CASES } from './attention-cases.js';
 import { CHARGE_CASES } from './charge-cases.js';
 import { REFUND_CASES } from './refund-cases.js';
 import { REFUSED_CASES } from './refused-cases.js';
 import { SALE_CASES } from './sale-cases.js';
 
-const CASES: readonly Case[] = [...SALE_CASES, ...REFUND_CASES, ...CHARGE_CASES, ...REFUSED_CASES];
+const CASES: readonly Case[] = [...SALE_CASES, ...REFUND_CASES, ...CHARGE_CASES, ...REFUSED_CASES, ...ATTENTION_CASES];
 
-/** Classes the adapters cannot produce yet (see refused-cases.ts); once they can, every step with a call needs them. */
-const AWAITING_ADAPTER_CONTRACT: readonly OutcomeClass[] = ['refused'];
-const WITH_A_CALL = OUTCOME_CLASSES.filter((c) => !AWAITING_ADAPTER_CONTRACT.includes(c));
+const WITH_A_CALL: readonly OutcomeClass[] = OUTCOME_CLASSES;
 const WITHOUT_A_CALL: readonly OutcomeClass[] = ['definite'];
 
 /** Every step of every kind, and the outcome classes it must be tested with. */
@@ -31,7 +30,7 @@ const STEPS: readonly { readonly kind: Kind; readonly step: string; readonly cla
   { kind: 'refund', step: 'refund', classes: WITH_A_CALL },
   { kind: 'refund', step: 'refund_query', classes: WITH_A_CALL },
   // The same refund step as above, for a CHOP charge: what differs is the charge it updates.
-  { kind: 'charge refund', step: 'refund', classes: ['definite', 'unknown'] },
+  { kind: 'charge refund', step: 'refund', classes: ['definite', 'unknown', 'refused'] },
   { kind: 'wallet charge', step: 'create_order', classes: WITH_A_CALL },
   { kind: 'wallet charge', step: 'await_payment', classes: WITH_A_CALL },
   { kind: 'wallet charge', step: 'close', classes: WITH_A_CALL },

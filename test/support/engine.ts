@@ -36,6 +36,8 @@ export const CONFIRM_WINDOW_MS = 10_000;
 export const PROVIDER_TIMEOUT_MS = 5_000;
 export const LEASE_MS = 30_000;
 export const CHECKOUT_EXPIRY_MS = 60_000;
+/** The long cadence of a transaction that needs attention. */
+export const ATTENTION_MS = 3_600_000;
 
 export const POS_GATEWAY = 'wechatpay_cn_domestic';
 export const AUTH_CODE = '134567890123456789';
@@ -96,6 +98,7 @@ export async function createEngineWorld(): Promise<EngineWorld> {
     CANCAN_PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
     CANCAN_JOB_LEASE_MS: String(LEASE_MS),
     CANCAN_CHECKOUT_EXPIRY_MS: String(CHECKOUT_EXPIRY_MS),
+    CANCAN_ATTENTION_RETRY_MS: String(ATTENTION_MS),
   });
   const logs: LogLine[] = [];
   const deps: CoreDeps = {
@@ -266,6 +269,13 @@ export async function row(w: EngineWorld, seq: number): Promise<TransactionRow> 
   const found = await findBySeq(w.deps.store.db, seq);
   if (!found) throw new Error(`no transaction ${seq}`);
   return found;
+}
+
+/** The transaction's history rows, oldest first: events and provider attempts, by kind and call. */
+export async function historyOf(w: EngineWorld, seq: number): Promise<{ events: string[]; attempts: string[] }> {
+  const events = await w.deps.store.db.selectFrom('transaction_events').select('kind').where('transaction_seq', '=', seq).orderBy('id').execute();
+  const attempts = await w.deps.store.db.selectFrom('provider_attempts').select(['call', 'outcome']).where('transaction_seq', '=', seq).orderBy('id').execute();
+  return { events: events.map((e) => e.kind), attempts: attempts.map((a) => `${a.call}:${a.outcome}`) };
 }
 
 /** Provider calls recorded in the transaction's history. */
