@@ -6,8 +6,8 @@
  * shape is one TypeBox schema below: its validator, its messages and its
  * OpenAPI schema (src/http/schemas/chop.ts publishes these objects).
  */
-import { type TSchema, type TString, Type } from '@sinclair/typebox';
-import { compileRequest, type Check, saidFor, says } from '../core/request-schema.js';
+import { type TInteger, type TSchema, type TString, Type } from '@sinclair/typebox';
+import { compileRequest, compileText, type Check, type FieldRefusal, saidFor, says } from '../core/request-schema.js';
 import {
   AMOUNT_CEILING,
   type CurrencyCode,
@@ -51,7 +51,7 @@ export function toParams(body: unknown): Params {
 }
 
 /** What a refusal says: its code and message. */
-interface Said {
+export interface Said {
   readonly code: string;
   readonly message: string | ((value: unknown) => string);
 }
@@ -264,6 +264,62 @@ export const INQUIRE_REQUEST = Type.Object(
     examples: [{ q: '4f3c0d2a9b8e7f6a5b4c3d2e1f0a9b8c', inquire_method: 'real' }],
   },
 );
+
+// Query strings, read from text ("20" is a number). Unlike a body, a query string is refused for its first problem only.
+
+/** /chop/transactions page sizes. */
+export const CHOP_LIST_LIMIT = { default: 20, max: 100 } as const;
+
+/** A text parameter: a parameter sent twice arrives as an array, which only the `type` rule refuses. */
+const onceOnly = (name: string, description: string) =>
+  Type.Optional(says<TString, Said>(Type.String({ description }), { default: invalid(`${name} must be given once`) }));
+
+export const CHOP_LIST_QUERY = Type.Object({
+  limit: Type.Optional(
+    says<TInteger, Said>(Type.Integer({ minimum: 1, maximum: CHOP_LIST_LIMIT.max, default: CHOP_LIST_LIMIT.default }), {
+      default: invalid(`limit must be a whole number from 1 to ${CHOP_LIST_LIMIT.max}`),
+    }),
+  ),
+  starting_after: onceOnly('starting_after', 'The id of the last transaction of the previous page.'),
+  reference: onceOnly('reference', 'Only the transactions with this reference.'),
+});
+
+export const PAY_QR_QUERY = Type.Object({ format: onceOnly('format', '`json`: the QR content as JSON instead of the PNG.') });
+
+/** The first of a query string's or header's refusals, as the CHOP APIs answer it; null when there is none. */
+export function firstRefusal(refusals: readonly FieldRefusal[]): ChopError | null {
+  const refusal = refusals[0];
+  if (!refusal) return null;
+  const said = saidFor<Said>(refusal);
+  if (!said) throw new Error(`no message for ${refusal.keyword} of ${refusal.pointer}`);
+  return new ChopError(400, said.code, typeof said.message === 'function' ? said.message(refusal.value) : said.message);
+}
+
+const QUERY_CHECKS = { list: compileText(CHOP_LIST_QUERY), payQr: compileText(PAY_QR_QUERY) };
+
+export interface ChopListQuery {
+  readonly limit: number;
+  /** null when absent or empty. */
+  readonly startingAfter: string | null;
+  readonly reference: string | null;
+}
+
+/** `GET /chop/transactions`: the page size, the cursor, the reference filter. */
+export function parseChopListQuery(query: Record<string, unknown>): ChopListQuery {
+  const { value, refusals } = QUERY_CHECKS.list(query);
+  const refused = firstRefusal(refusals);
+  if (refused) throw refused;
+  const orNull = (text: string | undefined) => (text === undefined || text === '' ? null : text);
+  return { limit: value.limit ?? CHOP_LIST_LIMIT.default, startingAfter: orNull(value.starting_after), reference: orNull(value.reference) };
+}
+
+/** `POST /payment/pay_qr?format=json`: the format, undefined without one. */
+export function parsePayQrQuery(query: Record<string, unknown>): string | undefined {
+  const { value, refusals } = QUERY_CHECKS.payQr(query);
+  const refused = firstRefusal(refusals);
+  if (refused) throw refused;
+  return value.format;
+}
 
 const CHECKS = {
   charge: compileRequest(CHARGE_REQUEST),

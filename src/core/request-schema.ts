@@ -5,7 +5,7 @@
  * errors into those messages, one per field, in the order the schema lists
  * its fields (the order clients have always seen).
  */
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 
 /** What a refusal of one field says; `value` is the field's value (undefined when missing). */
@@ -67,7 +67,7 @@ function fieldOrder(schema: TSchema, prefix = '', order: string[] = []): string[
 }
 
 // allErrors: every problem of a request at once. verbose: each error names the schema object it comes from (its messages).
-// No coercion, defaults or removal: the data is checked as the route will read it, never changed.
+// No coercion (but of query strings, on a copy), defaults or removal: the data is checked as the route will read it, never changed.
 // unicode:false counts string length in UTF-16 units, as JavaScript's `.length` does.
 const OPTIONS: Options = {
   strict: true,
@@ -86,21 +86,71 @@ const logger = {
   error: console.error,
 };
 const ajv = new Ajv({ ...OPTIONS, logger });
+/** Query strings are text: "25" is an integer page size. Coercion writes into the value, so it runs on a copy (compileText). */
+const textAjv = new Ajv({ ...OPTIONS, coerceTypes: true, logger });
 
 /** A compiled request shape: the refused fields of a value, one per field, in the schema's order (empty when it fits). */
 export type Check = (data: unknown) => FieldRefusal[];
 
 export function compileRequest(schema: TSchema): Check {
-  const validate = ajv.compile(schema);
+  return compileWith(ajv, schema);
+}
+
+/** A compiled query string: the value read as the schema's types (a copy; numbers from text), and its refusals. */
+export type TextCheck<T> = (data: unknown) => { readonly value: T; readonly refusals: FieldRefusal[] };
+
+/**
+ * Compiles the shape of a query string, whose values are text (a list of
+ * texts for a parameter sent twice): each is read as its schema's type
+ * (`"25"` → 25) before it is checked.
+ */
+export function compileText<S extends TSchema>(schema: S): TextCheck<Static<S>> {
+  const check = compileWith(textAjv, schema, nonFinite);
+  return (data) => {
+    const value = structuredClone(data);
+    return { value, refusals: check(value) };
+  };
+}
+
+/**
+ * ajv reads "Infinity" and "1e400" as numbers when it coerces, then skips the
+ * range rules for them: they are refused by `type`, as ajv refuses a
+ * non-finite number it did not coerce.
+ */
+function nonFinite(schema: TSchema, data: unknown): ErrorObject[] {
+  if (typeof data !== 'object' || data === null) return [];
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties ?? {};
+  return Object.entries(properties).flatMap(([name, property]): ErrorObject[] => {
+    const value = (data as Record<string, unknown>)[name];
+    if (typeof value !== 'number' || Number.isFinite(value)) return [];
+    const type: unknown = property.type;
+    return [
+      {
+        instancePath: `/${escape(name)}`,
+        schemaPath: '#/type',
+        keyword: 'type',
+        params: { type },
+        message: `must be ${String(type)}`,
+        parentSchema: property,
+        data: value,
+      },
+    ];
+  });
+}
+
+/** `more` finds errors ajv does not (with the data as ajv left it). */
+function compileWith(compiler: Ajv, schema: TSchema, more: (schema: TSchema, data: unknown) => ErrorObject[] = () => []): Check {
+  const validate = compiler.compile(schema);
   const order = fieldOrder(schema);
   const rank = (pointer: string) => {
     const index = order.indexOf(pointer);
     return index === -1 ? order.length : index;
   };
   return (data) => {
-    if (validate(data)) return [];
+    const errors = [...(validate(data) ? [] : (validate.errors ?? [])), ...more(schema, data)];
+    if (errors.length === 0) return [];
     const byField = new Map<string, FieldRefusal>();
-    for (const error of validate.errors ?? []) {
+    for (const error of errors) {
       const missing = (error.params as { missingProperty?: unknown }).missingProperty;
       const pointer = typeof missing === 'string' ? `${error.instancePath}/${escape(missing)}` : error.instancePath;
       // A missing field's messages are on the field's schema; any other error's on the schema that refused.

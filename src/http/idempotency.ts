@@ -16,7 +16,9 @@
  * pay_qr wait for the provider), so they cannot be written inside it.
  */
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
-import { ChopError, presentParams, toParams } from '../chop/params.js';
+import { type Static, type TString, Type } from '@sinclair/typebox';
+import { ChopError, type Said, firstRefusal, presentParams, toParams } from '../chop/params.js';
+import { compileRequest, says } from '../core/request-schema.js';
 import type { CoreDeps } from '../core/deps.js';
 import { canonicalJson } from '../core/validate.js';
 import { newTransactionRef } from '../domain/ids.js';
@@ -32,7 +34,7 @@ import {
 } from '../store/idempotency-keys.js';
 import { isUniqueViolation } from '../store/transactions.js';
 
-export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const IDEMPOTENCY_HEADER = 'idempotency-key' as const;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** How long a key's answer is kept (and the key cannot be reused with other parameters). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
@@ -63,15 +65,31 @@ declare module 'fastify' {
   }
 }
 
+const keyRefused = `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, without control characters`;
+
+/** The header of the routes that move money: its validator, its type, its refusal and its OpenAPI parameter (src/http/schemas/chop.ts). */
+export const IDEMPOTENCY_HEADERS = Type.Object({
+  [IDEMPOTENCY_HEADER]: Type.Optional(
+    says<TString, Said>(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+        pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+        examples: ['order-1001-refund-1'],
+        description:
+          'Optional; any unique string (a UUID). The same key with the same parameters (same API key mode) answers the first answer again, status and body, with `Idempotent-Replayed: true`, for 24 hours; with other parameters: `422 idempotency_key_reused`; while the first is running: `409 idempotency_key_in_progress`. Requests refused before they run (bad parameters or key, 401, 429) do not use the key; a 5xx answer is not kept (sending the key again runs the request again, without repeating its effect).',
+      }),
+      { default: { code: 'invalid_idempotency_key', message: keyRefused } },
+    ),
+  ),
+});
+const checkHeaders = compileRequest(IDEMPOTENCY_HEADERS);
+
 /** The request's `Idempotency-Key`, or undefined without one; a malformed key is a 400. */
 export function parseIdempotencyKey(headers: Record<string, unknown>): string | undefined {
-  const key = headers[IDEMPOTENCY_HEADER];
-  if (key === undefined) return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || /[\u0000-\u001f\u007f]/.test(key)) {
-    throw new ChopError(400, 'invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, without control characters`);
-  }
-  return key;
+  const refused = firstRefusal(checkHeaders(headers));
+  if (refused) throw refused;
+  return (headers as Static<typeof IDEMPOTENCY_HEADERS>)[IDEMPOTENCY_HEADER];
 }
 
 /** The id the operation must give what it makes (undefined without a key): pass it as the operation's `ref`. */

@@ -1,33 +1,38 @@
 /**
  * The OpenAPI document (/docs/json) and its page (/docs); that the request
- * bodies it publishes are the validators' own TypeBox schemas (one definition
- * each); that the routes refuse exactly what the parsers refuse, with their
- * messages; and that query-string schemas agree with list-query.ts and routes/chop.ts.
+ * bodies, query strings and the Idempotency-Key header it publishes are the
+ * validators' own TypeBox schemas (one definition each); that the routes
+ * refuse exactly what the parsers refuse, with their messages.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import type { TObject } from '@sinclair/typebox';
 import { Ajv, type AnySchema } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import {
   CANCEL_REQUEST,
   CHARGE_REQUEST,
+  CHOP_LIST_QUERY,
   REFUND_REQUEST as CHOP_REFUND_REQUEST,
   type ChopError,
   INQUIRE_REQUEST,
+  PAY_QR_QUERY,
   PAY_QR_REQUEST,
   type Params,
   parseCancelParams,
   parseChargeParams,
+  parseChopListQuery,
   parseInquireParams,
+  parsePayQrQuery,
   parseRefundParams,
   toParams,
 } from '../../src/chop/params.js';
 import { encodeCursor } from '../../src/core/list-transactions.js';
 import { REFUND_REQUEST as POS_REFUND_REQUEST, SALE_REQUEST, VOID_REQUEST, validateTransactionRequest } from '../../src/core/validate.js';
 import type { ApiError } from '../../src/domain/errors.js';
-import { parseFormatQuery, parseListParams } from '../../src/http/routes/chop.js';
-import { parseListQuery } from '../../src/http/routes/list-query.js';
+import { IDEMPOTENCY_HEADERS, parseIdempotencyKey } from '../../src/http/idempotency.js';
+import { LIST_QUERY, parseListQuery, presentQuery } from '../../src/http/routes/list-query.js';
 import { chopValidator, posValidator } from '../../src/http/schemas/rules.js';
 import { CHOP_ROUTES } from '../../src/http/schemas/chop.js';
 import { CREATE_TRANSACTION_ROUTE, LIST_TRANSACTIONS_ROUTE } from '../../src/http/schemas/pos.js';
@@ -43,7 +48,7 @@ type Doc = {
       string,
       {
         requestBody?: unknown;
-        parameters?: { name: string; in: string }[];
+        parameters?: { name: string; in: string; schema: object }[];
         responses: Record<string, { headers?: object; content?: Record<string, { schema: object }> }>;
       }
     >
@@ -71,6 +76,8 @@ let m: TestMerchant;
 let doc: Doc;
 /** Compiles a schema of the published document, with the routes' string-length rule (UTF-16 units). */
 let published: (name: string) => (data: unknown) => boolean;
+/** Compiles the query parameters (or headers) a route publishes as one object schema, their values read from text as the routes read them. */
+let publishedParameters: (method: string, path: string, where: 'query' | 'header') => (data: unknown) => boolean;
 
 before(async () => {
   t = await startTestApp('sqlite');
@@ -83,6 +90,14 @@ before(async () => {
   published = (name) => {
     const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
     return (data) => validate(data);
+  };
+  const textAjv = new Ajv({ strict: false, allowUnionTypes: true, unicode: false, validateSchema: false, logger: false, coerceTypes: true });
+  publishedParameters = (method, path, where) => {
+    const parameters = (doc.paths[path]?.[method]?.parameters ?? []).filter((p) => p.in === where);
+    assert.ok(parameters.length > 0, `${method} ${path} publishes ${where} parameters`);
+    const properties = Object.fromEntries(parameters.map((p) => [p.name, p.schema]));
+    const validate = textAjv.compile({ type: 'object', properties });
+    return (data) => validate(structuredClone(data));
   };
 });
 after(() => t.close());
@@ -202,6 +217,42 @@ describe('one definition per request body', () => {
   });
 });
 
+describe('one definition per query string and header', () => {
+  /** What @fastify/swagger publishes for each property of a query string or header schema: a parameter, its description and first example lifted out of its schema. */
+  const asParameters = (schema: TObject, where: 'query' | 'header') =>
+    Object.entries(schema.properties).map(([name, property]) => {
+      const { description, examples, ...rest } = JSON.parse(JSON.stringify(property)) as { description?: string; examples?: unknown[] };
+      return { schema: rest, in: where, name, required: false, ...(description ? { description } : {}), ...(examples ? { example: examples[0] } : {}) };
+    });
+  const SOURCES: [string, string, 'query' | 'header', TObject][] = [
+    ['get', '/api/v2/transactions', 'query', LIST_QUERY],
+    ['get', '/chop/transactions', 'query', CHOP_LIST_QUERY],
+    ['post', '/payment/pay_qr', 'query', PAY_QR_QUERY],
+    ...['/chop/chop', '/payment/pay_qr', '/chop/refund', '/payment/refund', '/chop/cancel'].map((path): [string, string, 'header', TObject] => [
+      'post',
+      path,
+      'header',
+      IDEMPOTENCY_HEADERS,
+    ]),
+  ];
+
+  test("the published parameters are the parsers' TypeBox schemas, in their order", () => {
+    for (const [method, path, where, schema] of SOURCES) {
+      const parameters = doc.paths[path]?.[method]?.parameters?.filter((p) => p.in === where);
+      assert.deepEqual(parameters, asParameters(schema, where), `${method} ${path} ${where}`);
+    }
+  });
+
+  test('the routes take those schemas', () => {
+    assert.equal(LIST_TRANSACTIONS_ROUTE.querystring, LIST_QUERY);
+    assert.equal(CHOP_ROUTES.list.querystring, CHOP_LIST_QUERY);
+    assert.equal(CHOP_ROUTES.payQr.querystring, PAY_QR_QUERY);
+    for (const route of [CHOP_ROUTES.charge, CHOP_ROUTES.payQr, CHOP_ROUTES.refund('CHOP API'), CHOP_ROUTES.refund('Online API'), CHOP_ROUTES.cancel]) {
+      assert.equal(route.headers, IDEMPOTENCY_HEADERS);
+    }
+  });
+});
+
 describe('schemas and parsers agree', () => {
   /** Log lines of refusals made by a schema alone: there must be none. */
   const warnings: string[] = [];
@@ -261,28 +312,56 @@ describe('schemas and parsers agree', () => {
     });
   }
 
-  test('POS list query: the route refuses what list-query.ts refuses (exactly, for filters and page sizes), with its errors', () => {
+  test('POS list query: the route refuses exactly what list-query.ts refuses, with its errors; the published parameters agree but for the rules beside them', () => {
     const validate = compiled(posValidator(log), LIST_TRANSACTIONS_ROUTE.querystring, 'querystring');
+    const fromDoc = publishedParameters('get', '/api/v2/transactions', 'query');
+    let refused = 0;
     for (const { query, exact } of listQueries()) {
       const parserError = refusal(() => parseListQuery(query));
       const { error } = validate(query);
-      if (exact) assert.equal(error === undefined, parserError === null, JSON.stringify(query));
-      if (error) assert.deepEqual((error as ApiError).items, (parserError as ApiError).items, JSON.stringify(query));
+      assert.equal(error === undefined, parserError === null, JSON.stringify(query));
+      if (error) {
+        refused += 1;
+        assert.deepEqual((error as ApiError).items, (parserError as ApiError).items, JSON.stringify(query));
+      }
+      // An empty parameter is absent, as the route's description says.
+      const documented = fromDoc(presentQuery(query));
+      if (exact) assert.equal(documented, parserError === null, `published vs list-query.ts: ${JSON.stringify(query)}`);
+      else if (parserError === null) assert.ok(documented, `published vs list-query.ts: ${JSON.stringify(query)}`);
     }
+    assert.ok(refused > 10, `${refused} refused`);
   });
 
-  test('CHOP query strings: the routes refuse exactly what they refused before, with the same errors', () => {
-    const cases: [unknown, (query: Record<string, unknown>) => unknown, Record<string, unknown>[]][] = [
-      [CHOP_ROUTES.list.querystring, parseListParams, chopListQueries()],
-      [CHOP_ROUTES.payQr.querystring, parseFormatQuery, [{}, { format: 'json' }, { format: 'png' }, { format: 'x' }, { format: ['json', 'png'] }]],
+  test('CHOP query strings and the Idempotency-Key: the routes refuse exactly what the parsers refuse, with their errors; the published parameters agree', () => {
+    const keys = ['a', 'k'.repeat(255), 'k'.repeat(256), '', 'a\tb', 'a\u0000b', 'a\u007fb', 'é-ünïcode'];
+    const cases: ['query' | 'header', string, string, HttpPart, (data: Record<string, unknown>) => unknown, Record<string, unknown>[]][] = [
+      ['query', 'get', '/chop/transactions', 'querystring', parseChopListQuery, chopListQueries()],
+      [
+        'query',
+        'post',
+        '/payment/pay_qr',
+        'querystring',
+        parsePayQrQuery,
+        [{}, { format: 'json' }, { format: 'png' }, { format: '' }, { format: ['json', 'png'] }],
+      ],
+      ['header', 'post', '/chop/refund', 'headers', parseIdempotencyKey, [{}, ...keys.map((key) => ({ 'idempotency-key': key }))]],
     ];
-    for (const [schema, parse, queries] of cases) {
-      const validate = compiled(chopValidator(log, { query: parse }), schema, 'querystring');
-      for (const query of queries) {
-        const parserError = refusal(() => parse(query));
-        const { error } = validate(query);
-        assert.equal(error?.message, parserError?.message, JSON.stringify(query));
+    for (const [where, method, path, part, parse, inputs] of cases) {
+      const validate = compiled(chopValidator(log, { query: parse }), {}, part);
+      const fromDoc = publishedParameters(method, path, where);
+      let refused = 0;
+      for (const input of inputs) {
+        const parserError = refusal(() => parse(input));
+        const { error } = validate(input);
+        assert.deepEqual(
+          [error?.message, (error as ChopError | undefined)?.code],
+          [parserError?.message, (parserError as ChopError | null)?.code],
+          JSON.stringify(input),
+        );
+        if (error) refused += 1;
+        assert.equal(fromDoc(input), parserError === null, `published vs parser: ${path} ${JSON.stringify(input)}`);
       }
+      assert.ok(refused > 0, `${path}: something is refused`);
     }
   });
 

@@ -10,7 +10,17 @@ import { isDatabaseUnavailableError } from '../../store/db.js';
 import { ApiError } from '../../domain/errors.js';
 import { createCharge } from '../../chop/charges.js';
 import { resendIpn } from '../../chop/ipn.js';
-import { ChopError, type Params, parseCancelParams, parseChargeParams, parseInquireParams, parseRefundParams, toParams } from '../../chop/params.js';
+import {
+  ChopError,
+  type Params,
+  parseCancelParams,
+  parseChargeParams,
+  parseChopListQuery,
+  parseInquireParams,
+  parsePayQrQuery,
+  parseRefundParams,
+  toParams,
+} from '../../chop/params.js';
 import { declinedRefundAnswer } from '../../chop/refund-answers.js';
 import { CANCEL_MESSAGES, findCharge, requestCancel, requestRefund } from '../../chop/refunds.js';
 import { waitForRow, waitUntilFinal } from '../../core/waiting.js';
@@ -21,7 +31,7 @@ import type { TransactionRow } from '../../store/transactions.js';
 import { type AuthLimiters, type KeyCaller, admitCaller } from '../auth.js';
 import { DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE, chopCodeOf } from '../errors.js';
 import { effectRef, idempotent } from '../idempotency.js';
-import { CHOP_LIST_LIMIT, CHOP_ROUTES, CHOP_SCHEMAS } from '../schemas/chop.js';
+import { CHOP_ROUTES, CHOP_SCHEMAS } from '../schemas/chop.js';
 import { type ChopParsers, chopValidator } from '../schemas/rules.js';
 import { plainJson } from '../schemas/validator.js';
 
@@ -35,26 +45,6 @@ export function sendFail(reply: FastifyReply, status: number, code: string, erro
 function callerOf(request: FastifyRequest): KeyCaller {
   if (!request.caller) throw new Error('route without authentication');
   return request.caller;
-}
-
-/** /chop/transactions's query: the page size, the cursor, the reference filter. */
-export function parseListParams(query: { limit?: unknown; starting_after?: unknown; reference?: unknown }) {
-  const limit = query.limit === undefined ? CHOP_LIST_LIMIT.default : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > CHOP_LIST_LIMIT.max)
-    throw new ChopError(400, 'invalid_parameter', `limit must be a whole number from 1 to ${CHOP_LIST_LIMIT.max}`);
-  const text = (name: 'starting_after' | 'reference'): string | null => {
-    const value = query[name];
-    if (value !== undefined && typeof value !== 'string') throw new ChopError(400, 'invalid_parameter', `${name} must be given once`);
-    return value ? value : null;
-  };
-  return { limit, startingAfter: text('starting_after'), reference: text('reference') };
-}
-
-/** pay_qr's `?format=json`. */
-export function parseFormatQuery(query: Record<string, unknown>): string | undefined {
-  const format = query.format;
-  if (format !== undefined && typeof format !== 'string') throw new ChopError(400, 'invalid_parameter', 'format must be given once');
-  return format;
 }
 
 export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
@@ -91,7 +81,7 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
 
     app.post(
       '/payment/pay_qr',
-      { schema: CHOP_ROUTES.payQr, ...checked({ body: chargeOf('vendor'), query: parseFormatQuery }), ...once },
+      { schema: CHOP_ROUTES.payQr, ...checked({ body: chargeOf('vendor'), query: parsePayQrQuery }), ...once },
       async (request, reply) => {
         const params = chargeOf('vendor')(toParams(request.body));
         const { row } = await createCharge(deps, callerOf(request), params, { ref: effectRef(request) });
@@ -105,7 +95,7 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
           );
         if (!ready.qr_code)
           throw new ChopError(503, 'provider_unavailable', 'The provider has not answered yet; send the same request again (same reference) to get the code');
-        const format = parseFormatQuery(request.query as Record<string, unknown>) ?? toParams(request.body).format;
+        const format = parsePayQrQuery(request.query as Record<string, unknown>) ?? toParams(request.body).format;
         if (format === 'json') return reply.send({ result: 'success', qr_code: ready.qr_code, id: ready.ref, url: landingUrl(ready) });
         const png = await QRCode.toBuffer(ready.qr_code, { type: 'png', margin: 2, width: 300, errorCorrectionLevel: 'M' });
         return reply.type('image/png').header('X-CanCan-Transaction-Id', ready.ref).send(png);
@@ -157,8 +147,8 @@ export function chopRoutes(deps: CoreDeps, limiters: AuthLimiters) {
       return answer(true, final.state === 'succeeded' ? CANCEL_MESSAGES.cancelled : 'Cancellation in progress');
     });
 
-    app.get('/chop/transactions', { schema: CHOP_ROUTES.list, ...checked({ query: parseListParams }) }, async (request, reply) => {
-      const { limit, startingAfter, reference } = parseListParams(request.query as Record<string, unknown>);
+    app.get('/chop/transactions', { schema: CHOP_ROUTES.list, ...checked({ query: parseChopListQuery }) }, async (request, reply) => {
+      const { limit, startingAfter, reference } = parseChopListQuery(request.query as Record<string, unknown>);
       const { merchant, mode } = callerOf(request);
       const page = await listChopTransactions(deps.store.db, { merchantId: merchant.id, mode }, { limit, startingAfter, reference });
       if ('unknownCursor' in page) throw new ChopError(400, 'invalid_parameter', 'starting_after must be the id of a transaction from an earlier page');

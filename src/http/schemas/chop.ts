@@ -1,15 +1,14 @@
 /**
  * JSON Schemas of the CHOP API (/chop) and the Online API (/payment) as /docs
- * shows them. The request bodies are the parsers' own TypeBox schemas
- * (src/chop/params.ts), published as they are: form fields as text, trimmed,
- * an empty field being absent (JSON bodies are read the same way: numbers as text).
+ * shows them. The request bodies and query strings are the parsers' own
+ * TypeBox schemas (src/chop/params.ts), the Idempotency-Key header its own
+ * (src/http/idempotency.ts), published as they are: form fields as text,
+ * trimmed, an empty field being absent (JSON bodies are read the same way:
+ * numbers as text).
  */
-import { CANCEL_REQUEST, CHARGE_REQUEST, INQUIRE_REQUEST, PAY_QR_REQUEST, REFUND_REQUEST } from '../../chop/params.js';
-import { IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
+import { CANCEL_REQUEST, CHARGE_REQUEST, CHOP_LIST_QUERY, INQUIRE_REQUEST, PAY_QR_QUERY, PAY_QR_REQUEST, REFUND_REQUEST } from '../../chop/params.js';
+import { IDEMPOTENCY_HEADERS } from '../idempotency.js';
 import { API_SECURITY, jsonResponse, ref } from './common.js';
-
-/** /chop/transactions page sizes. */
-export const CHOP_LIST_LIMIT = { default: 20, max: 100 } as const;
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 const CHOP_TRANSACTION = {
@@ -107,23 +106,8 @@ const success = (properties: Record<string, object>, required: string[]) => ({
   required: ['result', ...required],
   properties: { result: { type: 'string', const: 'success' }, ...properties },
 });
-/** The routes that move money take an `Idempotency-Key` (src/http/idempotency.ts). */
-const IDEMPOTENT = {
-  headers: {
-    type: 'object',
-    properties: {
-      [IDEMPOTENCY_HEADER]: {
-        type: 'string',
-        minLength: 1,
-        maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
-        pattern: '^[^\\u0000-\\u001f\\u007f]*$',
-        examples: ['order-1001-refund-1'],
-        description:
-          'Optional; any unique string (a UUID). The same key with the same parameters (same API key mode) answers the first answer again, status and body, with `Idempotent-Replayed: true`, for 24 hours; with other parameters: `422 idempotency_key_reused`; while the first is running: `409 idempotency_key_in_progress`. Requests refused before they run (bad parameters or key, 401, 429) do not use the key; a 5xx answer is not kept (sending the key again runs the request again, without repeating its effect).',
-      },
-    },
-  },
-};
+/** The routes that move money take an `Idempotency-Key` (src/http/idempotency.ts defines the header). */
+const IDEMPOTENT = { headers: IDEMPOTENCY_HEADERS };
 const IDEMPOTENCY_FAILS = {
   409: fail('A request with this `Idempotency-Key` is still in progress (`idempotency_key_in_progress`); retry after `Retry-After` seconds.', {
     'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' },
@@ -204,14 +188,7 @@ export const CHOP_ROUTES = {
     },
   }),
   list: route('CHOP API', "The merchant's CHOP charges and refunds, newest first", {
-    querystring: {
-      type: 'object',
-      properties: {
-        limit: { type: 'integer', minimum: 1, maximum: CHOP_LIST_LIMIT.max, default: CHOP_LIST_LIMIT.default },
-        starting_after: { type: 'string', description: 'The id of the last transaction of the previous page.' },
-        reference: { type: 'string', description: 'Only the transactions with this reference.' },
-      },
-    },
+    querystring: CHOP_LIST_QUERY,
     response: {
       200: jsonResponse('A page.', success({ data: { type: 'array', items: ref('ChopTransaction') }, has_more: { type: 'boolean' } }, ['data', 'has_more'])),
       ...COMMON_FAILS,
@@ -237,7 +214,7 @@ export const CHOP_ROUTES = {
   payQr: route('Online API', 'The payment QR as a PNG, for your own page', {
     consumes: FORM,
     ...IDEMPOTENT,
-    querystring: { type: 'object', properties: { format: { type: 'string', description: '`json`: the QR content as JSON instead of the PNG.' } } },
+    querystring: PAY_QR_QUERY,
     body: ref('PayQrRequest'),
     response: {
       200: {

@@ -1,13 +1,13 @@
 /**
  * JSON Schemas of the POS API (CANCAN v2) as the OpenAPI document at /docs
  * shows them. The request bodies are the validator's own TypeBox schemas
- * (src/core/validate.ts), published as they are; the rest documents answers
- * and the list's query string (checked by list-query.ts).
+ * (src/core/validate.ts) and the list's query string list-query.ts's,
+ * published as they are; the rest documents answers.
  */
 import { REFUND_REQUEST, SALE_REQUEST, VOID_REQUEST } from '../../core/validate.js';
 import type { ApiErrorCode } from '../../domain/errors.js';
-import { POS_TRANSACTION_TYPES, TRANSACTION_STATES } from '../../domain/states.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../routes/list-query.js';
+import { TRANSACTION_STATES } from '../../domain/states.js';
+import { LIST_QUERY } from '../routes/list-query.js';
 import { API_SECURITY, jsonResponse, ref } from './common.js';
 
 const TRANSACTION_REQUEST = {
@@ -201,30 +201,12 @@ export const GET_TRANSACTION_ROUTE = {
   },
 };
 
-const isoTime = (description: string) => ({
-  type: 'string',
-  pattern: '^\\d{4}-\\d{2}-\\d{2}',
-  description: `${description} An ISO 8601 time such as 2024-01-31T00:00:00Z.`,
-});
-
 export const LIST_TRANSACTIONS_ROUTE = {
   summary: 'List transactions (reconciliation)',
   description: 'Newest first, in cursor pages: follow `links.next`. An empty parameter is the same as an absent one.',
   tags: ['POS API'],
   security: API_SECURITY,
-  querystring: {
-    type: 'object',
-    properties: {
-      'filter[type]': { type: 'string', enum: POS_TRANSACTION_TYPES },
-      'filter[state]': { type: 'string', enum: TRANSACTION_STATES },
-      'filter[payment_gateway]': { type: 'string' },
-      'filter[pos_id]': { type: 'string' },
-      'filter[created_at][gte]': isoTime('Created at or after.'),
-      'filter[created_at][lt]': isoTime('Created before.'),
-      'page[size]': { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
-      'page[after]': { type: 'string', description: 'A cursor from `links.next`.' },
-    },
-  },
+  querystring: LIST_QUERY,
   response: {
     200: jsonResponse('A page of transactions.', ref('TransactionList')),
     400: errors('A filter or page parameter is wrong (`attribute_error`, with `source.parameter`).'),

@@ -1,12 +1,10 @@
 /**
- * The routes' validatorCompilers. A request body is validated by its own
- * TypeBox schema, the object the OpenAPI document publishes (validate.ts,
- * params.ts): the schema refuses with the messages clients rely on. Query
- * strings and headers are checked against their JSON Schema; a refusal is
- * worded by the route's parser (list-query.ts, routes/chop.ts,
- * idempotency.ts: rules.ts). Only when the parser would accept what the
- * schema refuses (a drift the agreement tests rule out) is the error worded
- * from ajv's, and logged.
+ * The routes' validatorCompilers. Request bodies, query strings and the
+ * Idempotency-Key header are validated by their own TypeBox schemas, the
+ * objects the OpenAPI document publishes (validate.ts, list-query.ts,
+ * params.ts, idempotency.ts: rules.ts), which refuse with the messages
+ * clients rely on. Any other part (path parameters, `Prefer`) is checked
+ * against its route schema alone, its refusal worded from ajv's and logged.
  */
 import { Ajv, type AnySchema, type ErrorObject, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
@@ -21,15 +19,11 @@ export interface PartRules {
    * its refusal, or null when the part fits. When given, it alone decides.
    */
   readonly validate?: (data: unknown) => Error | null;
-  /** Turns the raw part into what the schema describes (CHOP: trimmed form fields); may throw the route's own error. */
-  readonly prepare?: (data: unknown) => unknown;
-  /** The route's own refusal of the raw part, or null when it accepts it. */
-  readonly explain?: (data: unknown) => Error | null;
 }
 
 export interface RouteRules {
   readonly parts?: Partial<Record<HttpPart, PartRules>>;
-  /** The envelope for a refusal only the schema makes. */
+  /** The envelope for a refusal of a part without its own validator. */
   readonly refuse: (part: HttpPart, error: ErrorObject) => Error;
 }
 
@@ -65,7 +59,7 @@ export function compileCheck(schema: AnySchema, part: HttpPart): (data: unknown)
 export function routeValidator(rules: RouteRules): FastifySchemaCompiler<AnySchema> {
   return ({ schema, httpPart }) => {
     const part = (httpPart ?? 'body') as HttpPart;
-    const { prepare, explain, validate } = rules.parts?.[part] ?? {};
+    const validate = rules.parts?.[part]?.validate;
     if (validate) {
       return (data: unknown) => {
         const error = validate(data);
@@ -74,16 +68,8 @@ export function routeValidator(rules: RouteRules): FastifySchemaCompiler<AnySche
     }
     const check = compileCheck(schema, part);
     return (data: unknown) => {
-      let prepared: unknown;
-      try {
-        prepared = prepare ? prepare(data) : data;
-      } catch (error) {
-        if (error instanceof Error) return { error };
-        throw error;
-      }
-      const problem = check(prepared);
-      if (problem === null) return {};
-      return { error: explain?.(data) ?? rules.refuse(part, problem) };
+      const problem = check(data);
+      return problem === null ? {} : { error: rules.refuse(part, problem) };
     };
   };
 }
