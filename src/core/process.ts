@@ -17,7 +17,7 @@ import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, QueryOutcome, RefundRequest, RefundingAdapter, Rejected, Traced } from '../providers/contract.js';
 import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
-import { firstOpenOutcome, needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/attention.js';
+import { needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/attention.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import { baseDelay, delayForAttempt, retryPolicy } from '../jobs/retry-policy.js';
 import { childLogger, transactionBindings } from '../observability/logging.js';
@@ -437,16 +437,22 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
   };
   const summary = describeRequest({ orderNo: request.orderNo, refundNo: request.refundNo, amount: request.refundMoney });
 
-  const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
-    await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
+  const succeed = async (trx: Transaction<Database>, now: number, refund: TransactionRow = row): Promise<Next> => {
+    await updateTransaction(trx, refund, now, {}, { state: 'succeeded' });
     // A cancel that refunded the charge also marks it cancelled.
     await addRefunded(trx, sale.seq, row.amount ?? 0, now, { cancelled: row.type === 'cancel' });
     return { done: true };
   };
 
   // The provider's own code is kept: a CHOP refund answers with a refusal code derived from it (chop/refund-answers.ts).
-  const fail = async (trx: Transaction<Database>, now: number, why: Failure, providerCode: string | null = null): Promise<Next> => {
-    await updateTransaction(trx, row, now, providerCode === null ? {} : { last_provider_code: providerCode }, { state: 'failed', failure: why });
+  const fail = async (
+    trx: Transaction<Database>,
+    now: number,
+    why: Failure,
+    providerCode: string | null = null,
+    refund: TransactionRow = row,
+  ): Promise<Next> => {
+    await updateTransaction(trx, refund, now, providerCode === null ? {} : { last_provider_code: providerCode }, { state: 'failed', failure: why });
     // A failed cancel releases the charge, so it can be cancelled or refunded again.
     if (row.type === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
     return { done: true };
@@ -454,24 +460,27 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
 
   switch (row.step) {
     case 'refund': {
+      // Marked as sent before it is sent: a refusal after an earlier call that may have arrived (a crash, a lost lease) cannot prove nothing moved.
+      const sentBefore = row.provider_sent_at !== null;
+      const sent = sentBefore ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
       const traced = providerCalled(deps, await adapter.refund(request));
       const { outcome } = traced;
       return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'succeeded':
-            return succeed(trx, now);
+            return succeed(trx, now, sent);
           case 'processing':
-            await updateTransaction(trx, row, now, { step: 'refund_query' });
+            await updateTransaction(trx, sent, now, { step: 'refund_query' });
             return { runAt: now + poll };
           case 'declined':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
+            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code, sent);
           case 'unknown':
             // Safe to send again: the refund number makes the provider refund at most once.
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
+            return retryOpenOutcome(deps, trx, sent, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
           case 'rejected':
-            // Refused before the provider looked at it: no money moved, unless an earlier call of this step went unanswered.
-            if (firstOpenOutcome(row)) return fail(trx, now, rejectedFailure(adapter, outcome));
-            return needsAttentionNow(deps, trx, row, now, refusedReason('refund', outcome));
+            // Refused before the provider looked at it: no money moved, unless an earlier call of this step was sent.
+            if (!sentBefore) return fail(trx, now, rejectedFailure(adapter, outcome), null, sent);
+            return needsAttentionNow(deps, trx, sent, now, refusedReason('refund', outcome));
           default:
             return assertNever(outcome);
         }

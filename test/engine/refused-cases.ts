@@ -8,7 +8,20 @@
  */
 import assert from 'node:assert/strict';
 import type { ProcessingStep } from '../../src/domain/states.js';
-import { ATTENTION_MS, type EngineWorld, row, runDueStep, submitCard } from '../support/engine.js';
+import {
+  ATTENTION_MS,
+  type EngineWorld,
+  LEASE_MS,
+  WORKER_A,
+  WORKER_B,
+  claim,
+  openJob,
+  row,
+  runClaimed,
+  runDueStep,
+  submitCard,
+  until,
+} from '../support/engine.js';
 import type { CallName } from '../support/fake-adapter.js';
 import {
   cancelledChargeAtClose,
@@ -38,8 +51,11 @@ import {
   assertMarked,
   assertRecordedCalls,
   assertRow,
+  assertStep,
   attentionWarnings,
+  hangs,
   related,
+  script,
   stepCase,
 } from './case.js';
 
@@ -149,6 +165,29 @@ const refund: Case[] = [
     expect: { state: 'pending', step: 'refund', next: { in: ATTENTION_MS }, calls: ['refund', 'refund'] },
     also: saleRefunded(0),
   }),
+  {
+    kind: 'refund',
+    step: 'refund',
+    outcome: 'refused',
+    title: 'refused after a worker died with its refund call out: needs attention (that call may have refunded)',
+    async run(w) {
+      const s = await refundAtRefund(w);
+      const from = w.provider.calls.length;
+      script(w, [hangs('refund')]);
+      const job = await openJob(w, s.seq);
+      if (!job) throw new Error(`transaction ${s.seq} has no job`);
+      w.clock.advanceTo(job.run_at);
+      // The dying worker's step never finishes; only its call reached the provider.
+      void runClaimed(w, await claim(w, s.seq, WORKER_A));
+      await until(() => w.provider.calls.length > from, 'the refund call');
+      w.clock.advance(LEASE_MS + 1);
+      script(w, [refuses('refund')]);
+      await runClaimed(w, await claim(w, s.seq, WORKER_B));
+      await assertMarked(w, s.seq, 'refund', refusedReason('refund'));
+      await assertStep(w, s.seq, { state: 'pending', step: 'refund', next: { in: ATTENTION_MS }, calls: ['refund', 'refund'] }, from);
+      await saleRefunded(0)(w, s);
+    },
+  },
   marksForAttention('refund', 'refund_query', 'the refund query is refused: needs attention', {
     arrange: refundAtQuery,
     call: 'refundQuery',
