@@ -14,6 +14,7 @@ import {
   type StepContext,
   commit,
   commitCall,
+  endJob,
   moneyOf,
   orderNo,
   providerCalled,
@@ -34,6 +35,7 @@ import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
 import { markVoided } from '../store/payment-claims.js';
 import { type TransactionRow, enqueueJob, findBySeq, updateTransaction } from '../store/transactions.js';
+import { type CardCharge, type Cancel, type Charge, type ChargeRefund, type WalletCharge, asCardCharge, asWalletCharge } from '../store/typed-transactions.js';
 import { checkoutOf, serializeCheckout } from './checkout-data.js';
 import { enqueueIpn } from './ipn.js';
 import { paymentMethod } from './methods.js';
@@ -42,7 +44,7 @@ import { paymentMethod } from './methods.js';
 const MAX_CHECKOUT_POLL_MS = 2_000;
 const PROVIDER_EXPIRY_SLACK_MS = 1_500;
 
-export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): Promise<void> {
+export async function chopStep(deps: CoreDeps, job: Job, row: Charge | Cancel | ChargeRefund): Promise<void> {
   const method = row.gateway ? paymentMethod(row.gateway) : undefined;
   if (!method) throw new Error(`transaction ${row.seq} has unknown payment method ${row.gateway}`);
   const adapter: OnlineAdapter | CardAdapter | null =
@@ -52,14 +54,16 @@ export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): P
   if (!adapter) throw new Error(`no adapter for ${method.code} in ${row.mode} mode`);
   const rules = providerRules(adapter.provider, deps.config);
   const ctx = { deps, job, adapter, rules: { ...rules, pollIntervalMs: Math.min(rules.pollIntervalMs, MAX_CHECKOUT_POLL_MS) } };
-  switch (row.type) {
+  switch (row.kind) {
     case 'charge':
-      return 'sale' in adapter ? cardChargeStep(ctx as StepContext<CardAdapter>, row) : walletChargeStep(ctx as StepContext<OnlineAdapter>, row);
-    case 'refund':
+      return 'sale' in adapter
+        ? cardChargeStep(ctx as StepContext<CardAdapter>, asCardCharge(row))
+        : walletChargeStep(ctx as StepContext<OnlineAdapter>, asWalletCharge(row));
+    case 'charge_refund':
     case 'cancel':
       return refundStep(ctx, row);
     default:
-      throw new Error(`${row.type} ${row.seq} is not a hosted-checkout transaction`);
+      return assertNever(row);
   }
 }
 
@@ -98,7 +102,7 @@ export async function finishCharge(
 
 const expiredFailure = (): Failure => failure('checkout_expired_failure');
 
-async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: TransactionRow): Promise<void> {
+async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: WalletCharge): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const poll = rules.pollIntervalMs;
   const expiresAt = row.expires_at ?? row.created_at;
@@ -248,12 +252,14 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
         }
       });
     }
+    case 'done':
+      return endJob(ctx);
     default:
-      throw new Error(`charge ${row.seq} is at unexpected step ${row.step}`);
+      return assertNever(row.step);
   }
 }
 
-async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow): Promise<void> {
+async function cardChargeStep(ctx: StepContext<CardAdapter>, row: CardCharge): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   switch (row.step) {
     case 'await_card':
@@ -298,7 +304,9 @@ async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow
         }
       });
     }
+    case 'done':
+      return endJob(ctx);
     default:
-      throw new Error(`card charge ${row.seq} is at unexpected step ${row.step}`);
+      return assertNever(row.step);
   }
 }

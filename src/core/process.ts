@@ -26,6 +26,7 @@ import { providerDataOf } from '../store/attempts.js';
 import { addRefunded, releaseClaim } from '../store/payment-claims.js';
 import type { Database } from '../store/schema.js';
 import { type TransactionRow, VersionConflict, findBySeq, updateTransaction } from '../store/transactions.js';
+import { type Cancel, type Charge, type ChargeRefund, type Refund, type Sale, type Void, readTransaction } from '../store/typed-transactions.js';
 import { type ProviderCall, describeRequest, keepingAttempt } from './attempts.js';
 import type { CoreDeps } from './deps.js';
 
@@ -40,7 +41,7 @@ export interface StepContext<A extends RefundingAdapter = PosAdapter> {
 
 /** Hosted-checkout steps and IPN deliveries, plugged in by the composition root (they live in chop/). */
 export interface JobHandlers {
-  chopStep(deps: CoreDeps, job: Job, row: TransactionRow): Promise<void>;
+  chopStep(deps: CoreDeps, job: Job, row: Charge | Cancel | ChargeRefund): Promise<void>;
   deliverNotification(deps: CoreDeps, job: Job): Promise<void>;
 }
 
@@ -62,32 +63,25 @@ export async function processJob(workerDeps: CoreDeps, job: Job, handlers?: JobH
     }
     if (row.void_seq !== null) changed.add(row.void_seq);
     if (row.sale_seq !== null) changed.add(row.sale_seq);
-    if (row.channel === 'chop') {
+    const transaction = readTransaction(row);
+    if (transaction.channel === 'chop') {
       if (!handlers) throw new Error('no hosted-checkout handler');
-      await handlers.chopStep(deps, job, row);
+      await handlers.chopStep(deps, job, transaction);
       return;
     }
     const profile = row.gateway ? gatewayProfile(row.gateway) : undefined;
     const adapter = profile ? await deps.adapters.adapterFor(profile, row.mode, row.merchant_id) : null;
     if (!adapter) throw new Error(`no adapter for gateway ${row.gateway} in ${row.mode} mode`);
     const ctx: StepContext = { deps, job, adapter, rules: providerRules(adapter.provider, deps.config) };
-    switch (row.type) {
+    switch (transaction.kind) {
       case 'sale':
-        await saleStep(ctx, row);
-        break;
+        return await saleStep(ctx, transaction);
       case 'void':
-        await voidStep(ctx, row);
-        break;
+        return await voidStep(ctx, transaction);
       case 'refund':
-        await refundStep(ctx, row);
-        break;
-      case 'charge':
-      case 'cancel':
-        throw new Error(`${row.type} ${row.seq} is not a POS transaction`);
-      default: {
-        const unreachable: never = row.type;
-        throw new Error(`unknown type ${String(unreachable)}`);
-      }
+        return await refundStep(ctx, transaction);
+      default:
+        return assertNever(transaction);
     }
   } catch (error) {
     if (error instanceof LeaseLost) {
@@ -120,6 +114,9 @@ async function retryFailedStep(deps: CoreDeps, trx: Transaction<Database>, job: 
   return { runAt: now + delayForAttempt(policy, job.attempts, deps.random ?? Math.random) };
 }
 
+/** Ends the job of a transaction at a step that waits on another job, or is done. */
+export const endJob = ({ deps, job }: { deps: CoreDeps; job: Job }): Promise<void> => commit(deps, job, async () => ({ done: true }));
+
 /** Runs `write` and the job's reschedule/finish in one database transaction. */
 export async function commit(
   deps: CoreDeps,
@@ -136,7 +133,7 @@ export async function commit(
 }
 
 /** Writes while keeping the job leased (e.g. "pay call about to be sent"). */
-export async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<TransactionRow>): Promise<TransactionRow> {
+export async function record<R extends TransactionRow>(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<R>): Promise<R> {
   return transact(deps, async (trx) => {
     const now = deps.clock.now();
     await assertLease(trx, job, now);
@@ -192,7 +189,7 @@ export function orderNo(row: TransactionRow): string {
 
 // ─── Sales ──────────────────────────────────────────────────────────────────
 
-async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
+async function saleStep(ctx: StepContext, row: Sale): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const poll = rules.pollIntervalMs;
 
@@ -319,8 +316,10 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
         }
       });
     }
+    case 'done':
+      return endJob(ctx);
     default:
-      throw new Error(`sale ${row.seq} is at unexpected step ${row.step}`);
+      return assertNever(row.step);
   }
 }
 
@@ -374,7 +373,20 @@ async function finishSaleAndVoid(trx: Transaction<Database>, sale: TransactionRo
 
 // ─── Voids of succeeded sales ───────────────────────────────────────────────
 
-async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
+async function voidStep(ctx: StepContext, row: Void): Promise<void> {
+  switch (row.step) {
+    case 'reverse_sale':
+      return reverseSale(ctx, row);
+    // A void of a pending sale waits: the sale's job finishes both.
+    case 'await_sale':
+    case 'done':
+      return endJob(ctx);
+    default:
+      return assertNever(row.step);
+  }
+}
+
+async function reverseSale(ctx: StepContext, row: Void): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`void ${row.seq} has no sale`);
@@ -407,7 +419,7 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
 // ─── Refunds ────────────────────────────────────────────────────────────────
 
 /** Refunds of POS sales and CHOP charges; a CHOP cancel of a paid charge is a full refund too. */
-export async function refundStep(ctx: StepContext<RefundingAdapter>, row: TransactionRow): Promise<void> {
+export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Refund | ChargeRefund | Cancel): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const poll = rules.pollIntervalMs;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
@@ -440,7 +452,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
   const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
     // A cancel that refunded the charge also marks it cancelled.
-    await addRefunded(trx, sale.seq, row.amount ?? 0, now, { cancelled: row.type === 'cancel' });
+    await addRefunded(trx, sale.seq, row.amount ?? 0, now, { cancelled: row.kind === 'cancel' });
     return { done: true };
   };
 
@@ -448,7 +460,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
   const fail = async (trx: Transaction<Database>, now: number, why: Failure, providerCode: string | null = null): Promise<Next> => {
     await updateTransaction(trx, row, now, providerCode === null ? {} : { last_provider_code: providerCode }, { state: 'failed', failure: why });
     // A failed cancel releases the charge, so it can be cancelled or refunded again.
-    if (row.type === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
+    if (row.kind === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
     return { done: true };
   };
 
@@ -500,7 +512,11 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
         }
       });
     }
+    // A cancel waits while its charge is pending: the charge's job ends it or moves it on.
+    case 'await_sale':
+    case 'done':
+      return endJob(ctx);
     default:
-      throw new Error(`refund ${row.seq} is at unexpected step ${row.step}`);
+      return assertNever(row);
   }
 }
