@@ -112,7 +112,7 @@ function sameCharge(earlier: TransactionRow, params: ChargeParams): TransactionR
   const differs = [
     earlier.amount === null || Number(earlier.amount) !== params.amount ? `amount ${earlier.amount}` : null,
     earlier.currency !== params.currency ? `currency ${earlier.currency}` : null,
-    earlier.gateway !== params.method.code ? `payment method ${earlier.gateway}` : null,
+    earlier.payment_method !== params.method.code ? `payment method ${earlier.payment_method}` : null,
   ].filter((d) => d !== null);
   if (differs.length === 0) return earlier;
   throw new ChopError(

@@ -45,8 +45,8 @@ const MAX_CHECKOUT_POLL_MS = 2_000;
 const PROVIDER_EXPIRY_SLACK_MS = 1_500;
 
 export async function chopStep(deps: CoreDeps, job: Job, row: Charge | Cancel | ChargeRefund): Promise<void> {
-  const method = row.gateway ? paymentMethod(row.gateway) : undefined;
-  if (!method) throw new Error(`transaction ${row.seq} has unknown payment method ${row.gateway}`);
+  const method = row.payment_method ? paymentMethod(row.payment_method) : undefined;
+  if (!method) throw new Error(`transaction ${row.seq} has unknown payment method ${row.payment_method}`);
   const adapter: OnlineAdapter | CardAdapter | null =
     method.flow === 'card'
       ? await deps.adapters.cardAdapterFor(row.mode, row.merchant_id)
@@ -136,7 +136,7 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: WalletChar
           orderNo: orderNo(sent),
           money: moneyOf(sent),
           description: sent.description ?? '',
-          paymentMethod: sent.gateway ?? '',
+          paymentMethod: sent.payment_method ?? '',
           expiresAt,
           returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`,
           notifyUrl: null,
@@ -144,7 +144,12 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: WalletChar
         }),
       );
       const { outcome } = traced;
-      const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent), method: sent.gateway, expiresAt: new Date(expiresAt).toISOString() });
+      const request = describeRequest({
+        orderNo: orderNo(sent),
+        amount: moneyOf(sent),
+        method: sent.payment_method,
+        expiresAt: new Date(expiresAt).toISOString(),
+      });
       return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
         switch (outcome.kind) {
           case 'created':

@@ -153,7 +153,7 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
     const ref = earlier ? undefined : options.ref;
     const now = deps.clock.now();
     const refuse = (status: string): CancelDecision => ({ ok: false, charge, status });
-    const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
+    const method = charge.payment_method ? paymentMethod(charge.payment_method) : undefined;
     if (!method?.cancellable) return refuse(CANCEL_MESSAGES.unsupported);
     if (charge.voided === 1 || charge.void_seq !== null || charge.close_reason === 'cancelled') return refuse(CANCEL_MESSAGES.duplicate);
     if (!withinCancelWindow(charge, Number(merchant.cancel_window_ms), now)) return refuse(CANCEL_MESSAGES.window);

@@ -141,7 +141,7 @@ export function newCharge(
 ): NewTransaction {
   return {
     ...emptyRow(ids, 'charge', 'chop', charge.step),
-    gateway: charge.paymentMethod,
+    payment_method: charge.paymentMethod,
     amount: charge.amount,
     currency: charge.currency,
     description: charge.description,
@@ -153,13 +153,13 @@ export function newCharge(
   };
 }
 
-type ParentCharge = Pick<TransactionRow, 'seq' | 'ref' | 'merchant_id' | 'mode' | 'gateway' | 'currency' | 'reference' | 'api_key_id'>;
+type ParentCharge = Pick<TransactionRow, 'seq' | 'ref' | 'merchant_id' | 'mode' | 'payment_method' | 'currency' | 'reference' | 'api_key_id'>;
 
 /** Refunds and cancels of a charge: linked to it, under its reference and key; the row's own ref is the provider refund number. */
 function childOfCharge(ids: Omit<NewRowIds, 'merchantId' | 'mode'>, charge: ParentCharge, type: 'refund' | 'cancel', step: ProcessingStep) {
   return {
     ...emptyRow({ ...ids, merchantId: charge.merchant_id, mode: charge.mode }, type, 'chop', step),
-    gateway: charge.gateway,
+    payment_method: charge.payment_method,
     currency: charge.currency,
     sale_client_id: charge.ref,
     sale_seq: charge.seq,
