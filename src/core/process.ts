@@ -190,8 +190,7 @@ export function orderNo(row: TransactionRow): string {
 // ─── Sales ──────────────────────────────────────────────────────────────────
 
 async function saleStep(ctx: StepContext, row: Sale): Promise<void> {
-  const { deps, job, adapter, rules } = ctx;
-  const poll = rules.pollIntervalMs;
+  const { deps, job } = ctx;
 
   if (row.void_seq !== null && row.step !== 'reverse') {
     if (row.provider_sent_at === null) {
@@ -208,119 +207,137 @@ async function saleStep(ctx: StepContext, row: Sale): Promise<void> {
   }
 
   switch (row.step) {
-    case 'pay': {
-      if (row.provider_sent_at !== null) {
-        // The pay call may have reached the provider before a crash: never send it twice.
-        return commit(deps, job, async (trx, now) => {
-          await updateTransaction(trx, row, now, { step: 'query' });
-          return { runAt: now };
-        });
-      }
-      const sent = await record(deps, job, (trx, now) =>
-        updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }),
-      );
-      if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
-      const traced = providerCalled(
-        deps,
-        await adapter.pay({
-          orderNo: orderNo(sent),
-          money: moneyOf(sent),
-          authCode: deps.secrets.decrypt(sent.auth_code_sealed),
-          description: sent.description ?? '',
-        }),
-      );
-      const { outcome } = traced;
-      // The auth code is never part of the summary.
-      const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) });
-      return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'paid':
-            await updateTransaction(trx, sent, now, {}, { state: 'succeeded' });
-            return { done: true };
-          case 'declined':
-            await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
-            return { done: true };
-          case 'awaiting_customer':
-            await updateTransaction(trx, sent, now, { step: 'query', customer_confirming: 1, last_provider_code: outcome.code });
-            return { runAt: now + poll };
-          case 'unknown':
-            await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
-            return { runAt: now + poll };
-          case 'rejected':
-            // The provider refused the request itself and the pay call is sent once: no money moved.
-            await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: rejectedFailure(adapter, outcome) });
-            return { done: true };
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
-    case 'query': {
-      const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
-      const unchanged = isWaiting(polled.outcome) && confirmingAfter(polled.outcome, row) === Number(row.customer_confirming);
-      const traced = providerCalled(deps, polled, { quiet: unchanged });
-      const { outcome } = traced;
-      // Polls over the confirmation window that answer alike share one attempt row.
-      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
-        const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
-        // A poll that changes nothing writes nothing to the row (the provider's cadence over the whole window).
-        const keepWaiting = async (confirming: number): Promise<Next> => {
-          if (windowOver) await updateTransaction(trx, row, now, { customer_confirming: confirming, step: 'reverse' });
-          else if (confirming !== Number(row.customer_confirming)) await updateTransaction(trx, row, now, { customer_confirming: confirming });
-          return { runAt: windowOver ? now : now + poll };
-        };
-        switch (outcome.kind) {
-          case 'paid':
-            await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
-            return { done: true };
-          case 'closed':
-            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row) });
-            return { done: true };
-          case 'awaiting_customer':
-            await outcomeKnownAgain(trx, row);
-            return keepWaiting(1);
-          case 'not_paid':
-            await outcomeKnownAgain(trx, row);
-            return keepWaiting(Number(row.customer_confirming));
-          case 'unknown':
-            return keepWaiting(Number(row.customer_confirming));
-          case 'rejected':
-            // The pay call was sent: only the provider knows whether money moved, so never reverse or fail on a guess.
-            return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
-    case 'reverse': {
-      const traced = providerCalled(deps, await adapter.reverse(orderNo(row), await providerDataFor(deps, row.seq)));
-      const { outcome } = traced;
-      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'reversed': {
-            const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row);
-            await finishSaleAndVoid(trx, row, now, why);
-            return { done: true };
-          }
-          case 'retry':
-          case 'unknown':
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal unanswered: ${outcome.reason}`);
-          case 'declined':
-            // A reversal the provider refuses is retried: money may be held until it goes through.
-            deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused a reversal; retrying');
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal refused: ${outcome.code}: ${outcome.message}`);
-          case 'rejected':
-            return needsAttentionNow(deps, trx, row, now, refusedReason('reversal', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
+    case 'pay':
+      return pay(ctx, row);
+    case 'query':
+      return querySale(ctx, row);
+    case 'reverse':
+      return reverseUnconfirmed(ctx, row);
     case 'done':
       return endJob(ctx);
     default:
       return assertNever(row.step);
   }
+}
+
+/** Sends the pay call, at most once per sale; an unknown answer moves the sale to its query step. */
+async function pay(ctx: StepContext, row: Sale): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  if (row.provider_sent_at !== null) {
+    // The pay call may have reached the provider before a crash: never send it twice.
+    return commit(deps, job, async (trx, now) => {
+      await updateTransaction(trx, row, now, { step: 'query' });
+      return { runAt: now };
+    });
+  }
+  const sent = await record(deps, job, (trx, now) =>
+    updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }),
+  );
+  if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
+  const traced = providerCalled(
+    deps,
+    await adapter.pay({
+      orderNo: orderNo(sent),
+      money: moneyOf(sent),
+      authCode: deps.secrets.decrypt(sent.auth_code_sealed),
+      description: sent.description ?? '',
+    }),
+  );
+  const { outcome } = traced;
+  // The auth code is never part of the summary.
+  const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) });
+  return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'paid':
+        await updateTransaction(trx, sent, now, {}, { state: 'succeeded' });
+        return { done: true };
+      case 'declined':
+        await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
+        return { done: true };
+      case 'awaiting_customer':
+        await updateTransaction(trx, sent, now, { step: 'query', customer_confirming: 1, last_provider_code: outcome.code });
+        return { runAt: now + poll };
+      case 'unknown':
+        await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
+        return { runAt: now + poll };
+      case 'rejected':
+        // The provider refused the request itself and the pay call is sent once: no money moved.
+        await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: rejectedFailure(adapter, outcome) });
+        return { done: true };
+      default:
+        return assertNever(outcome);
+    }
+  });
+}
+
+/** Asks about an unconfirmed sale until the confirmation window ends, then reverses it. */
+async function querySale(ctx: StepContext, row: Sale): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
+  const unchanged = isWaiting(polled.outcome) && confirmingAfter(polled.outcome, row) === Number(row.customer_confirming);
+  const traced = providerCalled(deps, polled, { quiet: unchanged });
+  const { outcome } = traced;
+  // Polls over the confirmation window that answer alike share one attempt row.
+  return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
+    const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
+    // A poll that changes nothing writes nothing to the row (the provider's cadence over the whole window).
+    const keepWaiting = async (confirming: number): Promise<Next> => {
+      if (windowOver) await updateTransaction(trx, row, now, { customer_confirming: confirming, step: 'reverse' });
+      else if (confirming !== Number(row.customer_confirming)) await updateTransaction(trx, row, now, { customer_confirming: confirming });
+      return { runAt: windowOver ? now : now + poll };
+    };
+    switch (outcome.kind) {
+      case 'paid':
+        await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
+        return { done: true };
+      case 'closed':
+        await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row) });
+        return { done: true };
+      case 'awaiting_customer':
+        await outcomeKnownAgain(trx, row);
+        return keepWaiting(1);
+      case 'not_paid':
+        await outcomeKnownAgain(trx, row);
+        return keepWaiting(Number(row.customer_confirming));
+      case 'unknown':
+        return keepWaiting(Number(row.customer_confirming));
+      case 'rejected':
+        // The pay call was sent: only the provider knows whether money moved, so never reverse or fail on a guess.
+        return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
+      default:
+        return assertNever(outcome);
+    }
+  });
+}
+
+/** Reverses a sale the provider never confirmed in time, or one voided after the pay call. */
+async function reverseUnconfirmed(ctx: StepContext, row: Sale): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const traced = providerCalled(deps, await adapter.reverse(orderNo(row), await providerDataFor(deps, row.seq)));
+  const { outcome } = traced;
+  return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'reversed': {
+        const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row);
+        await finishSaleAndVoid(trx, row, now, why);
+        return { done: true };
+      }
+      case 'retry':
+      case 'unknown':
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal unanswered: ${outcome.reason}`);
+      case 'declined':
+        // A reversal the provider refuses is retried: money may be held until it goes through.
+        deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused a reversal; retrying');
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal refused: ${outcome.code}: ${outcome.message}`);
+      case 'rejected':
+        return needsAttentionNow(deps, trx, row, now, refusedReason('reversal', outcome));
+      default:
+        return assertNever(outcome);
+    }
+  });
 }
 
 /** Why a sale failed when the provider never confirmed it. */
