@@ -436,8 +436,36 @@ async function reverseSale(ctx: StepContext, row: Void): Promise<void> {
 // ─── Refunds ────────────────────────────────────────────────────────────────
 
 /** Refunds of POS sales and CHOP charges; a CHOP cancel of a paid charge is a full refund too. */
-export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Refund | ChargeRefund | Cancel): Promise<void> {
-  const { deps, job, adapter, rules } = ctx;
+export async function refundStep(ctx: StepContext<RefundingAdapter>, row: RefundRow): Promise<void> {
+  switch (row.step) {
+    case 'refund':
+    case 'refund_query': {
+      const call = await prepareRefundCall(ctx, row);
+      if (call === null) return;
+      return row.step === 'refund' ? sendRefund(ctx, row, call) : queryRefund(ctx, row, call);
+    }
+    // A cancel waits while its charge is pending: the charge's job ends it or moves it on.
+    case 'await_sale':
+    case 'done':
+      return endJob(ctx);
+    default:
+      return assertNever(row);
+  }
+}
+
+type RefundRow = Refund | ChargeRefund | Cancel;
+
+/** What both calls of a refund share: the request, its summary, and how the refund ends. */
+interface RefundCall {
+  readonly request: RefundRequest;
+  readonly summary: string;
+  succeed(trx: Transaction<Database>, now: number): Promise<Next>;
+  fail(trx: Transaction<Database>, now: number, why: Failure, providerCode?: string | null): Promise<Next>;
+}
+
+/** The refund's call, or null when an older refund of the same payment goes first (the job is rescheduled). */
+async function prepareRefundCall(ctx: StepContext<RefundingAdapter>, row: RefundRow): Promise<RefundCall | null> {
+  const { deps, job, rules } = ctx;
   const poll = rules.pollIntervalMs;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`refund ${row.seq} has no sale`);
@@ -453,7 +481,8 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Refund
   if (siblings.some((refund) => refund.state === 'pending' && refund.seq < row.seq)) {
     // One refund of a sale at a time, oldest first: providers without refund keys can then tell them apart.
     // The older one may take long (it may need attention), so the wait grows like a retry's.
-    return commit(deps, job, async (_trx, now) => ({ runAt: now + baseDelay(retryPolicy('refund', poll), now - row.created_at) }));
+    await commit(deps, job, async (_trx, now) => ({ runAt: now + baseDelay(retryPolicy('refund', poll), now - row.created_at) }));
+    return null;
   }
   const request: RefundRequest = {
     orderNo: orderNo(sale),
@@ -466,7 +495,7 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Refund
   };
   const summary = describeRequest({ orderNo: request.orderNo, refundNo: request.refundNo, amount: request.refundMoney });
 
-  const succeed = async (trx: Transaction<Database>, now: number): Promise<Next> => {
+  const succeed: RefundCall['succeed'] = async (trx: Transaction<Database>, now: number): Promise<Next> => {
     await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
     // A cancel that refunded the charge also marks it cancelled.
     await addRefunded(trx, sale.seq, row.amount ?? 0, now, { cancelled: row.kind === 'cancel' });
@@ -474,66 +503,66 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Refund
   };
 
   // The provider's own code is kept: a CHOP refund answers with a refusal code derived from it (chop/refund-answers.ts).
-  const fail = async (trx: Transaction<Database>, now: number, why: Failure, providerCode: string | null = null): Promise<Next> => {
+  const fail: RefundCall['fail'] = async (trx: Transaction<Database>, now: number, why: Failure, providerCode: string | null = null): Promise<Next> => {
     await updateTransaction(trx, row, now, providerCode === null ? {} : { last_provider_code: providerCode }, { state: 'failed', failure: why });
     // A failed cancel releases the charge, so it can be cancelled or refunded again.
     if (row.kind === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
     return { done: true };
   };
+  return { request, summary, succeed, fail };
+}
 
-  switch (row.step) {
-    case 'refund': {
-      const traced = providerCalled(deps, await adapter.refund(request));
-      const { outcome } = traced;
-      return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'succeeded':
-            return succeed(trx, now);
-          case 'processing':
-            await updateTransaction(trx, row, now, { step: 'refund_query' });
-            return { runAt: now + poll };
-          case 'declined':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
-          case 'unknown':
-            // Safe to send again: the refund number makes the provider refund at most once.
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
-          case 'rejected':
-            // Refused before the provider looked at it: no money moved, unless an earlier call of this step went unanswered.
-            if (firstOpenOutcome(row)) return fail(trx, now, rejectedFailure(adapter, outcome));
-            return needsAttentionNow(deps, trx, row, now, refusedReason('refund', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
+/** Sends the refund; safe to send again, as the refund number makes the provider refund at most once. */
+async function sendRefund(ctx: StepContext<RefundingAdapter>, row: RefundRow, { request, summary, succeed, fail }: RefundCall): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const traced = providerCalled(deps, await adapter.refund(request));
+  const { outcome } = traced;
+  return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'succeeded':
+        return succeed(trx, now);
+      case 'processing':
+        await updateTransaction(trx, row, now, { step: 'refund_query' });
+        return { runAt: now + poll };
+      case 'declined':
+        return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
+      case 'unknown':
+        // Safe to send again: the refund number makes the provider refund at most once.
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
+      case 'rejected':
+        // Refused before the provider looked at it: no money moved, unless an earlier call of this step went unanswered.
+        if (firstOpenOutcome(row)) return fail(trx, now, rejectedFailure(adapter, outcome));
+        return needsAttentionNow(deps, trx, row, now, refusedReason('refund', outcome));
+      default:
+        return assertNever(outcome);
     }
-    case 'refund_query': {
-      const traced = providerCalled(deps, await adapter.refundQuery(request));
-      const { outcome } = traced;
-      return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'succeeded':
-            return succeed(trx, now);
-          case 'processing':
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), 'the provider is still processing the refund');
-          case 'unknown':
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund status unanswered: ${outcome.reason}`);
-          case 'rejected':
-            return needsAttentionNow(deps, trx, row, now, refusedReason('refund query', outcome));
-          case 'failed':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
-          case 'not_found':
-            await updateTransaction(trx, row, now, { step: 'refund' });
-            return { runAt: now };
-          default:
-            return assertNever(outcome);
-        }
-      });
+  });
+}
+
+/** Asks about a refund the provider is processing. */
+async function queryRefund(ctx: StepContext<RefundingAdapter>, row: RefundRow, { request, summary, succeed, fail }: RefundCall): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const traced = providerCalled(deps, await adapter.refundQuery(request));
+  const { outcome } = traced;
+  return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'succeeded':
+        return succeed(trx, now);
+      case 'processing':
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), 'the provider is still processing the refund');
+      case 'unknown':
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund status unanswered: ${outcome.reason}`);
+      case 'rejected':
+        return needsAttentionNow(deps, trx, row, now, refusedReason('refund query', outcome));
+      case 'failed':
+        return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
+      case 'not_found':
+        await updateTransaction(trx, row, now, { step: 'refund' });
+        return { runAt: now };
+      default:
+        return assertNever(outcome);
     }
-    // A cancel waits while its charge is pending: the charge's job ends it or moves it on.
-    case 'await_sale':
-    case 'done':
-      return endJob(ctx);
-    default:
-      return assertNever(row);
-  }
+  });
 }
