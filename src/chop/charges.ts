@@ -10,6 +10,7 @@ import { currentRequestId } from '../observability/request-context.js';
 import { transact } from '../observability/transact.js';
 import { isGatewayEnabled } from '../store/merchants.js';
 import { type TransactionRow, addEvent, enqueueJob, insertTransaction } from '../store/transactions.js';
+import { newCharge } from '../store/transaction-factories.js';
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
 import type { ChargeParams } from './params.js';
 import { ChopError } from './params.js';
@@ -68,54 +69,29 @@ export async function createCharge(
     const ref = options.ref ?? newTransactionRef();
     const wallet = method.flow !== 'card';
     const expiresAt = now + deps.config.checkoutExpiryMs;
-    const row = await insertTransaction(trx, {
-      ref,
-      merchant_id: caller.merchant.id,
-      client_id: chopClientId(ref),
-      type: 'charge',
-      mode: caller.mode,
-      state: 'pending',
-      step: wallet ? 'create_order' : 'await_card',
-      gateway: method.code,
-      amount: params.amount,
-      currency: params.currency,
-      description: `${caller.merchant.name} ${params.reference}`.slice(0, 120),
-      pos_id: null,
-      mch_level_1: null,
-      mch_level_2: null,
-      mch_level_3: null,
-      sale_client_id: null,
-      sale_seq: null,
-      failure_code: null,
-      failure_detail: null,
-      request_digest: '',
-      refunded_amount: 0,
-      voided: 0,
-      void_seq: null,
-      provider_order_no: ref,
-      auth_code_sealed: null,
-      provider_sent_at: null,
-      confirm_deadline: null,
-      last_provider_code: null,
-      created_at: now,
-      updated_at: now,
-      finalized_at: null,
-      version: 0,
-      channel: 'chop',
-      reference: params.reference,
-      api_key_id: caller.keyId,
-      expires_at: expiresAt,
-      request_id: currentRequestId(),
-      checkout: serializeCheckout({
-        ...EMPTY_CHECKOUT,
-        ipnUrl: params.ipnUrl,
-        callbackUrlSuccess: params.callbackUrlSuccess,
-        callbackUrlFail: params.callbackUrlFail,
-        mobileResultUrl: params.mobileResultUrl,
-        ext: params.ext,
-        extras: params.extras,
+    const ids = { ref, merchantId: caller.merchant.id, clientId: chopClientId(ref), mode: caller.mode, now, requestId: currentRequestId() };
+    const row = await insertTransaction(
+      trx,
+      newCharge(ids, {
+        apiKeyId: caller.keyId,
+        paymentMethod: method.code,
+        amount: params.amount,
+        currency: params.currency,
+        description: `${caller.merchant.name} ${params.reference}`.slice(0, 120),
+        reference: params.reference,
+        expiresAt,
+        checkout: serializeCheckout({
+          ...EMPTY_CHECKOUT,
+          ipnUrl: params.ipnUrl,
+          callbackUrlSuccess: params.callbackUrlSuccess,
+          callbackUrlFail: params.callbackUrlFail,
+          mobileResultUrl: params.mobileResultUrl,
+          ext: params.ext,
+          extras: params.extras,
+        }),
+        step: wallet ? 'create_order' : 'await_card',
       }),
-    });
+    );
     await addEvent(trx, row.seq, now, 'created', {
       type: 'charge',
       payment_method: method.code,
@@ -136,7 +112,7 @@ function sameCharge(earlier: TransactionRow, params: ChargeParams): TransactionR
   const differs = [
     earlier.amount === null || Number(earlier.amount) !== params.amount ? `amount ${earlier.amount}` : null,
     earlier.currency !== params.currency ? `currency ${earlier.currency}` : null,
-    earlier.gateway !== params.method.code ? `payment method ${earlier.gateway}` : null,
+    earlier.payment_method !== params.method.code ? `payment method ${earlier.payment_method}` : null,
   ].filter((d) => d !== null);
   if (differs.length === 0) return earlier;
   throw new ChopError(

@@ -14,6 +14,7 @@ import {
   type StepContext,
   commit,
   commitCall,
+  endJob,
   moneyOf,
   orderNo,
   providerCalled,
@@ -34,6 +35,7 @@ import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
 import { markVoided } from '../store/payment-claims.js';
 import { type TransactionRow, enqueueJob, findBySeq, updateTransaction } from '../store/transactions.js';
+import { type CardCharge, type Cancel, type Charge, type ChargeRefund, type WalletCharge, asCardCharge, asWalletCharge } from '../store/typed-transactions.js';
 import { checkoutOf, serializeCheckout } from './checkout-data.js';
 import { enqueueIpn } from './ipn.js';
 import { paymentMethod } from './methods.js';
@@ -42,9 +44,9 @@ import { paymentMethod } from './methods.js';
 const MAX_CHECKOUT_POLL_MS = 2_000;
 const PROVIDER_EXPIRY_SLACK_MS = 1_500;
 
-export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): Promise<void> {
-  const method = row.gateway ? paymentMethod(row.gateway) : undefined;
-  if (!method) throw new Error(`transaction ${row.seq} has unknown payment method ${row.gateway}`);
+export async function chopStep(deps: CoreDeps, job: Job, row: Charge | Cancel | ChargeRefund): Promise<void> {
+  const method = row.payment_method ? paymentMethod(row.payment_method) : undefined;
+  if (!method) throw new Error(`transaction ${row.seq} has unknown payment method ${row.payment_method}`);
   const adapter: OnlineAdapter | CardAdapter | null =
     method.flow === 'card'
       ? await deps.adapters.cardAdapterFor(row.mode, row.merchant_id)
@@ -52,14 +54,16 @@ export async function chopStep(deps: CoreDeps, job: Job, row: TransactionRow): P
   if (!adapter) throw new Error(`no adapter for ${method.code} in ${row.mode} mode`);
   const rules = providerRules(adapter.provider, deps.config);
   const ctx = { deps, job, adapter, rules: { ...rules, pollIntervalMs: Math.min(rules.pollIntervalMs, MAX_CHECKOUT_POLL_MS) } };
-  switch (row.type) {
+  switch (row.kind) {
     case 'charge':
-      return 'sale' in adapter ? cardChargeStep(ctx as StepContext<CardAdapter>, row) : walletChargeStep(ctx as StepContext<OnlineAdapter>, row);
-    case 'refund':
+      return 'sale' in adapter
+        ? cardChargeStep(ctx as StepContext<CardAdapter>, asCardCharge(row))
+        : walletChargeStep(ctx as StepContext<OnlineAdapter>, asWalletCharge(row));
+    case 'charge_refund':
     case 'cancel':
       return refundStep(ctx, row);
     default:
-      throw new Error(`${row.type} ${row.seq} is not a hosted-checkout transaction`);
+      return assertNever(row);
   }
 }
 
@@ -98,9 +102,8 @@ export async function finishCharge(
 
 const expiredFailure = (): Failure => failure('checkout_expired_failure');
 
-async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: TransactionRow): Promise<void> {
-  const { deps, job, adapter, rules } = ctx;
-  const poll = rules.pollIntervalMs;
+async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: WalletCharge): Promise<void> {
+  const { deps, job } = ctx;
   const expiresAt = row.expires_at ?? row.created_at;
   const closing = row.void_seq !== null || deps.clock.now() >= expiresAt;
 
@@ -123,137 +126,164 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: Transactio
   }
 
   switch (row.step) {
-    case 'create_order': {
-      const sentBefore = row.provider_sent_at !== null;
-      const sent = sentBefore ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
-      const traced = providerCalled(
-        deps,
-        await adapter.createOrder({
-          orderNo: orderNo(sent),
-          money: moneyOf(sent),
-          description: sent.description ?? '',
-          paymentMethod: sent.gateway ?? '',
-          expiresAt,
-          returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`,
-          notifyUrl: null,
-          providerData: await providerDataFor(deps, row.seq),
-        }),
-      );
-      const { outcome } = traced;
-      const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent), method: sent.gateway, expiresAt: new Date(expiresAt).toISOString() });
-      return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'created':
-            await updateTransaction(trx, sent, now, {
-              step: 'await_payment',
-              qr_code: outcome.qrCode,
-              pay_form: outcome.payForm ? JSON.stringify(outcome.payForm) : null,
-            });
-            return { runAt: now + poll };
-          case 'declined':
-            await finishCharge(deps, trx, sent, now, {
-              paid: false,
-              reason: 'declined',
-              failure: providerFailure(adapter, outcome.code, outcome.message),
-              declineCode: outcome.code,
-            });
-            return { done: true };
-          case 'unknown':
-            // Creating an order again with the same number is safe: providers answer the same order.
-            return { runAt: now + poll };
-          case 'rejected':
-            // Refused before the provider looked at it: no order exists, unless an earlier call went unanswered.
-            if (!sentBefore) {
-              await finishCharge(deps, trx, sent, now, {
-                paid: false,
-                reason: 'declined',
-                failure: rejectedFailure(adapter, outcome),
-                declineCode: outcome.code,
-              });
-              return { done: true };
-            }
-            return needsAttentionNow(deps, trx, sent, now, refusedReason('order creation', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
-    case 'await_payment': {
-      const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
-      const unchanged =
-        polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer' || (polled.outcome.kind === 'rejected' && !firstOpenOutcome(row));
-      const traced = providerCalled(deps, polled, { quiet: unchanged });
-      const { outcome } = traced;
-      // A page can wait 15 minutes: polls answering the same thing share one attempt row.
-      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'paid':
-            await finishCharge(deps, trx, row, now, { paid: true });
-            return { done: true };
-          case 'closed':
-            // Providers get the expiry rounded down to the second and close the order a moment before CanCan's deadline.
-            if (now >= expiresAt - PROVIDER_EXPIRY_SLACK_MS) {
-              await finishCharge(deps, trx, row, now, { paid: false, reason: 'expired', failure: expiredFailure() });
-            } else {
-              await finishCharge(deps, trx, row, now, {
-                paid: false,
-                reason: 'declined',
-                failure: providerFailure(adapter, outcome.code, outcome.code),
-                declineCode: outcome.code,
-              });
-            }
-            return { done: true };
-          case 'not_paid':
-          case 'awaiting_customer':
-            await outcomeKnownAgain(trx, row);
-            return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
-          case 'unknown':
-            return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
-          case 'rejected':
-            // The order exists and the shopper may have paid: only the provider can tell.
-            return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
-    case 'close': {
-      const traced = providerCalled(deps, await adapter.close(orderNo(row), await providerDataFor(deps, row.seq)));
-      const { outcome } = traced;
-      const policy = retryPolicy('close', poll);
-      // An order that cannot be closed is asked about for as long as it takes: answers alike share one attempt row.
-      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
-        const cancelled = row.void_seq !== null;
-        switch (outcome.kind) {
-          case 'closed':
-            await finishCharge(deps, trx, row, now, {
-              paid: false,
-              reason: cancelled ? 'cancelled' : 'expired',
-              failure: cancelled ? failure('sale_voided_failure') : expiredFailure(),
-            });
-            return { done: true };
-          case 'already_paid':
-            await finishCharge(deps, trx, row, now, { paid: true });
-            return { done: true };
-          case 'retry':
-          case 'unknown':
-            return retryOpenOutcome(deps, trx, row, now, policy, `closing the order unanswered: ${outcome.reason}`);
-          case 'declined':
-            if (firstOpenOutcome(row)) deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused to close an order; retrying');
-            return retryOpenOutcome(deps, trx, row, now, policy, `closing the order refused: ${outcome.code}: ${outcome.message}`);
-          case 'rejected':
-            return needsAttentionNow(deps, trx, row, now, refusedReason('close', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
+    case 'create_order':
+      return createOrder(ctx, row);
+    case 'await_payment':
+      return awaitPayment(ctx, row);
+    case 'close':
+      return closeOrder(ctx, row);
+    case 'done':
+      return endJob(ctx);
     default:
-      throw new Error(`charge ${row.seq} is at unexpected step ${row.step}`);
+      return assertNever(row.step);
   }
 }
 
-async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow): Promise<void> {
+/** Creates the provider order (the QR or redirect the page shows). */
+async function createOrder(ctx: StepContext<OnlineAdapter>, row: WalletCharge): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const expiresAt = row.expires_at ?? row.created_at;
+  const sentBefore = row.provider_sent_at !== null;
+  const sent = sentBefore ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
+  const traced = providerCalled(
+    deps,
+    await adapter.createOrder({
+      orderNo: orderNo(sent),
+      money: moneyOf(sent),
+      description: sent.description ?? '',
+      paymentMethod: sent.payment_method ?? '',
+      expiresAt,
+      returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`,
+      notifyUrl: null,
+      providerData: await providerDataFor(deps, row.seq),
+    }),
+  );
+  const { outcome } = traced;
+  const request = describeRequest({
+    orderNo: orderNo(sent),
+    amount: moneyOf(sent),
+    method: sent.payment_method,
+    expiresAt: new Date(expiresAt).toISOString(),
+  });
+  return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'created':
+        await updateTransaction(trx, sent, now, {
+          step: 'await_payment',
+          qr_code: outcome.qrCode,
+          pay_form: outcome.payForm ? JSON.stringify(outcome.payForm) : null,
+        });
+        return { runAt: now + poll };
+      case 'declined':
+        await finishCharge(deps, trx, sent, now, {
+          paid: false,
+          reason: 'declined',
+          failure: providerFailure(adapter, outcome.code, outcome.message),
+          declineCode: outcome.code,
+        });
+        return { done: true };
+      case 'unknown':
+        // Creating an order again with the same number is safe: providers answer the same order.
+        return { runAt: now + poll };
+      case 'rejected':
+        // Refused before the provider looked at it: no order exists, unless an earlier call went unanswered.
+        if (!sentBefore) {
+          await finishCharge(deps, trx, sent, now, {
+            paid: false,
+            reason: 'declined',
+            failure: rejectedFailure(adapter, outcome),
+            declineCode: outcome.code,
+          });
+          return { done: true };
+        }
+        return needsAttentionNow(deps, trx, sent, now, refusedReason('order creation', outcome));
+      default:
+        return assertNever(outcome);
+    }
+  });
+}
+
+/** Asks whether the shopper paid, until the page expires. */
+async function awaitPayment(ctx: StepContext<OnlineAdapter>, row: WalletCharge): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const expiresAt = row.expires_at ?? row.created_at;
+  const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
+  const unchanged =
+    polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer' || (polled.outcome.kind === 'rejected' && !firstOpenOutcome(row));
+  const traced = providerCalled(deps, polled, { quiet: unchanged });
+  const { outcome } = traced;
+  // A page can wait 15 minutes: polls answering the same thing share one attempt row.
+  return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'paid':
+        await finishCharge(deps, trx, row, now, { paid: true });
+        return { done: true };
+      case 'closed':
+        // Providers get the expiry rounded down to the second and close the order a moment before CanCan's deadline.
+        if (now >= expiresAt - PROVIDER_EXPIRY_SLACK_MS) {
+          await finishCharge(deps, trx, row, now, { paid: false, reason: 'expired', failure: expiredFailure() });
+        } else {
+          await finishCharge(deps, trx, row, now, {
+            paid: false,
+            reason: 'declined',
+            failure: providerFailure(adapter, outcome.code, outcome.code),
+            declineCode: outcome.code,
+          });
+        }
+        return { done: true };
+      case 'not_paid':
+      case 'awaiting_customer':
+        await outcomeKnownAgain(trx, row);
+        return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
+      case 'unknown':
+        return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
+      case 'rejected':
+        // The order exists and the shopper may have paid: only the provider can tell.
+        return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
+      default:
+        return assertNever(outcome);
+    }
+  });
+}
+
+/** Closes an expired or cancelled charge's order; a payment that beat the close wins. */
+async function closeOrder(ctx: StepContext<OnlineAdapter>, row: WalletCharge): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const traced = providerCalled(deps, await adapter.close(orderNo(row), await providerDataFor(deps, row.seq)));
+  const { outcome } = traced;
+  const policy = retryPolicy('close', poll);
+  // An order that cannot be closed is asked about for as long as it takes: answers alike share one attempt row.
+  return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
+    const cancelled = row.void_seq !== null;
+    switch (outcome.kind) {
+      case 'closed':
+        await finishCharge(deps, trx, row, now, {
+          paid: false,
+          reason: cancelled ? 'cancelled' : 'expired',
+          failure: cancelled ? failure('sale_voided_failure') : expiredFailure(),
+        });
+        return { done: true };
+      case 'already_paid':
+        await finishCharge(deps, trx, row, now, { paid: true });
+        return { done: true };
+      case 'retry':
+      case 'unknown':
+        return retryOpenOutcome(deps, trx, row, now, policy, `closing the order unanswered: ${outcome.reason}`);
+      case 'declined':
+        if (firstOpenOutcome(row)) deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused to close an order; retrying');
+        return retryOpenOutcome(deps, trx, row, now, policy, `closing the order refused: ${outcome.code}: ${outcome.message}`);
+      case 'rejected':
+        return needsAttentionNow(deps, trx, row, now, refusedReason('close', outcome));
+      default:
+        return assertNever(outcome);
+    }
+  });
+}
+
+async function cardChargeStep(ctx: StepContext<CardAdapter>, row: CardCharge): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   switch (row.step) {
     case 'await_card':
@@ -298,7 +328,9 @@ async function cardChargeStep(ctx: StepContext<CardAdapter>, row: TransactionRow
         }
       });
     }
+    case 'done':
+      return endJob(ctx);
     default:
-      throw new Error(`card charge ${row.seq} is at unexpected step ${row.step}`);
+      return assertNever(row.step);
   }
 }

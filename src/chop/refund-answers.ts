@@ -20,9 +20,9 @@ export interface RefusalAnswer {
  * merchant's balance at the provider → 4073; past the provider's refund
  * period → 4074; any other refusal → 4071, the provider refunds nothing.
  */
-export function declinedRefundAnswer(refund: Pick<TransactionRow, 'gateway' | 'failure_code' | 'failure_detail' | 'last_provider_code'>): RefusalAnswer {
+export function declinedRefundAnswer(refund: Pick<TransactionRow, 'payment_method' | 'failure_code' | 'failure_detail' | 'last_provider_code'>): RefusalAnswer {
   const status = refund.failure_detail ?? failure(refund.failure_code ?? 'refund_not_allowed_failure').detail;
-  const provider = refund.gateway === null ? undefined : paymentMethod(refund.gateway)?.provider;
+  const provider = refund.payment_method === null ? undefined : paymentMethod(refund.payment_method)?.provider;
   const pastPeriod =
     provider !== undefined &&
     refund.last_provider_code !== null &&

@@ -15,6 +15,7 @@ import { wakeTransactionJob } from '../jobs/queue.js';
 import { currentRequestId } from '../observability/request-context.js';
 import { transact } from '../observability/transact.js';
 import { type TransactionRow, addEvent, enqueueJob, insertTransaction, updateTransaction } from '../store/transactions.js';
+import { newCancel, newChargeRefund } from '../store/transaction-factories.js';
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
 import { paymentMethod } from './methods.js';
 import type { CancelParams, RefundParams, TransactionSelector } from './params.js';
@@ -81,47 +82,12 @@ export interface RequestOptions {
   readonly within?: (trx: Transaction<Database>, created: TransactionRow, charge: TransactionRow) => Promise<void>;
 }
 
-function refundRow(charge: TransactionRow, type: 'refund' | 'cancel', amount: number, note: string | null, now: number, ref = newTransactionRef()) {
-  return {
-    ref,
-    merchant_id: charge.merchant_id,
-    client_id: chopClientId(ref),
-    type,
-    mode: charge.mode,
-    state: 'pending' as const,
-    step: 'refund' as const,
-    gateway: charge.gateway,
-    amount,
-    currency: charge.currency,
-    description: note,
-    pos_id: null,
-    mch_level_1: null,
-    mch_level_2: null,
-    mch_level_3: null,
-    sale_client_id: charge.ref,
-    sale_seq: charge.seq,
-    failure_code: null,
-    failure_detail: null,
-    request_digest: '',
-    refunded_amount: 0,
-    voided: 0,
-    void_seq: null,
-    provider_order_no: ref,
-    auth_code_sealed: null,
-    provider_sent_at: null,
-    confirm_deadline: null,
-    last_provider_code: null,
-    created_at: now,
-    updated_at: now,
-    finalized_at: null,
-    version: 0,
-    channel: 'chop' as const,
-    reference: charge.reference,
-    api_key_id: charge.api_key_id,
-    checkout: serializeCheckout({ ...EMPTY_CHECKOUT, note }),
-    request_id: currentRequestId(),
-  };
+/** The ids of a refund or cancel of `charge`; `ref` is chosen by the caller when the request must find it again. */
+function childIds(now: number, ref = newTransactionRef()) {
+  return { ref, clientId: chopClientId(ref), now, requestId: currentRequestId() };
 }
+
+const noteCheckout = (note: string | null) => serializeCheckout({ ...EMPTY_CHECKOUT, note });
 
 export async function requestRefund(deps: CoreDeps, caller: Caller, params: RefundParams, options: RequestOptions = {}): Promise<RefundDecision | null> {
   const { merchant } = caller;
@@ -149,7 +115,10 @@ export async function requestRefund(deps: CoreDeps, caller: Caller, params: Refu
     if (!balanceExempt(merchant) && !fitsOpenBalance(amount, await openBalanceOf(trx, merchant, charge.mode, charge.currency ?? '', now))) {
       return { ok: false, ...REFUND_REFUSALS.balance };
     }
-    const refund = await insertTransaction(trx, refundRow(charge, 'refund', params.amount, params.reason, now, ref));
+    const refund = await insertTransaction(
+      trx,
+      newChargeRefund(childIds(now, ref), charge, { amount: params.amount, note: params.reason, checkout: noteCheckout(params.reason) }),
+    );
     await addEvent(trx, refund.seq, now, 'created', { type: 'refund', charge: charge.ref, amount: params.amount, reason: params.reason });
     await enqueueJob(trx, refund.seq, now, now);
     await options.within?.(trx, refund, charge);
@@ -184,7 +153,7 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
     const ref = earlier ? undefined : options.ref;
     const now = deps.clock.now();
     const refuse = (status: string): CancelDecision => ({ ok: false, charge, status });
-    const method = charge.gateway ? paymentMethod(charge.gateway) : undefined;
+    const method = charge.payment_method ? paymentMethod(charge.payment_method) : undefined;
     if (!method?.cancellable) return refuse(CANCEL_MESSAGES.unsupported);
     if (charge.voided === 1 || charge.void_seq !== null || charge.close_reason === 'cancelled') return refuse(CANCEL_MESSAGES.duplicate);
     if (!withinCancelWindow(charge, Number(merchant.cancel_window_ms), now)) return refuse(CANCEL_MESSAGES.window);
@@ -192,7 +161,10 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
 
     let cancel: TransactionRow;
     if (charge.state === 'pending') {
-      cancel = await insertTransaction(trx, { ...refundRow(charge, 'cancel', 0, params.reason, now, ref), step: 'await_sale' });
+      cancel = await insertTransaction(
+        trx,
+        newCancel(childIds(now, ref), charge, { amount: 0, note: params.reason, checkout: noteCheckout(params.reason), step: 'await_sale' }),
+      );
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await wakeTransactionJob(trx, charge.seq, now);
     } else {
@@ -200,7 +172,10 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
       if (left <= 0n) return refuse(CANCEL_MESSAGES.failed);
       if (!balanceExempt(merchant) && !fitsOpenBalance(left, await openBalanceOf(trx, merchant, charge.mode, charge.currency ?? '', now)))
         return refuse(CANCEL_MESSAGES.balance);
-      cancel = await insertTransaction(trx, refundRow(charge, 'cancel', Number(left), params.reason, now, ref));
+      cancel = await insertTransaction(
+        trx,
+        newCancel(childIds(now, ref), charge, { amount: Number(left), note: params.reason, checkout: noteCheckout(params.reason), step: 'refund' }),
+      );
       await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
       await enqueueJob(trx, cancel.seq, now, now);
     }

@@ -21,7 +21,7 @@ export function renderChopTransaction(row: TransactionRow, now: number): Record<
     amount: row.amount,
     currency: row.currency,
     reference: row.reference,
-    payment_method: row.gateway,
+    payment_method: row.payment_method,
     time: formatIpnTime(row.finalized_at ?? row.created_at),
     note: data.note,
     notify_result: notifyResult(row, now),

@@ -30,6 +30,7 @@ import {
   updateTransaction,
 } from '../store/transactions.js';
 import { refundableAmount } from '../domain/refund-rules.js';
+import { type NewRowIds, type PosRequestFields, newRefund, newSale, newVoid } from '../store/transaction-factories.js';
 import { withinRefundWindow, withinVoidWindow } from '../domain/windows.js';
 import { committedToPayment } from '../store/payment-sums.js';
 import type { CoreDeps } from './deps.js';
@@ -128,60 +129,36 @@ async function insert(
 ): Promise<TransactionRow> {
   const now = deps.clock.now();
   const ref = newTransactionRef();
-  const base: NewTransaction = {
-    ref,
-    merchant_id: caller.merchant.id,
-    client_id: request.id,
-    type: request.type,
-    mode: caller.mode,
-    state: 'pending',
-    step: 'done',
-    gateway: null,
-    amount: null,
-    currency: null,
-    description: request.attributes.description,
-    pos_id: request.attributes.pos_id,
-    mch_level_1: request.attributes.mch_level_1,
-    mch_level_2: request.attributes.mch_level_2,
-    mch_level_3: request.attributes.mch_level_3,
-    sale_client_id: null,
-    sale_seq: null,
-    failure_code: null,
-    failure_detail: null,
-    request_digest: digest,
-    refunded_amount: 0,
-    voided: 0,
-    void_seq: null,
-    provider_order_no: null,
-    auth_code_sealed: null,
-    provider_sent_at: null,
-    confirm_deadline: null,
-    last_provider_code: null,
-    created_at: now,
-    updated_at: now,
-    finalized_at: null,
-    version: 0,
-    request_id: currentRequestId(),
+  const ids: NewRowIds = { ref, merchantId: caller.merchant.id, clientId: request.id, mode: caller.mode, now, requestId: currentRequestId() };
+  const { attributes } = request;
+  const pos: PosRequestFields = {
+    requestDigest: digest,
+    description: attributes.description,
+    posId: attributes.pos_id,
+    mchLevel1: attributes.mch_level_1,
+    mchLevel2: attributes.mch_level_2,
+    mchLevel3: attributes.mch_level_3,
   };
   switch (request.type) {
     case 'sale': {
       // `payment_auth_key` goes into the row sealed, never as given.
       const { payment_auth_key, payment_gateway, amount, currency } = request.attributes;
       if (!adapter) throw new Error(`no adapter for ${payment_gateway}`);
-      const row = { ...base, gateway: payment_gateway, amount, currency, provider_order_no: ref };
+      const sale = { gateway: payment_gateway, amount, currency };
       if (!adapter.isWellFormedAuthCode(payment_auth_key)) {
         // Fails fast: a malformed code is never sent to the provider.
-        return insertFinal(trx, row, now, failure('payment_auth_key_failure', `payment_auth_key is not a well-formed ${adapter.provider} code`));
+        const refused = newSale(ids, pos, { ...sale, authCodeSealed: null, step: 'done' });
+        return insertFinal(trx, refused, now, failure('payment_auth_key_failure', `payment_auth_key is not a well-formed ${adapter.provider} code`));
       }
-      const inserted = await insertTransaction(trx, { ...row, step: 'pay', auth_code_sealed: deps.secrets.encrypt(payment_auth_key) });
+      const inserted = await insertTransaction(trx, newSale(ids, pos, { ...sale, authCodeSealed: deps.secrets.encrypt(payment_auth_key), step: 'pay' }));
       await addEvent(trx, inserted.seq, now, 'created', { type: 'sale', gateway: payment_gateway, amount, currency });
       await enqueueJob(trx, inserted.seq, now, now);
       return inserted;
     }
     case 'void':
-      return insertVoid(deps, trx, base, request.attributes.sale, Number(caller.merchant.void_window_ms), now);
+      return insertVoid(deps, trx, ids, pos, request.attributes.sale, Number(caller.merchant.void_window_ms));
     case 'refund':
-      return insertRefund(deps, trx, base, request.attributes.sale, request.attributes.amount, now);
+      return insertRefund(deps, trx, ids, pos, request.attributes.sale, request.attributes.amount);
     default:
       return assertNever(request);
   }
@@ -204,15 +181,22 @@ async function insertFinal(trx: Transaction<Database>, row: NewTransaction, now:
 async function insertVoid(
   deps: CoreDeps,
   trx: Transaction<Database>,
-  base: NewTransaction,
+  ids: NewRowIds,
+  pos: PosRequestFields,
   saleId: string,
   voidWindowMs: number,
-  now: number,
 ): Promise<TransactionRow> {
-  const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, base.mode, saleId);
-  const row: NewTransaction = { ...base, sale_client_id: saleId };
-  if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
-  const linked: NewTransaction = { ...row, sale_seq: sale.seq, gateway: sale.gateway, currency: sale.currency };
+  const { now } = ids;
+  const sale = await lockByClientId(trx, deps.store.dialect, ids.merchantId, ids.mode, saleId);
+  if (!sale || sale.type !== 'sale') {
+    return insertFinal(
+      trx,
+      newVoid(ids, pos, { saleClientId: saleId, sale: null, step: 'done' }),
+      now,
+      failure('sale_not_found_failure', `No sale with id ${saleId}`),
+    );
+  }
+  const linked = newVoid(ids, pos, { saleClientId: saleId, sale, step: 'done' });
   const notAllowed = (detail: string) => insertFinal(trx, linked, now, failure('void_not_allowed_failure', detail));
 
   if (sale.voided === 1 || sale.void_seq !== null) return notAllowed('The sale is already voided or being voided');
@@ -224,7 +208,10 @@ async function insertVoid(
     if ((await committedToPayment(trx, sale.seq)) > 0n) return notAllowed('The sale has refunds; refund the rest instead of voiding');
   }
   // A pending sale is reversed by its own job; a succeeded one by the void's job.
-  const inserted = await insertTransaction(trx, { ...linked, step: sale.state === 'pending' ? 'await_sale' : 'reverse_sale' });
+  const inserted = await insertTransaction(
+    trx,
+    newVoid(ids, pos, { saleClientId: saleId, sale, step: sale.state === 'pending' ? 'await_sale' : 'reverse_sale' }),
+  );
   await addEvent(trx, inserted.seq, now, 'created', { type: 'void', sale: saleId });
   await updateTransaction(trx, sale, now, { void_seq: inserted.seq });
   await addEvent(trx, sale.seq, now, 'void_requested', { void: inserted.client_id });
@@ -239,18 +226,21 @@ async function insertVoid(
 async function insertRefund(
   deps: CoreDeps,
   trx: Transaction<Database>,
-  base: NewTransaction,
+  ids: NewRowIds,
+  pos: PosRequestFields,
   saleId: string,
   amount: number,
-  now: number,
 ): Promise<TransactionRow> {
-  const sale = await lockByClientId(trx, deps.store.dialect, base.merchant_id, base.mode, saleId);
-  const row: NewTransaction = { ...base, amount, sale_client_id: saleId };
-  if (!sale || sale.type !== 'sale') return insertFinal(trx, row, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
+  const { now } = ids;
+  const sale = await lockByClientId(trx, deps.store.dialect, ids.merchantId, ids.mode, saleId);
+  if (!sale || sale.type !== 'sale') {
+    const unlinked = newRefund(ids, pos, { saleClientId: saleId, sale: null, amount, step: 'done' });
+    return insertFinal(trx, unlinked, now, failure('sale_not_found_failure', `No sale with id ${saleId}`));
+  }
   // Bad input, like any amount validate.ts refuses: answered 400, nothing stored (the transaction rolls back).
   const overMaximum = sale.currency && isCurrencyCode(sale.currency) ? amountOverMaximum(amount, sale.currency, deps.config.maxAmountMajor) : null;
   if (overMaximum) throw new ApiError(400, attributeError(overMaximum, '/data/attributes/amount'));
-  const linked: NewTransaction = { ...row, sale_seq: sale.seq, gateway: sale.gateway, currency: sale.currency };
+  const linked = newRefund(ids, pos, { saleClientId: saleId, sale, amount, step: 'done' });
   const notAllowed = (detail: string) => insertFinal(trx, linked, now, failure('refund_not_allowed_failure', detail));
 
   if (sale.state !== 'succeeded') return notAllowed(`The sale is ${sale.state}; only a succeeded sale can be refunded`);
@@ -267,7 +257,7 @@ async function insertRefund(
   if (BigInt(amount) > left) {
     return insertFinal(trx, linked, now, failure('refund_exceeds_sale_amount_failure', `At most ${left} ${sale.currency} is left to refund on this sale`));
   }
-  const inserted = await insertTransaction(trx, { ...linked, step: 'refund', provider_order_no: base.ref });
+  const inserted = await insertTransaction(trx, newRefund(ids, pos, { saleClientId: saleId, sale, amount, step: 'refund' }));
   await addEvent(trx, inserted.seq, now, 'created', { type: 'refund', sale: saleId, amount });
   await enqueueJob(trx, inserted.seq, now, now);
   return inserted;

@@ -26,6 +26,7 @@ import { providerDataOf } from '../store/attempts.js';
 import { addRefunded, releaseClaim } from '../store/payment-claims.js';
 import type { Database } from '../store/schema.js';
 import { type TransactionRow, VersionConflict, findBySeq, updateTransaction } from '../store/transactions.js';
+import { type Cancel, type Charge, type ChargeRefund, type Refund, type Sale, type Void, readTransaction } from '../store/typed-transactions.js';
 import { type ProviderCall, describeRequest, keepingAttempt } from './attempts.js';
 import type { CoreDeps } from './deps.js';
 
@@ -40,7 +41,7 @@ export interface StepContext<A extends RefundingAdapter = PosAdapter> {
 
 /** Hosted-checkout steps and IPN deliveries, plugged in by the composition root (they live in chop/). */
 export interface JobHandlers {
-  chopStep(deps: CoreDeps, job: Job, row: TransactionRow): Promise<void>;
+  chopStep(deps: CoreDeps, job: Job, row: Charge | Cancel | ChargeRefund): Promise<void>;
   deliverNotification(deps: CoreDeps, job: Job): Promise<void>;
 }
 
@@ -62,32 +63,25 @@ export async function processJob(workerDeps: CoreDeps, job: Job, handlers?: JobH
     }
     if (row.void_seq !== null) changed.add(row.void_seq);
     if (row.sale_seq !== null) changed.add(row.sale_seq);
-    if (row.channel === 'chop') {
+    const transaction = readTransaction(row);
+    if (transaction.channel === 'chop') {
       if (!handlers) throw new Error('no hosted-checkout handler');
-      await handlers.chopStep(deps, job, row);
+      await handlers.chopStep(deps, job, transaction);
       return;
     }
     const profile = row.gateway ? gatewayProfile(row.gateway) : undefined;
     const adapter = profile ? await deps.adapters.adapterFor(profile, row.mode, row.merchant_id) : null;
     if (!adapter) throw new Error(`no adapter for gateway ${row.gateway} in ${row.mode} mode`);
     const ctx: StepContext = { deps, job, adapter, rules: providerRules(adapter.provider, deps.config) };
-    switch (row.type) {
+    switch (transaction.kind) {
       case 'sale':
-        await saleStep(ctx, row);
-        break;
+        return await saleStep(ctx, transaction);
       case 'void':
-        await voidStep(ctx, row);
-        break;
+        return await voidStep(ctx, transaction);
       case 'refund':
-        await refundStep(ctx, row);
-        break;
-      case 'charge':
-      case 'cancel':
-        throw new Error(`${row.type} ${row.seq} is not a POS transaction`);
-      default: {
-        const unreachable: never = row.type;
-        throw new Error(`unknown type ${String(unreachable)}`);
-      }
+        return await refundStep(ctx, transaction);
+      default:
+        return assertNever(transaction);
     }
   } catch (error) {
     if (error instanceof LeaseLost) {
@@ -120,6 +114,9 @@ async function retryFailedStep(deps: CoreDeps, trx: Transaction<Database>, job: 
   return { runAt: now + delayForAttempt(policy, job.attempts, deps.random ?? Math.random) };
 }
 
+/** Ends the job of a transaction at a step that waits on another job, or is done. */
+export const endJob = ({ deps, job }: { deps: CoreDeps; job: Job }): Promise<void> => commit(deps, job, async () => ({ done: true }));
+
 /** Runs `write` and the job's reschedule/finish in one database transaction. */
 export async function commit(
   deps: CoreDeps,
@@ -136,7 +133,7 @@ export async function commit(
 }
 
 /** Writes while keeping the job leased (e.g. "pay call about to be sent"). */
-export async function record(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<TransactionRow>): Promise<TransactionRow> {
+export async function record<R extends TransactionRow>(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<R>): Promise<R> {
   return transact(deps, async (trx) => {
     const now = deps.clock.now();
     await assertLease(trx, job, now);
@@ -192,9 +189,8 @@ export function orderNo(row: TransactionRow): string {
 
 // ─── Sales ──────────────────────────────────────────────────────────────────
 
-async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
-  const { deps, job, adapter, rules } = ctx;
-  const poll = rules.pollIntervalMs;
+async function saleStep(ctx: StepContext, row: Sale): Promise<void> {
+  const { deps, job } = ctx;
 
   if (row.void_seq !== null && row.step !== 'reverse') {
     if (row.provider_sent_at === null) {
@@ -211,117 +207,137 @@ async function saleStep(ctx: StepContext, row: TransactionRow): Promise<void> {
   }
 
   switch (row.step) {
-    case 'pay': {
-      if (row.provider_sent_at !== null) {
-        // The pay call may have reached the provider before a crash: never send it twice.
-        return commit(deps, job, async (trx, now) => {
-          await updateTransaction(trx, row, now, { step: 'query' });
-          return { runAt: now };
-        });
-      }
-      const sent = await record(deps, job, (trx, now) =>
-        updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }),
-      );
-      if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
-      const traced = providerCalled(
-        deps,
-        await adapter.pay({
-          orderNo: orderNo(sent),
-          money: moneyOf(sent),
-          authCode: deps.secrets.decrypt(sent.auth_code_sealed),
-          description: sent.description ?? '',
-        }),
-      );
-      const { outcome } = traced;
-      // The auth code is never part of the summary.
-      const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) });
-      return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'paid':
-            await updateTransaction(trx, sent, now, {}, { state: 'succeeded' });
-            return { done: true };
-          case 'declined':
-            await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
-            return { done: true };
-          case 'awaiting_customer':
-            await updateTransaction(trx, sent, now, { step: 'query', customer_confirming: 1, last_provider_code: outcome.code });
-            return { runAt: now + poll };
-          case 'unknown':
-            await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
-            return { runAt: now + poll };
-          case 'rejected':
-            // The provider refused the request itself and the pay call is sent once: no money moved.
-            await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: rejectedFailure(adapter, outcome) });
-            return { done: true };
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
-    case 'query': {
-      const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
-      const unchanged = isWaiting(polled.outcome) && confirmingAfter(polled.outcome, row) === Number(row.customer_confirming);
-      const traced = providerCalled(deps, polled, { quiet: unchanged });
-      const { outcome } = traced;
-      // Polls over the confirmation window that answer alike share one attempt row.
-      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
-        const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
-        // A poll that changes nothing writes nothing to the row (the provider's cadence over the whole window).
-        const keepWaiting = async (confirming: number): Promise<Next> => {
-          if (windowOver) await updateTransaction(trx, row, now, { customer_confirming: confirming, step: 'reverse' });
-          else if (confirming !== Number(row.customer_confirming)) await updateTransaction(trx, row, now, { customer_confirming: confirming });
-          return { runAt: windowOver ? now : now + poll };
-        };
-        switch (outcome.kind) {
-          case 'paid':
-            await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
-            return { done: true };
-          case 'closed':
-            await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row) });
-            return { done: true };
-          case 'awaiting_customer':
-            await outcomeKnownAgain(trx, row);
-            return keepWaiting(1);
-          case 'not_paid':
-            await outcomeKnownAgain(trx, row);
-            return keepWaiting(Number(row.customer_confirming));
-          case 'unknown':
-            return keepWaiting(Number(row.customer_confirming));
-          case 'rejected':
-            // The pay call was sent: only the provider knows whether money moved, so never reverse or fail on a guess.
-            return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
-    case 'reverse': {
-      const traced = providerCalled(deps, await adapter.reverse(orderNo(row), await providerDataFor(deps, row.seq)));
-      const { outcome } = traced;
-      return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'reversed': {
-            const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row);
-            await finishSaleAndVoid(trx, row, now, why);
-            return { done: true };
-          }
-          case 'retry':
-          case 'unknown':
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal unanswered: ${outcome.reason}`);
-          case 'declined':
-            // A reversal the provider refuses is retried: money may be held until it goes through.
-            deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused a reversal; retrying');
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal refused: ${outcome.code}: ${outcome.message}`);
-          case 'rejected':
-            return needsAttentionNow(deps, trx, row, now, refusedReason('reversal', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
-    }
+    case 'pay':
+      return pay(ctx, row);
+    case 'query':
+      return querySale(ctx, row);
+    case 'reverse':
+      return reverseUnconfirmed(ctx, row);
+    case 'done':
+      return endJob(ctx);
     default:
-      throw new Error(`sale ${row.seq} is at unexpected step ${row.step}`);
+      return assertNever(row.step);
   }
+}
+
+/** Sends the pay call, at most once per sale; an unknown answer moves the sale to its query step. */
+async function pay(ctx: StepContext, row: Sale): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  if (row.provider_sent_at !== null) {
+    // The pay call may have reached the provider before a crash: never send it twice.
+    return commit(deps, job, async (trx, now) => {
+      await updateTransaction(trx, row, now, { step: 'query' });
+      return { runAt: now };
+    });
+  }
+  const sent = await record(deps, job, (trx, now) =>
+    updateTransaction(trx, row, now, { provider_sent_at: now, confirm_deadline: now + rules.confirmWindowMs }),
+  );
+  if (!sent.auth_code_sealed) throw new Error(`sale ${row.seq} has no auth code`);
+  const traced = providerCalled(
+    deps,
+    await adapter.pay({
+      orderNo: orderNo(sent),
+      money: moneyOf(sent),
+      authCode: deps.secrets.decrypt(sent.auth_code_sealed),
+      description: sent.description ?? '',
+    }),
+  );
+  const { outcome } = traced;
+  // The auth code is never part of the summary.
+  const request = describeRequest({ orderNo: orderNo(sent), amount: moneyOf(sent) });
+  return commitCall(deps, job, { seq: row.seq, request, traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'paid':
+        await updateTransaction(trx, sent, now, {}, { state: 'succeeded' });
+        return { done: true };
+      case 'declined':
+        await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: providerFailure(adapter, outcome.code, outcome.message) });
+        return { done: true };
+      case 'awaiting_customer':
+        await updateTransaction(trx, sent, now, { step: 'query', customer_confirming: 1, last_provider_code: outcome.code });
+        return { runAt: now + poll };
+      case 'unknown':
+        await updateTransaction(trx, sent, now, { step: 'query', last_provider_code: outcome.code });
+        return { runAt: now + poll };
+      case 'rejected':
+        // The provider refused the request itself and the pay call is sent once: no money moved.
+        await updateTransaction(trx, sent, now, {}, { state: 'failed', failure: rejectedFailure(adapter, outcome) });
+        return { done: true };
+      default:
+        return assertNever(outcome);
+    }
+  });
+}
+
+/** Asks about an unconfirmed sale until the confirmation window ends, then reverses it. */
+async function querySale(ctx: StepContext, row: Sale): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const polled = await adapter.query(orderNo(row), await providerDataFor(deps, row.seq));
+  const unchanged = isWaiting(polled.outcome) && confirmingAfter(polled.outcome, row) === Number(row.customer_confirming);
+  const traced = providerCalled(deps, polled, { quiet: unchanged });
+  const { outcome } = traced;
+  // Polls over the confirmation window that answer alike share one attempt row.
+  return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
+    const windowOver = row.confirm_deadline === null || now >= row.confirm_deadline;
+    // A poll that changes nothing writes nothing to the row (the provider's cadence over the whole window).
+    const keepWaiting = async (confirming: number): Promise<Next> => {
+      if (windowOver) await updateTransaction(trx, row, now, { customer_confirming: confirming, step: 'reverse' });
+      else if (confirming !== Number(row.customer_confirming)) await updateTransaction(trx, row, now, { customer_confirming: confirming });
+      return { runAt: windowOver ? now : now + poll };
+    };
+    switch (outcome.kind) {
+      case 'paid':
+        await updateTransaction(trx, row, now, {}, { state: 'succeeded' });
+        return { done: true };
+      case 'closed':
+        await updateTransaction(trx, row, now, {}, { state: 'failed', failure: unresolvedFailure(adapter, row) });
+        return { done: true };
+      case 'awaiting_customer':
+        await outcomeKnownAgain(trx, row);
+        return keepWaiting(1);
+      case 'not_paid':
+        await outcomeKnownAgain(trx, row);
+        return keepWaiting(Number(row.customer_confirming));
+      case 'unknown':
+        return keepWaiting(Number(row.customer_confirming));
+      case 'rejected':
+        // The pay call was sent: only the provider knows whether money moved, so never reverse or fail on a guess.
+        return needsAttentionNow(deps, trx, row, now, refusedReason('query', outcome));
+      default:
+        return assertNever(outcome);
+    }
+  });
+}
+
+/** Reverses a sale the provider never confirmed in time, or one voided after the pay call. */
+async function reverseUnconfirmed(ctx: StepContext, row: Sale): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const traced = providerCalled(deps, await adapter.reverse(orderNo(row), await providerDataFor(deps, row.seq)));
+  const { outcome } = traced;
+  return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'reversed': {
+        const why = row.void_seq !== null ? failure('sale_voided_failure') : unresolvedFailure(adapter, row);
+        await finishSaleAndVoid(trx, row, now, why);
+        return { done: true };
+      }
+      case 'retry':
+      case 'unknown':
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal unanswered: ${outcome.reason}`);
+      case 'declined':
+        // A reversal the provider refuses is retried: money may be held until it goes through.
+        deps.log.error({ transaction: row.ref, code: outcome.code }, 'provider refused a reversal; retrying');
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('reverse', poll), `reversal refused: ${outcome.code}: ${outcome.message}`);
+      case 'rejected':
+        return needsAttentionNow(deps, trx, row, now, refusedReason('reversal', outcome));
+      default:
+        return assertNever(outcome);
+    }
+  });
 }
 
 /** Why a sale failed when the provider never confirmed it. */
@@ -374,7 +390,20 @@ async function finishSaleAndVoid(trx: Transaction<Database>, sale: TransactionRo
 
 // ─── Voids of succeeded sales ───────────────────────────────────────────────
 
-async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
+async function voidStep(ctx: StepContext, row: Void): Promise<void> {
+  switch (row.step) {
+    case 'reverse_sale':
+      return reverseSale(ctx, row);
+    // A void of a pending sale waits: the sale's job finishes both.
+    case 'await_sale':
+    case 'done':
+      return endJob(ctx);
+    default:
+      return assertNever(row.step);
+  }
+}
+
+async function reverseSale(ctx: StepContext, row: Void): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`void ${row.seq} has no sale`);
@@ -407,8 +436,37 @@ async function voidStep(ctx: StepContext, row: TransactionRow): Promise<void> {
 // ─── Refunds ────────────────────────────────────────────────────────────────
 
 /** Refunds of POS sales and CHOP charges; a CHOP cancel of a paid charge is a full refund too. */
-export async function refundStep(ctx: StepContext<RefundingAdapter>, row: TransactionRow): Promise<void> {
-  const { deps, job, adapter, rules } = ctx;
+export async function refundStep(ctx: StepContext<RefundingAdapter>, row: RefundRow): Promise<void> {
+  switch (row.step) {
+    case 'refund':
+    case 'refund_query': {
+      const call = await prepareRefundCall(ctx, row);
+      if (call === null) return;
+      return row.step === 'refund' ? sendRefund(ctx, row, call) : queryRefund(ctx, row, call);
+    }
+    // A cancel waits while its charge is pending: the charge's job ends it or moves it on.
+    case 'await_sale':
+    case 'done':
+      return endJob(ctx);
+    default:
+      return assertNever(row);
+  }
+}
+
+type RefundRow = Refund | ChargeRefund | Cancel;
+
+/** What both calls of a refund share: the request, its summary, and how the refund ends. */
+interface RefundCall {
+  readonly request: RefundRequest;
+  readonly summary: string;
+  /** `refund` is the row as last written (after marking the call sent); the row read by default. */
+  succeed(trx: Transaction<Database>, now: number, refund?: RefundRow): Promise<Next>;
+  fail(trx: Transaction<Database>, now: number, why: Failure, providerCode?: string | null, refund?: RefundRow): Promise<Next>;
+}
+
+/** The refund's call, or null when an older refund of the same payment goes first (the job is rescheduled). */
+async function prepareRefundCall(ctx: StepContext<RefundingAdapter>, row: RefundRow): Promise<RefundCall | null> {
+  const { deps, job, rules } = ctx;
   const poll = rules.pollIntervalMs;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`refund ${row.seq} has no sale`);
@@ -424,7 +482,8 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
   if (siblings.some((refund) => refund.state === 'pending' && refund.seq < row.seq)) {
     // One refund of a sale at a time, oldest first: providers without refund keys can then tell them apart.
     // The older one may take long (it may need attention), so the wait grows like a retry's.
-    return commit(deps, job, async (_trx, now) => ({ runAt: now + baseDelay(retryPolicy('refund', poll), now - row.created_at) }));
+    await commit(deps, job, async (_trx, now) => ({ runAt: now + baseDelay(retryPolicy('refund', poll), now - row.created_at) }));
+    return null;
   }
   const request: RefundRequest = {
     orderNo: orderNo(sale),
@@ -437,79 +496,83 @@ export async function refundStep(ctx: StepContext<RefundingAdapter>, row: Transa
   };
   const summary = describeRequest({ orderNo: request.orderNo, refundNo: request.refundNo, amount: request.refundMoney });
 
-  const succeed = async (trx: Transaction<Database>, now: number, refund: TransactionRow = row): Promise<Next> => {
+  const succeed: RefundCall['succeed'] = async (trx: Transaction<Database>, now: number, refund: RefundRow = row): Promise<Next> => {
     await updateTransaction(trx, refund, now, {}, { state: 'succeeded' });
     // A cancel that refunded the charge also marks it cancelled.
-    await addRefunded(trx, sale.seq, row.amount ?? 0, now, { cancelled: row.type === 'cancel' });
+    await addRefunded(trx, sale.seq, row.amount ?? 0, now, { cancelled: row.kind === 'cancel' });
     return { done: true };
   };
 
   // The provider's own code is kept: a CHOP refund answers with a refusal code derived from it (chop/refund-answers.ts).
-  const fail = async (
+  const fail: RefundCall['fail'] = async (
     trx: Transaction<Database>,
     now: number,
     why: Failure,
     providerCode: string | null = null,
-    refund: TransactionRow = row,
+    refund: RefundRow = row,
   ): Promise<Next> => {
     await updateTransaction(trx, refund, now, providerCode === null ? {} : { last_provider_code: providerCode }, { state: 'failed', failure: why });
     // A failed cancel releases the charge, so it can be cancelled or refunded again.
-    if (row.type === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
+    if (row.kind === 'cancel') await releaseClaim(trx, sale.seq, row.seq, now);
     return { done: true };
   };
+  return { request, summary, succeed, fail };
+}
 
-  switch (row.step) {
-    case 'refund': {
-      // Marked as sent before it is sent: a refusal after an earlier call that may have arrived (a crash, a lost lease) cannot prove nothing moved.
-      const sentBefore = row.provider_sent_at !== null;
-      const sent = sentBefore ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
-      const traced = providerCalled(deps, await adapter.refund(request));
-      const { outcome } = traced;
-      return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'succeeded':
-            return succeed(trx, now, sent);
-          case 'processing':
-            await updateTransaction(trx, sent, now, { step: 'refund_query' });
-            return { runAt: now + poll };
-          case 'declined':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code, sent);
-          case 'unknown':
-            // Safe to send again: the refund number makes the provider refund at most once.
-            return retryOpenOutcome(deps, trx, sent, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
-          case 'rejected':
-            // Refused before the provider looked at it: no money moved, unless an earlier call of this step was sent.
-            if (!sentBefore) return fail(trx, now, rejectedFailure(adapter, outcome), null, sent);
-            return needsAttentionNow(deps, trx, sent, now, refusedReason('refund', outcome));
-          default:
-            return assertNever(outcome);
-        }
-      });
+/** Sends the refund; safe to send again, as the refund number makes the provider refund at most once. */
+async function sendRefund(ctx: StepContext<RefundingAdapter>, row: RefundRow, { request, summary, succeed, fail }: RefundCall): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  // Marked as sent before it is sent: a refusal after an earlier call that may have arrived (a crash, a lost lease) cannot prove nothing moved.
+  const sentBefore = row.provider_sent_at !== null;
+  const sent = sentBefore ? row : await record(deps, job, (trx, now) => updateTransaction(trx, row, now, { provider_sent_at: now }));
+  const traced = providerCalled(deps, await adapter.refund(request));
+  const { outcome } = traced;
+  return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'succeeded':
+        return succeed(trx, now, sent);
+      case 'processing':
+        await updateTransaction(trx, sent, now, { step: 'refund_query' });
+        return { runAt: now + poll };
+      case 'declined':
+        return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code, sent);
+      case 'unknown':
+        // Safe to send again: the refund number makes the provider refund at most once.
+        return retryOpenOutcome(deps, trx, sent, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
+      case 'rejected':
+        // Refused before the provider looked at it: no money moved, unless an earlier call of this step was sent.
+        if (!sentBefore) return fail(trx, now, rejectedFailure(adapter, outcome), null, sent);
+        return needsAttentionNow(deps, trx, sent, now, refusedReason('refund', outcome));
+      default:
+        return assertNever(outcome);
     }
-    case 'refund_query': {
-      const traced = providerCalled(deps, await adapter.refundQuery(request));
-      const { outcome } = traced;
-      return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
-        switch (outcome.kind) {
-          case 'succeeded':
-            return succeed(trx, now);
-          case 'processing':
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), 'the provider is still processing the refund');
-          case 'unknown':
-            return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund status unanswered: ${outcome.reason}`);
-          case 'rejected':
-            return needsAttentionNow(deps, trx, row, now, refusedReason('refund query', outcome));
-          case 'failed':
-            return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
-          case 'not_found':
-            await updateTransaction(trx, row, now, { step: 'refund' });
-            return { runAt: now };
-          default:
-            return assertNever(outcome);
-        }
-      });
+  });
+}
+
+/** Asks about a refund the provider is processing. */
+async function queryRefund(ctx: StepContext<RefundingAdapter>, row: RefundRow, { request, summary, succeed, fail }: RefundCall): Promise<void> {
+  const { deps, job, adapter, rules } = ctx;
+  const poll = rules.pollIntervalMs;
+  const traced = providerCalled(deps, await adapter.refundQuery(request));
+  const { outcome } = traced;
+  return commitCall(deps, job, { seq: row.seq, request: summary, traced }, async (trx, now) => {
+    switch (outcome.kind) {
+      case 'succeeded':
+        return succeed(trx, now);
+      case 'processing':
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), 'the provider is still processing the refund');
+      case 'unknown':
+        return retryOpenOutcome(deps, trx, row, now, retryPolicy('refund', poll), `refund status unanswered: ${outcome.reason}`);
+      case 'rejected':
+        return needsAttentionNow(deps, trx, row, now, refusedReason('refund query', outcome));
+      case 'failed':
+        return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
+      case 'not_found':
+        await updateTransaction(trx, row, now, { step: 'refund' });
+        return { runAt: now };
+      default:
+        return assertNever(outcome);
     }
-    default:
-      throw new Error(`refund ${row.seq} is at unexpected step ${row.step}`);
-  }
+  });
 }

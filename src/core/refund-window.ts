@@ -3,7 +3,12 @@ import { paymentMethod } from '../chop/methods.js';
 import { gatewayProfile } from '../providers/registry.js';
 
 /** The window in ms, or undefined when the gateway or method is no longer known. */
-export function refundWindowMsOf(payment: { readonly channel: 'pos' | 'chop'; readonly gateway: string | null }): number | undefined {
-  if (payment.gateway === null) return undefined;
-  return payment.channel === 'pos' ? gatewayProfile(payment.gateway)?.refundWindowMs : paymentMethod(payment.gateway)?.refundWindowMs;
+export function refundWindowMsOf(payment: {
+  readonly channel: 'pos' | 'chop';
+  readonly gateway: string | null;
+  readonly payment_method: string | null;
+}): number | undefined {
+  const { gateway, payment_method: method } = payment;
+  if (payment.channel === 'pos') return gateway === null ? undefined : gatewayProfile(gateway)?.refundWindowMs;
+  return method === null ? undefined : paymentMethod(method)?.refundWindowMs;
 }

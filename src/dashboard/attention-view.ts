@@ -32,7 +32,15 @@ export async function listNeedingAttention(db: Kysely<Database>, mode: KeyMode):
   const count = await marked.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await marked
     .innerJoin('merchants', 'merchants.id', 'transactions.merchant_id')
-    .select(['transactions.ref', 'transactions.type', 'transactions.gateway', 'transactions.step', 'transactions.needs_attention_since', 'merchants.name'])
+    .select([
+      'transactions.ref',
+      'transactions.type',
+      'transactions.gateway',
+      'transactions.payment_method',
+      'transactions.step',
+      'transactions.needs_attention_since',
+      'merchants.name',
+    ])
     .orderBy('transactions.needs_attention_since')
     .orderBy('transactions.seq')
     .limit(ATTENTION_LIST_LIMIT)
@@ -43,7 +51,7 @@ export async function listNeedingAttention(db: Kysely<Database>, mode: KeyMode):
       ref: row.ref,
       merchantName: row.name,
       type: row.type,
-      gateway: row.gateway,
+      gateway: row.gateway ?? row.payment_method,
       step: row.step,
       since: Number(row.needs_attention_since),
     })),

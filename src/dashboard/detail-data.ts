@@ -178,7 +178,7 @@ export function refusalOf(action: Action, facts: Facts, now: number): Refusal | 
     }
     case 'cancel':
       if (!chop) return 'notApplicable';
-      if (!paymentMethod(row.gateway ?? '')?.cancellable) return 'notCancellable';
+      if (!paymentMethod(row.payment_method ?? '')?.cancellable) return 'notCancellable';
       if (claimed) return 'voided';
       if (!withinCancelWindow(row, Number(merchant.cancel_window_ms), now)) return 'cancelWindow';
       if (row.state === 'failed') return 'failedSale';

@@ -53,7 +53,7 @@ function actionBar(ctx: DashContext, data: DetailData): Raw | string {
 function attributes(ctx: DashContext, data: DetailData, timeZone: string): Raw {
   const t = (key: Word) => words(ctx.lang, key);
   const { row, parent } = data;
-  const method = row.channel === 'chop' && row.gateway ? paymentMethod(row.gateway) : undefined;
+  const method = row.payment_method ? paymentMethod(row.payment_method) : undefined;
   const item = (label: string, value: Raw | string | null | undefined, attr = '') =>
     value === null || value === undefined || value === '' ? '' : html`<dt>${label}</dt><dd${attr ? html` data-attr="${attr}"` : ''}>${value}</dd>`;
   const isPayment = row.type === 'sale' || row.type === 'charge';
@@ -66,7 +66,7 @@ ${item(t('channel'), t(row.channel === 'chop' ? 'channel_chop' : 'channel_pos'),
 ${item(t('state'), html`${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}${flags ? html` <span class="muted">${flags}</span>` : ''}`, 'state')}
 ${item(t('failure'), failure, 'failure')}
 ${ctx.isOperator ? item(common(ctx.lang, 'merchant'), data.merchant.name, 'merchant') : ''}
-${row.channel === 'chop' ? item(t('method'), method ? method.label[ctx.lang] : row.gateway, 'method') : item(t('gateway'), row.gateway, 'gateway')}
+${row.channel === 'chop' ? item(t('method'), method ? method.label[ctx.lang] : row.payment_method, 'method') : item(t('gateway'), row.gateway, 'gateway')}
 ${item(t('amount'), amountText(row.amount, row.currency), 'amount')}
 ${isPayment ? item(t('refunded'), amountText(row.refunded_amount, row.currency), 'refunded') : ''}
 ${isPayment && row.state === 'succeeded' ? item(t('left'), amountText(leftToRefund(data), row.currency), 'left') : ''}

@@ -84,12 +84,12 @@ async function periodFigures(db: Db, scope: Scope, since: number): Promise<Perio
   const { merchantId, mode } = scope;
   let payments = db
     .selectFrom('transactions')
-    .select(['gateway', 'state', 'currency'])
+    .select(['gateway', 'payment_method', 'state', 'currency'])
     .select((eb) => [eb.fn.countAll<number>().as('n'), ...sumParts(eb.ref('amount'), 'volume')])
     .where('mode', '=', mode)
     .where('type', 'in', ['sale', 'charge'])
     .where('created_at', '>=', since)
-    .groupBy(['gateway', 'state', 'currency']);
+    .groupBy(['gateway', 'payment_method', 'state', 'currency']);
   if (merchantId !== null) payments = payments.where('merchant_id', '=', merchantId);
 
   // A void has no amount of its own: it reverses its whole sale.
@@ -113,7 +113,7 @@ async function periodFigures(db: Db, scope: Scope, since: number): Promise<Perio
     const volume = joinSum(row.volume_hi, row.volume_lo);
     add(byState, row.state, count, row.currency, volume);
     if (row.state !== 'succeeded') continue;
-    add(byGateway, row.gateway ?? '—', count, row.currency, volume);
+    add(byGateway, row.gateway ?? row.payment_method ?? '—', count, row.currency, volume);
     if (row.currency !== null) add(succeeded, row.currency, count, row.currency, volume);
   }
   const reversalsByCurrency = new Map<string, Record<ReversalType, bigint>>();

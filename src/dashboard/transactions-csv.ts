@@ -65,7 +65,7 @@ export function csvRow(row: TransactionRow): string {
     row.reference,
     row.ref,
     row.sale_client_id,
-    row.gateway,
+    row.gateway ?? row.payment_method,
     major(row.amount, row.currency),
     row.currency,
     major(row.refunded_amount, row.currency),

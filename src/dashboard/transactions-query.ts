@@ -21,7 +21,8 @@ function conditions(eb: ExpressionBuilder<Database, 'transactions'>, scope: Scop
   if (merchant !== null) all.push(eb('merchant_id', '=', merchant));
   if (f.type) all.push(eb('type', '=', f.type));
   if (f.state) all.push(eb('state', '=', f.state));
-  if (f.gateway) all.push(eb('gateway', '=', f.gateway));
+  // One filter for both: POS gateway codes and CHOP payment method codes.
+  if (f.gateway) all.push(eb.or([eb('gateway', '=', f.gateway), eb('payment_method', '=', f.gateway)]));
   if (f.createdGte !== null) all.push(eb('created_at', '>=', f.createdGte));
   if (f.createdLt !== null) all.push(eb('created_at', '<', f.createdLt));
   if (f.posId !== null) all.push(eb('pos_id', '=', f.posId));

@@ -142,7 +142,8 @@ export class Metrics {
   /** Call only after the database transaction that made the changes has committed. */
   countRowChanges(changes: readonly RowChange[]): void {
     for (const { kind, row } of changes) {
-      const gateway = row.gateway ?? 'none';
+      // The label keeps its name for dashboards built on it: a CHOP row counts under its payment method.
+      const gateway = row.gateway ?? row.payment_method ?? 'none';
       if (kind === 'created') this.created.inc({ type: row.type, gateway, channel: row.channel, mode: row.mode });
       else this.finalised.inc({ type: row.type, gateway, state: row.state, mode: row.mode });
     }

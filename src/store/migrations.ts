@@ -334,6 +334,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('transactions_needs_attention').on('transactions').column('needs_attention_since').execute();
       },
     },
+    '0012_transaction_columns': {
+      // A POS row names a gateway, a hosted-checkout row a payment method: each gets its own column (`gateway` held both).
+      async up(db: AnyDb) {
+        await db.schema.alterTable('transactions').addColumn('payment_method', 'text').execute();
+        await db
+          .updateTable('transactions')
+          .set((eb) => ({ payment_method: eb.ref('gateway'), gateway: null }))
+          .where('channel', '=', 'chop')
+          .execute();
+      },
+    },
   };
 }
 

@@ -50,6 +50,7 @@ export interface TransactionsTable {
   mode: KeyMode;
   state: TransactionState;
   step: ProcessingStep;
+  /** POS rows: the payment gateway (CHOP rows name a `payment_method` instead). */
   gateway: string | null;
   amount: number | null;
   currency: string | null;
@@ -88,6 +89,8 @@ export interface TransactionsTable {
   version: number;
   /** `pos` (CANCAN v2) or `chop` (hosted checkout and the Online API). */
   channel: Generated<Channel>;
+  /** CHOP rows: the payment method (chop/methods.ts); null on POS rows. */
+  payment_method: Generated<string | null>;
   /** CHOP: the merchant's reference. */
   reference: Generated<string | null>;
   /** CHOP: the key that created the charge (its token signs the IPN). */

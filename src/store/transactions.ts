@@ -101,15 +101,16 @@ export async function enqueueJob(db: Db, seq: number, runAt: number, now: number
 /**
  * Updates a row if it is still at the version that was read, optionally moving
  * it to a final state (checked against the transition table). Records the
- * state change as an event.
+ * state change as an event. A typed row (typed-transactions.ts) takes only
+ * its own kind's steps and comes back typed.
  */
-export async function updateTransaction(
+export async function updateTransaction<R extends TransactionRow>(
   trx: Transaction<Database>,
-  row: TransactionRow,
+  row: R,
   now: number,
-  patch: Writable,
+  patch: Omit<Writable, 'step'> & { step?: R['step'] },
   final?: { state: Exclude<TransactionState, 'pending'>; failure?: Failure },
-): Promise<TransactionRow> {
+): Promise<R> {
   const finalFields = final
     ? {
         state: final.state,
@@ -140,7 +141,8 @@ export async function updateTransaction(
       ...(final.failure ? { failure_code: final.failure.code, failure_detail: final.failure.detail } : {}),
     });
   }
-  return updated;
+  // The row keeps its kind: a typed row's patch could only name its own kind's steps, and `done` ends every kind.
+  return { ...row, ...updated };
 }
 
 export function isUniqueViolation(error: unknown): boolean {

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { declinedRefundAnswer } from '../../src/chop/refund-answers.js';
 import type { FailureCode } from '../../src/domain/failures.js';
 
-const declined = (gateway: string | null, failureCode: FailureCode | null, lastProviderCode: string | null, detail: string | null = null) =>
-  declinedRefundAnswer({ gateway, failure_code: failureCode, failure_detail: detail, last_provider_code: lastProviderCode });
+const declined = (method: string | null, failureCode: FailureCode | null, lastProviderCode: string | null, detail: string | null = null) =>
+  declinedRefundAnswer({ payment_method: method, failure_code: failureCode, failure_detail: detail, last_provider_code: lastProviderCode });
 
 describe('a CHOP refund the provider declined, as a refusal code', () => {
   test("past the provider's refund period → 4074, by each provider's own code", () => {

@@ -246,7 +246,7 @@ function table(ctx: DashContext, listing: Listing, rows: readonly TransactionRow
 ${merchantColumn ? html`<td data-label="${t('merchant')}">${names.get(row.merchant_id) ?? row.merchant_id}</td>` : ''}
 <td data-label="${t('type')}">${common(ctx.lang, `type_${row.type}`)}</td>
 <td data-label="${t('channel')}">${t(`channel_${row.channel}`)}</td>
-<td data-label="${t('gateway')}"><span class="mono">${row.gateway ?? '—'}</span></td>
+<td data-label="${t('gateway')}"><span class="mono">${row.gateway ?? row.payment_method ?? '—'}</span></td>
 <td data-label="${t('amount')}" class="num">${amountText(row)}</td>
 <td data-label="${t('state')}">${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}</td>
 <td data-label="${t('pos_id')}">${row.pos_id ?? '—'}</td>

@@ -75,7 +75,7 @@ export function checkoutRoutes(deps: CoreDeps) {
 
     /** The charge's merchant template (its method's, else the default), or null for CanCan's plain page. */
     async function brandOf(row: TransactionRow): Promise<PageBrand | null> {
-      const branding = await brandingFor(deps.store.db, row.merchant_id, row.gateway ?? '');
+      const branding = await brandingFor(deps.store.db, row.merchant_id, row.payment_method ?? '');
       if (!branding) return null;
       const merchant = await deps.store.db.selectFrom('merchants').select('name').where('id', '=', row.merchant_id).executeTakeFirstOrThrow();
       const logo = branding.logoId ? ((await logoMeta(deps.store.db, branding.logoId)) ?? null) : null;
@@ -98,7 +98,7 @@ export function checkoutRoutes(deps: CoreDeps) {
       lang: Lang,
       extra: { cardErrors?: Record<string, string>; cardValues?: { name?: string; postalCode?: string; expiry?: string } } = {},
     ) {
-      const method = row.gateway ? paymentMethod(row.gateway) : undefined;
+      const method = row.payment_method ? paymentMethod(row.payment_method) : undefined;
       if (!method) return notFound(reply, lang);
       const merchant = await findMerchant(deps.store.db, row.merchant_id);
       if (!merchant) throw new Error(`charge ${row.ref} has no merchant ${row.merchant_id}`);
@@ -184,7 +184,7 @@ export function checkoutRoutes(deps: CoreDeps) {
       const params = toParams(request.body);
       const lang = langOf(request, params.lang);
       const row = await loadCharge(params.q);
-      if (!row || row.gateway !== 'cc') return notFound(reply, lang);
+      if (!row || row.payment_method !== 'cc') return notFound(reply, lang);
       if (row.state !== 'pending' || row.step !== 'await_card' || deps.clock.now() >= (row.expires_at ?? 0)) {
         return row.state !== 'pending' ? reply.redirect(destination(row, lang), 303) : showPage(reply, row, lang);
       }
