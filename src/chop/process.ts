@@ -33,7 +33,7 @@ import { retryPolicy } from '../jobs/retry-policy.js';
 import type { CardAdapter, OnlineAdapter } from '../providers/contract.js';
 import { providerRules } from '../providers/registry.js';
 import type { CloseReason, Database } from '../store/schema.js';
-import { markVoided } from '../store/payment-claims.js';
+import { markCancelled } from '../store/payment-claims.js';
 import { type TransactionRow, enqueueJob, findBySeq, updateTransaction } from '../store/transactions.js';
 import { type CardCharge, type Cancel, type Charge, type ChargeRefund, type WalletCharge, asCardCharge, asWalletCharge } from '../store/typed-transactions.js';
 import { checkoutOf, serializeCheckout } from './checkout-data.js';
@@ -83,8 +83,8 @@ export async function finishCharge(
   const updated = outcome.paid
     ? await updateTransaction(trx, charge, now, { ...patch }, { state: 'succeeded' })
     : await updateTransaction(trx, charge, now, { ...patch, ...declineCode, close_reason: outcome.reason }, { state: 'failed', failure: outcome.failure });
-  if (charge.void_seq !== null) {
-    const cancel = await findBySeq(trx, charge.void_seq);
+  if (charge.cancel_seq !== null) {
+    const cancel = await findBySeq(trx, charge.cancel_seq);
     if (cancel && cancel.state === 'pending' && cancel.step === 'await_sale') {
       if (outcome.paid) {
         // Paid before it could be closed: the cancel refunds it in full.
@@ -92,7 +92,7 @@ export async function finishCharge(
         await enqueueJob(trx, cancel.seq, now, now);
       } else {
         await updateTransaction(trx, cancel, now, {}, { state: 'succeeded' });
-        await markVoided(trx, charge.seq, now);
+        await markCancelled(trx, charge.seq, now);
       }
     }
   }
@@ -105,7 +105,7 @@ const expiredFailure = (): Failure => failure('checkout_expired_failure');
 async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: WalletCharge): Promise<void> {
   const { deps, job } = ctx;
   const expiresAt = row.expires_at ?? row.created_at;
-  const closing = row.void_seq !== null || deps.clock.now() >= expiresAt;
+  const closing = row.cancel_seq !== null || deps.clock.now() >= expiresAt;
 
   if (closing && row.step !== 'close') {
     if (row.provider_sent_at === null) {
@@ -113,8 +113,8 @@ async function walletChargeStep(ctx: StepContext<OnlineAdapter>, row: WalletChar
       return commit(deps, job, async (trx, now) => {
         await finishCharge(deps, trx, row, now, {
           paid: false,
-          reason: row.void_seq !== null ? 'cancelled' : 'expired',
-          failure: row.void_seq !== null ? failure('sale_voided_failure') : expiredFailure(),
+          reason: row.cancel_seq !== null ? 'cancelled' : 'expired',
+          failure: row.cancel_seq !== null ? failure('sale_voided_failure') : expiredFailure(),
         });
         return { done: true };
       });
@@ -257,7 +257,7 @@ async function closeOrder(ctx: StepContext<OnlineAdapter>, row: WalletCharge): P
   const policy = retryPolicy('close', poll);
   // An order that cannot be closed is asked about for as long as it takes: answers alike share one attempt row.
   return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
-    const cancelled = row.void_seq !== null;
+    const cancelled = row.cancel_seq !== null;
     switch (outcome.kind) {
       case 'closed':
         await finishCharge(deps, trx, row, now, {

@@ -108,7 +108,7 @@ export async function requestRefund(deps: CoreDeps, caller: Caller, params: Refu
     const now = deps.clock.now();
     const amount = BigInt(params.amount);
     const windowMs = refundWindowMsOf(charge);
-    if (charge.state !== 'succeeded' || charge.voided === 1) return { ok: false, ...REFUND_REFUSALS.tooMuch };
+    if (charge.state !== 'succeeded' || charge.cancelled === 1) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (params.currency !== charge.currency) return { ok: false, ...REFUND_REFUSALS.currency };
     if (amount > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (windowMs !== undefined && !withinRefundWindow(charge, windowMs, now)) return { ok: false, ...REFUND_REFUSALS.window };
@@ -155,7 +155,7 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
     const refuse = (status: string): CancelDecision => ({ ok: false, charge, status });
     const method = charge.payment_method ? paymentMethod(charge.payment_method) : undefined;
     if (!method?.cancellable) return refuse(CANCEL_MESSAGES.unsupported);
-    if (charge.voided === 1 || charge.void_seq !== null || charge.close_reason === 'cancelled') return refuse(CANCEL_MESSAGES.duplicate);
+    if (charge.cancelled === 1 || charge.cancel_seq !== null || charge.close_reason === 'cancelled') return refuse(CANCEL_MESSAGES.duplicate);
     if (!withinCancelWindow(charge, Number(merchant.cancel_window_ms), now)) return refuse(CANCEL_MESSAGES.window);
     if (charge.state === 'failed') return refuse(CANCEL_MESSAGES.failed);
 
@@ -165,7 +165,7 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
         trx,
         newCancel(childIds(now, ref), charge, { amount: 0, note: params.reason, checkout: noteCheckout(params.reason), step: 'await_sale' }),
       );
-      await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
+      await updateTransaction(trx, charge, now, { cancel_seq: cancel.seq });
       await wakeTransactionJob(trx, charge.seq, now);
     } else {
       const left = await refundable(trx, charge);
@@ -176,7 +176,7 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
         trx,
         newCancel(childIds(now, ref), charge, { amount: Number(left), note: params.reason, checkout: noteCheckout(params.reason), step: 'refund' }),
       );
-      await updateTransaction(trx, charge, now, { void_seq: cancel.seq });
+      await updateTransaction(trx, charge, now, { cancel_seq: cancel.seq });
       await enqueueJob(trx, cancel.seq, now, now);
     }
     await addEvent(trx, cancel.seq, now, 'created', { type: 'cancel', charge: charge.ref, reason: params.reason });

@@ -28,7 +28,7 @@ export function renderChopTransaction(row: TransactionRow, now: number): Record<
     status: row.close_reason ?? row.state,
     livemode: row.mode === 'live',
     ...(row.type === 'charge'
-      ? { refunded_amount: row.refunded_amount, cancelled: row.voided === 1 || row.close_reason === 'cancelled' }
+      ? { refunded_amount: row.refunded_amount, cancelled: row.cancelled === 1 || row.close_reason === 'cancelled' }
       : { transaction_id: row.sale_client_id }),
     ...(data.card ? { card_number: data.card.maskedNumber, exp_date: data.card.expiry, approval_code: data.card.approvalCode } : {}),
     ...(data.ext ? { ext: data.ext } : {}),

@@ -62,6 +62,7 @@ export async function processJob(workerDeps: CoreDeps, job: Job, handlers?: JobH
       return;
     }
     if (row.void_seq !== null) changed.add(row.void_seq);
+    if (row.cancel_seq !== null) changed.add(row.cancel_seq);
     if (row.sale_seq !== null) changed.add(row.sale_seq);
     const transaction = readTransaction(row);
     if (transaction.channel === 'chop') {

@@ -157,7 +157,8 @@ export function refusalOf(action: Action, facts: Facts, now: number): Refusal | 
   const { row, merchant } = facts;
   const pos = row.channel === 'pos' && row.type === 'sale';
   const chop = row.channel === 'chop' && row.type === 'charge';
-  const claimed = row.voided === 1 || row.void_seq !== null || row.close_reason === 'cancelled';
+  // A sale is claimed by a void, a charge by a cancel.
+  const claimed = chop ? row.cancelled === 1 || row.cancel_seq !== null || row.close_reason === 'cancelled' : row.voided === 1 || row.void_seq !== null;
   switch (action) {
     case 'void':
       if (!pos) return 'notApplicable';

@@ -345,6 +345,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0013_cancel_columns': {
+      // A charge's cancel gets its own columns: `void_seq`/`voided` stay a sale's void.
+      async up(db: AnyDb) {
+        await db.schema.alterTable('transactions').addColumn('cancel_seq', 'bigint').execute();
+        await db.schema
+          .alterTable('transactions')
+          .addColumn('cancelled', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db
+          .updateTable('transactions')
+          .set((eb) => ({ cancel_seq: eb.ref('void_seq'), cancelled: eb.ref('voided'), void_seq: null, voided: 0 }))
+          .where('type', '=', 'charge')
+          .execute();
+      },
+    },
   };
 }
 

@@ -16,18 +16,18 @@ export async function addRefunded(trx: Transaction<Database>, paymentSeq: number
       refunded_amount: eb('refunded_amount', '+', amount),
       version: eb('version', '+', 1),
       updated_at: now,
-      ...(options.cancelled ? { voided: 1 } : {}),
+      ...(options.cancelled ? { cancelled: 1 } : {}),
     }))
     .where('seq', '=', paymentSeq)
     .execute();
 }
 
-/** A void or cancel succeeded without a refund (the payment was closed while pending): the payment is voided. */
-export async function markVoided(trx: Transaction<Database>, paymentSeq: number, now: number): Promise<void> {
+/** A cancel succeeded without a refund (the charge was closed while pending): the charge is cancelled. */
+export async function markCancelled(trx: Transaction<Database>, chargeSeq: number, now: number): Promise<void> {
   await trx
     .updateTable('transactions')
-    .set((eb) => ({ voided: 1, version: eb('version', '+', 1), updated_at: now }))
-    .where('seq', '=', paymentSeq)
+    .set((eb) => ({ cancelled: 1, version: eb('version', '+', 1), updated_at: now }))
+    .where('seq', '=', chargeSeq)
     .execute();
 }
 
@@ -35,8 +35,8 @@ export async function markVoided(trx: Transaction<Database>, paymentSeq: number,
 export async function releaseClaim(trx: Transaction<Database>, paymentSeq: number, claimSeq: number, now: number): Promise<void> {
   await trx
     .updateTable('transactions')
-    .set((eb) => ({ void_seq: null, version: eb('version', '+', 1), updated_at: now }))
+    .set((eb) => ({ cancel_seq: null, version: eb('version', '+', 1), updated_at: now }))
     .where('seq', '=', paymentSeq)
-    .where('void_seq', '=', claimSeq)
+    .where('cancel_seq', '=', claimSeq)
     .execute();
 }

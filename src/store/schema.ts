@@ -71,6 +71,9 @@ export interface TransactionsTable {
   voided: number;
   /** Sales: the void that claimed this sale (at most one at a time). */
   void_seq: number | null;
+  /** Charges: whether a cancel succeeded, and the cancel that claimed this charge (at most one at a time). */
+  cancelled: Generated<number>;
+  cancel_seq: Generated<number | null>;
   provider_order_no: string | null;
   /** Encrypted customer code, erased once the sale is final. */
   auth_code_sealed: string | null;

@@ -57,6 +57,8 @@ function emptyRow(ids: NewRowIds, type: TransactionType, channel: Channel, step:
     refunded_amount: 0,
     voided: 0,
     void_seq: null,
+    cancelled: 0,
+    cancel_seq: null,
     provider_order_no: null,
     auth_code_sealed: null,
     provider_sent_at: null,

@@ -27,6 +27,14 @@ import type { TransactionRow } from './transactions.js';
 /** The kind a row is, from its type and channel (a hosted-checkout refund is a charge refund). */
 export type TransactionKind = 'sale' | 'void' | 'refund' | 'charge' | 'cancel' | 'charge_refund';
 
+/**
+ * A sale is claimed by a void, a charge by a cancel: each payment's columns of
+ * the other kind are always empty, and typed so (a charge's `void_seq` is
+ * `null`, so code reading it learns nothing and the compiler says so).
+ */
+type EmptyVoidColumns = { readonly void_seq: null; readonly voided: 0 };
+type EmptyCancelColumns = { readonly cancel_seq: null; readonly cancelled: 0 };
+
 type Typed<K extends TransactionKind, T extends TransactionRow['type'], C extends Channel, S extends ProcessingStep> = Omit<
   TransactionRow,
   'type' | 'channel' | 'step'
@@ -37,10 +45,10 @@ type Typed<K extends TransactionKind, T extends TransactionRow['type'], C extend
   readonly step: S;
 };
 
-export type Sale = Typed<'sale', 'sale', 'pos', SaleStep>;
+export type Sale = Typed<'sale', 'sale', 'pos', SaleStep> & EmptyCancelColumns;
 export type Void = Typed<'void', 'void', 'pos', VoidStep>;
 export type Refund = Typed<'refund', 'refund', 'pos', RefundStep>;
-export type Charge = Typed<'charge', 'charge', 'chop', ChargeStep>;
+export type Charge = Typed<'charge', 'charge', 'chop', ChargeStep> & EmptyVoidColumns;
 export type WalletCharge = Charge & { readonly step: WalletChargeStep };
 export type CardCharge = Charge & { readonly step: CardChargeStep };
 export type Cancel = Typed<'cancel', 'cancel', 'chop', CancelStep>;
@@ -68,18 +76,25 @@ function withStep<K extends TransactionKind, S extends ProcessingStep>(row: Tran
   return { ...row, kind, step };
 }
 
-/** Reads a row into its kind; throws `UnreadableTransaction` if its step does not belong to it. */
+/** A payment whose columns of the other kind of claim are set is refused, so the types above hold. */
+function withoutOtherClaim(row: TransactionRow, kind: 'sale' | 'charge'): TransactionRow {
+  const set = kind === 'sale' ? row.cancel_seq !== null || Number(row.cancelled) !== 0 : row.void_seq !== null || Number(row.voided) !== 0;
+  if (set) throw new UnreadableTransaction(row, kind === 'sale' ? 'a sale is never cancelled' : 'a charge is never voided');
+  return row;
+}
+
+/** Reads a row into its kind; throws `UnreadableTransaction` if its step, or a claim column, does not belong to it. */
 export function readTransaction(row: TransactionRow): TypedTransaction {
   const kind = kindOf(row);
   switch (kind) {
     case 'sale':
-      return withStep(row, kind, SALE_STEPS) as Sale;
+      return withStep(withoutOtherClaim(row, kind), kind, SALE_STEPS) as Sale;
     case 'void':
       return withStep(row, kind, VOID_STEPS) as Void;
     case 'refund':
       return withStep(row, kind, REFUND_STEPS) as Refund;
     case 'charge':
-      return withStep(row, kind, CHARGE_STEPS) as Charge;
+      return withStep(withoutOtherClaim(row, kind), kind, CHARGE_STEPS) as Charge;
     case 'cancel':
       return withStep(row, kind, CANCEL_STEPS) as Cancel;
     case 'charge_refund':

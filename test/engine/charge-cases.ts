@@ -293,7 +293,7 @@ const cancelOfWaitingCharge: Case[] = [
     arrange: pendingChargeCancelled(walletAtCreate),
     expect: { state: 'failed', step: 'done', failure: VOIDED, next: 'done', calls: [] },
     async also(w, s) {
-      await assertRow(w, s.seq, { close_reason: 'cancelled', voided: 1 });
+      await assertRow(w, s.seq, { close_reason: 'cancelled', cancelled: 1 });
       await cancelEnded('succeeded')(w, s);
     },
   }),
@@ -307,7 +307,7 @@ const cancelOfWaitingCharge: Case[] = [
     script: [closed],
     expect: { state: 'failed', step: 'done', failure: VOIDED, next: 'done', calls: ['close'] },
     async also(w, s) {
-      await assertRow(w, s.seq, { close_reason: 'cancelled', voided: 1 });
+      await assertRow(w, s.seq, { close_reason: 'cancelled', cancelled: 1 });
       await cancelEnded('succeeded')(w, s);
     },
   }),

@@ -147,7 +147,7 @@ const chargeRefund: Case[] = [
     arrange: chargeRefundAtRefund,
     script: [refunded],
     expect: { state: 'succeeded', step: 'done', next: 'done', calls: ['refund'] },
-    also: (w, s) => assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: CHARGE_REFUND_AMOUNT, voided: 0, void_seq: null }),
+    also: (w, s) => assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: CHARGE_REFUND_AMOUNT, cancelled: 0, cancel_seq: null }),
   }),
   stepCase('charge refund', 'refund', 'definite', 'declined: failed with the mapped failure', {
     arrange: chargeRefundAtRefund,
@@ -164,9 +164,9 @@ const chargeRefund: Case[] = [
 
 /** A cancel that refunded the charge marks it cancelled; one that failed releases it. */
 const chargeCancelled = (w: EngineWorld, s: Subject) =>
-  assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: CHARGE_AMOUNT, voided: 1, void_seq: s.seq });
+  assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: CHARGE_AMOUNT, cancelled: 1, cancel_seq: s.seq });
 const chargeReleased = (w: EngineWorld, s: Subject) =>
-  assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: 0, voided: 0, void_seq: null });
+  assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: 0, cancelled: 0, cancel_seq: null });
 
 const cancelOfPaidCharge: Case[] = [
   stepCase('cancel', 'refund', 'definite', 'succeeded: the cancel succeeds and the charge is cancelled, refunded in full', {
@@ -193,7 +193,7 @@ const cancelOfPaidCharge: Case[] = [
     arrange: paidChargeCancelled,
     script: [answer('refund', { kind: 'unknown', reason: 'SYSTEMERROR' })],
     expect: { state: 'pending', step: 'refund', next: 'backoff', calls: ['refund'] },
-    also: (w, s) => assertRow(w, related(s, 'charge'), { voided: 0, void_seq: s.seq }),
+    also: (w, s) => assertRow(w, related(s, 'charge'), { cancelled: 0, cancel_seq: s.seq }),
   }),
   ...outcomeClassCases({
     kind: 'cancel',

@@ -274,7 +274,7 @@ const cancel: Case[] = [
     expect: { state: 'failed', step: 'done', failure: REFUSED_FAILURE, next: 'done', calls: ['refund'] },
     async also(w, s) {
       await assertFailedFast(w, s.seq);
-      await assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: 0, voided: 0, void_seq: null });
+      await assertRow(w, related(s, 'charge'), { state: 'succeeded', refunded_amount: 0, cancelled: 0, cancel_seq: null });
     },
   }),
   marksForAttention('cancel', 'refund_query', 'the query of a cancel refund is refused: needs attention', {

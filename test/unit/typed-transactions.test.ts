@@ -32,6 +32,8 @@ function row(type: TransactionType, channel: Channel, step: ProcessingStep): Tra
     refunded_amount: 0,
     voided: 0,
     void_seq: null,
+    cancelled: 0,
+    cancel_seq: null,
     provider_order_no: null,
     auth_code_sealed: null,
     provider_sent_at: null,
@@ -119,6 +121,25 @@ describe('typed transactions', () => {
           error.message === `transaction 7 (${channel} ${type}, step done) cannot be read: no ${channel} transaction is a ${type}`,
       );
     }
+  });
+
+  test("a sale with a cancel's columns set, or a charge with a void's, is refused", () => {
+    const cases = [
+      [{ ...row('sale', 'pos', 'done'), cancel_seq: 9 }, 'pos sale', 'a sale is never cancelled'],
+      [{ ...row('sale', 'pos', 'done'), cancelled: 1 }, 'pos sale', 'a sale is never cancelled'],
+      [{ ...row('charge', 'chop', 'done'), void_seq: 9 }, 'chop charge', 'a charge is never voided'],
+      [{ ...row('charge', 'chop', 'done'), voided: 1 }, 'chop charge', 'a charge is never voided'],
+    ] as const;
+    for (const [stored, what, why] of cases) {
+      assert.throws(
+        () => readTransaction(stored),
+        (error: unknown) => error instanceof UnreadableTransaction && error.message === `transaction 7 (${what}, step done) cannot be read: ${why}`,
+      );
+    }
+    const claimedSale = { ...row('sale', 'pos', 'done'), void_seq: 9, voided: 1 };
+    const claimedCharge = { ...row('charge', 'chop', 'done'), cancel_seq: 9, cancelled: 1 };
+    assert.deepEqual(readTransaction(claimedSale), { ...claimedSale, kind: 'sale' });
+    assert.deepEqual(readTransaction(claimedCharge), { ...claimedCharge, kind: 'charge' });
   });
 
   test('a charge is narrowed to its flow, and a step of the other flow is refused', () => {
