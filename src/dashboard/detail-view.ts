@@ -59,7 +59,9 @@ function attributes(ctx: DashContext, data: DetailData, timeZone: string): Raw {
   const isPayment = row.type === 'sale' || row.type === 'charge';
   const parentLabel = row.channel === 'chop' ? t('chargeLink') : t('saleLink');
   const failure = row.failure_code ? html`<code>${row.failure_code}</code>${row.failure_detail ? html` — ${row.failure_detail}` : ''}` : null;
-  const flags = [row.channel === 'chop' ? (row.cancelled === 1 ? t('cancelledYes') : null) : row.voided === 1 ? t('voidedYes') : null].filter(Boolean).join(', ');
+  // A charge is claimed by a cancel, a sale by a void.
+  const claimed = row.channel === 'chop' ? row.cancelled === 1 : row.voided === 1;
+  const flags = claimed ? t(row.channel === 'chop' ? 'cancelledYes' : 'voidedYes') : '';
   return html`<dl class="attrs">
 ${item(t('type'), common(ctx.lang, `type_${row.type}`), 'type')}
 ${item(t('channel'), t(row.channel === 'chop' ? 'channel_chop' : 'channel_pos'), 'channel')}
