@@ -9,7 +9,6 @@
  * killed worker's jobs taken over by the other.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { type TestDatabase, createTestDatabase } from '../support/databases.js';
 import { GATEWAYS, call, ledger, saleBody } from '../support/client.js';
-import { type ServerProcess, cli, freePort, startServer } from '../support/process.js';
+import { type ServerProcess, cli, freePort, sharedDatabaseProcesses, startServer } from '../support/process.js';
 
 const SALES = 60;
 const SUFFIXES = [0, 53, 55, 56, 54, 61, 51, 0, 53, 56];
@@ -41,14 +40,7 @@ describe('several API and worker processes on one PostgreSQL database', () => {
   });
 
   test('every sale once, final, and in agreement with the provider ledger after a worker is killed', async () => {
-    const simulatorPort = await freePort();
-    const env: Record<string, string> = {
-      DATABASE_URL: database.databaseUrl ?? '',
-      CANCAN_DATA_DIR: database.dataDir,
-      CANCAN_MASTER_KEY: randomBytes(32).toString('hex'),
-      CANCAN_DEMO: 'off',
-      CANCAN_SIMULATORS: 'off',
-      CANCAN_SIMULATOR_URL: `http://127.0.0.1:${simulatorPort}`,
+    const { env, simulator } = await sharedDatabaseProcesses(database, {
       CANCAN_CONFIRM_WINDOW_MS: '4000',
       CANCAN_POLL_INTERVAL_MS: '150',
       CANCAN_PROVIDER_TIMEOUT_MS: '700',
@@ -57,9 +49,8 @@ describe('several API and worker processes on one PostgreSQL database', () => {
       CANCAN_WORKER_CONCURRENCY: '8',
       CANCAN_RATE_LIMIT_PER_SECOND: '10000',
       CANCAN_RATE_LIMIT_BURST: '10000',
-      LOG_LEVEL: 'warn',
-    };
-    processes.push(await startServer({ ...env, CANCAN_SIMULATORS: 'on' }, simulatorPort, { command: 'simulators', waitFor: { path: '/_sandbox/ledger' } }));
+    });
+    processes.push(simulator);
     const created = cli(env, ['merchant', 'create', '--name', 'Many Shops', '--gateways', 'all', '--json']);
     assert.equal(created.status, 0, created.stderr);
     const { api_key: apiKey, merchant } = JSON.parse(created.stdout) as { api_key: string; merchant: { id: string } };
@@ -153,7 +144,7 @@ describe('several API and worker processes on one PostgreSQL database', () => {
     for (const row of payCalls.rows) assert.equal(row.n, '1', `one pay call for ${row.client_id}`);
 
     // The provider's books agree with the final states: one order per sale, paid exactly when it succeeded.
-    const entries = await ledger(`http://127.0.0.1:${simulatorPort}`);
+    const entries = await ledger(simulator.url);
     for (const [id, amount] of acknowledged) {
       const orders = entries.filter((entry) => entry.amount === amount);
       assert.ok(orders.length <= 1, `${id}: one provider order at most, got ${orders.length}`);

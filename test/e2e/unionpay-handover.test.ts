@@ -6,12 +6,11 @@
  * stored, so the charge succeeds.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { chop, idFromUrl, scan, waitFor } from '../support/chop.js';
 import { type TestDatabase, createTestDatabase } from '../support/databases.js';
-import { type ServerProcess, cli, freePort, startServer } from '../support/process.js';
+import { type ServerProcess, cli, freePort, sharedDatabaseProcesses, startServer } from '../support/process.js';
 
 describe('a UnionPay charge taken over by another worker process (PostgreSQL)', () => {
   let database: TestDatabase;
@@ -29,20 +28,12 @@ describe('a UnionPay charge taken over by another worker process (PostgreSQL)', 
   });
 
   test('worker A dies with the payment page open; worker B sees the payment and the charge succeeds', async () => {
-    const simulatorPort = await freePort();
-    const env: Record<string, string> = {
-      DATABASE_URL: database.databaseUrl ?? '',
-      CANCAN_DATA_DIR: database.dataDir,
-      CANCAN_MASTER_KEY: randomBytes(32).toString('hex'),
-      CANCAN_DEMO: 'off',
-      CANCAN_SIMULATORS: 'off',
-      CANCAN_SIMULATOR_URL: `http://127.0.0.1:${simulatorPort}`,
+    const { env, simulator } = await sharedDatabaseProcesses(database, {
       CANCAN_POLL_INTERVAL_MS: '150',
       CANCAN_PROVIDER_TIMEOUT_MS: '1000',
       CANCAN_JOB_LEASE_MS: '2500',
-      LOG_LEVEL: 'warn',
-    };
-    processes.push(await startServer({ ...env, CANCAN_SIMULATORS: 'on' }, simulatorPort, { command: 'simulators', waitFor: { path: '/_sandbox/ledger' } }));
+    });
+    processes.push(simulator);
     const created = cli(env, ['merchant', 'create', '--name', 'Handover Shop', '--gateways', 'all', '--json']);
     assert.equal(created.status, 0, created.stderr);
     const { api_key: apiKey } = JSON.parse(created.stdout) as { api_key: string };
@@ -83,7 +74,7 @@ describe('a UnionPay charge taken over by another worker process (PostgreSQL)', 
     await workerA.kill('SIGKILL');
     await start('worker');
 
-    const scanned = await scan(`http://127.0.0.1:${simulatorPort}`, row.qr_code ?? '', 'approve');
+    const scanned = await scan(simulator.url, row.qr_code ?? '', 'approve');
     assert.equal(scanned.status, 200, scanned.text);
     const state = await waitFor(async () => {
       const result = await db.query<{ state: string }>('select state from transactions where ref = $1', [ref]);

@@ -1,5 +1,6 @@
 /** Runs the real `cancan` binary as a child process, for tests that kill and restart it. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -80,4 +81,28 @@ export async function startServer(env: Record<string, string>, port: number, opt
       await exited;
     },
   };
+}
+
+/**
+ * CanCan processes sharing one PostgreSQL test database: the environment they
+ * share (with `settings` on top) and their simulators, started here in a
+ * process of their own so that any CanCan process can be killed alone.
+ */
+export async function sharedDatabaseProcesses(
+  database: { readonly databaseUrl: string | null; readonly dataDir: string },
+  settings: Record<string, string>,
+): Promise<{ env: Record<string, string>; simulator: ServerProcess }> {
+  const simulatorPort = await freePort();
+  const env: Record<string, string> = {
+    DATABASE_URL: database.databaseUrl ?? '',
+    CANCAN_DATA_DIR: database.dataDir,
+    CANCAN_MASTER_KEY: randomBytes(32).toString('hex'),
+    CANCAN_DEMO: 'off',
+    CANCAN_SIMULATORS: 'off',
+    CANCAN_SIMULATOR_URL: `http://127.0.0.1:${simulatorPort}`,
+    LOG_LEVEL: 'warn',
+    ...settings,
+  };
+  const simulator = await startServer({ ...env, CANCAN_SIMULATORS: 'on' }, simulatorPort, { command: 'simulators', waitFor: { path: '/_sandbox/ledger' } });
+  return { env, simulator };
 }
