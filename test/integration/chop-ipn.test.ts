@@ -85,9 +85,12 @@ for (const kind of DB_KINDS) {
       assert.equal(match[2], createHmac('sha256', secret).update(`${match[1]}.${ipn.raw}`).digest('hex'));
       assert.ok(Math.abs(Number(match[1]) - Date.now() / 1000) < 60);
 
-      const listed = await notificationsOf(id);
+      // The receiver has the IPN before the worker records its answer: wait for the record.
+      const listed = await waitFor(async () => {
+        const body = await notificationsOf(id);
+        return body.data[0]?.status === 'delivered' ? body : undefined;
+      });
       assert.equal(listed.data.length, 1);
-      assert.equal(listed.data[0].status, 'delivered');
       assert.equal(listed.data[0].attempt_log[0].http_status, 200);
       assert.equal(listed.data[0].attempt_log[0].response_excerpt, 'success');
     });
