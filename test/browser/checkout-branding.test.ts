@@ -14,6 +14,7 @@ import { changeBranding } from '../../src/core/checkout-branding.js';
 import { CHOP_METHODS, DESKTOP, PHONE, assertOnlyOwnRequests, createChopCharge, useBrowser, useCheckoutApp, watchPage } from '../support/browser.js';
 import type { TestMerchant } from '../support/harness.js';
 import { png } from '../support/images.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 // Long enough to photograph the live pages, short enough to see the "expired" page in the same run.
 const EXPIRY_MS = 20_000;
@@ -185,7 +186,6 @@ for (const shop of SHOPS) {
   test(`${shop.name}: success, failure and expired result pages carry the template`, async () => {
     await setUpShops();
     const expiring = await charge(shop, 'wechatpay');
-    const started = Date.now();
     const { page } = await chromium.newPage();
     const watch = watchPage(page);
 
@@ -204,7 +204,7 @@ for (const shop of SHOPS) {
 
     // Left alone past its deadline, the page takes the shopper to the "expired" result.
     await page.goto(expiring.url);
-    await page.waitForURL((url) => url.pathname === '/chop/result', { timeout: EXPIRY_MS - (Date.now() - started) + 20_000 });
+    await page.waitForURL((url) => url.pathname === '/chop/result', { timeout: EXPIRY_MS + WAIT_LIMIT_MS });
     assert.match(await page.locator('main').innerText(), /This payment page has expired\./);
     await expectBranded(page, shop);
     await shoot(page, `branding-${shop.key}-expired`);

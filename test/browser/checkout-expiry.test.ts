@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { reachCallback, screenshot, useBrowser, useCheckoutApp, watchPage } from '../support/browser.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const EXPIRY_MS = 4_000;
 const chromium = useBrowser();
@@ -37,7 +38,7 @@ test('expired page without callback URLs shows CanCan\'s "expired" message; a la
   const { page } = await chromium.newPage();
   await page.goto(charge.url);
   assert.equal(await page.locator('[data-qr] svg').count(), 1);
-  await page.waitForURL((url) => url.pathname === '/chop/result', { timeout: 15_000 });
+  await page.waitForURL((url) => url.pathname === '/chop/result', { timeout: WAIT_LIMIT_MS });
   assert.equal(await page.locator('[role=status]').getAttribute('data-state'), 'failed');
   assert.match(await page.locator('main').innerText(), /This payment page has expired\./);
   await screenshot(page, 'result-expired', { desktop: true });

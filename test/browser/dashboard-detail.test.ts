@@ -13,6 +13,7 @@ import { screenshot, useBrowser, watchPage, assertOnlyOwnRequests } from '../sup
 import { type IpnReceiver, chop, idFromUrl, scan, startIpnReceiver, waitFor } from '../support/chop.js';
 import { call, refundBody, uniqueId, waitFinal } from '../support/client.js';
 import { posSale, signIn, useDashboardApp } from '../support/dashboard.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const chromium = useBrowser();
 const fx = useDashboardApp('sqlite');
@@ -24,9 +25,10 @@ after(() => receiver.close());
 
 const detail = (ref: string) => `/dashboard/transactions/${ref}`;
 
-/** Reloads (at most ~10 s) until `probe` holds: pages without scripts show new state on reload. */
+/** Reloads until `probe` holds: pages without scripts show new state on reload. */
 async function reloadUntil(page: Page, probe: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 50; i += 1) {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  while (Date.now() < deadline) {
     if (await probe()) return;
     await new Promise((r) => setTimeout(r, 200));
     await page.reload();

@@ -97,7 +97,7 @@ describe('first start', () => {
     try {
       // The banner follows the first health answer by a moment.
       const pattern = /dashboard: (\S+)\/dashboard {2}e-mail: (\S+) {2}password \(shown once\): (\S+)/;
-      const banner = await waitFor(() => pattern.exec(server.output()) ?? undefined, 10_000);
+      const banner = await waitFor(() => pattern.exec(server.output()) ?? undefined);
       const [, url, email, password] = banner;
       assert.equal(url, server.url);
       const session = new HttpSession(server.url);

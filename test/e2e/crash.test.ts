@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { DB_KINDS, type TestDatabase, createTestDatabase } from '../support/databases.js';
 import { GATEWAYS, call, ledger, saleBody } from '../support/client.js';
 import { type ServerProcess, cli, freePort, startServer } from '../support/process.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const SUFFIXES = [0, 53, 55, 56, 54, 61, 51, 0, 53, 56];
 const SALES = 45;
@@ -72,7 +73,7 @@ for (const kind of DB_KINDS) {
       assert.ok(acknowledged.size >= SALES / 2, `acknowledged ${acknowledged.size}`);
 
       server = await startServer(env, port);
-      const deadline = Date.now() + 40_000;
+      const deadline = Date.now() + WAIT_LIMIT_MS;
       const finalStates = new Map<string, { state: string; failure: string | null }>();
       let pendingAtRestart: number | null = null;
       while (finalStates.size < acknowledged.size && Date.now() < deadline) {

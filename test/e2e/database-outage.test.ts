@@ -17,6 +17,7 @@ import pg from 'pg';
 import { type TestDatabase, createTestDatabase } from '../support/databases.js';
 import { call, ledger, saleBody } from '../support/client.js';
 import { type ServerProcess, cli, freePort, startServer } from '../support/process.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const ADMIN_URL = process.env.CANCAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -30,7 +31,7 @@ async function admin<T extends pg.QueryResultRow>(statement: string, values: unk
   }
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = WAIT_LIMIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -186,12 +187,12 @@ describe('database outages and shutdown (PostgreSQL)', () => {
     servers.push(server);
     // Amounts ending in 54 are never confirmed: the sale stays pending while the request holds for 3 s.
     const held = call(server.url, 'POST', '/api/v2/transactions', { key: apiKey, body: saleBody('held-1', 40_054), headers: { prefer: 'wait=3' } });
-    await until(async () => (server.output().includes('"url":"/api/v2/transactions"') ? true : undefined), 'the request to arrive', 5_000);
+    await until(async () => (server.output().includes('"url":"/api/v2/transactions"') ? true : undefined), 'the request to arrive');
     await new Promise((r) => setTimeout(r, 300));
     const signalled = Date.now();
     server.child.kill('SIGTERM');
     // The signal reaches the process asynchronously: wait for it to say so, not for time.
-    await until(async () => (server.output().includes('shutdown: not ready any more') ? true : undefined), 'the signal to be handled', 5_000);
+    await until(async () => (server.output().includes('shutdown: not ready any more') ? true : undefined), 'the signal to be handled');
     const readyAfter = await call(server.url, 'GET', '/readyz').then(
       (r) => r.status,
       () => 'refused',

@@ -17,6 +17,7 @@ import pg from 'pg';
 import { type TestDatabase, createTestDatabase } from '../support/databases.js';
 import { GATEWAYS, call, ledger, saleBody } from '../support/client.js';
 import { type ServerProcess, cli, freePort, sharedDatabaseProcesses, startServer } from '../support/process.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const SALES = 60;
 const SUFFIXES = [0, 53, 55, 56, 54, 61, 51, 0, 53, 56];
@@ -113,7 +114,7 @@ describe('several API and worker processes on one PostgreSQL database', () => {
 
     // Every acknowledged sale ends final, processed by the surviving worker.
     const states = new Map<string, string>();
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + WAIT_LIMIT_MS;
     while (Date.now() < deadline) {
       const result = await db.query<{ client_id: string; state: string }>('select client_id, state from transactions where merchant_id = $1', [merchant.id]);
       for (const row of result.rows) states.set(row.client_id, row.state);

@@ -6,6 +6,7 @@ import { call, ledger, uniqueId } from '../support/client.js';
 import { DB_KINDS } from '../support/databases.js';
 import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
 import { CHOP_METHODS, chop, idFromUrl, scan, waitInquire } from '../support/chop.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 for (const kind of DB_KINDS) {
   describe(`CHOP API (${kind})`, () => {
@@ -309,7 +310,7 @@ for (const kind of DB_KINDS) {
   });
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = WAIT_LIMIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -330,7 +331,7 @@ describe('CHOP expiry (sqlite)', () => {
   test('an unpaid QR expires: inquire says expired, the provider order is closed and can no longer be paid', async () => {
     const created = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'wechatpay', amount: 2200, currency: 'USD', reference: uniqueId() });
     const id = idFromUrl(created.body.url);
-    const expired = await waitInquire(t.url, m.apiKey, id, (b) => b.notify_result !== null, 8_000);
+    const expired = await waitInquire(t.url, m.apiKey, id, (b) => b.notify_result !== null);
     assert.equal(expired.notify_result, 'expired');
     const row = await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirstOrThrow();
     const late = await scan(t.url, row.qr_code ?? '', 'approve');
@@ -357,7 +358,7 @@ describe('CHOP expiry (sqlite)', () => {
   test('an unpaid card form expires too', async () => {
     const created = await chop(t.url, '/chop/chop', m.apiKey, { payment_method: 'cc', amount: 2300, currency: 'USD', reference: uniqueId() });
     const id = idFromUrl(created.body.url);
-    const expired = await waitInquire(t.url, m.apiKey, id, (b) => b.notify_result !== null, 8_000);
+    const expired = await waitInquire(t.url, m.apiKey, id, (b) => b.notify_result !== null);
     assert.equal(expired.notify_result, 'expired');
     // Inquire says expired from the page's deadline; the charge's job ends it just after.
     const final = await waitFor(

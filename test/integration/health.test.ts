@@ -17,6 +17,7 @@ import { DB_KINDS } from '../support/databases.js';
 import { FAST_ENV, type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
 import { call, saleBody, uniqueId } from '../support/client.js';
 import { freePort } from '../support/process.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const ADMIN_URL = process.env.CANCAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -30,7 +31,7 @@ async function admin(statement: string): Promise<void> {
   }
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = WAIT_LIMIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -17,6 +17,7 @@ import { FAST_ENV, type TestApp, startTestApp } from '../support/harness.js';
 import { GATEWAYS, call, ledger, saleBody, uniqueId } from '../support/client.js';
 import { CHOP_METHODS, chop } from '../support/chop.js';
 import { cli } from '../support/process.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 describe('live mode', () => {
   let simDir: string;
@@ -117,7 +118,7 @@ describe('live mode', () => {
     ] as const) {
       const created = await charge(method, amount);
       assert.equal(created.status, 200, created.text);
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + WAIT_LIMIT_MS;
       let providers: string[] = [];
       while (providers.length === 0 && Date.now() < deadline) {
         providers = (await ledger(sims.url)).filter((e) => e.amount === amount).map((e) => e.provider);

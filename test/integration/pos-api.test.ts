@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DB_KINDS } from '../support/databases.js';
 import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
-import { WECHAT_AUTH_CODE, call, ledger, saleBody, uniqueId } from '../support/client.js';
+import { WECHAT_AUTH_CODE, call, ledger, saleBody, uniqueId, waitFinal } from '../support/client.js';
 
 for (const kind of DB_KINDS) {
   describe(`POS API contract (${kind})`, () => {
@@ -65,9 +65,8 @@ for (const kind of DB_KINDS) {
       assert.equal(statuses.filter((s) => s === 200).length, 19);
       const rows = await t.app.deps.store.db.selectFrom('transactions').select('seq').where('merchant_id', '=', m.id).where('client_id', '=', id).execute();
       assert.equal(rows.length, 1);
-      const deadline = Date.now() + 5000;
-      while ((await ledger(t.url)).filter((e) => e.amount === 1234).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 200));
+      // Once the sale is final no further pay call can be made: then count the provider's orders.
+      await waitFinal(t.url, m.apiKey, id);
       assert.equal((await ledger(t.url)).filter((e) => e.amount === 1234).length, 1);
     });
 

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { DB_KINDS } from '../support/databases.js';
 import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
 import { call, ledger, refundBody, saleBody, uniqueId, voidBody, waitFinal } from '../support/client.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 for (const kind of DB_KINDS) {
   describe(`POS voids and refunds (${kind})`, () => {
@@ -54,7 +55,7 @@ for (const kind of DB_KINDS) {
       const created = await post(saleBody(saleId, 2254), false);
       assert.equal(created.body.data.attributes.state, 'pending');
       // Let the pay call reach the provider (the customer never confirms 54).
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + WAIT_LIMIT_MS;
       while ((await ledgerFor(2254)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const voided = await post(voidBody(uniqueId('void'), saleId));
       assert.equal(voided.body.data.attributes.state, 'succeeded');

@@ -12,6 +12,7 @@ import { type ApiResponse, call } from '../support/client.js';
 import type { DbKind } from '../support/databases.js';
 import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
 import { type PeerApp, startPeerApp } from '../support/shared-db.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const REDIS_URL = process.env.CANCAN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 const BURST = 5;
@@ -37,7 +38,7 @@ const closePair = async (pair: Pair | undefined) => {
 
 const mentions = (logs: string[], text: string): number => logs.join('').split(text).length - 1;
 
-async function until(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(probe: () => boolean, what: string, timeoutMs = WAIT_LIMIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

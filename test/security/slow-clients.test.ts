@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { type Socket, connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type TestApp, startTestApp } from '../support/harness.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const REQUEST_TIMEOUT_MS = 1_500;
 const HEADERS_TIMEOUT_MS = 700;
@@ -141,7 +142,7 @@ describe('connections per address', () => {
       first.destroy();
     });
     let served: Socket | null = null;
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + WAIT_LIMIT_MS;
     while (!served && Date.now() < deadline) served = await held().catch(() => null);
     assert.ok(served, 'served once below the cap');
     for (const socket of [...sockets, served]) socket.destroy();

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
 import { type TestApp, type TestMerchant, startTestApp } from './harness.js';
+import { WAIT_LIMIT_MS } from './wait.js';
 
 export const PHONE = { width: 390, height: 844 } as const;
 export const DESKTOP = { width: 1280, height: 900 } as const;
@@ -46,7 +47,8 @@ export function useBrowser(): { browser(): Browser; newPage(options?: BrowserCon
     async newPage(options: BrowserContextOptions = {}) {
       const context = await browser().newContext({ viewport: PHONE, locale: 'en-US', ...options });
       contexts.push(context);
-      context.setDefaultTimeout(10_000);
+      // A guard against a hang, not a speed expectation (see wait.ts).
+      context.setDefaultTimeout(WAIT_LIMIT_MS);
       return { context, page: await context.newPage() };
     },
   };

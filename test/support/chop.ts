@@ -2,6 +2,7 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApiResponse, call } from './client.js';
+import { WAIT_LIMIT_MS } from './wait.js';
 
 export const CHOP_METHODS = ['alipay', 'wechatpay', 'cc', 'upop', 'alipay_hk', 'dana', 'gcash', 'jkopay', 'kakaopay'] as const;
 
@@ -33,7 +34,7 @@ export async function waitInquire(
   key: string,
   id: string,
   until: (body: Record<string, unknown>) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = WAIT_LIMIT_MS,
 ): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -102,7 +103,7 @@ export async function startIpnReceiver(failFirst = 0): Promise<IpnReceiver> {
   };
 }
 
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = WAIT_LIMIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

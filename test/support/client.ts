@@ -1,4 +1,5 @@
 /** A tiny POS client for tests: real HTTP with fetch. */
+import { WAIT_LIMIT_MS } from './wait.js';
 export interface ApiResponse {
   readonly status: number;
   readonly headers: Headers;
@@ -73,7 +74,7 @@ export function refundBody(id: string, sale: string, amount: number) {
 }
 
 /** Polls GET until the transaction is final (or the time runs out). */
-export async function waitFinal(baseUrl: string, key: string, id: string, timeoutMs = 15_000): Promise<ApiResponse> {
+export async function waitFinal(baseUrl: string, key: string, id: string, timeoutMs = WAIT_LIMIT_MS): Promise<ApiResponse> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await call(baseUrl, 'GET', `/api/v2/transactions/${id}`, { key });

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { WAIT_LIMIT_MS } from './wait.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -55,7 +56,7 @@ export async function startServer(env: Record<string, string>, port: number, opt
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const waitFor = options.waitFor ?? 'readyz';
   const path = typeof waitFor === 'string' ? `/${waitFor}` : waitFor.path;
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.timeoutMs ?? WAIT_LIMIT_MS);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     try {
