@@ -57,9 +57,14 @@ describe('several API and worker processes on one PostgreSQL database', () => {
     const { api_key: apiKey, merchant } = JSON.parse(created.stdout) as { api_key: string; merchant: { id: string } };
 
     const start = async (role: string) => startServer(env, await freePort(), { args: ['--role', role] });
-    const [apiA, apiB, workerA, workerB] = await Promise.all([start('api'), start('api'), start('worker'), start('worker')]);
+    // Every process that did start is stopped in `after`, even when another failed to start.
+    const started = await Promise.allSettled([start('api'), start('api'), start('worker'), start('worker')]);
+    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+    const [apiA, apiB, workerA, workerB] = started.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
     if (!apiA || !apiB || !workerA || !workerB) throw new Error('a process did not start');
-    processes.push(apiA, apiB, workerA, workerB);
     const apis = [apiA, apiB];
     assert.equal((await call(workerA.url, 'GET', '/api/v2/transactions', { key: apiKey })).status, 404, 'a worker serves no API');
 
