@@ -283,7 +283,8 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
             ? undefined
             : refunds.map((entry) => ({
                 refundTransactionId: new BareInteger(entry.providerRefundId),
-                transactionType: 'PAYMENT_REFUND',
+                // As LINE Pay lists them: a refund of the whole payment is REFUND, of a part PARTIAL_REFUND.
+                transactionType: entry.amount >= order.amount ? 'REFUND' : 'PARTIAL_REFUND',
                 refundAmount: -majorUnits(entry.amount, entry.currency), // LINE Pay lists refunds as negative amounts
               })),
       },
