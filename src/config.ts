@@ -27,6 +27,11 @@ export interface Config {
   readonly confirmWindowMs: number | null;
   readonly pollIntervalMs: number | null;
   readonly providerTimeoutMs: number | null;
+  /**
+   * LINE Pay's read timeout (CANCAN_LINEPAY_TIMEOUT_MS; null: CANCAN_PROVIDER_TIMEOUT_MS, else
+   * LINE Pay's documented 40 s). LINE Pay asks for at least 40 s on its pay call.
+   */
+  readonly linePayTimeoutMs: number | null;
   /** How long the simulated customer takes to confirm (amounts ending in 53). */
   readonly simConfirmDelayMs: number;
   /** Run the provider simulators inside this process (test-mode keys use them). */
@@ -129,6 +134,9 @@ export function loadConfig(env: Env = process.env, providers: ProviderList = PRO
     throw new ConfigError('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)');
   }
   const providerTimeoutMs = optionalInteger(env, 'CANCAN_PROVIDER_TIMEOUT_MS');
+  const linePayTimeoutMs = optionalInteger(env, 'CANCAN_LINEPAY_TIMEOUT_MS');
+  // The longest provider call: LINE Pay's, 40 s unless set otherwise.
+  const longestTimeoutMs = Math.max(providerTimeoutMs ?? 20_000, linePayTimeoutMs ?? providerTimeoutMs ?? 40_000);
   return {
     port: integer(env, 'PORT', 8080, 0, 65_535),
     host: env.HOST || '127.0.0.1',
@@ -138,12 +146,13 @@ export function loadConfig(env: Env = process.env, providers: ProviderList = PRO
     confirmWindowMs: optionalInteger(env, 'CANCAN_CONFIRM_WINDOW_MS'),
     pollIntervalMs: optionalInteger(env, 'CANCAN_POLL_INTERVAL_MS'),
     providerTimeoutMs,
+    linePayTimeoutMs,
     simConfirmDelayMs: integer(env, 'CANCAN_SIM_CONFIRM_DELAY_MS', 2_000),
     simulators: flag(env, 'CANCAN_SIMULATORS', true),
     simulatorUrl: env.CANCAN_SIMULATOR_URL?.replace(/\/+$/, '') || null,
-    // A job's single step makes at most one provider call, so a lease of a few
-    // provider timeouts (the longest is LINE Pay's 20 s) is never outlived by a healthy worker.
-    jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, (providerTimeoutMs ?? 20_000) * 3), 1),
+    // A job's single step makes at most a couple of provider calls, so a lease of a few
+    // provider timeouts (the longest is LINE Pay's) is never outlived by a healthy worker.
+    jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, longestTimeoutMs * 3), 1),
     attentionRetryMs: integer(env, 'CANCAN_ATTENTION_RETRY_MS', 3_600_000, 1_000),
     liveUrls: liveUrls(env, providers),
     workerConcurrency: integer(env, 'CANCAN_WORKER_CONCURRENCY', 16, 1),

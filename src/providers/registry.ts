@@ -14,12 +14,16 @@ export function gatewayCodes(): string[] {
   return providerCatalog().gateways.map((g) => g.code);
 }
 
-/** The provider's own rules (its descriptor), overridden by the settings where set. */
-export function providerRules(provider: string, config: Pick<Config, 'confirmWindowMs' | 'pollIntervalMs' | 'providerTimeoutMs'>): ProviderRules {
+/** The provider's own rules (its descriptor), overridden by the settings where set (LINE Pay's own timeout setting first). */
+export function providerRules(
+  provider: string,
+  config: Pick<Config, 'confirmWindowMs' | 'pollIntervalMs' | 'providerTimeoutMs'> & Partial<Pick<Config, 'linePayTimeoutMs'>>,
+): ProviderRules {
   const rules = providerCatalog().rules(provider);
+  const ownTimeoutMs = provider === 'linepay' ? (config.linePayTimeoutMs ?? null) : null;
   return {
     confirmWindowMs: config.confirmWindowMs ?? rules.confirmWindowMs,
     pollIntervalMs: config.pollIntervalMs ?? rules.pollIntervalMs,
-    timeoutMs: config.providerTimeoutMs ?? rules.timeoutMs,
+    timeoutMs: ownTimeoutMs ?? config.providerTimeoutMs ?? rules.timeoutMs,
   };
 }

@@ -486,7 +486,7 @@ describe('signatures', () => {
     assert.equal(result.trace.message, 'answer is not signed');
   });
 
-  test('the gateway checks app, signature type, signature and parameters; every answer is signed', async () => {
+  test('the gateway checks app, signature type, signature and parameters; its refusals come unsigned in error_response, a bad signature and business answers signed', async () => {
     const post = async (params: Record<string, string>, query = ''): Promise<{ key: string; fields: Readonly<Record<string, string>> }> => {
       const response = await fetch(`${gatewayUrl}${query}`, {
         method: 'POST',
@@ -496,8 +496,13 @@ describe('signatures', () => {
       assert.equal(response.status, 200);
       const body = await response.text();
       const opened = openSignedResponse(body, params['method'] ?? 'alipay.trade.query', keys.platform.publicKeyPem);
-      assert.ok(opened.ok, body);
-      return { key: opened.responseKey, fields: opened.fields };
+      if (opened.ok) return { key: opened.responseKey, fields: opened.fields };
+      // A gateway refusal: error_response alone, with no sign.
+      assert.equal(opened.reason, 'answer is not signed', body);
+      const parsed: unknown = JSON.parse(body);
+      assert.ok(typeof parsed === 'object' && parsed !== null);
+      assert.deepEqual(Object.keys(parsed), ['error_response'], body);
+      return { key: 'unsigned error_response', fields: opened.unsigned ?? {} };
     };
     const base = {
       app_id: ALIPAY_SANDBOX_APP_ID,
@@ -511,16 +516,19 @@ describe('signatures', () => {
     const signed = signParams(base, keys.app.privateKeyPem);
     assert.equal((await post(signed)).fields['sub_code'], 'ACQ.TRADE_NOT_EXIST', 'a well-signed request reaches the business layer');
     assert.equal((await post(base)).fields['sub_code'], 'isv.missing-signature');
-    assert.equal((await post({ ...signed, biz_content: JSON.stringify({ out_trade_no: 'OTHER' }) })).fields['sub_code'], 'isv.invalid-signature');
+    const badSignature = await post({ ...signed, biz_content: JSON.stringify({ out_trade_no: 'OTHER' }) });
+    assert.deepEqual([badSignature.key, badSignature.fields['sub_code']], ['alipay_trade_query_response', 'isv.invalid-signature']);
     assert.equal((await post(signParams({ ...base, sign_type: 'RSA' }, keys.app.privateKeyPem))).fields['sub_code'], 'isv.invalid-signature-type');
     assert.equal((await post(signParams({ ...base, app_id: '2021999999999999' }, keys.app.privateKeyPem))).fields['sub_code'], 'isv.invalid-app-id');
     assert.equal((await post(signParams({ ...base, timestamp: '13/05/2024' }, keys.app.privateKeyPem))).fields['sub_code'], 'isv.invalid-timestamp');
     const { sign_type: _signType, ...withoutSignType } = signed;
     assert.equal((await post(withoutSignType)).fields['sub_code'], 'isv.missing-signature-type');
     const unknownMethod = await post(signParams({ ...base, method: 'alipay.trade.explode' }, keys.app.privateKeyPem));
-    assert.deepEqual([unknownMethod.key, unknownMethod.fields['sub_code']], ['error_response', 'isv.invalid-method']);
+    assert.deepEqual([unknownMethod.key, unknownMethod.fields['sub_code']], ['unsigned error_response', 'isv.invalid-method']);
     const twice = await post(signed, `?app_id=${ALIPAY_SANDBOX_APP_ID}`);
-    assert.deepEqual([twice.key, twice.fields['code']], ['error_response', '40002']);
+    assert.deepEqual([twice.key, twice.fields['code']], ['unsigned error_response', '40002']);
+    const badApp = await post(signParams({ ...base, app_id: '2021999999999999' }, keys.app.privateKeyPem));
+    assert.deepEqual([badApp.key, badApp.fields['code'], badApp.fields['sub_code']], ['unsigned error_response', '40002', 'isv.invalid-app-id']);
     // Common parameters in the URL, biz_content in the body (what the official SDKs do): accepted.
     const { biz_content: bizContent, ...common } = signed;
     const split = await post({ biz_content: bizContent ?? '' }, `?${new URLSearchParams(common).toString()}`);

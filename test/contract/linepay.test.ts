@@ -438,10 +438,10 @@ describe('authentication and wire format', () => {
     assert.deepEqual(
       exchanges.map((exchange) => `${exchange.method} ${new URL(exchange.url).pathname.slice('/_sim/linepay'.length)}${new URL(exchange.url).search}`),
       [
-        'POST /v2/payments/oneTimeKeys/pay',
-        `GET /v2/payments?orderId=${sale.orderNo}`,
-        `POST /v2/payments/orders/${sale.orderNo}/refund`,
-        `GET /v2/payments/orders/${sale.orderNo}/check`,
+        'POST /v4/payments/oneTimeKeys/pay',
+        `GET /v4/payments?orderId=${sale.orderNo}`,
+        `POST /v4/payments/orders/${sale.orderNo}/refund`,
+        `GET /v4/payments/orders/${sale.orderNo}/check`,
       ],
     );
   });
@@ -459,7 +459,10 @@ describe('authentication and wire format', () => {
       assert.equal(exchange.headers.get('x-line-channelid'), V2_CHANNEL.channelId);
       assert.equal(exchange.headers.get('x-line-channelsecret'), V2_CHANNEL.channelSecret);
       assert.equal(exchange.headers.get('x-line-authorization'), null);
+      assert.match(new URL(exchange.url).pathname, /^\/_sim\/linepay\/v2\/payments/);
     }
+    const body: unknown = JSON.parse(exchanges[0]?.body ?? '');
+    assert.deepEqual(body, { productName: sale.description, amount: 30, currency: 'THB', orderId: sale.orderNo, oneTimeKey: TH_KEY, capture: true });
     await assertLedger(sale.orderNo, { status: 'refunded', refunded_amount: 3000 });
   });
 
@@ -483,11 +486,12 @@ describe('authentication and wire format', () => {
     assert.ok(exchanges[3]?.answer.includes(`"transactionId":${stored},`) && exchanges[3].answer.includes(`"refundTransactionId":${refundId},`));
   });
 
-  test('wire format: amounts are JSON numbers in major units (10053 THB → 100.53), capture=true', async () => {
+  test('wire format (v4): amounts are JSON numbers in major units (10053 THB → 100.53), one package of one product', async () => {
     const exchanges: Exchange[] = [];
     const spied = withOptions({ fetch: spyFetch(exchanges) });
     const sale = payRequest(10053, { description: `Coffee\nand cake ${'x'.repeat(5000)}` });
-    await spied.pay(sale);
+    // 53: the customer confirms later; the body is what counts here.
+    assert.equal(checkTrace(await spied.pay(sale), 'oneTimeKeys/pay').kind, 'awaiting_customer');
     const pay = exchanges[0];
     assert.ok(pay !== undefined);
     assert.equal(pay.method, 'POST');
@@ -495,21 +499,14 @@ describe('authentication and wire format', () => {
     assert.match(pay.body, /"amount":100\.53[,}]/);
     const body: unknown = JSON.parse(pay.body);
     assert.ok(typeof body === 'object' && body !== null);
-    assert.deepEqual(Object.keys(body).sort(), ['amount', 'capture', 'currency', 'oneTimeKey', 'orderId', 'productName']);
-    assert.deepEqual(
-      { ...body, productName: undefined },
-      {
-        productName: undefined,
-        amount: 100.53,
-        currency: 'THB',
-        orderId: sale.orderNo,
-        oneTimeKey: TH_KEY,
-        capture: true,
-      },
-    );
-    assert.ok(
-      'productName' in body && typeof body.productName === 'string' && body.productName.length === 4000 && body.productName.startsWith('Coffee and cake'),
-    );
+    const name = `Coffee and cake ${'x'.repeat(4000 - 'Coffee and cake '.length)}`;
+    assert.deepEqual(body, {
+      amount: 100.53,
+      currency: 'THB',
+      orderId: sale.orderNo,
+      oneTimeKey: TH_KEY,
+      packages: [{ id: '1', amount: 100.53, products: [{ name, quantity: 1, price: 100.53 }] }],
+    });
 
     const twExchanges: Exchange[] = [];
     const twSpied = withOptions({ region: 'TW', fetch: spyFetch(twExchanges) });

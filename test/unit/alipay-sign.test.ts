@@ -193,7 +193,15 @@ describe('response verification', () => {
       ok: false,
       reason: 'answer is not signed',
       unsigned: { code: '10000', msg: 'Success', trade_no: '2024051322001400000000000001', out_trade_no: 'T1', total_amount: '10.53' },
+      unsignedKey: 'alipay_trade_pay_response',
     });
+    // An unsigned error_response names its key, so the adapter can tell a gateway refusal.
+    const refusal = openSignedResponse(
+      '{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id"}}',
+      method,
+      platform.publicKeyPem,
+    );
+    assert.ok(!refusal.ok && refusal.unsignedKey === 'error_response' && refusal.unsigned?.['sub_code'] === 'isv.invalid-app-id', JSON.stringify(refusal));
     assert.equal(openSignedResponse(body, 'alipay.trade.query', platform.publicKeyPem).ok, false, 'answer to another method');
     assert.equal(openSignedResponse('<html>502</html>', method, platform.publicKeyPem).ok, false);
     const signedByApp = signedResponseBody('alipay_trade_pay_response', inner, app.privateKeyPem);

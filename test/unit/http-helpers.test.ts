@@ -310,7 +310,8 @@ describe('loadConfig', () => {
     assert.equal(config.providerTimeoutMs, null);
     assert.deepEqual(providerRules('wechatpay', config), { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000 });
     assert.deepEqual(providerRules('alipay', config), { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 });
-    assert.deepEqual(providerRules('linepay', config), { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 20_000 });
+    assert.deepEqual(providerRules('linepay', config), { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 40_000 });
+    assert.equal(config.linePayTimeoutMs, null);
     assert.equal(config.liveUrls.wechatpay, 'https://api.mch.weixin.qq.com');
     assert.equal(config.simConfirmDelayMs, 2_000);
     assert.equal(config.databaseUrl, null);
@@ -318,7 +319,7 @@ describe('loadConfig', () => {
     assert.equal(config.simulatorUrl, null);
     assert.equal(config.simulators, true);
     assert.equal(config.demo, true);
-    assert.equal(config.jobLeaseMs, 60_000, 'three of the longest provider timeout (LINE Pay, 20 s)');
+    assert.equal(config.jobLeaseMs, 120_000, 'three of the longest provider timeout (LINE Pay, 40 s)');
     assert.equal(config.workerConcurrency, 16);
     assert.equal(config.rateLimitPerSecond, 50);
     assert.equal(config.rateLimitBurst, 100);
@@ -376,6 +377,16 @@ describe('loadConfig', () => {
   test('the job lease defaults to three provider timeouts, at least 30 s', () => {
     assert.equal(loadConfig({ CANCAN_PROVIDER_TIMEOUT_MS: '20000' }).jobLeaseMs, 60_000);
     assert.equal(loadConfig({ CANCAN_PROVIDER_TIMEOUT_MS: '1000' }).jobLeaseMs, 30_000);
+    assert.equal(loadConfig({ CANCAN_LINEPAY_TIMEOUT_MS: '50000' }).jobLeaseMs, 150_000);
+  });
+
+  test("LINE Pay's read timeout: 40 s as documented, its own setting first, then the providers' one", () => {
+    const rules = (env: Record<string, string>): number => providerRules('linepay', loadConfig(env)).timeoutMs;
+    assert.equal(rules({}), 40_000);
+    assert.equal(rules({ CANCAN_PROVIDER_TIMEOUT_MS: '500' }), 500);
+    assert.equal(rules({ CANCAN_PROVIDER_TIMEOUT_MS: '500', CANCAN_LINEPAY_TIMEOUT_MS: '45000' }), 45_000);
+    assert.equal(providerRules('alipay', loadConfig({ CANCAN_LINEPAY_TIMEOUT_MS: '45000' })).timeoutMs, 15_000);
+    assert.throws(() => loadConfig({ CANCAN_LINEPAY_TIMEOUT_MS: 'soon' }), /CANCAN_LINEPAY_TIMEOUT_MS/);
   });
 
   test('postgresql:// is accepted too', () => {

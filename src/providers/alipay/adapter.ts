@@ -20,7 +20,7 @@ import {
   toOrderOutcome,
   type CloseAnswer,
 } from './precreate.js';
-import { openSignedResponse, signParams, type AlipayFields } from './sign.js';
+import { ERROR_RESPONSE_KEY, openSignedResponse, signParams, type AlipayFields } from './sign.js';
 import {
   ALIPAY_METHODS,
   cancelBizContent,
@@ -66,15 +66,25 @@ type CallResult =
 
 /**
  * An unsigned answer cannot be trusted, except to say that Alipay refused
- * CanCan's setup (e.g. an app id it does not know, which it cannot sign for):
- * the answer came over TLS from the configured gateway, and reading it as a
- * refusal only stops retries that cannot succeed.
+ * CanCan's setup: the answer came over TLS from the configured gateway, and
+ * reading it as a refusal only stops retries that cannot succeed. That is an
+ * unsigned `error_response` of a gateway refusal (40001 missing parameter,
+ * 40002 invalid parameter, 40006 insufficient permissions: bad app id, bad
+ * signature, missing permission; Alipay cannot sign for an app it does not
+ * know), or any answer whose sub_code names the setup. The sub_code (else the
+ * code) and its message become the failure detail.
  */
-function unsignedRefusal(fields: AlipayFields | undefined): Rejected | undefined {
-  const subCode = fields?.['sub_code'];
-  if (fields === undefined || !isConfigurationRefusal(subCode)) return undefined;
-  return { kind: 'rejected', code: subCode ?? '', message: fields['sub_msg'] ?? fields['msg'] ?? '' };
+function unsignedRefusal(fields: AlipayFields | undefined, key: string | undefined): Rejected | undefined {
+  if (fields === undefined) return undefined;
+  const subCode = fields['sub_code'];
+  const gatewayRefusal = key === ERROR_RESPONSE_KEY && GATEWAY_REFUSAL_CODES.has(fields['code'] ?? '');
+  if (!gatewayRefusal && !isConfigurationRefusal(subCode)) return undefined;
+  const code = subCode !== undefined && subCode !== '' ? subCode : (fields['code'] ?? '');
+  return { kind: 'rejected', code, message: fields['sub_msg'] ?? fields['msg'] ?? '' };
 }
+
+/** Gateway codes of requests refused before any business: retrying the same request cannot help. */
+const GATEWAY_REFUSAL_CODES: ReadonlySet<string> = new Set(['40001', '40002', '40006']);
 
 export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter & OnlineAdapter {
   const { credentials, timeoutMs, gatewayUrl } = options;
@@ -101,7 +111,7 @@ export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter &
       }
       const opened = openSignedResponse(body, method, credentials.alipayPublicKeyPem);
       if (!opened.ok) {
-        const rejected = unsignedRefusal(opened.unsigned);
+        const rejected = unsignedRefusal(opened.unsigned, opened.unsignedKey);
         return { ok: false, reason: opened.reason, httpStatus, latencyMs: elapsed(), ...(rejected ? { rejected } : {}) };
       }
       return { ok: true, fields: opened.fields, httpStatus, latencyMs: elapsed() };

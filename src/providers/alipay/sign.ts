@@ -81,8 +81,11 @@ export function signedResponseBody(responseKey: string, innerJson: string, platf
 
 export type OpenedResponse =
   | { readonly ok: true; readonly responseKey: string; readonly fields: AlipayFields }
-  /** `unsigned`: the fields of an answer that came without `sign` (untrusted; only its refusal code may be read). */
-  | { readonly ok: false; readonly reason: string; readonly unsigned?: AlipayFields };
+  /**
+   * `unsigned`: the fields of an answer that came without `sign` (untrusted; only its refusal code may be read),
+   * under `unsignedKey` (`error_response` or the method's key).
+   */
+  | { readonly ok: false; readonly reason: string; readonly unsigned?: AlipayFields; readonly unsignedKey?: string };
 
 /**
  * Reads a gateway answer to `method`: finds `<method>_response` (or
@@ -104,7 +107,7 @@ export function openSignedResponse(body: string, method: string, alipayPublicKey
   const signature: unknown = signRaw === undefined ? undefined : JSON.parse(signRaw);
   if (typeof signature !== 'string') {
     const inner: unknown = JSON.parse(raw);
-    return { ok: false, reason: 'answer is not signed', ...(isJsonObject(inner) ? { unsigned: stringFields(inner) } : {}) };
+    return { ok: false, reason: 'answer is not signed', ...(isJsonObject(inner) ? { unsigned: stringFields(inner), unsignedKey: responseKey } : {}) };
   }
   if (!verifyText(raw, signature, alipayPublicKeyPem)) return { ok: false, reason: 'response signature does not verify' };
   const inner: unknown = JSON.parse(raw);

@@ -93,6 +93,9 @@ type CancelAction = 'close' | 'refund';
 
 /** The inner object of an answer, in the order it is written. */
 type Fields = Record<string, string>;
+
+/** Alipay's gateway code for an app without permission for the method. */
+const PERMISSION_REFUSED = '40006';
 type Biz = Readonly<Record<string, string>>;
 
 const success = (fields: Fields = {}): Fields => ({ code: '10000', msg: 'Success', ...fields });
@@ -205,7 +208,7 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
         return fail('ACQ.BUYER_ENABLE_STATUS_FORBID', 'the buyer account may not pay', echo);
       case 'merchant_not_allowed':
         return {
-          code: '40006',
+          code: PERMISSION_REFUSED,
           msg: 'Insufficient Permissions',
           sub_code: 'isv.insufficient-isv-permissions',
           sub_msg: 'the app has no permission for this payment',
@@ -515,24 +518,33 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     [ALIPAY_METHODS.close]: close,
   };
 
-  /** The gateway layer (method, app, common params, signature), then the method's handler. */
-  async function answer(params: ReadonlyMap<string, string> | null): Promise<{ key: string; fields: Fields }> {
-    if (params === null) return { key: ERROR_RESPONSE_KEY, fields: invalid('isv.invalid-parameter', 'a parameter was sent twice') };
+  /**
+   * The gateway layer (method, app, common params, signature), then the
+   * method's handler. Like Alipay, the gateway answers its own refusals (and a
+   * permission refusal, 40006) unsigned, in `error_response`: it cannot sign
+   * for an app it does not know. A signature that does not verify, and
+   * business answers, are signed.
+   */
+  async function answer(params: ReadonlyMap<string, string> | null): Promise<{ key: string; fields: Fields; signed: boolean }> {
+    const refused = (fields: Fields): { key: string; fields: Fields; signed: boolean } => ({ key: ERROR_RESPONSE_KEY, fields, signed: false });
+    if (params === null) return refused(invalid('isv.invalid-parameter', 'a parameter was sent twice'));
     const method = params.get('method');
-    if (method === undefined || method === '') return { key: ERROR_RESPONSE_KEY, fields: missing('isv.missing-method', 'method is missing') };
+    if (method === undefined || method === '') return refused(missing('isv.missing-method', 'method is missing'));
     const handler = isMethod(method) ? handlers[method] : undefined;
-    if (handler === undefined) return { key: ERROR_RESPONSE_KEY, fields: invalid('isv.invalid-method', `no such method: ${method}`) };
+    if (handler === undefined) return refused(invalid('isv.invalid-method', `no such method: ${method}`));
     const key = responseKeyFor(method);
     const refusal = checkCommonParams(params, options.apps);
-    if (refusal !== null) return { key, fields: refusal };
+    // A signature that fails comes back signed under the method's key, as in the answer alipay-sdk's source quotes.
+    if (refusal !== null) return refusal['sub_code'] === 'isv.invalid-signature' ? { key, fields: refusal, signed: true } : refused(refusal);
     let biz: Biz | null;
     try {
       biz = bizFields(JSON.parse(params.get('biz_content') ?? '{}'));
     } catch {
       biz = null;
     }
-    if (biz === null) return { key, fields: badParameter('biz_content is not a JSON object') };
-    return { key, fields: await handler(biz) };
+    if (biz === null) return { key, fields: badParameter('biz_content is not a JSON object'), signed: true };
+    const fields = await handler(biz);
+    return fields['code'] === PERMISSION_REFUSED ? refused(fields) : { key, fields, signed: true };
   }
 
   return async (app) => {
@@ -544,9 +556,9 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
       done(null, body);
     });
     app.post('/gateway.do', async (request, reply) => {
-      const { key, fields } = await answer(receivedParams(request.url, request.body));
-      // Signed over the very text written, as Alipay does.
-      const body = signedResponseBody(key, JSON.stringify(fields), platformPrivateKeyPem);
+      const { key, fields, signed } = await answer(receivedParams(request.url, request.body));
+      // Signed over the very text written, as Alipay does; gateway refusals are not signed at all.
+      const body = signed ? signedResponseBody(key, JSON.stringify(fields), platformPrivateKeyPem) : `{${JSON.stringify(key)}:${JSON.stringify(fields)}}`;
       return reply.code(200).type('application/json;charset=utf-8').send(body);
     });
   };

@@ -1,9 +1,17 @@
 /**
  * LINE Pay offline (POS) API adapter: HTTP plumbing around the pure
  * transformers. Anything that leaves CanCan unsure whether money moved —
- * timeout (LINE Pay documents a 20 s read timeout; the caller chooses
- * timeoutMs), connection error, non-2xx, unparsable body, 9000/1145/1198 —
- * is `unknown`, never a decline.
+ * timeout (LINE Pay asks for a read timeout of at least 40 s on pay; the
+ * caller chooses timeoutMs, CANCAN_LINEPAY_TIMEOUT_MS), connection error,
+ * non-2xx, unparsable body, 9000/1145/1198 — is `unknown`, never a decline.
+ * The credentials' `authScheme` is the Offline API version (version.ts):
+ * its paths, its authentication and its pay body.
+ *
+ * pay: LINE Pay asks merchants to compare the paid total
+ * (info.payInfo[].amount) with the amount asked and to refund a mismatch. A
+ * mismatch is refunded at once and declined (AMOUNT_MISMATCH); if that refund
+ * is not confirmed, the sale stays unknown (the pay answer's provider data
+ * says why) until the engine reverses it.
  *
  * reverse: LINE Pay's void only cancels what is not captured, and CanCan pays
  * with capture=true. So reverse checks the order first, then voids it (still
@@ -14,7 +22,7 @@
  * refund: LINE Pay's refund has no idempotency key, and a refund is known
  * only by the refundTransactionId LINE Pay gives it. Storing nothing, the
  * adapter looks the order's refunds up (Payment Details API,
- * GET /v2/payments?orderId=, `refundList`) before refunding: a refund of the
+ * GET /{version}/payments?orderId=, `refundList`) before refunding: a refund of the
  * same amount already there is taken to be this one (a re-sent request whose
  * answer was lost), so it is not sent again. refundQuery looks it up the same
  * way. The price: a second refund of the same amount on the same sale is
@@ -22,15 +30,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describeCallError, httpRefusal, redactSecrets } from '../call-errors.js';
-import type { PosAdapter, ProviderTrace, Rejected } from '../contract.js';
-import { HEADER_ERROR, mapLinePayFailure } from './errors.js';
+import type { PayOutcome, PosAdapter, ProviderData, ProviderTrace, QueryOutcome, Rejected, Traced } from '../contract.js';
+import { AMOUNT_MISMATCH, HEADER_ERROR, mapLinePayFailure } from './errors.js';
 import { LinePayJsonError, parseLinePayJson, stringifyLinePayJson, type JsonWritable } from './json.js';
 import { authHeaders } from './sign.js';
 import {
   findRefund,
   isOneTimeKey,
   linePayAmount,
-  orderPath,
   payBody,
   planReverse,
   readAnswer,
@@ -44,12 +51,23 @@ import {
   type LinePayAnswer,
   type LinePayRegion,
 } from './transformers.js';
+import { detailsPath, orderPath, payPath, type LinePayApiVersion } from './version.js';
+import { toMajorUnitString, type Money } from '../../domain/money.js';
+
+const formatMoney = (value: Money): string => `${toMajorUnitString(value)} ${value.currency}`;
 
 export interface LinePayCredentials {
   channelId: string;
   channelSecret: string;
-  authScheme: 'v4' | 'v2';
+  /** The Offline API version (v2 or v4); the name is kept so that stored credentials read as before. */
+  authScheme: LinePayApiVersion;
+  /** The merchant's device, sent as X-LINE-MerchantDeviceProfileId / -Type when both are set. */
+  merchantDeviceProfileId?: string;
+  merchantDeviceType?: string;
 }
+
+/** Provider data of a sale whose paid total did not match and whose refund is not confirmed. */
+const AMOUNT_MISMATCH_DATA = 'linepayAmountMismatch';
 
 export const LINEPAY_LIVE_BASE_URL = 'https://api-pay.line.me';
 
@@ -86,6 +104,7 @@ type Request =
 
 export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter {
   const { credentials, region, timeoutMs } = options;
+  const version = credentials.authScheme;
   const doFetch = options.fetch ?? fetch;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
@@ -149,10 +168,29 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
     return { provider: 'linepay', call: callName, latencyMs: 0, httpStatus: null, code, message };
   }
 
-  const checkOrder = (orderNo: string): Promise<CallRecord> => call('orders/check', { method: 'GET', path: orderPath(orderNo, 'check'), query: '' });
+  const checkOrder = (orderNo: string): Promise<CallRecord> => call('orders/check', { method: 'GET', path: orderPath(version, orderNo, 'check'), query: '' });
 
   const paymentDetails = (orderNo: string): Promise<CallRecord> =>
-    call('payments', { method: 'GET', path: '/v2/payments', query: `orderId=${encodeURIComponent(orderNo)}` });
+    call('payments', { method: 'GET', path: detailsPath(version), query: `orderId=${encodeURIComponent(orderNo)}` });
+
+  const refundAll = (orderNo: string): Promise<CallRecord> =>
+    call('orders/refund', { method: 'POST', path: orderPath(version, orderNo, 'refund'), body: refundBody(null) });
+
+  /** A sale LINE Pay charged with another total than asked: refund it all, then decline it, or leave it for the engine to reverse. */
+  async function refundMismatch(pay: CallRecord, orderNo: string, asked: string, paid: string): Promise<Traced<PayOutcome>> {
+    const refund = await refundAll(orderNo);
+    const why = `LINE Pay charged ${paid}, not ${asked}`;
+    const reversed = refund.result.ok && toReverseOutcome(refund.result.answer, 'refund_all').kind === 'reversed';
+    const trace = { ...traceOf([pay, refund]), code: AMOUNT_MISMATCH, message: `${why}; refund ${reversed ? 'done' : 'unconfirmed'}` };
+    if (reversed) return { outcome: { kind: 'declined', code: AMOUNT_MISMATCH, message: `${why}; refunded in full` }, trace };
+    return { outcome: { kind: 'unknown', reason: `${why}; refund unconfirmed`, code: AMOUNT_MISMATCH }, trace, providerData: { [AMOUNT_MISMATCH_DATA]: why } };
+  }
+
+  /** A sale whose total did not match is never reported paid: the engine reverses it when its window ends. */
+  function unlessMismatched(outcome: QueryOutcome, data: ProviderData | undefined): QueryOutcome {
+    const mismatch = data?.[AMOUNT_MISMATCH_DATA];
+    return mismatch !== undefined && outcome.kind === 'paid' ? { kind: 'unknown', reason: `${mismatch}; to be refunded` } : outcome;
+  }
 
   const adapter: PosAdapter = {
     provider: 'linepay',
@@ -163,19 +201,23 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       if (amount.kind === 'refused') {
         return { outcome: { kind: 'declined', code: amount.code, message: amount.message }, trace: localTrace('oneTimeKeys/pay', amount.code, amount.message) };
       }
-      const record = await call('oneTimeKeys/pay', { method: 'POST', path: '/v2/payments/oneTimeKeys/pay', body: payBody(request, amount.amount) }, [
+      const record = await call('oneTimeKeys/pay', { method: 'POST', path: payPath(version), body: payBody(version, request, amount.amount) }, [
         request.authCode,
       ]);
-      const outcome = record.result.ok
-        ? toPayOutcome(record.result.answer, request.orderNo)
-        : (record.result.rejected ?? { kind: 'unknown' as const, reason: record.result.reason, code: null });
+      if (!record.result.ok) {
+        return { outcome: record.result.rejected ?? { kind: 'unknown', reason: record.result.reason, code: null }, trace: traceOf([record]) };
+      }
+      const outcome = toPayOutcome(record.result.answer, request.orderNo, request.money);
+      if (outcome.kind === 'amount_mismatch') {
+        return refundMismatch(record, request.orderNo, formatMoney(request.money), formatMoney(outcome.paid));
+      }
       return { outcome, trace: traceOf([record]) };
     },
 
-    async query(orderNo) {
+    async query(orderNo, data) {
       const record = await checkOrder(orderNo);
       const outcome = record.result.ok ? toQueryOutcome(readCheck(record.result.answer)) : unanswered(record.result);
-      return { outcome, trace: traceOf([record]) };
+      return { outcome: unlessMismatched(outcome, data), trace: traceOf([record]) };
     },
 
     async reverse(orderNo) {
@@ -184,9 +226,7 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
       const plan = planReverse(readCheck(check.result.answer));
       if (plan.kind === 'done') return { outcome: plan.outcome, trace: traceOf([check]) };
       const second =
-        plan.kind === 'void'
-          ? await call('orders/void', { method: 'POST', path: orderPath(orderNo, 'void'), body: {} })
-          : await call('orders/refund', { method: 'POST', path: orderPath(orderNo, 'refund'), body: refundBody(null) });
+        plan.kind === 'void' ? await call('orders/void', { method: 'POST', path: orderPath(version, orderNo, 'void'), body: {} }) : await refundAll(orderNo);
       const outcome = second.result.ok ? toReverseOutcome(second.result.answer, plan.kind) : unanswered(second.result);
       return { outcome, trace: traceOf([check, second]) };
     },
@@ -219,7 +259,11 @@ export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter
           throw new Error(`unexpected refund lookup ${JSON.stringify(unreachable)}`);
         }
       }
-      const record = await call('orders/refund', { method: 'POST', path: orderPath(request.orderNo, 'refund'), body: refundBody(amount.amount) });
+      const record = await call('orders/refund', {
+        method: 'POST',
+        path: orderPath(version, request.orderNo, 'refund'),
+        body: refundBody(amount.amount),
+      });
       const outcome = record.result.ok ? toRefundOutcome(record.result.answer) : unanswered(record.result);
       return { outcome, trace: traceOf([lookup, record]) };
     },

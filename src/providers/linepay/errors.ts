@@ -39,6 +39,11 @@ export const ALREADY_REFUNDED = '1165';
 export const PARAMETER_ERROR = '2101';
 /** Header (credentials) error: LINE Pay refused the request before looking at it. */
 export const HEADER_ERROR = '1106';
+/**
+ * CanCan's own code for a payment LINE Pay completed with another total
+ * (info.payInfo[].amount) than the amount asked; the payment is refunded.
+ */
+export const AMOUNT_MISMATCH = 'AMOUNT_MISMATCH';
 /** The simulator's answer to a void of a captured payment (LINE Pay wants a refund there). */
 export const VOID_NOT_ALLOWED = '1179';
 

@@ -1,8 +1,11 @@
 /**
  * LINE Pay offline API simulator: the provider's side of oneTimeKeys/pay,
  * orders/{orderId}/check, void, refund and the Payment Details API
- * (GET /v2/payments?orderId=), speaking LINE Pay's JSON with v4 or v2
- * authentication. Register with `prefix: '/_sim/linepay'`.
+ * (GET /{version}/payments?orderId=), speaking LINE Pay's JSON. Offline API
+ * v2 and v4 each have their own paths, authentication and pay body
+ * (version.ts); a request that mixes them (v4 headers on a v2 path, a v2 pay
+ * body on the v4 path, ...) is refused as LINE Pay would (1106 for headers,
+ * 2101 for bodies). Register with `prefix: '/_sim/linepay'`.
  *
  * Outcomes are chosen by the last two digits of the amount in minor units
  * (amount × 100 for THB and TWD; docs/providers.md, "Simulator test
@@ -18,8 +21,19 @@ import { fromMajorUnitNumber, isCurrencyCode, lastTwoDigits, money, toMajorUnitN
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
 import type { LinePayCredentials } from './adapter.js';
 import { HEADER_ERROR, VOID_NOT_ALLOWED } from './errors.js';
-import { BareInteger, isJsonObject, member, numberMember, parseLinePayJson, stringMember, stringifyLinePayJson, type JsonWritable } from './json.js';
-import { verifyRequest } from './sign.js';
+import {
+  BareInteger,
+  isJsonObject,
+  member,
+  numberMember,
+  parseLinePayJson,
+  stringMember,
+  stringifyLinePayJson,
+  type JsonObject,
+  type JsonWritable,
+} from './json.js';
+import { HEADER_DEVICE_PROFILE_ID, HEADER_DEVICE_TYPE, verifyRequest } from './sign.js';
+import { LINEPAY_API_VERSIONS, type LinePayApiVersion } from './version.js';
 import { type CheckStatus } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 
@@ -31,7 +45,22 @@ export interface LinePaySimulatorOptions {
   /** How late the answer to a test-value-56 pay call comes. */
   slowResponseMs: number;
   now?: () => number;
+  /** Told of every authenticated request (tests check what reached the provider, e.g. device headers). */
+  onRequest?: (seen: SeenRequest) => void;
 }
+
+/** An authenticated request as the simulator saw it. */
+export interface SeenRequest {
+  readonly method: 'GET' | 'POST';
+  readonly apiPath: string;
+  readonly version: LinePayApiVersion;
+  readonly deviceProfileId: string | null;
+  readonly deviceType: string | null;
+}
+
+/** Top-level members of a pay body that belong to one version only. */
+const V2_ONLY_PAY_MEMBERS = ['productName', 'capture', 'extras'] as const;
+const V4_ONLY_PAY_MEMBERS = ['packages', 'options'] as const;
 
 const PROVIDER = 'linepay';
 
@@ -108,25 +137,18 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
     };
   }
 
-  async function pay(body: string): Promise<Answer> {
+  async function pay(version: LinePayApiVersion, body: string): Promise<Answer> {
     const request = readJson(body);
     if (request === null) return fail('2101', 'Parameter error: the body is not a JSON object.');
-    const productName = stringMember(request, 'productName') ?? '';
     const amount = numberMember(request, 'amount');
     const currency = stringMember(request, 'currency') ?? '';
     const orderId = stringMember(request, 'orderId') ?? '';
     const oneTimeKey = stringMember(request, 'oneTimeKey') ?? '';
-    const capture = member(request, 'capture');
-    if (
-      productName === '' ||
-      productName.length > 4000 ||
-      amount === undefined ||
-      !isCurrencyCode(currency) ||
-      !isOrderId(orderId) ||
-      (capture !== undefined && capture !== true)
-    ) {
-      return fail('2101', 'Parameter error: productName, amount, currency, orderId or capture is missing or invalid.');
+    if (amount === undefined || !isCurrencyCode(currency) || !isOrderId(orderId)) {
+      return fail('2101', 'Parameter error: amount, currency or orderId is missing or invalid.');
     }
+    const shapeError = version === 'v2' ? v2PayShapeError(request) : v4PayShapeError(request, amount);
+    if (shapeError !== null) return fail('2101', `Parameter error: ${shapeError}`);
     const minorUnits = toMinorUnits(amount, currency);
     if (minorUnits === null) return fail('2101', `Parameter error: ${amount} is not a valid ${currency} amount.`);
     // A malformed key is answered like an expired one (1180), so that it maps to payment_auth_key_failure.
@@ -261,7 +283,8 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
             ? undefined
             : refunds.map((entry) => ({
                 refundTransactionId: new BareInteger(entry.providerRefundId),
-                transactionType: 'PAYMENT_REFUND',
+                // As LINE Pay lists them: a refund of the whole payment is REFUND, of a part PARTIAL_REFUND.
+                transactionType: entry.amount >= order.amount ? 'REFUND' : 'PARTIAL_REFUND',
                 refundAmount: -majorUnits(entry.amount, entry.currency), // LINE Pay lists refunds as negative amounts
               })),
       },
@@ -277,8 +300,8 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
       done(null, body);
     });
 
-    /** Runs a handler once the request's credentials check out; LINE Pay answers 1106 (HTTP 200) otherwise. */
-    const route = (method: 'GET' | 'POST', path: string, handle: Handler): void => {
+    /** Runs a handler once the request's credentials check out for its version; LINE Pay answers 1106 (HTTP 200) otherwise. */
+    const route = (method: 'GET' | 'POST', path: string, version: LinePayApiVersion, handle: Handler): void => {
       app.route({
         method,
         url: path,
@@ -288,8 +311,14 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
           const queryAt = url.indexOf('?');
           const apiPath = queryAt === -1 ? url : url.slice(0, queryAt);
           const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
-          const auth = verifyRequest(request.headers, options.channels, apiPath, method === 'GET' ? query : body);
-          const result = auth.ok ? await handle(request, method === 'GET' ? query : body) : fail(HEADER_ERROR, `Header information error: ${auth.reason}.`);
+          const auth = verifyRequest(request.headers, options.channels, apiPath, method === 'GET' ? query : body, version);
+          const device = deviceOf(request);
+          if (auth.ok) options.onRequest?.({ method, apiPath, version, ...device });
+          const result = !auth.ok
+            ? fail(HEADER_ERROR, `Header information error: ${auth.reason}.`)
+            : (device.deviceProfileId === null) !== (device.deviceType === null)
+              ? fail(HEADER_ERROR, `Header information error: ${HEADER_DEVICE_PROFILE_ID} and ${HEADER_DEVICE_TYPE} go together.`)
+              : await handle(request, method === 'GET' ? query : body);
           const text = stringifyLinePayJson({ returnCode: result.returnCode, returnMessage: result.returnMessage, info: result.info });
           return reply.code(200).type('application/json; charset=UTF-8').send(text);
         },
@@ -304,12 +333,79 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
         return isOrderId(orderNo) ? handle(orderNo, body) : fail('2101', 'Parameter error: orderId is invalid.');
       };
 
-    route('POST', '/v2/payments/oneTimeKeys/pay', (_request, body) => pay(body));
-    route('GET', '/v2/payments/orders/:orderId/check', withOrderId(check));
-    route('POST', '/v2/payments/orders/:orderId/void', withOrderId(voidOrder));
-    route('POST', '/v2/payments/orders/:orderId/refund', withOrderId(refund));
-    route('GET', '/v2/payments', (_request, query) => details(new URLSearchParams(query)));
+    for (const version of LINEPAY_API_VERSIONS) {
+      route('POST', `/${version}/payments/oneTimeKeys/pay`, version, (_request, body) => pay(version, body));
+      route('GET', `/${version}/payments/orders/:orderId/check`, version, withOrderId(check));
+      route('POST', `/${version}/payments/orders/:orderId/void`, version, withOrderId(voidOrder));
+      route('POST', `/${version}/payments/orders/:orderId/refund`, version, withOrderId(refund));
+      route('GET', `/${version}/payments`, version, (_request, query) => details(new URLSearchParams(query)));
+    }
   };
+}
+
+function deviceOf(request: FastifyRequest): { deviceProfileId: string | null; deviceType: string | null } {
+  const header = (name: string): string | null => {
+    const value = request.headers[name.toLowerCase()];
+    return typeof value === 'string' && value !== '' ? value : null;
+  };
+  return { deviceProfileId: header(HEADER_DEVICE_PROFILE_ID), deviceType: header(HEADER_DEVICE_TYPE) };
+}
+
+/** What is wrong with a v2 pay body (productName, capture=true or absent, no v4 members), or null. */
+function v2PayShapeError(request: JsonObject): string | null {
+  const productName = stringMember(request, 'productName') ?? '';
+  if (productName === '' || productName.length > 4000) return 'productName is missing or too long.';
+  const capture = member(request, 'capture');
+  if (capture !== undefined && capture !== true) return 'capture must be true here.';
+  const foreign = V4_ONLY_PAY_MEMBERS.find((name) => member(request, name) !== undefined);
+  return foreign === undefined ? null : `${foreign} is not a v2 field.`;
+}
+
+/**
+ * What is wrong with a v4 pay body, or null: no v2 members; packages[], when
+ * sent, each with an id, products of name/quantity/price, and amounts that add up.
+ */
+function v4PayShapeError(request: JsonObject, amount: number): string | null {
+  const foreign = V2_ONLY_PAY_MEMBERS.find((name) => member(request, name) !== undefined);
+  if (foreign !== undefined) return `${foreign} is not a v4 field.`;
+  const options = member(request, 'options');
+  if (options !== undefined) {
+    const payment = isJsonObject(options) ? member(options, 'payment') : undefined;
+    const capture = isJsonObject(payment) ? member(payment, 'capture') : undefined;
+    if (!isJsonObject(options) || (payment !== undefined && !isJsonObject(payment)) || (capture !== undefined && capture !== true)) {
+      return 'options.payment.capture must be true here.';
+    }
+  }
+  const packages = member(request, 'packages');
+  if (packages === undefined) return null;
+  if (!Array.isArray(packages) || packages.length === 0) return 'packages must be a non-empty list.';
+  let total = 0;
+  for (const entry of packages) {
+    const problem = isJsonObject(entry) ? packageError(entry) : 'a package is not an object.';
+    if (problem !== null) return problem;
+    total += numberMember(entry as JsonObject, 'amount') ?? 0;
+  }
+  return Math.abs(total - amount) < 1e-9 ? null : 'the packages do not add up to amount.';
+}
+
+function packageError(entry: JsonObject): string | null {
+  const id = stringMember(entry, 'id') ?? '';
+  const amount = numberMember(entry, 'amount');
+  const products = member(entry, 'products');
+  if (id === '' || id.length > 50 || amount === undefined || !Array.isArray(products) || products.length === 0) {
+    return 'a package needs an id, an amount and products.';
+  }
+  let sum = 0;
+  for (const product of products) {
+    const name = isJsonObject(product) ? (stringMember(product, 'name') ?? '') : '';
+    const quantity = isJsonObject(product) ? numberMember(product, 'quantity') : undefined;
+    const price = isJsonObject(product) ? numberMember(product, 'price') : undefined;
+    if (name === '' || name.length > 4000 || quantity === undefined || !Number.isInteger(quantity) || quantity < 1 || price === undefined) {
+      return 'a product needs a name, a whole quantity and a price.';
+    }
+    sum += quantity * price;
+  }
+  return Math.abs(sum - amount) < 1e-9 ? null : 'a package amount is not the sum of its products.';
 }
 
 /** How the check API reports an order; waiting and never-paid orders are answered with a returnCode instead. */

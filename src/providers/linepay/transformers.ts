@@ -7,10 +7,11 @@
  * as a refusal: it is `unknown`.
  */
 import type { PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, ReverseOutcome } from '../contract.js';
-import { fromMajorUnitNumber, toMajorUnitNumber, type Money } from '../../domain/money.js';
+import { fromMajorUnitNumber, money, toMajorUnitNumber, type Money } from '../../domain/money.js';
 import { ALREADY_REFUNDED, NO_SUCH_TRANSACTION, PARAMETER_ERROR, SUCCESS_CODE, classifyReturnCode } from './errors.js';
 import { isJsonObject, member, numberMember, stringMember, type JsonObject, type JsonWritable } from './json.js';
 import { assertNever } from '../../domain/assert-never.js';
+import type { LinePayApiVersion } from './version.js';
 
 export type LinePayRegion = 'TH' | 'TW';
 
@@ -21,6 +22,8 @@ export type CheckStatus = (typeof CHECK_STATUSES)[number];
 /** productName: "Max length: 4,000". */
 const PRODUCT_NAME_MAX_CHARS = 4000;
 const DEFAULT_PRODUCT_NAME = 'Purchase';
+/** The one package of a v4 pay body. */
+const PACKAGE_ID = '1';
 
 // ---------------------------------------------------------------- requests
 
@@ -54,29 +57,35 @@ export function linePayAmount(value: Money): AmountResult {
   }
 }
 
-/** Body of POST /v2/payments/oneTimeKeys/pay; capture=true: authorize and capture at once. */
-export function payBody(request: PayRequest, amount: number): JsonWritable {
+/**
+ * Body of POST /{version}/payments/oneTimeKeys/pay, in that version's shape
+ * (version.ts). Capture is LINE Pay's default (true): authorize and capture at once.
+ */
+export function payBody(version: LinePayApiVersion, request: PayRequest, amount: number): JsonWritable {
   const name = Array.from(request.description.replace(/\p{Cc}/gu, ' ').trim())
     .slice(0, PRODUCT_NAME_MAX_CHARS)
     .join('');
-  return {
-    productName: name === '' ? DEFAULT_PRODUCT_NAME : name,
-    amount,
-    currency: request.money.currency,
-    orderId: request.orderNo,
-    oneTimeKey: request.authCode,
-    capture: true,
-  };
+  const productName = name === '' ? DEFAULT_PRODUCT_NAME : name;
+  switch (version) {
+    case 'v2':
+      return { productName, amount, currency: request.money.currency, orderId: request.orderNo, oneTimeKey: request.authCode, capture: true };
+    case 'v4':
+      return {
+        amount,
+        currency: request.money.currency,
+        orderId: request.orderNo,
+        oneTimeKey: request.authCode,
+        // One package of one product: a POS sale has a description, not a basket.
+        packages: [{ id: PACKAGE_ID, amount, products: [{ name: productName, quantity: 1, price: amount }] }],
+      };
+    default:
+      return assertNever(version);
+  }
 }
 
-/** Body of POST /v2/payments/orders/{orderId}/refund; without refundAmount LINE Pay refunds everything left. */
+/** Body of POST /{version}/payments/orders/{orderId}/refund; without refundAmount LINE Pay refunds everything left. */
 export function refundBody(amount: number | null): JsonWritable {
   return amount === null ? {} : { refundAmount: amount };
-}
-
-/** API path of an order call; the orderId is percent-encoded (the signature covers the path as sent). */
-export function orderPath(orderNo: string, action: 'check' | 'void' | 'refund'): string {
-  return `/v2/payments/orders/${encodeURIComponent(orderNo)}/${action}`;
 }
 
 // ---------------------------------------------------------------- answers
@@ -95,7 +104,14 @@ export function readAnswer(parsed: unknown): LinePayAnswer | null {
   return { returnCode, returnMessage: stringMember(parsed, 'returnMessage') ?? '', info: member(parsed, 'info') };
 }
 
-export function toPayOutcome(answer: LinePayAnswer, orderNo: string): PayOutcome {
+/**
+ * A pay answer read: an outcome, or a success whose paid total
+ * (info.payInfo[].amount) is not the amount asked, which LINE Pay's
+ * documentation says to refund.
+ */
+export type PayAnswer = PayOutcome | { readonly kind: 'amount_mismatch'; readonly paid: Money };
+
+export function toPayOutcome(answer: LinePayAnswer, orderNo: string, requested: Money): PayAnswer {
   const codeClass = classifyReturnCode(answer.returnCode);
   switch (codeClass) {
     case 'success': {
@@ -108,6 +124,9 @@ export function toPayOutcome(answer: LinePayAnswer, orderNo: string): PayOutcome
       if (answeredOrder !== undefined && answeredOrder !== orderNo) {
         return { kind: 'unknown', reason: 'answer names another orderId', code: answer.returnCode };
       }
+      const paid = paidTotal(info, requested.currency);
+      if (paid === null) return { kind: 'unknown', reason: 'success without a readable payInfo', code: answer.returnCode };
+      if (paid.amount !== requested.amount) return { kind: 'amount_mismatch', paid };
       return { kind: 'paid', providerTxnId: transactionId };
     }
     case 'unknown':
@@ -121,7 +140,24 @@ export function toPayOutcome(answer: LinePayAnswer, orderNo: string): PayOutcome
   }
 }
 
-/** What the check API (GET /v2/payments/orders/{orderId}/check) says about an order. */
+/** The sum of info.payInfo[].amount (balance, card, points...), or null when it cannot be read. */
+export function paidTotal(info: JsonObject, currency: Money['currency']): Money | null {
+  const payInfo = member(info, 'payInfo');
+  if (!Array.isArray(payInfo) || payInfo.length === 0) return null;
+  let total = 0;
+  for (const entry of payInfo) {
+    const amount = isJsonObject(entry) ? numberMember(entry, 'amount') : undefined;
+    if (amount === undefined) return null;
+    try {
+      total += fromMajorUnitNumber(amount, currency).amount; // summed in minor units: no float drift
+    } catch {
+      return null;
+    }
+  }
+  return money(total, currency);
+}
+
+/** What the check API (GET /{version}/payments/orders/{orderId}/check) says about an order. */
 export type OrderState =
   | { readonly kind: 'status'; readonly status: CheckStatus }
   | { readonly kind: 'in_progress' }
