@@ -10,6 +10,8 @@ import { DB_KINDS } from '../support/databases.js';
 import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
 import { GATEWAYS, call, saleBody, uniqueId } from '../support/client.js';
 import { cli } from '../support/process.js';
+import { HttpSession, PASSWORD } from '../support/dashboard.js';
+import { createUser } from '../../src/dashboard/accounts.js';
 
 for (const kind of DB_KINDS) {
   describe(`gateway currencies (${kind})`, () => {
@@ -75,6 +77,22 @@ for (const kind of DB_KINDS) {
       const hkd = await sell('alipay_international', 'HKD');
       assert.equal(hkd.body.data.attributes.state, 'succeeded', hkd.text);
       assert.deepEqual((await sell('alipay_international', 'USD')).body.errors, currencyError('USD', 'alipay_international', 'HKD'));
+    });
+
+    test("the operator console shows the merchant's list beside each cross-border gateway", async () => {
+      const merchant = await t.merchant();
+      const set = cli(env, ['merchant', 'currencies', '--merchant', merchant.id, '--gateway', 'alipay_international', '--currencies', 'JPY,SGD']);
+      assert.equal(set.status, 0, set.stderr);
+      const email = `${uniqueId('ops')}@example.com`;
+      await createUser(t.app.deps.store.db, { email, password: PASSWORD, role: 'operator', merchantId: null, now: Date.now() });
+      const operator = new HttpSession(t.url);
+      assert.equal(await operator.signIn({ email, password: PASSWORD }), 303);
+      const page = await operator.get(`/dashboard/merchants/${merchant.id}`);
+      assert.equal(page.status, 200);
+      const shown = (code: string) => new RegExp(`<span class="mono">${code}</span> <span class="muted" data-currencies>([^<]*)</span>`).exec(page.text)?.[1];
+      assert.equal(shown('alipay_international'), 'JPY, SGD');
+      assert.equal(shown('wechatpay_international'), 'USD');
+      assert.equal(shown('linepay_tw_domestic'), 'TWD');
     });
 
     test('the CLI refuses a gateway without a choice and a currency the gateway cannot take, changing nothing', async () => {
