@@ -77,7 +77,8 @@ const amount = () =>
       description:
         "A positive integer in the currency's smallest unit (100 = $1.00; 100 = ¥100 in a 0-decimal currency), at most the maximum per transaction: " +
         `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one ` +
-        "(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction). A refund is held to its sale's currency's maximum.",
+        "(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction). A refund is held to its sale's currency's maximum. " +
+        'A gateway may take a currency in whole units only (TWD at linepay_tw_domestic: a multiple of 100); another amount is refused with 400.',
     }),
     {
       required: '`amount` is required',
@@ -111,7 +112,9 @@ const SALE_ATTRIBUTES = Type.Object({
     Type.Unsafe<CurrencyCode>({
       type: 'string',
       enum: knownCurrencies(),
-      description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.',
+      description:
+        'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts (wechatpay_international and alipay_international: ' +
+        "the merchant's own list, USD unless the operator set one).",
     }),
     {
       required: '`currency` is required',
