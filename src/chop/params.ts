@@ -17,6 +17,7 @@ import {
   maxAmountAnyCurrency,
   toMajorUnitString,
 } from '../domain/money.js';
+import { amountRuleBreach } from '../providers/amount-rules.js';
 import { PAY_QR_VENDORS, type PaymentMethod, paymentMethod, paymentMethodCodes } from './methods.js';
 
 /** A refusal of bad input: `{"result":"fail","error":message,"code":code}` with this HTTP status. */
@@ -434,6 +435,7 @@ const CHARGE_SLOTS = [
   'ext',
   'allow_duplicates',
   'unsupported_currency',
+  'amount_rule',
 ];
 
 /** `POST /chop/chop` (methodParam `payment_method`) and `POST /payment/pay_qr` (methodParam `vendor`, the vendors of PAY_QR_VENDORS). */
@@ -454,6 +456,11 @@ export function parseChargeParams(params: Params, options: { methodParam: 'payme
   const allowDuplicates = yesNo(params, 'allow_duplicates', problems);
   if (method && money.currency && !method.currencies.includes(money.currency)) {
     problems.add('unsupported_currency', 'unsupported_currency', `${method.code} accepts ${method.currencies.join(', ')}, not ${money.currency}`);
+  }
+  // The method's amount rules (whole units, minimums): an amount the provider cannot take is never sent.
+  if (method && money.amount !== undefined && money.currency && !problems.has('maximum') && !problems.has('unsupported_currency')) {
+    const breach = amountRuleBreach(method.code, method, money.amount, money.currency, 'amount');
+    if (breach) problems.add('amount_rule', 'invalid_parameter', breach.message);
   }
   problems.throwIfAny();
   const extras: Record<string, string> = {};

@@ -21,6 +21,7 @@ import {
 } from '../core/merchant-settings.js';
 import { AccountError, createUser } from '../dashboard/accounts.js';
 import { BRANDING_OPTIONS, BRANDING_USAGE, runBrandingCommand } from './branding.js';
+import { runCurrenciesCommand } from './currencies.js';
 import { saveProviderCredentials } from '../store/credentials.js';
 import type { Store } from '../store/db.js';
 import { createApiKey, enableGateways, enabledGateways, findMerchant, revokeApiKey } from '../store/merchants.js';
@@ -35,6 +36,9 @@ export const USAGE = `Usage: cancan <command> [options]
   merchant list [--json]
   merchant settings --merchant ID [--timezone TZ] [--void-window 15m] [--cancel-window 24h]
                     [--refund-balance-exempt on|off] [--json]
+  merchant currencies --merchant ID --gateway CODE [--currencies CODE,CODE] [--json]
+                                          the currencies a cross-border gateway sells in for the
+                                          merchant (default USD); without --currencies, shows them
 ${BRANDING_USAGE}  key create --merchant ID [--mode test|live] [--json]
   key revoke KEY_ID [--json]
   gateway enable --merchant ID CODE... [--json]
@@ -76,6 +80,8 @@ const options = {
   role: { type: 'string' },
   operator: { type: 'boolean' },
   'password-stdin': { type: 'boolean' },
+  gateway: { type: 'string' },
+  currencies: { type: 'string' },
   ...BRANDING_OPTIONS,
 } as const;
 
@@ -121,6 +127,7 @@ const COMMANDS = new Set([
   'merchant create',
   'merchant list',
   'merchant settings',
+  'merchant currencies',
   'merchant branding',
   'key create',
   'key revoke',
@@ -192,6 +199,8 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       if (json) return JSON.stringify({ merchant: settings });
       return `${m.id}: time zone ${settings.timezone}, void window ${settings.void_window_ms / 60_000} min, cancel window ${settings.cancel_window_ms / 3_600_000} h, refund balance exemption ${settings.refund_balance_exempt ? 'on' : 'off'}`;
     }
+    case 'merchant currencies':
+      return runCurrenciesCommand(store, values, json, now, (message) => new UsageError(message));
     case 'merchant branding':
       return runBrandingCommand(store, values, json, now, (message) => new UsageError(message));
     case 'key create': {

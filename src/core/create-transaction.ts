@@ -14,6 +14,7 @@ import type { PosAdapter } from '../providers/contract.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
 import type { Merchant } from '../store/merchants.js';
 import { isGatewayEnabled } from '../store/merchants.js';
+import { merchantGatewayCurrencies } from '../store/gateway-currencies.js';
 import { wakeTransactionJob } from '../jobs/queue.js';
 import { currentRequestId } from '../observability/request-context.js';
 import { transact } from '../observability/transact.js';
@@ -103,11 +104,10 @@ async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract
       pointer: '/data/attributes/payment_gateway',
     });
   }
-  if (!profile.currencies.includes(currency)) {
-    throw new ApiError(
-      400,
-      attributeError(`Currency ${currency} is not allowed for ${code}; allowed: ${profile.currencies.join(', ')}`, '/data/attributes/currency'),
-    );
+  // Cross-border gateways sell in the merchant's own list (USD unless the operator set one).
+  const allowed = await merchantGatewayCurrencies(deps.store.db, caller.merchant.id, profile);
+  if (!allowed.includes(currency)) {
+    throw new ApiError(400, attributeError(`Currency ${currency} is not allowed for ${code}; allowed: ${allowed.join(', ')}`, '/data/attributes/currency'));
   }
   const adapter = await deps.adapters.adapterFor(profile, caller.mode, caller.merchant.id);
   if (!adapter) {

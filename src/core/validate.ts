@@ -19,7 +19,8 @@ import {
   toMajorUnitString,
 } from '../domain/money.js';
 import { type Check, type FieldRefusal, compileRequest, messageFor, says } from './request-schema.js';
-import { gatewayCodes } from '../providers/registry.js';
+import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
+import { amountRuleBreach } from '../providers/amount-rules.js';
 
 /** Longest description, pos_id and mch_level_1..3. */
 export const MAX_TEXT = 255;
@@ -76,7 +77,8 @@ const amount = () =>
       description:
         "A positive integer in the currency's smallest unit (100 = $1.00; 100 = ¥100 in a 0-decimal currency), at most the maximum per transaction: " +
         `by default ${maxAmount('USD')} in a two-decimal currency (99,999,999.99), ${maxAmount('JPY')} in a zero-decimal one, ${maxAmount('BHD')} in a three-decimal one ` +
-        "(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction). A refund is held to its sale's currency's maximum.",
+        "(the server's CANCAN_MAX_AMOUNT_MAJOR whole units plus the largest fraction). A refund is held to its sale's currency's maximum. " +
+        'A gateway may take a currency in whole units only (TWD at linepay_tw_domestic: a multiple of 100); another amount is refused with 400.',
     }),
     {
       required: '`amount` is required',
@@ -110,7 +112,9 @@ const SALE_ATTRIBUTES = Type.Object({
     Type.Unsafe<CurrencyCode>({
       type: 'string',
       enum: knownCurrencies(),
-      description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.',
+      description:
+        'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts (wechatpay_international and alipay_international: ' +
+        "the merchant's own list, USD unless the operator set one).",
     }),
     {
       required: '`currency` is required',
@@ -252,6 +256,8 @@ export function validateTransactionRequest(
     const problem = amountOverMaximum(data().attributes.amount as number, currency, maxAmountMajor);
     // Reported where it always was: after the currency, before the text attributes.
     if (problem) errors.splice(errors.filter((e) => BEFORE_MAXIMUM.has(e.pointer ?? '')).length, 0, attributeError(problem, `${A}/amount`));
+    const breach = !problem && currency ? saleAmountRuleBreach(data().attributes, currency) : null;
+    if (breach) errors.splice(errors.filter((e) => BEFORE_MAXIMUM.has(e.pointer ?? '')).length, 0, attributeError(breach, `${A}/amount`));
   }
   if (errors.length > 0) return { ok: false, errors };
   const { id, attributes: given } = data();
@@ -259,6 +265,12 @@ export function validateTransactionRequest(
   const names = [...new Set([...COMMON_NAMES, ...Object.keys(attributes.properties)])];
   const present = Object.fromEntries(names.map((name) => [name, given[name] ?? null]));
   return { ok: true, request: { type, id, attributes: present } as TransactionRequest };
+}
+/** The gateway's amount rules (whole units, minimums): an amount the provider cannot take is never sent. */
+function saleAmountRuleBreach(attributes: Record<string, unknown>, currency: CurrencyCode): string | null {
+  const gateway = typeof attributes.payment_gateway === 'string' ? gatewayProfile(attributes.payment_gateway) : undefined;
+  if (!gateway) return null;
+  return amountRuleBreach(gateway.code, gateway, attributes.amount as number, currency, '`amount`')?.message ?? null;
 }
 const COMMON_NAMES = ['description', 'pos_id', 'mch_level_1', 'mch_level_2', 'mch_level_3'] as const;
 const BEFORE_MAXIMUM = new Set([

@@ -1,4 +1,6 @@
 /** What the operator console reads: every merchant with its counts, and one merchant's settings, users and activity. */
+import { configurableGateways } from '../core/gateway-currencies.js';
+import { merchantGatewayCurrencies } from '../store/gateway-currencies.js';
 import type { Kysely } from 'kysely';
 import { startOfDay } from '../chop/time.js';
 import type { KeyMode } from '../domain/secrets.js';
@@ -60,6 +62,8 @@ export interface ActivityRow {
 export interface MerchantDetail {
   readonly merchant: Merchant;
   readonly gateways: readonly string[];
+  /** The merchant's currency list of each cross-border gateway (`cancan merchant currencies`). */
+  readonly gatewayCurrencies: ReadonlyMap<string, readonly string[]>;
   /** When each provider's credentials were last stored; the values are never read here. */
   readonly credentialsSetAt: ReadonlyMap<string, number>;
   readonly users: readonly MerchantUser[];
@@ -94,6 +98,7 @@ export async function merchantDetail(db: Db, id: string, mode: KeyMode): Promise
       created_at: Number(merchant.created_at),
     },
     gateways: await enabledGateways(db, id),
+    gatewayCurrencies: new Map(await Promise.all(configurableGateways().map(async (g) => [g.code, await merchantGatewayCurrencies(db, id, g)] as const))),
     credentialsSetAt: new Map(credentials.map((c) => [c.provider, Number(c.updated_at)])),
     users: users.map((u) => ({ email: u.email, role: u.role, lastSignInAt: u.last_sign_in_at === null ? null : Number(u.last_sign_in_at) })),
     activity: activity.map((a) => ({ at: Number(a.at), email: a.email, action: a.action, detail: parseDetail(a.detail) })),

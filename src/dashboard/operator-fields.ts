@@ -35,11 +35,24 @@ function check(idPrefix: string, code: string, checked: ReadonlySet<string>, lab
   return html`<li><input type="checkbox" id="${id}" name="${GATEWAY_FIELD_PREFIX}${code}" value="on"${checked.has(code) ? html` checked` : ''}><label for="${id}">${label}</label></li>`;
 }
 
-/** Two groups of checkboxes: POS gateways (code and currencies) and hosted checkout methods (name and code). */
-export function gatewayChecks(ctx: DashContext, idPrefix: string, checked: ReadonlySet<string>): Raw {
+/**
+ * Two groups of checkboxes: POS gateways (code and currencies) and hosted checkout methods (name and code).
+ * `currencies`: a merchant's own list where a gateway has one (the cross-border gateways), shown instead of the default.
+ */
+export function gatewayChecks(
+  ctx: DashContext,
+  idPrefix: string,
+  checked: ReadonlySet<string>,
+  currencies: ReadonlyMap<string, readonly string[]> = new Map(),
+): Raw {
   const t = (key: 'posGateways' | 'chopMethods') => words(ctx.lang, key);
   const pos = gatewayCodes().map((code) =>
-    check(idPrefix, code, checked, html`<span class="mono">${code}</span> <span class="muted">${gatewayProfile(code)?.currencies.join(', ')}</span>`),
+    check(
+      idPrefix,
+      code,
+      checked,
+      html`<span class="mono">${code}</span> <span class="muted" data-currencies>${(currencies.get(code) ?? gatewayProfile(code)?.currencies ?? []).join(', ')}</span>`,
+    ),
   );
   const chop = paymentMethodCodes().map((code) =>
     check(idPrefix, code, checked, html`${paymentMethod(code)?.label[ctx.lang] ?? code} <span class="muted mono">${code}</span>`),

@@ -39,7 +39,7 @@ function gatewaysSection(ctx: DashContext, t: T, detail: MerchantDetail): Raw {
 <p class="hint">${t('gatewaysHint')}</p>
 <form method="post" action="/dashboard/merchants/${id}/gateways">
 ${csrfField(ctx)}
-${gatewayChecks(ctx, 'gw', new Set(detail.gateways))}
+${gatewayChecks(ctx, 'gw', new Set(detail.gateways), detail.gatewayCurrencies)}
 <div class="actions"><button type="submit">${t('saveGateways')}</button></div>
 </form>
 </section>`;

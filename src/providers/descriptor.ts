@@ -14,6 +14,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CurrencyCode } from '../domain/money.js';
 import type { SimulatorLedger } from '../simulators/ledger.js';
 import type { SandboxWallet } from '../simulators/wallet.js';
+import type { AmountRules } from './amount-rules.js';
 import type { CardAdapter, OnlineAdapter, PosAdapter } from './contract.js';
 
 export interface ProviderRules {
@@ -28,10 +29,13 @@ export interface Words {
   readonly zh: string;
 }
 
-/** A POS API gateway code (`payment_gateway`). */
-export interface GatewayDefinition {
+/** A POS API gateway code (`payment_gateway`). Its amount rules (whole units, minimums) are checked when a sale is validated. */
+export interface GatewayDefinition extends AmountRules {
   readonly code: string;
+  /** What a sale may use; with `currencyChoices`, the default of the merchant's own list. */
   readonly currencies: readonly CurrencyCode[];
+  /** The currencies a merchant may choose for its list (cross-border gateways; API.md's "configurable list"). */
+  readonly currencyChoices?: readonly CurrencyCode[];
   readonly partialRefunds: boolean;
   /** How long after payment the provider accepts refunds. */
   readonly refundWindowMs: number;
@@ -47,8 +51,8 @@ export type PaymentFlow =
   /** The page shows a card form. */
   | 'card';
 
-/** A hosted-checkout payment method (`payment_method`, and the Online API's `vendor`). */
-export interface PaymentMethodDefinition {
+/** A hosted-checkout payment method (`payment_method`, and the Online API's `vendor`). Its amount rules are checked when a charge is validated. */
+export interface PaymentMethodDefinition extends AmountRules {
   readonly code: string;
   readonly flow: PaymentFlow;
   readonly currencies: readonly CurrencyCode[];

@@ -5,7 +5,7 @@
  * provider and records its codes in the ledger (`registerQrCode`); the wallet
  * finds the order by its code and lets that provider's handler decide.
  */
-import { lastTwoDigits } from '../domain/money.js';
+import { testValue } from './test-values.js';
 import type { SimulatorLedger } from './ledger.js';
 
 export type ScanAction = 'approve' | 'decline';
@@ -32,8 +32,8 @@ export type WalletScanHandler = (orderNo: string, action: ScanAction) => ScanRes
  */
 export type ApproveBehaviour = 'pay' | 'insufficient_balance' | 'not_allowed' | 'confirm_later' | 'never_confirm';
 
-export function approveBehaviour(amountMinor: number): ApproveBehaviour {
-  switch (lastTwoDigits(amountMinor)) {
+export function approveBehaviour(amountMinor: number, currency?: string, wholeUnitCurrencies: readonly string[] = []): ApproveBehaviour {
+  switch (testValue(amountMinor, currency, wholeUnitCurrencies)) {
     case 51:
       return 'insufficient_balance';
     case 53:

@@ -360,6 +360,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0014_gateway_currencies': {
+      // A merchant's own currency list for a cross-border gateway (API.md's "configurable list"); no row: the gateway's default.
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('merchant_gateway_currencies')
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('gateway', 'text', (c) => c.notNull())
+          .addColumn('currencies', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('merchant_gateway_currencies_pk', ['merchant_id', 'gateway'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -23,6 +23,15 @@ export interface MerchantGatewaysTable {
   gateway: string;
 }
 
+/** A merchant's currency list for a gateway with `currencyChoices` (migration 0014). */
+export interface MerchantGatewayCurrenciesTable {
+  merchant_id: string;
+  gateway: string;
+  /** ISO codes, comma-separated, in the order the operator gave them. */
+  currencies: string;
+  updated_at: number;
+}
+
 export interface ApiKeysTable {
   id: string;
   merchant_id: string;
@@ -299,6 +308,7 @@ export interface ProviderAttemptsTable {
 export interface Database {
   merchants: MerchantsTable;
   merchant_gateways: MerchantGatewaysTable;
+  merchant_gateway_currencies: MerchantGatewayCurrenciesTable;
   api_keys: ApiKeysTable;
   transactions: TransactionsTable;
   transaction_events: TransactionEventsTable;

@@ -250,9 +250,12 @@ describe('TW (TWD: whole amounts only)', () => {
     await assertLedger(sale.orderNo, { status: 'partially_refunded', refunded_amount: 4000 });
   });
 
-  test('whole TWD amounts always end in 00 in minor units, so 151 TWD is simply paid', async () => {
+  test('whole TWD amounts select the test values by their whole amount: 151 TWD is 51 (1142), as 1.51 THB is', async () => {
     const sale = payRequest(15100, {}, 'TWD');
-    assert.equal(checkTrace(await twAdapter.pay(sale), 'oneTimeKeys/pay').kind, 'paid');
+    const outcome = checkTrace(await twAdapter.pay(sale), 'oneTimeKeys/pay');
+    assert.ok(outcome.kind === 'declined' && outcome.code === '1142', JSON.stringify(outcome));
+    assert.equal(twAdapter.mapFailure(outcome.code), 'customer_insufficient_balance_failure');
+    assert.equal(checkTrace(await twAdapter.pay(payRequest(15000, {}, 'TWD')), 'oneTimeKeys/pay').kind, 'paid');
   });
 
   test('a TWD amount with cents is declined (2101) before any call, never rounded', async () => {

@@ -13,6 +13,7 @@ describe('the provider list', () => {
     assert.deepEqual(gatewayProfile('linepay_tw_domestic'), {
       code: 'linepay_tw_domestic',
       currencies: ['TWD'],
+      wholeUnitCurrencies: ['TWD'],
       partialRefunds: true,
       refundWindowMs: 365 * 86_400_000,
       region: 'TW',

@@ -16,7 +16,14 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
     // Alipay accepts refunds up to a year after payment by default.
     gateways: [
       { code: 'alipay_cn_domestic', currencies: ['CNY'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'CN' },
-      { code: 'alipay_international', currencies: ['USD'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'INTL' },
+      {
+        code: 'alipay_international',
+        currencies: ['USD'],
+        currencyChoices: SETTLEMENT_CURRENCIES,
+        partialRefunds: true,
+        refundWindowMs: 365 * DAY_MS,
+        region: 'INTL',
+      },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createAlipayAdapter({ gatewayUrl: endpoint, credentials, timeoutMs }),
   },

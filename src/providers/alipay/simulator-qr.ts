@@ -5,7 +5,7 @@
  * written once when alipay.trade.precreate creates the order.
  */
 import { randomInt } from 'node:crypto';
-import { lastTwoDigits } from '../../domain/money.js';
+import { testValue } from '../../simulators/test-values.js';
 import type { SimOrder } from '../../simulators/ledger.js';
 import { CHINA_OFFSET_MS, parseBeijingTimestamp } from '../china-time.js';
 
@@ -26,7 +26,7 @@ const MAX_TIMEOUT_MS = 15 * 24 * 3_600_000;
 const TIMEOUT_UNITS_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 24 * 3_600_000 };
 
 export function newPrecreateMemo(amount: number, qrCode: string, expiresAt: number): PrecreateMemo {
-  return { flow: 'precreate', qrCode, expiresAt, refundsRefused: lastTwoDigits(amount) === 59 };
+  return { flow: 'precreate', qrCode, expiresAt, refundsRefused: testValue(amount) === 59 };
 }
 
 export function encodePrecreateMemo(memo: PrecreateMemo): string {

@@ -17,7 +17,8 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync } from 'fastify';
-import { fromMajorUnitString, isCurrencyCode, lastTwoDigits, money, toMajorUnitString, type Money } from '../../domain/money.js';
+import { fromMajorUnitString, isCurrencyCode, money, toMajorUnitString, type Money } from '../../domain/money.js';
+import { testValue } from '../../simulators/test-values.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import { beijingTimestamp } from '../china-time.js';
@@ -58,7 +59,7 @@ type PayBehaviour =
   | 'system_error_unpaid';
 
 function behaviourFor(amount: number): PayBehaviour {
-  switch (lastTwoDigits(amount)) {
+  switch (testValue(amount)) {
     case 51:
       return 'insufficient_balance';
     case 52:

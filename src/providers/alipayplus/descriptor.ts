@@ -1,5 +1,6 @@
 /** Alipay+ (Antom): hosted-checkout QR for AlipayHK, DANA, GCash, Kakao Pay and JKOPAY. */
 import { DAY_MS, type ProviderServing } from '../descriptor.js';
+import { ALIPAYPLUS_AMOUNT_RULES } from './amount-rules.js';
 import { type AlipayPlusCredentials, createAlipayPlusAdapter } from './adapter.js';
 import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from './keys.js';
 import { alipayPlusSimulator } from './simulator.js';
@@ -16,6 +17,7 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
     methods: [
       {
         code: 'alipay_hk',
+        ...ALIPAYPLUS_AMOUNT_RULES.alipay_hk,
         flow: 'qr',
         currencies: ['HKD'],
         cancellable: false,
@@ -23,10 +25,27 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
         label: { en: 'AlipayHK', zh: '支付宝香港' },
         payQrVendor: true,
       },
-      { code: 'dana', flow: 'qr', currencies: ['IDR'], cancellable: false, refundWindowMs: YEAR, label: { en: 'DANA', zh: 'DANA' } },
-      { code: 'gcash', flow: 'qr', currencies: ['PHP'], cancellable: false, refundWindowMs: YEAR, label: { en: 'GCash', zh: 'GCash' } },
+      {
+        code: 'dana',
+        ...ALIPAYPLUS_AMOUNT_RULES.dana,
+        flow: 'qr',
+        currencies: ['IDR'],
+        cancellable: false,
+        refundWindowMs: YEAR,
+        label: { en: 'DANA', zh: 'DANA' },
+      },
+      {
+        code: 'gcash',
+        ...ALIPAYPLUS_AMOUNT_RULES.gcash,
+        flow: 'qr',
+        currencies: ['PHP'],
+        cancellable: false,
+        refundWindowMs: YEAR,
+        label: { en: 'GCash', zh: 'GCash' },
+      },
       {
         code: 'kakaopay',
+        ...ALIPAYPLUS_AMOUNT_RULES.kakaopay,
         flow: 'qr',
         currencies: ['KRW'],
         cancellable: false,
@@ -34,7 +53,15 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
         label: { en: 'Kakao Pay', zh: 'Kakao Pay' },
         payQrVendor: true,
       },
-      { code: 'jkopay', flow: 'qr', currencies: ['TWD'], cancellable: false, refundWindowMs: YEAR, label: { en: 'JKOPAY', zh: '街口支付' } },
+      {
+        code: 'jkopay',
+        ...ALIPAYPLUS_AMOUNT_RULES.jkopay,
+        flow: 'qr',
+        currencies: ['TWD'],
+        cancellable: false,
+        refundWindowMs: YEAR,
+        label: { en: 'JKOPAY', zh: '街口支付' },
+      },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createAlipayPlusAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
   },

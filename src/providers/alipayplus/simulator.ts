@@ -13,7 +13,9 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isCurrencyCode, lastTwoDigits } from '../../domain/money.js';
+import { isCurrencyCode } from '../../domain/money.js';
+import { testValue } from '../../simulators/test-values.js';
+import { ALIPAYPLUS_AMOUNT_RULES } from './amount-rules.js';
 import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import { isoTime, parseIsoTime, signMessage, verifyMessage } from './sign.js';
@@ -54,6 +56,14 @@ const WALLET_CURRENCIES: ReadonlyMap<string, readonly string[]> = new Map(
     (method) => [ALIPAYPLUS_PAYMENT_METHOD_TYPES[method], ALIPAYPLUS_WALLET_CURRENCIES[method]] as const,
   ),
 );
+
+/** paymentMethodType → the currencies that wallet takes in whole units only (their test values read the whole amount). */
+const WHOLE_UNIT_CURRENCIES: ReadonlyMap<string, readonly string[]> = new Map(
+  (Object.keys(ALIPAYPLUS_PAYMENT_METHOD_TYPES) as AlipayPlusPaymentMethod[]).map(
+    (method) => [ALIPAYPLUS_PAYMENT_METHOD_TYPES[method], ALIPAYPLUS_AMOUNT_RULES[method].wholeUnitCurrencies ?? []] as const,
+  ),
+);
+const wholeUnitCurrenciesOf = (paymentMethodType: string): readonly string[] => WHOLE_UNIT_CURRENCIES.get(paymentMethodType) ?? [];
 
 /**
  * Antom's cancellation periods (docs.antom.com, Cashier Payment "Cancel"):
@@ -182,7 +192,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     }
     if (expiresAt <= now()) return illegal('paymentExpiryTime (already past)');
 
-    switch (lastTwoDigits(amount.value)) {
+    switch (testValue(amount.value, amount.currency, wholeUnitCurrenciesOf(method))) {
       case 58:
         return fail('ACCESS_DENIED', 'Access is denied: the merchant may not sell with this payment method.');
       case 61: // no payment was created: inquiryPayment says ORDER_NOT_EXIST
@@ -208,7 +218,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
       ledger.registerQrCode(PROVIDER, orderNo, state.cashierUrl);
       return inserted;
     });
-    switch (lastTwoDigits(amount.value)) {
+    switch (testValue(amount.value, amount.currency, wholeUnitCurrenciesOf(method))) {
       case 55: // the payment exists, but the answer is a system error
         return unknown('UNKNOWN_EXCEPTION', 'An API calling is failed, which is caused by unknown reasons.');
       case 56: // committed first, answered after the caller gave up
@@ -324,7 +334,8 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
       if (known.orderNo !== order.orderNo || known.amount !== amount.value) return fail('REPEAT_REQ_INCONSISTENT', 'Repeated requests are inconsistent.');
       return refunded(known.providerRefundId);
     }
-    if (lastTwoDigits(order.amount) === 59) return fail('REFUND_NOT_ALLOWED', 'Refunds are not allowed for this payment.');
+    if (testValue(order.amount, order.currency, wholeUnitCurrenciesOf(stateOf(order).method)) === 59)
+      return fail('REFUND_NOT_ALLOWED', 'Refunds are not allowed for this payment.');
     switch (order.status) {
       case 'paid':
       case 'partially_refunded':
@@ -387,7 +398,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
       return result('declined', failMessage);
     };
     if (action === 'decline') return failed('PROCESS_FAIL', 'The customer cancelled the payment in the wallet.');
-    const behaviour = approveBehaviour(order.amount);
+    const behaviour = approveBehaviour(order.amount, order.currency, wholeUnitCurrenciesOf(stateOf(order).method));
     switch (behaviour) {
       case 'pay':
         update(order, { status: 'paid' }, { paidAt: now() });

@@ -20,7 +20,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync } from 'fastify';
-import { fromMajorUnitString, isCurrencyCode, lastTwoDigits, money, type CurrencyCode, type Money } from '../../domain/money.js';
+import { fromMajorUnitString, isCurrencyCode, money, type CurrencyCode, type Money } from '../../domain/money.js';
+import { testValue } from '../../simulators/test-values.js';
 import type { SimOrder, SimRefund, SimulatorLedger } from '../../simulators/ledger.js';
 import { isAmex, isExpired, luhnValid } from './card.js';
 import { CONVERGE_ERRORS, type ConvergeError } from './errors.js';
@@ -58,7 +59,7 @@ type SaleBehaviour =
   | 'system_error_unpaid';
 
 function behaviourFor(amount: number): SaleBehaviour {
-  switch (lastTwoDigits(amount)) {
+  switch (testValue(amount)) {
     case 51:
       return 'insufficient_funds';
     case 55:

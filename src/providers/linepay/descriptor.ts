@@ -2,6 +2,7 @@
 import { choice, parsed, text, type Fields } from '../credential-fields.js';
 import { DAY_MS, type ProviderServing } from '../descriptor.js';
 import { LINEPAY_LIVE_BASE_URL, LINEPAY_SANDBOX_CREDENTIALS, type LinePayCredentials, createLinePayAdapter } from './adapter.js';
+import { LINEPAY_WHOLE_UNIT_CURRENCIES } from './amount-rules.js';
 import { linePaySimulator } from './simulator.js';
 import { LINEPAY_API_VERSIONS } from './version.js';
 
@@ -28,7 +29,14 @@ export const linepay: ProviderServing<LinePayCredentials, 'linepay', 'pos' | 'li
     // The refund period is set per merchant contract; the provider refuses late ones (1163).
     gateways: [
       { code: 'linepay_th_domestic', currencies: ['THB'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'TH' },
-      { code: 'linepay_tw_domestic', currencies: ['TWD'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'TW' },
+      {
+        code: 'linepay_tw_domestic',
+        currencies: ['TWD'],
+        wholeUnitCurrencies: LINEPAY_WHOLE_UNIT_CURRENCIES,
+        partialRefunds: true,
+        refundWindowMs: 365 * DAY_MS,
+        region: 'TW',
+      },
     ],
     adapter: ({ endpoint, credentials, timeoutMs, gateway }) =>
       createLinePayAdapter({ baseUrl: endpoint, credentials, region: gateway.region === 'TW' ? 'TW' : 'TH', timeoutMs }),

@@ -17,7 +17,10 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { fromMajorUnitNumber, isCurrencyCode, lastTwoDigits, money, toMajorUnitNumber, type CurrencyCode } from '../../domain/money.js';
+import { fromMajorUnitNumber, isCurrencyCode, money, toMajorUnitNumber, type CurrencyCode } from '../../domain/money.js';
+import { testValue } from '../../simulators/test-values.js';
+import { LINEPAY_WHOLE_UNIT_CURRENCIES } from './amount-rules.js';
+import { isWholeUnitAmount } from '../amount-rules.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
 import type { LinePayCredentials } from './adapter.js';
 import { HEADER_ERROR, VOID_NOT_ALLOWED } from './errors.js';
@@ -77,8 +80,8 @@ type PayBehaviour =
   | 'refund_refused'
   | 'system_error_unpaid';
 
-function behaviourFor(minorUnits: number): PayBehaviour {
-  switch (lastTwoDigits(minorUnits)) {
+function behaviourFor(minorUnits: number, currency: CurrencyCode): PayBehaviour {
+  switch (testValue(minorUnits, currency, LINEPAY_WHOLE_UNIT_CURRENCIES)) {
     case 51:
       return 'insufficient_balance';
     case 52:
@@ -155,7 +158,7 @@ export function linePaySimulator(options: LinePaySimulatorOptions): FastifyPlugi
     if (!isOneTimeKeyFor(currency, oneTimeKey)) return fail('1180', 'The oneTimeKey is invalid or has expired.');
     if (readOrder(orderId) !== null) return fail('1172', 'Existing same orderId.');
 
-    const behaviour = behaviourFor(minorUnits);
+    const behaviour = behaviourFor(minorUnits, currency);
     const record = (status: SimOrderStatus, extra: { confirmAt?: number; providerState?: string } = {}): SimOrder =>
       ledger.insertOrder({
         provider: PROVIDER,
@@ -439,7 +442,7 @@ function readJson(body: string): { readonly [key: string]: unknown } | null {
 function toMinorUnits(amount: number, currency: CurrencyCode): number | null {
   try {
     const minor = fromMajorUnitNumber(amount, currency).amount;
-    if (minor === 0 || (currency === 'TWD' && minor % 100 !== 0)) return null;
+    if (minor === 0 || (LINEPAY_WHOLE_UNIT_CURRENCIES.includes(currency) && !isWholeUnitAmount(minor, currency))) return null;
     return minor;
   } catch {
     return null;

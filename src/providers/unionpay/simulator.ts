@@ -28,7 +28,8 @@
  */
 import { randomInt } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isCurrencyCode, lastTwoDigits, money, toMajorUnitString } from '../../domain/money.js';
+import { isCurrencyCode, money, toMajorUnitString } from '../../domain/money.js';
+import { testValue } from '../../simulators/test-values.js';
 import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import { chinaTime, parseChinaTime } from '../china-time.js';
@@ -231,7 +232,7 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
       if (state.origRespCode !== null) return refuse('12', 'this order was already processed', 409);
       return { order: existing };
     }
-    if (lastTwoDigits(amount) === 58) return refuse('32', 'the merchant has no permission for this transaction', 403);
+    if (testValue(amount) === 58) return refuse('32', 'the merchant has no permission for this transaction', 403);
     const state: ConsumeState = {
       merId: checked.merId,
       txnTime,
@@ -250,7 +251,7 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
         amount,
         currency,
         status: 'unpaid',
-        behaviour: lastTwoDigits(amount) === 59 ? 'refund_refused' : null,
+        behaviour: testValue(amount) === 59 ? 'refund_refused' : null,
         providerState: JSON.stringify(state),
       });
       // The code the adapter handed out as qrCode: now the sandbox wallet can pay this order by it.

@@ -15,7 +15,14 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
     // WeChat Pay v2 accepts refunds up to a year after payment by default.
     gateways: [
       { code: 'wechatpay_cn_domestic', currencies: ['CNY'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'CN' },
-      { code: 'wechatpay_international', currencies: ['USD'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'INTL' },
+      {
+        code: 'wechatpay_international',
+        currencies: ['USD'],
+        currencyChoices: SETTLEMENT_CURRENCIES,
+        partialRefunds: true,
+        refundWindowMs: 365 * DAY_MS,
+        region: 'INTL',
+      },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createWeChatPayAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
   },

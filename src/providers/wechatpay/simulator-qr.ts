@@ -5,7 +5,7 @@
  * written once when unifiedorder creates the order.
  */
 import { randomInt } from 'node:crypto';
-import { lastTwoDigits } from '../../domain/money.js';
+import { testValue } from '../../simulators/test-values.js';
 import type { SimOrder } from '../../simulators/ledger.js';
 
 export interface NativeOrderMemo {
@@ -22,7 +22,7 @@ export interface NativeOrderMemo {
 export const CODE_URL_VALIDITY_MS = 2 * 3_600_000;
 
 export function newNativeMemo(amount: number, codeUrl: string, prepayId: string, expiresAt: number): NativeOrderMemo {
-  return { tradeType: 'NATIVE', codeUrl, prepayId, expiresAt, refundsRefused: lastTwoDigits(amount) === 59 };
+  return { tradeType: 'NATIVE', codeUrl, prepayId, expiresAt, refundsRefused: testValue(amount) === 59 };
 }
 
 export function encodeNativeMemo(memo: NativeOrderMemo): string {

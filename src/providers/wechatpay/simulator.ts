@@ -11,7 +11,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync } from 'fastify';
-import { lastTwoDigits } from '../../domain/money.js';
+import { testValue } from '../../simulators/test-values.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import type { WeChatPayCredentials } from './adapter.js';
@@ -51,7 +51,7 @@ type PayBehaviour =
   | 'system_error_unpaid';
 
 function behaviourFor(totalFee: number): PayBehaviour {
-  switch (lastTwoDigits(totalFee)) {
+  switch (testValue(totalFee)) {
     case 51:
       return 'insufficient_balance';
     case 52:
