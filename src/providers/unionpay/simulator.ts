@@ -57,6 +57,12 @@ export interface UnionPaySimulatorOptions {
   merchants: Array<{ merId: string; publicKeyPem: string }>;
   /** The simulated UnionPay signing key: signs answers and notifications. */
   providerPrivateKeyPem: string;
+  /**
+   * A certificate of that key (PEM): sent as `signPubKeyCert` in every answer
+   * and notification, as the live gateway does, so CanCan's live mode can
+   * check it up to its configured root. Absent: no signPubKeyCert.
+   */
+  providerSigningCertPem?: string;
   /** How long a test-value-53 payment stays processing before it is paid. */
   confirmDelayMs: number;
   now?: () => number;
@@ -93,7 +99,8 @@ const PAID_MSG = 'Success!';
 export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPluginAsync {
   const { ledger, confirmDelayMs, providerPrivateKeyPem } = options;
   const now = options.now ?? Date.now;
-  const sign = (fields: Fields): Fields => signFields(fields, providerPrivateKeyPem);
+  const signPubKeyCert = options.providerSigningCertPem;
+  const sign = (fields: Fields): Fields => signFields(signPubKeyCert === undefined ? fields : { ...fields, signPubKeyCert }, providerPrivateKeyPem);
 
   // ------------------------------------------------------------ state
 
