@@ -137,7 +137,7 @@ describe("UnionPay's signing certificate is checked as the acp SDK does", () => 
   test('dates, chain, CA flag and CN each fail with their own detail', () => {
     const now = Date.now();
     assert.deepEqual(checkSigningCert(signingCert, live, now), { ok: true, certPem: signingCert });
-    const detail = (cert: string | undefined, at = now, anchors: UnionPayTrustAnchors = live): string => {
+    const detail = (cert: string | undefined, at = Date.now(), anchors: UnionPayTrustAnchors = live): string => {
       const checked = checkSigningCert(cert, anchors, at);
       assert.equal(checked.ok, false);
       return checked.ok ? '' : checked.detail;

@@ -88,16 +88,16 @@ export function checkSigningCert(signPubKeyCert: string | undefined, anchors: Un
 
   const dates = within(cert, now);
   if (dates !== 'ok') return { ok: false, detail: `signPubKeyCert (serial ${certIdOf(cert)}) is ${dates} (valid ${cert.validFrom} to ${cert.validTo})` };
+  if (cert.ca) return { ok: false, detail: 'signPubKeyCert is a CA certificate, not a signing certificate' };
+  if (!issuedBy(cert, middle)) {
+    return { ok: false, detail: `signPubKeyCert is not issued by the configured middle certificate (its issuer: ${oneLine(cert.issuer)})` };
+  }
   for (const [name, anchor] of [
     ['middle', middle],
     ['root', root],
   ] as const) {
     const anchorDates = within(anchor, now);
     if (anchorDates !== 'ok') return { ok: false, detail: `the configured ${name} certificate is ${anchorDates}` };
-  }
-  if (cert.ca) return { ok: false, detail: 'signPubKeyCert is a CA certificate, not a signing certificate' };
-  if (!issuedBy(cert, middle)) {
-    return { ok: false, detail: `signPubKeyCert is not issued by the configured middle certificate (its issuer: ${oneLine(cert.issuer)})` };
   }
   const identity = cnIdentity(cert);
   if (identity !== UNIONPAY_CN_NAME) return { ok: false, detail: `signPubKeyCert's CN does not name ${UNIONPAY_CN_NAME} (found "${identity}")` };

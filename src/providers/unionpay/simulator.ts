@@ -165,10 +165,16 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
     return fields;
   }
 
+  /** A consume as notifications report it: UnionPay's published notification examples carry no channelType. */
+  function notificationFields(order: SimOrder, state: ConsumeState): Fields {
+    const { channelType: _channelType, ...fields } = consumeFields(order, state);
+    return fields;
+  }
+
   /** The back notification of a successful consume (UnionPay notifies successes only). */
   function notify(order: SimOrder): void {
     const state = stateOf(order);
-    post(state.backUrl, sign({ ...consumeFields(order, state), respCode: '00', respMsg: PAID_MSG }));
+    post(state.backUrl, sign({ ...notificationFields(order, state), respCode: '00', respMsg: PAID_MSG }));
   }
 
   /** Fire and forget: the merchant's answer (or its absence) changes nothing here. */
@@ -343,7 +349,7 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
   /** Where the browser goes after deciding: frontUrl plus the signed front notification. */
   function frontRedirect(order: SimOrder): string {
     const state = stateOf(order);
-    const fields = sign({ ...consumeFields(order, state), respCode: state.origRespCode ?? '', respMsg: state.origRespMsg });
+    const fields = sign({ ...notificationFields(order, state), respCode: state.origRespCode ?? '', respMsg: state.origRespMsg });
     const url = new URL(state.frontUrl);
     for (const [name, value] of Object.entries(fields)) url.searchParams.append(name, value);
     return url.href;
