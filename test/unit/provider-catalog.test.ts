@@ -51,6 +51,7 @@ describe('the provider list', () => {
         wechatpay: 'http://127.0.0.1:9/wx',
         alipay: 'http://127.0.0.1:9/gateway.do/',
         linepay: 'https://api-pay.line.me',
+        unionpay: 'https://gateway.95516.com',
       },
     );
   });
