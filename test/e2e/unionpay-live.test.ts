@@ -55,7 +55,7 @@ describe('UnionPay live mode against the simulators in a process of their own', 
       LOG_LEVEL: 'warn',
       CANCAN_MASTER_KEY: randomBytes(32).toString('hex'),
     };
-    const simulator = await startServer(simEnv, simPort, { command: 'simulators', waitFor: { path: '/_sandbox/ledger' } });
+    const simulator = await startServer(simEnv, simPort, { command: 'simulators', waitFor: { path: '/_sandbox/ledger' }, timeoutMs: 60_000 });
     processes.push(simulator);
 
     const env: Record<string, string> = {
@@ -94,7 +94,7 @@ describe('UnionPay live mode against the simulators in a process of their own', 
     assert.equal(stored.status, 0, stored.stderr);
     assert.deepEqual(JSON.parse(stored.stdout), { merchant: merchantId, provider: 'unionpay', stored: true });
 
-    let server = await startServer(env, await freePort());
+    let server = await startServer(env, await freePort(), { timeoutMs: 60_000 });
     processes.push(server);
     const charge = await chop(server.url, '/chop/chop', liveKey, { payment_method: 'upop', amount: 3456, currency: 'CNY', reference: 'live-upop-1' });
     assert.equal(charge.status, 200, charge.text);
@@ -124,7 +124,7 @@ describe('UnionPay live mode against the simulators in a process of their own', 
 
     // A new process knows nothing but what the database holds.
     await server.kill('SIGKILL');
-    server = await startServer(env, await freePort());
+    server = await startServer(env, await freePort(), { timeoutMs: 60_000 });
     processes.push(server);
     const cancel = await chop(server.url, '/chop/cancel', liveKey, { transaction_id: ref, reason: 'test' });
     assert.equal(cancel.status, 200, cancel.text);

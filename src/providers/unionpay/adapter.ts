@@ -8,6 +8,9 @@
  * server-to-server. Anything that leaves CanCan unsure whether money moved —
  * timeout, connection error, non-2xx, unparsable body, an answer whose
  * signature does not verify, respCode 03/04/06 — is `unknown`, never a decline.
+ * In live mode an answer is trusted only through the signPubKeyCert it
+ * carries (certs.ts); one whose certificate is not UnionPay's under the
+ * configured root is `rejected` with the reason, as asking again cannot help.
  *
  * UnionPay names a transaction by merId + orderId + the txnTime it was sent
  * with, and every query must repeat that txnTime. The adapter returns each
