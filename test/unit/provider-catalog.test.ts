@@ -31,8 +31,8 @@ describe('the provider list', () => {
   });
 
   test('the providers with live access are the ones whose credentials can be stored', () => {
-    assert.deepEqual(liveProviderNames(), ['wechatpay', 'alipay', 'linepay']);
-    assert.deepEqual(parseCredentials('unionpay', {}), { ok: false, problems: ['unknown provider unionpay'] });
+    assert.deepEqual(liveProviderNames(), ['wechatpay', 'alipay', 'linepay', 'unionpay']);
+    assert.deepEqual(parseCredentials('card', {}), { ok: false, problems: ['unknown provider card'] });
     assert.deepEqual(parseCredentials('linepay', []), { ok: false, problems: ['credentials must be a JSON object'] });
     assert.deepEqual(parseCredentials('wechatpay', { appId: 'wx1', signType: 'SHA1' }), {
       ok: false,
@@ -52,6 +52,7 @@ describe('the provider list', () => {
         wechatpay: 'http://127.0.0.1:9/wx',
         alipay: 'http://127.0.0.1:9/gateway.do/',
         linepay: 'https://api-pay.line.me',
+        unionpay: 'https://gateway.95516.com',
       },
     );
   });

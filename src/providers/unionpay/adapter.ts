@@ -8,6 +8,9 @@
  * server-to-server. Anything that leaves CanCan unsure whether money moved —
  * timeout, connection error, non-2xx, unparsable body, an answer whose
  * signature does not verify, respCode 03/04/06 — is `unknown`, never a decline.
+ * In live mode an answer is trusted only through the signPubKeyCert it
+ * carries (certs.ts); one whose certificate is not UnionPay's under the
+ * configured root is `rejected` with the reason, as asking again cannot help.
  *
  * UnionPay names a transaction by merId + orderId + the txnTime it was sent
  * with, and every query must repeat that txnTime. The adapter returns each
@@ -29,9 +32,12 @@ import type {
   RefundOutcome,
   RefundQueryOutcome,
   RefundRequest,
+  Rejected,
   Traced,
 } from '../contract.js';
-import { mapUnionPayFailure } from './errors.js';
+import { checkSigningCert } from './certs.js';
+import type { UnionPayLiveCredentials } from './credentials.js';
+import { mapUnionPayFailure, RESP_DUPLICATE } from './errors.js';
 import { parseAnswer, signFields, verifyFields, type UnionPayFields } from './sign.js';
 import {
   frontConsumeFields,
@@ -48,15 +54,40 @@ import {
   type ChannelType,
 } from './transformers.js';
 
-export interface UnionPayCredentials {
+/** Test mode: answers are verified with the simulator's public key as it is. */
+export interface UnionPaySandboxCredentials {
   /** 15-digit merchant number (商户号). */
-  merId: string;
-  /** The merchant's signing private key (PEM; live: the key inside the acp signing .pfx). */
-  merchantPrivateKeyPem: string;
-  /** UnionPay's signing public key, or its signing certificate (PEM): verifies answers and notifications. */
-  unionPayPublicKeyPem: string;
-  /** Serial number of the merchant's signing certificate (live gateway); left out when absent. */
-  certId?: string;
+  readonly merId: string;
+  /** The merchant's signing private key (PEM). */
+  readonly merchantPrivateKeyPem: string;
+  /** The simulated UnionPay's signing public key (PEM): verifies answers and notifications. */
+  readonly unionPayPublicKeyPem: string;
+  /** Serial number of the merchant's signing certificate; left out when absent. */
+  readonly certId?: string;
+}
+
+/** Test mode's key, or live mode's certificates (answers then carry the signing certificate, checked up to the root). */
+export type UnionPayCredentials = UnionPaySandboxCredentials | UnionPayLiveCredentials;
+
+const isLive = (credentials: UnionPayCredentials): credentials is UnionPayLiveCredentials => 'rootCertPem' in credentials;
+
+/** Why a message cannot be trusted; `untrustedCert` when its signing certificate fails UnionPay's chain checks. */
+export type UnionPayVerification = { readonly ok: true } | { readonly ok: false; readonly untrustedCert: boolean; readonly detail: string };
+
+/**
+ * Whether an answer or notification is signed by UnionPay: live, its
+ * signPubKeyCert passes the chain checks (certs.ts) and its key verifies the
+ * signature; test mode, the sandbox public key verifies it.
+ */
+export function verifyUnionPayMessage(fields: UnionPayFields, credentials: UnionPayCredentials, now: number): UnionPayVerification {
+  let key = isLive(credentials) ? null : credentials.unionPayPublicKeyPem;
+  if (isLive(credentials)) {
+    const cert = checkSigningCert(fields['signPubKeyCert'], credentials, now);
+    if (!cert.ok) return { ok: false, untrustedCert: true, detail: cert.detail };
+    key = cert.certPem;
+  }
+  if (key === null || !verifyFields(fields, key)) return { ok: false, untrustedCert: false, detail: 'signature does not verify' };
+  return { ok: true };
 }
 
 export const UNIONPAY_LIVE_BASE_URL = 'https://gateway.95516.com';
@@ -67,6 +98,10 @@ export const UNIONPAY_LIVE_BASE_URL = 'https://gateway.95516.com';
  * and CanCan learns the result by querying.
  */
 export const UNIONPAY_NO_NOTIFY_URL = 'https://notify.invalid/unionpay';
+
+/** Why a refund is left to an operator when UnionPay already has its orderId under a txnTime CanCan never recorded. */
+export const LOST_REFUND_TXN_TIME =
+  'UnionPay already has this refund orderId (12), sent with a txnTime that was never recorded; find the refund in the UnionPay merchant portal';
 
 /** The provider data naming the txnTime an orderId (a consume or a refund) was sent with. */
 export function unionPayTxnTimeData(orderId: string, txnTime: string): ProviderData {
@@ -91,7 +126,24 @@ type CallName = 'frontTransReq' | 'queryTrans' | 'backTransReq';
 /** What one call produced: verified fields, or the reason nothing can be trusted. */
 type CallResult =
   | { readonly ok: true; readonly fields: UnionPayFields; readonly httpStatus: number; readonly latencyMs: number }
-  | { readonly ok: false; readonly reason: string; readonly httpStatus: number | null; readonly latencyMs: number };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly httpStatus: number | null;
+      readonly latencyMs: number;
+      /** The answer's signing certificate failed the chain checks: retrying cannot help. */
+      readonly untrustedCert?: boolean;
+    };
+
+/** The trace and rejection code of an answer whose signing certificate is not UnionPay's. */
+export const UNTRUSTED_CERT = 'signPubKeyCert';
+
+/**
+ * An answer signed with a certificate that is not UnionPay's (wrong chain,
+ * expired, foreign root, another CN) is definite: nobody can be believed to
+ * have answered, and asking again cannot change that; an operator must look.
+ */
+const untrusted = (reason: string): Rejected => ({ kind: 'rejected', code: UNTRUSTED_CERT, message: reason });
 
 export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAdapter {
   const { credentials, timeoutMs } = options;
@@ -127,9 +179,8 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
       if (!response.ok) return { ok: false, reason: `HTTP ${response.status}`, httpStatus, latencyMs: elapsed() };
       const answer = parseAnswer(body);
       if (answer === null) return { ok: false, reason: 'unparsable answer: not k=v&k=v with unique names', httpStatus, latencyMs: elapsed() };
-      if (!verifyFields(answer, credentials.unionPayPublicKeyPem)) {
-        return { ok: false, reason: 'answer signature does not verify', httpStatus, latencyMs: elapsed() };
-      }
+      const verified = verifyUnionPayMessage(answer, credentials, now());
+      if (!verified.ok) return { ok: false, reason: `answer ${verified.detail}`, untrustedCert: verified.untrustedCert, httpStatus, latencyMs: elapsed() };
       if (answer['merId'] !== undefined && answer['merId'] !== credentials.merId) {
         return { ok: false, reason: 'answer names another merId', httpStatus, latencyMs: elapsed() };
       }
@@ -146,9 +197,13 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
     fields: Record<string, string>,
     interpret: (fields: UnionPayFields) => T,
     whenUnknown: (reason: string) => T,
+    whenUntrusted: (reason: string) => T = whenUnknown,
   ): Promise<Traced<T>> {
     const result = await call(path, fields);
-    if (!result.ok) return { outcome: whenUnknown(result.reason), trace: trace(name, result.latencyMs, result.httpStatus, null, result.reason) };
+    if (!result.ok) {
+      const outcome = result.untrustedCert === true ? whenUntrusted(result.reason) : whenUnknown(result.reason);
+      return { outcome, trace: trace(name, result.latencyMs, result.httpStatus, result.untrustedCert === true ? UNTRUSTED_CERT : null, result.reason) };
+    }
     return {
       outcome: interpret(result.fields),
       trace: trace(name, result.latencyMs, result.httpStatus, traceCode(result.fields), traceMessage(result.fields)),
@@ -171,6 +226,7 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
       queryFields(credentials.merId, credentials.certId, orderNo, txnTime),
       (fields) => toQueryOutcome(fields, orderNo),
       unknown,
+      untrusted,
     );
   }
 
@@ -266,7 +322,9 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
     if (sale.providerTxnId === null) return viaQuery({ kind: 'unknown', reason: 'the paid sale has no queryId' });
     if (!isUnionPayOrderId(request.refundNo)) return viaQuery({ kind: 'declined', code: '10', message: 'refund orderId must be 8–40 letters and digits' });
     // Handed back with every outcome, unknown ones too: after a timeout, refundQuery must ask with this very txnTime.
-    const txnTime = txnTimeIn(request.providerData, request.refundNo) ?? chinaTime(now());
+    const storedTxnTime = txnTimeIn(request.providerData, request.refundNo);
+    const txnTime = storedTxnTime ?? chinaTime(now());
+    let lostTxnTime = false;
     const result = await traced(
       'backTransReq',
       UNIONPAY_PATHS.back,
@@ -280,13 +338,20 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
         backUrl: UNIONPAY_NO_NOTIFY_URL,
         channelType,
       }),
-      (fields) => toRefundOutcome(fields, request.refundNo),
+      (fields): RefundOutcome => {
+        // 12 for a refund sent for the first time (as far as CanCan knows): an earlier send reached UnionPay and
+        // its txnTime was lost before it was recorded (a crash between call and commit). That refund can be
+        // neither queried nor repeated without its txnTime: never fail it, never store the new txnTime.
+        lostTxnTime = storedTxnTime === undefined && fields['respCode'] === RESP_DUPLICATE;
+        if (lostTxnTime) return { kind: 'unknown', reason: LOST_REFUND_TXN_TIME };
+        return toRefundOutcome(fields, request.refundNo);
+      },
       (reason): RefundOutcome => ({ kind: 'unknown', reason }),
     );
     return {
       outcome: result.outcome,
       trace: { ...result.trace, latencyMs: result.trace.latencyMs + original.trace.latencyMs },
-      providerData: unionPayTxnTimeData(request.refundNo, txnTime),
+      ...(lostTxnTime ? {} : { providerData: unionPayTxnTimeData(request.refundNo, txnTime) }),
     };
   }
 
@@ -300,6 +365,7 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
       queryFields(credentials.merId, credentials.certId, request.refundNo, txnTime),
       (fields) => toRefundQueryOutcome(fields, request),
       unknown,
+      untrusted,
     );
   }
 
@@ -311,6 +377,7 @@ export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAd
  * or the front notification on frontUrl) is signed by UnionPay. Read its
  * respCode only after this says true — and prefer a query before trusting it.
  */
-export function verifyUnionPayNotification(fields: Readonly<Record<string, string>>, publicKeyPem: string): boolean {
-  return verifyFields(fields, publicKeyPem);
+export function verifyUnionPayNotification(fields: UnionPayFields, trust: string | UnionPayCredentials, now: number = Date.now()): boolean {
+  if (typeof trust === 'string') return verifyFields(fields, trust);
+  return verifyUnionPayMessage(fields, trust, now).ok;
 }

@@ -58,6 +58,12 @@ export interface UnionPaySimulatorOptions {
   merchants: Array<{ merId: string; publicKeyPem: string }>;
   /** The simulated UnionPay signing key: signs answers and notifications. */
   providerPrivateKeyPem: string;
+  /**
+   * A certificate of that key (PEM): sent as `signPubKeyCert` in every answer
+   * and notification, as the live gateway does, so CanCan's live mode can
+   * check it up to its configured root. Absent: no signPubKeyCert.
+   */
+  providerSigningCertPem?: string;
   /** How long a test-value-53 payment stays processing before it is paid. */
   confirmDelayMs: number;
   now?: () => number;
@@ -94,7 +100,8 @@ const PAID_MSG = 'Success!';
 export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPluginAsync {
   const { ledger, confirmDelayMs, providerPrivateKeyPem } = options;
   const now = options.now ?? Date.now;
-  const sign = (fields: Fields): Fields => signFields(fields, providerPrivateKeyPem);
+  const signPubKeyCert = options.providerSigningCertPem;
+  const sign = (fields: Fields): Fields => signFields(signPubKeyCert === undefined ? fields : { ...fields, signPubKeyCert }, providerPrivateKeyPem);
 
   // ------------------------------------------------------------ state
 
@@ -159,10 +166,16 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
     return fields;
   }
 
+  /** A consume as notifications report it: UnionPay's published notification examples carry no channelType. */
+  function notificationFields(order: SimOrder, state: ConsumeState): Fields {
+    const { channelType: _channelType, ...fields } = consumeFields(order, state);
+    return fields;
+  }
+
   /** The back notification of a successful consume (UnionPay notifies successes only). */
   function notify(order: SimOrder): void {
     const state = stateOf(order);
-    post(state.backUrl, sign({ ...consumeFields(order, state), respCode: '00', respMsg: PAID_MSG }));
+    post(state.backUrl, sign({ ...notificationFields(order, state), respCode: '00', respMsg: PAID_MSG }));
   }
 
   /** Fire and forget: the merchant's answer (or its absence) changes nothing here. */
@@ -337,7 +350,7 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
   /** Where the browser goes after deciding: frontUrl plus the signed front notification. */
   function frontRedirect(order: SimOrder): string {
     const state = stateOf(order);
-    const fields = sign({ ...consumeFields(order, state), respCode: state.origRespCode ?? '', respMsg: state.origRespMsg });
+    const fields = sign({ ...notificationFields(order, state), respCode: state.origRespCode ?? '', respMsg: state.origRespMsg });
     const url = new URL(state.frontUrl);
     for (const [name, value] of Object.entries(fields)) url.searchParams.append(name, value);
     return url.href;
