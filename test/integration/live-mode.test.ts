@@ -126,7 +126,7 @@ describe('live mode', () => {
       assert.deepEqual(providers, [method], `${method}: the order reached the live endpoint`);
     }
 
-    // Alipay+ has no live credential store yet.
+    // A provider with a live credential store but none stored for this merchant.
     const unsupported = await charge('alipay_hk', 100, 'HKD');
     assert.equal(unsupported.status, 403, unsupported.text);
     assert.equal(unsupported.body.code, 'payment_method_not_configured');
