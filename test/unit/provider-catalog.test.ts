@@ -30,7 +30,7 @@ describe('the provider list', () => {
   });
 
   test('the providers with live access are the ones whose credentials can be stored', () => {
-    assert.deepEqual(liveProviderNames(), ['wechatpay', 'alipay', 'linepay']);
+    assert.deepEqual(liveProviderNames(), ['wechatpay', 'alipay', 'linepay', 'alipayplus', 'card']);
     assert.deepEqual(parseCredentials('unionpay', {}), { ok: false, problems: ['unknown provider unionpay'] });
     assert.deepEqual(parseCredentials('linepay', []), { ok: false, problems: ['credentials must be a JSON object'] });
     assert.deepEqual(parseCredentials('wechatpay', { appId: 'wx1', signType: 'SHA1' }), {
@@ -51,6 +51,8 @@ describe('the provider list', () => {
         wechatpay: 'http://127.0.0.1:9/wx',
         alipay: 'http://127.0.0.1:9/gateway.do/',
         linepay: 'https://api-pay.line.me',
+        alipayplus: 'https://open-sea-global.alipay.com',
+        card: 'https://api.convergepay.com/VirtualMerchant',
       },
     );
   });
