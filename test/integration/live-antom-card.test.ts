@@ -47,8 +47,8 @@ describe('live Alipay+ and card against simulators in a separate process', () =>
     t = await startTestApp('sqlite', {
       CANCAN_ALIPAYPLUS_URL: `${sims.url}/_sim/alipayplus/`,
       CANCAN_CARD_URL: `${sims.url}/_sim/card`,
-      // The CLI calls between requests take seconds: an idle connection must not be closed by the
-      // server just as the client reuses it (the keep-alive race ends in ECONNRESET).
+      // The CLI runs synchronously (spawnSync) and blocks this process, server included, for seconds: a
+      // kept-alive connection must not time out meanwhile, or the next request meets the close (ECONNRESET).
       CANCAN_KEEP_ALIVE_TIMEOUT_MS: '600000',
     });
     merchantId = (await t.merchant(CHOP_METHODS)).id;

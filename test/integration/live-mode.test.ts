@@ -31,6 +31,9 @@ describe('live mode', () => {
       CANCAN_WECHATPAY_URL: `${sims.url}/_sim/wechatpay`,
       CANCAN_ALIPAY_URL: `${sims.url}/_sim/alipay/gateway.do`,
       CANCAN_LINEPAY_URL: `${sims.url}/_sim/linepay`,
+      // The CLI runs synchronously (spawnSync) and blocks this process, server included, for seconds: a
+      // kept-alive connection must not time out meanwhile, or the next request meets the close (ECONNRESET).
+      CANCAN_KEEP_ALIVE_TIMEOUT_MS: '600000',
     });
   });
   after(async () => {
