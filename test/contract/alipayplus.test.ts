@@ -65,7 +65,7 @@ function orderRequest(amount: number, method: AlipayPlusPaymentMethod | string =
     paymentMethod: method,
     expiresAt: Date.now() + 60_000,
     returnUrl: 'https://shop.example/return',
-    notifyUrl: null,
+    notifyUrl: 'https://cancan.example/notify/alipayplus',
     ...overrides,
   };
 }
@@ -121,7 +121,10 @@ describe('Cashier Payment: create, scan, inquire, refund', () => {
     assert.ok(pay !== undefined);
     assert.equal(pay.url, `${baseUrl}/ams/sandbox/api/v1/payments/pay`);
     assert.equal(pay.headers.get('client-id'), ALIPAYPLUS_SANDBOX_CLIENT_ID);
-    assert.match(pay.headers.get('request-time') ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+    // request-time: epoch milliseconds, the form Antom's API overview shows (`request-time: 1685599933871`).
+    const requestTime = pay.headers.get('request-time') ?? '';
+    assert.match(requestTime, /^\d{13}$/);
+    assert.ok(Math.abs(Number(requestTime) - Date.now()) < 60_000, requestTime);
     assert.match(pay.headers.get('signature') ?? '', /^algorithm=RSA256,keyVersion=1,signature=[A-Za-z0-9%]+$/);
     assert.equal(pay.body['productCode'], 'CASHIER_PAYMENT');
     assert.equal(pay.body['paymentRequestId'], sale.orderNo);
@@ -129,6 +132,7 @@ describe('Cashier Payment: create, scan, inquire, refund', () => {
     assert.deepEqual(pay.body['paymentMethod'], { paymentMethodType: 'ALIPAY_HK' });
     assert.equal(pay.body['paymentExpiryTime'], isoTime(sale.expiresAt));
     assert.equal(pay.body['paymentRedirectUrl'], 'https://shop.example/return');
+    assert.equal(pay.body['paymentNotifyUrl'], 'https://cancan.example/notify/alipayplus');
 
     assert.deepEqual(checkTrace(await adapter.query(sale.orderNo), 'inquiryPayment'), { kind: 'awaiting_customer' });
     await assertLedger(sale.orderNo, { status: 'unpaid', amount: 1000, currency: 'HKD' });

@@ -32,6 +32,9 @@ describe('live mode', () => {
       CANCAN_WECHATPAY_URL: `${sims.url}/_sim/wechatpay`,
       CANCAN_ALIPAY_URL: `${sims.url}/_sim/alipay/gateway.do`,
       CANCAN_LINEPAY_URL: `${sims.url}/_sim/linepay`,
+      // The CLI runs synchronously (spawnSync) and blocks this process, server included, for seconds: a
+      // kept-alive connection must not time out meanwhile, or the next request meets the close (ECONNRESET).
+      CANCAN_KEEP_ALIVE_TIMEOUT_MS: '600000',
     });
   });
   after(async () => {
@@ -127,7 +130,7 @@ describe('live mode', () => {
       assert.deepEqual(providers, [method], `${method}: the order reached the live endpoint`);
     }
 
-    // Alipay+ has no live credential store yet.
+    // A provider with a live credential store but none stored for this merchant.
     const unsupported = await charge('alipay_hk', 100, 'HKD');
     assert.equal(unsupported.status, 403, unsupported.text);
     assert.equal(unsupported.body.code, 'payment_method_not_configured');

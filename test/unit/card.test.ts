@@ -22,10 +22,12 @@ import {
   toRefundOutcome,
   toRefundQueryOutcome,
   toSaleOutcome,
+  cardCurrencyRule,
+  type CardCredentials,
 } from '../../src/providers/card/transformers.js';
 import { buildTxnXml, ConvergeXmlError, escapeXmlText, parseConvergeXml } from '../../src/providers/card/xml.js';
 
-const CREDENTIALS = { merchantId: '0099001', userId: 'apiuser', pin: 'PIN64' };
+const CREDENTIALS: CardCredentials = { merchantId: '0099001', userId: 'apiuser', pin: 'PIN64', multiCurrency: true, currency: 'USD' };
 const DAY_MS = 86_400_000;
 
 function form(overrides: Partial<CardFormInput> = {}): CardFormInput {
@@ -188,6 +190,17 @@ describe('request transformers', () => {
       ssl_last_name: 'Lovelace',
       ssl_avs_zip: 'K1C2N6',
     });
+  });
+
+  test('a single-currency account sends no ssl_transaction_currency and refuses other currencies by rule', () => {
+    const single: CardCredentials = { ...CREDENTIALS, multiCurrency: false, currency: 'CAD' };
+    const fields = saleFields(single, sale({ money: money(1000, 'CAD') }));
+    assert.equal('ssl_transaction_currency' in fields, false);
+    assert.equal(fields['ssl_amount'], '10.00');
+    assert.equal(cardCurrencyRule(single, 'CAD'), null);
+    assert.equal(cardCurrencyRule(single, 'USD'), 'the card account charges CAD only (multi-currency is not enabled for it), not USD');
+    assert.equal(cardCurrencyRule(CREDENTIALS, 'JPY'), null, 'a multi-currency account takes any currency');
+    assert.equal(saleFields(CREDENTIALS, sale({ money: money(1000, 'JPY') }))['ssl_transaction_currency'], 'JPY');
   });
 
   test("amounts use each currency's decimals; a blank postal code sends no zip", () => {

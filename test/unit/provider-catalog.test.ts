@@ -31,8 +31,8 @@ describe('the provider list', () => {
   });
 
   test('the providers with live access are the ones whose credentials can be stored', () => {
-    assert.deepEqual(liveProviderNames(), ['wechatpay', 'alipay', 'linepay', 'unionpay']);
-    assert.deepEqual(parseCredentials('card', {}), { ok: false, problems: ['unknown provider card'] });
+    assert.deepEqual(liveProviderNames(), ['wechatpay', 'alipay', 'linepay', 'alipayplus', 'unionpay', 'card']);
+    assert.deepEqual(parseCredentials('paypal', {}), { ok: false, problems: ['unknown provider paypal'] });
     assert.deepEqual(parseCredentials('linepay', []), { ok: false, problems: ['credentials must be a JSON object'] });
     assert.deepEqual(parseCredentials('wechatpay', { appId: 'wx1', signType: 'SHA1' }), {
       ok: false,
@@ -52,7 +52,9 @@ describe('the provider list', () => {
         wechatpay: 'http://127.0.0.1:9/wx',
         alipay: 'http://127.0.0.1:9/gateway.do/',
         linepay: 'https://api-pay.line.me',
+        alipayplus: 'https://open-sea-global.alipay.com',
         unionpay: 'https://gateway.95516.com',
+        card: 'https://api.convergepay.com/VirtualMerchant',
       },
     );
   });

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { describeCallError, redactSecrets } from '../call-errors.js';
 import type { OnlineAdapter, ProviderTrace, Traced } from '../contract.js';
 import { mapAlipayPlusFailure } from './errors.js';
-import { isoTime, signMessage, verifyMessage } from './sign.js';
+import { requestTime, signMessage, verifyMessage } from './sign.js';
 import {
   ALIPAYPLUS_APIS,
   apiPath,
@@ -74,17 +74,14 @@ export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): Onli
     let httpStatus: number | null = null;
     try {
       const bodyText = JSON.stringify(body);
-      const requestTime = isoTime(now());
-      const signature = signMessage(
-        { httpMethod: 'POST', path, clientId: credentials.clientId, time: requestTime, body: bodyText },
-        credentials.merchantPrivateKeyPem,
-      );
+      const time = requestTime(now());
+      const signature = signMessage({ httpMethod: 'POST', path, clientId: credentials.clientId, time, body: bodyText }, credentials.merchantPrivateKeyPem);
       const response = await doFetch(`${baseUrl}${path}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json; charset=UTF-8',
           'client-id': credentials.clientId,
-          'request-time': requestTime,
+          'request-time': time,
           signature,
         },
         body: bodyText,

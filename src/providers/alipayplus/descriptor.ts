@@ -1,13 +1,14 @@
-/** Alipay+ (Antom): hosted-checkout QR for AlipayHK, DANA, GCash, Kakao Pay and JKOPAY. */
+/** Alipay+ (Antom): hosted-checkout QR for AlipayHK, DANA, GCash, Kakao Pay and JKOPAY; live credentials. */
 import { DAY_MS, type ProviderServing } from '../descriptor.js';
 import { ALIPAYPLUS_AMOUNT_RULES } from './amount-rules.js';
-import { type AlipayPlusCredentials, createAlipayPlusAdapter } from './adapter.js';
+import { ALIPAYPLUS_LIVE_BASE_URL, type AlipayPlusCredentials, createAlipayPlusAdapter } from './adapter.js';
+import { ALIPAYPLUS_CREDENTIAL_FIELDS, ALIPAYPLUS_CREDENTIALS_USAGE, parseAlipayPlusCredentials } from './credentials.js';
 import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from './keys.js';
 import { alipayPlusSimulator } from './simulator.js';
 
 const YEAR = 365 * DAY_MS;
 
-export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'online'> = {
+export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'online' | 'live'> = {
   name: 'alipayplus',
   label: { en: 'Alipay+', zh: 'Alipay+' },
   // Online payments wait for the shopper (the checkout expiry), so only the poll and timeout matter.
@@ -81,5 +82,14 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
         providerPrivateKeyPem: keys.provider.privateKeyPem,
       });
     },
+  },
+  live: {
+    urlSetting: 'CANCAN_ALIPAYPLUS_URL',
+    // Antom's Asia host (API overview, "Environment"); North America and Europe merchants set their own.
+    defaultUrl: ALIPAYPLUS_LIVE_BASE_URL,
+    trimTrailingSlash: true,
+    credentialFields: ALIPAYPLUS_CREDENTIAL_FIELDS,
+    credentialsUsage: ALIPAYPLUS_CREDENTIALS_USAGE,
+    parseCredentials: parseAlipayPlusCredentials,
   },
 };

@@ -87,8 +87,26 @@ export function verifyMessage(
 }
 
 /**
+ * The `request-time` header: epoch milliseconds, as Antom's API overview shows
+ * it (`request-time: 1685599933871`, "accurate to milliseconds") and the Java
+ * SDK sends it (`System.currentTimeMillis()`).
+ */
+export function requestTime(epochMs: number): string {
+  return String(Math.trunc(epochMs));
+}
+
+/**
+ * Epoch ms of a `request-time` header: epoch milliseconds (the documented form)
+ * or an ISO 8601 date-time with an offset (what the Python SDK still sends); null otherwise.
+ */
+export function parseRequestTime(text: string | undefined | null): number | null {
+  if (typeof text === 'string' && /^\d{13}$/.test(text)) return Number(text);
+  return parseIsoTime(text);
+}
+
+/**
  * ISO 8601 with an explicit offset, second precision, in UTC: `2024-05-13T09:49:20+00:00`
- * (what the Python SDK's `get_cur_iso8601_time()` produces).
+ * (Antom's date-time fields such as paymentExpiryTime, and the simulator's `response-time`).
  */
 export function isoTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 19)}+00:00`;

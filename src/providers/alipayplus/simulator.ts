@@ -18,7 +18,7 @@ import { testValue } from '../../simulators/test-values.js';
 import { ALIPAYPLUS_AMOUNT_RULES } from './amount-rules.js';
 import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
-import { isoTime, parseIsoTime, signMessage, verifyMessage } from './sign.js';
+import { isoTime, parseIsoTime, parseRequestTime, signMessage, verifyMessage } from './sign.js';
 import {
   ALIPAYPLUS_APIS,
   ALIPAYPLUS_PAYMENT_METHOD_TYPES,
@@ -96,6 +96,7 @@ const unknown = (resultCode: string, resultMessage: string, fields: Answer = {})
   result: { resultCode, resultStatus: 'U', resultMessage } satisfies Result,
   ...fields,
 });
+const URL_MAX_CHARS = 2048;
 const illegal = (what: string): Answer => fail('PARAM_ILLEGAL', `Illegal parameters: ${what}`);
 
 export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): FastifyPluginAsync {
@@ -177,6 +178,8 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     const expiryText = body['paymentExpiryTime'];
     const expiresAt = expiryText === undefined ? now() + DEFAULT_EXPIRY_MS : parseIsoTime(typeof expiryText === 'string' ? expiryText : null);
     if (expiresAt === null) return illegal('paymentExpiryTime');
+    if (!isOptionalUrl(body['paymentNotifyUrl'])) return illegal('paymentNotifyUrl');
+    if (!isOptionalUrl(body['paymentRedirectUrl'])) return illegal('paymentRedirectUrl');
 
     const accepted = WALLET_CURRENCIES.get(method);
     if (accepted === undefined) return fail('UNAVAILABLE_PAYMENT_METHOD', `The payment method ${method} is unavailable.`);
@@ -436,7 +439,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     if (clientId === null) return illegal('Client-Id header');
     const client = options.clients.find((candidate) => candidate.clientId === clientId);
     if (client === undefined) return fail('INVALID_CLIENT', 'The client is invalid.');
-    if (parseIsoTime(requestTime) === null) return illegal('Request-Time header');
+    if (parseRequestTime(requestTime) === null) return illegal('Request-Time header');
     const body = typeof request.body === 'string' ? request.body : '';
     if (!verifyMessage({ httpMethod: 'POST', path, clientId, time: requestTime ?? '', body }, signature, client.publicKeyPem)) {
       return fail('INVALID_SIGNATURE', 'The signature is not validated.');
@@ -499,6 +502,18 @@ function header(request: FastifyRequest, name: string): string | null {
 
 function isApi(api: string): api is AlipayPlusApi {
   return Object.values(ALIPAYPLUS_APIS).some((known) => known === api);
+}
+
+/** paymentNotifyUrl / paymentRedirectUrl: absent, or an absolute http(s) URL of at most 2048 characters (Antom pay). */
+function isOptionalUrl(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'string' || value.length > URL_MAX_CHARS) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 /** paymentRequestId / refundRequestId / paymentId: up to 64 characters, no special characters. */

@@ -25,6 +25,7 @@ import { describeCallError } from '../call-errors.js';
 import type { CardAdapter, ProviderTrace, RefundOutcome, Traced } from '../contract.js';
 import { mapCardFailure, SALE_NOT_FOUND } from './errors.js';
 import {
+  cardCurrencyRule,
   existingReturnOutcome,
   findApprovedSale,
   findReturn,
@@ -47,11 +48,17 @@ import { buildTxnXml, ConvergeXmlError, field, parseConvergeXml, type ConvergeAn
 
 export type { CardCredentials } from './transformers.js';
 
+/** The rejection code of a sale in a currency the account does not enable. */
+export const CURRENCY_NOT_ENABLED = 'currency_not_enabled';
+
 /** Fixed, public test credentials: good only against the simulator. */
 export const CARD_SANDBOX_CREDENTIALS: CardCredentials = {
   merchantId: '0099001',
   userId: 'cancanapi',
   pin: 'CANCANSANDBOX0CONVERGE0TERMINAL0PIN0000000000000000000000000064',
+  // The simulator's account takes every settlement currency.
+  multiCurrency: true,
+  currency: 'USD',
 };
 
 /** Production; the adapter appends `/processxml.do`. */
@@ -78,7 +85,7 @@ type SearchResult =
   | { readonly ok: true; readonly txns: readonly WireFields[]; readonly trace: ProviderTrace }
   | { readonly ok: false; readonly reason: string; readonly trace: ProviderTrace };
 
-const PROVIDER = 'card';
+const PROVIDER = 'card' as const;
 
 export function createCardAdapter(options: CardAdapterOptions): CardAdapter {
   const { credentials, timeoutMs } = options;
@@ -149,6 +156,12 @@ export function createCardAdapter(options: CardAdapterOptions): CardAdapter {
     provider: PROVIDER,
 
     async sale(request) {
+      const refusal = cardCurrencyRule(credentials, request.money.currency);
+      if (refusal !== null) {
+        // Never sent: a single-currency account would charge the amount in its own currency.
+        const trace = { provider: PROVIDER, call: 'ccsale', latencyMs: 0, httpStatus: null, code: CURRENCY_NOT_ENABLED, message: `not sent: ${refusal}` };
+        return { outcome: { kind: 'rejected', code: CURRENCY_NOT_ENABLED, message: refusal }, trace };
+      }
       const secrets = [request.card.number, request.card.cvc];
       const result = await call(saleFields(credentials, request));
       const trace = traceOf('ccsale', result, secrets);

@@ -105,8 +105,9 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
   const now = options.now ?? Date.now;
   const slowResponseMs = options.slowResponseMs ?? 2_000;
 
-  async function sale(request: WireFields): Promise<Answer> {
-    const currencyText = field(request, 'ssl_transaction_currency') ?? 'USD';
+  async function sale(request: WireFields, account: CardCredentials): Promise<Answer> {
+    // Without ssl_transaction_currency a sale is in the account's own currency (single-currency terminals send none).
+    const currencyText = field(request, 'ssl_transaction_currency') ?? account.currency;
     if (!isCurrencyCode(currencyText)) return error(CONVERGE_ERRORS.requiredField);
     const amount = parseAmount(field(request, 'ssl_amount'), currencyText);
     const number = field(request, 'ssl_card_number') ?? '';
@@ -281,7 +282,7 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
     const type = (field(request, 'ssl_transaction_type') ?? '').toLowerCase();
     switch (type) {
       case 'ccsale':
-        return sale(request);
+        return sale(request, account);
       case 'ccreturn':
         return ccreturn(request);
       case 'ccvoid':

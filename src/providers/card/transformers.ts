@@ -14,7 +14,7 @@
  * side, the transactions whose `ssl_invoice_number` is ours.
  */
 import type { CardResult, CardSaleOutcome, CardSaleRequest, QueryOutcome, RefundOutcome, RefundQueryOutcome, RefundRequest } from '../contract.js';
-import { fromMajorUnitString, toMajorUnitString, type Money } from '../../domain/money.js';
+import { fromMajorUnitString, toMajorUnitString, type CurrencyCode, type Money } from '../../domain/money.js';
 import { maskCardNumber } from './card.js';
 import { errorLeavesMoneyInDoubt, isDuplicateDecline } from './errors.js';
 import { field, type ConvergeAnswer, type WireFields } from './xml.js';
@@ -24,6 +24,20 @@ export interface CardCredentials {
   readonly merchantId: string;
   readonly userId: string;
   readonly pin: string;
+  /** Whether the Converge account is set up for multi-currency: only then is `ssl_transaction_currency` sent. */
+  readonly multiCurrency: boolean;
+  /** The account's own currency: the only one a single-currency account can charge. */
+  readonly currency: CurrencyCode;
+}
+
+/**
+ * Why this account cannot charge `currency`, or null when it can. A
+ * single-currency account charges in its own currency only (Converge takes no
+ * currency field from it), so any other currency is refused before it is sent.
+ */
+export function cardCurrencyRule(credentials: CardCredentials, currency: CurrencyCode): string | null {
+  if (credentials.multiCurrency || currency === credentials.currency) return null;
+  return `the card account charges ${credentials.currency} only (multi-currency is not enabled for it), not ${currency}`;
 }
 
 /** Converge answers "5005 Field Character Limit Exceeded" above this; ActiveMerchant truncates to 25 too. */
@@ -59,13 +73,14 @@ export function saleFields(credentials: CardCredentials, request: CardSaleReques
     ...credentialFields(credentials),
     ssl_transaction_type: 'ccsale',
     ssl_amount: amountField(request.money),
-    ssl_transaction_currency: request.money.currency,
     ssl_card_number: card.number,
     ssl_exp_date: card.expiry,
     ssl_cvv2cvc2_indicator: '1', // 1 = CVV2 present
     ssl_cvv2cvc2: card.cvc,
     ssl_invoice_number: invoiceNumberFor(request.orderNo),
   };
+  // Multi-currency accounts only (ActiveMerchant elavon.rb `add_currency`); others charge in their own currency.
+  if (credentials.multiCurrency) fields['ssl_transaction_currency'] = request.money.currency;
   const { first, last } = splitName(card.name);
   if (first !== '') fields['ssl_first_name'] = first;
   if (last !== '') fields['ssl_last_name'] = last;
