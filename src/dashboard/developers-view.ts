@@ -147,7 +147,7 @@ ${csrfField(ctx)}
 <input id="test-ipn-url" name="url" type="url" inputmode="url" value="${test.url}" placeholder="https://shop.example/ipn"${failed ? html` aria-describedby="test-ipn-result"` : ''}>
 <div class="actions"><button type="submit">${w('sendTestIpn')}</button></div>
 </form>`
-        : html`<p class="hint" data-read-only>${w('readOnly')}</p>`;
+        : html`<p class="hint" data-test-ipn-read-only>${w('testIpnReadOnly')}</p>`;
   return html`<section class="card" aria-labelledby="dev-test-ipn" data-test-ipn><h2 id="dev-test-ipn">${w('testIpn')}</h2>
 <p>${w('testIpnIntro')}</p>
 ${test.outcome ? html`<div id="test-ipn-result" data-test-ipn-result="${test.outcome.kind}">${testIpnNotice(test.outcome, w)}</div>` : ''}
