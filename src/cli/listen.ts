@@ -93,7 +93,8 @@ export async function listen(flags: ListenFlags): Promise<void> {
       cursor = page.next_cursor;
     } catch (error) {
       if (!(error instanceof RetryLater) && !(error instanceof TypeError)) throw error;
-      process.stderr.write(`cancan: CanCan at ${api.origin} did not answer (${error.message}); trying again\n`);
+      const why = error instanceof TypeError ? ((error.cause as Error | undefined)?.message ?? error.message) : error.message;
+      process.stderr.write(`cancan: CanCan at ${api.origin} did not answer (${why}); trying again\n`);
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       continue;
     }
