@@ -1,13 +1,11 @@
 /** Operator commands that work on the database directly (same CANCAN_DATA_DIR / DATABASE_URL as the server). */
 import { readFileSync } from 'node:fs';
+import { errorCode } from './errors.js';
 import { parseArgs } from 'node:util';
 import { openMigratedStore } from '../app.js';
 import { type Config, loadMasterKey } from '../config.js';
 import { SecretBox } from '../domain/secrets.js';
 import { credentialFields, isProviderName, liveProviderNames, parseCredentials } from '../providers/credentials.js';
-import { providerCatalog } from '../providers/catalog.js';
-import { gatewayCodes } from '../providers/registry.js';
-import { paymentMethodCodes } from '../chop/methods.js';
 import {
   type Checked,
   type SettingsField,
@@ -19,51 +17,15 @@ import {
   createMerchantWithTestKey,
   problemText,
 } from '../core/merchant-settings.js';
-import { AccountError, createUser } from '../dashboard/accounts.js';
-import { BRANDING_OPTIONS, BRANDING_USAGE, runBrandingCommand } from './branding.js';
+import { BRANDING_OPTIONS, runBrandingCommand } from './branding.js';
 import { runCurrenciesCommand } from './currencies.js';
+import { createKey, listKeys, revokeKey } from './keys.js';
+import { showMerchant } from './merchant-show.js';
+import { createUserCommand, listUsers, resetPassword } from './users.js';
+import { UsageError, findCommand, flagsOf } from './usage.js';
 import { saveProviderCredentials } from '../store/credentials.js';
 import type { Store } from '../store/db.js';
-import { createApiKey, enableGateways, enabledGateways, findMerchant, revokeApiKey } from '../store/merchants.js';
-
-export const USAGE = `Usage: cancan <command> [options]
-
-  serve [--role api|worker|all]           run the server: HTTP API, job worker, or both (default; api and
-                                          worker need PostgreSQL); in test mode the API serves the simulators
-  simulators                              run only the provider simulators (on PORT)
-  migrate [--json]                        apply database migrations
-  merchant create --name NAME [--gateways CODE,CODE|all] [--timezone TZ] [--json]
-  merchant list [--json]
-  merchant settings --merchant ID [--timezone TZ] [--void-window 15m] [--cancel-window 24h]
-                    [--refund-balance-exempt on|off] [--json]
-  merchant currencies --merchant ID --gateway CODE [--currencies CODE,CODE] [--json]
-                                          the currencies a cross-border gateway sells in for the
-                                          merchant (default USD); without --currencies, shows them
-${BRANDING_USAGE}  key create --merchant ID [--mode test|live] [--json]
-  key revoke KEY_ID [--json]
-  gateway enable --merchant ID CODE... [--json]
-  user create (--merchant ID [--role owner|staff] | --operator) --email EMAIL --password-stdin [--json]
-                                          a dashboard user; the password is read from standard input
-  user list [--merchant ID] [--json]
-  provider set-credentials --merchant ID PROVIDER [--file PATH] [--json]
-                                          live-mode credentials as a JSON object, from PATH or
-                                          standard input; stored sealed, never shown back:
-${credentialUsage()}
-
-Gateways (POS API): ${gatewayCodes().join(', ')}
-Payment methods (hosted checkout): ${paymentMethodCodes().join(', ')}
-Environment: CANCAN_DATA_DIR, DATABASE_URL and the rest of the README's configuration table.
-`;
-
-/** One help line per provider that takes live credentials: the JSON shape it needs. */
-function credentialUsage(): string {
-  return providerCatalog()
-    .liveProviders()
-    .map((p) => `${' '.repeat(42)}${p.name}: ${p.live.credentialsUsage}`)
-    .join('\n');
-}
-
-export class UsageError extends Error {}
+import { enableGateways, enabledGateways, findMerchant } from '../store/merchants.js';
 
 const options = {
   json: { type: 'boolean' },
@@ -82,17 +44,32 @@ const options = {
   'password-stdin': { type: 'boolean' },
   gateway: { type: 'string' },
   currencies: { type: 'string' },
+  'forward-to': { type: 'string' },
+  api: { type: 'string' },
   ...BRANDING_OPTIONS,
 } as const;
 
 type Parsed = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true }>>;
 
-function parse(args: string[]): Parsed {
+/** Parses a command's flags; a flag the command does not take (its synopsis does not name it) is a usage error. */
+export function parseFlags(command: string, args: string[]): Parsed {
+  let parsed: Parsed;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(flagProblem(error));
   }
+  const accepted = flagsOf(command);
+  const stray = Object.keys(parsed.values).find((flag) => !accepted.has(flag));
+  if (stray !== undefined) throw new UsageError(`${command} takes no --${stray}`);
+  return parsed;
+}
+
+/** node:util's parse errors, shortened to the part that says what to fix. */
+function flagProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (errorCode(error) === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${/'([^']+)'/.exec(message)?.[1] ?? message}`;
+  return message.replace(/^Option '([^' ]+)[^']*' argument missing$/, '$1 needs a value');
 }
 
 function required(value: string | undefined, flag: string): string {
@@ -121,34 +98,30 @@ function orUsageError<T>(checked: Checked<T>): T {
 const expandAll = (list: string[]): string[] => (list.length === 1 && list[0] === 'all' ? allGatewayCodes() : list);
 const parseGateways = (list: string[]): string[] => orUsageError(checkGatewayCodes(expandAll(list)));
 
-/** The commands `run` knows (checked before the database is opened, or a typo would create one and its master key). */
-const COMMANDS = new Set([
-  'migrate',
-  'merchant create',
-  'merchant list',
-  'merchant settings',
-  'merchant currencies',
-  'merchant branding',
-  'key create',
-  'key revoke',
-  'provider set-credentials',
-  'gateway enable',
-  'user create',
-  'user list',
-]);
-
 export async function runAdminCommand(config: Config, command: string, args: string[]): Promise<string> {
-  const [sub, ...rest] = command === 'migrate' ? ['', ...args] : args;
-  const name = `${command} ${sub ?? ''}`.trim();
-  if (!COMMANDS.has(name)) throw new UsageError(`unknown command: ${name}`);
-  const { values, positionals } = parse(rest);
+  // Checked before the database is opened, or a typo would create one and its master key.
+  if (!findCommand(command)) throw new UsageError(`unknown command: ${command}`);
+  const { values, positionals } = parseFlags(command, args);
   const json = values.json === true;
   const store = await openMigratedStore(config);
   try {
     const secrets = new SecretBox(loadMasterKey(config));
-    return await run(store, secrets, name, values, positionals, json);
+    return await run(store, secrets, command, values, positionals, json);
   } finally {
     await store.close();
+  }
+}
+
+/** The credentials' JSON from --file or standard input; an unreadable file is one line saying which and why. */
+function readCredentials(file: string | undefined): string {
+  if (file === undefined) return readFileSync(0, 'utf8');
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = errorCode(error);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error));
+    throw new Error(`cannot read --file ${file}: ${why}`, { cause: error });
   }
 }
 
@@ -178,7 +151,7 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     }
     case 'merchant settings': {
       const merchantId = required(values.merchant, 'merchant');
-      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
+      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId} (cancan merchant list shows them)`);
       const changes = orUsageError(
         checkSettings({
           timezone: values.timezone,
@@ -203,27 +176,20 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       return runCurrenciesCommand(store, values, json, now, (message) => new UsageError(message));
     case 'merchant branding':
       return runBrandingCommand(store, values, json, now, (message) => new UsageError(message));
-    case 'key create': {
-      const merchantId = required(values.merchant, 'merchant');
-      const mode = values.mode ?? 'test';
-      if (mode !== 'test' && mode !== 'live') throw new UsageError('--mode must be test or live');
-      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
-      const key = await createApiKey(store.db, secrets, { merchantId, mode, now });
-      if (json) return JSON.stringify({ id: key.id, api_key: key.apiKey, mode });
-      return `Key ${key.id} (${mode}) created. Secret (shown once): ${key.apiKey}`;
-    }
-    case 'key revoke': {
-      const keyId = positionals[0];
-      if (!keyId || positionals.length > 1) throw new UsageError('key revoke takes one KEY_ID');
-      if (!(await revokeApiKey(store.db, keyId, now))) throw new Error(`no key ${keyId}`);
-      return json ? JSON.stringify({ id: keyId, revoked: true }) : `Key ${keyId} revoked.`;
-    }
+    case 'merchant show':
+      return showMerchant(store, values.merchant, json);
+    case 'key create':
+      return createKey(store, secrets, values, json, now);
+    case 'key list':
+      return listKeys(store, values, json);
+    case 'key revoke':
+      return revokeKey(store, positionals, json, now);
     case 'provider set-credentials': {
       const merchantId = required(values.merchant, 'merchant');
       const provider = positionals[0];
       if (!provider || positionals.length > 1 || !isProviderName(provider)) throw new UsageError(`name one provider: ${liveProviderNames().join(', ')}`);
-      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
-      const text = values.file ? readFileSync(values.file, 'utf8') : readFileSync(0, 'utf8');
+      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId} (cancan merchant list shows them)`);
+      const text = readCredentials(values.file);
       let input: unknown;
       try {
         input = JSON.parse(text);
@@ -235,50 +201,30 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       await saveProviderCredentials(store.db, secrets, merchantId, provider, parsed.value, now);
       return json ? JSON.stringify({ merchant: merchantId, provider, stored: true }) : `Live ${provider} credentials stored (sealed) for ${merchantId}.`;
     }
+    case 'gateway disable': {
+      const merchantId = required(values.merchant, 'merchant');
+      if (positionals.length === 0) throw new UsageError('name at least one gateway code');
+      const gateways = parseGateways(positionals);
+      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId} (cancan merchant list shows them)`);
+      await store.db.deleteFrom('merchant_gateways').where('merchant_id', '=', merchantId).where('gateway', 'in', gateways).execute();
+      const enabled = await enabledGateways(store.db, merchantId);
+      return json ? JSON.stringify({ merchant: merchantId, gateways: enabled }) : `Enabled for ${merchantId}: ${enabled.join(', ') || '(none)'}`;
+    }
     case 'gateway enable': {
       const merchantId = required(values.merchant, 'merchant');
       if (positionals.length === 0) throw new UsageError('name at least one gateway code');
       const gateways = parseGateways(positionals);
-      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
+      if (!(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId} (cancan merchant list shows them)`);
       await enableGateways(store.db, merchantId, gateways);
       const enabled = await enabledGateways(store.db, merchantId);
       return json ? JSON.stringify({ merchant: merchantId, gateways: enabled }) : `Enabled for ${merchantId}: ${enabled.join(', ')}`;
     }
-    case 'user create': {
-      const email = required(values.email, 'email');
-      if (values.operator === true && (values.merchant !== undefined || values.role !== undefined))
-        throw new UsageError('--operator takes no --merchant or --role');
-      if (values.operator !== true && values.merchant === undefined) throw new UsageError("name the user's --merchant ID, or make an --operator");
-      // Operators are made with --operator only: `--merchant M --role operator` is refused, not turned into an operator of no merchant.
-      const merchantRole = values.role ?? 'owner';
-      if (values.operator !== true && merchantRole !== 'owner' && merchantRole !== 'staff') throw new UsageError('--role must be owner or staff');
-      const role = values.operator === true ? 'operator' : (merchantRole as 'owner' | 'staff');
-      if (values['password-stdin'] !== true) throw new UsageError('--password-stdin is required (passwords are never taken as arguments)');
-      const merchantId = role === 'operator' ? null : required(values.merchant, 'merchant');
-      if (merchantId !== null && !(await findMerchant(store.db, merchantId))) throw new Error(`no merchant ${merchantId}`);
-      // One line from standard input: the trailing newline of `echo` or a here-string is not part of it.
-      const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
-      try {
-        const user = await createUser(store.db, { email, password, role, merchantId, now });
-        return json
-          ? JSON.stringify({ user: { id: user.id, email: user.email, role, merchant: merchantId } })
-          : `User ${user.id} (${user.email}, ${role}${merchantId ? ` of ${merchantId}` : ''}) created.`;
-      } catch (error) {
-        if (error instanceof AccountError) throw new Error(error.message, { cause: error });
-        throw error;
-      }
-    }
-    case 'user list': {
-      let query = store.db.selectFrom('users').select(['id', 'email', 'role', 'merchant_id', 'created_at', 'last_sign_in_at']).orderBy('created_at');
-      if (values.merchant !== undefined) query = query.where('merchant_id', '=', values.merchant);
-      const users = (await query.execute()).map((u) => ({
-        ...u,
-        created_at: Number(u.created_at),
-        last_sign_in_at: u.last_sign_in_at === null ? null : Number(u.last_sign_in_at),
-      }));
-      if (json) return JSON.stringify({ users });
-      return users.map((u) => `${u.id}\t${u.email}\t${u.role}\t${u.merchant_id ?? '-'}`).join('\n') || 'No users.';
-    }
+    case 'user create':
+      return createUserCommand(store, values, json, now);
+    case 'user list':
+      return listUsers(store, values, json);
+    case 'user reset-password':
+      return resetPassword(store, values, json, now);
     default:
       throw new UsageError(`unknown command: ${command}`);
   }

@@ -1,24 +1,22 @@
 #!/usr/bin/env node
 /** The operator CLI: `cancan <command>`. The database commands (admin.ts) accept --json for scripts. */
-import { parseArgs } from 'node:util';
 import { startApp } from '../app.js';
 import { createDemoMerchantIfEmpty, demoBanner } from '../bootstrap.js';
 import { ConfigError, ROLES, type Role, loadConfig } from '../config.js';
 import { startSimulatorServer } from '../simulators/server.js';
-import { runAdminCommand, UsageError, USAGE } from './admin.js';
+import { parseFlags, runAdminCommand } from './admin.js';
+import { errorCode } from './errors.js';
+import { listen } from './listen.js';
+import { UsageError, helpFor, resolveCommand, usageLine, usageText, version } from './usage.js';
 
 /** Past the grace period, shutdown gets this much longer before the process leaves regardless. */
 const SHUTDOWN_SLACK_MS = 5_000;
 
 function parseServeArgs(args: string[]): { role?: Role } {
-  let values: { role?: string | undefined };
-  try {
-    ({ values } = parseArgs({ args, options: { role: { type: 'string' } }, strict: true }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values, positionals } = parseFlags('serve', args);
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
   if (values.role === undefined) return {};
-  if (!(ROLES as readonly string[]).includes(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  if (!(ROLES as readonly string[]).includes(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got ${values.role}`);
   return { role: values.role as Role };
 }
 
@@ -27,7 +25,10 @@ async function serve(args: string[]): Promise<void> {
   const loaded = loadConfig();
   // The flag wins over CANCAN_ROLE.
   const config = { ...loaded, role: flags.role ?? loaded.role };
-  const app = await startApp(config, { waitForDatabase: false });
+  const app = await startApp(config, { waitForDatabase: false }).catch((error: unknown) => {
+    const busy = portInUse(error, config);
+    throw busy ? new Error(busy) : error;
+  });
   const log = app.deps.log;
   log.info({ url: app.url, role: app.role, database: app.deps.store.dialect, simulators: config.simulators }, 'CanCan is listening');
   // A stray rejection (say, from a database call during an outage) must not take the server down.
@@ -64,29 +65,66 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** A port some other process holds: which one, and the setting that moves it. */
+function portInUse(error: unknown, config: { port: number; metricsPort: number | null }): string | null {
+  if (errorCode(error) !== 'EADDRINUSE') return null;
+  const port = (error as { port?: number }).port;
+  const setting = port !== undefined && port === config.metricsPort && port !== config.port ? 'CANCAN_METRICS_PORT' : 'PORT';
+  return `port ${port ?? config.port} is already in use (another CanCan or another program listens on it): stop that process or set ${setting} to a free port`;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
+  const [command] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`cancan ${version()}\n`);
     return;
   }
-  if (command === 'simulators') {
-    if (rest.length > 0) throw new UsageError(`simulators takes no arguments, got ${rest.join(' ')}`);
-    const simulators = await startSimulatorServer(loadConfig());
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(usageText());
+    return;
+  }
+  // `cancan help key create` and `cancan key create --help` (before any flag parsing, so a half-typed command still gets help).
+  const helpWords = command === 'help' ? argv.slice(1) : argv.includes('--help') || argv.includes('-h') ? argv.filter((a) => !a.startsWith('-')) : null;
+  if (helpWords !== null) {
+    if (helpWords.length === 0) return void process.stdout.write(usageText());
+    const help = helpFor(helpWords.slice(0, 2)) ?? helpFor(helpWords.slice(0, 1));
+    if (help === null) throw new UsageError(`no command ${helpWords.join(' ')}`);
+    process.stdout.write(help);
+    return;
+  }
+  const { name, rest } = resolveCommand(argv);
+  try {
+    await runCommand(name, rest);
+  } catch (error) {
+    if (error instanceof UsageError && error.command === undefined) error.command = name;
+    throw error;
+  }
+}
+
+async function runCommand(name: string, rest: string[]): Promise<void> {
+  if (name === 'simulators') {
+    const { positionals } = parseFlags('simulators', rest);
+    if (positionals.length > 0) throw new UsageError(`simulators takes no arguments, got ${positionals.join(' ')}`);
+    const config = loadConfig();
+    const simulators = await startSimulatorServer(config).catch((error: unknown) => {
+      const busy = portInUse(error, config);
+      throw busy ? new Error(busy) : error;
+    });
     process.stdout.write(`Provider simulators listening at ${simulators.url} (point CANCAN_SIMULATOR_URL at it)\n`);
     const stop = () => void simulators.close().then(() => process.exit(0));
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     return;
   }
-  if (command === 'serve') return serve(rest);
-  const output = await runAdminCommand(loadConfig(), command, rest);
+  if (name === 'serve') return serve(rest);
+  if (name === 'listen') return listen(parseFlags('listen', rest));
+  const output = await runAdminCommand(loadConfig(), name, rest);
   process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
-    process.stderr.write(`cancan: ${error.message}\n\n${USAGE}`);
+    process.stderr.write(`${usageLine(error)}\n`);
     process.exit(2);
   }
   const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);

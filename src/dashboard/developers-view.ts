@@ -7,6 +7,7 @@ import { SIGNATURE_HEADER } from '../chop/ipn.js';
 import type { KeyMode } from '../domain/secrets.js';
 import type { ApiKeyRow } from '../store/merchants.js';
 import type { DashContext } from './context.js';
+import type { TestIpnOutcome } from './developers-test-ipn.js';
 import { type Raw, csrfField, formatTime, html, notice, page } from './html.js';
 import { type DevelopersWord, words } from './developers-words.js';
 import { common } from './i18n.js';
@@ -20,6 +21,8 @@ export interface DevelopersState {
   /** Only in the answer to reveal or rotate. */
   readonly secret?: { readonly value: string; readonly rotated: boolean };
   readonly modeError?: boolean;
+  /** The test IPN form's URL, and the outcome after sending. */
+  readonly testIpn?: { readonly url: string; readonly outcome?: TestIpnOutcome };
   readonly notices?: readonly Raw[];
 }
 
@@ -110,6 +113,49 @@ ${controls}
 </section>`;
 }
 
+function testIpnNotice(outcome: TestIpnOutcome, w: W): Raw {
+  switch (outcome.kind) {
+    case 'delivered':
+      return notice('ok', w('ipn_delivered', { url: outcome.url, status: outcome.status, ms: outcome.latencyMs }));
+    case 'rejected':
+      return notice('error', w('ipn_rejected', { url: outcome.url, status: outcome.status, excerpt: outcome.excerpt.slice(0, 200) || '—' }));
+    case 'unreachable':
+      return notice('error', w('ipn_unreachable', { url: outcome.url, error: outcome.error }));
+    case 'refused':
+      return notice('error', w('ipn_refused', { url: outcome.url, reason: outcome.reason }));
+    case 'bad_url':
+      return notice('error', w('ipn_bad_url', { url: outcome.url }));
+    case 'no_url':
+      return notice('error', w('ipn_no_url'));
+    case 'no_test_key':
+      return notice('error', w('ipn_no_test_key'));
+  }
+}
+
+function testIpnSection(ctx: DashContext, state: DevelopersState, w: W): Raw {
+  const test = state.testIpn ?? { url: '' };
+  const listen = w('testIpnListen', { command: '\u0000' }).split('\u0000');
+  const listenLine = html`<p class="hint">${listen[0] ?? ''}<code>cancan listen --forward-to http://localhost:3000/ipn</code>${listen[1] ?? ''}</p>`;
+  const failed = test.outcome !== undefined && test.outcome.kind !== 'delivered';
+  const form =
+    ctx.mode !== 'test'
+      ? html`<p class="hint" data-test-ipn-live>${w('testIpnLiveMode')}</p>`
+      : ctx.canAct
+        ? html`<form method="post" action="/dashboard/developers/test-ipn" class="dev-test-ipn">
+${csrfField(ctx)}
+<label for="test-ipn-url">${w('testIpnUrl')} <span class="hint">${w('testIpnUrlHint')}</span></label>
+<input id="test-ipn-url" name="url" type="url" inputmode="url" value="${test.url}" placeholder="https://shop.example/ipn"${failed ? html` aria-describedby="test-ipn-result"` : ''}>
+<div class="actions"><button type="submit">${w('sendTestIpn')}</button></div>
+</form>`
+        : html`<p class="hint" data-test-ipn-read-only>${w('testIpnReadOnly')}</p>`;
+  return html`<section class="card" aria-labelledby="dev-test-ipn" data-test-ipn><h2 id="dev-test-ipn">${w('testIpn')}</h2>
+<p>${w('testIpnIntro')}</p>
+${test.outcome ? html`<div id="test-ipn-result" data-test-ipn-result="${test.outcome.kind}">${testIpnNotice(test.outcome, w)}</div>` : ''}
+${form}
+${listenLine}
+</section>`;
+}
+
 function examplesSection(state: DevelopersState, w: W): Raw {
   const testKey = state.keys.find((k) => k.mode === 'test' && k.revoked_at === null);
   const base = state.publicUrl.replace(/\/+$/, '');
@@ -140,6 +186,7 @@ export function developersHtml(ctx: DashContext, state: DevelopersState): string
 ${newKeyCard(ctx, state, w)}
 ${keysSection(ctx, state, w)}
 ${webhookSection(ctx, state, w)}
+${testIpnSection(ctx, state, w)}
 ${examplesSection(state, w)}`;
   return page(ctx, { title: common(ctx.lang, 'developers'), section: 'developers', body, notices: state.notices ?? [] });
 }
@@ -187,4 +234,6 @@ export const DEVELOPERS_CSS = `
 code.dev-secret-value{display:inline-block;max-width:100%;padding:.45rem .6rem;background:#f6f8fa;border:1px solid var(--line);border-radius:6px;user-select:all;font-size:1rem}
 .dev-create{margin-top:1rem}.dev-create h3{margin-top:0}
 .dev-label{font-weight:600;margin:.6rem 0 .2rem}
+.dev-test-ipn input{width:100%;max-width:36rem}
+#test-ipn-result .notice{overflow-wrap:anywhere}
 `;

@@ -10,6 +10,7 @@ import { envelopeOf, errorBody, sendErrorFor, toApiError } from './errors.js';
 import { MAX_PARAM_LENGTH, answerClientError, frameworkErrors, refuseNul } from './hardening.js';
 import { RateLimiter } from './rate-limit.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { testIpnRoutes } from './routes/test-ipns.js';
 import { chopRoutes } from './routes/chop.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -153,6 +154,7 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps, readines
   const perMinute = deps.config.authFailuresPerMinute;
   const limiters = { perKey, failuresPerAddress: perKey.sibling(perMinute / 60, perMinute, 'auth-failures') };
   await app.register(transactionRoutes(deps, limiters), { prefix: '/api/v2' });
+  await app.register(testIpnRoutes(deps, limiters), { prefix: '/api/v2' });
   await app.register(chopRoutes(deps, limiters));
   await app.register(checkoutRoutes(deps));
   await app.register(dashboardRoutes(deps), { prefix: '/dashboard' });

@@ -14,6 +14,7 @@ import type { DashContext } from '../context.js';
 import { DEVELOPERS_CSS, type DevelopersState, developersHtml, revokeConfirmHtml, revokedNotice, rotateConfirmHtml } from '../developers-view.js';
 import { type DashKit, type DashboardModule, textField } from '../kit.js';
 import { rotateWebhookSecret } from '../webhook-secret.js';
+import { latestTestIpnUrl, sendTestIpn } from '../developers-test-ipn.js';
 
 const KEY_ID_PATTERN = /^key_[0-9a-f]{16}$/;
 
@@ -29,7 +30,13 @@ function register(kit: DashKit): void {
   };
 
   const render = async (ctx: DashContext, merchantId: string, extra: Extra = {}): Promise<string> =>
-    developersHtml(ctx, { keys: await keysOf(merchantId), timeZone: ctx.timeZone, publicUrl: kit.deps.publicUrl(), ...extra });
+    developersHtml(ctx, {
+      keys: await keysOf(merchantId),
+      timeZone: ctx.timeZone,
+      publicUrl: kit.deps.publicUrl(),
+      testIpn: { url: await latestTestIpnUrl(kit.deps, merchantId) },
+      ...extra,
+    });
 
   /** The merchant's own key, or undefined (another merchant's key looks like no key at all). */
   const ownKey = async (merchantId: string, id: string): Promise<ApiKeyRow | undefined> =>
@@ -91,6 +98,21 @@ function register(kit: DashKit): void {
         });
       }
       return kit.seeOther(reply, `/dashboard/developers?done=revoked&key=${key.id}`);
+    }),
+  );
+
+  kit.post(
+    '/developers/test-ipn',
+    merchantOnly(async (ctx, merchantId, request, reply) => {
+      // Test mode only: the sample is a test-mode IPN, signed with a test key.
+      if (ctx.mode !== 'test') return kit.sendHtml(reply, await render(ctx, merchantId), 409);
+      const url = textField(request.body, 'url');
+      const outcome = await sendTestIpn(kit.deps, merchantId, url);
+      const host = 'url' in outcome ? (URL.canParse(outcome.url) ? new URL(outcome.url).host : null) : null;
+      await audit(db, { userId: ctx.user.id, merchantId, action: 'ipn.test_sent', target: merchantId, detail: { host, outcome: outcome.kind } }, ctx.now);
+      const status =
+        outcome.kind === 'delivered' || outcome.kind === 'rejected' || outcome.kind === 'unreachable' ? 200 : outcome.kind === 'no_test_key' ? 409 : 400;
+      return kit.sendHtml(reply, await render(ctx, merchantId, { testIpn: { url, outcome } }), status);
     }),
   );
 
