@@ -1,9 +1,9 @@
 /** Server-rendered HTML of the hosted payment page and its message pages. Every value is escaped. */
-import { type CurrencyCode, money, toMajorUnitString } from '../domain/money.js';
 import type { PayForm } from '../providers/contract.js';
 import type { PaymentMethod } from '../chop/methods.js';
 import { type Branding, brandStylesheetHref } from './branding.js';
 import { type Lang, type TextKey, t } from './i18n.js';
+import { formatMoney } from './money-format.js';
 
 /** A merchant's template as a page shows it; null or absent: CanCan's plain page. */
 export interface PageBrand {
@@ -19,8 +19,9 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
 }
 
-export function formatAmount(amount: number, currency: string): string {
-  return `${toMajorUnitString(money(amount, currency as CurrencyCode))} ${currency}`;
+/** The amount as the shopper reads it in the page's language: `$15.00`, `¥1,500`. */
+export function formatAmount(amount: number, currency: string, lang: Lang): string {
+  return formatMoney(amount, currency, lang);
 }
 
 function layout(lang: Lang, title: string, body: string, options: { refreshSeconds?: number; langHref?: string; brand?: PageBrand | null } = {}): string {
@@ -99,7 +100,7 @@ export interface CheckoutView {
 function summary(view: CheckoutView): string {
   return `<section class="card" aria-label="${t(view.lang, 'amount')}">
 <div class="muted">${escapeHtml(view.brand?.displayName ?? view.merchantName)}</div>
-<div class="amount" data-amount>${escapeHtml(formatAmount(view.amount, view.currency))}</div>
+<div class="amount" data-amount>${escapeHtml(formatAmount(view.amount, view.currency, view.lang))}</div>
 <div class="muted">${t(view.lang, 'reference')}: ${escapeHtml(view.reference)}</div>
 </section>`;
 }
@@ -158,7 +159,7 @@ ${field(view, 'number', 'cardNumber', 'inputmode="numeric" autocomplete="cc-numb
 <div>${field(view, 'cvc', 'cvc', 'inputmode="numeric" autocomplete="cc-csc" required maxlength="4"')}</div></div>
 ${field(view, 'name', 'name', 'autocomplete="cc-name" required maxlength="100"', values.name)}
 ${field(view, 'postal_code', 'postalCode', 'autocomplete="postal-code" maxlength="16"', values.postalCode)}
-<button type="submit" data-pay-card>${escapeHtml(t(view.lang, 'payNow', { amount: formatAmount(view.amount, view.currency) }))}</button>
+<button type="submit" data-pay-card>${escapeHtml(t(view.lang, 'payNow', { amount: formatAmount(view.amount, view.currency, view.lang) }))}</button>
 </form>
 ${countdown(view)}
 </section>`;

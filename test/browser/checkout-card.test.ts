@@ -69,8 +69,8 @@ test('card form: fields, labels and amount, in English and Chinese', async () =>
   }
   assert.equal(await page.getAttribute('#card-expiry', 'placeholder'), 'MM/YY');
   assert.equal(await page.getAttribute('#card-number', 'autocomplete'), 'cc-number');
-  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '25.99 USD');
-  assert.equal((await page.locator('[data-pay-card]').textContent())?.trim(), 'Pay 25.99 USD');
+  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '$25.99');
+  assert.equal((await page.locator('[data-pay-card]').textContent())?.trim(), 'Pay $25.99');
   assert.equal(await page.locator('[data-qr]').count(), 0, 'no QR for cards');
   assert.equal(await page.locator('[data-sandbox]').count(), 0, 'no wallet sandbox buttons for cards');
   await page.waitForFunction(() => /^\d\d:\d\d$/.test(document.querySelector('[data-countdown]')?.textContent ?? ''));
@@ -78,7 +78,7 @@ test('card form: fields, labels and amount, in English and Chinese', async () =>
 
   await page.goto(`${charge.url}&lang=zh`);
   const text = await page.locator('main').innerText();
-  for (const words of ['卡号', '有效期 (MM/YY)', '安全码 (CVC)', '持卡人姓名', '邮政编码', '支付 25.99 USD'])
+  for (const words of ['卡号', '有效期 (MM/YY)', '安全码 (CVC)', '持卡人姓名', '邮政编码', '支付 US$25.99'])
     assert.ok(text.includes(words), `the page says ${words}`);
   await screenshot(page, 'card-form-zh');
   assert.deepEqual(watch.errors, []);

@@ -51,7 +51,7 @@ test('WeChat Pay: QR page, simulated approve → success callback with the seed 
   const watch = watchPage(page);
   const response = await page.goto(charge.url);
   assert.equal(response?.status(), 200);
-  await expectWalletPage(page, '12.34 CNY', 'WeChat Pay');
+  await expectWalletPage(page, 'CN¥12.34', 'WeChat Pay');
   const before = await page.locator('[data-countdown]').textContent();
   assert.match(before ?? '', /^1[45]:\d\d$/, 'about 15 minutes left');
   await screenshot(page, 'wallet-wechatpay-en', { desktop: true });
@@ -81,7 +81,7 @@ test('Alipay: the customer scans through the JSON sandbox endpoint while the pag
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await page.goto(body.url);
-  await expectWalletPage(page, '25.00 USD', 'Alipay');
+  await expectWalletPage(page, '$25.00', 'Alipay');
   await screenshot(page, 'wallet-alipay-en');
 
   const scan = await fetch(`${app.url}/_sandbox/wallet/scan`, {
@@ -106,7 +106,7 @@ test('WeChat Pay: simulated decline → fail callback with a non-zero ssl_result
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await page.goto(charge.url);
-  await expectWalletPage(page, '9.90 CNY', 'WeChat Pay');
+  await expectWalletPage(page, 'CN¥9.90', 'WeChat Pay');
   await page.click('[data-sandbox=decline]');
   const query = await reachCallback(page, fixture().callbacks, 'fail');
   assertWalletCallback(query, charge, reference, '990', 'failure');
@@ -148,7 +148,7 @@ test('Chinese page: ?lang=zh, and a browser that prefers Chinese', async () => {
   for (const words of ['请使用微信支付扫码支付', '剩余时间：', '等待支付…', '模拟支付成功', '模拟拒绝支付', 'CanCan 安全支付']) {
     assert.ok(text.includes(words), `the page says ${words}`);
   }
-  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '88.00 CNY');
+  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), 'CN¥88.00');
   await page.waitForRequest((request) => request.url().includes('/chop/landing/status'));
   await page.waitForTimeout(300);
   assert.equal(await page.locator('[data-status]').textContent(), '等待支付…', 'the polled status is in Chinese too');
@@ -194,7 +194,7 @@ test('AlipayHK in HKD: simulated approve → success callback', async () => {
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await page.goto(charge.url);
-  await expectWalletPage(page, '150.00 HKD', 'AlipayHK');
+  await expectWalletPage(page, 'HK$150.00', 'AlipayHK');
   await screenshot(page, 'wallet-alipay-hk-en');
   await page.click('[data-sandbox=approve]');
   const query = await reachCallback(page, fixture().callbacks, 'ok');
@@ -208,7 +208,7 @@ test('UnionPay: continue to the UnionPay page, pay there, back to the landing pa
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await page.goto(charge.url);
-  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '43.21 CNY');
+  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), 'CN¥43.21');
   const button = page.locator('[data-pay-redirect]');
   assert.match((await button.textContent()) ?? '', /Continue to UnionPay/);
   await screenshot(page, 'upop-landing', { desktop: true });

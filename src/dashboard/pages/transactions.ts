@@ -9,8 +9,8 @@ import { TRANSACTION_STATES, TRANSACTION_TYPES } from '../../domain/states.js';
 import type { TransactionRow } from '../../store/transactions.js';
 import type { DashContext } from '../context.js';
 import { moneyText } from '../amounts.js';
-import { type Raw, attentionBadge, formatTime, html, page, stateBadge } from '../html.js';
-import { common, dictionary } from '../i18n.js';
+import { type Raw, attentionBadge, formatTime, html, page, paymentBadge } from '../html.js';
+import { type Lang, common, dictionary } from '../i18n.js';
 import type { DashKit, DashboardModule } from '../kit.js';
 import { encodeCursor } from '../../core/list-transactions.js';
 import { csvStream } from '../transactions-csv.js';
@@ -228,9 +228,9 @@ function errorNotice(ctx: DashContext, parsed: ParsedFilters): Raw {
 </div>`;
 }
 
-function amountText(row: TransactionRow): string {
+function amountText(lang: Lang, row: TransactionRow): string {
   if (row.amount === null || row.currency === null) return '—';
-  return moneyText(row.amount, row.currency);
+  return moneyText(row.amount, row.currency, lang);
 }
 
 function table(ctx: DashContext, listing: Listing, rows: readonly TransactionRow[]): Raw {
@@ -247,8 +247,8 @@ ${merchantColumn ? html`<td data-label="${t('merchant')}">${names.get(row.mercha
 <td data-label="${t('type')}">${common(ctx.lang, `type_${row.type}`)}</td>
 <td data-label="${t('channel')}">${t(`channel_${row.channel}`)}</td>
 <td data-label="${t('gateway')}"><span class="mono">${row.gateway ?? row.payment_method ?? '—'}</span></td>
-<td data-label="${t('amount')}" class="num">${amountText(row)}</td>
-<td data-label="${t('state')}">${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}</td>
+<td data-label="${t('amount')}" class="num">${amountText(ctx.lang, row)}</td>
+<td data-label="${t('state')}">${paymentBadge(ctx.lang, row)}${attentionBadge(ctx.lang, row)}</td>
 <td data-label="${t('pos_id')}">${row.pos_id ?? '—'}</td>
 </tr>`;
   });
