@@ -4,6 +4,7 @@ import type { PaymentMethod } from '../chop/methods.js';
 import { type Branding, brandStylesheetHref } from './branding.js';
 import { type Lang, type TextKey, t } from './i18n.js';
 import { formatMoney } from './money-format.js';
+import { declineText } from './decline-words.js';
 
 /** A merchant's template as a page shows it; null or absent: CanCan's plain page. */
 export interface PageBrand {
@@ -95,6 +96,38 @@ export interface CheckoutView {
   readonly cardErrors?: Readonly<Record<string, string>>;
   readonly cardValues?: { readonly name?: string; readonly postalCode?: string; readonly expiry?: string };
   readonly brand?: PageBrand | null;
+  /** A test-mode charge: the page says so, and the card form lists the simulator's test cards. */
+  readonly testMode?: boolean;
+  /** The last card attempt was declined and the shopper may try again. */
+  readonly decline?: { readonly code: string; readonly attemptsLeft: number } | null;
+}
+
+/** The card simulator's documented test values (docs/providers.md, "Simulator test values"). */
+const TEST_CARDS: readonly { readonly number: string; readonly outcome: 'testApprove' | 'testDecline' | 'testFunds' }[] = [
+  { number: '4111 1111 1111 1111', outcome: 'testApprove' },
+  { number: '5555 5555 5555 4444', outcome: 'testApprove' },
+  { number: '4000 0000 0000 0002', outcome: 'testDecline' },
+  { number: '4000 0000 0000 9995', outcome: 'testFunds' },
+];
+
+function testCardsNote(view: CheckoutView): string {
+  if (!view.testMode) return '';
+  const items = TEST_CARDS.map(
+    (card) => `<li><code data-test-card="${card.number.replace(/ /g, '')}">${card.number}</code> ${t(view.lang, card.outcome)}</li>`,
+  ).join('');
+  return `<section class="card sandbox" data-test-mode aria-label="${t(view.lang, 'testMode')}">
+<h2>${t(view.lang, 'testMode')}</h2>
+<p>${t(view.lang, 'testCards')}</p>
+<ul class="test-cards">${items}</ul>
+<p class="muted">${t(view.lang, 'testCvc')}</p>
+</section>`;
+}
+
+function declineNotice(view: CheckoutView): string {
+  if (!view.decline) return '';
+  const left = view.decline.attemptsLeft;
+  const tries = left <= 1 ? t(view.lang, 'lastTry') : t(view.lang, 'triesLeft', { count: String(left) });
+  return `<div class="error decline" role="alert" data-decline="${escapeHtml(view.decline.code)}"><p><strong>${t(view.lang, 'declinedTitle')}</strong></p><p data-decline-reason>${escapeHtml(declineText(view.lang, view.decline.code))}</p><p class="muted">${escapeHtml(tries)}</p></div>`;
 }
 
 function summary(view: CheckoutView): string {
@@ -150,7 +183,7 @@ function cardBody(view: CheckoutView): string {
   const values = view.cardValues ?? {};
   const errors = view.cardErrors && Object.keys(view.cardErrors).length > 0 ? `<p class="error" role="alert">${t(view.lang, 'fixErrors')}</p>` : '';
   return `<section class="card">
-${errors}
+${errors}${view.cardErrors ? '' : declineNotice(view)}
 <form method="post" action="/chop/landing/card" autocomplete="on" novalidate>
 <input type="hidden" name="q" value="${escapeHtml(view.id)}">
 <input type="hidden" name="lang" value="${view.lang}">
@@ -162,7 +195,8 @@ ${field(view, 'postal_code', 'postalCode', 'autocomplete="postal-code" maxlength
 <button type="submit" data-pay-card>${escapeHtml(t(view.lang, 'payNow', { amount: formatAmount(view.amount, view.currency, view.lang) }))}</button>
 </form>
 ${countdown(view)}
-</section>`;
+</section>
+${testCardsNote(view)}`;
 }
 
 export function renderCheckoutPage(view: CheckoutView): string {
