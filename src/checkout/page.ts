@@ -100,6 +100,8 @@ export interface CheckoutView {
   readonly testMode?: boolean;
   /** The last card attempt was declined and the shopper may try again. */
   readonly decline?: { readonly code: string; readonly attemptsLeft: number } | null;
+  /** Wallets: the address that opens the wallet's app with this order (app-links.ts), if it has one. */
+  readonly appLink?: string | null;
 }
 
 /** The card simulator's documented test values (docs/providers.md, "Simulator test values"). */
@@ -150,6 +152,13 @@ function sandboxButtons(view: CheckoutView): string {
   return `<section class="card sandbox" aria-label="${t(view.lang, 'sandbox')}"><h2>${t(view.lang, 'sandbox')}</h2>${button('approve', 'approve')}${button('decline', 'decline', 'secondary')}</section>`;
 }
 
+/** Shown on narrow screens only (checkout.css): a phone cannot scan its own screen. */
+function appLinkButton(view: CheckoutView): string {
+  if (!view.appLink) return '';
+  const label = view.method.label[view.lang];
+  return `<p class="app-link"><span class="muted">${escapeHtml(t(view.lang, 'openAppHint', { method: label }))}</span><a class="button" href="${escapeHtml(view.appLink)}" rel="noopener noreferrer" data-open-app>${escapeHtml(t(view.lang, 'openApp', { method: label }))}</a></p>`;
+}
+
 function walletBody(view: CheckoutView): string {
   const label = view.method.label[view.lang];
   if (!view.qrSvg) {
@@ -166,7 +175,7 @@ function walletBody(view: CheckoutView): string {
 <div class="qr" data-qr role="img" aria-label="${scanWith}">${view.qrSvg}</div>
 ${countdown(view)}
 <p class="status" data-status data-state="pending" role="status" aria-live="polite">${t(view.lang, 'waiting')}</p>
-${redirect}
+${redirect}${appLinkButton(view)}
 </section>
 ${sandboxButtons(view)}`;
 }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type PageWatch, reachCallback, screenshot, useBrowser, useCheckoutApp, watchPage } from '../support/browser.js';
+import { DESKTOP, PHONE, type PageWatch, reachCallback, screenshot, useBrowser, useCheckoutApp, watchPage } from '../support/browser.js';
 
 const chromium = useBrowser();
 const fixture = useCheckoutApp();
@@ -62,6 +62,31 @@ test('WeChat Pay: QR page, simulated approve → success callback with the seed 
   assert.equal((await lastHit('/ok'))?.query.get('payment_instance_token'), charge.id, 'the merchant site saw the callback');
   assert.equal(await page.locator('[data-merchant]').textContent(), 'Thank you for your order');
   await screenshot(page, 'wallet-sandbox-approved-redirect', { desktop: true });
+  assertOwnRequestsOnly(watch);
+});
+
+test("a wallet page on a phone: Alipay offers its app link (the order's own qr.alipay.com code); WeChat Pay has none", async () => {
+  const alipay = await fixture().charge({ payment_method: 'alipay', amount: '2500', currency: 'USD', reference: `app-${Date.now()}` });
+  const { page } = await chromium.newPage();
+  const watch = watchPage(page);
+  await page.setViewportSize(PHONE);
+  await page.goto(alipay.url);
+  await page.waitForSelector('[data-qr]');
+  const link = page.locator('[data-open-app]');
+  assert.equal(await link.isVisible(), true, 'shown on a phone');
+  assert.equal((await link.textContent())?.trim(), 'Open Alipay');
+  const row = await fixture().app.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', alipay.id).executeTakeFirstOrThrow();
+  assert.match(row.qr_code ?? '', /^https:\/\/qr\.alipay\.com\/\w+$/);
+  assert.equal(await link.getAttribute('href'), row.qr_code, 'the link is the code the QR shows');
+  await screenshot(page, 'wallet-alipay-phone-app-link');
+  await page.setViewportSize(DESKTOP);
+  assert.equal(await link.isVisible(), false, 'a desktop scans with the phone instead');
+
+  const wechat = await fixture().charge({ payment_method: 'wechatpay', amount: '1234', currency: 'CNY', reference: `app-wx-${Date.now()}` });
+  await page.setViewportSize(PHONE);
+  await page.goto(wechat.url);
+  await page.waitForSelector('[data-qr]');
+  assert.equal(await page.locator('[data-open-app]').count(), 0, 'WeChat Pay codes open only from its own scanner');
   assertOwnRequestsOnly(watch);
 });
 

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import type { CoreDeps } from '../../core/deps.js';
 import { MAX_CARD_ATTEMPTS, payByCard } from '../../chop/card-payment.js';
+import { walletAppLink } from '../../checkout/app-links.js';
 import { checkoutOf } from '../../chop/checkout-data.js';
 import { paymentMethod } from '../../chop/methods.js';
 import { toParams } from '../../chop/params.js';
@@ -117,6 +118,7 @@ export function checkoutRoutes(deps: CoreDeps) {
         payForm,
         sandbox: row.mode === 'test' && deps.config.sandboxRoutes,
         testMode: row.mode === 'test',
+        appLink: walletAppLink(method.code, row.qr_code),
         // After a declined card: the reason, and how many tries are left.
         decline: data.lastDecline === null ? null : { code: data.lastDecline, attemptsLeft: Math.max(0, MAX_CARD_ATTEMPTS - data.cardAttempts) },
         qrSvg: row.qr_code ? await qrSvg(row.qr_code) : null,
