@@ -27,6 +27,10 @@ input[aria-invalid=true]{border-color:#b91c1c}
 button,.button{display:block;width:100%;margin-top:1rem;padding:.8rem;font:inherit;font-weight:700;border:0;border-radius:8px;background:#1d4ed8;color:#fff;cursor:pointer;text-align:center;text-decoration:none}
 button.secondary{background:#374151}
 .sandbox{border:2px dashed #d97706}
+.app-link{display:flex;flex-direction:column;gap:.4rem;margin:.75rem 0 0}
+@media (min-width:768px){.app-link{display:none}}
+.decline{color:#991b1b;background:#fef2f2;border:1px solid #fecaca;border-radius:8px;padding:.5rem .75rem;margin:0 0 .75rem;font-size:.95rem}.decline p{margin:.2rem 0}
+.test-cards{margin:.25rem 0 .5rem;padding-left:1.2rem}.test-cards code{user-select:all}
 .sandbox h2{font-size:1rem;margin:0 0 .5rem;color:#92400e}
 .sandbox form{display:inline}
 footer{text-align:center;color:#4b5563;font-size:.8rem}

@@ -1,9 +1,10 @@
 /** Server-rendered HTML of the hosted payment page and its message pages. Every value is escaped. */
-import { type CurrencyCode, money, toMajorUnitString } from '../domain/money.js';
 import type { PayForm } from '../providers/contract.js';
 import type { PaymentMethod } from '../chop/methods.js';
 import { type Branding, brandStylesheetHref } from './branding.js';
 import { type Lang, type TextKey, t } from './i18n.js';
+import { formatMoney } from './money-format.js';
+import { declineText } from './decline-words.js';
 
 /** A merchant's template as a page shows it; null or absent: CanCan's plain page. */
 export interface PageBrand {
@@ -19,8 +20,9 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
 }
 
-export function formatAmount(amount: number, currency: string): string {
-  return `${toMajorUnitString(money(amount, currency as CurrencyCode))} ${currency}`;
+/** The amount as the shopper reads it in the page's language: `$15.00`, `¥1,500`. */
+export function formatAmount(amount: number, currency: string, lang: Lang): string {
+  return formatMoney(amount, currency, lang);
 }
 
 function layout(lang: Lang, title: string, body: string, options: { refreshSeconds?: number; langHref?: string; brand?: PageBrand | null } = {}): string {
@@ -94,12 +96,46 @@ export interface CheckoutView {
   readonly cardErrors?: Readonly<Record<string, string>>;
   readonly cardValues?: { readonly name?: string; readonly postalCode?: string; readonly expiry?: string };
   readonly brand?: PageBrand | null;
+  /** A test-mode charge: the page says so, and the card form lists the simulator's test cards. */
+  readonly testMode?: boolean;
+  /** The last card attempt was declined and the shopper may try again. */
+  readonly decline?: { readonly code: string; readonly attemptsLeft: number } | null;
+  /** Wallets: the address that opens the wallet's app with this order (app-links.ts), if it has one. */
+  readonly appLink?: string | null;
+}
+
+/** The card simulator's documented test values (docs/providers.md, "Simulator test values"). */
+const TEST_CARDS: readonly { readonly number: string; readonly outcome: 'testApprove' | 'testDecline' | 'testFunds' }[] = [
+  { number: '4111 1111 1111 1111', outcome: 'testApprove' },
+  { number: '5555 5555 5555 4444', outcome: 'testApprove' },
+  { number: '4000 0000 0000 0002', outcome: 'testDecline' },
+  { number: '4000 0000 0000 9995', outcome: 'testFunds' },
+];
+
+function testCardsNote(view: CheckoutView): string {
+  if (!view.testMode) return '';
+  const items = TEST_CARDS.map(
+    (card) => `<li><code data-test-card="${card.number.replace(/ /g, '')}">${card.number}</code> ${t(view.lang, card.outcome)}</li>`,
+  ).join('');
+  return `<section class="card sandbox" data-test-mode aria-label="${t(view.lang, 'testMode')}">
+<h2>${t(view.lang, 'testMode')}</h2>
+<p>${t(view.lang, 'testCards')}</p>
+<ul class="test-cards">${items}</ul>
+<p class="muted">${t(view.lang, 'testCvc')}</p>
+</section>`;
+}
+
+function declineNotice(view: CheckoutView): string {
+  if (!view.decline) return '';
+  const left = view.decline.attemptsLeft;
+  const tries = left <= 1 ? t(view.lang, 'lastTry') : t(view.lang, 'triesLeft', { count: String(left) });
+  return `<div class="error decline" role="alert" data-decline="${escapeHtml(view.decline.code)}"><p><strong>${t(view.lang, 'declinedTitle')}</strong></p><p data-decline-reason>${escapeHtml(declineText(view.lang, view.decline.code))}</p><p class="muted">${escapeHtml(tries)}</p></div>`;
 }
 
 function summary(view: CheckoutView): string {
   return `<section class="card" aria-label="${t(view.lang, 'amount')}">
 <div class="muted">${escapeHtml(view.brand?.displayName ?? view.merchantName)}</div>
-<div class="amount" data-amount>${escapeHtml(formatAmount(view.amount, view.currency))}</div>
+<div class="amount" data-amount>${escapeHtml(formatAmount(view.amount, view.currency, view.lang))}</div>
 <div class="muted">${t(view.lang, 'reference')}: ${escapeHtml(view.reference)}</div>
 </section>`;
 }
@@ -114,6 +150,13 @@ function sandboxButtons(view: CheckoutView): string {
   const button = (action: 'approve' | 'decline', label: TextKey, cls = '') =>
     `<form method="post" action="/chop/landing/sandbox"><input type="hidden" name="q" value="${escapeHtml(view.id)}"><input type="hidden" name="action" value="${action}"><input type="hidden" name="lang" value="${view.lang}"><button type="submit" class="${cls}" data-sandbox="${action}">${t(view.lang, label)}</button></form>`;
   return `<section class="card sandbox" aria-label="${t(view.lang, 'sandbox')}"><h2>${t(view.lang, 'sandbox')}</h2>${button('approve', 'approve')}${button('decline', 'decline', 'secondary')}</section>`;
+}
+
+/** Shown on narrow screens only (checkout.css): a phone cannot scan its own screen. */
+function appLinkButton(view: CheckoutView): string {
+  if (!view.appLink) return '';
+  const label = view.method.label[view.lang];
+  return `<p class="app-link"><span class="muted">${escapeHtml(t(view.lang, 'openAppHint', { method: label }))}</span><a class="button" href="${escapeHtml(view.appLink)}" rel="noopener noreferrer" data-open-app>${escapeHtml(t(view.lang, 'openApp', { method: label }))}</a></p>`;
 }
 
 function walletBody(view: CheckoutView): string {
@@ -132,7 +175,7 @@ function walletBody(view: CheckoutView): string {
 <div class="qr" data-qr role="img" aria-label="${scanWith}">${view.qrSvg}</div>
 ${countdown(view)}
 <p class="status" data-status data-state="pending" role="status" aria-live="polite">${t(view.lang, 'waiting')}</p>
-${redirect}
+${redirect}${appLinkButton(view)}
 </section>
 ${sandboxButtons(view)}`;
 }
@@ -149,7 +192,7 @@ function cardBody(view: CheckoutView): string {
   const values = view.cardValues ?? {};
   const errors = view.cardErrors && Object.keys(view.cardErrors).length > 0 ? `<p class="error" role="alert">${t(view.lang, 'fixErrors')}</p>` : '';
   return `<section class="card">
-${errors}
+${errors}${view.cardErrors ? '' : declineNotice(view)}
 <form method="post" action="/chop/landing/card" autocomplete="on" novalidate>
 <input type="hidden" name="q" value="${escapeHtml(view.id)}">
 <input type="hidden" name="lang" value="${view.lang}">
@@ -158,10 +201,11 @@ ${field(view, 'number', 'cardNumber', 'inputmode="numeric" autocomplete="cc-numb
 <div>${field(view, 'cvc', 'cvc', 'inputmode="numeric" autocomplete="cc-csc" required maxlength="4"')}</div></div>
 ${field(view, 'name', 'name', 'autocomplete="cc-name" required maxlength="100"', values.name)}
 ${field(view, 'postal_code', 'postalCode', 'autocomplete="postal-code" maxlength="16"', values.postalCode)}
-<button type="submit" data-pay-card>${escapeHtml(t(view.lang, 'payNow', { amount: formatAmount(view.amount, view.currency) }))}</button>
+<button type="submit" data-pay-card>${escapeHtml(t(view.lang, 'payNow', { amount: formatAmount(view.amount, view.currency, view.lang) }))}</button>
 </form>
 ${countdown(view)}
-</section>`;
+</section>
+${testCardsNote(view)}`;
 }
 
 export function renderCheckoutPage(view: CheckoutView): string {

@@ -15,6 +15,10 @@ export interface CheckoutData {
   readonly card: CardResult | null;
   /** Wallets: the provider's code when the payment was declined. */
   readonly declineCode: string | null;
+  /** Cards: sales sent to the acquirer so far (each declined one let the shopper try again, see card-payment.ts). */
+  readonly cardAttempts: number;
+  /** Cards: the acquirer's code of the last declined attempt, while the shopper may try again; null otherwise. */
+  readonly lastDecline: string | null;
 }
 
 export const EMPTY_CHECKOUT: CheckoutData = {
@@ -27,6 +31,8 @@ export const EMPTY_CHECKOUT: CheckoutData = {
   note: null,
   card: null,
   declineCode: null,
+  cardAttempts: 0,
+  lastDecline: null,
 };
 
 export function checkoutOf(row: Pick<TransactionRow, 'checkout'>): CheckoutData {

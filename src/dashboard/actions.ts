@@ -61,9 +61,9 @@ export function checkRefundAmount(ctx: DashContext, facts: Facts, typed: string)
     return t('amountMalformed', { example: major(1234, currency), decimals: currencyExponent(currency) });
   }
   if (amount <= 0) return t('amountNotPositive');
-  if (!partialAllowed(row) && amount !== row.amount) return t('amountNotFull', { full: amountText(row.amount, currency) });
+  if (!partialAllowed(row) && amount !== row.amount) return t('amountNotFull', { full: amountText(row.amount, currency, ctx.lang) });
   const left = leftToRefund(facts);
-  if (BigInt(amount) > left) return t('amountTooMuch', { left: amountText(left, currency) });
+  if (BigInt(amount) > left) return t('amountTooMuch', { left: amountText(left, currency, ctx.lang) });
   return { ok: true, amount };
 }
 
@@ -172,7 +172,7 @@ async function chopRefund(deps: CoreDeps, ctx: DashContext, facts: Facts, input:
       case REFUND_REFUSALS.tooMuch.code: {
         // Someone may have refunded meanwhile: say what is left now.
         const fresh = await loadFacts(deps, charge, merchant);
-        return { ok: false, message: words(ctx.lang, 'amountTooMuch', { left: amountText(leftToRefund(fresh), currency) }) };
+        return { ok: false, message: words(ctx.lang, 'amountTooMuch', { left: amountText(leftToRefund(fresh), currency, ctx.lang) }) };
       }
       case REFUND_REFUSALS.currency.code:
         return { ok: false, message: words(ctx.lang, 'chopCurrency', { status }) };

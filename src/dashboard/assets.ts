@@ -30,7 +30,7 @@ h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.15rem;margin:1.75rem 0 .6
 .notice-ok{background:var(--ok-bg);color:var(--ok)}.notice-error{background:var(--bad-bg);color:var(--bad)}.notice-info{background:var(--info-bg)}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.85rem;font-weight:600;white-space:nowrap}
 .badge-attention{background:var(--bad-bg);color:var(--bad);border:1px solid currentColor}
-.badge-succeeded{background:var(--ok-bg);color:var(--ok)}.badge-failed{background:var(--bad-bg);color:var(--bad)}.badge-pending{background:var(--wait-bg);color:var(--wait)}
+.badge-succeeded{background:var(--ok-bg);color:var(--ok)}.badge-failed{background:var(--bad-bg);color:var(--bad)}.badge-pending{background:var(--wait-bg);color:var(--wait)}.badge-refunded,.badge-partlyRefunded{background:var(--wait-bg);color:var(--wait)}
 label{display:block;font-weight:600;margin:.6rem 0 .2rem}.hint{color:var(--muted);font-size:.9rem;font-weight:400}
 input[type=text],input[type=email],input[type=password],input[type=number],input[type=date],input[type=search],select,textarea{
 font:inherit;padding:.45rem .6rem;border:1px solid #8c959f;border-radius:6px;background:#fff;color:var(--fg);width:100%;max-width:28rem}

@@ -17,7 +17,8 @@ import { type Merchant, findMerchant } from '../store/merchants.js';
 import { type NotificationWithAttempts, notificationsOf } from '../store/chop-reads.js';
 import type { TransactionRow } from '../store/transactions.js';
 import { auditTrail } from './accounts.js';
-import { majorDigits } from './amounts.js';
+import { majorDigits, moneyText } from './amounts.js';
+import type { Lang } from './i18n.js';
 
 export interface TimelineEvent {
   readonly at: number;
@@ -116,8 +117,9 @@ export function major(amount: number | bigint, currency: string | null): string 
   return majorDigits(amount, currency ?? '');
 }
 
-export const amountText = (amount: number | bigint | null, currency: string | null): string =>
-  amount === null ? '—' : `${major(amount, currency)}${currency ? ` ${currency}` : ''}`;
+/** For people, in the page's language (`$12.34`, `¥1,500`); a row without a currency shows grouped digits. */
+export const amountText = (amount: number | bigint | null, currency: string | null, lang: Lang): string =>
+  amount === null ? '—' : moneyText(amount, currency ?? '', lang).trim();
 
 /** The input's `step`: one smallest unit of the currency (0.01, 0.001 or 1). */
 export function stepOf(currency: CurrencyCode): string {

@@ -22,8 +22,8 @@ function actionPage(ctx: DashContext, facts: Facts, action: Action, body: Raw, n
   const summary = html`<dl class="attrs card">
 <dt>${t('cancanId')}</dt><dd class="mono">${row.ref}</dd>
 ${row.channel === 'pos' ? html`<dt>${t('posId')}</dt><dd class="mono">${row.client_id}</dd>` : row.reference ? html`<dt>${t('chopReference')}</dt><dd>${row.reference}</dd>` : ''}
-<dt>${t('amount')}</dt><dd>${amountText(row.amount, row.currency)}</dd>
-${isPayment && row.state === 'succeeded' ? html`<dt>${t('left')}</dt><dd data-left>${amountText(leftToRefund(facts), row.currency)}</dd>` : ''}
+<dt>${t('amount')}</dt><dd>${amountText(row.amount, row.currency, ctx.lang)}</dd>
+${isPayment && row.state === 'succeeded' ? html`<dt>${t('left')}</dt><dd data-left>${amountText(leftToRefund(facts), row.currency, ctx.lang)}</dd>` : ''}
 </dl>`;
   return page(ctx, {
     title: words(ctx.lang, TITLES[action], { what: nameOf(ctx, row) }),
@@ -61,7 +61,7 @@ ${csrfField(ctx)}
 <label for="amount">${t('refundAmount', { currency })}</label>
 <input id="amount" name="amount" type="number" inputmode="decimal" step="${stepOf(currency)}" ${range} required value="${state.amount}"
  aria-describedby="amount-hint${state.error ? ' amount-error' : ''}"${state.error ? html` aria-invalid="true"` : ''}>
-<p class="hint" id="amount-hint">${t('refundAmountHint', { left: amountText(left, currency), partial: t(partial ? 'partialOk' : 'fullOnly') })}</p>
+<p class="hint" id="amount-hint">${t('refundAmountHint', { left: amountText(left, currency, ctx.lang), partial: t(partial ? 'partialOk' : 'fullOnly') })}</p>
 ${state.error ? html`<p class="field-error" id="amount-error">${state.error}</p>` : ''}
 <label for="reason">${t('reason')} <span class="hint">${t('reasonHint')}</span></label>
 <input id="reason" name="reason" type="text" maxlength="255" value="${state.reason}">
@@ -80,8 +80,8 @@ export function refundReview(ctx: DashContext, facts: Facts, amount: number, rea
 ${csrfField(ctx)}
 <input type="hidden" name="amount" value="${typed}"><input type="hidden" name="reason" value="${reason}">
 <input type="hidden" name="id" value="${clientId}"><input type="hidden" name="confirm" value="yes">
-<p class="confirm-amount" data-confirm-amount>${amountText(amount, row.currency)}</p>
-<p>${t('reviewText', { amount: amountText(amount, row.currency), what: nameOf(ctx, row) })}</p>
+<p class="confirm-amount" data-confirm-amount>${amountText(amount, row.currency, ctx.lang)}</p>
+<p>${t('reviewText', { amount: amountText(amount, row.currency, ctx.lang), what: nameOf(ctx, row) })}</p>
 ${reason ? html`<p><span class="muted">${t('reasonLabel')}:</span> ${reason}</p>` : ''}
 <div class="actions"><button type="submit" class="danger">${t('confirmRefund')}</button><a href="${back}">${t('changeAmount')}</a>
 <a href="${detailHref(row.ref)}">${common(ctx.lang, 'cancel')}</a></div>
@@ -94,7 +94,7 @@ export function confirmPage(ctx: DashContext, facts: Facts, action: Exclude<Acti
   const t = (key: Word, vars?: Record<string, string | number>) => words(ctx.lang, key, vars);
   const { row } = facts;
   const what = nameOf(ctx, row);
-  const amount = amountText(row.amount, row.currency);
+  const amount = amountText(row.amount, row.currency, ctx.lang);
   const question =
     action === 'void'
       ? t('voidText', { what, amount })

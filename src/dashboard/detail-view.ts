@@ -14,14 +14,14 @@ import {
   refusalOf,
 } from './detail-data.js';
 import { type Word, words } from './detail-words.js';
-import { type Raw, attentionBadge, formatTime, html, notice, page, stateBadge } from './html.js';
+import { type Raw, attentionBadge, formatTime, html, notice, page, paymentBadge, stateBadge } from './html.js';
 import { common } from './i18n.js';
 
 export const detailHref = (ref: string): string => `/dashboard/transactions/${ref}`;
 
 /** "Sale 10.00 CNY": the type and amount, as titles and links name a transaction. */
 export const nameOf = (ctx: DashContext, row: TransactionRow): string =>
-  `${common(ctx.lang, `type_${row.type}`)}${row.amount !== null && row.type !== 'void' ? ` ${amountText(row.amount, row.currency)}` : ''}`;
+  `${common(ctx.lang, `type_${row.type}`)}${row.amount !== null && row.type !== 'void' ? ` ${amountText(row.amount, row.currency, ctx.lang)}` : ''}`;
 
 const ACTION_LABEL: Record<Action, Word> = { refund: 'refund', void: 'void', cancel: 'cancelCharge', resend: 'resendIpn' };
 
@@ -61,17 +61,19 @@ function attributes(ctx: DashContext, data: DetailData, timeZone: string): Raw {
   const failure = row.failure_code ? html`<code>${row.failure_code}</code>${row.failure_detail ? html` — ${row.failure_detail}` : ''}` : null;
   // A charge is claimed by a cancel, a sale by a void.
   const claimed = row.channel === 'chop' ? row.cancelled === 1 : row.voided === 1;
-  const flags = claimed ? t(row.channel === 'chop' ? 'cancelledYes' : 'voidedYes') : '';
+  // A paid charge's cancel is a refund: its badge already says "Refunded".
+  const saidByBadge = row.channel === 'chop' && row.state === 'succeeded';
+  const flags = claimed && !saidByBadge ? t(row.channel === 'chop' ? 'cancelledYes' : 'voidedYes') : '';
   return html`<dl class="attrs">
 ${item(t('type'), common(ctx.lang, `type_${row.type}`), 'type')}
 ${item(t('channel'), t(row.channel === 'chop' ? 'channel_chop' : 'channel_pos'), 'channel')}
-${item(t('state'), html`${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}${flags ? html` <span class="muted">${flags}</span>` : ''}`, 'state')}
+${item(t('state'), html`${paymentBadge(ctx.lang, row)}${attentionBadge(ctx.lang, row)}${flags ? html` <span class="muted">${flags}</span>` : ''}`, 'state')}
 ${item(t('failure'), failure, 'failure')}
 ${ctx.isOperator ? item(common(ctx.lang, 'merchant'), data.merchant.name, 'merchant') : ''}
 ${row.channel === 'chop' ? item(t('method'), method ? method.label[ctx.lang] : row.payment_method, 'method') : item(t('gateway'), row.gateway, 'gateway')}
-${item(t('amount'), amountText(row.amount, row.currency), 'amount')}
-${isPayment ? item(t('refunded'), amountText(row.refunded_amount, row.currency), 'refunded') : ''}
-${isPayment && row.state === 'succeeded' ? item(t('left'), amountText(leftToRefund(data), row.currency), 'left') : ''}
+${item(t('amount'), amountText(row.amount, row.currency, ctx.lang), 'amount')}
+${isPayment ? item(t('refunded'), amountText(row.refunded_amount, row.currency, ctx.lang), 'refunded') : ''}
+${isPayment && row.state === 'succeeded' ? item(t('left'), amountText(leftToRefund(data), row.currency, ctx.lang), 'left') : ''}
 ${item(t('cancanId'), html`<span class="mono">${row.ref}</span>`, 'ref')}
 ${row.channel === 'pos' ? item(t('posId'), html`<span class="mono">${row.client_id}</span>`, 'client-id') : item(t('chopReference'), row.reference, 'reference')}
 ${
@@ -104,13 +106,13 @@ function related(ctx: DashContext, data: DetailData): Raw | string {
   if (row.type !== 'sale' && row.type !== 'charge') {
     if (!parent) return '';
     return html`<section aria-labelledby="related-h"><h2 id="related-h">${t('related')}</h2>
-<p>${t('relatedSale')} <a href="${detailHref(parent.ref)}">${nameOf(ctx, parent)}</a> ${stateBadge(ctx.lang, parent.state)}</p></section>`;
+<p>${t('relatedSale')} <a href="${detailHref(parent.ref)}">${nameOf(ctx, parent)}</a> ${paymentBadge(ctx.lang, parent)}</p></section>`;
   }
   const rows = children.map(
     (child) => html`<tr data-related="${child.ref}">
 <td data-label="${t('type')}"><a href="${detailHref(child.ref)}">${common(ctx.lang, `type_${child.type}`)}</a></td>
 <td data-label="${t('state')}">${stateBadge(ctx.lang, child.state)}</td>
-<td data-label="${t('amount')}" class="num">${amountText(child.amount, child.currency)}</td>
+<td data-label="${t('amount')}" class="num">${amountText(child.amount, child.currency, ctx.lang)}</td>
 <td data-label="${t('cancanId')}" class="mono">${child.channel === 'pos' ? child.client_id : child.ref}</td></tr>`,
   );
   return html`<section aria-labelledby="related-h"><h2 id="related-h">${t('related')}</h2>
@@ -134,7 +136,7 @@ function summary(ctx: DashContext, event: TimelineEvent, row: TransactionRow, ti
   const d = event.data;
   switch (event.kind) {
     case 'created': {
-      const amount = typeof d.amount === 'number' ? amountText(d.amount, typeof d.currency === 'string' ? d.currency : row.currency) : null;
+      const amount = typeof d.amount === 'number' ? amountText(d.amount, typeof d.currency === 'string' ? d.currency : row.currency, ctx.lang) : null;
       const facts = [common(ctx.lang, `type_${row.type}`), text(d.gateway ?? d.payment_method), amount, text(d.sale ?? d.charge), text(d.reason)].filter(
         Boolean,
       );
@@ -210,7 +212,7 @@ function activity(ctx: DashContext, data: DetailData, timeZone: string): Raw {
   const label = (action: string): string => (`audit_${action}` in AUDIT_KEYS ? t(`audit_${action}` as Word) : action);
   const detail = (d: Record<string, unknown>) => {
     const parts: (Raw | string)[] = [];
-    if (typeof d.amount === 'number') parts.push(amountText(d.amount, typeof d.currency === 'string' ? d.currency : null));
+    if (typeof d.amount === 'number') parts.push(amountText(d.amount, typeof d.currency === 'string' ? d.currency : null, ctx.lang));
     for (const key of ['new', 'of'] as const) {
       const ref = d[key];
       if (typeof ref === 'string' && /^[0-9a-f]{32}$/.test(ref)) parts.push(html`<a class="mono" href="${detailHref(ref)}">${ref}</a>`);

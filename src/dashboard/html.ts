@@ -62,6 +62,22 @@ export function formatTime(ms: number | null, timeZone: string): string {
 export const stateBadge = (lang: Lang, state: TransactionState): Raw => html`<span class="badge badge-${state}">${common(lang, `state_${state}`)}</span>`;
 
 /**
+ * A payment's badge as the merchant sees what happened: a succeeded sale or
+ * charge whose refunds (a cancel of a paid charge is one) add up to its amount
+ * reads "Refunded", one refunded in part "Partly refunded"; anything else its state.
+ */
+export function paymentBadge(
+  lang: Lang,
+  row: { readonly type: string; readonly state: TransactionState; readonly amount: number | null; readonly refunded_amount: number | bigint },
+): Raw {
+  const isPayment = row.type === 'sale' || row.type === 'charge';
+  const refunded = BigInt(row.refunded_amount);
+  if (!isPayment || row.state !== 'succeeded' || row.amount === null || refunded <= 0n) return stateBadge(lang, row.state);
+  const word = refunded >= BigInt(row.amount) ? 'refunded' : 'partlyRefunded';
+  return html`<span class="badge badge-${word}" data-state="${word}">${common(lang, `state_${word}`)}</span>`;
+}
+
+/**
  * Beside the state of a pending transaction whose outcome stayed unknown past
  * its retry deadline (jobs/attention.ts): CanCan still asks, slowly, and an
  * operator should look at it with the provider.

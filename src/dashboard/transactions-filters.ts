@@ -18,7 +18,7 @@ export type Problem = 'badChoice' | 'badDate' | 'fromAfterTo' | 'tooLong' | 'bad
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
-/** POS texts are at most 255 characters; the search box holds an id or a reference. */
+/** POS texts are at most 255 characters; the search box holds an id, a reference or an amount. */
 const MAX_TEXT = 255;
 
 export interface TransactionFilters {
@@ -34,7 +34,7 @@ export interface TransactionFilters {
   readonly mchLevel1: string | null;
   readonly mchLevel2: string | null;
   readonly mchLevel3: string | null;
-  /** Exact CanCan ref, POS client id or CHOP reference. */
+  /** The search box: a prefix of an id or reference, or an amount (transactions-search.ts). */
   readonly q: string | null;
 }
 

@@ -4,18 +4,30 @@
  * memory at once).
  */
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Dialect } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import type { Scope } from './modes.js';
 import type { TransactionRow } from '../store/transactions.js';
 import type { TransactionFilters } from './transactions-filters.js';
+import { parseSearch, searchCondition, sortsInByteOrder } from './transactions-search.js';
 
-type Db = Kysely<Database>;
+/** The database and what kind it is (the search box's prefix is written per collation). */
+export interface ListStore {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+}
 
 /** Rows fetched per round trip by the export. */
 export const EXPORT_BATCH_SIZE = 500;
 
 /** Operators may pick one merchant in the filters. */
-function conditions(eb: ExpressionBuilder<Database, 'transactions'>, scope: Scope, f: TransactionFilters, beforeSeq: number | null): Expression<SqlBool>[] {
+function conditions(
+  eb: ExpressionBuilder<Database, 'transactions'>,
+  scope: Scope,
+  f: TransactionFilters,
+  beforeSeq: number | null,
+  byteOrder: boolean,
+): Expression<SqlBool>[] {
   const all: Expression<SqlBool>[] = [eb('mode', '=', scope.mode)];
   const merchant = scope.merchantId ?? f.merchant;
   if (merchant !== null) all.push(eb('merchant_id', '=', merchant));
@@ -29,40 +41,50 @@ function conditions(eb: ExpressionBuilder<Database, 'transactions'>, scope: Scop
   if (f.mchLevel1 !== null) all.push(eb('mch_level_1', '=', f.mchLevel1));
   if (f.mchLevel2 !== null) all.push(eb('mch_level_2', '=', f.mchLevel2));
   if (f.mchLevel3 !== null) all.push(eb('mch_level_3', '=', f.mchLevel3));
-  if (f.q !== null) all.push(eb.or([eb('ref', '=', f.q), eb('client_id', '=', f.q), eb('reference', '=', f.q)]));
+  if (f.q !== null) all.push(searchCondition(eb, parseSearch(f.q), byteOrder));
   if (beforeSeq !== null) all.push(eb('seq', '<', beforeSeq));
   return all;
 }
 
-function fetchRows(db: Db, scope: Scope, filters: TransactionFilters, beforeSeq: number | null, limit: number): Promise<TransactionRow[]> {
+/** The list's query, newest first: exported so that tests can read its plan. */
+export function listQuery(db: Kysely<Database>, scope: Scope, filters: TransactionFilters, beforeSeq: number | null, limit: number, byteOrder: boolean) {
   return db
     .selectFrom('transactions')
     .selectAll()
-    .where((eb) => eb.and(conditions(eb, scope, filters, beforeSeq)))
+    .where((eb) => eb.and(conditions(eb, scope, filters, beforeSeq, byteOrder)))
     .orderBy('seq', 'desc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+}
+
+async function fetchRows(store: ListStore, scope: Scope, filters: TransactionFilters, beforeSeq: number | null, limit: number): Promise<TransactionRow[]> {
+  const byteOrder = filters.q === null ? false : await sortsInByteOrder(store.db, store.dialect);
+  return listQuery(store.db, scope, filters, beforeSeq, limit, byteOrder).execute();
 }
 
 /** One page: the rows and, when more follow, the seq to continue after. */
 export async function transactionPage(
-  db: Db,
+  store: ListStore,
   scope: Scope,
   filters: TransactionFilters,
   afterSeq: number | null,
   size: number,
 ): Promise<{ rows: TransactionRow[]; nextAfter: number | null }> {
-  const rows = await fetchRows(db, scope, filters, afterSeq, size + 1);
+  const rows = await fetchRows(store, scope, filters, afterSeq, size + 1);
   const page = rows.slice(0, size);
   const last = page.at(-1);
   return { rows: page, nextAfter: rows.length > size && last ? Number(last.seq) : null };
 }
 
 /** Every matching row, newest first, fetched `batchSize` at a time. */
-export async function* allTransactions(db: Db, scope: Scope, filters: TransactionFilters, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<TransactionRow> {
+export async function* allTransactions(
+  store: ListStore,
+  scope: Scope,
+  filters: TransactionFilters,
+  batchSize = EXPORT_BATCH_SIZE,
+): AsyncGenerator<TransactionRow> {
   let beforeSeq: number | null = null;
   for (;;) {
-    const batch = await fetchRows(db, scope, filters, beforeSeq, batchSize);
+    const batch = await fetchRows(store, scope, filters, beforeSeq, batchSize);
     yield* batch;
     const last = batch.at(-1);
     if (batch.length < batchSize || !last) return;

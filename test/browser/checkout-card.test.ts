@@ -1,13 +1,18 @@
 /**
  * The hosted card form in headless Chromium: rendering (EN/ZH), validation
  * errors, the simulator's test cards (approve, decline, CVV mismatch, past
- * expiry), the callback's ssl_* fields, and that the card number and CVC
+ * expiry), a decline that keeps the shopper on the form to try again (and
+ * charges once), the test-mode panel, the callback's ssl_* fields, and that the card number and CVC
  * never reach a URL or a log line. Also without JavaScript.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { type PageWatch, reachCallback, screenshot, useBrowser, useCheckoutApp, watchPage } from '../support/browser.js';
+
+/** Screenshots the docs show (the others go to test-artifacts/). */
+const DOC_SHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 
 const chromium = useBrowser();
 const fixture = useCheckoutApp();
@@ -69,8 +74,8 @@ test('card form: fields, labels and amount, in English and Chinese', async () =>
   }
   assert.equal(await page.getAttribute('#card-expiry', 'placeholder'), 'MM/YY');
   assert.equal(await page.getAttribute('#card-number', 'autocomplete'), 'cc-number');
-  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '25.99 USD');
-  assert.equal((await page.locator('[data-pay-card]').textContent())?.trim(), 'Pay 25.99 USD');
+  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '$25.99');
+  assert.equal((await page.locator('[data-pay-card]').textContent())?.trim(), 'Pay $25.99');
   assert.equal(await page.locator('[data-qr]').count(), 0, 'no QR for cards');
   assert.equal(await page.locator('[data-sandbox]').count(), 0, 'no wallet sandbox buttons for cards');
   await page.waitForFunction(() => /^\d\d:\d\d$/.test(document.querySelector('[data-countdown]')?.textContent ?? ''));
@@ -78,7 +83,7 @@ test('card form: fields, labels and amount, in English and Chinese', async () =>
 
   await page.goto(`${charge.url}&lang=zh`);
   const text = await page.locator('main').innerText();
-  for (const words of ['卡号', '有效期 (MM/YY)', '安全码 (CVC)', '持卡人姓名', '邮政编码', '支付 25.99 USD'])
+  for (const words of ['卡号', '有效期 (MM/YY)', '安全码 (CVC)', '持卡人姓名', '邮政编码', '支付 US$25.99'])
     assert.ok(text.includes(words), `the page says ${words}`);
   await screenshot(page, 'card-form-zh');
   assert.deepEqual(watch.errors, []);
@@ -151,14 +156,85 @@ test('card approved (4111…): success callback with the ssl_* card fields, mask
   assert.equal(query.get('ssl_cvv2_response'), 'M');
   assert.match(query.get('ssl_txn_time') ?? '', /\d/);
   const search = new URL(page.url()).search;
-  assert.ok(!search.includes(APPROVE) && !search.includes('737'), 'neither the full number nor the CVC is in the callback URL');
+  // A random token may contain 737: the CVC must not be any parameter's value, nor the full number anywhere.
+  assert.ok(!search.includes(APPROVE), 'the full number is not in the callback URL');
+  assert.deepEqual(
+    [...query.entries()].filter(([, value]) => value === '737'),
+    [],
+    'the CVC is no parameter of the callback URL',
+  );
   await screenshot(page, 'card-approved-callback', { desktop: true });
   assertCardSecretsKept(watch, card);
 });
 
-test('card declined (4000…0002): fail callback with a non-zero ssl_result and no approval code', async () => {
+/** Submits a card and waits for the form to come back with a decline (the shopper may try again). */
+async function declinedOnce(page: Page, card: CardInput): Promise<string> {
+  await fillCard(page, card);
+  const answered = page.waitForResponse((response) => response.url().endsWith('/chop/landing/card'));
+  await page.click('[data-pay-card]');
+  assert.equal((await answered).status(), 402);
+  const alert = page.locator('[data-decline]');
+  await alert.waitFor();
+  assert.equal(await page.inputValue('#card-number'), '', 'the number is not echoed');
+  assert.equal(await page.inputValue('#card-cvc'), '', 'the CVC is not echoed');
+  assert.equal(await page.inputValue('#card-name'), card.name, 'the name is kept');
+  return (await alert.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** The charge as stored, and what the acquirer holds under each attempt's order number. */
+async function acquirerView(
+  chargeId: string,
+  orderNos: string[],
+): Promise<{ row: { provider_order_no: string | null; checkout: string | null }; outcomes: string[] }> {
+  const deps = fixture().app.app.deps;
+  const row = await deps.store.db.selectFrom('transactions').selectAll().where('ref', '=', chargeId).executeTakeFirstOrThrow();
+  const adapter = await deps.adapters.cardAdapterFor(row.mode, row.merchant_id);
+  assert.ok(adapter);
+  const outcomes = [];
+  for (const orderNo of orderNos) outcomes.push((await adapter.query(orderNo)).outcome.kind);
+  return { row, outcomes };
+}
+
+test('card declined (4000…0002): the shopper stays on the form with the reason, tries another card, pays once', async () => {
+  const { page, charge, reference, watch } = await openCardPage();
+  const declined = { number: DECLINE, expiry: FUTURE_EXPIRY, cvc: '123', name: 'Alex Doe' };
+  assert.equal(
+    await declinedOnce(page, declined),
+    'The card was declined. No money was taken. Your bank declined this card. Try another card, or ask your bank why. You can try 2 more time(s).',
+  );
+  assert.equal(await page.inputValue('#card-expiry'), FUTURE_EXPIRY);
+  assert.equal((await page.locator('[data-pay-card]').textContent())?.trim(), 'Pay $25.99', 'the same charge, the same amount');
+  await screenshot(page, 'card-decline-retry', { desktop: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: `${DOC_SHOTS}checkout-card-decline-retry.png`, fullPage: true });
+
+  const approved = { number: APPROVE, expiry: FUTURE_EXPIRY, cvc: '123', name: 'Alex Doe' };
+  await fillCard(page, approved);
+  await page.click('[data-pay-card]');
+  const query = await reachCallback(page, fixture().callbacks, 'ok');
+  assert.equal(query.get('payment_instance_token'), charge.id);
+  assert.equal(query.get('merchant_reference'), reference);
+  assert.equal(query.get('ssl_result'), '0');
+  assert.equal(query.get('ssl_card_number'), '4111xxxxxxxx1111', 'the approved card, not the declined one');
+
+  // Two sales under two invoice numbers: the first declined for good, the second paid; nothing else was approved.
+  const second = `${charge.id.slice(0, 22)}-2`;
+  const { row, outcomes } = await acquirerView(charge.id, [charge.id, second]);
+  assert.deepEqual(outcomes, ['closed', 'paid']);
+  assert.equal(row.provider_order_no, second, 'refunds go to the paid sale');
+  assert.deepEqual((({ cardAttempts, lastDecline }) => ({ cardAttempts, lastDecline }))(JSON.parse(row.checkout ?? '{}') as Record<string, unknown>), {
+    cardAttempts: 2,
+    lastDecline: null,
+  });
+  assertCardSecretsKept(watch, declined);
+  assertCardSecretsKept(watch, approved);
+});
+
+test('three declines end the charge: fail callback with a non-zero ssl_result and no approval code', async () => {
   const { page, charge, watch } = await openCardPage();
   const card = { number: DECLINE, expiry: FUTURE_EXPIRY, cvc: '123', name: 'Alex Doe' };
+  assert.match(await declinedOnce(page, card), /You can try 2 more time\(s\)\./);
+  assert.match(await declinedOnce(page, card), /This is the last try on this page\./);
   await fillCard(page, card);
   await page.click('[data-pay-card]');
   const query = await reachCallback(page, fixture().callbacks, 'fail');
@@ -167,34 +243,44 @@ test('card declined (4000…0002): fail callback with a non-zero ssl_result and 
   assert.equal(query.get('ssl_card_number'), '4000xxxxxxxx0002');
   assert.equal(query.get('ssl_approval_code'), null);
   await screenshot(page, 'card-declined-callback');
+  const { outcomes } = await acquirerView(charge.id, [charge.id, `${charge.id.slice(0, 22)}-2`, `${charge.id.slice(0, 22)}-3`]);
+  assert.deepEqual(outcomes, ['closed', 'closed', 'closed']);
   assertCardSecretsKept(watch, card);
 });
 
-test('card CVC 000: CVV mismatch decline → fail callback with ssl_cvv2_response N', async () => {
+test('card CVC 000: the reason names the security code; the right CVC then pays (ssl_cvv2_response M)', async () => {
   const { page, charge, watch } = await openCardPage();
-  const card = { number: APPROVE, expiry: FUTURE_EXPIRY, cvc: '000', name: 'Alex Doe' };
-  await fillCard(page, card);
+  const wrong = { number: APPROVE, expiry: FUTURE_EXPIRY, cvc: '000', name: 'Alex Doe' };
+  assert.match(await declinedOnce(page, wrong), /The security code \(CVC\) did not match\. Check the 3 or 4 digits and try again\./);
+  const right = { ...wrong, cvc: '123' };
+  await fillCard(page, right);
   await page.click('[data-pay-card]');
-  const query = await reachCallback(page, fixture().callbacks, 'fail');
+  const query = await reachCallback(page, fixture().callbacks, 'ok');
   assert.equal(query.get('payment_instance_token'), charge.id);
-  assert.match(query.get('ssl_result') ?? '', /^[1-9]\d*$/);
-  assert.equal(query.get('ssl_cvv2_response'), 'N');
-  assert.equal(query.get('ssl_card_number'), '4111xxxxxxxx1111');
+  assert.equal(query.get('ssl_cvv2_response'), 'M');
   assert.ok(!new URL(page.url()).search.includes(APPROVE));
-  await screenshot(page, 'card-cvv-mismatch-callback');
+  assertCardSecretsKept(watch, wrong);
+});
+
+test('card with a past expiry: the form accepts MM/YY, the acquirer declines it as expired, in the shopper words', async () => {
+  const { page, watch } = await openCardPage({ lang: 'zh' });
+  const card = { number: APPROVE, expiry: '01/20', cvc: '123', name: 'Alex Doe' };
+  assert.match(await declinedOnce(page, card), /发卡行表示该卡已过期。请检查有效期，或换一张卡。/);
+  assert.equal(await page.inputValue('#card-expiry'), '01/20', 'kept, to be corrected');
   assertCardSecretsKept(watch, card);
 });
 
-test('card with a past expiry: the form accepts MM/YY, the acquirer declines it → fail callback', async () => {
-  const { page, charge, watch } = await openCardPage();
-  const card = { number: APPROVE, expiry: '01/20', cvc: '123', name: 'Alex Doe' };
-  await fillCard(page, card);
-  await page.click('[data-pay-card]');
-  const query = await reachCallback(page, fixture().callbacks, 'fail');
-  assert.equal(query.get('payment_instance_token'), charge.id);
-  assert.match(query.get('ssl_result') ?? '', /^[1-9]\d*$/);
-  assert.equal(query.get('ssl_exp_date'), '0120');
-  assertCardSecretsKept(watch, card);
+test('a test-mode card page says so and lists the simulator test cards', async () => {
+  const { page } = await openCardPage();
+  const panel = page.locator('[data-test-mode]');
+  assert.match(await panel.innerText(), /Test mode: no real money moves\./);
+  assert.deepEqual(await page.locator('[data-test-card]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-test-card'))), [
+    '4111111111111111',
+    '5555555555554444',
+    '4000000000000002',
+    '4000000000009995',
+  ]);
+  assert.match(await panel.innerText(), /4000 0000 0000 9995 is declined for insufficient funds/);
 });
 
 test('card form without JavaScript: submitting reaches the callback', async () => {
@@ -224,7 +310,9 @@ test('card without callback URLs: CanCan result pages for approved and declined 
   assert.equal(new URL(approved.page.url()).pathname, '/chop/result');
 
   const declined = await openCardPage({ callbacks: false, lang: 'zh' });
-  await fillCard(declined.page, { number: APPROVE, expiry: FUTURE_EXPIRY, cvc: '000', name: 'Alex Doe' });
+  const card = { number: APPROVE, expiry: FUTURE_EXPIRY, cvc: '000', name: 'Alex Doe' };
+  for (let i = 0; i < 2; i += 1) assert.match(await declinedOnce(declined.page, card), /安全码 \(CVC\) 不正确/);
+  await fillCard(declined.page, card);
   await declined.page.click('[data-pay-card]');
   await declined.page.waitForURL((url) => url.pathname === '/chop/result');
   assert.equal(await declined.page.locator('[role=status]').getAttribute('data-state'), 'failed');

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type PageWatch, reachCallback, screenshot, useBrowser, useCheckoutApp, watchPage } from '../support/browser.js';
+import { DESKTOP, PHONE, type PageWatch, reachCallback, screenshot, useBrowser, useCheckoutApp, watchPage } from '../support/browser.js';
 
 const chromium = useBrowser();
 const fixture = useCheckoutApp();
@@ -51,7 +51,7 @@ test('WeChat Pay: QR page, simulated approve → success callback with the seed 
   const watch = watchPage(page);
   const response = await page.goto(charge.url);
   assert.equal(response?.status(), 200);
-  await expectWalletPage(page, '12.34 CNY', 'WeChat Pay');
+  await expectWalletPage(page, 'CN¥12.34', 'WeChat Pay');
   const before = await page.locator('[data-countdown]').textContent();
   assert.match(before ?? '', /^1[45]:\d\d$/, 'about 15 minutes left');
   await screenshot(page, 'wallet-wechatpay-en', { desktop: true });
@@ -62,6 +62,31 @@ test('WeChat Pay: QR page, simulated approve → success callback with the seed 
   assert.equal((await lastHit('/ok'))?.query.get('payment_instance_token'), charge.id, 'the merchant site saw the callback');
   assert.equal(await page.locator('[data-merchant]').textContent(), 'Thank you for your order');
   await screenshot(page, 'wallet-sandbox-approved-redirect', { desktop: true });
+  assertOwnRequestsOnly(watch);
+});
+
+test("a wallet page on a phone: Alipay offers its app link (the order's own qr.alipay.com code); WeChat Pay has none", async () => {
+  const alipay = await fixture().charge({ payment_method: 'alipay', amount: '2500', currency: 'USD', reference: `app-${Date.now()}` });
+  const { page } = await chromium.newPage();
+  const watch = watchPage(page);
+  await page.setViewportSize(PHONE);
+  await page.goto(alipay.url);
+  await page.waitForSelector('[data-qr]');
+  const link = page.locator('[data-open-app]');
+  assert.equal(await link.isVisible(), true, 'shown on a phone');
+  assert.equal((await link.textContent())?.trim(), 'Open Alipay');
+  const row = await fixture().app.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', alipay.id).executeTakeFirstOrThrow();
+  assert.match(row.qr_code ?? '', /^https:\/\/qr\.alipay\.com\/\w+$/);
+  assert.equal(await link.getAttribute('href'), row.qr_code, 'the link is the code the QR shows');
+  await screenshot(page, 'wallet-alipay-phone-app-link');
+  await page.setViewportSize(DESKTOP);
+  assert.equal(await link.isVisible(), false, 'a desktop scans with the phone instead');
+
+  const wechat = await fixture().charge({ payment_method: 'wechatpay', amount: '1234', currency: 'CNY', reference: `app-wx-${Date.now()}` });
+  await page.setViewportSize(PHONE);
+  await page.goto(wechat.url);
+  await page.waitForSelector('[data-qr]');
+  assert.equal(await page.locator('[data-open-app]').count(), 0, 'WeChat Pay codes open only from its own scanner');
   assertOwnRequestsOnly(watch);
 });
 
@@ -81,7 +106,7 @@ test('Alipay: the customer scans through the JSON sandbox endpoint while the pag
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await page.goto(body.url);
-  await expectWalletPage(page, '25.00 USD', 'Alipay');
+  await expectWalletPage(page, '$25.00', 'Alipay');
   await screenshot(page, 'wallet-alipay-en');
 
   const scan = await fetch(`${app.url}/_sandbox/wallet/scan`, {
@@ -106,7 +131,7 @@ test('WeChat Pay: simulated decline → fail callback with a non-zero ssl_result
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await page.goto(charge.url);
-  await expectWalletPage(page, '9.90 CNY', 'WeChat Pay');
+  await expectWalletPage(page, 'CN¥9.90', 'WeChat Pay');
   await page.click('[data-sandbox=decline]');
   const query = await reachCallback(page, fixture().callbacks, 'fail');
   assertWalletCallback(query, charge, reference, '990', 'failure');
@@ -148,7 +173,7 @@ test('Chinese page: ?lang=zh, and a browser that prefers Chinese', async () => {
   for (const words of ['请使用微信支付扫码支付', '剩余时间：', '等待支付…', '模拟支付成功', '模拟拒绝支付', 'CanCan 安全支付']) {
     assert.ok(text.includes(words), `the page says ${words}`);
   }
-  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '88.00 CNY');
+  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '¥88.00', 'the yuan in Chinese is plain ¥');
   await page.waitForRequest((request) => request.url().includes('/chop/landing/status'));
   await page.waitForTimeout(300);
   assert.equal(await page.locator('[data-status]').textContent(), '等待支付…', 'the polled status is in Chinese too');
@@ -194,7 +219,7 @@ test('AlipayHK in HKD: simulated approve → success callback', async () => {
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await page.goto(charge.url);
-  await expectWalletPage(page, '150.00 HKD', 'AlipayHK');
+  await expectWalletPage(page, 'HK$150.00', 'AlipayHK');
   await screenshot(page, 'wallet-alipay-hk-en');
   await page.click('[data-sandbox=approve]');
   const query = await reachCallback(page, fixture().callbacks, 'ok');
@@ -208,7 +233,7 @@ test('UnionPay: continue to the UnionPay page, pay there, back to the landing pa
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await page.goto(charge.url);
-  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), '43.21 CNY');
+  assert.equal((await page.locator('[data-amount]').textContent())?.trim(), 'CN¥43.21');
   const button = page.locator('[data-pay-redirect]');
   assert.match((await button.textContent()) ?? '', /Continue to UnionPay/);
   await screenshot(page, 'upop-landing', { desktop: true });

@@ -44,7 +44,7 @@ test('an owner refunds part of a sale: browser and server checks, review, succes
   const watch = watchPage(page);
   await signIn(page, fx().url, fx().owner, detail(sale.ref));
   assert.equal(new URL(page.url()).pathname, detail(sale.ref));
-  assert.equal((await page.locator('h1').innerText()).trim(), 'Sale 10.00 CNY');
+  assert.equal((await page.locator('h1').innerText()).trim(), 'Sale CN¥10.00');
   assert.equal(await stateText(page), 'Succeeded');
   assert.ok((await page.locator('[data-event=provider_attempt]').count()) >= 1);
   await screenshot(page, 'dashboard-detail-sale', { desktop: true });
@@ -69,7 +69,7 @@ test('an owner refunds part of a sale: browser and server checks, review, succes
   await page.fill('#amount', '8.00');
   await page.click('form[data-refund-form] button[type=submit]');
   await page.waitForSelector('#amount-error');
-  assert.match(await page.locator('#amount-error').innerText(), /At most 7\.00 CNY is left to refund\./);
+  assert.match(await page.locator('#amount-error').innerText(), /At most CN¥7\.00 is left to refund\./);
   assert.equal(await page.inputValue('#amount'), '8.00', 'the typed value is kept');
   assert.equal(await page.getAttribute('#amount', 'max'), '7.00');
   await screenshot(page, 'dashboard-detail-refund-error', { desktop: true });
@@ -77,11 +77,11 @@ test('an owner refunds part of a sale: browser and server checks, review, succes
   await page.fill('#amount', '2.50');
   await page.fill('#reason', 'Scratched lid');
   await page.click('form[data-refund-form] button[type=submit]');
-  assert.equal((await page.locator('[data-confirm-amount]').innerText()).trim(), '2.50 CNY');
+  assert.equal((await page.locator('[data-confirm-amount]').innerText()).trim(), 'CN¥2.50');
   await screenshot(page, 'dashboard-detail-refund-confirm', { desktop: true });
   await Promise.all([page.waitForURL(/\?done=refund$/), page.getByRole('button', { name: 'Confirm refund' }).click()]);
   assert.match(await page.locator('.notice-ok').innerText(), /Refund requested\./);
-  assert.equal((await page.locator('h1').innerText()).trim(), 'Refund 2.50 CNY');
+  assert.equal((await page.locator('h1').innerText()).trim(), 'Refund CN¥2.50');
   await reloadUntil(page, async () => (await stateText(page)) === 'Succeeded');
   assert.match(await page.locator('[data-audit="refund.requested"]').innerText(), new RegExp(fx().owner.email.replace(/\./g, '\\.')));
   const refundUrl = new URL(page.url()).pathname;
@@ -89,8 +89,8 @@ test('an owner refunds part of a sale: browser and server checks, review, succes
   await Promise.all([page.waitForURL((url) => url.pathname === detail(sale.ref)), page.click('[data-parent]')]);
   const row = page.locator(`[data-related="${refundUrl.split('/').at(-1)}"]`);
   assert.equal(await row.count(), 1);
-  assert.match(await row.innerText(), /Succeeded[\s\S]*2\.50 CNY/);
-  assert.equal(await page.locator('[data-attr=left]').innerText(), '4.50 CNY');
+  assert.match(await row.innerText(), /Succeeded[\s\S]*CN¥2\.50/);
+  assert.equal(await page.locator('[data-attr=left]').innerText(), 'CN¥4.50');
   assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });
 
@@ -125,7 +125,7 @@ test('an owner re-sends the IPN of a paid CHOP charge and sees the second delive
 
   await page.goto(`${fx().url}${detail(ref)}?lang=zh`);
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
-  assert.equal((await page.locator('h1').innerText()).trim(), '收款 42.00 USD');
+  assert.equal((await page.locator('h1').innerText()).trim(), '收款 US$42.00');
   assert.equal((await page.locator('#ipn-h').innerText()).trim(), 'IPN 通知');
   assert.equal((await page.locator('[data-action=resend]').innerText()).trim(), '重发 IPN');
   await screenshot(page, 'dashboard-detail-charge-zh', { desktop: true });
@@ -137,7 +137,7 @@ test('staff see the transaction without any action control', async () => {
   const { page } = await chromium.newPage();
   const watch = watchPage(page);
   await signIn(page, fx().url, fx().staff, detail(sale.ref));
-  assert.equal((await page.locator('h1').innerText()).trim(), 'Sale 7.00 CNY');
+  assert.equal((await page.locator('h1').innerText()).trim(), 'Sale CN¥7.00');
   assert.equal((await page.locator('[data-event]').count()) >= 3, true);
   const controls = page.locator(
     '[data-action], form[data-confirm], form[data-refund-form], a[href$="/refund"], a[href$="/void"], a[href$="/cancel"], a[href$="/resend-ipn"]',

@@ -52,11 +52,11 @@ test('the toggle switches between test and live: the banner and the list follow'
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.waitForURL(/\/dashboard$/);
   assert.equal(await banner.count(), 0);
-  assert.match(await page.locator('section[data-period="today"] tr[data-currency="CNY"] [data-volume]').innerText(), /^25\.00 CNY$/);
+  assert.match(await page.locator('section[data-period="today"] tr[data-currency="CNY"] [data-volume]').innerText(), /^CN¥25\.00$/);
 
   await Promise.all([page.waitForURL(/\/dashboard$/), testButton.click()]);
   await banner.waitFor({ state: 'visible' });
-  assert.match(await page.locator('section[data-period="today"] tr[data-currency="CNY"] [data-volume]').innerText(), /^10\.00 CNY$/);
+  assert.match(await page.locator('section[data-period="today"] tr[data-currency="CNY"] [data-volume]').innerText(), /^CN¥10\.00$/);
   await page.goto(`${fx().url}/dashboard/transactions?lang=zh`);
   assert.match(await banner.innerText(), /^测试模式：您正在查看测试数据。/);
   assert.deepEqual(await shownRefs(page), [testSale.ref]);

@@ -41,7 +41,7 @@ test('the owner sees the figures and charts; phone and desktop fit; data and lin
   assert.equal(await figure.locator('table').isVisible(), false);
   await figure.getByText('Show data').click();
   assert.ok(await figure.locator('table').isVisible());
-  assert.match(await figure.locator('tbody tr').last().innerText(), /35\.00 CNY/);
+  assert.match(await figure.locator('tbody tr').last().innerText(), /CN¥35\.00/);
 
   const link = page.locator('tr[data-gateway="alipay_cn_domestic"] td[data-period="month"] a');
   assert.match((await link.getAttribute('href')) ?? '', /^\/dashboard\/transactions\?gateway=alipay_cn_domestic&state=succeeded&from=\d{4}-\d\d-\d\d$/);

@@ -8,8 +8,12 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { screenshot, useBrowser, watchPage, assertOnlyOwnRequests } from '../support/browser.js';
+import { fileURLToPath } from 'node:url';
+import { DESKTOP, PHONE, screenshot, useBrowser, watchPage, assertOnlyOwnRequests } from '../support/browser.js';
 import { posSale, signIn, useDashboardApp } from '../support/dashboard.js';
+
+/** Screenshots the docs show (the others go to test-artifacts/). */
+const DOC_SHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 
 const chromium = useBrowser();
 const fx = useDashboardApp('sqlite');
@@ -32,7 +36,7 @@ test('the owner lists, filters, searches, pages and exports transactions', async
   assert.deepEqual(await shownRefs(page), [third.ref, failed.ref, sale.ref], 'newest first');
   const link = page.getByRole('link', { name: sale.id, exact: true });
   assert.equal(await link.getAttribute('href'), `/dashboard/transactions/${sale.ref}`);
-  assert.match(await page.locator(`tr[data-ref="${sale.ref}"]`).innerText(), /10\.00 CNY/);
+  assert.match(await page.locator(`tr[data-ref="${sale.ref}"]`).innerText(), /CN¥10\.00/);
   await screenshot(page, 'dashboard-transactions', { desktop: true });
   await link.focus();
   assert.equal(await link.evaluate((element) => element === document.activeElement), true, 'the row link takes the keyboard focus');
@@ -46,6 +50,17 @@ test('the owner lists, filters, searches, pages and exports transactions', async
   await page.getByLabel(/^Search/).fill(sale.ref);
   await submitFilters(page);
   assert.deepEqual(await shownRefs(page), [sale.ref]);
+  // The start of the POS transaction id, and an amount as the list shows it.
+  await page.getByLabel(/^Search/).fill(third.id.slice(0, -1));
+  await submitFilters(page);
+  assert.deepEqual(await shownRefs(page), [third.ref]);
+  await page.getByLabel(/^Search/).fill('20.00');
+  await submitFilters(page);
+  assert.deepEqual(await shownRefs(page), [third.ref]);
+  assert.match(await page.locator(`tr[data-ref="${third.ref}"]`).innerText(), /CN¥20\.00/);
+  await page.setViewportSize(DESKTOP);
+  await page.screenshot({ path: `${DOC_SHOTS}dashboard-search-amount.png`, fullPage: true });
+  await page.setViewportSize(PHONE);
 
   await page.goto(`${fx().url}/dashboard/transactions?size=2`);
   assert.deepEqual(await shownRefs(page), [third.ref, failed.ref]);
@@ -78,6 +93,10 @@ test('the owner lists, filters, searches, pages and exports transactions', async
   assert.equal(await page.locator('h1').innerText(), '交易');
   assert.equal(await page.getByRole('link', { name: '导出 CSV' }).count(), 1);
   assert.match(await page.locator(`tr[data-ref="${sale.ref}"]`).innerText(), /成功/);
+  assert.match(await page.locator(`tr[data-ref="${sale.ref}"]`).innerText(), /¥10\.00/, 'the yuan as Chinese readers write it');
+  await page.setViewportSize(DESKTOP);
+  await page.screenshot({ path: `${DOC_SHOTS}dashboard-money-zh.png`, fullPage: true });
+  await page.setViewportSize(PHONE);
   await screenshot(page, 'dashboard-transactions-zh', { desktop: true });
   assertOnlyOwnRequests(watch, [new URL(fx().url).origin]);
 });

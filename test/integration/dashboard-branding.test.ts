@@ -227,7 +227,7 @@ for (const kind of DB_KINDS) {
       assert.equal(frame.headers.get('x-frame-options'), 'SAMEORIGIN');
       assert.match(frame.headers.get('content-security-policy') ?? '', /form-action 'none'; frame-ancestors 'self'/);
       assert.match(frame.text, /<h1>支付 · Lotus Tea House<\/h1>/);
-      assert.match(frame.text, /data-pay-card>支付 128\.00 USD<\/button>/);
+      assert.match(frame.text, /data-pay-card>支付 US\$128\.00<\/button>/);
       // A draft in the query is previewed without being saved.
       const draft = await session.get(
         `/dashboard/branding/preview?method=&state=success&page_lang=en&${new URLSearchParams({ ...GOOD, brand_color: '#1e3a8a' })}`,

@@ -58,8 +58,8 @@ for (const kind of DB_KINDS) {
       const owner = await as(fx().owner);
       const { status, text } = await owner.get(page(sale.ref));
       assert.equal(status, 200);
-      assert.match(text, /data-attr="amount">10\.00 CNY</);
-      assert.match(text, /data-attr="left">10\.00 CNY</);
+      assert.match(text, /data-attr="amount">CN¥10\.00</);
+      assert.match(text, /data-attr="left">CN¥10\.00</);
       assert.match(text, /data-attr="gateway">wechatpay_cn_domestic</);
       assert.match(text, /data-attr="state"><span class="badge badge-succeeded">Succeeded</);
       assert.ok(text.includes(sale.id) && text.includes(sale.ref) && text.includes('store-7') && text.includes('POS1'));
@@ -84,7 +84,7 @@ for (const kind of DB_KINDS) {
       );
       const review = await owner.post(page(sale.ref, '/refund'), { _csrf: csrfOf(form.text), amount: '2.50', reason: '' });
       assert.equal(review.status, 200);
-      assert.match(review.text, /data-confirm-amount>2\.50 CNY</);
+      assert.match(review.text, /data-confirm-amount>CN¥2\.50</);
       assert.equal((await childrenOf(sale.ref, 'refund')).length, 0, 'reviewing changes nothing');
       const confirm = { _csrf: csrfOf(review.text), amount: hidden(review.text, 'amount'), reason: '', id: hidden(review.text, 'id'), confirm: 'yes' };
       assert.match(confirm.id, /^dash-refund-[0-9a-f]{32}$/);
@@ -105,10 +105,11 @@ for (const kind of DB_KINDS) {
       assert.ok(refundPage.text.includes(`href="${page(sale.ref)}" data-parent`));
       assert.match(refundPage.text, new RegExp(`data-audit="refund\\.requested">[\\s\\S]*?${fx().owner.email.replace(/\./g, '\\.')}`));
       const salePage = await owner.get(page(sale.ref));
-      assert.match(salePage.text, new RegExp(`data-related="${refund.ref}">[\\s\\S]*?badge-succeeded[\\s\\S]*?2\\.50 CNY`));
-      assert.match(salePage.text, /data-attr="left">7\.50 CNY</);
-      assert.match(salePage.text, /data-attr="refunded">2\.50 CNY</);
-      assert.match(salePage.text, new RegExp(`Requested a refund</td><td data-label="Detail">2\\.50 CNY · <a class="mono" href="${page(refund.ref)}"`));
+      assert.match(salePage.text, new RegExp(`data-related="${refund.ref}">[\\s\\S]*?badge-succeeded[\\s\\S]*?CN¥2\\.50`));
+      assert.match(salePage.text, /data-attr="left">CN¥7\.50</);
+      assert.match(salePage.text, /data-attr="refunded">CN¥2\.50</);
+      assert.match(salePage.text, /data-attr="state"><span class="badge badge-partlyRefunded" data-state="partlyRefunded">Partly refunded</);
+      assert.match(salePage.text, new RegExp(`Requested a refund</td><td data-label="Detail">CN¥2\\.50 · <a class="mono" href="${page(refund.ref)}"`));
       assert.ok(salePage.text.includes(fx().owner.email));
       assert.equal(count(salePage.text, /data-action="void"/), 0, 'no void once the sale has refunds');
     });
@@ -120,7 +121,7 @@ for (const kind of DB_KINDS) {
       for (const confirm of ['', 'yes']) {
         const over = await submit(owner, sale.ref, 'refund', { amount: '8.00', confirm });
         assert.equal(over.status, 422);
-        assert.match(over.text, /At most 7\.50 CNY is left to refund\./);
+        assert.match(over.text, /At most CN¥7\.50 is left to refund\./);
         assert.match(over.text, /value="8\.00"/);
         assert.match(over.text, /aria-invalid="true"/);
       }
@@ -141,7 +142,7 @@ for (const kind of DB_KINDS) {
       const sale = await posSale(fx(), 1200);
       const owner = await as(fx().owner);
       const question = await owner.get(page(sale.ref, '/void'));
-      assert.match(question.text, /You are about to void Sale 12\.00 CNY/);
+      assert.match(question.text, /You are about to void Sale CN¥12\.00/);
       const unconfirmed = await owner.post(page(sale.ref, '/void'), { _csrf: csrfOf(question.text) });
       assert.equal(unconfirmed.status, 200, 'without confirm=yes the question is asked again');
       assert.equal((await childrenOf(sale.ref, 'void')).length, 0);
@@ -238,7 +239,7 @@ for (const kind of DB_KINDS) {
 
       const over = await submit(owner, ref, 'refund', { amount: '30.01', confirm: 'yes' });
       assert.equal(over.status, 422);
-      assert.match(over.text, /At most 30\.00 USD is left to refund\./);
+      assert.match(over.text, /At most \$30\.00 is left to refund\./);
       // The review page's form, posted twice (a double click): one refund, whose id the form carried.
       const review = await submit(owner, ref, 'refund', { amount: '10.00', reason: 'damaged box' });
       const confirm = {
@@ -261,7 +262,7 @@ for (const kind of DB_KINDS) {
       assert.equal(refunded.headers.get('location'), `${page(refund.ref)}?done=refund`);
       assert.equal(await finalState(refund.ref), 'succeeded');
       const chargePage = await owner.get(page(ref));
-      assert.match(chargePage.text, /data-attr="left">20\.00 USD</);
+      assert.match(chargePage.text, /data-attr="left">\$20\.00</);
       assert.match(chargePage.text, new RegExp(`data-related="${refund.ref}"`));
       const refundPage = await owner.get(page(refund.ref));
       assert.match(refundPage.text, new RegExp(`data-audit="refund\\.requested">[\\s\\S]*?${fx().owner.email.replace(/\./g, '\\.')}`));
@@ -272,7 +273,7 @@ for (const kind of DB_KINDS) {
       const ref = await paidCharge('alipay', 1500);
       const owner = await as(fx().owner);
       const question = await owner.get(page(ref, '/cancel'));
-      assert.match(question.text, /You are about to cancel Charge 15\.00 USD/);
+      assert.match(question.text, /You are about to cancel Charge \$15\.00/);
       const done = await owner.post(page(ref, '/cancel'), { _csrf: csrfOf(question.text), confirm: 'yes' });
       assert.equal(done.status, 303);
       const cancel = await db().selectFrom('transactions').selectAll().where('sale_client_id', '=', ref).where('type', '=', 'cancel').executeTakeFirstOrThrow();
@@ -280,7 +281,10 @@ for (const kind of DB_KINDS) {
       assert.equal(done.headers.get('location'), `${page(cancel.ref)}?done=cancel`);
       assert.equal(await finalState(cancel.ref), 'succeeded');
       const chargePage = await owner.get(page(ref));
-      assert.match(chargePage.text, /<span class="muted">Cancelled</);
+      // What happened is a full refund: the badge says so, not "Succeeded · Cancelled".
+      assert.match(chargePage.text, /data-attr="state"><span class="badge badge-refunded" data-state="refunded">Refunded<\/span><\/dd>/);
+      assert.doesNotMatch(chargePage.text, /<span class="muted">Cancelled</);
+      assert.match(chargePage.text, /data-attr="refunded">\$15\.00</);
       assert.equal(count(chargePage.text, /data-action=/), 0);
       assert.match(chargePage.text, /data-audit="cancel\.requested"/);
 

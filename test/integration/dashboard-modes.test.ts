@@ -206,7 +206,7 @@ for (const kind of DB_KINDS) {
 
     test('overview figures, charts and the open balance count only the shown mode', async () => {
       const owner = await as(fx().owner);
-      const expect = { test: { cny: '10.00 CNY', usd: '7.00 USD', payments: '1' }, live: { cny: '25.00 CNY', usd: '13.00 USD', payments: '1' } };
+      const expect = { test: { cny: 'CN¥10.00', usd: '$7.00', payments: '1' }, live: { cny: 'CN¥25.00', usd: '$13.00', payments: '1' } };
       for (const mode of ['test', 'live'] as const) {
         await switchTo(owner, mode);
         const html = (await owner.get('/dashboard')).text;
@@ -292,8 +292,8 @@ for (const kind of DB_KINDS) {
       assert.equal(modeOf(first), 'live');
       assert.deepEqual(refsIn(first), sorted(made.liveSale, made.liveCharge));
       for (const [mode, mine, theirs, cny] of [
-        ['test', [made.testSale, made.testCharge], made.liveSale, '10.00 CNY'],
-        ['live', [made.liveSale, made.liveCharge], made.testSale, '25.00 CNY'],
+        ['test', [made.testSale, made.testCharge], made.liveSale, 'CN¥10.00'],
+        ['live', [made.liveSale, made.liveCharge], made.testSale, 'CN¥25.00'],
       ] as const) {
         await switchTo(operator, mode);
         assert.deepEqual(refsIn((await operator.get(`/dashboard/transactions?merchant=${fx().merchant.id}`)).text), sorted(...mine), `${mode} list`);
@@ -352,7 +352,10 @@ for (const kind of DB_KINDS) {
       await sql`update transactions set amount = 9223372036854775807 where ref = ${biggest}`.execute(db());
       const chargeCopy = await copy({ ...charge, sale_seq: null }, max);
       const cny = 100n + 2n * BigInt(max) + 9223372036854775807n;
-      const text = (minor: bigint, currency: string) => `${minor / 100n}.${String(minor % 100n).padStart(2, '0')} ${currency}`;
+      // Written out by hand (not with Intl) so that the page's formatting is checked, not repeated.
+      const symbols: Record<string, string> = { CNY: 'CN¥', USD: '$' };
+      const grouped = (whole: bigint) => whole.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+      const text = (minor: bigint, currency: string) => `${symbols[currency]}${grouped(minor / 100n)}.${String(minor % 100n).padStart(2, '0')}`;
 
       const other = await as(f.otherOwner);
       const overview = await other.get('/dashboard');
@@ -360,10 +363,10 @@ for (const kind of DB_KINDS) {
       assert.equal(monthCell(overview.text, 'CNY', 'volume'), text(cny, 'CNY'));
       assert.equal(monthCell(overview.text, 'USD', 'volume'), text(BigInt(max), 'USD'));
       assert.equal(openBalance(overview.text, 'USD'), text(BigInt(max), 'USD'));
-      assert.match(part(overview.text, 'data-daily="CNY"', '</figure>'), new RegExp(`: ${text(cny, 'CNY').replace('.', '\\.')} in 4 succeeded payments`));
+      assert.match(part(overview.text, 'data-daily="CNY"', '</figure>'), new RegExp(`: ${text(cny, 'CNY').replace(/[.$]/g, '\\$&')} in 4 succeeded payments`));
       const list = await other.get('/dashboard/transactions');
       assert.equal(list.status, 200);
-      assert.ok(list.text.includes('90071992547409.91 CNY'));
+      assert.ok(list.text.includes('CN¥90,071,992,547,409.91'));
       assert.equal(refsIn(list.text).length, 5);
       const csv = await other.get('/dashboard/transactions.csv');
       assert.equal(csv.status, 200);

@@ -106,19 +106,19 @@ for (const kind of DB_KINDS) {
         assert.equal(cell(section, 'success-rate'), '83.3%', '5 succeeded, 1 failed');
         assert.equal(/data-count="failed">(\d+)</.exec(section)?.[1], '1');
         const cny = part(section, '<tr data-currency="CNY"', '</tr>');
-        assert.deepEqual([cell(cny, 'payments'), cell(cny, 'volume'), cell(cny, 'refunded'), cell(cny, 'voided')], ['3', '27.00 CNY', '3.00 CNY', '7.00 CNY']);
+        assert.deepEqual([cell(cny, 'payments'), cell(cny, 'volume'), cell(cny, 'refunded'), cell(cny, 'voided')], ['3', 'CN¥27.00', 'CN¥3.00', 'CN¥7.00']);
         const usd = part(section, '<tr data-currency="USD"', '</tr>');
-        assert.deepEqual([cell(usd, 'payments'), cell(usd, 'volume'), cell(usd, 'refunded')], ['2', '14.99 USD', '1.99 USD'], 'never added to CNY');
+        assert.deepEqual([cell(usd, 'payments'), cell(usd, 'volume'), cell(usd, 'refunded')], ['2', '$14.99', '$1.99'], 'never added to CNY');
       }
-      assert.equal(/data-open-balance>.*?data-currency="USD">([^<]+)</s.exec(html)?.[1], '8.00 USD', '9.99 charged − 1.99 refunded today');
+      assert.equal(/data-open-balance>.*?data-currency="USD">([^<]+)</s.exec(html)?.[1], '$8.00', '9.99 charged − 1.99 refunded today');
 
       const today = formatTime(dayStarts('UTC', Date.now())[29] ?? 0, 'UTC').slice(0, 10);
       const gateways = part(html, '<section class="card ov-breakdown" aria-labelledby="ov-by-gateway"', '</section>');
       const cnyGateway = part(gateways, '<tr data-gateway="wechatpay_cn_domestic"', '</tr>');
       assert.match(cnyGateway, new RegExp(`href="/dashboard/transactions\\?gateway=wechatpay_cn_domestic&amp;state=succeeded&amp;from=${today}">3<`));
-      assert.match(cnyGateway, /27\.00 CNY/);
-      assert.match(part(gateways, '<tr data-gateway="wechatpay"', '</tr>'), /9\.99 USD/);
-      assert.match(part(gateways, '<tr data-gateway="wechatpay_international"', '</tr>'), /5\.00 USD/);
+      assert.match(cnyGateway, /CN¥27\.00/);
+      assert.match(part(gateways, '<tr data-gateway="wechatpay"', '</tr>'), /\$9\.99/);
+      assert.match(part(gateways, '<tr data-gateway="wechatpay_international"', '</tr>'), /\$5\.00/);
       const states = part(html, '<section class="card ov-breakdown" aria-labelledby="ov-by-state"', '</section>');
       assert.match(part(states, '<tr data-state="failed"', '</tr>'), /href="\/dashboard\/transactions\?state=failed&amp;from=[\d-]+">1</);
 
@@ -130,7 +130,7 @@ for (const kind of DB_KINDS) {
       const cnyChart = part(html, '<svg class="chart" id="ov-daily-0"', '</svg>');
       assert.match(cnyChart, /role="img"/);
       assert.match(cnyChart, /<title id="ov-daily-0-title">Daily volume in CNY, last 30 days<\/title>/);
-      assert.match(cnyChart, new RegExp(`<desc id="ov-daily-0-desc">[^<]*27\\.00 CNY in 3 succeeded payments\\. Days with payments: ${today} 27\\.00 CNY\\.`));
+      assert.match(cnyChart, new RegExp(`<desc id="ov-daily-0-desc">[^<]*CN¥27\\.00 in 3 succeeded payments\\. Days with payments: ${today} CN¥27\\.00\\.`));
       assert.match(cnyChart, /viewBox="0 0 360 180" width="100%"/);
       assert.doesNotMatch(html, /style=/, 'no style attributes (CSP)');
       assert.match(part(html, '<figure class="card ov-chart" data-daily="CNY"', '</figure>'), /<details><summary>Show data<\/summary>/);
@@ -145,7 +145,7 @@ for (const kind of DB_KINDS) {
       const html = await overviewOf(fx(), fx().otherOwner);
       const month = part(html, '<section class="card ov-period" data-period="month"', '</section>');
       assert.equal(cell(month, 'success-rate'), '100.0%');
-      assert.equal(cell(part(month, '<tr data-currency="CNY"', '</tr>'), 'volume'), '20.00 CNY');
+      assert.equal(cell(part(month, '<tr data-currency="CNY"', '</tr>'), 'volume'), 'CN¥20.00');
       assert.doesNotMatch(html, /USD|wechatpay_international|27\.00/);
     });
 
@@ -153,8 +153,8 @@ for (const kind of DB_KINDS) {
       const html = await overviewOf(fx(), fx().operator);
       assert.match(html, /data-operator-note>Figures for all merchants together\. Days are UTC days\./);
       const month = part(html, '<section class="card ov-period" data-period="month"', '</section>');
-      assert.equal(cell(part(month, '<tr data-currency="CNY"', '</tr>'), 'volume'), '47.00 CNY');
-      assert.equal(cell(part(month, '<tr data-currency="USD"', '</tr>'), 'volume'), '14.99 USD');
+      assert.equal(cell(part(month, '<tr data-currency="CNY"', '</tr>'), 'volume'), 'CN¥47.00');
+      assert.equal(cell(part(month, '<tr data-currency="USD"', '</tr>'), 'volume'), '$14.99');
       assert.equal(cell(month, 'success-rate'), '85.7%', '6 of 7');
       assert.doesNotMatch(html, /data-open-balance|Open balance today/, 'the open balance is per merchant');
     });

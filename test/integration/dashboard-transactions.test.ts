@@ -149,8 +149,8 @@ for (const kind of DB_KINDS) {
       assert.ok(page.text.includes(`href="/dashboard/transactions/${made.north.ref}">${made.north.id}</a>`), 'a POS row shows its client id');
       assert.ok(page.text.includes(`href="/dashboard/transactions/${made.charge.ref}">${made.reference}</a>`), 'a checkout row shows its reference');
       assert.match(page.text, /<table class="stack tx-table">/);
-      assert.match(page.text, /data-label="Amount" class="num">10\.00 CNY</);
-      assert.match(page.text, /data-label="Amount" class="num">5\.00 USD</);
+      assert.match(page.text, /data-label="Amount" class="num">CN¥10\.00</);
+      assert.match(page.text, /data-label="Amount" class="num">\$5\.00</);
       assert.ok(!page.text.includes('data-label="Merchant"'), 'no merchant column for a merchant user');
       assert.ok(page.text.includes('href="/dashboard/transactions.csv"'), 'the export link');
     });

@@ -8,7 +8,7 @@ import { barChart, columnChart } from '../charts.js';
 import type { DashContext } from '../context.js';
 import { approx, moneyText } from '../amounts.js';
 import { type Raw, formatTime, html, page } from '../html.js';
-import { common } from '../i18n.js';
+import { type Lang, common } from '../i18n.js';
 import type { DashboardModule } from '../kit.js';
 import { type OverviewFigures, type PeriodFigures, type Tally, DAYS, MAX_CURRENCY_CHARTS, STATES, overviewFigures } from '../overview-data.js';
 import { type OverviewWord, words } from '../overview-words.js';
@@ -16,7 +16,7 @@ import { type OverviewWord, words } from '../overview-words.js';
 const STATE_FILLS = { succeeded: '#1a7f37', failed: '#cf222e', pending: '#9a6700' } as const;
 
 /** Exact sums of any size; negative open balances exist (refunds above today's charges). */
-const amountText = moneyText;
+const amountText = (lang: Lang, amount: bigint, currency: string): string => moneyText(amount, currency, lang);
 
 const percent = (rate: number | null): string => (rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`);
 
@@ -32,9 +32,9 @@ function listLink(params: Record<string, string>): string {
   return `/dashboard/transactions?${new URLSearchParams(params).toString()}`;
 }
 
-function volumes(tally: Tally | undefined): Raw {
+function volumes(lang: Lang, tally: Tally | undefined): Raw {
   const entries = [...(tally?.volume ?? new Map<string, bigint>())].sort(([a], [b]) => a.localeCompare(b));
-  return html`<span class="ov-vols">${entries.map(([currency, amount]) => html`<span>${amountText(amount, currency)}</span>`)}</span>`;
+  return html`<span class="ov-vols">${entries.map(([currency, amount]) => html`<span>${amountText(lang, amount, currency)}</span>`)}</span>`;
 }
 
 function periodCard(view: View, period: PeriodFigures, name: 'today' | 'month'): Raw {
@@ -46,10 +46,10 @@ function periodCard(view: View, period: PeriodFigures, name: 'today' | 'month'):
     const reversal = period.reversals.get(currency) ?? { refund: 0n, void: 0n, cancel: 0n };
     const cells: [OverviewWord, string][] = [
       ['payments', String(period.succeeded.get(currency)?.count ?? 0)],
-      ['volume', amountText(period.succeeded.get(currency)?.volume.get(currency) ?? 0n, currency)],
-      ['refunded', amountText(reversal.refund, currency)],
-      ['voided', amountText(reversal.void, currency)],
-      ['cancelled', amountText(reversal.cancel, currency)],
+      ['volume', amountText(view.ctx.lang, period.succeeded.get(currency)?.volume.get(currency) ?? 0n, currency)],
+      ['refunded', amountText(view.ctx.lang, reversal.refund, currency)],
+      ['voided', amountText(view.ctx.lang, reversal.void, currency)],
+      ['cancelled', amountText(view.ctx.lang, reversal.cancel, currency)],
     ];
     return html`<tr data-currency="${currency}"><td class="ov-key" data-label="${w('currency')}">${currency}</td>${cells.map(([key, text]) => html`<td class="num" data-label="${w(key)}" data-${key}>${text}</td>`)}</tr>`;
   });
@@ -79,7 +79,7 @@ function openBalanceCard(view: View): Raw | null {
     balances.length === 0
       ? html`<p class="muted">${w('noOpenBalance')}</p>`
       : html`<dl class="attrs" data-open-balance>${balances.map(
-          (b) => html`<dt>${b.currency}</dt><dd class="num" data-currency="${b.currency}">${amountText(b.amount, b.currency)}</dd>`,
+          (b) => html`<dt>${b.currency}</dt><dd class="num" data-currency="${b.currency}">${amountText(view.ctx.lang, b.amount, b.currency)}</dd>`,
         )}</dl>`;
   return html`<section class="card" aria-labelledby="ov-balance"><h2 id="ov-balance">${w('openBalance')}</h2><p class="hint">${w('openBalanceHint')}</p>${body}</section>`;
 }
@@ -96,9 +96,9 @@ function dailyCharts(view: View): Raw {
     const desc = w('dailyDesc', {
       from: first,
       to: last,
-      total: amountText(total, series.currency),
+      total: amountText(view.ctx.lang, total, series.currency),
       count: series.count,
-      days: `${w('daysWith', { list: active.map((d) => `${d.date} ${amountText(d.amount, series.currency)}`).join('; ') })} ${w('otherDaysZero')}`,
+      days: `${w('daysWith', { list: active.map((d) => `${d.date} ${amountText(view.ctx.lang, d.amount, series.currency)}`).join('; ') })} ${w('otherDaysZero')}`,
     });
     const ticks = [0, Math.floor((DAYS - 1) / 2), DAYS - 1].map((index) => ({ index, text: (days[index]?.date ?? '').slice(5) }));
     const chart = columnChart({
@@ -107,20 +107,20 @@ function dailyCharts(view: View): Raw {
       desc,
       ticks,
       maxText: w('maxLabel', {
-        amount: amountText(
+        amount: amountText(view.ctx.lang, 
           series.amounts.reduce((max, a) => (a > max ? a : max), 0n),
           series.currency,
         ),
       }),
       // Bar heights are proportions: a float is enough there; every figure shown is exact.
-      bars: days.map((d) => ({ label: d.date, value: approx(d.amount), text: amountText(d.amount, series.currency) })),
+      bars: days.map((d) => ({ label: d.date, value: approx(d.amount), text: amountText(view.ctx.lang, d.amount, series.currency) })),
     });
     return html`<figure class="card ov-chart" data-daily="${series.currency}">
 <figcaption><h3>${series.currency}</h3></figcaption>
 ${chart}
 <details><summary>${w('showData')}</summary><div class="table-wrap"><table>
 <thead><tr><th scope="col">${w('date')}</th><th scope="col" class="num">${w('volume')}</th></tr></thead>
-<tbody>${days.map((d) => html`<tr><td>${d.date}</td><td class="num">${amountText(d.amount, series.currency)}</td></tr>`)}</tbody>
+<tbody>${days.map((d) => html`<tr><td>${d.date}</td><td class="num">${amountText(view.ctx.lang, d.amount, series.currency)}</td></tr>`)}</tbody>
 </table></div></details>
 </figure>`;
   });
@@ -169,7 +169,7 @@ function breakdown(view: View, kind: 'gateway' | 'state'): Raw {
     const label = labelOf(key);
     const cell = (period: PeriodFigures, name: 'today' | 'month') => {
       const tally = tallyOf(period, key);
-      return html`<td data-label="${w(name)}" data-period="${name}"><span class="ov-cell"><span data-count>${countLink(view, tally?.count ?? 0, paramsOf(key), label, period, name)}</span>${volumes(tally)}</span></td>`;
+      return html`<td data-label="${w(name)}" data-period="${name}"><span class="ov-cell"><span data-count>${countLink(view, tally?.count ?? 0, paramsOf(key), label, period, name)}</span>${volumes(ctx.lang, tally)}</span></td>`;
     };
     return html`<tr data-${kind}="${key}"><td class="ov-key${kind === 'gateway' ? ' mono' : ''}" data-label="${column}">${label}</td>${cell(figures.today, 'today')}${cell(figures.month, 'month')}</tr>`;
   });

@@ -9,8 +9,8 @@ import { TRANSACTION_STATES, TRANSACTION_TYPES } from '../../domain/states.js';
 import type { TransactionRow } from '../../store/transactions.js';
 import type { DashContext } from '../context.js';
 import { moneyText } from '../amounts.js';
-import { type Raw, attentionBadge, formatTime, html, page, stateBadge } from '../html.js';
-import { common, dictionary } from '../i18n.js';
+import { type Raw, attentionBadge, formatTime, html, page, paymentBadge } from '../html.js';
+import { type Lang, common, dictionary } from '../i18n.js';
 import type { DashKit, DashboardModule } from '../kit.js';
 import { encodeCursor } from '../../core/list-transactions.js';
 import { csvStream } from '../transactions-csv.js';
@@ -31,7 +31,7 @@ import { allTransactions, transactionPage } from '../transactions-query.js';
 const words = dictionary({
   en: {
     search: 'Search',
-    searchHint: 'Exact CanCan id, POS transaction id or checkout reference',
+    searchHint: 'The start of a CanCan id, POS transaction id or checkout reference, or an amount such as 15.00',
     merchant: 'Merchant',
     type: 'Type',
     anyType: 'All types',
@@ -77,7 +77,7 @@ const words = dictionary({
   },
   zh: {
     search: '搜索',
-    searchHint: '完整的 CanCan 编号、POS 交易编号或收银台商户订单号',
+    searchHint: 'CanCan 编号、POS 交易编号或收银台商户订单号的开头，或金额（如 15.00）',
     merchant: '商户',
     type: '类型',
     anyType: '全部类型',
@@ -228,9 +228,9 @@ function errorNotice(ctx: DashContext, parsed: ParsedFilters): Raw {
 </div>`;
 }
 
-function amountText(row: TransactionRow): string {
+function amountText(lang: Lang, row: TransactionRow): string {
   if (row.amount === null || row.currency === null) return '—';
-  return moneyText(row.amount, row.currency);
+  return moneyText(row.amount, row.currency, lang);
 }
 
 function table(ctx: DashContext, listing: Listing, rows: readonly TransactionRow[]): Raw {
@@ -247,8 +247,8 @@ ${merchantColumn ? html`<td data-label="${t('merchant')}">${names.get(row.mercha
 <td data-label="${t('type')}">${common(ctx.lang, `type_${row.type}`)}</td>
 <td data-label="${t('channel')}">${t(`channel_${row.channel}`)}</td>
 <td data-label="${t('gateway')}"><span class="mono">${row.gateway ?? row.payment_method ?? '—'}</span></td>
-<td data-label="${t('amount')}" class="num">${amountText(row)}</td>
-<td data-label="${t('state')}">${stateBadge(ctx.lang, row.state)}${attentionBadge(ctx.lang, row)}</td>
+<td data-label="${t('amount')}" class="num">${amountText(ctx.lang, row)}</td>
+<td data-label="${t('state')}">${paymentBadge(ctx.lang, row)}${attentionBadge(ctx.lang, row)}</td>
 <td data-label="${t('pos_id')}">${row.pos_id ?? '—'}</td>
 </tr>`;
   });
@@ -276,7 +276,7 @@ async function listPage(kit: DashKit, ctx: DashContext, request: FastifyRequest,
   if (problemList(parsed).length > 0) {
     return kit.sendHtml(reply, page(ctx, { title, section: 'transactions', notices: [errorNotice(ctx, parsed)], body: filterForm(ctx, listing) }), 400);
   }
-  const { rows, nextAfter } = await transactionPage(kit.deps.store.db, ctx, parsed.filters, parsed.afterSeq, parsed.size);
+  const { rows, nextAfter } = await transactionPage(kit.deps.store, ctx, parsed.filters, parsed.afterSeq, parsed.size);
   const t = (key: Word, vars?: Record<string, string>) => words(ctx.lang, key, vars);
   const results =
     rows.length === 0
@@ -305,7 +305,7 @@ async function exportCsv(kit: DashKit, ctx: DashContext, request: FastifyRequest
     .header('Content-Disposition', `attachment; filename="${filename}"`)
     .header('X-Content-Type-Options', 'nosniff')
     .header('Cache-Control', 'no-store')
-    .send(csvStream(allTransactions(kit.deps.store.db, ctx, parsed.filters)));
+    .send(csvStream(allTransactions(kit.deps.store, ctx, parsed.filters)));
 }
 
 export const transactionsPage: DashboardModule = {

@@ -7,7 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import type { CoreDeps } from '../../core/deps.js';
-import { payByCard } from '../../chop/card-payment.js';
+import { MAX_CARD_ATTEMPTS, payByCard } from '../../chop/card-payment.js';
+import { walletAppLink } from '../../checkout/app-links.js';
 import { checkoutOf } from '../../chop/checkout-data.js';
 import { paymentMethod } from '../../chop/methods.js';
 import { toParams } from '../../chop/params.js';
@@ -96,7 +97,7 @@ export function checkoutRoutes(deps: CoreDeps) {
       reply: FastifyReply,
       row: TransactionRow,
       lang: Lang,
-      extra: { cardErrors?: Record<string, string>; cardValues?: { name?: string; postalCode?: string; expiry?: string } } = {},
+      extra: { cardErrors?: Record<string, string>; cardValues?: { name?: string; postalCode?: string; expiry?: string }; status?: number } = {},
     ) {
       const method = row.payment_method ? paymentMethod(row.payment_method) : undefined;
       if (!method) return notFound(reply, lang);
@@ -116,12 +117,17 @@ export function checkoutRoutes(deps: CoreDeps) {
         expiresAt: row.expires_at ?? row.created_at,
         payForm,
         sandbox: row.mode === 'test' && deps.config.sandboxRoutes,
+        testMode: row.mode === 'test',
+        appLink: walletAppLink(method.code, row.qr_code),
+        // After a declined card: the reason, and how many tries are left.
+        decline: data.lastDecline === null ? null : { code: data.lastDecline, attemptsLeft: Math.max(0, MAX_CARD_ATTEMPTS - data.cardAttempts) },
         qrSvg: row.qr_code ? await qrSvg(row.qr_code) : null,
         brand,
-        ...extra,
+        ...(extra.cardErrors ? { cardErrors: extra.cardErrors } : {}),
+        ...(extra.cardValues ? { cardValues: extra.cardValues } : {}),
       });
       // Forms on this page post here, to the provider (redirect flows), and end at the merchant's callback URLs.
-      return sendHtml(reply, extra.cardErrors ? 422 : 200, html, [
+      return sendHtml(reply, extra.status ?? (extra.cardErrors ? 422 : 200), html, [
         ...origin(payForm?.action ?? null),
         ...origin(data.callbackUrlSuccess),
         ...origin(data.callbackUrlFail),
@@ -205,6 +211,13 @@ export function checkoutRoutes(deps: CoreDeps) {
         });
       }
       const result = await payByCard(deps, row, form.card);
+      if (result.state === 'pending' && result.step === 'await_card') {
+        // Declined, and the shopper may try again: the same form, the reason on top; never the number or CVC.
+        return showPage(reply, result, lang, {
+          status: 402,
+          cardValues: { name: params.name ?? '', postalCode: params.postal_code ?? '', expiry: params.expiry ?? '' },
+        });
+      }
       if (result.state === 'pending') return sendHtml(reply, 202, renderMessagePage(lang, 'title', 'waiting', { state: 'pending', brand: await brandOf(row) }));
       return reply.redirect(destination(result, lang), 303);
     });
