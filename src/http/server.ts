@@ -1,5 +1,5 @@
 /** The fastify server (logging, request ids, body limit) and the API routes: POS, CHOP, hosted checkout, dashboard, health, docs. */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { CoreDeps } from '../core/deps.js';
 import type { Config } from '../config.js';
@@ -58,7 +58,7 @@ export const REDACTED_LOG_PATHS = [
 
 export type HttpLimits = Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'>;
 
-export function buildServer(options: { logLevel: string; logStream?: DestinationStream; limits: HttpLimits }): FastifyInstance {
+export function buildServer(options: { logLevel: string; logStream?: DestinationStream; limits: HttpLimits; logController?: LogController }): FastifyInstance {
   const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = options.limits;
   const server: FastifyInstance = Fastify({
     bodyLimit: BODY_LIMIT,
@@ -95,6 +95,8 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
     // The client's X-Request-Id when well-formed, else a fresh id; logged as reqId, answered in X-Request-Id.
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
+    // How requests are logged: fastify's two JSON lines by default, one line on a terminal (observability/terminal-log.ts).
+    ...(options.logController ? { logController: options.logController } : {}),
     // While closing, a request on a kept-alive connection gets 503 (with Connection: close) rather than a route.
     return503OnClosing: true,
   });
