@@ -107,7 +107,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const secrets = new SecretBox(loadMasterKey(config));
   const terminal = options.terminal ?? (options.logStream === undefined && isTerminal());
-  const logStream = options.logStream ?? (terminal ? terminalLogStream() : undefined);
+  const logStream = options.logStream ?? (terminal ? await terminalLogStream() : undefined);
   const server = buildServer({
     logLevel: config.logLevel,
     limits: config,

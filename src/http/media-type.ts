@@ -20,7 +20,8 @@ export function isPosPath(url: string): boolean {
 
 /** The POS API's refusal of a body in another media type. */
 export function unsupportedMediaType(contentType: string): ApiError {
-  const sent = (contentType.split(';')[0] ?? '').trim() || contentType.trim();
+  // The media type without its parameters, cut short: the answer names what was sent, not all of it.
+  const sent = ((contentType.split(';')[0] ?? '').trim() || contentType.trim()).slice(0, 100);
   return new ApiError(415, {
     code: 'unsupported_media_type_error',
     detail: `The POS API reads JSON bodies only: send the header Content-Type: application/json (this request sent ${sent})`,

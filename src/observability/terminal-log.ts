@@ -8,7 +8,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fastify from 'fastify';
 import type { DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
 import { redactUrl } from './logging.js';
 
 /** Requests a browser or a probe repeats all the time: logged at debug, so `info` shows what people and clients did. */
@@ -19,8 +18,9 @@ export function isTerminal(stream: { isTTY?: boolean } = process.stdout): boolea
   return stream.isTTY === true;
 }
 
-/** pino-pretty on standard output: synchronous, so log lines and the start banner never interleave. */
-export function terminalLogStream(): DestinationStream {
+/** pino-pretty on standard output: synchronous, so log lines and the start banner never interleave. Loaded only for a terminal. */
+export async function terminalLogStream(): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
   return pretty({
     colorize: pretty.isColorSupported,
     translateTime: 'SYS:HH:MM:ss',
