@@ -70,7 +70,7 @@ test('docker-compose.yml: CanCan built here, with PostgreSQL and Redis it waits 
   assert.match(text, /image: postgres:\d+/);
   assert.match(text, /image: redis:\d+/);
   assert.equal((text.match(/condition: service_healthy/g) ?? []).length, 2);
-  assert.match(text, /"127\.0\.0\.1:8080:8080"/, 'published on loopback only');
+  assert.match(text, /['"]127\.0\.0\.1:8080:8080['"]/, 'published on loopback only');
 });
 
 test('LICENSE is the MIT licence package.json names, held by the CanCan contributors', () => {
