@@ -4,6 +4,8 @@
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
+# The official images keep the Node headers under /usr/local: a source build needs no header download.
+ENV npm_config_nodedir=/usr/local
 # better-sqlite3 builds from source when no prebuilt binary downloads: python3, make and g++.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
