@@ -34,6 +34,8 @@ import { registerSimulators } from './simulators/register.js';
 import { DATABASE_RETRY_MS, DatabaseWatch, type Store, openStore } from './store/db.js';
 import { migrate } from './store/migrations.js';
 import { Metrics } from './observability/metrics.js';
+import { OneLineRequestLog, isTerminal, terminalLogStream } from './observability/terminal-log.js';
+import { demoMerchantId, startBanner } from './bootstrap.js';
 import { type MetricsServer, startMetricsServer } from './observability/metrics-server.js';
 
 export interface App {
@@ -64,6 +66,11 @@ export interface AppOptions {
   readonly resolveHost?: HostResolver;
   /** The providers this app serves (default: the real list; tests add a throwaway one). */
   readonly providers?: ProviderList;
+  /**
+   * Log for a person: pino-pretty lines, one line per request, and the start banner once the
+   * database is ready (default: standard output is a terminal and no logStream was given).
+   */
+  readonly terminal?: boolean;
 }
 
 export async function openMigratedStore(config: Config): Promise<Store> {
@@ -99,7 +106,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const { role } = config;
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const secrets = new SecretBox(loadMasterKey(config));
-  const server = buildServer({ logLevel: config.logLevel, limits: config, ...(options.logStream ? { logStream: options.logStream } : {}) });
+  const terminal = options.terminal ?? (options.logStream === undefined && isTerminal());
+  const logStream = options.logStream ?? (terminal ? await terminalLogStream() : undefined);
+  const server = buildServer({
+    logLevel: config.logLevel,
+    limits: config,
+    ...(logStream ? { logStream } : {}),
+    ...(terminal ? { logController: new OneLineRequestLog() } : {}),
+  });
   const log = server.log;
   capConnectionsPerAddress(server.server, config.maxConnectionsPerIp, (address) =>
     log.warn(
@@ -190,6 +204,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const ready = watch.start().then(() => {
     if (runsWorker && !draining) worker.start();
   });
+  if (terminal && hasApi(role)) void ready.then(() => printStartBanner(deps)).catch((error: unknown) => log.warn({ err: error }, 'start banner failed'));
 
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
@@ -246,6 +261,14 @@ async function releaseUnfinished(store: Store, owner: string, log: CoreDeps['log
   } catch (error) {
     log.error({ err: error }, 'shutdown: could not release job leases; they expire by themselves');
   }
+}
+
+/** The start banner, on standard output beside the log (not in it): printed at every start on a terminal. */
+async function printStartBanner(deps: CoreDeps): Promise<void> {
+  const { config } = deps;
+  const database = deps.store.dialect === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
+  const facts = { url: deps.publicUrl(), role: config.role, database, simulators: config.simulators, demoMerchantId: await demoMerchantId(deps) };
+  process.stdout.write(`${startBanner(facts)}\n`);
 }
 
 /** 503 before the migrations ran and while the database is unreachable; CHOP callers get their own error shape. */

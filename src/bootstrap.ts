@@ -55,3 +55,36 @@ export function demoBanner(demo: DemoMerchant, url: string): string {
     '',
   ].join('\n');
 }
+
+export interface StartFacts {
+  /** Where clients reach the server (CANCAN_PUBLIC_URL, else the listening address). */
+  readonly url: string;
+  readonly role: string;
+  /** The database, without credentials: "SQLite in ./data" or "PostgreSQL". */
+  readonly database: string;
+  readonly simulators: boolean;
+  /** The demo merchant's id, when it exists: the key command can then be pasted as is. */
+  readonly demoMerchantId: string | null;
+}
+
+/** The demo merchant's id (the merchant of the demo owner), or null once it is gone or was never made. */
+export async function demoMerchantId(deps: CoreDeps): Promise<string | null> {
+  const row = await deps.store.db.selectFrom('users').select('merchant_id').where('email', '=', DEMO_EMAIL).executeTakeFirst();
+  return row?.merchant_id ?? null;
+}
+
+/** The short banner printed at every start on a terminal: where things are and how to get a key. */
+export function startBanner(facts: StartFacts): string {
+  const merchant = facts.demoMerchantId ?? '<merchant id from `npm run -s cancan -- merchant list`>';
+  return [
+    '',
+    `CanCan is running (role ${facts.role}, ${facts.database}, simulators ${facts.simulators ? 'on' : 'off'})`,
+    `  POS API     ${facts.url}/api/v2/transactions`,
+    `  Checkout    ${facts.url}/chop/chop`,
+    `  Dashboard   ${facts.url}/dashboard`,
+    `  API docs    ${facts.url}/docs`,
+    `  API key     dashboard > Developers > Create key, or: npm run -s cancan -- key create --merchant ${merchant} --mode test`,
+    '  Stop        Ctrl-C',
+    '',
+  ].join('\n');
+}

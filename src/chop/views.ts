@@ -25,6 +25,8 @@ export function renderChopTransaction(row: TransactionRow, now: number): Record<
     time: formatIpnTime(row.finalized_at ?? row.created_at),
     note: data.note,
     notify_result: notifyResult(row, now),
+    // The content of the QR a shopper can still pay (what the payment page draws), so a server or a terminal can show it too.
+    ...(row.type === 'charge' && row.qr_code !== null && row.state === 'pending' && notifyResult(row, now) === null ? { qr_code: row.qr_code } : {}),
     status: row.close_reason ?? row.state,
     livemode: row.mode === 'live',
     ...(row.type === 'charge'

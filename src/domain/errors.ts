@@ -6,6 +6,7 @@ export type ApiErrorCode =
   | 'not_found_error'
   | 'conflict_error'
   | 'payload_too_large_error'
+  | 'unsupported_media_type_error'
   | 'rate_limit_error'
   | 'service_unavailable_error'
   | 'internal_error';

@@ -1,5 +1,5 @@
 /** The fastify server (logging, request ids, body limit) and the API routes: POS, CHOP, hosted checkout, dashboard, health, docs. */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { CoreDeps } from '../core/deps.js';
 import type { Config } from '../config.js';
@@ -7,6 +7,7 @@ import { ChopError } from '../chop/params.js';
 import { ApiError } from '../domain/errors.js';
 import { redactUrl } from '../observability/logging.js';
 import { envelopeOf, errorBody, sendErrorFor, toApiError } from './errors.js';
+import { posMediaTypeRefusal } from './media-type.js';
 import { MAX_PARAM_LENGTH, answerClientError, frameworkErrors, refuseNul } from './hardening.js';
 import { RateLimiter } from './rate-limit.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -58,7 +59,7 @@ export const REDACTED_LOG_PATHS = [
 
 export type HttpLimits = Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'>;
 
-export function buildServer(options: { logLevel: string; logStream?: DestinationStream; limits: HttpLimits }): FastifyInstance {
+export function buildServer(options: { logLevel: string; logStream?: DestinationStream; limits: HttpLimits; logController?: LogController }): FastifyInstance {
   const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = options.limits;
   const server: FastifyInstance = Fastify({
     bodyLimit: BODY_LIMIT,
@@ -95,6 +96,8 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
     // The client's X-Request-Id when well-formed, else a fresh id; logged as reqId, answered in X-Request-Id.
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
+    // How requests are logged: fastify's two JSON lines by default, one line on a terminal (observability/terminal-log.ts).
+    ...(options.logController ? { logController: options.logController } : {}),
     // While closing, a request on a kept-alive connection gets 503 (with Connection: close) rather than a route.
     return503OnClosing: true,
   });
@@ -104,15 +107,27 @@ export function buildServer(options: { logLevel: string; logStream?: Destination
 /** The API routes, on a server whose observability hooks (http/observability.ts) are already registered. */
 export async function registerApi(app: FastifyInstance, deps: CoreDeps, readiness: Readiness): Promise<void> {
   await registerDocs(app, deps);
-  // Some POS clients send JSON without (or with another) content type: parse it as JSON all the same.
-  // CHOP clients post HTML-form bodies (Citcon's examples use curl -d).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+  // CHOP clients post HTML-form bodies (Citcon's examples use curl -d); the POS API reads JSON only (media-type.ts).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    const refusal = posMediaTypeRefusal(request.url, request.headers['content-type']);
+    if (refusal) return done(refusal, undefined);
     const text = typeof body === 'string' ? body : body.toString('utf8');
     const fields: Record<string, string> = {};
     for (const [key, value] of new URLSearchParams(text)) if (!(key in fields)) fields[key] = value;
     done(null, fields);
   });
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+  // fastify's own text/plain parser, with the POS refusal in front.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    const refusal = posMediaTypeRefusal(request.url, request.headers['content-type']);
+    if (refusal) return done(refusal, undefined);
+    done(null, typeof body === 'string' ? body : body.toString('utf8'));
+  });
+  // Any other type: a POS request is refused with 415 unless it is a JSON type (application/vnd.api+json, …);
+  // elsewhere the body is read as JSON (the CHOP and checkout routes then refuse what is not an object).
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    const refusal = posMediaTypeRefusal(request.url, request.headers['content-type']);
+    if (refusal) return done(refusal, undefined);
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {

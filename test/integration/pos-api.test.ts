@@ -142,12 +142,12 @@ for (const kind of DB_KINDS) {
       ]);
     });
 
-    test('a body that is not JSON is a 400; one over 64 KiB is a 413', async () => {
+    test('a body that is not JSON is a 400, one of another media type a 415, one over 64 KiB a 413', async () => {
       const notJson = await call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, raw: '{"data": ' });
       assert.equal(notJson.status, 400);
       assert.equal(notJson.body.errors[0].code, 'attribute_error');
       const plain = await call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, raw: 'hello', headers: { 'content-type': 'text/plain' } });
-      assert.equal(plain.status, 400);
+      assert.equal(plain.status, 415, 'a declared non-JSON type is refused, naming the header to send');
       const big = await post(saleBody('big', 100, { description: 'x'.repeat(70 * 1024) }));
       assert.equal(big.status, 413);
       assert.equal(big.body.errors[0].status, '413');

@@ -25,6 +25,12 @@ const CHOP_TRANSACTION = {
     time: { type: 'string', description: '`yyyy-MM-dd HH:mm:ss`, UTC: when it became final, else when it was created.' },
     note: nullable('string'),
     notify_result: { enum: ['success', 'expired', 'fail', null], description: 'success; null while the QR is still payable; expired; fail.' },
+    qr_code: {
+      type: 'string',
+      description:
+        "A charge still payable: the content of its QR code, as the payment page draws it (for UnionPay's redirect, the order's code URL). Absent once paid, failed or expired, for cards, and until the provider order exists (a moment after the charge).",
+      examples: ['weixin://wxpay/bizpayurl?pr=AbCdEf1'],
+    },
     status: { type: 'string', description: 'pending, succeeded, failed, expired, declined or cancelled.' },
     livemode: { type: 'boolean', description: "true for a live-mode key's transaction, false for a test-mode one." },
     refunded_amount: nullable('integer'),

@@ -82,6 +82,7 @@ const ERROR_CODES = [
   'not_found_error',
   'conflict_error',
   'payload_too_large_error',
+  'unsupported_media_type_error',
   'rate_limit_error',
   'service_unavailable_error',
   'internal_error',
@@ -185,6 +186,7 @@ export const CREATE_TRANSACTION_ROUTE = {
     403: errors('The gateway is not enabled for this merchant, or a live key has no provider credentials.'),
     409: errors('This id was used before with another body (`conflict_error`).'),
     413: errors('The body is larger than 64 KiB.'),
+    415: errors('The body was sent as another media type than JSON (`unsupported_media_type_error`): send `Content-Type: application/json`.'),
     ...COMMON_ERRORS,
   },
 };
