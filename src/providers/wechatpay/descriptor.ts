@@ -1,8 +1,9 @@
 /** WeChat Pay: POS micropay, hosted-checkout Native QR, live credentials. */
-import { choice, parsed, text } from '../credential-fields.js';
 import { DAY_MS, type ProviderServing } from '../descriptor.js';
 import { SETTLEMENT_CURRENCIES } from '../settlement.js';
-import { WECHATPAY_LIVE_BASE_URL, WECHATPAY_SANDBOX_CREDENTIALS, type WeChatPayCredentials, createWeChatPayAdapter } from './adapter.js';
+import { WECHATPAY_LIVE_BASE_URL, WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from './adapter.js';
+import type { AdapterContext } from '../descriptor.js';
+import { WECHATPAY_CREDENTIAL_FIELDS, WECHATPAY_CREDENTIALS_USAGE, liveBaseUrl, parseWeChatPayCredentials, type WeChatPayCredentials } from './credentials.js';
 import { wechatPaySimulator } from './simulator.js';
 
 export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos' | 'online' | 'live'> = {
@@ -17,7 +18,7 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
       { code: 'wechatpay_cn_domestic', currencies: ['CNY'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'CN' },
       { code: 'wechatpay_international', currencies: ['USD'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'INTL' },
     ],
-    adapter: ({ endpoint, credentials, timeoutMs }) => createWeChatPayAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
+    adapter: (context) => adapterOf(context),
   },
   online: {
     methods: [
@@ -31,7 +32,7 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
         payQrVendor: true,
       },
     ],
-    adapter: ({ endpoint, credentials, timeoutMs }) => createWeChatPayAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
+    adapter: (context) => adapterOf(context),
   },
   sandbox: {
     credentials: () => WECHATPAY_SANDBOX_CREDENTIALS,
@@ -42,17 +43,13 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
     urlSetting: 'CANCAN_WECHATPAY_URL',
     defaultUrl: WECHATPAY_LIVE_BASE_URL,
     trimTrailingSlash: true,
-    credentialFields: ['appId', 'mchId', 'apiKey', 'signType (MD5 | HMAC-SHA256)'],
-    credentialsUsage: '{"appId","mchId","apiKey","signType":"MD5"|"HMAC-SHA256"}',
-    parseCredentials(fields) {
-      const problems: string[] = [];
-      const value: WeChatPayCredentials = {
-        appId: text(fields, 'appId', problems),
-        mchId: text(fields, 'mchId', problems),
-        apiKey: text(fields, 'apiKey', problems),
-        signType: choice(fields, 'signType', ['MD5', 'HMAC-SHA256'] as const, 'MD5', problems),
-      };
-      return parsed(value, problems);
-    },
+    credentialFields: WECHATPAY_CREDENTIAL_FIELDS,
+    credentialsUsage: WECHATPAY_CREDENTIALS_USAGE,
+    parseCredentials: (fields) => parseWeChatPayCredentials(fields),
   },
 };
+
+/** Live merchants go to their regional host unless CANCAN_WECHATPAY_URL points elsewhere. */
+function adapterOf({ endpoint, credentials, timeoutMs }: AdapterContext<WeChatPayCredentials>) {
+  return createWeChatPayAdapter({ baseUrl: liveBaseUrl(endpoint, WECHATPAY_LIVE_BASE_URL, credentials), credentials, timeoutMs });
+}
