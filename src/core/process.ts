@@ -380,6 +380,12 @@ export function providerFailure(adapter: RefundingAdapter, code: string, message
   return failure(mapped, mapped === 'unknown_failure' ? `${code}: ${message}` : undefined);
 }
 
+/** A refund's refusal, by the adapter's refund table where it has one. */
+export function refundFailure(adapter: RefundingAdapter, code: string, message: string): Failure {
+  const mapped: FailureCode = adapter.mapRefundFailure ? adapter.mapRefundFailure(code) : adapter.mapFailure(code);
+  return failure(mapped, mapped === 'unknown_failure' ? `${code}: ${message}` : undefined);
+}
+
 /** Ends a sale; a void that claimed it succeeds in the same transaction. */
 async function finishSaleAndVoid(trx: Transaction<Database>, sale: TransactionRow, now: number, why: Failure): Promise<void> {
   const voidRow = sale.void_seq === null ? undefined : await findBySeq(trx, sale.void_seq);
@@ -537,7 +543,7 @@ async function sendRefund(ctx: StepContext<RefundingAdapter>, row: RefundRow, { 
         await updateTransaction(trx, sent, now, { step: 'refund_query' });
         return { runAt: now + poll };
       case 'declined':
-        return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code, sent);
+        return fail(trx, now, refundFailure(adapter, outcome.code, outcome.message), outcome.code, sent);
       case 'unknown':
         // Safe to send again: the refund number makes the provider refund at most once.
         return retryOpenOutcome(deps, trx, sent, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
@@ -568,7 +574,7 @@ async function queryRefund(ctx: StepContext<RefundingAdapter>, row: RefundRow, {
       case 'rejected':
         return needsAttentionNow(deps, trx, row, now, refusedReason('refund query', outcome));
       case 'failed':
-        return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
+        return fail(trx, now, refundFailure(adapter, outcome.code, outcome.message), outcome.code);
       case 'not_found':
         await updateTransaction(trx, row, now, { step: 'refund' });
         return { runAt: now };

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { describeCallError, httpRefusal, redactFields, redactSecrets } from '../call-errors.js';
 import type { OnlineAdapter, PosAdapter, ProviderTrace, Rejected, Traced } from '../contract.js';
-import { mapWeChatFailure } from './errors.js';
+import { mapWeChatFailure, mapWeChatRefundFailure } from './errors.js';
 import { closeOrderFields, toCloseOutcome, toOrderOutcome, unifiedOrderFields } from './native.js';
 import { verifyFields, withSignature } from './sign.js';
 import type { WeChatPayCredentials } from './credentials.js';
@@ -185,5 +185,6 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
     close: (orderNo) =>
       traced('closeorder', '/pay/closeorder', closeOrderFields(credentials, nonce(), orderNo), toCloseOutcome, (reason) => ({ kind: 'unknown', reason })),
     mapFailure: mapWeChatFailure,
+    mapRefundFailure: mapWeChatRefundFailure,
   };
 }
