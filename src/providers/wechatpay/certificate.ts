@@ -92,5 +92,7 @@ function loadError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/mac verify failure/i.test(message)) return 'wrong certPassphrase';
   if (/key values mismatch/i.test(message)) return 'keyPem is not the key of certPem';
+  // Older apiclient_cert.p12 files use RC2, which OpenSSL 3 (Node 18+) reads no more; WeChat ships the PEM files beside it.
+  if (/unsupported pkcs12/i.test(message)) return 'a PKCS#12 this runtime cannot read (legacy encryption): give certPem + keyPem instead';
   return message.split('\n')[0] ?? 'unreadable';
 }
