@@ -115,7 +115,7 @@ describe('WeChat Pay secapi over TLS with the merchant API certificate', () => {
   test('a certificate issued to another merchant is refused by the provider: a refusal, not unknown', async () => {
     const other = ca.client('1900000999');
     // Built by hand: the credential parser would refuse this certificate already.
-    const adapter = adapterWith({ ...MERCHANT, certificate: { kind: 'pem', cert: other.certPem, key: other.keyPem } });
+    const adapter = adapterWith({ ...MERCHANT, certPem: other.certPem, keyPem: other.keyPem });
     const sale = await paidOrder(adapter);
     const reverse = await adapter.reverse(sale.orderNo);
     assert.deepEqual(reverse.outcome, {
@@ -128,7 +128,7 @@ describe('WeChat Pay secapi over TLS with the merchant API certificate', () => {
 
   test('a certificate no trusted CA signed is refused: a refusal naming the certificate', async () => {
     const forged = ca.client(MCH_ID, { selfSigned: true });
-    const adapter = adapterWith({ ...MERCHANT, certificate: { kind: 'pem', cert: forged.certPem, key: forged.keyPem } });
+    const adapter = adapterWith({ ...MERCHANT, certPem: forged.certPem, keyPem: forged.keyPem });
     const sale = await paidOrder(adapter);
     const refund = await adapter.refund(refundRequest(sale, newOrderNo('TLSR'), 100));
     assert.equal(refund.outcome.kind, 'rejected');
@@ -196,6 +196,14 @@ describe('WeChat Pay live credentials: the certificate is checked when set', () 
       'the WeChat Pay API certificate does not load (keyPem is not the key of certPem)',
     ]);
     assert.deepEqual(problems({ certP12: client.p12Base64, certPem: client.certPem, keyPem: client.keyPem }), ['give certP12 or certPem + keyPem, not both']);
+  });
+
+  test('the parsed credentials are what is stored: they survive JSON and parse again to the same', () => {
+    const first = parseWeChatPayCredentials({ ...SUB_MERCHANT, certP12: ca.client(MCH_ID).p12Base64, apiHost: 'apihk.mch.weixin.qq.com' });
+    assert.ok(first.ok);
+    const again = parseWeChatPayCredentials(JSON.parse(JSON.stringify(first.value)));
+    assert.deepEqual(again, first);
+    assert.deepEqual([first.value.certPassphrase, first.value.subMchId, first.value.apiHost], [MCH_ID, SUB_MCH_ID, 'apihk.mch.weixin.qq.com']);
   });
 
   test('sub-merchant fields and the regional host are checked', () => {

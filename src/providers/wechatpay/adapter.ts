@@ -22,6 +22,7 @@ import { closeOrderFields, toCloseOutcome, toOrderOutcome, unifiedOrderFields } 
 import { verifyFields, withSignature } from './sign.js';
 import type { WeChatPayCredentials } from './credentials.js';
 import { tlsFetch } from './transport.js';
+import { certificateOf } from './certificate.js';
 import {
   isWeChatAuthCode,
   micropayFields,
@@ -80,7 +81,7 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
   const { credentials, timeoutMs } = options;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const overTls = baseUrl.startsWith('https:');
-  const { certificate } = credentials;
+  const certificate = certificateOf(credentials);
   const ca = options.ca !== undefined ? { ca: options.ca } : {};
   // node:https where TLS needs options fetch cannot take; fetch otherwise.
   const plainFetch = options.fetch ?? (overTls && options.ca !== undefined ? tlsFetch(ca) : fetch);

@@ -65,6 +65,12 @@ function readFields(fields: CertificateFields, mchId: string): ClientCertificate
   return null;
 }
 
+/** The certificate of credentials already checked when parsed; null when they have none. */
+export function certificateOf(fields: CertificateFields & { readonly mchId: string }): ClientCertificate | null {
+  const read = readFields(fields, fields.mchId);
+  return read === null || 'problem' in read ? null : read;
+}
+
 /** The TLS options node:https and node:tls take for this certificate. */
 export function tlsOptionsOf(certificate: ClientCertificate): { pfx: Buffer; passphrase: string } | { cert: string; key: string } {
   return certificate.kind === 'pkcs12' ? { pfx: certificate.pfx, passphrase: certificate.passphrase } : { cert: certificate.cert, key: certificate.key };

@@ -5,7 +5,7 @@
  */
 import { choice, parsed, text, type Fields } from '../credential-fields.js';
 import type { ParsedCredentials } from '../descriptor.js';
-import { CERTIFICATE_FIELD_NAMES, parseCertificate, type ClientCertificate } from './certificate.js';
+import { CERTIFICATE_FIELD_NAMES, parseCertificate } from './certificate.js';
 import type { WeChatSignType } from './sign.js';
 
 /**
@@ -27,8 +27,16 @@ export interface WeChatPayCredentials {
   subAppId?: string;
   /** Which WeChat host serves this merchant (default api.mch.weixin.qq.com). */
   apiHost?: WeChatPayApiHost;
-  /** apiclient_cert for reverse and refund (mutual TLS); live secapi calls fail without it. */
-  certificate?: ClientCertificate;
+  /**
+   * apiclient_cert for reverse and refund (mutual TLS), as given (checked when
+   * parsed; kept as JSON-safe text, since the parsed value is what is stored):
+   * PKCS#12 in base64 with its passphrase, or PEM certificate and key.
+   * Live secapi calls fail without one.
+   */
+  certP12?: string;
+  certPassphrase?: string;
+  certPem?: string;
+  keyPem?: string;
 }
 
 export const WECHATPAY_CREDENTIAL_FIELDS = [
@@ -64,7 +72,13 @@ export function parseWeChatPayCredentials(fields: Fields): ParsedCredentials<WeC
   if (value.mchId !== '') {
     const certificate = parseCertificate(fields, value.mchId);
     if (!certificate.ok) problems.push(certificate.problem);
-    else if (certificate.certificate !== null) value.certificate = certificate.certificate;
+    else if (certificate.certificate?.kind === 'pkcs12') {
+      value.certP12 = certificate.certificate.pfx.toString('base64');
+      value.certPassphrase = certificate.certificate.passphrase;
+    } else if (certificate.certificate?.kind === 'pem') {
+      value.certPem = certificate.certificate.cert;
+      value.keyPem = certificate.certificate.key;
+    }
   }
   return parsed(value, problems);
 }
