@@ -16,7 +16,7 @@ import { assertNever } from '../domain/assert-never.js';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, QueryOutcome, RefundRequest, RefundingAdapter, Rejected, Traced } from '../providers/contract.js';
-import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
+import { type ProviderRules, gatewayProfile, providerRules, reversibleFrom, withinReverseWindow } from '../providers/registry.js';
 import { needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/attention.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import { baseDelay, delayForAttempt, retryPolicy } from '../jobs/retry-policy.js';
@@ -201,9 +201,10 @@ async function saleStep(ctx: StepContext, row: Sale): Promise<void> {
         return { done: true };
       });
     }
+    // The provider may want a wait after the pay call before any reversal (WeChat: 15 s).
     return commit(deps, job, async (trx, now) => {
       await updateTransaction(trx, row, now, { step: 'reverse' });
-      return { runAt: now };
+      return { runAt: reversibleFrom(ctx.rules, row, now) };
     });
   }
 
@@ -287,7 +288,7 @@ async function querySale(ctx: StepContext, row: Sale): Promise<void> {
     const keepWaiting = async (confirming: number): Promise<Next> => {
       if (windowOver) await updateTransaction(trx, row, now, { customer_confirming: confirming, step: 'reverse' });
       else if (confirming !== Number(row.customer_confirming)) await updateTransaction(trx, row, now, { customer_confirming: confirming });
-      return { runAt: windowOver ? now : now + poll };
+      return { runAt: windowOver ? reversibleFrom(rules, row, now) : now + poll };
     };
     switch (outcome.kind) {
       case 'paid':
@@ -317,6 +318,8 @@ async function querySale(ctx: StepContext, row: Sale): Promise<void> {
 async function reverseUnconfirmed(ctx: StepContext, row: Sale): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const poll = rules.pollIntervalMs;
+  const from = reversibleFrom(rules, row, deps.clock.now());
+  if (from > deps.clock.now()) return commit(deps, job, async () => ({ runAt: from }));
   const traced = providerCalled(deps, await adapter.reverse(orderNo(row), await providerDataFor(deps, row.seq)));
   const { outcome } = traced;
   return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
@@ -410,10 +413,24 @@ async function voidStep(ctx: StepContext, row: Void): Promise<void> {
   }
 }
 
+const REVERSE_WINDOW_OVER = 'The provider reverses a payment only within its reversal window after the payment; refund the sale instead';
+
 async function reverseSale(ctx: StepContext, row: Void): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`void ${row.seq} has no sale`);
+  const from = reversibleFrom(rules, sale, deps.clock.now());
+  // A void of a sale just sent waits as the provider asks (WeChat: 15 s after the micropay).
+  if (from > deps.clock.now()) return commit(deps, job, async () => ({ runAt: from }));
+  if (!withinReverseWindow(rules, sale, deps.clock.now())) {
+    return commit(deps, job, async (trx, now) => {
+      const current = await findBySeq(trx, sale.seq);
+      if (!current) throw new Error(`sale ${sale.seq} vanished`);
+      await updateTransaction(trx, row, now, {}, { state: 'failed', failure: failure('void_not_allowed_failure', REVERSE_WINDOW_OVER) });
+      await updateTransaction(trx, current, now, { void_seq: null });
+      return { done: true };
+    });
+  }
   const traced = providerCalled(deps, await adapter.reverse(orderNo(sale), await providerDataFor(deps, sale.seq, row.seq)));
   const { outcome } = traced;
   return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(sale) }), traced }, async (trx, now) => {

@@ -9,8 +9,9 @@ import { wechatPaySimulator } from './simulator.js';
 export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos' | 'online' | 'live'> = {
   name: 'wechatpay',
   label: { en: 'WeChat Pay', zh: '微信支付' },
-  // Queries every 5–10 s for about 45 s.
-  rules: { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000 },
+  // Queries every 5–10 s for about 45 s. Reverse ("撤销订单"): not sooner than 15 s after the micropay,
+  // and only within 7 days of it; later a payment is refunded.
+  rules: { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000, reverseNotBeforeMs: 15_000, reverseWindowMs: 7 * DAY_MS },
   refundPeriodOverCodes: ['TRADE_OVERDUE'],
   pos: {
     // WeChat Pay v2 accepts refunds up to a year after payment by default.
