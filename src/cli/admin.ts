@@ -41,9 +41,10 @@ ${BRANDING_USAGE}  key create --merchant ID [--mode test|live] [--json]
   user create (--merchant ID [--role owner|staff] | --operator) --email EMAIL --password-stdin [--json]
                                           a dashboard user; the password is read from standard input
   user list [--merchant ID] [--json]
-  provider set-credentials --merchant ID PROVIDER [--file PATH] [--json]
+  provider set-credentials --merchant ID PROVIDER [--file PATH] [--cert-p12 PATH] [--json]
                                           live-mode credentials as a JSON object, from PATH or
-                                          standard input; stored sealed, never shown back:
+                                          standard input; stored sealed, never shown back
+                                          (wechatpay: --cert-p12 adds apiclient_cert.p12 as certP12):
 ${credentialUsage()}
 
 Gateways (POS API): ${gatewayCodes().join(', ')}
@@ -61,6 +62,13 @@ function credentialUsage(): string {
 
 export class UsageError extends Error {}
 
+/** `--cert-p12 PATH`: WeChat Pay's apiclient_cert.p12 as the file WeChat issues, put in the JSON as certP12 (base64). */
+function withCertificateFile(provider: string, input: unknown, path: string): unknown {
+  if (provider !== 'wechatpay') throw new UsageError('--cert-p12 is for wechatpay (its API certificate)');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  return { ...input, certP12: readFileSync(path).toString('base64') };
+}
+
 const options = {
   json: { type: 'boolean' },
   name: { type: 'string' },
@@ -69,6 +77,7 @@ const options = {
   merchant: { type: 'string' },
   mode: { type: 'string' },
   file: { type: 'string' },
+  'cert-p12': { type: 'string' },
   'refund-balance-exempt': { type: 'string' },
   'cancel-window': { type: 'string' },
   'void-window': { type: 'string' },
@@ -221,6 +230,7 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       } catch {
         throw new Error('credentials must be a JSON object');
       }
+      if (values['cert-p12'] !== undefined) input = withCertificateFile(provider, input, values['cert-p12']);
       const parsed = parseCredentials(provider, input);
       if (!parsed.ok) throw new Error(`invalid ${provider} credentials: ${parsed.problems.join('; ')} (fields: ${credentialFields(provider).join(', ')})`);
       await saveProviderCredentials(store.db, secrets, merchantId, provider, parsed.value, now);

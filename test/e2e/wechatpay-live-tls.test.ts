@@ -65,7 +65,7 @@ describe('live WeChat Pay over TLS: CanCan and the provider as separate processe
   let withoutCertKey = '';
 
   /** Creates a merchant with a live key and the given live WeChat Pay credentials; returns the key. */
-  function liveMerchant(name: string, credentials: Record<string, unknown>): string {
+  function liveMerchant(name: string, credentials: Record<string, unknown>, extraArgs: readonly string[] = []): string {
     const created = cli(env, ['merchant', 'create', '--name', name, '--gateways', 'all', '--json']);
     assert.equal(created.status, 0, created.stderr);
     const merchantId = JSON.parse(created.stdout).merchant.id as string;
@@ -73,7 +73,7 @@ describe('live WeChat Pay over TLS: CanCan and the provider as separate processe
     assert.equal(key.status, 0, key.stderr);
     const file = join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(credentials));
-    const stored = cli(env, ['provider', 'set-credentials', '--merchant', merchantId, 'wechatpay', '--file', file, '--json']);
+    const stored = cli(env, ['provider', 'set-credentials', '--merchant', merchantId, 'wechatpay', '--file', file, ...extraArgs, '--json']);
     assert.equal(stored.status, 0, stored.stderr);
     return JSON.parse(key.stdout).api_key as string;
   }
@@ -99,7 +99,10 @@ describe('live WeChat Pay over TLS: CanCan and the provider as separate processe
     };
     cancan = await startServer(env, await freePort());
     const client = ca.client(INSTITUTION.mchId);
-    withCertKey = liveMerchant('institution', { ...INSTITUTION, certP12: client.p12Base64 });
+    // The certificate as WeChat issues it: apiclient_cert.p12, given to the CLI as a file.
+    const p12File = join(dir, 'apiclient_cert.p12');
+    writeFileSync(p12File, Buffer.from(client.p12Base64, 'base64'));
+    withCertKey = liveMerchant('institution', INSTITUTION, ['--cert-p12', p12File]);
     withoutCertKey = liveMerchant('nocert', NO_CERT_MERCHANT);
   });
 
