@@ -7,6 +7,7 @@
  * answer. Refunds, and cancels of paid charges, are refunds (core/process.ts).
  * Every final charge writes its IPN in the same database transaction.
  */
+import { providerNotifyUrl } from '../providers/notify-url.js';
 import type { Transaction } from 'kysely';
 import type { CoreDeps } from '../core/deps.js';
 import { describeRequest } from '../core/attempts.js';
@@ -155,7 +156,7 @@ async function createOrder(ctx: StepContext<OnlineAdapter>, row: WalletCharge): 
       paymentMethod: sent.payment_method ?? '',
       expiresAt,
       returnUrl: `${deps.publicUrl()}/chop/landing?q=${sent.ref}`,
-      notifyUrl: null,
+      notifyUrl: providerNotifyUrl(deps.publicUrl(), adapter.provider),
       providerData: await providerDataFor(deps, row.seq),
     }),
   );

@@ -27,6 +27,13 @@ import { saveProviderCredentials } from '../store/credentials.js';
 import type { Store } from '../store/db.js';
 import { enableGateways, enabledGateways, findMerchant } from '../store/merchants.js';
 
+/** `--cert-p12 PATH`: WeChat Pay's apiclient_cert.p12 as the file WeChat issues, put in the JSON as certP12 (base64). */
+function withCertificateFile(provider: string, input: unknown, path: string): unknown {
+  if (provider !== 'wechatpay') throw new UsageError('--cert-p12 is for wechatpay (its API certificate)');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  return { ...input, certP12: readFileSync(path).toString('base64') };
+}
+
 const options = {
   json: { type: 'boolean' },
   name: { type: 'string' },
@@ -35,6 +42,7 @@ const options = {
   merchant: { type: 'string' },
   mode: { type: 'string' },
   file: { type: 'string' },
+  'cert-p12': { type: 'string' },
   'refund-balance-exempt': { type: 'string' },
   'cancel-window': { type: 'string' },
   'void-window': { type: 'string' },
@@ -196,6 +204,7 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
       } catch {
         throw new Error('credentials must be a JSON object');
       }
+      if (values['cert-p12'] !== undefined) input = withCertificateFile(provider, input, values['cert-p12']);
       const parsed = parseCredentials(provider, input);
       if (!parsed.ok) throw new Error(`invalid ${provider} credentials: ${parsed.problems.join('; ')} (fields: ${credentialFields(provider).join(', ')})`);
       await saveProviderCredentials(store.db, secrets, merchantId, provider, parsed.value, now);

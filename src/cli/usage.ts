@@ -104,8 +104,8 @@ export const COMMANDS: readonly CommandHelp[] = [
   },
   {
     name: 'provider set-credentials',
-    synopsis: 'provider set-credentials --merchant ID PROVIDER [--file PATH] [--json]',
-    about: `live-mode credentials as a JSON object, from PATH or standard input; stored sealed, never shown back:\n${credentialUsage()}`,
+    synopsis: 'provider set-credentials --merchant ID PROVIDER [--file PATH] [--cert-p12 PATH] [--json]',
+    about: `live-mode credentials as a JSON object, from PATH or standard input; stored sealed, never shown back (wechatpay: --cert-p12 adds apiclient_cert.p12 as certP12):\n${credentialUsage()}`,
   },
 ];
 

@@ -11,7 +11,7 @@ import { newTransactionRef } from '../domain/ids.js';
 import { isCurrencyCode } from '../domain/money.js';
 import type { KeyMode } from '../domain/secrets.js';
 import type { PosAdapter } from '../providers/contract.js';
-import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
+import { gatewayCodes, gatewayProfile, providerRules, reversibleFrom } from '../providers/registry.js';
 import type { Merchant } from '../store/merchants.js';
 import { isGatewayEnabled } from '../store/merchants.js';
 import { merchantGatewayCurrencies } from '../store/gateway-currencies.js';
@@ -218,7 +218,10 @@ async function insertVoid(
   if (sale.state === 'pending') {
     await wakeTransactionJob(trx, sale.seq, now);
   } else {
-    await enqueueJob(trx, inserted.seq, now, now);
+    // The provider may want a wait after the pay call before a reversal (WeChat: 15 s): the void's job starts then.
+    const profile = sale.gateway === null ? undefined : gatewayProfile(sale.gateway);
+    const runAt = profile === undefined ? now : reversibleFrom(providerRules(profile.provider, deps.config), sale, now);
+    await enqueueJob(trx, inserted.seq, runAt, now);
   }
   return inserted;
 }

@@ -16,7 +16,7 @@ import { assertNever } from '../domain/assert-never.js';
 import { type Failure, type FailureCode, failure } from '../domain/failures.js';
 import { isCurrencyCode, money } from '../domain/money.js';
 import type { PosAdapter, QueryOutcome, RefundRequest, RefundingAdapter, Rejected, Traced } from '../providers/contract.js';
-import { type ProviderRules, gatewayProfile, providerRules } from '../providers/registry.js';
+import { type ProviderRules, gatewayProfile, providerRules, reversibleFrom, withinReverseWindow } from '../providers/registry.js';
 import { needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/attention.js';
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import { baseDelay, delayForAttempt, retryPolicy } from '../jobs/retry-policy.js';
@@ -201,9 +201,10 @@ async function saleStep(ctx: StepContext, row: Sale): Promise<void> {
         return { done: true };
       });
     }
+    // The provider may want a wait after the pay call before any reversal (WeChat: 15 s).
     return commit(deps, job, async (trx, now) => {
       await updateTransaction(trx, row, now, { step: 'reverse' });
-      return { runAt: now };
+      return { runAt: reversibleFrom(ctx.rules, row, now) };
     });
   }
 
@@ -287,7 +288,7 @@ async function querySale(ctx: StepContext, row: Sale): Promise<void> {
     const keepWaiting = async (confirming: number): Promise<Next> => {
       if (windowOver) await updateTransaction(trx, row, now, { customer_confirming: confirming, step: 'reverse' });
       else if (confirming !== Number(row.customer_confirming)) await updateTransaction(trx, row, now, { customer_confirming: confirming });
-      return { runAt: windowOver ? now : now + poll };
+      return { runAt: windowOver ? reversibleFrom(rules, row, now) : now + poll };
     };
     switch (outcome.kind) {
       case 'paid':
@@ -317,6 +318,8 @@ async function querySale(ctx: StepContext, row: Sale): Promise<void> {
 async function reverseUnconfirmed(ctx: StepContext, row: Sale): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const poll = rules.pollIntervalMs;
+  const from = reversibleFrom(rules, row, deps.clock.now());
+  if (from > deps.clock.now()) return commit(deps, job, async () => ({ runAt: from }));
   const traced = providerCalled(deps, await adapter.reverse(orderNo(row), await providerDataFor(deps, row.seq)));
   const { outcome } = traced;
   return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
@@ -380,6 +383,12 @@ export function providerFailure(adapter: RefundingAdapter, code: string, message
   return failure(mapped, mapped === 'unknown_failure' ? `${code}: ${message}` : undefined);
 }
 
+/** A refund's refusal, by the adapter's refund table where it has one. */
+export function refundFailure(adapter: RefundingAdapter, code: string, message: string): Failure {
+  const mapped: FailureCode = adapter.mapRefundFailure ? adapter.mapRefundFailure(code) : adapter.mapFailure(code);
+  return failure(mapped, mapped === 'unknown_failure' ? `${code}: ${message}` : undefined);
+}
+
 /** Ends a sale; a void that claimed it succeeds in the same transaction. */
 async function finishSaleAndVoid(trx: Transaction<Database>, sale: TransactionRow, now: number, why: Failure): Promise<void> {
   const voidRow = sale.void_seq === null ? undefined : await findBySeq(trx, sale.void_seq);
@@ -404,10 +413,24 @@ async function voidStep(ctx: StepContext, row: Void): Promise<void> {
   }
 }
 
+const REVERSE_WINDOW_OVER = 'The provider reverses a payment only within its reversal window after the payment; refund the sale instead';
+
 async function reverseSale(ctx: StepContext, row: Void): Promise<void> {
   const { deps, job, adapter, rules } = ctx;
   const sale = row.sale_seq === null ? undefined : await findBySeq(deps.store.db, row.sale_seq);
   if (!sale) throw new Error(`void ${row.seq} has no sale`);
+  const from = reversibleFrom(rules, sale, deps.clock.now());
+  // A void of a sale just sent waits as the provider asks (WeChat: 15 s after the micropay).
+  if (from > deps.clock.now()) return commit(deps, job, async () => ({ runAt: from }));
+  if (!withinReverseWindow(rules, sale, deps.clock.now())) {
+    return commit(deps, job, async (trx, now) => {
+      const current = await findBySeq(trx, sale.seq);
+      if (!current) throw new Error(`sale ${sale.seq} vanished`);
+      await updateTransaction(trx, row, now, {}, { state: 'failed', failure: failure('void_not_allowed_failure', REVERSE_WINDOW_OVER) });
+      await updateTransaction(trx, current, now, { void_seq: null });
+      return { done: true };
+    });
+  }
   const traced = providerCalled(deps, await adapter.reverse(orderNo(sale), await providerDataFor(deps, sale.seq, row.seq)));
   const { outcome } = traced;
   return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(sale) }), traced }, async (trx, now) => {
@@ -537,7 +560,7 @@ async function sendRefund(ctx: StepContext<RefundingAdapter>, row: RefundRow, { 
         await updateTransaction(trx, sent, now, { step: 'refund_query' });
         return { runAt: now + poll };
       case 'declined':
-        return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code, sent);
+        return fail(trx, now, refundFailure(adapter, outcome.code, outcome.message), outcome.code, sent);
       case 'unknown':
         // Safe to send again: the refund number makes the provider refund at most once.
         return retryOpenOutcome(deps, trx, sent, now, retryPolicy('refund', poll), `refund unanswered: ${outcome.reason}`);
@@ -568,7 +591,7 @@ async function queryRefund(ctx: StepContext<RefundingAdapter>, row: RefundRow, {
       case 'rejected':
         return needsAttentionNow(deps, trx, row, now, refusedReason('refund query', outcome));
       case 'failed':
-        return fail(trx, now, providerFailure(adapter, outcome.code, outcome.message), outcome.code);
+        return fail(trx, now, refundFailure(adapter, outcome.code, outcome.message), outcome.code);
       case 'not_found':
         await updateTransaction(trx, row, now, { step: 'refund' });
         return { runAt: now };

@@ -132,6 +132,8 @@ export interface RefundingAdapter {
   refundQuery(request: RefundRequest): Promise<Traced<RefundQueryOutcome>>;
   /** Provider code → the blueprint's failure code (a data table per provider). */
   mapFailure(code: string): FailureCode;
+  /** The same for a refund's refusals, where a code means something else on a refund (WeChat's NOTENOUGH); default mapFailure. */
+  mapRefundFailure?(code: string): FailureCode;
 }
 
 export interface PosAdapter extends RefundingAdapter {

@@ -22,6 +22,13 @@ export interface ProviderRules {
   readonly confirmWindowMs: number;
   readonly pollIntervalMs: number;
   readonly timeoutMs: number;
+  /**
+   * The earliest a reversal may follow the pay call (WeChat: "not sooner than
+   * 15 s after the micropay"); a void of a sale just sent waits until then.
+   */
+  readonly reverseNotBeforeMs?: number;
+  /** How long after the pay call the provider still reverses (WeChat: 7 days); later voids are refused: refund instead. */
+  readonly reverseWindowMs?: number;
 }
 
 export interface Words {

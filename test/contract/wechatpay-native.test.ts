@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { money } from '../../src/domain/money.js';
 import type { OnlineAdapter, OrderRequest, PosAdapter } from '../../src/providers/contract.js';
 import { WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from '../../src/providers/wechatpay/adapter.js';
-import { PLACEHOLDER_NOTIFY_URL } from '../../src/providers/wechatpay/native.js';
+import { providerNotifyUrl } from '../../src/providers/notify-url.js';
 import { chinaTime, parseChinaTime } from '../../src/providers/china-time.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { verifyFields } from '../../src/providers/wechatpay/sign.js';
@@ -18,6 +18,8 @@ import { parseXml, type WireFields } from '../../src/providers/wechatpay/xml.js'
 import { CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
 
 const TIMEOUT_MS = 2_000;
+/** CanCan's notification route as notify-url.ts names it. */
+const NOTIFY_URL = providerNotifyUrl('http://127.0.0.1:8080', 'wechatpay');
 const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{7}$/;
 
 let baseUrl = '';
@@ -58,7 +60,7 @@ const orderRequest = orderRequestBuilder(() => ({
   paymentMethod: 'wechatpay',
   expiresAt: Date.now() + 10 * 60_000,
   returnUrl: null,
-  notifyUrl: null,
+  notifyUrl: NOTIFY_URL,
 }));
 
 /** Every trace must name the call and never carry the API key. */
@@ -321,7 +323,7 @@ describe('WeChat Pay Native: the wire', () => {
         [String(amount), currency, 'NATIVE', request.orderNo, request.orderNo, 'Café  order'],
       );
       assert.equal(fields['time_expire'], chinaTime(request.expiresAt));
-      assert.equal(fields['notify_url'], PLACEHOLDER_NOTIFY_URL);
+      assert.equal(fields['notify_url'], NOTIFY_URL);
       assert.equal(fields['spbill_create_ip'], '127.0.0.1');
       assert.equal(fields['sign_type'], 'HMAC-SHA256');
       assert.ok(verifyFields(fields, WECHATPAY_SANDBOX_CREDENTIALS.apiKey, 'HMAC-SHA256'), 'the request is signed');
@@ -349,6 +351,15 @@ describe('WeChat Pay Native: the wire', () => {
     const closeFields = sent[1]?.fields ?? {};
     assert.deepEqual(Object.keys(closeFields).sort(), ['appid', 'mch_id', 'nonce_str', 'out_trade_no', 'sign', 'sign_type']);
     assert.equal(closeFields['out_trade_no'], request.orderNo);
+  });
+
+  test('without a notification URL no made-up host is sent: unifiedorder lacks notify_url and is refused', async () => {
+    sent.length = 0;
+    const request = orderRequest(1900, 'CNY', { notifyUrl: null });
+    const outcome = (await recordingAdapter.createOrder(request)).outcome;
+    assert.equal(sent[0]?.fields['notify_url'], undefined);
+    assert.deepEqual(outcome, { kind: 'declined', code: 'LACK_PARAMS', message: 'missing notify_url' });
+    assert.equal(NOTIFY_URL, 'http://127.0.0.1:8080/notify/wechatpay');
   });
 
   test('time_expire is yyyyMMddHHmmss in China time (UTC+8), and reads back', () => {

@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { WECHATPAY_SANDBOX_CREDENTIALS } from '../../src/providers/wechatpay/adapter.js';
+import { money } from '../../src/domain/money.js';
+import { WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from '../../src/providers/wechatpay/adapter.js';
+import { parseXml } from '../../src/providers/wechatpay/xml.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
-import { useSimulatorServer } from '../support/contract.js';
+import { newOrderNo, refundRequest, useSimulatorServer } from '../support/contract.js';
 
 type WireObject = Record<string, string>;
 interface TenpayClient {
@@ -17,6 +19,9 @@ interface TenpayClient {
   orderQuery(params: Record<string, string>): Promise<WireObject>;
   unifiedOrder(params: Record<string, string | number>): Promise<WireObject>;
   closeOrder(params: Record<string, string>): Promise<WireObject>;
+  reverse(params: Record<string, string>): Promise<WireObject>;
+  refund(params: Record<string, string | number>): Promise<WireObject>;
+  refundQuery(params: Record<string, string>): Promise<WireObject>;
   _getSign(params: WireObject, type: string): string;
   _parse(xml: string, type: string, signType: string): Promise<WireObject>;
 }
@@ -51,6 +56,10 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
     api.urls.orderquery = `${base}/pay/orderquery`;
     api.urls.unifiedorder = `${base}/pay/unifiedorder`;
     api.urls.closeorder = `${base}/pay/closeorder`;
+    // secapi over plain HTTP: the sandbox needs no client certificate (wechatpay-tls.test.ts covers TLS).
+    api.urls.reverse = `${base}/secapi/pay/reverse`;
+    api.urls.refund = `${base}/secapi/pay/refund`;
+    api.urls.refundquery = `${base}/pay/refundquery`;
     return api;
   };
 
@@ -135,5 +144,78 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
     const altered = xml.replace('<total_fee><![CDATA[2000]]></total_fee>', '<total_fee><![CDATA[1]]></total_fee>');
     assert.notEqual(altered, xml, 'the answer carries total_fee to alter');
     await assert.rejects(api._parse(altered, 'micropay', 'MD5'), /sign/);
+  });
+
+  test('reverse signed by tenpay is accepted: the paid order is reversed, and tenpay verifies the answer', async () => {
+    const api = client();
+    const orderNo = `tprev${Date.now()}`;
+    await api.micropay({ out_trade_no: orderNo, body: 'to reverse', total_fee: 1500, auth_code: AUTH_CODE, sign_type: 'HMAC-SHA256' });
+    const reversed = await api.reverse({ out_trade_no: orderNo, sign_type: 'HMAC-SHA256' });
+    assert.deepEqual([reversed.result_code, reversed.recall], ['SUCCESS', 'N']);
+    assert.deepEqual(
+      sim.ledger
+        .entries()
+        .filter((e) => e.order_no === orderNo)
+        .map((e) => e.status),
+      ['reversed'],
+    );
+  });
+
+  for (const signType of ['MD5', 'HMAC-SHA256']) {
+    test(`refund and refundquery signed by tenpay (${signType}) are accepted, and tenpay verifies the answers`, async () => {
+      const api = client();
+      const orderNo = `tpref${signType.length}${Date.now()}`;
+      const refundNo = `${orderNo}r1`;
+      await api.micropay({ out_trade_no: orderNo, body: 'to refund', total_fee: 3000, auth_code: AUTH_CODE, sign_type: signType });
+      const refunded = await api.refund({ out_trade_no: orderNo, out_refund_no: refundNo, total_fee: 3000, refund_fee: 1200, sign_type: signType });
+      assert.deepEqual([refunded.result_code, refunded.out_refund_no, refunded.refund_fee], ['SUCCESS', refundNo, '1200']);
+      const queried = await api.refundQuery({ out_refund_no: refundNo, sign_type: signType });
+      assert.deepEqual([queried.out_refund_no_0, queried.refund_status_0, queried.refund_fee_0], [refundNo, 'SUCCESS', '1200']);
+      assert.deepEqual(
+        sim.ledger
+          .entries()
+          .filter((e) => e.order_no === orderNo)
+          .map((e) => [e.status, e.refunded_amount]),
+        [['partially_refunded', 1200]],
+      );
+    });
+  }
+
+  test("our adapter's reverse, refund and refundquery requests carry signatures tenpay computes the same", async () => {
+    const sent: WireObject[] = [];
+    const spying: typeof fetch = async (input, init) => {
+      sent.push(parseXml(String(init?.body)));
+      return fetch(input, init);
+    };
+    const adapter = createWeChatPayAdapter({ baseUrl: sim.baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: 2_000, fetch: spying });
+    const sale = { orderNo: newOrderNo('TPX'), money: money(2500, 'CNY'), authCode: AUTH_CODE, description: 'adapter cross-check' };
+    assert.equal((await adapter.pay(sale)).outcome.kind, 'paid');
+    const refund = refundRequest(sale, newOrderNo('TPXR'), 500, 'partial');
+    assert.deepEqual((await adapter.refund(refund)).outcome, { kind: 'processing' });
+    assert.deepEqual((await adapter.refundQuery(refund)).outcome, { kind: 'succeeded' });
+    const other = { ...sale, orderNo: newOrderNo('TPX') };
+    await adapter.pay(other);
+    assert.deepEqual((await adapter.reverse(other.orderNo)).outcome, { kind: 'reversed' });
+    const api = client();
+    assert.equal(sent.length, 5);
+    for (const fields of sent) assert.equal(api._getSign(fields, fields.sign_type ?? 'MD5'), fields.sign, JSON.stringify(fields));
+    assert.deepEqual(
+      sent.map((fields) => [fields.out_trade_no ?? null, fields.out_refund_no ?? null]),
+      [
+        [sale.orderNo, null],
+        [sale.orderNo, refund.refundNo],
+        [null, refund.refundNo],
+        [other.orderNo, null],
+        [other.orderNo, null],
+      ],
+    );
+  });
+
+  test("WeChat's published signature example: tenpay computes the published MD5 and HMAC-SHA256 values", () => {
+    // docs/providers.md and ../shared/spec/PROVIDERS.md: WeChat's own example, key 192006250b4c09247ec02edce69f6a2d.
+    const api = new Tenpay({ appid: 'wxd930ea5d5a258f4f', mchid: '10000100', partnerKey: '192006250b4c09247ec02edce69f6a2d' });
+    const fields: WireObject = { appid: 'wxd930ea5d5a258f4f', mch_id: '10000100', device_info: '1000', body: 'test', nonce_str: 'ibuaiVcKdpRxkhJA' };
+    assert.equal(api._getSign({ ...fields }, 'MD5'), '9A0A8659F005D6984697E2CA0A9CF3B7');
+    assert.equal(api._getSign({ ...fields }, 'HMAC-SHA256'), '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6');
   });
 });

@@ -49,7 +49,7 @@ const createOrder: Case[] = [
         paymentMethod: 'alipay',
         expiresAt: charge.created_at + CHECKOUT_EXPIRY_MS,
         returnUrl: `http://127.0.0.1:1/chop/landing?q=${charge.ref}`,
-        notifyUrl: null,
+        notifyUrl: 'http://127.0.0.1:1/notify/alipay',
         providerData: {},
       });
       await assertRow(w, s.seq, { qr_code: QR_CODE, pay_form: null, provider_sent_at: charge.created_at });

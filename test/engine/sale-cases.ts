@@ -238,9 +238,10 @@ const voidOfPendingSale: Case[] = [
     expect: { state: 'failed', step: 'done', failure: VOIDED, next: 'done', calls: [] },
     also: voidEnded('succeeded'),
   }),
-  stepCase('void', 'await_sale', 'definite', 'a sale already sent turns to reverse at once; no call yet', {
+  stepCase('void', 'await_sale', 'definite', 'a sale already sent turns to reverse, after the provider’s wait from the pay call; no call yet', {
     arrange: pendingSaleVoided(saleAtQuery()),
-    expect: { state: 'pending', step: 'reverse', next: 'now', calls: [] },
+    // WeChat Pay's 15 s, capped by the confirmation window setting of these tests (reverse-timing.test.ts has the rule's own).
+    expect: { state: 'pending', step: 'reverse', next: { in: CONFIRM_WINDOW_MS }, calls: [] },
     also: voidEnded('pending'),
   }),
   stepCase('void', 'reverse', 'definite', 'reversed: the sale fails as voided and the void succeeds', {

@@ -308,7 +308,13 @@ describe('loadConfig', () => {
     assert.equal(config.confirmWindowMs, null);
     assert.equal(config.pollIntervalMs, null);
     assert.equal(config.providerTimeoutMs, null);
-    assert.deepEqual(providerRules('wechatpay', config), { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000 });
+    assert.deepEqual(providerRules('wechatpay', config), {
+      confirmWindowMs: 45_000,
+      pollIntervalMs: 5_000,
+      timeoutMs: 10_000,
+      reverseNotBeforeMs: 15_000,
+      reverseWindowMs: 7 * 86_400_000,
+    });
     assert.deepEqual(providerRules('alipay', config), { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 15_000 });
     assert.deepEqual(providerRules('linepay', config), { confirmWindowMs: 60_000, pollIntervalMs: 3_000, timeoutMs: 40_000 });
     assert.equal(config.linePayTimeoutMs, null);
@@ -362,7 +368,13 @@ describe('loadConfig', () => {
     assert.equal(config.confirmWindowMs, 60_000);
     assert.equal(config.pollIntervalMs, 7_000);
     assert.equal(config.providerTimeoutMs, 20_000);
-    assert.deepEqual(providerRules('wechatpay', config), { confirmWindowMs: 60_000, pollIntervalMs: 7_000, timeoutMs: 20_000 });
+    assert.deepEqual(providerRules('wechatpay', config), {
+      confirmWindowMs: 60_000,
+      pollIntervalMs: 7_000,
+      timeoutMs: 20_000,
+      reverseNotBeforeMs: 15_000,
+      reverseWindowMs: 7 * 86_400_000,
+    });
     assert.equal(config.simConfirmDelayMs, 0);
     assert.equal(config.simulators, false);
     assert.equal(config.simulatorUrl, 'http://sim:9000');

@@ -8,17 +8,21 @@
  * A refusal of CanCan's setup (HTTP 401/403, return_code FAIL naming the
  * signature, merchant or certificate) is `rejected`: retrying cannot help.
  *
- * In live mode the `secapi` paths (reverse, refund) need the merchant's
- * client certificate (mutual TLS); supply it through a `fetch` whose
- * dispatcher carries it.
+ * Over HTTPS (live) the `secapi` paths (reverse, refund) carry the merchant's
+ * API certificate (mutual TLS); without one they are refused before any call,
+ * as WeChat would refuse them. Plain HTTP is the sandbox simulator's, which
+ * needs no certificate.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { describeCallError, httpRefusal, redactFields, redactSecrets } from '../call-errors.js';
 import type { OnlineAdapter, PosAdapter, ProviderTrace, Rejected, Traced } from '../contract.js';
-import { mapWeChatFailure } from './errors.js';
+import { mapWeChatFailure, mapWeChatRefundFailure } from './errors.js';
 import { closeOrderFields, toCloseOutcome, toOrderOutcome, unifiedOrderFields } from './native.js';
-import { verifyFields, withSignature, type WeChatSignType } from './sign.js';
+import { verifyFields, withSignature } from './sign.js';
+import type { WeChatPayCredentials } from './credentials.js';
+import { tlsFetch } from './transport.js';
+import { certificateOf } from './certificate.js';
 import {
   isWeChatAuthCode,
   micropayFields,
@@ -36,12 +40,7 @@ import {
 } from './transformers.js';
 import { buildXml, field, parseXml, WeChatXmlError, type WireFields } from './xml.js';
 
-export interface WeChatPayCredentials {
-  appId: string;
-  mchId: string;
-  apiKey: string;
-  signType: WeChatSignType;
-}
+export type { WeChatPayCredentials } from './credentials.js';
 
 /** Fixed, public test credentials: good only against the simulator. */
 export const WECHATPAY_SANDBOX_CREDENTIALS: WeChatPayCredentials = {
@@ -57,8 +56,21 @@ export interface WeChatPayAdapterOptions {
   baseUrl: string;
   credentials: WeChatPayCredentials;
   timeoutMs: number;
+  /** Replaces every HTTP call (tests). */
   fetch?: typeof fetch;
+  /** PEM of a CA to trust besides the system's (tests with their own CA). */
+  ca?: string;
 }
+
+/** WeChat's paths that need the merchant's API certificate. */
+const isSecapi = (path: string): boolean => path.startsWith('/secapi/');
+
+/** What a live secapi call without a certificate answers: WeChat would refuse it, so it is never sent. */
+export const NO_CERTIFICATE: Rejected = {
+  kind: 'rejected',
+  code: 'NO_CLIENT_CERTIFICATE',
+  message: 'reverse and refund need the merchant API certificate (apiclient_cert); set certP12 or certPem + keyPem in the WeChat Pay credentials',
+};
 
 /** What one call produced: verified fields, or the reason nothing can be trusted. */
 type CallResult =
@@ -67,14 +79,22 @@ type CallResult =
 
 export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAdapter & OnlineAdapter {
   const { credentials, timeoutMs } = options;
-  const doFetch = options.fetch ?? fetch;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const overTls = baseUrl.startsWith('https:');
+  const certificate = certificateOf(credentials);
+  const ca = options.ca !== undefined ? { ca: options.ca } : {};
+  // node:https where TLS needs options fetch cannot take; fetch otherwise.
+  const plainFetch = options.fetch ?? (overTls && options.ca !== undefined ? tlsFetch(ca) : fetch);
+  const secapiFetch = options.fetch ?? (overTls && certificate ? tlsFetch({ ...ca, certificate }) : plainFetch);
   const nonce = (): string => randomBytes(16).toString('hex'); // 32 chars, WeChat's maximum
 
   async function call(path: string, fields: WireFields): Promise<CallResult> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     let httpStatus: number | null = null;
+    if (isSecapi(path) && overTls && !certificate && !options.fetch)
+      return { ok: false, reason: NO_CERTIFICATE.message, httpStatus, latencyMs: 0, rejected: NO_CERTIFICATE };
+    const doFetch = isSecapi(path) ? secapiFetch : plainFetch;
     try {
       const response = await doFetch(`${baseUrl}${path}`, {
         method: 'POST',
@@ -110,7 +130,9 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
   ): Promise<Traced<T | Rejected>> {
     const result = await call(path, fields);
     // Never let a secret reach a trace or an outcome, even if the provider echoed one back.
-    const allSecrets = [credentials.apiKey, ...secrets];
+    // A PKCS#12 passphrase other than the (public) merchant id is a secret too.
+    const passphrase = certificate?.kind === 'pkcs12' && certificate.passphrase !== credentials.mchId ? certificate.passphrase : '';
+    const allSecrets = [credentials.apiKey, passphrase, ...secrets];
     const base = { provider: 'wechatpay', call: callName, latencyMs: result.latencyMs, httpStatus: result.httpStatus } as const;
     if (!result.ok) {
       const reason = redactSecrets(result.reason, allSecrets);
@@ -164,5 +186,6 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
     close: (orderNo) =>
       traced('closeorder', '/pay/closeorder', closeOrderFields(credentials, nonce(), orderNo), toCloseOutcome, (reason) => ({ kind: 'unknown', reason })),
     mapFailure: mapWeChatFailure,
+    mapRefundFailure: mapWeChatRefundFailure,
   };
 }

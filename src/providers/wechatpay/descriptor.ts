@@ -1,15 +1,17 @@
 /** WeChat Pay: POS micropay, hosted-checkout Native QR, live credentials. */
-import { choice, parsed, text } from '../credential-fields.js';
 import { DAY_MS, type ProviderServing } from '../descriptor.js';
 import { SETTLEMENT_CURRENCIES } from '../settlement.js';
-import { WECHATPAY_LIVE_BASE_URL, WECHATPAY_SANDBOX_CREDENTIALS, type WeChatPayCredentials, createWeChatPayAdapter } from './adapter.js';
+import { WECHATPAY_LIVE_BASE_URL, WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from './adapter.js';
+import type { AdapterContext } from '../descriptor.js';
+import { WECHATPAY_CREDENTIAL_FIELDS, WECHATPAY_CREDENTIALS_USAGE, liveBaseUrl, parseWeChatPayCredentials, type WeChatPayCredentials } from './credentials.js';
 import { wechatPaySimulator } from './simulator.js';
 
 export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos' | 'online' | 'live'> = {
   name: 'wechatpay',
   label: { en: 'WeChat Pay', zh: '微信支付' },
-  // Queries every 5–10 s for about 45 s.
-  rules: { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000 },
+  // Queries every 5–10 s for about 45 s. Reverse ("撤销订单"): not sooner than 15 s after the micropay,
+  // and only within 7 days of it; later a payment is refunded.
+  rules: { confirmWindowMs: 45_000, pollIntervalMs: 5_000, timeoutMs: 10_000, reverseNotBeforeMs: 15_000, reverseWindowMs: 7 * DAY_MS },
   refundPeriodOverCodes: ['TRADE_OVERDUE'],
   pos: {
     // WeChat Pay v2 accepts refunds up to a year after payment by default.
@@ -24,7 +26,7 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
         region: 'INTL',
       },
     ],
-    adapter: ({ endpoint, credentials, timeoutMs }) => createWeChatPayAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
+    adapter: (context) => adapterOf(context),
   },
   online: {
     methods: [
@@ -38,7 +40,7 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
         payQrVendor: true,
       },
     ],
-    adapter: ({ endpoint, credentials, timeoutMs }) => createWeChatPayAdapter({ baseUrl: endpoint, credentials, timeoutMs }),
+    adapter: (context) => adapterOf(context),
   },
   sandbox: {
     credentials: () => WECHATPAY_SANDBOX_CREDENTIALS,
@@ -49,17 +51,13 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
     urlSetting: 'CANCAN_WECHATPAY_URL',
     defaultUrl: WECHATPAY_LIVE_BASE_URL,
     trimTrailingSlash: true,
-    credentialFields: ['appId', 'mchId', 'apiKey', 'signType (MD5 | HMAC-SHA256)'],
-    credentialsUsage: '{"appId","mchId","apiKey","signType":"MD5"|"HMAC-SHA256"}',
-    parseCredentials(fields) {
-      const problems: string[] = [];
-      const value: WeChatPayCredentials = {
-        appId: text(fields, 'appId', problems),
-        mchId: text(fields, 'mchId', problems),
-        apiKey: text(fields, 'apiKey', problems),
-        signType: choice(fields, 'signType', ['MD5', 'HMAC-SHA256'] as const, 'MD5', problems),
-      };
-      return parsed(value, problems);
-    },
+    credentialFields: WECHATPAY_CREDENTIAL_FIELDS,
+    credentialsUsage: WECHATPAY_CREDENTIALS_USAGE,
+    parseCredentials: (fields) => parseWeChatPayCredentials(fields),
   },
 };
+
+/** Live merchants go to their regional host unless CANCAN_WECHATPAY_URL points elsewhere. */
+function adapterOf({ endpoint, credentials, timeoutMs }: AdapterContext<WeChatPayCredentials>) {
+  return createWeChatPayAdapter({ baseUrl: liveBaseUrl(endpoint, WECHATPAY_LIVE_BASE_URL, credentials), credentials, timeoutMs });
+}

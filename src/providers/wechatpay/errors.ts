@@ -28,10 +28,14 @@ const MICROPAY_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, 
 /** reverse: a system error means "call reverse again later"; nothing is known until then. */
 const REVERSE_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([['SYSTEMERROR', 'unknown']]);
 
-/** refund: the provider asks for a retry with the same out_refund_no. */
+/**
+ * refund: the provider asks for a retry with the same out_refund_no
+ * (FREQUENCY_LIMITED: refunds of orders older than two months are rate-limited, "retry later").
+ */
 const REFUND_ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
   ['SYSTEMERROR', 'unknown'],
   ['BIZERR_NEED_RETRY', 'unknown'],
+  ['FREQUENCY_LIMITED', 'unknown'],
 ]);
 
 /**
@@ -100,4 +104,27 @@ export const WECHAT_FAILURE_CODES: ReadonlyMap<string, FailureCode> = new Map<st
 
 export function mapWeChatFailure(code: string): FailureCode {
   return WECHAT_FAILURE_CODES.get(code) ?? 'unknown_failure';
+}
+
+/**
+ * Refund (申请退款) and refund query err_codes → failure codes. The same code
+ * means another thing on a refund: NOTENOUGH is the merchant's refundable
+ * balance ("余额不足": top up the account), not the customer's.
+ */
+export const WECHAT_REFUND_FAILURE_CODES: ReadonlyMap<string, FailureCode> = new Map<string, FailureCode>([
+  ['NOTENOUGH', 'merchant_insufficient_balance_failure'],
+  ['TRADE_OVERDUE', 'refund_not_allowed_failure'], // past the refund period (a year)
+  ['ERROR', 'refund_not_allowed_failure'], // the order's state allows no refund (e.g. refunded in full)
+  ['USER_ACCOUNT_ABNORMAL', 'refund_not_allowed_failure'], // the customer's account is closed: refund off-line
+  ['ORDERNOTEXIST', 'sale_not_found_failure'],
+  ['INVALID_TRANSACTIONID', 'sale_not_found_failure'],
+  ['NOAUTH', 'merchant_not_allowed_to_sell_failure'],
+  ['INVALID_REQ_TOO_MUCH', 'payment_gateway_failure'],
+  ['PARAM_ERROR', 'payment_gateway_failure'],
+  ['REFUNDCLOSE', 'refund_not_allowed_failure'], // refundquery: WeChat closed the refund
+  ['CHANGE', 'bank_failure'], // refundquery: the money could not reach the customer's bank account
+]);
+
+export function mapWeChatRefundFailure(code: string): FailureCode {
+  return WECHAT_REFUND_FAILURE_CODES.get(code) ?? 'unknown_failure';
 }

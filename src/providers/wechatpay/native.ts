@@ -17,29 +17,23 @@ import { field, type WireFields } from './xml.js';
 /** unifiedorder `body` is String(127) (was 128 in older versions of the page). */
 const BODY_MAX_CHARS = 127;
 
-/**
- * WeChat requires `notify_url` on every unifiedorder. CanCan learns the
- * result by querying, so when the caller has no notification URL it sends a
- * host under `.invalid` (RFC 2606: reserved, never resolves): WeChat accepts
- * the URL, and its notifications go nowhere.
- */
-export const PLACEHOLDER_NOTIFY_URL = 'https://notify.cancan.invalid/wechatpay';
-
 export function unifiedOrderFields(merchant: MerchantIdentity, nonce: string, request: OrderRequest): Record<string, string> {
   const body = cleanText(request.description, BODY_MAX_CHARS).trim();
-  return {
+  const fields: Record<string, string> = {
     ...commonFields(merchant, nonce),
     body: body === '' ? `Order ${request.orderNo}` : body,
     out_trade_no: request.orderNo,
     total_fee: String(request.money.amount), // integer, in the currency's minor unit
     fee_type: request.money.currency,
     spbill_create_ip: '127.0.0.1', // Native: "the IP of the machine calling the API"
-    notify_url: request.notifyUrl ?? PLACEHOLDER_NOTIFY_URL,
     trade_type: 'NATIVE',
     product_id: request.orderNo, // required for NATIVE; the merchant's own id of what the QR sells (String(32))
     // Truncated to the second: the code stops working no later than CanCan's deadline.
     time_expire: chinaTime(request.expiresAt),
   };
+  // Required by WeChat: CanCan's notification route (notify-url.ts). Never a made-up host; without one WeChat refuses the order.
+  if (request.notifyUrl !== null) fields['notify_url'] = request.notifyUrl;
+  return fields;
 }
 
 export function closeOrderFields(merchant: MerchantIdentity, nonce: string, orderNo: string): Record<string, string> {

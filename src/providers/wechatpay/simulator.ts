@@ -10,6 +10,8 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { FastifyPluginAsync } from 'fastify';
 import { testValue } from '../../simulators/test-values.js';
 import type { SimOrder, SimOrderStatus, SimulatorLedger } from '../../simulators/ledger.js';
@@ -469,7 +471,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     app.addContentTypeParser('*', { parseAs: 'string' }, asText);
     for (const [path, handle] of routes) {
       app.post(path, async (request, reply) => {
-        const answer = await answerEnvelope(request.body, handle, options.credentials);
+        const answer = await answerEnvelope(request.body, handle, options.credentials, path.startsWith('/secapi/') ? request.raw.socket : null);
         return reply.code(200).type('text/xml; charset=utf-8').send(answer);
       });
     }
@@ -481,6 +483,7 @@ async function answerEnvelope(
   body: unknown,
   handle: (request: WireFields) => Answer | Promise<Answer>,
   credentials: readonly WeChatPayCredentials[],
+  secapiSocket: Socket | null,
 ): Promise<string> {
   const refuse = (message: string): string => buildXml({ return_code: 'FAIL', return_msg: message });
   if (typeof body !== 'string') return refuse('XML format error');
@@ -490,9 +493,15 @@ async function answerEnvelope(
   } catch {
     return refuse('XML format error');
   }
-  const merchant = credentials.find((candidate) => candidate.mchId === field(request, 'mch_id'));
-  if (merchant === undefined) return refuse('mch_id does not exist');
+  const ofMchId = credentials.filter((candidate) => candidate.mchId === field(request, 'mch_id'));
+  if (ofMchId.length === 0) return refuse('mch_id does not exist');
+  const subMchId = field(request, 'sub_mch_id') ?? '';
+  const merchant = ofMchId.find((candidate) => (candidate.subMchId ?? '') === subMchId);
+  if (merchant === undefined) return refuse(subMchId === '' ? 'sub_mch_id is required for this mch_id' : 'sub_mch_id is not a sub-merchant of mch_id');
   if (merchant.appId !== field(request, 'appid')) return refuse('appid and mch_id do not match');
+  if ((merchant.subAppId ?? '') !== (field(request, 'sub_appid') ?? '')) return refuse('sub_appid and sub_mch_id do not match');
+  const certificateProblem = secapiSocket === null ? null : clientCertificateProblem(secapiSocket, merchant.mchId);
+  if (certificateProblem !== null) return refuse(certificateProblem);
   const signType = parseSignType(field(request, 'sign_type'));
   if (signType === null) return refuse('sign_type is invalid');
   if (!verifyFields(request, merchant.apiKey, signType)) return refuse('signature error');
@@ -507,12 +516,30 @@ async function answerEnvelope(
     nonce_str: randomBytes(16).toString('hex'),
     result_code: answer.result,
   };
+  // Sub-merchant fields come back as sent.
+  if (merchant.subMchId !== undefined) envelope['sub_mch_id'] = merchant.subMchId;
+  if (merchant.subAppId !== undefined) envelope['sub_appid'] = merchant.subAppId;
   if (answer.result === 'FAIL') {
     envelope['err_code'] = answer.errCode;
     envelope['err_code_des'] = answer.message;
   }
   // Answers are signed with the request's sign_type (WeChat does the same).
   return buildXml(withSignature({ ...envelope, ...answer.fields }, merchant.apiKey, signType));
+}
+
+/**
+ * secapi over TLS wants the merchant's API certificate, verified by the CA the
+ * server trusts and issued to this mch_id. Plain HTTP is the sandbox's: no
+ * certificate there, as test mode never had one.
+ */
+function clientCertificateProblem(socket: Socket, mchId: string): string | null {
+  if (!(socket instanceof TLSSocket)) return null;
+  const peer = socket.getPeerCertificate();
+  if (peer === null || Object.keys(peer).length === 0) return 'secapi needs the merchant API certificate: no client certificate was presented';
+  if (!socket.authorized) return `secapi needs the merchant API certificate: the client certificate is not trusted (${String(socket.authorizationError)})`;
+  const cn = peer.subject?.CN;
+  if (cn !== mchId) return `secapi needs the merchant API certificate: the client certificate belongs to ${String(cn)}, not to mch_id ${mchId}`;
+  return null;
 }
 
 function refundFields(order: SimOrder, refundNo: string, providerRefundId: string, amount: number): Record<string, string> {

@@ -18,6 +18,9 @@ export interface MerchantIdentity {
   readonly appId: string;
   readonly mchId: string;
   readonly signType: WeChatSignType;
+  /** Service-provider / institution mode: sent in every request when set. */
+  readonly subMchId?: string;
+  readonly subAppId?: string;
 }
 
 /** orderquery `trade_state` values. */
@@ -79,6 +82,8 @@ export function refundQueryFields(merchant: MerchantIdentity, nonce: string, req
 
 export function commonFields(merchant: MerchantIdentity, nonce: string): Record<string, string> {
   const fields: Record<string, string> = { appid: merchant.appId, mch_id: merchant.mchId, nonce_str: nonce };
+  if (merchant.subMchId !== undefined) fields['sub_mch_id'] = merchant.subMchId;
+  if (merchant.subAppId !== undefined) fields['sub_appid'] = merchant.subAppId;
   // sign_type absent means MD5, the documented default.
   if (merchant.signType === 'HMAC-SHA256') fields['sign_type'] = 'HMAC-SHA256';
   return fields;
