@@ -111,7 +111,7 @@ for (const kind of DB_KINDS) {
       const last = await waitFor(async () => {
         const text = await scrape(t.url);
         return ipnOutcome(text, 'delivered') >= 1 && ipnOutcome(text, 'given_up') >= 1 ? text : undefined;
-      }, 15_000);
+      });
 
       const http = (labels: Labels) => moved(first, last, 'cancan_http_request_duration_seconds_count', labels);
       assert.equal(http({ method: 'POST', route: '/api/v2/transactions', status_code: '201' }), 2);
@@ -136,8 +136,10 @@ for (const kind of DB_KINDS) {
 
       assert.equal(moved(first, last, 'cancan_ipn_deliveries_total', { outcome: 'delivered' }), 1);
       assert.equal(moved(first, last, 'cancan_ipn_deliveries_total', { outcome: 'given_up' }), 1);
-      // Every attempt at the failing receiver but the last was a failed attempt to be retried.
-      assert.equal(moved(first, last, 'cancan_ipn_deliveries_total', { outcome: 'failed' }), downReceiver.hits - 1);
+      // Every attempt at the failing receiver but the last was a failed attempt to be retried. On a slow machine the
+      // first attempt may already be past the give-up age: then there is no failed attempt, and no such series yet.
+      const failedAttempts = (text: string) => sample(text, 'cancan_ipn_deliveries_total', { outcome: 'failed' }) ?? 0;
+      assert.equal(failedAttempts(last) - failedAttempts(first), downReceiver.hits - 1);
 
       for (const jobKind of ['transaction', 'notification']) {
         assert.notEqual(sample(last, 'cancan_job_queue_depth', { kind: jobKind }), undefined);

@@ -43,6 +43,7 @@ import {
   queryArb,
   segmentArb,
 } from '../support/fuzz-gen.js';
+import { WAIT_LIMIT_MS } from '../support/wait.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
@@ -52,8 +53,8 @@ const KNOWN = new Set(
     .map((s) => s.trim())
     .filter(Boolean),
 );
-/** Longer than any answer may legitimately take (Prefer: wait is capped at 30 s). */
-const ANSWER_TIMEOUT_MS = 35_000;
+/** Longer than any answer may legitimately take (Prefer: wait is capped at 30 s), with the tests' margin for a loaded machine. */
+const ANSWER_TIMEOUT_MS = 30_000 + WAIT_LIMIT_MS;
 /** A safety net only (the run is bounded by RUNS): a property cut short on a starved machine reports how many it sent. */
 const PROPERTY_TIME_LIMIT_MS = 90_000;
 /** No rate limit in the way; waiting charges polled once a second (not every 100 ms) so they load the machine less. */

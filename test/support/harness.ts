@@ -8,12 +8,13 @@ import { type DbKind, type TestDatabase, createTestDatabase } from './databases.
 
 /** Short provider windows so the unhappy paths finish in seconds. */
 export const FAST_ENV = {
-  CANCAN_CONFIRM_WINDOW_MS: '2500',
+  // The window must outlast a timed-out pay call (amounts ending in 56 answer a second after the timeout) and a query.
+  CANCAN_CONFIRM_WINDOW_MS: '6000',
   CANCAN_POLL_INTERVAL_MS: '100',
-  // Long enough for a signed answer on a busy 2-core machine (the browser tests run alongside).
-  CANCAN_PROVIDER_TIMEOUT_MS: '1000',
+  // Long enough for a signed answer on a loaded 2-core machine (the browser tests run alongside).
+  CANCAN_PROVIDER_TIMEOUT_MS: '2500',
   CANCAN_SIM_CONFIRM_DELAY_MS: '300',
-  CANCAN_JOB_LEASE_MS: '3000',
+  CANCAN_JOB_LEASE_MS: '8000',
   LOG_LEVEL: 'info',
   // The tests' IPN receivers and callback pages listen on 127.0.0.1; tests of the SSRF guard turn this off.
   CANCAN_ALLOW_PRIVATE_URLS: 'on',
