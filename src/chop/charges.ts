@@ -6,12 +6,14 @@
 import type { Caller } from '../core/create-transaction.js';
 import type { CoreDeps } from '../core/deps.js';
 import { newTransactionRef } from '../domain/ids.js';
+import type { CurrencyCode } from '../domain/money.js';
 import { currentRequestId } from '../observability/request-context.js';
 import { transact } from '../observability/transact.js';
 import { isGatewayEnabled } from '../store/merchants.js';
 import { type TransactionRow, addEvent, enqueueJob, insertTransaction } from '../store/transactions.js';
 import { newCharge } from '../store/transaction-factories.js';
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
+import type { PaymentMethod } from './methods.js';
 import type { ChargeParams } from './params.js';
 import { ChopError } from './params.js';
 import { findCharge } from './refunds.js';
@@ -34,18 +36,7 @@ export async function createCharge(
     throw new ChopError(403, 'payment_method_not_enabled', `Payment method ${method.code} is not enabled for this merchant`);
   }
   await guardUrls(deps, params, caller.mode);
-  if (caller.mode === 'live') {
-    const adapter =
-      method.flow === 'card'
-        ? await deps.adapters.cardAdapterFor(caller.mode, caller.merchant.id)
-        : await deps.adapters.onlineAdapterFor(method, caller.mode, caller.merchant.id);
-    if (!adapter)
-      throw new ChopError(
-        403,
-        'payment_method_not_configured',
-        `Live payments through ${method.code} are not configured for this merchant (no ${method.provider} credentials)`,
-      );
-  }
+  if (caller.mode === 'live') await checkLiveAccess(deps, caller, method, params.currency);
 
   const result = await transact(deps, async (trx) => {
     if (deps.store.dialect === 'postgres') {
@@ -143,4 +134,20 @@ async function guardUrls(deps: CoreDeps, params: ChargeParams, mode: ChopCaller[
       throw error;
     }
   }
+}
+
+/** A live charge needs the merchant's credentials; a card account without multi-currency charges its own currency only. */
+async function checkLiveAccess(deps: CoreDeps, caller: ChopCaller, method: PaymentMethod, currency: CurrencyCode): Promise<void> {
+  const adapter =
+    method.flow === 'card'
+      ? await deps.adapters.cardAdapterFor(caller.mode, caller.merchant.id)
+      : await deps.adapters.onlineAdapterFor(method, caller.mode, caller.merchant.id);
+  if (!adapter)
+    throw new ChopError(
+      403,
+      'payment_method_not_configured',
+      `Live payments through ${method.code} are not configured for this merchant (no ${method.provider} credentials)`,
+    );
+  const refusal = 'currencyRefusal' in adapter ? (adapter.currencyRefusal?.(currency) ?? null) : null;
+  if (refusal !== null) throw new ChopError(400, 'unsupported_currency', refusal);
 }

@@ -241,6 +241,8 @@ export type CardSaleOutcome =
   | Rejected;
 
 export interface CardAdapter extends RefundingAdapter {
+  /** Why the account cannot charge in this currency (a live account without multi-currency), or null. */
+  currencyRefusal?(currency: CurrencyCode): string | null;
   sale(request: CardSaleRequest): Promise<Traced<CardSaleOutcome>>;
   /** Looks a sale up by our order number (after a crash or timeout). */
   query(orderNo: string, data?: ProviderData): Promise<Traced<QueryOutcome>>;

@@ -107,7 +107,8 @@ function dailyCharts(view: View): Raw {
       desc,
       ticks,
       maxText: w('maxLabel', {
-        amount: amountText(view.ctx.lang, 
+        amount: amountText(
+          view.ctx.lang,
           series.amounts.reduce((max, a) => (a > max ? a : max), 0n),
           series.currency,
         ),

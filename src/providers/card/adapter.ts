@@ -155,6 +155,8 @@ export function createCardAdapter(options: CardAdapterOptions): CardAdapter {
   return {
     provider: PROVIDER,
 
+    currencyRefusal: (currency) => cardCurrencyRule(credentials, currency),
+
     async sale(request) {
       const refusal = cardCurrencyRule(credentials, request.money.currency);
       if (refusal !== null) {
