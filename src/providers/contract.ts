@@ -8,7 +8,7 @@
  * caller must query before deciding anything.
  */
 import type { FailureCode } from '../domain/failures.js';
-import type { Money } from '../domain/money.js';
+import type { CurrencyCode, Money } from '../domain/money.js';
 
 /** Provider names come from the provider list (providers/list.ts). */
 export type { PosProviderName, ProviderName } from './list.js';

@@ -170,6 +170,14 @@ describe('live Alipay+ and card against simulators in a separate process', () =>
     const stored = setCredentials('card', { merchantId: accountId, userId, pin });
     assert.equal(stored.status, 0, stored.stderr);
 
+    // A single-currency account cannot charge another currency: refused when the charge is asked for, nothing stored or sent.
+    const euros = await charge('cc', 930_301, 'EUR');
+    assert.equal(euros.status, 400, euros.text);
+    assert.equal(euros.body.code, 'unsupported_currency');
+    assert.equal(euros.body.error, 'the card account charges USD only (multi-currency is not enabled for it), not EUR');
+    const eurosStored = await t.app.deps.store.db.selectFrom('transactions').select('seq').where('amount', '=', 930_301).execute();
+    assert.deepEqual(eurosStored, []);
+
     const created = await charge('cc', 930_300, 'USD');
     assert.equal(created.status, 200, created.text);
     const id = idFromUrl(created.body.url);
