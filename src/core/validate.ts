@@ -97,43 +97,52 @@ const tags = {
 const currencyRefused = (value: unknown) => `\`currency\` must be a three-letter ISO 4217 code in upper case (e.g. CNY), got ${JSON.stringify(value)}`;
 
 // Attributes in the order their problems are reported.
-const SALE_ATTRIBUTES = Type.Object({
-  payment_gateway: requiredText('payment_gateway', MAX_GATEWAY_LENGTH, {
-    description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.`,
-  }),
-  payment_auth_key: requiredText('payment_auth_key', MAX_AUTH_KEY_LENGTH, {
-    writeOnly: true,
-    description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged.",
-  }),
-  amount: amount(),
-  currency: says(
-    Type.Unsafe<CurrencyCode>({
-      type: 'string',
-      enum: knownCurrencies(),
-      description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.',
+const SALE_ATTRIBUTES = Type.Object(
+  {
+    payment_gateway: requiredText('payment_gateway', MAX_GATEWAY_LENGTH, {
+      description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.`,
     }),
-    {
-      required: '`currency` is required',
-      type: (value) => (value === null ? '`currency` is required' : currencyRefused(value)),
-      default: currencyRefused,
-    },
-  ),
-  description: requiredText('description', MAX_TEXT, { description: 'A free-form description of the transaction.' }),
-  ...tags,
-});
+    payment_auth_key: requiredText('payment_auth_key', MAX_AUTH_KEY_LENGTH, {
+      writeOnly: true,
+      description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged.",
+    }),
+    amount: amount(),
+    currency: says(
+      Type.Unsafe<CurrencyCode>({
+        type: 'string',
+        enum: knownCurrencies(),
+        description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.',
+      }),
+      {
+        required: '`currency` is required',
+        type: (value) => (value === null ? '`currency` is required' : currencyRefused(value)),
+        default: currencyRefused,
+      },
+    ),
+    description: requiredText('description', MAX_TEXT, { description: 'A free-form description of the transaction.' }),
+    ...tags,
+  },
+  { description: 'What to charge, in which currency, through which gateway, and the code the customer showed.' },
+);
 
-const VOID_ATTRIBUTES = Type.Object({
-  sale: saleReference('The id of the sale to void.'),
-  description: optionalText('description', 'A free-form description of the transaction.'),
-  ...tags,
-});
+const VOID_ATTRIBUTES = Type.Object(
+  {
+    sale: saleReference('The id of the sale to void.'),
+    description: optionalText('description', 'A free-form description of the transaction.'),
+    ...tags,
+  },
+  { description: 'The sale to void.' },
+);
 
-const REFUND_ATTRIBUTES = Type.Object({
-  sale: saleReference('The id of the sale to refund.'),
-  amount: amount(),
-  description: optionalText('description', 'A free-form description of the transaction.'),
-  ...tags,
-});
+const REFUND_ATTRIBUTES = Type.Object(
+  {
+    sale: saleReference('The id of the sale to refund.'),
+    amount: amount(),
+    description: optionalText('description', 'A free-form description of the transaction.'),
+    ...tags,
+  },
+  { description: 'The sale to refund and the amount to give back.' },
+);
 
 const TYPES = ['sale', 'void', 'refund'] as const;
 type RequestType = (typeof TYPES)[number];
@@ -144,22 +153,25 @@ function request<T extends TSchema, A extends TSchema>(type: T, attributes: A, o
     Type.Object(
       {
         data: says(
-          Type.Object({
-            id: says(
-              Type.String({
-                pattern: CLIENT_ID_PATTERN.source,
-                description:
-                  'An identifier of the transaction, unique to the merchant: 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:`, `-`. Re-sending the same id with the same body is a safe retry.',
-              }),
-              {
-                required: '`id` is required and must be a string, got a undefined',
-                type: (value) => `\`id\` is required and must be a string, got ${describe(value)}`,
-                default: `\`id\` must be ${ID_RULE}`,
-              },
-            ),
-            type: says(type, { default: `\`type\` must be one of ${TYPES.join(', ')}` }),
-            attributes: says(attributes, { default: '`attributes` is required and must be an object' }),
-          }),
+          Type.Object(
+            {
+              id: says(
+                Type.String({
+                  pattern: CLIENT_ID_PATTERN.source,
+                  description:
+                    'An identifier of the transaction, unique to the merchant: 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:`, `-`. Re-sending the same id with the same body is a safe retry.',
+                }),
+                {
+                  required: '`id` is required and must be a string, got a undefined',
+                  type: (value) => `\`id\` is required and must be a string, got ${describe(value)}`,
+                  default: `\`id\` must be ${ID_RULE}`,
+                },
+              ),
+              type: says(type, { default: `\`type\` must be one of ${TYPES.join(', ')}` }),
+              attributes: says(attributes, { default: '`attributes` is required and must be an object' }),
+            },
+            { description: 'The transaction to create: its id, its kind and its attributes.' },
+          ),
           { default: '`data` is required and must be an object' },
         ),
       },
@@ -171,7 +183,7 @@ function request<T extends TSchema, A extends TSchema>(type: T, attributes: A, o
 const example = (type: RequestType, attributes: object) => [{ data: { id: 'ee96aaf7-9ec7-4baf-bf88-c0f77db672e0', type, attributes } }];
 
 /** The request schemas (components of the OpenAPI document, src/http/schemas/pos.ts). */
-export const SALE_REQUEST = request(Type.Literal('sale'), SALE_ATTRIBUTES, {
+export const SALE_REQUEST = request(Type.Literal('sale', { description: 'The kind of transaction: `sale`.' }), SALE_ATTRIBUTES, {
   $id: 'SaleRequest',
   description: 'Charges the customer whose payment code the cashier scanned.',
   examples: example('sale', {
@@ -183,12 +195,12 @@ export const SALE_REQUEST = request(Type.Literal('sale'), SALE_ATTRIBUTES, {
     pos_id: 'POS123',
   }),
 });
-export const VOID_REQUEST = request(Type.Literal('void'), VOID_ATTRIBUTES, {
+export const VOID_REQUEST = request(Type.Literal('void', { description: 'The kind of transaction: `void`.' }), VOID_ATTRIBUTES, {
   $id: 'VoidRequest',
   description: 'Voids a sale while it is pending or within the void window after it succeeded.',
   examples: example('void', { sale: 'c2f5a10a-d7a7-4d69-83fa-b57c343d22d4', description: 'customer has changed her mind' }),
 });
-export const REFUND_REQUEST = request(Type.Literal('refund'), REFUND_ATTRIBUTES, {
+export const REFUND_REQUEST = request(Type.Literal('refund', { description: 'The kind of transaction: `refund`.' }), REFUND_ATTRIBUTES, {
   $id: 'RefundRequest',
   description: 'Refunds a succeeded sale, in part or in full (several partial refunds up to the sale amount).',
   examples: example('refund', { sale: 'c2f5a10a-d7a7-4d69-83fa-b57c343d22d4', amount: 500, description: 'factory defect' }),
