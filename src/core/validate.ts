@@ -97,81 +97,74 @@ const tags = {
 const currencyRefused = (value: unknown) => `\`currency\` must be a three-letter ISO 4217 code in upper case (e.g. CNY), got ${JSON.stringify(value)}`;
 
 // Attributes in the order their problems are reported.
-const SALE_ATTRIBUTES = Type.Object(
-  {
-    payment_gateway: requiredText('payment_gateway', MAX_GATEWAY_LENGTH, {
-      description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.`,
+const SALE_ATTRIBUTES = Type.Object({
+  payment_gateway: requiredText('payment_gateway', MAX_GATEWAY_LENGTH, {
+    description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.`,
+  }),
+  payment_auth_key: requiredText('payment_auth_key', MAX_AUTH_KEY_LENGTH, {
+    writeOnly: true,
+    description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged.",
+  }),
+  amount: amount(),
+  currency: says(
+    Type.Unsafe<CurrencyCode>({
+      type: 'string',
+      enum: knownCurrencies(),
+      description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.',
     }),
-    payment_auth_key: requiredText('payment_auth_key', MAX_AUTH_KEY_LENGTH, {
-      writeOnly: true,
-      description: "The customer's payment code (scanned barcode/QR). Never echoed back or logged.",
-    }),
-    amount: amount(),
-    currency: says(
-      Type.Unsafe<CurrencyCode>({
-        type: 'string',
-        enum: knownCurrencies(),
-        description: 'Three-letter ISO 4217 code in upper case; the gateway decides which it accepts.',
-      }),
-      {
-        required: '`currency` is required',
-        type: (value) => (value === null ? '`currency` is required' : currencyRefused(value)),
-        default: currencyRefused,
-      },
-    ),
-    description: requiredText('description', MAX_TEXT, { description: 'A free-form description of the transaction.' }),
-    ...tags,
-  },
-  { description: 'What to charge, in which currency, through which gateway, and the code the customer showed.' },
-);
+    {
+      required: '`currency` is required',
+      type: (value) => (value === null ? '`currency` is required' : currencyRefused(value)),
+      default: currencyRefused,
+    },
+  ),
+  description: requiredText('description', MAX_TEXT, { description: 'A free-form description of the transaction.' }),
+  ...tags,
+});
 
-const VOID_ATTRIBUTES = Type.Object(
-  {
-    sale: saleReference('The id of the sale to void.'),
-    description: optionalText('description', 'A free-form description of the transaction.'),
-    ...tags,
-  },
-  { description: 'The sale to void.' },
-);
+const VOID_ATTRIBUTES = Type.Object({
+  sale: saleReference('The id of the sale to void.'),
+  description: optionalText('description', 'A free-form description of the transaction.'),
+  ...tags,
+});
 
-const REFUND_ATTRIBUTES = Type.Object(
-  {
-    sale: saleReference('The id of the sale to refund.'),
-    amount: amount(),
-    description: optionalText('description', 'A free-form description of the transaction.'),
-    ...tags,
-  },
-  { description: 'The sale to refund and the amount to give back.' },
-);
+const REFUND_ATTRIBUTES = Type.Object({
+  sale: saleReference('The id of the sale to refund.'),
+  amount: amount(),
+  description: optionalText('description', 'A free-form description of the transaction.'),
+  ...tags,
+});
+
+// What /docs says of each attributes object (set here, so the definitions above keep their shape).
+SALE_ATTRIBUTES.description = 'What to charge, in which currency, through which gateway, and the code the customer showed.';
+VOID_ATTRIBUTES.description = 'The sale to void.';
+REFUND_ATTRIBUTES.description = 'The sale to refund and the amount to give back.';
 
 const TYPES = ['sale', 'void', 'refund'] as const;
 type RequestType = (typeof TYPES)[number];
 
 /** `{"data":{"id","type","attributes"}}`. */
 function request<T extends TSchema, A extends TSchema>(type: T, attributes: A, options: { $id?: string; description?: string; examples?: unknown[] } = {}) {
-  return says(
+  const schema = says(
     Type.Object(
       {
         data: says(
-          Type.Object(
-            {
-              id: says(
-                Type.String({
-                  pattern: CLIENT_ID_PATTERN.source,
-                  description:
-                    'An identifier of the transaction, unique to the merchant: 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:`, `-`. Re-sending the same id with the same body is a safe retry.',
-                }),
-                {
-                  required: '`id` is required and must be a string, got a undefined',
-                  type: (value) => `\`id\` is required and must be a string, got ${describe(value)}`,
-                  default: `\`id\` must be ${ID_RULE}`,
-                },
-              ),
-              type: says(type, { default: `\`type\` must be one of ${TYPES.join(', ')}` }),
-              attributes: says(attributes, { default: '`attributes` is required and must be an object' }),
-            },
-            { description: 'The transaction to create: its id, its kind and its attributes.' },
-          ),
+          Type.Object({
+            id: says(
+              Type.String({
+                pattern: CLIENT_ID_PATTERN.source,
+                description:
+                  'An identifier of the transaction, unique to the merchant: 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:`, `-`. Re-sending the same id with the same body is a safe retry.',
+              }),
+              {
+                required: '`id` is required and must be a string, got a undefined',
+                type: (value) => `\`id\` is required and must be a string, got ${describe(value)}`,
+                default: `\`id\` must be ${ID_RULE}`,
+              },
+            ),
+            type: says(type, { default: `\`type\` must be one of ${TYPES.join(', ')}` }),
+            attributes: says(attributes, { default: '`attributes` is required and must be an object' }),
+          }),
           { default: '`data` is required and must be an object' },
         ),
       },
@@ -179,6 +172,8 @@ function request<T extends TSchema, A extends TSchema>(type: T, attributes: A, o
     ),
     { default: 'The body must be a JSON object with a `data` member' },
   );
+  schema.properties.data.description = 'The transaction to create: its id, its kind and its attributes.';
+  return schema;
 }
 const example = (type: RequestType, attributes: object) => [{ data: { id: 'ee96aaf7-9ec7-4baf-bf88-c0f77db672e0', type, attributes } }];
 
