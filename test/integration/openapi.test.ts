@@ -76,6 +76,8 @@ let m: TestMerchant;
 let doc: Doc;
 /** Compiles a schema of the published document, with the routes' string-length rule (UTF-16 units). */
 let published: (name: string) => (data: unknown) => boolean;
+/** Compiles the schema at a JSON pointer into the published document (e.g. an inline answer's). */
+let publishedAt: (pointer: string) => (data: unknown) => boolean;
 /** Compiles the query parameters (or headers) a route publishes as one object schema, their values read from text as the routes read them. */
 let publishedParameters: (method: string, path: string, where: 'query' | 'header') => (data: unknown) => boolean;
 
@@ -87,6 +89,10 @@ before(async () => {
   doc = (await response.json()) as Doc;
   const ajv = new Ajv({ strict: false, allowUnionTypes: true, unicode: false, validateSchema: false, logger: false });
   ajv.addSchema({ ...doc, $id: 'openapi.json' });
+  publishedAt = (pointer) => {
+    const validate = ajv.compile({ $ref: `openapi.json#${pointer}` });
+    return (data) => validate(data);
+  };
   published = (name) => {
     const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
     return (data) => validate(data);
@@ -217,6 +223,30 @@ describe('the document is complete', () => {
         assert.ok(media.length === 1 && media.every(([, m]) => hasExample(m)), `${name} ${status}: answer example`);
       }
     }
+  });
+
+  test("the answers' and the IPN's own examples fit their schemas", () => {
+    const escape = (step: string) => step.replace(/~/g, '~0').replace(/\//g, '~1');
+    let checked = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, answer] of Object.entries((op as Operation).responses)) {
+          const schema = answer.content?.['application/json']?.schema;
+          for (const example of schema?.examples ?? []) {
+            const pointer = ['', 'paths', path, method, 'responses', status, 'content', 'application/json', 'schema'].map(escape).join('/');
+            assert.ok(publishedAt(pointer)(example), `${method} ${path} ${status}: ${JSON.stringify(example)}`);
+            checked += 1;
+          }
+        }
+      }
+    }
+    assert.ok(checked >= 6, `${checked} inline examples`);
+    const ipn = '/webhooks/ipn/post/requestBody/content/application~1x-www-form-urlencoded';
+    const form = (doc as unknown as { webhooks: { ipn: { post: { requestBody: { content: Record<string, Media> } } } } }).webhooks.ipn.post.requestBody.content[
+      'application/x-www-form-urlencoded'
+    ];
+    assert.ok(publishedAt(`${ipn}/schema`)(form?.example), 'the IPN example');
+    assert.equal(publishedAt(`${ipn}/schema`)({ ...(form?.example as object), notify_status: 'maybe' }), false, 'the schema can refuse');
   });
 
   test('the examples fit their schemas', () => {
