@@ -142,6 +142,25 @@ describe('retries', () => {
     );
   });
 
+  test('a sale whose answer was lost is answered on the retry as a replay: still one sale', async () => {
+    const posId = uniqueId('pos');
+    const id = uniqueId('sale');
+    const before = requestsTo('/api/v2/transactions').length;
+    proxy.failNext('lost');
+    const created = await flaky.pos.sale(id, sale(posId));
+    const tries = requestsTo('/api/v2/transactions').slice(before);
+    assert.deepEqual(
+      tries.map((r) => r.forwarded),
+      [true, true],
+    );
+    assert.equal(tries[0]?.body, tries[1]?.body);
+    assert.equal(created.replayed, true, 'Idempotent-Replayed: the server had made the sale on the first try');
+    assert.deepEqual(
+      (await client.pos.list({ pos_id: posId })).data.map((tx) => tx.id),
+      [id],
+    );
+  });
+
   test('a dropped connection and a 429 are retried; a 400 is not', async () => {
     const before = proxy.seen.length;
     proxy.failNext('drop', '429');
