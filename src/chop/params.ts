@@ -223,7 +223,7 @@ export const CHARGE_REQUEST = Type.Object(
 
 export const PAY_QR_REQUEST = Type.Object(
   {
-    vendor: method('vendor', PAY_QR_VENDORS),
+    vendor: method('vendor', PAY_QR_VENDORS, 'The wallet whose QR code to make.'),
     ...money,
     ...charge,
     callback_url: url('callback_url', 'Where the shopper goes after paying or failing.'),
@@ -277,9 +277,18 @@ const onceOnly = (name: string, description: string) =>
 
 export const CHOP_LIST_QUERY = Type.Object({
   limit: Type.Optional(
-    says<TInteger, Said>(Type.Integer({ minimum: 1, maximum: CHOP_LIST_LIMIT.max, default: CHOP_LIST_LIMIT.default }), {
-      default: invalid(`limit must be a whole number from 1 to ${CHOP_LIST_LIMIT.max}`),
-    }),
+    says<TInteger, Said>(
+      Type.Integer({
+        minimum: 1,
+        maximum: CHOP_LIST_LIMIT.max,
+        default: CHOP_LIST_LIMIT.default,
+        description: 'How many transactions a page holds.',
+        examples: [20],
+      }),
+      {
+        default: invalid(`limit must be a whole number from 1 to ${CHOP_LIST_LIMIT.max}`),
+      },
+    ),
   ),
   starting_after: onceOnly('starting_after', 'The id of the last transaction of the previous page.'),
   reference: onceOnly('reference', 'Only the transactions with this reference.'),

@@ -139,12 +139,17 @@ const REFUND_ATTRIBUTES = Type.Object({
   ...tags,
 });
 
+// What /docs says of each attributes object (set here, so the definitions above keep their shape).
+SALE_ATTRIBUTES.description = 'What to charge, in which currency, through which gateway, and the code the customer showed.';
+VOID_ATTRIBUTES.description = 'The sale to void.';
+REFUND_ATTRIBUTES.description = 'The sale to refund and the amount to give back.';
+
 const TYPES = ['sale', 'void', 'refund'] as const;
 type RequestType = (typeof TYPES)[number];
 
 /** `{"data":{"id","type","attributes"}}`. */
 function request<T extends TSchema, A extends TSchema>(type: T, attributes: A, options: { $id?: string; description?: string; examples?: unknown[] } = {}) {
-  return says(
+  const schema = says(
     Type.Object(
       {
         data: says(
@@ -171,11 +176,13 @@ function request<T extends TSchema, A extends TSchema>(type: T, attributes: A, o
     ),
     { default: 'The body must be a JSON object with a `data` member' },
   );
+  schema.properties.data.description = 'The transaction to create: its id, its kind and its attributes.';
+  return schema;
 }
 const example = (type: RequestType, attributes: object) => [{ data: { id: 'ee96aaf7-9ec7-4baf-bf88-c0f77db672e0', type, attributes } }];
 
 /** The request schemas (components of the OpenAPI document, src/http/schemas/pos.ts). */
-export const SALE_REQUEST = request(Type.Literal('sale'), SALE_ATTRIBUTES, {
+export const SALE_REQUEST = request(Type.Literal('sale', { description: 'The kind of transaction: `sale`.' }), SALE_ATTRIBUTES, {
   $id: 'SaleRequest',
   description: 'Charges the customer whose payment code the cashier scanned.',
   examples: example('sale', {
@@ -187,12 +194,12 @@ export const SALE_REQUEST = request(Type.Literal('sale'), SALE_ATTRIBUTES, {
     pos_id: 'POS123',
   }),
 });
-export const VOID_REQUEST = request(Type.Literal('void'), VOID_ATTRIBUTES, {
+export const VOID_REQUEST = request(Type.Literal('void', { description: 'The kind of transaction: `void`.' }), VOID_ATTRIBUTES, {
   $id: 'VoidRequest',
   description: 'Voids a sale while it is pending or within the void window after it succeeded.',
   examples: example('void', { sale: 'c2f5a10a-d7a7-4d69-83fa-b57c343d22d4', description: 'customer has changed her mind' }),
 });
-export const REFUND_REQUEST = request(Type.Literal('refund'), REFUND_ATTRIBUTES, {
+export const REFUND_REQUEST = request(Type.Literal('refund', { description: 'The kind of transaction: `refund`.' }), REFUND_ATTRIBUTES, {
   $id: 'RefundRequest',
   description: 'Refunds a succeeded sale, in part or in full (several partial refunds up to the sale amount).',
   examples: example('refund', { sale: 'c2f5a10a-d7a7-4d69-83fa-b57c343d22d4', amount: 500, description: 'factory defect' }),

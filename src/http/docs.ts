@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../core/deps.js';
 import { SECURITY_SCHEMES } from './schemas/common.js';
+import { WEBHOOKS } from './schemas/webhooks.js';
 
 export const DOCS_PATH = '/docs';
 
@@ -38,11 +39,16 @@ Test keys (\`sk_test_…\`) use the built-in provider simulators.
 over the limit: \`429\` with \`Retry-After\` (seconds).`;
 
 /** Registered before the API routes, so the document sees their schemas. */
-export async function registerDocs(app: FastifyInstance, _deps: CoreDeps): Promise<void> {
+export async function registerDocs(app: FastifyInstance, deps: CoreDeps): Promise<void> {
+  const { publicUrl } = deps.config;
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'CanCan API', version: '2', description: DESCRIPTION },
+      // Without CANCAN_PUBLIC_URL, the server the document was read from (a relative URL).
+      servers: [{ url: publicUrl ?? '/', description: 'This CanCan server' }],
+      // openapi-types cannot hold 3.1 schemas inside a 3.1 path item; the tests validate the entry instead.
+      webhooks: WEBHOOKS as never,
       tags: [
         { name: 'POS API', description: 'Point-of-sale payments: sale, void, refund, retrieve, list.' },
         { name: 'CHOP API', description: 'Hosted checkout (Citcon CHOP).' },
@@ -52,6 +58,8 @@ export async function registerDocs(app: FastifyInstance, _deps: CoreDeps): Promi
     },
     // Only the public APIs, whose routes carry tags; not health, metrics, dashboard, checkout pages or simulators.
     hideUntagged: true,
+    // The server URL is the whole origin: the paths are not to be shortened by it.
+    stripBasePath: false,
     // Components keep the names of the shared schemas ($id), not def-0, def-1, ….
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });

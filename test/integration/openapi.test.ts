@@ -76,6 +76,8 @@ let m: TestMerchant;
 let doc: Doc;
 /** Compiles a schema of the published document, with the routes' string-length rule (UTF-16 units). */
 let published: (name: string) => (data: unknown) => boolean;
+/** Compiles the schema at a JSON pointer into the published document (e.g. an inline answer's). */
+let publishedAt: (pointer: string) => (data: unknown) => boolean;
 /** Compiles the query parameters (or headers) a route publishes as one object schema, their values read from text as the routes read them. */
 let publishedParameters: (method: string, path: string, where: 'query' | 'header') => (data: unknown) => boolean;
 
@@ -87,6 +89,10 @@ before(async () => {
   doc = (await response.json()) as Doc;
   const ajv = new Ajv({ strict: false, allowUnionTypes: true, unicode: false, validateSchema: false, logger: false });
   ajv.addSchema({ ...doc, $id: 'openapi.json' });
+  publishedAt = (pointer) => {
+    const validate = ajv.compile({ $ref: `openapi.json#${pointer}` });
+    return (data) => validate(data);
+  };
   published = (name) => {
     const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
     return (data) => validate(data);
@@ -152,6 +158,158 @@ describe('the OpenAPI document', () => {
         assert.ok(responses['429']?.headers && 'Retry-After' in responses['429'].headers, `${method} ${path}: Retry-After`);
       }
     }
+  });
+});
+
+describe('the document is complete', () => {
+  type Schema = { $ref?: string; description?: string; examples?: unknown[]; properties?: Record<string, Schema>; [key: string]: unknown };
+  type Media = { schema?: Schema; example?: unknown; examples?: object };
+  type Operation = {
+    operationId?: string;
+    requestBody?: { content: Record<string, Media> };
+    parameters?: { name: string; in: string; description?: string; example?: unknown; schema?: Schema }[];
+    responses: Record<string, { content?: Record<string, Media> }>;
+  };
+  const operations = (): [string, Operation][] =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]): [string, Operation] => [`${method} ${path}`, op as Operation]),
+    );
+  const resolve = (schema: Schema): Schema => (schema.$ref ? resolve(doc.components.schemas[schema.$ref.split('/').pop() ?? ''] as Schema) : schema);
+  /** An example on the media type or on its schema (a referenced schema's own, or every `oneOf` branch's). */
+  const hasExample = (media: Media): boolean => {
+    if (media.example !== undefined || media.examples !== undefined) return true;
+    const schema = media.schema ? resolve(media.schema) : undefined;
+    return Boolean(
+      schema && (schema.examples?.length || (Array.isArray(schema.oneOf) && (schema.oneOf as Schema[]).every((s) => resolve(s).examples?.length))),
+    );
+  };
+  /** Names of the properties without a description (a `$ref` property takes its target's), anywhere below `schema`. */
+  const undescribed = (schema: unknown, where: string, seen = new Set<unknown>()): string[] => {
+    if (!schema || typeof schema !== 'object' || seen.has(schema)) return [];
+    seen.add(schema);
+    if (Array.isArray(schema)) return schema.flatMap((s) => undescribed(s, where, seen));
+    const s = schema as Schema;
+    const missing = Object.entries(s.properties ?? {}).flatMap(([name, property]) => [
+      ...(resolve(property).description ? [] : [`${where}.${name}`]),
+      ...undescribed(property, `${where}.${name}`, seen),
+    ]);
+    for (const key of ['items', 'oneOf', 'anyOf', 'allOf', 'additionalProperties']) missing.push(...undescribed(s[key], where, seen));
+    return missing;
+  };
+
+  test('every operation has a unique operationId', () => {
+    const ids = operations().map(([name, op]) => {
+      assert.match(op.operationId ?? '', /^[a-z][A-Za-z]+$/, name);
+      return op.operationId;
+    });
+    assert.equal(new Set(ids).size, ids.length, ids.join(', '));
+    assert.equal(ids.length, 13);
+  });
+
+  test('every operation has a request example (body or parameter) and an answer example', () => {
+    for (const [name, op] of operations()) {
+      const body = Object.values(op.requestBody?.content ?? {});
+      const parameters = (op.parameters ?? []).filter((p) => p.in !== 'header');
+      if (body.length) assert.ok(body.every(hasExample), `${name}: request body example`);
+      else if (parameters.length)
+        assert.ok(
+          parameters.some((p) => p.example !== undefined || p.schema?.examples),
+          `${name}: parameter example`,
+        );
+      const success = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
+      assert.ok(success.length > 0, name);
+      for (const [status, answer] of success) {
+        const media = Object.entries(answer.content ?? {}).filter(([type]) => type === 'application/json');
+        assert.ok(media.length === 1 && media.every(([, m]) => hasExample(m)), `${name} ${status}: answer example`);
+      }
+    }
+  });
+
+  test("the answers' and the IPN's own examples fit their schemas", () => {
+    const escape = (step: string) => step.replace(/~/g, '~0').replace(/\//g, '~1');
+    let checked = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, answer] of Object.entries((op as Operation).responses)) {
+          const schema = answer.content?.['application/json']?.schema;
+          for (const example of schema?.examples ?? []) {
+            const pointer = ['', 'paths', path, method, 'responses', status, 'content', 'application/json', 'schema'].map(escape).join('/');
+            assert.ok(publishedAt(pointer)(example), `${method} ${path} ${status}: ${JSON.stringify(example)}`);
+            checked += 1;
+          }
+        }
+      }
+    }
+    assert.ok(checked >= 6, `${checked} inline examples`);
+    const ipn = '/webhooks/ipn/post/requestBody/content/application~1x-www-form-urlencoded';
+    const form = (doc as unknown as { webhooks: { ipn: { post: { requestBody: { content: Record<string, Media> } } } } }).webhooks.ipn.post.requestBody.content[
+      'application/x-www-form-urlencoded'
+    ];
+    assert.ok(publishedAt(`${ipn}/schema`)(form?.example), 'the IPN example');
+    assert.equal(publishedAt(`${ipn}/schema`)({ ...(form?.example as object), notify_status: 'maybe' }), false, 'the schema can refuse');
+  });
+
+  test('the examples fit their schemas', () => {
+    for (const name of [
+      'SaleRequest',
+      'VoidRequest',
+      'RefundRequest',
+      'TransactionDocument',
+      'TransactionList',
+      'ChopTransaction',
+      'ChopNotification',
+      'ChopFail',
+      'PosErrors',
+    ]) {
+      const examples = (doc.components.schemas[name] as Schema).examples ?? [];
+      assert.ok(examples.length > 0, name);
+      for (const example of examples) assert.ok(published(name)(example), `${name}: ${JSON.stringify(example)}`);
+    }
+  });
+
+  test('every property and parameter is described', () => {
+    const missing = [
+      ...Object.entries(doc.components.schemas).flatMap(([name, schema]) => undescribed(schema, name)),
+      ...operations().flatMap(([name, op]) => [
+        ...(op.parameters ?? []).filter((p) => !p.description).map((p) => `${name} ${p.in} ${p.name}`),
+        ...Object.values(op.requestBody?.content ?? {}).flatMap((m) => undescribed(m.schema, `${name} body`)),
+        ...Object.entries(op.responses).flatMap(([status, r]) => Object.values(r.content ?? {}).flatMap((m) => undescribed(m.schema, `${name} ${status}`))),
+      ]),
+    ];
+    assert.deepEqual(missing, []);
+    assert.deepEqual(undescribed({ properties: { a: { type: 'string' } } }, 'probe'), ['probe.a'], 'the walk can find one');
+  });
+
+  test('names a server', () => {
+    const servers = (doc as { servers?: { url: string }[] }).servers ?? [];
+    assert.deepEqual(
+      servers.map((server) => server.url),
+      ['/'],
+    );
+  });
+
+  test('lists the 5xx answers of every CHOP and Online route', () => {
+    for (const [name, op] of operations().filter(([name]) => !name.includes('/api/'))) {
+      for (const status of ['500', '503']) {
+        assert.deepEqual(op.responses[status]?.content?.['application/json']?.schema, { $ref: '#/components/schemas/ChopFail' }, `${name} ${status}`);
+      }
+    }
+    assert.ok(doc.paths['/payment/pay_qr']?.post?.responses['502'], 'pay_qr: provider declined');
+  });
+
+  test('describes the IPN as a webhook: its signed form fields and the CanCan-Signature header', () => {
+    const ipn = (doc as unknown as { webhooks?: Record<string, { post?: Operation }> }).webhooks?.ipn?.post;
+    assert.ok(ipn, 'webhooks.ipn.post');
+    const form = ipn.requestBody?.content['application/x-www-form-urlencoded'];
+    assert.ok(form?.schema && hasExample(form));
+    const fields = form.schema.properties ?? {};
+    for (const field of ['id', 'amount', 'notify_status', 'currency', 'time', 'reference', 'notify_id', 'livemode', 'fields', 'sign']) {
+      assert.ok(fields[field]?.description, field);
+    }
+    assert.deepEqual(undescribed(form.schema, 'ipn'), []);
+    const header = ipn.parameters?.find((p) => p.in === 'header' && p.name === 'CanCan-Signature');
+    assert.match(header?.description ?? '', /HMAC-SHA256/);
+    assert.ok(ipn.responses['200'], 'a 2xx ends the retries');
   });
 });
 

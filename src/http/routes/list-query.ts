@@ -37,27 +37,32 @@ export const LIST_QUERY = Type.Object({
   'filter[type]': Type.Optional(
     parameter(
       'filter[type]',
-      Type.Unsafe<TransactionType>({ type: 'string', enum: [...POS_TRANSACTION_TYPES] }),
+      Type.Unsafe<TransactionType>({ type: 'string', enum: [...POS_TRANSACTION_TYPES], description: 'Only transactions of this kind.' }),
       `filter[type] must be one of ${POS_TRANSACTION_TYPES.join(', ')}`,
     ),
   ),
   'filter[state]': Type.Optional(
     parameter(
       'filter[state]',
-      Type.Unsafe<TransactionState>({ type: 'string', enum: [...TRANSACTION_STATES] }),
+      Type.Unsafe<TransactionState>({
+        type: 'string',
+        enum: [...TRANSACTION_STATES],
+        description: 'Only transactions in this state.',
+        examples: ['succeeded'],
+      }),
       `filter[state] must be one of ${TRANSACTION_STATES.join(', ')}`,
     ),
   ),
   'page[size]': Type.Optional(
     parameter(
       'page[size]',
-      Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }),
+      Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'How many transactions a page holds.' }),
       `page[size] must be an integer from 1 to ${MAX_PAGE_SIZE}`,
     ),
   ),
   'page[after]': text('page[after]', 'A cursor from `links.next`.'),
-  'filter[payment_gateway]': text('filter[payment_gateway]'),
-  'filter[pos_id]': text('filter[pos_id]'),
+  'filter[payment_gateway]': text('filter[payment_gateway]', 'Only transactions through this gateway.'),
+  'filter[pos_id]': text('filter[pos_id]', 'Only transactions from this POS (`pos_id`).'),
   'filter[created_at][gte]': time('filter[created_at][gte]', 'Created at or after.'),
   'filter[created_at][lt]': time('filter[created_at][lt]', 'Created before.'),
 });
