@@ -30,7 +30,10 @@ import { formatAnswer, parseAnswer, signFields, verifyFields } from '../../src/p
 import { unionPaySimulator } from '../../src/providers/unionpay/simulator.js';
 import { chinaTime } from '../../src/providers/china-time.js';
 import {
+  CALL_TIMEOUT_MS,
   CONFIRM_DELAY_MS,
+  IMPATIENT_TIMEOUT_MS,
+  hangingFetch,
   newOrderNo,
   orderRequestBuilder,
   otherKeyPair,
@@ -40,8 +43,6 @@ import {
   traceChecker,
   useSimulatorServer,
 } from '../support/contract.js';
-
-const TIMEOUT_MS = 1_000;
 
 let keys: UnionPaySandboxKeys;
 let credentials: UnionPayCredentials;
@@ -77,7 +78,7 @@ const sim = useSimulatorServer(
   async (server) => {
     baseUrl = server.baseUrl;
     // The engine hands each call the provider data earlier calls returned; so does this wrapper.
-    adapter = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS }));
+    adapter = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: CALL_TIMEOUT_MS }));
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   },
@@ -515,7 +516,7 @@ describe('signatures and failures', () => {
     // Adapters that know the order's txnTime, each with a fetch that changes the answer.
     const txnTimes = unionPayTxnTimeData(sale.orderNo, payForm.fields['txnTime'] ?? '');
     const withFetch = (rewrite: (body: string) => string): OnlineAdapter =>
-      remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: rewritingFetch(rewrite) }), { ...txnTimes });
+      remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: CALL_TIMEOUT_MS, fetch: rewritingFetch(rewrite) }), { ...txnTimes });
     assert.equal(checkTrace(await withFetch((body) => body).query(sale.orderNo), 'queryTrans').kind, 'paid', 'the honest path works');
 
     const tampered = await withFetch((body) => body.replace('origRespCode=00', 'origRespCode=01')).query(sale.orderNo);
@@ -539,20 +540,16 @@ describe('signatures and failures', () => {
     const sale = orderRequest(1000);
     const { payForm } = await createOrder(sale);
     const txnTimes = unionPayTxnTimeData(sale.orderNo, payForm.fields['txnTime'] ?? '');
-    const failing = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: async () => new Response('busy', { status: 503 }) });
+    const failing = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: CALL_TIMEOUT_MS, fetch: async () => new Response('busy', { status: 503 }) });
     const failed = await failing.query(sale.orderNo, txnTimes);
     assert.deepEqual(checkTrace(failed, 'queryTrans'), { kind: 'unknown', reason: 'HTTP 503' });
     assert.equal(failed.trace.httpStatus, 503);
-    const hanging: typeof fetch = (_input, init) =>
-      new Promise((_resolve, reject) => {
-        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-      });
-    const slow = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: 100, fetch: hanging });
+    const slow = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: IMPATIENT_TIMEOUT_MS, fetch: hangingFetch });
     const timedOut = await slow.query(sale.orderNo, txnTimes);
     const outcome = checkTrace(timedOut, 'queryTrans');
-    assert.ok(outcome.kind === 'unknown' && /no answer within 100 ms/.test(outcome.reason), JSON.stringify(outcome));
+    assert.ok(outcome.kind === 'unknown' && outcome.reason === `no answer within ${IMPATIENT_TIMEOUT_MS} ms`, JSON.stringify(outcome));
     assert.equal(timedOut.trace.httpStatus, null);
-    const refused = await createUnionPayAdapter({ baseUrl: 'http://127.0.0.1:1', credentials, timeoutMs: TIMEOUT_MS }).query(sale.orderNo, txnTimes);
+    const refused = await createUnionPayAdapter({ baseUrl: 'http://127.0.0.1:1', credentials, timeoutMs: CALL_TIMEOUT_MS }).query(sale.orderNo, txnTimes);
     assert.equal(checkTrace(refused, 'queryTrans').kind, 'unknown');
   });
 
@@ -567,19 +564,19 @@ describe('signatures and failures', () => {
       return fetch(input, init);
     };
     const refund = refundRequest(sale, 100);
-    const lost = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS, fetch: lossy }), stored);
+    const lost = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: CALL_TIMEOUT_MS, fetch: lossy }), stored);
     const outcome = checkTrace(await lost.refund(refund), 'backTransReq');
     assert.ok(outcome.kind === 'unknown' && /ECONNRESET/.test(outcome.reason), JSON.stringify(outcome));
     assert.deepEqual(checkTrace(await lost.refundQuery(refund), 'queryTrans'), { kind: 'not_found' });
     // Sent again with the same refund orderId (and txnTime): it happens once.
-    const again = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS }), stored);
+    const again = remembering(createUnionPayAdapter({ baseUrl, credentials, timeoutMs: CALL_TIMEOUT_MS }), stored);
     assert.deepEqual(checkTrace(await again.refund(refund), 'backTransReq'), { kind: 'processing' });
     assert.deepEqual(checkTrace(await again.refundQuery(refund), 'queryTrans'), { kind: 'succeeded' });
     await assertLedger(sale.orderNo, { refunded_amount: 100 });
   });
 
   test('what the adapter cannot know or send is said plainly', async () => {
-    const stranger = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
+    const stranger = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: CALL_TIMEOUT_MS });
     const query = checkTrace(await stranger.query(newOrderNo()), 'queryTrans');
     assert.ok(query.kind === 'unknown' && /txnTime/.test(query.reason), JSON.stringify(query));
     const refundQuery = checkTrace(await stranger.refundQuery(refundRequest(orderRequest(100), 100)), 'queryTrans');
@@ -588,12 +585,12 @@ describe('signatures and failures', () => {
     assert.ok(noReturn.kind === 'declined' && noReturn.code === '13', JSON.stringify(noReturn));
     const badId = checkTrace(await adapter.createOrder(orderRequest(100, 'CNY', { orderNo: 'order-1' })), 'frontTransReq');
     assert.ok(badId.kind === 'declined' && badId.code === '10', JSON.stringify(badId));
-    const badKey = createUnionPayAdapter({ baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: 'not a key' }, timeoutMs: TIMEOUT_MS });
+    const badKey = createUnionPayAdapter({ baseUrl, credentials: { ...credentials, merchantPrivateKeyPem: 'not a key' }, timeoutMs: CALL_TIMEOUT_MS });
     const unsignable = checkTrace(await badKey.createOrder(orderRequest(100)), 'frontTransReq');
     assert.equal(unsignable.kind, 'unknown');
     const noNotify = (await adapter.createOrder(orderRequest(100, 'CNY', { notifyUrl: null }))).outcome;
     assert.ok(noNotify.kind === 'created' && noNotify.payForm?.fields['backUrl'] === UNIONPAY_NO_NOTIFY_URL);
-    const withCert = createUnionPayAdapter({ baseUrl, credentials: { ...credentials, certId: '69629715588' }, timeoutMs: TIMEOUT_MS });
+    const withCert = createUnionPayAdapter({ baseUrl, credentials: { ...credentials, certId: '69629715588' }, timeoutMs: CALL_TIMEOUT_MS });
     const created = (await withCert.createOrder(orderRequest(100))).outcome;
     assert.ok(created.kind === 'created' && created.payForm?.fields['certId'] === '69629715588');
     assert.equal(verifyFields(created.payForm.fields, keys.merchant.publicKeyPem), true, 'certId is signed too');
@@ -608,7 +605,7 @@ describe('queries name a transaction by orderId and txnTime', () => {
     const txnTime = payForm.fields['txnTime'] ?? '';
     const shifted = chinaTime(Date.now() - 3_600_000);
     assert.notEqual(shifted, txnTime);
-    const wrongTime = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: TIMEOUT_MS });
+    const wrongTime = createUnionPayAdapter({ baseUrl, credentials, timeoutMs: CALL_TIMEOUT_MS });
     const missed = await wrongTime.query(sale.orderNo, unionPayTxnTimeData(sale.orderNo, shifted));
     assert.deepEqual(checkTrace(missed, 'queryTrans'), { kind: 'not_paid' });
     assert.equal(missed.trace.code, '34');
@@ -618,7 +615,7 @@ describe('queries name a transaction by orderId and txnTime', () => {
       createUnionPayAdapter({
         baseUrl,
         credentials: { ...credentials, merchantPrivateKeyPem: stranger.privateKey },
-        timeoutMs: TIMEOUT_MS,
+        timeoutMs: CALL_TIMEOUT_MS,
       }),
       { ...unionPayTxnTimeData(sale.orderNo, txnTime) },
     );

@@ -13,10 +13,18 @@ import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { signFields, verifyFields, withSignature } from '../../src/providers/wechatpay/sign.js';
 import { buildXml, parseXml } from '../../src/providers/wechatpay/xml.js';
 import { SimulatorLedger } from '../../src/simulators/ledger.js';
-import { CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
+import {
+  CALL_TIMEOUT_MS,
+  CONFIRM_DELAY_MS,
+  IMPATIENT_TIMEOUT_MS,
+  SLOW_RESPONSE_MS,
+  newOrderNo,
+  payRequestBuilder,
+  refundRequest,
+  traceChecker,
+  useSimulatorServer,
+} from '../support/contract.js';
 
-const TIMEOUT_MS = 300;
-const SLOW_RESPONSE_MS = 600;
 const AUTH_CODE = '134567890123456789';
 
 /** A second merchant on the simulator, signing with MD5 (the protocol's default). */
@@ -41,7 +49,7 @@ const sim = useSimulatorServer(
     }),
   (server) => {
     baseUrl = server.baseUrl;
-    adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
+    adapter = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: CALL_TIMEOUT_MS });
   },
 );
 const { ledgerEntries, ledgerEntry, assertLedger } = sim;
@@ -122,13 +130,15 @@ describe('micropay test values', () => {
   });
 
   test('56: answer slower than the timeout is unknown, and the order was paid', async () => {
+    const impatient = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: IMPATIENT_TIMEOUT_MS });
     const sale = payRequest(156);
-    const result = await adapter.pay(sale);
+    const result = await impatient.pay(sale);
     const outcome = checkTrace(result, 'micropay');
     assert.equal(outcome.kind, 'unknown');
     assert.ok(outcome.kind === 'unknown' && outcome.code === null);
+    assert.match(outcome.reason, new RegExp(`^no answer within ${IMPATIENT_TIMEOUT_MS} ms$`));
     assert.equal(result.trace.httpStatus, null);
-    assert.ok(result.trace.latencyMs >= TIMEOUT_MS - 20 && result.trace.latencyMs < SLOW_RESPONSE_MS, String(result.trace.latencyMs));
+    assert.ok(result.trace.latencyMs >= IMPATIENT_TIMEOUT_MS - 20, String(result.trace.latencyMs));
     await assertLedger(sale.orderNo, { status: 'paid' }); // recorded before the late answer
     assert.equal(checkTrace(await adapter.query(sale.orderNo), 'orderquery').kind, 'paid');
   });
@@ -320,7 +330,7 @@ describe('signatures and wire format', () => {
 
   test('an adapter with the wrong key is refused by the simulator: rejected, nothing recorded', async () => {
     const wrongKey = { ...WECHATPAY_SANDBOX_CREDENTIALS, apiKey: 'wrongwrongwrongwrongwrongwrong32' };
-    const impostor = createWeChatPayAdapter({ baseUrl, credentials: wrongKey, timeoutMs: TIMEOUT_MS });
+    const impostor = createWeChatPayAdapter({ baseUrl, credentials: wrongKey, timeoutMs: CALL_TIMEOUT_MS });
     const sale = payRequest(1000);
     const result = await impostor.pay(sale);
     const outcome = checkTrace(result, 'micropay', [wrongKey.apiKey]);
@@ -335,7 +345,7 @@ describe('signatures and wire format', () => {
     const tampering = createWeChatPayAdapter({
       baseUrl,
       credentials: WECHATPAY_SANDBOX_CREDENTIALS,
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs: CALL_TIMEOUT_MS,
       fetch: spyFetch([], (body) => body.replace(/<transaction_id><!\[CDATA\[\d+/, '<transaction_id><![CDATA[1')),
     });
     const sale = payRequest(1000);
@@ -366,7 +376,7 @@ describe('signatures and wire format', () => {
 
   test('HMAC-SHA256 requests carry sign_type and every documented micropay field', async () => {
     const sent: string[] = [];
-    const spied = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS, fetch: spyFetch(sent) });
+    const spied = createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: CALL_TIMEOUT_MS, fetch: spyFetch(sent) });
     const sale = payRequest(123400, { description: 'x'.repeat(200) }, 'HKD');
     assert.equal(checkTrace(await spied.pay(sale), 'micropay').kind, 'paid');
     const request = parseXml(sent[0] ?? '');
@@ -384,7 +394,7 @@ describe('signatures and wire format', () => {
 
   test('an MD5 merchant works end to end and sends no sign_type', async () => {
     const sent: string[] = [];
-    const md5 = createWeChatPayAdapter({ baseUrl, credentials: MD5_MERCHANT, timeoutMs: TIMEOUT_MS, fetch: spyFetch(sent) });
+    const md5 = createWeChatPayAdapter({ baseUrl, credentials: MD5_MERCHANT, timeoutMs: CALL_TIMEOUT_MS, fetch: spyFetch(sent) });
     const sale = payRequest(700);
     assert.equal(checkTrace(await md5.pay(sale), 'micropay').kind, 'paid');
     assert.equal(checkTrace(await md5.query(sale.orderNo), 'orderquery').kind, 'paid');
@@ -404,10 +414,10 @@ describe('transport failures are unknown, never declines', () => {
   const signed = (fields: Record<string, string>): string =>
     buildXml(withSignature({ return_code: 'SUCCESS', ...fields }, WECHATPAY_SANDBOX_CREDENTIALS.apiKey, 'HMAC-SHA256'));
   const withFetch = (fetchImpl: typeof fetch): PosAdapter =>
-    createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS, fetch: fetchImpl });
+    createWeChatPayAdapter({ baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: CALL_TIMEOUT_MS, fetch: fetchImpl });
 
   test('connection refused', async () => {
-    const closed = createWeChatPayAdapter({ baseUrl: 'http://127.0.0.1:1', credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: TIMEOUT_MS });
+    const closed = createWeChatPayAdapter({ baseUrl: 'http://127.0.0.1:1', credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: CALL_TIMEOUT_MS });
     const result = await closed.pay(payRequest(1000));
     assert.equal(checkTrace(result, 'micropay').kind, 'unknown');
     assert.equal(result.trace.httpStatus, null);

@@ -21,6 +21,29 @@ import { SandboxWallet } from '../../src/simulators/wallet.js';
 /** The confirm delay the contract tests give their simulators: how long a "confirm later" (test value 53) payment stays unpaid. */
 export const CONFIRM_DELAY_MS = 300;
 
+/**
+ * The timeout of every adapter whose test is not about a timeout: a guard
+ * against a hung test, not a speed expectation (a loaded machine can take
+ * seconds for an ordinary call to the in-process simulator).
+ */
+export const CALL_TIMEOUT_MS = 30_000;
+
+/** The timeout of the adapters that test what a timeout does: short, so those tests end soon. */
+export const IMPATIENT_TIMEOUT_MS = 300;
+
+/**
+ * How late the simulators answer the slow test value 56: well above
+ * IMPATIENT_TIMEOUT_MS, so a loaded machine can only make the answer later,
+ * never earlier than the timeout; and far below CALL_TIMEOUT_MS.
+ */
+export const SLOW_RESPONSE_MS = 1_500;
+
+/** A fetch that never answers: the call ends only when the adapter's timeout aborts it. */
+export const hangingFetch: typeof fetch = (_input, init) =>
+  new Promise((_resolve, reject) => {
+    init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+  });
+
 /** What a provider simulator is built from. */
 export interface SimulatorContext {
   /** A fresh temporary directory, removed after the file's tests. */
