@@ -26,9 +26,10 @@ import {
   refundRequest,
   traceChecker,
   useSimulatorServer,
+  CALL_TIMEOUT_MS,
 } from '../support/contract.js';
 
-const TIMEOUT_MS = 2_000;
+const TIMEOUT_MS = CALL_TIMEOUT_MS;
 const QR_CODE = /^https:\/\/qr\.alipay\.com\/bax0[a-z0-9]{21}$/;
 
 let keys: AlipaySandboxKeys;

@@ -21,9 +21,10 @@ import {
   refundRequest,
   traceChecker,
   useSimulatorServer,
+  CALL_TIMEOUT_MS,
 } from '../support/contract.js';
 
-const TIMEOUT_MS = 2_000;
+const TIMEOUT_MS = CALL_TIMEOUT_MS;
 const AUTH_CODE = '286543210987654321';
 
 let keys: AlipaySandboxKeys;

@@ -16,10 +16,19 @@ import { createAlipayAdapter, type AlipayCredentials } from '../../src/providers
 import { ALIPAY_SANDBOX_APP_ID, loadOrCreateAlipaySandboxKeys, type AlipaySandboxKeys } from '../../src/providers/alipay/keys.js';
 import { signedResponseBody } from '../../src/providers/alipay/sign.js';
 import { alipaySimulator } from '../../src/providers/alipay/simulator.js';
-import { CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, pemBody, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
+import {
+  CONFIRM_DELAY_MS,
+  newOrderNo,
+  payRequestBuilder,
+  pemBody,
+  refundRequest,
+  traceChecker,
+  useSimulatorServer,
+  CALL_TIMEOUT_MS,
+} from '../support/contract.js';
 
 const AUTH_CODE = '286543210987654321';
-const TIMEOUT_MS = 5_000;
+const TIMEOUT_MS = CALL_TIMEOUT_MS;
 
 let keys: AlipaySandboxKeys;
 let credentials: AlipayCredentials;

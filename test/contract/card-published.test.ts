@@ -20,7 +20,7 @@ import { CARD_SANDBOX_CREDENTIALS, CURRENCY_NOT_ENABLED, createCardAdapter } fro
 import { cardSimulator } from '../../src/providers/card/simulator.js';
 import { saleFields, toRefundOutcome, toSaleOutcome, type CardCredentials } from '../../src/providers/card/transformers.js';
 import { field, parseConvergeXml, type WireFields } from '../../src/providers/card/xml.js';
-import { newOrderNo, useSimulatorServer } from '../support/contract.js';
+import { newOrderNo, useSimulatorServer, CALL_TIMEOUT_MS } from '../support/contract.js';
 
 /** ccsale as the guide shows it (form field `xmldata`), with the sandbox's credentials and test card. */
 function publishedSaleRequest(invoice: string): string {
@@ -197,7 +197,7 @@ describe('Converge published examples: the simulator answers them', () => {
     const adapter = createCardAdapter({
       baseUrl,
       credentials: { ...CARD_SANDBOX_CREDENTIALS, multiCurrency: false, currency: 'USD' },
-      timeoutMs: 2_000,
+      timeoutMs: CALL_TIMEOUT_MS,
       fetch: (input, init) => {
         sent.push(String(init?.body ?? ''));
         return fetch(input, init);

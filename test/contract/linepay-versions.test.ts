@@ -11,7 +11,7 @@ import type { PosAdapter } from '../../src/providers/contract.js';
 import { LINEPAY_SANDBOX_CREDENTIALS, createLinePayAdapter, type LinePayCredentials } from '../../src/providers/linepay/adapter.js';
 import { authHeaders, signV4 } from '../../src/providers/linepay/sign.js';
 import { linePaySimulator, type SeenRequest } from '../../src/providers/linepay/simulator.js';
-import { CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
+import { CONFIRM_DELAY_MS, newOrderNo, payRequestBuilder, refundRequest, traceChecker, useSimulatorServer, CALL_TIMEOUT_MS } from '../support/contract.js';
 
 const TH_KEY = '123456789012';
 const V2_CHANNEL: LinePayCredentials = { channelId: '1654000002', channelSecret: 'v2channelsecret00000000000000v2x', authScheme: 'v2' };
@@ -36,7 +36,7 @@ const sim = useSimulatorServer(
 );
 
 function adapterFor(credentials: LinePayCredentials, fetchImpl?: typeof fetch): PosAdapter {
-  return createLinePayAdapter({ baseUrl, credentials, region: 'TH', timeoutMs: 2_000, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+  return createLinePayAdapter({ baseUrl, credentials, region: 'TH', timeoutMs: CALL_TIMEOUT_MS, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
 }
 
 const payRequest = payRequestBuilder({ authCode: TH_KEY, currency: 'THB' });

@@ -34,10 +34,11 @@ import {
   remembering,
   traceChecker,
   useSimulatorServer,
+  CALL_TIMEOUT_MS,
 } from '../support/contract.js';
 import { createTestCa, type TestCa } from './unionpay-ca.js';
 
-const TIMEOUT_MS = 2_000;
+const TIMEOUT_MS = CALL_TIMEOUT_MS;
 const MERCHANT_CERT_SERIAL = 73_914_216_447n;
 
 let keys: UnionPaySandboxKeys;

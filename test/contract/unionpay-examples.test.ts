@@ -24,7 +24,7 @@ import {
 } from '../../src/providers/unionpay/keys.js';
 import { parseAnswer, verifyFields } from '../../src/providers/unionpay/sign.js';
 import { unionPaySimulator } from '../../src/providers/unionpay/simulator.js';
-import { CONFIRM_DELAY_MS, orderRequestBuilder, useSimulatorServer } from '../support/contract.js';
+import { CONFIRM_DELAY_MS, orderRequestBuilder, useSimulatorServer, CALL_TIMEOUT_MS } from '../support/contract.js';
 import { createTestCa, type TestCa } from './unionpay-ca.js';
 import { FRONT_NOTIFICATION_1, FRONT_NOTIFICATION_2, UNIONPAY_TEST_SIGN_CERT } from './unionpay-examples.js';
 
@@ -102,7 +102,7 @@ describe("the simulator's notifications have the examples' fields and formats", 
 
   test('a paid consume: the front notification names what the example names, formatted alike', async () => {
     const credentials = unionPaySandboxCredentials(keys);
-    const adapter = createUnionPayAdapter({ baseUrl: sim.baseUrl, credentials, timeoutMs: 2_000 });
+    const adapter = createUnionPayAdapter({ baseUrl: sim.baseUrl, credentials, timeoutMs: CALL_TIMEOUT_MS });
     const created = (await adapter.createOrder(orderRequest(1))).outcome;
     assert.ok(created.kind === 'created' && created.payForm !== null);
     const page = await fetch(created.payForm.action, { method: 'POST', body: new URLSearchParams(created.payForm.fields) });

@@ -15,9 +15,9 @@ import { chinaTime, parseChinaTime } from '../../src/providers/china-time.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { verifyFields } from '../../src/providers/wechatpay/sign.js';
 import { parseXml, type WireFields } from '../../src/providers/wechatpay/xml.js';
-import { CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, refundRequest, traceChecker, useSimulatorServer } from '../support/contract.js';
+import { CONFIRM_DELAY_MS, newOrderNo, orderRequestBuilder, refundRequest, traceChecker, useSimulatorServer, CALL_TIMEOUT_MS } from '../support/contract.js';
 
-const TIMEOUT_MS = 2_000;
+const TIMEOUT_MS = CALL_TIMEOUT_MS;
 /** CanCan's notification route as notify-url.ts names it. */
 const NOTIFY_URL = providerNotifyUrl('http://127.0.0.1:8080', 'wechatpay');
 const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{7}$/;

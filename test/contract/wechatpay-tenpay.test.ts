@@ -10,7 +10,7 @@ import { money } from '../../src/domain/money.js';
 import { WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from '../../src/providers/wechatpay/adapter.js';
 import { parseXml } from '../../src/providers/wechatpay/xml.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
-import { newOrderNo, refundRequest, useSimulatorServer } from '../support/contract.js';
+import { newOrderNo, refundRequest, useSimulatorServer, CALL_TIMEOUT_MS } from '../support/contract.js';
 
 type WireObject = Record<string, string>;
 interface TenpayClient {
@@ -187,7 +187,7 @@ describe('tenpay (independent WeChat Pay v2 client) against our simulator', () =
       sent.push(parseXml(String(init?.body)));
       return fetch(input, init);
     };
-    const adapter = createWeChatPayAdapter({ baseUrl: sim.baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: 2_000, fetch: spying });
+    const adapter = createWeChatPayAdapter({ baseUrl: sim.baseUrl, credentials: WECHATPAY_SANDBOX_CREDENTIALS, timeoutMs: CALL_TIMEOUT_MS, fetch: spying });
     const sale = { orderNo: newOrderNo('TPX'), money: money(2500, 'CNY'), authCode: AUTH_CODE, description: 'adapter cross-check' };
     assert.equal((await adapter.pay(sale)).outcome.kind, 'paid');
     const refund = refundRequest(sale, newOrderNo('TPXR'), 500, 'partial');

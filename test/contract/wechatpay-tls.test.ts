@@ -19,10 +19,10 @@ import { NO_CERTIFICATE, createWeChatPayAdapter } from '../../src/providers/wech
 import { parseWeChatPayCredentials, type WeChatPayCredentials } from '../../src/providers/wechatpay/credentials.js';
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { SimulatorLedger } from '../../src/simulators/ledger.js';
-import { newOrderNo, refundRequest } from '../support/contract.js';
+import { newOrderNo, refundRequest, CALL_TIMEOUT_MS } from '../support/contract.js';
 import { type TestCa, createTestCa } from '../support/test-ca.js';
 
-const TIMEOUT_MS = 5_000;
+const TIMEOUT_MS = CALL_TIMEOUT_MS;
 const AUTH_CODE = '134567890123456789';
 const MCH_ID = '1900009191';
 const SUB_MCH_ID = '1900000100';
