@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'test-artifacts/'] },
+  { ignores: ['**/dist/', 'node_modules/', 'data/', 'test-artifacts/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
