@@ -18,7 +18,9 @@ import { type TransactionRow, addEvent, enqueueJob, insertTransaction, updateTra
 import { newCancel, newChargeRefund } from '../store/transaction-factories.js';
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
 import { paymentMethod } from './methods.js';
-import type { CancelParams, RefundParams, TransactionSelector } from './params.js';
+import { ChopError, type CancelParams, type RefundParams, type TransactionSelector } from './params.js';
+import { isCurrencyCode } from '../domain/money.js';
+import { type AmountRuleBreach, wholeUnitBreach } from '../providers/amount-rules.js';
 import { fitsOpenBalance, openBalance, refundableAmount } from '../domain/refund-rules.js';
 import { withinCancelWindow, withinRefundWindow } from '../domain/windows.js';
 import { refundWindowMsOf } from '../core/refund-window.js';
@@ -110,6 +112,8 @@ export async function requestRefund(deps: CoreDeps, caller: Caller, params: Refu
     const windowMs = refundWindowMsOf(charge);
     if (charge.state !== 'succeeded' || charge.cancelled === 1) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (params.currency !== charge.currency) return { ok: false, ...REFUND_REFUSALS.currency };
+    const partial = wholeUnitRefundBreach(charge, params.amount);
+    if (partial) throw new ChopError(400, 'invalid_parameter', partial.message);
     if (amount > (await refundable(trx, charge))) return { ok: false, ...REFUND_REFUSALS.tooMuch };
     if (windowMs !== undefined && !withinRefundWindow(charge, windowMs, now)) return { ok: false, ...REFUND_REFUSALS.window };
     if (!balanceExempt(merchant) && !fitsOpenBalance(amount, await openBalanceOf(trx, merchant, charge.mode, charge.currency ?? '', now))) {
@@ -185,4 +189,11 @@ export async function requestCancel(deps: CoreDeps, caller: Caller, params: Canc
   });
   if (decision?.ok) deps.notifier.jobEnqueued();
   return decision;
+}
+
+/** A refund in a currency the charge's method takes in whole units only must be whole too (TWD at JKOPAY). */
+function wholeUnitRefundBreach(charge: TransactionRow, amount: number): AmountRuleBreach | null {
+  const method = charge.payment_method ? paymentMethod(charge.payment_method) : undefined;
+  if (!method || !charge.currency || !isCurrencyCode(charge.currency)) return null;
+  return wholeUnitBreach(method.code, method, amount, charge.currency, 'amount');
 }

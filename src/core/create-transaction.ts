@@ -31,6 +31,7 @@ import {
   updateTransaction,
 } from '../store/transactions.js';
 import { refundableAmount } from '../domain/refund-rules.js';
+import { wholeUnitBreach } from '../providers/amount-rules.js';
 import { type NewRowIds, type PosRequestFields, newRefund, newSale, newVoid } from '../store/transaction-factories.js';
 import { withinRefundWindow, withinVoidWindow } from '../domain/windows.js';
 import { committedToPayment } from '../store/payment-sums.js';
@@ -254,6 +255,8 @@ async function insertRefund(
   if (!withinRefundWindow(sale, windowMs, now)) {
     return notAllowed(`${profile.code} accepts refunds for ${Math.round(windowMs / 86_400_000)} days after payment`);
   }
+  const partial = sale.currency && isCurrencyCode(sale.currency) ? wholeUnitBreach(profile.code, profile, amount, sale.currency, '`amount`') : null;
+  if (partial) throw new ApiError(400, attributeError(partial.message, '/data/attributes/amount'));
   const saleAmount = sale.amount ?? 0;
   if (!profile.partialRefunds && amount !== saleAmount) return notAllowed(`${profile.code} only allows refunds of the full amount (${saleAmount})`);
   const left = refundableAmount(sale.amount, await committedToPayment(trx, sale.seq));

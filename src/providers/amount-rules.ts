@@ -38,13 +38,9 @@ export function minimumAmount(rules: AmountRules, currency: CurrencyCode): numbe
  * `field` is how the API names the amount in its messages.
  */
 export function amountRuleBreach(code: string, rules: AmountRules, amount: number, currency: CurrencyCode, field: string): AmountRuleBreach | null {
+  const partial = wholeUnitBreach(code, rules, amount, currency, field);
+  if (partial) return partial;
   const shown = `${toMajorUnitString(money(amount, currency))} ${currency}`;
-  if (rules.wholeUnitCurrencies?.includes(currency) && !isWholeUnitAmount(amount, currency)) {
-    return {
-      rule: 'whole_units',
-      message: `${code} takes ${currency} in whole units only (rule whole_units): ${field} must be a multiple of ${unitSize(currency)}, got ${amount} (${shown})`,
-    };
-  }
   const minimum = minimumAmount(rules, currency);
   if (amount < minimum) {
     const least = `${toMajorUnitString(money(minimum, currency))} ${currency}`;
@@ -54,4 +50,14 @@ export function amountRuleBreach(code: string, rules: AmountRules, amount: numbe
     };
   }
   return null;
+}
+
+/** The whole-units rule alone: what a refund must keep (a refund below a wallet's minimum payment is still a refund). */
+export function wholeUnitBreach(code: string, rules: AmountRules, amount: number, currency: CurrencyCode, field: string): AmountRuleBreach | null {
+  if (!rules.wholeUnitCurrencies?.includes(currency) || isWholeUnitAmount(amount, currency)) return null;
+  const shown = `${toMajorUnitString(money(amount, currency))} ${currency}`;
+  return {
+    rule: 'whole_units',
+    message: `${code} takes ${currency} in whole units only (rule whole_units): ${field} must be a multiple of ${unitSize(currency)}, got ${amount} (${shown})`,
+  };
 }

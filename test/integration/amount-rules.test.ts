@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DB_KINDS } from '../support/databases.js';
 import { type TestApp, type TestMerchant, startTestApp } from '../support/harness.js';
-import { GATEWAYS, call, ledger, saleBody, uniqueId, waitFinal } from '../support/client.js';
-import { CHOP_METHODS, chop, idFromUrl, scan, waitInquire } from '../support/chop.js';
+import { GATEWAYS, call, ledger, refundBody, saleBody, uniqueId, waitFinal } from '../support/client.js';
+import { CHOP_METHODS, chop, idFromUrl, scan, waitFor, waitInquire } from '../support/chop.js';
 
 const LINEPAY_TW = GATEWAYS.find((g) => g.code === 'linepay_tw_domestic');
 const LINEPAY_TH = GATEWAYS.find((g) => g.code === 'linepay_th_domestic');
@@ -144,6 +144,54 @@ for (const kind of DB_KINDS) {
       const hkd = await Promise.all(values.map((v) => outcome({ payment_method: 'alipay_hk', amount: 8_000 + v, currency: 'HKD' })));
       assert.deepEqual(twd, hkd);
       assert.deepEqual(hkd, ['success', 'fail', 'success', 'fail', 'fail']);
+    });
+
+    test('POS: a refund with cents of a TWD sale at LINE Pay Taiwan is refused with 400 naming the rule; a whole one is taken', async () => {
+      const saleId = uniqueId('sale');
+      const sold = await sale(saleId, 50_000, LINEPAY_TW);
+      assert.equal(sold.body.data.attributes.state, 'succeeded', sold.text);
+      const refundId = uniqueId('refund');
+      const refund = (id: string, amount: number) =>
+        call(t.url, 'POST', '/api/v2/transactions', { key: m.apiKey, body: refundBody(id, saleId, amount), headers: { prefer: 'wait=10' } });
+      const refused = await refund(refundId, 12_345);
+      assert.equal(refused.status, 400);
+      assert.deepEqual(refused.body.errors, [
+        {
+          status: '400',
+          code: 'attribute_error',
+          detail: 'linepay_tw_domestic takes TWD in whole units only (rule whole_units): `amount` must be a multiple of 100, got 12345 (123.45 TWD)',
+          source: { pointer: '/data/attributes/amount' },
+        },
+      ]);
+      assert.equal((await call(t.url, 'GET', `/api/v2/transactions/${refundId}`, { key: m.apiKey })).status, 404, 'no refund recorded');
+      const whole = await refund(uniqueId('refund'), 12_300);
+      assert.equal(whole.status, 201, whole.text);
+      assert.equal(whole.body.data.attributes.state, 'succeeded');
+    });
+
+    test('CHOP: a refund with cents of a JKOPAY charge in TWD is refused with 400 naming the rule', async () => {
+      const made = await charge({ payment_method: 'jkopay', amount: 40_000, currency: 'TWD' });
+      assert.equal(made.status, 200, made.text);
+      const id = idFromUrl(made.body.url);
+      const qr = await waitFor(
+        async () => (await t.app.deps.store.db.selectFrom('transactions').select('qr_code').where('ref', '=', id).executeTakeFirst())?.qr_code ?? undefined,
+      );
+      assert.equal((await scan(t.url, qr, 'approve')).status, 200);
+      assert.equal((await waitInquire(t.url, m.apiKey, id, (b) => b.notify_result !== null)).notify_result, 'success');
+      const refused = await chop(t.url, '/chop/refund', m.apiKey, { transaction_id: id, amount: 12_345, currency: 'TWD', reason: 'cents' });
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.body.code, 'invalid_parameter');
+      assert.equal(refused.body.error, 'jkopay takes TWD in whole units only (rule whole_units): amount must be a multiple of 100, got 12345 (123.45 TWD)');
+      const refunds = await t.app.deps.store.db
+        .selectFrom('transactions')
+        .select('seq')
+        .where('type', '=', 'refund')
+        .where('currency', '=', 'TWD')
+        .where('amount', '=', 12_345)
+        .execute();
+      assert.deepEqual(refunds, []);
+      const whole = await chop(t.url, '/chop/refund', m.apiKey, { transaction_id: id, amount: 12_300, currency: 'TWD', reason: 'whole' });
+      assert.equal(whole.status, 200, whole.text);
     });
   });
 }
