@@ -118,7 +118,7 @@ export const subcommandsOf = (group: string): string[] => COMMANDS.filter((c) =>
 
 /** The flags a command accepts: those its synopsis names. */
 export function flagsOf(command: string): Set<string> {
-  return new Set((findCommand(command)?.synopsis.match(/--[a-z][a-z-]*/g) ?? []).map((flag) => flag.slice(2)));
+  return new Set((findCommand(command)?.synopsis.match(/--[a-z][a-z0-9-]*/g) ?? []).map((flag) => flag.slice(2)));
 }
 
 export function version(): string {
