@@ -15,6 +15,9 @@ export const FAST_ENV = {
   CANCAN_PROVIDER_TIMEOUT_MS: '2500',
   CANCAN_SIM_CONFIRM_DELAY_MS: '300',
   CANCAN_JOB_LEASE_MS: '8000',
+  // A test that runs the CLI synchronously blocks this process for seconds: a connection its fetch keeps for the next
+  // request must not be closed by the server meanwhile (the request would meet a closing socket).
+  CANCAN_KEEP_ALIVE_TIMEOUT_MS: '600000',
   LOG_LEVEL: 'info',
   // The tests' IPN receivers and callback pages listen on 127.0.0.1; tests of the SSRF guard turn this off.
   CANCAN_ALLOW_PRIVATE_URLS: 'on',
