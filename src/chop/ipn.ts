@@ -51,7 +51,7 @@ function ipnFields(charge: TransactionRow, data: CheckoutData, notifyId: string)
 }
 
 /** The seed's `sign_ipn`, over the fields named in `fields` (and `fields`). */
-function signIpn(fields: Readonly<Record<string, string>>, token: string): string {
+export function signIpn(fields: Readonly<Record<string, string>>, token: string): string {
   const named = (fields.fields ?? '').split(',').filter(Boolean);
   const keys = [...new Set([...named, 'fields'])].sort();
   const flat = keys.map((key) => `${key}=${fields[key] ?? ''}&`).join('');

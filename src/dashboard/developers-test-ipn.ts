@@ -5,8 +5,7 @@
  * webhook secret), posted once through the same SSRF guard as deliveries.
  * Nothing is stored but the audit entry; the outcome says why it failed.
  */
-import { createHash } from 'node:crypto';
-import { SIGNATURE_HEADER, signatureHeader, webhookSecret } from '../chop/ipn.js';
+import { SIGNATURE_HEADER, signIpn, signatureHeader, webhookSecret } from '../chop/ipn.js';
 import { formatIpnTime } from '../chop/checkout-data.js';
 import { postForm } from '../chop/ipn-post.js';
 import { DestinationRefused, HostUnresolved, guardOf } from '../chop/url-guard.js';
@@ -36,13 +35,6 @@ export async function latestTestIpnUrl(deps: CoreDeps, merchantId: string): Prom
     .limit(1)
     .executeTakeFirst();
   return row?.url ?? '';
-}
-
-/** The seed's `sign_ipn` (see chop/ipn.ts): md5 over the fields `fields` names plus `fields`, sorted, then `token=`. */
-function seedSign(fields: Readonly<Record<string, string>>, token: string): string {
-  const keys = [...new Set([...(fields.fields ?? '').split(',').filter(Boolean), 'fields'])].sort();
-  const flat = keys.map((key) => `${key}=${fields[key] ?? ''}&`).join('');
-  return createHash('md5').update(`${flat}token=${token}`, 'utf8').digest('hex');
 }
 
 /** A paid USD 1.00 test charge's IPN, with the fields a real one has. */
@@ -82,7 +74,7 @@ export async function sendTestIpn(deps: CoreDeps, merchantId: string, rawUrl: st
   if (!key) return { kind: 'no_test_key' };
   const now = deps.clock.now();
   const fields = sampleFields(now);
-  const body = new URLSearchParams({ ...fields, sign: seedSign(fields, deps.secrets.decrypt(key.key_sealed)) }).toString();
+  const body = new URLSearchParams({ ...fields, sign: signIpn(fields, deps.secrets.decrypt(key.key_sealed)) }).toString();
   const headers = {
     'Content-Type': 'application/x-www-form-urlencoded',
     'User-Agent': 'CanCan-IPN/1',
