@@ -34,6 +34,8 @@ export interface Config {
   readonly linePayTimeoutMs: number | null;
   /** How long the simulated customer takes to confirm (amounts ending in 53). */
   readonly simConfirmDelayMs: number;
+  /** The simulators' first resend of an unacknowledged notification (CANCAN_SIM_NOTIFY_RETRY_MS); each next one doubles. */
+  readonly simNotifyRetryMs: number;
   /** Run the provider simulators inside this process (test-mode keys use them). */
   readonly simulators: boolean;
   /** Base URL of the simulators when they run elsewhere; null means this server. */
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env, providers: ProviderList = PRO
     providerTimeoutMs,
     linePayTimeoutMs,
     simConfirmDelayMs: integer(env, 'CANCAN_SIM_CONFIRM_DELAY_MS', 2_000),
+    simNotifyRetryMs: integer(env, 'CANCAN_SIM_NOTIFY_RETRY_MS', 1_000),
     simulators: flag(env, 'CANCAN_SIMULATORS', true),
     simulatorUrl: env.CANCAN_SIMULATOR_URL?.replace(/\/+$/, '') || null,
     // A job's single step makes at most a couple of provider calls, so a lease of a few

@@ -23,6 +23,8 @@ export interface AdapterSource {
   onlineAdapterFor(method: PaymentMethod, mode: KeyMode, merchantId: string): Promise<OnlineAdapter | null>;
   /** Hosted checkout: the card acquirer, or null as above. */
   cardAdapterFor(mode: KeyMode, merchantId: string): Promise<CardAdapter | null>;
+  /** Where and with which credentials a provider is called for a merchant's mode (notifications, statements); null as above. */
+  contextFor(provider: string, mode: KeyMode, merchantId: string): Promise<AdapterContext<object> | null>;
 }
 
 export interface AdapterSourceOptions {
@@ -102,6 +104,10 @@ export function createAdapterSource(options: AdapterSourceOptions): AdapterSourc
       if (mode === 'test') return cached(testOnline, method.code, () => online.adapter(sandboxContext(provider)));
       const context = await liveContext(provider, merchantId);
       return context === null ? null : online.adapter(context);
+    },
+    async contextFor(name, mode, merchantId) {
+      const provider = descriptor(name);
+      return mode === 'test' ? sandboxContext(provider) : liveContext(provider, merchantId);
     },
     async cardAdapterFor(mode, merchantId) {
       const provider = catalog.providers.find((p) => p.card !== undefined);

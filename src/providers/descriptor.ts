@@ -16,6 +16,9 @@ import type { SimulatorLedger } from '../simulators/ledger.js';
 import type { SandboxWallet } from '../simulators/wallet.js';
 import type { AmountRules } from './amount-rules.js';
 import type { CardAdapter, OnlineAdapter, PosAdapter } from './contract.js';
+import type { NotificationReceiver } from './notifications.js';
+import type { StatementSource } from './statements.js';
+import type { SimulatorNotifier } from '../simulators/notify-sender.js';
 
 export interface ProviderRules {
   /** Query until this long after the pay call, then reverse. */
@@ -109,6 +112,8 @@ export interface SimulatorContext {
   readonly confirmDelayMs: number;
   /** Amounts ending in 56: the answer comes after the adapter has given up waiting. */
   readonly slowResponseMs: number;
+  /** Sends the simulator's asynchronous notifications, resending until acknowledged. */
+  readonly notifier: SimulatorNotifier;
 }
 
 export interface Sandbox<C> {
@@ -142,6 +147,10 @@ export interface ProviderDescriptor<C extends object, N extends string = string>
     adapter(context: AdapterContext<C>): CardAdapter;
   };
   readonly sandbox: Sandbox<C>;
+  /** The provider's asynchronous payment notifications, received at /notify/<name>. */
+  readonly notifications?: NotificationReceiver<C>;
+  /** The provider's daily statement, for reconciliation; absent: reconciled from its query API. */
+  readonly statements?: StatementSource<C>;
   /** Absent: live keys cannot use this provider yet (the adapter source answers null). */
   readonly live?: LiveAccess<C>;
 }

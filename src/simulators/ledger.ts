@@ -51,6 +51,33 @@ export interface SimRefund {
   readonly providerRefundId: string;
 }
 
+export interface SettledPayment extends SimOrder {
+  readonly paidAt: number;
+}
+
+export interface SettledRefund extends SimRefund {
+  readonly settledAt: number;
+}
+
+/**
+ * A difference planted in a statement: `extra_payment` adds a payment CanCan
+ * never made (orderNo, amount, currency as given); `drop` leaves the order's
+ * lines out; `amount` prints `amount` instead of the order's amount; `status`
+ * prints the payment as not settled; `fee` prints a fee of `amount`.
+ */
+export const STATEMENT_PLANT_KINDS = ['extra_payment', 'drop', 'amount', 'status', 'fee'] as const;
+export type StatementPlantKind = (typeof STATEMENT_PLANT_KINDS)[number];
+
+export interface StatementPlant {
+  readonly provider: string;
+  /** YYYY-MM-DD in the provider's statement time zone. */
+  readonly day: string;
+  readonly kind: StatementPlantKind;
+  readonly orderNo: string;
+  readonly amount?: number | null;
+  readonly currency?: string | null;
+}
+
 /** One row of `GET /_sandbox/ledger`. */
 export interface LedgerEntry {
   readonly provider: string;
@@ -109,6 +136,15 @@ const SCHEMA = `
     PRIMARY KEY (provider, refund_no)
   );
   CREATE INDEX IF NOT EXISTS sim_refunds_by_order ON sim_refunds (provider, order_no);
+  CREATE TABLE IF NOT EXISTS sim_statement_plants (
+    id INTEGER PRIMARY KEY,
+    provider TEXT NOT NULL,
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    order_no TEXT NOT NULL,
+    amount INTEGER,
+    currency TEXT
+  );
   CREATE TABLE IF NOT EXISTS sim_qr_codes (
     qr_code TEXT PRIMARY KEY,
     provider TEXT NOT NULL,
@@ -128,6 +164,8 @@ export class SimulatorLedger {
     db.pragma('synchronous = FULL'); // every commit reaches the disk before the answer does
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    addColumnIfMissing(db, 'sim_orders', 'paid_at', 'INTEGER');
+    addColumnIfMissing(db, 'sim_refunds', 'settled_at', 'INTEGER');
     return new SimulatorLedger(db);
   }
 
@@ -167,6 +205,7 @@ export class SimulatorLedger {
         (@provider, @order_no, @amount, @currency, @status, @refunded_amount, @provider_txn_id, @behaviour, @confirm_at, @provider_state)`,
       )
       .run(row);
+    if (row.status === 'paid') this.db.prepare('UPDATE sim_orders SET paid_at = ? WHERE provider = ? AND order_no = ?').run(Date.now(), row.provider, row.order_no);
     return toOrder(row);
   }
 
@@ -181,6 +220,10 @@ export class SimulatorLedger {
         WHERE provider = @provider AND order_no = @order_no`,
       )
       .run(toOrderRow(next));
+    // The statement's payment time: the first time the order became paid.
+    if (next.status === 'paid' && current.status !== 'paid') {
+      this.db.prepare('UPDATE sim_orders SET paid_at = ? WHERE provider = ? AND order_no = ? AND paid_at IS NULL').run(Date.now(), provider, orderNo);
+    }
     return next;
   }
 
@@ -199,9 +242,9 @@ export class SimulatorLedger {
   /** Records a new refund; throws if (provider, refundNo) already exists. */
   insertRefund(refund: SimRefund): SimRefund {
     this.db
-      .prepare<[RefundRow], void>(
-        `INSERT INTO sim_refunds (provider, refund_no, order_no, amount, currency, status, provider_refund_id)
-        VALUES (@provider, @refund_no, @order_no, @amount, @currency, @status, @provider_refund_id)`,
+      .prepare<[RefundRow & { settled_at: number | null }], void>(
+        `INSERT INTO sim_refunds (provider, refund_no, order_no, amount, currency, status, provider_refund_id, settled_at)
+        VALUES (@provider, @refund_no, @order_no, @amount, @currency, @status, @provider_refund_id, @settled_at)`,
       )
       .run({
         provider: refund.provider,
@@ -211,14 +254,61 @@ export class SimulatorLedger {
         currency: refund.currency,
         status: refund.status,
         provider_refund_id: refund.providerRefundId,
+        settled_at: refund.status === 'succeeded' ? Date.now() : null,
       });
     return refund;
   }
 
   updateRefundStatus(provider: string, refundNo: string, status: SimRefundStatus): void {
     this.db
-      .prepare<[SimRefundStatus, string, string], void>('UPDATE sim_refunds SET status = ? WHERE provider = ? AND refund_no = ?')
-      .run(status, provider, refundNo);
+      .prepare<[SimRefundStatus, number | null, string, string], void>(
+        'UPDATE sim_refunds SET status = ?, settled_at = coalesce(settled_at, ?) WHERE provider = ? AND refund_no = ?',
+      )
+      .run(status, status === 'succeeded' ? Date.now() : null, provider, refundNo);
+  }
+
+  /**
+   * What a provider's statement covers: its orders paid and its refunds
+   * settled in [fromMs, toMs), oldest first. Each provider's simulator prints
+   * them in its own statement format (after `plantsFor`).
+   */
+  settledBetween(provider: string, fromMs: number, toMs: number): { payments: SettledPayment[]; refunds: SettledRefund[] } {
+    const payments = this.db
+      .prepare<[string, number, number], OrderRow & { paid_at: number }>(
+        `SELECT ${ORDER_COLUMNS}, paid_at FROM sim_orders WHERE provider = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at, rowid`,
+      )
+      .all(provider, fromMs, toMs)
+      .map((row) => ({ ...toOrder(row), paidAt: row.paid_at }));
+    const refunds = this.db
+      .prepare<[string, number, number], RefundRow & { settled_at: number }>(
+        `SELECT * FROM sim_refunds WHERE provider = ? AND status = 'succeeded' AND settled_at >= ? AND settled_at < ? ORDER BY settled_at, rowid`,
+      )
+      .all(provider, fromMs, toMs)
+      .map((row) => ({ ...toRefund(row), settledAt: row.settled_at }));
+    return { payments, refunds };
+  }
+
+  /** Plants a difference in a provider's statement of `day` (sandbox: tests of reconciliation). */
+  plant(plant: StatementPlant): void {
+    this.db
+      .prepare('INSERT INTO sim_statement_plants (provider, day, kind, order_no, amount, currency) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(plant.provider, plant.day, plant.kind, plant.orderNo, plant.amount ?? null, plant.currency ?? null);
+  }
+
+  plantsFor(provider: string, day: string): StatementPlant[] {
+    return this.db
+      .prepare<[string, string], { provider: string; day: string; kind: string; order_no: string; amount: number | null; currency: string | null }>(
+        'SELECT provider, day, kind, order_no, amount, currency FROM sim_statement_plants WHERE provider = ? AND day = ? ORDER BY id',
+      )
+      .all(provider, day)
+      .map((row) => ({
+        provider: row.provider,
+        day: row.day,
+        kind: parseStatus(STATEMENT_PLANT_KINDS, row.kind),
+        orderNo: row.order_no,
+        amount: row.amount,
+        currency: row.currency,
+      }));
   }
 
   /** Remembers which order a merchant-presented code (QR content or pay URL) belongs to, for the sandbox wallet. */
@@ -248,6 +338,11 @@ export class SimulatorLedger {
         refunded_amount: order.refundedAmount,
       }));
   }
+}
+
+function addColumnIfMissing(db: Database.Database, table: string, column: string, type: string): void {
+  const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+  if (!columns.some((existing) => existing.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }
 
 function toOrder(row: OrderRow): SimOrder {

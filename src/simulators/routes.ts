@@ -5,15 +5,23 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { LedgerEntry, SimulatorLedger } from './ledger.js';
+import type { NotificationDelivery, SimulatorNotifier } from './notify-sender.js';
 import type { SandboxWallet } from './wallet.js';
 
 export interface LedgerResponse {
   readonly entries: LedgerEntry[];
 }
 
-export function ledgerRoutes(ledger: SimulatorLedger, wallet: SandboxWallet): FastifyPluginAsync {
+export interface NotificationsResponse {
+  readonly deliveries: readonly NotificationDelivery[];
+}
+
+export function ledgerRoutes(ledger: SimulatorLedger, wallet: SandboxWallet, notifier: SimulatorNotifier): FastifyPluginAsync {
   return async (app) => {
     app.get('/_sandbox/ledger', async (): Promise<LedgerResponse> => ({ entries: ledger.entries() }));
+
+    // The notifications the simulators sent (bodies included: sandbox data only), oldest first.
+    app.get('/_sandbox/notifications', async (): Promise<NotificationsResponse> => ({ deliveries: notifier.deliveries() }));
 
     // The simulated customer scans a merchant-presented code and approves or declines it.
     app.post('/_sandbox/wallet/scan', async (request, reply) => {

@@ -16,6 +16,7 @@ import { money, type CurrencyCode } from '../../src/domain/money.js';
 import type { OnlineAdapter, OrderRequest, PayRequest, ProviderData, RefundRequest, Traced } from '../../src/providers/contract.js';
 import { SimulatorLedger, type LedgerEntry } from '../../src/simulators/ledger.js';
 import { ledgerRoutes } from '../../src/simulators/routes.js';
+import { SimulatorNotifier } from '../../src/simulators/notify-sender.js';
 import { SandboxWallet } from '../../src/simulators/wallet.js';
 
 /** The confirm delay the contract tests give their simulators: how long a "confirm later" (test value 53) payment stays unpaid. */
@@ -50,6 +51,8 @@ export interface SimulatorContext {
   readonly dir: string;
   readonly ledger: SimulatorLedger;
   readonly wallet: SandboxWallet;
+  /** Sends the simulator's notifications (resends every 200 ms, doubling, five times at most). */
+  readonly notifier: SimulatorNotifier;
 }
 
 export interface ScanAnswer {
@@ -119,6 +122,9 @@ export function useSimulatorServer(
     get ledger() {
       return running().ledger;
     },
+    get notifier() {
+      return running().notifier;
+    },
     get wallet() {
       return running().wallet;
     },
@@ -153,15 +159,17 @@ export function useSimulatorServer(
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), `cancan-${provider}-`));
     const ledger = SimulatorLedger.open(join(dir, 'simulator.sqlite'));
-    context = { dir, ledger, wallet: new SandboxWallet(ledger) };
+    const notifier = new SimulatorNotifier({ retryBaseMs: 200, maxAttempts: 5, publicUrl: null });
+    context = { dir, ledger, wallet: new SandboxWallet(ledger), notifier };
     app = Fastify();
     await app.register(simulator(context), { prefix: `/_sim/${provider}` });
-    await app.register(ledgerRoutes(context.ledger, context.wallet));
+    await app.register(ledgerRoutes(context.ledger, context.wallet, context.notifier));
     origin = await app.listen({ host: '127.0.0.1', port: 0 });
     await started(server);
   });
 
   after(async () => {
+    context?.notifier.close();
     await app?.close();
     context?.ledger.close();
     if (context !== undefined) rmSync(context.dir, { recursive: true, force: true });

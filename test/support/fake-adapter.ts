@@ -182,6 +182,8 @@ export class ScriptedProvider {
       adapterFor: async (profile: GatewayProfile, _mode: KeyMode) => this.pos(profile.provider as PosProviderName),
       onlineAdapterFor: async (method: PaymentMethod, _mode: KeyMode) => this.online(method.provider as ProviderName),
       cardAdapterFor: async (_mode: KeyMode) => this.card(),
+      // Scripted adapters have no credentials: notifications and statements are tested with the simulators.
+      contextFor: async () => null,
     };
   }
 }

@@ -15,6 +15,7 @@ import type { WeChatPayCredentials } from '../../src/providers/wechatpay/credent
 import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { SimulatorLedger } from '../../src/simulators/ledger.js';
 import { ledgerRoutes } from '../../src/simulators/routes.js';
+import { SimulatorNotifier } from '../../src/simulators/notify-sender.js';
 import { SandboxWallet } from '../../src/simulators/wallet.js';
 
 // Only when started for it: a test runner that walks test/ may load this file too.
@@ -35,7 +36,9 @@ async function main(tlsDir: string): Promise<void> {
     },
   });
   await app.register(wechatPaySimulator({ ledger, wallet, credentials: merchants, confirmDelayMs: 300, slowResponseMs: 2_000 }), { prefix: '/_sim/wechatpay' });
-  await app.register(ledgerRoutes(ledger, wallet));
+  const notifier = new SimulatorNotifier({ retryBaseMs: 200, maxAttempts: 5, publicUrl: null });
+  app.addHook('onClose', async () => notifier.close());
+  await app.register(ledgerRoutes(ledger, wallet, notifier));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('not listening');
