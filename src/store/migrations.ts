@@ -373,6 +373,51 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0016_reconciliation': {
+      // Daily reconciliation (src/reconcile/): one run per provider account and day, its items replaced by a re-run.
+      async up(db: AnyDb) {
+        await serial(db.schema.createTable('reconciliation_runs'), 'id')
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('mode', 'text', (c) => c.notNull())
+          // Null: the shared sandbox account of test mode.
+          .addColumn('merchant_id', 'text', (c) => c.references('merchants.id'))
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('source', 'text')
+          .addColumn('run_at', 'bigint', (c) => c.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_error', 'text')
+          .addColumn('summary', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('finished_at', 'bigint')
+          .execute();
+        // One run per provider account and day; coalesce: the sandbox account (null merchant) counts as one account.
+        await sql`create unique index reconciliation_runs_account_day on reconciliation_runs (provider, mode, (coalesce(merchant_id, '')), day)`.execute(db);
+        await db.schema.createIndex('reconciliation_runs_due').on('reconciliation_runs').columns(['state', 'run_at']).execute();
+        await serial(db.schema.createTable('reconciliation_items'), 'id')
+          .addColumn('run_id', 'bigint', (c) => c.notNull().references('reconciliation_runs.id'))
+          .addColumn('class', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('merchant_id', 'text')
+          .addColumn('transaction_seq', 'bigint')
+          .addColumn('order_no', 'text', (c) => c.notNull())
+          .addColumn('refund_no', 'text')
+          .addColumn('currency', 'text', (c) => c.notNull())
+          .addColumn('provider_amount', 'bigint')
+          .addColumn('cancan_amount', 'bigint')
+          .addColumn('fee', 'bigint')
+          .addColumn('net', 'bigint')
+          .addColumn('provider_status', 'text')
+          .addColumn('cancan_state', 'text')
+          .addColumn('detail', 'text')
+          .execute();
+        await db.schema.createIndex('reconciliation_items_run_class').on('reconciliation_items').columns(['run_id', 'class']).execute();
+        await db.schema.createIndex('reconciliation_items_merchant_run').on('reconciliation_items').columns(['merchant_id', 'run_id']).execute();
+      },
+    },
   };
 }
 

@@ -324,4 +324,57 @@ export interface Database {
   checkout_logos: CheckoutLogosTable;
   idempotency_keys: IdempotencyKeysTable;
   provider_attempts: ProviderAttemptsTable;
+  reconciliation_runs: ReconciliationRunsTable;
+  reconciliation_items: ReconciliationItemsTable;
+}
+
+export type ReconciliationRunState = 'due' | 'running' | 'done' | 'not_ready' | 'failed';
+export type ReconciliationSource = 'statement' | 'query';
+export type ReconciliationClass = 'matched' | 'missing_in_cancan' | 'missing_at_provider' | 'amount_mismatch' | 'status_mismatch' | 'fee_only';
+
+/**
+ * One reconciliation of a provider account's day (migration 0016, src/reconcile/):
+ * live mode per (provider, merchant), test mode per provider for the shared
+ * sandbox account (`merchant_id` null). Claimed with a lease like jobs.
+ */
+export interface ReconciliationRunsTable {
+  id: Generated<number>;
+  provider: string;
+  mode: KeyMode;
+  merchant_id: string | null;
+  /** YYYY-MM-DD in the provider's statement time zone. */
+  day: string;
+  state: ReconciliationRunState;
+  source: ReconciliationSource | null;
+  /** When the run is due (again). */
+  run_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  last_error: string | null;
+  /** JSON of a RunSummary (src/reconcile/summary.ts). */
+  summary: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** One line of a run's outcome; a re-run replaces them all. */
+export interface ReconciliationItemsTable {
+  id: Generated<number>;
+  run_id: number;
+  class: ReconciliationClass;
+  kind: 'payment' | 'refund';
+  merchant_id: string | null;
+  transaction_seq: number | null;
+  order_no: string;
+  refund_no: string | null;
+  currency: string;
+  provider_amount: number | null;
+  cancan_amount: number | null;
+  fee: number | null;
+  net: number | null;
+  provider_status: string | null;
+  cancan_state: string | null;
+  detail: string | null;
 }
