@@ -238,6 +238,19 @@ for (const kind of DB_KINDS) {
       );
     });
 
+    test('the OpenAPI document describes "auto" as an extension', async () => {
+      const doc = (await (await fetch(`${t.url}/docs/json`)).json()) as {
+        components: {
+          schemas: { SaleRequest: { properties: { data: { properties: { attributes: { properties: Record<string, { description: string }> } } } } } };
+        };
+        paths: Record<string, { post?: { responses: Record<string, { description: string }> } }>;
+      };
+      const gateway = doc.components.schemas.SaleRequest.properties.data.properties.attributes.properties.payment_gateway;
+      assert.match(gateway?.description ?? '', /Or `auto` \(an extension beyond the blueprint\): CanCan picks the gateway by the shape of `payment_auth_key`/);
+      assert.match(gateway?.description ?? '', /12 digits \(linepay_th_domestic\)/);
+      assert.match(doc.paths['/api/v2/transactions']?.post?.responses['400']?.description ?? '', /`payment_gateway` `auto`/);
+    });
+
     test('the codes never reach the logs', () => {
       const logs = t.logs.join('');
       for (const code of CODES) assert.equal(logs.includes(code), false, `a code of ${code.length} digits was logged`);
