@@ -12,6 +12,7 @@ import { type TestApp, type TestMerchant, startTestApp } from '../support/harnes
 import { GATEWAYS, WECHAT_AUTH_CODE, call, ledger, saleBody, uniqueId, voidBody } from '../support/client.js';
 import { setMerchantGatewayCurrencies } from '../../src/store/gateway-currencies.js';
 import { createApiKey } from '../../src/store/merchants.js';
+import { findByClientId } from '../../src/store/transactions.js';
 
 const ALIPAY_CODE = '286543210987654321';
 const LINEPAY_TH_CODE = '081149423436';
@@ -196,6 +197,18 @@ for (const kind of DB_KINDS) {
       const first = await sell(merchant, id, 380_000, WECHAT_AUTH_CODE, 'CNY');
       assert.equal(first.status, 201, first.text);
       assert.equal(first.body.data.attributes.payment_gateway, 'wechatpay_cn_domestic');
+      // The timeline says the gateway was chosen, not named.
+      const row = await findByClientId(t.app.deps.store.db, merchant.id, 'test', id);
+      const created = await t.app.deps.store.db
+        .selectFrom('transaction_events')
+        .select('data')
+        .where('transaction_seq', '=', Number(row?.seq))
+        .where('kind', '=', 'created')
+        .execute();
+      assert.deepEqual(
+        created.map((e) => JSON.parse(e.data)),
+        [{ type: 'sale', gateway: 'wechatpay_cn_domestic', amount: 380_000, currency: 'CNY', gateway_chosen_by: 'auto' }],
+      );
 
       const again = await sell(merchant, id, 380_000, WECHAT_AUTH_CODE, 'CNY');
       assert.equal(again.status, 200, again.text);
