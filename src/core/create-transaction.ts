@@ -99,7 +99,10 @@ async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract
   if (!profile) {
     throw new ApiError(
       400,
-      attributeError(`Unknown payment_gateway ${JSON.stringify(code)}; known gateways: ${gatewayCodes().join(', ')}`, '/data/attributes/payment_gateway'),
+      attributeError(
+        `Unknown payment_gateway ${JSON.stringify(code)}; known gateways: ${gatewayCodes().join(', ')}, or ${AUTO_GATEWAY} to choose by the code`,
+        '/data/attributes/payment_gateway',
+      ),
     );
   }
   if (!(await isGatewayEnabled(deps.store.db, caller.merchant.id, code))) {

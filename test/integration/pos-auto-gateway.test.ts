@@ -183,6 +183,15 @@ for (const kind of DB_KINDS) {
           '/data/attributes/payment_auth_key',
         ),
       );
+      // "auto" is lower case, as every gateway code.
+      const upper = await sell(all, uniqueId('auto'), 370_100, WECHAT_AUTH_CODE, 'CNY', 'AUTO');
+      assert.deepEqual(
+        upper.body.errors,
+        error(
+          'Unknown payment_gateway "AUTO"; known gateways: wechatpay_cn_domestic, wechatpay_international, alipay_cn_domestic, alipay_international, ' +
+            'linepay_th_domestic, linepay_tw_domestic, or auto to choose by the code',
+        ),
+      );
       // LINE Pay TW takes TWD in whole dollars, chosen or named.
       const fraction = await sell(all, uniqueId('auto'), 370_150, EIGHTEEN_STARTING_1X, 'TWD');
       assert.equal(fraction.status, 400, fraction.text);
