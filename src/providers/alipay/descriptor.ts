@@ -5,6 +5,7 @@ import { SETTLEMENT_CURRENCIES } from '../settlement.js';
 import { ALIPAY_LIVE_GATEWAY_URL, type AlipayCredentials, createAlipayAdapter } from './adapter.js';
 import { ALIPAY_SANDBOX_APP_ID, alipaySandboxCredentials, loadOrCreateAlipaySandboxKeys } from './keys.js';
 import { alipaySimulator } from './simulator.js';
+import { ALIPAY_AUTH_CODE_SHAPE } from './transformers.js';
 
 export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'online' | 'live'> = {
   name: 'alipay',
@@ -15,7 +16,14 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
   pos: {
     // Alipay accepts refunds up to a year after payment by default.
     gateways: [
-      { code: 'alipay_cn_domestic', currencies: ['CNY'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'CN' },
+      {
+        code: 'alipay_cn_domestic',
+        currencies: ['CNY'],
+        partialRefunds: true,
+        refundWindowMs: 365 * DAY_MS,
+        region: 'CN',
+        authCodeShape: ALIPAY_AUTH_CODE_SHAPE,
+      },
       {
         code: 'alipay_international',
         currencies: ['USD'],
@@ -23,6 +31,7 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
         partialRefunds: true,
         refundWindowMs: 365 * DAY_MS,
         region: 'INTL',
+        authCodeShape: ALIPAY_AUTH_CODE_SHAPE,
       },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createAlipayAdapter({ gatewayUrl: endpoint, credentials, timeoutMs }),

@@ -5,6 +5,7 @@ import { WECHATPAY_LIVE_BASE_URL, WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPay
 import type { AdapterContext } from '../descriptor.js';
 import { WECHATPAY_CREDENTIAL_FIELDS, WECHATPAY_CREDENTIALS_USAGE, liveBaseUrl, parseWeChatPayCredentials, type WeChatPayCredentials } from './credentials.js';
 import { wechatPaySimulator } from './simulator.js';
+import { WECHAT_AUTH_CODE_SHAPE } from './transformers.js';
 
 export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos' | 'online' | 'live'> = {
   name: 'wechatpay',
@@ -16,7 +17,14 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
   pos: {
     // WeChat Pay v2 accepts refunds up to a year after payment by default.
     gateways: [
-      { code: 'wechatpay_cn_domestic', currencies: ['CNY'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'CN' },
+      {
+        code: 'wechatpay_cn_domestic',
+        currencies: ['CNY'],
+        partialRefunds: true,
+        refundWindowMs: 365 * DAY_MS,
+        region: 'CN',
+        authCodeShape: WECHAT_AUTH_CODE_SHAPE,
+      },
       {
         code: 'wechatpay_international',
         currencies: ['USD'],
@@ -24,6 +32,7 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
         partialRefunds: true,
         refundWindowMs: 365 * DAY_MS,
         region: 'INTL',
+        authCodeShape: WECHAT_AUTH_CODE_SHAPE,
       },
     ],
     adapter: (context) => adapterOf(context),
