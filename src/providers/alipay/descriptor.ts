@@ -5,6 +5,7 @@ import { SETTLEMENT_CURRENCIES } from '../settlement.js';
 import { ALIPAY_LIVE_GATEWAY_URL, type AlipayCredentials, createAlipayAdapter } from './adapter.js';
 import { ALIPAY_SANDBOX_APP_ID, alipaySandboxCredentials, loadOrCreateAlipaySandboxKeys } from './keys.js';
 import { alipaySimulator } from './simulator.js';
+import { alipayStatements } from './statement.js';
 
 export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'online' | 'live'> = {
   name: 'alipay',
@@ -57,6 +58,7 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
       });
     },
   },
+  statements: alipayStatements,
   live: {
     urlSetting: 'CANCAN_ALIPAY_URL',
     defaultUrl: ALIPAY_LIVE_GATEWAY_URL,
