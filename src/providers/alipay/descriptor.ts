@@ -6,6 +6,7 @@ import { ALIPAY_LIVE_GATEWAY_URL, type AlipayCredentials, createAlipayAdapter } 
 import { ALIPAY_SANDBOX_APP_ID, alipaySandboxCredentials, loadOrCreateAlipaySandboxKeys } from './keys.js';
 import { alipaySimulator } from './simulator.js';
 import { ALIPAY_AUTH_CODE_SHAPE } from './transformers.js';
+import { alipayStatements } from './statement.js';
 
 export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'online' | 'live'> = {
   name: 'alipay',
@@ -66,6 +67,7 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
       });
     },
   },
+  statements: alipayStatements,
   live: {
     urlSetting: 'CANCAN_ALIPAY_URL',
     defaultUrl: ALIPAY_LIVE_GATEWAY_URL,

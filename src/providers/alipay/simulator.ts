@@ -26,6 +26,8 @@ import { encodePrecreateMemo, newPrecreateMemo, newQrCode, precreateExpiry, prec
 import { ERROR_RESPONSE_KEY, responseKeyFor, signedResponseBody, signingString, verifyParams } from './sign.js';
 import { ALIPAY_METHODS, isAlipayAuthCode, type AlipayMethod, type TradeStatus } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
+import { ALIPAY_BILL_METHOD } from './statement.js';
+import { alipayBillDownloads } from './statement-simulator.js';
 
 export interface AlipaySimulatorOptions {
   ledger: SimulatorLedger;
@@ -121,6 +123,7 @@ const badParameter = (what: string): Fields => fail('ACQ.INVALID_PARAMETER', `in
 export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginAsync {
   const { ledger, confirmDelayMs, slowResponseMs, platformPrivateKeyPem } = options;
   const now = options.now ?? Date.now;
+  const billDownloads = alipayBillDownloads({ ledger, secret: platformPrivateKeyPem, now });
 
   /**
    * Reads an order, first letting time act on it: a waiting customer whose
@@ -526,12 +529,12 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
    * for an app it does not know. A signature that does not verify, and
    * business answers, are signed.
    */
-  async function answer(params: ReadonlyMap<string, string> | null): Promise<{ key: string; fields: Fields; signed: boolean }> {
+  async function answer(params: ReadonlyMap<string, string> | null, baseUrl: string): Promise<{ key: string; fields: Fields; signed: boolean }> {
     const refused = (fields: Fields): { key: string; fields: Fields; signed: boolean } => ({ key: ERROR_RESPONSE_KEY, fields, signed: false });
     if (params === null) return refused(invalid('isv.invalid-parameter', 'a parameter was sent twice'));
     const method = params.get('method');
     if (method === undefined || method === '') return refused(missing('isv.missing-method', 'method is missing'));
-    const handler = isMethod(method) ? handlers[method] : undefined;
+    const handler = isMethod(method) ? handlers[method] : method === ALIPAY_BILL_METHOD ? (biz: Biz) => billDownloads.answer(biz, baseUrl) : undefined;
     if (handler === undefined) return refused(invalid('isv.invalid-method', `no such method: ${method}`));
     const key = responseKeyFor(method);
     const refusal = checkCommonParams(params, options.apps);
@@ -556,8 +559,10 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, body);
     });
+    billDownloads.register(app);
     app.post('/gateway.do', async (request, reply) => {
-      const { key, fields, signed } = await answer(receivedParams(request.url, request.body));
+      // The bill URL points back at this mount, as the caller reached it.
+      const { key, fields, signed } = await answer(receivedParams(request.url, request.body), `${request.protocol}://${request.host}${app.prefix}`);
       // Signed over the very text written, as Alipay does; gateway refusals are not signed at all.
       const body = signed ? signedResponseBody(key, JSON.stringify(fields), platformPrivateKeyPem) : `{${JSON.stringify(key)}:${JSON.stringify(fields)}}`;
       return reply.code(200).type('application/json;charset=utf-8').send(body);

@@ -6,6 +6,7 @@ import type { AdapterContext } from '../descriptor.js';
 import { WECHATPAY_CREDENTIAL_FIELDS, WECHATPAY_CREDENTIALS_USAGE, liveBaseUrl, parseWeChatPayCredentials, type WeChatPayCredentials } from './credentials.js';
 import { wechatPaySimulator } from './simulator.js';
 import { WECHAT_AUTH_CODE_SHAPE } from './transformers.js';
+import { wechatPayStatements } from './statement.js';
 
 export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos' | 'online' | 'live'> = {
   name: 'wechatpay',
@@ -56,6 +57,7 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
     simulator: ({ ledger, wallet, confirmDelayMs, slowResponseMs }) =>
       wechatPaySimulator({ ledger, wallet, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs }),
   },
+  statements: wechatPayStatements,
   live: {
     urlSetting: 'CANCAN_WECHATPAY_URL',
     defaultUrl: WECHATPAY_LIVE_BASE_URL,

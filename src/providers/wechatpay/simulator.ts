@@ -23,6 +23,7 @@ import { parseSignType, verifyFields, withSignature } from './sign.js';
 import { isWeChatAuthCode, type TradeState } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 import { buildXml, field, parseXml, type WireFields } from './xml.js';
+import { registerDownloadBill } from './statement-simulator.js';
 
 export interface WeChatPaySimulatorOptions {
   ledger: SimulatorLedger;
@@ -475,6 +476,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
         return reply.code(200).type('text/xml; charset=utf-8').send(answer);
       });
     }
+    registerDownloadBill(app, { ledger, credentials: options.credentials, now });
   };
 }
 
