@@ -24,8 +24,8 @@ const STATUSES = { WAIT_BUYER_PAY: 'pending', TRADE_SUCCESS: 'paid', TRADE_FINIS
 
 /**
  * The form parameters, values decoded in the notification's `charset`
- * (utf-8, or gbk for apps set up that way). Null-free: a name sent twice or a
- * malformed escape makes the body unreadable rather than ambiguous.
+ * (utf-8, or gbk for apps set up that way). A name sent twice, or a
+ * malformed escape, makes the body unreadable rather than ambiguous.
  */
 export function parseNotifyForm(body: string): Parsed {
   const pairs: Array<[string, Uint8Array]> = [];
