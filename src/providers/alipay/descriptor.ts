@@ -4,6 +4,7 @@ import { DAY_MS, type ProviderServing } from '../descriptor.js';
 import { SETTLEMENT_CURRENCIES } from '../settlement.js';
 import { ALIPAY_LIVE_GATEWAY_URL, type AlipayCredentials, createAlipayAdapter } from './adapter.js';
 import { ALIPAY_SANDBOX_APP_ID, alipaySandboxCredentials, loadOrCreateAlipaySandboxKeys } from './keys.js';
+import { alipayNotifications } from './notifications.js';
 import { alipaySimulator } from './simulator.js';
 import { ALIPAY_AUTH_CODE_SHAPE } from './transformers.js';
 import { alipayStatements } from './statement.js';
@@ -55,7 +56,7 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
     credentials: (dataDir) => alipaySandboxCredentials(loadOrCreateAlipaySandboxKeys(dataDir)),
     // The gateway URL names the file every call is posted to.
     endpoint: (simulatorRoot) => `${simulatorRoot}/gateway.do`,
-    simulator({ ledger, wallet, dataDir, confirmDelayMs, slowResponseMs }) {
+    simulator({ ledger, wallet, dataDir, confirmDelayMs, slowResponseMs, notifier }) {
       const keys = loadOrCreateAlipaySandboxKeys(dataDir);
       return alipaySimulator({
         ledger,
@@ -64,10 +65,12 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
         platformPrivateKeyPem: keys.platform.privateKeyPem,
         confirmDelayMs,
         slowResponseMs,
+        notifier,
       });
     },
   },
   statements: alipayStatements,
+  notifications: alipayNotifications,
   live: {
     urlSetting: 'CANCAN_ALIPAY_URL',
     defaultUrl: ALIPAY_LIVE_GATEWAY_URL,

@@ -4,6 +4,7 @@ import { SETTLEMENT_CURRENCIES } from '../settlement.js';
 import { WECHATPAY_LIVE_BASE_URL, WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from './adapter.js';
 import type { AdapterContext } from '../descriptor.js';
 import { WECHATPAY_CREDENTIAL_FIELDS, WECHATPAY_CREDENTIALS_USAGE, liveBaseUrl, parseWeChatPayCredentials, type WeChatPayCredentials } from './credentials.js';
+import { wechatPayNotifications } from './notifications.js';
 import { wechatPaySimulator } from './simulator.js';
 import { WECHAT_AUTH_CODE_SHAPE } from './transformers.js';
 import { wechatPayStatements } from './statement.js';
@@ -54,10 +55,11 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
   },
   sandbox: {
     credentials: () => WECHATPAY_SANDBOX_CREDENTIALS,
-    simulator: ({ ledger, wallet, confirmDelayMs, slowResponseMs }) =>
-      wechatPaySimulator({ ledger, wallet, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs }),
+    simulator: ({ ledger, wallet, confirmDelayMs, slowResponseMs, notifier }) =>
+      wechatPaySimulator({ ledger, wallet, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs, notifier }),
   },
   statements: wechatPayStatements,
+  notifications: wechatPayNotifications,
   live: {
     urlSetting: 'CANCAN_WECHATPAY_URL',
     defaultUrl: WECHATPAY_LIVE_BASE_URL,
