@@ -144,7 +144,7 @@ export function unpackFileContent(fileContent: string): Unpacked {
 export type ParsedZm = { readonly ok: true; readonly lines: readonly StatementLine[] } | { readonly ok: false; readonly reason: string };
 
 /**
- * The ZM file's lines as statement lines. `year` and `dayEnd` place the
+ * The ZM file's lines as statement lines; `day` (YYYY-MM-DD) places the
  * MMDDhhmmss transmission times (China time) in the right year.
  */
 export function parseZmFile(content: Buffer, day: string): ParsedZm {
