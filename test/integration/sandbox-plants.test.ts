@@ -72,5 +72,15 @@ for (const kind of DB_KINDS) {
       const notJson = await fetch(`${t.url}/_sandbox/statements/plants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
       assert.equal(notJson.status, 400);
     });
+
+    test('with CANCAN_SANDBOX_ROUTES=off nobody can plant', async () => {
+      const off = await startTestApp(kind, { CANCAN_SANDBOX_ROUTES: 'off' });
+      try {
+        const answer = await plant(off.url, { provider: 'card', day: '2026-02-06', kind: 'drop', order_no: 'ORDER-2' });
+        assert.equal(answer.status, 404);
+      } finally {
+        await off.close();
+      }
+    });
   });
 }
