@@ -2,15 +2,14 @@
  * `cancan reconcile` as an operator runs it: a real CLI process on the data
  * directory and database of a running server, test mode against the
  * simulators (started by the CLI on the same simulator ledger). A clean day
- * exits 0 and prints its figures; a payment the provider closed behind
- * CanCan's back exits 3 naming it; a re-run replaces the day; usage errors
+ * exits 0 and prints its figures; a statement with a planted different
+ * amount exits 3 naming it; a re-run replaces the day; usage errors
  * exit 2 on one line.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { QUERY_SOURCE_NOTE } from '../../src/reconcile/summary.js';
 import { dayOf } from '../../src/reconcile/days.js';
 import { SimulatorLedger } from '../../src/simulators/ledger.js';
 import { call, refundBody, saleBody, uniqueId } from '../support/client.js';
@@ -45,8 +44,8 @@ describe('cancan reconcile', () => {
     assert.equal((await post(refundBody(uniqueId('refund'), saleId, 500))).body.data.attributes.state, 'succeeded');
     const row = await t.app.deps.store.db.selectFrom('transactions').select('provider_order_no').where('client_id', '=', saleId).executeTakeFirstOrThrow();
     saleOrder = row.provider_order_no ?? '';
-    // WeChat Pay reconciles from its query API until its statement format lands: any day in UTC.
-    day = dayOf(Date.now(), 'UTC');
+    // WeChat Pay's statement day is a day in China.
+    day = dayOf(Date.now(), 'Asia/Shanghai');
   });
   after(() => t.close());
 
@@ -58,18 +57,18 @@ describe('cancan reconcile', () => {
       result.stdout,
       [
         `wechatpay test ${day} (sandbox account): clean [matched 2]`,
-        '  CNY  provider: payments 25.00, refunds 5.00, fees 0.00, net 20.00 (2 lines, no printed totals)',
+        // The sandbox fee is 0.6%: 0.15 on the payment, 0.03 back with the refund.
+        '  CNY  provider: payments 25.00, refunds 5.00, fees 0.12, net 19.88 (2 lines, printed totals agree)',
         '       CanCan:   payments 25.00, refunds 5.00',
-        `  note: ${QUERY_SOURCE_NOTE}`,
         '',
       ].join('\n'),
     );
   });
 
-  test('a payment the provider no longer counts: exit 3, the difference named; the re-run replaces the day', async () => {
+  test('a statement that prints another amount: exit 3, the difference named; the re-run replaces the day', async () => {
     const ledger = SimulatorLedger.open(join(t.database.dataDir, 'simulator.sqlite'));
     try {
-      ledger.updateOrder('wechatpay', saleOrder, { status: 'closed', providerState: 'CLOSED' });
+      ledger.plant({ provider: 'wechatpay', day, kind: 'amount', orderNo: saleOrder, amount: 2600 });
     } finally {
       ledger.close();
     }
@@ -85,23 +84,23 @@ describe('cancan reconcile', () => {
     assert.equal(run.merchant_id, null);
     assert.equal(run.day, day);
     assert.equal(run.state, 'done');
-    assert.deepEqual(run.summary.counts, { matched: 1, missing_in_cancan: 0, missing_at_provider: 0, amount_mismatch: 0, status_mismatch: 1, fee_only: 0 });
+    assert.deepEqual(run.summary.counts, { matched: 1, missing_in_cancan: 0, missing_at_provider: 0, amount_mismatch: 1, status_mismatch: 0, fee_only: 0 });
     assert.equal(run.summary.clean, false);
     assert.deepEqual(run.differences, [
       {
-        class: 'status_mismatch',
+        class: 'amount_mismatch',
         kind: 'payment',
         merchant_id: m.id,
         order_no: saleOrder,
         refund_no: null,
         currency: 'CNY',
-        provider_amount: 2500,
+        provider_amount: 2600,
         cancan_amount: 2500,
-        fee: null,
-        net: null,
-        provider_status: 'CLOSED',
+        fee: 16,
+        net: 2584,
+        provider_status: 'SUCCESS',
         cancan_state: 'succeeded',
-        detail: 'the provider says it is not settled; CanCan has it succeeded',
+        detail: "the provider's amount is 2600, CanCan's 2500",
       },
     ]);
     const runs = await t.app.deps.store.db.selectFrom('reconciliation_runs').select(['id', 'state']).where('provider', '=', 'wechatpay').execute();
@@ -114,7 +113,7 @@ describe('cancan reconcile', () => {
       .execute();
     assert.deepEqual(
       items.map((i) => i.class),
-      ['matched', 'status_mismatch'],
+      ['amount_mismatch', 'matched'],
     );
   });
 
