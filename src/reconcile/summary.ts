@@ -14,7 +14,7 @@ export interface CurrencyFigures {
   readonly provider: { readonly payments: number; readonly refunds: number; readonly fees: number; readonly net: number; readonly lines: number };
   /** What the statement printed as its totals; null where it prints none. */
   readonly printed: { readonly payments: number; readonly refunds: number; readonly fees: number | null; readonly lines: number } | null;
-  /** Printed totals equal the sum of the lines; null where nothing was printed. */
+  /** Printed totals equal the sum of all the lines (settled or not, as statements print them); null where nothing was printed. */
   readonly totals_agree: boolean | null;
   /** CanCan's succeeded payments and refunds of the day. */
   readonly cancan: { readonly payments: number; readonly refunds: number };
@@ -38,6 +38,10 @@ export const QUERY_SOURCE_NOTE =
   "reconciled from the provider's query API over CanCan's own transactions of the day: a payment CanCan never recorded (missing_in_cancan) cannot be found this way, and amounts are CanCan's";
 
 interface Sums {
+  /** Every line, settled or not: what a statement's printed totals add up. */
+  linePayments: number;
+  lineRefunds: number;
+  lineFees: number;
   payments: number;
   refunds: number;
   fees: number;
@@ -53,7 +57,19 @@ export function summarise(source: ReconciliationSource, statement: Statement, bo
   const of = (currency: string): Sums => {
     let found = sums.get(currency);
     if (!found) {
-      found = { payments: 0, refunds: 0, fees: 0, net: 0, allNet: true, lines: 0, cancanPayments: 0, cancanRefunds: 0 };
+      found = {
+        linePayments: 0,
+        lineRefunds: 0,
+        lineFees: 0,
+        payments: 0,
+        refunds: 0,
+        fees: 0,
+        net: 0,
+        allNet: true,
+        lines: 0,
+        cancanPayments: 0,
+        cancanRefunds: 0,
+      };
       sums.set(currency, found);
     }
     return found;
@@ -61,6 +77,9 @@ export function summarise(source: ReconciliationSource, statement: Statement, bo
   for (const line of statement.lines) {
     const sum = of(line.currency);
     sum.lines += 1;
+    if (line.kind === 'payment') sum.linePayments += line.amountMinor;
+    else sum.lineRefunds += line.amountMinor;
+    sum.lineFees += line.feeMinor ?? 0;
     if (!line.settled) continue;
     if (line.kind === 'payment') sum.payments += line.amountMinor;
     else sum.refunds += line.amountMinor;
@@ -84,9 +103,9 @@ export function summarise(source: ReconciliationSource, statement: Statement, bo
       const agree =
         printed === null
           ? sum.lines === 0
-          : printed.payments === sum.payments &&
-            printed.refunds === sum.refunds &&
-            (printed.fees === null || printed.fees === sum.fees) &&
+          : printed.payments === sum.linePayments &&
+            printed.refunds === sum.lineRefunds &&
+            (printed.fees === null || printed.fees === sum.lineFees) &&
             printed.lines === sum.lines;
       return {
         currency,

@@ -316,6 +316,18 @@ describe('reconciliation matching', () => {
     assert.equal(summary.clean, false);
   });
 
+  test("printed totals count every line, settled or not; the provider's figures only what settled", () => {
+    const s = statement(
+      [line('payment', 'o1', 1000, { feeMinor: 6 }), line('payment', 'o2', 400, { settled: false, providerStatus: 'NOTPAY', feeMinor: 2 })],
+      [{ currency: 'CNY', paymentsMinor: 1400, refundsMinor: 0, feesMinor: 8, lineCount: 2 }],
+    );
+    const b = books([payment('o1', 1000), payment('o2', 400)]);
+    const summary = summarise('statement', s, b, matchStatement(s, b));
+    assert.deepEqual(summary.currencies[0]?.provider, { payments: 1000, refunds: 0, fees: 6, net: 994, lines: 2 });
+    assert.equal(summary.currencies[0]?.totals_agree, true);
+    assert.deepEqual(summary.counts, { matched: 1, missing_in_cancan: 0, missing_at_provider: 0, amount_mismatch: 0, status_mismatch: 1, fee_only: 0 });
+  });
+
   test('an empty day: no lines and no CanCan business is clean; printed totals absent means nothing to compare', () => {
     const items = matchStatement(statement([]), books([]));
     const summary = summarise('statement', statement([]), books([]), items, true);
