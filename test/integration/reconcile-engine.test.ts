@@ -101,7 +101,8 @@ const ledgerStatements: StatementSource<object> = {
       }
       const currencies = [...new Set(lines.map((l) => l.currency))];
       const totals = currencies.map((currency) => {
-        const of = lines.filter((l) => l.currency === currency && l.settled);
+        // As the providers print them: every line, settled or not.
+        const of = lines.filter((l) => l.currency === currency);
         return {
           currency,
           paymentsMinor: of.filter((l) => l.kind === 'payment').reduce((sum, l) => sum + l.amountMinor, 0),
