@@ -194,6 +194,10 @@ describe("Antom's notifyPayment format", () => {
     assert.ok(pendingRead.ok);
     assert.equal(pendingRead.claim.status, 'pending');
     assert.equal(pendingRead.claim.dedupeKey, '20231128194010800100188820204447392:PENDING');
+    const pendingFailed = { ...pending, result: { resultCode: 'PROCESS_FAIL', resultStatus: 'F', resultMessage: 'fail' } };
+    const pendingFailedRead = receiver.read(signedAs(JSON.stringify(pendingFailed), keys.provider.privateKeyPem));
+    assert.ok(pendingFailedRead.ok);
+    assert.deepEqual([pendingFailedRead.claim.status, pendingFailedRead.claim.dedupeKey], ['closed', '20231128194010800100188820204447392:F']);
 
     const withId = { ...(JSON.parse(DOCUMENTED_BODY) as Record<string, unknown>), notifyId: 'N20231128000001' };
     const withIdRead = receiver.read(signedAs(JSON.stringify(withId), keys.provider.privateKeyPem));

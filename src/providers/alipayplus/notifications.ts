@@ -45,7 +45,6 @@ export const ALIPAYPLUS_NOTIFY_FAIL_BODY = JSON.stringify({
 export const ALIPAYPLUS_NOTIFY_PATH = new URL(providerNotifyUrl('http://cancan.invalid', 'alipayplus')).pathname;
 
 const NOTIFY_TYPES = ['PAYMENT_RESULT', 'PAYMENT_PENDING'] as const;
-type NotifyType = (typeof NOTIFY_TYPES)[number];
 
 /** paymentRequestId / paymentId: up to 64 characters (Antom), no special characters (what CanCan sends). */
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -72,8 +71,9 @@ export function readAlipayPlusNotification(request: NotificationRequest): Notifi
   if (amount === null) return refuse('paymentAmount is not {currency, value} in minor units');
   const notifyId = parsed['notifyId'];
 
-  const type = notifyType as NotifyType;
-  const status = type === 'PAYMENT_PENDING' ? 'pending' : resultStatus === 'S' ? 'paid' : 'closed';
+  // F is a failed payment whatever the type; S is success for PAYMENT_RESULT, "still processing" for PAYMENT_PENDING.
+  const pending = notifyType === 'PAYMENT_PENDING' && resultStatus === 'S';
+  const status = resultStatus === 'F' ? 'closed' : pending ? 'pending' : 'paid';
   const claim: NotificationClaim = {
     orderNo,
     status,
@@ -81,7 +81,7 @@ export function readAlipayPlusNotification(request: NotificationRequest): Notifi
     currency: amount.currency,
     providerTxnId: paymentId,
     // Antom's notifyPayment carries no notification id of its own; where one is sent, it names resends.
-    dedupeKey: typeof notifyId === 'string' && notifyId !== '' ? notifyId : `${paymentId}:${type === 'PAYMENT_PENDING' ? 'PENDING' : resultStatus}`,
+    dedupeKey: typeof notifyId === 'string' && notifyId !== '' ? notifyId : `${paymentId}:${pending ? 'PENDING' : resultStatus}`,
   };
   return { ok: true, claim };
 }
