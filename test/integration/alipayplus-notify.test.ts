@@ -169,7 +169,10 @@ for (const kind of DB_KINDS) {
         await notificationRows(paidOrder.orderNo),
         rowsBefore.map((row) => ({ ...row, duplicates: row.duplicates + 1 })),
       );
+      // A woken job would query and notify within moments: give it a second to show it was not woken.
       await sleep(1_000);
+      const merchantIpns = await db().selectFrom('notifications').select('id').where('transaction_seq', '=', paidOrder.seq).execute();
+      assert.equal(merchantIpns.length, 1, 'one IPN for the charge');
       assert.equal(ipn.received.filter((entry) => entry.fields['id'] === paidOrder?.ref).length, 1);
       assert.equal(await inquiries(paidOrder.seq), 1);
     });
