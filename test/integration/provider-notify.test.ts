@@ -16,6 +16,7 @@ import { rescheduleJob } from '../../src/jobs/queue.js';
 import { chop, idFromUrl, startIpnReceiver, waitFor, waitInquire, type IpnReceiver } from '../support/chop.js';
 import { call } from '../support/client.js';
 import { DB_KINDS } from '../support/databases.js';
+import { cli } from '../support/process.js';
 import type { TestApp, TestMerchant } from '../support/harness.js';
 import { throwaway } from '../support/throwaway-provider/descriptor.js';
 
@@ -185,6 +186,21 @@ for (const kind of DB_KINDS) {
         .where('verdict', '=', 'accepted')
         .execute();
       assert.equal(accepted.length, 0);
+
+      // The operator sees them without reading logs.
+      const env = { CANCAN_DATA_DIR: t.database.dataDir, ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}) };
+      const listed = cli(env, ['provider', 'notifications', '--refused', '--limit', '2', '--json']);
+      assert.equal(listed.status, 0, listed.stderr);
+      const shown = (JSON.parse(listed.stdout) as { notifications: { verdict: string; reason: string; order_no: string | null }[] }).notifications;
+      assert.deepEqual(
+        shown.map((n) => [n.verdict, n.reason, n.order_no]),
+        [
+          ['refused', 'the body is not JSON', null],
+          ['refused', 'no throwaway charge has order number NO-SUCH-ORDER', 'NO-SUCH-ORDER'],
+        ],
+      );
+      const badLimit = cli(env, ['provider', 'notifications', '--limit', '0']);
+      assert.equal(badLimit.status, 2);
     });
 
     test('a notification for a charge a worker holds makes its next run due as soon as the worker lets go', async () => {

@@ -6,6 +6,7 @@ import { ALIPAYPLUS_CREDENTIAL_FIELDS, ALIPAYPLUS_CREDENTIALS_USAGE, parseAlipay
 import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from './keys.js';
 import { alipayPlusNotifications } from './notifications.js';
 import { alipayPlusSimulator } from './simulator.js';
+import { createAntomStatementSource } from './statement.js';
 
 const YEAR = 365 * DAY_MS;
 
@@ -87,6 +88,8 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
   },
   // notifyPayment, at /notify/alipayplus (the paymentNotifyUrl of every pay call).
   notifications: alipayPlusNotifications,
+  // Antom's settlement details report (over HTTP from the simulator; live Antom publishes it over SFTP only: statement.ts).
+  statements: createAntomStatementSource(),
   live: {
     urlSetting: 'CANCAN_ALIPAYPLUS_URL',
     // Antom's Asia host (API overview, "Environment"); North America and Europe merchants set their own.

@@ -6,6 +6,7 @@ import { UNIONPAY_LIVE_CREDENTIALS_USAGE, UNIONPAY_LIVE_CREDENTIAL_FIELDS, parse
 import { UNIONPAY_SANDBOX_MER_ID, loadOrCreateUnionPaySandboxKeys, loadUnionPaySimulatorCert, unionPaySandboxCredentials } from './keys.js';
 import { unionPayNotifications } from './notifications.js';
 import { unionPaySimulator } from './simulator.js';
+import { createUnionPayStatementSource } from './statement.js';
 
 export const unionpay: ProviderServing<UnionPayCredentials, 'unionpay', 'online' | 'live'> = {
   name: 'unionpay',
@@ -42,6 +43,8 @@ export const unionpay: ProviderServing<UnionPayCredentials, 'unionpay', 'online'
   },
   // The back notification, at /notify/unionpay (the backUrl of every front consume).
   notifications: unionPayNotifications,
+  // The file transfer interface's general transaction file (ZM).
+  statements: createUnionPayStatementSource(),
   live: {
     urlSetting: 'CANCAN_UNIONPAY_URL',
     defaultUrl: UNIONPAY_LIVE_BASE_URL,
