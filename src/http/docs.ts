@@ -36,7 +36,17 @@ Test keys (\`sk_test_…\`) use the built-in provider simulators.
 
 **Rate limits**: a token bucket per API key (\`CANCAN_RATE_LIMIT_PER_SECOND\`,
 \`CANCAN_RATE_LIMIT_BURST\`), shared by every server process when \`REDIS_URL\` is set;
-over the limit: \`429\` with \`Retry-After\` (seconds).`;
+over the limit: \`429\` with \`Retry-After\` (seconds).
+
+**Provider notifications** (not for merchants): the wallet providers post their payment results to
+\`<CANCAN_PUBLIC_URL>/notify/<provider>\` (\`wechatpay\`, \`alipay\`, \`alipayplus\`, \`unionpay\`),
+in each provider's own format. CanCan sends that URL with every order it creates (WeChat Pay's and
+Alipay's \`notify_url\`, Antom's \`paymentNotifyUrl\`, UnionPay's \`backUrl\`), so nothing is
+registered with the provider; \`CANCAN_PUBLIC_URL\` must be the root address the providers reach.
+A notification is verified with the credentials of its order's merchant and mode and only wakes the
+charge, which CanCan confirms by querying the provider; the merchant's IPN follows as usual.
+POS sales take \`"payment_gateway": "auto"\` (beyond the blueprint): the gateway is chosen by the
+shape of the customer's code (see \`payment_gateway\`).`;
 
 /** Registered before the API routes, so the document sees their schemas. */
 export async function registerDocs(app: FastifyInstance, deps: CoreDeps): Promise<void> {

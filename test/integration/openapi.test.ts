@@ -5,6 +5,7 @@
  * refuse exactly what the parsers refuse, with their messages.
  */
 import assert from 'node:assert/strict';
+import { PROVIDERS } from '../../src/providers/list.js';
 import { after, before, describe, test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { TObject } from '@sinclair/typebox';
@@ -138,6 +139,14 @@ describe('the OpenAPI document', () => {
       post?.parameters?.some((p) => p.in === 'header' && p.name === 'prefer'),
       'Prefer: wait=N is documented',
     );
+  });
+
+  test("names the URL each notifying provider posts to, and payment_gateway's auto", () => {
+    const description = String((doc as { info?: { description?: string } }).info?.description);
+    const notifying = PROVIDERS.filter((p) => p.notifications !== undefined).map((p) => `\`${p.name}\``);
+    assert.deepEqual(notifying, ['`wechatpay`', '`alipay`', '`alipayplus`', '`unionpay`']);
+    assert.ok(description.includes(`\`<CANCAN_PUBLIC_URL>/notify/<provider>\` (${notifying.join(', ')})`), description);
+    assert.match(description, /"payment_gateway": "auto"/);
   });
 
   test('documents authentication and both error envelopes', () => {

@@ -11,6 +11,8 @@ export const FAST_ENV = {
   // The window must outlast a timed-out pay call (amounts ending in 56 answer a second after the timeout) and a query.
   CANCAN_CONFIRM_WINDOW_MS: '6000',
   CANCAN_POLL_INTERVAL_MS: '100',
+  // Providers notify only some outcomes (WeChat Pay no declines): tests that prove the slower cadence set it themselves.
+  CANCAN_NOTIFIED_POLL_MS: '100',
   // Long enough for a signed answer on a loaded 2-core machine (the browser tests run alongside).
   CANCAN_PROVIDER_TIMEOUT_MS: '2500',
   CANCAN_SIM_CONFIRM_DELAY_MS: '300',

@@ -4,6 +4,7 @@ import { ALIPAYPLUS_AMOUNT_RULES } from './amount-rules.js';
 import { ALIPAYPLUS_LIVE_BASE_URL, type AlipayPlusCredentials, createAlipayPlusAdapter } from './adapter.js';
 import { ALIPAYPLUS_CREDENTIAL_FIELDS, ALIPAYPLUS_CREDENTIALS_USAGE, parseAlipayPlusCredentials } from './credentials.js';
 import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from './keys.js';
+import { alipayPlusNotifications } from './notifications.js';
 import { alipayPlusSimulator } from './simulator.js';
 import { createAntomStatementSource } from './statement.js';
 
@@ -72,18 +73,21 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
       const keys = loadOrCreateAlipayPlusSandboxKeys(dataDir);
       return { clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, merchantPrivateKeyPem: keys.merchant.privateKeyPem, providerPublicKeyPem: keys.provider.publicKeyPem };
     },
-    simulator({ ledger, wallet, dataDir, confirmDelayMs, slowResponseMs }) {
+    simulator({ ledger, wallet, dataDir, confirmDelayMs, slowResponseMs, notifier }) {
       const keys = loadOrCreateAlipayPlusSandboxKeys(dataDir);
       return alipayPlusSimulator({
         ledger,
         wallet,
         confirmDelayMs,
         slowResponseMs,
+        notifier,
         clients: [{ clientId: ALIPAYPLUS_SANDBOX_CLIENT_ID, publicKeyPem: keys.merchant.publicKeyPem }],
         providerPrivateKeyPem: keys.provider.privateKeyPem,
       });
     },
   },
+  // notifyPayment, at /notify/alipayplus (the paymentNotifyUrl of every pay call).
+  notifications: alipayPlusNotifications,
   // Antom's settlement details report (over HTTP from the simulator; live Antom publishes it over SFTP only: statement.ts).
   statements: createAntomStatementSource(),
   live: {

@@ -17,8 +17,9 @@ import { isCurrencyCode } from '../../domain/money.js';
 import { testValue } from '../../simulators/test-values.js';
 import { ALIPAYPLUS_AMOUNT_RULES } from './amount-rules.js';
 import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
+import type { SimulatorNotifier } from '../../simulators/notify-sender.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
-import { isoTime, parseIsoTime, parseRequestTime, signMessage, verifyMessage } from './sign.js';
+import { isoTime, parseIsoTime, parseRequestTime, requestTime, signMessage, verifyMessage } from './sign.js';
 import {
   ALIPAYPLUS_APIS,
   ALIPAYPLUS_PAYMENT_METHOD_TYPES,
@@ -43,6 +44,8 @@ export interface AlipayPlusSimulatorOptions {
   confirmDelayMs: number;
   /** How late the answer to a test-value-56 pay comes (default 0). */
   slowResponseMs?: number;
+  /** Sends notifyPayment to the order's paymentNotifyUrl when a payment succeeds or fails; absent: no notifications. */
+  notifier?: SimulatorNotifier;
   now?: () => number;
 }
 
@@ -83,6 +86,9 @@ interface PaymentState {
   readonly paidAt?: number;
   readonly code: string;
   readonly cashierUrl: string;
+  /** paymentNotifyUrl of the pay call, and the client that made it (notifyPayment names it in client-id). */
+  readonly notifyUrl?: string;
+  readonly clientId?: string;
 }
 
 type Result = { resultCode: string; resultStatus: 'S' | 'F' | 'U'; resultMessage: string };
@@ -124,11 +130,45 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     const { expiresAt } = stateOf(order);
     const at = now();
     if (order.confirmAt !== null && at >= order.confirmAt && order.confirmAt < expiresAt) {
-      return update(order, { status: 'paid', confirmAt: null }, { paidAt: order.confirmAt });
+      return notifyPayment(update(order, { status: 'paid', confirmAt: null }, { paidAt: order.confirmAt }));
     }
     if (at >= expiresAt) {
-      return update(order, { status: 'closed', confirmAt: null }, { failCode: 'ORDER_IS_CLOSED', failMessage: 'The payment has expired.' });
+      return notifyPayment(update(order, { status: 'closed', confirmAt: null }, { failCode: 'ORDER_IS_CLOSED', failMessage: 'The payment has expired.' }));
     }
+    return order;
+  }
+
+  /**
+   * notifyPayment for a payment that just became final (paid, or failed:
+   * declined in the wallet, expired), to the paymentNotifyUrl of its pay call,
+   * signed with Antom's key for that URL's path; resent until the answer is
+   * resultStatus S. Returns the order, for chaining.
+   */
+  function notifyPayment(order: SimOrder): SimOrder {
+    const state = stateOf(order);
+    const { notifier } = options;
+    if (notifier === undefined || state.notifyUrl === undefined || state.clientId === undefined) return order;
+    const paid = order.status === 'paid';
+    const body = JSON.stringify({
+      notifyType: 'PAYMENT_RESULT',
+      result: paid
+        ? { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success.' }
+        : { resultCode: state.failCode ?? 'PROCESS_FAIL', resultStatus: 'F', resultMessage: state.failMessage ?? 'The payment failed.' },
+      ...paymentFields(order),
+      ...(paid && state.paidAt !== undefined ? { paymentTime: isoTime(state.paidAt) } : {}),
+    });
+    const time = requestTime(now());
+    const path = new URL(state.notifyUrl).pathname;
+    const signature = signMessage({ httpMethod: 'POST', path, clientId: state.clientId, time, body }, providerPrivateKeyPem);
+    notifier.send({
+      provider: PROVIDER,
+      orderNo: order.orderNo,
+      url: state.notifyUrl,
+      contentType: 'application/json; charset=UTF-8',
+      body,
+      headers: { 'client-id': state.clientId, 'request-time': time, signature },
+      acknowledged: (status, answer) => status === 200 && isAcknowledgement(answer),
+    });
     return order;
   }
 
@@ -165,7 +205,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     });
   }
 
-  async function pay(body: JsonObject, origin: string): Promise<Answer> {
+  async function pay(body: JsonObject, origin: string, clientId: string): Promise<Answer> {
     if (body['productCode'] !== 'CASHIER_PAYMENT') return illegal('productCode (only CASHIER_PAYMENT is simulated)');
     const orderNo = body['paymentRequestId'];
     if (!isRequestId(orderNo)) return illegal('paymentRequestId');
@@ -179,7 +219,8 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     const expiryText = body['paymentExpiryTime'];
     const expiresAt = expiryText === undefined ? now() + DEFAULT_EXPIRY_MS : parseIsoTime(typeof expiryText === 'string' ? expiryText : null);
     if (expiresAt === null) return illegal('paymentExpiryTime');
-    if (!isOptionalUrl(body['paymentNotifyUrl'])) return illegal('paymentNotifyUrl');
+    const notifyUrl = body['paymentNotifyUrl'];
+    if (!isOptionalUrl(notifyUrl)) return illegal('paymentNotifyUrl');
     if (!isOptionalUrl(body['paymentRedirectUrl'])) return illegal('paymentRedirectUrl');
 
     const accepted = WALLET_CURRENCIES.get(method);
@@ -206,7 +247,15 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     }
     const paymentId = newPaymentId(now());
     const cashierUrl = `${origin}/cashier/${paymentId}`;
-    const state: PaymentState = { method, expiresAt, createdAt: now(), code: `${origin}/qr/${paymentId}`, cashierUrl };
+    const state: PaymentState = {
+      method,
+      expiresAt,
+      createdAt: now(),
+      code: `${origin}/qr/${paymentId}`,
+      cashierUrl,
+      clientId,
+      ...(typeof notifyUrl === 'string' ? { notifyUrl } : {}),
+    };
     const created = ledger.transaction(() => {
       const inserted = ledger.insertOrder({
         provider: PROVIDER,
@@ -398,14 +447,14 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
       message,
     });
     const failed = (failCode: string, failMessage: string): ScanResult => {
-      update(order, { status: 'closed' }, { failCode, failMessage });
+      notifyPayment(update(order, { status: 'closed' }, { failCode, failMessage }));
       return result('declined', failMessage);
     };
     if (action === 'decline') return failed('PROCESS_FAIL', 'The customer cancelled the payment in the wallet.');
     const behaviour = approveBehaviour(order.amount, order.currency, wholeUnitCurrenciesOf(stateOf(order).method));
     switch (behaviour) {
       case 'pay':
-        update(order, { status: 'paid' }, { paidAt: now() });
+        notifyPayment(update(order, { status: 'paid' }, { paidAt: now() }));
         return result('paid', 'Paid');
       case 'insufficient_balance':
         return failed('USER_BALANCE_NOT_ENOUGH', 'The user balance is not enough for this payment.');
@@ -413,6 +462,14 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
         return failed('USER_STATUS_ABNORMAL', 'The user status is abnormal.');
       case 'confirm_later':
         update(order, { confirmAt: now() + confirmDelayMs });
+        // Confirms (and notifies) on time even if nobody asks; an inquiry confirms it too.
+        setTimeout(() => {
+          try {
+            readOrder(orderNo);
+          } catch {
+            // the ledger may be closed by then (shutdown): the next inquiry settles it
+          }
+        }, confirmDelayMs + 10).unref();
         return result('awaiting_confirmation', `The customer confirms in ${confirmDelayMs} ms`);
       case 'never_confirm':
         update(order, { confirmAt: Number.MAX_SAFE_INTEGER });
@@ -422,7 +479,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     }
   }
 
-  const handlers: Record<AlipayPlusApi, (body: JsonObject, origin: string) => Answer | Promise<Answer>> = {
+  const handlers: Record<AlipayPlusApi, (body: JsonObject, origin: string, clientId: string) => Answer | Promise<Answer>> = {
     [ALIPAYPLUS_APIS.pay]: pay,
     [ALIPAYPLUS_APIS.inquiryPayment]: inquiryPayment,
     [ALIPAYPLUS_APIS.cancel]: cancel,
@@ -452,7 +509,7 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
       parsed = null;
     }
     if (!isJsonObject(parsed)) return illegal('the body is not a JSON object');
-    return handler(parsed, origin);
+    return handler(parsed, origin, clientId);
   }
 
   return async (app) => {
@@ -502,6 +559,16 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
 function header(request: FastifyRequest, name: string): string | null {
   const value = request.headers[name];
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** Whether an answer to notifyPayment is the merchant's acknowledgement: result.resultStatus S. */
+function isAcknowledgement(answer: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(answer);
+    return isJsonObject(parsed) && isJsonObject(parsed['result']) && parsed['result']['resultStatus'] === 'S';
+  } catch {
+    return false;
+  }
 }
 
 function isApi(api: string): api is AlipayPlusApi {

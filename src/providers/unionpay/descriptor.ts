@@ -4,6 +4,7 @@ import { SETTLEMENT_CURRENCIES } from '../settlement.js';
 import { UNIONPAY_LIVE_BASE_URL, type UnionPayCredentials, createUnionPayAdapter } from './adapter.js';
 import { UNIONPAY_LIVE_CREDENTIALS_USAGE, UNIONPAY_LIVE_CREDENTIAL_FIELDS, parseUnionPayLiveCredentials } from './credentials.js';
 import { UNIONPAY_SANDBOX_MER_ID, loadOrCreateUnionPaySandboxKeys, loadUnionPaySimulatorCert, unionPaySandboxCredentials } from './keys.js';
+import { unionPayNotifications } from './notifications.js';
 import { unionPaySimulator } from './simulator.js';
 import { createUnionPayStatementSource } from './statement.js';
 
@@ -26,19 +27,22 @@ export const unionpay: ProviderServing<UnionPayCredentials, 'unionpay', 'online'
   },
   sandbox: {
     credentials: (dataDir) => unionPaySandboxCredentials(loadOrCreateUnionPaySandboxKeys(dataDir)),
-    simulator({ ledger, wallet, dataDir, confirmDelayMs }) {
+    simulator({ ledger, wallet, dataDir, confirmDelayMs, notifier }) {
       const keys = loadOrCreateUnionPaySandboxKeys(dataDir);
       const signingCert = loadUnionPaySimulatorCert(dataDir, keys);
       return unionPaySimulator({
         ledger,
         wallet,
         confirmDelayMs,
+        notifier,
         merchants: [{ merId: UNIONPAY_SANDBOX_MER_ID, publicKeyPem: keys.merchant.publicKeyPem }],
         providerPrivateKeyPem: keys.unionPay.privateKeyPem,
         ...(signingCert === null ? {} : { providerSigningCertPem: signingCert }),
       });
     },
   },
+  // The back notification, at /notify/unionpay (the backUrl of every front consume).
+  notifications: unionPayNotifications,
   // The file transfer interface's general transaction file (ZM).
   statements: createUnionPayStatementSource(),
   live: {

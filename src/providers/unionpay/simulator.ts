@@ -31,6 +31,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isCurrencyCode, money, toMajorUnitString } from '../../domain/money.js';
 import { testValue } from '../../simulators/test-values.js';
 import type { SimOrder, SimulatorLedger } from '../../simulators/ledger.js';
+import type { SimulatorNotifier } from '../../simulators/notify-sender.js';
 import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult } from '../../simulators/wallet.js';
 import { chinaTime, parseChinaTime } from '../china-time.js';
 import { errorPageHtml, paymentPageHtml } from './page.js';
@@ -67,6 +68,12 @@ export interface UnionPaySimulatorOptions {
   providerSigningCertPem?: string;
   /** How long a test-value-53 payment stays processing before it is paid. */
   confirmDelayMs: number;
+  /**
+   * Sends the back notification of a paid consume to its backUrl, resending
+   * until the answer is HTTP 200 (as UnionPay does). Absent: one attempt,
+   * whatever the answer.
+   */
+  notifier?: SimulatorNotifier;
   now?: () => number;
 }
 
@@ -176,7 +183,23 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
   /** The back notification of a successful consume (UnionPay notifies successes only). */
   function notify(order: SimOrder): void {
     const state = stateOf(order);
-    post(state.backUrl, sign({ ...notificationFields(order, state), respCode: '00', respMsg: PAID_MSG }));
+    const fields = sign({ ...notificationFields(order, state), respCode: '00', respMsg: PAID_MSG });
+    const { notifier } = options;
+    if (notifier === undefined) {
+      post(state.backUrl, fields);
+      return;
+    }
+    // A backUrl that can never resolve (RFC 2606 .invalid: the adapter's "no notify URL") is not called at all.
+    if (hostOf(state.backUrl).endsWith('.invalid')) return;
+    notifier.send({
+      provider: PROVIDER,
+      orderNo: order.orderNo,
+      url: state.backUrl,
+      contentType: 'application/x-www-form-urlencoded;charset=UTF-8',
+      body: new URLSearchParams(fields).toString(),
+      // UnionPay takes 200 (and a redirect) as received; anything else is resent.
+      acknowledged: (status) => status === 200 || status === 302,
+    });
   }
 
   /** Fire and forget: the merchant's answer (or its absence) changes nothing here. */
@@ -528,6 +551,14 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
     // File transfer (txnType 76): the day's reconciliation files, served where UnionPay's filedownload host would be.
     app.post('/filedownload/', async (request, reply) => kv(reply, fileTransferAnswer(formOf(request), { ledger, now, check: checkRequest, sign })));
   };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
 }
 
 function isHttpUrl(text: string): boolean {
