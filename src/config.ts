@@ -42,6 +42,8 @@ export interface Config {
   readonly simulatorUrl: string | null;
   /** How long a worker owns a job before another may take it over. */
   readonly jobLeaseMs: number;
+  /** How often the worker looks for reconciliation runs to create and run (CANCAN_RECONCILE_EVERY_MS; 0: never). */
+  readonly reconcileEveryMs: number;
   /** How often a transaction that needs attention (its outcome unknown past its step's deadline) is still asked about. */
   readonly attentionRetryMs: number;
   /** Live provider endpoints, one setting per provider that has live access (overridable to point live-mode tests at a simulator). */
@@ -157,6 +159,7 @@ export function loadConfig(env: Env = process.env, providers: ProviderList = PRO
     // provider timeouts (the longest is LINE Pay's) is never outlived by a healthy worker.
     jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, longestTimeoutMs * 3), 1),
     attentionRetryMs: integer(env, 'CANCAN_ATTENTION_RETRY_MS', 3_600_000, 1_000),
+    reconcileEveryMs: integer(env, 'CANCAN_RECONCILE_EVERY_MS', 60_000, 0),
     liveUrls: liveUrls(env, providers),
     workerConcurrency: integer(env, 'CANCAN_WORKER_CONCURRENCY', 16, 1),
     rateLimitPerSecond: integer(env, 'CANCAN_RATE_LIMIT_PER_SECOND', 50, 1),
