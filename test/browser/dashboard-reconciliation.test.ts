@@ -40,7 +40,7 @@ test("an owner opens a reconciled day and follows a difference's link to its tra
             totals_agree: true,
           },
         ],
-        { matched: 1, missing_in_cancan: 0, missing_at_provider: 0, amount_mismatch: 1, status_mismatch: 0, fee_only: 0 },
+        { matched: 1, amount_mismatch: 1 },
       ),
     },
     [

@@ -13,7 +13,7 @@ import { before, describe, test } from 'node:test';
 import { call, refundBody, saleBody, uniqueId, waitFinal } from '../support/client.js';
 import { type DashUser, HttpSession, csrfOf, posSale, useDashboardApp } from '../support/dashboard.js';
 import { DB_KINDS } from '../support/databases.js';
-import { insertRun, summaryOf } from '../support/reconciliation-rows.js';
+import { ZERO_COUNTS, insertRun, summaryOf } from '../support/reconciliation-rows.js';
 
 const D0 = '2026-11-19';
 const D1 = '2026-11-20';
@@ -32,8 +32,6 @@ const figures = (html: string, currency: string): Record<string, string> => {
 };
 const differenceRows = (html: string): string[] => [...html.matchAll(/<tr data-item="\d+" data-class="\w+">[\s\S]*?<\/tr>/g)].map((m) => m[0]);
 const classOf = (row: string): string => /data-class="(\w+)"/.exec(row)?.[1] ?? '';
-
-const ZERO_COUNTS = { matched: 0, missing_in_cancan: 0, missing_at_provider: 0, amount_mismatch: 0, status_mismatch: 0, fee_only: 0 };
 
 for (const kind of DB_KINDS) {
   describe(`dashboard reconciliation (${kind})`, () => {

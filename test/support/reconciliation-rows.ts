@@ -1,93 +1,70 @@
 /**
- * Reconciliation runs and items written straight into the tables of migration
- * 0016, for the dashboard's tests: the pages only read them, and each test
- * states exactly what the reconciliation found.
+ * Reconciliation runs with the items and summary a test states, written
+ * through the engine's own store functions (src/store/reconciliation.ts): the
+ * dashboard only reads them, and each test says exactly what was found.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../../src/store/schema.js';
-
-type Run = Database['reconciliation_runs'];
-type Item = Database['reconciliation_items'];
+import type { CurrencyFigures, RunSummary } from '../../src/reconcile/summary.js';
+import { type NewReconciliationItem, claimRunNow, ensureRun, failRun, finishRun, rescheduleRun } from '../../src/store/reconciliation.js';
+import type { Database, ReconciliationClass, ReconciliationRunState, ReconciliationSource } from '../../src/store/schema.js';
 
 export interface RunRow {
   readonly provider: string;
   readonly mode: 'test' | 'live';
   readonly merchantId: string | null;
   readonly day: string;
-  readonly state: Run['state'];
-  readonly source?: Run['source'];
-  readonly summary?: unknown;
-  readonly finishedAt?: number | null;
+  readonly state: ReconciliationRunState;
+  readonly source?: ReconciliationSource;
+  readonly summary?: RunSummary;
   readonly attempts?: number;
-  readonly lastError?: string | null;
+  readonly lastError?: string;
 }
 
-export type ItemRow = Pick<Item, 'class' | 'kind' | 'order_no' | 'currency'> &
-  Partial<Omit<Item, 'id' | 'run_id' | 'class' | 'kind' | 'order_no' | 'currency'>>;
+export const ZERO_COUNTS: Record<ReconciliationClass, number> = {
+  matched: 0,
+  missing_in_cancan: 0,
+  missing_at_provider: 0,
+  amount_mismatch: 0,
+  status_mismatch: 0,
+  fee_only: 0,
+};
 
-/** Inserts a run and its items (in the given order); answers the run's id. */
-export async function insertRun(db: Kysely<Database>, run: RunRow, items: readonly ItemRow[] = []): Promise<number> {
+/** Creates the run of an account's day and brings it to `state` (done: with its items, in the given order); answers its id. */
+export async function insertRun(db: Kysely<Database>, run: RunRow, items: readonly NewReconciliationItem[] = []): Promise<number> {
   const now = Date.now();
-  const { id } = await db
-    .insertInto('reconciliation_runs')
-    .values({
-      provider: run.provider,
-      mode: run.mode,
-      merchant_id: run.merchantId,
-      day: run.day,
-      state: run.state,
-      source: run.source ?? (run.state === 'done' ? 'statement' : null),
-      run_at: now,
-      lease_owner: null,
-      lease_until: null,
-      attempts: run.attempts ?? (run.state === 'due' ? 0 : 1),
-      last_error: run.lastError ?? null,
-      summary: run.summary === undefined ? null : JSON.stringify(run.summary),
-      created_at: now,
-      updated_at: now,
-      finished_at: run.finishedAt ?? (run.state === 'done' ? now : null),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  for (const item of items) {
-    await db
-      .insertInto('reconciliation_items')
-      .values({
-        run_id: Number(id),
-        merchant_id: null,
-        transaction_seq: null,
-        refund_no: null,
-        provider_amount: null,
-        cancan_amount: null,
-        fee: null,
-        net: null,
-        provider_status: null,
-        cancan_state: null,
-        detail: null,
-        ...item,
-      })
-      .execute();
+  const created = await ensureRun(db, { provider: run.provider, mode: run.mode, merchantId: run.merchantId, day: run.day }, now, now);
+  if (run.state === 'due') return created.id;
+  const claimed = await claimRunNow(db, created.id, 'dashboard-test', now, 60_000);
+  if (!claimed) throw new Error(`run ${created.id} could not be claimed`);
+  if (run.state === 'done') {
+    const summary = run.summary ?? summaryOf([], {});
+    await finishRun(db, claimed, { source: run.source ?? 'statement', summary: JSON.stringify(summary), items }, now);
+  } else if (run.state === 'failed') {
+    await failRun(db, claimed, run.lastError ?? 'failed', run.attempts ?? 1, now);
+  } else if (run.state === 'not_ready') {
+    await rescheduleRun(
+      db,
+      claimed,
+      { state: 'not_ready', runAt: now + 3_600_000, error: run.lastError ?? 'not published yet', attempts: run.attempts ?? 1 },
+      now,
+    );
   }
-  return Number(id);
+  return created.id;
 }
 
-/** A summary as src/reconcile/summary.ts writes it, for one or more currencies. */
+/** A summary as src/reconcile/summary.ts writes it (the statement printed no totals unless `totals_agree` says). */
 export function summaryOf(
-  currencies: readonly {
-    currency: string;
-    provider: { payments: number; refunds: number; fees: number; net: number; lines: number };
-    cancan: { payments: number; refunds: number };
-    totals_agree: boolean | null;
-  }[],
-  counts: Record<string, number>,
-): unknown {
-  const totalsAgree = currencies.some((c) => c.totals_agree === false) ? false : currencies.every((c) => c.totals_agree === true) ? true : null;
+  currencies: readonly (Pick<CurrencyFigures, 'currency' | 'provider' | 'cancan' | 'totals_agree'> & { readonly printed?: CurrencyFigures['printed'] })[],
+  counts: Partial<Record<ReconciliationClass, number>>,
+): RunSummary {
+  const totalsAgree = currencies.some((c) => c.totals_agree === false) ? false : currencies.some((c) => c.totals_agree === true) ? true : null;
+  const allCounts = { ...ZERO_COUNTS, ...counts };
   return {
     source: 'statement',
-    counts,
-    currencies: currencies.map((c) => ({ ...c, printed: null })),
+    counts: allCounts,
+    currencies: currencies.map((c) => ({ printed: null, ...c })),
     totals_agree: totalsAgree,
-    clean: false,
+    clean: Object.entries(allCounts).every(([name, n]) => name === 'matched' || n === 0) && totalsAgree !== false,
     empty: false,
     note: null,
   };
