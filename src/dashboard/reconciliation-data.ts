@@ -49,6 +49,19 @@ function visibleItems(eb: Eb, scope: Scope) {
   ]);
 }
 
+/**
+ * Which runs a query covers, by their days (and provider) rather than by id:
+ * a day of an operator's live view has a run per merchant, too many ids for
+ * one statement's parameters.
+ */
+export type RunSet = { readonly days: readonly string[] } | { readonly day: string; readonly provider: string; readonly sandboxOnly?: boolean };
+
+function runsIn(eb: Eb, set: RunSet) {
+  if ('days' in set) return eb('r.day', 'in', [...set.days]);
+  const of = [eb('r.day', '=', set.day), eb('r.provider', '=', set.provider)];
+  return eb.and(set.sandboxOnly ? [...of, eb('r.merchant_id', 'is', null)] : of);
+}
+
 const runsOf = (db: Db) => db.selectFrom('reconciliation_runs as r');
 const itemsOf = (db: Db) => db.selectFrom('reconciliation_items as i').innerJoin('reconciliation_runs as r', 'r.id', 'i.run_id');
 
@@ -90,11 +103,7 @@ export async function listDays(db: Db, scope: Scope, before: string | null, limi
     .select(['r.id', 'r.day', 'r.provider', 'r.state'])
     .where((eb) => eb.and([visibleRuns(eb, scope), eb('r.day', 'in', days)]))
     .execute();
-  const counts = await classCounts(
-    db,
-    scope,
-    runs.map((run) => Number(run.id)),
-  );
+  const counts = await classCounts(db, scope, { days });
   const byDay = new Map<string, Map<string, { states: RunState[]; counts: ClassCounts }>>();
   for (const run of runs) {
     const providers = byDay.get(run.day) ?? new Map<string, { states: RunState[]; counts: ClassCounts }>();
@@ -122,12 +131,11 @@ function providerDay(provider: string, states: readonly RunState[], counts: Clas
 }
 
 /** Visible items per run and class. */
-async function classCounts(db: Db, scope: Scope, runIds: readonly number[]): Promise<Map<number, ClassCounts>> {
+async function classCounts(db: Db, scope: Scope, set: RunSet): Promise<Map<number, ClassCounts>> {
   const out = new Map<number, ClassCounts>();
-  if (runIds.length === 0) return out;
   const rows = await itemsOf(db)
     .select(['i.run_id', 'i.class', (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where((eb) => eb.and([visibleItems(eb, scope), eb('i.run_id', 'in', [...runIds])]))
+    .where((eb) => eb.and([visibleItems(eb, scope), runsIn(eb, set)]))
     .groupBy(['i.run_id', 'i.class'])
     .execute();
   for (const row of rows) {
@@ -205,11 +213,11 @@ export async function providerDayDetail(db: Db, scope: Scope, day: string, provi
     .orderBy('r.id')
     .execute();
   if (runRows.length === 0) return null;
-  const runIds = runRows.map((run) => Number(run.id));
-  const perRun = await classCounts(db, scope, runIds);
+  const set = { day, provider };
+  const perRun = await classCounts(db, scope, set);
   const counts = zeroCounts();
   for (const own of perRun.values()) for (const c of RECON_CLASSES) counts[c] += own[c];
-  const rows = await itemQuery(db, scope, runIds)
+  const rows = await itemQuery(db, scope, set)
     .where('i.class', '!=', 'matched')
     .orderBy(classRank, 'asc')
     .orderBy('i.id', 'asc')
@@ -230,7 +238,8 @@ export async function providerDayDetail(db: Db, scope: Scope, day: string, provi
     figures: await currencyFigures(
       db,
       scope,
-      runRows.map((run) => ({ id: Number(run.id), merchantId: run.merchant_id, summary: run.summary })),
+      set,
+      runRows.map((run) => ({ merchantId: run.merchant_id, summary: run.summary })),
     ),
     differences: rows.slice(0, limit).map((row) => itemRow(row, scope)),
     moreDifferences: rows.length > limit,
@@ -242,7 +251,7 @@ const classRank = sql<number>`case i.class ${sql.join(
   sql` `,
 )} else ${sql.lit(DIFFERENCE_CLASSES.length)} end`;
 
-function itemQuery(db: Db, scope: Scope, runIds: readonly number[]) {
+function itemQuery(db: Db, scope: Scope, set: RunSet) {
   return itemsOf(db)
     .leftJoin('transactions as t', 't.seq', 'i.transaction_seq')
     .select([
@@ -266,7 +275,7 @@ function itemQuery(db: Db, scope: Scope, runIds: readonly number[]) {
       't.merchant_id as transaction_merchant_id',
       't.mode as transaction_mode',
     ])
-    .where((eb) => eb.and([visibleItems(eb, scope), eb('i.run_id', 'in', [...runIds])]));
+    .where((eb) => eb.and([visibleItems(eb, scope), runsIn(eb, set)]));
 }
 
 type ItemQueryRow = Awaited<ReturnType<ReturnType<typeof itemQuery>['execute']>>[number];
@@ -309,7 +318,8 @@ function itemRow(row: ItemQueryRow, scope: Scope): ItemRow {
 async function currencyFigures(
   db: Db,
   scope: Scope,
-  runs: readonly { id: number; merchantId: string | null; summary: string | null }[],
+  target: { readonly day: string; readonly provider: string },
+  runs: readonly { merchantId: string | null; summary: string | null }[],
 ): Promise<CurrencyFigures[]> {
   const byCurrency = new Map<string, { -readonly [K in keyof CurrencyFigures]: CurrencyFigures[K] }>();
   const of = (currency: string) => {
@@ -327,9 +337,9 @@ async function currencyFigures(
       for (const key of ['providerPayments', 'providerRefunds', 'fees', 'net', 'cancanPayments', 'cancanRefunds'] as const) f[key] += figures[key];
     }
   }
-  const shared = runs.filter((run) => !whole(run)).map((run) => run.id);
-  if (shared.length > 0) {
-    for (const figures of await itemFigures(db, scope, shared)) {
+  // Only a merchant has runs it does not see whole: the sandbox's.
+  if (runs.some((run) => !whole(run))) {
+    for (const figures of await itemFigures(db, scope, { ...target, sandboxOnly: true })) {
       const f = of(figures.currency);
       for (const key of ['providerPayments', 'providerRefunds', 'fees', 'net', 'cancanPayments', 'cancanRefunds'] as const) f[key] += figures[key];
     }
@@ -371,7 +381,7 @@ function parseSummary(summary: string | null): Record<string, unknown> | null {
 }
 
 /** Figures from a merchant's own items of shared runs (see currencyFigures). */
-async function itemFigures(db: Db, scope: Scope, runIds: readonly number[]): Promise<CurrencyFigures[]> {
+async function itemFigures(db: Db, scope: Scope, set: RunSet): Promise<CurrencyFigures[]> {
   const settled = sql<boolean>`not (i.class = 'status_mismatch' and i.cancan_state = 'succeeded')`;
   const whenSettled = (column: 'provider_amount' | 'fee' | 'net') => sql<number | null>`case when ${settled} then i.${sql.ref(column)} end`;
   const rows = await itemsOf(db)
@@ -384,7 +394,7 @@ async function itemFigures(db: Db, scope: Scope, runIds: readonly number[]): Pro
       ...sumParts(sql<number | null>`case when i.cancan_state = 'succeeded' then i.cancan_amount end`, 'cancan'),
       eb.fn.count<number | string>(sql`case when ${settled} and i.provider_amount is not null and i.net is null then 1 end`).as('without_net'),
     ])
-    .where((eb) => eb.and([visibleItems(eb, scope), eb('i.run_id', 'in', [...runIds])]))
+    .where((eb) => eb.and([visibleItems(eb, scope), runsIn(eb, set)]))
     .groupBy(['i.currency', 'i.kind'])
     .execute();
   const out = new Map<string, CurrencyFigures & { allNet: boolean; lineNet: bigint }>();
@@ -419,21 +429,21 @@ async function itemFigures(db: Db, scope: Scope, runIds: readonly number[]): Pro
   return [...out.values()].map(({ allNet, lineNet, ...f }) => ({ ...f, net: allNet ? lineNet : f.providerPayments - f.providerRefunds - f.fees }));
 }
 
-/** The ids of the runs of a day and provider this user may see (none: the page does not exist for them). */
-export async function providerDayRunIds(db: Db, scope: Scope, day: string, provider: string): Promise<number[]> {
-  const rows = await runsOf(db)
+/** Whether this user may see a run of the day and provider (none: the page does not exist for them). */
+export async function providerDayExists(db: Db, scope: Scope, day: string, provider: string): Promise<boolean> {
+  const row = await runsOf(db)
     .select('r.id')
-    .where((eb) => eb.and([visibleRuns(eb, scope), eb('r.day', '=', day), eb('r.provider', '=', provider)]))
-    .orderBy('r.id')
-    .execute();
-  return rows.map((row) => Number(row.id));
+    .where((eb) => eb.and([visibleRuns(eb, scope), runsIn(eb, { day, provider })]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Every visible item of the day and provider, oldest first, `batchSize` at a time (the CSV). */
-export async function* providerDayItems(db: Db, scope: Scope, runIds: readonly number[], batchSize = 1000): AsyncGenerator<ItemRow> {
+export async function* providerDayItems(db: Db, scope: Scope, day: string, provider: string, batchSize = 1000): AsyncGenerator<ItemRow> {
   let afterId = 0;
   for (;;) {
-    const batch = await itemQuery(db, scope, runIds).where('i.id', '>', afterId).orderBy('i.id', 'asc').limit(batchSize).execute();
+    const batch = await itemQuery(db, scope, { day, provider }).where('i.id', '>', afterId).orderBy('i.id', 'asc').limit(batchSize).execute();
     for (const row of batch) yield itemRow(row, scope);
     const last = batch.at(-1);
     if (batch.length < batchSize || !last) return;

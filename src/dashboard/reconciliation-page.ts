@@ -8,7 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DashContext } from './context.js';
 import { type DashKit, type DashboardModule, textField } from './kit.js';
-import { listDays, providerDayDetail, providerDayItems, providerDayRunIds } from './reconciliation-data.js';
+import { listDays, providerDayDetail, providerDayItems, providerDayExists } from './reconciliation-data.js';
 import { reconCsvStream } from './reconciliation-csv.js';
 import { RECONCILIATION_CSS, dayView, listView } from './reconciliation-view.js';
 
@@ -55,8 +55,8 @@ async function dayPage(kit: DashKit, ctx: DashContext, request: FastifyRequest, 
 
 async function exportCsv(kit: DashKit, ctx: DashContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const target = dayAndProvider(request);
-  const runIds = target ? await providerDayRunIds(kit.deps.store.db, ctx, target.day, target.provider) : [];
-  if (!target || runIds.length === 0) return kit.notFound(ctx, reply);
+  if (!target || !(await providerDayExists(kit.deps.store.db, ctx, target.day, target.provider))) return kit.notFound(ctx, reply);
+  const { day, provider } = target;
   const filename = `cancan-reconciliation-${ctx.mode}-${target.provider}-${target.day}.csv`;
   return reply
     .code(200)
@@ -64,7 +64,7 @@ async function exportCsv(kit: DashKit, ctx: DashContext, request: FastifyRequest
     .header('Content-Disposition', `attachment; filename="${filename}"`)
     .header('X-Content-Type-Options', 'nosniff')
     .header('Cache-Control', 'no-store')
-    .send(reconCsvStream({ ...target, mode: ctx.mode }, providerDayItems(kit.deps.store.db, ctx, runIds)));
+    .send(reconCsvStream({ ...target, mode: ctx.mode }, providerDayItems(kit.deps.store.db, ctx, day, provider)));
 }
 
 export const reconciliationPage: DashboardModule = {
