@@ -182,7 +182,7 @@ ${merchantCell(item)}
 export function dayView(ctx: DashContext, day: string, provider: string, detail: ProviderDayDetail, names: ReadonlyMap<string, string>): string {
   const t = wordsOf(ctx);
   return page(ctx, {
-    title: `${sectionTitle(ctx)}: ${t('title', { provider: providerName(ctx.lang, provider), day })}`,
+    title: t('title', { section: sectionTitle(ctx), provider: providerName(ctx.lang, provider), day }),
     section: 'reconciliation',
     body: html`<p><a href="/dashboard/reconciliation">← ${t('back')}</a></p>
 <div class="actions"><a class="button secondary" href="${dayPath(day, provider)}/items.csv" download data-csv>${t('downloadCsv')}</a></div>

@@ -526,7 +526,7 @@ for (const kind of DB_KINDS) {
 
     test('the page in Chinese', async () => {
       const { text } = await (await as(fx().owner)).get(`${dayPage(D1, 'wechatpay')}?lang=zh`);
-      assert.match(text, /<h1>对账: [^<]+ · 2026-11-20<\/h1>/);
+      assert.match(text, /<h1>对账：微信支付 · 2026-11-20<\/h1>/);
       assert.match(text, /<span class="badge recon-class-amount_mismatch">金额不符<\/span>/);
       assert.match(text, /data-figure="provider_payments">¥29\.00</);
     });
