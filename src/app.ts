@@ -30,6 +30,7 @@ import { createAdapterSource } from './providers/adapters.js';
 import { installProviders } from './providers/catalog.js';
 import type { ProviderList } from './providers/descriptor.js';
 import { PROVIDERS } from './providers/list.js';
+import { Reconciler } from './reconcile/schedule.js';
 import { registerSimulators } from './simulators/register.js';
 import { DATABASE_RETRY_MS, DatabaseWatch, type Store, openStore } from './store/db.js';
 import { migrate } from './store/migrations.js';
@@ -139,6 +140,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const watch = new DatabaseWatch({ store, log, retryMs: DATABASE_RETRY_MS, prepare: async () => void (await migrate(store.db, store.dialect)) });
   const worker = new Worker(deps, (job) => processJob(deps, job, { chopStep, deliverNotification }), { onClaimError: (error) => watch.report(error) });
   const runsWorker = hasWorker(role) && options.worker !== false;
+  // Daily reconciliation runs (src/reconcile/schedule.ts) go with the job worker.
+  const reconciler = new Reconciler(deps, config.reconcileEveryMs);
   let draining = false;
   const readiness: Readiness = {
     role,
@@ -203,6 +206,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const ready = watch.start().then(() => {
     if (runsWorker && !draining) worker.start();
+    if (runsWorker && !draining) reconciler.start();
   });
   if (terminal && hasApi(role)) void ready.then(() => printStartBanner(deps)).catch((error: unknown) => log.warn({ err: error }, 'start banner failed'));
 
@@ -214,7 +218,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const left = () => Math.max(0, deadline - Date.now());
     log.info({ graceMs }, 'shutdown: not ready any more; finishing in-flight requests and jobs');
     const stopWorker = async () => {
-      const unfinished = await worker.stop(left());
+      const [unfinished] = await Promise.all([worker.stop(left()), reconciler.stop(left())]);
       if (runsWorker) log.info({ unfinished }, unfinished === 0 ? 'shutdown: jobs finished' : 'shutdown: grace period over with jobs still running');
       return unfinished;
     };

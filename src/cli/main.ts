@@ -7,6 +7,7 @@ import { startSimulatorServer } from '../simulators/server.js';
 import { parseFlags, runAdminCommand } from './admin.js';
 import { errorCode } from './errors.js';
 import { listen } from './listen.js';
+import { reconcileCommand } from './reconcile.js';
 import { UsageError, helpFor, resolveCommand, usageLine, usageText, version } from './usage.js';
 
 /** Past the grace period, shutdown gets this much longer before the process leaves regardless. */
@@ -118,6 +119,12 @@ async function runCommand(name: string, rest: string[]): Promise<void> {
   }
   if (name === 'serve') return serve(rest);
   if (name === 'listen') return listen(parseFlags('listen', rest));
+  if (name === 'reconcile') {
+    const { output, exitCode } = await reconcileCommand(rest);
+    process.stdout.write(`${output}\n`);
+    process.exitCode = exitCode;
+    return;
+  }
   const output = await runAdminCommand(loadConfig(), name, rest);
   process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 }

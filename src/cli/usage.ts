@@ -107,6 +107,12 @@ export const COMMANDS: readonly CommandHelp[] = [
     synopsis: 'provider set-credentials --merchant ID PROVIDER [--file PATH] [--cert-p12 PATH] [--json]',
     about: `live-mode credentials as a JSON object, from PATH or standard input; stored sealed, never shown back (wechatpay: --cert-p12 adds apiclient_cert.p12 as certP12):\n${credentialUsage()}`,
   },
+  {
+    name: 'reconcile',
+    synopsis: 'reconcile --date YYYY-MM-DD [--provider P] [--mode test|live] [--merchant ID] [--json]',
+    about:
+      "reconcile a day now (re-running replaces it): each provider's statement against CanCan's books, per provider account (test: the sandbox account; live: each merchant with credentials, or --merchant); prints the figures per currency and every difference. Exit 0 clean, 3 differences found, 4 a statement not published yet or not fetched",
+  },
 ];
 
 /** Words that take a subcommand: `merchant`, `key`, … */

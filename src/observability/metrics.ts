@@ -12,6 +12,7 @@ import type { KeyMode } from '../domain/secrets.js';
 import type { ProviderTrace } from '../providers/contract.js';
 import type { Database, JobKind } from '../store/schema.js';
 import type { RowChange } from '../store/transactions.js';
+import { type ReconciliationGauges, readReconciliationGauges } from '../store/reconciliation.js';
 
 export type IpnOutcome = 'delivered' | 'failed' | 'given_up';
 
@@ -40,6 +41,7 @@ export class Metrics {
   readonly registry = new Registry();
   private queueSource: QueueSource | null = null;
   private queueRead: Promise<QueueSnapshot | null> | null = null;
+  private reconciliationRead: Promise<ReconciliationGauges | null> | null = null;
 
   private readonly httpDuration = new Histogram({
     name: 'cancan_http_request_duration_seconds',
@@ -128,6 +130,30 @@ export class Metrics {
         if (queue) for (const mode of MODES) this.set({ mode }, queue.needingAttention.get(mode) ?? 0);
       },
     });
+    // Reconciliation (src/reconcile/): the latest day's items per class, and runs by state; read at scrape time.
+    const reconciliation = () => this.readReconciliationOnce();
+    new Gauge({
+      name: 'cancan_reconciliation_items',
+      help: "Items of each provider's latest reconciled day (all its accounts), by provider, mode and class (matched, missing_in_cancan, missing_at_provider, amount_mismatch, status_mismatch, fee_only)",
+      labelNames: ['provider', 'mode', 'class'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const gauges = await reconciliation();
+        for (const item of gauges?.items ?? []) this.set({ provider: item.provider, mode: item.mode, class: item.class }, item.count);
+      },
+    });
+    new Gauge({
+      name: 'cancan_reconciliation_runs',
+      help: 'Reconciliation runs by state (due, running, done, not_ready, failed)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const gauges = await reconciliation();
+        for (const run of gauges?.runs ?? []) this.set({ state: run.state }, run.count);
+      },
+    });
   }
 
   /** Lets the queue gauges read the job table (called by whatever serves /metrics). */
@@ -161,6 +187,17 @@ export class Metrics {
   /** The text exposition format. */
   async exposition(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private readReconciliationOnce(): Promise<ReconciliationGauges | null> {
+    const source = this.queueSource;
+    if (!source) return Promise.resolve(null);
+    this.reconciliationRead ??= withTimeout(readReconciliationGauges(source.db), QUEUE_QUERY_TIMEOUT_MS)
+      .catch(() => null)
+      .finally(() => {
+        this.reconciliationRead = null;
+      });
+    return this.reconciliationRead;
   }
 
   private readQueueOnce(): Promise<QueueSnapshot | null> {
@@ -206,4 +243,13 @@ export class Metrics {
       clearTimeout(timer);
     }
   }
+}
+
+/** The promise's value, or a rejection after `ms` (a scrape must answer even when the database does not). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('query timed out')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

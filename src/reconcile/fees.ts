@@ -41,10 +41,12 @@ function commonRate(windows: readonly RateWindow[]): { rate: number; support: nu
   edges.sort((a, b) => a.at - b.at || b.step - a.step);
   let open = 0;
   let best: { rate: number; support: number } | null = null;
-  for (const edge of edges) {
+  edges.forEach((edge, index) => {
     open += edge.step;
-    if (edge.step === 1 && (best === null || open > best.support)) best = { rate: edge.at, support: open };
-  }
+    // The middle of the stretch up to the next edge: every window open here holds it.
+    const until = edges[index + 1]?.at ?? edge.at;
+    if (edge.step === 1 && (best === null || open > best.support)) best = { rate: (edge.at + until) / 2, support: open };
+  });
   return best;
 }
 

@@ -85,13 +85,14 @@ export function matchStatement(statement: Statement, books: Books, feeCheck: Fee
   const paymentsByOrder = new Map<string, BookPayment>();
   for (const payment of books.payments) for (const orderNo of payment.orderNos) paymentsByOrder.set(orderNo, payment);
   const refundsByNo = new Map(books.refunds.map((refund) => [refund.refundNo, refund]));
-  const seenPayments = new Set<number>();
+  // By order number: a card charge's attempts each have their own line.
+  const seenOrders = new Set<string>();
   const seenRefunds = new Set<number>();
 
   for (const line of statement.lines) {
     if (line.kind === 'payment') {
       const payment = paymentsByOrder.get(line.orderNo);
-      if (payment === undefined || seenPayments.has(payment.seq)) {
+      if (payment === undefined || seenOrders.has(line.orderNo)) {
         items.push(
           lineItem(
             line,
@@ -102,7 +103,7 @@ export function matchStatement(statement: Statement, books: Books, feeCheck: Fee
         );
         continue;
       }
-      seenPayments.add(payment.seq);
+      seenOrders.add(line.orderNo);
       items.push(comparePayment(line, payment, feeCheck));
       continue;
     }
@@ -122,7 +123,7 @@ export function matchStatement(statement: Statement, books: Books, feeCheck: Fee
   }
 
   for (const payment of books.payments) {
-    if (!payment.ofDay || seenPayments.has(payment.seq) || !paymentSettled(payment)) continue;
+    if (!payment.ofDay || seenOrders.has(payment.orderNos[0] ?? '') || !paymentSettled(payment)) continue;
     items.push({
       ...bookItem('payment', payment, payment.orderNos[0] ?? '', null, payment.amountMinor, payment.currency, paymentState(payment)),
       detail: 'CanCan recorded this payment; the statement has no line for it',

@@ -168,3 +168,45 @@ export async function itemsOf(db: Kysely<Database>, runId: number): Promise<Reco
 function normalise(row: ReconciliationRun): ReconciliationRun {
   return { ...row, id: Number(row.id), attempts: Number(row.attempts), run_at: Number(row.run_at) };
 }
+
+export interface ReconciliationGauges {
+  /** Items per class of each (provider, mode)'s latest reconciled day, summed over its accounts. */
+  readonly items: ReadonlyArray<{ provider: string; mode: string; class: string; count: number }>;
+  readonly runs: ReadonlyArray<{ state: string; count: number }>;
+}
+
+/** What the reconciliation gauges show, read at scrape time (observability/metrics.ts). */
+export async function readReconciliationGauges(db: Kysely<Database>): Promise<ReconciliationGauges> {
+  const runs = await db
+    .selectFrom('reconciliation_runs')
+    .select((eb) => ['state', eb.fn.countAll<number>().as('count')])
+    .groupBy('state')
+    .execute();
+  const latest = await db
+    .selectFrom('reconciliation_runs')
+    .select((eb) => ['provider', 'mode', eb.fn.max('day').as('day')])
+    .where('state', '=', 'done')
+    .groupBy(['provider', 'mode'])
+    .execute();
+  const items = new Map<string, { provider: string; mode: string; class: string; count: number }>();
+  for (const { provider, mode, day } of latest) {
+    const summaries = await db
+      .selectFrom('reconciliation_runs')
+      .select('summary')
+      .where('provider', '=', provider)
+      .where('mode', '=', mode)
+      .where('day', '=', day)
+      .where('state', '=', 'done')
+      .execute();
+    for (const { summary } of summaries) {
+      const counts = (JSON.parse(summary ?? '{}') as { counts?: Record<string, number> }).counts ?? {};
+      for (const [cls, count] of Object.entries(counts)) {
+        const key = `${provider}\u0000${mode}\u0000${cls}`;
+        const entry = items.get(key) ?? { provider, mode, class: cls, count: 0 };
+        entry.count += count;
+        items.set(key, entry);
+      }
+    }
+  }
+  return { items: [...items.values()], runs: runs.map((row) => ({ state: row.state, count: Number(row.count) })) };
+}
