@@ -14,6 +14,9 @@ import { call, refundBody, saleBody, uniqueId, waitFinal } from '../support/clie
 import { type DashUser, HttpSession, csrfOf, posSale, useDashboardApp } from '../support/dashboard.js';
 import { DB_KINDS } from '../support/databases.js';
 import { ZERO_COUNTS, insertRun, summaryOf } from '../support/reconciliation-rows.js';
+import { dayOf } from '../../src/reconcile/days.js';
+import { reconcileRun } from '../../src/reconcile/run.js';
+import { claimRunNow, ensureRun } from '../../src/store/reconciliation.js';
 
 const D0 = '2026-11-19';
 const D1 = '2026-11-20';
@@ -529,6 +532,63 @@ for (const kind of DB_KINDS) {
       assert.match(text, /<h1>对账：微信支付 · 2026-11-20<\/h1>/);
       assert.match(text, /<span class="badge recon-class-amount_mismatch">金额不符<\/span>/);
       assert.match(text, /data-figure="provider_payments">¥29\.00</);
+    });
+
+    test('a day the engine reconciled (LINE Pay, from its query API) shows as the engine wrote it', async () => {
+      const f = fx();
+      const saleId = uniqueId('recon-line');
+      const made = await call(f.url, 'POST', '/api/v2/transactions', {
+        key: f.merchant.apiKey,
+        body: saleBody(saleId, 4000, { payment_gateway: 'linepay_th_domestic', payment_auth_key: '081149423436', currency: 'THB' }),
+      });
+      assert.equal(made.status, 201, made.text);
+      assert.equal((await waitFinal(f.url, f.merchant.apiKey, saleId)).body?.data?.attributes?.state, 'succeeded');
+      const refundId = uniqueId('recon-line-refund');
+      assert.equal((await call(f.url, 'POST', '/api/v2/transactions', { key: f.merchant.apiKey, body: refundBody(refundId, saleId, 1000) })).status, 201);
+      assert.equal((await waitFinal(f.url, f.merchant.apiKey, refundId)).body?.data?.attributes?.state, 'succeeded');
+      const today = dayOf(Date.now(), 'UTC');
+      const now = Date.now();
+      const stored = await ensureRun(db(), { provider: 'linepay', mode: 'test', merchantId: null, day: today }, now, now);
+      const run = await claimRunNow(db(), stored.id, 'dashboard-test', now, 60_000);
+      assert.ok(run);
+      const result = await reconcileRun(f.app.app.deps, run);
+      assert.equal(result.state, 'done', JSON.stringify(result));
+      const sale = await lookup(f.merchant.id, saleId);
+      const refund = await lookup(f.merchant.id, refundId);
+
+      // Intl puts a no-break space between the code and the amount.
+      const expected = {
+        provider_payments: 'THB\u00a040.00',
+        provider_refunds: 'THB\u00a010.00',
+        fees: 'THB\u00a00.00',
+        net: 'THB\u00a030.00',
+        cancan_payments: 'THB\u00a040.00',
+        cancan_refunds: 'THB\u00a010.00',
+        difference: 'THB\u00a00.00',
+      };
+      for (const user of [f.owner, f.operator]) {
+        const session = await as(user);
+        // The Chinese test left the owner's language cookie at zh.
+        const list = await session.get(`${LIST}?lang=en`);
+        const row = listRow(list.text, today, 'linepay') ?? '';
+        assert.deepEqual(counts(row), { ...ZERO_COUNTS, matched: 2 });
+        assert.match(row, /data-result="clean">Clean</);
+        const day = await session.get(dayPage(today, 'linepay'));
+        assert.deepEqual(figures(day.text, 'THB'), expected, user.email);
+        assert.match(day.text, /<td data-label="Source">Query API \(no statement: payments CanCan never saw cannot be found\)<\/td>/);
+        assert.match(day.text, /data-clean>No differences: every line matched CanCan’s records\.</);
+      }
+      const csv = await (await as(f.owner)).get(`${dayPage(today, 'linepay')}/items.csv`);
+      const lines = csv.text.split('\r\n').slice(1, -1).sort();
+      assert.equal(lines.length, 2);
+      assert.ok(
+        lines.some((line) => line.startsWith(`${today},linepay,test,${f.merchant.id},matched,payment,${sale.orderNo},,${sale.ref},THB,40.00,40.00,`)),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some((line) => line.startsWith(`${today},linepay,test,${f.merchant.id},matched,refund,`) && line.includes(`,${refund.ref},THB,10.00,10.00,`)),
+        lines.join('\n'),
+      );
     });
   });
 }
