@@ -26,6 +26,8 @@ export interface Config {
    */
   readonly confirmWindowMs: number | null;
   readonly pollIntervalMs: number | null;
+  /** How often an open charge is polled while its provider's notifications reach CanCan for the merchant (CANCAN_NOTIFIED_POLL_MS). */
+  readonly notifiedPollMs: number;
   readonly providerTimeoutMs: number | null;
   /**
    * LINE Pay's read timeout (CANCAN_LINEPAY_TIMEOUT_MS; null: CANCAN_PROVIDER_TIMEOUT_MS, else
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env, providers: ProviderList = PRO
     publicUrl: env.CANCAN_PUBLIC_URL?.replace(/\/+$/, '') || null,
     confirmWindowMs: optionalInteger(env, 'CANCAN_CONFIRM_WINDOW_MS'),
     pollIntervalMs: optionalInteger(env, 'CANCAN_POLL_INTERVAL_MS'),
+    notifiedPollMs: integer(env, 'CANCAN_NOTIFIED_POLL_MS', 60_000),
     providerTimeoutMs,
     linePayTimeoutMs,
     simConfirmDelayMs: integer(env, 'CANCAN_SIM_CONFIRM_DELAY_MS', 2_000),

@@ -40,6 +40,7 @@ import { type CardCharge, type Cancel, type Charge, type ChargeRefund, type Wall
 import { checkoutOf, serializeCheckout } from './checkout-data.js';
 import { enqueueIpn } from './ipn.js';
 import { paymentMethod } from './methods.js';
+import { waitingPollMs } from './waiting-poll.js';
 
 /** How often a waiting charge asks its provider: the page's shopper is watching, so no slower than this. */
 const MAX_CHECKOUT_POLL_MS = 2_000;
@@ -161,6 +162,7 @@ async function createOrder(ctx: StepContext<OnlineAdapter>, row: WalletCharge): 
     }),
   );
   const { outcome } = traced;
+  const waitingPoll = outcome.kind === 'created' ? await waitingPollMs(deps, sent, adapter.provider, poll) : poll;
   const request = describeRequest({
     orderNo: orderNo(sent),
     amount: moneyOf(sent),
@@ -175,7 +177,7 @@ async function createOrder(ctx: StepContext<OnlineAdapter>, row: WalletCharge): 
           qr_code: outcome.qrCode,
           pay_form: outcome.payForm ? JSON.stringify(outcome.payForm) : null,
         });
-        return { runAt: now + poll };
+        return { runAt: Math.min(now + waitingPoll, Math.max(expiresAt, now)) };
       case 'declined':
         await finishCharge(deps, trx, sent, now, {
           paid: false,
@@ -215,6 +217,7 @@ async function awaitPayment(ctx: StepContext<OnlineAdapter>, row: WalletCharge):
     polled.outcome.kind === 'not_paid' || polled.outcome.kind === 'awaiting_customer' || (polled.outcome.kind === 'rejected' && !firstOpenOutcome(row));
   const traced = providerCalled(deps, polled, { quiet: unchanged });
   const { outcome } = traced;
+  const waitingPoll = unchanged ? await waitingPollMs(deps, row, adapter.provider, poll) : poll;
   // A page can wait 15 minutes: polls answering the same thing share one attempt row.
   return commitCall(deps, job, { seq: row.seq, request: describeRequest({ orderNo: orderNo(row) }), traced }, async (trx, now) => {
     switch (outcome.kind) {
@@ -237,7 +240,7 @@ async function awaitPayment(ctx: StepContext<OnlineAdapter>, row: WalletCharge):
       case 'not_paid':
       case 'awaiting_customer':
         await outcomeKnownAgain(trx, row);
-        return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
+        return { runAt: Math.min(now + waitingPoll, Math.max(expiresAt, now)) };
       case 'unknown':
         return { runAt: Math.min(now + poll, Math.max(expiresAt, now)) };
       case 'rejected':

@@ -19,6 +19,7 @@ import {
 } from '../core/merchant-settings.js';
 import { BRANDING_OPTIONS, runBrandingCommand } from './branding.js';
 import { runCurrenciesCommand } from './currencies.js';
+import { runNotificationsCommand } from './provider-notifications.js';
 import { createKey, listKeys, revokeKey } from './keys.js';
 import { showMerchant } from './merchant-show.js';
 import { createUserCommand, listUsers, resetPassword } from './users.js';
@@ -54,6 +55,9 @@ const options = {
   currencies: { type: 'string' },
   'forward-to': { type: 'string' },
   api: { type: 'string' },
+  provider: { type: 'string' },
+  refused: { type: 'boolean' },
+  limit: { type: 'string' },
   ...BRANDING_OPTIONS,
 } as const;
 
@@ -182,6 +186,8 @@ async function run(store: Store, secrets: SecretBox, command: string, values: Pa
     }
     case 'merchant currencies':
       return runCurrenciesCommand(store, values, json, now, (message) => new UsageError(message));
+    case 'provider notifications':
+      return runNotificationsCommand(store, values, json, (message) => new UsageError(message));
     case 'merchant branding':
       return runBrandingCommand(store, values, json, now, (message) => new UsageError(message));
     case 'merchant show':

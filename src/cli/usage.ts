@@ -108,6 +108,11 @@ export const COMMANDS: readonly CommandHelp[] = [
     about: `live-mode credentials as a JSON object, from PATH or standard input; stored sealed, never shown back (wechatpay: --cert-p12 adds apiclient_cert.p12 as certP12):\n${credentialUsage()}`,
   },
   {
+    name: 'provider notifications',
+    synopsis: 'provider notifications [--provider NAME] [--refused] [--limit N] [--json]',
+    about: 'the notifications providers sent to /notify/<provider>, newest first (default 50): accepted ones with their resends, refused ones with the reason',
+  },
+  {
     name: 'reconcile',
     synopsis: 'reconcile --date YYYY-MM-DD [--provider P] [--mode test|live] [--merchant ID] [--json]',
     about:

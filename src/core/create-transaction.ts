@@ -37,6 +37,7 @@ import { withinRefundWindow, withinVoidWindow } from '../domain/windows.js';
 import { committedToPayment } from '../store/payment-sums.js';
 import type { CoreDeps } from './deps.js';
 import { refundWindowMsOf } from './refund-window.js';
+import { AUTO_GATEWAY, withChosenGateway } from './auto-gateway.js';
 import { type TransactionRequest, amountOverMaximum, canonicalJson } from './validate.js';
 
 export interface Caller {
@@ -57,11 +58,14 @@ export async function createTransaction(deps: CoreDeps, caller: Caller, request:
   const digest = deps.secrets.digest(canonicalJson(request));
   const existing = await findByClientId(deps.store.db, caller.merchant.id, caller.mode, request.id);
   if (existing) return replay(existing, digest);
-  const adapter = request.type === 'sale' ? await checkSaleAllowed(deps, caller, request) : null;
+  // "auto": the gateway is chosen now and stored as if named; the digest stays that of the request as sent, so a retry of it is its replay.
+  const chosenByShape = request.type === 'sale' && request.attributes.payment_gateway === AUTO_GATEWAY;
+  const concrete = request.type === 'sale' && chosenByShape ? await withChosenGateway(deps, caller, request) : request;
+  const adapter = concrete.type === 'sale' ? await checkSaleAllowed(deps, caller, concrete) : null;
 
   try {
     const row = await transact(deps, async (trx) => {
-      const inserted = await insert(deps, trx, caller, request, digest, adapter);
+      const inserted = await insert(deps, trx, caller, concrete, digest, adapter, chosenByShape);
       await within?.(trx, inserted);
       return inserted;
     });
@@ -95,7 +99,10 @@ async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract
   if (!profile) {
     throw new ApiError(
       400,
-      attributeError(`Unknown payment_gateway ${JSON.stringify(code)}; known gateways: ${gatewayCodes().join(', ')}`, '/data/attributes/payment_gateway'),
+      attributeError(
+        `Unknown payment_gateway ${JSON.stringify(code)}; known gateways: ${gatewayCodes().join(', ')}, or ${AUTO_GATEWAY} to choose by the code`,
+        '/data/attributes/payment_gateway',
+      ),
     );
   }
   if (!(await isGatewayEnabled(deps.store.db, caller.merchant.id, code))) {
@@ -127,6 +134,7 @@ async function insert(
   request: TransactionRequest,
   digest: string,
   adapter: PosAdapter | null,
+  chosenByShape: boolean,
 ): Promise<TransactionRow> {
   const now = deps.clock.now();
   const ref = newTransactionRef();
@@ -152,7 +160,8 @@ async function insert(
         return insertFinal(trx, refused, now, failure('payment_auth_key_failure', `payment_auth_key is not a well-formed ${adapter.provider} code`));
       }
       const inserted = await insertTransaction(trx, newSale(ids, pos, { ...sale, authCodeSealed: deps.secrets.encrypt(payment_auth_key), step: 'pay' }));
-      await addEvent(trx, inserted.seq, now, 'created', { type: 'sale', gateway: payment_gateway, amount, currency });
+      const chosen = chosenByShape ? { gateway_chosen_by: AUTO_GATEWAY } : {};
+      await addEvent(trx, inserted.seq, now, 'created', { type: 'sale', gateway: payment_gateway, amount, currency, ...chosen });
       await enqueueJob(trx, inserted.seq, now, now);
       return inserted;
     }

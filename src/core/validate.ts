@@ -21,6 +21,7 @@ import {
 import { type Check, type FieldRefusal, compileRequest, messageFor, says } from './request-schema.js';
 import { gatewayCodes, gatewayProfile } from '../providers/registry.js';
 import { amountRuleBreach } from '../providers/amount-rules.js';
+import { knownShapes } from './auto-gateway.js';
 
 /** Longest description, pos_id and mch_level_1..3. */
 export const MAX_TEXT = 255;
@@ -101,7 +102,12 @@ const currencyRefused = (value: unknown) => `\`currency\` must be a three-letter
 // Attributes in the order their problems are reported.
 const SALE_ATTRIBUTES = Type.Object({
   payment_gateway: requiredText('payment_gateway', MAX_GATEWAY_LENGTH, {
-    description: `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant.`,
+    description:
+      `The gateway: ${gatewayCodes().join(', ')}. Must be enabled for the merchant. ` +
+      'Or `auto` (an extension beyond the blueprint): CanCan picks the gateway by the shape of `payment_auth_key` ' +
+      `(${knownShapes()}) among the gateways enabled for the merchant that sell in \`currency\` ` +
+      "(and, for a live key, have the merchant's live credentials); the sale is stored and answered with the chosen gateway. " +
+      'No such gateway, or more than one: 400 naming them. A retry of an `auto` sale sends `auto` again (the same body); naming the chosen gateway instead is another body (409).',
   }),
   payment_auth_key: requiredText('payment_auth_key', MAX_AUTH_KEY_LENGTH, {
     writeOnly: true,

@@ -11,6 +11,7 @@ import { posMediaTypeRefusal } from './media-type.js';
 import { MAX_PARAM_LENGTH, answerClientError, frameworkErrors, refuseNul } from './hardening.js';
 import { RateLimiter } from './rate-limit.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { providerNotifyRoutes } from './routes/provider-notify.js';
 import { testIpnRoutes } from './routes/test-ipns.js';
 import { chopRoutes } from './routes/chop.js';
 import { checkoutRoutes } from './routes/checkout.js';
@@ -173,4 +174,5 @@ export async function registerApi(app: FastifyInstance, deps: CoreDeps, readines
   await app.register(chopRoutes(deps, limiters));
   await app.register(checkoutRoutes(deps));
   await app.register(dashboardRoutes(deps), { prefix: '/dashboard' });
+  await app.register(providerNotifyRoutes(deps));
 }

@@ -21,7 +21,7 @@ export async function claimDueJobs(db: Kysely<Database>, dialect: Dialect, owner
   // SKIP LOCKED lets several workers claim side by side on PostgreSQL; SQLite serialises writers anyway.
   const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
   const result = await sql<Job>`
-    update jobs set lease_owner = ${owner}, lease_until = ${now + leaseMs}, attempts = attempts + 1
+    update jobs set lease_owner = ${owner}, lease_until = ${now + leaseMs}, attempts = attempts + 1, woken_at = null
     where id in (
       select id from jobs
       where done_at is null and run_at <= ${now} and (lease_until is null or lease_until < ${now})
@@ -44,7 +44,14 @@ export async function finishJob(trx: Transaction<Database>, job: Job, now: numbe
 export async function rescheduleJob(trx: Transaction<Database>, job: Job, runAt: number, error: string | null = null): Promise<void> {
   const result = await trx
     .updateTable('jobs')
-    .set({ run_at: runAt, lease_owner: null, lease_until: null, last_error: error })
+    // A notification that woke the job while it was held brings the next run forward to then.
+    .set({
+      run_at: sql<number>`case when woken_at is not null and woken_at < ${runAt} then woken_at else ${runAt} end`,
+      woken_at: null,
+      lease_owner: null,
+      lease_until: null,
+      last_error: error,
+    })
     .where('id', '=', job.id)
     .where('lease_owner', '=', job.lease_owner)
     .executeTakeFirst();
@@ -64,6 +71,23 @@ export async function wakeTransactionJob(db: Kysely<Database> | Transaction<Data
     .where('kind', '=', 'transaction')
     .where('done_at', 'is', null)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .execute();
+}
+
+/**
+ * A provider notification wakes a transaction's job: due now if no worker
+ * holds it, else marked so the holder's reschedule makes it due at once
+ * (the holder may be in the middle of a poll that answered "not paid").
+ */
+export async function wakeForNotification(trx: Transaction<Database>, seq: number, now: number): Promise<void> {
+  await wakeTransactionJob(trx, seq, now);
+  await trx
+    .updateTable('jobs')
+    .set({ woken_at: now })
+    .where('transaction_seq', '=', seq)
+    .where('kind', '=', 'transaction')
+    .where('done_at', 'is', null)
+    .where('lease_until', '>=', now)
     .execute();
 }
 

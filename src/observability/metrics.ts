@@ -74,6 +74,12 @@ export class Metrics {
     labelNames: ['provider', 'call', 'outcome'] as const,
     registers: [this.registry],
   });
+  private readonly providerNotifications = new Counter({
+    name: 'cancan_provider_notifications_total',
+    help: "Providers' asynchronous notifications received: accepted, duplicate (a resend), refused",
+    labelNames: ['provider', 'verdict'] as const,
+    registers: [this.registry],
+  });
   private readonly ipnDeliveries = new Counter({
     name: 'cancan_ipn_deliveries_total',
     help: 'IPN delivery attempts: delivered, failed (will retry), given_up (last attempt failed)',
@@ -178,6 +184,10 @@ export class Metrics {
   providerCall(trace: ProviderTrace, outcome: string): void {
     this.providerDuration.observe({ provider: trace.provider, call: trace.call }, trace.latencyMs / 1000);
     this.providerCalls.inc({ provider: trace.provider, call: trace.call, outcome });
+  }
+
+  providerNotification(provider: string, verdict: 'accepted' | 'duplicate' | 'refused'): void {
+    this.providerNotifications.inc({ provider, verdict });
   }
 
   ipnDelivery(outcome: IpnOutcome): void {

@@ -51,6 +51,20 @@ export interface GatewayDefinition extends AmountRules {
   readonly refundWindowMs: number;
   /** LINE Pay's one-time keys differ by region (TH 12 digits, TW 18). */
   readonly region: 'CN' | 'INTL' | 'TH' | 'TW';
+  /**
+   * The documented shape of the code the customer's wallet shows (the adapter's
+   * own check uses the same value); `payment_gateway: "auto"` chooses by it.
+   * Absent: "auto" never chooses this gateway.
+   */
+  readonly authCodeShape?: AuthCodeShape;
+}
+
+/** A payment code of digits only: how many, and (where documented) which first two digits. */
+export interface AuthCodeShape {
+  readonly minDigits: number;
+  readonly maxDigits: number;
+  /** The first two digits as a number range, inclusive (WeChat Pay: 10–15); absent: any. */
+  readonly leadingTwoDigits?: { readonly from: number; readonly to: number };
 }
 
 export type PaymentFlow =

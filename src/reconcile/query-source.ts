@@ -50,7 +50,7 @@ function paymentAnswer(outcome: QueryOutcome): { settled: boolean; status: strin
     case 'paid':
       return { settled: true, status: 'PAID' };
     case 'closed':
-      return { settled: false, status: `CLOSED ${outcome.code}`.trim() };
+      return { settled: false, status: outcome.code || 'CLOSED' };
     case 'awaiting_customer':
       return { settled: false, status: 'AWAITING_CUSTOMER' };
     case 'not_paid':
@@ -69,7 +69,7 @@ function refundAnswer(outcome: RefundQueryOutcome): { settled: boolean; status: 
     case 'processing':
       return { settled: false, status: 'PROCESSING' };
     case 'failed':
-      return { settled: false, status: `FAILED ${outcome.code}`.trim() };
+      return { settled: false, status: outcome.code || 'FAILED' };
     case 'not_found':
       return null;
     case 'unknown':

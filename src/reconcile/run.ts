@@ -83,10 +83,10 @@ export async function reconcileRun(deps: ReconcileDeps, run: ReconciliationRun):
       const items = matchStatement(statement, books, dayRateCheck(statement));
       const summary = summarise(source, statement, books, items, fetched.kind === 'empty');
       await finishRun(deps.store.db, run, { source, summary: JSON.stringify(summary), items: items.map(toRow) }, deps.clock.now());
-      deps.log.info(
-        { provider: run.provider, mode: run.mode, merchant: run.merchant_id, day: run.day, counts: summary.counts, clean: summary.clean },
-        summary.clean ? 'reconciliation: clean' : 'reconciliation: differences found',
-      );
+      // A day with differences is a warning: the operator's log alerting hears of it (besides the metric and the stored run).
+      const fields = { provider: run.provider, mode: run.mode, merchant: run.merchant_id, day: run.day, counts: summary.counts, clean: summary.clean };
+      if (summary.clean) deps.log.info(fields, 'reconciliation: clean');
+      else deps.log.warn(fields, 'reconciliation: differences found');
       return { state: 'done', summary, items };
     }
   }

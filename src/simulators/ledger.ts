@@ -205,7 +205,8 @@ export class SimulatorLedger {
         (@provider, @order_no, @amount, @currency, @status, @refunded_amount, @provider_txn_id, @behaviour, @confirm_at, @provider_state)`,
       )
       .run(row);
-    if (row.status === 'paid') this.db.prepare('UPDATE sim_orders SET paid_at = ? WHERE provider = ? AND order_no = ?').run(Date.now(), row.provider, row.order_no);
+    if (row.status === 'paid')
+      this.db.prepare('UPDATE sim_orders SET paid_at = ? WHERE provider = ? AND order_no = ?').run(Date.now(), row.provider, row.order_no);
     return toOrder(row);
   }
 

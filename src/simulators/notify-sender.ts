@@ -50,6 +50,21 @@ export interface NotifierOptions {
 }
 
 const MAX_RETRY_DELAY_MS = 60_000;
+
+/** Why the simulator will not call `url`, or null: only loopback and CanCan's public host. */
+export function notifyUrlRefusal(url: string, publicUrl: string | null): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not an absolute URL';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'not an http(s) URL';
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (isLoopbackHost(host)) return null;
+  const publicHost = publicUrl === null ? null : new URL(publicUrl).hostname;
+  return host === publicHost ? null : 'the simulator only calls loopback addresses and CANCAN_PUBLIC_URL';
+}
 /** Deliveries the log keeps (oldest dropped first). */
 const LOG_LIMIT = 500;
 
@@ -64,7 +79,7 @@ export class SimulatorNotifier {
 
   /** Starts delivering `notification` now; resends happen in the background. */
   send(notification: OutgoingNotification): NotificationDelivery {
-    const refused = this.refusal(notification.url);
+    const refused = notifyUrlRefusal(notification.url, this.options.publicUrl);
     const delivery: NotificationDelivery = {
       id: this.nextId++,
       provider: notification.provider,
@@ -94,20 +109,6 @@ export class SimulatorNotifier {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const controller of this.inFlight) controller.abort();
-  }
-
-  private refusal(url: string): string | null {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return 'not an absolute URL';
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'not an http(s) URL';
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    if (isLoopbackHost(host)) return null;
-    const publicHost = this.options.publicUrl === null ? null : new URL(this.options.publicUrl).hostname;
-    return host === publicHost ? null : 'the simulator only calls loopback addresses and CANCAN_PUBLIC_URL';
   }
 
   private async attempt(notification: OutgoingNotification, id: number): Promise<void> {

@@ -373,6 +373,43 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0015_provider_notifications': {
+      // Providers' asynchronous notifications (src/http/routes/provider-notify.ts): every one received, accepted or refused.
+      async up(db: AnyDb) {
+        await serial(db.schema.createTable('provider_notifications'), 'id')
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addColumn('verdict', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('dedupe_key', 'text')
+          .addColumn('order_no', 'text')
+          .addColumn('claimed_status', 'text')
+          .addColumn('transaction_seq', 'bigint', (c) => c.references('transactions.seq'))
+          .addColumn('merchant_id', 'text')
+          .addColumn('mode', 'text')
+          .addColumn('duplicates', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        // A resend of an accepted notification is a duplicate, not a second row.
+        await db.schema
+          .createIndex('provider_notifications_dedupe')
+          .unique()
+          .on('provider_notifications')
+          .columns(['provider', 'dedupe_key'])
+          .where(sql.ref('verdict'), '=', 'accepted')
+          .execute();
+        // Whether a merchant's notifications arrive (the slower polling cadence).
+        await db.schema
+          .createIndex('provider_notifications_merchant')
+          .on('provider_notifications')
+          .columns(['merchant_id', 'provider', 'mode', 'received_at'])
+          .execute();
+        await db.schema.createIndex('provider_notifications_received').on('provider_notifications').column('received_at').execute();
+        // Notifications find their order by its provider order number.
+        await db.schema.createIndex('transactions_provider_order_no').on('transactions').column('provider_order_no').execute();
+        // A job woken while a worker holds it runs again as soon as that worker lets go.
+        await db.schema.alterTable('jobs').addColumn('woken_at', 'bigint').execute();
+      },
+    },
     '0016_reconciliation': {
       // Daily reconciliation (src/reconcile/): one run per provider account and day, its items replaced by a re-run.
       async up(db: AnyDb) {

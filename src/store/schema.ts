@@ -147,11 +147,34 @@ export interface JobsTable {
   created_at: number;
   kind: Generated<JobKind>;
   notification_id: Generated<number | null>;
+  /** Set when a provider notification wakes the job while a worker holds it; the holder's reschedule then runs it at once. */
+  woken_at: Generated<number | null>;
 }
 
 export type JobKind = 'transaction' | 'notification';
 
 export type NotificationStatus = 'pending' | 'delivered' | 'failed';
+
+export type ProviderNotificationVerdict = 'accepted' | 'refused';
+
+/** A provider's asynchronous notification as received (src/http/routes/provider-notify.ts); the body is not kept. */
+export interface ProviderNotificationsTable {
+  id: Generated<number>;
+  provider: string;
+  received_at: number;
+  verdict: ProviderNotificationVerdict;
+  /** Why it was refused (no key material). */
+  reason: string | null;
+  dedupe_key: string | null;
+  order_no: string | null;
+  /** What it said happened: paid, closed, pending. */
+  claimed_status: string | null;
+  transaction_seq: number | null;
+  merchant_id: string | null;
+  mode: string | null;
+  /** Resends of an accepted notification received since. */
+  duplicates: Generated<number>;
+}
 
 export interface NotificationsTable {
   id: Generated<number>;
@@ -324,6 +347,7 @@ export interface Database {
   checkout_logos: CheckoutLogosTable;
   idempotency_keys: IdempotencyKeysTable;
   provider_attempts: ProviderAttemptsTable;
+  provider_notifications: ProviderNotificationsTable;
   reconciliation_runs: ReconciliationRunsTable;
   reconciliation_items: ReconciliationItemsTable;
 }

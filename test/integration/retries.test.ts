@@ -135,7 +135,12 @@ for (const kind of DB_KINDS) {
       app = await startApp(config, { clock: { now: () => now }, worker: false, logStream });
       const adapter = scriptedAdapter(script, calls);
       const online = scriptedOnlineAdapter(script, calls);
-      const adapters: AdapterSource = { adapterFor: async () => adapter, onlineAdapterFor: async () => online, cardAdapterFor: async () => null, contextFor: async () => null };
+      const adapters: AdapterSource = {
+        adapterFor: async () => adapter,
+        onlineAdapterFor: async () => online,
+        cardAdapterFor: async () => null,
+        contextFor: async () => null,
+      };
       deps = { ...app.deps, adapters, random: () => RANDOM };
       const merchant = await createMerchant(app.deps.store.db, {
         name: 'Retry Shop',

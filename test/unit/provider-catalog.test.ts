@@ -17,6 +17,7 @@ describe('the provider list', () => {
       partialRefunds: true,
       refundWindowMs: 365 * 86_400_000,
       region: 'TW',
+      authCodeShape: { minDigits: 18, maxDigits: 18 },
       provider: 'linepay',
     });
     assert.equal(paymentMethod('kakaopay')?.provider, 'alipayplus');

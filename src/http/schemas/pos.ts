@@ -232,7 +232,10 @@ export const CREATE_TRANSACTION_ROUTE = {
     200: jsonResponse('A retry of an earlier request with the same id and body: the transaction as it is now.', ref('TransactionDocument'), {
       'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'This answer is a replay of the first one.' },
     }),
-    400: errors('The body is not valid JSON or an attribute is wrong (`attribute_error`, with `source.pointer`).'),
+    400: errors(
+      'The body is not valid JSON or an attribute is wrong (`attribute_error`, with `source.pointer`); ' +
+        'with `payment_gateway` `auto`, also when no gateway or more than one fits the code, its currency and the merchant.',
+    ),
     403: errors('The gateway is not enabled for this merchant, or a live key has no provider credentials.'),
     409: errors('This id was used before with another body (`conflict_error`).'),
     413: errors('The body is larger than 64 KiB.'),

@@ -4,7 +4,10 @@ import { DAY_MS, type ProviderServing } from '../descriptor.js';
 import { SETTLEMENT_CURRENCIES } from '../settlement.js';
 import { ALIPAY_LIVE_GATEWAY_URL, type AlipayCredentials, createAlipayAdapter } from './adapter.js';
 import { ALIPAY_SANDBOX_APP_ID, alipaySandboxCredentials, loadOrCreateAlipaySandboxKeys } from './keys.js';
+import { alipayNotifications } from './notifications.js';
 import { alipaySimulator } from './simulator.js';
+import { ALIPAY_AUTH_CODE_SHAPE } from './transformers.js';
+import { alipayStatements } from './statement.js';
 
 export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'online' | 'live'> = {
   name: 'alipay',
@@ -15,7 +18,14 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
   pos: {
     // Alipay accepts refunds up to a year after payment by default.
     gateways: [
-      { code: 'alipay_cn_domestic', currencies: ['CNY'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'CN' },
+      {
+        code: 'alipay_cn_domestic',
+        currencies: ['CNY'],
+        partialRefunds: true,
+        refundWindowMs: 365 * DAY_MS,
+        region: 'CN',
+        authCodeShape: ALIPAY_AUTH_CODE_SHAPE,
+      },
       {
         code: 'alipay_international',
         currencies: ['USD'],
@@ -23,6 +33,7 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
         partialRefunds: true,
         refundWindowMs: 365 * DAY_MS,
         region: 'INTL',
+        authCodeShape: ALIPAY_AUTH_CODE_SHAPE,
       },
     ],
     adapter: ({ endpoint, credentials, timeoutMs }) => createAlipayAdapter({ gatewayUrl: endpoint, credentials, timeoutMs }),
@@ -45,7 +56,7 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
     credentials: (dataDir) => alipaySandboxCredentials(loadOrCreateAlipaySandboxKeys(dataDir)),
     // The gateway URL names the file every call is posted to.
     endpoint: (simulatorRoot) => `${simulatorRoot}/gateway.do`,
-    simulator({ ledger, wallet, dataDir, confirmDelayMs, slowResponseMs }) {
+    simulator({ ledger, wallet, dataDir, confirmDelayMs, slowResponseMs, notifier }) {
       const keys = loadOrCreateAlipaySandboxKeys(dataDir);
       return alipaySimulator({
         ledger,
@@ -54,9 +65,12 @@ export const alipay: ProviderServing<AlipayCredentials, 'alipay', 'pos' | 'onlin
         platformPrivateKeyPem: keys.platform.privateKeyPem,
         confirmDelayMs,
         slowResponseMs,
+        notifier,
       });
     },
   },
+  statements: alipayStatements,
+  notifications: alipayNotifications,
   live: {
     urlSetting: 'CANCAN_ALIPAY_URL',
     defaultUrl: ALIPAY_LIVE_GATEWAY_URL,

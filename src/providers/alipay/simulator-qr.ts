@@ -16,6 +16,13 @@ export interface PrecreateMemo {
   readonly expiresAt: number;
   /** Test value 59: the payment succeeds, every refund of it is refused. */
   readonly refundsRefused: boolean;
+  /** Where Alipay sends the trade's asynchronous notifications, and for which app (null: none). */
+  readonly notify: NotifyTarget | null;
+}
+
+export interface NotifyTarget {
+  readonly url: string;
+  readonly appId: string;
 }
 
 /** "The QR code is valid for at most 2 hours, whatever the timeout" (alipay.trade.precreate, timeout_express). */
@@ -25,8 +32,8 @@ const DEFAULT_TIMEOUT_MS = 3 * 3_600_000;
 const MAX_TIMEOUT_MS = 15 * 24 * 3_600_000;
 const TIMEOUT_UNITS_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 24 * 3_600_000 };
 
-export function newPrecreateMemo(amount: number, qrCode: string, expiresAt: number): PrecreateMemo {
-  return { flow: 'precreate', qrCode, expiresAt, refundsRefused: testValue(amount) === 59 };
+export function newPrecreateMemo(amount: number, qrCode: string, expiresAt: number, notify: NotifyTarget | null = null): PrecreateMemo {
+  return { flow: 'precreate', qrCode, expiresAt, refundsRefused: testValue(amount) === 59, notify };
 }
 
 export function encodePrecreateMemo(memo: PrecreateMemo): string {
@@ -44,7 +51,15 @@ export function precreateMemoOf(order: SimOrder): PrecreateMemo | null {
   if (flow !== 'precreate' || typeof qrCode !== 'string' || typeof expiresAt !== 'number' || typeof refundsRefused !== 'boolean') {
     throw new Error(`corrupt simulator memo for alipay/${order.orderNo}`);
   }
-  return { flow, qrCode, expiresAt, refundsRefused };
+  return { flow, qrCode, expiresAt, refundsRefused, notify: notifyTargetOf(member('notify')) };
+}
+
+/** Memos written before notifications existed have none. */
+function notifyTargetOf(value: unknown): NotifyTarget | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const member = (name: keyof NotifyTarget): unknown => Object.getOwnPropertyDescriptor(value, name)?.value;
+  const [url, appId] = [member('url'), member('appId')];
+  return typeof url === 'string' && typeof appId === 'string' ? { url, appId } : null;
 }
 
 /** Like Alipay's own: `https://qr.alipay.com/bax03431ljhokirwl38f00a7`. */

@@ -26,6 +26,10 @@ import { encodePrecreateMemo, newPrecreateMemo, newQrCode, precreateExpiry, prec
 import { ERROR_RESPONSE_KEY, responseKeyFor, signedResponseBody, signingString, verifyParams } from './sign.js';
 import { ALIPAY_METHODS, isAlipayAuthCode, type AlipayMethod, type TradeStatus } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
+import { ALIPAY_BILL_METHOD } from './statement.js';
+import { alipayBillDownloads } from './statement-simulator.js';
+import type { SimulatorNotifier } from '../../simulators/notify-sender.js';
+import { isAlipayNotifyAck, signNotifyParams } from './notifications.js';
 
 export interface AlipaySimulatorOptions {
   ledger: SimulatorLedger;
@@ -39,6 +43,8 @@ export interface AlipaySimulatorOptions {
   slowResponseMs: number;
   /** The sandbox customer wallet that scans precreated codes; without it nobody can pay them. */
   wallet?: SandboxWallet;
+  /** Sends the asynchronous notifications of precreated trades; without it none are sent. */
+  notifier?: SimulatorNotifier;
   now?: () => number;
 }
 
@@ -121,6 +127,9 @@ const badParameter = (what: string): Fields => fail('ACQ.INVALID_PARAMETER', `in
 export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginAsync {
   const { ledger, confirmDelayMs, slowResponseMs, platformPrivateKeyPem } = options;
   const now = options.now ?? Date.now;
+  const billDownloads = alipayBillDownloads({ ledger, secret: platformPrivateKeyPem, now });
+  /** Confirm-later customers who finish on their own: their trades are read (and so paid) when the delay is up. */
+  const confirmTimers = new Set<NodeJS.Timeout>();
 
   /**
    * Reads an order, first letting time act on it: a waiting customer whose
@@ -132,12 +141,81 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     if (order === null || order.status !== 'unpaid') return order;
     const expiresAt = precreateMemoOf(order)?.expiresAt ?? null;
     if (order.confirmAt !== null && now() >= order.confirmAt && (expiresAt === null || order.confirmAt < expiresAt)) {
-      return ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'TRADE_SUCCESS', confirmAt: null });
+      return notifyTrade(ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'TRADE_SUCCESS', confirmAt: null }));
     }
     if (expiresAt !== null && now() >= expiresAt) {
-      return ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', confirmAt: null });
+      const closed = ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', confirmAt: null });
+      // Only a trade that exists (someone scanned the code) has a status to notify.
+      return order.providerState === null ? closed : notifyTrade(closed);
     }
     return order;
+  }
+
+  /**
+   * The trade_status_sync notification of a precreated trade that was paid
+   * or closed, signed with the platform key, to the notify_url given at
+   * precreate (Alipay does not notify WAIT_BUYER_PAY by default). Returns
+   * the order, so callers can notify in passing.
+   */
+  function notifyTrade(order: SimOrder): SimOrder {
+    const target = precreateMemoOf(order)?.notify ?? null;
+    const tradeStatus = tradeStatusOf(order);
+    if (target === null || options.notifier === undefined || order.providerTxnId === null) return order;
+    if (tradeStatus !== 'TRADE_SUCCESS' && tradeStatus !== 'TRADE_CLOSED') return order;
+    const at = beijingTimestamp(now());
+    const total = amountFields(order);
+    const params: Record<string, string> = {
+      notify_time: at,
+      notify_type: 'trade_status_sync',
+      notify_id: notifyId(now()),
+      app_id: target.appId,
+      auth_app_id: target.appId,
+      charset: 'utf-8',
+      version: '1.0',
+      trade_no: order.providerTxnId,
+      out_trade_no: order.orderNo,
+      trade_status: tradeStatus,
+      ...total,
+      buyer_id: SANDBOX_BUYER_USER_ID,
+      buyer_logon_id: SANDBOX_BUYER_LOGON_ID,
+      seller_id: SANDBOX_SELLER_ID,
+    };
+    const amount = total['total_amount'] ?? '0';
+    if (tradeStatus === 'TRADE_SUCCESS') {
+      Object.assign(params, {
+        receipt_amount: amount,
+        buyer_pay_amount: amount,
+        invoice_amount: amount,
+        point_amount: '0.00',
+        gmt_payment: at,
+        fund_bill_list: JSON.stringify([{ amount, fundChannel: 'ALIPAYACCOUNT' }]),
+      });
+    } else {
+      params['gmt_close'] = at;
+    }
+    options.notifier.send({
+      provider: PROVIDER,
+      orderNo: order.orderNo,
+      url: target.url,
+      contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+      body: new URLSearchParams(signNotifyParams(params, platformPrivateKeyPem)).toString(),
+      acknowledged: isAlipayNotifyAck,
+    });
+    return order;
+  }
+
+  /** Reads the trade once its customer's confirmation is due, so it is paid (and notified) without anyone querying. */
+  function confirmWhenDue(orderNo: string, delayMs: number): void {
+    const timer = setTimeout(() => {
+      confirmTimers.delete(timer);
+      try {
+        readOrder(orderNo);
+      } catch {
+        // the ledger closed under the timer: nothing to notify any more
+      }
+    }, delayMs);
+    timer.unref();
+    confirmTimers.add(timer);
   }
 
   function tradeFields(order: SimOrder): Fields {
@@ -384,7 +462,7 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
   }
 
   /** alipay.trade.precreate: records the order and issues its qr_code. No trade exists until a buyer scans it. */
-  function precreate(biz: Biz): Fields {
+  function precreate(biz: Biz, common: ReadonlyMap<string, string>): Fields {
     const orderNo = biz['out_trade_no'] ?? '';
     const currency = biz['trans_currency'] ?? 'CNY'; // total_amount is in trans_currency, CNY by default
     const amount = parseAmount(biz['total_amount'], currency);
@@ -397,7 +475,9 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
 
     const existing = readOrder(orderNo);
     if (existing !== null) return precreateAgain(existing, amount);
-    const memo = newPrecreateMemo(amount.amount, unusedQrCode(), expiresAt);
+    const notifyUrl = common.get('notify_url') ?? '';
+    const notify = notifyUrl === '' ? null : { url: notifyUrl, appId: common.get('app_id') ?? '' };
+    const memo = newPrecreateMemo(amount.amount, unusedQrCode(), expiresAt, notify);
     ledger.transaction(() => {
       ledger.insertOrder({
         provider: PROVIDER,
@@ -457,7 +537,7 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
           if (precreateMemoOf(order) !== null) ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED' });
           return notExist;
         }
-        return success(tradeFields(ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', confirmAt: null })));
+        return success(tradeFields(notifyTrade(ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', confirmAt: null }))));
       case 'paid':
       case 'partially_refunded':
       case 'refunded':
@@ -485,14 +565,14 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
       message,
     });
     const failed = (message: string): ScanResult => {
-      ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', providerTxnId });
+      notifyTrade(ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'TRADE_CLOSED', providerTxnId }));
       return result('declined', message);
     };
     if (action === 'decline') return failed('the customer declined the payment');
     const behaviour = approveBehaviour(order.amount);
     switch (behaviour) {
       case 'pay':
-        ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'TRADE_SUCCESS', providerTxnId });
+        notifyTrade(ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'TRADE_SUCCESS', providerTxnId }));
         return result('paid', 'payment succeeded');
       case 'insufficient_balance':
         return failed('the buyer balance is not enough (ACQ.BUYER_BALANCE_NOT_ENOUGH)');
@@ -500,6 +580,7 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
         return failed('the buyer account may not pay (ACQ.BUYER_ENABLE_STATUS_FORBID)');
       case 'confirm_later':
         ledger.updateOrder(PROVIDER, orderNo, { providerState: 'WAIT_BUYER_PAY', providerTxnId, confirmAt: now() + confirmDelayMs });
+        confirmWhenDue(orderNo, confirmDelayMs);
         return result('awaiting_confirmation', 'the customer is confirming the payment');
       case 'never_confirm':
         ledger.updateOrder(PROVIDER, orderNo, { providerState: 'WAIT_BUYER_PAY', providerTxnId });
@@ -509,7 +590,8 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
     }
   }
 
-  const handlers: Record<AlipayMethod, (biz: Biz) => Fields | Promise<Fields>> = {
+  /** Handlers get the business fields, and the common parameters (notify_url, app_id) for those that need them. */
+  const handlers: Record<AlipayMethod, (biz: Biz, common: ReadonlyMap<string, string>) => Fields | Promise<Fields>> = {
     [ALIPAY_METHODS.pay]: pay,
     [ALIPAY_METHODS.query]: query,
     [ALIPAY_METHODS.cancel]: cancel,
@@ -526,12 +608,12 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
    * for an app it does not know. A signature that does not verify, and
    * business answers, are signed.
    */
-  async function answer(params: ReadonlyMap<string, string> | null): Promise<{ key: string; fields: Fields; signed: boolean }> {
+  async function answer(params: ReadonlyMap<string, string> | null, baseUrl: string): Promise<{ key: string; fields: Fields; signed: boolean }> {
     const refused = (fields: Fields): { key: string; fields: Fields; signed: boolean } => ({ key: ERROR_RESPONSE_KEY, fields, signed: false });
     if (params === null) return refused(invalid('isv.invalid-parameter', 'a parameter was sent twice'));
     const method = params.get('method');
     if (method === undefined || method === '') return refused(missing('isv.missing-method', 'method is missing'));
-    const handler = isMethod(method) ? handlers[method] : undefined;
+    const handler = isMethod(method) ? handlers[method] : method === ALIPAY_BILL_METHOD ? (biz: Biz) => billDownloads.answer(biz, baseUrl) : undefined;
     if (handler === undefined) return refused(invalid('isv.invalid-method', `no such method: ${method}`));
     const key = responseKeyFor(method);
     const refusal = checkCommonParams(params, options.apps);
@@ -544,20 +626,26 @@ export function alipaySimulator(options: AlipaySimulatorOptions): FastifyPluginA
       biz = null;
     }
     if (biz === null) return { key, fields: badParameter('biz_content is not a JSON object'), signed: true };
-    const fields = await handler(biz);
+    const fields = await handler(biz, params);
     return fields['code'] === PERMISSION_REFUSED ? refused(fields) : { key, fields, signed: true };
   }
 
   return async (app) => {
     options.wallet?.register(PROVIDER, scan);
+    app.addHook('onClose', async () => {
+      for (const timer of confirmTimers) clearTimeout(timer);
+      confirmTimers.clear();
+    });
     // Encapsulated: only this plugin's routes read form bodies.
     // The simulator reads raw form bodies: replace any parser the host server set for forms.
     if (app.hasContentTypeParser('application/x-www-form-urlencoded')) app.removeContentTypeParser('application/x-www-form-urlencoded');
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, body);
     });
+    billDownloads.register(app);
     app.post('/gateway.do', async (request, reply) => {
-      const { key, fields, signed } = await answer(receivedParams(request.url, request.body));
+      // The bill URL points back at this mount, as the caller reached it.
+      const { key, fields, signed } = await answer(receivedParams(request.url, request.body), `${request.protocol}://${request.host}${app.prefix}`);
       // Signed over the very text written, as Alipay does; gateway refusals are not signed at all.
       const body = signed ? signedResponseBody(key, JSON.stringify(fields), platformPrivateKeyPem) : `{${JSON.stringify(key)}:${JSON.stringify(fields)}}`;
       return reply.code(200).type('application/json;charset=utf-8').send(body);
@@ -669,6 +757,14 @@ function currencyEcho(biz: Biz): Fields {
 /** Buyer identities from Alipay's documentation examples. */
 const SANDBOX_BUYER_LOGON_ID = '159****5620';
 const SANDBOX_BUYER_USER_ID = '2088202954065786';
+/** The sandbox seller's partner id (any 2088… id: the simulator has one seller). */
+const SANDBOX_SELLER_ID = '2088102119685838';
+
+/** Like Alipay's notify_id: date, "00222", random digits (34 in all). */
+function notifyId(epochMs: number): string {
+  const date = beijingTimestamp(epochMs).slice(0, 10).replace(/-/g, '');
+  return `${date}00222${Array.from({ length: 21 }, () => String(randomInt(10))).join('')}`;
+}
 
 /** 28 digits like Alipay's: date + "22" + random digits (too long for a JS number on purpose). */
 function tradeNo(epochMs: number): string {

@@ -13,6 +13,8 @@ import type { PayOutcome, PayRequest, QueryOutcome, RefundOutcome, RefundQueryOu
 import { classifyCancelSubCode, classifyGatewayCode, classifyPaySubCode, classifyRefundSubCode, isConfigurationRefusal, type SubCodeClass } from './errors.js';
 import type { AlipayFields } from './sign.js';
 import { assertNever } from '../../domain/assert-never.js';
+import { fitsAuthCodeShape } from '../auth-code-shape.js';
+import type { AuthCodeShape } from '../descriptor.js';
 
 export const ALIPAY_METHODS = {
   pay: 'alipay.trade.pay',
@@ -35,9 +37,11 @@ const REFUND_REASON_MAX_CHARS = 256;
 
 // ---------------------------------------------------------------- requests
 
-/** Alipay payment codes: 16–24 digits starting 25–30 (alipay.trade.pay `auth_code`). */
+/** Alipay payment codes: 16–24 digits starting 25–30 (alipay.trade.pay `auth_code`); both gateways' `authCodeShape`. */
+export const ALIPAY_AUTH_CODE_SHAPE: AuthCodeShape = { minDigits: 16, maxDigits: 24, leadingTwoDigits: { from: 25, to: 30 } };
+
 export function isAlipayAuthCode(authCode: string): boolean {
-  return /^(?:2[5-9]|30)\d{14,22}$/.test(authCode);
+  return fitsAuthCodeShape(ALIPAY_AUTH_CODE_SHAPE, authCode);
 }
 
 export type BizContent = Readonly<Record<string, string>>;

@@ -5,6 +5,7 @@ import { ALIPAYPLUS_LIVE_BASE_URL, type AlipayPlusCredentials, createAlipayPlusA
 import { ALIPAYPLUS_CREDENTIAL_FIELDS, ALIPAYPLUS_CREDENTIALS_USAGE, parseAlipayPlusCredentials } from './credentials.js';
 import { ALIPAYPLUS_SANDBOX_CLIENT_ID, loadOrCreateAlipayPlusSandboxKeys } from './keys.js';
 import { alipayPlusSimulator } from './simulator.js';
+import { createAntomStatementSource } from './statement.js';
 
 const YEAR = 365 * DAY_MS;
 
@@ -83,6 +84,8 @@ export const alipayplus: ProviderServing<AlipayPlusCredentials, 'alipayplus', 'o
       });
     },
   },
+  // Antom's settlement details report (over HTTP from the simulator; live Antom publishes it over SFTP only: statement.ts).
+  statements: createAntomStatementSource(),
   live: {
     urlSetting: 'CANCAN_ALIPAYPLUS_URL',
     // Antom's Asia host (API overview, "Environment"); North America and Europe merchants set their own.

@@ -29,6 +29,7 @@ import {
   type JsonObject,
 } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
+import { registerSettlementReportRoute } from './statement-simulator.js';
 
 export interface AlipayPlusSimulatorOptions {
   ledger: SimulatorLedger;
@@ -492,6 +493,9 @@ export function alipayPlusSimulator(options: AlipayPlusSimulatorOptions): Fastif
     };
     app.get('/cashier/:paymentId', cashierPage);
     app.get('/qr/:paymentId', cashierPage);
+
+    // The settlement details report, over HTTP (Antom itself publishes it over SFTP: statement.ts).
+    registerSettlementReportRoute(app, { ledger, clients: options.clients, providerPrivateKeyPem, now });
   };
 }
 

@@ -4,6 +4,7 @@ import { SETTLEMENT_CURRENCIES } from '../settlement.js';
 import { CARD_LIVE_BASE_URL, CARD_SANDBOX_CREDENTIALS, type CardCredentials, createCardAdapter } from './adapter.js';
 import { CARD_CREDENTIAL_FIELDS, CARD_CREDENTIALS_USAGE, parseCardCredentials } from './credentials.js';
 import { cardSimulator } from './simulator.js';
+import { createCardStatementSource } from './statement.js';
 
 export const card: ProviderServing<CardCredentials, 'card', 'card' | 'live'> = {
   name: 'card',
@@ -27,6 +28,8 @@ export const card: ProviderServing<CardCredentials, 'card', 'card' | 'live'> = {
     credentials: () => CARD_SANDBOX_CREDENTIALS,
     simulator: ({ ledger, slowResponseMs }) => cardSimulator({ ledger, accounts: [CARD_SANDBOX_CREDENTIALS], slowResponseMs }),
   },
+  // The day's settled batch, read with txnquery.
+  statements: createCardStatementSource(),
   live: {
     urlSetting: 'CANCAN_CARD_URL',
     // Converge production (the adapter appends /processxml.do); Elavon's demo host is CARD_DEMO_BASE_URL.

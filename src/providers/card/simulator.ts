@@ -28,6 +28,7 @@ import { CONVERGE_ERRORS, type ConvergeError } from './errors.js';
 import { amountField, formatTxnTime, INVOICE_NUMBER_MAX_CHARS, parseSearchDate, SEARCH_WINDOW_MAX_DAYS, type CardCredentials } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 import { buildTxnListXml, buildTxnXml, field, parseConvergeXml, type WireFields } from './xml.js';
+import { daysBetween, settleListing, type ListedTxn } from './statement-simulator.js';
 
 export interface CardSimulatorOptions {
   ledger: SimulatorLedger;
@@ -225,7 +226,11 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
   }
 
   function txnquery(request: WireFields, account: CardCredentials): Answer {
-    const all = everyTransaction(account);
+    const startMs = parseSearchDate(field(request, 'ssl_search_start_date') ?? '');
+    const endMs = parseSearchDate(field(request, 'ssl_search_end_date') ?? '');
+    // Settled batches (and the statement differences planted in them) show in every listing.
+    const searchDays = startMs !== null && endMs !== null ? daysBetween(startMs, endMs) : [];
+    const all = settleListing(everyTransaction(account), ledger, now(), searchDays, listFields(account));
     const txnId = field(request, 'ssl_txn_id') ?? '';
     if (txnId !== '') return { list: all.filter((entry) => entry.fields['ssl_txn_id'] === txnId).map((entry) => entry.fields) };
     const startText = field(request, 'ssl_search_start_date') ?? '';
@@ -244,8 +249,8 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
   }
 
   /** Every sale and return the simulator holds, as txnquery lists them. */
-  function everyTransaction(account: CardCredentials): { time: number; fields: WireFields }[] {
-    const entries: { time: number; fields: WireFields }[] = [];
+  function everyTransaction(account: CardCredentials): ListedTxn[] {
+    const entries: ListedTxn[] = [];
     for (const { provider, order_no: orderNo } of ledger.entries()) {
       if (provider !== PROVIDER) continue;
       const order = ledger.findOrder(PROVIDER, orderNo);
@@ -253,11 +258,13 @@ export function cardSimulator(options: CardSimulatorOptions): FastifyPluginAsync
       if (order === null || record === null) continue;
       entries.push({
         time: record.time,
+        orderNo,
         fields: { ...listFields(account), ...saleFields(order, record), ssl_trans_status: order.status === 'closed' ? '' : 'OPN' },
       });
       for (const refund of ledger.refundsOf(PROVIDER, orderNo)) {
         entries.push({
           time: timeOfTxnId(refund.providerRefundId),
+          orderNo,
           fields: { ...listFields(account), ...returnFields(refund, order, record), ssl_trans_status: 'OPN' },
         });
       }

@@ -4,6 +4,7 @@ import { DAY_MS, type ProviderServing } from '../descriptor.js';
 import { LINEPAY_LIVE_BASE_URL, LINEPAY_SANDBOX_CREDENTIALS, type LinePayCredentials, createLinePayAdapter } from './adapter.js';
 import { LINEPAY_WHOLE_UNIT_CURRENCIES } from './amount-rules.js';
 import { linePaySimulator } from './simulator.js';
+import { LINEPAY_ONE_TIME_KEY_SHAPES } from './transformers.js';
 import { LINEPAY_API_VERSIONS } from './version.js';
 
 /** The device headers' values: both or neither (LINE Pay documents them as a pair), printable ASCII. */
@@ -28,7 +29,14 @@ export const linepay: ProviderServing<LinePayCredentials, 'linepay', 'pos' | 'li
   pos: {
     // The refund period is set per merchant contract; the provider refuses late ones (1163).
     gateways: [
-      { code: 'linepay_th_domestic', currencies: ['THB'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'TH' },
+      {
+        code: 'linepay_th_domestic',
+        currencies: ['THB'],
+        partialRefunds: true,
+        refundWindowMs: 365 * DAY_MS,
+        region: 'TH',
+        authCodeShape: LINEPAY_ONE_TIME_KEY_SHAPES.TH,
+      },
       {
         code: 'linepay_tw_domestic',
         currencies: ['TWD'],
@@ -36,6 +44,7 @@ export const linepay: ProviderServing<LinePayCredentials, 'linepay', 'pos' | 'li
         partialRefunds: true,
         refundWindowMs: 365 * DAY_MS,
         region: 'TW',
+        authCodeShape: LINEPAY_ONE_TIME_KEY_SHAPES.TW,
       },
     ],
     adapter: ({ endpoint, credentials, timeoutMs, gateway }) =>

@@ -11,6 +11,8 @@ import { fromMajorUnitNumber, money, toMajorUnitNumber, type Money } from '../..
 import { ALREADY_REFUNDED, NO_SUCH_TRANSACTION, PARAMETER_ERROR, SUCCESS_CODE, classifyReturnCode } from './errors.js';
 import { isJsonObject, member, numberMember, stringMember, type JsonObject, type JsonWritable } from './json.js';
 import { assertNever } from '../../domain/assert-never.js';
+import { fitsAuthCodeShape } from '../auth-code-shape.js';
+import type { AuthCodeShape } from '../descriptor.js';
 import type { LinePayApiVersion } from './version.js';
 
 export type LinePayRegion = 'TH' | 'TW';
@@ -27,16 +29,14 @@ const PACKAGE_ID = '1';
 
 // ---------------------------------------------------------------- requests
 
-/** oneTimeKey lengths by country: TH (and Global) 12 digits, TW 18 (JP 19 is not served). */
+/** oneTimeKey lengths by country: TH (and Global) 12 digits, TW 18 (JP 19 is not served); the gateways' `authCodeShape`. */
+export const LINEPAY_ONE_TIME_KEY_SHAPES: Readonly<Record<LinePayRegion, AuthCodeShape>> = {
+  TH: { minDigits: 12, maxDigits: 12 },
+  TW: { minDigits: 18, maxDigits: 18 },
+};
+
 export function isOneTimeKey(region: LinePayRegion, key: string): boolean {
-  switch (region) {
-    case 'TH':
-      return /^\d{12}$/.test(key);
-    case 'TW':
-      return /^\d{18}$/.test(key);
-    default:
-      return assertNever(region);
-  }
+  return fitsAuthCodeShape(LINEPAY_ONE_TIME_KEY_SHAPES[region], key);
 }
 
 /** A LINE Pay `amount`, or why CanCan refuses to send one. */

@@ -5,6 +5,7 @@ import { UNIONPAY_LIVE_BASE_URL, type UnionPayCredentials, createUnionPayAdapter
 import { UNIONPAY_LIVE_CREDENTIALS_USAGE, UNIONPAY_LIVE_CREDENTIAL_FIELDS, parseUnionPayLiveCredentials } from './credentials.js';
 import { UNIONPAY_SANDBOX_MER_ID, loadOrCreateUnionPaySandboxKeys, loadUnionPaySimulatorCert, unionPaySandboxCredentials } from './keys.js';
 import { unionPaySimulator } from './simulator.js';
+import { createUnionPayStatementSource } from './statement.js';
 
 export const unionpay: ProviderServing<UnionPayCredentials, 'unionpay', 'online' | 'live'> = {
   name: 'unionpay',
@@ -38,6 +39,8 @@ export const unionpay: ProviderServing<UnionPayCredentials, 'unionpay', 'online'
       });
     },
   },
+  // The file transfer interface's general transaction file (ZM).
+  statements: createUnionPayStatementSource(),
   live: {
     urlSetting: 'CANCAN_UNIONPAY_URL',
     defaultUrl: UNIONPAY_LIVE_BASE_URL,

@@ -35,6 +35,7 @@ import { approveBehaviour, type SandboxWallet, type ScanAction, type ScanResult 
 import { chinaTime, parseChinaTime } from '../china-time.js';
 import { errorPageHtml, paymentPageHtml } from './page.js';
 import { formatAnswer, parseForm, signFields, verifyFields, type UnionPayFields } from './sign.js';
+import { fileTransferAnswer } from './statement-simulator.js';
 import {
   BIZ_TYPE_GATEWAY,
   currencyFromNumeric,
@@ -524,6 +525,8 @@ export function unionPaySimulator(options: UnionPaySimulatorOptions): FastifyPlu
 
     app.post(UNIONPAY_PATHS.query, async (request, reply) => kv(reply, queryTrans(formOf(request))));
     app.post(UNIONPAY_PATHS.back, async (request, reply) => kv(reply, backTrans(formOf(request))));
+    // File transfer (txnType 76): the day's reconciliation files, served where UnionPay's filedownload host would be.
+    app.post('/filedownload/', async (request, reply) => kv(reply, fileTransferAnswer(formOf(request), { ledger, now, check: checkRequest, sign })));
   };
 }
 

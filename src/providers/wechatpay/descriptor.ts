@@ -4,7 +4,10 @@ import { SETTLEMENT_CURRENCIES } from '../settlement.js';
 import { WECHATPAY_LIVE_BASE_URL, WECHATPAY_SANDBOX_CREDENTIALS, createWeChatPayAdapter } from './adapter.js';
 import type { AdapterContext } from '../descriptor.js';
 import { WECHATPAY_CREDENTIAL_FIELDS, WECHATPAY_CREDENTIALS_USAGE, liveBaseUrl, parseWeChatPayCredentials, type WeChatPayCredentials } from './credentials.js';
+import { wechatPayNotifications } from './notifications.js';
 import { wechatPaySimulator } from './simulator.js';
+import { WECHAT_AUTH_CODE_SHAPE } from './transformers.js';
+import { wechatPayStatements } from './statement.js';
 
 export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos' | 'online' | 'live'> = {
   name: 'wechatpay',
@@ -16,7 +19,14 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
   pos: {
     // WeChat Pay v2 accepts refunds up to a year after payment by default.
     gateways: [
-      { code: 'wechatpay_cn_domestic', currencies: ['CNY'], partialRefunds: true, refundWindowMs: 365 * DAY_MS, region: 'CN' },
+      {
+        code: 'wechatpay_cn_domestic',
+        currencies: ['CNY'],
+        partialRefunds: true,
+        refundWindowMs: 365 * DAY_MS,
+        region: 'CN',
+        authCodeShape: WECHAT_AUTH_CODE_SHAPE,
+      },
       {
         code: 'wechatpay_international',
         currencies: ['USD'],
@@ -24,6 +34,7 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
         partialRefunds: true,
         refundWindowMs: 365 * DAY_MS,
         region: 'INTL',
+        authCodeShape: WECHAT_AUTH_CODE_SHAPE,
       },
     ],
     adapter: (context) => adapterOf(context),
@@ -44,9 +55,11 @@ export const wechatpay: ProviderServing<WeChatPayCredentials, 'wechatpay', 'pos'
   },
   sandbox: {
     credentials: () => WECHATPAY_SANDBOX_CREDENTIALS,
-    simulator: ({ ledger, wallet, confirmDelayMs, slowResponseMs }) =>
-      wechatPaySimulator({ ledger, wallet, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs }),
+    simulator: ({ ledger, wallet, confirmDelayMs, slowResponseMs, notifier }) =>
+      wechatPaySimulator({ ledger, wallet, credentials: [WECHATPAY_SANDBOX_CREDENTIALS], confirmDelayMs, slowResponseMs, notifier }),
   },
+  statements: wechatPayStatements,
+  notifications: wechatPayNotifications,
   live: {
     urlSetting: 'CANCAN_WECHATPAY_URL',
     defaultUrl: WECHATPAY_LIVE_BASE_URL,

@@ -16,13 +16,21 @@ export interface NativeOrderMemo {
   readonly expiresAt: number;
   /** Test value 59: the payment succeeds, every refund of it is refused. */
   readonly refundsRefused: boolean;
+  /** Where WeChat sends the payment result notification, and for which merchant it signs it (null: none). */
+  readonly notify: NotifyTarget | null;
+}
+
+export interface NotifyTarget {
+  readonly url: string;
+  readonly mchId: string;
+  readonly subMchId: string | null;
 }
 
 /** "code_url is valid for up to 2 hours" (WeChat Native development guide). */
 export const CODE_URL_VALIDITY_MS = 2 * 3_600_000;
 
-export function newNativeMemo(amount: number, codeUrl: string, prepayId: string, expiresAt: number): NativeOrderMemo {
-  return { tradeType: 'NATIVE', codeUrl, prepayId, expiresAt, refundsRefused: testValue(amount) === 59 };
+export function newNativeMemo(amount: number, codeUrl: string, prepayId: string, expiresAt: number, notify: NotifyTarget | null = null): NativeOrderMemo {
+  return { tradeType: 'NATIVE', codeUrl, prepayId, expiresAt, refundsRefused: testValue(amount) === 59, notify };
 }
 
 export function encodeNativeMemo(memo: NativeOrderMemo): string {
@@ -52,7 +60,16 @@ export function nativeMemoOf(order: SimOrder): NativeOrderMemo | null {
   ) {
     throw new Error(`corrupt simulator memo for wechatpay/${order.orderNo}`);
   }
-  return { tradeType, codeUrl, prepayId, expiresAt, refundsRefused };
+  return { tradeType, codeUrl, prepayId, expiresAt, refundsRefused, notify: notifyTargetOf(member('notify')) };
+}
+
+/** Memos written before notifications existed have none. */
+function notifyTargetOf(value: unknown): NotifyTarget | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const member = (name: keyof NotifyTarget): unknown => Object.getOwnPropertyDescriptor(value, name)?.value;
+  const [url, mchId, subMchId] = [member('url'), member('mchId'), member('subMchId')];
+  if (typeof url !== 'string' || typeof mchId !== 'string' || (subMchId !== null && typeof subMchId !== 'string')) return null;
+  return { url, mchId, subMchId };
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -23,6 +23,9 @@ import { parseSignType, verifyFields, withSignature } from './sign.js';
 import { isWeChatAuthCode, type TradeState } from './transformers.js';
 import { assertNever } from '../../domain/assert-never.js';
 import { buildXml, field, parseXml, type WireFields } from './xml.js';
+import { registerDownloadBill } from './statement-simulator.js';
+import type { SimulatorNotifier } from '../../simulators/notify-sender.js';
+import { isWeChatPayNotifyAck } from './notifications.js';
 
 export interface WeChatPaySimulatorOptions {
   ledger: SimulatorLedger;
@@ -33,6 +36,8 @@ export interface WeChatPaySimulatorOptions {
   slowResponseMs: number;
   /** The sandbox customer wallet that scans Native codes; without it nobody can pay them. */
   wallet?: SandboxWallet;
+  /** Sends the payment result notifications of Native orders; without it none are sent. */
+  notifier?: SimulatorNotifier;
   now?: () => number;
 }
 
@@ -90,6 +95,8 @@ const fail = (errCode: string, message: string, fields: Record<string, string> =
 export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyPluginAsync {
   const { ledger, confirmDelayMs, slowResponseMs } = options;
   const now = options.now ?? Date.now;
+  /** Confirm-later customers who finish on their own: their orders are read (and so paid) when the delay is up. */
+  const confirmTimers = new Set<NodeJS.Timeout>();
 
   /**
    * Reads an order, first letting time act on it: a waiting customer whose
@@ -101,12 +108,14 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     if (order === null || order.status !== 'unpaid') return order;
     const expiresAt = nativeMemoOf(order)?.expiresAt ?? null;
     if (order.confirmAt !== null && now() >= order.confirmAt && (expiresAt === null || order.confirmAt < expiresAt)) {
-      return ledger.updateOrder(PROVIDER, orderNo, {
+      const paid = ledger.updateOrder(PROVIDER, orderNo, {
         status: 'paid',
         providerState: 'SUCCESS',
         confirmAt: null,
         providerTxnId: order.providerTxnId ?? transactionId(now()),
       });
+      notifyPaid(paid);
+      return paid;
     }
     if (expiresAt !== null && now() >= expiresAt) {
       // Real WeChat keeps answering NOTPAY after time_expire until closeorder is called; the simulator
@@ -114,6 +123,53 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
       return ledger.updateOrder(PROVIDER, orderNo, { status: 'closed', providerState: 'CLOSED', confirmAt: null });
     }
     return order;
+  }
+
+  /**
+   * The payment result notification of a paid Native order, signed for the
+   * merchant that created it, to the notify_url it gave ("支付结果通知";
+   * WeChat notifies payments only, not closes).
+   */
+  function notifyPaid(order: SimOrder): void {
+    const target = nativeMemoOf(order)?.notify ?? null;
+    if (target === null || options.notifier === undefined) return;
+    const merchant = options.credentials.find((candidate) => candidate.mchId === target.mchId && (candidate.subMchId ?? null) === target.subMchId);
+    if (merchant === undefined) return;
+    const fields: Record<string, string> = {
+      return_code: 'SUCCESS',
+      appid: merchant.appId,
+      mch_id: merchant.mchId,
+      nonce_str: randomBytes(16).toString('hex'),
+      result_code: 'SUCCESS',
+      ...paidFields(order),
+      time_end: chinaTime(now()),
+    };
+    if (merchant.subMchId !== undefined) fields['sub_mch_id'] = merchant.subMchId;
+    if (merchant.subAppId !== undefined) fields['sub_appid'] = merchant.subAppId;
+    // sign_type is stated only when it is not the default MD5, as in WeChat's field list.
+    if (merchant.signType === 'HMAC-SHA256') fields['sign_type'] = 'HMAC-SHA256';
+    options.notifier.send({
+      provider: PROVIDER,
+      orderNo: order.orderNo,
+      url: target.url,
+      contentType: 'text/xml',
+      body: buildXml(withSignature(fields, merchant.apiKey, merchant.signType)),
+      acknowledged: isWeChatPayNotifyAck,
+    });
+  }
+
+  /** Reads the order once its customer's confirmation is due, so it is paid (and notified) without anyone querying. */
+  function confirmWhenDue(orderNo: string, delayMs: number): void {
+    const timer = setTimeout(() => {
+      confirmTimers.delete(timer);
+      try {
+        readOrder(orderNo);
+      } catch {
+        // the ledger closed under the timer: nothing to notify any more
+      }
+    }, delayMs);
+    timer.unref();
+    confirmTimers.add(timer);
   }
 
   function paidFields(order: SimOrder): Record<string, string> {
@@ -342,7 +398,8 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     if (existing !== null) return unifiedOrderAgain(existing, totalFee, currency);
 
     const expiresAt = Math.min(requestedExpiry ?? Number.MAX_SAFE_INTEGER, now() + CODE_URL_VALIDITY_MS);
-    const memo = newNativeMemo(totalFee, unusedCodeUrl(), newPrepayId(chinaTime(now())), expiresAt);
+    const notify = { url: field(request, 'notify_url') ?? '', mchId: field(request, 'mch_id') ?? '', subMchId: field(request, 'sub_mch_id') || null };
+    const memo = newNativeMemo(totalFee, unusedCodeUrl(), newPrepayId(chinaTime(now())), expiresAt, notify);
     ledger.transaction(() => {
       ledger.insertOrder({
         provider: PROVIDER,
@@ -435,7 +492,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
     const behaviour = approveBehaviour(order.amount);
     switch (behaviour) {
       case 'pay':
-        ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'SUCCESS', providerTxnId: transactionId(now()) });
+        notifyPaid(ledger.updateOrder(PROVIDER, orderNo, { status: 'paid', providerState: 'SUCCESS', providerTxnId: transactionId(now()) }));
         return result('paid', 'payment succeeded');
       case 'insufficient_balance':
         return failed('insufficient balance (NOTENOUGH)');
@@ -443,6 +500,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
         return failed('the customer may not pay (BUYER_MISMATCH)');
       case 'confirm_later':
         ledger.updateOrder(PROVIDER, orderNo, { providerState: 'USERPAYING', confirmAt: now() + confirmDelayMs });
+        confirmWhenDue(orderNo, confirmDelayMs);
         return result('awaiting_confirmation', 'the customer is entering the password');
       case 'never_confirm':
         ledger.updateOrder(PROVIDER, orderNo, { providerState: 'USERPAYING' });
@@ -464,6 +522,10 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
 
   return async (app) => {
     options.wallet?.register(PROVIDER, scan);
+    app.addHook('onClose', async () => {
+      for (const timer of confirmTimers) clearTimeout(timer);
+      confirmTimers.clear();
+    });
     // Encapsulated: only this plugin's routes read text/xml.
     // WeChat Pay reads the body as XML whatever the content type says (some clients send form or none).
     const asText = (_request: unknown, body: string | Buffer, done: (error: null, body: string) => void) => done(null, body.toString());
@@ -475,6 +537,7 @@ export function wechatPaySimulator(options: WeChatPaySimulatorOptions): FastifyP
         return reply.code(200).type('text/xml; charset=utf-8').send(answer);
       });
     }
+    registerDownloadBill(app, { ledger, credentials: options.credentials, now });
   };
 }
 

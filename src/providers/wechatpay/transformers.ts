@@ -12,6 +12,8 @@ import { classifyMicropayError, classifyRefundError, classifyReverseError, type 
 import type { WeChatSignType } from './sign.js';
 import { field, type WireFields } from './xml.js';
 import { assertNever } from '../../domain/assert-never.js';
+import { fitsAuthCodeShape } from '../auth-code-shape.js';
+import type { AuthCodeShape } from '../descriptor.js';
 
 /** Who is calling: the non-secret part of the credentials. */
 export interface MerchantIdentity {
@@ -37,9 +39,11 @@ const REFUND_DESC_MAX_CHARS = 80;
 
 // ---------------------------------------------------------------- requests
 
-/** WeChat customer codes: 18 digits starting 10–15 (docs/providers.md, "WeChat Pay"). */
+/** WeChat customer codes: 18 digits starting 10–15 (docs/providers.md, "WeChat Pay"); both gateways' `authCodeShape`. */
+export const WECHAT_AUTH_CODE_SHAPE: AuthCodeShape = { minDigits: 18, maxDigits: 18, leadingTwoDigits: { from: 10, to: 15 } };
+
 export function isWeChatAuthCode(authCode: string): boolean {
-  return /^1[0-5]\d{16}$/.test(authCode);
+  return fitsAuthCodeShape(WECHAT_AUTH_CODE_SHAPE, authCode);
 }
 
 export function micropayFields(merchant: MerchantIdentity, nonce: string, request: PayRequest): Record<string, string> {
