@@ -98,7 +98,7 @@ export function languageHref(path: string, lang: Lang): string {
   return `${url.pathname}${url.search}`;
 }
 
-export type Section = 'overview' | 'transactions' | 'developers' | 'branding' | 'merchants';
+export type Section = 'overview' | 'transactions' | 'developers' | 'branding' | 'merchants' | 'reconciliation';
 
 function document(lang: Lang, title: string, body: Raw | string): string {
   return `<!doctype html>
@@ -130,7 +130,9 @@ function modeToggle(ctx: DashContext): Raw {
 /** A signed-in page: navigation for the user's role, the mode toggle and test-mode banner, the user, sign-out, language. */
 export function page(ctx: DashContext, options: { title: string; section: Section | null; body: Raw | string; notices?: readonly Raw[] }): string {
   const t = (key: Parameters<typeof common>[1]) => common(ctx.lang, key);
-  const sections: Section[] = ctx.isOperator ? ['overview', 'transactions', 'merchants'] : ['overview', 'transactions', 'developers', 'branding'];
+  const sections: Section[] = ctx.isOperator
+    ? ['overview', 'transactions', 'reconciliation', 'merchants']
+    : ['overview', 'transactions', 'reconciliation', 'developers', 'branding'];
   const nav = sections.map(
     (s) => html`<li><a href="/dashboard${s === 'overview' ? '' : `/${s}`}"${s === options.section ? raw(' aria-current="page"') : ''}>${t(s)}</a></li>`,
   );

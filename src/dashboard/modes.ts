@@ -35,9 +35,11 @@ export async function defaultMode(db: Kysely<Database>, merchantId: string | nul
 
 /**
  * Where the toggle sends the user back to: the same page, except a
- * transaction's own pages (that transaction belongs to the other mode),
- * which lead to the list instead.
+ * transaction's own pages (that transaction belongs to the other mode)
+ * and a reconciled day's (the other mode's runs differ), which lead to
+ * their list instead.
  */
 export function afterSwitch(path: string): string {
+  if (/^\/dashboard\/reconciliation\/[^/?#]+/.test(path)) return '/dashboard/reconciliation';
   return /^\/dashboard\/transactions\/[^/?#]+/.test(path) ? '/dashboard/transactions' : path;
 }
