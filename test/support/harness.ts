@@ -13,6 +13,8 @@ export const FAST_ENV = {
   CANCAN_POLL_INTERVAL_MS: '100',
   // Providers notify only some outcomes (WeChat Pay no declines): tests that prove the slower cadence set it themselves.
   CANCAN_NOTIFIED_POLL_MS: '100',
+  // The daily reconciliation fetches statements for live credentials: tests that reconcile start it themselves.
+  CANCAN_RECONCILE_EVERY_MS: '0',
   // Long enough for a signed answer on a loaded 2-core machine (the browser tests run alongside).
   CANCAN_PROVIDER_TIMEOUT_MS: '2500',
   CANCAN_SIM_CONFIRM_DELAY_MS: '300',

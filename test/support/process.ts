@@ -45,8 +45,9 @@ export interface StartOptions {
 
 export async function startServer(env: Record<string, string>, port: number, options: StartOptions = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, options.command ?? 'serve', ...(options.args ?? [])], {
-    // A test blocked in a synchronous CLI run must not find its kept-alive connection closed under it (see harness.ts).
-    env: { ...process.env, CANCAN_KEEP_ALIVE_TIMEOUT_MS: '600000', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // A test blocked in a synchronous CLI run must not find its kept-alive connection closed under it (see harness.ts);
+    // no daily reconciliation fetching statements unless a test asks for it.
+    env: { ...process.env, CANCAN_KEEP_ALIVE_TIMEOUT_MS: '600000', CANCAN_RECONCILE_EVERY_MS: '0', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
