@@ -60,6 +60,12 @@ export interface StatementSource<C> {
    * the provider's time zone (WeChat Pay: 10:00 the next day in China).
    */
   readonly publication: { readonly timeZone: string; readonly hoursAfterDay: number };
+  /**
+   * The interface exists only in the sandbox: the live provider publishes its
+   * statement where CanCan does not fetch it (Antom: SFTP), so live days are
+   * reconciled from the query API instead.
+   */
+  readonly sandboxOnly?: boolean;
   /** `day` is YYYY-MM-DD in the provider's time zone. */
   fetch(context: AdapterContext<C>, day: string): Promise<StatementFetch>;
 }

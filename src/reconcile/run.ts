@@ -45,17 +45,17 @@ export async function reconcileRun(deps: ReconcileDeps, run: ReconciliationRun):
   const publication = publicationOf(provider);
   const { fromMs, toMs } = dayBounds(run.day, publication.timeZone);
   const scope = { provider: run.provider, mode: run.mode, merchantId: run.merchant_id, fromMs, toMs };
-  const source: ReconciliationSource = provider.statements ? 'statement' : 'query';
+  // A statement the live provider publishes only where CanCan cannot fetch it (Antom's SFTP): live days come from the query API.
+  const statements = provider.statements?.sandboxOnly && run.mode === 'live' ? undefined : provider.statements;
+  const source: ReconciliationSource = statements ? 'statement' : 'query';
 
   let fetched: StatementFetch;
   let books: Books | null = null;
   try {
-    if (provider.statements) {
+    if (statements) {
       const context = await deps.adapters.contextFor(run.provider, run.mode, run.merchant_id ?? '');
       fetched =
-        context === null
-          ? { kind: 'failed', reason: `no live ${run.provider} credentials for ${run.merchant_id}` }
-          : await provider.statements.fetch(context, run.day);
+        context === null ? { kind: 'failed', reason: `no live ${run.provider} credentials for ${run.merchant_id}` } : await statements.fetch(context, run.day);
     } else {
       books = await loadBooks(deps.store.db, scope, { orderNos: [], refundNos: [] });
       fetched = await fetchByQuery(

@@ -4,9 +4,9 @@
  * Antom publishes its reports on its SFTP server (and the Antom Dashboard),
  * not over its HTTP API. CanCan does not download over SFTP yet: the source
  * asks for the report over HTTP at `<endpoint>/v1/settlements/<clientId>/<YYYYMMDD>/settlement_details.csv`
- * (the SFTP folder's layout), which the Antom simulator serves; against
- * Antom itself that answers nothing CanCan can verify, so a live run is
- * `failed` with that reason. The HTTP form is signed both ways like every
+ * (the SFTP folder's layout), which the Antom simulator serves. Antom itself
+ * has no such HTTP interface, so the source is `sandboxOnly`: live days are
+ * reconciled from Antom's inquiry API (src/reconcile/query-source.ts). The HTTP form is signed both ways like every
  * AMS call (sign.ts) over `GET <path>` and an empty request body.
  */
 import { describeCallError } from '../call-errors.js';
@@ -42,6 +42,7 @@ export function createAntomStatementSource(options: AntomStatementOptions = {}):
   const now = options.now ?? Date.now;
   return {
     publication: ANTOM_STATEMENT_PUBLICATION,
+    sandboxOnly: true,
     async fetch(context: AdapterContext<AlipayPlusCredentials>, day: string): Promise<StatementFetch> {
       const bounds = statementDayBounds(day, ANTOM_STATEMENT_UTC_OFFSET_HOURS);
       if (bounds === null) return { kind: 'failed', reason: `not a day: ${JSON.stringify(day)}` };
