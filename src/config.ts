@@ -46,6 +46,8 @@ export interface Config {
   readonly jobLeaseMs: number;
   /** How often the worker looks for reconciliation runs to create and run (CANCAN_RECONCILE_EVERY_MS; 0: never). */
   readonly reconcileEveryMs: number;
+  /** Where a day with reconciliation differences is announced (CANCAN_RECONCILE_WEBHOOK_URL), and the secret that signs it. */
+  readonly reconcileWebhook: { readonly url: string; readonly secret: string } | null;
   /** How often a transaction that needs attention (its outcome unknown past its step's deadline) is still asked about. */
   readonly attentionRetryMs: number;
   /** Live provider endpoints, one setting per provider that has live access (overridable to point live-mode tests at a simulator). */
@@ -100,6 +102,23 @@ export type Role = (typeof ROLES)[number];
 type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {}
+
+/** The operator's endpoint for days with differences: an http(s) URL, signed with a secret of at least 16 characters. */
+function reconcileWebhook(env: NodeJS.ProcessEnv): Config['reconcileWebhook'] {
+  const url = env.CANCAN_RECONCILE_WEBHOOK_URL?.trim() || null;
+  const secret = env.CANCAN_RECONCILE_WEBHOOK_SECRET ?? '';
+  if (url === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('CANCAN_RECONCILE_WEBHOOK_URL must be an absolute http(s) URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('CANCAN_RECONCILE_WEBHOOK_URL must be an absolute http(s) URL');
+  if (secret.length < 16)
+    throw new ConfigError('CANCAN_RECONCILE_WEBHOOK_SECRET must be set (16 characters or more) with CANCAN_RECONCILE_WEBHOOK_URL: it signs the webhook');
+  return { url, secret };
+}
 
 function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
@@ -163,6 +182,7 @@ export function loadConfig(env: Env = process.env, providers: ProviderList = PRO
     jobLeaseMs: integer(env, 'CANCAN_JOB_LEASE_MS', Math.max(30_000, longestTimeoutMs * 3), 1),
     attentionRetryMs: integer(env, 'CANCAN_ATTENTION_RETRY_MS', 3_600_000, 1_000),
     reconcileEveryMs: integer(env, 'CANCAN_RECONCILE_EVERY_MS', 60_000, 0),
+    reconcileWebhook: reconcileWebhook(env),
     liveUrls: liveUrls(env, providers),
     workerConcurrency: integer(env, 'CANCAN_WORKER_CONCURRENCY', 16, 1),
     rateLimitPerSecond: integer(env, 'CANCAN_RATE_LIMIT_PER_SECOND', 50, 1),

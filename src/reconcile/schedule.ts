@@ -15,6 +15,7 @@ import { randomHex } from '../domain/ids.js';
 import { providerCatalog } from '../providers/catalog.js';
 import type { AnyProviderDescriptor } from '../providers/descriptor.js';
 import { RunLeaseLost, claimDueRuns, ensureRun } from '../store/reconciliation.js';
+import { type AlertDeps, deliverAlerts } from './alerts.js';
 import { dayBounds, dayOf, previousDay, publicationOf, publishedAt } from './days.js';
 import { type ReconcileDeps, reconcileRun } from './run.js';
 
@@ -98,7 +99,7 @@ export class Reconciler {
   private running = false;
 
   constructor(
-    private readonly deps: ReconcileDeps,
+    private readonly deps: ReconcileDeps & AlertDeps,
     private readonly everyMs: number,
   ) {}
 
@@ -120,7 +121,9 @@ export class Reconciler {
   private next(): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
+      // Differences found by this pass, or left undelivered by an earlier one, are announced after it.
       this.pass = reconcileDue(this.deps, this.id)
+        .then(() => deliverAlerts(this.deps))
         .then(() => undefined)
         .catch((error: unknown) => this.deps.log.error({ err: error }, 'reconciliation pass failed; trying again at the next'))
         .finally(() => this.next());

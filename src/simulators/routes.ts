@@ -72,7 +72,10 @@ function readPlant(body: unknown): StatementPlant | string {
   if (amount !== undefined && amount !== null && (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0)) {
     return 'amount must be a whole number of minor units, 0 or more';
   }
-  if ((plantKind === 'amount' || plantKind === 'fee') && (amount === undefined || amount === null)) return `kind ${plantKind} needs an amount`;
+  // Every provider's statement prints an extra payment with the amount given: without one there is nothing to print.
+  if ((plantKind === 'amount' || plantKind === 'fee' || plantKind === 'extra_payment') && (amount === undefined || amount === null)) {
+    return `kind ${plantKind} needs an amount`;
+  }
   if (currency !== undefined && currency !== null && (typeof currency !== 'string' || !isCurrencyCode(currency))) {
     return 'currency must be an ISO 4217 code CanCan knows';
   }

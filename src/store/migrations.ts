@@ -455,6 +455,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('reconciliation_items_merchant_run').on('reconciliation_items').columns(['merchant_id', 'run_id']).execute();
       },
     },
+    '0017_reconciliation_alerts': {
+      // The webhook for a day with differences (src/reconcile/alerts.ts): delivered once, with retries, per run.
+      async up(db: AnyDb) {
+        await db.schema.alterTable('reconciliation_runs').addColumn('alert_state', 'text').execute();
+        await db.schema
+          .alterTable('reconciliation_runs')
+          .addColumn('alert_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('reconciliation_runs').addColumn('alert_next_at', 'bigint').execute();
+        await db.schema.alterTable('reconciliation_runs').addColumn('alert_error', 'text').execute();
+        await db.schema.createIndex('reconciliation_runs_alert').on('reconciliation_runs').columns(['state', 'alert_state']).execute();
+      },
+    },
   };
 }
 

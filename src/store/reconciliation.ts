@@ -125,7 +125,19 @@ export async function finishRun(
   now: number,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await updateLeased(trx, run, now, { state: 'done', source: outcome.source, summary: outcome.summary, last_error: null, attempts: 0, finished_at: now });
+    // A re-run's differences are announced again (its alert starts over).
+    await updateLeased(trx, run, now, {
+      state: 'done',
+      source: outcome.source,
+      summary: outcome.summary,
+      last_error: null,
+      attempts: 0,
+      finished_at: now,
+      alert_state: null,
+      alert_attempts: 0,
+      alert_next_at: null,
+      alert_error: null,
+    });
     await trx.deleteFrom('reconciliation_items').where('run_id', '=', run.id).execute();
     // Batches keep each insert well under the databases' parameter limits.
     for (let i = 0; i < outcome.items.length; i += 200) {

@@ -381,7 +381,14 @@ export interface ReconciliationRunsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** The differences webhook (src/reconcile/alerts.ts): null until looked at; then none (clean), sent or given_up. */
+  alert_state: Generated<ReconciliationAlertState | null>;
+  alert_attempts: Generated<number>;
+  alert_next_at: Generated<number | null>;
+  alert_error: Generated<string | null>;
 }
+
+export type ReconciliationAlertState = 'none' | 'sent' | 'given_up';
 
 /** One line of a run's outcome; a re-run replaces them all. */
 export interface ReconciliationItemsTable {

@@ -64,6 +64,7 @@ for (const kind of DB_KINDS) {
         [{ ...good, amount: -1 }, 'amount must be a whole number of minor units, 0 or more'],
         [{ ...good, amount: 1.5 }, 'amount must be a whole number of minor units, 0 or more'],
         [{ ...good, amount: undefined }, 'kind amount needs an amount'],
+        [{ ...good, kind: 'extra_payment', amount: undefined }, 'kind extra_payment needs an amount'],
         [{ ...good, currency: 'XXX' }, 'currency must be an ISO 4217 code CanCan knows'],
       ];
       for (const [body, message] of cases) {
