@@ -66,6 +66,12 @@ export interface StatementSource<C> {
    * reconciled from the query API instead.
    */
   readonly sandboxOnly?: boolean;
+  /**
+   * How the provider keeps CanCan's order and refund numbers where it cuts
+   * them (the card acquirer: 25-character invoice numbers): CanCan's books
+   * are matched against the lines in that form.
+   */
+  readonly providerNumber?: (ourNumber: string) => string;
   /** `day` is YYYY-MM-DD in the provider's time zone. */
   fetch(context: AdapterContext<C>, day: string): Promise<StatementFetch>;
 }

@@ -148,3 +148,11 @@ function toPayment(row: Row, ofDay: boolean): BookPayment {
     code: codeOf(row),
   };
 }
+
+/** The books with their order and refund numbers as the provider keeps them (StatementSource.providerNumber). */
+export function inProviderNumbers(books: Books, providerNumber: (ourNumber: string) => string): Books {
+  return {
+    payments: books.payments.map((payment) => ({ ...payment, orderNos: payment.orderNos.map(providerNumber) })),
+    refunds: books.refunds.map((refund) => ({ ...refund, refundNo: providerNumber(refund.refundNo), orderNo: providerNumber(refund.orderNo) })),
+  };
+}

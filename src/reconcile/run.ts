@@ -13,7 +13,7 @@ import type { Statement, StatementFetch } from '../providers/statements.js';
 import { providerDataOf } from '../store/attempts.js';
 import { type ReconciliationRun, failRun, finishRun, rescheduleRun } from '../store/reconciliation.js';
 import type { ReconciliationSource } from '../store/schema.js';
-import { loadBooks } from './books.js';
+import { inProviderNumbers, loadBooks } from './books.js';
 import { dayBounds, publicationOf, publishedAt } from './days.js';
 import { dayRateCheck } from './fees.js';
 import { type Books, type MatchItem, matchStatement } from './match.js';
@@ -80,6 +80,7 @@ export async function reconcileRun(deps: ReconcileDeps, run: ReconciliationRun):
         orderNos: statement.lines.map((line) => line.orderNo),
         refundNos: statement.lines.flatMap((line) => (line.refundNo === null ? [] : [line.refundNo])),
       });
+      if (statements?.providerNumber) books = inProviderNumbers(books, statements.providerNumber);
       const items = matchStatement(statement, books, dayRateCheck(statement));
       const summary = summarise(source, statement, books, items, fetched.kind === 'empty');
       await finishRun(deps.store.db, run, { source, summary: JSON.stringify(summary), items: items.map(toRow) }, deps.clock.now());

@@ -16,7 +16,7 @@ import { parseConvergeXml } from '../../src/providers/card/xml.js';
 import type { StatementLine } from '../../src/providers/statements.js';
 import { statementDayBounds } from '../../src/providers/statement-day.js';
 import { CALL_TIMEOUT_MS, newOrderNo, useSimulatorServer } from '../support/contract.js';
-import { plantOverHttp } from '../support/statement-ledger.js';
+import { moveLedgerTimes, plantOverHttp } from '../support/statement-ledger.js';
 
 const sim = useSimulatorServer('card', ({ ledger }) => cardSimulator({ ledger, accounts: [CARD_SANDBOX_CREDENTIALS] }));
 
@@ -50,10 +50,13 @@ function saleAt(time: number, amount: number, currency = 'USD', refund?: { amoun
     last: 'King',
   };
   sim.ledger.insertOrder({ provider: 'card', orderNo, amount, currency, status: 'paid', providerTxnId: saleId, providerState: JSON.stringify(record) });
+  // The listing dates a sale by the ledger's payment time, a return by its settlement time.
+  moveLedgerTimes(sim.ledgerFile, 'card', { orderNo, at: time });
   if (refund === undefined) return { orderNo, saleId, refundNo: null, returnId: null };
   const refundNo = `${orderNo}R`;
   const returnId = txnId(refund.time);
   sim.ledger.insertRefund({ provider: 'card', refundNo, orderNo, amount: refund.amount, currency, status: 'succeeded', providerRefundId: returnId });
+  moveLedgerTimes(sim.ledgerFile, 'card', { refundNo, at: refund.time });
   return { orderNo, saleId, refundNo, returnId };
 }
 

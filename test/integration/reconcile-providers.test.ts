@@ -7,11 +7,8 @@
  * the simulator's statement, each is reported exactly, for the order it was
  * planted on.
  *
- * Not here: UnionPay's file and the card acquirer's batch are published for
- * past days only and date their lines by the simulators' own transaction
- * records (not the ledger's settlement times a test can move back); their
- * producers are tested with each plant in test/contract/*-statement.test.ts,
- * and the engine's matching is the same for every source.
+ * UnionPay's file and the card acquirer's batch, published for past days
+ * only, are reconciled end to end in reconcile-unionpay-card.test.ts.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

@@ -6,6 +6,10 @@
  * `amount` prints the sale's amount as planted, `status` holds the sale
  * (PEN: not settled), `extra_payment` adds a settled sale CanCan never made.
  * Converge lists no fees, so a `fee` plant has nothing to print.
+ *
+ * A sale is dated by the ledger's payment time and a return by its
+ * settlement time (what every simulator's statement is dated by, and what a
+ * sandbox test may move back to an earlier, settled day).
  */
 import { randomUUID } from 'node:crypto';
 import { isCurrencyCode, money } from '../../domain/money.js';
@@ -37,6 +41,7 @@ export function settleListing(
   extra: WireFields,
 ): ListedTxn[] {
   const dayOf = (time: number): string => statementDayOf(time, CARD_STATEMENT_UTC_OFFSET_HOURS);
+  entries = datedByLedger(entries, ledger);
   const days = new Set([...entries.map((entry) => dayOf(entry.time)), ...searchDays]);
   const settledDays = new Map<string, { start: number; end: number }>();
   for (const day of days) {
@@ -87,6 +92,17 @@ export function settleListing(
     }
   }
   return result;
+}
+
+/** The entries with the ledger's payment (sales, voids) and settlement (returns) times, where it has them. */
+function datedByLedger(entries: readonly ListedTxn[], ledger: SimulatorLedger): ListedTxn[] {
+  const { payments, refunds } = ledger.settledBetween(PROVIDER, 0, Number.MAX_SAFE_INTEGER);
+  const paidAt = new Map(payments.map((payment) => [payment.orderNo, payment.paidAt]));
+  const settledAt = new Map(refunds.map((refund) => [refund.providerRefundId, refund.settledAt]));
+  return entries.map((entry) => {
+    const time = entry.fields['ssl_transaction_type'] === 'RETURN' ? settledAt.get(entry.fields['ssl_txn_id'] ?? '') : paidAt.get(entry.orderNo);
+    return time === undefined ? entry : { ...entry, time, fields: { ...entry.fields, ssl_txn_time: formatTxnTime(time) } };
+  });
 }
 
 /** The days (YYYY-MM-DD, UTC) from one epoch-ms day start to another, both included. */

@@ -19,7 +19,7 @@ import type { AdapterContext } from '../descriptor.js';
 import type { StatementFetch, StatementLine, StatementSource } from '../statements.js';
 import { isPublished, statementDayBounds, statementDayOf } from '../statement-day.js';
 import { fromMajorUnitString, isCurrencyCode, type CurrencyCode } from '../../domain/money.js';
-import { searchFields, txnsOf, type CardCredentials } from './transformers.js';
+import { invoiceNumberFor, searchFields, txnsOf, type CardCredentials } from './transformers.js';
 import { buildTxnXml, ConvergeXmlError, field, parseConvergeXml, type WireFields } from './xml.js';
 
 export const CARD_STATEMENT_UTC_OFFSET_HOURS = 0;
@@ -43,6 +43,7 @@ export function createCardStatementSource(options: CardStatementOptions = {}): S
   const now = options.now ?? Date.now;
   return {
     publication: CARD_STATEMENT_PUBLICATION,
+    providerNumber: invoiceNumberFor,
     async fetch(context: AdapterContext<CardCredentials>, day: string): Promise<StatementFetch> {
       const bounds = statementDayBounds(day, CARD_STATEMENT_UTC_OFFSET_HOURS);
       if (bounds === null) return { kind: 'failed', reason: `not a day: ${JSON.stringify(day)}` };
