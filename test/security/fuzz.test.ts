@@ -451,9 +451,24 @@ function dashboardArb(t: Targets): fc.Arbitrary<FuzzRequest> {
   return fc.oneof(
     endpoint('dashboard page', {
       method: 'GET',
-      path: fc.constantFrom('/dashboard', '/dashboard/transactions', '/dashboard/transactions.csv', '/dashboard/developers', '/dashboard/merchants'),
+      path: fc.constantFrom(
+        '/dashboard',
+        '/dashboard/transactions',
+        '/dashboard/transactions.csv',
+        '/dashboard/developers',
+        '/dashboard/merchants',
+        '/dashboard/reconciliation',
+      ),
       auth,
-      query: queryArb(['lang', 'state', 'type', 'gateway', 'from', 'to', 'q', 'page', 'after', 'mode', 'done', 'key'], {}),
+      query: queryArb(['lang', 'state', 'type', 'gateway', 'from', 'to', 'q', 'page', 'after', 'mode', 'done', 'key', 'before'], {}),
+    }),
+    endpoint('dashboard reconciliation day', {
+      method: 'GET',
+      path: fc
+        .tuple(segmentArb('2026-11-01'), segmentArb('wechatpay'), fc.constantFrom('', '/items.csv'))
+        .map(([day, provider, csv]) => `/dashboard/reconciliation/${day}/${provider}${csv}`),
+      query: queryArb(['lang', 'mode'], {}),
+      auth,
     }),
     endpoint('dashboard detail', {
       method: 'GET',
