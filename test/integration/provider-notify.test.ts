@@ -229,6 +229,35 @@ for (const kind of DB_KINDS) {
       assert.equal(rescheduled.lease_owner, null);
     });
 
+    test('a flood of refused notifications is answered and counted, but stores no more than the per-address allowance', async () => {
+      const refusedRows = async () =>
+        Number(
+          (
+            await db()
+              .selectFrom('provider_notifications')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('verdict', '=', 'refused')
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const refusedCounted = async () => {
+        const text = (await call(t.url, 'GET', '/metrics')).text;
+        return Number(/cancan_provider_notifications_total\{provider="throwaway",verdict="refused"\} (\d+)/.exec(text)?.[1] ?? 0);
+      };
+      const [rowsBefore, countedBefore] = [await refusedRows(), await refusedCounted()];
+      const started = Date.now();
+      const FLOOD = 100;
+      for (let i = 0; i < FLOOD; i += 1) {
+        const answer = await call(t.url, 'POST', '/notify/throwaway', { raw: `junk ${i}`, headers: { 'content-type': 'text/plain' } });
+        assert.equal(answer.status, 400);
+      }
+      const seconds = Math.ceil((Date.now() - started) / 1000);
+      assert.equal((await refusedCounted()) - countedBefore, FLOOD);
+      const stored = (await refusedRows()) - rowsBefore;
+      // A burst of 60 per address (less what earlier tests used), then one a second.
+      assert.ok(stored <= 60 + seconds && stored < FLOOD, `stored ${stored} of ${FLOOD} in ${seconds} s`);
+    });
+
     test('unknown providers and providers without notifications answer 404; an oversized body 413', async () => {
       const unknown = await call(t.url, 'POST', '/notify/nobody', { raw: '{}', headers: { 'content-type': 'application/json' } });
       assert.equal(unknown.status, 404);

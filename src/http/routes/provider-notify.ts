@@ -9,7 +9,9 @@
  * the charge's job, and answered at once; the worker then queries the
  * provider and finalises (so even a verified notification is only a hint).
  * A refused one is stored with its reason, logged once, answered with the
- * provider's failure answer, and changes no transaction. A resend of an
+ * provider's failure answer, and changes no transaction. Refusals are stored
+ * at most REFUSALS_STORED_PER_SECOND per client address (after a burst): a
+ * flood of forged posts is answered and counted, but cannot grow the table. A resend of an
  * accepted notification is a duplicate: acknowledged, nothing more.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -22,11 +24,14 @@ import type { NotificationClaim, NotificationReceiver, NotificationRequest } fro
 import { transact } from '../../observability/transact.js';
 import { type ReceivedNotification, recordAccepted, recordRefused } from '../../store/provider-notifications.js';
 import { isUniqueViolation } from '../../store/transactions.js';
+import { RateLimiter } from '../rate-limit.js';
 import type { Database } from '../../store/schema.js';
 import type { Selectable } from 'kysely';
 
 /** Providers' notifications are small forms, XML or JSON; anything bigger is not one. */
 const NOTIFICATION_BODY_LIMIT = 64 * 1024;
+const REFUSALS_STORED_PER_SECOND = 1;
+const REFUSALS_STORED_BURST = 60;
 
 type ChargeRow = Pick<Selectable<Database['transactions']>, 'seq' | 'merchant_id' | 'mode' | 'amount' | 'currency' | 'payment_method' | 'type'>;
 
@@ -40,6 +45,7 @@ export function providerNotifyRoutes(deps: CoreDeps) {
     // The raw body, whatever its type: signatures cover the bytes as sent.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: NOTIFICATION_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    const storedRefusals = new RateLimiter(REFUSALS_STORED_PER_SECOND, REFUSALS_STORED_BURST, 'notify-refusals');
 
     app.post<{ Params: { provider: string } }>('/notify/:provider', async (request, reply) => {
       const provider = providerCatalog().provider(request.params.provider);
@@ -50,7 +56,8 @@ export function providerNotifyRoutes(deps: CoreDeps) {
           .type('application/json')
           .send({ errors: [{ status: '404', code: 'not_found_error', detail: `No provider notifications are received at ${request.url.split('?')[0]}` }] });
       }
-      const verdict = await receive(deps, provider, receiver, incoming(request));
+      const storeRefusal = () => storedRefusals.take(request.ip, deps.clock.now()) === 0;
+      const verdict = await receive({ deps, storeRefusal }, provider, receiver, incoming(request));
       const answer = receiver.answer(verdict.accepted, verdict.context);
       return send(reply, answer);
     });
@@ -73,25 +80,33 @@ function send(reply: FastifyReply, answer: { status: number; contentType: string
   return reply.code(answer.status).type(answer.contentType).send(answer.body);
 }
 
+interface Receiving {
+  readonly deps: CoreDeps;
+  /** Whether this client may still have a refusal stored (else it is only counted). */
+  readonly storeRefusal: () => boolean;
+}
+
 async function receive(
-  deps: CoreDeps,
+  receiving: Receiving,
   provider: AnyProviderDescriptor,
   receiver: NotificationReceiver<object>,
   request: NotificationRequest,
 ): Promise<Verdict> {
+  const { deps } = receiving;
   const read = receiver.read(request);
-  if (!read.ok) return refuse(deps, { provider: provider.name, reason: read.reason, claim: null, charge: null }, null);
+  if (!read.ok) return refuse(receiving, { provider: provider.name, reason: read.reason, claim: null, charge: null }, null);
   const { claim } = read;
   const charge = await findCharge(deps, claim.orderNo);
   if (charge === null || paymentMethod(charge.payment_method ?? '')?.provider !== provider.name) {
-    return refuse(deps, { provider: provider.name, reason: `no ${provider.name} charge has order number ${claim.orderNo}`, claim, charge: null }, null);
+    return refuse(receiving, { provider: provider.name, reason: `no ${provider.name} charge has order number ${claim.orderNo}`, claim, charge: null }, null);
   }
   const context = await deps.adapters.contextFor(provider.name, charge.mode, charge.merchant_id);
-  if (context === null) return refuse(deps, { provider: provider.name, reason: `no ${charge.mode} credentials for the order's merchant`, claim, charge }, null);
+  if (context === null)
+    return refuse(receiving, { provider: provider.name, reason: `no ${charge.mode} credentials for the order's merchant`, claim, charge }, null);
   const check = receiver.verify(request, claim, context);
-  if (!check.ok) return refuse(deps, { provider: provider.name, reason: check.reason, claim, charge }, context);
+  if (!check.ok) return refuse(receiving, { provider: provider.name, reason: check.reason, claim, charge }, context);
   const mismatch = amountMismatch(claim, charge);
-  if (mismatch !== null) return refuse(deps, { provider: provider.name, reason: mismatch, claim, charge }, context);
+  if (mismatch !== null) return refuse(receiving, { provider: provider.name, reason: mismatch, claim, charge }, context);
   await accept(deps, provider.name, claim, charge);
   return { accepted: true, context };
 }
@@ -154,8 +169,11 @@ interface Refusal {
   readonly charge: ChargeRow | null;
 }
 
-async function refuse(deps: CoreDeps, refusal: Refusal, context: AdapterContext<object> | null): Promise<Verdict> {
+async function refuse(receiving: Receiving, refusal: Refusal, context: AdapterContext<object> | null): Promise<Verdict> {
+  const { deps } = receiving;
   const { provider, reason, claim, charge } = refusal;
+  deps.metrics.providerNotification(provider, 'refused');
+  if (!receiving.storeRefusal()) return { accepted: false, context };
   await recordRefused(
     deps.store.db,
     {
@@ -171,7 +189,6 @@ async function refuse(deps: CoreDeps, refusal: Refusal, context: AdapterContext<
     },
     deps.clock.now(),
   );
-  deps.metrics.providerNotification(provider, 'refused');
   deps.log.warn({ provider, orderNo: claim?.orderNo ?? null, reason }, 'provider notification refused; no transaction changed');
   return { accepted: false, context };
 }
