@@ -9,15 +9,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DashContext } from './context.js';
 import { type DashKit, type DashboardModule, textField } from './kit.js';
 import { listDays, providerDayDetail, providerDayItems, providerDayExists } from './reconciliation-data.js';
+import { isDay } from '../reconcile/days.js';
 import { reconCsvStream } from './reconciliation-csv.js';
 import { RECONCILIATION_CSS, dayView, listView } from './reconciliation-view.js';
-
-/** A real calendar day as YYYY-MM-DD. */
-export function isDay(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
-}
 
 const PROVIDER_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
 

@@ -4,7 +4,9 @@
  * `txnTime` / `payTimeout`) and `yyyy-MM-dd HH:mm:ss` (Alipay `timestamp`,
  * `time_expire`). Seconds are truncated.
  */
-export const CHINA_OFFSET_MS = 8 * 3_600_000;
+/** China Standard Time: UTC+8 all year (no daylight saving). */
+export const CHINA_UTC_OFFSET_HOURS = 8;
+export const CHINA_OFFSET_MS = CHINA_UTC_OFFSET_HOURS * 3_600_000;
 
 /** `yyyy-MM-ddTHH:mm:ss` of an instant, shifted to China time. */
 function chinaIso(epochMs: number): string {

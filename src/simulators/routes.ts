@@ -4,6 +4,7 @@
  * one entry per provider order.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { isDay } from '../reconcile/days.js';
 import { isCurrencyCode } from '../domain/money.js';
 import { PROVIDERS } from '../providers/list.js';
 import { STATEMENT_PLANT_KINDS, type LedgerEntry, type SimulatorLedger, type StatementPlant } from './ledger.js';
@@ -87,11 +88,4 @@ function readPlant(body: unknown): StatementPlant | string {
     amount: typeof amount === 'number' ? amount : null,
     currency: typeof currency === 'string' ? currency : null,
   };
-}
-
-function isDay(text: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (match === null) return false;
-  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  return date.toISOString().slice(0, 10) === text;
 }

@@ -19,7 +19,7 @@ import { alipaySimulator } from '../../src/providers/alipay/simulator.js';
 import { ALIPAY_BILL_METHOD, alipayStatements, downloadTradeBill, readZip } from '../../src/providers/alipay/statement.js';
 import { parseTradeBill } from '../../src/providers/alipay/statement-format.js';
 import { decodeGbk, encodeGbk } from '../../src/providers/alipay/statement-gbk.js';
-import { sandboxServiceFee } from '../../src/providers/alipay/statement-simulator.js';
+import { sandboxFee } from '../../src/providers/statement-day.js';
 import { beijingTimestamp } from '../../src/providers/china-time.js';
 import type { StatementFetch, StatementLine } from '../../src/providers/statements.js';
 import { CALL_TIMEOUT_MS, CONFIRM_DELAY_MS, newOrderNo, otherKeyPair, useSimulatorServer } from '../support/contract.js';
@@ -192,8 +192,8 @@ describe('Alipay statement from the simulator', () => {
       providerTxnId: `2026${orderNo}`,
       amountMinor: amount,
       currency: 'CNY',
-      feeMinor: sandboxServiceFee(amount),
-      netMinor: amount - sandboxServiceFee(amount),
+      feeMinor: sandboxFee(amount),
+      netMinor: amount - sandboxFee(amount),
       providerStatus: '交易',
       settled: true,
       at: paidAt(orderNo),

@@ -16,7 +16,7 @@ import { wechatPaySimulator } from '../../src/providers/wechatpay/simulator.js';
 import { withSignature } from '../../src/providers/wechatpay/sign.js';
 import { readAnswer, wechatPayStatements } from '../../src/providers/wechatpay/statement.js';
 import { parseAllBill } from '../../src/providers/wechatpay/statement-format.js';
-import { sandboxFee } from '../../src/providers/wechatpay/statement-simulator.js';
+import { sandboxFee } from '../../src/providers/statement-day.js';
 import { buildXml } from '../../src/providers/wechatpay/xml.js';
 import { CALL_TIMEOUT_MS, CONFIRM_DELAY_MS, newOrderNo, useSimulatorServer } from '../support/contract.js';
 

@@ -14,7 +14,8 @@ import type { FastifyInstance } from 'fastify';
 import { zipSync } from 'fflate';
 import { isCurrencyCode } from '../../domain/money.js';
 import type { SimulatorLedger, StatementPlant } from '../../simulators/ledger.js';
-import { beijingTimestamp, CHINA_OFFSET_MS } from '../china-time.js';
+import { beijingTimestamp, CHINA_UTC_OFFSET_HOURS } from '../china-time.js';
+import { sandboxFee, statementDayBounds } from '../statement-day.js';
 import { BILL_NOT_EXIST } from './statement.js';
 import { formatTradeBill, type TradeBillRow } from './statement-format.js';
 
@@ -25,11 +26,6 @@ const ACCOUNT = `${SANDBOX_PID}0156`;
 /** "The download URL must be used within 30 seconds." */
 export const BILL_URL_VALIDITY_MS = 30_000;
 export const BILL_FILE_PATH = '/downloadBillFile.resource';
-
-/** 0.6% of `amount`, rounded half up. */
-export function sandboxServiceFee(amount: number): number {
-  return Math.floor((amount * 6 + 500) / 1000);
-}
 
 export interface BillDownloadOptions {
   readonly ledger: SimulatorLedger;
@@ -99,15 +95,11 @@ export function alipayBillDownloads(options: BillDownloadOptions): BillDownloads
   return { answer, register };
 }
 
-/** [start, end) of a China-time day, epoch ms. */
-function chinaDay(day: string): { start: number; end: number } {
-  const start = Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS;
-  return { start, end: start + 86_400_000 };
-}
-
 /** The day's lines: trades and refunds settled that day, then the plants, in time order. */
 export function tradeBillRows(ledger: SimulatorLedger, day: string): TradeBillRow[] {
-  const { start, end } = chinaDay(day);
+  const bounds = statementDayBounds(day, CHINA_UTC_OFFSET_HOURS);
+  if (bounds === null) return [];
+  const { start, end } = bounds;
   const { payments, refunds } = ledger.settledBetween(PROVIDER, start, end);
   const plants = ledger.plantsFor(PROVIDER, day);
   const rows: TradeBillRow[] = [];
@@ -123,7 +115,7 @@ export function tradeBillRows(ledger: SimulatorLedger, day: string): TradeBillRo
       completedAt: payment.status === 'reversed' ? null : payment.paidAt,
       currency: payment.currency,
       amount: payment.amount,
-      fee: sandboxServiceFee(payment.amount),
+      fee: sandboxFee(payment.amount),
     };
     rows.push(planted(plants, row));
   }
@@ -138,7 +130,7 @@ export function tradeBillRows(ledger: SimulatorLedger, day: string): TradeBillRo
       completedAt: refund.settledAt,
       currency: refund.currency,
       amount: refund.amount,
-      fee: sandboxServiceFee(refund.amount),
+      fee: sandboxFee(refund.amount),
     });
   }
   for (const plant of plants) {
@@ -154,7 +146,7 @@ export function tradeBillRows(ledger: SimulatorLedger, day: string): TradeBillRo
       completedAt: at,
       currency,
       amount: plant.amount,
-      fee: sandboxServiceFee(plant.amount),
+      fee: sandboxFee(plant.amount),
     });
   }
   const dropped = new Set(plants.filter((plant) => plant.kind === 'drop').map((plant) => plant.orderNo));
@@ -167,7 +159,7 @@ function planted(plants: readonly StatementPlant[], row: TradeBillRow): TradeBil
   for (const plant of plants) {
     if (plant.orderNo !== row.orderNo) continue;
     const amount = plant.amount ?? null;
-    if (plant.kind === 'amount' && amount !== null) result = { ...result, amount, fee: sandboxServiceFee(amount) };
+    if (plant.kind === 'amount' && amount !== null) result = { ...result, amount, fee: sandboxFee(amount) };
     if (plant.kind === 'status') result = { ...result, completedAt: null };
     if (plant.kind === 'fee' && amount !== null) result = { ...result, fee: amount };
   }

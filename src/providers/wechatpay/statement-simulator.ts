@@ -11,7 +11,8 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { isCurrencyCode } from '../../domain/money.js';
 import type { SettledPayment, SimulatorLedger, StatementPlant } from '../../simulators/ledger.js';
-import { CHINA_OFFSET_MS, chinaTime } from '../china-time.js';
+import { CHINA_UTC_OFFSET_HOURS, chinaTime } from '../china-time.js';
+import { sandboxFee, statementDayBounds } from '../statement-day.js';
 import type { WeChatPayCredentials } from './credentials.js';
 import { parseSignType, verifyFields } from './sign.js';
 import { nativeMemoOf } from './simulator-qr.js';
@@ -21,18 +22,6 @@ import { buildXml, field, parseXml, type WireFields } from './xml.js';
 
 const PROVIDER = 'wechatpay';
 export const SANDBOX_FEE_RATE = '0.60%';
-
-/** 0.6% of `amount`, rounded half up. */
-export function sandboxFee(amount: number): number {
-  return Math.floor((amount * 6 + 500) / 1000);
-}
-
-/** [start, end) of a China-time day `YYYY-MM-DD`, in epoch ms. */
-export function chinaDayRange(day: string): { start: number; end: number } {
-  const [year = 0, month = 0, date = 0] = day.split('-').map(Number);
-  const start = Date.UTC(year, month - 1, date) - CHINA_OFFSET_MS;
-  return { start, end: start + 86_400_000 };
-}
 
 export interface StatementSimulatorOptions {
   readonly ledger: SimulatorLedger;
@@ -93,7 +82,9 @@ function downloadBill(body: unknown, options: StatementSimulatorOptions): BillAn
 
 /** The day's lines: payments and refunds settled that day, then the plants, in time order. */
 export function billRows(ledger: SimulatorLedger, day: string, merchant: WeChatPayCredentials): BillRow[] {
-  const { start, end } = chinaDayRange(day);
+  const bounds = statementDayBounds(day, CHINA_UTC_OFFSET_HOURS);
+  if (bounds === null) return [];
+  const { start, end } = bounds;
   const { payments, refunds } = ledger.settledBetween(PROVIDER, start, end);
   const plants = ledger.plantsFor(PROVIDER, day);
   const base = { appId: merchant.appId, mchId: merchant.mchId, subMchId: merchant.subMchId ?? '', feeRate: SANDBOX_FEE_RATE, body: 'CanCan sandbox' };
