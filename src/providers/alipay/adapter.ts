@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describeCallError, httpRefusal, redactFields, redactSecrets } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import type { CloseOutcome, OnlineAdapter, PosAdapter, ProviderTrace, QueryOutcome, Rejected, Traced } from '../contract.js';
 import { isConfigurationRefusal, mapAlipayFailure } from './errors.js';
 import {
@@ -55,7 +56,7 @@ export interface AlipayAdapterOptions {
   gatewayUrl: string;
   credentials: AlipayCredentials;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
   now?: () => number;
 }
 
@@ -88,7 +89,7 @@ const GATEWAY_REFUSAL_CODES: ReadonlySet<string> = new Set(['40001', '40002', '4
 
 export function createAlipayAdapter(options: AlipayAdapterOptions): PosAdapter & OnlineAdapter {
   const { credentials, timeoutMs, gatewayUrl } = options;
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? providerFetch('alipay');
   const now = options.now ?? Date.now;
 
   async function call(method: AlipayMethod, bizContent: BizContent, optional: Readonly<Record<string, string>>): Promise<CallResult> {

@@ -13,6 +13,7 @@
 import { crc32 } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { describeCallError, redactSecrets } from '../call-errors.js';
+import { providerFetch } from '../http-client.js';
 import { beijingTimestamp, CHINA_OFFSET_MS } from '../china-time.js';
 import type { AdapterContext } from '../descriptor.js';
 import type { StatementFetch, StatementSource } from '../statements.js';
@@ -55,7 +56,7 @@ export async function downloadTradeBill(
   );
   let answer: string;
   try {
-    const response = await fetch(endpoint, {
+    const response = await providerFetch('alipay')(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
       body: new URLSearchParams(params).toString(),
@@ -89,7 +90,7 @@ export async function downloadTradeBill(
 async function downloadZip(url: string, timeoutMs: number): Promise<StatementFetch> {
   let bytes: Uint8Array;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await providerFetch('alipay')(url, { signal: AbortSignal.timeout(timeoutMs) });
     bytes = new Uint8Array(await response.arrayBuffer());
     if (!response.ok) return { kind: 'failed', reason: `the bill download answered HTTP ${response.status}` };
   } catch (error) {

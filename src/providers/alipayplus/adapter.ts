@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describeCallError, redactSecrets } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import type { OnlineAdapter, ProviderTrace, Traced } from '../contract.js';
 import { mapAlipayPlusFailure } from './errors.js';
 import { requestTime, signMessage, verifyMessage } from './sign.js';
@@ -52,7 +53,7 @@ export interface AlipayPlusAdapterOptions {
   baseUrl: string;
   credentials: AlipayPlusCredentials;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
   now?: () => number;
 }
 
@@ -64,7 +65,7 @@ type CallResult =
 export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): OnlineAdapter {
   const { credentials, timeoutMs } = options;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? providerFetch('alipayplus');
   const now = options.now ?? Date.now;
 
   async function call(api: AlipayPlusApi, body: JsonObject): Promise<CallResult> {
@@ -100,7 +101,7 @@ export function createAlipayPlusAdapter(options: AlipayPlusAdapterOptions): Onli
 
   /** Checks the answer's Client-Id, Response-Time and Signature before reading a byte of it. */
   function openAnswer(
-    headers: Headers,
+    headers: Pick<Headers, 'get'>,
     answerText: string,
     path: string,
   ): { readonly ok: true; readonly answer: JsonObject } | { readonly ok: false; readonly reason: string } {

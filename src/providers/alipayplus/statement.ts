@@ -10,6 +10,7 @@
  * AMS call (sign.ts) over `GET <path>` and an empty request body.
  */
 import { describeCallError } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import type { AdapterContext } from '../descriptor.js';
 import type { StatementFetch, StatementSource } from '../statements.js';
 import { isPublished, statementDayBounds } from '../statement-day.js';
@@ -33,12 +34,12 @@ export function settlementReportPath(clientId: string, day: string): string {
 }
 
 export interface AntomStatementOptions {
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
   now?: () => number;
 }
 
 export function createAntomStatementSource(options: AntomStatementOptions = {}): StatementSource<AlipayPlusCredentials> {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? providerFetch('alipayplus');
   const now = options.now ?? Date.now;
   return {
     publication: ANTOM_STATEMENT_PUBLICATION,
@@ -51,7 +52,7 @@ export function createAntomStatementSource(options: AntomStatementOptions = {}):
       const path = settlementReportPath(clientId, day);
       let status: number;
       let body: string;
-      let headers: Headers;
+      let headers: Pick<Headers, 'get'>;
       try {
         const time = requestTime(now());
         const response = await doFetch(`${context.endpoint.replace(/\/+$/, '')}${path}`, {

@@ -22,6 +22,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describeCallError } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import type { CardAdapter, ProviderTrace, RefundOutcome, Traced } from '../contract.js';
 import { mapCardFailure, SALE_NOT_FOUND } from './errors.js';
 import {
@@ -70,7 +71,7 @@ export interface CardAdapterOptions {
   baseUrl: string;
   credentials: CardCredentials;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
   now?: () => number;
   /** How far back query/refund look for a sale (each 30 days is one txnquery). Default 30. */
   searchDays?: number;
@@ -89,7 +90,7 @@ const PROVIDER = 'card' as const;
 
 export function createCardAdapter(options: CardAdapterOptions): CardAdapter {
   const { credentials, timeoutMs } = options;
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? providerFetch('card');
   const now = options.now ?? Date.now;
   const searchDays = options.searchDays ?? 30;
   const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/processxml.do`;

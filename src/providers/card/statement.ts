@@ -15,6 +15,7 @@
  * and the statement is `not_ready`.
  */
 import { describeCallError } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import type { AdapterContext } from '../descriptor.js';
 import type { StatementFetch, StatementLine, StatementSource } from '../statements.js';
 import { isPublished, statementDayBounds, statementDayOf } from '../statement-day.js';
@@ -34,12 +35,12 @@ const FAILED_BY_RULE = new Set(['PST', 'FPR', 'PRE']);
 export const searchDateOf = (day: string): string => `${day.slice(5, 7)}/${day.slice(8, 10)}/${day.slice(0, 4)}`;
 
 export interface CardStatementOptions {
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
   now?: () => number;
 }
 
 export function createCardStatementSource(options: CardStatementOptions = {}): StatementSource<CardCredentials> {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? providerFetch('card');
   const now = options.now ?? Date.now;
   return {
     publication: CARD_STATEMENT_PUBLICATION,

@@ -30,6 +30,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describeCallError, httpRefusal, redactSecrets } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import type { PayOutcome, PosAdapter, ProviderData, ProviderTrace, QueryOutcome, Rejected, Traced } from '../contract.js';
 import { AMOUNT_MISMATCH, HEADER_ERROR, mapLinePayFailure } from './errors.js';
 import { LinePayJsonError, parseLinePayJson, stringifyLinePayJson, type JsonWritable } from './json.js';
@@ -83,7 +84,7 @@ export interface LinePayAdapterOptions {
   credentials: LinePayCredentials;
   region: LinePayRegion;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
 }
 
 /** One HTTP call and what came of it. */
@@ -105,7 +106,7 @@ type Request =
 export function createLinePayAdapter(options: LinePayAdapterOptions): PosAdapter {
   const { credentials, region, timeoutMs } = options;
   const version = credentials.authScheme;
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? providerFetch('linepay');
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
   /** Never let a secret reach an outcome or a trace, even if LINE Pay echoed one back. */

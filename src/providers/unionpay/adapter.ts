@@ -20,6 +20,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describeCallError } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import { chinaTime } from '../china-time.js';
 import type {
   CloseOutcome,
@@ -115,7 +116,7 @@ export interface UnionPayAdapterOptions {
   baseUrl: string;
   credentials: UnionPayCredentials;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
   now?: () => number;
   /** 07 PC (default) or 08 mobile: which payment page UnionPay shows. */
   channelType?: ChannelType;
@@ -148,7 +149,7 @@ const untrusted = (reason: string): Rejected => ({ kind: 'rejected', code: UNTRU
 export function createUnionPayAdapter(options: UnionPayAdapterOptions): OnlineAdapter {
   const { credentials, timeoutMs } = options;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? providerFetch('unionpay');
   const now = options.now ?? Date.now;
   const channelType = options.channelType ?? '07';
   const frontAction = `${baseUrl}${UNIONPAY_PATHS.front}`;

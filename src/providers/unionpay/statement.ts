@@ -14,6 +14,7 @@
  * file also holds the previous evening's last hour.
  */
 import { describeCallError } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import { chinaTime } from '../china-time.js';
 import type { AdapterContext } from '../descriptor.js';
 import type { StatementFetch, StatementSource } from '../statements.js';
@@ -55,12 +56,12 @@ export function fileTransferFields(credentials: UnionPayCredentials, day: string
 }
 
 export interface UnionPayStatementOptions {
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
   now?: () => number;
 }
 
 export function createUnionPayStatementSource(options: UnionPayStatementOptions = {}): StatementSource<UnionPayCredentials> {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? providerFetch('unionpay');
   const now = options.now ?? Date.now;
   return {
     publication: UNIONPAY_STATEMENT_PUBLICATION,

@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { describeCallError, httpRefusal, redactFields, redactSecrets } from '../call-errors.js';
+import { providerFetch, type ProviderFetch } from '../http-client.js';
 import type { OnlineAdapter, PosAdapter, ProviderTrace, Rejected, Traced } from '../contract.js';
 import { mapWeChatFailure, mapWeChatRefundFailure } from './errors.js';
 import { closeOrderFields, toCloseOutcome, toOrderOutcome, unifiedOrderFields } from './native.js';
@@ -57,7 +58,7 @@ export interface WeChatPayAdapterOptions {
   credentials: WeChatPayCredentials;
   timeoutMs: number;
   /** Replaces every HTTP call (tests). */
-  fetch?: typeof fetch;
+  fetch?: ProviderFetch;
   /** PEM of a CA to trust besides the system's (tests with their own CA). */
   ca?: string;
 }
@@ -83,8 +84,8 @@ export function createWeChatPayAdapter(options: WeChatPayAdapterOptions): PosAda
   const overTls = baseUrl.startsWith('https:');
   const certificate = certificateOf(credentials);
   const ca = options.ca !== undefined ? { ca: options.ca } : {};
-  // node:https where TLS needs options fetch cannot take; fetch otherwise.
-  const plainFetch = options.fetch ?? (overTls && options.ca !== undefined ? tlsFetch(ca) : fetch);
+  // node:https where TLS needs options the pool does not take; the pooled client otherwise.
+  const plainFetch = options.fetch ?? (overTls && options.ca !== undefined ? tlsFetch(ca) : providerFetch('wechatpay'));
   const secapiFetch = options.fetch ?? (overTls && certificate ? tlsFetch({ ...ca, certificate }) : plainFetch);
   const nonce = (): string => randomBytes(16).toString('hex'); // 32 chars, WeChat's maximum
 

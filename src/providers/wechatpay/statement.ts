@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describeCallError, redactSecrets } from '../call-errors.js';
+import { providerFetch } from '../http-client.js';
 import type { AdapterContext } from '../descriptor.js';
 import type { StatementFetch, StatementSource } from '../statements.js';
 import { WECHATPAY_LIVE_BASE_URL } from './adapter.js';
@@ -49,7 +50,7 @@ export async function downloadBill({ endpoint, credentials, timeoutMs }: Adapter
   if (credentials.subAppId !== undefined) request['sub_appid'] = credentials.subAppId;
   let body: Buffer;
   try {
-    const response = await fetch(`${baseUrl}/pay/downloadbill`, {
+    const response = await providerFetch('wechatpay')(`${baseUrl}/pay/downloadbill`, {
       method: 'POST',
       headers: { 'content-type': 'text/xml; charset=utf-8' },
       body: buildXml(withSignature(request, credentials.apiKey, credentials.signType)),
