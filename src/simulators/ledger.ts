@@ -1,9 +1,11 @@
 /**
  * What the simulated providers know: their orders and refunds, in a SQLite
  * file of their own. The simulators play the provider, so this must survive a
- * kill -9 of the process exactly like the provider's books would: WAL with
- * synchronous=FULL, and every write committed before the simulator answers
- * (better-sqlite3 is synchronous, so a method that returns has committed).
+ * kill -9 of the process exactly like the provider's books would: WAL, and
+ * every write committed before the simulator answers (better-sqlite3 is
+ * synchronous, so a method that returns has committed). Statements are
+ * prepared once per ledger, so an answer costs what a remote provider costs
+ * CanCan: the wire, not SQL compilation.
  *
  * Provider-neutral: `provider` is a plain column, and the provider-specific
  * bits (behaviour, provider_state) are opaque strings to this module.
@@ -155,13 +157,28 @@ const SCHEMA = `
 const ORDER_COLUMNS = 'provider, order_no, amount, currency, status, refunded_amount, provider_txn_id, behaviour, confirm_at, provider_state';
 
 export class SimulatorLedger {
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(private readonly db: Database.Database) {}
+
+  /** `sql` prepared once for this ledger. */
+  private prepared<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Database.Statement<P, R>;
+  }
 
   static open(file: string): SimulatorLedger {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL'); // every commit reaches the disk before the answer does
+    // In WAL, NORMAL writes each commit to the log before the answer leaves and fsyncs at checkpoints: a kill -9
+    // of the process loses nothing committed (the log is in the OS's cache); only a power cut could, as for a
+    // provider's own replicas. FULL's fsync per commit made every simulated answer cost a disk flush.
+    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
     addColumnIfMissing(db, 'sim_orders', 'paid_at', 'INTEGER');
@@ -179,9 +196,7 @@ export class SimulatorLedger {
   }
 
   findOrder(provider: string, orderNo: string): SimOrder | null {
-    const row = this.db
-      .prepare<[string, string], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM sim_orders WHERE provider = ? AND order_no = ?`)
-      .get(provider, orderNo);
+    const row = this.prepared<[string, string], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM sim_orders WHERE provider = ? AND order_no = ?`).get(provider, orderNo);
     return row === undefined ? null : toOrder(row);
   }
 
@@ -199,14 +214,11 @@ export class SimulatorLedger {
       confirm_at: order.confirmAt ?? null,
       provider_state: order.providerState ?? null,
     };
-    this.db
-      .prepare<[OrderRow], void>(
-        `INSERT INTO sim_orders (${ORDER_COLUMNS}) VALUES
-        (@provider, @order_no, @amount, @currency, @status, @refunded_amount, @provider_txn_id, @behaviour, @confirm_at, @provider_state)`,
-      )
-      .run(row);
-    if (row.status === 'paid')
-      this.db.prepare('UPDATE sim_orders SET paid_at = ? WHERE provider = ? AND order_no = ?').run(Date.now(), row.provider, row.order_no);
+    // The statement's payment time, in the same write: an order born paid was paid now.
+    this.prepared<[OrderRow & { paid_at: number | null }], void>(
+      `INSERT INTO sim_orders (${ORDER_COLUMNS}, paid_at) VALUES
+        (@provider, @order_no, @amount, @currency, @status, @refunded_amount, @provider_txn_id, @behaviour, @confirm_at, @provider_state, @paid_at)`,
+    ).run({ ...row, paid_at: row.status === 'paid' ? Date.now() : null });
     return toOrder(row);
   }
 
@@ -214,58 +226,50 @@ export class SimulatorLedger {
     const current = this.findOrder(provider, orderNo);
     if (current === null) throw new Error(`no simulator order ${provider}/${orderNo}`);
     const next: SimOrder = { ...current, ...changes };
-    this.db
-      .prepare<[OrderRow], void>(
-        `UPDATE sim_orders SET status = @status, refunded_amount = @refunded_amount,
-        provider_txn_id = @provider_txn_id, confirm_at = @confirm_at, provider_state = @provider_state
+    // The statement's payment time, in the same write: the first time the order became paid.
+    const becamePaid = next.status === 'paid' && current.status !== 'paid' ? Date.now() : null;
+    this.prepared<[OrderRow & { became_paid: number | null }], void>(
+      `UPDATE sim_orders SET status = @status, refunded_amount = @refunded_amount,
+        provider_txn_id = @provider_txn_id, confirm_at = @confirm_at, provider_state = @provider_state,
+        paid_at = coalesce(paid_at, @became_paid)
         WHERE provider = @provider AND order_no = @order_no`,
-      )
-      .run(toOrderRow(next));
-    // The statement's payment time: the first time the order became paid.
-    if (next.status === 'paid' && current.status !== 'paid') {
-      this.db.prepare('UPDATE sim_orders SET paid_at = ? WHERE provider = ? AND order_no = ? AND paid_at IS NULL').run(Date.now(), provider, orderNo);
-    }
+    ).run({ ...toOrderRow(next), became_paid: becamePaid });
     return next;
   }
 
   findRefund(provider: string, refundNo: string): SimRefund | null {
-    const row = this.db.prepare<[string, string], RefundRow>('SELECT * FROM sim_refunds WHERE provider = ? AND refund_no = ?').get(provider, refundNo);
+    const row = this.prepared<[string, string], RefundRow>('SELECT * FROM sim_refunds WHERE provider = ? AND refund_no = ?').get(provider, refundNo);
     return row === undefined ? null : toRefund(row);
   }
 
   refundsOf(provider: string, orderNo: string): SimRefund[] {
-    return this.db
-      .prepare<[string, string], RefundRow>('SELECT * FROM sim_refunds WHERE provider = ? AND order_no = ? ORDER BY rowid')
+    return this.prepared<[string, string], RefundRow>('SELECT * FROM sim_refunds WHERE provider = ? AND order_no = ? ORDER BY rowid')
       .all(provider, orderNo)
       .map(toRefund);
   }
 
   /** Records a new refund; throws if (provider, refundNo) already exists. */
   insertRefund(refund: SimRefund): SimRefund {
-    this.db
-      .prepare<[RefundRow & { settled_at: number | null }], void>(
-        `INSERT INTO sim_refunds (provider, refund_no, order_no, amount, currency, status, provider_refund_id, settled_at)
+    this.prepared<[RefundRow & { settled_at: number | null }], void>(
+      `INSERT INTO sim_refunds (provider, refund_no, order_no, amount, currency, status, provider_refund_id, settled_at)
         VALUES (@provider, @refund_no, @order_no, @amount, @currency, @status, @provider_refund_id, @settled_at)`,
-      )
-      .run({
-        provider: refund.provider,
-        refund_no: refund.refundNo,
-        order_no: refund.orderNo,
-        amount: refund.amount,
-        currency: refund.currency,
-        status: refund.status,
-        provider_refund_id: refund.providerRefundId,
-        settled_at: refund.status === 'succeeded' ? Date.now() : null,
-      });
+    ).run({
+      provider: refund.provider,
+      refund_no: refund.refundNo,
+      order_no: refund.orderNo,
+      amount: refund.amount,
+      currency: refund.currency,
+      status: refund.status,
+      provider_refund_id: refund.providerRefundId,
+      settled_at: refund.status === 'succeeded' ? Date.now() : null,
+    });
     return refund;
   }
 
   updateRefundStatus(provider: string, refundNo: string, status: SimRefundStatus): void {
-    this.db
-      .prepare<[SimRefundStatus, number | null, string, string], void>(
-        'UPDATE sim_refunds SET status = ?, settled_at = coalesce(settled_at, ?) WHERE provider = ? AND refund_no = ?',
-      )
-      .run(status, status === 'succeeded' ? Date.now() : null, provider, refundNo);
+    this.prepared<[SimRefundStatus, number | null, string, string], void>(
+      'UPDATE sim_refunds SET status = ?, settled_at = coalesce(settled_at, ?) WHERE provider = ? AND refund_no = ?',
+    ).run(status, status === 'succeeded' ? Date.now() : null, provider, refundNo);
   }
 
   /**
@@ -274,16 +278,14 @@ export class SimulatorLedger {
    * them in its own statement format (after `plantsFor`).
    */
   settledBetween(provider: string, fromMs: number, toMs: number): { payments: SettledPayment[]; refunds: SettledRefund[] } {
-    const payments = this.db
-      .prepare<[string, number, number], OrderRow & { paid_at: number }>(
-        `SELECT ${ORDER_COLUMNS}, paid_at FROM sim_orders WHERE provider = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at, rowid`,
-      )
+    const payments = this.prepared<[string, number, number], OrderRow & { paid_at: number }>(
+      `SELECT ${ORDER_COLUMNS}, paid_at FROM sim_orders WHERE provider = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at, rowid`,
+    )
       .all(provider, fromMs, toMs)
       .map((row) => ({ ...toOrder(row), paidAt: row.paid_at }));
-    const refunds = this.db
-      .prepare<[string, number, number], RefundRow & { settled_at: number }>(
-        `SELECT * FROM sim_refunds WHERE provider = ? AND status = 'succeeded' AND settled_at >= ? AND settled_at < ? ORDER BY settled_at, rowid`,
-      )
+    const refunds = this.prepared<[string, number, number], RefundRow & { settled_at: number }>(
+      `SELECT * FROM sim_refunds WHERE provider = ? AND status = 'succeeded' AND settled_at >= ? AND settled_at < ? ORDER BY settled_at, rowid`,
+    )
       .all(provider, fromMs, toMs)
       .map((row) => ({ ...toRefund(row), settledAt: row.settled_at }));
     return { payments, refunds };
@@ -291,16 +293,20 @@ export class SimulatorLedger {
 
   /** Plants a difference in a provider's statement of `day` (sandbox: tests of reconciliation). */
   plant(plant: StatementPlant): void {
-    this.db
-      .prepare('INSERT INTO sim_statement_plants (provider, day, kind, order_no, amount, currency) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(plant.provider, plant.day, plant.kind, plant.orderNo, plant.amount ?? null, plant.currency ?? null);
+    this.prepared('INSERT INTO sim_statement_plants (provider, day, kind, order_no, amount, currency) VALUES (?, ?, ?, ?, ?, ?)').run(
+      plant.provider,
+      plant.day,
+      plant.kind,
+      plant.orderNo,
+      plant.amount ?? null,
+      plant.currency ?? null,
+    );
   }
 
   plantsFor(provider: string, day: string): StatementPlant[] {
-    return this.db
-      .prepare<[string, string], { provider: string; day: string; kind: string; order_no: string; amount: number | null; currency: string | null }>(
-        'SELECT provider, day, kind, order_no, amount, currency FROM sim_statement_plants WHERE provider = ? AND day = ? ORDER BY id',
-      )
+    return this.prepared<[string, string], { provider: string; day: string; kind: string; order_no: string; amount: number | null; currency: string | null }>(
+      'SELECT provider, day, kind, order_no, amount, currency FROM sim_statement_plants WHERE provider = ? AND day = ? ORDER BY id',
+    )
       .all(provider, day)
       .map((row) => ({
         provider: row.provider,
@@ -314,20 +320,21 @@ export class SimulatorLedger {
 
   /** Remembers which order a merchant-presented code (QR content or pay URL) belongs to, for the sandbox wallet. */
   registerQrCode(provider: string, orderNo: string, qrCode: string): void {
-    this.db
-      .prepare<[string, string, string], void>('INSERT OR REPLACE INTO sim_qr_codes (qr_code, provider, order_no) VALUES (?, ?, ?)')
-      .run(qrCode, provider, orderNo);
+    this.prepared<[string, string, string], void>('INSERT OR REPLACE INTO sim_qr_codes (qr_code, provider, order_no) VALUES (?, ?, ?)').run(
+      qrCode,
+      provider,
+      orderNo,
+    );
   }
 
   findQrCode(qrCode: string): { provider: string; orderNo: string } | null {
-    const row = this.db.prepare<[string], { provider: string; order_no: string }>('SELECT provider, order_no FROM sim_qr_codes WHERE qr_code = ?').get(qrCode);
+    const row = this.prepared<[string], { provider: string; order_no: string }>('SELECT provider, order_no FROM sim_qr_codes WHERE qr_code = ?').get(qrCode);
     return row === undefined ? null : { provider: row.provider, orderNo: row.order_no };
   }
 
   /** Every order of every provider, oldest first. */
   entries(): LedgerEntry[] {
-    return this.db
-      .prepare<[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM sim_orders ORDER BY rowid`)
+    return this.prepared<[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM sim_orders ORDER BY rowid`)
       .all()
       .map(toOrder)
       .map((order) => ({
