@@ -10,6 +10,7 @@
  * never anywhere a caller names.
  */
 import { isLoopbackHost } from '../config.js';
+import { createHttpClient, type HttpClient } from '../providers/http-client.js';
 
 export interface OutgoingNotification {
   readonly provider: string;
@@ -50,6 +51,9 @@ export interface NotifierOptions {
 }
 
 const MAX_RETRY_DELAY_MS = 60_000;
+
+/** One kept-alive pool for every simulator's notifications, as a provider keeps its connections to a merchant. */
+let notifyHttp: HttpClient | null = null;
 
 /** Why the simulator will not call `url`, or null: only loopback and CanCan's public host. */
 export function notifyUrlRefusal(url: string, publicUrl: string | null): string | null {
@@ -117,7 +121,8 @@ export class SimulatorNotifier {
     const timer = setTimeout(() => controller.abort(), this.options.timeoutMs ?? 10_000);
     let error: string | null;
     try {
-      const response = await fetch(notification.url, {
+      notifyHttp ??= createHttpClient({ connectTimeoutMs: 5_000 });
+      const response = await notifyHttp.fetch(notification.url, {
         method: 'POST',
         headers: { 'content-type': notification.contentType, ...notification.headers },
         body: notification.body,
