@@ -90,7 +90,8 @@ export async function downloadTradeBill(
 async function downloadZip(url: string, timeoutMs: number): Promise<StatementFetch> {
   let bytes: Uint8Array;
   try {
-    const response = await providerFetch('alipay')(url, { signal: AbortSignal.timeout(timeoutMs) });
+    // Global fetch here: the file URL Alipay hands out is on another host and may redirect, which fetch follows.
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     bytes = new Uint8Array(await response.arrayBuffer());
     if (!response.ok) return { kind: 'failed', reason: `the bill download answered HTTP ${response.status}` };
   } catch (error) {
