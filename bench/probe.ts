@@ -2,7 +2,8 @@
  * Preloaded into the server children (`node --import …/probe.js`), so the bench
  * can look inside without any code in src/. Over the IPC channel it answers
  * "stats" with process.memoryUsage() (after a full GC), process.cpuUsage() and the number of SQL
- * statements the process has run (better-sqlite3 statement runs, pg queries).
+ * statements the process has run (better-sqlite3 statement runs, pg queries), all threads together and how many of
+ * them ran off the main thread.
  * Diagnostics, by environment:
  * - BENCH_SQL_TIMING=1 times every better-sqlite3 statement run (wall clock,
  *   fsync included) and reports the totals by SQL text.
@@ -163,7 +164,13 @@ if (isMainThread) {
       const all = [ownCounts(), ...threads];
       const total = all.reduce((sum, counts) => sum + counts.statements, 0);
       // process.cpuUsage() is the whole process, every thread.
-      process.send?.({ memory: process.memoryUsage(), cpu: process.cpuUsage(), statements: total, sqlTiming: mergeTimings(all.map((c) => c.sqlTiming)) });
+      process.send?.({
+        memory: process.memoryUsage(),
+        cpu: process.cpuUsage(),
+        statements: total,
+        statementsOffMainThread: total - statements,
+        sqlTiming: mergeTimings(all.map((c) => c.sqlTiming)),
+      });
     });
   });
   // The IPC channel must not keep a server alive that is otherwise shutting down,

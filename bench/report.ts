@@ -40,10 +40,12 @@ const layoutName = (run: CanCanRun) =>
 export const runTitle = (run: CanCanRun) =>
   `${dbName(run.kind)}${layoutName(run)}, CANCAN_WORKER_CONCURRENCY=${run.workerConcurrency}${run.experiment ? `, experiment: ${run.experiment.name}` : ''}`;
 /** Statements per sale, split between the API and the worker processes when they are apart. */
-export const statementsText = (run: CanCanRun) =>
-  run.statementsPerAck === null || run.statementsPerProcessedSale === null
-    ? run.statementsPerSale.toFixed(1)
-    : `${run.statementsPerSale.toFixed(1)} (${run.statementsPerAck.toFixed(1)} acknowledging + ${run.statementsPerProcessedSale.toFixed(1)} processing)`;
+export const statementsText = (run: CanCanRun) => {
+  const split = run.statementSplit;
+  if (split === null) return run.statementsPerSale.toFixed(1);
+  const [ack, processing] = split.by === 'process' ? ['API processes', 'worker processes'] : ['main thread', 'worker threads'];
+  return `${run.statementsPerSale.toFixed(1)} (${split.ack.toFixed(1)} ${ack} + ${split.processing.toFixed(1)} ${processing})`;
+};
 /** Several server processes: their memory is a sum. */
 export const memoryText = (run: CanCanRun) =>
   `RSS ${mb(run.memory.rssBytes)} (peak ${mb(run.memory.peakRssBytes)}), heap used ${mb(run.memory.heapUsedBytes)}${run.serverProcesses > 1 ? `, ${run.serverProcesses} server processes together` : ''}`;

@@ -39,9 +39,11 @@ export interface CanCanRun {
   readonly endToEnd: { readonly sales: number; readonly failed: number; readonly seconds: number; readonly perSecond: number; readonly drainSeconds: number };
   /** SQL statements the servers sent per sale, acknowledgement and processing together (in-process simulator ledger included). */
   readonly statementsPerSale: number;
-  /** When acknowledging and processing run in different processes (scale-out): the API processes' share, and the workers'. */
-  readonly statementsPerAck: number | null;
-  readonly statementsPerProcessedSale: number | null;
+  /**
+   * Per sale, the statements of acknowledging and of processing, when they run apart: by process in a scale-out (API
+   * processes, worker processes), by thread in one server that processes in worker threads (main thread, other threads).
+   */
+  readonly statementSplit: { readonly ack: number; readonly processing: number; readonly by: 'process' | 'thread' } | null;
   /** Server CPU time (all threads, all server processes) per sale, acknowledgement and processing together. */
   readonly cpuMsPerSale: number;
   /** At the end of the run, after the drain; with several server processes, their sum. */
@@ -181,7 +183,15 @@ export async function runCanCan(
         return (total(statsAfter) - total(statsBefore)) / sales;
       };
       const allRoles: Role[] = ['all', 'api', 'worker'];
-      const split = layout.kind === 'scale-out';
+      const statementsPerSale = perSaleOf(allRoles, (stats) => stats.statements);
+      // Apart when the API and the workers are different processes, or when a server processes in worker threads.
+      const offMainThread = perSaleOf(allRoles, (stats) => stats.statementsOffMainThread);
+      const split =
+        layout.kind === 'scale-out'
+          ? { ack: perSaleOf(['api'], (stats) => stats.statements), processing: perSaleOf(['worker'], (stats) => stats.statements), by: 'process' as const }
+          : offMainThread > 0
+            ? { ack: statementsPerSale - offMainThread, processing: offMainThread, by: 'thread' as const }
+            : null;
       return {
         kind,
         workerConcurrency,
@@ -190,9 +200,8 @@ export async function runCanCan(
         simulators: inProcessSimulators ? 'in-process' : 'own process',
         load: measured,
         endToEnd: { sales, failed, seconds, perSecond: sales / seconds, drainSeconds: Math.max(0, (after.at - loadEndedAt) / 1000) },
-        statementsPerSale: perSaleOf(allRoles, (stats) => stats.statements),
-        statementsPerAck: split ? perSaleOf(['api'], (stats) => stats.statements) : null,
-        statementsPerProcessedSale: split ? perSaleOf(['worker'], (stats) => stats.statements) : null,
+        statementsPerSale,
+        statementSplit: split,
         cpuMsPerSale: perSaleOf(allRoles, (stats) => stats.cpuMs),
         memory: sumMemory(statsAfter.map((entry) => entry.stats.memory)),
         serverProcesses: servers.length,
