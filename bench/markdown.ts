@@ -40,7 +40,7 @@ export function formatMarkdown(report: BenchReport): string {
   return [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` on ${report.startedAt.toISOString()}${s.quick ? ' (a **quick** run: short durations, rough figures)' : ''}.`,
+    `Written by \`npm run bench\` on ${report.startedAt.toISOString()} in ${(report.elapsedS / 60).toFixed(1)} min${s.quick ? ' (a **quick** run: short durations, rough figures)' : ''}.`,
     '',
     '## Machine',
     '',
@@ -80,8 +80,7 @@ export function formatMarkdown(report: BenchReport): string {
     '',
     ...figuresTable(production, ceilingPerSecond),
     '',
-    ...bestConcurrency(report.runs).map((line) => `- ${line}`),
-    '',
+    ...bestConcurrency(report.runs).flatMap((line, index, all) => [`- ${line}`, ...(index === all.length - 1 ? [''] : [])]),
     ...(scaleOut.length
       ? [
           '## Scale-out (PostgreSQL)',
@@ -118,7 +117,7 @@ export function formatMarkdown(report: BenchReport): string {
           '## Durable commits in raw better-sqlite3',
           '',
           'Sale-shaped writes (transaction row, event, job) straight into better-sqlite3 in WAL mode: what one process can commit',
-          'when every sale is its own fsync (as CanCan does now) and when several sales share one commit (group commit).',
+          'when every sale is its own fsync and when several sales share one commit (group commit).',
           '',
           '| synchronous | sales per commit | sales/s | commits/s |',
           '|---|---|---|---|',

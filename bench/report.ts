@@ -8,6 +8,8 @@ export interface BenchReport {
   readonly settings: BenchSettings;
   readonly machine: Machine;
   readonly startedAt: Date;
+  /** How long the whole bench took (the drains grow when acknowledging outruns processing). */
+  readonly elapsedS: number;
   /** 1-minute load averages before and after: how much else was running. */
   readonly loadAverage: { readonly before: number; readonly after: number };
   readonly ceiling: CeilingRun;
@@ -134,6 +136,7 @@ export function formatForTerminal(report: BenchReport): string {
   if (report.commits)
     lines.push('', 'raw better-sqlite3 sale commits (WAL):', ...report.commits.map((c) => `  ${commitLabel(c)}: ${whole(c.salesPerSecond)} sales/s`));
   lines.push('', `load average (1 min): ${report.loadAverage.before.toFixed(2)} before, ${report.loadAverage.after.toFixed(2)} after`);
+  lines.push(`the bench took ${(report.elapsedS / 60).toFixed(1)} min`);
   return `${lines.join('\n')}\n`;
 }
 

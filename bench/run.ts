@@ -29,7 +29,10 @@ async function measure(
   const shape = layout.kind === 'scale-out' ? `, ${layout.apiProcesses} API + ${layout.workerProcesses} worker processes` : '';
   say(`CanCan on ${kind}${shape}, worker concurrency ${workerConcurrency}${experiment ? `, experiment: ${experiment.name}` : ''}…`);
   const run = await runCanCan(kind, workerConcurrency, settings, experiment, layout);
-  say(`  ${Math.round(run.load.createdPerSecond)} acks/s, p99 ${run.load.latencyMs.p99} ms, ${Math.round(run.endToEnd.perSecond)} sales/s end to end`);
+  const drain = `${run.endToEnd.drainSeconds.toFixed(0)} s drain`;
+  say(
+    `  ${Math.round(run.load.createdPerSecond)} acks/s, p99 ${run.load.latencyMs.p99} ms, ${Math.round(run.endToEnd.perSecond)} sales/s end to end (${drain})`,
+  );
   return run;
 }
 
@@ -63,7 +66,8 @@ async function main(): Promise<void> {
   if (settings.commitExperiment) say('raw SQLite commit rates…');
   const commits = settings.commitExperiment ? measureCommitRates(settings.quick ? 1 : 2) : null;
 
-  const report: BenchReport = { settings, machine, startedAt, loadAverage: { before, after: loadAverage() }, ceiling, runs, commits };
+  const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
+  const report: BenchReport = { settings, machine, startedAt, elapsedS, loadAverage: { before, after: loadAverage() }, ceiling, runs, commits };
   process.stdout.write(`\n${formatForTerminal(report)}`);
   if (settings.reportPath) {
     mkdirSync(dirname(settings.reportPath), { recursive: true });
