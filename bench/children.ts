@@ -17,6 +17,8 @@ export interface ServerStats {
   readonly memory: ServerMemory;
   /** SQL statements sent since the server started (better-sqlite3 prepares, pg queries). */
   readonly statements: number;
+  /** Of those, the ones run by worker threads (processing off the main thread). */
+  readonly statementsOffMainThread: number;
   /** User + system CPU time of the whole process (all threads) since it started, in ms. */
   readonly cpuMs: number;
   /** With BENCH_SQL_TIMING=1: wall time spent in better-sqlite3 statements, by SQL text, since the start. */
@@ -70,7 +72,13 @@ export async function startChild(options: ChildOptions): Promise<ServerChild> {
     async stats() {
       const probed = await probe(child);
       const memory = { heapUsedBytes: probed.memory.heapUsed, heapTotalBytes: probed.memory.heapTotal, ...rssOf(pid) };
-      return { memory, statements: probed.statements, cpuMs: (probed.cpu.user + probed.cpu.system) / 1000, sqlTiming: probed.sqlTiming };
+      return {
+        memory,
+        statements: probed.statements,
+        statementsOffMainThread: probed.statementsOffMainThread,
+        cpuMs: (probed.cpu.user + probed.cpu.system) / 1000,
+        sqlTiming: probed.sqlTiming,
+      };
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -100,6 +108,7 @@ interface ProbeAnswer {
   readonly memory: NodeJS.MemoryUsage;
   readonly cpu: NodeJS.CpuUsage;
   readonly statements: number;
+  readonly statementsOffMainThread: number;
   readonly sqlTiming: readonly SqlTiming[];
 }
 
@@ -109,10 +118,11 @@ function probe(child: ChildProcess): Promise<ProbeAnswer> {
     const timer = setTimeout(() => reject(new Error('the server did not answer the probe')), 5_000);
     child.once('message', (message: Partial<ProbeAnswer>) => {
       clearTimeout(timer);
-      if (!message.memory || !message.cpu || typeof message.statements !== 'number' || !message.sqlTiming) {
+      const { memory, cpu, statements, statementsOffMainThread, sqlTiming } = message;
+      if (!memory || !cpu || typeof statements !== 'number' || typeof statementsOffMainThread !== 'number' || !sqlTiming) {
         return reject(new Error('unexpected message from the server'));
       }
-      resolve({ memory: message.memory, cpu: message.cpu, statements: message.statements, sqlTiming: message.sqlTiming });
+      resolve({ memory, cpu, statements, statementsOffMainThread, sqlTiming });
     });
     child.send('stats');
   });

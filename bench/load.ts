@@ -5,7 +5,8 @@ import autocannon from 'autocannon';
 export const SALE = { payment_gateway: 'wechatpay_cn_domestic', payment_auth_key: '134567890123456789', amount: 1000, currency: 'CNY' };
 
 export interface LoadOptions {
-  readonly url: string;
+  /** Servers to load; connection i goes to urls[i % urls.length] (autocannon's round-robin). */
+  readonly urls: readonly string[];
   readonly apiKey: string;
   readonly seconds: number;
   readonly connections: number;
@@ -32,7 +33,8 @@ export function saleBody(id: string): string {
 export async function runSales(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
   const result = await autocannon({
-    url: options.url,
+    // autocannon takes an array of URLs too (lib/run.js), though its types say string.
+    url: [...options.urls] as unknown as string,
     connections: options.connections,
     duration: options.seconds,
     timeout: 10,

@@ -8,21 +8,31 @@ import { dirname } from 'node:path';
 import { describeMachine, loadAverage } from './machine.js';
 import { formatMarkdown } from './markdown.js';
 import { type BenchReport, formatForTerminal } from './report.js';
-import { type CanCanRun, type Experiment, runCanCan, runCeiling } from './scenarios.js';
+import { type CanCanRun, type Experiment, type Layout, runCanCan, runCeiling } from './scenarios.js';
 import { type BenchSettings, USAGE, readSettings } from './settings.js';
 import { measureCommitRates } from './sqlite-commits.js';
 
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
-const EXPERIMENTS: readonly Experiment[] = [
-  { name: 'data dir on tmpfs (fsync free)', sqliteRoot: '/dev/shm' },
-  { name: 'simulators in their own process', separateSimulators: true },
-];
+/** Always run: what a plain `npm start` does, simulators inside the server (the headline rows run them apart, as real providers are). */
+const IN_PROCESS: Experiment = { name: 'simulators in-process', inProcessSimulators: true };
+/** With --experiments. */
+const EXPERIMENTS: readonly Experiment[] = [{ name: 'data dir on tmpfs (fsync free)', sqliteRoot: '/dev/shm' }];
 
-async function measure(kind: CanCanRun['kind'], workerConcurrency: number, settings: BenchSettings, experiment: Experiment | null = null): Promise<CanCanRun> {
-  say(`CanCan on ${kind}, worker concurrency ${workerConcurrency}${experiment ? `, experiment: ${experiment.name}` : ''}…`);
-  const run = await runCanCan(kind, workerConcurrency, settings, experiment);
-  say(`  ${Math.round(run.load.createdPerSecond)} acks/s, p99 ${run.load.latencyMs.p99} ms, ${Math.round(run.endToEnd.perSecond)} sales/s end to end`);
+async function measure(
+  kind: CanCanRun['kind'],
+  workerConcurrency: number,
+  settings: BenchSettings,
+  experiment: Experiment | null = null,
+  layout: Layout = { kind: 'single' },
+): Promise<CanCanRun> {
+  const shape = layout.kind === 'scale-out' ? `, ${layout.apiProcesses} API + ${layout.workerProcesses} worker processes` : '';
+  say(`CanCan on ${kind}${shape}, worker concurrency ${workerConcurrency}${experiment ? `, experiment: ${experiment.name}` : ''}…`);
+  const run = await runCanCan(kind, workerConcurrency, settings, experiment, layout);
+  const drain = `${run.endToEnd.drainSeconds.toFixed(0)} s drain`;
+  say(
+    `  ${Math.round(run.load.createdPerSecond)} acks/s, p99 ${run.load.latencyMs.p99} ms, ${Math.round(run.endToEnd.perSecond)} sales/s end to end (${drain})`,
+  );
   return run;
 }
 
@@ -40,8 +50,13 @@ async function main(): Promise<void> {
   for (const kind of settings.databases) {
     for (const workerConcurrency of settings.workerConcurrencies) runs.push(await measure(kind, workerConcurrency, settings));
   }
+  const workerConcurrency = settings.workerConcurrencies[0] ?? 16;
+  if (settings.scaleOut && settings.databases.includes('postgres')) {
+    runs.push(await measure('postgres', workerConcurrency, settings, null, { kind: 'scale-out', ...settings.scaleOut }));
+  }
+  const firstKind = settings.databases[0] ?? 'sqlite';
+  runs.push(await measure(firstKind, workerConcurrency, settings, IN_PROCESS));
   if (settings.experiments) {
-    const workerConcurrency = settings.workerConcurrencies[0] ?? 16;
     for (const experiment of EXPERIMENTS) runs.push(await measure('sqlite', workerConcurrency, settings, experiment));
   }
   // Measured again at the end, keeping the better: a burst of other work on a shared machine must not lower the bar.
@@ -51,7 +66,8 @@ async function main(): Promise<void> {
   if (settings.commitExperiment) say('raw SQLite commit rates…');
   const commits = settings.commitExperiment ? measureCommitRates(settings.quick ? 1 : 2) : null;
 
-  const report: BenchReport = { settings, machine, startedAt, loadAverage: { before, after: loadAverage() }, ceiling, runs, commits };
+  const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
+  const report: BenchReport = { settings, machine, startedAt, elapsedS, loadAverage: { before, after: loadAverage() }, ceiling, runs, commits };
   process.stdout.write(`\n${formatForTerminal(report)}`);
   if (settings.reportPath) {
     mkdirSync(dirname(settings.reportPath), { recursive: true });

@@ -2,6 +2,12 @@
 import { parseArgs } from 'node:util';
 import type { DbKind } from '../test/support/databases.js';
 
+/** N `serve --role api` + M `serve --role worker` processes on one PostgreSQL database. */
+export interface ScaleOut {
+  readonly apiProcesses: number;
+  readonly workerProcesses: number;
+}
+
 export interface BenchSettings {
   /** Seconds of measured load per run. */
   readonly durationS: number;
@@ -15,8 +21,10 @@ export interface BenchSettings {
   readonly profileDir: string | null;
   /** Also measure raw better-sqlite3 commit rates (per-sale vs batched durable commits). */
   readonly commitExperiment: boolean;
-  /** Also run SQLite with changes to production (tmpfs data dir, statement cache) to estimate what they gain. */
+  /** Also run SQLite with its data dir on tmpfs, to estimate what fsync costs. */
   readonly experiments: boolean;
+  /** The PostgreSQL scale-out run (null: none). */
+  readonly scaleOut: ScaleOut | null;
   /** Where the report goes (null: do not write it). */
   readonly reportPath: string | null;
   readonly quick: boolean;
@@ -31,7 +39,8 @@ export const USAGE = `npm run bench -- [options]
   --concurrency LIST      CANCAN_WORKER_CONCURRENCY values, default 16,64 (BENCH_WORKER_CONCURRENCY)
   --profile DIR           write CPU profiles of the servers to DIR, time SQLite statements (BENCH_PROFILE_DIR)
   --no-commits            skip the raw SQLite commit-rate experiment
-  --experiments           extra SQLite runs: data dir on tmpfs, prepared-statement cache (BENCH_EXPERIMENTS=1)
+  --scale-out NxM|off     PostgreSQL with N API + M worker processes, default 2x2 (BENCH_SCALE_OUT)
+  --experiments           extra SQLite run: data dir on tmpfs (BENCH_EXPERIMENTS=1)
   --out FILE|-            report file, default docs/benchmarks.md; - writes none (BENCH_OUT)
 `;
 
@@ -49,6 +58,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
       profile: { type: 'string' },
       'no-commits': { type: 'boolean' },
       experiments: { type: 'boolean' },
+      'scale-out': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -69,6 +79,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
     profileDir: values.profile ?? env.BENCH_PROFILE_DIR ?? null,
     commitExperiment: values['no-commits'] !== true,
     experiments: values.experiments === true || env.BENCH_EXPERIMENTS === '1',
+    scaleOut: scaleOut(values['scale-out'] ?? env.BENCH_SCALE_OUT ?? '2x2'),
     reportPath: out === '-' ? null : out,
   };
 }
@@ -90,4 +101,13 @@ function list(text: string): string[] {
 function dbKind(text: string): DbKind {
   if (text === 'sqlite' || text === 'postgres') return text;
   throw new Error(`--databases takes sqlite and/or postgres, got ${JSON.stringify(text)}`);
+}
+
+function scaleOut(text: string): ScaleOut | null {
+  if (text === 'off' || text === '0') return null;
+  const match = /^(\d+)x(\d+)$/.exec(text);
+  const [apiProcesses, workerProcesses] = [Number(match?.[1]), Number(match?.[2])];
+  if (!match || !(apiProcesses > 0) || !(workerProcesses > 0))
+    throw new Error(`--scale-out takes API x worker processes (e.g. 2x2) or off, got ${JSON.stringify(text)}`);
+  return { apiProcesses, workerProcesses };
 }
