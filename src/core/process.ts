@@ -21,7 +21,6 @@ import { needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import { baseDelay, delayForAttempt, retryPolicy } from '../jobs/retry-policy.js';
 import { childLogger, transactionBindings } from '../observability/logging.js';
-import { transact } from '../observability/transact.js';
 import { providerDataOf } from '../store/attempts.js';
 import { addRefunded, releaseClaim } from '../store/payment-claims.js';
 import type { Database } from '../store/schema.js';
@@ -32,11 +31,13 @@ import {
   fenceByLease,
   findBySeq,
   flushEvents,
+  dropHeldEvents,
   holdEvents,
   updateTransaction,
 } from '../store/transactions.js';
 import { type Cancel, type Charge, type ChargeRefund, type Refund, type Sale, type Void, readTransaction } from '../store/typed-transactions.js';
 import { type ProviderCall, describeRequest, keepingAttempt } from './attempts.js';
+import { groupedWrite } from './write-group.js';
 import type { CoreDeps } from './deps.js';
 
 export type Next = { readonly done: true } | { readonly runAt: number };
@@ -134,14 +135,19 @@ export async function commit(
   write: (trx: Transaction<Database>, now: number) => Promise<Next>,
   error: string | null = null,
 ): Promise<void> {
-  await transact(deps, async (trx) => {
+  await groupedWrite(deps, async (trx) => {
     const now = deps.clock.now();
     // The events of a step (e.g. a sale's and its void's) go in as one insert.
     holdEvents(trx);
-    const next = await write(trx, now);
-    await flushEvents(trx);
-    if ('done' in next) await finishJob(trx, job, now);
-    else await rescheduleJob(trx, job, next.runAt, error);
+    try {
+      const next = await write(trx, now);
+      await flushEvents(trx);
+      if ('done' in next) await finishJob(trx, job, now);
+      else await rescheduleJob(trx, job, next.runAt, error);
+    } finally {
+      // The transaction may go on with another job's write (see write-group.ts).
+      dropHeldEvents(trx);
+    }
   });
 }
 
@@ -151,7 +157,7 @@ export async function commit(
  * LeaseLost and writes nothing.
  */
 export async function record<R extends TransactionRow>(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<R>): Promise<R> {
-  return transact(deps, async (trx) => {
+  return groupedWrite(deps, async (trx) => {
     const now = deps.clock.now();
     const fence: LeaseFence = { jobId: job.id, owner: job.lease_owner, now, held: false };
     fenceByLease(trx, fence);
@@ -164,6 +170,9 @@ export async function record<R extends TransactionRow>(deps: CoreDeps, job: Job,
       // The fenced update found no row: a lost lease is what it says first, as before a changed row.
       if (error instanceof VersionConflict) await assertLease(trx, job, now);
       throw error;
+    } finally {
+      // The transaction may go on with another job's write (see write-group.ts).
+      fenceByLease(trx, null);
     }
   });
 }

@@ -104,6 +104,11 @@ export async function flushEvents(trx: Transaction<Database>): Promise<void> {
   if (events.length > 0) await trx.insertInto('transaction_events').values(events).execute();
 }
 
+/** Forgets the events `trx` held (its write failed, or they were written). */
+export function dropHeldEvents(trx: Transaction<Database>): void {
+  heldEvents.delete(trx);
+}
+
 export async function addEvent(db: Db, seq: number, at: number, kind: string, data: object): Promise<void> {
   const event = { transaction_seq: seq, at, kind, data: JSON.stringify(data) };
   const held = heldEvents.get(db);
@@ -130,10 +135,11 @@ const fences = new WeakMap<Transaction<Database>, LeaseFence>();
  * Makes every `updateTransaction` of `trx` write only while the job's lease
  * is held, checked in the update itself (no separate lease read). A fenced
  * update that finds nothing throws VersionConflict: the caller tells a lost
- * lease from a changed row.
+ * lease from a changed row. `null` lifts the fence.
  */
-export function fenceByLease(trx: Transaction<Database>, fence: LeaseFence): void {
-  fences.set(trx, fence);
+export function fenceByLease(trx: Transaction<Database>, fence: LeaseFence | null): void {
+  if (fence) fences.set(trx, fence);
+  else fences.delete(trx);
 }
 
 /**

@@ -6,7 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type EngineWorld, claim, createEngineWorld, createSale, createVoid, openJob, row, runClaimed, runDueStep } from '../support/engine.js';
+import { type Job, claimDueJobs } from '../../src/jobs/queue.js';
+import {
+  type EngineWorld,
+  LEASE_MS,
+  WORKER_A,
+  WORKER_B,
+  claim,
+  createEngineWorld,
+  createSale,
+  createVoid,
+  openJob,
+  row,
+  runClaimed,
+  runDueStep,
+} from '../support/engine.js';
 
 interface Cost {
   statements: number;
@@ -101,6 +115,55 @@ test('a sale voided after its pay call: the reversal ends the sale and the void 
     assert.equal(await openJob(w, sale.seq), undefined);
     // The sale's and the void's state changes share one event insert.
     assert.deepEqual(reverse, { statements: 11, commits: 2 });
+  } finally {
+    await w.close();
+  }
+});
+
+/** Claims every due job in one claim, as a worker with free slots does. */
+async function claimAll(w: EngineWorld): Promise<Job[]> {
+  return claimDueJobs(w.deps.store.db, 'sqlite', WORKER_A, w.clock.now(), LEASE_MS, 10);
+}
+
+test('steps running side by side share their commits', async () => {
+  const { w, measure } = await countingWorld();
+  try {
+    const sales = [await createSale(w), await createSale(w)];
+    for (let i = 0; i < sales.length; i += 1) w.provider.expect('pay', { answer: { kind: 'paid', providerTxnId: '4200000001' } });
+    const cost = await measure(async () => {
+      const jobs = await claimAll(w);
+      assert.equal(jobs.length, 2);
+      await Promise.all(jobs.map((job) => runClaimed(w, job)));
+    });
+    for (const sale of sales) assert.equal((await row(w, sale.seq)).state, 'succeeded');
+    // One claim and two reloads; one commit for both sent markers, one for both outcomes, each write in its own
+    // savepoint (savepoint, writes, release): begin, 2 × (savepoint, update, release), commit; begin, 2 × (savepoint,
+    // attempt, row, event, job, release), commit.
+    assert.deepEqual(cost, { statements: 1 + 2 + (2 + 2 * 3) + (2 + 2 * 6), commits: 3 });
+  } finally {
+    await w.close();
+  }
+});
+
+test('a step that lost its lease writes nothing, and the step sharing its commit goes on', async () => {
+  const { w } = await countingWorld();
+  try {
+    const [kept, lost] = [await createSale(w), await createSale(w)];
+    assert.ok(kept && lost);
+    w.provider.expect('pay', { answer: { kind: 'paid', providerTxnId: '4200000001' } });
+    const jobs = await claimAll(w);
+    // Another worker took one job over (this worker's lease ran out meanwhile).
+    await w.deps.store.db.updateTable('jobs').set({ lease_owner: WORKER_B }).where('transaction_seq', '=', lost.seq).execute();
+    await Promise.all(jobs.map((job) => runClaimed(w, job)));
+    assert.equal((await row(w, kept.seq)).state, 'succeeded');
+    const untouched = await row(w, lost.seq);
+    assert.deepEqual([untouched.state, untouched.step, untouched.provider_sent_at, untouched.version], ['pending', 'pay', null, lost.version]);
+    assert.deepEqual(
+      w.provider.calls.map((c) => c.call),
+      ['pay'],
+    );
+    assert.equal((await openJob(w, lost.seq))?.lease_owner, WORKER_B);
+    assert.ok(w.logs.some((line) => line.msg === 'job lease lost; another worker resumes it'));
   } finally {
     await w.close();
   }
