@@ -15,6 +15,9 @@ import type { CoreDeps } from './deps.js';
 
 type Work = (trx: Transaction<Database>) => Promise<unknown>;
 
+/** Most writes one transaction takes: a group holds the connection (and its rows' locks) until it commits. */
+const MAX_GROUP = 64;
+
 interface Pending {
   readonly work: Work;
   readonly resolve: (value: unknown) => void;
@@ -42,9 +45,7 @@ class WriteGroup {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const group = this.queue;
-      this.queue = [];
-      await this.commit(group);
+      await this.commit(this.queue.splice(0, MAX_GROUP));
     }
     this.busy = false;
   }
