@@ -43,7 +43,11 @@ function countStatements(): void {
 export async function measureSaleCost(sales: number): Promise<SaleCost> {
   countStatements();
   const database = await createTestDatabase('sqlite');
-  const { app } = await startAppOn(database, { CANCAN_SIM_CONFIRM_DELAY_MS: '0' }, { worker: false });
+  const { app } = await startAppOn(
+    database,
+    { CANCAN_SIM_CONFIRM_DELAY_MS: '0', CANCAN_RATE_LIMIT_PER_SECOND: '100000', CANCAN_RATE_LIMIT_BURST: '100000' },
+    { worker: false },
+  );
   try {
     const now = Date.now();
     const merchant = await createMerchant(app.deps.store.db, { name: 'Count Shop', timezone: 'UTC', gateways: ['wechatpay_cn_domestic'], now });
