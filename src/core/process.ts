@@ -128,7 +128,7 @@ async function retryFailedStep(deps: CoreDeps, trx: Transaction<Database>, job: 
 /** Ends the job of a transaction at a step that waits on another job, or is done. */
 export const endJob = ({ deps, job }: { deps: CoreDeps; job: Job }): Promise<void> => commit(deps, job, async () => ({ done: true }));
 
-/** Runs `write` and the job's reschedule/finish in one database transaction. */
+/** Runs `write` and the job's reschedule/finish in one database transaction (its commit shared: write-group.ts). */
 export async function commit(
   deps: CoreDeps,
   job: Job,
