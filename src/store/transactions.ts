@@ -87,15 +87,59 @@ export async function insertTransaction(trx: Transaction<Database>, row: NewTran
   return inserted;
 }
 
+type NewEvent = Insertable<Database['transaction_events']>;
+
+// Events a database transaction holds back to write in one statement (see holdEvents).
+const heldEvents = new WeakMap<object, NewEvent[]>();
+
+/** Holds the events added in `trx` until `flushEvents`, which writes them in one statement. */
+export function holdEvents(trx: Transaction<Database>): void {
+  heldEvents.set(trx, []);
+}
+
+/** Writes the events `trx` held, oldest first, in one multi-row insert. */
+export async function flushEvents(trx: Transaction<Database>): Promise<void> {
+  const events = heldEvents.get(trx) ?? [];
+  heldEvents.delete(trx);
+  if (events.length > 0) await trx.insertInto('transaction_events').values(events).execute();
+}
+
+/** Forgets the events `trx` held (its write failed, or they were written). */
+export function dropHeldEvents(trx: Transaction<Database>): void {
+  heldEvents.delete(trx);
+}
+
 export async function addEvent(db: Db, seq: number, at: number, kind: string, data: object): Promise<void> {
-  await db
-    .insertInto('transaction_events')
-    .values({ transaction_seq: seq, at, kind, data: JSON.stringify(data) })
-    .execute();
+  const event = { transaction_seq: seq, at, kind, data: JSON.stringify(data) };
+  const held = heldEvents.get(db);
+  if (held) held.push(event);
+  else await db.insertInto('transaction_events').values(event).execute();
 }
 
 export async function enqueueJob(db: Db, seq: number, runAt: number, now: number): Promise<void> {
   await db.insertInto('jobs').values({ transaction_seq: seq, run_at: runAt, attempts: 0, created_at: now }).execute();
+}
+
+/** A job's lease as a step holds it: writes on the step's behalf need it still held at `now`. */
+export interface LeaseFence {
+  readonly jobId: number;
+  readonly owner: string | null;
+  readonly now: number;
+  /** Set once a fenced write has proven the lease held. */
+  held: boolean;
+}
+
+const fences = new WeakMap<Transaction<Database>, LeaseFence>();
+
+/**
+ * Makes every `updateTransaction` of `trx` write only while the job's lease
+ * is held, checked in the update itself (no separate lease read). A fenced
+ * update that finds nothing throws VersionConflict: the caller tells a lost
+ * lease from a changed row. `null` lifts the fence.
+ */
+export function fenceByLease(trx: Transaction<Database>, fence: LeaseFence | null): void {
+  if (fence) fences.set(trx, fence);
+  else fences.delete(trx);
 }
 
 /**
@@ -125,14 +169,27 @@ export async function updateTransaction<R extends TransactionRow>(
   // An open outcome belongs to its step: moving on or ending clears it and any attention mark (jobs/attention.ts).
   const settled = final !== undefined || (patch.step !== undefined && patch.step !== row.step);
   const cleared = settled ? { retrying_since: null, needs_attention_since: null } : {};
+  const fence = fences.get(trx);
   const updated = await trx
     .updateTable('transactions')
     .set({ ...patch, ...finalFields, ...cleared, updated_at: now, version: row.version + 1 })
     .where('seq', '=', row.seq)
     .where('version', '=', row.version)
+    .$if(fence !== undefined, (query) =>
+      query.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('jobs')
+            .select('jobs.id')
+            .where('jobs.id', '=', fence?.jobId ?? null)
+            .where('jobs.lease_owner', '=', fence?.owner ?? null)
+            .where('jobs.lease_until', '>', fence?.now ?? null),
+        ),
+      ),
+    )
     .returningAll()
     .executeTakeFirst();
   if (!updated) throw new VersionConflict(row.seq);
+  if (fence) fence.held = true;
   if (final) {
     noteChange(trx, { kind: 'finalised', row: updated });
     await addEvent(trx, row.seq, now, 'state_changed', {

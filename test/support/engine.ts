@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import { payByCard } from '../../src/chop/card-payment.js';
 import { createCharge } from '../../src/chop/charges.js';
 import { paymentMethod } from '../../src/chop/methods.js';
@@ -71,10 +71,29 @@ async function migratedDatabase(): Promise<Buffer> {
   return migratedImage;
 }
 
-async function memoryStore(): Promise<Store> {
+/** Hears every statement the store executes (begin and commit included), before it runs. */
+export type StatementHook = (sql: string) => void;
+
+/** The database as Kysely sees it, telling `hook` of each statement it executes. */
+function tracing(file: BetterSqlite3.Database, hook: StatementHook): SqliteDatabase {
+  return {
+    close: () => file.close(),
+    prepare(text: string) {
+      const statement = file.prepare(text);
+      return {
+        reader: statement.reader,
+        all: (parameters: readonly unknown[]) => (hook(text), statement.all(parameters)),
+        run: (parameters: readonly unknown[]) => (hook(text), statement.run(parameters)),
+        iterate: (parameters: readonly unknown[]) => (hook(text), statement.iterate(parameters)),
+      };
+    },
+  };
+}
+
+async function memoryStore(hook?: StatementHook): Promise<Store> {
   const file = new BetterSqlite3(await migratedDatabase());
   file.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: hook ? tracing(file, hook) : file }) });
   return { db, dialect: 'sqlite', ping: async () => void (await sql`select 1`.execute(db)), close: () => db.destroy() };
 }
 
@@ -86,10 +105,10 @@ function collectingLogger(lines: LogLine[]): Logger {
   };
 }
 
-export async function createEngineWorld(): Promise<EngineWorld> {
+export async function createEngineWorld(options: { onStatement?: StatementHook } = {}): Promise<EngineWorld> {
   const clock = new FakeClock();
   const provider = new ScriptedProvider(clock, PROVIDER_TIMEOUT_MS);
-  const store = await memoryStore();
+  const store = await memoryStore(options.onStatement);
   const config = loadConfig({
     // Never written: the scripted provider needs no sandbox keys, and the database lives in memory.
     CANCAN_DATA_DIR: '/nonexistent/cancan-engine-test',
