@@ -50,7 +50,7 @@ export class GroupCommitter {
   /** Runs `work` in a shared transaction; resolves with its result once that transaction has committed. */
   submit<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve, reject });
+      this.queue.push({ work, resolve, reject });
       this.schedule();
     });
   }
