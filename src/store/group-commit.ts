@@ -35,6 +35,7 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private running = false;
   private scheduled = false;
+  private holds = 0;
   private readonly maxBatch: number;
   /** Commits made, and the works they made durable (works / commits: the mean batch size). */
   commits = 0;
@@ -55,8 +56,25 @@ export class GroupCommitter {
     });
   }
 
+  /** Works waiting for the next batch. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** No batch starts until the returned release is called (a test gathers works into one batch this way). */
+  hold(): () => void {
+    this.holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds -= 1;
+      this.schedule();
+    };
+  }
+
   private schedule(): void {
-    if (this.running || this.scheduled) return;
+    if (this.running || this.scheduled || this.holds > 0) return;
     this.scheduled = true;
     // After this turn's I/O callbacks: the requests that arrived together share the batch.
     setImmediate(() => {
@@ -69,7 +87,7 @@ export class GroupCommitter {
     this.running = true;
     try {
       // Works submitted while a batch commits form the next one.
-      while (this.queue.length > 0) await this.run(this.queue.splice(0, this.maxBatch));
+      while (this.queue.length > 0 && this.holds === 0) await this.run(this.queue.splice(0, this.maxBatch));
     } finally {
       this.running = false;
     }
