@@ -1,7 +1,12 @@
 /**
  * POST /api/v2/transactions: validate → load → persist the transaction, its
- * event and its job in one database transaction → answer. Provider calls
- * happen later, in the worker.
+ * event and its job → answer. The write shares one commit with the creates
+ * that arrive alongside it (store/group-commit.ts) and the answer follows
+ * that commit. Provider calls happen later, in the worker.
+ *
+ * No idempotency pre-select: the insert skips a taken id (the unique
+ * constraint decides) and only then is the existing row read, to answer its
+ * replay or a 409.
  */
 import type { Transaction } from 'kysely';
 import { assertNever } from '../domain/assert-never.js';
@@ -17,7 +22,7 @@ import { isGatewayEnabled } from '../store/merchants.js';
 import { merchantGatewayCurrencies } from '../store/gateway-currencies.js';
 import { wakeTransactionJob } from '../jobs/queue.js';
 import { currentRequestId } from '../observability/request-context.js';
-import { transact } from '../observability/transact.js';
+import { transactGrouped } from '../observability/transact.js';
 import type { Database } from '../store/schema.js';
 import {
   type NewTransaction,
@@ -25,7 +30,7 @@ import {
   addEvent,
   enqueueJob,
   findByClientId,
-  insertTransaction,
+  insertTransactionIfNew,
   isUniqueViolation,
   lockByClientId,
   updateTransaction,
@@ -56,29 +61,33 @@ export type WithinCreation = (trx: Transaction<Database>, row: TransactionRow) =
 
 export async function createTransaction(deps: CoreDeps, caller: Caller, request: TransactionRequest, within?: WithinCreation): Promise<CreateResult> {
   const digest = deps.secrets.digest(canonicalJson(request));
-  const existing = await findByClientId(deps.store.db, caller.merchant.id, caller.mode, request.id);
-  if (existing) return replay(existing, digest);
-  // "auto": the gateway is chosen now and stored as if named; the digest stays that of the request as sent, so a retry of it is its replay.
-  const chosenByShape = request.type === 'sale' && request.attributes.payment_gateway === AUTO_GATEWAY;
-  const concrete = request.type === 'sale' && chosenByShape ? await withChosenGateway(deps, caller, request) : request;
-  const adapter = concrete.type === 'sale' ? await checkSaleAllowed(deps, caller, concrete) : null;
-
+  let row: TransactionRow | undefined;
   try {
-    const row = await transact(deps, async (trx) => {
+    // "auto": the gateway is chosen now and stored as if named; the digest stays that of the request as sent, so a retry of it is its replay.
+    const chosenByShape = request.type === 'sale' && request.attributes.payment_gateway === AUTO_GATEWAY;
+    const concrete = request.type === 'sale' && chosenByShape ? await withChosenGateway(deps, caller, request) : request;
+    const adapter = concrete.type === 'sale' ? await checkSaleAllowed(deps, caller, concrete) : null;
+    row = await transactGrouped(deps, async (trx) => {
       const inserted = await insert(deps, trx, caller, concrete, digest, adapter, chosenByShape);
-      await within?.(trx, inserted);
+      if (inserted) await within?.(trx, inserted);
       return inserted;
     });
-    deps.notifier.jobEnqueued();
-    if (row.sale_seq !== null) deps.notifier.transactionChanged(row.sale_seq);
-    return { row, replayed: false };
   } catch (error) {
-    // A concurrent request with the same id won the race: answer as its replay.
-    if (!isUniqueViolation(error)) throw error;
-    const winner = await findByClientId(deps.store.db, caller.merchant.id, caller.mode, request.id);
-    if (!winner) throw error;
-    return replay(winner, digest);
+    // A refusal speaks of a new transaction: the retry of one already made is its replay, whatever the checks say now.
+    if (!(error instanceof ApiError) && !isUniqueViolation(error)) throw error;
+    const existing = await findByClientId(deps.store.db, caller.merchant.id, caller.mode, request.id);
+    if (!existing) throw error;
+    return replay(existing, digest);
   }
+  if (!row) {
+    // The id was taken (committed earlier, or earlier in the same batch, which has committed now).
+    const existing = await findByClientId(deps.store.db, caller.merchant.id, caller.mode, request.id);
+    if (!existing) throw new Error(`transaction id ${request.id} is taken but its row is not found`);
+    return replay(existing, digest);
+  }
+  deps.notifier.jobEnqueued();
+  if (row.sale_seq !== null) deps.notifier.transactionChanged(row.sale_seq);
+  return { row, replayed: false };
 }
 
 function replay(existing: TransactionRow, digest: string): CreateResult {
@@ -135,7 +144,7 @@ async function insert(
   digest: string,
   adapter: PosAdapter | null,
   chosenByShape: boolean,
-): Promise<TransactionRow> {
+): Promise<TransactionRow | undefined> {
   const now = deps.clock.now();
   const ref = newTransactionRef();
   const ids: NewRowIds = { ref, merchantId: caller.merchant.id, clientId: request.id, mode: caller.mode, now, requestId: currentRequestId() };
@@ -159,7 +168,8 @@ async function insert(
         const refused = newSale(ids, pos, { ...sale, authCodeSealed: null, step: 'done' });
         return insertFinal(trx, refused, now, failure('payment_auth_key_failure', `payment_auth_key is not a well-formed ${adapter.provider} code`));
       }
-      const inserted = await insertTransaction(trx, newSale(ids, pos, { ...sale, authCodeSealed: deps.secrets.encrypt(payment_auth_key), step: 'pay' }));
+      const inserted = await insertTransactionIfNew(trx, newSale(ids, pos, { ...sale, authCodeSealed: deps.secrets.encrypt(payment_auth_key), step: 'pay' }));
+      if (!inserted) return undefined;
       const chosen = chosenByShape ? { gateway_chosen_by: AUTO_GATEWAY } : {};
       await addEvent(trx, inserted.seq, now, 'created', { type: 'sale', gateway: payment_gateway, amount, currency, ...chosen });
       await enqueueJob(trx, inserted.seq, now, now);
@@ -174,8 +184,9 @@ async function insert(
   }
 }
 
-async function insertFinal(trx: Transaction<Database>, row: NewTransaction, now: number, why: Failure): Promise<TransactionRow> {
-  const inserted = await insertTransaction(trx, {
+/** Undefined, here and below: the id is taken, nothing was written. */
+async function insertFinal(trx: Transaction<Database>, row: NewTransaction, now: number, why: Failure): Promise<TransactionRow | undefined> {
+  const inserted = await insertTransactionIfNew(trx, {
     ...row,
     state: 'failed',
     step: 'done',
@@ -183,6 +194,7 @@ async function insertFinal(trx: Transaction<Database>, row: NewTransaction, now:
     failure_detail: why.detail,
     finalized_at: now,
   });
+  if (!inserted) return undefined;
   await addEvent(trx, inserted.seq, now, 'created', { type: row.type, sale: row.sale_client_id ?? undefined });
   await addEvent(trx, inserted.seq, now, 'state_changed', { from: 'pending', to: 'failed', failure_code: why.code, failure_detail: why.detail });
   return inserted;
@@ -195,7 +207,7 @@ async function insertVoid(
   pos: PosRequestFields,
   saleId: string,
   voidWindowMs: number,
-): Promise<TransactionRow> {
+): Promise<TransactionRow | undefined> {
   const { now } = ids;
   const sale = await lockByClientId(trx, deps.store.dialect, ids.merchantId, ids.mode, saleId);
   if (!sale || sale.type !== 'sale') {
@@ -218,10 +230,11 @@ async function insertVoid(
     if ((await committedToPayment(trx, sale.seq)) > 0n) return notAllowed('The sale has refunds; refund the rest instead of voiding');
   }
   // A pending sale is reversed by its own job; a succeeded one by the void's job.
-  const inserted = await insertTransaction(
+  const inserted = await insertTransactionIfNew(
     trx,
     newVoid(ids, pos, { saleClientId: saleId, sale, step: sale.state === 'pending' ? 'await_sale' : 'reverse_sale' }),
   );
+  if (!inserted) return undefined;
   await addEvent(trx, inserted.seq, now, 'created', { type: 'void', sale: saleId });
   await updateTransaction(trx, sale, now, { void_seq: inserted.seq });
   await addEvent(trx, sale.seq, now, 'void_requested', { void: inserted.client_id });
@@ -243,7 +256,7 @@ async function insertRefund(
   pos: PosRequestFields,
   saleId: string,
   amount: number,
-): Promise<TransactionRow> {
+): Promise<TransactionRow | undefined> {
   const { now } = ids;
   const sale = await lockByClientId(trx, deps.store.dialect, ids.merchantId, ids.mode, saleId);
   if (!sale || sale.type !== 'sale') {
@@ -272,7 +285,8 @@ async function insertRefund(
   if (BigInt(amount) > left) {
     return insertFinal(trx, linked, now, failure('refund_exceeds_sale_amount_failure', `At most ${left} ${sale.currency} is left to refund on this sale`));
   }
-  const inserted = await insertTransaction(trx, newRefund(ids, pos, { saleClientId: saleId, sale, amount, step: 'refund' }));
+  const inserted = await insertTransactionIfNew(trx, newRefund(ids, pos, { saleClientId: saleId, sale, amount, step: 'refund' }));
+  if (!inserted) return undefined;
   await addEvent(trx, inserted.seq, now, 'created', { type: 'refund', sale: saleId, amount });
   await enqueueJob(trx, inserted.seq, now, now);
   return inserted;

@@ -468,6 +468,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('reconciliation_runs_alert').on('reconciliation_runs').columns(['state', 'alert_state']).execute();
       },
     },
+    '0019_partial_indexes': {
+      // A POS sale leaves these columns null: its insert skips their indexes. Every query on them names a value
+      // (`=`, `in`, a range) or asks `is not null`, which implies the predicate, so each index still serves them.
+      async up(db: AnyDb) {
+        const partial: ReadonlyArray<[string, string[], string]> = [
+          ['transactions_sale_seq', ['sale_seq'], 'sale_seq'],
+          ['transactions_reference', ['reference'], 'reference'],
+          ['transactions_merchant_mode_reference', ['merchant_id', 'mode', 'reference'], 'reference'],
+          ['transactions_needs_attention', ['needs_attention_since'], 'needs_attention_since'],
+          ['transactions_provider_order_no', ['provider_order_no'], 'provider_order_no'],
+        ];
+        for (const [name, columns, nonNull] of partial) {
+          await db.schema.dropIndex(name).execute();
+          await db.schema.createIndex(name).on('transactions').columns(columns).where(sql.ref(nonNull), 'is not', null).execute();
+        }
+      },
+    },
   };
 }
 

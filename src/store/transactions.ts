@@ -109,6 +109,24 @@ export function dropHeldEvents(trx: Transaction<Database>): void {
   heldEvents.delete(trx);
 }
 
+/**
+ * Inserts a POS row unless its (merchant, mode, client id) is taken, by a
+ * committed row or one earlier in the same transaction: no pre-select, the
+ * unique constraint decides. Undefined: the id is taken (a replay or a conflict).
+ */
+export async function insertTransactionIfNew(trx: Transaction<Database>, row: NewTransaction): Promise<TransactionRow | undefined> {
+  const inserted = await trx
+    .insertInto('transactions')
+    .values(row)
+    .onConflict((oc) => oc.columns(['merchant_id', 'mode', 'client_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!inserted) return undefined;
+  noteChange(trx, { kind: 'created', row: inserted });
+  if (inserted.state !== 'pending') noteChange(trx, { kind: 'finalised', row: inserted });
+  return inserted;
+}
+
 export async function addEvent(db: Db, seq: number, at: number, kind: string, data: object): Promise<void> {
   const event = { transaction_seq: seq, at, kind, data: JSON.stringify(data) };
   const held = heldEvents.get(db);
