@@ -16,6 +16,8 @@ export class LookupCache {
   private epoch = 0;
   private readonly entries = new Map<string, Promise<unknown>>();
   private inFlight: Promise<void> | null = null;
+  /** Whether the in-flight read has sent its statement (later callers must wait for the next one). */
+  private inFlightStarted = false;
   private queued: Promise<void> | null = null;
   /** Generation reads started, for tests and statement counts. */
   reads = 0;
@@ -27,15 +29,18 @@ export class LookupCache {
 
   /**
    * Brings the cache up to date with every change committed before this call.
-   * Calls share a read, but only one that starts after they were made: a read
-   * already running may have begun before a revoke committed, so later
-   * callers wait for the next one (at most one read runs, at most one waits).
+   * Calls share a read, but only one that starts after they were made: the
+   * read starts one event-loop turn after it is first asked for (the
+   * requests of that turn share it); once it has started it may have begun
+   * before a revoke committed, so later callers wait for the next one.
    */
   refresh(): Promise<void> {
     if (this.inFlight === null) {
+      this.inFlightStarted = false;
       this.inFlight = this.read().finally(() => (this.inFlight = null));
       return this.inFlight;
     }
+    if (!this.inFlightStarted) return this.inFlight;
     this.queued ??= this.inFlight
       .then(
         () => undefined,
@@ -72,6 +77,9 @@ export class LookupCache {
   }
 
   private async read(): Promise<void> {
+    // Started after the requests of this event-loop turn have asked, so that they share it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.inFlightStarted = true;
     this.reads += 1;
     const generation = await this.readGeneration();
     if (generation !== this.generation) {

@@ -17,7 +17,10 @@ function manualReader() {
   };
 }
 
-const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets a few event-loop turns pass (a read starts one turn after it is asked for). */
+async function settled(): Promise<void> {
+  for (let turn = 0; turn < 3; turn += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+}
 
 describe('lookup cache', () => {
   test('a value is loaded once per generation; a new generation clears it', async () => {
@@ -68,11 +71,13 @@ describe('lookup cache', () => {
     const reader = manualReader();
     const cache = new LookupCache(reader.read);
     const first = cache.refresh();
+    await settled();
     reader.answer(1);
     await first;
     let finishLoad: (value: string) => void = () => undefined;
     const stale = cache.get('k', () => new Promise<string>((resolve) => (finishLoad = resolve)));
     const second = cache.refresh();
+    await settled();
     reader.answer(2);
     await second;
     finishLoad('before the change');
@@ -80,10 +85,18 @@ describe('lookup cache', () => {
     assert.equal(await cache.get('k', async () => 'after the change'), 'after the change');
   });
 
+  test('refreshes asked in one turn share one read', async () => {
+    let reads = 0;
+    const cache = new LookupCache(async () => ((reads += 1), 1));
+    await Promise.all([cache.refresh(), cache.refresh(), cache.refresh()]);
+    assert.equal(reads, 1);
+  });
+
   test('refreshes share a read, but never one that started before they were asked', async () => {
     const reader = manualReader();
     const cache = new LookupCache(reader.read);
     const a = cache.refresh();
+    await settled();
     assert.equal(reader.pending.length, 1);
     // Asked while a read runs: they wait for the next read, which starts once the first ends.
     let bDone = false;
@@ -103,6 +116,7 @@ describe('lookup cache', () => {
     await Promise.all([b, c]);
     await settled();
     assert.equal(cache.reads, 3);
+    assert.equal(reader.pending.length, 1);
     reader.answer(1);
     await d;
     assert.equal(reader.pending.length, 0);
@@ -112,6 +126,7 @@ describe('lookup cache', () => {
     const reader = manualReader();
     const cache = new LookupCache(reader.read);
     const a = cache.refresh();
+    await settled();
     const b = cache.refresh();
     reader.pending.shift()?.reject(new Error('database down'));
     await assert.rejects(a, /database down/);
