@@ -1,8 +1,8 @@
 /**
  * The cached lookups of the API path (see lookup-cache.ts for how a change
  * reaches every process): the key and merchant behind a token, a merchant's
- * enabled gateways and currency lists, and sealed provider credentials.
- * Callers `refresh()` once per request before using them.
+ * enabled gateways and currency lists (adapters.ts keeps live credentials in
+ * the same cache). Callers `refresh()` once per request before using them.
  */
 import { type Kysely, sql } from 'kysely';
 import type { CurrencyCode } from '../domain/money.js';
@@ -31,7 +31,7 @@ function generationReader(db: Kysely<Database>): () => Promise<number> {
   const query = sql<{ generation: number | string }>`select generation from cache_generation where id = 1`.compile(db);
   return async () => {
     const { rows } = await db.executeQuery(query);
-    // Bumped by triggers from 0: a missing row (a database not yet migrated) reads as "unknown", never cached as a value.
+    // No row (a database not yet migrated): NaN equals nothing, so the cache keeps nothing from one request to the next.
     return rows[0] === undefined ? Number.NaN : Number(rows[0].generation);
   };
 }
