@@ -27,6 +27,7 @@ import { closeGracefully, trackActiveRequests } from './http/shutdown.js';
 import { releaseLeases } from './jobs/queue.js';
 import { Worker } from './jobs/worker.js';
 import { createAdapterSource } from './providers/adapters.js';
+import { Lookups } from './store/lookups.js';
 import { installProviders } from './providers/catalog.js';
 import type { ProviderList } from './providers/descriptor.js';
 import { PROVIDERS } from './providers/list.js';
@@ -124,6 +125,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   );
   let listeningUrl = '';
   const simulatorUrl = () => config.simulatorUrl ?? listeningUrl;
+  const lookups = new Lookups(store.db);
   const deps: CoreDeps = {
     store,
     clock: options.clock ?? systemClock,
@@ -132,7 +134,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     config,
     log,
     metrics: new Metrics(),
-    adapters: createAdapterSource({ config, store, secrets, simulatorUrl, providers }),
+    adapters: createAdapterSource({ config, store, secrets, simulatorUrl, providers, lookups }),
+    lookups,
     publicUrl: () => config.publicUrl ?? listeningUrl,
     simulatorUrl,
     resolveHost: options.resolveHost ?? systemResolver,

@@ -9,7 +9,6 @@ import { newTransactionRef } from '../domain/ids.js';
 import type { CurrencyCode } from '../domain/money.js';
 import { currentRequestId } from '../observability/request-context.js';
 import { transact } from '../observability/transact.js';
-import { isGatewayEnabled } from '../store/merchants.js';
 import { type TransactionRow, addEvent, enqueueJob, insertTransaction } from '../store/transactions.js';
 import { newCharge } from '../store/transaction-factories.js';
 import { chopClientId, EMPTY_CHECKOUT, serializeCheckout } from './checkout-data.js';
@@ -30,9 +29,9 @@ export async function createCharge(
   params: ChargeParams,
   options: { ref?: string | undefined } = {},
 ): Promise<{ row: TransactionRow; created: boolean }> {
-  const { db } = deps.store;
   const { method } = params;
-  if (!(await isGatewayEnabled(db, caller.merchant.id, method.code))) {
+  // Cached, current as of this request's authentication.
+  if (!(await deps.lookups.isGatewayEnabled(caller.merchant.id, method.code))) {
     throw new ChopError(403, 'payment_method_not_enabled', `Payment method ${method.code} is not enabled for this merchant`);
   }
   await guardUrls(deps, params, caller.mode);

@@ -11,8 +11,6 @@ import type { CurrencyCode } from '../domain/money.js';
 import { fitsAuthCodeShape, describeAuthCodeShape } from '../providers/auth-code-shape.js';
 import { type GatewayProfile, providerCatalog } from '../providers/catalog.js';
 import { amountRuleBreach } from '../providers/amount-rules.js';
-import { enabledGateways } from '../store/merchants.js';
-import { merchantGatewayCurrencies } from '../store/gateway-currencies.js';
 import type { Caller } from './create-transaction.js';
 import type { CoreDeps } from './deps.js';
 import type { TransactionRequest } from './validate.js';
@@ -105,7 +103,7 @@ async function refusalOf(
   currency: CurrencyCode,
 ): Promise<string | null> {
   if (!enabled.has(gateway.code)) return 'is not enabled for this merchant';
-  const currencies = await merchantGatewayCurrencies(deps.store.db, caller.merchant.id, gateway);
+  const currencies = await deps.lookups.gatewayCurrencies(caller.merchant.id, gateway);
   if (!currencies.includes(currency)) return `does not sell in ${currency} (sells in ${currencies.join(', ')})`;
   // A live key sells only through providers the merchant has credentials for.
   if (caller.mode === 'live' && (await deps.adapters.adapterFor(gateway, caller.mode, caller.merchant.id)) === null) {
@@ -121,7 +119,7 @@ async function refusalOf(
  */
 export async function withChosenGateway(deps: CoreDeps, caller: Caller, sale: SaleRequest): Promise<SaleRequest> {
   const { payment_auth_key: code, currency, amount } = sale.attributes;
-  const enabled = new Set(await enabledGateways(deps.store.db, caller.merchant.id));
+  const enabled = await deps.lookups.enabledGateways(caller.merchant.id);
   const shaped = await Promise.all(
     gatewaysForCodeShape(code).map(async (gateway) => ({ gateway, refusal: await refusalOf(deps, caller, enabled, gateway, currency) })),
   );

@@ -18,8 +18,6 @@ import type { KeyMode } from '../domain/secrets.js';
 import type { PosAdapter } from '../providers/contract.js';
 import { gatewayCodes, gatewayProfile, providerRules, reversibleFrom } from '../providers/registry.js';
 import type { Merchant } from '../store/merchants.js';
-import { isGatewayEnabled } from '../store/merchants.js';
-import { merchantGatewayCurrencies } from '../store/gateway-currencies.js';
 import { wakeTransactionJob } from '../jobs/queue.js';
 import { currentRequestId } from '../observability/request-context.js';
 import { transactGrouped } from '../observability/transact.js';
@@ -114,7 +112,8 @@ async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract
       ),
     );
   }
-  if (!(await isGatewayEnabled(deps.store.db, caller.merchant.id, code))) {
+  // Cached lookups, current as of this request's authentication.
+  if (!(await deps.lookups.isGatewayEnabled(caller.merchant.id, code))) {
     throw new ApiError(403, {
       code: 'access_forbidden_error',
       detail: `Payment gateway ${code} is not enabled for this merchant`,
@@ -122,7 +121,7 @@ async function checkSaleAllowed(deps: CoreDeps, caller: Caller, request: Extract
     });
   }
   // Cross-border gateways sell in the merchant's own list (USD unless the operator set one).
-  const allowed = await merchantGatewayCurrencies(deps.store.db, caller.merchant.id, profile);
+  const allowed = await deps.lookups.gatewayCurrencies(caller.merchant.id, profile);
   if (!allowed.includes(currency)) {
     throw new ApiError(400, attributeError(`Currency ${currency} is not allowed for ${code}; allowed: ${allowed.join(', ')}`, '/data/attributes/currency'));
   }

@@ -7,6 +7,7 @@ import type { AdapterSource } from '../providers/adapters.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RandomSource } from '../jobs/retry-policy.js';
 import type { Store } from '../store/db.js';
+import type { Lookups } from '../store/lookups.js';
 import type { Notifier } from './notifier.js';
 
 export interface Logger {
@@ -20,6 +21,8 @@ export interface CoreDeps {
   readonly clock: Clock;
   readonly secrets: SecretBox;
   readonly adapters: AdapterSource;
+  /** Cached key, merchant, gateway and currency lookups; the API path refreshes them once per request (at authentication). */
+  readonly lookups: Lookups;
   readonly notifier: Notifier;
   readonly config: Config;
   readonly log: Logger;

@@ -8,7 +8,6 @@ import type { CoreDeps } from '../core/deps.js';
 import { API_KEY_QUERY_PARAMS } from '../observability/logging.js';
 import type { Caller } from '../core/create-transaction.js';
 import { ApiError } from '../domain/errors.js';
-import { authenticate, touchApiKey } from '../store/merchants.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** The merchant and mode of the API key a request presented, and the key's id (its rate-limit bucket). */
@@ -41,9 +40,11 @@ async function authenticateRequest(deps: CoreDeps, request: FastifyRequest): Pro
   }
   const token = presentedToken(request);
   if (!token) throw new ApiError(401, { code: 'authentication_error', detail: 'Send your API key in the Authorization header: `Authorization: Bearer <key>`' });
-  const found = await authenticate(deps.store.db, deps.secrets, token);
+  // One shared read of the change counter: a key revoked before this request arrived is refused, in every process.
+  await deps.lookups.refresh();
+  const found = await deps.lookups.authenticate(deps.secrets, token);
   if (!found) throw new ApiError(401, { code: 'authentication_error', detail: 'The API key is not valid or has been revoked' });
-  await touchApiKey(deps.store.db, found.key, deps.clock.now());
+  await deps.lookups.touch(found, deps.clock.now());
   return { merchant: found.merchant, mode: found.key.mode, keyId: found.key.id };
 }
 

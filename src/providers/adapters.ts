@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { KeyMode, SecretBox } from '../domain/secrets.js';
 import type { Store } from '../store/db.js';
 import { loadProviderCredentials } from '../store/credentials.js';
+import type { Lookups } from '../store/lookups.js';
 import type { PaymentMethod } from '../chop/methods.js';
 import { simulatorPath } from '../simulators/register.js';
 import { type GatewayProfile, ProviderCatalog } from './catalog.js';
@@ -34,6 +35,8 @@ export interface AdapterSourceOptions {
   readonly simulatorUrl: () => string;
   /** The providers to serve (default: the real list). */
   readonly providers?: ProviderList;
+  /** Keeps live contexts (decrypted, parsed credentials) until a credential changes; without it each call reads them. */
+  readonly lookups?: Lookups;
 }
 
 export function createAdapterSource(options: AdapterSourceOptions): AdapterSource {
@@ -58,6 +61,14 @@ export function createAdapterSource(options: AdapterSourceOptions): AdapterSourc
 
   /** Live mode: the live URL setting and the merchant's stored credentials; null when either is missing. */
   async function liveContext(provider: AnyProviderDescriptor, merchantId: string): Promise<AdapterContext<object> | null> {
+    const { lookups } = options;
+    if (!lookups) return loadLiveContext(provider, merchantId);
+    // Callers outside a request (the worker, reconciliation) use it too: the check is here, not left to them.
+    await lookups.refresh();
+    return lookups.cache.get(`live:${provider.name}:${merchantId}`, () => loadLiveContext(provider, merchantId));
+  }
+
+  async function loadLiveContext(provider: AnyProviderDescriptor, merchantId: string): Promise<AdapterContext<object> | null> {
     const { live } = provider;
     if (!live) return null;
     const stored = await loadProviderCredentials(options.store.db, options.secrets, merchantId, provider.name);

@@ -468,6 +468,44 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('reconciliation_runs_alert').on('reconciliation_runs').columns(['state', 'alert_state']).execute();
       },
     },
+    '0018_cache_generation': {
+      // One counter, bumped in the same transaction as any change to what the API path caches (src/store/lookup-cache.ts):
+      // keys (not their last use), merchants, enabled gateways, currency lists, provider credentials.
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('cache_generation')
+          .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+          .addColumn('generation', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.insertInto('cache_generation').values({ id: 1, generation: 0 }).execute();
+        const bump = 'update cache_generation set generation = generation + 1';
+        const watched: readonly [table: string, updateOf: string | null][] = [
+          ['api_keys', 'merchant_id, mode, key_digest, revoked_at'],
+          ['merchants', null],
+          ['merchant_gateways', null],
+          ['merchant_gateway_currencies', null],
+          ['provider_credentials', null],
+        ];
+        if (dialect === 'postgres') {
+          await sql.raw(`create function cache_generation_bump() returns trigger language plpgsql as $$ begin ${bump}; return null; end $$`).execute(db);
+          for (const [table, updateOf] of watched) {
+            const update = updateOf === null ? 'update' : `update of ${updateOf}`;
+            await sql
+              .raw(
+                `create trigger ${table}_cache_generation after insert or delete or ${update} or truncate on ${table} for each statement execute function cache_generation_bump()`,
+              )
+              .execute(db);
+          }
+          return;
+        }
+        for (const [table, updateOf] of watched) {
+          for (const event of ['insert', 'delete', updateOf === null ? 'update' : `update of ${updateOf}`]) {
+            const name = `${table}_cache_generation_${event.split(' ')[0]}`;
+            await sql.raw(`create trigger ${name} after ${event} on ${table} for each row begin ${bump}; end`).execute(db);
+          }
+        }
+      },
+    },
     '0019_partial_indexes': {
       // A POS sale leaves these columns null: its insert skips their indexes. Every query on them names a value
       // (`=`, `in`, a range) or asks `is not null`, which implies the predicate, so each index still serves them.

@@ -27,6 +27,7 @@ import { type Merchant, createApiKey, createMerchant } from '../../src/store/mer
 import { migrate } from '../../src/store/migrations.js';
 import type { Database } from '../../src/store/schema.js';
 import { type TransactionRow, findBySeq } from '../../src/store/transactions.js';
+import { Lookups } from '../../src/store/lookups.js';
 import { FakeClock } from './fake-clock.js';
 import { ScriptedProvider } from './fake-adapter.js';
 
@@ -125,6 +126,7 @@ export async function createEngineWorld(options: { onStatement?: StatementHook }
     clock,
     secrets: new SecretBox(randomBytes(32)),
     adapters: provider.source(),
+    lookups: new Lookups(store.db),
     notifier: new Notifier(),
     config,
     log: collectingLogger(logs),
