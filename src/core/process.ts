@@ -21,6 +21,7 @@ import { needsAttentionNow, outcomeKnownAgain, retryOpenOutcome } from '../jobs/
 import { type Job, LeaseLost, assertLease, finishJob, rescheduleJob } from '../jobs/queue.js';
 import { baseDelay, delayForAttempt, retryPolicy } from '../jobs/retry-policy.js';
 import { childLogger, transactionBindings } from '../observability/logging.js';
+import { transactGrouped } from '../observability/transact.js';
 import { providerDataOf } from '../store/attempts.js';
 import { addRefunded, releaseClaim } from '../store/payment-claims.js';
 import type { Database } from '../store/schema.js';
@@ -37,7 +38,6 @@ import {
 } from '../store/transactions.js';
 import { type Cancel, type Charge, type ChargeRefund, type Refund, type Sale, type Void, readTransaction } from '../store/typed-transactions.js';
 import { type ProviderCall, describeRequest, keepingAttempt } from './attempts.js';
-import { groupedWrite } from './write-group.js';
 import type { CoreDeps } from './deps.js';
 
 export type Next = { readonly done: true } | { readonly runAt: number };
@@ -128,27 +128,31 @@ async function retryFailedStep(deps: CoreDeps, trx: Transaction<Database>, job: 
 /** Ends the job of a transaction at a step that waits on another job, or is done. */
 export const endJob = ({ deps, job }: { deps: CoreDeps; job: Job }): Promise<void> => commit(deps, job, async () => ({ done: true }));
 
-/** Runs `write` and the job's reschedule/finish in one database transaction (its commit shared: write-group.ts). */
+/** Runs `write` and the job's reschedule/finish in one database transaction (its commit shared with other steps': store/group-commit.ts). */
 export async function commit(
   deps: CoreDeps,
   job: Job,
   write: (trx: Transaction<Database>, now: number) => Promise<Next>,
   error: string | null = null,
 ): Promise<void> {
-  await groupedWrite(deps, async (trx) => {
-    const now = deps.clock.now();
-    // The events of a step (e.g. a sale's and its void's) go in as one insert.
-    holdEvents(trx);
-    try {
-      const next = await write(trx, now);
-      await flushEvents(trx);
-      if ('done' in next) await finishJob(trx, job, now);
-      else await rescheduleJob(trx, job, next.runAt, error);
-    } finally {
-      // The transaction may go on with another job's write (see write-group.ts).
-      dropHeldEvents(trx);
-    }
-  });
+  await transactGrouped(
+    deps,
+    async (trx) => {
+      const now = deps.clock.now();
+      // The events of a step (e.g. a sale's and its void's) go in as one insert.
+      holdEvents(trx);
+      try {
+        const next = await write(trx, now);
+        await flushEvents(trx);
+        if ('done' in next) await finishJob(trx, job, now);
+        else await rescheduleJob(trx, job, next.runAt, error);
+      } finally {
+        // The transaction may go on with another job's write (see store/group-commit.ts).
+        dropHeldEvents(trx);
+      }
+    },
+    'savepoint',
+  );
 }
 
 /**
@@ -157,24 +161,28 @@ export async function commit(
  * LeaseLost and writes nothing.
  */
 export async function record<R extends TransactionRow>(deps: CoreDeps, job: Job, write: (trx: Transaction<Database>, now: number) => Promise<R>): Promise<R> {
-  return groupedWrite(deps, async (trx) => {
-    const now = deps.clock.now();
-    const fence: LeaseFence = { jobId: job.id, owner: job.lease_owner, now, held: false };
-    fenceByLease(trx, fence);
-    try {
-      const written = await write(trx, now);
-      // A write that updated no row has not checked the lease yet.
-      if (!fence.held) await assertLease(trx, job, now);
-      return written;
-    } catch (error) {
-      // The fenced update found no row: a lost lease is what it says first, as before a changed row.
-      if (error instanceof VersionConflict) await assertLease(trx, job, now);
-      throw error;
-    } finally {
-      // The transaction may go on with another job's write (see write-group.ts).
-      fenceByLease(trx, null);
-    }
-  });
+  return transactGrouped(
+    deps,
+    async (trx) => {
+      const now = deps.clock.now();
+      const fence: LeaseFence = { jobId: job.id, owner: job.lease_owner, now, held: false };
+      fenceByLease(trx, fence);
+      try {
+        const written = await write(trx, now);
+        // A write that updated no row has not checked the lease yet.
+        if (!fence.held) await assertLease(trx, job, now);
+        return written;
+      } catch (error) {
+        // The fenced update found no row: a lost lease is what it says first, as before a changed row.
+        if (error instanceof VersionConflict) await assertLease(trx, job, now);
+        throw error;
+      } finally {
+        // The transaction may go on with another job's write (see store/group-commit.ts).
+        fenceByLease(trx, null);
+      }
+    },
+    'savepoint',
+  );
 }
 
 /** `commit` after a provider call: the call's attempt is written with the step's decision, or alone if that fails. */

@@ -5,11 +5,14 @@
  * one WAL flush on PostgreSQL). Each caller's promise settles only after that
  * commit, so every answer follows its own durable write.
  *
- * A work that throws rolls its batch back; each work of that batch then runs
- * again alone, so a failure (a constraint error, an ApiError, a deadlock
- * between two batches) is its own caller's only.
+ * A failing work is its own caller's only, by one of two isolations:
+ * - `rerun` (POS creates, where failures are rare): a work that throws rolls
+ *   its batch back, and each work of that batch then runs again alone;
+ * - `savepoint` (processing steps, whose version conflicts and lost leases
+ *   are routine): each work of a batch of several runs in its own savepoint,
+ *   and one that throws is rolled back to it while the others go on.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Store } from './db.js';
 import { isDatabaseUnavailableError } from './db.js';
 import type { Database } from './schema.js';
@@ -25,8 +28,14 @@ interface Pending {
 /** Large enough to absorb a burst, small enough that one batch's transaction stays short. */
 export const MAX_BATCH = 64;
 
+export type Isolation = 'rerun' | 'savepoint';
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
 export interface GroupCommitOptions {
   readonly maxBatch?: number;
+  /** How a failing work is kept from failing the others (default `rerun`). */
+  readonly isolation?: Isolation;
   /** Called after each commit with the number of works it made durable (tests, metrics). */
   readonly onCommit?: (size: number) => void;
 }
@@ -94,15 +103,18 @@ export class GroupCommitter {
   }
 
   private async run(batch: Pending[]): Promise<void> {
-    const results: unknown[] = [];
+    const outcomes: Outcome[] = [];
+    const inSavepoints = this.options.isolation === 'savepoint' && batch.length > 1;
     try {
       await this.db.transaction().execute(async (trx) => {
         // One after another: a transaction takes no concurrent statements, and a void sees the sale inserted before it.
-        for (const pending of batch) results.push(await pending.work(trx));
+        for (const pending of batch) {
+          outcomes.push(inSavepoints ? await inSavepoint(trx, pending.work) : { ok: true, value: await pending.work(trx) });
+        }
       });
     } catch (error) {
-      // Alone already, or the database is gone (re-running would only wait again): every caller gets the error.
-      if (batch.length === 1 || isDatabaseUnavailableError(error)) {
+      // Alone already, isolated by savepoints, or the database is gone (re-running would only wait again): every caller gets the error.
+      if (batch.length === 1 || inSavepoints || isDatabaseUnavailableError(error)) {
         for (const pending of batch) pending.reject(error);
         return;
       }
@@ -112,18 +124,35 @@ export class GroupCommitter {
     this.commits += 1;
     this.works += batch.length;
     this.options.onCommit?.(batch.length);
-    batch.forEach((pending, i) => pending.resolve(results[i]));
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) pending.resolve(outcome.value);
+      else pending.reject(outcome.error);
+    });
   }
 }
 
-const committers = new WeakMap<Store, GroupCommitter>();
-
-/** The store's one committer (one per process and database: batches are formed across all its callers). */
-export function groupCommitterFor(store: Store, options?: GroupCommitOptions): GroupCommitter {
-  let committer = committers.get(store);
-  if (!committer) {
-    committer = new GroupCommitter(store.db, options);
-    committers.set(store, committer);
+/** Runs one work of a batch in a savepoint: if it throws, what it wrote is undone and the batch goes on. */
+async function inSavepoint(trx: Transaction<Database>, work: Work<unknown>): Promise<Outcome> {
+  await sql`savepoint group_work`.execute(trx);
+  try {
+    const value = await work(trx);
+    await sql`release savepoint group_work`.execute(trx);
+    return { ok: true, value };
+  } catch (error) {
+    await sql`rollback to savepoint group_work`.execute(trx);
+    await sql`release savepoint group_work`.execute(trx);
+    return { ok: false, error };
   }
+}
+
+const committers = new WeakMap<Store, Map<Isolation, GroupCommitter>>();
+
+/** The store's committer for an isolation (one per process and database: batches are formed across all its callers). */
+export function groupCommitterFor(store: Store, isolation: Isolation = 'rerun'): GroupCommitter {
+  let byIsolation = committers.get(store);
+  if (!byIsolation) committers.set(store, (byIsolation = new Map()));
+  let committer = byIsolation.get(isolation);
+  if (!committer) byIsolation.set(isolation, (committer = new GroupCommitter(store.db, { isolation })));
   return committer;
 }
