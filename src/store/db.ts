@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -18,7 +18,34 @@ export interface Store {
   readonly dialect: Dialect;
   /** Cheap round trip, for health checks. */
   ping(): Promise<void>;
+  /** SQLite: copies the WAL into the database file (PASSIVE never waits for a writer; TRUNCATE also empties the WAL). PostgreSQL: nothing. */
+  checkpoint?(mode: 'PASSIVE' | 'TRUNCATE'): void;
   close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly poolSize?: number;
+  /**
+   * SQLite: false turns the checkpoint a commit runs every 1000 WAL pages off, so no
+   * request pays for one; the caller then runs checkpoint() off the request path (store/checkpoints.ts).
+   */
+  readonly autoCheckpoint?: boolean;
+}
+
+/**
+ * SQLite transactions take the write lock when they begin (BEGIN IMMEDIATE):
+ * with two connections writing (the API's and the processing thread's), a
+ * transaction that read first and then writes would otherwise fail with
+ * SQLITE_BUSY_SNAPSHOT instead of waiting; this way busy_timeout covers the wait.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => void (await connection.executeQuery(CompiledQuery.raw('begin immediate')));
+    return driver;
+  }
 }
 
 // BIGINT columns hold epoch milliseconds and minor-unit amounts, all safe integers.
@@ -63,7 +90,7 @@ class PgClient extends pg.Client {
   }
 }
 
-export function openStore(options: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Store {
+export function openStore(options: StoreOptions): Store {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -90,11 +117,13 @@ export function openStore(options: { databaseUrl: string | null; dataDir: string
   file.pragma('synchronous = FULL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+  if (options.autoCheckpoint === false) file.pragma('wal_autocheckpoint = 0');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(file) }) });
   return {
     db,
     dialect: 'sqlite',
     ping: async () => void (await sql`select 1`.execute(db)),
+    checkpoint: (mode) => void file.pragma(`wal_checkpoint(${mode})`),
     close: () => db.destroy(),
   };
 }
