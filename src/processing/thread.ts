@@ -35,6 +35,7 @@ export class ProcessingThread {
   private stopping = false;
   private unfinished = 0;
   private readonly exited: Promise<void>;
+  private stopped: () => void = () => undefined;
   private readonly unrelay: () => void;
 
   constructor(private readonly options: ProcessingThreadOptions) {
@@ -69,14 +70,16 @@ export class ProcessingThread {
   async stop(graceMs: number): Promise<number> {
     if (!this.alive) return 0;
     this.stopping = true;
+    const stopped = new Promise<'stopped'>((resolve) => (this.stopped = () => resolve('stopped')));
     this.post({ type: 'stop', graceMs });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs + STOP_SLACK_MS)));
-    if ((await Promise.race([this.exited, late])) === 'late') {
-      this.options.log.error({}, 'shutdown: the processing thread did not stop in time; terminated (leases expire by themselves)');
-      await this.thread.terminate();
-    }
+    const how = await Promise.race([stopped, this.exited.then(() => 'exited' as const), late]);
     clearTimeout(timer);
+    if (how === 'late') this.options.log.error({}, 'shutdown: the processing thread did not stop in time; terminated (leases expire by themselves)');
+    // Stopped: its leases are released and its database closed; a provider call still in flight has nothing left to write.
+    await this.thread.terminate();
+    await this.exited;
     return this.unfinished;
   }
 
@@ -103,6 +106,7 @@ export class ProcessingThread {
         return this.options.onDatabaseError(Object.assign(new Error(message.message), message.code === null ? {} : { code: message.code }));
       case 'stopped':
         this.unfinished = message.unfinished;
+        this.stopped();
         return;
     }
   }
