@@ -146,6 +146,8 @@ const UNAVAILABLE_CODES = new Set([
   '53300',
   '28000',
   '28P01',
+  // A lock held past busy_timeout. Only a suspicion: the watch then pings (a read, which WAL never blocks),
+  // so a writer that merely waited long (the other thread's transaction) is no outage.
   'SQLITE_BUSY',
 ]);
 // pg's own errors carry no code.
