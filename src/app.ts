@@ -36,6 +36,7 @@ import { registerSimulators } from './simulators/register.js';
 import { startCheckpoints } from './store/checkpoints.js';
 import { DATABASE_RETRY_MS, DatabaseWatch, type Store, openStore } from './store/db.js';
 import { JobNotifier } from './store/pg-wake.js';
+import { createWriteLockMemory } from './store/write-lock.js';
 import { migrate } from './store/migrations.js';
 import { Metrics } from './observability/metrics.js';
 import { OneLineRequestLog, isTerminal, terminalLogStream } from './observability/terminal-log.js';
@@ -115,8 +116,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // Gateway and payment method lookups everywhere answer from this app's list.
   installProviders(providers);
   const { role } = config;
+  const runsWorker = hasWorker(role) && options.worker !== false;
+  const mode: ProcessingMode = runsWorker && role === 'all' ? (options.processing ?? config.processing ?? 'inline') : 'inline';
+  // SQLite with a processing thread: two connections write, taking turns by a lock neither thread blocks on.
+  const writeLock = mode === 'thread' && !config.databaseUrl ? createWriteLockMemory() : undefined;
   // No request pays for a WAL checkpoint: they run on a timer, in the processing thread when there is one.
-  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, autoCheckpoint: false });
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, autoCheckpoint: false, ...(writeLock ? { writeLock } : {}) });
   const masterKey = loadMasterKey(config);
   const secrets = new SecretBox(masterKey);
   const terminal = options.terminal ?? (options.logStream === undefined && isTerminal());
@@ -152,8 +157,6 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const watch = new DatabaseWatch({ store, log, retryMs: DATABASE_RETRY_MS, prepare: async () => void (await migrate(store.db, store.dialect)) });
   // The job worker and the daily reconciliation runs (src/reconcile/schedule.ts), here or in their own thread.
   const inline = new Processing(deps, (error) => watch.report(error));
-  const runsWorker = hasWorker(role) && options.worker !== false;
-  const mode: ProcessingMode = runsWorker && role === 'all' ? (options.processing ?? config.processing ?? 'inline') : 'inline';
   let thread: ProcessingThread | null = null;
   // Other processes' workers wake on NOTIFY when this one enqueued jobs.
   if (store.dialect === 'postgres') deps.notifier.relay(new JobNotifier(store.db));
@@ -226,7 +229,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   try {
     await server.listen({ port: config.port, host: config.host });
     listeningUrl = urlOf(server.server, config.host);
-    if (mode === 'thread') thread = startThread(deps, watch, { masterKey, listeningUrl, onLost: options.onProcessingLost });
+    if (mode === 'thread') thread = startThread(deps, watch, { masterKey, listeningUrl, writeLock, onLost: options.onProcessingLost });
     // /metrics on a port of its own when CANCAN_METRICS_PORT is set (else it is on the server above).
     metricsServer = await startMetricsServer(deps);
     if (options.waitForDatabase !== false) await watch.prepareOnce();
@@ -284,13 +287,18 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 function startThread(
   deps: CoreDeps,
   watch: DatabaseWatch,
-  options: { masterKey: Buffer; listeningUrl: string; onLost: ((error: unknown) => void) | undefined },
+  options: { masterKey: Buffer; listeningUrl: string; writeLock: SharedArrayBuffer | undefined; onLost: ((error: unknown) => void) | undefined },
 ): ProcessingThread {
   const { log } = deps;
   const server = log as unknown as { [pino.symbols.streamSym]?: { write(line: string): unknown } };
   const destination = server[pino.symbols.streamSym] ?? process.stdout;
   return new ProcessingThread({
-    data: { config: deps.config, masterKey: options.masterKey.toString('hex'), listeningUrl: options.listeningUrl },
+    data: {
+      config: deps.config,
+      masterKey: options.masterKey.toString('hex'),
+      listeningUrl: options.listeningUrl,
+      ...(options.writeLock ? { writeLock: options.writeLock } : {}),
+    },
     notifier: deps.notifier,
     metrics: deps.metrics,
     log,

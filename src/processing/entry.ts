@@ -28,7 +28,7 @@ const port: MessagePort = (() => {
   return parentPort;
 })();
 const post = (message: FromThread) => port.postMessage(message);
-const { config, masterKey, listeningUrl } = workerData as ThreadData;
+const { config, masterKey, listeningUrl, writeLock } = workerData as ThreadData;
 
 installProviders(PROVIDERS);
 const log = pino(
@@ -37,7 +37,7 @@ const log = pino(
 );
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 
-const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, autoCheckpoint: false });
+const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, autoCheckpoint: false, ...(writeLock ? { writeLock } : {}) });
 const secrets = new SecretBox(Buffer.from(masterKey, 'hex'));
 const notifier = new Notifier();
 const wake = new WakeRelay(post);

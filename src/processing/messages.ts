@@ -13,6 +13,8 @@ export interface ThreadData {
   readonly masterKey: string;
   /** Where the HTTP thread listens (the public URL and the in-process simulators' URL default to it). */
   readonly listeningUrl: string;
+  /** SQLite: the write lock's memory, shared with the HTTP thread's connection (store/write-lock.ts). */
+  readonly writeLock?: SharedArrayBuffer;
 }
 
 /** Jobs enqueued, and transactions changed, on the side that sends this. */

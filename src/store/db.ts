@@ -10,6 +10,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { WriteLock } from './write-lock.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -32,6 +33,8 @@ export interface StoreOptions {
    * request pays for one; the caller then runs checkpoint() off the request path (store/checkpoints.ts).
    */
   readonly autoCheckpoint?: boolean;
+  /** SQLite: the memory of the write lock shared with the other thread that writes (store/write-lock.ts). */
+  readonly writeLock?: SharedArrayBuffer;
 }
 
 /**
@@ -41,9 +44,50 @@ export interface StoreOptions {
  * SQLITE_BUSY_SNAPSHOT instead of waiting; this way busy_timeout covers the wait.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly lock: WriteLock | null,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
-    driver.beginTransaction = async (connection: DatabaseConnection) => void (await connection.executeQuery(CompiledQuery.raw('begin immediate')));
+    const lock = this.lock;
+    const begin = async (connection: DatabaseConnection) => void (await connection.executeQuery(CompiledQuery.raw('begin immediate')));
+    if (!lock) {
+      driver.beginTransaction = begin;
+      return driver;
+    }
+    // One connection runs one transaction at a time (kysely's mutex): `held` is that transaction's.
+    let held = false;
+    const release = () => {
+      if (held) lock.release();
+      held = false;
+    };
+    const { commitTransaction, rollbackTransaction } = driver;
+    driver.beginTransaction = async (connection) => {
+      await lock.acquire();
+      held = true;
+      try {
+        await begin(connection);
+      } catch (error) {
+        release();
+        throw error;
+      }
+    };
+    driver.commitTransaction = async (connection) => {
+      await commitTransaction.call(driver, connection);
+      // A failed commit is rolled back by kysely, which releases then.
+      release();
+    };
+    driver.rollbackTransaction = async (connection) => {
+      try {
+        await rollbackTransaction.call(driver, connection);
+      } finally {
+        release();
+      }
+    };
     return driver;
   }
 }
@@ -118,7 +162,8 @@ export function openStore(options: StoreOptions): Store {
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
   if (options.autoCheckpoint === false) file.pragma('wal_autocheckpoint = 0');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(file) }) });
+  const lock = options.writeLock ? new WriteLock(options.writeLock) : null;
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(file) }, lock) });
   return {
     db,
     dialect: 'sqlite',

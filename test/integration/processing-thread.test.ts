@@ -19,6 +19,7 @@ import { replayMetricCall } from '../../src/processing/messages.js';
 import { RelayedMetrics, WakeRelay } from '../../src/processing/relay.js';
 import { ProcessingThread } from '../../src/processing/thread.js';
 import { type Store, openStore } from '../../src/store/db.js';
+import { createWriteLockMemory } from '../../src/store/write-lock.js';
 import { loadConfig } from '../../src/config.js';
 
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -153,5 +154,46 @@ describe('SQLite with two connections', () => {
     assert.ok(statSync(file).size > 1200 * 4000, 'copied by the checkpoint');
     store.checkpoint?.('TRUNCATE');
     assert.equal(statSync(wal).size, 0);
+  });
+});
+
+describe('the write lock shared by two SQLite connections', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cancan-lock-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a second transaction waits for the first without blocking its thread, and then commits', async () => {
+    const memory = createWriteLockMemory();
+    const first = openStore({ databaseUrl: null, dataDir: dir, writeLock: memory });
+    const second = openStore({ databaseUrl: null, dataDir: dir, writeLock: memory });
+    try {
+      await sql`create table t (id integer primary key, v text)`.execute(first.db);
+      let release: () => void = () => undefined;
+      const holding = new Promise<void>((resolve) => (release = resolve));
+      let firstBegun: () => void = () => undefined;
+      const begun = new Promise<void>((resolve) => (firstBegun = resolve));
+      const one = first.db.transaction().execute(async (trx) => {
+        await sql`insert into t (v) values ('first')`.execute(trx);
+        firstBegun();
+        await holding;
+      });
+      await begun;
+      let secondDone = false;
+      const two = second.db
+        .transaction()
+        .execute(async (trx) => void (await sql`insert into t (v) values ('second')`.execute(trx)))
+        .then(() => (secondDone = true));
+      // The event loop still turns while the second waits (SQLite's busy handler would have blocked it).
+      for (let turn = 0; turn < 20; turn += 1) await nextTurn();
+      assert.equal(secondDone, false, 'waits while the first holds the lock');
+      release();
+      await Promise.all([one, two]);
+      assert.deepEqual((await sql<{ v: string }>`select v from t order by id`.execute(second.db)).rows, [{ v: 'first' }, { v: 'second' }]);
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 });
