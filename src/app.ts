@@ -36,7 +36,7 @@ import { registerSimulators } from './simulators/register.js';
 import { startCheckpoints } from './store/checkpoints.js';
 import { DATABASE_RETRY_MS, DatabaseWatch, type Store, openStore } from './store/db.js';
 import { JobNotifier } from './store/pg-wake.js';
-import { createWriteLockMemory } from './store/write-lock.js';
+import { HTTP_THREAD, createWriteLockMemory } from './store/write-lock.js';
 import { migrate } from './store/migrations.js';
 import { Metrics } from './observability/metrics.js';
 import { OneLineRequestLog, isTerminal, terminalLogStream } from './observability/terminal-log.js';
@@ -121,7 +121,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // SQLite with a processing thread: two connections write, taking turns by a lock neither thread blocks on.
   const writeLock = mode === 'thread' && !config.databaseUrl ? createWriteLockMemory() : undefined;
   // No request pays for a WAL checkpoint: they run on a timer, in the processing thread when there is one.
-  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, autoCheckpoint: false, ...(writeLock ? { writeLock } : {}) });
+  const store = openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    autoCheckpoint: false,
+    ...(writeLock ? { writeLock: { memory: writeLock, holder: HTTP_THREAD } } : {}),
+  });
   const masterKey = loadMasterKey(config);
   const secrets = new SecretBox(masterKey);
   const terminal = options.terminal ?? (options.logStream === undefined && isTerminal());

@@ -19,6 +19,7 @@ import { PROVIDERS } from '../providers/list.js';
 import { startCheckpoints } from '../store/checkpoints.js';
 import { isDatabaseUnavailableError, openStore } from '../store/db.js';
 import { JobNotifier } from '../store/pg-wake.js';
+import { PROCESSING_THREAD } from '../store/write-lock.js';
 import type { FromThread, ThreadData, ToThread } from './messages.js';
 import { Processing } from './processing.js';
 import { RelayedMetrics, WakeRelay } from './relay.js';
@@ -37,7 +38,12 @@ const log = pino(
 );
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 
-const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, autoCheckpoint: false, ...(writeLock ? { writeLock } : {}) });
+const store = openStore({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  autoCheckpoint: false,
+  ...(writeLock ? { writeLock: { memory: writeLock, holder: PROCESSING_THREAD } } : {}),
+});
 const secrets = new SecretBox(Buffer.from(masterKey, 'hex'));
 const notifier = new Notifier();
 const wake = new WakeRelay(post);

@@ -10,6 +10,7 @@ import type { Notifier } from '../core/notifier.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type FromThread, type ThreadData, type ToThread, replayMetricCall } from './messages.js';
 import { WakeRelay } from './relay.js';
+import { PROCESSING_THREAD, WriteLock } from '../store/write-lock.js';
 
 /** After the grace period, how long the thread may take to close its database before it is terminated. */
 const STOP_SLACK_MS = 3_000;
@@ -48,6 +49,8 @@ export class ProcessingThread {
     this.exited = new Promise((resolve) =>
       this.thread.once('exit', (code) => {
         this.alive = false;
+        // Its connection is gone: a transaction it had begun can hold the other writer up no longer.
+        if (options.data.writeLock) WriteLock.releaseHeldBy(options.data.writeLock, PROCESSING_THREAD);
         this.running = false;
         this.unrelay();
         if (!this.stopping) options.onLost(failure ?? new Error(`the processing thread exited with code ${code}`));

@@ -10,7 +10,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
-import { WriteLock } from './write-lock.js';
+import { type HTTP_THREAD, type PROCESSING_THREAD, WriteLock } from './write-lock.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -33,8 +33,8 @@ export interface StoreOptions {
    * request pays for one; the caller then runs checkpoint() off the request path (store/checkpoints.ts).
    */
   readonly autoCheckpoint?: boolean;
-  /** SQLite: the memory of the write lock shared with the other thread that writes (store/write-lock.ts). */
-  readonly writeLock?: SharedArrayBuffer;
+  /** SQLite: the write lock shared with the other thread that writes, and which of the two this is (store/write-lock.ts). */
+  readonly writeLock?: { readonly memory: SharedArrayBuffer; readonly holder: typeof HTTP_THREAD | typeof PROCESSING_THREAD };
 }
 
 /**
@@ -162,7 +162,7 @@ export function openStore(options: StoreOptions): Store {
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
   if (options.autoCheckpoint === false) file.pragma('wal_autocheckpoint = 0');
-  const lock = options.writeLock ? new WriteLock(options.writeLock) : null;
+  const lock = options.writeLock ? new WriteLock(options.writeLock.memory, options.writeLock.holder) : null;
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(file) }, lock) });
   return {
     db,

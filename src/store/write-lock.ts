@@ -12,7 +12,9 @@
 export const createWriteLockMemory = (): SharedArrayBuffer => new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
 
 const FREE = 0;
-const HELD = 1;
+/** Who holds the lock: the HTTP thread's connection, or the processing thread's. */
+export const HTTP_THREAD = 1;
+export const PROCESSING_THREAD = 2;
 /** A wait re-checks at least this often (a holder that vanished without releasing cannot hang a waiter forever unnoticed). */
 const RECHECK_MS = 1_000;
 
@@ -28,19 +30,29 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 export class WriteLock {
   private readonly word: Int32Array;
 
-  constructor(memory: SharedArrayBuffer) {
+  constructor(
+    memory: SharedArrayBuffer,
+    private readonly holder: typeof HTTP_THREAD | typeof PROCESSING_THREAD,
+  ) {
     this.word = new Int32Array(memory);
   }
 
   async acquire(): Promise<void> {
-    while (Atomics.compareExchange(this.word, 0, FREE, HELD) !== FREE) {
-      const wait = waitAsync(this.word, 0, HELD, RECHECK_MS);
+    for (;;) {
+      const current = Atomics.compareExchange(this.word, 0, FREE, this.holder);
+      if (current === FREE) return;
+      const wait = waitAsync(this.word, 0, current, RECHECK_MS);
       if (wait.async) await wait.value;
     }
   }
 
   release(): void {
-    Atomics.store(this.word, 0, FREE);
-    Atomics.notify(this.word, 0, 1);
+    WriteLock.releaseHeldBy(this.word.buffer as SharedArrayBuffer, this.holder);
+  }
+
+  /** Frees the lock if `holder` holds it: also for a processing thread that ended in the middle of a transaction. */
+  static releaseHeldBy(memory: SharedArrayBuffer, holder: number): void {
+    const word = new Int32Array(memory);
+    if (Atomics.compareExchange(word, 0, holder, FREE) === holder) Atomics.notify(word, 0, 1);
   }
 }

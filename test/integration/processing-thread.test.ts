@@ -19,7 +19,7 @@ import { replayMetricCall } from '../../src/processing/messages.js';
 import { RelayedMetrics, WakeRelay } from '../../src/processing/relay.js';
 import { ProcessingThread } from '../../src/processing/thread.js';
 import { type Store, openStore } from '../../src/store/db.js';
-import { createWriteLockMemory } from '../../src/store/write-lock.js';
+import { HTTP_THREAD, PROCESSING_THREAD, WriteLock, createWriteLockMemory } from '../../src/store/write-lock.js';
 import { loadConfig } from '../../src/config.js';
 
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -166,8 +166,8 @@ describe('the write lock shared by two SQLite connections', () => {
 
   test('a second transaction waits for the first without blocking its thread, and then commits', async () => {
     const memory = createWriteLockMemory();
-    const first = openStore({ databaseUrl: null, dataDir: dir, writeLock: memory });
-    const second = openStore({ databaseUrl: null, dataDir: dir, writeLock: memory });
+    const first = openStore({ databaseUrl: null, dataDir: dir, writeLock: { memory, holder: HTTP_THREAD } });
+    const second = openStore({ databaseUrl: null, dataDir: dir, writeLock: { memory, holder: PROCESSING_THREAD } });
     try {
       await sql`create table t (id integer primary key, v text)`.execute(first.db);
       let release: () => void = () => undefined;
@@ -191,6 +191,13 @@ describe('the write lock shared by two SQLite connections', () => {
       release();
       await Promise.all([one, two]);
       assert.deepEqual((await sql<{ v: string }>`select v from t order by id`.execute(second.db)).rows, [{ v: 'first' }, { v: 'second' }]);
+      // Freed for a holder that is gone, and only for that holder.
+      const word = new Int32Array(memory);
+      await new WriteLock(memory, PROCESSING_THREAD).acquire();
+      WriteLock.releaseHeldBy(memory, HTTP_THREAD);
+      assert.equal(Atomics.load(word, 0), PROCESSING_THREAD);
+      WriteLock.releaseHeldBy(memory, PROCESSING_THREAD);
+      assert.equal(Atomics.load(word, 0), 0);
     } finally {
       await first.close();
       await second.close();
