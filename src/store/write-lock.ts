@@ -8,14 +8,15 @@
  * database free. Statements outside transactions still rely on busy_timeout.
  */
 
-/** The lock's memory, shared with the processing thread through its workerData. */
-export const createWriteLockMemory = (): SharedArrayBuffer => new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+/** The lock's memory, shared with the processing thread through its workerData: the holder, then how many wait on each side. */
+export const createWriteLockMemory = (): SharedArrayBuffer => new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
 
 const FREE = 0;
 /** Who holds the lock: the HTTP thread's connection, or the processing thread's. */
 export const HTTP_THREAD = 1;
 export const PROCESSING_THREAD = 2;
-/** A wait re-checks at least this often (a holder that vanished without releasing cannot hang a waiter forever unnoticed). */
+type Holder = typeof HTTP_THREAD | typeof PROCESSING_THREAD;
+/** A wait re-checks at least this often. */
 const RECHECK_MS = 1_000;
 
 // In Node 20 (V8), not yet in the ES2022 library typings.
@@ -27,32 +28,48 @@ type WaitAsync = (
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
+/**
+ * Word 0 holds the holder (or FREE); words 1 and 2 count the transactions
+ * waiting on each side. A release hands the lock straight to the other side
+ * when it waits: under load the two take turns, so acknowledgements cannot
+ * starve processing (the releasing side would otherwise take it back at once).
+ */
 export class WriteLock {
   private readonly word: Int32Array;
+  private readonly other: Holder;
 
   constructor(
     memory: SharedArrayBuffer,
-    private readonly holder: typeof HTTP_THREAD | typeof PROCESSING_THREAD,
+    private readonly holder: Holder,
   ) {
     this.word = new Int32Array(memory);
+    this.other = holder === HTTP_THREAD ? PROCESSING_THREAD : HTTP_THREAD;
   }
 
   async acquire(): Promise<void> {
-    for (;;) {
-      const current = Atomics.compareExchange(this.word, 0, FREE, this.holder);
-      if (current === FREE) return;
-      const wait = waitAsync(this.word, 0, current, RECHECK_MS);
-      if (wait.async) await wait.value;
+    Atomics.add(this.word, this.holder, 1);
+    try {
+      for (;;) {
+        const current = Atomics.compareExchange(this.word, 0, FREE, this.holder);
+        // FREE: taken now; this side: handed over by the other side's release.
+        if (current === FREE || current === this.holder) return;
+        const wait = waitAsync(this.word, 0, current, RECHECK_MS);
+        if (wait.async) await wait.value;
+      }
+    } finally {
+      Atomics.sub(this.word, this.holder, 1);
     }
   }
 
   release(): void {
-    WriteLock.releaseHeldBy(this.word.buffer as SharedArrayBuffer, this.holder);
+    const next = Atomics.load(this.word, this.other) > 0 ? this.other : FREE;
+    if (Atomics.compareExchange(this.word, 0, this.holder, next) === this.holder) Atomics.notify(this.word, 0);
   }
 
-  /** Frees the lock if `holder` holds it: also for a processing thread that ended in the middle of a transaction. */
-  static releaseHeldBy(memory: SharedArrayBuffer, holder: number): void {
+  /** Frees the lock if `holder` holds it, and forgets its waiters: for a processing thread that ended. */
+  static releaseHeldBy(memory: SharedArrayBuffer, holder: Holder): void {
     const word = new Int32Array(memory);
-    if (Atomics.compareExchange(word, 0, holder, FREE) === holder) Atomics.notify(word, 0, 1);
+    Atomics.store(word, holder, 0);
+    if (Atomics.compareExchange(word, 0, holder, FREE) === holder) Atomics.notify(word, 0);
   }
 }
