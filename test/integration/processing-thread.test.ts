@@ -204,3 +204,22 @@ describe('the write lock shared by two SQLite connections', () => {
     }
   });
 });
+
+test('the write lock goes to the other side when it waits: a releasing side cannot take it straight back', async () => {
+  const memory = createWriteLockMemory();
+  const http = new WriteLock(memory, HTTP_THREAD);
+  const processing = new WriteLock(memory, PROCESSING_THREAD);
+  const order: string[] = [];
+  await http.acquire();
+  const processingTurn = processing.acquire().then(() => order.push('processing'));
+  await nextTurn();
+  http.release();
+  const httpAgain = http.acquire().then(() => order.push('http'));
+  await processingTurn;
+  assert.deepEqual(order, ['processing']);
+  processing.release();
+  await httpAgain;
+  assert.deepEqual(order, ['processing', 'http']);
+  http.release();
+  assert.equal(Atomics.load(new Int32Array(memory), 0), 0, 'free, nobody waiting');
+});
