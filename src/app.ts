@@ -2,19 +2,20 @@
  * Composition root: store, secrets, simulators (test mode), HTTP server and
  * the worker, by role: `api` serves the HTTP API, `worker` runs the job
  * worker (its HTTP server answers only health and observability), `all`
- * both. The server listens before the database is known to work: until the
+ * both. In role `all`, processing may run in a worker thread of its own
+ * (processing/), so that it never delays acknowledgements: CANCAN_PROCESSING,
+ * default thread for `cancan serve`, inline for an app built in-process.
+ * The server listens before the database is known to work: until the
  * migrations ran, and whenever the database is unreachable, requests get 503
  * (health probes excepted) while the database watch retries.
  */
 import type { DestinationStream } from 'pino';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Config, ConfigError, type Role, checkMetricsExposure, loadMasterKey } from './config.js';
+import pino from 'pino';
+import { type Config, ConfigError, type Processing as ProcessingMode, type Role, checkMetricsExposure, loadMasterKey } from './config.js';
 import type { CoreDeps } from './core/deps.js';
 import { Notifier } from './core/notifier.js';
-import { processJob } from './core/process.js';
-import { deliverNotification } from './chop/ipn.js';
 import { type HostResolver, systemResolver } from './chop/url-guard.js';
-import { chopStep } from './chop/process.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { SecretBox } from './domain/secrets.js';
 import { listeningUrl as urlOf } from './http/address.js';
@@ -24,16 +25,19 @@ import { registerObservability } from './http/observability.js';
 import { type Readiness, healthRoutes } from './http/routes/health.js';
 import { buildServer, registerApi } from './http/server.js';
 import { closeGracefully, trackActiveRequests } from './http/shutdown.js';
-import { releaseLeases } from './jobs/queue.js';
-import { Worker } from './jobs/worker.js';
+import type { Worker } from './jobs/worker.js';
 import { createAdapterSource } from './providers/adapters.js';
 import { Lookups } from './store/lookups.js';
 import { installProviders } from './providers/catalog.js';
 import type { ProviderList } from './providers/descriptor.js';
 import { PROVIDERS } from './providers/list.js';
-import { Reconciler } from './reconcile/schedule.js';
+import { Processing } from './processing/processing.js';
+import { ProcessingThread } from './processing/thread.js';
 import { registerSimulators } from './simulators/register.js';
+import { startCheckpoints } from './store/checkpoints.js';
 import { DATABASE_RETRY_MS, DatabaseWatch, type Store, openStore } from './store/db.js';
+import { JobNotifier } from './store/pg-wake.js';
+import { HTTP_THREAD, createWriteLockMemory } from './store/write-lock.js';
 import { migrate } from './store/migrations.js';
 import { Metrics } from './observability/metrics.js';
 import { OneLineRequestLog, isTerminal, terminalLogStream } from './observability/terminal-log.js';
@@ -43,8 +47,11 @@ import { type MetricsServer, startMetricsServer } from './observability/metrics-
 export interface App {
   readonly server: FastifyInstance;
   readonly deps: CoreDeps;
+  /** The job worker on this thread (never started when processing runs in its own thread). */
   readonly worker: Worker;
   readonly role: Role;
+  /** Where processing runs: on this thread, or in a worker thread of its own. */
+  readonly processing: ProcessingMode;
   /** The URL this server listens on. */
   readonly url: string;
   /** Resolves once the migrations ran (and, in worker roles, the worker started). */
@@ -73,6 +80,10 @@ export interface AppOptions {
    * database is ready (default: standard output is a terminal and no logStream was given).
    */
   readonly terminal?: boolean;
+  /** Where role `all` runs the job worker and reconciler (default: config.processing, else inline). */
+  readonly processing?: ProcessingMode;
+  /** The processing thread ended by itself (an uncaught error): default logs it; `cancan serve` exits so it is restarted. */
+  readonly onProcessingLost?: (error: unknown) => void;
 }
 
 export async function openMigratedStore(config: Config): Promise<Store> {
@@ -106,8 +117,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // Gateway and payment method lookups everywhere answer from this app's list.
   installProviders(providers);
   const { role } = config;
-  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const secrets = new SecretBox(loadMasterKey(config));
+  const runsWorker = hasWorker(role) && options.worker !== false;
+  const mode: ProcessingMode = runsWorker && role === 'all' ? (options.processing ?? config.processing ?? 'inline') : 'inline';
+  // SQLite with a processing thread: two connections write, taking turns by a lock neither thread blocks on.
+  const writeLock = mode === 'thread' && !config.databaseUrl ? createWriteLockMemory() : undefined;
+  // No request pays for a WAL checkpoint: they run on a timer, in the processing thread when there is one.
+  const store = openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    autoCheckpoint: false,
+    ...(writeLock ? { writeLock: { memory: writeLock, holder: HTTP_THREAD } } : {}),
+  });
+  const masterKey = loadMasterKey(config);
+  const secrets = new SecretBox(masterKey);
   const terminal = options.terminal ?? (options.logStream === undefined && isTerminal());
   const logStream = options.logStream ?? (terminal ? await terminalLogStream() : undefined);
   const server = buildServer({
@@ -141,22 +163,30 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     resolveHost: options.resolveHost ?? systemResolver,
   };
   const watch = new DatabaseWatch({ store, log, retryMs: DATABASE_RETRY_MS, prepare: async () => void (await migrate(store.db, store.dialect)) });
-  const worker = new Worker(deps, (job) => processJob(deps, job, { chopStep, deliverNotification }), { onClaimError: (error) => watch.report(error) });
-  const runsWorker = hasWorker(role) && options.worker !== false;
-  // Daily reconciliation runs (src/reconcile/schedule.ts) go with the job worker.
-  const reconciler = new Reconciler(deps, config.reconcileEveryMs);
+  // The job worker and the daily reconciliation runs (src/reconcile/schedule.ts), here or in their own thread.
+  const inline = new Processing(deps, (error) => watch.report(error));
+  let thread: ProcessingThread | null = null;
+  // Other processes' workers wake on NOTIFY when this one enqueued jobs.
+  if (store.dialect === 'postgres') deps.notifier.relay(new JobNotifier(store.db));
   let draining = false;
   const readiness: Readiness = {
     role,
     draining: () => draining,
     migrated: () => watch.migrated,
     checkDatabase: () => watch.check(),
-    workerRunning: () => (runsWorker ? worker.isRunning : null),
+    workerRunning: () => (!runsWorker ? null : thread ? thread.isRunning : inline.running),
   };
 
   const activeRequests = trackActiveRequests(server);
   // First, so every answer (the 503s below too) carries its X-Request-Id and is counted.
   await registerObservability(server, deps);
+  if (mode === 'thread') {
+    server.addHook('onSend', async (request, reply, payload) => {
+      // /healthz says where processing runs when it has a thread of its own.
+      if (request.url === '/healthz' && typeof payload === 'string' && reply.statusCode === 200) return payload.replace(/}$/, ',"processing":"thread"}');
+      return payload;
+    });
+  }
   server.addHook('onRequest', async (request, reply) => {
     if (!watch.available && !WITHOUT_DATABASE.test(request.url)) return refuseUnavailable(request, reply);
   });
@@ -189,27 +219,39 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   }
 
   let metricsServer: MetricsServer | null = null;
+  // Without a processing thread, the checkpoints run on a timer here (never inside a request).
+  const checkpoints = mode === 'inline' ? startCheckpoints(store, (error) => log.warn({ err: error }, 'WAL checkpoint failed; the next one retries')) : null;
   const closeResources = async () => {
     watch.stop();
+    checkpoints?.stop();
     await metricsServer?.close();
     ledger?.close();
+    // A clean stop leaves an empty WAL (the processing thread, if any, has closed its connection by now).
+    try {
+      store.checkpoint?.('TRUNCATE');
+    } catch (error) {
+      log.warn({ err: error }, 'WAL checkpoint at shutdown failed');
+    }
     await store.close();
   };
   try {
     await server.listen({ port: config.port, host: config.host });
     listeningUrl = urlOf(server.server, config.host);
+    if (mode === 'thread') thread = startThread(deps, watch, { masterKey, listeningUrl, writeLock, onLost: options.onProcessingLost });
     // /metrics on a port of its own when CANCAN_METRICS_PORT is set (else it is on the server above).
     metricsServer = await startMetricsServer(deps);
     if (options.waitForDatabase !== false) await watch.prepareOnce();
   } catch (error) {
+    await thread?.stop(0);
     await server.close();
     await closeResources();
     throw error;
   }
 
   const ready = watch.start().then(() => {
-    if (runsWorker && !draining) worker.start();
-    if (runsWorker && !draining) reconciler.start();
+    if (!runsWorker || draining) return;
+    if (thread) thread.start();
+    else inline.start();
   });
   if (terminal && hasApi(role)) void ready.then(() => printStartBanner(deps)).catch((error: unknown) => log.warn({ err: error }, 'start banner failed'));
 
@@ -220,24 +262,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const deadline = Date.now() + graceMs;
     const left = () => Math.max(0, deadline - Date.now());
     log.info({ graceMs }, 'shutdown: not ready any more; finishing in-flight requests and jobs');
-    const stopWorker = async () => {
-      const [unfinished] = await Promise.all([worker.stop(left()), reconciler.stop(left())]);
-      if (runsWorker) log.info({ unfinished }, unfinished === 0 ? 'shutdown: jobs finished' : 'shutdown: grace period over with jobs still running');
-      return unfinished;
-    };
+    // Unfinished jobs' leases are released (processing/release.ts) by whichever thread ran them.
+    const stopWorker = async () => (thread ? thread.stop(left()) : inline.stop(left()));
     const stopServer = async () => {
       await closeGracefully(server, activeRequests, left());
       log.info({}, 'shutdown: HTTP server closed');
     };
     // In-process simulators serve this worker's provider calls: keep listening until its jobs are done.
-    let unfinished: number;
     if (ledger) {
-      unfinished = await stopWorker();
+      await stopWorker();
       await stopServer();
     } else {
-      [unfinished] = await Promise.all([stopWorker(), stopServer()]);
+      await Promise.all([stopWorker(), stopServer()]);
     }
-    if (unfinished > 0) await releaseUnfinished(store, worker.id, log);
     await closeResources();
     log.info({}, 'shutdown: database pool closed');
   };
@@ -245,29 +282,41 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   return {
     server,
     deps,
-    worker,
+    worker: inline.worker,
     role,
+    processing: mode,
     url: listeningUrl,
     ready,
     close: () => (closing ??= shutdown()),
   };
 }
 
-/**
- * Jobs still running after the grace period: hand their leases back so
- * another worker resumes them at once. Safe even with a provider call in
- * flight: every step tolerates a second run (pay is marked sent before it is
- * sent, so the next worker queries; reverse, refund, close and order creation
- * reuse the same provider numbers), and the released holder can write nothing
- * more. The same holds when a lease expires after a crash; this only skips the wait.
- */
-async function releaseUnfinished(store: Store, owner: string, log: CoreDeps['log']): Promise<void> {
-  try {
-    const released = await releaseLeases(store.db, owner);
-    log.warn({ released }, 'shutdown: released the leases of unfinished jobs; another worker resumes them');
-  } catch (error) {
-    log.error({ err: error }, 'shutdown: could not release job leases; they expire by themselves');
-  }
+/** The processing thread, reporting to this thread's notifier, metrics, log and database watch. */
+function startThread(
+  deps: CoreDeps,
+  watch: DatabaseWatch,
+  options: { masterKey: Buffer; listeningUrl: string; writeLock: SharedArrayBuffer | undefined; onLost: ((error: unknown) => void) | undefined },
+): ProcessingThread {
+  const { log } = deps;
+  const server = log as unknown as { [pino.symbols.streamSym]?: { write(line: string): unknown } };
+  const destination = server[pino.symbols.streamSym] ?? process.stdout;
+  return new ProcessingThread({
+    data: {
+      config: deps.config,
+      masterKey: options.masterKey.toString('hex'),
+      listeningUrl: options.listeningUrl,
+      ...(options.writeLock ? { writeLock: options.writeLock } : {}),
+    },
+    notifier: deps.notifier,
+    metrics: deps.metrics,
+    log,
+    writeLog: (line) => void destination.write(line),
+    onDatabaseError: (error) => watch.report(error),
+    onLost: (error) => {
+      log.error({ err: error }, 'the processing thread stopped unexpectedly: no jobs are processed in this process (not ready)');
+      options.onLost?.(error);
+    },
+  });
 }
 
 /** The start banner, on standard output beside the log (not in it): printed at every start on a terminal. */

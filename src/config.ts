@@ -53,6 +53,18 @@ export interface Config {
   /** Live provider endpoints, one setting per provider that has live access (overridable to point live-mode tests at a simulator). */
   readonly liveUrls: LiveUrls;
   readonly workerConcurrency: number;
+  /**
+   * How long an idle worker waits before looking for due jobs again (CANCAN_WORKER_IDLE_MS; null: half the
+   * poll interval, 20–250 ms). New jobs wake it at once (in-process, from the API thread, or by PostgreSQL NOTIFY);
+   * this poll finds jobs that became due by time (retries, status queries).
+   */
+  readonly workerIdleMs: number | null;
+  /**
+   * Where `cancan serve --role all` runs the job worker and reconciler (CANCAN_PROCESSING): `thread`, a worker
+   * thread with its own database connection so processing never delays acknowledgements; `inline`, the HTTP
+   * thread. null: the caller's default (the CLI: thread; an app built in-process: inline).
+   */
+  readonly processing: Processing | null;
   /** Per API key: sustained requests per second, and burst size. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
@@ -95,6 +107,9 @@ export interface Config {
 }
 
 export type LiveUrls = Readonly<Record<LiveProviderName, string>> & Readonly<Record<string, string | undefined>>;
+
+export const PROCESSING_MODES = ['inline', 'thread'] as const;
+export type Processing = (typeof PROCESSING_MODES)[number];
 
 export const ROLES = ['api', 'worker', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -185,6 +200,8 @@ export function loadConfig(env: Env = process.env, providers: ProviderList = PRO
     reconcileWebhook: reconcileWebhook(env),
     liveUrls: liveUrls(env, providers),
     workerConcurrency: integer(env, 'CANCAN_WORKER_CONCURRENCY', 16, 1),
+    workerIdleMs: optionalInteger(env, 'CANCAN_WORKER_IDLE_MS'),
+    processing: processing(env.CANCAN_PROCESSING),
     rateLimitPerSecond: integer(env, 'CANCAN_RATE_LIMIT_PER_SECOND', 50, 1),
     rateLimitBurst: integer(env, 'CANCAN_RATE_LIMIT_BURST', 100, 1),
     logLevel: env.LOG_LEVEL || 'info',
@@ -241,6 +258,12 @@ export function checkMetricsExposure(config: Config): void {
   throw new ConfigError(
     `HOST ${config.host} accepts connections from other machines, so /metrics would answer anyone: set CANCAN_METRICS_TOKEN (scrapers send it as a bearer token) or CANCAN_METRICS_PORT (a port of its own, kept off the public network)`,
   );
+}
+
+function processing(value: string | undefined): Processing | null {
+  if (value === undefined || value === '') return null;
+  if ((PROCESSING_MODES as readonly string[]).includes(value)) return value as Processing;
+  throw new ConfigError(`CANCAN_PROCESSING must be one of ${PROCESSING_MODES.join(', ')}`);
 }
 
 function role(value: string | undefined): Role {

@@ -26,12 +26,18 @@ async function serve(args: string[]): Promise<void> {
   const loaded = loadConfig();
   // The flag wins over CANCAN_ROLE.
   const config = { ...loaded, role: flags.role ?? loaded.role };
-  const app = await startApp(config, { waitForDatabase: false }).catch((error: unknown) => {
+  // Processing in a thread of its own (role all): acknowledgements never wait behind it. If that thread dies,
+  // the process exits so that its supervisor restarts it (its jobs' leases expire and are resumed).
+  const onProcessingLost = () => setImmediate(() => process.exit(1));
+  const app = await startApp(config, { waitForDatabase: false, processing: config.processing ?? 'thread', onProcessingLost }).catch((error: unknown) => {
     const busy = portInUse(error, config);
     throw busy ? new Error(busy) : error;
   });
   const log = app.deps.log;
-  log.info({ url: app.url, role: app.role, database: app.deps.store.dialect, simulators: config.simulators }, 'CanCan is listening');
+  log.info(
+    { url: app.url, role: app.role, database: app.deps.store.dialect, simulators: config.simulators, processing: app.processing },
+    'CanCan is listening',
+  );
   // A stray rejection (say, from a database call during an outage) must not take the server down.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
   void app.ready

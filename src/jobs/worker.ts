@@ -61,7 +61,8 @@ export class Worker {
 
   private async loop(): Promise<void> {
     const { config, store, clock } = this.deps;
-    const idleMs = Math.max(20, Math.min(250, Math.floor((config.pollIntervalMs ?? 500) / 2)));
+    // New jobs wake the loop (notifier); the idle poll finds jobs that became due by time.
+    const idleMs = config.workerIdleMs ?? Math.max(20, Math.min(250, Math.floor((config.pollIntervalMs ?? 500) / 2)));
     while (this.running) {
       const free = config.workerConcurrency - this.active;
       let claimed: Job[] = [];

@@ -7,9 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { type HTTP_THREAD, type PROCESSING_THREAD, WriteLock } from './write-lock.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -18,7 +19,77 @@ export interface Store {
   readonly dialect: Dialect;
   /** Cheap round trip, for health checks. */
   ping(): Promise<void>;
+  /** SQLite: copies the WAL into the database file (PASSIVE never waits for a writer; TRUNCATE also empties the WAL). PostgreSQL: nothing. */
+  checkpoint?(mode: 'PASSIVE' | 'TRUNCATE'): void;
   close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly poolSize?: number;
+  /**
+   * SQLite: false turns the checkpoint a commit runs every 1000 WAL pages off, so no
+   * request pays for one; the caller then runs checkpoint() off the request path (store/checkpoints.ts).
+   */
+  readonly autoCheckpoint?: boolean;
+  /** SQLite: the write lock shared with the other thread that writes, and which of the two this is (store/write-lock.ts). */
+  readonly writeLock?: { readonly memory: SharedArrayBuffer; readonly holder: typeof HTTP_THREAD | typeof PROCESSING_THREAD };
+}
+
+/**
+ * SQLite transactions take the write lock when they begin (BEGIN IMMEDIATE):
+ * with two connections writing (the API's and the processing thread's), a
+ * transaction that read first and then writes would otherwise fail with
+ * SQLITE_BUSY_SNAPSHOT instead of waiting; this way busy_timeout covers the wait.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly lock: WriteLock | null,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const lock = this.lock;
+    const begin = async (connection: DatabaseConnection) => void (await connection.executeQuery(CompiledQuery.raw('begin immediate')));
+    if (!lock) {
+      driver.beginTransaction = begin;
+      return driver;
+    }
+    // One connection runs one transaction at a time (kysely's mutex): `held` is that transaction's.
+    let held = false;
+    const release = () => {
+      if (held) lock.release();
+      held = false;
+    };
+    const { commitTransaction, rollbackTransaction } = driver;
+    driver.beginTransaction = async (connection) => {
+      await lock.acquire();
+      held = true;
+      try {
+        await begin(connection);
+      } catch (error) {
+        release();
+        throw error;
+      }
+    };
+    driver.commitTransaction = async (connection) => {
+      await commitTransaction.call(driver, connection);
+      // A failed commit is rolled back by kysely, which releases then.
+      release();
+    };
+    driver.rollbackTransaction = async (connection) => {
+      try {
+        await rollbackTransaction.call(driver, connection);
+      } finally {
+        release();
+      }
+    };
+    return driver;
+  }
 }
 
 // BIGINT columns hold epoch milliseconds and minor-unit amounts, all safe integers.
@@ -63,7 +134,7 @@ class PgClient extends pg.Client {
   }
 }
 
-export function openStore(options: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Store {
+export function openStore(options: StoreOptions): Store {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -90,11 +161,14 @@ export function openStore(options: { databaseUrl: string | null; dataDir: string
   file.pragma('synchronous = FULL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+  if (options.autoCheckpoint === false) file.pragma('wal_autocheckpoint = 0');
+  const lock = options.writeLock ? new WriteLock(options.writeLock.memory, options.writeLock.holder) : null;
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(file) }, lock) });
   return {
     db,
     dialect: 'sqlite',
     ping: async () => void (await sql`select 1`.execute(db)),
+    checkpoint: (mode) => void file.pragma(`wal_checkpoint(${mode})`),
     close: () => db.destroy(),
   };
 }
@@ -117,6 +191,8 @@ const UNAVAILABLE_CODES = new Set([
   '53300',
   '28000',
   '28P01',
+  // A lock held past busy_timeout. Only a suspicion: the watch then pings (a read, which WAL never blocks),
+  // so a writer that merely waited long (the other thread's transaction) is no outage.
   'SQLITE_BUSY',
 ]);
 // pg's own errors carry no code.
