@@ -5,6 +5,7 @@
  * from the HTTP thread, tells it which transactions changed (held requests),
  * and sends its log lines and metrics there. It also runs the WAL checkpoints.
  */
+import { Lookups } from '../store/lookups.js';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { systemResolver } from '../chop/url-guard.js';
@@ -51,6 +52,7 @@ notifier.relay(wake);
 if (store.dialect === 'postgres') notifier.relay(new JobNotifier(store.db));
 const metrics = new RelayedMetrics((calls) => post({ type: 'metrics', calls }));
 const simulatorUrl = () => config.simulatorUrl ?? listeningUrl;
+const lookups = new Lookups(store.db);
 const deps: CoreDeps = {
   store,
   clock: systemClock,
@@ -59,7 +61,8 @@ const deps: CoreDeps = {
   config,
   log,
   metrics,
-  adapters: createAdapterSource({ config, store, secrets, simulatorUrl, providers: PROVIDERS }),
+  adapters: createAdapterSource({ config, store, secrets, simulatorUrl, providers: PROVIDERS, lookups }),
+  lookups,
   publicUrl: () => config.publicUrl ?? listeningUrl,
   simulatorUrl,
   resolveHost: systemResolver,
