@@ -1,6 +1,13 @@
 /** docs/benchmarks.md: machine, settings, figures, targets, experiments and how to run it. */
 import { type BenchReport, bestConcurrency, ceilingLine, figuresOf, isHeadline, mb, ms, percent, runTitle, statementsText, whole } from './report.js';
+import { readFileSync } from 'node:fs';
 import type { CanCanRun } from './scenarios.js';
+
+/** The hand-written reading of the figures (bench/limits.md), kept across runs: what limits them and what it would take. */
+function limitsSection(): string[] {
+  const text = readFileSync(new URL('../../bench/limits.md', import.meta.url), 'utf8').trim();
+  return ['', '## What limits these figures', '', `_Written by hand from a run's profile; check it against the figures above._`, '', text];
+}
 
 function figureRow(run: CanCanRun, ceilingPerSecond: number): string {
   const { load, endToEnd: e2e, memory } = run;
@@ -124,6 +131,7 @@ export function formatMarkdown(report: BenchReport): string {
           ...report.commits.map((c) => `| ${c.synchronous} | ${c.salesPerCommit} | ${whole(c.salesPerSecond)} | ${whole(c.commitsPerSecond)} |`),
         ]
       : []),
+    ...limitsSection(),
     '',
     '## Running it',
     '',
