@@ -89,5 +89,29 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(sizes, [1, 1, 1]);
       assert.deepEqual(await gatewaysOf(), ['a', 'b', 'c']);
     });
+
+    test('savepoint isolation: a failing work is undone alone, the rest of its batch commits with it', async () => {
+      await clear();
+      const sizes: number[] = [];
+      const committer = new GroupCommitter(store.db, { isolation: 'savepoint', onCommit: (size) => sizes.push(size) });
+      const release = committer.hold();
+      const settled = Promise.allSettled([
+        committer.submit(enable('a')),
+        committer.submit(enable('a')),
+        committer.submit(async (trx) => {
+          await enable('x')(trx);
+          throw new Error('refused after writing');
+        }),
+        committer.submit(enable('b')),
+      ]);
+      release();
+      const outcomes = await settled;
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'rejected', 'fulfilled'],
+      );
+      assert.deepEqual(sizes, [4]);
+      assert.deepEqual(await gatewaysOf(), ['a', 'b']);
+    });
   });
 }
