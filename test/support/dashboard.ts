@@ -78,8 +78,8 @@ export async function posSale(
   fx: DashboardFixture,
   amount = 1000,
   overrides: Record<string, unknown> = {},
+  id = uniqueId('dash'),
 ): Promise<{ id: string; ref: string; state: string }> {
-  const id = uniqueId('dash');
   const created = await call(fx.url, 'POST', '/api/v2/transactions', { key: fx.merchant.apiKey, body: saleBody(id, amount, overrides) });
   if (created.status !== 201) throw new Error(`sale answered ${created.status}: ${created.text}`);
   const final = await waitFinal(fx.url, fx.merchant.apiKey, id);
