@@ -42,7 +42,8 @@ export const COMMANDS: readonly CommandHelp[] = [
   {
     name: 'serve',
     synopsis: 'serve [--role api|worker|all]',
-    about: 'run the server: HTTP API, job worker, or both (default; api and worker need PostgreSQL); in test mode the API serves the simulators',
+    about:
+      'run the server: HTTP API, job worker, or both (default: the worker in a thread of its own, see CANCAN_PROCESSING; api and worker need PostgreSQL); in test mode the API serves the simulators',
   },
   { name: 'simulators', synopsis: 'simulators', about: 'run only the provider simulators (on PORT)' },
   {

@@ -80,7 +80,10 @@ export function takeRowChanges(trx: Transaction<Database>): readonly RowChange[]
 }
 
 export async function insertTransaction(trx: Transaction<Database>, row: NewTransaction): Promise<TransactionRow> {
-  const inserted = await trx.insertInto('transactions').values(row).returningAll().executeTakeFirstOrThrow();
+  return noteCreated(trx, await trx.insertInto('transactions').values(row).returningAll().executeTakeFirstOrThrow());
+}
+
+function noteCreated(trx: Transaction<Database>, inserted: TransactionRow): TransactionRow {
   noteChange(trx, { kind: 'created', row: inserted });
   // A transaction refused at once (a malformed code, a void of an unknown sale) is born final.
   if (inserted.state !== 'pending') noteChange(trx, { kind: 'finalised', row: inserted });
@@ -121,10 +124,7 @@ export async function insertTransactionIfNew(trx: Transaction<Database>, row: Ne
     .onConflict((oc) => oc.columns(['merchant_id', 'mode', 'client_id']).doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (!inserted) return undefined;
-  noteChange(trx, { kind: 'created', row: inserted });
-  if (inserted.state !== 'pending') noteChange(trx, { kind: 'finalised', row: inserted });
-  return inserted;
+  return inserted && noteCreated(trx, inserted);
 }
 
 export async function addEvent(db: Db, seq: number, at: number, kind: string, data: object): Promise<void> {
